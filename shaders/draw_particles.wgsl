@@ -1,0 +1,59 @@
+// Draws every particle straight from the storage buffer (no CPU round trip) as a round dot:
+// one instance per particle, two triangles per instance. The colour of particle i is fixed by the
+// direction of its initial noise z_i = normal2(seed, i, 0, PRIOR), so a colour follows one particle
+// from noise to data and shows how the flow rearranges space.
+// Twin of src/core/render.rs (the CPU rasteriser of the fallback path). Needs common/rng.wgsl.
+
+struct DrawParams {
+    // Clip-space units per world unit, per axis (keeps the aspect ratio square).
+    scale: vec2<f32>,
+    // Dot radius in clip-space units, per axis.
+    radius: vec2<f32>,
+    seed: u32,
+    particle_count: u32,
+    opacity: f32,
+    _pad: u32,
+}
+
+@group(0) @binding(0) var<uniform> draw: DrawParams;
+@group(0) @binding(1) var<storage, read> particles: array<vec2<f32>>;
+
+struct VertexOutput {
+    @builtin(position) position: vec4<f32>,
+    @location(0) corner: vec2<f32>,
+    @location(1) colour: vec3<f32>,
+}
+
+// Cyclic colour map over the angle of the initial noise (cosine palette, I. Quilez 2015).
+fn particle_colour(i: u32) -> vec3<f32> {
+    let z = normal2(draw.seed, i, 0u, STREAM_PRIOR);
+    let turn = atan2(z.y, z.x) / RNG_TAU + 0.5;
+    return vec3<f32>(0.55) + vec3<f32>(0.45) * cos(RNG_TAU * (vec3<f32>(turn) + vec3<f32>(0.0, 0.33, 0.67)));
+}
+
+@vertex
+fn vs_main(@builtin(vertex_index) v: u32, @builtin(instance_index) i: u32) -> VertexOutput {
+    // Corners of two triangles covering [-1, 1]^2.
+    var corners = array<vec2<f32>, 6>(
+        vec2<f32>(-1.0, -1.0), vec2<f32>(1.0, -1.0), vec2<f32>(1.0, 1.0),
+        vec2<f32>(-1.0, -1.0), vec2<f32>(1.0, 1.0), vec2<f32>(-1.0, 1.0),
+    );
+    let corner = corners[v];
+    let centre = particles[i] * draw.scale;
+    var out: VertexOutput;
+    out.position = vec4<f32>(centre + corner * draw.radius, 0.0, 1.0);
+    out.corner = corner;
+    out.colour = particle_colour(i);
+    return out;
+}
+
+@fragment
+fn fs_main(in: VertexOutput) -> @location(0) vec4<f32> {
+    let r2 = dot(in.corner, in.corner);
+    if (r2 > 1.0) {
+        discard;
+    }
+    // Premultiplied alpha with a soft rim.
+    let alpha = draw.opacity * (1.0 - smoothstep(0.5, 1.0, r2));
+    return vec4<f32>(in.colour * alpha, alpha);
+}

@@ -1,0 +1,24 @@
+// Reverse steps first_step .. first_step + step_count for every particle, eps_hat from the exact
+// score of the dataset's Gaussian mixture: eps_hat = -sigma_t grad log p_t(x).
+// Twin of sampler::run with ScoreSource::Exact.
+// Needs common/rng.wgsl, common/mixture.wgsl, common/reverse_step.wgsl.
+
+@group(0) @binding(0) var<uniform> run: RunParams;
+@group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
+@group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;
+@group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
+
+@compute @workgroup_size(64)
+fn reverse_step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x;
+    if (i >= run.particle_count) {
+        return;
+    }
+    var x = particles[i];
+    for (var s = run.first_step; s < run.first_step + run.step_count; s++) {
+        let step = steps[s];
+        let eps = -step.sigma * mixture_score(x, step.alpha, step.sigma);
+        x = apply_step(step, x, eps, run.seed, i);
+    }
+    particles[i] = x;
+}

@@ -1,0 +1,105 @@
+//! Trains the embedded score networks: `cargo xtask train [--steps N] [--seed S] [--dataset NAME]
+//! [--schedule NAME] [--out DIR]`. Writes `<dataset>.<schedule>.dpw` files and prints their quality.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::train::TrainConfig;
+use diffusion_playground::core::weights::{file_name, TrainedNet};
+use diffusion_playground::core::{quality, train};
+
+struct Args {
+    config: TrainConfig,
+    datasets: Vec<Dataset>,
+    schedules: Vec<Schedule>,
+    out: PathBuf,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        config: TrainConfig::default(),
+        datasets: Dataset::ALL.to_vec(),
+        schedules: Schedule::ALL.to_vec(),
+        out: PathBuf::from("weights"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--steps" => args.config.steps = value()?.parse().map_err(|e| format!("--steps: {e}"))?,
+            "--seed" => args.config.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--out" => args.out = PathBuf::from(value()?),
+            "--dataset" => {
+                let name = value()?;
+                args.datasets = vec![Dataset::from_name(&name).ok_or(format!("unknown dataset {name}"))?];
+            }
+            "--schedule" => {
+                let name = value()?;
+                args.schedules = vec![Schedule::from_name(&name).ok_or(format!("unknown schedule {name}"))?];
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("dp-train: {message}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!("dp-train: cannot create {}: {e}", args.out.display());
+        std::process::exit(1);
+    }
+    let jobs: Vec<(Dataset, Schedule)> =
+        args.datasets.iter().flat_map(|&d| args.schedules.iter().map(move |&s| (d, s))).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    println!("| dataset | schedule | steps | final loss | SW2 net | SW2 data vs data | seconds |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let job = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&(dataset, schedule)) = jobs.get(job) else { break };
+                let started = Instant::now();
+                let mixture = dataset.mixture();
+                let mut recent_loss = 0.0f32;
+                let mlp = train::train(&mixture, schedule, &args.config, |_, loss| {
+                    recent_loss = 0.99 * recent_loss + 0.01 * loss;
+                });
+                let report = quality::measure(&mlp, dataset, schedule);
+                let net = TrainedNet {
+                    mlp,
+                    schedule,
+                    dataset,
+                    training_seed: args.config.seed,
+                    training_steps: args.config.steps,
+                    quality: report.net as f32,
+                    reference: report.reference as f32,
+                };
+                let path = args.out.join(file_name(dataset, schedule));
+                if let Err(e) = std::fs::write(&path, net.to_bytes()) {
+                    eprintln!("dp-train: cannot write {}: {e}", path.display());
+                    std::process::exit(1);
+                }
+                println!(
+                    "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.1} |",
+                    dataset.name(),
+                    schedule.name(),
+                    args.config.steps,
+                    recent_loss,
+                    report.net,
+                    report.reference,
+                    started.elapsed().as_secs_f64()
+                );
+            });
+        }
+    });
+}

@@ -1,0 +1,31 @@
+//! The trained networks shipped inside the crate (and the wasm), one per dataset and schedule.
+//! Regenerate them with `cargo xtask train`; each file records its seed and measured quality.
+
+use crate::core::dataset::Dataset;
+use crate::core::schedule::Schedule;
+use crate::core::weights::{TrainedNet, WeightsError};
+
+macro_rules! weights {
+    ($file:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/", $file))
+    };
+}
+
+/// The raw bytes of the embedded weight file for `dataset` and `schedule`.
+pub fn bytes(dataset: Dataset, schedule: Schedule) -> &'static [u8] {
+    match (dataset, schedule) {
+        (Dataset::GaussianMixture, Schedule::VpLinear) => weights!("gaussian_mixture.vp_linear.dpw"),
+        (Dataset::GaussianMixture, Schedule::RectifiedFlow) => {
+            weights!("gaussian_mixture.rectified_flow.dpw")
+        }
+        (Dataset::TwoMoons, Schedule::VpLinear) => weights!("two_moons.vp_linear.dpw"),
+        (Dataset::TwoMoons, Schedule::RectifiedFlow) => weights!("two_moons.rectified_flow.dpw"),
+        (Dataset::Spiral, Schedule::VpLinear) => weights!("spiral.vp_linear.dpw"),
+        (Dataset::Spiral, Schedule::RectifiedFlow) => weights!("spiral.rectified_flow.dpw"),
+    }
+}
+
+/// The embedded network for `dataset` and `schedule`, parsed and validated.
+pub fn net(dataset: Dataset, schedule: Schedule) -> Result<TrainedNet, WeightsError> {
+    TrainedNet::from_bytes(bytes(dataset, schedule))
+}

@@ -1,0 +1,228 @@
+//! The score network: a small MLP that predicts the noise eps from (x_t, t).
+//!
+//! Architecture: features = [x (2), sinusoidal time embedding (16)] -> 64 -> SiLU -> 64 -> SiLU -> 2.
+//! The weights live in one flat `f32` array whose layout is shared with `shaders/common/mlp.wgsl`
+//! (keep in sync): every matrix is row-major `[out][in]`, in the order W1, b1, W2, b2, W3, b3.
+//!
+//! The time embedding is the same for every particle of a step, so the first layer splits into
+//! `W1[:, x] x + (b1 + W1[:, emb] emb(t))`; the bracket, [`Mlp::hidden_bias`], is computed once per
+//! step (on the CPU, also for the GPU) and the per-particle work starts from a 2-wide input.
+
+use crate::core::rng;
+
+/// Spatial input dimension.
+pub const INPUT_DIM: usize = 2;
+/// Number of sinusoid frequencies in the time embedding.
+pub const TIME_FREQUENCIES: usize = 8;
+/// Length of the time embedding: a sine and a cosine per frequency.
+pub const TIME_FEATURES: usize = 2 * TIME_FREQUENCIES;
+/// Input features of the first layer: x followed by the time embedding.
+pub const FEATURES: usize = INPUT_DIM + TIME_FEATURES;
+/// Width of both hidden layers.
+pub const HIDDEN: usize = 64;
+/// Output dimension (eps-hat in 2-D).
+pub const OUTPUT_DIM: usize = 2;
+/// Lowest angular frequency of the time embedding (radians per unit t).
+pub const TIME_FREQUENCY_MIN: f32 = 1.0;
+/// Highest angular frequency of the time embedding; the others are spaced geometrically between.
+pub const TIME_FREQUENCY_MAX: f32 = 100.0;
+
+/// Offset of W1 (`[HIDDEN][FEATURES]`) in the flat weights.
+pub const W1: usize = 0;
+/// Offset of b1 (`[HIDDEN]`).
+pub const B1: usize = W1 + HIDDEN * FEATURES;
+/// Offset of W2 (`[HIDDEN][HIDDEN]`).
+pub const W2: usize = B1 + HIDDEN;
+/// Offset of b2 (`[HIDDEN]`).
+pub const B2: usize = W2 + HIDDEN * HIDDEN;
+/// Offset of W3 (`[OUTPUT_DIM][HIDDEN]`).
+pub const W3: usize = B2 + HIDDEN;
+/// Offset of b3 (`[OUTPUT_DIM]`).
+pub const B3: usize = W3 + OUTPUT_DIM * HIDDEN;
+/// Total number of parameters (5,506).
+pub const PARAMETERS: usize = B3 + OUTPUT_DIM;
+
+/// Floating-point operations of one network evaluation counted the usual way (2 per multiply-add),
+/// with the full 18-wide first layer: 2 (18*64 + 64*64 + 64*2) = 10,752.
+pub const FLOP_PER_EVALUATION: usize = 2 * (FEATURES * HIDDEN + HIDDEN * HIDDEN + HIDDEN * OUTPUT_DIM);
+
+/// Angular frequency k of the time embedding: min * (max/min)^(k / (K-1)).
+pub fn time_frequency(k: usize) -> f32 {
+    let ratio = TIME_FREQUENCY_MAX / TIME_FREQUENCY_MIN;
+    TIME_FREQUENCY_MIN * ratio.powf(k as f32 / (TIME_FREQUENCIES - 1) as f32)
+}
+
+/// Sinusoidal time embedding [sin(w_0 t) .. sin(w_7 t), cos(w_0 t) .. cos(w_7 t)].
+pub fn time_features(t: f32) -> [f32; TIME_FEATURES] {
+    let mut features = [0.0; TIME_FEATURES];
+    for k in 0..TIME_FREQUENCIES {
+        let phase = time_frequency(k) * t;
+        features[k] = phase.sin();
+        features[TIME_FREQUENCIES + k] = phase.cos();
+    }
+    features
+}
+
+/// SiLU(a) = a sigmoid(a) = a / (1 + e^-a).
+pub fn silu(a: f32) -> f32 {
+    a / (1.0 + (-a).exp())
+}
+
+/// d SiLU / da = s (1 + a (1 - s)), s = sigmoid(a).
+pub fn silu_derivative(a: f32) -> f32 {
+    let s = 1.0 / (1.0 + (-a).exp());
+    s * (1.0 + a * (1.0 - s))
+}
+
+/// Activations of one forward pass, kept for the backward pass.
+#[derive(Clone, Debug)]
+pub struct Activations {
+    /// First-layer input features (x, emb(t)).
+    pub features: [f32; FEATURES],
+    /// Pre-activations of hidden layer 1.
+    pub a1: [f32; HIDDEN],
+    /// SiLU(a1).
+    pub h1: [f32; HIDDEN],
+    /// Pre-activations of hidden layer 2.
+    pub a2: [f32; HIDDEN],
+    /// SiLU(a2).
+    pub h2: [f32; HIDDEN],
+    /// Network output.
+    pub output: [f32; OUTPUT_DIM],
+}
+
+/// The network: a flat array of [`PARAMETERS`] weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    /// Flat weights in the layout of the module docs.
+    pub weights: Vec<f32>,
+}
+
+impl Mlp {
+    /// Wraps flat weights; `None` when the length is not [`PARAMETERS`].
+    pub fn from_weights(weights: Vec<f32>) -> Option<Mlp> {
+        (weights.len() == PARAMETERS).then_some(Mlp { weights })
+    }
+
+    /// PyTorch's default initialisation: weights and biases uniform in +-1/sqrt(fan_in), drawn
+    /// from the counter-based RNG (stream INIT) so that training is reproducible from its seed.
+    pub fn initialise(seed: u32) -> Mlp {
+        // Layer 1 (W1, b1) sees FEATURES inputs; layers 2 and 3 see HIDDEN.
+        let fan_in_of = |index: usize| if index < W2 { FEATURES } else { HIDDEN };
+        let weights = (0..PARAMETERS)
+            .map(|index| {
+                let bound = 1.0 / (fan_in_of(index) as f32).sqrt();
+                let u = rng::uniform(rng::words(seed, index as u32, 0, rng::stream::INIT)[0]);
+                bound * (2.0 * u - 1.0)
+            })
+            .collect();
+        Mlp { weights }
+    }
+
+    /// b1 + W1[:, emb] emb(t): the part of the first layer shared by all particles at time t.
+    /// Twin of the per-step `hidden_bias` the GPU receives.
+    pub fn hidden_bias(&self, t: f32) -> [f32; HIDDEN] {
+        let embedding = time_features(t);
+        let w = &self.weights;
+        let mut bias = [0.0; HIDDEN];
+        for (j, out) in bias.iter_mut().enumerate() {
+            let row = &w[W1 + j * FEATURES + INPUT_DIM..W1 + (j + 1) * FEATURES];
+            *out = w[B1 + j] + row.iter().zip(&embedding).map(|(a, b)| a * b).sum::<f32>();
+        }
+        bias
+    }
+
+    /// Network output for input x with a precomputed [`Mlp::hidden_bias`]; twin of
+    /// `mlp_forward` in `shaders/common/mlp.wgsl`.
+    pub fn forward_with_bias(&self, x: [f32; 2], hidden_bias: &[f32; HIDDEN]) -> [f32; OUTPUT_DIM] {
+        let w = &self.weights;
+        let mut h1 = [0.0f32; HIDDEN];
+        for j in 0..HIDDEN {
+            let row = W1 + j * FEATURES;
+            h1[j] = silu(w[row] * x[0] + w[row + 1] * x[1] + hidden_bias[j]);
+        }
+        let mut h2 = [0.0f32; HIDDEN];
+        for (j, out) in h2.iter_mut().enumerate() {
+            let row = &w[W2 + j * HIDDEN..W2 + (j + 1) * HIDDEN];
+            let dot: f32 = row.iter().zip(&h1).map(|(a, b)| a * b).sum();
+            *out = silu(dot + w[B2 + j]);
+        }
+        let mut output = [0.0f32; OUTPUT_DIM];
+        for (o, out) in output.iter_mut().enumerate() {
+            let row = &w[W3 + o * HIDDEN..W3 + (o + 1) * HIDDEN];
+            *out = row.iter().zip(&h2).map(|(a, b)| a * b).sum::<f32>() + w[B3 + o];
+        }
+        output
+    }
+
+    /// Network output for input (x, t).
+    pub fn forward(&self, x: [f32; 2], t: f32) -> [f32; OUTPUT_DIM] {
+        self.forward_with_bias(x, &self.hidden_bias(t))
+    }
+
+    /// Forward pass with the full 18-wide first layer, keeping every activation.
+    pub fn forward_traced(&self, x: [f32; 2], t: f32) -> Activations {
+        let w = &self.weights;
+        let mut features = [0.0; FEATURES];
+        features[..INPUT_DIM].copy_from_slice(&x);
+        features[INPUT_DIM..].copy_from_slice(&time_features(t));
+        let mut act = Activations {
+            features,
+            a1: [0.0; HIDDEN],
+            h1: [0.0; HIDDEN],
+            a2: [0.0; HIDDEN],
+            h2: [0.0; HIDDEN],
+            output: [0.0; OUTPUT_DIM],
+        };
+        for j in 0..HIDDEN {
+            let row = &w[W1 + j * FEATURES..W1 + (j + 1) * FEATURES];
+            act.a1[j] = w[B1 + j] + row.iter().zip(&features).map(|(a, b)| a * b).sum::<f32>();
+            act.h1[j] = silu(act.a1[j]);
+        }
+        for j in 0..HIDDEN {
+            let row = &w[W2 + j * HIDDEN..W2 + (j + 1) * HIDDEN];
+            act.a2[j] = w[B2 + j] + row.iter().zip(&act.h1).map(|(a, b)| a * b).sum::<f32>();
+            act.h2[j] = silu(act.a2[j]);
+        }
+        for o in 0..OUTPUT_DIM {
+            let row = &w[W3 + o * HIDDEN..W3 + (o + 1) * HIDDEN];
+            act.output[o] = w[B3 + o] + row.iter().zip(&act.h2).map(|(a, b)| a * b).sum::<f32>();
+        }
+        act
+    }
+
+    /// Backward pass: adds d loss / d weights to `gradient`, given the activations of a forward
+    /// pass and d loss / d output. Hand-written chain rule, checked against finite differences
+    /// in `tests/core_mlp.rs`.
+    pub fn accumulate_gradient(&self, act: &Activations, d_output: [f32; OUTPUT_DIM], gradient: &mut [f32]) {
+        let w = &self.weights;
+        let mut d_a2 = [0.0f32; HIDDEN];
+        for o in 0..OUTPUT_DIM {
+            gradient[B3 + o] += d_output[o];
+            for k in 0..HIDDEN {
+                gradient[W3 + o * HIDDEN + k] += d_output[o] * act.h2[k];
+                d_a2[k] += w[W3 + o * HIDDEN + k] * d_output[o];
+            }
+        }
+        for k in 0..HIDDEN {
+            d_a2[k] *= silu_derivative(act.a2[k]);
+        }
+        let mut d_a1 = [0.0f32; HIDDEN];
+        for j in 0..HIDDEN {
+            gradient[B2 + j] += d_a2[j];
+            let row = W2 + j * HIDDEN;
+            for k in 0..HIDDEN {
+                gradient[row + k] += d_a2[j] * act.h1[k];
+                d_a1[k] += w[row + k] * d_a2[j];
+            }
+        }
+        for j in 0..HIDDEN {
+            let d = d_a1[j] * silu_derivative(act.a1[j]);
+            gradient[B1 + j] += d;
+            let row = W1 + j * FEATURES;
+            for i in 0..FEATURES {
+                gradient[row + i] += d * act.features[i];
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Pure Rust reference implementation: no GPU, no wasm. Every GPU kernel has a twin here.
+
+pub mod dataset;
+pub mod embedded;
+pub mod metrics;
+pub mod mlp;
+pub mod quality;
+pub mod render;
+pub mod rng;
+pub mod sampler;
+pub mod schedule;
+pub mod train;
+pub mod weights;

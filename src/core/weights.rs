@@ -1,0 +1,205 @@
+//! The versioned binary format of trained networks (`weights/*.dpw`), embedded in the crate.
+//!
+//! Layout, all little-endian:
+//! ```text
+//! magic            4 bytes  "DPW\0"
+//! format_version   u32      FORMAT_VERSION
+//! input_dim        u32      2
+//! time_features    u32      16 (sinusoidal, frequencies mlp::TIME_FREQUENCY_MIN..MAX)
+//! hidden           u32      64
+//! hidden_layers    u32      2
+//! output_dim       u32      2
+//! activation       u32      0 = SiLU
+//! parametrization  u32      0 = eps (the net predicts the noise)
+//! schedule         u32      Schedule::id
+//! dataset          u32      Dataset::id
+//! training_seed    u32
+//! training_steps   u32
+//! quality          f32      sliced Wasserstein distance of 4,096 samples to fresh data
+//! reference        f32      the same distance between two independent data samples
+//! parameter_count  u32      mlp::PARAMETERS
+//! parameters       f32 x parameter_count
+//! ```
+
+use std::fmt;
+
+use crate::core::dataset::Dataset;
+use crate::core::mlp::{self, Mlp};
+use crate::core::schedule::Schedule;
+
+/// File magic.
+pub const MAGIC: [u8; 4] = *b"DPW\0";
+/// Current format version; the loader rejects every other.
+pub const FORMAT_VERSION: u32 = 1;
+/// Activation id of SiLU.
+pub const ACTIVATION_SILU: u32 = 0;
+/// Parametrization id of eps-prediction.
+pub const PARAMETRIZATION_EPS: u32 = 0;
+/// Number of u32/f32 header words after the magic.
+const HEADER_WORDS: usize = 15;
+/// Bytes before the parameters.
+pub const HEADER_BYTES: usize = MAGIC.len() + 4 * HEADER_WORDS;
+
+/// A trained network with what it was trained for and how good it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainedNet {
+    /// The network.
+    pub mlp: Mlp,
+    /// Schedule it was trained with.
+    pub schedule: Schedule,
+    /// Dataset it was trained on.
+    pub dataset: Dataset,
+    /// Seed of the training run (reproduces it exactly).
+    pub training_seed: u32,
+    /// Number of Adam steps.
+    pub training_steps: u32,
+    /// Sliced Wasserstein distance of its samples to fresh data.
+    pub quality: f32,
+    /// Sliced Wasserstein distance between two data samples of the same size.
+    pub reference: f32,
+}
+
+/// Why a weight file was rejected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WeightsError {
+    /// Fewer bytes than the header or the declared parameters need.
+    Truncated { needed: usize, found: usize },
+    /// More bytes than the header declares.
+    TrailingBytes { expected: usize, found: usize },
+    /// Not a weight file.
+    BadMagic,
+    /// A format version this build does not read.
+    UnsupportedVersion(u32),
+    /// A header field disagrees with the network this build runs.
+    Mismatch { field: &'static str, expected: u32, found: u32 },
+    /// Unknown schedule or dataset id.
+    UnknownId { field: &'static str, found: u32 },
+    /// A parameter is NaN or infinite.
+    NonFinite { index: usize },
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsError::Truncated { needed, found } => {
+                write!(f, "weight file truncated: needs {needed} bytes, has {found}")
+            }
+            WeightsError::TrailingBytes { expected, found } => {
+                write!(f, "weight file has {found} bytes, expected exactly {expected}")
+            }
+            WeightsError::BadMagic => write!(f, "not a weight file (magic is not \"DPW\\0\")"),
+            WeightsError::UnsupportedVersion(v) => write!(
+                f,
+                "weight file format version {v} is not supported (this build reads version {FORMAT_VERSION})"
+            ),
+            WeightsError::Mismatch { field, expected, found } => {
+                write!(f, "weight file field '{field}' is {found}, this build needs {expected}")
+            }
+            WeightsError::UnknownId { field, found } => {
+                write!(f, "weight file field '{field}' has unknown id {found}")
+            }
+            WeightsError::NonFinite { index } => {
+                write!(f, "weight file parameter {index} is NaN or infinite")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WeightsError {}
+
+impl TrainedNet {
+    /// Serialises to the format of the module docs.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_BYTES + 4 * mlp::PARAMETERS);
+        out.extend_from_slice(&MAGIC);
+        let words = [
+            FORMAT_VERSION,
+            mlp::INPUT_DIM as u32,
+            mlp::TIME_FEATURES as u32,
+            mlp::HIDDEN as u32,
+            2,
+            mlp::OUTPUT_DIM as u32,
+            ACTIVATION_SILU,
+            PARAMETRIZATION_EPS,
+            self.schedule.id(),
+            self.dataset.id(),
+            self.training_seed,
+            self.training_steps,
+            self.quality.to_bits(),
+            self.reference.to_bits(),
+            mlp::PARAMETERS as u32,
+        ];
+        for word in words {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        for w in &self.mlp.weights {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Parses and validates a weight file.
+    pub fn from_bytes(bytes: &[u8]) -> Result<TrainedNet, WeightsError> {
+        if bytes.len() < HEADER_BYTES {
+            return Err(WeightsError::Truncated { needed: HEADER_BYTES, found: bytes.len() });
+        }
+        if bytes[..4] != MAGIC {
+            return Err(WeightsError::BadMagic);
+        }
+        let word = |i: usize| {
+            let at = MAGIC.len() + 4 * i;
+            u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        if word(0) != FORMAT_VERSION {
+            return Err(WeightsError::UnsupportedVersion(word(0)));
+        }
+        let expect = |field: &'static str, i: usize, expected: u32| {
+            let found = word(i);
+            if found == expected {
+                Ok(())
+            } else {
+                Err(WeightsError::Mismatch { field, expected, found })
+            }
+        };
+        expect("input_dim", 1, mlp::INPUT_DIM as u32)?;
+        expect("time_features", 2, mlp::TIME_FEATURES as u32)?;
+        expect("hidden", 3, mlp::HIDDEN as u32)?;
+        expect("hidden_layers", 4, 2)?;
+        expect("output_dim", 5, mlp::OUTPUT_DIM as u32)?;
+        expect("activation", 6, ACTIVATION_SILU)?;
+        expect("parametrization", 7, PARAMETRIZATION_EPS)?;
+        let schedule = Schedule::from_id(word(8))
+            .ok_or(WeightsError::UnknownId { field: "schedule", found: word(8) })?;
+        let dataset =
+            Dataset::from_id(word(9)).ok_or(WeightsError::UnknownId { field: "dataset", found: word(9) })?;
+        expect("parameter_count", 14, mlp::PARAMETERS as u32)?;
+        let expected_len = HEADER_BYTES + 4 * mlp::PARAMETERS;
+        if bytes.len() < expected_len {
+            return Err(WeightsError::Truncated { needed: expected_len, found: bytes.len() });
+        }
+        if bytes.len() > expected_len {
+            return Err(WeightsError::TrailingBytes { expected: expected_len, found: bytes.len() });
+        }
+        let weights: Vec<f32> = bytes[HEADER_BYTES..]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        if let Some(index) = weights.iter().position(|w| !w.is_finite()) {
+            return Err(WeightsError::NonFinite { index });
+        }
+        Ok(TrainedNet {
+            mlp: Mlp { weights },
+            schedule,
+            dataset,
+            training_seed: word(10),
+            training_steps: word(11),
+            quality: f32::from_bits(word(12)),
+            reference: f32::from_bits(word(13)),
+        })
+    }
+}
+
+/// File name of the embedded net for a dataset and schedule, e.g. `two_moons.vp_linear.dpw`.
+pub fn file_name(dataset: Dataset, schedule: Schedule) -> String {
+    format!("{}.{}.dpw", dataset.name(), schedule.name())
+}

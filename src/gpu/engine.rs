@@ -1,0 +1,453 @@
+//! The compute side: particle buffers and the forward-noise and reverse-step pipelines.
+
+use wgpu::util::DeviceExt;
+
+use crate::core::dataset::{GaussianMixture, MixtureComponent};
+use crate::core::mlp::{self, Mlp};
+use crate::core::sampler::ReverseStep;
+use crate::gpu::readback::Readback;
+use crate::gpu::{shaders, GpuContext, GpuError};
+
+/// Invocations per workgroup of every compute kernel (`@workgroup_size(64)` in the WGSL).
+pub const WORKGROUP_SIZE: u32 = 64;
+/// Most workgroups in one dimension of a dispatch (WebGPU's default limit).
+const MAX_WORKGROUPS_PER_DIMENSION: u32 = 65_535;
+/// Most particles a dispatch can cover.
+pub const MAX_PARTICLES: u32 = WORKGROUP_SIZE * MAX_WORKGROUPS_PER_DIMENSION;
+/// Most reverse steps one dispatch integrates. Longer calls are split into several dispatches in
+/// one pass: this bounds the duration of a dispatch (GPU watchdogs reset devices that run one
+/// for seconds), and Mesa's lavapipe (LLVM 15) was seen to miscompute the MLP kernel when its
+/// step loop ran 16 or more iterations (`tests/gpu_parity.rs` covers long runs).
+pub const MAX_STEPS_PER_DISPATCH: u32 = 8;
+/// Most dispatches of one [`ComputeEngine::reverse`] call (so at most 1,024 steps per call).
+const MAX_DISPATCHES_PER_CALL: u32 = 128;
+/// Stride of the per-dispatch [`RunParams`] in their uniform buffer: WebGPU's default
+/// `minUniformBufferOffsetAlignment`.
+const RUN_PARAMS_STRIDE: u64 = 256;
+
+/// Which eps_hat the reverse kernel uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScoreKind {
+    /// The MLP (`reverse_step_mlp.wgsl`).
+    Mlp,
+    /// The exact mixture score (`reverse_step_exact.wgsl`).
+    Exact,
+}
+
+/// Uniforms of `forward_noise.wgsl` (keep in sync with `NoiseParams` there; 32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct NoiseParams {
+    alpha: f32,
+    sigma: f32,
+    seed: u32,
+    stream: u32,
+    particle_count: u32,
+    _pad: [u32; 3],
+}
+
+/// Uniforms of `reverse_step_*.wgsl` (keep in sync with `RunParams` in
+/// `shaders/common/reverse_step.wgsl`; 16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct RunParams {
+    seed: u32,
+    particle_count: u32,
+    first_step: u32,
+    step_count: u32,
+}
+
+/// Buffers whose size depends on the scene, and the bind groups that use them.
+struct Scene {
+    particle_count: u32,
+    particles: wgpu::Buffer,
+    forward_group: wgpu::BindGroup,
+    mlp_group: wgpu::BindGroup,
+    exact_group: wgpu::BindGroup,
+}
+
+/// Particle state on the GPU and the kernels that move it.
+pub struct ComputeEngine {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    forward_pipeline: wgpu::ComputePipeline,
+    mlp_pipeline: wgpu::ComputePipeline,
+    exact_pipeline: wgpu::ComputePipeline,
+    noise_params: wgpu::Buffer,
+    run_params: wgpu::Buffer,
+    weights: wgpu::Buffer,
+    data: wgpu::Buffer,
+    steps: wgpu::Buffer,
+    hidden_biases: wgpu::Buffer,
+    mixture: wgpu::Buffer,
+    step_count: u32,
+    scene: Option<Scene>,
+    /// Bumped whenever the particle buffer is replaced (renderers rebuild their bind group).
+    generation: u64,
+}
+
+fn storage(ty_read_only: bool) -> wgpu::BindingType {
+    wgpu::BindingType::Buffer {
+        ty: wgpu::BufferBindingType::Storage { read_only: ty_read_only },
+        has_dynamic_offset: false,
+        min_binding_size: None,
+    }
+}
+
+fn uniform() -> wgpu::BindingType {
+    wgpu::BindingType::Buffer {
+        ty: wgpu::BufferBindingType::Uniform,
+        has_dynamic_offset: false,
+        min_binding_size: None,
+    }
+}
+
+/// A uniform read at a per-dispatch offset.
+fn dynamic_uniform() -> wgpu::BindingType {
+    wgpu::BindingType::Buffer {
+        ty: wgpu::BufferBindingType::Uniform,
+        has_dynamic_offset: true,
+        min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<RunParams>() as u64),
+    }
+}
+
+fn compute_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry { binding, visibility: wgpu::ShaderStages::COMPUTE, ty, count: None }
+}
+
+fn compute_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    source: String,
+    entries: &[wgpu::BindGroupLayoutEntry],
+) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let layout =
+        device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: Some(&pipeline_layout),
+        module: &module,
+        entry_point: Some(label),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+fn bind(
+    device: &wgpu::Device,
+    label: &str,
+    pipeline: &wgpu::ComputePipeline,
+    buffers: &[(u32, wgpu::BindingResource)],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers
+        .iter()
+        .map(|(binding, resource)| wgpu::BindGroupEntry { binding: *binding, resource: resource.clone() })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
+}
+
+fn buffer_with(
+    device: &wgpu::Device,
+    label: &str,
+    contents: &[u8],
+    usage: wgpu::BufferUsages,
+) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
+}
+
+const STORAGE_IN: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
+
+impl ComputeEngine {
+    /// Compiles the kernels on `context`'s device.
+    pub fn new(context: &GpuContext) -> ComputeEngine {
+        let device = context.device.clone();
+        // forward_noise.wgsl: 0 params, 1 data x_0 (read), 2 particles (write).
+        let forward_pipeline = compute_pipeline(
+            &device,
+            "forward_noise",
+            shaders::forward_noise(),
+            &[compute_entry(0, uniform()), compute_entry(1, storage(true)), compute_entry(2, storage(false))],
+        );
+        // reverse_step_mlp.wgsl: 0 run, 1 steps, 2 weights, 3 hidden biases, 4 particles.
+        let mlp_pipeline = compute_pipeline(
+            &device,
+            "reverse_step_mlp",
+            shaders::reverse_step_mlp(),
+            &[
+                compute_entry(0, dynamic_uniform()),
+                compute_entry(1, storage(true)),
+                compute_entry(2, storage(true)),
+                compute_entry(3, storage(true)),
+                compute_entry(4, storage(false)),
+            ],
+        );
+        // reverse_step_exact.wgsl: 0 run, 1 steps, 2 mixture components, 4 particles.
+        let exact_pipeline = compute_pipeline(
+            &device,
+            "reverse_step_exact",
+            shaders::reverse_step_exact(),
+            &[
+                compute_entry(0, dynamic_uniform()),
+                compute_entry(1, storage(true)),
+                compute_entry(2, storage(true)),
+                compute_entry(4, storage(false)),
+            ],
+        );
+        let zeros = |n: usize| vec![0u8; n];
+        let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
+        ComputeEngine {
+            noise_params: buffer_with(&device, "noise params", &zeros(32), uniform_usage),
+            run_params: buffer_with(
+                &device,
+                "run params",
+                &zeros((RUN_PARAMS_STRIDE * MAX_DISPATCHES_PER_CALL as u64) as usize),
+                uniform_usage,
+            ),
+            weights: buffer_with(&device, "mlp weights", &zeros(4 * mlp::PARAMETERS), STORAGE_IN),
+            data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
+            steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
+            hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
+            mixture: buffer_with(&device, "mixture", &zeros(16), STORAGE_IN),
+            step_count: 0,
+            scene: None,
+            generation: 0,
+            queue: context.queue.clone(),
+            device,
+            forward_pipeline,
+            mlp_pipeline,
+            exact_pipeline,
+        }
+    }
+
+    /// Uploads the network weights.
+    pub fn set_weights(&mut self, mlp: &Mlp) {
+        self.queue.write_buffer(&self.weights, 0, bytemuck::cast_slice(&mlp.weights));
+    }
+
+    /// Uploads the mixture whose exact score the exact kernel evaluates.
+    pub fn set_mixture(&mut self, mixture: &GaussianMixture) {
+        let components: &[MixtureComponent] = &mixture.components;
+        self.mixture = buffer_with(&self.device, "mixture", bytemuck::cast_slice(components), STORAGE_IN);
+        self.rebind();
+    }
+
+    /// Uploads the data x_0 of every particle (this fixes the particle count).
+    pub fn set_data(&mut self, data: &[[f32; 2]]) -> Result<(), GpuError> {
+        let count =
+            u32::try_from(data.len()).ok().filter(|&n| n > 0 && n <= MAX_PARTICLES).ok_or_else(|| {
+                GpuError::Unsupported(format!(
+                    "{} particles cannot be simulated on the GPU (1 to {MAX_PARTICLES})",
+                    data.len()
+                ))
+            })?;
+        let bytes = 8 * count as u64;
+        let max = self.device.limits().max_storage_buffer_binding_size as u64;
+        if bytes > max {
+            return Err(GpuError::Unsupported(format!(
+                "{count} particles need {bytes} bytes, more than this GPU's storage buffer limit of {max} bytes"
+            )));
+        }
+        self.data = buffer_with(&self.device, "data x0", bytemuck::cast_slice(data), STORAGE_IN);
+        let particles = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("particles"),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        self.scene = Some(self.make_scene(count, particles));
+        self.generation += 1;
+        Ok(())
+    }
+
+    /// Uploads a reverse-run plan and its per-step MLP hidden biases (`steps.len() * HIDDEN` floats;
+    /// empty when the exact score is used).
+    pub fn set_plan(&mut self, steps: &[ReverseStep], hidden_biases: &[f32]) {
+        self.steps = buffer_with(&self.device, "reverse steps", bytemuck::cast_slice(steps), STORAGE_IN);
+        let biases: &[f32] = if hidden_biases.is_empty() { &[0.0; mlp::HIDDEN] } else { hidden_biases };
+        self.hidden_biases =
+            buffer_with(&self.device, "hidden biases", bytemuck::cast_slice(biases), STORAGE_IN);
+        self.step_count = steps.len() as u32;
+        self.rebind();
+    }
+
+    fn rebind(&mut self) {
+        if let Some(scene) = self.scene.take() {
+            self.scene = Some(self.make_scene(scene.particle_count, scene.particles));
+        }
+    }
+
+    fn make_scene(&self, particle_count: u32, particles: wgpu::Buffer) -> Scene {
+        let device = &self.device;
+        let run = || {
+            wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &self.run_params,
+                offset: 0,
+                size: wgpu::BufferSize::new(std::mem::size_of::<RunParams>() as u64),
+            })
+        };
+        Scene {
+            forward_group: bind(
+                device,
+                "forward_noise",
+                &self.forward_pipeline,
+                &[
+                    (0, self.noise_params.as_entire_binding()),
+                    (1, self.data.as_entire_binding()),
+                    (2, particles.as_entire_binding()),
+                ],
+            ),
+            mlp_group: bind(
+                device,
+                "reverse_step_mlp",
+                &self.mlp_pipeline,
+                &[
+                    (0, run()),
+                    (1, self.steps.as_entire_binding()),
+                    (2, self.weights.as_entire_binding()),
+                    (3, self.hidden_biases.as_entire_binding()),
+                    (4, particles.as_entire_binding()),
+                ],
+            ),
+            exact_group: bind(
+                device,
+                "reverse_step_exact",
+                &self.exact_pipeline,
+                &[
+                    (0, run()),
+                    (1, self.steps.as_entire_binding()),
+                    (2, self.mixture.as_entire_binding()),
+                    (4, particles.as_entire_binding()),
+                ],
+            ),
+            particle_count,
+            particles,
+        }
+    }
+
+    fn scene(&self) -> Result<&Scene, GpuError> {
+        self.scene.as_ref().ok_or_else(|| GpuError::Unsupported("no particles uploaded yet".into()))
+    }
+
+    fn dispatch(&self, label: &str, pipeline: &wgpu::ComputePipeline, group: &wgpu::BindGroup, count: u32) {
+        let mut encoder =
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            pass.set_bind_group(0, group, &[]);
+            pass.dispatch_workgroups(count.div_ceil(WORKGROUP_SIZE), 1, 1);
+        }
+        self.queue.submit([encoder.finish()]);
+    }
+
+    /// Sets every particle to alpha x_0 + sigma eps, eps from `(seed, particle, 0, stream)`.
+    pub fn noise(&self, alpha: f32, sigma: f32, seed: u32, stream: u32) -> Result<(), GpuError> {
+        let scene = self.scene()?;
+        let params =
+            NoiseParams { alpha, sigma, seed, stream, particle_count: scene.particle_count, _pad: [0; 3] };
+        self.queue.write_buffer(&self.noise_params, 0, bytemuck::bytes_of(&params));
+        self.dispatch("forward_noise", &self.forward_pipeline, &scene.forward_group, scene.particle_count);
+        Ok(())
+    }
+
+    /// Applies plan steps `first_step .. first_step + count` to every particle: one submission,
+    /// one dispatch per [`MAX_STEPS_PER_DISPATCH`] steps.
+    pub fn reverse(&self, score: ScoreKind, seed: u32, first_step: u32, count: u32) -> Result<(), GpuError> {
+        let scene = self.scene()?;
+        if first_step.checked_add(count).is_none_or(|end| end > self.step_count) {
+            return Err(GpuError::Unsupported(format!(
+                "steps {first_step}..{} are outside the plan of {} steps",
+                first_step.saturating_add(count),
+                self.step_count
+            )));
+        }
+        let dispatches = count.div_ceil(MAX_STEPS_PER_DISPATCH);
+        if dispatches > MAX_DISPATCHES_PER_CALL {
+            return Err(GpuError::Unsupported(format!(
+                "{count} steps in one call is too many (at most {})",
+                MAX_DISPATCHES_PER_CALL * MAX_STEPS_PER_DISPATCH
+            )));
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        let mut params = vec![0u8; (RUN_PARAMS_STRIDE * dispatches as u64) as usize];
+        for d in 0..dispatches {
+            let first = first_step + d * MAX_STEPS_PER_DISPATCH;
+            let chunk = RunParams {
+                seed,
+                particle_count: scene.particle_count,
+                first_step: first,
+                step_count: MAX_STEPS_PER_DISPATCH.min(first_step + count - first),
+            };
+            let at = (RUN_PARAMS_STRIDE * d as u64) as usize;
+            params[at..at + std::mem::size_of::<RunParams>()].copy_from_slice(bytemuck::bytes_of(&chunk));
+        }
+        self.queue.write_buffer(&self.run_params, 0, &params);
+        let (label, pipeline, group) = match score {
+            ScoreKind::Mlp => ("reverse_step_mlp", &self.mlp_pipeline, &scene.mlp_group),
+            ScoreKind::Exact => ("reverse_step_exact", &self.exact_pipeline, &scene.exact_group),
+        };
+        let mut encoder =
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some(label),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(pipeline);
+            for d in 0..dispatches {
+                pass.set_bind_group(0, group, &[(RUN_PARAMS_STRIDE * d as u64) as u32]);
+                pass.dispatch_workgroups(scene.particle_count.div_ceil(WORKGROUP_SIZE), 1, 1);
+            }
+        }
+        self.queue.submit([encoder.finish()]);
+        Ok(())
+    }
+
+    /// Overwrites the particles (for tests and for starting from given points).
+    pub fn write_particles(&self, points: &[[f32; 2]]) -> Result<(), GpuError> {
+        let scene = self.scene()?;
+        if points.len() != scene.particle_count as usize {
+            return Err(GpuError::Unsupported(format!(
+                "expected {} points, got {}",
+                scene.particle_count,
+                points.len()
+            )));
+        }
+        self.queue.write_buffer(&scene.particles, 0, bytemuck::cast_slice(points));
+        Ok(())
+    }
+
+    /// Starts copying the particles back to the CPU.
+    pub fn read_particles(&self) -> Result<Readback, GpuError> {
+        let scene = self.scene()?;
+        Ok(Readback::start(&self.device, &self.queue, &scene.particles, 8 * scene.particle_count as u64))
+    }
+
+    /// The particle buffer (for renderers) and its generation (changes when it is replaced).
+    pub fn particles(&self) -> Option<(&wgpu::Buffer, u32, u64)> {
+        self.scene.as_ref().map(|s| (&s.particles, s.particle_count, self.generation))
+    }
+
+    /// Number of particles.
+    pub fn particle_count(&self) -> u32 {
+        self.scene.as_ref().map_or(0, |s| s.particle_count)
+    }
+}

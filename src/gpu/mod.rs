@@ -1,0 +1,15 @@
+//! The wgpu engine: the same WGSL kernels run natively (Vulkan, including Mesa's lavapipe) and in
+//! the browser (WebGPU). Every kernel has a CPU twin in [`crate::core`] and a parity test.
+//!
+//! Getting a device ([`context`]) is separate from using one ([`ComputeEngine`],
+//! [`ParticleRenderer`]), so tests and the web layer pass their own.
+
+pub mod context;
+pub mod engine;
+pub mod readback;
+pub mod render;
+pub mod shaders;
+
+pub use context::{GpuContext, GpuError};
+pub use engine::{ComputeEngine, ScoreKind};
+pub use render::{DrawParams, ParticleRenderer};

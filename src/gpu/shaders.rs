@@ -1,0 +1,60 @@
+//! Assembles the WGSL of every kernel from `shaders/` (one file per kernel plus the pieces in
+//! `shaders/common/` it needs). WGSL has no `#include`, so the pieces are concatenated here; the
+//! MLP layout constants are generated from `core::mlp` so Rust and WGSL cannot disagree.
+
+use crate::core::mlp;
+
+const RNG: &str = include_str!("../../shaders/common/rng.wgsl");
+const MLP: &str = include_str!("../../shaders/common/mlp.wgsl");
+const MIXTURE: &str = include_str!("../../shaders/common/mixture.wgsl");
+const REVERSE_STEP: &str = include_str!("../../shaders/common/reverse_step.wgsl");
+const FORWARD_NOISE: &str = include_str!("../../shaders/forward_noise.wgsl");
+const REVERSE_STEP_MLP: &str = include_str!("../../shaders/reverse_step_mlp.wgsl");
+const REVERSE_STEP_EXACT: &str = include_str!("../../shaders/reverse_step_exact.wgsl");
+const DRAW_PARTICLES: &str = include_str!("../../shaders/draw_particles.wgsl");
+
+/// WGSL constants of the flat weight layout, generated from [`core::mlp`](crate::core::mlp).
+pub fn mlp_layout() -> String {
+    [
+        ("MLP_FEATURES", mlp::FEATURES),
+        ("MLP_HIDDEN", mlp::HIDDEN),
+        ("MLP_W1", mlp::W1),
+        ("MLP_W2", mlp::W2),
+        ("MLP_B2", mlp::B2),
+        ("MLP_W3", mlp::W3),
+        ("MLP_B3", mlp::B3),
+    ]
+    .iter()
+    .map(|(name, value)| format!("const {name}: u32 = {value}u;\n"))
+    .collect()
+}
+
+/// `forward_noise.wgsl`: x_t = alpha x_0 + sigma eps for every particle.
+pub fn forward_noise() -> String {
+    [RNG, FORWARD_NOISE].concat()
+}
+
+/// `reverse_step_mlp.wgsl`: reverse steps with the MLP.
+pub fn reverse_step_mlp() -> String {
+    [RNG, &mlp_layout(), MLP, REVERSE_STEP, REVERSE_STEP_MLP].concat()
+}
+
+/// `reverse_step_exact.wgsl`: reverse steps with the exact mixture score.
+pub fn reverse_step_exact() -> String {
+    [RNG, MIXTURE, REVERSE_STEP, REVERSE_STEP_EXACT].concat()
+}
+
+/// `draw_particles.wgsl`: the particle renderer.
+pub fn draw_particles() -> String {
+    [RNG, DRAW_PARTICLES].concat()
+}
+
+/// Every assembled shader with its name, for validation.
+pub fn all() -> Vec<(&'static str, String)> {
+    vec![
+        ("forward_noise", forward_noise()),
+        ("reverse_step_mlp", reverse_step_mlp()),
+        ("reverse_step_exact", reverse_step_exact()),
+        ("draw_particles", draw_particles()),
+    ]
+}

@@ -1,0 +1,460 @@
+//! The wasm-bindgen surface: one `Playground` handle built by an async factory, plus a few free
+//! functions for tests and export. Every failure becomes a JS `Error` with a clear message.
+//! Keep in sync with the calls in `www/js/main.js`.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::Clamped;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+use crate::core::dataset::Dataset;
+use crate::core::render::{self, View};
+use crate::core::sampler::{self, Sampler, ScoreSource};
+use crate::core::schedule::Schedule;
+use crate::core::{embedded, metrics};
+use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
+use crate::web::options::{self, BackendChoice, Options, RawOptions};
+use crate::web::session::{Particles, Session};
+
+/// Particles of the start-up race between a software WebGPU adapter and the CPU.
+const CALIBRATION_PARTICLES: usize = 4096;
+/// Timed reverse steps of that race.
+const CALIBRATION_STEPS: u32 = 4;
+
+fn js_error(message: impl std::fmt::Display) -> JsError {
+    JsError::new(&message.to_string())
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
+}
+
+fn raw_options(value: &JsValue) -> Result<RawOptions, JsError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(RawOptions::new());
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(js_error("options must be a plain object such as { steps: 100 }"));
+    }
+    serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| js_error(format!("options could not be read: {e}")))
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// How particles reach the canvas.
+enum Display {
+    /// Drawn by the render pipeline into the canvas's WebGPU context.
+    Gpu {
+        context: GpuContext,
+        surface: wgpu::Surface<'static>,
+        config: wgpu::SurfaceConfiguration,
+        renderer: ParticleRenderer,
+    },
+    /// Rasterised on the CPU and put into the canvas's 2-D context.
+    Cpu { context2d: CanvasRenderingContext2d },
+}
+
+/// A playground bound to one canvas.
+#[wasm_bindgen]
+pub struct Playground {
+    session: Session,
+    canvas: HtmlCanvasElement,
+    display: Display,
+    backend_note: String,
+    adapter_name: String,
+}
+
+/// Why the GPU path was not taken, or `Ok` with a device when it was.
+async fn try_gpu(options: &Options) -> Result<(wgpu::Instance, GpuContext), String> {
+    let has_webgpu = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu")).ok())
+        .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null());
+    if !has_webgpu {
+        return Err("WebGPU is not available in this browser (navigator.gpu is missing)".into());
+    }
+    let instance = context::instance();
+    let context = context::request_context(&instance, None).await.map_err(|e| e.to_string())?;
+    let _ = options;
+    Ok((instance, context))
+}
+
+/// Times the same reverse steps on the GPU and on the CPU; returns evaluations per second of each.
+async fn calibrate(engine: &mut ComputeEngine) -> Result<(f64, f64), String> {
+    let net = embedded::net(Dataset::TwoMoons, Schedule::VpLinear).map_err(|e| e.to_string())?;
+    let schedule = Schedule::VpLinear;
+    let plan =
+        sampler::plan(schedule, Sampler::EulerMaruyama, schedule.t_max(), 1 + CALIBRATION_STEPS as usize);
+    let biases: Vec<f32> = plan.iter().flat_map(|s| net.mlp.hidden_bias(s.t)).collect();
+    let points = sampler::prior(schedule, schedule.t_max(), 0, CALIBRATION_PARTICLES);
+    engine.set_weights(&net.mlp);
+    engine.set_data(&points).map_err(|e| e.to_string())?;
+    engine.set_plan(&plan, &biases);
+    // Warm-up (pipeline compilation, first submit), then the timed run.
+    engine.reverse(ScoreKind::Mlp, 0, 0, 1).map_err(|e| e.to_string())?;
+    engine.read_particles().map_err(|e| e.to_string())?.bytes().await.map_err(|e| e.to_string())?;
+    let started = now_ms();
+    engine.reverse(ScoreKind::Mlp, 0, 1, CALIBRATION_STEPS).map_err(|e| e.to_string())?;
+    engine.read_particles().map_err(|e| e.to_string())?.bytes().await.map_err(|e| e.to_string())?;
+    let gpu_ms = (now_ms() - started).max(0.01);
+    let mut cpu_points = points;
+    let started = now_ms();
+    sampler::run(ScoreSource::Mlp(&net.mlp), &plan[1..], &mut cpu_points, 0, 0);
+    let cpu_ms = (now_ms() - started).max(0.01);
+    let evaluations = (CALIBRATION_PARTICLES as f64) * CALIBRATION_STEPS as f64;
+    Ok((evaluations / gpu_ms * 1e3, evaluations / cpu_ms * 1e3))
+}
+
+fn cpu_display(canvas: &HtmlCanvasElement) -> Result<Display, JsError> {
+    let context2d = canvas
+        .get_context("2d")
+        .map_err(|_| js_error("the canvas refused a 2-D context"))?
+        .ok_or_else(|| {
+            js_error("the canvas already has a WebGPU context; create the CPU playground on a fresh canvas")
+        })?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| js_error("the canvas returned an unexpected context"))?;
+    Ok(Display::Cpu { context2d })
+}
+
+fn gpu_display(
+    instance: &wgpu::Instance,
+    context: GpuContext,
+    canvas: &HtmlCanvasElement,
+) -> Result<Display, String> {
+    let surface = instance
+        .create_surface(wgpu::SurfaceTarget::Canvas(canvas.clone()))
+        .map_err(|e| format!("the canvas could not be set up for WebGPU: {e}"))?;
+    let caps = surface.get_capabilities(&context.adapter);
+    // Colours are computed in display space, so prefer a non-sRGB format.
+    let format = caps
+        .formats
+        .iter()
+        .copied()
+        .find(|f| !f.is_srgb())
+        .or_else(|| caps.formats.first().copied())
+        .ok_or("the canvas supports no texture format for this adapter")?;
+    let config = wgpu::SurfaceConfiguration {
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+        format,
+        color_space: wgpu::SurfaceColorSpace::Auto,
+        width: canvas.width().max(1),
+        height: canvas.height().max(1),
+        present_mode: wgpu::PresentMode::Fifo,
+        desired_maximum_frame_latency: 2,
+        alpha_mode: wgpu::CompositeAlphaMode::Auto,
+        view_formats: vec![],
+    };
+    surface.configure(&context.device, &config);
+    let renderer = ParticleRenderer::new(&context.device, &context.queue, format);
+    Ok(Display::Gpu { context, surface, config, renderer })
+}
+
+#[derive(Serialize)]
+struct Choice {
+    name: &'static str,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct Range<T> {
+    min: T,
+    max: T,
+}
+
+#[derive(Serialize)]
+struct ParticleRange {
+    min: u32,
+    max: u32,
+    max_cpu: u32,
+}
+
+#[derive(Serialize)]
+struct Limits {
+    steps: Range<u32>,
+    particles: ParticleRange,
+    point_size: Range<f64>,
+    seed: Range<u32>,
+}
+
+#[derive(Serialize)]
+struct Description {
+    datasets: Vec<Choice>,
+    schedules: Vec<Choice>,
+    samplers: Vec<Choice>,
+    scores: Vec<Choice>,
+    backends: Vec<&'static str>,
+    limits: Limits,
+    defaults: Options,
+}
+
+/// What the playground offers: choices with labels, numeric limits and default options.
+#[wasm_bindgen]
+pub fn describe() -> Result<JsValue, JsError> {
+    to_js(&Description {
+        datasets: Dataset::ALL.iter().map(|d| Choice { name: d.name(), label: d.label() }).collect(),
+        schedules: Schedule::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        samplers: Sampler::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        scores: vec![
+            Choice { name: "mlp", label: "Learned (MLP)" },
+            Choice { name: "exact", label: "Exact score" },
+        ],
+        backends: vec!["auto", "webgpu", "cpu"],
+        limits: Limits {
+            steps: Range { min: options::MIN_STEPS, max: options::MAX_STEPS },
+            particles: ParticleRange {
+                min: 1,
+                max: options::MAX_PARTICLES,
+                max_cpu: options::MAX_PARTICLES_CPU,
+            },
+            point_size: Range { min: options::MIN_POINT_SIZE, max: options::MAX_POINT_SIZE },
+            seed: Range { min: 0, max: u32::MAX },
+        },
+        defaults: Options::default(),
+    })
+}
+
+/// `n` fresh samples of a dataset (interleaved x, y).
+#[wasm_bindgen]
+pub fn dataset_sample(name: &str, seed: u32, n: u32) -> Result<Vec<f32>, JsError> {
+    let dataset = Dataset::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
+        js_error(format!("unknown dataset {name:?} (allowed: one of {})", names.join(", ")))
+    })?;
+    if n == 0 || n > options::MAX_PARTICLES {
+        return Err(js_error(format!(
+            "n = {n} is not allowed (allowed: an integer from 1 to {})",
+            options::MAX_PARTICLES
+        )));
+    }
+    Ok(dataset.sample(seed, n as usize).into_iter().flatten().collect())
+}
+
+fn points(name: &str, flat: &[f32]) -> Result<Vec<[f32; 2]>, JsError> {
+    if flat.is_empty() || flat.len() % 2 != 0 {
+        return Err(js_error(format!(
+            "{name} must hold a positive, even number of values (x, y pairs), not {}",
+            flat.len()
+        )));
+    }
+    Ok(flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+}
+
+/// Sliced 2-Wasserstein distance between two point sets given as interleaved x, y arrays.
+#[wasm_bindgen]
+pub fn sliced_wasserstein(a: &[f32], b: &[f32]) -> Result<f64, JsError> {
+    Ok(metrics::sliced_wasserstein(&points("a", a)?, &points("b", b)?))
+}
+
+#[wasm_bindgen]
+impl Playground {
+    /// Creates a playground on `canvas`. `options` may set any subset of the option table.
+    pub async fn create(canvas: HtmlCanvasElement, options: JsValue) -> Result<Playground, JsError> {
+        console_error_panic_hook::set_once();
+        let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
+        let cpu_note =
+            |why: String| format!("{why}; the playground runs on the CPU inside the WebAssembly module.");
+        let (display, particles, backend_note, adapter_name) = match options.backend {
+            BackendChoice::Cpu => (
+                cpu_display(&canvas)?,
+                Particles::Cpu(Vec::new()),
+                "The CPU backend was requested; the playground runs on the CPU inside the WebAssembly module.".to_string(),
+                String::new(),
+            ),
+            choice => match try_gpu(&options).await {
+                Err(why) if choice == BackendChoice::Webgpu => {
+                    return Err(js_error(format!("backend 'webgpu' was requested but {why}. Use backend 'cpu' or 'auto'.")))
+                }
+                Err(why) => (cpu_display(&canvas)?, Particles::Cpu(Vec::new()), cpu_note(why), String::new()),
+                Ok((instance, context)) => {
+                    let mut engine = ComputeEngine::new(&context);
+                    let adapter = context.describe();
+                    let mut note = format!("Running on WebGPU: {adapter}.");
+                    let mut use_cpu = false;
+                    if choice == BackendChoice::Auto && context.is_software() {
+                        let (gpu_rate, cpu_rate) = calibrate(&mut engine).await.map_err(js_error)?;
+                        if cpu_rate > gpu_rate {
+                            use_cpu = true;
+                            note = cpu_note(format!(
+                                "The WebGPU adapter {adapter} is a software emulation and the CPU measured {:.1}x faster \
+                                 ({:.2} vs {:.2} million network evaluations per second; add backend=webgpu to force WebGPU)",
+                                cpu_rate / gpu_rate,
+                                cpu_rate / 1e6,
+                                gpu_rate / 1e6
+                            ));
+                        } else {
+                            note = format!(
+                                "Running on WebGPU: {adapter}, a software emulation measured {:.1}x faster than the CPU.",
+                                gpu_rate / cpu_rate
+                            );
+                        }
+                    }
+                    if use_cpu {
+                        (cpu_display(&canvas)?, Particles::Cpu(Vec::new()), note, String::new())
+                    } else {
+                        let name = context.info.name.clone();
+                        let display = gpu_display(&instance, context, &canvas).map_err(js_error)?;
+                        (display, Particles::Gpu(Box::new(engine)), note, name)
+                    }
+                }
+            },
+        };
+        let session = Session::new(options, particles).map_err(js_error)?;
+        Ok(Playground { session, canvas, display, backend_note, adapter_name })
+    }
+
+    /// "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        if self.session.on_gpu() { "webgpu" } else { "cpu" }.into()
+    }
+
+    /// Why this backend was chosen, for a banner.
+    #[wasm_bindgen(getter)]
+    pub fn backend_note(&self) -> String {
+        self.backend_note.clone()
+    }
+
+    /// Name of the WebGPU adapter ("" on the CPU path).
+    #[wasm_bindgen(getter)]
+    pub fn adapter_name(&self) -> String {
+        self.adapter_name.clone()
+    }
+
+    /// Why the GPU device was lost, or `undefined` while it is fine.
+    #[wasm_bindgen(getter)]
+    pub fn device_lost(&self) -> Option<String> {
+        match &self.display {
+            Display::Gpu { context, .. } => context.lost.reason(),
+            Display::Cpu { .. } => None,
+        }
+    }
+
+    fn check_device(&self) -> Result<(), JsError> {
+        match self.device_lost() {
+            Some(reason) => Err(js_error(format!(
+                "the GPU device was lost ({reason}); reload the page, or create the playground with backend 'cpu'"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The full current options.
+    pub fn options(&self) -> Result<JsValue, JsError> {
+        to_js(self.session.options())
+    }
+
+    /// Changes some options (validated; everything but point_size restarts the run).
+    pub fn set_options(&mut self, options: JsValue) -> Result<(), JsError> {
+        self.check_device()?;
+        let next = self.session.options().merged(&raw_options(&options)?).map_err(js_error)?;
+        self.session.set_options(next).map_err(js_error)
+    }
+
+    /// Particles back to the prior noise; the run restarts.
+    pub fn reset(&mut self) -> Result<(), JsError> {
+        self.check_device()?;
+        self.session.reset().map_err(js_error)
+    }
+
+    /// Shows forward-noised data at time `t` in [0, 1].
+    pub fn noise_to(&mut self, t: f64) -> Result<(), JsError> {
+        self.check_device()?;
+        self.session.noise_to(t).map_err(js_error)
+    }
+
+    /// Advances the reverse run by up to `n` steps; returns the number taken (0 when done).
+    pub fn step(&mut self, n: u32) -> Result<u32, JsError> {
+        self.check_device()?;
+        self.session.step(n).map_err(js_error)
+    }
+
+    /// Draws the particles onto the canvas.
+    pub fn render(&mut self) -> Result<(), JsError> {
+        self.check_device()?;
+        let (width, height) = (self.canvas.width(), self.canvas.height());
+        if width == 0 || height == 0 {
+            return Ok(());
+        }
+        let options = self.session.options();
+        let view = View { dot_radius_px: options.point_size as f32, ..View::default() };
+        let seed = options.seed;
+        match &mut self.display {
+            Display::Cpu { context2d } => {
+                let particles = self.session.cpu_particles().unwrap_or(&[]);
+                let pixels = render::rasterize(particles, seed, &view, width, height);
+                let image =
+                    web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), width, height)
+                        .map_err(|_| js_error("could not create the image for the canvas"))?;
+                context2d
+                    .put_image_data(&image, 0.0, 0.0)
+                    .map_err(|_| js_error("could not draw onto the canvas"))?;
+            }
+            Display::Gpu { context, surface, config, renderer } => {
+                if (config.width, config.height) != (width, height) {
+                    config.width = width;
+                    config.height = height;
+                    surface.configure(&context.device, config);
+                }
+                let frame = match surface.get_current_texture() {
+                    wgpu::CurrentSurfaceTexture::Success(frame)
+                    | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
+                    wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                        surface.configure(&context.device, config);
+                        return Ok(());
+                    }
+                    wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
+                        return Ok(())
+                    }
+                    other => {
+                        return Err(js_error(format!("the canvas could not provide a frame: {other:?}")))
+                    }
+                };
+                let target = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
+                if let Some(engine) = self.session.engine() {
+                    let params = DrawParams::new(&view, width, height, seed, engine.particle_count());
+                    renderer.draw(engine, &target, &params, render::background_rgb());
+                }
+                context.queue.present(frame);
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the positions back (interleaved x, y); for tests and export, not for animation.
+    pub fn read_positions(&self) -> Result<js_sys::Promise, JsError> {
+        self.check_device()?;
+        let pending = self.session.read_positions().map_err(js_error)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let points = pending.positions().await.map_err(|e| JsValue::from(js_error(e)))?;
+            let flat: Vec<f32> = points.into_iter().flatten().collect();
+            Ok(js_sys::Float32Array::from(flat.as_slice()).into())
+        }))
+    }
+
+    /// Time of the particles now.
+    #[wasm_bindgen(getter)]
+    pub fn current_t(&self) -> f64 {
+        self.session.current_t()
+    }
+
+    /// Steps done in the current run.
+    #[wasm_bindgen(getter)]
+    pub fn step_index(&self) -> u32 {
+        self.session.step_index() as u32
+    }
+
+    /// Steps of the current run.
+    #[wasm_bindgen(getter)]
+    pub fn total_steps(&self) -> u32 {
+        self.session.total_steps() as u32
+    }
+
+    /// True when the run has reached t = 0.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.session.done()
+    }
+}

@@ -1,0 +1,258 @@
+//! The options of a playground: one typed table with defaults, ranges and validation.
+//!
+//! Options arrive from JavaScript as a loose object ([`RawOptions`]); [`Options::merged`] checks
+//! every field once, here at the boundary, and names the field, the value and what is allowed in
+//! its error. Keep in sync with the options table of `www/js/state.js`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::dataset::Dataset;
+use crate::core::sampler::Sampler;
+use crate::core::schedule::Schedule;
+
+/// Fewest reverse steps of a run.
+pub const MIN_STEPS: u32 = 1;
+/// Most reverse steps of a run.
+pub const MAX_STEPS: u32 = 1000;
+/// Most particles on the GPU path (8 MiB of positions at 8 bytes each; well inside WebGPU's
+/// default 128 MiB storage-buffer binding).
+pub const MAX_PARTICLES: u32 = 1 << 20;
+/// Most particles on the CPU path (beyond this a frame takes seconds).
+pub const MAX_PARTICLES_CPU: u32 = 1 << 17;
+/// Smallest dot radius in device pixels.
+pub const MIN_POINT_SIZE: f64 = 0.5;
+/// Largest dot radius in device pixels.
+pub const MAX_POINT_SIZE: f64 = 8.0;
+
+/// Which score eps_hat comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreChoice {
+    /// The embedded MLP trained on the dataset.
+    Mlp,
+    /// The exact score of the dataset's Gaussian mixture.
+    Exact,
+}
+
+/// Where the particles live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// WebGPU unless it is missing or a software emulation slower than the CPU.
+    Auto,
+    /// WebGPU (fails with a clear error where there is none).
+    Webgpu,
+    /// The CPU inside the wasm.
+    Cpu,
+}
+
+/// Every option of a playground, with defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Options {
+    /// Target distribution.
+    pub dataset: Dataset,
+    /// Noise schedule.
+    pub schedule: Schedule,
+    /// Reverse-time integrator.
+    pub sampler: Sampler,
+    /// Learned or exact score.
+    pub score: ScoreChoice,
+    /// Reverse steps of a full run.
+    pub steps: u32,
+    /// Number of particles.
+    pub particles: u32,
+    /// Seed of every random number (noise, data, sampler).
+    pub seed: u32,
+    /// Backend preference (used when the playground is created).
+    pub backend: BackendChoice,
+    /// Dot radius in device pixels.
+    pub point_size: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            dataset: Dataset::TwoMoons,
+            schedule: Schedule::VpLinear,
+            sampler: Sampler::EulerMaruyama,
+            score: ScoreChoice::Mlp,
+            steps: 100,
+            particles: 16_384,
+            seed: 1,
+            backend: BackendChoice::Auto,
+            point_size: 1.5,
+        }
+    }
+}
+
+/// One loosely typed value as JavaScript sends it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RawValue {
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string.
+    Text(String),
+    /// Anything else (objects, arrays): always rejected.
+    #[serde(skip_serializing)]
+    Other(serde::de::IgnoredAny),
+}
+
+impl fmt::Display for RawValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RawValue::Bool(b) => write!(f, "{b}"),
+            RawValue::Number(n) => write!(f, "{n}"),
+            RawValue::Text(s) => {
+                // Quote, and keep hostile strings short in messages.
+                let shown: String = s.chars().take(40).collect();
+                let ellipsis = if s.chars().count() > 40 { "..." } else { "" };
+                write!(f, "{shown:?}{ellipsis}")
+            }
+            RawValue::Other(_) => write!(f, "an object or array"),
+        }
+    }
+}
+
+/// Options as received: any subset of fields, values not yet checked. `None` values (JavaScript
+/// `undefined` or `null`) mean "keep the current value".
+pub type RawOptions = BTreeMap<String, Option<RawValue>>;
+
+/// A rejected option.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionError {
+    /// The option's name.
+    pub field: String,
+    /// The offending value, as text.
+    pub value: String,
+    /// What would have been accepted.
+    pub allowed: String,
+}
+
+impl fmt::Display for OptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "unknown option '{}' (allowed: {})", self.field, self.allowed)
+        } else {
+            write!(
+                f,
+                "invalid option '{}': {} is not allowed (allowed: {})",
+                self.field, self.value, self.allowed
+            )
+        }
+    }
+}
+
+impl std::error::Error for OptionError {}
+
+/// Names of every option, in table order.
+pub const FIELDS: [&str; 9] =
+    ["dataset", "schedule", "sampler", "score", "steps", "particles", "seed", "backend", "point_size"];
+
+fn error(field: &str, value: &RawValue, allowed: impl Into<String>) -> OptionError {
+    OptionError { field: field.into(), value: value.to_string(), allowed: allowed.into() }
+}
+
+fn choice<T: Copy>(
+    field: &str,
+    value: &RawValue,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Result<T, OptionError> {
+    let names: Vec<&str> = all.iter().map(|&c| name(c)).collect();
+    match value {
+        RawValue::Text(s) => all.iter().copied().find(|&c| name(c) == s),
+        _ => None,
+    }
+    .ok_or_else(|| error(field, value, format!("one of {}", names.join(", "))))
+}
+
+fn integer(field: &str, value: &RawValue, min: u32, max: u32) -> Result<u32, OptionError> {
+    let allowed = || format!("an integer from {min} to {max}");
+    let number = match value {
+        RawValue::Number(n) => *n,
+        // Share links carry numbers as text.
+        RawValue::Text(s) => s.trim().parse::<f64>().map_err(|_| error(field, value, allowed()))?,
+        _ => return Err(error(field, value, allowed())),
+    };
+    if number.fract() != 0.0 || !(min as f64..=max as f64).contains(&number) {
+        return Err(error(field, value, allowed()));
+    }
+    Ok(number as u32)
+}
+
+fn real(field: &str, value: &RawValue, min: f64, max: f64) -> Result<f64, OptionError> {
+    let allowed = || format!("a number from {min} to {max}");
+    let number = match value {
+        RawValue::Number(n) => *n,
+        RawValue::Text(s) => s.trim().parse::<f64>().map_err(|_| error(field, value, allowed()))?,
+        _ => return Err(error(field, value, allowed())),
+    };
+    if !(min..=max).contains(&number) {
+        return Err(error(field, value, allowed()));
+    }
+    Ok(number)
+}
+
+impl Options {
+    /// A copy with the fields of `raw` applied, or the first invalid field.
+    pub fn merged(&self, raw: &RawOptions) -> Result<Options, OptionError> {
+        let mut next = self.clone();
+        for (field, value) in raw {
+            let Some(value) = value else { continue };
+            match field.as_str() {
+                "dataset" => next.dataset = choice(field, value, &Dataset::ALL, Dataset::name)?,
+                "schedule" => next.schedule = choice(field, value, &Schedule::ALL, Schedule::name)?,
+                "sampler" => next.sampler = choice(field, value, &Sampler::ALL, Sampler::name)?,
+                "score" => {
+                    next.score = choice(field, value, &[ScoreChoice::Mlp, ScoreChoice::Exact], |s| match s {
+                        ScoreChoice::Mlp => "mlp",
+                        ScoreChoice::Exact => "exact",
+                    })?
+                }
+                "backend" => {
+                    next.backend = choice(
+                        field,
+                        value,
+                        &[BackendChoice::Auto, BackendChoice::Webgpu, BackendChoice::Cpu],
+                        |b| match b {
+                            BackendChoice::Auto => "auto",
+                            BackendChoice::Webgpu => "webgpu",
+                            BackendChoice::Cpu => "cpu",
+                        },
+                    )?
+                }
+                "steps" => next.steps = integer(field, value, MIN_STEPS, MAX_STEPS)?,
+                "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
+                "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
+                "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
+                unknown => {
+                    let shown: String = unknown.chars().take(40).collect();
+                    return Err(OptionError {
+                        field: shown,
+                        value: String::new(),
+                        allowed: FIELDS.join(", "),
+                    });
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// The particle limit of the CPU path, as an error when exceeded.
+    pub fn check_cpu_particles(&self) -> Result<(), OptionError> {
+        if self.particles > MAX_PARTICLES_CPU {
+            return Err(OptionError {
+                field: "particles".into(),
+                value: self.particles.to_string(),
+                allowed: format!("an integer from 1 to {MAX_PARTICLES_CPU} on the CPU path (WebGPU allows up to {MAX_PARTICLES})"),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! One playground's simulation state, independent of where it runs: the data, the plan of the
+//! reverse run, how far it has got, and the particles (on the CPU or in a GPU buffer).
+//!
+//! Native code and tests use it directly; the wasm bindings wrap it with a canvas.
+
+use crate::core::dataset::GaussianMixture;
+use crate::core::embedded;
+use crate::core::mlp::{Mlp, HIDDEN};
+use crate::core::rng;
+use crate::core::sampler::{self, ReverseStep, ScoreSource};
+use crate::core::weights::TrainedNet;
+use crate::gpu::readback::Readback;
+use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
+use crate::web::options::{Options, ScoreChoice};
+
+/// Where the particles live.
+pub enum Particles {
+    /// In memory, moved by the core samplers.
+    Cpu(Vec<[f32; 2]>),
+    /// In a GPU buffer, moved by the WGSL kernels.
+    Gpu(Box<ComputeEngine>),
+}
+
+/// Positions on their way back to the caller.
+pub enum PendingPositions {
+    /// Already on the CPU.
+    Ready(Vec<[f32; 2]>),
+    /// Being copied from the GPU.
+    Gpu(Readback),
+}
+
+impl PendingPositions {
+    /// Waits for the positions.
+    pub async fn positions(self) -> Result<Vec<[f32; 2]>, GpuError> {
+        match self {
+            PendingPositions::Ready(points) => Ok(points),
+            PendingPositions::Gpu(readback) => readback.points().await,
+        }
+    }
+}
+
+/// A playground's simulation.
+pub struct Session {
+    options: Options,
+    mixture: GaussianMixture,
+    net: TrainedNet,
+    data: Vec<[f32; 2]>,
+    plan: Vec<ReverseStep>,
+    step_index: usize,
+    current_t: f64,
+    particles: Particles,
+}
+
+impl Session {
+    /// A session with particles at the prior noise, ready to run.
+    pub fn new(options: Options, mut particles: Particles) -> Result<Session, String> {
+        if let Particles::Cpu(_) = particles {
+            options.check_cpu_particles().map_err(|e| e.to_string())?;
+        }
+        let net = embedded::net(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+        let mixture = options.dataset.mixture();
+        let data = options.dataset.sample(options.seed, options.particles as usize);
+        if let Particles::Gpu(engine) = &mut particles {
+            engine.set_weights(&net.mlp);
+            engine.set_mixture(&mixture);
+            engine.set_data(&data).map_err(|e| e.to_string())?;
+        }
+        let mut session = Session {
+            options,
+            mixture,
+            net,
+            data,
+            plan: Vec::new(),
+            step_index: 0,
+            current_t: 0.0,
+            particles,
+        };
+        session.reset()?;
+        Ok(session)
+    }
+
+    /// The current options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The embedded network in use.
+    pub fn net(&self) -> &TrainedNet {
+        &self.net
+    }
+
+    /// True when the particles are on the GPU.
+    pub fn on_gpu(&self) -> bool {
+        matches!(self.particles, Particles::Gpu(_))
+    }
+
+    /// The GPU engine, when the particles are on the GPU.
+    pub fn engine(&self) -> Option<&ComputeEngine> {
+        match &self.particles {
+            Particles::Gpu(engine) => Some(engine),
+            Particles::Cpu(_) => None,
+        }
+    }
+
+    /// The particles, when they are on the CPU.
+    pub fn cpu_particles(&self) -> Option<&[[f32; 2]]> {
+        match &self.particles {
+            Particles::Cpu(points) => Some(points),
+            Particles::Gpu(_) => None,
+        }
+    }
+
+    /// Applies new options. Everything but the dot size restarts the run from the prior.
+    pub fn set_options(&mut self, next: Options) -> Result<(), String> {
+        if !self.on_gpu() {
+            next.check_cpu_particles().map_err(|e| e.to_string())?;
+        }
+        let previous = std::mem::replace(&mut self.options, next.clone());
+        if (previous.dataset, previous.schedule) != (next.dataset, next.schedule) {
+            self.net = embedded::net(next.dataset, next.schedule).map_err(|e| e.to_string())?;
+            self.mixture = next.dataset.mixture();
+            if let Particles::Gpu(engine) = &mut self.particles {
+                engine.set_weights(&self.net.mlp);
+                engine.set_mixture(&self.mixture);
+            }
+        }
+        if (previous.dataset, previous.particles, previous.seed) != (next.dataset, next.particles, next.seed)
+        {
+            self.data = next.dataset.sample(next.seed, next.particles as usize);
+            if let Particles::Gpu(engine) = &mut self.particles {
+                engine.set_data(&self.data).map_err(|e| e.to_string())?;
+            }
+        }
+        let only_look_changed = Options { point_size: previous.point_size, ..next } == previous;
+        if !only_look_changed {
+            self.reset()?;
+        }
+        Ok(())
+    }
+
+    /// Particles back to the prior noise x_T = sigma(t_max) z, run restarted.
+    pub fn reset(&mut self) -> Result<(), String> {
+        let schedule = self.options.schedule;
+        let t_start = schedule.t_max();
+        match &mut self.particles {
+            Particles::Cpu(points) => {
+                *points =
+                    sampler::prior(schedule, t_start, self.options.seed, self.options.particles as usize)
+            }
+            Particles::Gpu(engine) => engine
+                .noise(0.0, schedule.sigma(t_start) as f32, self.options.seed, rng::stream::PRIOR)
+                .map_err(|e| e.to_string())?,
+        }
+        self.start_run(t_start, self.options.steps as usize);
+        Ok(())
+    }
+
+    /// Shows the forward-noised data x_t = alpha_t x_0 + sigma_t eps; a later [`Session::step`]
+    /// continues the reverse run from there (from t_max where t is above it).
+    pub fn noise_to(&mut self, t: f64) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(format!("noise_to: t = {t} is not allowed (allowed: a number from 0 to 1)"));
+        }
+        let schedule = self.options.schedule;
+        match &mut self.particles {
+            Particles::Cpu(points) => {
+                *points = sampler::forward_noise(schedule, t, self.options.seed, &self.data)
+            }
+            Particles::Gpu(engine) => engine
+                .noise(
+                    schedule.alpha(t) as f32,
+                    schedule.sigma(t) as f32,
+                    self.options.seed,
+                    rng::stream::FORWARD,
+                )
+                .map_err(|e| e.to_string())?,
+        }
+        let t_start = t.min(schedule.t_max());
+        let full = self.options.steps as f64;
+        let steps = (full * t_start / schedule.t_max()).ceil() as usize;
+        self.start_run(t_start, steps);
+        self.current_t = t;
+        Ok(())
+    }
+
+    fn start_run(&mut self, t_start: f64, steps: usize) {
+        self.plan = if steps == 0 {
+            Vec::new()
+        } else {
+            sampler::plan(self.options.schedule, self.options.sampler, t_start, steps)
+        };
+        self.step_index = 0;
+        self.current_t = t_start;
+        if let Particles::Gpu(engine) = &mut self.particles {
+            let biases: Vec<f32> = match self.options.score {
+                ScoreChoice::Mlp => self.plan.iter().flat_map(|s| self.net.mlp.hidden_bias(s.t)).collect(),
+                ScoreChoice::Exact => Vec::new(),
+            };
+            debug_assert!(biases.is_empty() || biases.len() == self.plan.len() * HIDDEN);
+            engine.set_plan(&self.plan, &biases);
+        }
+    }
+
+    /// Advances the reverse run by up to `n` steps; returns how many were taken (0 when done).
+    pub fn step(&mut self, n: u32) -> Result<u32, String> {
+        let count = (n as usize).min(self.plan.len() - self.step_index);
+        if count == 0 {
+            return Ok(0);
+        }
+        let range = self.step_index..self.step_index + count;
+        let seed = self.options.seed;
+        match &mut self.particles {
+            Particles::Cpu(points) => {
+                let mlp: &Mlp = &self.net.mlp;
+                let source = match self.options.score {
+                    ScoreChoice::Mlp => ScoreSource::Mlp(mlp),
+                    ScoreChoice::Exact => ScoreSource::Exact(&self.mixture),
+                };
+                sampler::run(source, &self.plan[range.clone()], points, seed, 0);
+            }
+            Particles::Gpu(engine) => {
+                let kind = match self.options.score {
+                    ScoreChoice::Mlp => ScoreKind::Mlp,
+                    ScoreChoice::Exact => ScoreKind::Exact,
+                };
+                engine.reverse(kind, seed, range.start as u32, count as u32).map_err(|e| e.to_string())?;
+            }
+        }
+        self.step_index = range.end;
+        self.current_t = self.plan.get(self.step_index).map_or(0.0, |s| s.t as f64);
+        Ok(count as u32)
+    }
+
+    /// Time of the particles now.
+    pub fn current_t(&self) -> f64 {
+        self.current_t
+    }
+
+    /// Steps done in the current run.
+    pub fn step_index(&self) -> usize {
+        self.step_index
+    }
+
+    /// Steps of the current run.
+    pub fn total_steps(&self) -> usize {
+        self.plan.len()
+    }
+
+    /// True when the run has reached t = 0.
+    pub fn done(&self) -> bool {
+        self.step_index == self.plan.len()
+    }
+
+    /// Starts reading the positions back.
+    pub fn read_positions(&self) -> Result<PendingPositions, String> {
+        match &self.particles {
+            Particles::Cpu(points) => Ok(PendingPositions::Ready(points.clone())),
+            Particles::Gpu(engine) => {
+                engine.read_particles().map(PendingPositions::Gpu).map_err(|e| e.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// Shared helpers of the browser tests: where the site is, how Chromium is launched, and how a
+// test opens the playground and waits for it.
+//
+// The harness (`cargo xtask test`) serves www/ itself and passes the URL in DP_BASE_URL; without
+// it these helpers serve www/ from a tiny static server on a free port, so
+// `node --test tests/browser/` also works on its own (after `cargo xtask build-wasm`).
+
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WWW = path.join(REPO_ROOT, 'www');
+
+/** Chromium from Debian's package unless DP_CHROMIUM names another. */
+export const CHROMIUM = process.env.DP_CHROMIUM || '/usr/bin/chromium';
+
+/** Generous limits: the first load compiles the shaders on SwiftShader, a software GPU. */
+export const LOAD_TIMEOUT_MS = 120_000;
+export const TEST_TIMEOUT_MS = 300_000;
+
+const QUIET_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Serves `root` on 127.0.0.1 at a free port (GET and HEAD only, no path outside `root`).
+ * The server does not keep the test process alive.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+export async function serveStatic(root = WWW) {
+  const server = http.createServer(async (request, response) => {
+    try {
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { Allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+      let file = path.resolve(root, `.${pathname}`);
+      if (file !== root && !file.startsWith(root + path.sep)) {
+        response.writeHead(403).end();
+        return;
+      }
+      if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
+      const body = await readFile(file).catch(() => null);
+      if (body === null) {
+        response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${pathname}`);
+        return;
+      }
+      response.writeHead(200, {
+        'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': body.length,
+        'Cache-Control': 'no-cache',
+      });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    } catch (error) {
+      response.writeHead(500).end(String(error));
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  server.unref();
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+let ownServer = null;
+
+/** The site's base URL, ending in '/': DP_BASE_URL, or a server of our own. */
+export async function baseUrl() {
+  if (process.env.DP_BASE_URL) {
+    const url = process.env.DP_BASE_URL;
+    return url.endsWith('/') ? url : `${url}/`;
+  }
+  if (!existsSync(path.join(WWW, 'pkg', 'diffusion_playground.js'))) {
+    throw new Error('www/pkg/diffusion_playground.js is missing: build the wasm first with `cargo xtask build-wasm`');
+  }
+  ownServer ??= serveStatic(WWW);
+  return (await ownServer).url;
+}
+
+/**
+ * Headless Chromium for compute tests.
+ * @param {{ webgpu?: boolean }} options  webgpu: false launches without WebGPU (the CPU fallback)
+ */
+export function launchHeadless({ webgpu = true } = {}) {
+  const args = ['--no-sandbox', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...QUIET_FLAGS];
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/**
+ * Headed Chromium whose WebGPU canvas really presents pixels (SwiftShader through Vulkan). Needs
+ * an X display: the harness runs node under `xvfb-run -a`. Without DISPLAY this throws, so the
+ * test fails, unless DP_ALLOW_NO_DISPLAY=1, when it returns null and the caller skips.
+ */
+export function launchHeaded() {
+  if (!process.env.DISPLAY) {
+    if (process.env.DP_ALLOW_NO_DISPLAY === '1') return null;
+    throw new Error(
+      'DISPLAY is not set: the canvas-pixel test needs a headed browser on an X display. ' +
+        'Run the tests under Xvfb (`xvfb-run -a node --test tests/browser/`, as `cargo xtask test` does), ' +
+        'or set DP_ALLOW_NO_DISPLAY=1 to skip this test.',
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: false,
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--enable-features=Vulkan',
+      '--use-vulkan=swiftshader',
+      '--use-webgpu-adapter=swiftshader',
+      '--disable-vulkan-surface',
+      '--use-angle=swiftshader',
+      ...QUIET_FLAGS,
+    ],
+  });
+}
+
+/**
+ * Opens the playground with `hash` (without '#') in a new page of `browser`, collecting console
+ * errors, page errors and dialogs (a dialog is dismissed and recorded).
+ * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
+ */
+export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  const dialogs = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  page.on('dialog', async (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    await dialog.dismiss().catch(() => {});
+  });
+  const url = `${await baseUrl()}index.html${hash ? `#${hash}` : ''}`;
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, errors, dialogs, close: () => context.close() };
+}
+
+/** Plain text of every notice on the page. */
+export function noticeTexts(page) {
+  return page.$$eval('#notices .notice', (items) => items.map((item) => item.textContent.replace(/×$/, '').trim()));
+}
+
+/**
+ * Waits until the page has drawn its first frame (`window.dp.ready`). Fails with the page's own
+ * notices when it reports an error instead.
+ */
+export async function waitReady(page, timeout = LOAD_TIMEOUT_MS) {
+  try {
+    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout });
+  } catch (error) {
+    const notices = await noticeTexts(page).catch(() => []);
+    throw new Error(`the page did not become ready within ${timeout} ms; notices: ${JSON.stringify(notices)}\n${error.message}`);
+  }
+  const pageState = await page.evaluate(() => document.body.dataset.state);
+  if (pageState !== 'ready') {
+    throw new Error(`the page reported state "${pageState}"; notices: ${JSON.stringify(await noticeTexts(page))}`);
+  }
+  await page.evaluate(() => window.dp.ready.then(() => true));
+}
+
+/**
+ * Runs the current reverse process to the end from the page (in chunks, so no single evaluate
+ * blocks for long) and returns the number of steps taken.
+ */
+export async function runToEnd(page, chunk = 10) {
+  return page.evaluate(async (chunk) => {
+    const pg = window.dp.playground;
+    let taken = 0;
+    for (let guard = 0; !pg.done && guard < 100_000; guard += 1) {
+      taken += pg.step(chunk);
+      // Let the browser breathe (and the GPU drain) between chunks.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return taken;
+  }, chunk);
+}
+
+/** Short text for an assertion message: the page's notices and collected errors. */
+export async function pageReport(session) {
+  const notices = await noticeTexts(session.page).catch(() => []);
+  return `notices: ${JSON.stringify(notices)}; errors: ${JSON.stringify(session.errors)}`;
+}

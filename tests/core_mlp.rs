@@ -1,0 +1,85 @@
+//! The score network: layout, forward pass and the hand-written backward pass.
+
+use diffusion_playground::core::mlp::{self, Mlp};
+
+fn loss(mlp: &Mlp, x: [f32; 2], t: f32, target: [f32; 2]) -> f64 {
+    let out = mlp.forward_traced(x, t).output;
+    let d = [out[0] as f64 - target[0] as f64, out[1] as f64 - target[1] as f64];
+    d[0] * d[0] + d[1] * d[1]
+}
+
+#[test]
+fn the_flat_layout_has_5506_parameters_and_10752_flop_per_evaluation() {
+    assert_eq!(mlp::PARAMETERS, 64 * 18 + 64 + 64 * 64 + 64 + 2 * 64 + 2);
+    assert_eq!(mlp::PARAMETERS, 5506);
+    assert_eq!(mlp::FLOP_PER_EVALUATION, 10_752);
+    assert_eq!(Mlp::initialise(3).weights.len(), mlp::PARAMETERS);
+    assert!(Mlp::from_weights(vec![0.0; 10]).is_none());
+}
+
+#[test]
+fn the_split_first_layer_equals_the_full_forward_pass() {
+    let mlp = Mlp::initialise(7);
+    for (x, t) in [([0.3, -1.2], 0.01), ([2.0, 0.5], 0.5), ([-1.0, 1.0], 0.99)] {
+        let split = mlp.forward(x, t);
+        let full = mlp.forward_traced(x, t).output;
+        for k in 0..2 {
+            assert!((split[k] - full[k]).abs() < 1e-5, "{split:?} vs {full:?}");
+        }
+    }
+}
+
+#[test]
+fn initialisation_is_reproducible_from_its_seed_and_bounded_by_one_over_sqrt_fan_in() {
+    assert_eq!(Mlp::initialise(11), Mlp::initialise(11));
+    assert_ne!(Mlp::initialise(11), Mlp::initialise(12));
+    let w = Mlp::initialise(11).weights;
+    let bound1 = 1.0 / (mlp::FEATURES as f32).sqrt();
+    let bound2 = 1.0 / (mlp::HIDDEN as f32).sqrt();
+    assert!(w[..mlp::W2].iter().all(|v| v.abs() <= bound1));
+    assert!(w[mlp::W2..].iter().all(|v| v.abs() <= bound2));
+}
+
+#[test]
+fn silu_derivative_matches_finite_differences() {
+    for a in [-6.0f32, -1.5, -0.1, 0.0, 0.7, 3.0] {
+        let h = 1e-2f32;
+        let numeric = (mlp::silu(a + h) - mlp::silu(a - h)) / (2.0 * h);
+        assert!((numeric - mlp::silu_derivative(a)).abs() < 1e-3, "a = {a}");
+    }
+}
+
+/// Gradient check: every 37th parameter (covering all six blocks), central differences with
+/// h = 1e-2 on the squared error, relative tolerance 2% (f32 arithmetic) or absolute 1e-4.
+#[test]
+fn the_backward_pass_matches_finite_differences_for_every_block() {
+    let mut mlp = Mlp::initialise(5);
+    // Larger weights so that every SiLU works away from its linear region.
+    mlp.weights.iter_mut().for_each(|w| *w *= 2.0);
+    let (x, t, target) = ([0.7f32, -1.1], 0.37f32, [0.2f32, -0.4]);
+    let act = mlp.forward_traced(x, t);
+    let d_out = [2.0 * (act.output[0] - target[0]), 2.0 * (act.output[1] - target[1])];
+    let mut gradient = vec![0.0; mlp::PARAMETERS];
+    mlp.accumulate_gradient(&act, d_out, &mut gradient);
+    let mut checked_blocks = std::collections::BTreeSet::new();
+    for index in (0..mlp::PARAMETERS).step_by(37).chain([mlp::B1, mlp::B2 + 5, mlp::B3, mlp::B3 + 1]) {
+        let h = 1e-2f32;
+        let original = mlp.weights[index];
+        mlp.weights[index] = original + h;
+        let up = loss(&mlp, x, t, target);
+        mlp.weights[index] = original - h;
+        let down = loss(&mlp, x, t, target);
+        mlp.weights[index] = original;
+        let numeric = (up - down) / (2.0 * h as f64);
+        let analytic = gradient[index] as f64;
+        let tolerance = 1e-4 + 0.02 * numeric.abs().max(analytic.abs());
+        assert!(
+            (numeric - analytic).abs() <= tolerance,
+            "parameter {index}: analytic {analytic}, numeric {numeric}"
+        );
+        let block =
+            [mlp::W1, mlp::B1, mlp::W2, mlp::B2, mlp::W3, mlp::B3].iter().rposition(|&o| index >= o).unwrap();
+        checked_blocks.insert(block);
+    }
+    assert_eq!(checked_blocks.len(), 6, "every weight block is checked");
+}

@@ -1,0 +1,109 @@
+//! The weight file format and the embedded networks.
+
+use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::embedded;
+use diffusion_playground::core::mlp::{self, Mlp};
+use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::weights::{TrainedNet, WeightsError, FORMAT_VERSION, HEADER_BYTES};
+
+fn sample_net() -> TrainedNet {
+    TrainedNet {
+        mlp: Mlp::initialise(9),
+        schedule: Schedule::RectifiedFlow,
+        dataset: Dataset::Spiral,
+        training_seed: 42,
+        training_steps: 1000,
+        quality: 0.05,
+        reference: 0.03,
+    }
+}
+
+#[test]
+fn a_weight_file_round_trips() {
+    let net = sample_net();
+    let bytes = net.to_bytes();
+    assert_eq!(bytes.len(), HEADER_BYTES + 4 * mlp::PARAMETERS);
+    assert_eq!(TrainedNet::from_bytes(&bytes), Ok(net));
+}
+
+#[test]
+fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
+    let good = sample_net().to_bytes();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (Vec::new(), "truncated"),
+        (good[..HEADER_BYTES + 10].to_vec(), "truncated"),
+        ([good.clone(), vec![0]].concat(), "expected exactly"),
+        (
+            {
+                let mut b = good.clone();
+                b[0] = b'X';
+                b
+            },
+            "magic",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b[4..8].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+                b
+            },
+            "version 2",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b[16..20].copy_from_slice(&32u32.to_le_bytes());
+                b
+            },
+            "'hidden'",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b[36..40].copy_from_slice(&77u32.to_le_bytes());
+                b
+            },
+            "'schedule'",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b[40..44].copy_from_slice(&77u32.to_le_bytes());
+                b
+            },
+            "'dataset'",
+        ),
+        (
+            {
+                let mut b = good.clone();
+                b[HEADER_BYTES + 8..HEADER_BYTES + 12].copy_from_slice(&f32::NAN.to_le_bytes());
+                b
+            },
+            "parameter 2 is NaN",
+        ),
+    ];
+    for (bytes, expected) in cases {
+        let error: WeightsError = TrainedNet::from_bytes(&bytes).expect_err(expected);
+        let message = error.to_string();
+        assert!(message.contains(expected), "{message:?} should mention {expected:?}");
+    }
+}
+
+/// The quality bound every embedded net must meet: its samples are within 2x the distance
+/// between two independent data samples of the same size (4,096 points, sliced W2), plus 0.02.
+#[test]
+fn every_embedded_net_loads_matches_its_slot_and_meets_its_recorded_quality_bound() {
+    for dataset in Dataset::ALL {
+        for schedule in Schedule::ALL {
+            let net =
+                embedded::net(dataset, schedule).unwrap_or_else(|e| panic!("{dataset:?} {schedule:?}: {e}"));
+            assert_eq!((net.dataset, net.schedule), (dataset, schedule));
+            assert!(
+                net.quality < 2.0 * net.reference + 0.02,
+                "{dataset:?} {schedule:?}: SW2 {} vs data-vs-data {}",
+                net.quality,
+                net.reference
+            );
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Every GPU kernel against its CPU twin, on whatever Vulkan adapter is present (lavapipe in CI).
+//!
+//! With `DP_REQUIRE_GPU=1` (set by `cargo xtask test`) a missing adapter fails these tests
+//! instead of skipping them.
+//!
+//! Tolerances: the RNG integers are bit-identical; normals and the MLP go through `log`, `exp`,
+//! `sin`, `cos`, whose f32 results differ between the CPU and GPU libraries by a few ulp (up to
+//! about 1e-4 relative on SwiftShader), and those differences grow through the steps of a run.
+//! Single kernels are compared at 1e-4 absolute + 1e-4 relative; whole runs at 2e-3.
+
+use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::mlp::Mlp;
+use diffusion_playground::core::render::{self, View};
+use diffusion_playground::core::rng;
+use diffusion_playground::core::sampler::{self, Sampler, ScoreSource};
+use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::gpu::{
+    context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind,
+};
+
+fn gpu() -> Option<GpuContext> {
+    match context::native_context() {
+        Ok(context) => {
+            eprintln!("GPU tests run on {}", context.describe());
+            Some(context)
+        }
+        Err(e) if std::env::var("DP_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+            panic!("DP_REQUIRE_GPU=1 but no adapter: {e} (install mesa-vulkan-drivers for lavapipe)")
+        }
+        Err(e) => {
+            eprintln!("skipping GPU test: {e}");
+            None
+        }
+    }
+}
+
+fn read(engine: &ComputeEngine) -> Vec<[f32; 2]> {
+    pollster::block_on(engine.read_particles().expect("particles").points()).expect("readback")
+}
+
+fn assert_close(gpu: &[[f32; 2]], cpu: &[[f32; 2]], tolerance: f32, what: &str) {
+    assert_eq!(gpu.len(), cpu.len());
+    let mut worst = (0.0f32, 0usize);
+    for (i, (g, c)) in gpu.iter().zip(cpu).enumerate() {
+        for k in 0..2 {
+            let error = (g[k] - c[k]).abs() / (tolerance * (1.0 + c[k].abs()));
+            if error > worst.0 {
+                worst = (error, i);
+            }
+        }
+    }
+    assert!(
+        worst.0 <= 1.0,
+        "{what}: particle {} differs: gpu {:?} cpu {:?} (tolerance {tolerance} x (1 + |x|))",
+        worst.1,
+        gpu[worst.1],
+        cpu[worst.1]
+    );
+}
+
+const N: usize = 1000; // not a multiple of the workgroup size: the tail guard is exercised
+
+#[test]
+fn forward_noise_matches_its_cpu_twin() {
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    let data = Dataset::TwoMoons.sample(5, N);
+    engine.set_data(&data).unwrap();
+    let schedule = Schedule::VpLinear;
+    for t in [0.0, 0.3, 1.0] {
+        engine.noise(schedule.alpha(t) as f32, schedule.sigma(t) as f32, 9, rng::stream::FORWARD).unwrap();
+        assert_close(&read(&engine), &sampler::forward_noise(schedule, t, 9, &data), 1e-4, "forward noise");
+    }
+    engine.noise(0.0, schedule.sigma(1.0) as f32, 9, rng::stream::PRIOR).unwrap();
+    assert_close(&read(&engine), &sampler::prior(schedule, 1.0, 9, N), 1e-4, "prior");
+}
+
+fn reverse_parity(score: ScoreKind, sampler_kind: Sampler, schedule: Schedule, steps: usize, tolerance: f32) {
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    let dataset = Dataset::GaussianMixture;
+    let mixture = dataset.mixture();
+    let mlp = Mlp::initialise(21);
+    let t_start = schedule.t_max();
+    let plan = sampler::plan(schedule, sampler_kind, t_start, steps);
+    let biases: Vec<f32> = plan.iter().flat_map(|s| mlp.hidden_bias(s.t)).collect();
+    let start = sampler::prior(schedule, t_start, 4, N);
+    engine.set_weights(&mlp);
+    engine.set_mixture(&mixture);
+    engine.set_data(&start).unwrap();
+    engine.set_plan(&plan, &biases);
+    engine.write_particles(&start).unwrap();
+    // Two calls (steps split unevenly; the second longer than MAX_STEPS_PER_DISPATCH, so it spans
+    // several dispatches) must equal one CPU run over all steps.
+    let split = steps / 3;
+    engine.reverse(score, 4, 0, split as u32).unwrap();
+    engine.reverse(score, 4, split as u32, (steps - split) as u32).unwrap();
+    let source = match score {
+        ScoreKind::Mlp => ScoreSource::Mlp(&mlp),
+        ScoreKind::Exact => ScoreSource::Exact(&mixture),
+    };
+    let mut cpu = start;
+    sampler::run(source, &plan, &mut cpu, 4, 0);
+    assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {sampler_kind:?} {schedule:?}"));
+}
+
+#[test]
+fn one_mlp_reverse_step_matches_its_cpu_twin() {
+    reverse_parity(ScoreKind::Mlp, Sampler::EulerMaruyama, Schedule::VpLinear, 1, 1e-4);
+}
+
+#[test]
+fn one_exact_reverse_step_matches_its_cpu_twin() {
+    reverse_parity(ScoreKind::Exact, Sampler::EulerMaruyama, Schedule::VpLinear, 1, 1e-4);
+}
+
+#[test]
+fn whole_runs_match_their_cpu_twins_for_every_sampler_score_and_schedule() {
+    for schedule in Schedule::ALL {
+        for sampler_kind in Sampler::ALL {
+            for score in [ScoreKind::Mlp, ScoreKind::Exact] {
+                reverse_parity(score, sampler_kind, schedule, 40, 2e-3);
+            }
+        }
+    }
+}
+
+#[test]
+fn steps_outside_the_plan_are_refused_not_run() {
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    engine.set_data(&[[0.0, 0.0]; 4]).unwrap();
+    engine.set_plan(&sampler::plan(Schedule::VpLinear, Sampler::EulerMaruyama, 1.0, 5), &[]);
+    let error = engine.reverse(ScoreKind::Exact, 0, 3, 5).unwrap_err().to_string();
+    assert!(error.contains("outside the plan of 5 steps"), "{error}");
+    assert!(engine.set_data(&[]).is_err(), "zero particles are refused");
+}
+
+/// The render pipeline draws the same dots as the CPU rasteriser: compare the sets of lit pixels
+/// (intersection over union of at least 0.9; the edges of dots differ by rasterisation rules).
+#[test]
+fn the_particle_renderer_draws_what_the_cpu_rasteriser_draws() {
+    let Some(context) = gpu() else { return };
+    let (width, height) = (96u32, 64u32);
+    let format = wgpu::TextureFormat::Rgba8Unorm;
+    let texture = context.device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("render target"),
+        size: wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    });
+    let mut engine = ComputeEngine::new(&context);
+    let points = Dataset::Spiral.sample(2, 300);
+    engine.set_data(&points).unwrap();
+    engine.write_particles(&points).unwrap();
+    let view = View { dot_radius_px: 2.0, ..View::default() };
+    let mut renderer = ParticleRenderer::new(&context.device, &context.queue, format);
+    let params = DrawParams::new(&view, width, height, 6, points.len() as u32);
+    let target = texture.create_view(&Default::default());
+    renderer.draw(&engine, &target, &params, render::background_rgb());
+
+    let bytes_per_row = (4 * width).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
+    let buffer = context.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("pixels"),
+        size: (bytes_per_row * height) as u64,
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    let mut encoder = context.device.create_command_encoder(&Default::default());
+    encoder.copy_texture_to_buffer(
+        texture.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(bytes_per_row),
+                rows_per_image: None,
+            },
+        },
+        wgpu::Extent3d { width, height, depth_or_array_layers: 1 },
+    );
+    context.queue.submit([encoder.finish()]);
+    buffer.slice(..).map_async(wgpu::MapMode::Read, |r| r.expect("map"));
+    context.device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+    let mapped = buffer.slice(..).get_mapped_range().unwrap().to_vec();
+    let gpu_pixels: Vec<&[u8]> = (0..height)
+        .flat_map(|y| (0..width).map(move |x| (y, x)))
+        .map(|(y, x)| &mapped[(y * bytes_per_row + 4 * x) as usize..][..4])
+        .collect();
+    let cpu_image = render::rasterize(&points, 6, &view, width, height);
+    let background = render::BACKGROUND;
+    let lit = |p: &[u8]| (0..3).any(|c| (p[c] as i32 - background[c] as i32).abs() > 24);
+    let (mut both, mut either) = (0, 0);
+    for (i, g) in gpu_pixels.iter().enumerate() {
+        let (a, b) = (lit(g), lit(&cpu_image[4 * i..4 * i + 4]));
+        both += (a && b) as u32;
+        either += (a || b) as u32;
+    }
+    assert!(either > 200, "the dots cover a visible area ({either} pixels)");
+    let iou = both as f64 / either as f64;
+    assert!(iou >= 0.9, "lit pixels: GPU and CPU agree on {both} of {either} (IoU {iou:.3})");
+}

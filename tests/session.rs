@@ -1,0 +1,131 @@
+//! Options are validated once at the boundary, and a session behaves the same on the CPU and GPU.
+
+use diffusion_playground::core::metrics::sliced_wasserstein;
+use diffusion_playground::gpu::{context, ComputeEngine};
+use diffusion_playground::web::options::{Options, RawOptions, RawValue};
+use diffusion_playground::web::session::{Particles, Session};
+
+fn raw(pairs: &[(&str, RawValue)]) -> RawOptions {
+    pairs.iter().map(|(k, v)| (k.to_string(), Some(v.clone()))).collect()
+}
+
+fn rejected(pairs: &[(&str, RawValue)]) -> String {
+    Options::default().merged(&raw(pairs)).expect_err("rejected").to_string()
+}
+
+#[test]
+fn defaults_are_valid_and_fields_merge() {
+    let next = Options::default()
+        .merged(&raw(&[("steps", RawValue::Number(50.0)), ("dataset", RawValue::Text("spiral".into()))]))
+        .unwrap();
+    assert_eq!(next.steps, 50);
+    assert_eq!(next.dataset.name(), "spiral");
+    assert_eq!(next.particles, Options::default().particles);
+    // Share links carry numbers as text.
+    assert_eq!(Options::default().merged(&raw(&[("seed", RawValue::Text("42".into()))])).unwrap().seed, 42);
+    // undefined / null keep the current value.
+    let keep: RawOptions = [("steps".to_string(), None)].into_iter().collect();
+    assert_eq!(Options::default().merged(&keep).unwrap(), Options::default());
+}
+
+#[test]
+fn every_invalid_option_is_rejected_with_its_field_value_and_allowed_range() {
+    let cases = [
+        (rejected(&[("steps", RawValue::Number(0.0))]), ["'steps'", "0", "from 1 to 1000"]),
+        (rejected(&[("steps", RawValue::Number(2.5))]), ["'steps'", "2.5", "integer"]),
+        (rejected(&[("particles", RawValue::Number(1e12))]), ["'particles'", "1000000000000", "1048576"]),
+        (rejected(&[("seed", RawValue::Text("abc".into()))]), ["'seed'", "\"abc\"", "4294967295"]),
+        (
+            rejected(&[("dataset", RawValue::Text("<script>".into()))]),
+            ["'dataset'", "\"<script>\"", "two_moons"],
+        ),
+        (rejected(&[("sampler", RawValue::Bool(true))]), ["'sampler'", "true", "euler_maruyama"]),
+        (rejected(&[("point_size", RawValue::Number(f64::NAN))]), ["'point_size'", "NaN", "0.5 to 8"]),
+        (
+            rejected(&[("colour", RawValue::Text("red".into()))]),
+            ["unknown option 'colour'", "dataset", "seed"],
+        ),
+    ];
+    for (message, fragments) in cases {
+        for fragment in fragments {
+            assert!(message.contains(fragment), "{message:?} should contain {fragment:?}");
+        }
+    }
+}
+
+#[test]
+fn hostile_strings_are_truncated_in_messages() {
+    let long = "x".repeat(10_000);
+    let message = rejected(&[("dataset", RawValue::Text(long))]);
+    assert!(message.len() < 300, "{} characters", message.len());
+}
+
+#[test]
+fn the_cpu_path_refuses_more_particles_than_it_can_animate() {
+    let options = Options { particles: 1 << 20, ..Options::default() };
+    let error = Session::new(options, Particles::Cpu(Vec::new())).err().expect("refused");
+    assert!(error.contains("'particles'") && error.contains("131072"), "{error}");
+}
+
+fn small(score: &str, sampler: &str) -> Options {
+    Options::default()
+        .merged(&raw(&[
+            ("particles", RawValue::Number(1024.0)),
+            ("steps", RawValue::Number(40.0)),
+            ("score", RawValue::Text(score.into())),
+            ("sampler", RawValue::Text(sampler.into())),
+            ("dataset", RawValue::Text("gaussian_mixture".into())),
+        ]))
+        .unwrap()
+}
+
+#[test]
+fn a_cpu_session_runs_to_the_end_and_reports_its_progress() {
+    let mut session = Session::new(small("exact", "euler_maruyama"), Particles::Cpu(Vec::new())).unwrap();
+    assert_eq!((session.step_index(), session.total_steps(), session.current_t()), (0, 40, 1.0));
+    assert_eq!(session.step(15).unwrap(), 15);
+    assert!((session.current_t() - 0.625).abs() < 1e-6);
+    assert_eq!(session.step(100).unwrap(), 25);
+    assert!(session.done() && session.current_t() == 0.0);
+    assert_eq!(session.step(1).unwrap(), 0, "a finished run takes no more steps");
+    let positions = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    assert!(positions.iter().flatten().all(|v| v.is_finite()));
+}
+
+#[test]
+fn noise_to_shows_the_forward_marginal_and_the_run_continues_from_there() {
+    let mut session =
+        Session::new(small("exact", "probability_flow_euler"), Particles::Cpu(Vec::new())).unwrap();
+    session.noise_to(0.5).unwrap();
+    assert_eq!((session.current_t(), session.total_steps()), (0.5, 20));
+    assert!(session.noise_to(1.5).is_err() && session.noise_to(f64::NAN).is_err());
+    session.noise_to(0.0).unwrap();
+    assert!(session.done(), "at t = 0 the particles are the data");
+}
+
+#[test]
+fn the_same_options_give_the_same_particles_on_the_gpu_and_the_cpu() {
+    let gpu = match context::native_context() {
+        Ok(gpu) => gpu,
+        Err(e) if std::env::var("DP_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
+            panic!("DP_REQUIRE_GPU=1 but {e}")
+        }
+        Err(e) => return eprintln!("skipping GPU session test: {e}"),
+    };
+    for (score, sampler) in [("mlp", "euler_maruyama"), ("exact", "probability_flow_euler")] {
+        let options = small(score, sampler);
+        let mut on_gpu =
+            Session::new(options.clone(), Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))).unwrap();
+        let mut on_cpu = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+        for session in [&mut on_gpu, &mut on_cpu] {
+            session.step(7).unwrap();
+            session.step(100).unwrap();
+        }
+        let a = pollster::block_on(on_gpu.read_positions().unwrap().positions()).unwrap();
+        let b = pollster::block_on(on_cpu.read_positions().unwrap().positions()).unwrap();
+        let worst =
+            a.iter().zip(&b).map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs())).fold(0.0, f32::max);
+        assert!(worst < 2e-3, "{score}/{sampler}: largest GPU-CPU difference {worst}");
+        assert!(sliced_wasserstein(&a, &b) < 1e-3);
+    }
+}

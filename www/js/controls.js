@@ -1,0 +1,220 @@
+// controls.js: the DOM of the page and nothing else. It fills the controls from the state table,
+// reads and writes their values, shows readouts, notices and the backend banner, and sizes the
+// canvas. It knows nothing of the wasm module; main.js wires the two together.
+//
+// Every text that may come from outside (the URL, error messages) is set with textContent.
+
+import { FIELDS } from './state.js';
+
+const $ = (id) => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`controls.js: the page has no element #${id}`);
+  return element;
+};
+
+/** The fields that have a control in the settings form (same id as the field name). */
+const FORM_FIELDS = FIELDS.filter((f) => f.option);
+
+/** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
+const MAX_CANVAS_PX = 2048;
+
+/** Fills the selects and sets the input ranges from the state table. */
+export function build() {
+  for (const field of FORM_FIELDS) {
+    const control = $(field.name);
+    if (field.type === 'choice') {
+      control.replaceChildren(
+        ...field.choices.map(([name, label]) => {
+          const option = document.createElement('option');
+          option.value = name;
+          option.textContent = label;
+          return option;
+        }),
+      );
+    } else {
+      control.min = String(field.min);
+      control.max = String(field.max);
+      if (field.type === 'integer') control.step = '1';
+    }
+  }
+}
+
+/** Shows `state` in the controls. */
+export function setValues(state) {
+  for (const field of FORM_FIELDS) $(field.name).value = String(state[field.name]);
+  setTime(state.t);
+}
+
+/** The raw value of one settings control (a string; main.js validates it). */
+export function value(name) {
+  return $(name).value;
+}
+
+/** Puts one control back to `v` (after a rejected change). */
+export function setValue(name, v) {
+  $(name).value = String(v);
+}
+
+/** Enables or disables every control (disabled while no playground exists). */
+export function setEnabled(enabled) {
+  for (const field of FORM_FIELDS) $(field.name).disabled = !enabled;
+  for (const id of ['t', 'play', 'step', 'reset', 'reseed']) $(id).disabled = !enabled;
+}
+
+/**
+ * Calls the handlers on user actions:
+ * `change(name, rawValue)` for a settings control, `time(t)` while the time slider moves,
+ * `play()`, `step()`, `reset()`, `reseed()` for the buttons and their keys.
+ */
+export function bind(handlers) {
+  for (const field of FORM_FIELDS) {
+    const control = $(field.name);
+    // Number inputs commit on change (Enter or leaving the field), not on every keystroke.
+    control.addEventListener('change', () => handlers.change(field.name, control.value));
+    if (field.name === 'point_size') control.addEventListener('input', () => handlers.change(field.name, control.value));
+  }
+  $('controls').addEventListener('submit', (event) => event.preventDefault());
+  const slider = $('t');
+  slider.addEventListener('input', () => handlers.time(Number(slider.value)));
+  slider.addEventListener('pointerdown', () => { sliderHeld = true; });
+  slider.addEventListener('blur', () => { sliderHeld = false; });
+  for (const type of ['pointerup', 'pointercancel']) {
+    window.addEventListener(type, () => { sliderHeld = false; });
+  }
+  $('play').addEventListener('click', () => handlers.play());
+  $('step').addEventListener('click', () => handlers.step());
+  $('reset').addEventListener('click', () => handlers.reset());
+  $('reseed').addEventListener('click', () => handlers.reseed());
+
+  document.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isEditable(event.target)) return;
+    if (event.key === ' ' || event.code === 'Space') {
+      event.preventDefault();
+      handlers.play();
+    } else if (event.key === 'ArrowRight') {
+      event.preventDefault();
+      handlers.step();
+    } else if (event.key === 'r' || event.key === 'R') {
+      event.preventDefault();
+      handlers.reset();
+    }
+  });
+}
+
+/** True for targets that take keys themselves: inputs, selects, text areas, buttons, editables. */
+function isEditable(target) {
+  if (!(target instanceof Element)) return false;
+  return target.matches('input, select, textarea, button, [contenteditable]:not([contenteditable="false"])');
+}
+
+/** Shows the time `t` on the slider and its readout. */
+export function setTime(t) {
+  $('t').value = String(t);
+  $('t-value').textContent = Number(t).toFixed(3);
+}
+
+let sliderHeld = false;
+
+/** True while the user holds the time slider (then the loop must not move it). */
+export function timeSliderHeld() {
+  return sliderHeld;
+}
+
+/** Shows play or pause on the play button. */
+export function setPlaying(playing) {
+  const button = $('play');
+  button.setAttribute('aria-pressed', String(playing));
+  button.querySelector('.icon').textContent = playing ? '⏸' : '▶';
+  button.querySelector('.label').textContent = playing ? 'Pause' : 'Play';
+  document.body.dataset.playing = String(playing);
+}
+
+/**
+ * Updates the readouts.
+ * @param {{ t: number, step: number, total: number, done: boolean, particles: number,
+ *           backend: string, adapter: string }} r
+ */
+export function setReadouts(r) {
+  $('readout-t').textContent = r.t.toFixed(3);
+  $('readout-step').textContent = `${r.step} / ${r.total}${r.done ? ' · done' : ''}`;
+  $('readout-particles').textContent = r.particles.toLocaleString('en-US');
+  const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
+  $('readout-backend').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;
+  document.body.dataset.done = String(r.done);
+}
+
+/** Shows the banner with `note` when running on the CPU; hides it otherwise. */
+export function setBackendBanner(onCpu, note) {
+  $('backend-note').textContent = note;
+  $('backend-banner').hidden = !onCpu;
+}
+
+/** Shows `text` over the canvas (loading, errors); `null` hides it. */
+export function setOverlay(text) {
+  const overlay = $('overlay');
+  overlay.hidden = text === null;
+  if (text !== null) overlay.textContent = text;
+}
+
+/**
+ * Adds a notice. `kind` is 'error', 'warn' or 'info'. The same text is shown once.
+ * @returns {HTMLElement} the notice
+ */
+export function notice(text, kind = 'warn') {
+  const list = $('notices');
+  for (const existing of list.children) {
+    if (existing.querySelector('.notice-text')?.textContent === text) return existing;
+  }
+  const item = document.createElement('p');
+  item.className = `notice notice--${kind}`;
+  item.dataset.kind = kind;
+  const body = document.createElement('span');
+  body.className = 'notice-text';
+  body.textContent = text;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'notice-close';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.textContent = '×';
+  close.addEventListener('click', () => item.remove());
+  item.append(body, close);
+  list.append(item);
+  return item;
+}
+
+/** The canvas element now on the page. */
+export function canvas() {
+  return /** @type {HTMLCanvasElement} */ ($('canvas'));
+}
+
+/**
+ * Replaces the canvas with a new one (a canvas keeps the first kind of context it gave out, so a
+ * retry on another backend needs a fresh canvas).
+ */
+export function freshCanvas() {
+  const old = canvas();
+  const fresh = /** @type {HTMLCanvasElement} */ (old.cloneNode(false));
+  old.replaceWith(fresh);
+  return fresh;
+}
+
+/**
+ * Sets the canvas's drawing-buffer size from its displayed size and the device pixel ratio.
+ * @returns {boolean} true when the size changed
+ */
+export function sizeCanvas(target = canvas()) {
+  const box = target.getBoundingClientRect();
+  const ratio = window.devicePixelRatio || 1;
+  const side = Math.max(1, Math.min(MAX_CANVAS_PX, Math.round(Math.min(box.width, box.height) * ratio)));
+  if (target.width === side && target.height === side) return false;
+  target.width = side;
+  target.height = side;
+  return true;
+}
+
+/** Calls `callback` when the canvas frame changes size or the pixel ratio changes. */
+export function onResize(callback) {
+  new ResizeObserver(() => callback()).observe($('canvas-frame'));
+  window.addEventListener('resize', () => callback());
+}

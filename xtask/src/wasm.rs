@@ -1,0 +1,99 @@
+//! `cargo xtask build-wasm`: the release wasm build and its JS glue, written to `www/pkg/`.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::prereqs::wasm_bindgen_program;
+use crate::util::{cargo, err, format_bytes, repo_root, run, Result};
+
+/// The target the page's wasm is built for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// The crate's library name, which names the `.wasm` cargo writes.
+const LIB_NAME: &str = "diffusion_playground";
+
+/// Where wasm-bindgen writes the module and its JS glue, relative to the repository root.
+const OUT_DIR: &str = "www/pkg";
+
+/// Builds the library for wasm32 in release mode, runs wasm-bindgen into `www/pkg/`, and prints
+/// the size of the module the page downloads. Expects the prerequisites to be in place.
+pub fn build() -> Result<()> {
+    let root = repo_root();
+    run(cargo().args([
+        "build",
+        "--lib",
+        "--release",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "diffusion-playground",
+    ]))?;
+
+    let wasm = target_dir(&root).join(WASM_TARGET).join("release").join(format!("{LIB_NAME}.wasm"));
+    run(Command::new(wasm_bindgen_program())
+        .current_dir(&root)
+        .args(["--target", "web", "--no-typescript", "--out-dir", OUT_DIR])
+        .arg(relative_to(&wasm, &root)))?;
+
+    print_size(&root.join(OUT_DIR).join(format!("{LIB_NAME}_bg.wasm")))
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the root, where cargo runs) or
+/// `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(dir),
+        _ => root.join("target"),
+    }
+}
+
+/// `path` relative to `base` when it lies inside it, for shorter command lines.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    path.strip_prefix(base).unwrap_or(path).to_path_buf()
+}
+
+/// Prints the raw and gzipped size of the module (what a server with compression would send).
+fn print_size(wasm: &Path) -> Result<()> {
+    let bytes = fs::read(wasm).map_err(|e| err(format!("could not read {}: {e}", wasm.display())))?;
+    let gzipped = gzip_len(&bytes).map_err(|e| err(format!("gzip failed: {e}")))?;
+    println!(
+        "{}: {} ({} bytes), gzipped {} ({} bytes)",
+        relative_to(wasm, &repo_root()).display(),
+        format_bytes(bytes.len() as u64),
+        bytes.len(),
+        format_bytes(gzipped as u64),
+        gzipped,
+    );
+    Ok(())
+}
+
+/// Length of `bytes` gzipped at the default level, compressed in memory.
+fn gzip_len(bytes: &[u8]) -> std::io::Result<usize> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repetitive_data_gzips_small() {
+        let data = vec![7u8; 100_000];
+        let len = gzip_len(&data).expect("in-memory gzip cannot fail");
+        assert!(len < 1_000, "gzipped length {len}");
+    }
+
+    #[test]
+    fn paths_inside_the_root_are_shown_relative() {
+        let root = Path::new("/repo");
+        assert_eq!(relative_to(&root.join("target/x.wasm"), root), Path::new("target/x.wasm"));
+        assert_eq!(relative_to(Path::new("/elsewhere/x.wasm"), root), Path::new("/elsewhere/x.wasm"));
+    }
+}
