@@ -204,8 +204,8 @@ impl Mlp {
                 d_a2[k] += w[W3 + o * HIDDEN + k] * d_output[o];
             }
         }
-        for k in 0..HIDDEN {
-            d_a2[k] *= silu_derivative(act.a2[k]);
+        for (d, a) in d_a2.iter_mut().zip(&act.a2) {
+            *d *= silu_derivative(*a);
         }
         let mut d_a1 = [0.0f32; HIDDEN];
         for j in 0..HIDDEN {

@@ -80,11 +80,16 @@ impl GpuContext {
                 .any(|s| name.contains(s) || self.info.driver.to_lowercase().contains(s))
     }
 
-    /// A short description such as "SwiftShader Device (Subzero) (WebGPU, software)".
+    /// A short description such as "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, software)".
     pub fn describe(&self) -> String {
-        let name = if self.info.name.is_empty() { "unnamed adapter" } else { &self.info.name };
-        let kind = if self.is_software() { ", software" } else { "" };
-        format!("{name} ({:?}{kind})", self.info.backend)
+        // Browsers often keep the adapter's description empty for privacy.
+        let name = if self.info.name.is_empty() { "the browser's adapter" } else { &self.info.name };
+        let backend = match self.info.backend {
+            wgpu::Backend::BrowserWebGpu => "WebGPU".to_string(),
+            other => format!("{other:?}"),
+        };
+        let kind = if self.is_software() { ", software fallback" } else { "" };
+        format!("{name} ({backend}{kind})")
     }
 }
 
@@ -130,6 +135,15 @@ pub async fn request_context(
         .map_err(|e| GpuError::Device(e.to_string()))?;
     let lost = Arc::new(DeviceLost::default());
     let watcher = lost.clone();
+    // Validation errors are bugs: report them loudly (the page shows console errors) rather than
+    // panicking, which is wgpu's default.
+    device.on_uncaptured_error(Arc::new(|error: wgpu::Error| {
+        let message = format!("WebGPU error: {error}");
+        #[cfg(target_arch = "wasm32")]
+        web_sys::console::error_1(&message.into());
+        #[cfg(not(target_arch = "wasm32"))]
+        eprintln!("{message}");
+    }));
     device.set_device_lost_callback(move |reason, message| {
         if let Ok(mut m) = watcher.message.lock() {
             *m = format!("{reason:?}: {message}");

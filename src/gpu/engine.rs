@@ -254,7 +254,7 @@ impl ComputeEngine {
                 ))
             })?;
         let bytes = 8 * count as u64;
-        let max = self.device.limits().max_storage_buffer_binding_size as u64;
+        let max = self.device.limits().max_storage_buffer_binding_size;
         if bytes > max {
             return Err(GpuError::Unsupported(format!(
                 "{count} particles need {bytes} bytes, more than this GPU's storage buffer limit of {max} bytes"

@@ -57,6 +57,6 @@ impl Readback {
     /// Waits for the copy and reinterprets it as 2-D points.
     pub async fn points(self) -> Result<Vec<[f32; 2]>, GpuError> {
         let bytes = self.bytes().await?;
-        Ok(bytes.chunks_exact(8).map(|c| bytemuck::pod_read_unaligned::<[f32; 2]>(c)).collect())
+        Ok(bytes.chunks_exact(8).map(bytemuck::pod_read_unaligned::<[f32; 2]>).collect())
     }
 }

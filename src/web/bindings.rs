@@ -47,14 +47,17 @@ fn now_ms() -> f64 {
 /// How particles reach the canvas.
 enum Display {
     /// Drawn by the render pipeline into the canvas's WebGPU context.
-    Gpu {
-        context: GpuContext,
-        surface: wgpu::Surface<'static>,
-        config: wgpu::SurfaceConfiguration,
-        renderer: ParticleRenderer,
-    },
+    Gpu(Box<GpuDisplay>),
     /// Rasterised on the CPU and put into the canvas's 2-D context.
     Cpu { context2d: CanvasRenderingContext2d },
+}
+
+/// The canvas's WebGPU context and the pipeline that draws into it.
+struct GpuDisplay {
+    context: GpuContext,
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    renderer: ParticleRenderer,
 }
 
 /// A playground bound to one canvas.
@@ -149,7 +152,7 @@ fn gpu_display(
     };
     surface.configure(&context.device, &config);
     let renderer = ParticleRenderer::new(&context.device, &context.queue, format);
-    Ok(Display::Gpu { context, surface, config, renderer })
+    Ok(Display::Gpu(Box::new(GpuDisplay { context, surface, config, renderer })))
 }
 
 #[derive(Serialize)]
@@ -233,7 +236,7 @@ pub fn dataset_sample(name: &str, seed: u32, n: u32) -> Result<Vec<f32>, JsError
 }
 
 fn points(name: &str, flat: &[f32]) -> Result<Vec<[f32; 2]>, JsError> {
-    if flat.is_empty() || flat.len() % 2 != 0 {
+    if flat.is_empty() || !flat.len().is_multiple_of(2) {
         return Err(js_error(format!(
             "{name} must hold a positive, even number of values (x, y pairs), not {}",
             flat.len()
@@ -327,7 +330,7 @@ impl Playground {
     #[wasm_bindgen(getter)]
     pub fn device_lost(&self) -> Option<String> {
         match &self.display {
-            Display::Gpu { context, .. } => context.lost.reason(),
+            Display::Gpu(gpu) => gpu.context.lost.reason(),
             Display::Cpu { .. } => None,
         }
     }
@@ -392,7 +395,8 @@ impl Playground {
                     .put_image_data(&image, 0.0, 0.0)
                     .map_err(|_| js_error("could not draw onto the canvas"))?;
             }
-            Display::Gpu { context, surface, config, renderer } => {
+            Display::Gpu(gpu) => {
+                let GpuDisplay { context, surface, config, renderer } = gpu.as_mut();
                 if (config.width, config.height) != (width, height) {
                     config.width = width;
                     config.height = height;
