@@ -88,3 +88,19 @@ fn every_coefficient_is_finite_at_the_endpoints_for_every_schedule_and_sampler()
         }
     }
 }
+
+#[test]
+fn a_run_gives_each_particle_the_same_path_whatever_the_batching() {
+    use diffusion_playground::core::mlp::Mlp;
+    let mlp = Mlp::initialise(2);
+    let plan = sampler::plan(Schedule::VpLinear, Sampler::EulerMaruyama, 1.0, 5);
+    // 21 particles: two full batches of 8 and a scalar tail of 5.
+    let start = sampler::prior(Schedule::VpLinear, 1.0, 8, 21);
+    let mut together = start.clone();
+    sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut together, 8, 0);
+    for (i, x0) in start.iter().enumerate() {
+        let mut alone = [*x0];
+        sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut alone, 8, i as u32);
+        assert_eq!(alone[0].map(f32::to_bits), together[i].map(f32::to_bits), "particle {i}");
+    }
+}

@@ -24,6 +24,8 @@ pub const HIDDEN: usize = 64;
 pub const OUTPUT_DIM: usize = 2;
 /// Lowest angular frequency of the time embedding (radians per unit t).
 pub const TIME_FREQUENCY_MIN: f32 = 1.0;
+/// Inputs per call of [`Mlp::forward_batch_with_bias`] (two 128-bit SIMD vectors of f32).
+pub const BATCH: usize = 8;
 /// Highest angular frequency of the time embedding; the others are spaced geometrically between.
 pub const TIME_FREQUENCY_MAX: f32 = 100.0;
 
@@ -63,14 +65,42 @@ pub fn time_features(t: f32) -> [f32; TIME_FEATURES] {
     features
 }
 
+/// Inputs of [`exp`] are clamped to this range: beyond it e^x leaves the normal f32 range.
+const EXP_MIN_INPUT: f32 = -87.0;
+/// Upper clamp of [`exp`] (keeps the exponent n = round(x / ln 2) at most 127).
+const EXP_MAX_INPUT: f32 = 88.0;
+/// ln 2 split into a part exact in f32 and a remainder (Cody-Waite range reduction).
+const LN2_HIGH: f32 = 0.693_359_4;
+const LN2_LOW: f32 = -2.121_944_4e-4;
+/// Minimax coefficients of e^r on |r| <= ln(2)/2 (Cephes `expf`, S. Moshier).
+const EXP_POLYNOMIAL: [f32; 6] =
+    [1.987_569_2e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
+
+/// e^x in f32 from plain arithmetic (Cephes `expf`: range reduction x = n ln 2 + r, a degree-7
+/// polynomial for e^r, then scaling by 2^n through the exponent bits), within 2 ulp of the
+/// correctly rounded value over [-87, 88] (checked in `tests/core_mlp.rs`). Written without
+/// library calls so that loops over a batch of particles vectorise; `std`'s `exp` is a scalar call.
+pub fn exp(x: f32) -> f32 {
+    let x = x.clamp(EXP_MIN_INPUT, EXP_MAX_INPUT);
+    let n = (x * std::f32::consts::LOG2_E + 0.5).floor();
+    let r = x - n * LN2_HIGH - n * LN2_LOW;
+    let mut p = EXP_POLYNOMIAL[0];
+    for c in &EXP_POLYNOMIAL[1..] {
+        p = p * r + c;
+    }
+    let e_r = p * r * r + r + 1.0;
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    e_r * scale
+}
+
 /// SiLU(a) = a sigmoid(a) = a / (1 + e^-a).
 pub fn silu(a: f32) -> f32 {
-    a / (1.0 + (-a).exp())
+    a / (1.0 + exp(-a))
 }
 
 /// d SiLU / da = s (1 + a (1 - s)), s = sigmoid(a).
 pub fn silu_derivative(a: f32) -> f32 {
-    let s = 1.0 / (1.0 + (-a).exp());
+    let s = 1.0 / (1.0 + exp(-a));
     s * (1.0 + a * (1.0 - s))
 }
 
@@ -151,6 +181,53 @@ impl Mlp {
         for (o, out) in output.iter_mut().enumerate() {
             let row = &w[W3 + o * HIDDEN..W3 + (o + 1) * HIDDEN];
             *out = row.iter().zip(&h2).map(|(a, b)| a * b).sum::<f32>() + w[B3 + o];
+        }
+        output
+    }
+
+    /// [`Mlp::forward_with_bias`] for [`BATCH`] inputs at once. The loops run over the batch in
+    /// the innermost position, so they vectorise (wasm SIMD128, SSE/AVX) without reordering any
+    /// sum: each output is bit-identical to the single-input pass.
+    pub fn forward_batch_with_bias(
+        &self,
+        x: &[[f32; 2]; BATCH],
+        hidden_bias: &[f32; HIDDEN],
+    ) -> [[f32; OUTPUT_DIM]; BATCH] {
+        let w = &self.weights;
+        let mut h1 = [[0.0f32; BATCH]; HIDDEN];
+        for (j, h) in h1.iter_mut().enumerate() {
+            let row = W1 + j * FEATURES;
+            let (wx, wy, b) = (w[row], w[row + 1], hidden_bias[j]);
+            for p in 0..BATCH {
+                h[p] = silu(wx * x[p][0] + wy * x[p][1] + b);
+            }
+        }
+        let mut h2 = [[0.0f32; BATCH]; HIDDEN];
+        for (j, h) in h2.iter_mut().enumerate() {
+            let row = &w[W2 + j * HIDDEN..W2 + (j + 1) * HIDDEN];
+            // Iterator sums start from -0.0; so does this one, to stay bit-identical.
+            let mut dot = [-0.0f32; BATCH];
+            for (weight, input) in row.iter().zip(&h1) {
+                for p in 0..BATCH {
+                    dot[p] += weight * input[p];
+                }
+            }
+            for p in 0..BATCH {
+                h[p] = silu(dot[p] + w[B2 + j]);
+            }
+        }
+        let mut output = [[0.0f32; OUTPUT_DIM]; BATCH];
+        for o in 0..OUTPUT_DIM {
+            let row = &w[W3 + o * HIDDEN..W3 + (o + 1) * HIDDEN];
+            let mut dot = [-0.0f32; BATCH];
+            for (weight, input) in row.iter().zip(&h2) {
+                for p in 0..BATCH {
+                    dot[p] += weight * input[p];
+                }
+            }
+            for p in 0..BATCH {
+                output[p][o] = dot[p] + w[B3 + o];
+            }
         }
         output
     }

@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::dataset::GaussianMixture;
-use crate::core::mlp::{Mlp, HIDDEN};
+use crate::core::mlp::{Mlp, BATCH, HIDDEN};
 use crate::core::rng;
 use crate::core::schedule::Schedule;
 
@@ -162,7 +162,12 @@ pub fn step_particle(
     seed: u32,
     particle: u32,
 ) -> [f32; 2] {
-    let eps = model.eps_hat(x, step);
+    apply_step(step, x, model.eps_hat(x, step), seed, particle)
+}
+
+/// The linear update x_coef x + eps_coef eps + noise_coef z; twin of `apply_step` in
+/// `shaders/common/reverse_step.wgsl`.
+pub fn apply_step(step: &ReverseStep, x: [f32; 2], eps: [f32; 2], seed: u32, particle: u32) -> [f32; 2] {
     let z = if step.noise_coef != 0.0 {
         rng::normal2(seed, particle, step.index, rng::stream::REVERSE)
     } else {
@@ -175,6 +180,9 @@ pub fn step_particle(
 }
 
 /// Applies `steps` to every particle (`particles[i]` is particle `first_particle + i`).
+///
+/// With the MLP, particles go through the network [`BATCH`] at a time (bit-identical to one at a
+/// time, but vectorised).
 pub fn run(
     source: ScoreSource,
     steps: &[ReverseStep],
@@ -184,7 +192,19 @@ pub fn run(
 ) {
     for step in steps {
         let model = StepModel::new(source, step);
-        for (i, x) in particles.iter_mut().enumerate() {
+        let mut done = 0;
+        if let ScoreSource::Mlp(mlp) = source {
+            for (c, chunk) in particles.chunks_exact_mut(BATCH).enumerate() {
+                let batch: &mut [[f32; 2]; BATCH] = chunk.try_into().expect("chunks_exact gives BATCH items");
+                let eps = mlp.forward_batch_with_bias(batch, &model.hidden_bias);
+                for (p, x) in batch.iter_mut().enumerate() {
+                    let particle = first_particle + (c * BATCH + p) as u32;
+                    *x = apply_step(step, *x, eps[p], seed, particle);
+                }
+                done += BATCH;
+            }
+        }
+        for (i, x) in particles.iter_mut().enumerate().skip(done) {
             *x = step_particle(&model, step, *x, seed, first_particle + i as u32);
         }
     }

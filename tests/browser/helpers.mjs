@@ -25,6 +25,22 @@ export const TEST_TIMEOUT_MS = 300_000;
 
 const QUIET_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
+/**
+ * WebGPU on SwiftShader through Vulkan. With `--enable-unsafe-webgpu` alone, headless Chromium 156
+ * on a machine without a GPU hands out a device that is lost about 100 ms later ("A valid external
+ * Instance reference no longer exists" or "Device was destroyed"), even for plain JavaScript that
+ * only clears a canvas; with this whole set the device stays alive. Dropping any one flag brings
+ * the loss back.
+ */
+const WEBGPU_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-surface',
+  '--use-angle=swiftshader',
+];
+
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -102,7 +118,7 @@ export async function baseUrl() {
  * @param {{ webgpu?: boolean }} options  webgpu: false launches without WebGPU (the CPU fallback)
  */
 export function launchHeadless({ webgpu = true } = {}) {
-  const args = ['--no-sandbox', ...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...QUIET_FLAGS];
+  const args = ['--no-sandbox', ...(webgpu ? WEBGPU_FLAGS : []), ...QUIET_FLAGS];
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
@@ -123,16 +139,7 @@ export function launchHeaded() {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: false,
-    args: [
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
-      '--use-vulkan=swiftshader',
-      '--use-webgpu-adapter=swiftshader',
-      '--disable-vulkan-surface',
-      '--use-angle=swiftshader',
-      ...QUIET_FLAGS,
-    ],
+    args: ['--no-sandbox', ...WEBGPU_FLAGS, ...QUIET_FLAGS],
   });
 }
 

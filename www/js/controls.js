@@ -121,26 +121,26 @@ export function timeSliderHeld() {
   return sliderHeld;
 }
 
-/** Shows play or pause on the play button. */
-export function setPlaying(playing) {
+/** Shows play or pause on the play button ("Replay" once the run is done). */
+export function setPlaying(playing, done = false) {
   const button = $('play');
   button.setAttribute('aria-pressed', String(playing));
-  button.querySelector('.icon').textContent = playing ? '⏸' : '▶';
-  button.querySelector('.label').textContent = playing ? 'Pause' : 'Play';
+  button.querySelector('.label').textContent = playing ? 'Pause' : done ? 'Replay' : 'Play';
   document.body.dataset.playing = String(playing);
 }
 
 /**
  * Updates the readouts.
  * @param {{ t: number, step: number, total: number, done: boolean, particles: number,
- *           backend: string, adapter: string }} r
+ *           backend: string, adapter: string, note: string }} r
  */
 export function setReadouts(r) {
   $('readout-t').textContent = r.t.toFixed(3);
   $('readout-step').textContent = `${r.step} / ${r.total}${r.done ? ' · done' : ''}`;
   $('readout-particles').textContent = r.particles.toLocaleString('en-US');
   const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
-  $('readout-backend').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;
+  $('readout-backend-name').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;
+  $('readout-backend-note').textContent = r.note;
   document.body.dataset.done = String(r.done);
 }
 

@@ -23,8 +23,15 @@ const MIN_STEPS_PER_FRAME = 1;
 const MAX_STEPS_PER_FRAME = 20;
 /** A run is spread over at least this many frames (about two seconds), so the flow stays visible. */
 const MIN_FRAMES_PER_RUN = 120;
-/** rAF gaps longer than this (ms) are a hidden tab, not a slow frame. */
-const MAX_MEANINGFUL_GAP_MS = 500;
+/**
+ * On WebGPU, step() only queues work, so the time spent in a frame says nothing about the GPU.
+ * The loop keeps one fence in flight (an asynchronous read-back that resolves when the GPU has
+ * finished everything queued before it) and stops queueing steps while the oldest unfinished
+ * fence is more than this many frames old: the GPU never runs further behind the page than that.
+ */
+const MAX_FRAMES_AHEAD = 3;
+/** How often a lost GPU device is looked for while the page is idle (ms). */
+const WATCHDOG_MS = 1000;
 /** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
 const HASH_WRITE_DELAY_MS = 120;
 
@@ -40,14 +47,19 @@ let playing = false;
 /** Something changed since the last render. */
 let dirty = true;
 let stepsPerFrame = MIN_STEPS_PER_FRAME;
-let lastFrameAt = null;
-let lastFrameStepped = false;
 let frameRequest = 0;
+let frameCount = 0;
+/** The fence in flight on WebGPU: `{ frame, stalled }`, or null. */
+let fence = null;
+/** A time-slider value waiting for the next frame (input events come faster than frames). */
+let pendingT = null;
 let hashTimer = 0;
 /** True while the page is waiting for a Playground (create or recreate). */
 let creating = false;
 /** Whether the current canvas has handed out a context (then a retry needs a fresh one). */
 let canvasUsed = false;
+/** GPU devices lost so far; the first loss restarts on WebGPU, the next one on the CPU. */
+let devicesLost = 0;
 
 let resolveReady;
 let rejectReady;
@@ -95,6 +107,7 @@ window.addEventListener('unhandledrejection', (event) => {
 
 /** The page cannot run: say why, everywhere a person would look. */
 function fail(message) {
+  setPlaying(false);
   ui.notice(message, 'error');
   ui.setOverlay(message);
   ui.setEnabled(false);
@@ -105,16 +118,50 @@ function fail(message) {
   }
 }
 
-/** An error while running (a step, a render): pause and report; a lost device ends the page. */
+/** Why the GPU device was lost, or null while it is fine (or on the CPU). */
+function deviceLost() {
+  return pg && typeof pg.device_lost === 'string' ? pg.device_lost : null;
+}
+
+/** An error while running (a step, a render): pause and report; a lost device restarts. */
 function runtimeError(what, error) {
   setPlaying(false);
-  const lost = pg && typeof pg.device_lost === 'string' ? pg.device_lost : null;
-  if (lost) {
-    fail(`The GPU device was lost (${lost}). Reload the page, or add backend=cpu to the link.`);
-  } else {
-    ui.notice(`${what} failed: ${messageOf(error)}`, 'error');
-  }
+  if (deviceLost()) recoverFromLostDevice();
+  else ui.notice(`${what} failed: ${messageOf(error)}`, 'error');
 }
+
+/** Restarts after a lost GPU device: once more on WebGPU, after that on the CPU. */
+function recoverFromLostDevice() {
+  const reason = deviceLost();
+  if (!reason || creating) return;
+  devicesLost += 1;
+  const next = devicesLost === 1 ? { ...state } : { ...state, backend: 'cpu' };
+  ui.notice(
+    `The GPU device was lost (${reason.replace(/\.$/, '')}). ` +
+      `Restarting the playground${next.backend === 'cpu' ? ' on the CPU' : ''}.`,
+    'error',
+  );
+  start({ ...next, t: 1 }).catch((e) => fail(`The playground could not restart: ${messageOf(e)}`));
+}
+
+/** What the readouts last showed; the watchdog redraws when the run moved without the page. */
+let shownSignature = '';
+
+function runSignature() {
+  return `${pg.step_index}/${pg.total_steps}@${pg.current_t}`;
+}
+
+// Watchdog: a lost device is noticed even while paused, and a run moved from the console (or a
+// test) through window.dp.playground is drawn and shown in the readouts.
+setInterval(() => {
+  if (!pg || creating) return;
+  if (deviceLost()) {
+    recoverFromLostDevice();
+  } else if (!playing && !dirty && runSignature() !== shownSignature) {
+    dirty = true;
+    requestFrame();
+  }
+}, WATCHDOG_MS);
 
 // --- The address bar --------------------------------------------------------------------------
 
@@ -138,6 +185,12 @@ function fieldNamedIn(message) {
   return match && Object.hasOwn(FIELD, match[1]) && FIELD[match[1]].option ? match[1] : null;
 }
 
+/** "steps 100, backend cpu": the fields where `used` differs from `wanted`. */
+function describeFallback(wanted, used) {
+  const changed = Object.keys(toOptions(used)).filter((k) => wanted[k] !== used[k]);
+  return changed.map((k) => `${k} ${used[k]}`).join(', ') || 'the default settings';
+}
+
 /**
  * Creates the Playground for `wanted`, retrying with safer settings when that fails.
  * @returns {Promise<object | null>} the state that worked, or null when nothing did
@@ -146,45 +199,42 @@ async function createPlayground(wanted) {
   const defaults = { ...defaultState(), t: wanted.t, playing: wanted.playing };
   const tried = [];
   let candidate = wanted;
-  let why = '';
   while (candidate) {
     tried.push(candidate);
     const canvas = canvasUsed ? ui.freshCanvas() : ui.canvas();
     ui.sizeCanvas(canvas);
     canvasUsed = true;
     ui.setOverlay(candidate.backend === 'cpu' ? 'Starting…' : 'Starting… (looking for WebGPU)');
+    let why;
     try {
       pg = await wasm.Playground.create(canvas, toOptions(candidate));
-      if (candidate !== wanted) {
-        ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
-      }
+      if (candidate !== wanted) ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
       return candidate;
     } catch (error) {
       why = messageOf(error);
       ui.notice(`The playground could not start: ${why}`, 'error');
     }
-    // Next: without the field the error names, then the defaults, then the defaults on the CPU.
+    // Next: without the field the error names, then with the automatic backend instead of a
+    // forced WebGPU, then the defaults, then the defaults on the CPU.
     const field = fieldNamedIn(why);
-    const options = [
+    const fallbacks = [
       field && { ...candidate, [field]: FIELD[field].default },
+      candidate.backend === 'webgpu' && { ...candidate, backend: 'auto' },
       defaults,
       { ...defaults, backend: 'cpu' },
     ];
-    candidate = options.find((next) => next && !tried.some((seen) => sameOptions(seen, next))) ?? null;
+    candidate = fallbacks.find((next) => next && !tried.some((seen) => sameOptions(seen, next))) ?? null;
   }
   return null;
-}
-
-/** "steps 100, backend cpu": the fields where `used` differs from `wanted`. */
-function describeFallback(wanted, used) {
-  const changed = Object.keys(toOptions(used)).filter((k) => wanted[k] !== used[k]);
-  return changed.map((k) => `${k} ${used[k]}`).join(', ') || 'the default settings';
 }
 
 /** Creates (or re-creates) the Playground for `wanted` and starts showing it. */
 async function start(wanted) {
   creating = true;
+  setPlaying(false);
   ui.setEnabled(false);
+  fence = null;
+  pendingT = null;
   if (pg) {
     pg.free();
     pg = null;
@@ -210,9 +260,9 @@ async function start(wanted) {
   ui.setValues(state);
   ui.setEnabled(true);
   ui.setOverlay(null);
+  stepsPerFrame = MIN_STEPS_PER_FRAME;
   setPlaying(state.playing);
   writeHash(state);
-  stepsPerFrame = MIN_STEPS_PER_FRAME;
   dirty = true;
   requestFrame();
 }
@@ -225,29 +275,36 @@ function requestFrame() {
 
 function setPlaying(on) {
   playing = on;
-  ui.setPlaying(on);
-  lastFrameAt = null;
+  ui.setPlaying(on, Boolean(pg && !creating && pg.done));
   if (on) requestFrame();
 }
 
 /**
- * One animation frame: when playing, a few reverse steps (adaptive, so a frame stays under the
- * budget), then a render when anything changed. The loop sleeps while paused and unchanged.
+ * One animation frame: apply a pending time-slider value; when playing, a few reverse steps
+ * (adaptive, so a frame stays under the budget and the GPU does not fall behind); then a render
+ * when anything changed. The loop sleeps while paused and unchanged.
  */
-function frame(now) {
+function frame() {
   frameRequest = 0;
   if (!pg || creating) return;
+  frameCount += 1;
   const started = performance.now();
   let stepped = false;
+  let what = 'Drawing';
   try {
+    if (pendingT !== null) {
+      what = 'Noising to t';
+      pg.noise_to(pendingT);
+      pendingT = null;
+      dirty = true;
+    }
     if (playing) {
-      const cap = Math.max(MIN_STEPS_PER_FRAME, Math.ceil(pg.total_steps / MIN_FRAMES_PER_RUN));
-      const taken = pg.step(Math.min(stepsPerFrame, cap));
-      stepped = taken > 0;
-      dirty ||= stepped;
+      what = 'A reverse step';
+      stepped = stepIfGpuKeepsUp();
       if (pg.done) setPlaying(false);
     }
     if (dirty) {
+      what = 'Drawing';
       dirty = false;
       pg.render();
       showReadouts();
@@ -258,32 +315,62 @@ function frame(now) {
       }
     }
   } catch (error) {
-    runtimeError(playing ? 'A reverse step' : 'Drawing', error);
+    runtimeError(what, error);
   }
-  if (stepped) adapt(performance.now() - started, now);
-  lastFrameStepped = stepped;
-  lastFrameAt = now;
+  if (stepped && pg && pg.backend === 'cpu') adaptToFrameTime(performance.now() - started);
   if (playing || dirty) requestFrame();
 }
 
-/**
- * Additive increase, multiplicative decrease of the steps per frame. The cost of a frame is the
- * time spent in it or, when the GPU lags behind, the gap between frames.
- */
-function adapt(spentMs, now) {
-  let cost = spentMs;
-  if (lastFrameStepped && lastFrameAt !== null) {
-    const gap = now - lastFrameAt;
-    if (gap < MAX_MEANINGFUL_GAP_MS) cost = Math.max(cost, gap);
+/** Takes this frame's reverse steps unless the GPU is too far behind; true when it stepped. */
+function stepIfGpuKeepsUp() {
+  const onGpu = pg.backend === 'webgpu';
+  if (onGpu && fence && frameCount - fence.frame > MAX_FRAMES_AHEAD) {
+    fence.stalled = true;
+    return false;
   }
-  if (cost > FRAME_BUDGET_MS) {
+  const cap = Math.max(MIN_STEPS_PER_FRAME, Math.ceil(pg.total_steps / MIN_FRAMES_PER_RUN));
+  const taken = pg.step(Math.min(stepsPerFrame, cap));
+  if (taken > 0) dirty = true;
+  if (onGpu && taken > 0 && !fence) startFence();
+  return taken > 0;
+}
+
+/** Queues a fence behind the work queued so far; when it resolves, adapts the steps per frame. */
+function startFence() {
+  const owner = pg;
+  const started = performance.now();
+  const current = { frame: frameCount, stalled: false };
+  fence = current;
+  owner.read_positions().then(
+    () => {
+      if (fence !== current) return;
+      fence = null;
+      // Additive increase while the GPU keeps up within the budget, multiplicative decrease when
+      // the page had to wait for it.
+      const framesCovered = Math.max(1, frameCount - current.frame);
+      adaptToFrameTime(current.stalled ? Infinity : (performance.now() - started) / framesCovered);
+      if (playing) requestFrame();
+    },
+    (error) => {
+      if (fence !== current) return;
+      fence = null;
+      if (owner === pg) runtimeError('Waiting for the GPU', error);
+    },
+  );
+}
+
+/** Additive increase, multiplicative decrease of the steps per frame from the cost of a frame. */
+function adaptToFrameTime(costMs) {
+  if (costMs > FRAME_BUDGET_MS) {
     stepsPerFrame = Math.max(MIN_STEPS_PER_FRAME, Math.floor(stepsPerFrame * 0.7));
-  } else if (cost < 0.75 * FRAME_BUDGET_MS) {
+  } else if (costMs < 0.75 * FRAME_BUDGET_MS) {
     stepsPerFrame = Math.min(MAX_STEPS_PER_FRAME, stepsPerFrame + 1);
   }
 }
 
 function showReadouts() {
+  shownSignature = runSignature();
+  ui.setPlaying(playing, pg.done);
   const t = pg.current_t;
   if (!ui.timeSliderHeld()) ui.setTime(t);
   ui.setReadouts({
@@ -294,12 +381,14 @@ function showReadouts() {
     particles: state.particles,
     backend: pg.backend,
     adapter: pg.adapter_name,
+    // On the CPU the banner already carries the note.
+    note: pg.backend === 'webgpu' ? pg.backend_note : '',
   });
 }
 
 // --- User actions -----------------------------------------------------------------------------
 
-/** Runs `action` on the Playground; reports a failure as a notice. */
+/** Runs `action` on the Playground now; reports a failure as a notice. */
 function act(what, action) {
   if (!pg || creating) return false;
   try {
@@ -325,14 +414,15 @@ const handlers = {
     }
     applyChanges({ [name]: parsed.value });
   },
-  /** The time slider moved: show the forward-noised data at t, paused. */
+  /** The time slider moved: show the forward-noised data at t (at the next frame), paused. */
   time(t) {
+    if (!pg || creating) return;
     setPlaying(false);
-    if (act('Noising to t', (p) => p.noise_to(t))) {
-      state.t = t;
-      state.playing = false;
-      writeHashSoon();
-    }
+    pendingT = t;
+    state.t = t;
+    state.playing = false;
+    requestFrame();
+    writeHashSoon();
   },
   play() {
     if (!pg || creating) return;
@@ -351,6 +441,7 @@ const handlers = {
   },
   reset() {
     setPlaying(false);
+    pendingT = null;
     if (act('Reset', (p) => p.reset())) {
       state.t = 1;
       state.playing = false;
@@ -358,8 +449,7 @@ const handlers = {
     }
   },
   reseed() {
-    const seed = crypto.getRandomValues(new Uint32Array(1))[0];
-    applyChanges({ seed });
+    applyChanges({ seed: crypto.getRandomValues(new Uint32Array(1))[0] });
   },
 };
 
@@ -388,10 +478,15 @@ function applyChanges(changes) {
     }
     Object.assign(state, options);
     // Any option but the dot size restarts the run from the prior.
-    if (Object.keys(options).some((name) => name !== 'point_size')) state.t = 1;
+    if (Object.keys(options).some((name) => name !== 'point_size')) {
+      state.t = 1;
+      pendingT = null;
+      fence = null;
+    }
   }
   if ('t' in changes && changes.t !== state.t) {
-    act('Noising to t', (p) => (changes.t < 1 ? p.noise_to(changes.t) : p.reset()));
+    if (changes.t < 1) pendingT = changes.t;
+    else act('Reset', (p) => p.reset());
     state.t = changes.t;
   }
   if ('playing' in changes) {

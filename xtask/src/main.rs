@@ -4,6 +4,7 @@
 //! Modules: `prereqs` (checks and installs), `wasm` (build-wasm), `serve` (static server),
 //! `test` (every check, as CI runs it), `train`, and `util` (running commands, errors).
 
+mod bench;
 mod prereqs;
 mod serve;
 mod test;
@@ -37,6 +38,9 @@ Commands:
   build-wasm
       Build the library for wasm32 (release) and run wasm-bindgen into www/pkg/;
       prints the module's size, raw and gzipped.
+  bench
+      Build the wasm and measure the playground's WebGPU and CPU paths in Chromium
+      (steps and network evaluations per second; JSON in bench/results/).
   train [ARGS...]
       Train the models: cargo run --release --bin dp-train -- ARGS
       (writes weights into weights/).
@@ -56,6 +60,7 @@ enum Task {
     BuildWasm,
     Test(test::Options),
     Train(Vec<OsString>),
+    Bench,
 }
 
 fn main() -> ExitCode {
@@ -96,6 +101,10 @@ fn parse(args: &[OsString]) -> Result<Task> {
         "build-wasm" => match options.first() {
             None => Ok(Task::BuildWasm),
             Some(arg) => Err(err(format!("build-wasm takes no arguments, got `{arg}`"))),
+        },
+        "bench" => match options.first() {
+            None => Ok(Task::Bench),
+            Some(arg) => Err(err(format!("bench takes no arguments, got `{arg}`"))),
         },
         "test" => {
             let mut test_options = test::Options::default();
@@ -145,6 +154,7 @@ fn run(task: Task) -> Result<ExitCode> {
         }
         Task::Test(options) => test::run_all(options)?,
         Task::Train(args) => return train::run(&args),
+        Task::Bench => bench::run_all()?,
     }
     Ok(ExitCode::SUCCESS)
 }

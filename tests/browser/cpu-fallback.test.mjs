@@ -1,0 +1,84 @@
+// The CPU path: without WebGPU, or when the link asks for the CPU, the page still runs, says so
+// in a banner, and produces finite particles.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+
+/** Opens `hash` in a browser with or without WebGPU and checks the CPU path end to end. */
+async function checkCpuPath({ webgpu, hash }) {
+  const browser = await launchHeadless({ webgpu });
+  try {
+    const session = await openPlayground(browser, hash);
+    const { page } = session;
+    await waitReady(page);
+    const seen = await page.evaluate(() => {
+      const pg = window.dp.playground;
+      const banner = document.getElementById('backend-banner');
+      return {
+        backend: pg.backend,
+        note: pg.backend_note,
+        adapter: pg.adapter_name,
+        bannerVisible: !banner.hidden && banner.getBoundingClientRect().height > 0,
+        bannerText: banner.textContent.replace(/\s+/g, ' ').trim(),
+        readout: document.getElementById('readout-backend').textContent,
+      };
+    });
+    assert.equal(seen.backend, 'cpu', `expected the CPU path; ${await pageReport(session)}`);
+    assert.equal(seen.adapter, '', 'no adapter name on the CPU path');
+    assert.ok(seen.bannerVisible, 'the #backend-banner is visible');
+    assert.match(seen.bannerText, /CPU/, 'the banner says CPU');
+    assert.ok(seen.note.length > 0 && seen.bannerText.includes(seen.note), `the banner carries backend_note: "${seen.note}"`);
+    assert.match(seen.readout, /CPU/, 'the backend readout says CPU');
+
+    const taken = await runToEnd(page);
+    const result = await page.evaluate(async () => {
+      const pg = window.dp.playground;
+      const positions = await pg.read_positions();
+      return { done: pg.done, count: positions.length / 2, finite: positions.every(Number.isFinite) };
+    });
+    assert.equal(taken, 30, 'the run takes all its steps');
+    assert.ok(result.done, 'the run is done');
+    assert.equal(result.count, 2048, 'every particle is read back');
+    assert.ok(result.finite, 'every position is finite');
+    assert.deepEqual(session.errors, [], 'no console errors');
+    await session.close();
+  } finally {
+    await browser.close();
+  }
+}
+
+describe('the CPU fallback', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a browser without WebGPU runs on the CPU and shows the banner', async () => {
+    await checkCpuPath({ webgpu: false, hash: 'particles=2048&steps=30&playing=0' });
+  });
+
+  test('backend=cpu in the link runs on the CPU even where WebGPU works', async () => {
+    await checkCpuPath({ webgpu: true, hash: 'backend=cpu&particles=2048&steps=30&playing=0' });
+  });
+
+  test('backend=webgpu in a browser without WebGPU explains itself and falls back to the CPU', async () => {
+    const browser = await launchHeadless({ webgpu: false });
+    try {
+      const session = await openPlayground(browser, 'backend=webgpu&particles=2048&steps=30&playing=0');
+      await waitReady(session.page);
+      const seen = await session.page.evaluate(() => ({
+        backend: window.dp.playground.backend,
+        notices: [...document.querySelectorAll('#notices .notice')].map((n) => n.textContent),
+        hash: location.hash,
+      }));
+      assert.equal(seen.backend, 'cpu', 'the page still runs, on the CPU');
+      assert.ok(
+        seen.notices.some((text) => /webgpu/i.test(text)),
+        `a notice says why WebGPU could not be used; notices: ${JSON.stringify(seen.notices)}`,
+      );
+      assert.match(seen.hash, /backend=(auto|cpu)/, 'the address bar shows the backend actually used');
+      // The failed WebGPU attempt is reported on the page, not as a stray console error.
+      assert.deepEqual(session.errors, []);
+      await session.close();
+    } finally {
+      await browser.close();
+    }
+  });
+});

@@ -1,0 +1,82 @@
+// End to end on WebGPU: the reverse process, run to completion in the page, lands on the data
+// distribution, with the exact score and with the learned MLP.
+//
+// Quality bound: the sliced 2-Wasserstein distance between the sampled particles and a fresh
+// data sample of the same size is at most 2.5 times the distance between two independent data
+// samples of that size (the floor that finite samples alone set), both computed in the page.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+
+const PARTICLES = 2048;
+const STEPS = 100;
+const BOUND_FACTOR = 2.5;
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Runs one configuration to the end on WebGPU and measures it against the data. */
+async function sampleAndMeasure({ dataset, score, sampler = 'euler_maruyama', schedule = 'vp_linear' }) {
+  const hash = `backend=webgpu&dataset=${dataset}&schedule=${schedule}&sampler=${sampler}&score=${score}` +
+    `&particles=${PARTICLES}&steps=${STEPS}&seed=3&playing=0`;
+  const session = await openPlayground(browser, hash);
+  try {
+    await waitReady(session.page);
+    const backend = await session.page.evaluate(() => window.dp.playground.backend);
+    assert.equal(backend, 'webgpu', `expected the WebGPU path; ${await pageReport(session)}`);
+    const taken = await runToEnd(session.page);
+    const result = await session.page.evaluate(async ({ dataset, n }) => {
+      const pg = window.dp.playground;
+      const positions = await pg.read_positions();
+      const reference = window.dp.dataset_sample(dataset, 1001, n);
+      const other = window.dp.dataset_sample(dataset, 2002, n);
+      return {
+        done: pg.done,
+        t: pg.current_t,
+        count: positions.length / 2,
+        finite: positions.every(Number.isFinite),
+        sw: window.dp.sliced_wasserstein(positions, reference),
+        floor: window.dp.sliced_wasserstein(other, reference),
+      };
+    }, { dataset, n: PARTICLES });
+    assert.deepEqual(session.errors, [], 'no console errors during the run');
+    return { ...result, taken };
+  } finally {
+    await session.close();
+  }
+}
+
+function assertOnData(name, r) {
+  assert.equal(r.taken, STEPS, `${name}: the run takes all ${STEPS} steps`);
+  assert.ok(r.done, `${name}: the run is done`);
+  assert.equal(r.t, 0, `${name}: the run ends at t = 0`);
+  assert.equal(r.count, PARTICLES, `${name}: read_positions returns every particle`);
+  assert.ok(r.finite, `${name}: every position is finite`);
+  const bound = BOUND_FACTOR * r.floor;
+  assert.ok(
+    r.sw <= bound,
+    `${name}: sliced W2(samples, data) = ${r.sw.toFixed(4)} exceeds the bound ${bound.toFixed(4)} ` +
+      `(${BOUND_FACTOR} x the ${r.floor.toFixed(4)} between two independent data samples of ${PARTICLES})`,
+  );
+}
+
+describe('the WebGPU path, end to end', { timeout: TEST_TIMEOUT_MS }, () => {
+  test(`8 Gaussians with the exact score: sliced W2 to the data <= ${BOUND_FACTOR} x the two-sample distance`, async () => {
+    assertOnData('exact score', await sampleAndMeasure({ dataset: 'gaussian_mixture', score: 'exact' }));
+  });
+
+  test(`8 Gaussians with the learned MLP: sliced W2 to the data <= ${BOUND_FACTOR} x the two-sample distance`, async () => {
+    assertOnData('MLP score', await sampleAndMeasure({ dataset: 'gaussian_mixture', score: 'mlp' }));
+  });
+
+  test(`two moons, probability-flow ODE, learned MLP: sliced W2 to the data <= ${BOUND_FACTOR} x the two-sample distance`, async () => {
+    assertOnData('two moons ODE', await sampleAndMeasure({ dataset: 'two_moons', score: 'mlp', sampler: 'probability_flow_euler' }));
+  });
+});
