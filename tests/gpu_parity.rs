@@ -80,7 +80,10 @@ fn reverse_parity(score: ScoreKind, sampler_kind: Sampler, schedule: Schedule, s
     let mut engine = ComputeEngine::new(&context);
     let dataset = Dataset::GaussianMixture;
     let mixture = dataset.mixture();
-    let mlp = Mlp::initialise(21);
+    let mut mlp = Mlp::initialise(21);
+    // Distinct, clearly non-zero output biases: reading b3 from the wrong place must fail.
+    mlp.weights[diffusion_playground::core::mlp::B3] = 0.75;
+    mlp.weights[diffusion_playground::core::mlp::B3 + 1] = -0.5;
     let t_start = schedule.t_max();
     let plan = sampler::plan(schedule, sampler_kind, t_start, steps);
     let biases: Vec<f32> = plan.iter().flat_map(|s| mlp.hidden_bias(s.t)).collect();

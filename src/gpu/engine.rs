@@ -25,6 +25,10 @@ const MAX_DISPATCHES_PER_CALL: u32 = 128;
 /// `minUniformBufferOffsetAlignment`.
 const RUN_PARAMS_STRIDE: u64 = 256;
 
+/// The weights buffer holds the flat parameters padded with zeros to whole vec4s, as
+/// `mlp.wgsl` reads it as `array<vec4<f32>>`.
+const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
+
 /// Which eps_hat the reverse kernel uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScoreKind {
@@ -216,7 +220,7 @@ impl ComputeEngine {
                 &zeros((RUN_PARAMS_STRIDE * MAX_DISPATCHES_PER_CALL as u64) as usize),
                 uniform_usage,
             ),
-            weights: buffer_with(&device, "mlp weights", &zeros(4 * mlp::PARAMETERS), STORAGE_IN),
+            weights: buffer_with(&device, "mlp weights", &zeros(4 * PADDED_PARAMETERS), STORAGE_IN),
             data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
             steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
             hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),

@@ -7,7 +7,7 @@
 //
 // The playground fields (every row with `option: true`) are the options of the wasm `Playground`.
 // Keep in sync with the options table of `src/web/options.rs`; the browser test
-// `tests/browser/state.test.mjs` compares this table with the wasm's `describe()`.
+// "the state table ... agrees with the wasm's describe()" in `tests/browser/page.test.mjs` checks it.
 
 /** @typedef {'choice' | 'integer' | 'number' | 'boolean'} FieldType */
 
