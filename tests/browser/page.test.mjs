@@ -213,15 +213,28 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 
-  test('a link with t=0.3 opens on the forward-noised data at t = 0.3, paused', async () => {
-    const session = await openPlayground(browser, 'backend=cpu&particles=1024&steps=100&t=0.3&playing=0');
+  test('a link with t=0.3 opens on the forward-noised data at t = 0.3, paused, on a canvas sized for the pixel ratio', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=1024&steps=100&t=0.3&playing=0', { deviceScaleFactor: 2 });
     try {
       await waitReady(session.page);
-      const seen = await session.page.evaluate(() => ({
-        t: window.dp.playground.current_t,
-        slider: document.getElementById('t').value,
-        total: window.dp.playground.total_steps,
-      }));
+      const seen = await session.page.evaluate(() => {
+        const canvas = document.getElementById('canvas');
+        const box = canvas.getBoundingClientRect();
+        return {
+          t: window.dp.playground.current_t,
+          slider: document.getElementById('t').value,
+          total: window.dp.playground.total_steps,
+          buffer: [canvas.width, canvas.height],
+          css: Math.min(box.width, box.height),
+          ratio: window.devicePixelRatio,
+        };
+      });
+      assert.equal(seen.ratio, 2);
+      assert.deepEqual(
+        seen.buffer,
+        [Math.round(seen.css * 2), Math.round(seen.css * 2)],
+        `the drawing buffer is square and ${seen.ratio} x the ${seen.css} CSS pixels`,
+      );
       assert.equal(seen.t, 0.3, 'current_t');
       assert.equal(seen.slider, '0.3', 'the slider shows t');
       assert.ok(seen.total > 0 && seen.total <= 100, `the reverse run from t = 0.3 has at most the full ${100} steps, got ${seen.total}`);
@@ -282,6 +295,13 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       await waitFor(session, () => [...document.querySelectorAll('#notices .notice')].some((n) => /steps/.test(n.textContent)), null, 'a notice names steps');
       assert.equal(await page.inputValue('#steps'), '40', 'the control goes back to the value in use');
       assert.equal(await page.evaluate(() => window.dp.playground.options().steps), 40);
+
+      // Editing the address bar applies the new link like the controls do.
+      await page.evaluate(() => {
+        location.hash = location.hash.replace(/steps=40/, 'steps=30');
+      });
+      await waitFor(session, () => window.dp.playground.options().steps === 30, null, 'a hash edit sets steps to 30');
+      assert.equal(await page.inputValue('#steps'), '30', 'the control follows the hash');
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();

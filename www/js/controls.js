@@ -45,11 +45,6 @@ export function setValues(state) {
   setTime(state.t);
 }
 
-/** The raw value of one settings control (a string; main.js validates it). */
-export function value(name) {
-  return $(name).value;
-}
-
 /** Puts one control back to `v` (after a rejected change). */
 export function setValue(name, v) {
   $(name).value = String(v);

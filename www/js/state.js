@@ -104,7 +104,7 @@ export function parseField(field, raw) {
       const text = String(raw).trim();
       // Number('') is 0 and Number('0x10') is 16: accept plain decimal notation only.
       if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return reject();
-      const value = Number(text);
+      const value = Number(text) + 0; // + 0 turns -0 into 0
       if (!Number.isFinite(value) || value < field.min || value > field.max) return reject();
       if (field.type === 'integer' && !Number.isInteger(value)) return reject();
       return { ok: true, value };
