@@ -74,7 +74,7 @@ const LN2_HIGH: f32 = 0.693_359_4;
 const LN2_LOW: f32 = -2.121_944_4e-4;
 /// Minimax coefficients of e^r on |r| <= ln(2)/2 (Cephes `expf`, S. Moshier).
 const EXP_POLYNOMIAL: [f32; 6] =
-    [1.987_569_2e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 5.000_000_1e-1];
+    [1.987_569_2e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 
 /// e^x in f32 from plain arithmetic (Cephes `expf`: range reduction x = n ln 2 + r, a degree-7
 /// polynomial for e^r, then scaling by 2^n through the exponent bits), within 2 ulp of the
