@@ -7,18 +7,16 @@
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
 @group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
+@group(0) @binding(5) var<storage, read_write> history: array<vec2<f32>>;
+
+fn eps_hat(x: vec2<f32>, evaluation: Evaluation, bias_row: u32) -> vec2<f32> {
+    return -evaluation.sigma * mixture_score(x, evaluation.alpha, evaluation.sigma);
+}
 
 @compute @workgroup_size(64)
 fn reverse_step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x;
-    if (i >= run.particle_count) {
+    if (id.x >= run.particle_count) {
         return;
     }
-    var x = particles[i];
-    for (var s = run.first_step; s < run.first_step + run.step_count; s++) {
-        let step = steps[s];
-        let eps = -step.sigma * mixture_score(x, step.alpha, step.sigma);
-        x = apply_step(step, x, eps, run.seed, i);
-    }
-    particles[i] = x;
+    run_steps(id.x);
 }

@@ -94,7 +94,7 @@ fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
 #[test]
 fn every_embedded_net_loads_matches_its_slot_and_meets_its_recorded_quality_bound() {
     for dataset in Dataset::ALL {
-        for schedule in Schedule::ALL {
+        for schedule in embedded::TRAINED_SCHEDULES {
             let net =
                 embedded::net(dataset, schedule).unwrap_or_else(|e| panic!("{dataset:?} {schedule:?}: {e}"));
             assert_eq!((net.dataset, net.schedule), (dataset, schedule));
@@ -112,6 +112,18 @@ fn every_embedded_net_loads_matches_its_slot_and_meets_its_recorded_quality_boun
                 measured.net,
                 measured.reference
             );
+        }
+    }
+}
+
+#[test]
+fn schedules_without_a_network_of_their_own_sample_with_the_vp_linear_one() {
+    for dataset in Dataset::ALL {
+        for schedule in Schedule::ALL {
+            let net = embedded::net_for(dataset, schedule).expect("a network");
+            let expected =
+                if embedded::TRAINED_SCHEDULES.contains(&schedule) { schedule } else { Schedule::VpLinear };
+            assert_eq!((net.dataset, net.schedule), (dataset, expected));
         }
     }
 }

@@ -12,8 +12,9 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::Mlp;
 use diffusion_playground::core::render::{self, View};
 use diffusion_playground::core::rng;
-use diffusion_playground::core::sampler::{self, Sampler, ScoreSource};
+use diffusion_playground::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::timesteps::TimeGrid;
 use diffusion_playground::gpu::{
     context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind,
 };
@@ -75,7 +76,13 @@ fn forward_noise_matches_its_cpu_twin() {
     assert_close(&read(&engine), &sampler::prior(schedule, 1.0, 9, N), 1e-4, "prior");
 }
 
-fn reverse_parity(score: ScoreKind, sampler_kind: Sampler, schedule: Schedule, steps: usize, tolerance: f32) {
+fn reverse_parity(
+    score: ScoreKind,
+    settings: SamplerSettings,
+    schedule: Schedule,
+    steps: usize,
+    tolerance: f32,
+) {
     let Some(context) = gpu() else { return };
     let mut engine = ComputeEngine::new(&context);
     let dataset = Dataset::GaussianMixture;
@@ -84,10 +91,11 @@ fn reverse_parity(score: ScoreKind, sampler_kind: Sampler, schedule: Schedule, s
     // Distinct, clearly non-zero output biases: reading b3 from the wrong place must fail.
     mlp.weights[diffusion_playground::core::mlp::B3] = 0.75;
     mlp.weights[diffusion_playground::core::mlp::B3 + 1] = -0.5;
-    let t_start = schedule.t_max();
-    let plan = sampler::plan(schedule, sampler_kind, t_start, steps);
-    let biases: Vec<f32> = plan.iter().flat_map(|s| mlp.hidden_bias(s.t)).collect();
-    let start = sampler::prior(schedule, t_start, 4, N);
+    let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+    // The network "trained" on VP linear serves every schedule through the log-SNR map.
+    let plan = sampler::plan(schedule, Schedule::VpLinear, &settings, &times);
+    let biases = sampler::hidden_biases(&mlp, &plan);
+    let start = sampler::prior(schedule, times[0], 4, N);
     engine.set_weights(&mlp);
     engine.set_mixture(&mixture);
     engine.set_data(&start).unwrap();
@@ -103,26 +111,35 @@ fn reverse_parity(score: ScoreKind, sampler_kind: Sampler, schedule: Schedule, s
         ScoreKind::Exact => ScoreSource::Exact(&mixture),
     };
     let mut cpu = start;
-    sampler::run(source, &plan, &mut cpu, 4, 0);
-    assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {sampler_kind:?} {schedule:?}"));
+    let mut history = vec![[0.0; 2]; N];
+    sampler::run(source, &plan, &mut cpu, &mut history, 4, 0);
+    assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {settings:?} {schedule:?}"));
 }
 
 #[test]
 fn one_mlp_reverse_step_matches_its_cpu_twin() {
-    reverse_parity(ScoreKind::Mlp, Sampler::EulerMaruyama, Schedule::VpLinear, 1, 1e-4);
+    reverse_parity(ScoreKind::Mlp, SamplerSettings::new(Sampler::EulerMaruyama), Schedule::VpLinear, 1, 1e-4);
 }
 
 #[test]
 fn one_exact_reverse_step_matches_its_cpu_twin() {
-    reverse_parity(ScoreKind::Exact, Sampler::EulerMaruyama, Schedule::VpLinear, 1, 1e-4);
+    reverse_parity(
+        ScoreKind::Exact,
+        SamplerSettings::new(Sampler::EulerMaruyama),
+        Schedule::VpLinear,
+        1,
+        1e-4,
+    );
 }
 
 #[test]
 fn whole_runs_match_their_cpu_twins_for_every_sampler_score_and_schedule() {
     for schedule in Schedule::ALL {
         for sampler_kind in Sampler::ALL {
+            // Churn only acts on alpha = 1 schedules; asking for it everywhere covers both cases.
+            let settings = SamplerSettings { churn: 10.0, ..SamplerSettings::new(sampler_kind) };
             for score in [ScoreKind::Mlp, ScoreKind::Exact] {
-                reverse_parity(score, sampler_kind, schedule, 40, 2e-3);
+                reverse_parity(score, settings, schedule, 40, 2e-3);
             }
         }
     }
@@ -133,7 +150,9 @@ fn steps_outside_the_plan_are_refused_not_run() {
     let Some(context) = gpu() else { return };
     let mut engine = ComputeEngine::new(&context);
     engine.set_data(&[[0.0, 0.0]; 4]).unwrap();
-    engine.set_plan(&sampler::plan(Schedule::VpLinear, Sampler::EulerMaruyama, 1.0, 5), &[]);
+    let times = TimeGrid::Uniform.times(Schedule::VpLinear, 1.0, 0.0, 5);
+    let settings = SamplerSettings::new(Sampler::EulerMaruyama);
+    engine.set_plan(&sampler::plan(Schedule::VpLinear, Schedule::VpLinear, &settings, &times), &[]);
     let error = engine.reverse(ScoreKind::Exact, 0, 3, 5).unwrap_err().to_string();
     assert!(error.contains("outside the plan of 5 steps"), "{error}");
     assert!(engine.set_data(&[]).is_err(), "zero particles are refused");

@@ -11,9 +11,9 @@ macro_rules! weights {
     };
 }
 
-/// The raw bytes of the embedded weight file for `dataset` and `schedule`.
-pub fn bytes(dataset: Dataset, schedule: Schedule) -> &'static [u8] {
-    match (dataset, schedule) {
+/// The raw bytes of the embedded weight file for `dataset` and `schedule`, where one was trained.
+pub fn bytes(dataset: Dataset, schedule: Schedule) -> Option<&'static [u8]> {
+    Some(match (dataset, schedule) {
         (Dataset::GaussianMixture, Schedule::VpLinear) => weights!("gaussian_mixture.vp_linear.dpw"),
         (Dataset::GaussianMixture, Schedule::RectifiedFlow) => {
             weights!("gaussian_mixture.rectified_flow.dpw")
@@ -22,10 +22,22 @@ pub fn bytes(dataset: Dataset, schedule: Schedule) -> &'static [u8] {
         (Dataset::TwoMoons, Schedule::RectifiedFlow) => weights!("two_moons.rectified_flow.dpw"),
         (Dataset::Spiral, Schedule::VpLinear) => weights!("spiral.vp_linear.dpw"),
         (Dataset::Spiral, Schedule::RectifiedFlow) => weights!("spiral.rectified_flow.dpw"),
-    }
+        _ => return None,
+    })
 }
 
-/// The embedded network for `dataset` and `schedule`, parsed and validated.
+/// Schedules with networks of their own; the others use the VP-linear network through
+/// `schedule::equivalent_input` (same log-SNR, rescaled input).
+pub const TRAINED_SCHEDULES: [Schedule; 2] = [Schedule::VpLinear, Schedule::RectifiedFlow];
+
+/// The embedded network trained for `dataset` and `schedule`, parsed and validated.
 pub fn net(dataset: Dataset, schedule: Schedule) -> Result<TrainedNet, WeightsError> {
-    TrainedNet::from_bytes(bytes(dataset, schedule))
+    TrainedNet::from_bytes(bytes(dataset, schedule).unwrap_or_default())
+}
+
+/// The network that samples `dataset` with `schedule`: its own where one was trained, else the
+/// VP-linear one (its `schedule` field says which; samplers map times through the log-SNR).
+pub fn net_for(dataset: Dataset, schedule: Schedule) -> Result<TrainedNet, WeightsError> {
+    let trained = if TRAINED_SCHEDULES.contains(&schedule) { schedule } else { Schedule::VpLinear };
+    net(dataset, trained)
 }

@@ -8,8 +8,9 @@
 use crate::core::dataset::Dataset;
 use crate::core::metrics;
 use crate::core::mlp::Mlp;
-use crate::core::sampler::{self, Sampler, ScoreSource};
+use crate::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
+use crate::core::timesteps::TimeGrid;
 
 /// Particles per quality measurement.
 pub const QUALITY_SAMPLES: usize = 4096;
@@ -31,32 +32,49 @@ pub struct QualityReport {
     pub reference: f64,
 }
 
-/// Samples `n` particles with `source` by `sampler` in `steps` steps from the prior.
-pub fn sample(
-    source: ScoreSource,
-    schedule: Schedule,
-    sampler: Sampler,
-    steps: usize,
-    seed: u32,
-    n: usize,
-) -> Vec<[f32; 2]> {
-    let t_start = schedule.t_max();
-    let mut particles = sampler::prior(schedule, t_start, seed, n);
-    let plan = sampler::plan(schedule, sampler, t_start, steps);
-    sampler::run(source, &plan, &mut particles, seed, 0);
+/// How a run is set up: the sampling schedule, the network's schedule, the sampler and the grid.
+#[derive(Clone, Copy, Debug)]
+pub struct RunSetup {
+    /// Schedule the particles follow.
+    pub schedule: Schedule,
+    /// Schedule the network was trained with (ignored by exact scores).
+    pub net_schedule: Schedule,
+    /// Sampler and its knobs.
+    pub settings: SamplerSettings,
+    /// Time grid.
+    pub grid: TimeGrid,
+    /// Steps of the run.
+    pub steps: usize,
+}
+
+impl RunSetup {
+    /// `sampler` on `schedule` with its own network, `steps` uniform steps.
+    pub fn new(schedule: Schedule, sampler: Sampler, steps: usize) -> RunSetup {
+        RunSetup {
+            schedule,
+            net_schedule: schedule,
+            settings: SamplerSettings::new(sampler),
+            grid: TimeGrid::Uniform,
+            steps,
+        }
+    }
+}
+
+/// Samples `n` particles from the prior with `source` (a network or an exact score) as `setup` says.
+pub fn sample(source: ScoreSource, setup: &RunSetup, seed: u32, n: usize) -> Vec<[f32; 2]> {
+    let RunSetup { schedule, net_schedule, settings, grid, steps } = *setup;
+    let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+    let mut particles = sampler::prior(schedule, times[0], seed, n);
+    let mut history = vec![[0.0; 2]; n];
+    let plan = sampler::plan(schedule, net_schedule, &settings, &times);
+    sampler::run(source, &plan, &mut particles, &mut history, seed, 0);
     particles
 }
 
 /// Measures a net trained on `dataset` with `schedule` (reverse SDE, [`QUALITY_STEPS`] steps).
 pub fn measure(mlp: &Mlp, dataset: Dataset, schedule: Schedule) -> QualityReport {
-    let samples = sample(
-        ScoreSource::Mlp(mlp),
-        schedule,
-        Sampler::EulerMaruyama,
-        QUALITY_STEPS,
-        SAMPLE_SEED,
-        QUALITY_SAMPLES,
-    );
+    let setup = RunSetup::new(schedule, Sampler::EulerMaruyama, QUALITY_STEPS);
+    let samples = sample(ScoreSource::Mlp(mlp), &setup, SAMPLE_SEED, QUALITY_SAMPLES);
     let data = dataset.sample(DATA_SEED, QUALITY_SAMPLES);
     let reference = dataset.sample(REFERENCE_SEED, QUALITY_SAMPLES);
     QualityReport {

@@ -21,6 +21,8 @@ pub mod stream {
     pub const INIT: u32 = 4;
     /// Training batches (data, time and noise of each example).
     pub const TRAIN: u32 = 5;
+    /// Churn noise z0 that EDM's stochastic sampler adds before a step.
+    pub const CHURN: u32 = 6;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).

@@ -65,6 +65,8 @@ struct RunParams {
 struct Scene {
     particle_count: u32,
     particles: wgpu::Buffer,
+    /// Per-particle history of multistep samplers (x0_hat of the previous step).
+    history: wgpu::Buffer,
     forward_group: wgpu::BindGroup,
     mlp_group: wgpu::BindGroup,
     exact_group: wgpu::BindGroup,
@@ -185,7 +187,7 @@ impl ComputeEngine {
             shaders::forward_noise(),
             &[compute_entry(0, uniform()), compute_entry(1, storage(true)), compute_entry(2, storage(false))],
         );
-        // reverse_step_mlp.wgsl: 0 run, 1 steps, 2 weights, 3 hidden biases, 4 particles.
+        // reverse_step_mlp.wgsl: 0 run, 1 steps, 2 weights, 3 hidden biases, 4 particles, 5 history.
         let mlp_pipeline = compute_pipeline(
             &device,
             "reverse_step_mlp",
@@ -196,9 +198,10 @@ impl ComputeEngine {
                 compute_entry(2, storage(true)),
                 compute_entry(3, storage(true)),
                 compute_entry(4, storage(false)),
+                compute_entry(5, storage(false)),
             ],
         );
-        // reverse_step_exact.wgsl: 0 run, 1 steps, 2 mixture components, 4 particles.
+        // reverse_step_exact.wgsl: 0 run, 1 steps, 2 mixture components, 4 particles, 5 history.
         let exact_pipeline = compute_pipeline(
             &device,
             "reverse_step_exact",
@@ -208,6 +211,7 @@ impl ComputeEngine {
                 compute_entry(1, storage(true)),
                 compute_entry(2, storage(true)),
                 compute_entry(4, storage(false)),
+                compute_entry(5, storage(false)),
             ],
         );
         let zeros = |n: usize| vec![0u8; n];
@@ -265,19 +269,25 @@ impl ComputeEngine {
             )));
         }
         self.data = buffer_with(&self.device, "data x0", bytemuck::cast_slice(data), STORAGE_IN);
-        let particles = self.device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("particles"),
-            size: bytes,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        self.scene = Some(self.make_scene(count, particles));
+        let state_buffer = |label| {
+            self.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes,
+                usage: wgpu::BufferUsages::STORAGE
+                    | wgpu::BufferUsages::COPY_SRC
+                    | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        };
+        let (particles, history) = (state_buffer("particles"), state_buffer("history"));
+        self.scene = Some(self.make_scene(count, particles, history));
         self.generation += 1;
         Ok(())
     }
 
-    /// Uploads a reverse-run plan and its per-step MLP hidden biases (`steps.len() * HIDDEN` floats;
-    /// empty when the exact score is used).
+    /// Uploads a reverse-run plan and the MLP hidden biases of its evaluations
+    /// (`sampler::hidden_biases`: `2 * steps.len() * HIDDEN` floats; empty for the exact score),
+    /// and clears the multistep history.
     pub fn set_plan(&mut self, steps: &[ReverseStep], hidden_biases: &[f32]) {
         self.steps = buffer_with(&self.device, "reverse steps", bytemuck::cast_slice(steps), STORAGE_IN);
         let biases: &[f32] = if hidden_biases.is_empty() { &[0.0; mlp::HIDDEN] } else { hidden_biases };
@@ -285,15 +295,22 @@ impl ComputeEngine {
             buffer_with(&self.device, "hidden biases", bytemuck::cast_slice(biases), STORAGE_IN);
         self.step_count = steps.len() as u32;
         self.rebind();
+        if let Some(scene) = &self.scene {
+            let mut encoder = self
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("clear history") });
+            encoder.clear_buffer(&scene.history, 0, None);
+            self.queue.submit([encoder.finish()]);
+        }
     }
 
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
-            self.scene = Some(self.make_scene(scene.particle_count, scene.particles));
+            self.scene = Some(self.make_scene(scene.particle_count, scene.particles, scene.history));
         }
     }
 
-    fn make_scene(&self, particle_count: u32, particles: wgpu::Buffer) -> Scene {
+    fn make_scene(&self, particle_count: u32, particles: wgpu::Buffer, history: wgpu::Buffer) -> Scene {
         let device = &self.device;
         let run = || {
             wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -323,6 +340,7 @@ impl ComputeEngine {
                     (2, self.weights.as_entire_binding()),
                     (3, self.hidden_biases.as_entire_binding()),
                     (4, particles.as_entire_binding()),
+                    (5, history.as_entire_binding()),
                 ],
             ),
             exact_group: bind(
@@ -334,10 +352,12 @@ impl ComputeEngine {
                     (1, self.steps.as_entire_binding()),
                     (2, self.mixture.as_entire_binding()),
                     (4, particles.as_entire_binding()),
+                    (5, history.as_entire_binding()),
                 ],
             ),
             particle_count,
             particles,
+            history,
         }
     }
 

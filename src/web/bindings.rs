@@ -9,8 +9,9 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::core::dataset::Dataset;
 use crate::core::render::{self, View};
-use crate::core::sampler::{self, Sampler, ScoreSource};
+use crate::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
+use crate::core::timesteps::TimeGrid;
 use crate::core::{embedded, metrics};
 use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
@@ -79,7 +80,12 @@ async fn try_gpu(options: &Options) -> Result<(wgpu::Instance, GpuContext), Stri
         return Err("WebGPU is not available in this browser (navigator.gpu is missing)".into());
     }
     let instance = context::instance();
-    let context = context::request_context(&instance, None).await.map_err(|e| e.to_string())?;
+    let context = context::request_context(&instance, None).await.map_err(|e| match e {
+        crate::gpu::GpuError::NoAdapter(_) => {
+            "this browser has WebGPU but offered no graphics adapter".to_string()
+        }
+        other => other.to_string(),
+    })?;
     let _ = options;
     Ok((instance, context))
 }
@@ -88,9 +94,10 @@ async fn try_gpu(options: &Options) -> Result<(wgpu::Instance, GpuContext), Stri
 async fn calibrate(engine: &mut ComputeEngine) -> Result<(f64, f64), String> {
     let net = embedded::net(Dataset::TwoMoons, Schedule::VpLinear).map_err(|e| e.to_string())?;
     let schedule = Schedule::VpLinear;
-    let plan =
-        sampler::plan(schedule, Sampler::EulerMaruyama, schedule.t_max(), 1 + CALIBRATION_STEPS as usize);
-    let biases: Vec<f32> = plan.iter().flat_map(|s| net.mlp.hidden_bias(s.t)).collect();
+    let times =
+        TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 1 + CALIBRATION_STEPS as usize);
+    let plan = sampler::plan(schedule, schedule, &SamplerSettings::new(Sampler::EulerMaruyama), &times);
+    let biases = sampler::hidden_biases(&net.mlp, &plan);
     let points = sampler::prior(schedule, schedule.t_max(), 0, CALIBRATION_PARTICLES);
     engine.set_weights(&net.mlp);
     engine.set_data(&points).map_err(|e| e.to_string())?;
@@ -103,8 +110,9 @@ async fn calibrate(engine: &mut ComputeEngine) -> Result<(f64, f64), String> {
     engine.read_particles().map_err(|e| e.to_string())?.bytes().await.map_err(|e| e.to_string())?;
     let gpu_ms = (now_ms() - started).max(0.01);
     let mut cpu_points = points;
+    let mut history = vec![[0.0; 2]; cpu_points.len()];
     let started = now_ms();
-    sampler::run(ScoreSource::Mlp(&net.mlp), &plan[1..], &mut cpu_points, 0, 0);
+    sampler::run(ScoreSource::Mlp(&net.mlp), &plan[1..], &mut cpu_points, &mut history, 0, 0);
     let cpu_ms = (now_ms() - started).max(0.01);
     let evaluations = (CALIBRATION_PARTICLES as f64) * CALIBRATION_STEPS as f64;
     Ok((evaluations / gpu_ms * 1e3, evaluations / cpu_ms * 1e3))
@@ -177,6 +185,8 @@ struct ParticleRange {
 #[derive(Serialize)]
 struct Limits {
     steps: Range<u32>,
+    eta: Range<f64>,
+    churn: Range<f64>,
     particles: ParticleRange,
     point_size: Range<f64>,
     seed: Range<u32>,
@@ -187,6 +197,7 @@ struct Description {
     datasets: Vec<Choice>,
     schedules: Vec<Choice>,
     samplers: Vec<Choice>,
+    time_grids: Vec<Choice>,
     scores: Vec<Choice>,
     backends: Vec<&'static str>,
     limits: Limits,
@@ -200,6 +211,7 @@ pub fn describe() -> Result<JsValue, JsError> {
         datasets: Dataset::ALL.iter().map(|d| Choice { name: d.name(), label: d.label() }).collect(),
         schedules: Schedule::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         samplers: Sampler::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
         scores: vec![
             Choice { name: "mlp", label: "Learned (MLP)" },
             Choice { name: "exact", label: "Exact score" },
@@ -207,6 +219,8 @@ pub fn describe() -> Result<JsValue, JsError> {
         backends: vec!["auto", "webgpu", "cpu"],
         limits: Limits {
             steps: Range { min: options::MIN_STEPS, max: options::MAX_STEPS },
+            eta: Range { min: 0.0, max: options::MAX_ETA },
+            churn: Range { min: 0.0, max: options::MAX_CHURN },
             particles: ParticleRange {
                 min: 1,
                 max: options::MAX_PARTICLES,
@@ -442,6 +456,36 @@ impl Playground {
     #[wasm_bindgen(getter)]
     pub fn current_t(&self) -> f64 {
         self.session.current_t()
+    }
+
+    /// Time of the particles as a fraction of the schedule's time range (for a 0..1 slider).
+    #[wasm_bindgen(getter)]
+    pub fn time_fraction(&self) -> f64 {
+        self.session.time_fraction()
+    }
+
+    /// Network evaluations per particle so far in this run (two per step for Heun and DPM-Solver++ 2S).
+    #[wasm_bindgen(getter)]
+    pub fn evaluations(&self) -> u32 {
+        self.session.evaluations() as u32
+    }
+
+    /// Resolves when the GPU has finished all work submitted so far (immediately on the CPU path):
+    /// lets the page pace its animation without reading particles back.
+    pub fn gpu_idle(&self) -> js_sys::Promise {
+        let (sender, receiver) = futures_channel::oneshot::channel::<()>();
+        match &self.display {
+            Display::Gpu(gpu) => gpu.context.queue.on_submitted_work_done(move || {
+                let _ = sender.send(());
+            }),
+            Display::Cpu { .. } => {
+                let _ = sender.send(());
+            }
+        }
+        wasm_bindgen_futures::future_to_promise(async move {
+            receiver.await.map_err(|_| JsValue::from(js_error("the GPU device went away")))?;
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Steps done in the current run.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::dataset::Dataset;
 use crate::core::sampler::Sampler;
 use crate::core::schedule::Schedule;
+use crate::core::timesteps::TimeGrid;
 
 /// Fewest reverse steps of a run.
 pub const MIN_STEPS: u32 = 1;
@@ -22,6 +23,10 @@ pub const MAX_STEPS: u32 = 1000;
 pub const MAX_PARTICLES: u32 = 1 << 20;
 /// Most particles on the CPU path (beyond this a frame takes seconds).
 pub const MAX_PARTICLES_CPU: u32 = 1 << 17;
+/// Largest stochasticity eta (Euler-Maruyama's dial and DDIM's eta).
+pub const MAX_ETA: f64 = 1.0;
+/// Largest EDM S_churn (Karras et al. 2022 use up to 80 on images).
+pub const MAX_CHURN: f64 = 100.0;
 /// Smallest dot radius in device pixels.
 pub const MIN_POINT_SIZE: f64 = 0.5;
 /// Largest dot radius in device pixels.
@@ -62,6 +67,12 @@ pub struct Options {
     pub score: ScoreChoice,
     /// Reverse steps of a full run.
     pub steps: u32,
+    /// How the run's times are spaced.
+    pub time_grid: TimeGrid,
+    /// Stochasticity eta of Euler-Maruyama and DDIM (0 deterministic, 1 the reverse SDE / DDPM).
+    pub eta: f64,
+    /// EDM's S_churn for Heun (schedules with alpha = 1 only).
+    pub churn: f64,
     /// Number of particles.
     pub particles: u32,
     /// Seed of every random number (noise, data, sampler).
@@ -80,6 +91,9 @@ impl Default for Options {
             sampler: Sampler::EulerMaruyama,
             score: ScoreChoice::Mlp,
             steps: 100,
+            time_grid: TimeGrid::Uniform,
+            eta: 1.0,
+            churn: 0.0,
             particles: 16_384,
             seed: 1,
             backend: BackendChoice::Auto,
@@ -151,8 +165,20 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 9] =
-    ["dataset", "schedule", "sampler", "score", "steps", "particles", "seed", "backend", "point_size"];
+pub const FIELDS: [&str; 12] = [
+    "dataset",
+    "schedule",
+    "sampler",
+    "score",
+    "steps",
+    "time_grid",
+    "eta",
+    "churn",
+    "particles",
+    "seed",
+    "backend",
+    "point_size",
+];
 
 fn error(field: &str, value: &RawValue, allowed: impl Into<String>) -> OptionError {
     OptionError { field: field.into(), value: value.to_string(), allowed: allowed.into() }
@@ -228,6 +254,9 @@ impl Options {
                     )?
                 }
                 "steps" => next.steps = integer(field, value, MIN_STEPS, MAX_STEPS)?,
+                "time_grid" => next.time_grid = choice(field, value, &TimeGrid::ALL, TimeGrid::name)?,
+                "eta" => next.eta = real(field, value, 0.0, MAX_ETA)?,
+                "churn" => next.churn = real(field, value, 0.0, MAX_CHURN)?,
                 "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
                 "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
                 "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,

@@ -7,7 +7,7 @@ use crate::core::dataset::GaussianMixture;
 use crate::core::embedded;
 use crate::core::mlp::{Mlp, HIDDEN};
 use crate::core::rng;
-use crate::core::sampler::{self, ReverseStep, ScoreSource};
+use crate::core::sampler::{self, ReverseStep, SamplerSettings, ScoreSource};
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
@@ -45,7 +45,11 @@ pub struct Session {
     mixture: GaussianMixture,
     net: TrainedNet,
     data: Vec<[f32; 2]>,
+    /// Times of the current run's grid (`plan.len() + 1` of them).
+    times: Vec<f64>,
     plan: Vec<ReverseStep>,
+    /// Multistep history of each particle on the CPU path (the GPU keeps its own).
+    history: Vec<[f32; 2]>,
     step_index: usize,
     current_t: f64,
     particles: Particles,
@@ -57,7 +61,7 @@ impl Session {
         if let Particles::Cpu(_) = particles {
             options.check_cpu_particles().map_err(|e| e.to_string())?;
         }
-        let net = embedded::net(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+        let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
         let mixture = options.dataset.mixture();
         let data = options.dataset.sample(options.seed, options.particles as usize);
         if let Particles::Gpu(engine) = &mut particles {
@@ -70,7 +74,9 @@ impl Session {
             mixture,
             net,
             data,
+            times: Vec::new(),
             plan: Vec::new(),
+            history: Vec::new(),
             step_index: 0,
             current_t: 0.0,
             particles,
@@ -117,7 +123,7 @@ impl Session {
         }
         let previous = std::mem::replace(&mut self.options, next.clone());
         if (previous.dataset, previous.schedule) != (next.dataset, next.schedule) {
-            self.net = embedded::net(next.dataset, next.schedule).map_err(|e| e.to_string())?;
+            self.net = embedded::net_for(next.dataset, next.schedule).map_err(|e| e.to_string())?;
             self.mixture = next.dataset.mixture();
             if let Particles::Gpu(engine) = &mut self.particles {
                 engine.set_weights(&self.net.mlp);
@@ -155,13 +161,28 @@ impl Session {
         Ok(())
     }
 
-    /// Shows the forward-noised data x_t = alpha_t x_0 + sigma_t eps; a later [`Session::step`]
+    /// Restarts the run from t_max with the given particles instead of the prior noise.
+    pub fn start_from(&mut self, points: &[[f32; 2]]) -> Result<(), String> {
+        if points.len() != self.data.len() {
+            return Err(format!("{} starting points given for {} particles", points.len(), self.data.len()));
+        }
+        self.reset()?;
+        match &mut self.particles {
+            Particles::Cpu(current) => current.copy_from_slice(points),
+            Particles::Gpu(engine) => engine.write_particles(points).map_err(|e| e.to_string())?,
+        }
+        Ok(())
+    }
+
+    /// Shows the forward-noised data x_t = alpha_t x_0 + sigma_t eps at the fraction `u` in [0, 1] of
+    /// the schedule's time range ([`crate::core::schedule::Schedule::time_at_fraction`]); a later [`Session::step`]
     /// continues the reverse run from there (from t_max where t is above it).
-    pub fn noise_to(&mut self, t: f64) -> Result<(), String> {
-        if !(0.0..=1.0).contains(&t) {
-            return Err(format!("noise_to: t = {t} is not allowed (allowed: a number from 0 to 1)"));
+    pub fn noise_to(&mut self, u: f64) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&u) {
+            return Err(format!("noise_to: t = {u} is not allowed (allowed: a number from 0 to 1)"));
         }
         let schedule = self.options.schedule;
+        let t = schedule.time_at_fraction(u);
         match &mut self.particles {
             Particles::Cpu(points) => {
                 *points = sampler::forward_noise(schedule, t, self.options.seed, &self.data)
@@ -176,27 +197,33 @@ impl Session {
                 .map_err(|e| e.to_string())?,
         }
         let t_start = t.min(schedule.t_max());
-        let full = self.options.steps as f64;
-        let steps = (full * t_start / schedule.t_max()).ceil() as usize;
+        // Steps in proportion to the part of the run left, measured as the slider measures it.
+        let fraction = schedule.fraction_of_time(t_start) / schedule.fraction_of_time(schedule.t_max());
+        let steps = (self.options.steps as f64 * fraction).ceil() as usize;
         self.start_run(t_start, steps);
         self.current_t = t;
         Ok(())
     }
 
     fn start_run(&mut self, t_start: f64, steps: usize) {
-        self.plan = if steps == 0 {
-            Vec::new()
+        let options = &self.options;
+        let schedule = options.schedule;
+        self.times = if steps == 0 || t_start <= schedule.t_min() {
+            vec![t_start]
         } else {
-            sampler::plan(self.options.schedule, self.options.sampler, t_start, steps)
+            options.time_grid.times(schedule, t_start, schedule.t_min(), steps)
         };
+        let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
+        self.plan = sampler::plan(schedule, self.net.schedule, &settings, &self.times);
+        self.history = vec![[0.0; 2]; self.data.len()];
         self.step_index = 0;
         self.current_t = t_start;
         if let Particles::Gpu(engine) = &mut self.particles {
-            let biases: Vec<f32> = match self.options.score {
-                ScoreChoice::Mlp => self.plan.iter().flat_map(|s| self.net.mlp.hidden_bias(s.t)).collect(),
+            let biases = match options.score {
+                ScoreChoice::Mlp => sampler::hidden_biases(&self.net.mlp, &self.plan),
                 ScoreChoice::Exact => Vec::new(),
             };
-            debug_assert!(biases.is_empty() || biases.len() == self.plan.len() * HIDDEN);
+            debug_assert!(biases.is_empty() || biases.len() == 2 * self.plan.len() * HIDDEN);
             engine.set_plan(&self.plan, &biases);
         }
     }
@@ -216,7 +243,7 @@ impl Session {
                     ScoreChoice::Mlp => ScoreSource::Mlp(mlp),
                     ScoreChoice::Exact => ScoreSource::Exact(&self.mixture),
                 };
-                sampler::run(source, &self.plan[range.clone()], points, seed, 0);
+                sampler::run(source, &self.plan[range.clone()], points, &mut self.history, seed, 0);
             }
             Particles::Gpu(engine) => {
                 let kind = match self.options.score {
@@ -227,13 +254,23 @@ impl Session {
             }
         }
         self.step_index = range.end;
-        self.current_t = self.plan.get(self.step_index).map_or(0.0, |s| s.t as f64);
+        self.current_t = self.times[self.step_index];
         Ok(count as u32)
     }
 
-    /// Time of the particles now.
+    /// Time of the particles now, in the schedule's own units.
     pub fn current_t(&self) -> f64 {
         self.current_t
+    }
+
+    /// [`Session::current_t`] as a fraction of the schedule's time range (what the slider shows).
+    pub fn time_fraction(&self) -> f64 {
+        self.options.schedule.fraction_of_time(self.current_t)
+    }
+
+    /// Network evaluations per particle in the current run so far.
+    pub fn evaluations(&self) -> usize {
+        self.plan[..self.step_index].iter().map(ReverseStep::evaluations).sum()
     }
 
     /// Steps done in the current run.
@@ -246,7 +283,7 @@ impl Session {
         self.plan.len()
     }
 
-    /// True when the run has reached t = 0.
+    /// True when the run has reached the end of the schedule (t_min).
     pub fn done(&self) -> bool {
         self.step_index == self.plan.len()
     }

@@ -1,12 +1,17 @@
 // The CPU path: without WebGPU, or when the link asks for the CPU, the page still runs, says so
-// in a banner, and produces finite particles.
+// in a banner, and produces finite particles (with the default sampler, and with EDM's stochastic
+// Heun sampler on the VE schedule).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
-/** Opens `hash` in a browser with or without WebGPU and checks the CPU path end to end. */
+/**
+ * Opens `hash` in a browser with or without WebGPU and checks the CPU path end to end.
+ * @returns {Promise<{ steps: number, evaluations: number, options: object }>} the steps taken, the
+ *   network evaluations per particle the run reports, and the options it ran with
+ */
 async function checkCpuPath({ webgpu, hash }) {
   const browser = await launchHeadless({ webgpu });
   try {
@@ -36,7 +41,13 @@ async function checkCpuPath({ webgpu, hash }) {
     const result = await page.evaluate(async () => {
       const pg = window.dp.playground;
       const positions = await pg.read_positions();
-      return { done: pg.done, count: positions.length / 2, finite: positions.every(Number.isFinite) };
+      return {
+        done: pg.done,
+        evaluations: pg.evaluations,
+        options: pg.options(),
+        count: positions.length / 2,
+        finite: positions.every(Number.isFinite),
+      };
     });
     assert.equal(taken, 30, 'the run takes all its steps');
     assert.ok(result.done, 'the run is done');
@@ -44,6 +55,7 @@ async function checkCpuPath({ webgpu, hash }) {
     assert.ok(result.finite, 'every position is finite');
     assert.deepEqual(session.errors, [], 'no console errors');
     await session.close();
+    return { steps: taken, evaluations: result.evaluations, options: result.options };
   } finally {
     await browser.close();
   }
@@ -51,11 +63,19 @@ async function checkCpuPath({ webgpu, hash }) {
 
 describe('the CPU fallback', { timeout: TEST_TIMEOUT_MS }, () => {
   test('a browser without WebGPU runs on the CPU and shows the banner', async () => {
-    await checkCpuPath({ webgpu: false, hash: 'particles=2048&steps=30&playing=0' });
+    const run = await checkCpuPath({ webgpu: false, hash: 'particles=2048&steps=30&playing=0' });
+    assert.equal(run.evaluations, 30, 'Euler-Maruyama: one network evaluation per step');
   });
 
-  test('backend=cpu in the link runs on the CPU even where WebGPU works', async () => {
-    await checkCpuPath({ webgpu: true, hash: 'backend=cpu&particles=2048&steps=30&playing=0' });
+  test('backend=cpu in the link runs on the CPU even where WebGPU works (Heun with churn on VE, exact score)', async () => {
+    const run = await checkCpuPath({
+      webgpu: true,
+      hash: 'backend=cpu&sampler=heun&schedule=ve&churn=10&score=exact&particles=2048&steps=30&playing=0',
+    });
+    const { sampler, schedule, churn, score } = run.options;
+    assert.deepEqual({ sampler, schedule, churn, score }, { sampler: 'heun', schedule: 've', churn: 10, score: 'exact' }, 'the options of the link are used');
+    // Heun evaluates twice per step, except a last step that ends at sigma = 0; VE ends at sigma_min > 0.
+    assert.ok(run.evaluations > run.steps, `Heun takes more network evaluations (${run.evaluations}) than steps (${run.steps})`);
   });
 
   test('backend=webgpu in a browser without WebGPU explains itself and falls back to the CPU', async () => {

@@ -23,7 +23,7 @@ async function inspect(session) {
     defaults: window.dp.describe?.().defaults,
     scripts: [...document.scripts].map((s) => s.src || s.textContent.slice(0, 80)),
     noticeHtml: document.getElementById('notices').innerHTML,
-    injected: document.querySelectorAll('#notices script, #notices img, #notices iframe').length,
+    injected: document.querySelectorAll('#notices script, #notices img, #notices iframe, #notices b').length,
     xss: window.__xss === true,
   }));
 }
@@ -36,6 +36,9 @@ const BAD_LINKS = [
   { field: 'dataset', hash: `dataset=<script>alert(1)</script>&particles=1024&${BASE}` },
   { field: 'dataset', hash: `dataset=<img src=x onerror="window.__xss=true;alert(1)">&particles=1024&${BASE}` },
   { field: 'seed', hash: `seed=abc&particles=1024&${BASE}` },
+  { field: 'eta', hash: `eta=2&particles=1024&${BASE}` },
+  { field: 'time_grid', hash: `time_grid=<b>x</b>&particles=1024&${BASE}` },
+  { field: 'churn', hash: `churn=-1&sampler=heun&particles=1024&${BASE}` },
 ];
 
 describe('invalid options', { timeout: TEST_TIMEOUT_MS }, () => {

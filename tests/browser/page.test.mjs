@@ -78,19 +78,28 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
     const session = await openPlayground(browser, 'backend=cpu&particles=256&playing=0');
     try {
       await waitReady(session.page);
-      const { table, described } = await session.page.evaluate(async () => {
+      const { table, described, selects } = await session.page.evaluate(async () => {
+        // The same module instance as the page's: its choice lists were taken from describe().
         const { FIELDS } = await import('./js/state.js');
-        return { table: FIELDS, described: window.dp.describe() };
+        const selects = Object.fromEntries(
+          [...document.querySelectorAll('#controls select')].map((s) => [s.id, [...s.options].map((o) => ({ name: o.value, label: o.textContent }))]),
+        );
+        return { table: FIELDS, described: window.dp.describe(), selects };
       });
       const row = Object.fromEntries(table.map((f) => [f.name, f]));
       const choices = (name) => row[name].choices.map(([n, label]) => ({ name: n, label }));
-      assert.deepEqual(choices('dataset'), described.datasets, 'datasets');
-      assert.deepEqual(choices('schedule'), described.schedules, 'schedules');
-      assert.deepEqual(choices('sampler'), described.samplers, 'samplers');
-      assert.deepEqual(choices('score'), described.scores, 'scores');
+      const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores' };
+      for (const [name, list] of Object.entries(lists)) {
+        assert.deepEqual(choices(name), described[list], `${list} in the table`);
+        assert.deepEqual(selects[name], described[list], `${list} in the #${name} control`);
+      }
       assert.deepEqual(row.backend.choices.map(([n]) => n), described.backends, 'backends');
-      for (const name of ['steps', 'point_size', 'seed']) {
+      for (const name of ['steps', 'eta', 'churn', 'point_size', 'seed']) {
         assert.deepEqual([row[name].min, row[name].max], [described.limits[name].min, described.limits[name].max], `${name} range`);
+      }
+      const samplers = described.samplers.map((c) => c.name);
+      for (const f of table.filter((f) => f.onlyFor)) {
+        for (const name of f.onlyFor.sampler) assert.ok(samplers.includes(name), `${f.name} is shown for sampler '${name}', which describe() lists`);
       }
       assert.deepEqual([row.particles.min, row.particles.max], [described.limits.particles.min, described.limits.particles.max], 'particles range');
       const optionRows = table.filter((f) => f.option);
@@ -150,7 +159,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 
-  test('the time slider at 0.5 shows forward-noised data: current_t is 0.5 and the variance lies between the data\'s and 1', async () => {
+  test('the time slider at 0.5 shows forward-noised data: time_fraction and current_t are 0.5 and the variance lies between the data\'s and 1', async () => {
     // VP schedule: x_t = alpha_t x0 + sigma_t eps with alpha_t^2 + sigma_t^2 = 1, so per coordinate
     // Var(x_t) = alpha_t^2 Var(x0) + sigma_t^2 lies between Var(x0) and 1. The 8 Gaussians have a
     // total variance of about 4 (x and y), far from the 2 of pure noise.
@@ -166,7 +175,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         slider.value = '0.5';
         slider.dispatchEvent(new Event('input', { bubbles: true }));
       });
-      await waitFor(session, () => Math.abs(window.dp.playground.current_t - 0.5) < 1e-9, null, 'current_t becomes 0.5');
+      await waitFor(session, () => Math.abs(window.dp.playground.time_fraction - 0.5) < 1e-9, null, 'time_fraction becomes 0.5');
       const seen = await page.evaluate(async (n) => {
         const totalVariance = (xy) => {
           const m = xy.length / 2;
@@ -181,6 +190,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         const positions = await pg.read_positions();
         return {
           t: pg.current_t,
+          shownT: document.getElementById('readout-t').textContent,
           playing: document.getElementById('play').getAttribute('aria-pressed'),
           slider: document.getElementById('t').value,
           count: positions.length / 2,
@@ -192,6 +202,9 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       }, n);
       assert.equal(seen.playing, 'false', 'moving the slider pauses');
       assert.equal(seen.slider, '0.5');
+      // VP linear runs over t in [0, 1], so its own time is the fraction.
+      assert.ok(Math.abs(seen.t - 0.5) < 1e-9, `current_t is 0.5 on VP linear, got ${seen.t}`);
+      assert.equal(seen.shownT, '0.500', 'the t readout shows current_t');
       assert.equal(seen.count, n);
       assert.ok(seen.finite, 'every position is finite');
       const noise = 2; // total variance of a standard normal in 2-D
@@ -221,7 +234,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         const canvas = document.getElementById('canvas');
         const box = canvas.getBoundingClientRect();
         return {
-          t: window.dp.playground.current_t,
+          t: window.dp.playground.time_fraction,
           slider: document.getElementById('t').value,
           total: window.dp.playground.total_steps,
           buffer: [canvas.width, canvas.height],
@@ -235,7 +248,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         [Math.round(seen.css * 2), Math.round(seen.css * 2)],
         `the drawing buffer is square and ${seen.ratio} x the ${seen.css} CSS pixels`,
       );
-      assert.equal(seen.t, 0.3, 'current_t');
+      assert.ok(Math.abs(seen.t - 0.3) < 1e-9, `time_fraction is 0.3, got ${seen.t}`);
       assert.equal(seen.slider, '0.3', 'the slider shows t');
       assert.ok(seen.total > 0 && seen.total <= 100, `the reverse run from t = 0.3 has at most the full ${100} steps, got ${seen.total}`);
       assert.deepEqual(session.errors, []);
@@ -302,6 +315,39 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       });
       await waitFor(session, () => window.dp.playground.options().steps === 30, null, 'a hash edit sets steps to 30');
       assert.equal(await page.inputValue('#steps'), '30', 'the control follows the hash');
+
+      // eta belongs to Euler-Maruyama and DDIM, churn to Heun: the other one's control is hidden,
+      // and its value stays in the link.
+      const shown = () => page.evaluate(() => ({
+        eta: !document.getElementById('eta').closest('.field').hidden,
+        churn: !document.getElementById('churn').closest('.field').hidden,
+      }));
+      assert.deepEqual(await shown(), { eta: true, churn: false }, 'Euler-Maruyama shows eta only');
+      await page.$eval('#eta', (slider) => {
+        slider.value = '0.25';
+        slider.dispatchEvent(new Event('input', { bubbles: true }));
+        slider.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      await waitFor(session, () => window.dp.playground.options().eta === 0.25, null, 'the eta slider sets eta');
+      assert.equal(await page.textContent('#eta-value'), '0.25', 'the eta slider shows its value');
+      await page.selectOption('#sampler', 'heun');
+      await waitFor(session, () => window.dp.playground.options().sampler === 'heun', null, 'the sampler becomes heun');
+      assert.deepEqual(await shown(), { eta: false, churn: true }, 'Heun shows churn only');
+      await page.fill('#churn', '5');
+      await page.press('#churn', 'Enter');
+      await waitFor(session, () => /churn=5(&|$)/.test(location.hash) && /eta=0\.25(&|$)/.test(location.hash), null, 'the hash has churn=5 and keeps eta=0.25');
+      assert.equal(await page.evaluate(() => window.dp.playground.options().churn), 5);
+
+      // The NFE readout counts network evaluations: Heun takes two in a step that does not end at 0.
+      await page.evaluate(() => document.activeElement?.blur());
+      await page.keyboard.press('ArrowRight');
+      await waitFor(
+        session,
+        () => document.getElementById('readout-nfe').textContent === String(window.dp.playground.evaluations),
+        null,
+        'the NFE readout shows evaluations',
+      );
+      assert.equal(await page.evaluate(() => window.dp.playground.evaluations), 2, 'one Heun step from the prior: two evaluations');
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();

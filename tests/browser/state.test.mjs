@@ -1,12 +1,33 @@
 // The URL-hash state of www/js/state.js, without a browser: a share link is parsed field by field,
 // each bad field falls back to its default with a notice naming it, and the hash round-trips.
+//
+// The lists of choices come from the real wasm's describe(), loaded into Node (it needs no
+// browser API), as the page does before it parses a link.
 
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, test } from 'node:test';
 
-import { FIELDS, defaultState, parseHash, toHash, toOptions } from '../../www/js/state.js';
+import { WWW } from './helpers.mjs';
+import { FIELD, FIELDS, applies, defaultState, parseHash, toHash, toOptions, useDescription } from '../../www/js/state.js';
+
+let described;
+before(async () => {
+  const pkg = await import(new URL('../../www/pkg/diffusion_playground.js', import.meta.url).href);
+  pkg.initSync({ module: await readFile(path.join(WWW, 'pkg', 'diffusion_playground_bg.wasm')) });
+  described = pkg.describe();
+  useDescription(described);
+});
 
 describe('the URL-hash state table', () => {
+  test("the choice lists are the wasm's, names and labels", () => {
+    const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores' };
+    for (const [name, list] of Object.entries(lists)) {
+      assert.deepEqual(FIELD[name].choices, described[list].map((c) => [c.name, c.label]), name);
+    }
+  });
+
   test('an empty hash gives every field its default and no notice', () => {
     const { state, notices } = parseHash('');
     assert.deepEqual(state, defaultState());
@@ -24,6 +45,22 @@ describe('the URL-hash state table', () => {
     assert.equal(state.point_size, 2.5);
   });
 
+  test('the sampler settings are read: time grid, eta, churn', () => {
+    const { state, notices } = parseHash('#sampler=heun&schedule=edm&time_grid=karras&eta=0&churn=10');
+    assert.deepEqual(notices, []);
+    assert.deepEqual(
+      [state.sampler, state.schedule, state.time_grid, state.eta, state.churn],
+      ['heun', 'edm', 'karras', 0, 10],
+    );
+  });
+
+  test('eta applies to Euler-Maruyama and DDIM only, churn to Heun only', () => {
+    const shownFor = (name) => described.samplers.map((s) => s.name).filter((sampler) => applies(FIELD[name], { ...defaultState(), sampler }));
+    assert.deepEqual(shownFor('eta'), ['euler_maruyama', 'ddim']);
+    assert.deepEqual(shownFor('churn'), ['heun']);
+    assert.deepEqual(shownFor('steps'), described.samplers.map((s) => s.name), 'fields without a rule always apply');
+  });
+
   const bad = [
     ['steps', '0'],
     ['steps', '2.5'],
@@ -36,6 +73,12 @@ describe('the URL-hash state table', () => {
     ['t', 'NaN'],
     ['playing', 'yes'],
     ['steps', ''],
+    ['eta', '2'],
+    ['eta', '-0.1'],
+    ['churn', '-1'],
+    ['churn', '1e3'],
+    ['time_grid', '<b>x</b>'],
+    ['schedule', 'vp_quadratic'],
   ];
   for (const [field, value] of bad) {
     test(`${field}=${JSON.stringify(value)} falls back to the default with a notice naming the field, the value and what is allowed`, () => {
@@ -69,7 +112,11 @@ describe('the URL-hash state table', () => {
   });
 
   test('toHash and parseHash round-trip every field', () => {
-    const state = { ...defaultState(), dataset: 'gaussian_mixture', steps: 7, seed: 4294967295, t: 0.125, playing: false };
+    const state = {
+      ...defaultState(),
+      dataset: 'gaussian_mixture', schedule: 'edm', sampler: 'dpm_solver_2m', time_grid: 'uniform_log_snr',
+      steps: 7, eta: 0.25, churn: 12.5, seed: 4294967295, t: 0.125, playing: false,
+    };
     const back = parseHash(toHash(state));
     assert.deepEqual(back.notices, []);
     assert.deepEqual(back.state, state);

@@ -4,7 +4,7 @@
 //
 // Every text that may come from outside (the URL, error messages) is set with textContent.
 
-import { FIELDS } from './state.js';
+import { FIELDS, applies } from './state.js';
 
 const $ = (id) => {
   const element = document.getElementById(id);
@@ -39,10 +39,28 @@ export function build() {
   }
 }
 
-/** Shows `state` in the controls. */
+/**
+ * Shows `state` in the controls, hiding the controls of fields that do not apply to it (such as
+ * eta for a sampler without noise). The time slider is left to `setTime`.
+ */
 export function setValues(state) {
-  for (const field of FORM_FIELDS) $(field.name).value = String(state[field.name]);
-  setTime(state.t);
+  for (const field of FORM_FIELDS) {
+    const control = $(field.name);
+    control.value = String(state[field.name]);
+    showValue(control, state[field.name]);
+    control.closest('.field').hidden = !applies(field, state);
+  }
+}
+
+/**
+ * Writes `value` into the control's `<output id="NAME-value">`, where it has one, with as many
+ * decimals as the control's step.
+ */
+function showValue(control, value = control.value) {
+  const output = document.getElementById(`${control.id}-value`);
+  if (!output) return;
+  const decimals = (control.step.split('.')[1] ?? '').length;
+  output.textContent = Number(value).toFixed(decimals);
 }
 
 /** Puts one control back to `v` (after a rejected change). */
@@ -67,6 +85,8 @@ export function bind(handlers) {
     // Number inputs commit on change (Enter or leaving the field), not on every keystroke.
     control.addEventListener('change', () => handlers.change(field.name, control.value));
     if (field.name === 'point_size') control.addEventListener('input', () => handlers.change(field.name, control.value));
+    // Other sliders commit when let go (each change restarts the run); meanwhile show the value.
+    else if (control.type === 'range') control.addEventListener('input', () => showValue(control));
   }
   $('controls').addEventListener('submit', (event) => event.preventDefault());
   const slider = $('t');
@@ -103,18 +123,23 @@ function isEditable(target) {
   return target.matches('input, select, textarea, button, [contenteditable]:not([contenteditable="false"])');
 }
 
-/** Shows the time `t` on the slider and its readout. */
-export function setTime(t) {
-  $('t').value = String(t);
-  $('t-value').textContent = Number(t).toFixed(3);
+/**
+ * Shows the time: the slider at `fraction` of the schedule's time range (not while the user holds
+ * it), and beside it `t`, the schedule's own time (sigma for VE and EDM, up to 80).
+ */
+export function setTime(fraction, t) {
+  if (!sliderHeld) $('t').value = String(fraction);
+  $('t-value').textContent = formatTime(t);
 }
 
-let sliderHeld = false;
+/** A time for a readout: three decimals, fewer for large sigmas so it keeps its width. */
+function formatTime(t) {
+  const value = Number(t);
+  return value.toFixed(value >= 10 ? 2 : 3);
+}
 
 /** True while the user holds the time slider (then the loop must not move it). */
-export function timeSliderHeld() {
-  return sliderHeld;
-}
+let sliderHeld = false;
 
 /** Shows play or pause on the play button ("Replay" once the run is done). */
 export function setPlaying(playing, done = false) {
@@ -126,12 +151,14 @@ export function setPlaying(playing, done = false) {
 
 /**
  * Updates the readouts.
- * @param {{ t: number, step: number, total: number, done: boolean, particles: number,
- *           backend: string, adapter: string, note: string }} r
+ * @param {{ t: number, step: number, total: number, done: boolean, evaluations: number,
+ *           particles: number, backend: string, adapter: string, note: string }} r
+ *   `t` is the schedule's own time; `evaluations` the network evaluations per particle so far
  */
 export function setReadouts(r) {
-  $('readout-t').textContent = r.t.toFixed(3);
+  $('readout-t').textContent = formatTime(r.t);
   $('readout-step').textContent = `${r.step} / ${r.total}${r.done ? ' · done' : ''}`;
+  $('readout-nfe').textContent = String(r.evaluations);
   $('readout-particles').textContent = r.particles.toLocaleString('en-US');
   const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
   $('readout-backend-name').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;

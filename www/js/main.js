@@ -1,16 +1,17 @@
 // main.js: wires the URL state (state.js) and the DOM (controls.js) to the wasm Playground.
 //
-// Start-up: parse the hash (bad fields fall back to their defaults, with a notice), load the wasm,
-// create the Playground on a canvas sized for the device pixel ratio, and start the animation
-// loop. When creation fails the page says why and retries: without the field the error names,
-// then with the default settings, then on the CPU. It never leaves a blank page without a reason.
+// Start-up: load the wasm and take its lists of choices (datasets, samplers, ...), parse the hash
+// (bad fields fall back to their defaults, with a notice), create the Playground on a canvas
+// sized for the device pixel ratio, and start the animation loop. When creation fails the page
+// says why and retries: without the field the error names, then with the default settings, then
+// on the CPU. It never leaves a blank page without a reason.
 //
 // Calls into the wasm: keep in sync with `src/web/bindings.rs`.
 //
 // For tests, `window.dp` exposes the running Playground and the wasm's free functions, and
 // `document.body.dataset.state` is "loading", "ready" or "error".
 
-import { FIELD, defaultState, parseField, parseHash, toOptions, writeHash } from './state.js';
+import { FIELD, defaultState, parseField, parseHash, toOptions, useDescription, writeHash } from './state.js';
 import * as ui from './controls.js';
 
 /** The wasm-bindgen module (built by `cargo xtask build-wasm`). */
@@ -25,9 +26,10 @@ const MAX_STEPS_PER_FRAME = 20;
 const MIN_FRAMES_PER_RUN = 120;
 /**
  * On WebGPU, step() only queues work, so the time spent in a frame says nothing about the GPU.
- * The loop keeps one fence in flight (an asynchronous read-back that resolves when the GPU has
- * finished everything queued before it) and stops queueing steps while the oldest unfinished
- * fence is more than this many frames old: the GPU never runs further behind the page than that.
+ * The loop keeps one fence in flight (`gpu_idle()`, which resolves when the GPU has finished
+ * everything submitted before it; nothing is read back) and stops queueing steps while the
+ * unfinished fence is more than this many frames old: the GPU never runs further behind the page
+ * than that.
  */
 const MAX_FRAMES_AHEAD = 3;
 /** How often a lost GPU device is looked for while the page is idle (ms). */
@@ -51,7 +53,7 @@ let frameRequest = 0;
 let frameCount = 0;
 /** The fence in flight on WebGPU: `{ frame, stalled }`, or null. */
 let fence = null;
-/** A time-slider value waiting for the next frame (input events come faster than frames). */
+/** A time-slider fraction waiting for the next frame (input events come faster than frames). */
 let pendingT = null;
 let hashTimer = 0;
 /** True while the page is waiting for a Playground (create or recreate). */
@@ -148,7 +150,7 @@ function recoverFromLostDevice() {
 let shownSignature = '';
 
 function runSignature() {
-  return `${pg.step_index}/${pg.total_steps}@${pg.current_t}`;
+  return `${pg.step_index}/${pg.total_steps}@${pg.time_fraction}`;
 }
 
 // Watchdog: a lost device is noticed even while paused, and a run moved from the console (or a
@@ -253,7 +255,7 @@ async function start(wanted) {
     try {
       pg.noise_to(state.t);
     } catch (error) {
-      ui.notice(`Could not show time t = ${state.t}: ${messageOf(error)}`, 'error');
+      ui.notice(`Could not show the data noised to ${state.t} of the time range: ${messageOf(error)}`, 'error');
       state.t = 1;
     }
   }
@@ -341,7 +343,7 @@ function startFence() {
   const started = performance.now();
   const current = { frame: frameCount, stalled: false };
   fence = current;
-  owner.read_positions().then(
+  owner.gpu_idle().then(
     () => {
       if (fence !== current) return;
       fence = null;
@@ -371,13 +373,15 @@ function adaptToFrameTime(costMs) {
 function showReadouts() {
   shownSignature = runSignature();
   ui.setPlaying(playing, pg.done);
+  // The slider spans the schedule's time range; the numbers show its own time (sigma for EDM).
   const t = pg.current_t;
-  if (!ui.timeSliderHeld()) ui.setTime(t);
+  ui.setTime(pg.time_fraction, t);
   ui.setReadouts({
     t,
     step: pg.step_index,
     total: pg.total_steps,
     done: pg.done,
+    evaluations: pg.evaluations,
     particles: state.particles,
     backend: pg.backend,
     adapter: pg.adapter_name,
@@ -414,12 +418,15 @@ const handlers = {
     }
     applyChanges({ [name]: parsed.value });
   },
-  /** The time slider moved: show the forward-noised data at t (at the next frame), paused. */
-  time(t) {
+  /**
+   * The time slider moved to `u`, a fraction of the schedule's time range: show the
+   * forward-noised data there (at the next frame), paused.
+   */
+  time(u) {
     if (!pg || creating) return;
     setPlaying(false);
-    pendingT = t;
-    state.t = t;
+    pendingT = u;
+    state.t = u;
     state.playing = false;
     requestFrame();
     writeHashSoon();
@@ -513,22 +520,8 @@ function onHashChange() {
 // --- Start-up ---------------------------------------------------------------------------------
 
 async function main() {
-  ui.build();
-  const parsed = parseHash(location.hash);
-  for (const text of parsed.notices) ui.notice(text, 'warn');
-  state = parsed.state;
-  ui.setValues(state);
   ui.setPlaying(false);
   ui.setEnabled(false);
-  ui.bind(handlers);
-  ui.onResize(() => {
-    if (pg && !creating && ui.sizeCanvas()) {
-      dirty = true;
-      requestFrame();
-    }
-  });
-  window.addEventListener('hashchange', onHashChange);
-
   ui.setOverlay('Loading the WebAssembly module…');
   try {
     wasm = await import(PKG_URL);
@@ -545,6 +538,22 @@ async function main() {
     dataset_sample: wasm.dataset_sample,
     sliced_wasserstein: wasm.sliced_wasserstein,
   });
+  // The wasm owns the lists of datasets, schedules, samplers, ...: the table needs them to parse.
+  useDescription(wasm.describe());
+
+  ui.build();
+  const parsed = parseHash(location.hash);
+  for (const text of parsed.notices) ui.notice(text, 'warn');
+  state = parsed.state;
+  ui.setValues(state);
+  ui.bind(handlers);
+  ui.onResize(() => {
+    if (pg && !creating && ui.sizeCanvas()) {
+      dirty = true;
+      requestFrame();
+    }
+  });
+  window.addEventListener('hashchange', onHashChange);
   await start(state);
 }
 

@@ -6,8 +6,11 @@
 // from the URL is ever inserted as HTML: notices are plain strings for `textContent`.
 //
 // The playground fields (every row with `option: true`) are the options of the wasm `Playground`.
-// Keep in sync with the options table of `src/web/options.rs`; the browser test
-// "the state table ... agrees with the wasm's describe()" in `tests/browser/page.test.mjs` checks it.
+// Keep their types, defaults and ranges in sync with the options table of `src/web/options.rs`;
+// the browser test "the state table ... agrees with the wasm's describe()" in
+// `tests/browser/page.test.mjs` checks it. The lists of datasets, schedules, samplers, time grids
+// and scores belong to the wasm and grow with it: their rows name a list of `describe()` (`from`),
+// and `useDescription` fills them in once the wasm is loaded, before any hash is parsed.
 
 /** @typedef {'choice' | 'integer' | 'number' | 'boolean'} FieldType */
 
@@ -20,33 +23,32 @@
  * @property {string} label         human name, for controls and notices
  * @property {boolean} option       true when the field is an option of the wasm Playground
  * @property {Array<[string, string]>} [choices]  [name, label] pairs, for 'choice'
+ * @property {string} [from]        for a 'choice' whose pairs come from the wasm: the list of
+ *   `describe()` that holds them as `{ name, label }` (set by `useDescription`)
+ * @property {Record<string, string[]>} [onlyFor]  the field matters only when each named field has
+ *   one of the listed values; elsewhere its control is hidden (the value is kept in the state)
  * @property {number} [min]         inclusive, for 'integer' and 'number'
  * @property {number} [max]         inclusive, for 'integer' and 'number'
  */
 
 /** @type {ReadonlyArray<Field>} */
 export const FIELDS = Object.freeze([
-  {
-    name: 'dataset', type: 'choice', default: 'two_moons', label: 'Dataset', option: true,
-    choices: [['gaussian_mixture', '8 Gaussians'], ['two_moons', 'Two moons'], ['spiral', 'Spiral']],
-  },
-  {
-    name: 'schedule', type: 'choice', default: 'vp_linear', label: 'Noise schedule', option: true,
-    choices: [['vp_linear', 'VP linear (DDPM)'], ['rectified_flow', 'Rectified flow']],
-  },
-  {
-    name: 'sampler', type: 'choice', default: 'euler_maruyama', label: 'Sampler', option: true,
-    choices: [
-      ['euler_maruyama', 'Reverse SDE (Euler-Maruyama)'],
-      ['probability_flow_euler', 'Probability-flow ODE (Euler)'],
-    ],
-  },
-  {
-    name: 'score', type: 'choice', default: 'mlp', label: 'Score', option: true,
-    choices: [['mlp', 'Learned (MLP)'], ['exact', 'Exact score']],
-  },
+  { name: 'dataset', type: 'choice', from: 'datasets', default: 'two_moons', label: 'Dataset', option: true },
+  { name: 'schedule', type: 'choice', from: 'schedules', default: 'vp_linear', label: 'Noise schedule', option: true },
+  { name: 'sampler', type: 'choice', from: 'samplers', default: 'euler_maruyama', label: 'Sampler', option: true },
+  { name: 'score', type: 'choice', from: 'scores', default: 'mlp', label: 'Score', option: true },
   { name: 'steps', type: 'integer', default: 100, min: 1, max: 1000, label: 'Steps', option: true },
-  // The GPU limit; the CPU path allows fewer (describe().limits.particles.max_cpu).
+  { name: 'time_grid', type: 'choice', from: 'time_grids', default: 'uniform', label: 'Time grid', option: true },
+  // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE) and DDIM's eta.
+  {
+    name: 'eta', type: 'number', default: 1, min: 0, max: 1, label: 'Stochasticity (eta)', option: true,
+    onlyFor: { sampler: ['euler_maruyama', 'ddim'] },
+  },
+  // EDM's S_churn; the wasm applies it only on schedules with alpha = 1 (ve, edm).
+  {
+    name: 'churn', type: 'number', default: 0, min: 0, max: 100, label: 'Churn (S_churn)', option: true,
+    onlyFor: { sampler: ['heun'] },
+  },
   { name: 'particles', type: 'integer', default: 16384, min: 1, max: 1048576, label: 'Particles', option: true },
   { name: 'seed', type: 'integer', default: 1, min: 0, max: 4294967295, label: 'Seed', option: true },
   {
@@ -55,13 +57,43 @@ export const FIELDS = Object.freeze([
   },
   { name: 'point_size', type: 'number', default: 1.5, min: 0.5, max: 8, label: 'Dot size', option: true },
   // Page-only fields.
-  // Where the run starts: 1 is the prior noise; below 1 the link opens on forward-noised data.
+  // Where the run starts, as a fraction of the schedule's time range (the time slider's position):
+  // 1 is the prior noise; below 1 the link opens on forward-noised data.
   { name: 't', type: 'number', default: 1, min: 0, max: 1, label: 'Time t', option: false },
   { name: 'playing', type: 'boolean', default: true, label: 'Playing', option: false },
 ]);
 
 /** The table as a lookup by name. */
 export const FIELD = Object.freeze(Object.fromEntries(FIELDS.map((f) => [f.name, f])));
+
+/**
+ * Takes the choice lists of the wasm: every row with `from` gets the `[name, label]` pairs of
+ * that list of `described` (the result of the wasm's `describe()`). Call it once, before parsing.
+ * @param {Record<string, any>} described
+ */
+export function useDescription(described) {
+  for (const field of FIELDS) {
+    if (!field.from) continue;
+    const list = described[field.from];
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new Error(`state.js: describe() has no list '${field.from}' for the field '${field.name}'`);
+    }
+    field.choices = list.map(({ name, label }) => [name, label]);
+  }
+}
+
+/** The choices of a 'choice' field; throws while a wasm-owned list is not yet known. */
+function choicesOf(field) {
+  if (!field.choices) {
+    throw new Error(`state.js: the choices of '${field.name}' come from the wasm's describe(); call useDescription first`);
+  }
+  return field.choices;
+}
+
+/** Whether `field` matters in `state` (see `onlyFor`); a field that does not has its control hidden. */
+export function applies(field, state) {
+  return Object.entries(field.onlyFor ?? {}).every(([name, values]) => values.includes(state[name]));
+}
 
 /** Longest piece of a hostile value quoted back in a notice. */
 const QUOTE_LIMIT = 40;
@@ -76,7 +108,7 @@ export function quote(value) {
 /** What a field accepts, in words. */
 export function allowed(field) {
   switch (field.type) {
-    case 'choice': return `one of ${field.choices.map(([name]) => name).join(', ')}`;
+    case 'choice': return `one of ${choicesOf(field).map(([name]) => name).join(', ')}`;
     case 'integer': return `an integer from ${field.min} to ${field.max}`;
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
@@ -97,7 +129,7 @@ export function parseField(field, raw) {
   switch (field.type) {
     case 'choice': {
       const name = String(raw);
-      return field.choices.some(([choice]) => choice === name) ? { ok: true, value: name } : reject();
+      return choicesOf(field).some(([choice]) => choice === name) ? { ok: true, value: name } : reject();
     }
     case 'integer':
     case 'number': {

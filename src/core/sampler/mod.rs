@@ -1,23 +1,24 @@
-//! Reverse-time samplers, written as per-step linear updates.
+//! Reverse-time samplers, all written as one per-step update that is linear in what it combines.
 //!
-//! Both samplers of this module move a particle from t_i to t_{i+1} < t_i by
+//! A step from t_i to t_{i+1} < t_i evaluates the noise prediction eps_hat (the network's, or the
+//! exact one; grad log p_t(x) = -eps_hat / sigma_t, seed 003) once or twice and combines:
 //!
 //! ```text
-//! x <- x_coef * x + eps_coef * eps_hat(x, t_i) + noise_coef * z,     z ~ N(0, I)
+//! x^  = x + pre_noise z0                                    (EDM "churn"; 0 for most samplers)
+//! e1  = eps_hat(x^, eval1)
+//! x'  = stage2_x x^ + stage2_e1 e1,   e2 = eps_hat(x', eval2)      (second stage: Heun, DPM-Solver++ 2S)
+//! x  <- out_x x^ + out_e1 e1 + out_e2 e2 + out_hist h + out_noise z
+//! h  <- hist_x x^ + hist_e1 e1                               (the x0-hat a multistep method keeps)
 //! ```
 //!
-//! where eps_hat is the network's (or the exact) noise prediction, related to the score by
-//! grad log p_t(x) = -eps_hat / sigma_t (seed 003, parametrizations). With dt = t_i - t_{i+1},
-//! f = d log alpha / dt and g^2 from [`Schedule`]:
-//!
-//! - **Euler-Maruyama on the reverse SDE** (Anderson 1982; seed 000, "Reverse process"):
-//!   x_{t-dt} = x + (-f x + g^2 grad log p) dt + g sqrt(dt) z, i.e.
-//!   x_coef = 1 - f dt, eps_coef = -g^2 dt / sigma, noise_coef = g sqrt(dt).
-//! - **Euler on the probability-flow ODE** (Song et al. 2021; seed 000, "Probability flow"):
-//!   dx/dt = f x - g^2/2 grad log p, i.e. x_coef = 1 - f dt, eps_coef = -g^2 dt / (2 sigma), noise_coef = 0.
-//!
-//! The coefficients are computed once per step in f64 on the CPU and used unchanged by the CPU
-//! path and the GPU kernel (`shaders/reverse_step_*.wgsl`), so both integrate exactly the same map.
+//! with z0, z ~ N(0, I) from the counter-based RNG. Every sampler of [`plans`] is a choice of these
+//! coefficients, computed once per step in f64 on the CPU ([`plan`]) and used unchanged by the CPU
+//! path ([`run`]) and the GPU kernels (`shaders/reverse_step_*.wgsl`, twin of [`apply_step`]), so
+//! both integrate exactly the same map.
+
+mod plans;
+
+pub use plans::{plan, SamplerSettings};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,21 +31,44 @@ use crate::core::schedule::Schedule;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sampler {
-    /// Euler-Maruyama on the reverse SDE (stochastic).
+    /// Euler-Maruyama on the reverse SDE, with a stochasticity dial (seed 000; Anderson 1982).
     EulerMaruyama,
-    /// Euler on the probability-flow ODE (deterministic).
+    /// Euler on the probability-flow ODE (seed 000; Song et al. 2021).
     ProbabilityFlowEuler,
+    /// Heun's second-order method on the probability-flow ODE (Karras et al. 2022, Alg. 1 and 2).
+    Heun,
+    /// DDIM with eta (Song, Meng and Ermon 2021, eq. 12).
+    Ddim,
+    /// DDPM ancestral sampling from the posterior q(x_s | x_t, x0_hat) (Ho et al. 2020; seed 002).
+    DdpmAncestral,
+    /// DPM-Solver++(2S), single-step second order in log-SNR (Lu et al. 2022, Alg. 1).
+    DpmSolver2S,
+    /// DPM-Solver++(2M), multistep second order in log-SNR (Lu et al. 2022, Alg. 2).
+    DpmSolver2M,
 }
 
 impl Sampler {
     /// Every sampler, in the order the UI lists them.
-    pub const ALL: [Sampler; 2] = [Sampler::EulerMaruyama, Sampler::ProbabilityFlowEuler];
+    pub const ALL: [Sampler; 7] = [
+        Sampler::EulerMaruyama,
+        Sampler::ProbabilityFlowEuler,
+        Sampler::Heun,
+        Sampler::Ddim,
+        Sampler::DdpmAncestral,
+        Sampler::DpmSolver2S,
+        Sampler::DpmSolver2M,
+    ];
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
         match self {
             Sampler::EulerMaruyama => "euler_maruyama",
             Sampler::ProbabilityFlowEuler => "probability_flow_euler",
+            Sampler::Heun => "heun",
+            Sampler::Ddim => "ddim",
+            Sampler::DdpmAncestral => "ddpm_ancestral",
+            Sampler::DpmSolver2S => "dpm_solver_2s",
+            Sampler::DpmSolver2M => "dpm_solver_2m",
         }
     }
 
@@ -53,6 +77,11 @@ impl Sampler {
         match self {
             Sampler::EulerMaruyama => "Reverse SDE (Euler-Maruyama)",
             Sampler::ProbabilityFlowEuler => "Probability-flow ODE (Euler)",
+            Sampler::Heun => "Probability-flow ODE (Heun, EDM)",
+            Sampler::Ddim => "DDIM",
+            Sampler::DdpmAncestral => "DDPM ancestral",
+            Sampler::DpmSolver2S => "DPM-Solver++ (2S)",
+            Sampler::DpmSolver2M => "DPM-Solver++ (2M)",
         }
     }
 
@@ -60,61 +89,72 @@ impl Sampler {
     pub fn from_name(name: &str) -> Option<Sampler> {
         Sampler::ALL.into_iter().find(|s| s.name() == name)
     }
+
+    /// Network evaluations per step.
+    pub fn evaluations_per_step(self) -> usize {
+        match self {
+            Sampler::Heun | Sampler::DpmSolver2S => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Where one noise prediction is evaluated (16 bytes; keep in sync with `Evaluation` in
+/// `shaders/common/reverse_step.wgsl`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct Evaluation {
+    /// Time fed to the network (in the schedule it was trained with).
+    pub t_net: f32,
+    /// Factor applied to x before it enters the network (1 unless the network was trained with
+    /// another schedule; see `Schedule::equivalent_input`).
+    pub input_scale: f32,
+    /// alpha of the sampling schedule at this evaluation.
+    pub alpha: f32,
+    /// sigma of the sampling schedule at this evaluation.
+    pub sigma: f32,
 }
 
 /// One step of a reverse run, as the GPU reads it (keep in sync with `ReverseStep` in
-/// `shaders/common/reverse_step.wgsl`; 32 bytes).
+/// `shaders/common/reverse_step.wgsl`; 80 bytes). See the module docs for the meaning.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ReverseStep {
-    /// Time t_i at which eps_hat is evaluated.
-    pub t: f32,
-    /// alpha(t_i).
-    pub alpha: f32,
-    /// sigma(t_i).
-    pub sigma: f32,
-    /// Coefficient of x.
-    pub x_coef: f32,
-    /// Coefficient of eps_hat(x, t_i).
-    pub eps_coef: f32,
-    /// Coefficient of the fresh normal z.
-    pub noise_coef: f32,
-    /// Index of the step in its run: the `step` of the RNG key of z.
+    /// First noise prediction.
+    pub eval1: Evaluation,
+    /// Second noise prediction (used when `stage2` is 1).
+    pub eval2: Evaluation,
+    /// Coefficient of the churn noise z0 added before the first evaluation.
+    pub pre_noise: f32,
+    /// Coefficient of x^ in the second-stage point x'.
+    pub stage2_x: f32,
+    /// Coefficient of e1 in x'.
+    pub stage2_e1: f32,
+    /// 1 when the step evaluates a second time, else 0.
+    pub stage2: u32,
+    /// Output coefficient of x^.
+    pub out_x: f32,
+    /// Output coefficient of e1.
+    pub out_e1: f32,
+    /// Output coefficient of e2.
+    pub out_e2: f32,
+    /// Output coefficient of the history h.
+    pub out_hist: f32,
+    /// Output coefficient of the fresh normal z.
+    pub out_noise: f32,
+    /// New history: coefficient of x^.
+    pub hist_x: f32,
+    /// New history: coefficient of e1.
+    pub hist_e1: f32,
+    /// Index of the step in its run: the `step` of the RNG keys of z0 and z.
     pub index: u32,
-    /// Padding to 32 bytes.
-    pub _pad: u32,
 }
 
-/// Uniform time grid t_start = t_0 > t_1 > ... > t_steps = 0.
-pub fn time_grid(t_start: f64, steps: usize) -> Vec<f64> {
-    (0..=steps).map(|i| t_start * (1.0 - i as f64 / steps as f64)).collect()
-}
-
-/// The per-step coefficients of a run of `steps` steps from `t_start` down to 0.
-pub fn plan(schedule: Schedule, sampler: Sampler, t_start: f64, steps: usize) -> Vec<ReverseStep> {
-    let grid = time_grid(t_start, steps);
-    grid.windows(2)
-        .enumerate()
-        .map(|(index, pair)| {
-            let (t, dt) = (pair[0], pair[0] - pair[1]);
-            let (alpha, sigma) = (schedule.alpha(t), schedule.sigma(t));
-            let (f, g2) = (schedule.drift(t), schedule.diffusion_squared(t));
-            let (eps_coef, noise_coef) = match sampler {
-                Sampler::EulerMaruyama => (-g2 * dt / sigma, (g2 * dt).sqrt()),
-                Sampler::ProbabilityFlowEuler => (-0.5 * g2 * dt / sigma, 0.0),
-            };
-            ReverseStep {
-                t: t as f32,
-                alpha: alpha as f32,
-                sigma: sigma as f32,
-                x_coef: (1.0 - f * dt) as f32,
-                eps_coef: eps_coef as f32,
-                noise_coef: noise_coef as f32,
-                index: index as u32,
-                _pad: 0,
-            }
-        })
-        .collect()
+impl ReverseStep {
+    /// Network evaluations this step makes (1 or 2).
+    pub fn evaluations(&self) -> usize {
+        1 + self.stage2 as usize
+    }
 }
 
 /// Where eps_hat comes from.
@@ -126,86 +166,173 @@ pub enum ScoreSource<'a> {
     Exact(&'a GaussianMixture),
 }
 
-/// eps_hat for one step, with whatever can be shared across particles precomputed.
-pub struct StepModel<'a> {
+/// The MLP's hidden biases of every evaluation of `steps`: rows 2i and 2i + 1 belong to the two
+/// evaluations of step i (`steps.len() * 2 * HIDDEN` floats; twin of what the GPU reads).
+pub fn hidden_biases(mlp: &Mlp, steps: &[ReverseStep]) -> Vec<f32> {
+    steps.iter().flat_map(|s| [s.eval1.t_net, s.eval2.t_net]).flat_map(|t| mlp.hidden_bias(t)).collect()
+}
+
+/// eps_hat for one evaluation, with what is shared across particles precomputed.
+pub struct EvaluationModel<'a> {
     source: ScoreSource<'a>,
+    evaluation: Evaluation,
     hidden_bias: [f32; HIDDEN],
 }
 
-impl<'a> StepModel<'a> {
-    /// Prepares eps_hat at the time of `step`.
-    pub fn new(source: ScoreSource<'a>, step: &ReverseStep) -> StepModel<'a> {
+impl<'a> EvaluationModel<'a> {
+    /// Prepares eps_hat at `evaluation`.
+    pub fn new(source: ScoreSource<'a>, evaluation: Evaluation) -> EvaluationModel<'a> {
         let hidden_bias = match source {
-            ScoreSource::Mlp(mlp) => mlp.hidden_bias(step.t),
+            ScoreSource::Mlp(mlp) => mlp.hidden_bias(evaluation.t_net),
             ScoreSource::Exact(_) => [0.0; HIDDEN],
         };
-        StepModel { source, hidden_bias }
+        EvaluationModel { source, evaluation, hidden_bias }
     }
 
-    /// eps_hat(x, t) at the step's time.
-    pub fn eps_hat(&self, x: [f32; 2], step: &ReverseStep) -> [f32; 2] {
+    /// eps_hat(x); twin of `eps_hat` in the WGSL kernels.
+    pub fn eps_hat(&self, x: [f32; 2]) -> [f32; 2] {
+        let e = &self.evaluation;
         match self.source {
-            ScoreSource::Mlp(mlp) => mlp.forward_with_bias(x, &self.hidden_bias),
-            ScoreSource::Exact(mixture) => {
-                let score = mixture.score_noised(x, step.alpha, step.sigma);
-                [-step.sigma * score[0], -step.sigma * score[1]]
+            ScoreSource::Mlp(mlp) => {
+                mlp.forward_with_bias([x[0] * e.input_scale, x[1] * e.input_scale], &self.hidden_bias)
             }
+            ScoreSource::Exact(mixture) => {
+                let score = mixture.score_noised(x, e.alpha, e.sigma);
+                [-e.sigma * score[0], -e.sigma * score[1]]
+            }
+        }
+    }
+
+    /// eps_hat for [`BATCH`] points (vectorised for the MLP).
+    pub fn eps_hat_batch(&self, x: &[[f32; 2]; BATCH]) -> [[f32; 2]; BATCH] {
+        match self.source {
+            ScoreSource::Mlp(mlp) => {
+                let s = self.evaluation.input_scale;
+                let scaled = x.map(|p| [p[0] * s, p[1] * s]);
+                mlp.forward_batch_with_bias(&scaled, &self.hidden_bias)
+            }
+            ScoreSource::Exact(_) => x.map(|p| self.eps_hat(p)),
         }
     }
 }
 
-/// One step for one particle: the CPU twin of the body of `shaders/reverse_step_*.wgsl`.
-pub fn step_particle(
-    model: &StepModel,
-    step: &ReverseStep,
-    x: [f32; 2],
-    seed: u32,
-    particle: u32,
-) -> [f32; 2] {
-    apply_step(step, x, model.eps_hat(x, step), seed, particle)
+fn combine(a: f32, x: [f32; 2], b: f32, y: [f32; 2]) -> [f32; 2] {
+    [a * x[0] + b * y[0], a * x[1] + b * y[1]]
 }
 
-/// The linear update x_coef x + eps_coef eps + noise_coef z; twin of `apply_step` in
-/// `shaders/common/reverse_step.wgsl`.
-pub fn apply_step(step: &ReverseStep, x: [f32; 2], eps: [f32; 2], seed: u32, particle: u32) -> [f32; 2] {
-    let z = if step.noise_coef != 0.0 {
+/// The models of both evaluations of one step.
+pub struct StepModels<'a> {
+    first: EvaluationModel<'a>,
+    second: EvaluationModel<'a>,
+}
+
+impl<'a> StepModels<'a> {
+    /// Prepares both evaluations of `step`.
+    pub fn new(source: ScoreSource<'a>, step: &ReverseStep) -> StepModels<'a> {
+        StepModels {
+            first: EvaluationModel::new(source, step.eval1),
+            second: EvaluationModel::new(source, step.eval2),
+        }
+    }
+}
+
+/// x^ = x + pre_noise z0 (the churn of EDM's stochastic sampler).
+fn churned(step: &ReverseStep, x: [f32; 2], seed: u32, particle: u32) -> [f32; 2] {
+    if step.pre_noise == 0.0 {
+        return x;
+    }
+    let z0 = rng::normal2(seed, particle, step.index, rng::stream::CHURN);
+    combine(1.0, x, step.pre_noise, z0)
+}
+
+/// The output and history of a step from x^, e1 and e2; twin of `finish_step` in the WGSL.
+pub fn finish_step(
+    step: &ReverseStep,
+    x: [f32; 2],
+    e1: [f32; 2],
+    e2: [f32; 2],
+    history: [f32; 2],
+    seed: u32,
+    particle: u32,
+) -> ([f32; 2], [f32; 2]) {
+    let z = if step.out_noise != 0.0 {
         rng::normal2(seed, particle, step.index, rng::stream::REVERSE)
     } else {
         [0.0, 0.0]
     };
-    [
-        step.x_coef * x[0] + step.eps_coef * eps[0] + step.noise_coef * z[0],
-        step.x_coef * x[1] + step.eps_coef * eps[1] + step.noise_coef * z[1],
-    ]
+    let out = [
+        step.out_x * x[0]
+            + step.out_e1 * e1[0]
+            + step.out_e2 * e2[0]
+            + step.out_hist * history[0]
+            + step.out_noise * z[0],
+        step.out_x * x[1]
+            + step.out_e1 * e1[1]
+            + step.out_e2 * e2[1]
+            + step.out_hist * history[1]
+            + step.out_noise * z[1],
+    ];
+    (out, combine(step.hist_x, x, step.hist_e1, e1))
 }
 
-/// Applies `steps` to every particle (`particles[i]` is particle `first_particle + i`).
+/// One step for one particle: the CPU twin of the body of `shaders/reverse_step_*.wgsl`.
+/// Returns the new position and history.
+pub fn apply_step(
+    models: &StepModels,
+    step: &ReverseStep,
+    x: [f32; 2],
+    history: [f32; 2],
+    seed: u32,
+    particle: u32,
+) -> ([f32; 2], [f32; 2]) {
+    let x = churned(step, x, seed, particle);
+    let e1 = models.first.eps_hat(x);
+    let e2 = if step.stage2 != 0 {
+        models.second.eps_hat(combine(step.stage2_x, x, step.stage2_e1, e1))
+    } else {
+        [0.0, 0.0]
+    };
+    finish_step(step, x, e1, e2, history, seed, particle)
+}
+
+/// Applies `steps` to every particle (`particles[i]` is particle `first_particle + i`, with
+/// multistep history `history[i]`, zero at the start of a run).
 ///
-/// With the MLP, particles go through the network [`BATCH`] at a time (bit-identical to one at a
-/// time, but vectorised).
+/// Particles go through the network [`BATCH`] at a time: bit-identical to one at a time, but
+/// vectorised.
 pub fn run(
     source: ScoreSource,
     steps: &[ReverseStep],
     particles: &mut [[f32; 2]],
+    history: &mut [[f32; 2]],
     seed: u32,
     first_particle: u32,
 ) {
+    assert_eq!(particles.len(), history.len(), "one history entry per particle");
     for step in steps {
-        let model = StepModel::new(source, step);
+        let models = StepModels::new(source, step);
+        let batches = particles.chunks_exact_mut(BATCH).zip(history.chunks_exact_mut(BATCH));
         let mut done = 0;
-        if let ScoreSource::Mlp(mlp) = source {
-            for (c, chunk) in particles.chunks_exact_mut(BATCH).enumerate() {
-                let batch: &mut [[f32; 2]; BATCH] = chunk.try_into().expect("chunks_exact gives BATCH items");
-                let eps = mlp.forward_batch_with_bias(batch, &model.hidden_bias);
-                for (p, x) in batch.iter_mut().enumerate() {
-                    let particle = first_particle + (c * BATCH + p) as u32;
-                    *x = apply_step(step, *x, eps[p], seed, particle);
-                }
-                done += BATCH;
+        for (c, (xs, hs)) in batches.enumerate() {
+            let first = first_particle + (c * BATCH) as u32;
+            let xs: &mut [[f32; 2]; BATCH] = xs.try_into().expect("chunks_exact gives BATCH items");
+            let x_hat: [[f32; 2]; BATCH] =
+                std::array::from_fn(|p| churned(step, xs[p], seed, first + p as u32));
+            let e1 = models.first.eps_hat_batch(&x_hat);
+            let e2 = if step.stage2 != 0 {
+                let x2 = std::array::from_fn(|p| combine(step.stage2_x, x_hat[p], step.stage2_e1, e1[p]));
+                models.second.eps_hat_batch(&x2)
+            } else {
+                [[0.0; 2]; BATCH]
+            };
+            for p in 0..BATCH {
+                (xs[p], hs[p]) = finish_step(step, x_hat[p], e1[p], e2[p], hs[p], seed, first + p as u32);
             }
+            done += BATCH;
         }
-        for (i, x) in particles.iter_mut().enumerate().skip(done) {
-            *x = step_particle(&model, step, *x, seed, first_particle + i as u32);
+        for i in done..particles.len() {
+            (particles[i], history[i]) =
+                apply_step(&models, step, particles[i], history[i], seed, first_particle + i as u32);
         }
     }
 }

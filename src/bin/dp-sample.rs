@@ -1,0 +1,193 @@
+//! Command-line sampling for people who want numbers rather than pictures:
+//!
+//! ```text
+//! dp-sample [--OPTION VALUE]... [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE]
+//!           [--device cpu|gpu]
+//! ```
+//!
+//! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
+//! steps, time_grid, eta, churn, particles, seed), validated exactly as in the browser. The run
+//! starts from the prior noise, or from the points of `--from` (CSV, one `x,y` per line). The
+//! final particles (or, with `--trajectory`, every step's) are written as CSV (`step,particle,x,y`)
+//! or as a NumPy `.npy` array of shape (particles, 2) or (steps + 1, particles, 2).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use diffusion_playground::gpu::{context, ComputeEngine};
+use diffusion_playground::web::options::{Options, RawOptions, RawValue};
+use diffusion_playground::web::session::{Particles, Session};
+
+const USAGE: &str =
+    "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
+[--steps N] [--time_grid NAME] [--eta X] [--churn X] [--particles N] [--seed N] [--from points.csv] \
+[--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
+
+struct Args {
+    options: RawOptions,
+    from: Option<PathBuf>,
+    trajectory: bool,
+    npy: bool,
+    out: Option<PathBuf>,
+    gpu: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args =
+        Args { options: RawOptions::new(), from: None, trajectory: false, npy: false, out: None, gpu: false };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let name =
+            flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument {flag:?}"))?.to_string();
+        if name == "trajectory" {
+            args.trajectory = true;
+            continue;
+        }
+        if name == "help" {
+            return Err(String::new());
+        }
+        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+        match name.as_str() {
+            "from" => args.from = Some(PathBuf::from(value)),
+            "out" => args.out = Some(PathBuf::from(value)),
+            "format" => {
+                args.npy = match value.as_str() {
+                    "npy" => true,
+                    "csv" => false,
+                    other => return Err(format!("--format {other:?}: allowed csv or npy")),
+                }
+            }
+            "device" => {
+                args.gpu = match value.as_str() {
+                    "gpu" => true,
+                    "cpu" => false,
+                    other => return Err(format!("--device {other:?}: allowed cpu or gpu")),
+                }
+            }
+            _ => {
+                args.options.insert(name, Some(RawValue::Text(value)));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Reads `x,y` lines (blank lines and lines starting with `#` are skipped).
+fn read_points(path: &PathBuf) -> Result<Vec<[f32; 2]>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut points = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let values: Vec<f32> = line
+            .split([',', ' ', '\t'])
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                format!("{}:{}: {e} in {line:?} (expected two numbers x,y)", path.display(), number + 1)
+            })?;
+        match values.as_slice() {
+            [x, y] if x.is_finite() && y.is_finite() => points.push([*x, *y]),
+            _ => {
+                return Err(format!(
+                    "{}:{}: expected two finite numbers x,y, got {line:?}",
+                    path.display(),
+                    number + 1
+                ))
+            }
+        }
+    }
+    if points.is_empty() {
+        return Err(format!("{} holds no points", path.display()));
+    }
+    Ok(points)
+}
+
+/// A little-endian f32 NumPy array (format 1.0).
+fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape_text =
+        if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_text}, }}");
+    // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
+    let total = (10 + header.len() + 1).next_multiple_of(64);
+    header.push_str(&" ".repeat(total - 10 - header.len() - 1));
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+fn run() -> Result<(), String> {
+    let args = parse_args()?;
+    let mut raw = args.options.clone();
+    let start = args.from.as_ref().map(read_points).transpose()?;
+    if let Some(points) = &start {
+        raw.insert("particles".into(), Some(RawValue::Number(points.len() as f64)));
+    }
+    let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
+    let particles = if args.gpu {
+        let gpu = context::native_context().map_err(|e| e.to_string())?;
+        eprintln!("dp-sample: running on {}", gpu.describe());
+        Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))
+    } else {
+        Particles::Cpu(Vec::new())
+    };
+    let mut session = Session::new(options, particles)?;
+    if let Some(points) = &start {
+        session.start_from(points)?;
+    }
+    let read = |s: &Session| pollster::block_on(s.read_positions()?.positions()).map_err(|e| e.to_string());
+    let mut frames = Vec::new();
+    if args.trajectory {
+        frames.push(read(&session)?);
+        while session.step(1)? > 0 {
+            frames.push(read(&session)?);
+        }
+    } else {
+        while session.step(64)? > 0 {}
+        frames.push(read(&session)?);
+    }
+    let n = frames[0].len();
+    let bytes = if args.npy {
+        let flat: Vec<f32> = frames.iter().flatten().flatten().copied().collect();
+        if args.trajectory {
+            npy(&[frames.len(), n, 2], &flat)
+        } else {
+            npy(&[n, 2], &flat)
+        }
+    } else {
+        let mut text = String::from("step,particle,x,y\n");
+        let first_step = if args.trajectory { 0 } else { session.step_index() };
+        for (k, frame) in frames.iter().enumerate() {
+            for (i, p) in frame.iter().enumerate() {
+                text.push_str(&format!("{},{i},{},{}\n", first_step + k, p[0], p[1]));
+            }
+        }
+        text.into_bytes()
+    };
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => std::io::stdout().write_all(&bytes).map_err(|e| e.to_string()),
+    }
+}
+
+fn main() {
+    if let Err(message) = run() {
+        if message.is_empty() {
+            println!("{USAGE}");
+            return;
+        }
+        eprintln!("dp-sample: {message}\n{USAGE}");
+        std::process::exit(2);
+    }
+}

@@ -1,0 +1,160 @@
+//! What a network predicts, and the conversions between the four usual targets (theory seed 003,
+//! "Denoising" and Tweedie's formula). For x = alpha x0 + sigma eps at one time of a schedule:
+//!
+//! - eps: the noise, eps = (x - alpha x0) / sigma;
+//! - x0: the clean data, E[x0 | x] by Tweedie, x0 = (x - sigma eps) / alpha = (x + sigma^2 score) / alpha;
+//! - score: grad log p_t(x) = -eps / sigma;
+//! - velocity: the flow dx/dt of the interpolation, v = alpha' x0 + sigma' eps, which equals the
+//!   probability-flow drift f x - g^2/2 score (seed 003, "parametrization equivalence").
+//!
+//! A prediction in any of them fixes the pair (x0, eps) given x, since x = alpha x0 + sigma eps; every
+//! conversion goes through that pair. Velocity inverts the 2x2 system [x; v] = [[alpha, sigma],
+//! [alpha', sigma']] [x0; eps], whose determinant alpha sigma' - alpha' sigma = alpha^2 (sigma/alpha)'
+//! is positive wherever the noise-to-signal ratio increases.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::schedule::Schedule;
+
+/// The quantity a network predicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parametrization {
+    /// The noise eps (Ho et al. 2020).
+    Eps,
+    /// The clean data x0, i.e. the denoiser E[x0 | x_t] (Karras et al. 2022's D).
+    X0,
+    /// The score grad log p_t(x) (Song & Ermon 2019; Song et al. 2021).
+    Score,
+    /// The velocity d/dt (alpha_t x0 + sigma_t eps) (flow matching, Lipman et al. 2023; rectified
+    /// flow, Liu et al. 2023: eps - x0).
+    Velocity,
+}
+
+impl Parametrization {
+    /// Every parametrization, in the order the UI lists them.
+    pub const ALL: [Parametrization; 4] =
+        [Parametrization::Eps, Parametrization::X0, Parametrization::Score, Parametrization::Velocity];
+
+    /// The identifier used in options and share links.
+    pub fn name(self) -> &'static str {
+        match self {
+            Parametrization::Eps => "eps",
+            Parametrization::X0 => "x0",
+            Parametrization::Score => "score",
+            Parametrization::Velocity => "velocity",
+        }
+    }
+
+    /// Parses [`Parametrization::name`].
+    pub fn from_name(name: &str) -> Option<Parametrization> {
+        Parametrization::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Human label for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Parametrization::Eps => "Noise (eps)",
+            Parametrization::X0 => "Clean data (x0)",
+            Parametrization::Score => "Score",
+            Parametrization::Velocity => "Velocity",
+        }
+    }
+
+    /// Stable numeric id (weight files store 0, eps, as `weights::PARAMETRIZATION_EPS`).
+    pub fn id(self) -> u32 {
+        match self {
+            Parametrization::Eps => 0,
+            Parametrization::X0 => 1,
+            Parametrization::Score => 2,
+            Parametrization::Velocity => 3,
+        }
+    }
+
+    /// Inverse of [`Parametrization::id`].
+    pub fn from_id(id: u32) -> Option<Parametrization> {
+        Parametrization::ALL.into_iter().find(|p| p.id() == id)
+    }
+}
+
+/// alpha, sigma and their time derivatives at one time of a schedule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coefficients {
+    /// Signal scale alpha_t.
+    pub alpha: f32,
+    /// Noise scale sigma_t.
+    pub sigma: f32,
+    /// d alpha_t / dt.
+    pub d_alpha: f32,
+    /// d sigma_t / dt.
+    pub d_sigma: f32,
+}
+
+impl Coefficients {
+    /// The coefficients of `schedule` at time `t`.
+    pub fn at(schedule: Schedule, t: f64) -> Coefficients {
+        Coefficients {
+            alpha: schedule.alpha(t) as f32,
+            sigma: schedule.sigma(t) as f32,
+            d_alpha: schedule.d_alpha(t) as f32,
+            d_sigma: schedule.d_sigma(t) as f32,
+        }
+    }
+}
+
+/// Converts a prediction `value` at the point `x` from one parametrization to another, per
+/// coordinate, through the pair (x0, eps) fixed by x = alpha x0 + sigma eps (theory seed 003):
+/// eps = (x - alpha x0)/sigma; score = -eps/sigma; x0 = (x - sigma eps)/alpha (Tweedie);
+/// v = alpha' x0 + sigma' eps. Arithmetic is in f64, rounded to f32 once at the end; `from == to`
+/// returns `value` unchanged.
+///
+/// For t strictly inside a schedule's domain (alpha > 0, sigma > 0, finite derivatives) every
+/// conversion is finite. At the ends some are undefined and give non-finite numbers: where
+/// alpha = 0, x0 or velocity from eps or score (x0 cannot be recovered from x = sigma eps); where
+/// sigma = 0, anything into score, and eps or velocity from x0 (and the VP schedules' sigma' is
+/// infinite at t = 0).
+pub fn convert(
+    value: [f32; 2],
+    from: Parametrization,
+    to: Parametrization,
+    x: [f32; 2],
+    coefficients: &Coefficients,
+) -> [f32; 2] {
+    if from == to {
+        return value;
+    }
+    std::array::from_fn(|k| convert_coordinate(value[k] as f64, from, to, x[k] as f64, coefficients) as f32)
+}
+
+/// [`convert`] for one coordinate, in f64.
+fn convert_coordinate(
+    value: f64,
+    from: Parametrization,
+    to: Parametrization,
+    x: f64,
+    c: &Coefficients,
+) -> f64 {
+    use Parametrization::{Eps, Score, Velocity, X0};
+    let (alpha, sigma) = (c.alpha as f64, c.sigma as f64);
+    let (d_alpha, d_sigma) = (c.d_alpha as f64, c.d_sigma as f64);
+    // Determinant of [[alpha, sigma], [alpha', sigma']]: the velocity's inverse divides by it.
+    let determinant = alpha * d_sigma - d_alpha * sigma;
+    let eps = || match from {
+        Eps => value,
+        X0 => (x - alpha * value) / sigma,
+        Score => -sigma * value,
+        Velocity => (alpha * value - d_alpha * x) / determinant,
+    };
+    let x0 = || match from {
+        Eps => (x - sigma * value) / alpha,
+        X0 => value,
+        Score => (x + sigma * sigma * value) / alpha,
+        Velocity => (d_sigma * x - sigma * value) / determinant,
+    };
+    match to {
+        Eps => eps(),
+        X0 => x0(),
+        Score => -eps() / sigma,
+        Velocity => d_alpha * x0() + d_sigma * eps(),
+    }
+}

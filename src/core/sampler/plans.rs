@@ -1,0 +1,233 @@
+//! The coefficients of every sampler (see the module docs of [`super`] for the update they feed).
+//!
+//! Notation for a step from t to s < t of the sampling schedule: alpha_t, sigma_t, f = d log alpha/dt,
+//! g^2 (seed 000), the probability-flow drift dx/dt = a(t) x + b(t) eps_hat with a = f and
+//! b = g^2 / (2 sigma) (seed 000 with grad log p = -eps_hat / sigma), x0_hat = (x - sigma eps_hat)/alpha
+//! (Tweedie, seed 003) and lambda = log(alpha / sigma) (half the log-SNR; Lu et al. 2022).
+
+use super::{Evaluation, ReverseStep, Sampler};
+use crate::core::schedule::{self, Schedule};
+
+/// A sampler and its knobs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SamplerSettings {
+    /// The integrator.
+    pub sampler: Sampler,
+    /// Stochasticity: eta of the reverse-SDE family
+    /// dx = [f x - (1 + eta^2)/2 g^2 grad log p] dt + eta g dW (Euler-Maruyama; eta = 1 is the
+    /// reverse SDE, 0 the probability-flow ODE), and eta of DDIM (0 deterministic, 1 = DDPM's
+    /// posterior variance). Ignored by the others.
+    pub eta: f64,
+    /// EDM's S_churn (Karras et al. 2022, Alg. 2) for Heun; applies to schedules with alpha = 1
+    /// (VE, EDM), where it raises sigma by the factor 1 + gamma before each step,
+    /// gamma = min(S_churn / steps, sqrt(2) - 1).
+    pub churn: f64,
+}
+
+impl SamplerSettings {
+    /// The sampler with its default knobs (eta = 1, no churn).
+    pub fn new(sampler: Sampler) -> SamplerSettings {
+        SamplerSettings { sampler, eta: 1.0, churn: 0.0 }
+    }
+}
+
+/// Evaluation of eps_hat at time t of `schedule`, with a network trained on `net_schedule`.
+fn evaluation(schedule: Schedule, net_schedule: Schedule, t: f64) -> Evaluation {
+    let (t_net, input_scale) = if schedule == net_schedule {
+        (t, 1.0)
+    } else {
+        schedule::equivalent_input(net_schedule, schedule, t).unwrap_or((t, 1.0))
+    };
+    Evaluation {
+        t_net: t_net as f32,
+        input_scale: input_scale as f32,
+        alpha: schedule.alpha(t) as f32,
+        sigma: schedule.sigma(t) as f32,
+    }
+}
+
+/// Probability-flow drift coefficients (a, b) at t: dx/dt = a x + b eps_hat.
+fn drift(schedule: Schedule, t: f64) -> (f64, f64) {
+    (schedule.drift(t), schedule.diffusion_squared(t) / (2.0 * schedule.sigma(t)))
+}
+
+/// Half the log-SNR, lambda = log(alpha / sigma).
+fn lambda(schedule: Schedule, t: f64) -> f64 {
+    0.5 * schedule.log_snr(t)
+}
+
+/// The coefficients of every step of a run over `times` (decreasing, `steps + 1` of them), for a
+/// sampling `schedule` and a network trained on `net_schedule`.
+pub fn plan(
+    schedule: Schedule,
+    net_schedule: Schedule,
+    settings: &SamplerSettings,
+    times: &[f64],
+) -> Vec<ReverseStep> {
+    let steps = times.len().saturating_sub(1);
+    let mut previous_h: Option<f64> = None;
+    times
+        .windows(2)
+        .enumerate()
+        .map(|(index, pair)| {
+            let (t, s) = (pair[0], pair[1]);
+            let mut step = ReverseStep {
+                eval1: evaluation(schedule, net_schedule, t),
+                index: index as u32,
+                ..Default::default()
+            };
+            match settings.sampler {
+                Sampler::EulerMaruyama => euler_maruyama(&mut step, schedule, t, s, settings.eta),
+                Sampler::ProbabilityFlowEuler => euler_maruyama(&mut step, schedule, t, s, 0.0),
+                Sampler::Heun => heun(&mut step, schedule, net_schedule, t, s, settings.churn, steps),
+                Sampler::Ddim => ddim(&mut step, schedule, t, s, settings.eta),
+                Sampler::DdpmAncestral => ddpm_ancestral(&mut step, schedule, t, s),
+                Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net_schedule, t, s),
+                Sampler::DpmSolver2M => dpm_solver_2m(&mut step, schedule, t, s, &mut previous_h),
+            }
+            step
+        })
+        .collect()
+}
+
+/// Euler-Maruyama on dx = [f x - (1 + eta^2)/2 g^2 grad log p] dt + eta g dW, backwards by
+/// dt = t - s: x_s = (1 - f dt) x - dt (1 + eta^2)/2 g^2/sigma eps_hat + eta g sqrt(dt) z
+/// (seed 000 "Reverse process" for eta = 1, "Probability flow" for eta = 0).
+fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
+    let dt = t - s;
+    let (f, g2, sigma) = (schedule.drift(t), schedule.diffusion_squared(t), schedule.sigma(t));
+    step.out_x = (1.0 - f * dt) as f32;
+    step.out_e1 = (-dt * 0.5 * (1.0 + eta * eta) * g2 / sigma) as f32;
+    step.out_noise = (eta * (g2 * dt).sqrt()) as f32;
+}
+
+/// Heun's method on the probability-flow ODE (Karras et al. 2022, Alg. 2, with Alg. 1 as the
+/// churn-free case): an Euler predictor x' = x^ + h (a x^ + b e1), then the trapezoid
+/// x_s = x^ + h/2 (a1 x^ + b1 e1 + a2 x' + b2 e2), h = s - t^. Where sigma(s) = 0 the second
+/// evaluation is impossible and the step stays Euler (as in EDM's last step).
+fn heun(step: &mut ReverseStep, schedule: Schedule, net: Schedule, t: f64, s: f64, churn: f64, steps: usize) {
+    let mut t_hat = t;
+    if churn > 0.0 && schedule.alpha(t) == 1.0 && schedule.alpha(s) == 1.0 {
+        let gamma = (churn / steps.max(1) as f64).min(std::f64::consts::SQRT_2 - 1.0);
+        let raised = schedule.log_snr(t) - 2.0 * (1.0 + gamma).ln();
+        if let Some(t_raised) = schedule.t_for_log_snr(raised).filter(|&x| x <= schedule.t_max()) {
+            t_hat = t_raised;
+            let (sigma, sigma_hat) = (schedule.sigma(t), schedule.sigma(t_hat));
+            step.pre_noise = (sigma_hat * sigma_hat - sigma * sigma).max(0.0).sqrt() as f32;
+            step.eval1 = evaluation(schedule, net, t_hat);
+        }
+    }
+    let h = s - t_hat;
+    let (a1, b1) = drift(schedule, t_hat);
+    if schedule.sigma(s) <= 0.0 {
+        step.out_x = (1.0 + h * a1) as f32;
+        step.out_e1 = (h * b1) as f32;
+        return;
+    }
+    let (a2, b2) = drift(schedule, s);
+    step.stage2 = 1;
+    step.eval2 = evaluation(schedule, net, s);
+    step.stage2_x = (1.0 + h * a1) as f32;
+    step.stage2_e1 = (h * b1) as f32;
+    step.out_x = (1.0 + 0.5 * h * (a1 + a2 * (1.0 + h * a1))) as f32;
+    step.out_e1 = (0.5 * h * (b1 + a2 * h * b1)) as f32;
+    step.out_e2 = (0.5 * h * b2) as f32;
+}
+
+/// DDIM (Song, Meng and Ermon 2021, eq. 12) in (alpha, sigma) form:
+/// x_s = alpha_s x0_hat + sqrt(sigma_s^2 - sigma_eta^2) eps_hat + sigma_eta z, with
+/// sigma_eta^2 = eta^2 sigma_s^2 (1 - (alpha_t sigma_s)^2 / (alpha_s sigma_t)^2), the posterior
+/// variance of seed 002 scaled by eta^2.
+fn ddim(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
+    let (alpha_t, sigma_t, alpha_s, sigma_s) =
+        (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));
+    let ratio = (alpha_t * sigma_s) / (alpha_s * sigma_t);
+    let sigma_eta2 = (eta * eta * sigma_s * sigma_s * (1.0 - ratio * ratio)).max(0.0);
+    step.out_x = (alpha_s / alpha_t) as f32;
+    step.out_e1 = ((sigma_s * sigma_s - sigma_eta2).max(0.0).sqrt() - alpha_s * sigma_t / alpha_t) as f32;
+    step.out_noise = sigma_eta2.sqrt() as f32;
+}
+
+/// DDPM ancestral step: a draw from the posterior q(x_s | x_t, x0 = x0_hat) (seed 002): with
+/// alpha_ts = alpha_t/alpha_s and sigma_ts^2 = sigma_t^2 - alpha_ts^2 sigma_s^2, its mean is
+/// (alpha_ts sigma_s^2 / sigma_t^2) x_t + (alpha_s sigma_ts^2 / sigma_t^2) x0_hat and its variance
+/// sigma_s^2 sigma_ts^2 / sigma_t^2.
+fn ddpm_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
+    let (alpha_t, sigma_t, alpha_s, sigma_s) =
+        (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));
+    let alpha_ts = alpha_t / alpha_s;
+    let sigma_ts2 = (sigma_t * sigma_t - alpha_ts * alpha_ts * sigma_s * sigma_s).max(0.0);
+    let (st2, x0_weight) = (sigma_t * sigma_t, alpha_s * sigma_ts2 / (sigma_t * sigma_t));
+    step.out_x = (alpha_ts * sigma_s * sigma_s / st2 + x0_weight / alpha_t) as f32;
+    step.out_e1 = (-x0_weight * sigma_t / alpha_t) as f32;
+    step.out_noise = (sigma_s * sigma_s * sigma_ts2 / st2).sqrt() as f32;
+}
+
+/// The final step to sigma = 0 of the log-SNR solvers: x_s = alpha_s x0_hat.
+fn denoise_to_data(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
+    let (alpha_t, sigma_t, alpha_s) = (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s));
+    step.out_x = (alpha_s / alpha_t) as f32;
+    step.out_e1 = (-alpha_s * sigma_t / alpha_t) as f32;
+}
+
+/// DPM-Solver++(2S) (Lu et al. 2022, Alg. 1 with r = 1/2): with h = lambda_s - lambda_t and the
+/// midpoint m at lambda_t + h/2, u = (sigma_m/sigma_t) x - alpha_m (e^(-h/2) - 1) x0_hat(x, t), then
+/// x_s = (sigma_s/sigma_t) x - alpha_s (e^(-h) - 1) x0_hat(u, m).
+fn dpm_solver_2s(step: &mut ReverseStep, schedule: Schedule, net: Schedule, t: f64, s: f64) {
+    if schedule.sigma(s) <= 0.0 {
+        return denoise_to_data(step, schedule, t, s);
+    }
+    let (alpha_t, sigma_t) = (schedule.alpha(t), schedule.sigma(t));
+    let h = lambda(schedule, s) - lambda(schedule, t);
+    let Some(m) = schedule.t_for_log_snr(2.0 * (lambda(schedule, t) + 0.5 * h)) else {
+        // Unreachable inside a schedule's range; fall back to first order.
+        return dpm_first_order(step, schedule, t, s);
+    };
+    let (alpha_m, sigma_m, alpha_s, sigma_s) =
+        (schedule.alpha(m), schedule.sigma(m), schedule.alpha(s), schedule.sigma(s));
+    let k = alpha_m * (1.0 - (-0.5 * h).exp());
+    let (u_x, u_e) = (sigma_m / sigma_t + k / alpha_t, -k * sigma_t / alpha_t);
+    let c = alpha_s * (1.0 - (-h).exp());
+    step.stage2 = 1;
+    step.eval2 = evaluation(schedule, net, m);
+    step.stage2_x = u_x as f32;
+    step.stage2_e1 = u_e as f32;
+    step.out_x = (sigma_s / sigma_t + c * u_x / alpha_m) as f32;
+    step.out_e1 = (c * u_e / alpha_m) as f32;
+    step.out_e2 = (-c * sigma_m / alpha_m) as f32;
+}
+
+/// First-order DPM-Solver++ (= DDIM with eta = 0): x_s = (sigma_s/sigma_t) x + alpha_s (1 - e^(-h)) x0_hat.
+fn dpm_first_order(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
+    let (alpha_t, sigma_t, alpha_s, sigma_s) =
+        (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));
+    let h = lambda(schedule, s) - lambda(schedule, t);
+    let c = alpha_s * (1.0 - (-h).exp());
+    step.out_x = (sigma_s / sigma_t + c / alpha_t) as f32;
+    step.out_e1 = (-c * sigma_t / alpha_t) as f32;
+}
+
+/// DPM-Solver++(2M) (Lu et al. 2022, Alg. 2): with r = h_prev / h and
+/// D = (1 + 1/(2r)) x0_hat_t - 1/(2r) x0_hat_prev, x_s = (sigma_s/sigma_t) x - alpha_s (e^(-h) - 1) D.
+/// The first step (no history yet) is first order; the history kept is x0_hat_t.
+fn dpm_solver_2m(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, previous_h: &mut Option<f64>) {
+    let (alpha_t, sigma_t) = (schedule.alpha(t), schedule.sigma(t));
+    step.hist_x = (1.0 / alpha_t) as f32;
+    step.hist_e1 = (-sigma_t / alpha_t) as f32;
+    if schedule.sigma(s) <= 0.0 {
+        return denoise_to_data(step, schedule, t, s);
+    }
+    let (alpha_s, sigma_s) = (schedule.alpha(s), schedule.sigma(s));
+    let h = lambda(schedule, s) - lambda(schedule, t);
+    let c = alpha_s * (1.0 - (-h).exp());
+    let (current, past) = match previous_h.replace(h) {
+        Some(h_prev) => {
+            let r = h_prev / h;
+            (1.0 + 0.5 / r, -0.5 / r)
+        }
+        None => (1.0, 0.0),
+    };
+    step.out_x = (sigma_s / sigma_t + c * current / alpha_t) as f32;
+    step.out_e1 = (-c * current * sigma_t / alpha_t) as f32;
+    step.out_hist = (c * past) as f32;
+}

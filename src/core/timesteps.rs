@@ -1,0 +1,169 @@
+//! Time discretisations of a reverse run: which `steps + 1` times, from t_start down to t_end, the
+//! sampler visits. The grid matters as much as the integrator: steps spent where the data is
+//! already pure noise are wasted, steps near the data resolve its fine structure.
+//!
+//! The Karras and log-SNR grids are spaced in a schedule-free variable (sigma/alpha, or the log-SNR)
+//! and mapped back to the schedule's time through [`Schedule::t_for_log_snr`], so the same grid
+//! means the same noise levels on every schedule.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::schedule::{Schedule, EDM_SIGMA_MAX, EDM_SIGMA_MIN};
+
+/// rho of Karras et al. 2022 (eq. 5 and Table 1): the larger, the denser the steps at low noise.
+pub const KARRAS_RHO: f64 = 7.0;
+
+/// How the times of a run are spaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeGrid {
+    /// Equal steps in t.
+    Uniform,
+    /// DDIM's "quad" grid (Song, Meng and Ermon 2021, sec. D.2):
+    /// t_i = t_end + (t_start - t_end) (1 - i/N)^2, denser near the data.
+    Quadratic,
+    /// EDM's grid (Karras et al. 2022, eq. 5) on the noise-to-signal ratio s = sigma/alpha (EDM's
+    /// sigma of a general schedule, Karras et al. sec. 4): s_i^(1/rho) equally spaced, rho = 7.
+    Karras,
+    /// Equal steps in log-SNR (the variable of DPM-Solver, Lu et al. 2022).
+    UniformLogSnr,
+}
+
+impl TimeGrid {
+    /// Every grid, in the order the UI lists them.
+    pub const ALL: [TimeGrid; 4] =
+        [TimeGrid::Uniform, TimeGrid::Quadratic, TimeGrid::Karras, TimeGrid::UniformLogSnr];
+
+    /// The identifier used in options and share links.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeGrid::Uniform => "uniform",
+            TimeGrid::Quadratic => "quadratic",
+            TimeGrid::Karras => "karras",
+            TimeGrid::UniformLogSnr => "uniform_log_snr",
+        }
+    }
+
+    /// Parses [`TimeGrid::name`].
+    pub fn from_name(name: &str) -> Option<TimeGrid> {
+        TimeGrid::ALL.into_iter().find(|g| g.name() == name)
+    }
+
+    /// Human label for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeGrid::Uniform => "Uniform in t",
+            TimeGrid::Quadratic => "Quadratic (DDIM)",
+            TimeGrid::Karras => "Karras (EDM, rho = 7)",
+            TimeGrid::UniformLogSnr => "Uniform in log-SNR",
+        }
+    }
+
+    /// `steps + 1` decreasing times from `t_start` to `t_end` (t_start > t_end >= schedule.t_min()),
+    /// the first exactly t_start and the last exactly t_end. `steps = 0` gives `[t_start]`.
+    ///
+    /// The Karras and log-SNR grids need a finite log-SNR at both ends. Where t_end has sigma = 0
+    /// (the VP schedules and rectified flow at t = 0: log-SNR +infinity), the last time is exactly
+    /// t_end and the others are spaced down to sigma/alpha = EDM's sigma_min = 0.002 (log-SNR
+    /// ~12.4), as EDM itself appends sigma = 0 after its sigma_min. Likewise where t_start has
+    /// alpha = 0 (rectified flow at t = 1), the first time is t_start and the others are spaced from
+    /// sigma/alpha = EDM's sigma_max = 80. (If the other end already lies beyond that bound, the
+    /// bound moves to one unit of log-SNR past it.) Should the mapping fail (t_start <= t_end, or
+    /// times outside the schedule's domain), these grids fall back to the uniform one.
+    pub fn times(self, schedule: Schedule, t_start: f64, t_end: f64, steps: usize) -> Vec<f64> {
+        if steps == 0 {
+            return vec![t_start];
+        }
+        let fraction = |i: usize| i as f64 / steps as f64;
+        let times: Vec<f64> = match self {
+            TimeGrid::Uniform => (0..=steps).map(|i| t_start + (t_end - t_start) * fraction(i)).collect(),
+            TimeGrid::Quadratic => {
+                (0..=steps).map(|i| t_end + (t_start - t_end) * (1.0 - fraction(i)).powi(2)).collect()
+            }
+            TimeGrid::Karras | TimeGrid::UniformLogSnr => {
+                match self.snr_spaced(schedule, t_start, t_end, steps) {
+                    Some(times) => times,
+                    None => return TimeGrid::Uniform.times(schedule, t_start, t_end, steps),
+                }
+            }
+        };
+        pin_ends(times, t_start, t_end)
+    }
+
+    /// The variable u(lambda) that the Karras and log-SNR grids space equally: the log-SNR itself, or
+    /// for Karras u = (sigma/alpha)^(1/rho) = exp(-lambda / (2 rho)).
+    fn spacing_variable(self, log_snr: f64) -> f64 {
+        match self {
+            TimeGrid::Karras => (-log_snr / (2.0 * KARRAS_RHO)).exp(),
+            _ => log_snr,
+        }
+    }
+
+    /// Inverse of [`TimeGrid::spacing_variable`].
+    fn log_snr_of(self, u: f64) -> f64 {
+        match self {
+            TimeGrid::Karras => -2.0 * KARRAS_RHO * u.ln(),
+            _ => u,
+        }
+    }
+
+    /// The Karras or log-SNR grid, or None where it cannot be built strictly decreasing.
+    fn snr_spaced(self, schedule: Schedule, t_start: f64, t_end: f64, steps: usize) -> Option<Vec<f64>> {
+        if t_start.partial_cmp(&t_end) != Some(Ordering::Greater) {
+            return None;
+        }
+        let (lambda_start, lambda_end) = (schedule.log_snr(t_start), schedule.log_snr(t_end));
+        if lambda_start.partial_cmp(&lambda_end) != Some(Ordering::Less) {
+            return None;
+        }
+        // Infinite ends get their own point; the others are spaced over [low, high], finite.
+        let (open_start, open_end) = (lambda_start == f64::NEG_INFINITY, lambda_end == f64::INFINITY);
+        // The bounds: sigma/alpha = EDM's sigma_max (log-SNR ~ -8.76) and sigma_min (~ 12.43).
+        let low = if open_start { log_snr_at(EDM_SIGMA_MAX).min(lambda_end - 1.0) } else { lambda_start };
+        let high = if open_end { log_snr_at(EDM_SIGMA_MIN).max(low + 1.0) } else { lambda_end };
+        if !(low.is_finite() && high.is_finite() && low < high) {
+            return None;
+        }
+        let spaced = steps + 1 - usize::from(open_start) - usize::from(open_end);
+        let (u_low, u_high) = (self.spacing_variable(low), self.spacing_variable(high));
+        let mut times = Vec::with_capacity(steps + 1);
+        if open_start {
+            times.push(t_start);
+        }
+        for i in 0..spaced {
+            let fraction = match spaced {
+                1 if open_start => 1.0,
+                1 => 0.0,
+                _ => i as f64 / (spaced - 1) as f64,
+            };
+            let lambda = self.log_snr_of(u_low + (u_high - u_low) * fraction).clamp(lambda_start, lambda_end);
+            times.push(schedule.t_for_log_snr(lambda)?);
+        }
+        if open_end {
+            times.push(t_end);
+        }
+        let times = pin_ends(times, t_start, t_end);
+        let strictly_decreasing = times.windows(2).all(|pair| pair[0] > pair[1]);
+        (strictly_decreasing && times.iter().all(|t| t.is_finite())).then_some(times)
+    }
+}
+
+/// Log-SNR where sigma/alpha = `sigma_over_alpha`: -2 ln(sigma/alpha).
+fn log_snr_at(sigma_over_alpha: f64) -> f64 {
+    -2.0 * sigma_over_alpha.ln()
+}
+
+/// Sets the first and last times to exactly t_start and t_end (the formulas hit them up to rounding).
+fn pin_ends(mut times: Vec<f64>, t_start: f64, t_end: f64) -> Vec<f64> {
+    if let Some(first) = times.first_mut() {
+        *first = t_start;
+    }
+    if times.len() > 1 {
+        if let Some(last) = times.last_mut() {
+            *last = t_end;
+        }
+    }
+    times
+}

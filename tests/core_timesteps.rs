@@ -1,0 +1,145 @@
+//! Time grids: every grid on every schedule is a strictly decreasing run from t_start to t_end, and
+//! each has the spacing its paper gives it (Karras et al. 2022, eq. 5; equal log-SNR steps).
+
+use diffusion_playground::core::schedule::{Schedule, EDM_SIGMA_MAX, EDM_SIGMA_MIN};
+use diffusion_playground::core::timesteps::{TimeGrid, KARRAS_RHO};
+
+const STEPS: [usize; 4] = [1, 2, 10, 1000];
+
+fn assert_is_a_run(times: &[f64], t_start: f64, t_end: f64, steps: usize, what: &str) {
+    assert_eq!(times.len(), steps + 1, "{what}: length");
+    assert_eq!(times[0], t_start, "{what}: first time");
+    assert_eq!(times[steps], t_end, "{what}: last time");
+    assert!(times.iter().all(|t| t.is_finite()), "{what}: finite");
+    for (i, pair) in times.windows(2).enumerate() {
+        assert!(pair[0] > pair[1], "{what}: not strictly decreasing at {i}: {} then {}", pair[0], pair[1]);
+    }
+}
+
+#[test]
+fn every_grid_on_every_schedule_runs_strictly_down_from_t_start_to_t_end() {
+    for schedule in Schedule::ALL {
+        let (t_min, t_max) = (schedule.t_min(), schedule.t_max());
+        // The full run, a run ending short of t_min, and a run from the domain's end (alpha = 0
+        // for rectified flow at t = 1: an infinite log-SNR at the start).
+        let (_, domain_end) = schedule.domain();
+        let middle = schedule.time_at_fraction(0.5);
+        for (t_start, t_end) in
+            [(t_max, t_min), (middle, schedule.time_at_fraction(0.1)), (domain_end, t_min)]
+        {
+            for grid in TimeGrid::ALL {
+                for steps in STEPS {
+                    let what =
+                        format!("{} {} {steps} steps {t_start} -> {t_end}", schedule.name(), grid.name());
+                    let times = grid.times(schedule, t_start, t_end, steps);
+                    assert_is_a_run(&times, t_start, t_end, steps, &what);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_uniform_and_quadratic_grids_follow_their_formulas() {
+    let (t_start, t_end, n) = (0.9, 0.1, 8);
+    let uniform = TimeGrid::Uniform.times(Schedule::VpLinear, t_start, t_end, n);
+    let quadratic = TimeGrid::Quadratic.times(Schedule::VpLinear, t_start, t_end, n);
+    for i in 0..=n {
+        let fraction = i as f64 / n as f64;
+        assert!((uniform[i] - (t_start - (t_start - t_end) * fraction)).abs() < 1e-15);
+        // DDIM "quad": t_i = t_end + (t_start - t_end) (1 - i/N)^2, denser near the data.
+        assert!((quadratic[i] - (t_end + (t_start - t_end) * (1.0 - fraction).powi(2))).abs() < 1e-15);
+    }
+    assert!(quadratic[n - 1] - quadratic[n] < uniform[n - 1] - uniform[n]);
+}
+
+#[test]
+fn the_karras_grid_on_edm_is_eq_5_of_karras_et_al() {
+    // sigma_i = (sigma_max^(1/rho) + i/(N-1) (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho, i < N, here
+    // with N = steps + 1 points from sigma_max = 80 to sigma_min = 0.002 (EDM appends sigma = 0 after).
+    for steps in [1, 2, 10, 18, 1000] {
+        let times = TimeGrid::Karras.times(Schedule::Edm, EDM_SIGMA_MAX, EDM_SIGMA_MIN, steps);
+        let (a, b) = (EDM_SIGMA_MAX.powf(1.0 / KARRAS_RHO), EDM_SIGMA_MIN.powf(1.0 / KARRAS_RHO));
+        for (i, &t) in times.iter().enumerate() {
+            let sigma = (a + i as f64 / steps as f64 * (b - a)).powf(KARRAS_RHO);
+            assert!((t - sigma).abs() <= 1e-13 * sigma, "{steps} steps, i = {i}: {t} vs {sigma}");
+        }
+    }
+}
+
+#[test]
+fn the_karras_grid_is_the_same_noise_levels_on_every_schedule() {
+    // Spaced in sigma/alpha, the grid from the same noise-to-signal range visits the same ratios.
+    let edm = TimeGrid::Karras.times(Schedule::Edm, 40.0, 0.01, 20);
+    for schedule in Schedule::ALL {
+        let t_start = schedule.t_for_log_snr(-2.0 * 40f64.ln());
+        let t_end = schedule.t_for_log_snr(-2.0 * 0.01f64.ln());
+        let (Some(t_start), Some(t_end)) = (t_start, t_end) else { continue };
+        let times = TimeGrid::Karras.times(schedule, t_start, t_end, 20);
+        for (&t, &sigma) in times.iter().zip(&edm) {
+            let ratio = schedule.sigma(t) / schedule.alpha(t);
+            assert!((ratio - sigma).abs() <= 1e-8 * sigma, "{}: {ratio} vs {sigma}", schedule.name());
+        }
+    }
+}
+
+#[test]
+fn the_log_snr_grid_has_equal_log_snr_gaps() {
+    for schedule in Schedule::ALL {
+        for steps in [1, 2, 10, 1000] {
+            // Ends with finite log-SNR: every gap is equal.
+            let (t_start, t_end) = (schedule.t_max(), schedule.time_at_fraction(0.05));
+            let times = TimeGrid::UniformLogSnr.times(schedule, t_start, t_end, steps);
+            let gap = (schedule.log_snr(t_end) - schedule.log_snr(t_start)) / steps as f64;
+            for pair in times.windows(2) {
+                let step = schedule.log_snr(pair[1]) - schedule.log_snr(pair[0]);
+                assert!(
+                    (step - gap).abs() <= 1e-7 * gap.abs().max(1.0),
+                    "{}: {step} vs {gap}",
+                    schedule.name()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn where_sigma_is_zero_the_log_snr_grid_ends_with_one_step_from_edm_sigma_min_to_t_end() {
+    // The VP schedules and rectified flow reach sigma = 0 (log-SNR +inf) at t = 0: the grid spaces
+    // steps points equally in log-SNR from t_start down to sigma/alpha = 0.002, then t = 0.
+    let bound = -2.0 * EDM_SIGMA_MIN.ln();
+    for schedule in [Schedule::VpLinear, Schedule::VpCosine, Schedule::RectifiedFlow] {
+        let steps = 10;
+        let times = TimeGrid::UniformLogSnr.times(schedule, schedule.t_max(), 0.0, steps);
+        let log_snr: Vec<f64> = times.iter().map(|&t| schedule.log_snr(t)).collect();
+        assert_eq!(log_snr[steps], f64::INFINITY);
+        assert!((log_snr[steps - 1] - bound).abs() < 1e-8, "{}: {}", schedule.name(), log_snr[steps - 1]);
+        let gap = (bound - log_snr[0]) / (steps - 1) as f64;
+        for pair in log_snr[..steps].windows(2) {
+            assert!((pair[1] - pair[0] - gap).abs() < 1e-8, "{}: gaps", schedule.name());
+        }
+        // Karras does the same in sigma/alpha: its last positive noise level is EDM's sigma_min.
+        let karras = TimeGrid::Karras.times(schedule, schedule.t_max(), 0.0, steps);
+        let last = karras[steps - 1];
+        assert!((schedule.sigma(last) / schedule.alpha(last) - EDM_SIGMA_MIN).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn zero_steps_is_just_the_start_and_names_round_trip() {
+    for grid in TimeGrid::ALL {
+        assert_eq!(grid.times(Schedule::VpLinear, 1.0, 0.0, 0), vec![1.0]);
+        assert_eq!(TimeGrid::from_name(grid.name()), Some(grid));
+        assert!(!grid.label().is_empty());
+    }
+    assert_eq!(TimeGrid::from_name("linear"), None);
+}
+
+#[test]
+fn the_snr_grids_fall_back_to_uniform_when_the_times_increase() {
+    // Reversed bounds are a caller's mistake; the grid stays usable rather than panicking.
+    for grid in [TimeGrid::Karras, TimeGrid::UniformLogSnr] {
+        let times = grid.times(Schedule::VpLinear, 0.2, 0.8, 3);
+        assert_eq!(times, TimeGrid::Uniform.times(Schedule::VpLinear, 0.2, 0.8, 3));
+    }
+}
