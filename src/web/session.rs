@@ -179,7 +179,9 @@ impl Session {
     /// continues the reverse run from there (from t_max where t is above it).
     pub fn noise_to(&mut self, u: f64) -> Result<(), String> {
         if !(0.0..=1.0).contains(&u) {
-            return Err(format!("noise_to: t = {u} is not allowed (allowed: a number from 0 to 1)"));
+            return Err(format!(
+                "noise_to: u = {u} is not allowed (allowed: a fraction from 0 to 1 of the schedule's time range)"
+            ));
         }
         let schedule = self.options.schedule;
         let t = schedule.time_at_fraction(u);
