@@ -112,7 +112,9 @@ fn the_same_options_give_the_same_particles_on_the_gpu_and_the_cpu() {
         }
         Err(e) => return eprintln!("skipping GPU session test: {e}"),
     };
-    for (score, sampler) in [("mlp", "euler_maruyama"), ("exact", "probability_flow_euler")] {
+    for (score, sampler) in
+        [("mlp", "euler_maruyama"), ("exact", "probability_flow_euler"), ("empirical", "heun")]
+    {
         let options = small(score, sampler);
         let mut on_gpu =
             Session::new(options.clone(), Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))).unwrap();
@@ -128,4 +130,31 @@ fn the_same_options_give_the_same_particles_on_the_gpu_and_the_cpu() {
         assert!(worst < 2e-3, "{score}/{sampler}: largest GPU-CPU difference {worst}");
         assert!(sliced_wasserstein(&a, &b) < 1e-3);
     }
+}
+
+/// The exact score of a finite training set is the ideal denoiser of that set: sampling with it
+/// lands every particle on a training point (memorisation), unlike the data distribution's score.
+#[test]
+fn the_empirical_score_memorises_its_training_points() {
+    use diffusion_playground::core::dataset::Dataset;
+    use diffusion_playground::core::timesteps::TimeGrid;
+    use diffusion_playground::web::options::EMPIRICAL_POINTS;
+    use diffusion_playground::web::session::EMPIRICAL_SEED;
+    let training = Dataset::GaussianMixture.sample(EMPIRICAL_SEED, EMPIRICAL_POINTS);
+    let nearest =
+        |p: &[f32; 2]| training.iter().map(|q| (p[0] - q[0]).hypot(p[1] - q[1])).fold(f32::MAX, f32::min);
+    let run = |score: &str| {
+        // DPM-Solver++ ends with x0_hat, the posterior mean, which for a memorised particle is
+        // its training point exactly (no last-step noise or Euler residue).
+        // On the Karras grid the last noise level (sigma/alpha = 0.002) is far below the spacing of
+        // the training points, where the posterior has settled on one of them.
+        let options = Options { steps: 100, time_grid: TimeGrid::Karras, ..small(score, "dpm_solver_2m") };
+        let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+        while session.step(50).unwrap() > 0 {}
+        pollster::block_on(session.read_positions().unwrap().positions()).unwrap()
+    };
+    let memorised = run("empirical").iter().filter(|p| nearest(p) < 0.01).count();
+    let generalised = run("exact").iter().filter(|p| nearest(p) < 0.01).count();
+    assert!(memorised > 1024 * 95 / 100, "{memorised} of 1024 particles on a training point");
+    assert!(generalised < 1024 / 5, "the data's own score does not memorise ({generalised} of 1024)");
 }

@@ -190,6 +190,21 @@ impl GaussianMixture {
         Self::new(means, &vec![1.0; means.len()], &vec![variance; means.len()])
     }
 
+    /// The empirical distribution of `points` (equal weights, variance 0). Its noised version
+    /// p_t = (1/M) sum_i N(alpha_t x_i, sigma_t^2 I) is the distribution whose exact score the
+    /// ideal denoiser of a finite training set follows: sampling with it reproduces the training
+    /// points themselves (memorisation), which a network generalising from them does not.
+    /// `None` when `points` is empty or holds a non-finite coordinate.
+    pub fn empirical(points: &[[f32; 2]]) -> Option<GaussianMixture> {
+        if points.is_empty() || points.iter().flatten().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let log_weight = -(points.len() as f32).ln();
+        let components =
+            points.iter().map(|p| MixtureComponent { mean: *p, variance: 0.0, log_weight }).collect();
+        Some(GaussianMixture { components })
+    }
+
     /// Builds the components without checks; `weights` must already be normalised.
     fn from_valid_parts(
         means: &[[f64; 2]],

@@ -212,10 +212,10 @@ pub fn describe() -> Result<JsValue, JsError> {
         schedules: Schedule::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         samplers: Sampler::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
-        scores: vec![
-            Choice { name: "mlp", label: "Learned (MLP)" },
-            Choice { name: "exact", label: "Exact score" },
-        ],
+        scores: options::ScoreChoice::ALL
+            .iter()
+            .map(|s| Choice { name: s.name(), label: s.label() })
+            .collect(),
         backends: vec!["auto", "webgpu", "cpu"],
         limits: Limits {
             steps: Range { min: options::MIN_STEPS, max: options::MAX_STEPS },

@@ -40,6 +40,35 @@ pub enum ScoreChoice {
     Mlp,
     /// The exact score of the dataset's Gaussian mixture.
     Exact,
+    /// The exact score of the noised training set (EMPIRICAL_POINTS data samples): the ideal
+    /// denoiser of a finite dataset, which memorises it.
+    Empirical,
+}
+
+/// Size of the training set whose exact (memorising) score the `empirical` choice uses.
+pub const EMPIRICAL_POINTS: usize = 64;
+
+impl ScoreChoice {
+    /// Every choice, in the order the UI lists them.
+    pub const ALL: [ScoreChoice; 3] = [ScoreChoice::Mlp, ScoreChoice::Exact, ScoreChoice::Empirical];
+
+    /// The identifier used in options and share links.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreChoice::Mlp => "mlp",
+            ScoreChoice::Exact => "exact",
+            ScoreChoice::Empirical => "empirical",
+        }
+    }
+
+    /// Human label for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScoreChoice::Mlp => "Learned (MLP)",
+            ScoreChoice::Exact => "Exact score",
+            ScoreChoice::Empirical => "Exact score of 64 training points (memorises)",
+        }
+    }
 }
 
 /// Where the particles live.
@@ -235,12 +264,7 @@ impl Options {
                 "dataset" => next.dataset = choice(field, value, &Dataset::ALL, Dataset::name)?,
                 "schedule" => next.schedule = choice(field, value, &Schedule::ALL, Schedule::name)?,
                 "sampler" => next.sampler = choice(field, value, &Sampler::ALL, Sampler::name)?,
-                "score" => {
-                    next.score = choice(field, value, &[ScoreChoice::Mlp, ScoreChoice::Exact], |s| match s {
-                        ScoreChoice::Mlp => "mlp",
-                        ScoreChoice::Exact => "exact",
-                    })?
-                }
+                "score" => next.score = choice(field, value, &ScoreChoice::ALL, ScoreChoice::name)?,
                 "backend" => {
                     next.backend = choice(
                         field,

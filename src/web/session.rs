@@ -11,7 +11,7 @@ use crate::core::sampler::{self, ReverseStep, SamplerSettings, ScoreSource};
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
-use crate::web::options::{Options, ScoreChoice};
+use crate::web::options::{Options, ScoreChoice, EMPIRICAL_POINTS};
 
 /// Where the particles live.
 pub enum Particles {
@@ -39,6 +39,22 @@ impl PendingPositions {
     }
 }
 
+/// Seed of the training points whose exact score the `empirical` choice uses (fixed, so that
+/// every link shows the same training set).
+pub const EMPIRICAL_SEED: u32 = 7;
+
+/// The mixture whose exact score the exact kernels evaluate: the dataset's own distribution, or
+/// the empirical distribution of a small training set drawn from it.
+fn score_mixture(options: &Options) -> GaussianMixture {
+    match options.score {
+        ScoreChoice::Empirical => {
+            let points = options.dataset.sample(EMPIRICAL_SEED, EMPIRICAL_POINTS);
+            GaussianMixture::empirical(&points).unwrap_or_else(|| options.dataset.mixture())
+        }
+        _ => options.dataset.mixture(),
+    }
+}
+
 /// A playground's simulation.
 pub struct Session {
     options: Options,
@@ -62,7 +78,7 @@ impl Session {
             options.check_cpu_particles().map_err(|e| e.to_string())?;
         }
         let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
-        let mixture = options.dataset.mixture();
+        let mixture = score_mixture(&options);
         let data = options.dataset.sample(options.seed, options.particles as usize);
         if let Particles::Gpu(engine) = &mut particles {
             engine.set_weights(&net.mlp);
@@ -124,9 +140,13 @@ impl Session {
         let previous = std::mem::replace(&mut self.options, next.clone());
         if (previous.dataset, previous.schedule) != (next.dataset, next.schedule) {
             self.net = embedded::net_for(next.dataset, next.schedule).map_err(|e| e.to_string())?;
-            self.mixture = next.dataset.mixture();
             if let Particles::Gpu(engine) = &mut self.particles {
                 engine.set_weights(&self.net.mlp);
+            }
+        }
+        if (previous.dataset, previous.score) != (next.dataset, next.score) {
+            self.mixture = score_mixture(&next);
+            if let Particles::Gpu(engine) = &mut self.particles {
                 engine.set_mixture(&self.mixture);
             }
         }
@@ -223,7 +243,7 @@ impl Session {
         if let Particles::Gpu(engine) = &mut self.particles {
             let biases = match options.score {
                 ScoreChoice::Mlp => sampler::hidden_biases(&self.net.mlp, &self.plan),
-                ScoreChoice::Exact => Vec::new(),
+                ScoreChoice::Exact | ScoreChoice::Empirical => Vec::new(),
             };
             debug_assert!(biases.is_empty() || biases.len() == 2 * self.plan.len() * HIDDEN);
             engine.set_plan(&self.plan, &biases);
@@ -243,14 +263,14 @@ impl Session {
                 let mlp: &Mlp = &self.net.mlp;
                 let source = match self.options.score {
                     ScoreChoice::Mlp => ScoreSource::Mlp(mlp),
-                    ScoreChoice::Exact => ScoreSource::Exact(&self.mixture),
+                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
                 };
                 sampler::run(source, &self.plan[range.clone()], points, &mut self.history, seed, 0);
             }
             Particles::Gpu(engine) => {
                 let kind = match self.options.score {
                     ScoreChoice::Mlp => ScoreKind::Mlp,
-                    ScoreChoice::Exact => ScoreKind::Exact,
+                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
                 };
                 engine.reverse(kind, seed, range.start as u32, count as u32).map_err(|e| e.to_string())?;
             }
