@@ -158,3 +158,29 @@ fn the_empirical_score_memorises_its_training_points() {
     assert!(memorised > 1024 * 95 / 100, "{memorised} of 1024 particles on a training point");
     assert!(generalised < 1024 / 5, "the data's own score does not memorise ({generalised} of 1024)");
 }
+
+/// What `options()` hands back to JavaScript must parse again as the same options: the serde
+/// names of every choice are the names the validator accepts.
+#[test]
+fn serialised_options_use_the_same_names_as_the_validator() {
+    use diffusion_playground::core::sampler::Sampler;
+    use diffusion_playground::core::schedule::Schedule;
+    use diffusion_playground::core::timesteps::TimeGrid;
+    for sampler in Sampler::ALL {
+        assert_eq!(serde_plain(&sampler), sampler.name());
+    }
+    for schedule in Schedule::ALL {
+        assert_eq!(serde_plain(&schedule), schedule.name());
+    }
+    for grid in TimeGrid::ALL {
+        assert_eq!(serde_plain(&grid), grid.name());
+    }
+}
+
+/// The string a unit enum variant serialises to.
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value).expect("serialisable") {
+        serde_json::Value::String(name) => name,
+        other => panic!("not a unit variant: {other}"),
+    }
+}

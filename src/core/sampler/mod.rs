@@ -42,8 +42,10 @@ pub enum Sampler {
     /// DDPM ancestral sampling from the posterior q(x_s | x_t, x0_hat) (Ho et al. 2020; seed 002).
     DdpmAncestral,
     /// DPM-Solver++(2S), single-step second order in log-SNR (Lu et al. 2022, Alg. 1).
+    #[serde(rename = "dpm_solver_2s")]
     DpmSolver2S,
     /// DPM-Solver++(2M), multistep second order in log-SNR (Lu et al. 2022, Alg. 2).
+    #[serde(rename = "dpm_solver_2m")]
     DpmSolver2M,
 }
 
