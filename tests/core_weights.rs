@@ -89,8 +89,14 @@ fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
     }
 }
 
-/// The quality bound every embedded net must meet: its samples are within 2x the distance
-/// between two independent data samples of the same size (4,096 points, sliced W2), plus 0.02.
+/// The quality bounds every embedded net must meet: its samples are within 2x the distance
+/// between two independent data samples of the same size (4,096 points, sliced W2), plus 0.02;
+/// and their mean log-density under the exact data distribution is within
+/// [`MAX_LOG_DENSITY_GAP`] nats of fresh data's (which catches blurred thin structures that
+/// sliced distances miss).
+/// Largest accepted log-density gap (nats) of an embedded net's samples.
+const MAX_LOG_DENSITY_GAP: f64 = 1.5;
+
 #[test]
 fn every_embedded_net_loads_matches_its_slot_and_meets_its_recorded_quality_bound() {
     for dataset in Dataset::ALL {
@@ -105,6 +111,11 @@ fn every_embedded_net_loads_matches_its_slot_and_meets_its_recorded_quality_boun
                 "{dataset:?} {schedule:?}: recorded quality {} but measured {}",
                 net.quality,
                 measured.net
+            );
+            assert!(
+                measured.log_density_gap < MAX_LOG_DENSITY_GAP,
+                "{dataset:?} {schedule:?}: samples are {} nats less likely than data",
+                measured.log_density_gap
             );
             assert!(
                 measured.net < 2.0 * measured.reference + 0.02,

@@ -8,7 +8,7 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::train::TrainConfig;
 use diffusion_playground::core::weights::{file_name, TrainedNet};
-use diffusion_playground::core::{quality, train};
+use diffusion_playground::core::{embedded, quality, train};
 
 struct Args {
     config: TrainConfig,
@@ -21,7 +21,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         config: TrainConfig::default(),
         datasets: Dataset::ALL.to_vec(),
-        schedules: Schedule::ALL.to_vec(),
+        schedules: embedded::TRAINED_SCHEDULES.to_vec(),
         out: PathBuf::from("weights"),
     };
     let mut it = std::env::args().skip(1);
@@ -61,8 +61,8 @@ fn main() {
         args.datasets.iter().flat_map(|&d| args.schedules.iter().map(move |&s| (d, s))).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    println!("| dataset | schedule | steps | final loss | SW2 net | SW2 data vs data | seconds |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| dataset | schedule | steps | final loss | SW2 net | SW2 data vs data | log-density gap (nats) | seconds |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
@@ -90,13 +90,14 @@ fn main() {
                     std::process::exit(1);
                 }
                 println!(
-                    "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.1} |",
+                    "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.3} | {:.1} |",
                     dataset.name(),
                     schedule.name(),
                     args.config.steps,
                     recent_loss,
                     report.net,
                     report.reference,
+                    report.log_density_gap,
                     started.elapsed().as_secs_f64()
                 );
             });

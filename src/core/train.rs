@@ -32,7 +32,7 @@ pub struct TrainConfig {
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { seed: 0, steps: 12_000, batch: 256, learning_rate: 3e-3, final_learning_rate: 3e-5 }
+        TrainConfig { seed: 0, steps: 40_000, batch: 256, learning_rate: 3e-3, final_learning_rate: 3e-5 }
     }
 }
 
