@@ -94,3 +94,52 @@ describe('the WebGPU path, end to end', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(r.evaluations, 30, 'DPM-Solver++ (2M) is a multistep method: one network evaluation per step');
   });
 });
+
+// Smoke test of every sampler in the browser: each runs on WebGPU and on the CPU inside the wasm
+// from the same seed, ends with finite particles, counts its network evaluations, and both paths
+// agree (the same coefficients drive both; tolerance 1e-2 absolute for f32 differences that grow
+// over a run on the software adapter).
+describe('every sampler in the browser', () => {
+  test('runs on WebGPU and on the CPU with the same result', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const session = await openPlayground(browser, 'backend=webgpu&particles=256&playing=0');
+    try {
+      await waitReady(session.page);
+      const rows = await session.page.evaluate(async () => {
+        const m = await import(new URL('pkg/diffusion_playground.js', document.baseURI).href);
+        const samplers = window.dp.describe().samplers.map((s) => s.name);
+        const results = [];
+        for (const sampler of samplers) {
+          const positions = {};
+          let evaluations = 0;
+          for (const backend of ['webgpu', 'cpu']) {
+            const canvas = document.createElement('canvas');
+            canvas.width = 64;
+            canvas.height = 64;
+            document.body.appendChild(canvas);
+            const pg = await m.Playground.create(canvas, {
+              backend, sampler, schedule: 've', churn: 5, eta: 0.5, score: 'exact',
+              dataset: 'gaussian_mixture', particles: 256, steps: 8, seed: 11,
+            });
+            while (pg.step(8) > 0) {}
+            positions[backend] = Array.from(await pg.read_positions());
+            evaluations = pg.evaluations;
+            pg.free();
+            canvas.remove();
+          }
+          const difference = positions.webgpu.reduce((worst, v, i) => Math.max(worst, Math.abs(v - positions.cpu[i])), 0);
+          results.push({ sampler, evaluations, difference, finite: positions.webgpu.every(Number.isFinite) });
+        }
+        return results;
+      });
+      assert.equal(rows.length, 7, 'seven samplers');
+      for (const row of rows) {
+        assert.ok(row.finite, `${row.sampler}: finite particles`);
+        assert.ok(row.evaluations >= 8, `${row.sampler}: ${row.evaluations} evaluations for 8 steps`);
+        assert.ok(row.difference < 1e-2, `${row.sampler}: WebGPU and CPU differ by ${row.difference}`);
+      }
+      assert.deepEqual(session.errors, [], 'no console errors');
+    } finally {
+      await session.close();
+    }
+  });
+});
