@@ -82,7 +82,11 @@ const EXP_POLYNOMIAL: [f32; 6] =
 /// library calls so that loops over a batch of particles vectorise; `std`'s `exp` is a scalar call.
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(EXP_MIN_INPUT, EXP_MAX_INPUT);
-    let n = (x * std::f32::consts::LOG2_E + 0.5).floor();
+    // floor(y) through truncation (SSE2 and wasm SIMD both vectorise it; `f32::floor` is a library
+    // call on x86-64 without SSE4.1). |y| < 128 here, far inside i32.
+    let y = x * std::f32::consts::LOG2_E + 0.5;
+    let truncated = y as i32 as f32;
+    let n = if truncated > y { truncated - 1.0 } else { truncated };
     let r = x - n * LN2_HIGH - n * LN2_LOW;
     let mut p = EXP_POLYNOMIAL[0];
     for c in &EXP_POLYNOMIAL[1..] {

@@ -15,6 +15,8 @@ pub fn run_all() -> Result<()> {
     let root = repo_root();
     let server = StaticServer::start(root.join("www"), 0)
         .map_err(|e| err(format!("could not start the static server: {e}")))?;
+    println!("\n==> Native: our CPU core and our wgpu path");
+    run(crate::util::cargo().current_dir(&root).args(["run", "--release", "--quiet", "--bin", "dp-bench"]))?;
     println!("\n==> Browser: our WebGPU and CPU (wasm) paths");
     run(Command::new("node").current_dir(&root).env("DP_BASE_URL", server.url()).arg("bench/browser.mjs"))
 }
