@@ -72,7 +72,7 @@ pub struct Playground {
 }
 
 /// Why the GPU path was not taken, or `Ok` with a device when it was.
-async fn try_gpu(options: &Options) -> Result<(wgpu::Instance, GpuContext), String> {
+async fn try_gpu() -> Result<(wgpu::Instance, GpuContext), String> {
     let has_webgpu = web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("gpu")).ok())
         .is_some_and(|gpu| !gpu.is_undefined() && !gpu.is_null());
@@ -86,7 +86,6 @@ async fn try_gpu(options: &Options) -> Result<(wgpu::Instance, GpuContext), Stri
         }
         other => other.to_string(),
     })?;
-    let _ = options;
     Ok((instance, context))
 }
 
@@ -280,7 +279,7 @@ impl Playground {
                 "The CPU backend was requested; the playground runs on the CPU inside the WebAssembly module.".to_string(),
                 String::new(),
             ),
-            choice => match try_gpu(&options).await {
+            choice => match try_gpu().await {
                 Err(why) if choice == BackendChoice::Webgpu => {
                     return Err(js_error(format!("backend 'webgpu' was requested but {why}. Use backend 'cpu' or 'auto'.")))
                 }

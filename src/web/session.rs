@@ -237,7 +237,9 @@ impl Session {
         };
         let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
         self.plan = sampler::plan(schedule, self.net.schedule, &settings, &self.times);
-        self.history = vec![[0.0; 2]; self.data.len()];
+        // Only the CPU path keeps history here; the GPU engine clears its own in `set_plan`.
+        let cpu_particles = if self.on_gpu() { 0 } else { self.data.len() };
+        self.history = vec![[0.0; 2]; cpu_particles];
         self.step_index = 0;
         self.current_t = t_start;
         if let Particles::Gpu(engine) = &mut self.particles {
