@@ -1,17 +1,14 @@
 // Reverse steps first_step .. first_step + step_count for every particle, eps_hat from the exact
 // score of the dataset's Gaussian mixture: eps_hat = -sigma_t grad log p_t(x).
 // Twin of sampler::run with ScoreSource::Exact.
-// Needs common/rng.wgsl, common/mixture.wgsl, common/reverse_step.wgsl.
+// Needs common/rng.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/eps_hat_exact.wgsl,
+// common/reverse_step.wgsl.
 
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
 @group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> history: array<vec2<f32>>;
-
-fn eps_hat(x: vec2<f32>, evaluation: Evaluation, bias_row: u32) -> vec2<f32> {
-    return -evaluation.sigma * mixture_score(x, evaluation.alpha, evaluation.sigma);
-}
 
 @compute @workgroup_size(64)
 fn reverse_step_exact(@builtin(global_invocation_id) id: vec3<u32>) {

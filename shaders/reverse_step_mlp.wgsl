@@ -1,8 +1,9 @@
 // Reverse steps first_step .. first_step + step_count for every particle, eps_hat from the MLP
-// evaluated at (input_scale x, t_net). Particles are independent, so each invocation keeps its x
-// (and multistep history) in registers across the steps of a dispatch.
+// (common/eps_hat_mlp.wgsl). Particles are independent, so each invocation keeps its x (and
+// multistep history) in registers across the steps of a dispatch.
 // Twin of sampler::run with ScoreSource::Mlp.
-// Needs common/rng.wgsl, common/mlp.wgsl, common/reverse_step.wgsl.
+// Needs common/rng.wgsl, common/mlp.wgsl, common/evaluation.wgsl, common/eps_hat_mlp.wgsl,
+// common/reverse_step.wgsl.
 
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
@@ -11,10 +12,6 @@
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> history: array<vec2<f32>>;
-
-fn eps_hat(x: vec2<f32>, evaluation: Evaluation, bias_row: u32) -> vec2<f32> {
-    return mlp_forward(evaluation.input_scale * x, bias_row);
-}
 
 @compute @workgroup_size(64)
 fn reverse_step_mlp(@builtin(global_invocation_id) id: vec3<u32>) {

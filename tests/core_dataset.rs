@@ -3,7 +3,8 @@
 //! samples follow the mixture.
 
 use diffusion_playground::core::dataset::{
-    Dataset, GaussianMixture, MixtureComponent, SPIRAL_STD, TWO_MOONS_STD,
+    Dataset, GaussianMixture, MixtureComponent, SPIRAL_STD, TWO_MOONS_STD, TWO_NORMALS_MEANS,
+    TWO_NORMALS_WEIGHTS,
 };
 use diffusion_playground::core::metrics::mean_and_variance;
 use diffusion_playground::core::rng;
@@ -103,14 +104,14 @@ fn samples_have_the_mixture_mean_and_covariance() {
             let mean_se = (exact_var / N as f64).sqrt();
             let var_se = ((m4 - variance[axis] * variance[axis]) / N as f64).sqrt();
             assert!(
-                (mean[axis] - exact_mean[axis]).abs() < 5.0 * mean_se,
+                (mean[axis] - exact_mean[axis]).abs() <= 5.0 * mean_se,
                 "{} axis {axis}: sample mean {} vs {}",
                 dataset.name(),
                 mean[axis],
                 exact_mean[axis]
             );
             assert!(
-                (variance[axis] - exact_var).abs() < 5.0 * var_se,
+                (variance[axis] - exact_var).abs() <= 5.0 * var_se,
                 "{} axis {axis}: sample variance {} vs {exact_var}",
                 dataset.name(),
                 variance[axis]
@@ -164,28 +165,94 @@ fn sample_i_is_the_inverse_cdf_component_plus_scaled_box_muller_noise() {
         });
         let c = mixture.components[k.unwrap_or(weights.len() - 1)];
         let z = rng::box_muller(w[1], w[2]);
-        let std = c.variance.sqrt();
+        let std = c.cov_xx.sqrt();
+        assert_eq!(c.cov_xx, c.cov_yy, "two moons' knots are isotropic");
         assert_eq!(x, [c.mean[0] + std * z[0], c.mean[1] + std * z[1]]);
     }
 }
 
 #[test]
-fn the_datasets_are_normalised_mixtures_of_narrow_components_in_the_plot_window() {
+fn the_datasets_are_normalised_mixtures_in_the_plot_window() {
     for dataset in Dataset::ALL {
         let mixture = dataset.mixture();
         let total: f64 = mixture.components.iter().map(|c| (c.log_weight as f64).exp()).sum();
         assert!((total - 1.0).abs() < 1e-5, "{}: weights sum to {total}", dataset.name());
         for c in &mixture.components {
-            assert!(c.variance > 0.0 && c.variance < 0.03, "{}: variance {}", dataset.name(), c.variance);
+            let trace = c.cov_xx + c.cov_yy;
+            assert!(trace > 0.0 && trace < 0.3, "{}: covariance trace {trace}", dataset.name());
             assert!(c.mean.iter().all(|m| m.abs() <= 2.25), "{}: mean {:?}", dataset.name(), c.mean);
         }
         let samples = dataset.sample(2, 20_000);
         let inside = samples.iter().filter(|p| p.iter().all(|v| v.abs() <= 2.5)).count();
         assert!(inside as f64 >= 0.995 * samples.len() as f64, "{}: {inside} inside", dataset.name());
         let (_, variance) = mean_and_variance(&samples);
-        for v in variance {
-            assert!((0.25..2.5).contains(&v), "{}: per-coordinate variance {v}", dataset.name());
+        let spread_coordinates = if mixture.is_one_dimensional() { 1 } else { 2 };
+        for v in &variance[..spread_coordinates] {
+            assert!((0.25..2.5).contains(v), "{}: per-coordinate variance {v}", dataset.name());
         }
+    }
+}
+
+#[test]
+fn seed_000s_two_narrow_normals_live_on_the_x_axis() {
+    let mixture = Dataset::TwoNormals1d.mixture();
+    assert!(mixture.is_one_dimensional());
+    assert!(Dataset::ALL.iter().filter(|d| d.mixture().is_one_dimensional()).count() == 1);
+    let samples = Dataset::TwoNormals1d.sample(4, 10_000);
+    assert!(samples.iter().all(|p| p[1] == 0.0), "every sample has y = 0");
+    let left = samples.iter().filter(|p| p[0] < 0.0).count() as f64 / samples.len() as f64;
+    assert!((left - TWO_NORMALS_WEIGHTS[0]).abs() < 0.02, "{left} of the mass on the left");
+    let near_a_mean =
+        samples.iter().filter(|p| TWO_NORMALS_MEANS.iter().any(|m| (p[0] as f64 - m).abs() < 0.4)).count();
+    assert_eq!(near_a_mean, samples.len(), "narrow: every sample within 4 std of a mean");
+    // Noised, the density stays finite and the score is that of the 1-D mixture in x and of
+    // N(0, sigma^2) in y (the coordinates are independent).
+    let (alpha, sigma) = (0.8f32, 0.3f32);
+    let score = mixture.score_noised([0.5, 0.2], alpha, sigma);
+    assert!((score[1] - (-0.2 / (sigma * sigma))).abs() < 1e-4, "y score {}", score[1]);
+}
+
+#[test]
+fn a_full_covariance_component_samples_and_scores_its_covariance() {
+    // Sigma = [[1, 0.6], [0.6, 0.5]] (det 0.14): samples have this covariance, and the noised
+    // score at x is C^-1 (alpha mu - x) with C = alpha^2 Sigma + sigma^2 I.
+    let mixture = GaussianMixture::with_covariances(&[[0.5, -0.25]], &[1.0], &[[1.0, 0.6, 0.5]]).unwrap();
+    let samples = mixture.sample(6, 0, 40_000);
+    let (mean, variance) = mean_and_variance(&samples);
+    let n = samples.len() as f64;
+    let cross = samples.iter().map(|p| (p[0] as f64 - mean[0]) * (p[1] as f64 - mean[1])).sum::<f64>() / n;
+    assert!((mean[0] - 0.5).abs() < 0.02 && (mean[1] + 0.25).abs() < 0.02, "{mean:?}");
+    assert!((variance[0] - 1.0).abs() < 0.03 && (variance[1] - 0.5).abs() < 0.02, "{variance:?}");
+    assert!((cross - 0.6).abs() < 0.02, "covariance {cross}");
+    let (alpha, sigma) = (0.6f64, 0.5f64);
+    let c = [alpha * alpha + sigma * sigma, alpha * alpha * 0.6, alpha * alpha * 0.5 + sigma * sigma];
+    let det = c[0] * c[2] - c[1] * c[1];
+    let x = [1.0f64, 1.0];
+    let d = [alpha * 0.5 - x[0], alpha * -0.25 - x[1]];
+    let expected = [(c[2] * d[0] - c[1] * d[1]) / det, (c[0] * d[1] - c[1] * d[0]) / det];
+    let exact = mixture.score_noised_f64(x, alpha, sigma);
+    let single = mixture.score_noised([1.0, 1.0], alpha as f32, sigma as f32);
+    for k in 0..2 {
+        // The component stores Sigma in f32 (0.6 is not exact), hence 1e-6 rather than 1e-12.
+        assert!((exact[k] - expected[k]).abs() < 1e-6, "{exact:?} vs {expected:?}");
+        assert!((single[k] as f64 - expected[k]).abs() < 1e-5, "{single:?} vs {expected:?}");
+    }
+}
+
+#[test]
+fn a_flat_component_keeps_an_accurate_noised_determinant_at_small_sigma() {
+    // A segment: Sigma = R diag(4, 0) R^T at 30 degrees. With sigma = 1e-3 the determinant of C is
+    // alpha^2 sigma^2 4 + sigma^4 ~ 4e-6, far below the f32 rounding of C_xx C_yy ~ 3; summing
+    // non-negative terms keeps the f32 score within 1e-3 relative of the f64 one.
+    let (s, c) = (30f64.to_radians().sin(), 30f64.to_radians().cos());
+    let segment =
+        GaussianMixture::with_covariances(&[[0.0, 0.0]], &[1.0], &[[4.0 * c * c, 4.0 * c * s, 4.0 * s * s]])
+            .unwrap();
+    let x = [0.3f32, 0.1];
+    let exact = segment.score_noised_f64([0.3, 0.1], 1.0, 1e-3);
+    let single = segment.score_noised(x, 1.0, 1e-3);
+    for k in 0..2 {
+        assert!(((single[k] as f64 - exact[k]) / exact[k]).abs() < 1e-3, "{single:?} vs {exact:?}");
     }
 }
 
@@ -195,7 +262,7 @@ fn the_eight_gaussians_sit_on_a_circle_of_radius_2_with_std_0_15() {
     assert_eq!(mixture.components.len(), 8);
     for c in &mixture.components {
         assert!(((c.mean[0].hypot(c.mean[1])) - 2.0).abs() < 1e-6);
-        assert!((c.variance - 0.0225).abs() < 1e-7);
+        assert!((c.cov_xx - 0.0225).abs() < 1e-7 && c.cov_xx == c.cov_yy && c.cov_xy == 0.0);
         assert!((c.log_weight - (0.125f32).ln()).abs() < 1e-6);
     }
     let mean = mixture.mean();
@@ -261,12 +328,12 @@ fn names_labels_and_ids_round_trip() {
         assert!(!dataset.label().is_empty());
     }
     let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
-    assert_eq!(names, ["gaussian_mixture", "two_moons", "spiral"]);
+    assert_eq!(names, ["gaussian_mixture", "two_moons", "spiral", "pinwheel", "two_normals_1d"]);
     let ids: Vec<u32> = Dataset::ALL.iter().map(|d| d.id()).collect();
-    assert_eq!(ids, [0, 1, 2], "ids are stored in weight files and must not change");
+    assert_eq!(ids, [0, 1, 2, 3, 4], "ids are stored in weight files and must not change");
     assert_eq!(Dataset::GaussianMixture.label(), "8 Gaussians");
     assert_eq!(Dataset::from_name("moons"), None);
-    assert_eq!(Dataset::from_id(3), None);
+    assert_eq!(Dataset::from_id(5), None);
 }
 
 #[test]
@@ -284,6 +351,13 @@ fn invalid_mixtures_are_rejected_with_a_message_naming_the_problem() {
     assert!(err(GaussianMixture::new(&[[0.0, 0.0]], &[0.0], &[1.0])).contains("weight"));
     assert!(err(GaussianMixture::new(&[[0.0, 0.0]; 2], &[f64::MAX; 2], &[1.0; 2])).contains("not finite"));
     assert!(err(GaussianMixture::equal_weights(&[[0.0, 0.0]], f64::INFINITY)).contains("variance"));
+    let full = |cov: [f64; 3]| GaussianMixture::with_covariances(&[[0.0, 0.0]], &[1.0], &[cov]);
+    assert!(err(full([1.0, 2.0, 1.0]))
+        .contains("component 0: covariance [1, 2, 1] is not positive semi-definite"));
+    assert!(err(full([-1.0, 0.0, 1.0])).contains("not positive semi-definite"));
+    assert!(err(full([0.0, 0.0, 0.0])).contains("is zero"));
+    assert!(err(full([f64::NAN, 0.0, 1.0])).contains("not finite"));
+    assert!(full([1.0, 0.0, 0.0]).is_ok(), "flat components are allowed");
 }
 
 #[test]
@@ -291,10 +365,7 @@ fn weights_are_normalised_on_construction() {
     let mixture = GaussianMixture::new(&[[0.0, 0.0], [1.0, 0.0]], &[1.0, 3.0], &[1.0, 2.0]).unwrap();
     let weights = mixture.weights();
     assert!((weights[0] - 0.25).abs() < 1e-7 && (weights[1] - 0.75).abs() < 1e-7);
-    assert_eq!(
-        mixture.components[1],
-        MixtureComponent { mean: [1.0, 0.0], variance: 2.0, log_weight: 0.75f32.ln() }
-    );
+    assert_eq!(mixture.components[1], MixtureComponent::new([1.0, 0.0], [2.0, 0.0, 2.0], 0.75f64.ln()));
     // Mean 0.75 in x; covariance E[v] + Var[mu] = 1.75 + 0.1875 in x and 1.75 in y.
     let (mean, cov) = (mixture.mean(), mixture.covariance());
     assert!((mean[0] - 0.75).abs() < 1e-7 && mean[1] == 0.0);
@@ -303,13 +374,13 @@ fn weights_are_normalised_on_construction() {
 
 #[test]
 fn mixture_component_matches_the_wgsl_struct_layout() {
-    // struct MixtureComponent { mean: vec2<f32> @ 0, variance: f32 @ 8, log_weight: f32 @ 12 },
-    // 16 bytes.
-    assert_eq!(std::mem::size_of::<MixtureComponent>(), 16);
-    assert_eq!(std::mem::align_of::<MixtureComponent>(), 4);
+    // struct MixtureComponent { mean: vec2<f32> @ 0, cov_xx @ 8, cov_xy @ 12, cov_yy @ 16,
+    // cov_det @ 20, log_weight @ 24, padding @ 28 }: 32 bytes.
+    assert_eq!(std::mem::size_of::<MixtureComponent>(), 32);
     assert_eq!(std::mem::offset_of!(MixtureComponent, mean), 0);
-    assert_eq!(std::mem::offset_of!(MixtureComponent, variance), 8);
-    assert_eq!(std::mem::offset_of!(MixtureComponent, log_weight), 12);
-    let c = MixtureComponent { mean: [1.0, 2.0], variance: 3.0, log_weight: 4.0 };
-    assert_eq!(bytemuck::cast_slice::<MixtureComponent, f32>(&[c]), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(std::mem::offset_of!(MixtureComponent, cov_xx), 8);
+    assert_eq!(std::mem::offset_of!(MixtureComponent, cov_det), 20);
+    assert_eq!(std::mem::offset_of!(MixtureComponent, log_weight), 24);
+    let c = MixtureComponent::new([1.0, 2.0], [3.0, 1.0, 2.0], 4.0);
+    assert_eq!(bytemuck::cast_slice::<MixtureComponent, f32>(&[c]), [1.0, 2.0, 3.0, 1.0, 2.0, 5.0, 4.0, 0.0]);
 }

@@ -5,7 +5,6 @@
 use diffusion_playground::core::param::{self, Coefficients, Parametrization};
 use diffusion_playground::core::rng;
 use diffusion_playground::core::schedule::Schedule;
-use diffusion_playground::core::weights::PARAMETRIZATION_EPS;
 
 /// Times strictly inside each schedule's run range, crowding both ends.
 fn inner_times(schedule: Schedule) -> Vec<f64> {
@@ -203,12 +202,12 @@ fn inside_the_domain_every_conversion_is_finite_and_at_the_ends_only_the_documen
 }
 
 #[test]
-fn names_and_ids_round_trip_and_eps_is_what_weight_files_store() {
+fn names_and_ids_round_trip() {
     for p in Parametrization::ALL {
         assert_eq!(Parametrization::from_name(p.name()), Some(p));
         assert_eq!(Parametrization::from_id(p.id()), Some(p));
         assert!(!p.label().is_empty());
     }
-    assert_eq!(Parametrization::Eps.id(), PARAMETRIZATION_EPS);
+    assert_eq!(Parametrization::from_id(4), None);
     assert_eq!(Parametrization::from_name("v"), None);
 }

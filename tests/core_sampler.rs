@@ -3,9 +3,10 @@
 
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::metrics::sliced_wasserstein;
-use diffusion_playground::core::mlp::Mlp;
+use diffusion_playground::core::mlp::{self, Mlp};
+use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::quality::{self, RunSetup};
-use diffusion_playground::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
+use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
 
@@ -20,7 +21,7 @@ fn settings(sampler: Sampler) -> SamplerSettings {
 fn assert_reproduces(dataset: Dataset, schedule: Schedule, settings: SamplerSettings, steps: usize) {
     // EDM's time is sigma in [0.002, 80]: only a grid dense at small sigma makes sense there.
     let grid = if schedule == Schedule::Edm { TimeGrid::Karras } else { TimeGrid::Uniform };
-    let setup = RunSetup { schedule, net_schedule: schedule, settings, grid, steps };
+    let setup = RunSetup { schedule, net: NetFrame::eps(schedule), settings, grid, steps };
     let mixture = dataset.mixture();
     let samples = quality::sample(ScoreSource::Exact(&mixture), &setup, 17, N);
     let data = dataset.sample(18, N);
@@ -71,7 +72,7 @@ fn every_schedule_samples_the_mixture_with_dpm_solver_2m() {
 fn ode_paths(schedule: Schedule, sampler: Sampler, steps: usize, grid: TimeGrid) -> Vec<[f32; 2]> {
     let mixture = Dataset::GaussianMixture.mixture();
     let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
-    let plan = sampler::plan(schedule, schedule, &settings(sampler), &times);
+    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings(sampler), &times);
     let mut x = sampler::prior(schedule, times[0], 5, 64);
     let mut history = vec![[0.0; 2]; x.len()];
     sampler::run(ScoreSource::Exact(&mixture), &plan, &mut x, &mut history, 5, 0);
@@ -125,7 +126,7 @@ fn ddim_with_eta_zero_and_probability_flow_euler_agree_as_steps_grow() {
             let times = TimeGrid::Uniform.times(schedule, 1.0, 0.0, n);
             let plan = sampler::plan(
                 schedule,
-                schedule,
+                NetFrame::eps(schedule),
                 &SamplerSettings { eta: 0.0, ..settings(Sampler::Ddim) },
                 &times,
             );
@@ -149,11 +150,12 @@ fn ddim_with_eta_one_is_ddpm_ancestral_coefficient_by_coefficient() {
         let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 25);
         let ddim = sampler::plan(
             schedule,
-            schedule,
+            NetFrame::eps(schedule),
             &SamplerSettings { eta: 1.0, ..settings(Sampler::Ddim) },
             &times,
         );
-        let ddpm = sampler::plan(schedule, schedule, &settings(Sampler::DdpmAncestral), &times);
+        let ddpm =
+            sampler::plan(schedule, NetFrame::eps(schedule), &settings(Sampler::DdpmAncestral), &times);
         for (a, b) in ddim.iter().zip(&ddpm) {
             for (u, v) in [(a.out_x, b.out_x), (a.out_e1, b.out_e1), (a.out_noise, b.out_noise)] {
                 assert!(
@@ -179,7 +181,7 @@ fn an_ode_run_from_data_to_noise_and_back_returns_the_starting_points() {
     let mut h = vec![[0.0; 2]; x.len()];
     sampler::run(
         ScoreSource::Exact(&mixture),
-        &sampler::plan(schedule, schedule, &heun, &up),
+        &sampler::plan(schedule, NetFrame::eps(schedule), &heun, &up),
         &mut x,
         &mut h,
         0,
@@ -188,7 +190,7 @@ fn an_ode_run_from_data_to_noise_and_back_returns_the_starting_points() {
     assert!(mean_distance(&x, &start) > 0.3, "the forward ODE moved the points");
     sampler::run(
         ScoreSource::Exact(&mixture),
-        &sampler::plan(schedule, schedule, &heun, &down),
+        &sampler::plan(schedule, NetFrame::eps(schedule), &heun, &down),
         &mut x,
         &mut h,
         0,
@@ -202,7 +204,7 @@ fn an_ode_run_from_data_to_noise_and_back_returns_the_starting_points() {
 fn the_euler_maruyama_coefficients_are_those_of_the_reverse_sde() {
     let schedule = Schedule::VpLinear;
     let times = TimeGrid::Uniform.times(schedule, 1.0, 0.0, 10);
-    let plan = sampler::plan(schedule, schedule, &settings(Sampler::EulerMaruyama), &times);
+    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings(Sampler::EulerMaruyama), &times);
     assert_eq!(plan.len(), 10);
     let (t, dt) = (0.5f64, 0.1f64);
     let step = plan[5];
@@ -211,44 +213,41 @@ fn the_euler_maruyama_coefficients_are_those_of_the_reverse_sde() {
     let g2 = schedule.diffusion_squared(t);
     assert!((step.out_e1 as f64 + g2 * dt / schedule.sigma(t)).abs() < 1e-5);
     assert!((step.out_noise as f64 - (g2 * dt).sqrt()).abs() < 1e-6);
-    let ode = sampler::plan(schedule, schedule, &settings(Sampler::ProbabilityFlowEuler), &times)[5];
+    let ode =
+        sampler::plan(schedule, NetFrame::eps(schedule), &settings(Sampler::ProbabilityFlowEuler), &times)[5];
     assert_eq!(ode.out_noise, 0.0);
     assert!((ode.out_e1 - 0.5 * step.out_e1).abs() < 1e-6, "the ODE halves the score term");
 }
 
+/// Every network frame the page can meet: the trained schedules in every parametrization.
+fn net_frames() -> Vec<NetFrame> {
+    let mut frames = Vec::new();
+    for schedule in [Schedule::VpLinear, Schedule::RectifiedFlow] {
+        for parametrization in Parametrization::ALL {
+            frames.push(NetFrame { schedule, parametrization });
+        }
+    }
+    frames
+}
+
 #[test]
-fn every_schedule_sampler_and_grid_combination_has_finite_coefficients_at_the_endpoints() {
+fn every_schedule_sampler_grid_and_parametrization_has_finite_coefficients_at_the_endpoints() {
     for schedule in Schedule::ALL {
         for sampler in Sampler::ALL {
             for grid in TimeGrid::ALL {
-                for steps in [1, 2, 10, 1000] {
-                    let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
-                    let s = SamplerSettings { churn: 10.0, ..settings(sampler) };
-                    for step in sampler::plan(schedule, Schedule::VpLinear, &s, &times) {
-                        let v = [
-                            step.eval1.t_net,
-                            step.eval1.input_scale,
-                            step.eval1.alpha,
-                            step.eval1.sigma,
-                            step.eval2.t_net,
-                            step.eval2.input_scale,
-                            step.eval2.alpha,
-                            step.eval2.sigma,
-                            step.pre_noise,
-                            step.stage2_x,
-                            step.stage2_e1,
-                            step.out_x,
-                            step.out_e1,
-                            step.out_e2,
-                            step.out_hist,
-                            step.out_noise,
-                            step.hist_x,
-                            step.hist_e1,
-                        ];
-                        assert!(
-                            v.iter().all(|c| c.is_finite()),
-                            "{schedule:?} {sampler:?} {grid:?} {steps}: {step:?}"
-                        );
+                for net in net_frames() {
+                    for steps in [1, 2, 10, 1000] {
+                        let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+                        let s = SamplerSettings { churn: 10.0, ..settings(sampler) };
+                        for step in sampler::plan(schedule, net, &s, &times) {
+                            let words: &[f32] = bytemuck::cast_slice(std::slice::from_ref(&step));
+                            // `stage2` and `index` are integers stored in the same words; as floats
+                            // they are tiny denormals, finite too.
+                            assert!(
+                                words.iter().all(|c| c.is_finite()),
+                                "{schedule:?} {sampler:?} {grid:?} {net:?} {steps}: {step:?}"
+                            );
+                        }
                     }
                 }
             }
@@ -257,11 +256,111 @@ fn every_schedule_sampler_and_grid_combination_has_finite_coefficients_at_the_en
 }
 
 #[test]
+fn every_schedule_sampler_and_parametrization_keeps_particles_finite_from_noise_to_data() {
+    // An untrained network predicts something arbitrary but bounded; read as eps, x0, score or
+    // velocity it must still give finite particles over the whole interval, endpoints included.
+    let mlp = Mlp::initialise(3);
+    for schedule in Schedule::ALL {
+        for sampler in Sampler::ALL {
+            for net in net_frames() {
+                let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 12);
+                let plan = sampler::plan(schedule, net, &settings(sampler), &times);
+                let mut x = sampler::prior(schedule, times[0], 1, 16);
+                let mut history = vec![[0.0; 2]; x.len()];
+                sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut x, &mut history, 1, 0);
+                assert!(x.iter().flatten().all(|v| v.is_finite()), "{schedule:?} {sampler:?} {net:?}: {x:?}");
+            }
+        }
+    }
+}
+
+/// An MLP whose output is the constant `value` (last layer's weights zero, bias `value`).
+fn constant_net(value: [f32; 2]) -> Mlp {
+    let mut mlp = Mlp::initialise(4);
+    let n = mlp.weights.len();
+    let last_layer = n - (mlp::HIDDEN * mlp::OUTPUT_DIM + mlp::OUTPUT_DIM);
+    mlp.weights[last_layer..n - 2].fill(0.0);
+    mlp.weights[n - 2..].copy_from_slice(&value);
+    mlp
+}
+
+#[test]
+fn a_network_that_predicts_a_constant_x0_sends_every_particle_there_under_ddim() {
+    // DDIM with eta = 0 is x_s = alpha_s x0_hat + sigma_s eps_hat (Song et al. 2021, eq. 12): with
+    // x0_hat = c at every step the last step lands on alpha_min c + sigma_min eps_hat, within
+    // sigma_min |eps_hat| of c; the x0 -> eps conversion (Tweedie) is what makes this exact.
+    let target = [0.75, -1.25];
+    let mlp = constant_net(target);
+    for schedule in [Schedule::VpLinear, Schedule::RectifiedFlow] {
+        let net = NetFrame { schedule, parametrization: Parametrization::X0 };
+        let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 20);
+        let plan =
+            sampler::plan(schedule, net, &SamplerSettings { eta: 0.0, ..settings(Sampler::Ddim) }, &times);
+        let mut x = sampler::prior(schedule, times[0], 2, 32);
+        let mut history = vec![[0.0; 2]; x.len()];
+        sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut x, &mut history, 2, 0);
+        let tolerance = 0.05;
+        for p in &x {
+            assert!(
+                (p[0] - target[0]).abs() < tolerance && (p[1] - target[1]).abs() < tolerance,
+                "{schedule:?}: {p:?} is not at {target:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_constant_velocity_network_moves_every_particle_by_that_velocity_over_the_interval() {
+    // Rectified flow's probability-flow ODE is dx/dt = v (seed 003: the velocity is the PF drift);
+    // with v = c, Euler integrates it exactly: x(t_min) = x(t_max) - (t_max - t_min) c.
+    let velocity = [0.5, -2.0];
+    let mlp = constant_net(velocity);
+    let schedule = Schedule::RectifiedFlow;
+    let net = NetFrame { schedule, parametrization: Parametrization::Velocity };
+    let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 7);
+    let plan = sampler::plan(schedule, net, &settings(Sampler::ProbabilityFlowEuler), &times);
+    let start = sampler::prior(schedule, times[0], 3, 16);
+    let mut x = start.clone();
+    let mut history = vec![[0.0; 2]; x.len()];
+    sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut x, &mut history, 3, 0);
+    let span = (schedule.t_max() - schedule.t_min()) as f32;
+    for (a, b) in start.iter().zip(&x) {
+        for k in 0..2 {
+            let expected = a[k] - span * velocity[k];
+            assert!((b[k] - expected).abs() < 1e-4, "{a:?} -> {b:?}, expected {expected} in coordinate {k}");
+        }
+    }
+}
+
+#[test]
+fn a_score_network_and_the_eps_network_it_equals_give_the_same_samples() {
+    // score = -eps / sigma: a net predicting the constant score s at every t is the eps net
+    // -sigma_t s. Feeding each through its own conversion must give the same steps.
+    let schedule = Schedule::VpLinear;
+    let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 5);
+    let plan = sampler::plan(
+        schedule,
+        NetFrame { schedule, parametrization: Parametrization::Score },
+        &settings(Sampler::EulerMaruyama),
+        &times,
+    );
+    for step in &plan {
+        let (a, b) = (step.eval1.eps_from_output, step.eval1.eps_from_input);
+        assert!((a + step.eval1.sigma).abs() < 1e-6 && b == 0.0, "{step:?}");
+    }
+}
+
+#[test]
 fn a_run_gives_each_particle_the_same_path_whatever_the_batching() {
     let mlp = Mlp::initialise(2);
     let times = TimeGrid::Uniform.times(Schedule::VpLinear, 1.0, 0.0, 5);
     for sampler_kind in [Sampler::EulerMaruyama, Sampler::Heun, Sampler::DpmSolver2M] {
-        let plan = sampler::plan(Schedule::VpLinear, Schedule::VpLinear, &settings(sampler_kind), &times);
+        let plan = sampler::plan(
+            Schedule::VpLinear,
+            NetFrame::eps(Schedule::VpLinear),
+            &settings(sampler_kind),
+            &times,
+        );
         // 21 particles: two full batches of 8 and a scalar tail of 5.
         let start = sampler::prior(Schedule::VpLinear, 1.0, 8, 21);
         let mut together = start.clone();

@@ -10,9 +10,10 @@
 
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::Mlp;
+use diffusion_playground::core::param::{Coefficients, Parametrization};
 use diffusion_playground::core::render::{self, View};
 use diffusion_playground::core::rng;
-use diffusion_playground::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
+use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
 use diffusion_playground::gpu::{
@@ -59,6 +60,9 @@ fn assert_close(gpu: &[[f32; 2]], cpu: &[[f32; 2]], tolerance: f32, what: &str) 
     );
 }
 
+/// An eps network trained with VP linear, the frame of the embedded networks.
+const VP_EPS_NET: NetFrame = NetFrame { schedule: Schedule::VpLinear, parametrization: Parametrization::Eps };
+
 const N: usize = 1000; // not a multiple of the workgroup size: the tail guard is exercised
 
 #[test]
@@ -78,6 +82,7 @@ fn forward_noise_matches_its_cpu_twin() {
 
 fn reverse_parity(
     score: ScoreKind,
+    net: NetFrame,
     settings: SamplerSettings,
     schedule: Schedule,
     steps: usize,
@@ -92,8 +97,8 @@ fn reverse_parity(
     mlp.weights[diffusion_playground::core::mlp::B3] = 0.75;
     mlp.weights[diffusion_playground::core::mlp::B3 + 1] = -0.5;
     let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), steps);
-    // The network "trained" on VP linear serves every schedule through the log-SNR map.
-    let plan = sampler::plan(schedule, Schedule::VpLinear, &settings, &times);
+    // A network "trained" on VP linear serves every schedule through the log-SNR map.
+    let plan = sampler::plan(schedule, net, &settings, &times);
     let biases = sampler::hidden_biases(&mlp, &plan);
     let start = sampler::prior(schedule, times[0], 4, N);
     engine.set_weights(&mlp);
@@ -113,18 +118,26 @@ fn reverse_parity(
     let mut cpu = start;
     let mut history = vec![[0.0; 2]; N];
     sampler::run(source, &plan, &mut cpu, &mut history, 4, 0);
-    assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {settings:?} {schedule:?}"));
+    assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {net:?} {settings:?} {schedule:?}"));
 }
 
 #[test]
 fn one_mlp_reverse_step_matches_its_cpu_twin() {
-    reverse_parity(ScoreKind::Mlp, SamplerSettings::new(Sampler::EulerMaruyama), Schedule::VpLinear, 1, 1e-4);
+    reverse_parity(
+        ScoreKind::Mlp,
+        VP_EPS_NET,
+        SamplerSettings::new(Sampler::EulerMaruyama),
+        Schedule::VpLinear,
+        1,
+        1e-4,
+    );
 }
 
 #[test]
 fn one_exact_reverse_step_matches_its_cpu_twin() {
     reverse_parity(
         ScoreKind::Exact,
+        VP_EPS_NET,
         SamplerSettings::new(Sampler::EulerMaruyama),
         Schedule::VpLinear,
         1,
@@ -139,10 +152,60 @@ fn whole_runs_match_their_cpu_twins_for_every_sampler_score_and_schedule() {
             // Churn only acts on alpha = 1 schedules; asking for it everywhere covers both cases.
             let settings = SamplerSettings { churn: 10.0, ..SamplerSettings::new(sampler_kind) };
             for score in [ScoreKind::Mlp, ScoreKind::Exact] {
-                reverse_parity(score, settings, schedule, 40, 2e-3);
+                reverse_parity(score, VP_EPS_NET, settings, schedule, 40, 2e-3);
             }
         }
     }
+}
+
+#[test]
+fn networks_predicting_x0_score_or_velocity_run_the_same_on_the_gpu_and_the_cpu() {
+    for parametrization in Parametrization::ALL {
+        for net_schedule in [Schedule::VpLinear, Schedule::RectifiedFlow] {
+            let net = NetFrame { schedule: net_schedule, parametrization };
+            for schedule in [Schedule::VpCosine, Schedule::Edm] {
+                let settings = SamplerSettings::new(Sampler::Heun);
+                reverse_parity(ScoreKind::Mlp, net, settings, schedule, 12, 2e-3);
+            }
+        }
+    }
+}
+
+#[test]
+fn predictions_in_every_parametrization_match_their_cpu_twin() {
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    let dataset = Dataset::Pinwheel;
+    let mixture = dataset.mixture();
+    let mlp = Mlp::initialise(8);
+    let points = sampler::forward_noise(Schedule::VpCosine, 0.4, 3, &dataset.sample(1, N));
+    engine.set_weights(&mlp);
+    engine.set_mixture(&mixture);
+    engine.set_data(&points).unwrap();
+    engine.write_particles(&points).unwrap();
+    for schedule in [Schedule::VpCosine, Schedule::RectifiedFlow] {
+        let t = 0.4;
+        let coefficients = Coefficients::at(schedule, t);
+        for net_parametrization in [Parametrization::Eps, Parametrization::Velocity] {
+            let net = NetFrame { schedule: Schedule::VpLinear, parametrization: net_parametrization };
+            let evaluation = sampler::evaluation(schedule, net, t);
+            let bias = mlp.hidden_bias(evaluation.t_net);
+            for target in Parametrization::ALL {
+                for (score, source) in [
+                    (ScoreKind::Mlp, ScoreSource::Mlp(&mlp)),
+                    (ScoreKind::Exact, ScoreSource::Exact(&mixture)),
+                ] {
+                    engine.predict(score, &evaluation, &coefficients, target, &bias).unwrap();
+                    let gpu = pollster::block_on(engine.read_predictions().unwrap().points()).unwrap();
+                    let cpu = sampler::predict(source, evaluation, &coefficients, target, &points);
+                    let what = format!("{score:?} {schedule:?} net {net_parametrization:?} -> {target:?}");
+                    assert_close(&gpu, &cpu, 1e-3, &what);
+                }
+            }
+        }
+    }
+    // Predicting does not move the particles.
+    assert_close(&read(&engine), &points, 0.0, "particles after predicting");
 }
 
 #[test]
@@ -152,7 +215,10 @@ fn steps_outside_the_plan_are_refused_not_run() {
     engine.set_data(&[[0.0, 0.0]; 4]).unwrap();
     let times = TimeGrid::Uniform.times(Schedule::VpLinear, 1.0, 0.0, 5);
     let settings = SamplerSettings::new(Sampler::EulerMaruyama);
-    engine.set_plan(&sampler::plan(Schedule::VpLinear, Schedule::VpLinear, &settings, &times), &[]);
+    engine.set_plan(
+        &sampler::plan(Schedule::VpLinear, NetFrame::eps(Schedule::VpLinear), &settings, &times),
+        &[],
+    );
     let error = engine.reverse(ScoreKind::Exact, 0, 3, 5).unwrap_err().to_string();
     assert!(error.contains("outside the plan of 5 steps"), "{error}");
     assert!(engine.set_data(&[]).is_err(), "zero particles are refused");

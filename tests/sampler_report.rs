@@ -13,7 +13,7 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::metrics::sliced_wasserstein;
 use diffusion_playground::core::quality::{self, RunSetup};
-use diffusion_playground::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
+use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
 
@@ -22,7 +22,7 @@ fn ode_paths(sampler_kind: Sampler, steps: usize) -> Vec<[f32; 2]> {
     let mixture = Dataset::GaussianMixture.mixture();
     let times = TimeGrid::Karras.times(schedule, schedule.t_max(), schedule.t_min(), steps);
     let settings = SamplerSettings { eta: 0.0, ..SamplerSettings::new(sampler_kind) };
-    let plan = sampler::plan(schedule, schedule, &settings, &times);
+    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings, &times);
     let mut x = sampler::prior(schedule, times[0], 5, 256);
     let mut h = vec![[0.0; 2]; x.len()];
     sampler::run(ScoreSource::Exact(&mixture), &plan, &mut x, &mut h, 5, 0);

@@ -1,20 +1,45 @@
-// Exact noised score of an isotropic Gaussian mixture p_0 = sum_k w_k N(mu_k, v_k I):
-//   p_t = sum_k w_k N(alpha mu_k, s_k I),  s_k = alpha^2 v_k + sigma^2,
-//   grad log p_t(x) = sum_k r_k(x) (alpha mu_k - x) / s_k,   r_k = posterior responsibilities.
+// Exact noised score of a Gaussian mixture p_0 = sum_k w_k N(mu_k, Sigma_k):
+//   p_t = sum_k w_k N(alpha mu_k, C_k),  C_k = alpha^2 Sigma_k + sigma^2 I,
+//   grad log p_t(x) = sum_k r_k(x) C_k^-1 (alpha mu_k - x),   r_k = posterior responsibilities.
+// det C_k = alpha^4 det Sigma_k + alpha^2 sigma^2 tr Sigma_k + sigma^4 (no cancellation for flat
+// components); C^-1 = adj(C) / det C for a symmetric 2x2 matrix.
 // Twin of GaussianMixture::score_noised in src/core/dataset.rs (keep the struct in sync with
 // MixtureComponent there). Expects the including kernel to declare `components: array<MixtureComponent>`.
 
 struct MixtureComponent {
     mean: vec2<f32>,
-    variance: f32,
+    cov_xx: f32,
+    cov_xy: f32,
+    cov_yy: f32,
+    cov_det: f32,
     log_weight: f32,
+    padding: f32,
 }
 
-// log r_k up to a constant: log w_k - |x - alpha mu_k|^2 / (2 s_k) - ln s_k.
+fn noised_determinant(c: MixtureComponent, alpha: f32, sigma: f32) -> f32 {
+    let a2 = alpha * alpha;
+    let s2 = sigma * sigma;
+    return a2 * a2 * c.cov_det + a2 * s2 * (c.cov_xx + c.cov_yy) + s2 * s2;
+}
+
+// C_k^-1 (alpha mu_k - x).
+fn mixture_component_score(c: MixtureComponent, x: vec2<f32>, alpha: f32, sigma: f32) -> vec2<f32> {
+    let a2 = alpha * alpha;
+    let s2 = sigma * sigma;
+    let cxx = a2 * c.cov_xx + s2;
+    let cxy = a2 * c.cov_xy;
+    let cyy = a2 * c.cov_yy + s2;
+    let det = noised_determinant(c, alpha, sigma);
+    let d = alpha * c.mean - x;
+    return vec2<f32>(cyy * d.x - cxy * d.y, cxx * d.y - cxy * d.x) / det;
+}
+
+// log r_k up to a constant: log w_k - d^T C^-1 d / 2 - ln det C / 2, d = alpha mu_k - x.
 fn mixture_log_responsibility(c: MixtureComponent, x: vec2<f32>, alpha: f32, sigma: f32) -> f32 {
-    let s = alpha * alpha * c.variance + sigma * sigma;
-    let d = x - alpha * c.mean;
-    return c.log_weight - dot(d, d) / (2.0 * s) - log(s);
+    let pull = mixture_component_score(c, x, alpha, sigma);
+    let d = alpha * c.mean - x;
+    let quadratic = d.x * pull.x + d.y * pull.y;
+    return c.log_weight - 0.5 * quadratic - 0.5 * log(noised_determinant(c, alpha, sigma));
 }
 
 fn mixture_score(x: vec2<f32>, alpha: f32, sigma: f32) -> vec2<f32> {
@@ -28,9 +53,8 @@ fn mixture_score(x: vec2<f32>, alpha: f32, sigma: f32) -> vec2<f32> {
     for (var k = 0u; k < count; k++) {
         let c = components[k];
         let r = exp(mixture_log_responsibility(c, x, alpha, sigma) - max_log);
-        let s = alpha * alpha * c.variance + sigma * sigma;
         total += r;
-        score += r * (alpha * c.mean - x) / s;
+        score += r * mixture_component_score(c, x, alpha, sigma);
     }
     return score / total;
 }

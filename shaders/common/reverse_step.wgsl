@@ -3,17 +3,10 @@
 //   x^ = x + pre_noise z0;  e1 = eps_hat(x^, eval1);  x' = stage2_x x^ + stage2_e1 e1;  e2 = eps_hat(x', eval2)
 //   x  <- out_x x^ + out_e1 e1 + out_e2 e2 + out_hist h + out_noise z;   h <- hist_x x^ + hist_e1 e1
 // with z0, z ~ N(0, I) keyed (seed, particle, step index) in the CHURN and REVERSE streams.
-// Twin of sampler::apply_step. Keep Evaluation and ReverseStep in sync with
-// src/core/sampler/mod.rs (16 and 80 bytes) and RunParams with src/gpu/engine.rs.
+// Twin of sampler::apply_step. Keep ReverseStep in sync with src/core/sampler/mod.rs (96 bytes)
+// and RunParams with src/gpu/engine.rs. Needs common/evaluation.wgsl.
 
 const STREAM_CHURN: u32 = 6u;
-
-struct Evaluation {
-    t_net: f32,
-    input_scale: f32,
-    alpha: f32,
-    sigma: f32,
-}
 
 struct ReverseStep {
     eval1: Evaluation,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::train::TrainConfig;
 use diffusion_playground::core::weights::{file_name, TrainedNet};
@@ -77,6 +78,7 @@ fn main() {
                 let report = quality::measure(&mlp, dataset, schedule);
                 let net = TrainedNet {
                     mlp,
+                    parametrization: Parametrization::Eps,
                     schedule,
                     dataset,
                     training_seed: args.config.seed,

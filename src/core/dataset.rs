@@ -1,12 +1,16 @@
-//! Built-in 2-D datasets, each represented exactly as an isotropic Gaussian mixture.
+//! Built-in datasets, each represented exactly as a Gaussian mixture with full covariances.
 //!
-//! A mixture p_0 = sum_k w_k N(mu_k, v_k I) stays a mixture under the forward process
+//! A mixture p_0 = sum_k w_k N(mu_k, Sigma_k) stays a mixture under the forward process
 //! x_t = alpha_t x_0 + sigma_t eps (theory seed 000, "Forward process"):
 //!
-//! p_t = sum_k w_k N(alpha mu_k, s_k I),   s_k = alpha^2 v_k + sigma^2,
+//! p_t = sum_k w_k N(alpha mu_k, C_k),   C_k = alpha^2 Sigma_k + sigma^2 I,
 //!
 //! so its noised density and score are exact at every t. The mixture of 8 Gaussians is one
-//! directly; the curves (two moons, spiral) are many narrow components ("knots") placed densely
+//! directly, the pinwheel's arms are tilted, elongated components (full covariances), and the 1-D
+//! mixture of seed 000 ("a mixture of two narrow normal distributions") lives on the x axis with
+//! components flat in y (Sigma_yy = 0: the y coordinate is pure noise that the reverse process
+//! returns to 0, while x follows the 1-D process exactly, the coordinates being independent). The
+//! curves (two moons, spiral) are many narrow components ("knots") placed densely
 //! along the curve, closer together than their standard deviation, so the density is smooth along
 //! the curve. The exact score is what the reverse process needs (seed 000, "Reverse process"), and
 //! it is the reference a trained network is compared with.
@@ -49,6 +53,24 @@ pub const SPIRAL_INNER_RADIUS: f64 = 0.2;
 pub const SPIRAL_OUTER_RADIUS: f64 = 2.2;
 /// Standard deviation of each spiral knot.
 pub const SPIRAL_STD: f64 = 0.07;
+/// Arms of the pinwheel.
+pub const PINWHEEL_ARMS: usize = 5;
+/// Distance of each pinwheel arm's centre from the origin.
+pub const PINWHEEL_RADIUS: f64 = 1.3;
+/// Standard deviation of a pinwheel arm along its length.
+pub const PINWHEEL_LENGTH_STD: f64 = 0.5;
+/// Standard deviation of a pinwheel arm across it.
+pub const PINWHEEL_WIDTH_STD: f64 = 0.1;
+/// Angle between a pinwheel arm's axis and the radius through its centre (the "swirl").
+pub const PINWHEEL_TILT: f64 = 0.5;
+
+/// Means of seed 000's two narrow normals (1-D, on the x axis).
+pub const TWO_NORMALS_MEANS: [f64; 2] = [-1.0, 1.0];
+/// Weights of seed 000's two narrow normals (unequal, so that the weights visibly matter).
+pub const TWO_NORMALS_WEIGHTS: [f64; 2] = [0.4, 0.6];
+/// Standard deviation of each of seed 000's narrow normals.
+pub const TWO_NORMALS_STD: f64 = 0.1;
+
 /// Bisection steps that invert the spiral's arc length (each halves an interval of < 15 radians).
 const SPIRAL_BISECTION_STEPS: usize = 60;
 
@@ -62,11 +84,21 @@ pub enum Dataset {
     TwoMoons,
     /// A two-turn Archimedean spiral with uniform density along its arc length.
     Spiral,
+    /// Five elongated, tilted Gaussians (full covariances) arranged like a pinwheel.
+    Pinwheel,
+    /// Seed 000's 1-D data: two narrow normals on the x axis (flat in y).
+    TwoNormals1d,
 }
 
 impl Dataset {
     /// Every dataset, in the order the UI lists them.
-    pub const ALL: [Dataset; 3] = [Dataset::GaussianMixture, Dataset::TwoMoons, Dataset::Spiral];
+    pub const ALL: [Dataset; 5] = [
+        Dataset::GaussianMixture,
+        Dataset::TwoMoons,
+        Dataset::Spiral,
+        Dataset::Pinwheel,
+        Dataset::TwoNormals1d,
+    ];
 
     /// The identifier used in options, share links and weight file names.
     pub fn name(self) -> &'static str {
@@ -74,6 +106,8 @@ impl Dataset {
             Dataset::GaussianMixture => "gaussian_mixture",
             Dataset::TwoMoons => "two_moons",
             Dataset::Spiral => "spiral",
+            Dataset::Pinwheel => "pinwheel",
+            Dataset::TwoNormals1d => "two_normals_1d",
         }
     }
 
@@ -88,6 +122,8 @@ impl Dataset {
             Dataset::GaussianMixture => 0,
             Dataset::TwoMoons => 1,
             Dataset::Spiral => 2,
+            Dataset::Pinwheel => 3,
+            Dataset::TwoNormals1d => 4,
         }
     }
 
@@ -102,6 +138,8 @@ impl Dataset {
             Dataset::GaussianMixture => "8 Gaussians",
             Dataset::TwoMoons => "Two moons",
             Dataset::Spiral => "Spiral",
+            Dataset::Pinwheel => "Pinwheel (tilted Gaussians)",
+            Dataset::TwoNormals1d => "Two narrow normals (1-D)",
         }
     }
 
@@ -111,6 +149,8 @@ impl Dataset {
             Dataset::GaussianMixture => eight_gaussians(),
             Dataset::TwoMoons => two_moons(),
             Dataset::Spiral => spiral(),
+            Dataset::Pinwheel => pinwheel(),
+            Dataset::TwoNormals1d => two_normals_1d(),
         }
     }
 
@@ -120,25 +160,68 @@ impl Dataset {
     }
 }
 
-/// One isotropic component N(mean, variance I) with weight exp(log_weight), laid out for the GPU.
+/// One component N(mean, Sigma) with weight exp(log_weight), laid out for the GPU.
 ///
-/// Keep in sync with `struct MixtureComponent` in `shaders/common/mixture.wgsl`
-/// (`mean: vec2<f32>, variance: f32, log_weight: f32`; 16 bytes).
+/// Sigma = [[cov_xx, cov_xy], [cov_xy, cov_yy]] is symmetric positive semi-definite; `cov_det`
+/// is its determinant, computed in f64 when the component is built, so that the determinant of
+/// the noised covariance alpha^2 Sigma + sigma^2 I (see [`noised_determinant`]) is a sum of
+/// non-negative terms without cancellation, even for a flat (rank-one) component.
+///
+/// Keep in sync with `struct MixtureComponent` in `shaders/common/mixture.wgsl` (32 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct MixtureComponent {
     /// Mean mu_k.
     pub mean: [f32; 2],
-    /// Per-coordinate variance v_k > 0.
-    pub variance: f32,
+    /// Sigma_xx.
+    pub cov_xx: f32,
+    /// Sigma_xy = Sigma_yx.
+    pub cov_xy: f32,
+    /// Sigma_yy.
+    pub cov_yy: f32,
+    /// det Sigma = Sigma_xx Sigma_yy - Sigma_xy^2 >= 0 (in f64, then rounded).
+    pub cov_det: f32,
     /// ln w_k of the normalised weight (the weights sum to 1).
     pub log_weight: f32,
+    /// Padding to the WGSL struct's 8-byte alignment; always 0.
+    pub padding: f32,
 }
 
-/// An isotropic Gaussian mixture sum_k w_k N(mu_k, v_k I) in 2-D.
+impl MixtureComponent {
+    /// The component N(mean, covariance) with weight exp(log_weight); `covariance` is
+    /// `[Sigma_xx, Sigma_xy, Sigma_yy]`, assumed positive semi-definite.
+    pub fn new(mean: [f64; 2], covariance: [f64; 3], log_weight: f64) -> MixtureComponent {
+        let [xx, xy, yy] = covariance;
+        MixtureComponent {
+            mean: [mean[0] as f32, mean[1] as f32],
+            cov_xx: xx as f32,
+            cov_xy: xy as f32,
+            cov_yy: yy as f32,
+            cov_det: (xx * yy - xy * xy).max(0.0) as f32,
+            log_weight: log_weight as f32,
+            padding: 0.0,
+        }
+    }
+
+    /// The covariance `[Sigma_xx, Sigma_xy, Sigma_yy]` in f64.
+    pub fn covariance(&self) -> [f64; 3] {
+        [self.cov_xx as f64, self.cov_xy as f64, self.cov_yy as f64]
+    }
+}
+
+/// det(alpha^2 Sigma + sigma^2 I) = alpha^4 det Sigma + alpha^2 sigma^2 tr Sigma + sigma^4: every
+/// term is non-negative, so the determinant stays accurate when Sigma is flat and sigma is small.
+fn noised_determinant(c: &MixtureComponent, alpha: f32, sigma: f32) -> f32 {
+    let (a2, s2) = (alpha * alpha, sigma * sigma);
+    a2 * a2 * c.cov_det + a2 * s2 * (c.cov_xx + c.cov_yy) + s2 * s2
+}
+
+/// A Gaussian mixture sum_k w_k N(mu_k, Sigma_k) in 2-D (1-D data is the special case of
+/// components flat in y: Sigma_yy = 0 and mean y = 0).
 ///
-/// Built by [`GaussianMixture::new`] it has at least one component, finite means, positive finite
-/// variances and normalised weights; the field is public so the GPU can upload it as it is.
+/// Built by [`GaussianMixture::new`] or [`GaussianMixture::with_covariances`] it has at least one
+/// component, finite means, valid covariances and normalised weights; the field is public so the
+/// GPU can upload it as it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaussianMixture {
     /// The components; their weights exp(log_weight) sum to 1.
@@ -146,43 +229,71 @@ pub struct GaussianMixture {
 }
 
 impl GaussianMixture {
-    /// A mixture whose component k is `N(means[k], variances[k] I)` with weight
+    /// An isotropic mixture whose component k is `N(means[k], variances[k] I)` with weight
     /// `weights[k] / sum(weights)`.
     ///
     /// Errors (naming the offending component) unless the three slices have the same, non-zero
     /// length, every mean is finite, every weight is finite and positive, and every variance is
     /// finite and positive (also after rounding to `f32`).
     pub fn new(means: &[[f64; 2]], weights: &[f64], variances: &[f64]) -> Result<GaussianMixture, String> {
-        if means.is_empty() {
-            return Err("a Gaussian mixture needs at least one component".to_string());
-        }
-        if weights.len() != means.len() || variances.len() != means.len() {
-            return Err(format!(
-                "a Gaussian mixture needs as many weights and variances as means \
-                 ({} means, {} weights, {} variances)",
-                means.len(),
-                weights.len(),
-                variances.len()
-            ));
-        }
-        for (k, ((mean, &weight), &variance)) in means.iter().zip(weights).zip(variances).enumerate() {
-            if !mean.iter().all(|m| m.is_finite() && (*m as f32).is_finite()) {
-                return Err(format!("component {k}: mean {mean:?} is not finite (as an f32)"));
-            }
-            if !(weight.is_finite() && weight > 0.0) {
-                return Err(format!("component {k}: weight {weight} must be positive and finite"));
-            }
+        for (k, &variance) in variances.iter().enumerate() {
             if !(variance.is_finite() && variance as f32 > 0.0 && (variance as f32).is_finite()) {
                 return Err(format!(
                     "component {k}: variance {variance} must be positive and finite (as an f32)"
                 ));
             }
         }
+        let covariances: Vec<[f64; 3]> = variances.iter().map(|&v| [v, 0.0, v]).collect();
+        Self::with_covariances(means, weights, &covariances)
+    }
+
+    /// A mixture whose component k is `N(means[k], Sigma_k)`, `covariances[k]` being
+    /// `[Sigma_xx, Sigma_xy, Sigma_yy]`, with weight `weights[k] / sum(weights)`.
+    ///
+    /// Errors (naming the offending component) unless the three slices have the same, non-zero
+    /// length, every mean is finite, every weight is finite and positive, and every covariance is
+    /// finite (as an f32), positive semi-definite (Sigma_xx, Sigma_yy >= 0 and
+    /// Sigma_xy^2 <= Sigma_xx Sigma_yy) and not zero. Flat components (rank one: a segment, or
+    /// 1-D data) are allowed.
+    pub fn with_covariances(
+        means: &[[f64; 2]],
+        weights: &[f64],
+        covariances: &[[f64; 3]],
+    ) -> Result<GaussianMixture, String> {
+        if means.is_empty() {
+            return Err("a Gaussian mixture needs at least one component".to_string());
+        }
+        if weights.len() != means.len() || covariances.len() != means.len() {
+            return Err(format!(
+                "a Gaussian mixture needs as many weights and covariances as means \
+                 ({} means, {} weights, {} covariances)",
+                means.len(),
+                weights.len(),
+                covariances.len()
+            ));
+        }
+        for (k, ((mean, &weight), covariance)) in means.iter().zip(weights).zip(covariances).enumerate() {
+            if !mean.iter().all(|m| m.is_finite() && (*m as f32).is_finite()) {
+                return Err(format!("component {k}: mean {mean:?} is not finite (as an f32)"));
+            }
+            if !(weight.is_finite() && weight > 0.0) {
+                return Err(format!("component {k}: weight {weight} must be positive and finite"));
+            }
+            check_covariance(covariance).map_err(|why| format!("component {k}: covariance {why}"))?;
+        }
         let total: f64 = weights.iter().sum();
         if !total.is_finite() {
             return Err(format!("the weights sum to {total}, which is not finite"));
         }
-        Ok(Self::from_valid_parts(means, weights.iter().map(|w| w / total), variances.iter().copied()))
+        let components = means
+            .iter()
+            .zip(weights)
+            .zip(covariances)
+            .map(|((mean, weight), covariance)| {
+                MixtureComponent::new(*mean, *covariance, (weight / total).ln())
+            })
+            .collect();
+        Ok(GaussianMixture { components })
     }
 
     /// An equal-weight mixture of `N(means[k], variance I)`; the errors of [`GaussianMixture::new`].
@@ -190,7 +301,7 @@ impl GaussianMixture {
         Self::new(means, &vec![1.0; means.len()], &vec![variance; means.len()])
     }
 
-    /// The empirical distribution of `points` (equal weights, variance 0). Its noised version
+    /// The empirical distribution of `points` (equal weights, covariance 0). Its noised version
     /// p_t = (1/M) sum_i N(alpha_t x_i, sigma_t^2 I) is the distribution whose exact score the
     /// ideal denoiser of a finite training set follows: sampling with it reproduces the training
     /// points themselves (memorisation), which a network generalising from them does not.
@@ -199,29 +310,12 @@ impl GaussianMixture {
         if points.is_empty() || points.iter().flatten().any(|v| !v.is_finite()) {
             return None;
         }
-        let log_weight = -(points.len() as f32).ln();
-        let components =
-            points.iter().map(|p| MixtureComponent { mean: *p, variance: 0.0, log_weight }).collect();
-        Some(GaussianMixture { components })
-    }
-
-    /// Builds the components without checks; `weights` must already be normalised.
-    fn from_valid_parts(
-        means: &[[f64; 2]],
-        weights: impl Iterator<Item = f64>,
-        variances: impl Iterator<Item = f64>,
-    ) -> GaussianMixture {
-        let components = means
+        let log_weight = -(points.len() as f64).ln();
+        let components = points
             .iter()
-            .zip(weights)
-            .zip(variances)
-            .map(|((mean, weight), variance)| MixtureComponent {
-                mean: [mean[0] as f32, mean[1] as f32],
-                variance: variance as f32,
-                log_weight: weight.ln() as f32,
-            })
+            .map(|p| MixtureComponent::new([p[0] as f64, p[1] as f64], [0.0; 3], log_weight))
             .collect();
-        GaussianMixture { components }
+        Some(GaussianMixture { components })
     }
 
     /// The normalised weights w_k = exp(log_weight_k) (in f64, renormalised to sum to 1 exactly
@@ -234,8 +328,8 @@ impl GaussianMixture {
 
     /// `n` samples x_i, i = first_index..first_index + n, each keyed by
     /// `rng::words(seed, i, 0, rng::stream::DATA)`: the component is the inverse CDF of
-    /// `uniform(w[0])` over the cumulative weights, and
-    /// `x_i = mu_k + sqrt(v_k) box_muller(w[1], w[2])`.
+    /// `uniform(w[0])` over the cumulative weights, and `x_i = mu_k + L_k box_muller(w[1], w[2])`
+    /// with L_k the lower Cholesky factor of Sigma_k (sqrt(v) I for an isotropic component).
     pub fn sample(&self, seed: u32, first_index: u32, n: usize) -> Vec<[f32; 2]> {
         let cumulative: Vec<f64> = self
             .weights()
@@ -256,35 +350,50 @@ impl GaussianMixture {
                 let k = cumulative.partition_point(|&c| c < u).min(last);
                 let c = &self.components[k];
                 let z = rng::box_muller(w[1], w[2]);
-                let std = c.variance.sqrt();
-                [c.mean[0] + std * z[0], c.mean[1] + std * z[1]]
+                let [l11, l21, l22] = cholesky(c);
+                [c.mean[0] + l11 * z[0], c.mean[1] + l21 * z[0] + l22 * z[1]]
             })
             .collect()
     }
 
     /// ln p_t(x) of x_t = alpha x_0 + sigma eps, x_0 from the mixture:
-    /// ln sum_k w_k N(x; alpha mu_k, s_k I), s_k = alpha^2 v_k + sigma^2 (log-sum-exp, f64).
+    /// ln sum_k w_k N(x; alpha mu_k, C_k), C_k = alpha^2 Sigma_k + sigma^2 I (log-sum-exp, f64).
     pub fn log_density_noised(&self, x: [f64; 2], alpha: f64, sigma: f64) -> f64 {
         let log_terms: Vec<f64> = self
             .components
             .iter()
             .map(|c| {
-                let s = alpha * alpha * c.variance as f64 + sigma * sigma;
-                let d = [x[0] - alpha * c.mean[0] as f64, x[1] - alpha * c.mean[1] as f64];
-                // 2-D normal: (2 pi s)^-1 exp(-|d|^2 / (2 s)).
-                c.log_weight as f64 - (d[0] * d[0] + d[1] * d[1]) / (2.0 * s) - (TAU * s).ln()
+                let noised = NoisedComponent::new(c, x, alpha, sigma);
+                // 2-D normal: (2 pi)^-1 det(C)^-1/2 exp(-d^T C^-1 d / 2).
+                c.log_weight as f64 - 0.5 * noised.quadratic_form() - 0.5 * noised.det.ln() - TAU.ln()
             })
             .collect();
         let max_log = log_terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         max_log + log_terms.iter().map(|l| (l - max_log).exp()).sum::<f64>().ln()
     }
 
-    /// The exact score grad_x ln p_t(x) = sum_k r_k(x) (alpha mu_k - x) / s_k, with r_k the
-    /// posterior responsibilities and s_k = alpha^2 v_k + sigma^2.
+    /// ln p_t(x) of the x coordinate alone (the marginal sum_k w_k N(x; alpha mu_k,x, alpha^2
+    /// Sigma_k,xx + sigma^2)): the density of 1-D data, whose 2-D density is degenerate.
+    pub fn log_density_noised_x(&self, x: f64, alpha: f64, sigma: f64) -> f64 {
+        let log_terms: Vec<f64> = self
+            .components
+            .iter()
+            .map(|c| {
+                let variance = alpha * alpha * c.cov_xx as f64 + sigma * sigma;
+                let d = x - alpha * c.mean[0] as f64;
+                c.log_weight as f64 - 0.5 * d * d / variance - 0.5 * (TAU * variance).ln()
+            })
+            .collect();
+        let max_log = log_terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        max_log + log_terms.iter().map(|l| (l - max_log).exp()).sum::<f64>().ln()
+    }
+
+    /// The exact score grad_x ln p_t(x) = sum_k r_k(x) C_k^-1 (alpha mu_k - x), with r_k the
+    /// posterior responsibilities and C_k = alpha^2 Sigma_k + sigma^2 I.
     ///
     /// CPU twin of `mixture_score` in `shaders/common/mixture.wgsl`, written the same way: a first
     /// pass finds the largest log responsibility, a second accumulates exp(log r_k - max) and the
-    /// weighted (alpha mu_k - x) / s_k. NaN for a mixture without components.
+    /// weighted C_k^-1 (alpha mu_k - x). NaN for a mixture without components.
     pub fn score_noised(&self, x: [f32; 2], alpha: f32, sigma: f32) -> [f32; 2] {
         let mut max_log = f32::MIN;
         for c in &self.components {
@@ -294,30 +403,30 @@ impl GaussianMixture {
         let mut score = [0.0f32; 2];
         for c in &self.components {
             let r = (mixture_log_responsibility(c, x, alpha, sigma) - max_log).exp();
-            let s = alpha * alpha * c.variance + sigma * sigma;
+            let pull = mixture_component_score(c, x, alpha, sigma);
             total += r;
-            score[0] += r * (alpha * c.mean[0] - x[0]) / s;
-            score[1] += r * (alpha * c.mean[1] - x[1]) / s;
+            score[0] += r * pull[0];
+            score[1] += r * pull[1];
         }
         [score[0] / total, score[1] / total]
     }
 
     /// [`GaussianMixture::score_noised`] in f64: the reference for tests.
     pub fn score_noised_f64(&self, x: [f64; 2], alpha: f64, sigma: f64) -> [f64; 2] {
-        let log_responsibility = |c: &MixtureComponent| {
-            let s = alpha * alpha * c.variance as f64 + sigma * sigma;
-            let d = [x[0] - alpha * c.mean[0] as f64, x[1] - alpha * c.mean[1] as f64];
-            c.log_weight as f64 - (d[0] * d[0] + d[1] * d[1]) / (2.0 * s) - s.ln()
+        let noised: Vec<NoisedComponent> =
+            self.components.iter().map(|c| NoisedComponent::new(c, x, alpha, sigma)).collect();
+        let log_responsibility = |(c, n): (&MixtureComponent, &NoisedComponent)| {
+            c.log_weight as f64 - 0.5 * n.quadratic_form() - 0.5 * n.det.ln()
         };
-        let max_log = self.components.iter().map(log_responsibility).fold(f64::MIN, f64::max);
+        let max_log = self.components.iter().zip(&noised).map(log_responsibility).fold(f64::MIN, f64::max);
         let mut total = 0.0;
         let mut score = [0.0f64; 2];
-        for c in &self.components {
-            let r = (log_responsibility(c) - max_log).exp();
-            let s = alpha * alpha * c.variance as f64 + sigma * sigma;
+        for pair in self.components.iter().zip(&noised) {
+            let r = (log_responsibility(pair) - max_log).exp();
+            let pull = pair.1.score();
             total += r;
-            score[0] += r * (alpha * c.mean[0] as f64 - x[0]) / s;
-            score[1] += r * (alpha * c.mean[1] as f64 - x[1]) / s;
+            score[0] += r * pull[0];
+            score[1] += r * pull[1];
         }
         [score[0] / total, score[1] / total]
     }
@@ -332,18 +441,18 @@ impl GaussianMixture {
         mean
     }
 
-    /// Covariance matrix sum_k w_k (v_k I + mu_k mu_k^T) - m m^T, m the mean.
+    /// Covariance matrix sum_k w_k (Sigma_k + mu_k mu_k^T) - m m^T, m the mean.
     pub fn covariance(&self) -> [[f64; 2]; 2] {
         let m = self.mean();
         let mut cov = [[0.0; 2]; 2];
         for (c, w) in self.components.iter().zip(self.weights()) {
             // Centred means keep the sum accurate when the mean is far from the origin.
             let d = [c.mean[0] as f64 - m[0], c.mean[1] as f64 - m[1]];
-            let v = c.variance as f64;
-            cov[0][0] += w * (v + d[0] * d[0]);
-            cov[0][1] += w * d[0] * d[1];
-            cov[1][0] += w * d[1] * d[0];
-            cov[1][1] += w * (v + d[1] * d[1]);
+            let [xx, xy, yy] = c.covariance();
+            cov[0][0] += w * (xx + d[0] * d[0]);
+            cov[0][1] += w * (xy + d[0] * d[1]);
+            cov[1][0] += w * (xy + d[1] * d[0]);
+            cov[1][1] += w * (yy + d[1] * d[1]);
         }
         cov
     }
@@ -353,24 +462,97 @@ impl GaussianMixture {
         let cov = self.covariance();
         cov[0][0] + cov[1][1]
     }
+
+    /// True when every component is flat in y at y = 0: the mixture is 1-D data on the x axis.
+    pub fn is_one_dimensional(&self) -> bool {
+        self.components.iter().all(|c| c.mean[1] == 0.0 && c.cov_yy == 0.0 && c.cov_xy == 0.0)
+    }
 }
 
-/// ln r_k up to a constant shared by all k: ln w_k - |x - alpha mu_k|^2 / (2 s_k) - ln s_k
-/// (the 2-D normaliser is (2 pi s_k)^-1; the 2 pi cancels). Twin of the WGSL function of this name.
+/// Why `[xx, xy, yy]` is not a usable covariance, if it is not.
+fn check_covariance(&[xx, xy, yy]: &[f64; 3]) -> Result<(), String> {
+    if ![xx, xy, yy].iter().all(|v| v.is_finite() && (*v as f32).is_finite()) {
+        return Err(format!("[{xx}, {xy}, {yy}] is not finite (as an f32)"));
+    }
+    if xx < 0.0 || yy < 0.0 || xy * xy > xx * yy * (1.0 + 1e-12) {
+        return Err(format!("[{xx}, {xy}, {yy}] is not positive semi-definite"));
+    }
+    if (xx as f32) + (yy as f32) <= 0.0 {
+        return Err(format!("[{xx}, {xy}, {yy}] is zero (as an f32): the component is a point"));
+    }
+    Ok(())
+}
+
+/// Lower Cholesky factor [l11, l21, l22] of a component's covariance, in f32: Sigma = L L^T
+/// (a flat component with Sigma_xx = 0 gets l11 = l21 = 0, l22 = sqrt(Sigma_yy)).
+fn cholesky(c: &MixtureComponent) -> [f32; 3] {
+    let l11 = c.cov_xx.sqrt();
+    if l11 > 0.0 {
+        let l21 = c.cov_xy / l11;
+        [l11, l21, (c.cov_yy - l21 * l21).max(0.0).sqrt()]
+    } else {
+        [0.0, 0.0, c.cov_yy.sqrt()]
+    }
+}
+
+/// One component after noising, seen from x, in f64: C = alpha^2 Sigma + sigma^2 I, det C and
+/// d = alpha mu - x.
+struct NoisedComponent {
+    c: [f64; 3],
+    det: f64,
+    d: [f64; 2],
+}
+
+impl NoisedComponent {
+    fn new(component: &MixtureComponent, x: [f64; 2], alpha: f64, sigma: f64) -> NoisedComponent {
+        let [xx, xy, yy] = component.covariance();
+        let (a2, s2) = (alpha * alpha, sigma * sigma);
+        NoisedComponent {
+            c: [a2 * xx + s2, a2 * xy, a2 * yy + s2],
+            det: a2 * a2 * component.cov_det as f64 + a2 * s2 * (xx + yy) + s2 * s2,
+            d: [alpha * component.mean[0] as f64 - x[0], alpha * component.mean[1] as f64 - x[1]],
+        }
+    }
+
+    /// C^-1 d.
+    fn score(&self) -> [f64; 2] {
+        let ([cxx, cxy, cyy], [dx, dy]) = (self.c, self.d);
+        [(cyy * dx - cxy * dy) / self.det, (cxx * dy - cxy * dx) / self.det]
+    }
+
+    /// d^T C^-1 d.
+    fn quadratic_form(&self) -> f64 {
+        let s = self.score();
+        self.d[0] * s[0] + self.d[1] * s[1]
+    }
+}
+
+/// C^-1 (alpha mu - x) for one component, C = alpha^2 Sigma + sigma^2 I, in f32 (the inverse of
+/// a symmetric 2x2 matrix is its adjugate over the determinant). Twin of the WGSL function.
+fn mixture_component_score(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma: f32) -> [f32; 2] {
+    let (a2, s2) = (alpha * alpha, sigma * sigma);
+    let (cxx, cxy, cyy) = (a2 * c.cov_xx + s2, a2 * c.cov_xy, a2 * c.cov_yy + s2);
+    let det = noised_determinant(c, alpha, sigma);
+    let d = [alpha * c.mean[0] - x[0], alpha * c.mean[1] - x[1]];
+    [(cyy * d[0] - cxy * d[1]) / det, (cxx * d[1] - cxy * d[0]) / det]
+}
+
+/// ln r_k up to a constant shared by all k: ln w_k - d^T C^-1 d / 2 - ln det(C) / 2 with
+/// d = x - alpha mu_k (the 2-D normaliser's 2 pi cancels). Twin of the WGSL function of this name.
 fn mixture_log_responsibility(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma: f32) -> f32 {
-    let s = alpha * alpha * c.variance + sigma * sigma;
-    let d = [x[0] - alpha * c.mean[0], x[1] - alpha * c.mean[1]];
-    c.log_weight - (d[0] * d[0] + d[1] * d[1]) / (2.0 * s) - s.ln()
+    let pull = mixture_component_score(c, x, alpha, sigma);
+    let d = [alpha * c.mean[0] - x[0], alpha * c.mean[1] - x[1]];
+    let quadratic = d[0] * pull[0] + d[1] * pull[1];
+    c.log_weight - 0.5 * quadratic - 0.5 * noised_determinant(c, alpha, sigma).ln()
 }
 
 /// Equal-weight mixture of narrow components at `means` (the datasets' constants are valid).
 fn equal_weight_knots(means: &[[f64; 2]], std: f64) -> GaussianMixture {
     let weight = 1.0 / means.len() as f64;
-    GaussianMixture::from_valid_parts(
-        means,
-        std::iter::repeat_n(weight, means.len()),
-        std::iter::repeat_n(std * std, means.len()),
-    )
+    let variance = std * std;
+    let components =
+        means.iter().map(|m| MixtureComponent::new(*m, [variance, 0.0, variance], weight.ln())).collect();
+    GaussianMixture { components }
 }
 
 /// "8 Gaussians": [`EIGHT_GAUSSIANS_COUNT`] equal-weight components at angles 2 pi k / 8 on a
@@ -434,4 +616,34 @@ fn spiral() -> GaussianMixture {
         })
         .collect();
     equal_weight_knots(&means, SPIRAL_STD)
+}
+
+/// Pinwheel: [`PINWHEEL_ARMS`] equal-weight components centred at radius [`PINWHEEL_RADIUS`] and
+/// angles 2 pi k / arms, each elongated along an axis turned by [`PINWHEEL_TILT`] from its
+/// radius: Sigma = R diag(length^2, width^2) R^T, R the rotation to that axis.
+fn pinwheel() -> GaussianMixture {
+    let (long, wide) = (PINWHEEL_LENGTH_STD * PINWHEEL_LENGTH_STD, PINWHEEL_WIDTH_STD * PINWHEEL_WIDTH_STD);
+    let mut means = Vec::with_capacity(PINWHEEL_ARMS);
+    let mut covariances = Vec::with_capacity(PINWHEEL_ARMS);
+    for k in 0..PINWHEEL_ARMS {
+        let angle = TAU * k as f64 / PINWHEEL_ARMS as f64;
+        means.push([PINWHEEL_RADIUS * angle.cos(), PINWHEEL_RADIUS * angle.sin()]);
+        let (sin, cos) = (angle + PINWHEEL_TILT).sin_cos();
+        covariances.push([
+            long * cos * cos + wide * sin * sin,
+            (long - wide) * cos * sin,
+            long * sin * sin + wide * cos * cos,
+        ]);
+    }
+    GaussianMixture::with_covariances(&means, &[1.0; PINWHEEL_ARMS], &covariances)
+        .expect("the pinwheel's constants make a valid mixture")
+}
+
+/// Seed 000's 1-D data: N(mean_k, std^2) on the x axis with weights [`TWO_NORMALS_WEIGHTS`],
+/// flat in y (Sigma = diag(std^2, 0)).
+fn two_normals_1d() -> GaussianMixture {
+    let means = TWO_NORMALS_MEANS.map(|m| [m, 0.0]);
+    let variance = TWO_NORMALS_STD * TWO_NORMALS_STD;
+    GaussianMixture::with_covariances(&means, &TWO_NORMALS_WEIGHTS, &[[variance, 0.0, 0.0]; 2])
+        .expect("the two normals' constants make a valid mixture")
 }

@@ -22,12 +22,14 @@ pub fn bytes(dataset: Dataset, schedule: Schedule) -> Option<&'static [u8]> {
         (Dataset::TwoMoons, Schedule::RectifiedFlow) => weights!("two_moons.rectified_flow.dpw"),
         (Dataset::Spiral, Schedule::VpLinear) => weights!("spiral.vp_linear.dpw"),
         (Dataset::Spiral, Schedule::RectifiedFlow) => weights!("spiral.rectified_flow.dpw"),
+        (Dataset::Pinwheel, Schedule::VpLinear) => weights!("pinwheel.vp_linear.dpw"),
+        (Dataset::TwoNormals1d, Schedule::VpLinear) => weights!("two_normals_1d.vp_linear.dpw"),
         _ => return None,
     })
 }
 
-/// Schedules with networks of their own; the others use the VP-linear network through
-/// `schedule::equivalent_input` (same log-SNR, rescaled input).
+/// Schedules with networks of their own (for some datasets); the others use the VP-linear network
+/// through `schedule::equivalent_input` (same log-SNR, rescaled input).
 pub const TRAINED_SCHEDULES: [Schedule; 2] = [Schedule::VpLinear, Schedule::RectifiedFlow];
 
 /// The embedded network trained for `dataset` and `schedule`, parsed and validated.
@@ -36,8 +38,9 @@ pub fn net(dataset: Dataset, schedule: Schedule) -> Result<TrainedNet, WeightsEr
 }
 
 /// The network that samples `dataset` with `schedule`: its own where one was trained, else the
-/// VP-linear one (its `schedule` field says which; samplers map times through the log-SNR).
+/// VP-linear one, which every dataset has (its `schedule` field says which; samplers map times
+/// through the log-SNR).
 pub fn net_for(dataset: Dataset, schedule: Schedule) -> Result<TrainedNet, WeightsError> {
-    let trained = if TRAINED_SCHEDULES.contains(&schedule) { schedule } else { Schedule::VpLinear };
+    let trained = if bytes(dataset, schedule).is_some() { schedule } else { Schedule::VpLinear };
     net(dataset, trained)
 }

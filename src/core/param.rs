@@ -61,7 +61,7 @@ impl Parametrization {
         }
     }
 
-    /// Stable numeric id (weight files store 0, eps, as `weights::PARAMETRIZATION_EPS`).
+    /// Stable numeric id, stored in weight files.
     pub fn id(self) -> u32 {
         match self {
             Parametrization::Eps => 0,
@@ -98,6 +98,25 @@ impl Coefficients {
             sigma: schedule.sigma(t) as f32,
             d_alpha: schedule.d_alpha(t) as f32,
             d_sigma: schedule.d_sigma(t) as f32,
+        }
+    }
+}
+
+/// The affine map from a prediction in `from` to eps at the same point: eps = a value + b x, as
+/// the pair (a, b), in f64. Every parametrization is affine in (value, x) (see [`convert`]):
+/// eps: (1, 0); x0: (-alpha/sigma, 1/sigma); score: (-sigma, 0);
+/// velocity: (alpha/det, -alpha'/det) with det = alpha sigma' - alpha' sigma.
+/// This is what the samplers use, once per evaluation, to feed any network to their eps form.
+pub fn eps_affine(from: Parametrization, c: &Coefficients) -> (f64, f64) {
+    let (alpha, sigma) = (c.alpha as f64, c.sigma as f64);
+    let (d_alpha, d_sigma) = (c.d_alpha as f64, c.d_sigma as f64);
+    match from {
+        Parametrization::Eps => (1.0, 0.0),
+        Parametrization::X0 => (-alpha / sigma, 1.0 / sigma),
+        Parametrization::Score => (-sigma, 0.0),
+        Parametrization::Velocity => {
+            let determinant = alpha * d_sigma - d_alpha * sigma;
+            (alpha / determinant, -d_alpha / determinant)
         }
     }
 }

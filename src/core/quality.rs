@@ -8,7 +8,7 @@
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::metrics;
 use crate::core::mlp::Mlp;
-use crate::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
+use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
 
@@ -38,11 +38,18 @@ pub struct QualityReport {
     pub log_density_gap: f64,
 }
 
-/// Mean log-density of `points` under `mixture` (nats).
+/// Mean log-density of `points` under `mixture` (nats); for 1-D data, the density of the x
+/// coordinate (the 2-D density of data on a line is degenerate).
 pub fn mean_log_density(mixture: &GaussianMixture, points: &[[f32; 2]]) -> f64 {
-    let total: f64 =
-        points.iter().map(|p| mixture.log_density_noised([p[0] as f64, p[1] as f64], 1.0, 0.0)).sum();
-    total / points.len() as f64
+    let one_dimensional = mixture.is_one_dimensional();
+    let log_density = |p: &[f32; 2]| {
+        if one_dimensional {
+            mixture.log_density_noised_x(p[0] as f64, 1.0, 0.0)
+        } else {
+            mixture.log_density_noised([p[0] as f64, p[1] as f64], 1.0, 0.0)
+        }
+    };
+    points.iter().map(log_density).sum::<f64>() / points.len() as f64
 }
 
 /// How a run is set up: the sampling schedule, the network's schedule, the sampler and the grid.
@@ -50,8 +57,8 @@ pub fn mean_log_density(mixture: &GaussianMixture, points: &[[f32; 2]]) -> f64 {
 pub struct RunSetup {
     /// Schedule the particles follow.
     pub schedule: Schedule,
-    /// Schedule the network was trained with (ignored by exact scores).
-    pub net_schedule: Schedule,
+    /// Schedule the network was trained with and what it predicts (ignored by exact scores).
+    pub net: NetFrame,
     /// Sampler and its knobs.
     pub settings: SamplerSettings,
     /// Time grid.
@@ -65,7 +72,7 @@ impl RunSetup {
     pub fn new(schedule: Schedule, sampler: Sampler, steps: usize) -> RunSetup {
         RunSetup {
             schedule,
-            net_schedule: schedule,
+            net: NetFrame::eps(schedule),
             settings: SamplerSettings::new(sampler),
             grid: TimeGrid::Uniform,
             steps,
@@ -75,11 +82,11 @@ impl RunSetup {
 
 /// Samples `n` particles from the prior with `source` (a network or an exact score) as `setup` says.
 pub fn sample(source: ScoreSource, setup: &RunSetup, seed: u32, n: usize) -> Vec<[f32; 2]> {
-    let RunSetup { schedule, net_schedule, settings, grid, steps } = *setup;
+    let RunSetup { schedule, net, settings, grid, steps } = *setup;
     let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
     let mut particles = sampler::prior(schedule, times[0], seed, n);
     let mut history = vec![[0.0; 2]; n];
-    let plan = sampler::plan(schedule, net_schedule, &settings, &times);
+    let plan = sampler::plan(schedule, net, &settings, &times);
     sampler::run(source, &plan, &mut particles, &mut history, seed, 0);
     particles
 }

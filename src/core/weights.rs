@@ -10,7 +10,7 @@
 //! hidden_layers    u32      2
 //! output_dim       u32      2
 //! activation       u32      0 = SiLU
-//! parametrization  u32      0 = eps (the net predicts the noise)
+//! parametrization  u32      Parametrization::id (0 = eps, 1 = x0, 2 = score, 3 = velocity)
 //! schedule         u32      Schedule::id
 //! dataset          u32      Dataset::id
 //! training_seed    u32
@@ -25,6 +25,7 @@ use std::fmt;
 
 use crate::core::dataset::Dataset;
 use crate::core::mlp::{self, Mlp};
+use crate::core::param::Parametrization;
 use crate::core::schedule::Schedule;
 
 /// File magic.
@@ -33,8 +34,6 @@ pub const MAGIC: [u8; 4] = *b"DPW\0";
 pub const FORMAT_VERSION: u32 = 1;
 /// Activation id of SiLU.
 pub const ACTIVATION_SILU: u32 = 0;
-/// Parametrization id of eps-prediction.
-pub const PARAMETRIZATION_EPS: u32 = 0;
 /// Number of u32/f32 header words after the magic.
 const HEADER_WORDS: usize = 15;
 /// Bytes before the parameters.
@@ -45,6 +44,8 @@ pub const HEADER_BYTES: usize = MAGIC.len() + 4 * HEADER_WORDS;
 pub struct TrainedNet {
     /// The network.
     pub mlp: Mlp,
+    /// What it predicts.
+    pub parametrization: Parametrization,
     /// Schedule it was trained with.
     pub schedule: Schedule,
     /// Dataset it was trained on.
@@ -120,7 +121,7 @@ impl TrainedNet {
             2,
             mlp::OUTPUT_DIM as u32,
             ACTIVATION_SILU,
-            PARAMETRIZATION_EPS,
+            self.parametrization.id(),
             self.schedule.id(),
             self.dataset.id(),
             self.training_seed,
@@ -167,7 +168,8 @@ impl TrainedNet {
         expect("hidden_layers", 4, 2)?;
         expect("output_dim", 5, mlp::OUTPUT_DIM as u32)?;
         expect("activation", 6, ACTIVATION_SILU)?;
-        expect("parametrization", 7, PARAMETRIZATION_EPS)?;
+        let parametrization = Parametrization::from_id(word(7))
+            .ok_or(WeightsError::UnknownId { field: "parametrization", found: word(7) })?;
         let schedule = Schedule::from_id(word(8))
             .ok_or(WeightsError::UnknownId { field: "schedule", found: word(8) })?;
         let dataset =
@@ -189,6 +191,7 @@ impl TrainedNet {
         }
         Ok(TrainedNet {
             mlp: Mlp { weights },
+            parametrization,
             schedule,
             dataset,
             training_seed: word(10),

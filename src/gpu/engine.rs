@@ -4,7 +4,8 @@ use wgpu::util::DeviceExt;
 
 use crate::core::dataset::{GaussianMixture, MixtureComponent};
 use crate::core::mlp::{self, Mlp};
-use crate::core::sampler::ReverseStep;
+use crate::core::param::{Coefficients, Parametrization};
+use crate::core::sampler::{Evaluation, ReverseStep};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
 
@@ -61,13 +62,35 @@ struct RunParams {
     step_count: u32,
 }
 
+/// Uniforms of `predict_*.wgsl` (keep in sync with `PredictParams` in
+/// `shaders/common/predict.wgsl`; 48 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct PredictParams {
+    alpha: f32,
+    sigma: f32,
+    d_alpha: f32,
+    d_sigma: f32,
+    t_net: f32,
+    input_scale: f32,
+    eps_from_output: f32,
+    eps_from_input: f32,
+    target_parametrization: u32,
+    particle_count: u32,
+    _pad: [u32; 2],
+}
+
 /// Buffers whose size depends on the scene, and the bind groups that use them.
 struct Scene {
     particle_count: u32,
     particles: wgpu::Buffer,
     /// Per-particle history of multistep samplers (x0_hat of the previous step).
     history: wgpu::Buffer,
+    /// Output of the predict kernels (one vec2 per particle).
+    predictions: wgpu::Buffer,
     forward_group: wgpu::BindGroup,
+    predict_mlp_group: wgpu::BindGroup,
+    predict_exact_group: wgpu::BindGroup,
     mlp_group: wgpu::BindGroup,
     exact_group: wgpu::BindGroup,
 }
@@ -79,7 +102,12 @@ pub struct ComputeEngine {
     forward_pipeline: wgpu::ComputePipeline,
     mlp_pipeline: wgpu::ComputePipeline,
     exact_pipeline: wgpu::ComputePipeline,
+    predict_mlp_pipeline: wgpu::ComputePipeline,
+    predict_exact_pipeline: wgpu::ComputePipeline,
     noise_params: wgpu::Buffer,
+    predict_params: wgpu::Buffer,
+    /// The hidden bias of the one evaluation the predict kernels make.
+    predict_bias: wgpu::Buffer,
     run_params: wgpu::Buffer,
     weights: wgpu::Buffer,
     data: wgpu::Buffer,
@@ -214,10 +242,42 @@ impl ComputeEngine {
                 compute_entry(5, storage(false)),
             ],
         );
+        // predict_mlp.wgsl: 0 params, 2 weights, 3 hidden bias, 4 particles (read), 6 predictions.
+        let predict_mlp_pipeline = compute_pipeline(
+            &device,
+            "predict_mlp",
+            shaders::predict_mlp(),
+            &[
+                compute_entry(0, uniform()),
+                compute_entry(2, storage(true)),
+                compute_entry(3, storage(true)),
+                compute_entry(4, storage(true)),
+                compute_entry(6, storage(false)),
+            ],
+        );
+        // predict_exact.wgsl: 0 params, 2 mixture components, 4 particles (read), 6 predictions.
+        let predict_exact_pipeline = compute_pipeline(
+            &device,
+            "predict_exact",
+            shaders::predict_exact(),
+            &[
+                compute_entry(0, uniform()),
+                compute_entry(2, storage(true)),
+                compute_entry(4, storage(true)),
+                compute_entry(6, storage(false)),
+            ],
+        );
         let zeros = |n: usize| vec![0u8; n];
         let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
         ComputeEngine {
             noise_params: buffer_with(&device, "noise params", &zeros(32), uniform_usage),
+            predict_params: buffer_with(
+                &device,
+                "predict params",
+                &zeros(std::mem::size_of::<PredictParams>()),
+                uniform_usage,
+            ),
+            predict_bias: buffer_with(&device, "predict hidden bias", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
             run_params: buffer_with(
                 &device,
                 "run params",
@@ -228,7 +288,12 @@ impl ComputeEngine {
             data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
             steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
             hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
-            mixture: buffer_with(&device, "mixture", &zeros(16), STORAGE_IN),
+            mixture: buffer_with(
+                &device,
+                "mixture",
+                &zeros(std::mem::size_of::<MixtureComponent>()),
+                STORAGE_IN,
+            ),
             step_count: 0,
             scene: None,
             generation: 0,
@@ -237,6 +302,8 @@ impl ComputeEngine {
             forward_pipeline,
             mlp_pipeline,
             exact_pipeline,
+            predict_mlp_pipeline,
+            predict_exact_pipeline,
         }
     }
 
@@ -280,7 +347,8 @@ impl ComputeEngine {
             })
         };
         let (particles, history) = (state_buffer("particles"), state_buffer("history"));
-        self.scene = Some(self.make_scene(count, particles, history));
+        let predictions = state_buffer("predictions");
+        self.scene = Some(self.make_scene(count, particles, history, predictions));
         self.generation += 1;
         Ok(())
     }
@@ -306,11 +374,22 @@ impl ComputeEngine {
 
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
-            self.scene = Some(self.make_scene(scene.particle_count, scene.particles, scene.history));
+            self.scene = Some(self.make_scene(
+                scene.particle_count,
+                scene.particles,
+                scene.history,
+                scene.predictions,
+            ));
         }
     }
 
-    fn make_scene(&self, particle_count: u32, particles: wgpu::Buffer, history: wgpu::Buffer) -> Scene {
+    fn make_scene(
+        &self,
+        particle_count: u32,
+        particles: wgpu::Buffer,
+        history: wgpu::Buffer,
+        predictions: wgpu::Buffer,
+    ) -> Scene {
         let device = &self.device;
         let run = || {
             wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -355,9 +434,33 @@ impl ComputeEngine {
                     (5, history.as_entire_binding()),
                 ],
             ),
+            predict_mlp_group: bind(
+                device,
+                "predict_mlp",
+                &self.predict_mlp_pipeline,
+                &[
+                    (0, self.predict_params.as_entire_binding()),
+                    (2, self.weights.as_entire_binding()),
+                    (3, self.predict_bias.as_entire_binding()),
+                    (4, particles.as_entire_binding()),
+                    (6, predictions.as_entire_binding()),
+                ],
+            ),
+            predict_exact_group: bind(
+                device,
+                "predict_exact",
+                &self.predict_exact_pipeline,
+                &[
+                    (0, self.predict_params.as_entire_binding()),
+                    (2, self.mixture.as_entire_binding()),
+                    (4, particles.as_entire_binding()),
+                    (6, predictions.as_entire_binding()),
+                ],
+            ),
             particle_count,
             particles,
             history,
+            predictions,
         }
     }
 
@@ -443,6 +546,50 @@ impl ComputeEngine {
         }
         self.queue.submit([encoder.finish()]);
         Ok(())
+    }
+
+    /// Computes the prediction of the score source at every particle, in the parametrization
+    /// `target`, into the predictions buffer ([`ComputeEngine::read_predictions`]): eps_hat at
+    /// `evaluation` (`hidden_bias` is the MLP's at `evaluation.t_net`; ignored by the exact score)
+    /// converted with the sampling schedule's `coefficients`. Twin of `sampler::predict`.
+    pub fn predict(
+        &self,
+        score: ScoreKind,
+        evaluation: &Evaluation,
+        coefficients: &Coefficients,
+        target: Parametrization,
+        hidden_bias: &[f32; mlp::HIDDEN],
+    ) -> Result<(), GpuError> {
+        let scene = self.scene()?;
+        let params = PredictParams {
+            alpha: coefficients.alpha,
+            sigma: coefficients.sigma,
+            d_alpha: coefficients.d_alpha,
+            d_sigma: coefficients.d_sigma,
+            t_net: evaluation.t_net,
+            input_scale: evaluation.input_scale,
+            eps_from_output: evaluation.eps_from_output,
+            eps_from_input: evaluation.eps_from_input,
+            target_parametrization: target.id(),
+            particle_count: scene.particle_count,
+            _pad: [0; 2],
+        };
+        self.queue.write_buffer(&self.predict_params, 0, bytemuck::bytes_of(&params));
+        let (label, pipeline, group) = match score {
+            ScoreKind::Mlp => {
+                self.queue.write_buffer(&self.predict_bias, 0, bytemuck::cast_slice(hidden_bias));
+                ("predict_mlp", &self.predict_mlp_pipeline, &scene.predict_mlp_group)
+            }
+            ScoreKind::Exact => ("predict_exact", &self.predict_exact_pipeline, &scene.predict_exact_group),
+        };
+        self.dispatch(label, pipeline, group, scene.particle_count);
+        Ok(())
+    }
+
+    /// Starts copying the last predictions back to the CPU.
+    pub fn read_predictions(&self) -> Result<Readback, GpuError> {
+        let scene = self.scene()?;
+        Ok(Readback::start(&self.device, &self.queue, &scene.predictions, 8 * scene.particle_count as u64))
     }
 
     /// Overwrites the particles (for tests and for starting from given points).

@@ -7,10 +7,17 @@ use crate::core::mlp;
 const RNG: &str = include_str!("../../shaders/common/rng.wgsl");
 const MLP: &str = include_str!("../../shaders/common/mlp.wgsl");
 const MIXTURE: &str = include_str!("../../shaders/common/mixture.wgsl");
+const EVALUATION: &str = include_str!("../../shaders/common/evaluation.wgsl");
 const REVERSE_STEP: &str = include_str!("../../shaders/common/reverse_step.wgsl");
+const PARAMETRIZATION: &str = include_str!("../../shaders/common/parametrization.wgsl");
+const EPS_HAT_MLP: &str = include_str!("../../shaders/common/eps_hat_mlp.wgsl");
+const EPS_HAT_EXACT: &str = include_str!("../../shaders/common/eps_hat_exact.wgsl");
+const PREDICT: &str = include_str!("../../shaders/common/predict.wgsl");
 const FORWARD_NOISE: &str = include_str!("../../shaders/forward_noise.wgsl");
 const REVERSE_STEP_MLP: &str = include_str!("../../shaders/reverse_step_mlp.wgsl");
 const REVERSE_STEP_EXACT: &str = include_str!("../../shaders/reverse_step_exact.wgsl");
+const PREDICT_MLP: &str = include_str!("../../shaders/predict_mlp.wgsl");
+const PREDICT_EXACT: &str = include_str!("../../shaders/predict_exact.wgsl");
 const DRAW_PARTICLES: &str = include_str!("../../shaders/draw_particles.wgsl");
 
 /// WGSL constants of the flat weight layout, generated from [`core::mlp`](crate::core::mlp).
@@ -36,12 +43,22 @@ pub fn forward_noise() -> String {
 
 /// `reverse_step_mlp.wgsl`: reverse steps with the MLP.
 pub fn reverse_step_mlp() -> String {
-    [RNG, &mlp_layout(), MLP, REVERSE_STEP, REVERSE_STEP_MLP].concat()
+    [RNG, &mlp_layout(), MLP, EVALUATION, EPS_HAT_MLP, REVERSE_STEP, REVERSE_STEP_MLP].concat()
 }
 
 /// `reverse_step_exact.wgsl`: reverse steps with the exact mixture score.
 pub fn reverse_step_exact() -> String {
-    [RNG, MIXTURE, REVERSE_STEP, REVERSE_STEP_EXACT].concat()
+    [RNG, MIXTURE, EVALUATION, EPS_HAT_EXACT, REVERSE_STEP, REVERSE_STEP_EXACT].concat()
+}
+
+/// `predict_mlp.wgsl`: the MLP's prediction at every particle, in any parametrization.
+pub fn predict_mlp() -> String {
+    [&mlp_layout(), MLP, EVALUATION, EPS_HAT_MLP, PARAMETRIZATION, PREDICT, PREDICT_MLP].concat()
+}
+
+/// `predict_exact.wgsl`: the exact score's prediction at every particle, in any parametrization.
+pub fn predict_exact() -> String {
+    [MIXTURE, EVALUATION, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
 }
 
 /// `draw_particles.wgsl`: the particle renderer.
@@ -55,6 +72,8 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("forward_noise", forward_noise()),
         ("reverse_step_mlp", reverse_step_mlp()),
         ("reverse_step_exact", reverse_step_exact()),
+        ("predict_mlp", predict_mlp()),
+        ("predict_exact", predict_exact()),
         ("draw_particles", draw_particles()),
     ]
 }

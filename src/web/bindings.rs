@@ -8,8 +8,9 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::core::dataset::Dataset;
+use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
-use crate::core::sampler::{self, Sampler, SamplerSettings, ScoreSource};
+use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
 use crate::core::{embedded, metrics};
@@ -95,7 +96,12 @@ async fn calibrate(engine: &mut ComputeEngine) -> Result<(f64, f64), String> {
     let schedule = Schedule::VpLinear;
     let times =
         TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 1 + CALIBRATION_STEPS as usize);
-    let plan = sampler::plan(schedule, schedule, &SamplerSettings::new(Sampler::EulerMaruyama), &times);
+    let plan = sampler::plan(
+        schedule,
+        NetFrame::eps(schedule),
+        &SamplerSettings::new(Sampler::EulerMaruyama),
+        &times,
+    );
     let biases = sampler::hidden_biases(&net.mlp, &plan);
     let points = sampler::prior(schedule, schedule.t_max(), 0, CALIBRATION_PARTICLES);
     engine.set_weights(&net.mlp);
@@ -444,6 +450,23 @@ impl Playground {
     pub fn read_positions(&self) -> Result<js_sys::Promise, JsError> {
         self.check_device()?;
         let pending = self.session.read_positions().map_err(js_error)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let points = pending.positions().await.map_err(|e| JsValue::from(js_error(e)))?;
+            let flat: Vec<f32> = points.into_iter().flatten().collect();
+            Ok(js_sys::Float32Array::from(flat.as_slice()).into())
+        }))
+    }
+
+    /// What the score source predicts at every particle now (interleaved x, y), in the
+    /// parametrization `target`: "x0" (the Tweedie denoised ghost of each particle), "eps",
+    /// "score" or "velocity". Rejects any other name with a message listing the allowed ones.
+    pub fn predict(&self, target: &str) -> Result<js_sys::Promise, JsError> {
+        self.check_device()?;
+        let parametrization = Parametrization::from_name(target).ok_or_else(|| {
+            let allowed: Vec<&str> = Parametrization::ALL.iter().map(|p| p.name()).collect();
+            JsError::new(&format!("invalid prediction target '{target}' (allowed: {})", allowed.join(", ")))
+        })?;
+        let pending = self.session.predict(parametrization).map_err(js_error)?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let points = pending.positions().await.map_err(|e| JsValue::from(js_error(e)))?;
             let flat: Vec<f32> = points.into_iter().flatten().collect();

@@ -6,8 +6,9 @@
 use crate::core::dataset::GaussianMixture;
 use crate::core::embedded;
 use crate::core::mlp::{Mlp, HIDDEN};
+use crate::core::param::{Coefficients, Parametrization};
 use crate::core::rng;
-use crate::core::sampler::{self, ReverseStep, SamplerSettings, ScoreSource};
+use crate::core::sampler::{self, NetFrame, ReverseStep, SamplerSettings, ScoreSource};
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
@@ -236,7 +237,7 @@ impl Session {
             options.time_grid.times(schedule, t_start, schedule.t_min(), steps)
         };
         let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
-        self.plan = sampler::plan(schedule, self.net.schedule, &settings, &self.times);
+        self.plan = sampler::plan(schedule, NetFrame::of(&self.net), &settings, &self.times);
         // Only the CPU path keeps history here; the GPU engine clears its own in `set_plan`.
         let cpu_particles = if self.on_gpu() { 0 } else { self.data.len() };
         self.history = vec![[0.0; 2]; cpu_particles];
@@ -310,6 +311,38 @@ impl Session {
     /// True when the run has reached the end of the schedule (t_min).
     pub fn done(&self) -> bool {
         self.step_index == self.plan.len()
+    }
+
+    /// Starts computing what the score source predicts at every particle now, in the
+    /// parametrization `target` (for x0: the Tweedie denoised "ghost" of each particle), on the
+    /// GPU (`shaders/predict_*.wgsl`) or the CPU (`sampler::predict`). At t_min and where the
+    /// conversion is undefined (x0 where alpha = 0) the values may be non-finite; callers skip
+    /// those.
+    pub fn predict(&self, target: Parametrization) -> Result<PendingPositions, String> {
+        let schedule = self.options.schedule;
+        // The run's clock can sit a hair outside the domain after rounding; clamp into it.
+        let t = self.current_t.clamp(schedule.t_min(), schedule.t_max());
+        let evaluation = sampler::evaluation(schedule, NetFrame::of(&self.net), t);
+        let coefficients = Coefficients::at(schedule, t);
+        match &self.particles {
+            Particles::Cpu(points) => {
+                let source = match self.options.score {
+                    ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
+                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
+                };
+                let predictions = sampler::predict(source, evaluation, &coefficients, target, points);
+                Ok(PendingPositions::Ready(predictions))
+            }
+            Particles::Gpu(engine) => {
+                let kind = match self.options.score {
+                    ScoreChoice::Mlp => ScoreKind::Mlp,
+                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
+                };
+                let bias = self.net.mlp.hidden_bias(evaluation.t_net);
+                engine.predict(kind, &evaluation, &coefficients, target, &bias).map_err(|e| e.to_string())?;
+                engine.read_predictions().map(PendingPositions::Gpu).map_err(|e| e.to_string())
+            }
+        }
     }
 
     /// Starts reading the positions back.

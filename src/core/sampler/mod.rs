@@ -18,14 +18,16 @@
 
 mod plans;
 
-pub use plans::{plan, SamplerSettings};
+pub use plans::{evaluation, plan, SamplerSettings};
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::mlp::{Mlp, BATCH, HIDDEN};
+use crate::core::param::{self, Coefficients, Parametrization};
 use crate::core::rng;
 use crate::core::schedule::Schedule;
+use crate::core::weights::TrainedNet;
 
 /// A reverse-time integrator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,8 +103,13 @@ impl Sampler {
     }
 }
 
-/// Where one noise prediction is evaluated (16 bytes; keep in sync with `Evaluation` in
+/// Where one noise prediction is evaluated (24 bytes; keep in sync with `Evaluation` in
 /// `shaders/common/reverse_step.wgsl`).
+///
+/// A network sees x_net = input_scale x at t_net and predicts in its own parametrization; its
+/// prediction becomes eps_hat = eps_from_output net(x_net) + eps_from_input x_net
+/// (`param::eps_affine` in the network's schedule at t_net; eps is the same in every schedule of
+/// equal log-SNR, so no further conversion is needed).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct Evaluation {
@@ -115,10 +122,36 @@ pub struct Evaluation {
     pub alpha: f32,
     /// sigma of the sampling schedule at this evaluation.
     pub sigma: f32,
+    /// Coefficient of the network's output in eps_hat (1 for an eps network).
+    pub eps_from_output: f32,
+    /// Coefficient of the network's input x_net in eps_hat (0 for an eps network).
+    pub eps_from_input: f32,
+}
+
+/// The schedule a network was trained with and what it predicts: the frame its inputs and
+/// outputs live in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetFrame {
+    /// The training schedule (times are mapped to it through the log-SNR).
+    pub schedule: Schedule,
+    /// What the network predicts.
+    pub parametrization: Parametrization,
+}
+
+impl NetFrame {
+    /// An eps-predicting network trained with `schedule` (also the frame of the exact score).
+    pub fn eps(schedule: Schedule) -> NetFrame {
+        NetFrame { schedule, parametrization: Parametrization::Eps }
+    }
+
+    /// The frame of a trained network.
+    pub fn of(net: &TrainedNet) -> NetFrame {
+        NetFrame { schedule: net.schedule, parametrization: net.parametrization }
+    }
 }
 
 /// One step of a reverse run, as the GPU reads it (keep in sync with `ReverseStep` in
-/// `shaders/common/reverse_step.wgsl`; 80 bytes). See the module docs for the meaning.
+/// `shaders/common/reverse_step.wgsl`; 96 bytes). See the module docs for the meaning.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ReverseStep {
@@ -162,7 +195,7 @@ impl ReverseStep {
 /// Where eps_hat comes from.
 #[derive(Clone, Copy, Debug)]
 pub enum ScoreSource<'a> {
-    /// The learned network (eps-prediction).
+    /// The learned network (its output is turned into eps by the evaluation's affine map).
     Mlp(&'a Mlp),
     /// The exact noised score of a Gaussian mixture: eps_hat = -sigma grad log p_t.
     Exact(&'a GaussianMixture),
@@ -196,7 +229,9 @@ impl<'a> EvaluationModel<'a> {
         let e = &self.evaluation;
         match self.source {
             ScoreSource::Mlp(mlp) => {
-                mlp.forward_with_bias([x[0] * e.input_scale, x[1] * e.input_scale], &self.hidden_bias)
+                let x_net = [x[0] * e.input_scale, x[1] * e.input_scale];
+                let out = mlp.forward_with_bias(x_net, &self.hidden_bias);
+                combine(e.eps_from_output, out, e.eps_from_input, x_net)
             }
             ScoreSource::Exact(mixture) => {
                 let score = mixture.score_noised(x, e.alpha, e.sigma);
@@ -209,9 +244,10 @@ impl<'a> EvaluationModel<'a> {
     pub fn eps_hat_batch(&self, x: &[[f32; 2]; BATCH]) -> [[f32; 2]; BATCH] {
         match self.source {
             ScoreSource::Mlp(mlp) => {
-                let s = self.evaluation.input_scale;
-                let scaled = x.map(|p| [p[0] * s, p[1] * s]);
-                mlp.forward_batch_with_bias(&scaled, &self.hidden_bias)
+                let e = &self.evaluation;
+                let scaled = x.map(|p| [p[0] * e.input_scale, p[1] * e.input_scale]);
+                let out = mlp.forward_batch_with_bias(&scaled, &self.hidden_bias);
+                std::array::from_fn(|p| combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p]))
             }
             ScoreSource::Exact(_) => x.map(|p| self.eps_hat(p)),
         }
@@ -337,6 +373,24 @@ pub fn run(
                 apply_step(&models, step, particles[i], history[i], seed, first_particle + i as u32);
         }
     }
+}
+
+/// The prediction of `source` at every point at time `t` of `schedule`, in the parametrization
+/// `target` (the x0-hat "ghost" of each particle by Tweedie's formula, its score, its velocity or
+/// its eps): eps_hat at `evaluation` (see [`evaluation`]) converted by `param::convert` with the
+/// sampling schedule's `coefficients` at t. Twin of `shaders/predict_*.wgsl`.
+pub fn predict(
+    source: ScoreSource,
+    evaluation: Evaluation,
+    coefficients: &Coefficients,
+    target: Parametrization,
+    points: &[[f32; 2]],
+) -> Vec<[f32; 2]> {
+    let model = EvaluationModel::new(source, evaluation);
+    points
+        .iter()
+        .map(|&x| param::convert(model.eps_hat(x), Parametrization::Eps, target, x, coefficients))
+        .collect()
 }
 
 /// Initial particles of a reverse run: x_T = sigma(t_start) z with z from the PRIOR stream

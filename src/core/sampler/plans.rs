@@ -5,7 +5,8 @@
 //! b = g^2 / (2 sigma) (seed 000 with grad log p = -eps_hat / sigma), x0_hat = (x - sigma eps_hat)/alpha
 //! (Tweedie, seed 003) and lambda = log(alpha / sigma) (half the log-SNR; Lu et al. 2022).
 
-use super::{Evaluation, ReverseStep, Sampler};
+use super::{Evaluation, NetFrame, ReverseStep, Sampler};
+use crate::core::param::{self, Coefficients};
 use crate::core::schedule::{self, Schedule};
 
 /// A sampler and its knobs.
@@ -31,18 +32,24 @@ impl SamplerSettings {
     }
 }
 
-/// Evaluation of eps_hat at time t of `schedule`, with a network trained on `net_schedule`.
-fn evaluation(schedule: Schedule, net_schedule: Schedule, t: f64) -> Evaluation {
-    let (t_net, input_scale) = if schedule == net_schedule {
+/// Evaluation of eps_hat at time t of `schedule`, with a network in the frame `net`: the
+/// network's time and input scale (through the log-SNR when its schedule differs) and the affine
+/// map from its output to eps.
+pub fn evaluation(schedule: Schedule, net: NetFrame, t: f64) -> Evaluation {
+    let (t_net, input_scale) = if schedule == net.schedule {
         (t, 1.0)
     } else {
-        schedule::equivalent_input(net_schedule, schedule, t).unwrap_or((t, 1.0))
+        schedule::equivalent_input(net.schedule, schedule, t).unwrap_or((t, 1.0))
     };
+    let (eps_from_output, eps_from_input) =
+        param::eps_affine(net.parametrization, &Coefficients::at(net.schedule, t_net));
     Evaluation {
         t_net: t_net as f32,
         input_scale: input_scale as f32,
         alpha: schedule.alpha(t) as f32,
         sigma: schedule.sigma(t) as f32,
+        eps_from_output: eps_from_output as f32,
+        eps_from_input: eps_from_input as f32,
     }
 }
 
@@ -57,10 +64,11 @@ fn lambda(schedule: Schedule, t: f64) -> f64 {
 }
 
 /// The coefficients of every step of a run over `times` (decreasing, `steps + 1` of them), for a
-/// sampling `schedule` and a network trained on `net_schedule`.
+/// sampling `schedule` and a network in the frame `net` (`NetFrame::eps(schedule)` for
+/// the exact score).
 pub fn plan(
     schedule: Schedule,
-    net_schedule: Schedule,
+    net: NetFrame,
     settings: &SamplerSettings,
     times: &[f64],
 ) -> Vec<ReverseStep> {
@@ -72,17 +80,17 @@ pub fn plan(
         .map(|(index, pair)| {
             let (t, s) = (pair[0], pair[1]);
             let mut step = ReverseStep {
-                eval1: evaluation(schedule, net_schedule, t),
+                eval1: evaluation(schedule, net, t),
                 index: index as u32,
                 ..Default::default()
             };
             match settings.sampler {
                 Sampler::EulerMaruyama => euler_maruyama(&mut step, schedule, t, s, settings.eta),
                 Sampler::ProbabilityFlowEuler => euler_maruyama(&mut step, schedule, t, s, 0.0),
-                Sampler::Heun => heun(&mut step, schedule, net_schedule, t, s, settings.churn, steps),
+                Sampler::Heun => heun(&mut step, schedule, net, t, s, settings.churn, steps),
                 Sampler::Ddim => ddim(&mut step, schedule, t, s, settings.eta),
                 Sampler::DdpmAncestral => ddpm_ancestral(&mut step, schedule, t, s),
-                Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net_schedule, t, s),
+                Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net, t, s),
                 Sampler::DpmSolver2M => dpm_solver_2m(&mut step, schedule, t, s, &mut previous_h),
             }
             step
@@ -105,7 +113,7 @@ fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, et
 /// churn-free case): an Euler predictor x' = x^ + h (a x^ + b e1), then the trapezoid
 /// x_s = x^ + h/2 (a1 x^ + b1 e1 + a2 x' + b2 e2), h = s - t^. Where sigma(s) = 0 the second
 /// evaluation is impossible and the step stays Euler (as in EDM's last step).
-fn heun(step: &mut ReverseStep, schedule: Schedule, net: Schedule, t: f64, s: f64, churn: f64, steps: usize) {
+fn heun(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, churn: f64, steps: usize) {
     let mut t_hat = t;
     if churn > 0.0 && schedule.alpha(t) == 1.0 && schedule.alpha(s) == 1.0 {
         let gamma = (churn / steps.max(1) as f64).min(std::f64::consts::SQRT_2 - 1.0);
@@ -173,7 +181,7 @@ fn denoise_to_data(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
 /// DPM-Solver++(2S) (Lu et al. 2022, Alg. 1 with r = 1/2): with h = lambda_s - lambda_t and the
 /// midpoint m at lambda_t + h/2, u = (sigma_m/sigma_t) x - alpha_m (e^(-h/2) - 1) x0_hat(x, t), then
 /// x_s = (sigma_s/sigma_t) x - alpha_s (e^(-h) - 1) x0_hat(u, m).
-fn dpm_solver_2s(step: &mut ReverseStep, schedule: Schedule, net: Schedule, t: f64, s: f64) {
+fn dpm_solver_2s(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64) {
     if schedule.sigma(s) <= 0.0 {
         return denoise_to_data(step, schedule, t, s);
     }

@@ -1,0 +1,16 @@
+// Predictions of the exact mixture score at every particle (see common/predict.wgsl).
+// Needs common/mixture.wgsl, common/evaluation.wgsl, common/eps_hat_exact.wgsl,
+// common/parametrization.wgsl, common/predict.wgsl.
+
+@group(0) @binding(0) var<uniform> predict: PredictParams;
+@group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;
+@group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> predictions: array<vec2<f32>>;
+
+@compute @workgroup_size(64)
+fn predict_exact(@builtin(global_invocation_id) id: vec3<u32>) {
+    if (id.x >= predict.particle_count) {
+        return;
+    }
+    predict_at(id.x);
+}

@@ -1,0 +1,17 @@
+// Predictions of the MLP at every particle (see common/predict.wgsl), one hidden-bias row.
+// Needs common/mlp.wgsl, common/evaluation.wgsl, common/eps_hat_mlp.wgsl,
+// common/parametrization.wgsl, common/predict.wgsl.
+
+@group(0) @binding(0) var<uniform> predict: PredictParams;
+@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
+@group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
+@group(0) @binding(6) var<storage, read_write> predictions: array<vec2<f32>>;
+
+@compute @workgroup_size(64)
+fn predict_mlp(@builtin(global_invocation_id) id: vec3<u32>) {
+    if (id.x >= predict.particle_count) {
+        return;
+    }
+    predict_at(id.x);
+}
