@@ -196,7 +196,8 @@ fn predictions_in_every_parametrization_match_their_cpu_twin() {
                     (ScoreKind::Exact, ScoreSource::Exact(&mixture)),
                 ] {
                     engine.predict(score, &evaluation, &coefficients, target, &bias).unwrap();
-                    let gpu = pollster::block_on(engine.read_predictions().unwrap().points()).unwrap();
+                    let gpu =
+                        pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
                     let cpu = sampler::predict(source, evaluation, &coefficients, target, &points);
                     let what = format!("{score:?} {schedule:?} net {net_parametrization:?} -> {target:?}");
                     assert_close(&gpu, &cpu, 1e-3, &what);

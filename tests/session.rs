@@ -1,6 +1,7 @@
 //! Options are validated once at the boundary, and a session behaves the same on the CPU and GPU.
 
 use diffusion_playground::core::metrics::sliced_wasserstein;
+use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::gpu::{context, ComputeEngine};
 use diffusion_playground::web::options::{Options, RawOptions, RawValue};
 use diffusion_playground::web::session::{Particles, Session};
@@ -129,6 +130,29 @@ fn the_same_options_give_the_same_particles_on_the_gpu_and_the_cpu() {
             a.iter().zip(&b).map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs())).fold(0.0, f32::max);
         assert!(worst < 2e-3, "{score}/{sampler}: largest GPU-CPU difference {worst}");
         assert!(sliced_wasserstein(&a, &b) < 1e-3);
+    }
+}
+
+/// Tweedie's formula in the page's "ghosts" layer: x0_hat = E[x0 | x_t]. At pure noise every
+/// ghost sits near the data mean (the 8 Gaussians are centred); with little noise each ghost
+/// sits next to its particle; and only the first `limit` particles come back.
+#[test]
+fn predicted_x0_ghosts_follow_tweedie_from_the_data_mean_to_the_particles() {
+    let mut session = Session::new(small("exact", "euler_maruyama"), Particles::Cpu(Vec::new())).unwrap();
+    let (positions, ghosts) =
+        pollster::block_on(session.predict(Parametrization::X0, 100).unwrap().get()).unwrap();
+    assert_eq!((positions.len(), ghosts.len()), (100, 100));
+    let mean_radius = ghosts.iter().map(|g| g[0].hypot(g[1])).sum::<f32>() / 100.0;
+    assert!(mean_radius < 0.1, "at t = 1 the ghosts are near the data mean: {mean_radius}");
+    session.noise_to(0.02).unwrap();
+    let (positions, ghosts) =
+        pollster::block_on(session.predict(Parametrization::X0, 5000).unwrap().get()).unwrap();
+    assert_eq!(positions.len(), 1024, "at most every particle");
+    let far = positions.iter().zip(&ghosts).filter(|(x, g)| (x[0] - g[0]).hypot(x[1] - g[1]) > 0.2).count();
+    assert!(far < 20, "at t = 0.02 the ghosts sit on their particles ({far} of 1024 farther than 0.2)");
+    for target in Parametrization::ALL {
+        let (_, values) = pollster::block_on(session.predict(target, 64).unwrap().get()).unwrap();
+        assert!(values.iter().flatten().all(|v| v.is_finite()), "{target:?} inside the time range");
     }
 }
 

@@ -586,10 +586,12 @@ impl ComputeEngine {
         Ok(())
     }
 
-    /// Starts copying the last predictions back to the CPU.
-    pub fn read_predictions(&self) -> Result<Readback, GpuError> {
+    /// Starts copying the last predictions of the first `limit` particles (all when there are
+    /// fewer) back to the CPU.
+    pub fn read_predictions(&self, limit: u32) -> Result<Readback, GpuError> {
         let scene = self.scene()?;
-        Ok(Readback::start(&self.device, &self.queue, &scene.predictions, 8 * scene.particle_count as u64))
+        let count = limit.min(scene.particle_count) as u64;
+        Ok(Readback::start(&self.device, &self.queue, &scene.predictions, 8 * count))
     }
 
     /// Overwrites the particles (for tests and for starting from given points).
@@ -608,8 +610,14 @@ impl ComputeEngine {
 
     /// Starts copying the particles back to the CPU.
     pub fn read_particles(&self) -> Result<Readback, GpuError> {
+        self.read_first_particles(u32::MAX)
+    }
+
+    /// Starts copying the first `limit` particles (all when there are fewer) back to the CPU.
+    pub fn read_first_particles(&self, limit: u32) -> Result<Readback, GpuError> {
         let scene = self.scene()?;
-        Ok(Readback::start(&self.device, &self.queue, &scene.particles, 8 * scene.particle_count as u64))
+        let count = limit.min(scene.particle_count) as u64;
+        Ok(Readback::start(&self.device, &self.queue, &scene.particles, 8 * count))
     }
 
     /// The particle buffer (for renderers) and its generation (changes when it is replaced).

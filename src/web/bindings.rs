@@ -457,19 +457,21 @@ impl Playground {
         }))
     }
 
-    /// What the score source predicts at every particle now (interleaved x, y), in the
-    /// parametrization `target`: "x0" (the Tweedie denoised ghost of each particle), "eps",
-    /// "score" or "velocity". Rejects any other name with a message listing the allowed ones.
-    pub fn predict(&self, target: &str) -> Result<js_sys::Promise, JsError> {
+    /// What the score source predicts now at the first `limit` particles, in the parametrization
+    /// `target`: "x0" (the Tweedie denoised ghost of each particle), "eps", "score" or "velocity".
+    /// Resolves to a Float32Array of 4 numbers per particle: x, y, then the prediction's two
+    /// coordinates. Rejects any other target with a message listing the allowed ones.
+    pub fn predict(&self, target: &str, limit: u32) -> Result<js_sys::Promise, JsError> {
         self.check_device()?;
         let parametrization = Parametrization::from_name(target).ok_or_else(|| {
             let allowed: Vec<&str> = Parametrization::ALL.iter().map(|p| p.name()).collect();
             JsError::new(&format!("invalid prediction target '{target}' (allowed: {})", allowed.join(", ")))
         })?;
-        let pending = self.session.predict(parametrization).map_err(js_error)?;
+        let pending = self.session.predict(parametrization, limit as usize).map_err(js_error)?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
-            let points = pending.positions().await.map_err(|e| JsValue::from(js_error(e)))?;
-            let flat: Vec<f32> = points.into_iter().flatten().collect();
+            let (positions, predictions) = pending.get().await.map_err(|e| JsValue::from(js_error(e)))?;
+            let flat: Vec<f32> =
+                positions.iter().zip(&predictions).flat_map(|(x, p)| [x[0], x[1], p[0], p[1]]).collect();
             Ok(js_sys::Float32Array::from(flat.as_slice()).into())
         }))
     }

@@ -40,6 +40,19 @@ impl PendingPositions {
     }
 }
 
+/// Positions and predictions on their way back (see [`Session::predict`]).
+pub struct PendingPredictions {
+    positions: PendingPositions,
+    predictions: PendingPositions,
+}
+
+impl PendingPredictions {
+    /// Waits for both: (positions, predictions), in particle order.
+    pub async fn get(self) -> Result<(Vec<[f32; 2]>, Vec<[f32; 2]>), GpuError> {
+        Ok((self.positions.positions().await?, self.predictions.positions().await?))
+    }
+}
+
 /// Seed of the training points whose exact score the `empirical` choice uses (fixed, so that
 /// every link shows the same training set).
 pub const EMPIRICAL_SEED: u32 = 7;
@@ -313,25 +326,30 @@ impl Session {
         self.step_index == self.plan.len()
     }
 
-    /// Starts computing what the score source predicts at every particle now, in the
-    /// parametrization `target` (for x0: the Tweedie denoised "ghost" of each particle), on the
-    /// GPU (`shaders/predict_*.wgsl`) or the CPU (`sampler::predict`). At t_min and where the
-    /// conversion is undefined (x0 where alpha = 0) the values may be non-finite; callers skip
-    /// those.
-    pub fn predict(&self, target: Parametrization) -> Result<PendingPositions, String> {
+    /// Starts computing what the score source predicts at the first `limit` particles now, in
+    /// the parametrization `target` (for x0: the Tweedie denoised "ghost" of each particle), on
+    /// the GPU (`shaders/predict_*.wgsl`, which evaluates every particle; only `limit` come back)
+    /// or the CPU (`sampler::predict`). Resolves to (positions, predictions). Where a conversion is
+    /// undefined (x0 where alpha = 0) the values are not finite; callers skip those.
+    pub fn predict(&self, target: Parametrization, limit: usize) -> Result<PendingPredictions, String> {
         let schedule = self.options.schedule;
         // The run's clock can sit a hair outside the domain after rounding; clamp into it.
         let t = self.current_t.clamp(schedule.t_min(), schedule.t_max());
         let evaluation = sampler::evaluation(schedule, NetFrame::of(&self.net), t);
         let coefficients = Coefficients::at(schedule, t);
+        let limit_u32 = u32::try_from(limit).unwrap_or(u32::MAX);
         match &self.particles {
             Particles::Cpu(points) => {
+                let points = &points[..limit.min(points.len())];
                 let source = match self.options.score {
                     ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
                 };
                 let predictions = sampler::predict(source, evaluation, &coefficients, target, points);
-                Ok(PendingPositions::Ready(predictions))
+                Ok(PendingPredictions {
+                    positions: PendingPositions::Ready(points.to_vec()),
+                    predictions: PendingPositions::Ready(predictions),
+                })
             }
             Particles::Gpu(engine) => {
                 let kind = match self.options.score {
@@ -339,8 +357,12 @@ impl Session {
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
                 };
                 let bias = self.net.mlp.hidden_bias(evaluation.t_net);
-                engine.predict(kind, &evaluation, &coefficients, target, &bias).map_err(|e| e.to_string())?;
-                engine.read_predictions().map(PendingPositions::Gpu).map_err(|e| e.to_string())
+                let gpu = |e: GpuError| e.to_string();
+                engine.predict(kind, &evaluation, &coefficients, target, &bias).map_err(gpu)?;
+                Ok(PendingPredictions {
+                    positions: PendingPositions::Gpu(engine.read_first_particles(limit_u32).map_err(gpu)?),
+                    predictions: PendingPositions::Gpu(engine.read_predictions(limit_u32).map_err(gpu)?),
+                })
             }
         }
     }
