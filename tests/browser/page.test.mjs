@@ -268,11 +268,11 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       const seen = await page.evaluate(() => ({
         bannerHidden: document.getElementById('backend-banner').hidden,
         options: window.dp.playground.options(),
-        canvases: document.querySelectorAll('canvas').length,
+        canvases: document.querySelectorAll('canvas#canvas').length,
       }));
       assert.equal(seen.bannerHidden, true, 'the CPU banner goes away');
       assert.equal(seen.options.particles, 2048, 'the other options are kept');
-      assert.equal(seen.canvases, 1, 'one canvas on the page');
+      assert.equal(seen.canvases, 1, 'one particle canvas on the page (the old one is replaced)');
       await waitFor(session, () => /backend=webgpu/.test(location.hash), null, 'the hash records backend=webgpu');
       assert.deepEqual(session.errors, []);
     } finally {

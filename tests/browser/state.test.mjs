@@ -10,7 +10,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
 import { WWW } from './helpers.mjs';
-import { FIELD, FIELDS, applies, defaultState, parseHash, toHash, toOptions, useDescription } from '../../www/js/state.js';
+import { FIELD, FIELDS, LINK_VERSION, applies, defaultState, parseHash, toHash, toOptions, useDescription } from '../../www/js/state.js';
 
 let described;
 before(async () => {
@@ -120,6 +120,36 @@ describe('the URL-hash state table', () => {
     const back = parseHash(toHash(state));
     assert.deepEqual(back.notices, []);
     assert.deepEqual(back.state, state);
+  });
+
+  test('page fields round-trip too: layers, theme, interface and hide flags (written only when set)', () => {
+    const state = { ...defaultState(), ghosts: true, arrows: true, theme: 'light', ui: 'min', steps_hide: true, t_hide: true };
+    const hash = toHash(state);
+    assert.match(hash, /^#v=1&/, 'the link starts with its format version');
+    assert.match(hash, /steps_hide=1/);
+    assert.doesNotMatch(hash, /seed_hide/, 'hide flags that are off are left out');
+    const back = parseHash(hash);
+    assert.deepEqual(back.notices, []);
+    assert.deepEqual(back.state, state);
+  });
+
+  test('a link from a newer format version is read as far as it is understood, with a notice', () => {
+    const { state, notices } = parseHash(`#v=${LINK_VERSION + 1}&dataset=spiral&sparkles=3`);
+    assert.equal(state.dataset, 'spiral');
+    assert.equal(notices.length, 2);
+    assert.match(notices[0], /newer version of Diffusion Playground \(link format 2; this page reads 1\)/);
+    assert.match(notices[1], /Unknown setting "sparkles"/);
+    assert.match(parseHash('#v=<b>').notices[0], /not a version number/);
+    assert.deepEqual(parseHash('#dataset=spiral').notices, [], 'links without v (version 1) need no notice');
+  });
+
+  test('bad page fields fall back to their defaults with a notice naming them', () => {
+    const { state, notices } = parseHash('#theme=neon&ui=max&ghosts=maybe&steps_hide=yes');
+    assert.deepEqual([state.theme, state.ui, state.ghosts, state.steps_hide], ['dark', 'full', false, false]);
+    assert.equal(notices.length, 4);
+    for (const [notice, name] of notices.map((n, i) => [n, ['theme', 'ui', 'ghosts', 'steps_hide'][i]])) {
+      assert.match(notice, new RegExp(`Link setting ${name} `));
+    }
   });
 
   test('the options object holds exactly the option fields', () => {

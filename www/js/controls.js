@@ -13,7 +13,13 @@ const $ = (id) => {
 };
 
 /** The fields that have a control in the settings form (same id as the field name). */
-const FORM_FIELDS = FIELDS.filter((f) => f.option);
+const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
+
+/** What a `<name>_hide` flag hides, for the names that are not form fields. */
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts' };
+
+/** Buttons that need a playground. */
+const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record'];
 
 /** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
 const MAX_CANVAS_PX = 2048;
@@ -31,7 +37,7 @@ export function build() {
           return option;
         }),
       );
-    } else {
+    } else if (field.type !== 'boolean') {
       control.min = String(field.min);
       control.max = String(field.max);
       if (field.type === 'integer') control.step = '1';
@@ -46,10 +52,29 @@ export function build() {
 export function setValues(state) {
   for (const field of FORM_FIELDS) {
     const control = $(field.name);
-    control.value = String(state[field.name]);
+    if (field.type === 'boolean') control.checked = Boolean(state[field.name]);
+    else control.value = String(state[field.name]);
     showValue(control, state[field.name]);
     control.closest('.field').hidden = !applies(field, state);
   }
+  applyChrome(state);
+}
+
+/**
+ * The page-only look of `state`: the theme, the minimal interface (`ui=min`) and the controls
+ * hidden by `<name>_hide` flags (their values still apply).
+ */
+export function applyChrome(state) {
+  document.documentElement.dataset.theme = state.theme;
+  document.body.classList.toggle('ui-min', state.ui === 'min');
+  for (const field of FIELDS) {
+    if (!field.hides) continue;
+    const target = HIDE_TARGETS[field.hides]
+      ? $(HIDE_TARGETS[field.hides])
+      : $(field.hides).closest('.field');
+    target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
+  }
+  $('layer-legend').hidden = !(state.ghosts || state.arrows);
 }
 
 /**
@@ -71,17 +96,22 @@ export function setValue(name, v) {
 /** Enables or disables every control (disabled while no playground exists). */
 export function setEnabled(enabled) {
   for (const field of FORM_FIELDS) $(field.name).disabled = !enabled;
-  for (const id of ['t', 'play', 'step', 'reset', 'reseed']) $(id).disabled = !enabled;
+  for (const id of ACTION_BUTTONS) $(id).disabled = !enabled;
 }
 
 /**
  * Calls the handlers on user actions:
  * `change(name, rawValue)` for a settings control, `time(t)` while the time slider moves,
- * `play()`, `step()`, `reset()`, `reseed()` for the buttons and their keys.
+ * `play()`, `step()`, `reset()`, `reseed()` for the buttons and their keys, and `share()`,
+ * `embed()`, `png()`, `record()` for the share and export buttons.
  */
 export function bind(handlers) {
   for (const field of FORM_FIELDS) {
     const control = $(field.name);
+    if (field.type === 'boolean') {
+      control.addEventListener('change', () => handlers.change(field.name, control.checked));
+      continue;
+    }
     // Number inputs commit on change (Enter or leaving the field), not on every keystroke.
     control.addEventListener('change', () => handlers.change(field.name, control.value));
     if (field.name === 'point_size') control.addEventListener('input', () => handlers.change(field.name, control.value));
@@ -100,6 +130,8 @@ export function bind(handlers) {
   $('step').addEventListener('click', () => handlers.step());
   $('reset').addEventListener('click', () => handlers.reset());
   $('reseed').addEventListener('click', () => handlers.reseed());
+  for (const id of ['share', 'embed', 'png', 'record']) $(id).addEventListener('click', () => handlers[id]());
+  $('embed-copy').addEventListener('click', () => handlers.copy($('embed-code').value, 'The iframe snippet'));
 
   document.addEventListener('keydown', (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -203,6 +235,38 @@ export function notice(text, kind = 'warn') {
   item.append(body, close);
   list.append(item);
   return item;
+}
+
+/** Shows the embed dialog with the iframe and custom-element snippets. */
+export function showEmbedDialog(iframeCode, elementCode) {
+  $('embed-code').value = iframeCode;
+  $('element-code').value = elementCode;
+  const dialog = /** @type {HTMLDialogElement} */ ($('embed-dialog'));
+  if (!dialog.open) dialog.showModal();
+  $('embed-code').select();
+}
+
+/** Shows whether a WebM recording is running. */
+export function setRecording(on) {
+  const button = $('record');
+  button.setAttribute('aria-pressed', String(on));
+  button.textContent = on ? 'Stop recording' : 'Record WebM';
+}
+
+/** Points the "open full playground" link (embedded pages) at `href`. */
+export function setFullPageLink(href) {
+  /** @type {HTMLAnchorElement} */ ($('full-page')).href = href;
+}
+
+/** The transparent canvas of the ghosts and arrows, sized like the particle canvas. */
+export function layersCanvas() {
+  const layers = /** @type {HTMLCanvasElement} */ ($('layers'));
+  const particles = canvas();
+  if (layers.width !== particles.width || layers.height !== particles.height) {
+    layers.width = particles.width;
+    layers.height = particles.height;
+  }
+  return layers;
 }
 
 /** The canvas element now on the page. */

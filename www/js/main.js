@@ -11,8 +11,13 @@
 // For tests, `window.dp` exposes the running Playground and the wasm's free functions, and
 // `document.body.dataset.state` is "loading", "ready" or "error".
 
-import { FIELD, defaultState, parseField, parseHash, toOptions, useDescription, writeHash } from './state.js';
+import { FIELD, defaultState, parseField, parseHash, toHash, toOptions, useDescription, writeHash } from './state.js';
 import * as ui from './controls.js';
+import { LAYER_PARTICLES, clearLayers, drawLayers } from './layers.js';
+import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
+
+/** True on embed.html (index.html?embed=1): minimal chrome, paused while scrolled out of view. */
+const EMBEDDED = new URLSearchParams(location.search).has('embed');
 
 /** The wasm-bindgen module (built by `cargo xtask build-wasm`). */
 const PKG_URL = new URL('../pkg/diffusion_playground.js', import.meta.url).href;
@@ -62,6 +67,15 @@ let creating = false;
 let canvasUsed = false;
 /** GPU devices lost so far; the first loss restarts on WebGPU, the next one on the CPU. */
 let devicesLost = 0;
+/** A layers update (ghosts, arrows) is being computed; another was asked for meanwhile. */
+let layersBusy = false;
+let layersAgain = false;
+/** Layer pictures drawn so far (tests wait for it to grow). */
+let layersDrawn = 0;
+/** The WebM recording in progress, or null. */
+let recording = null;
+/** Embedded and scrolled out of view: the animation waits (and resumes when visible again). */
+let offscreen = false;
 
 let resolveReady;
 let rejectReady;
@@ -84,7 +98,27 @@ window.dp = {
   state: () => ({ ...state }),
   /** Current adaptive steps per frame. */
   stepsPerFrame: () => stepsPerFrame,
+  /** Layer pictures drawn so far. */
+  layersDrawn: () => layersDrawn,
+  /** The picture as the PNG button saves it, as a data: URL. */
+  exportPng: async () => blobToDataUrl(await pngNow()),
+  /** Records `ms` milliseconds of the canvas as WebM; resolves to { type, size }. */
+  recordWebm: async (ms) => {
+    const recorder = new WebmRecorder(ui.canvas());
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const blob = await recorder.stop();
+    return { type: blob.type, size: blob.size };
+  },
 };
+
+function blobToDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
 
 // --- Errors -----------------------------------------------------------------------------------
 
@@ -167,9 +201,15 @@ setInterval(() => {
 
 // --- The address bar --------------------------------------------------------------------------
 
+/** Writes the state into the address bar (and the embedded page's "open full page" link). */
+function publishState() {
+  writeHash(state);
+  ui.setFullPageLink(shareUrl(toHash(state)));
+}
+
 function writeHashSoon() {
   clearTimeout(hashTimer);
-  hashTimer = setTimeout(() => writeHash(state), HASH_WRITE_DELAY_MS);
+  hashTimer = setTimeout(publishState, HASH_WRITE_DELAY_MS);
 }
 
 // --- Creating the Playground ------------------------------------------------------------------
@@ -263,8 +303,8 @@ async function start(wanted) {
   ui.setEnabled(true);
   ui.setOverlay(null);
   stepsPerFrame = MIN_STEPS_PER_FRAME;
-  setPlaying(state.playing);
-  writeHash(state);
+  setPlaying(state.playing && !offscreen);
+  publishState();
   dirty = true;
   requestFrame();
 }
@@ -310,6 +350,7 @@ function frame() {
       dirty = false;
       pg.render();
       showReadouts();
+      refreshLayers();
       if (!readyDone) {
         readyDone = true;
         document.body.dataset.state = 'ready';
@@ -390,6 +431,69 @@ function showReadouts() {
   });
 }
 
+// --- Layers: ghosts and arrows ------------------------------------------------------------------
+
+/**
+ * Recomputes the layers that are on (one update at a time; a request during an update runs once
+ * it ends, so a playing run keeps its layers current without piling up readbacks).
+ */
+function refreshLayers() {
+  const canvas = ui.layersCanvas();
+  if (!state.ghosts && !state.arrows) {
+    clearLayers(canvas);
+    return;
+  }
+  if (!pg || creating) return;
+  if (layersBusy) {
+    layersAgain = true;
+    return;
+  }
+  layersBusy = true;
+  const owner = pg;
+  const wanted = { ghosts: state.ghosts, arrows: state.arrows };
+  let requests;
+  try {
+    requests = [
+      wanted.ghosts ? owner.predict('x0', LAYER_PARTICLES) : null,
+      wanted.arrows ? owner.predict('eps', LAYER_PARTICLES) : null,
+    ];
+  } catch (error) {
+    layersBusy = false;
+    runtimeError('Drawing the layers', error);
+    return;
+  }
+  Promise.all(requests)
+    .then(([ghosts, arrows]) => {
+      if (owner !== pg) return;
+      drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, state.arrows ? arrows : null);
+      layersDrawn += 1;
+    })
+    .catch((error) => {
+      if (owner === pg) runtimeError('Drawing the layers', error);
+    })
+    .finally(() => {
+      layersBusy = false;
+      if (layersAgain) {
+        layersAgain = false;
+        refreshLayers();
+      }
+    });
+}
+
+// --- Share and export ---------------------------------------------------------------------------
+
+/** The picture now (particles and layers) as a PNG blob: rendered and captured in one task. */
+function pngNow() {
+  if (!pg || creating) return Promise.reject(new Error('the playground is not running'));
+  pg.render();
+  return canvasPng(ui.canvas(), ui.layersCanvas());
+}
+
+async function copyWithFallback(text, what) {
+  if (await copyText(text)) ui.notice(`${what} is on the clipboard.`, 'info');
+  else ui.notice(`${what} (copy it from here): ${text}`, 'info');
+}
+
 // --- User actions -----------------------------------------------------------------------------
 
 /** Runs `action` on the Playground now; reports a failure as a notice. */
@@ -458,6 +562,44 @@ const handlers = {
   reseed() {
     applyChanges({ seed: crypto.getRandomValues(new Uint32Array(1))[0] });
   },
+  share() {
+    publishState();
+    copyWithFallback(shareUrl(toHash(state)), 'The link to this view');
+  },
+  embed() {
+    publishState();
+    const { iframe, element } = embedSnippets(toHash(state));
+    ui.showEmbedDialog(iframe, element);
+  },
+  copy(text, what) {
+    copyWithFallback(text, what);
+  },
+  png() {
+    pngNow().then(
+      (blob) => download(blob, `diffusion-playground-${state.dataset}-${state.sampler}.png`),
+      (error) => ui.notice(`The PNG could not be made: ${messageOf(error)}`, 'error'),
+    );
+  },
+  record() {
+    if (recording) {
+      const current = recording;
+      recording = null;
+      ui.setRecording(false);
+      current.stop().then((blob) => download(blob, `diffusion-playground-${state.dataset}-${state.sampler}.webm`));
+      return;
+    }
+    if (!WebmRecorder.supported()) {
+      ui.notice('This browser cannot record the canvas as a video (no MediaRecorder or captureStream).', 'error');
+      return;
+    }
+    try {
+      recording = new WebmRecorder(ui.canvas());
+      ui.setRecording(true);
+      if (!playing) handlers.play();
+    } catch (error) {
+      ui.notice(`Recording could not start: ${messageOf(error)}`, 'error');
+    }
+  },
 };
 
 /**
@@ -500,6 +642,10 @@ function applyChanges(changes) {
     setPlaying(changes.playing);
     state.playing = changes.playing;
   }
+  // Page-only fields (layers, theme, interface, hide flags) only change the look.
+  for (const [name, v] of Object.entries(changes)) {
+    if (!FIELD[name].option && name !== 't' && name !== 'playing') state[name] = v;
+  }
   ui.setValues(state);
   dirty = true;
   requestFrame();
@@ -519,7 +665,30 @@ function onHashChange() {
 
 // --- Start-up ---------------------------------------------------------------------------------
 
+/**
+ * Embedded widgets pause while scrolled out of view and resume when back (a page of course notes
+ * with many widgets then animates only the ones being read).
+ */
+function pauseWhileOffscreen() {
+  const observer = new IntersectionObserver((entries) => {
+    const visible = entries.some((entry) => entry.isIntersecting);
+    if (!visible && !offscreen) {
+      offscreen = true;
+      if (playing) {
+        setPlaying(false);
+        offscreen = 'was-playing';
+      }
+    } else if (visible && offscreen) {
+      const resume = offscreen === 'was-playing';
+      offscreen = false;
+      if (resume && pg && !creating) setPlaying(true);
+    }
+  });
+  observer.observe(document.getElementById('canvas-frame'));
+}
+
 async function main() {
+  if (EMBEDDED) document.body.classList.add('embed');
   ui.setPlaying(false);
   ui.setEnabled(false);
   ui.setOverlay('Loading the WebAssembly module…');
@@ -545,6 +714,12 @@ async function main() {
   const parsed = parseHash(location.hash);
   for (const text of parsed.notices) ui.notice(text, 'warn');
   state = parsed.state;
+  const linkSaysPlaying = new URLSearchParams(location.hash.replace(/^#/, '')).has('playing');
+  if (!linkSaysPlaying && state.playing && matchMedia('(prefers-reduced-motion: reduce)').matches) {
+    state.playing = false;
+    ui.notice('Paused at the start because your system asks for reduced motion: press Play to run.', 'info');
+  }
+  if (EMBEDDED) pauseWhileOffscreen();
   ui.setValues(state);
   ui.bind(handlers);
   ui.onResize(() => {

@@ -12,6 +12,12 @@
 // and scores belong to the wasm and grow with it: their rows name a list of `describe()` (`from`),
 // and `useDescription` fills them in once the wasm is loaded, before any hash is parsed.
 
+/**
+ * Version of the link format this page writes (`v=1`). A link without `v` is version 1; a link
+ * from a newer version is read as far as this page understands it, with a notice.
+ */
+export const LINK_VERSION = 1;
+
 /** @typedef {'choice' | 'integer' | 'number' | 'boolean'} FieldType */
 
 /**
@@ -22,6 +28,8 @@
  * @property {string | number | boolean} default
  * @property {string} label         human name, for controls and notices
  * @property {boolean} option       true when the field is an option of the wasm Playground
+ * @property {boolean} [control]    a page-only field with a control in the settings form
+ * @property {string} [hides]       for a `<name>_hide` flag: the field whose control it hides
  * @property {Array<[string, string]>} [choices]  [name, label] pairs, for 'choice'
  * @property {string} [from]        for a 'choice' whose pairs come from the wasm: the list of
  *   `describe()` that holds them as `{ name, label }` (set by `useDescription`)
@@ -32,7 +40,7 @@
  */
 
 /** @type {ReadonlyArray<Field>} */
-export const FIELDS = Object.freeze([
+const BASE_FIELDS = Object.freeze([
   { name: 'dataset', type: 'choice', from: 'datasets', default: 'two_moons', label: 'Dataset', option: true },
   { name: 'schedule', type: 'choice', from: 'schedules', default: 'vp_linear', label: 'Noise schedule', option: true },
   { name: 'sampler', type: 'choice', from: 'samplers', default: 'euler_maruyama', label: 'Sampler', option: true },
@@ -57,10 +65,34 @@ export const FIELDS = Object.freeze([
   },
   { name: 'point_size', type: 'number', default: 1.5, min: 0.5, max: 8, label: 'Dot size', option: true },
   // Page-only fields.
+  // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
+  // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
+  { name: 'ghosts', type: 'boolean', default: false, label: 'Denoised ghosts', option: false, control: true },
+  { name: 'arrows', type: 'boolean', default: false, label: 'Score arrows', option: false, control: true },
+  {
+    name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
+    choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
+  },
+  // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
+  {
+    name: 'ui', type: 'choice', default: 'full', label: 'Interface', option: false,
+    choices: [['full', 'Full'], ['min', 'Minimal']],
+  },
   // Where the run starts, as a fraction of the schedule's time range (the time slider's position):
   // 1 is the prior noise; below 1 the link opens on forward-noised data.
   { name: 't', type: 'number', default: 1, min: 0, max: 1, label: 'Time t', option: false },
   { name: 'playing', type: 'boolean', default: true, label: 'Playing', option: false },
+]);
+
+/** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts']);
+
+/** The whole table: the fields above, then one `<name>_hide` flag per hideable control. */
+export const FIELDS = Object.freeze([
+  ...BASE_FIELDS,
+  ...HIDEABLE.map((name) => ({
+    name: `${name}_hide`, type: 'boolean', default: false, label: `Hide ${name}`, option: false, hides: name,
+  })),
 ]);
 
 /** The table as a lookup by name. */
@@ -169,10 +201,21 @@ export function parseHash(hash) {
   const notices = [];
   const params = new URLSearchParams(String(hash).replace(/^#/, ''));
   const seen = new Set();
+  const version = params.get('v');
+  if (version !== null && !/^\d{1,6}$/.test(version)) {
+    notices.push(`The link format version ${quote(version)} is not a version number; the link is read as version ${LINK_VERSION}.`);
+  } else if (version !== null && Number(version) > LINK_VERSION) {
+    notices.push(
+      `This link was made by a newer version of Diffusion Playground (link format ${Number(version)}; ` +
+        `this page reads ${LINK_VERSION}): the settings it understands are used, the others are reported below.`,
+    );
+  }
   for (const [key, raw] of params) {
+    if (key === 'v') continue;
     const field = Object.hasOwn(FIELD, key) ? FIELD[key] : undefined;
     if (!field) {
-      notices.push(`Unknown setting ${quote(key)} in the link was ignored (known: ${FIELDS.map((f) => f.name).join(', ')}).`);
+      const known = BASE_FIELDS.map((f) => f.name).join(', ');
+      notices.push(`Unknown setting ${quote(key)} in the link was ignored (known: ${known}, and <name>_hide flags).`);
       continue;
     }
     if (seen.has(key)) {
@@ -187,11 +230,16 @@ export function parseHash(hash) {
   return { state, notices };
 }
 
-/** The hash form of a state (every field, in table order, so a link survives changed defaults). */
+/**
+ * The hash form of a state: the format version, then every field in table order (so a link
+ * survives changed defaults), except `_hide` flags that are off.
+ */
 export function toHash(state) {
   const params = new URLSearchParams();
+  params.set('v', String(LINK_VERSION));
   for (const field of FIELDS) {
     const value = state[field.name];
+    if (field.hides && !value) continue;
     params.set(field.name, field.type === 'boolean' ? (value ? '1' : '0') : String(value));
   }
   return `#${params.toString()}`;

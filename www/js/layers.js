@@ -1,0 +1,94 @@
+// layers.js: what the score source predicts at the particles, drawn over them on a transparent
+// 2-D canvas. The wasm's `predict(target, limit)` gives, for the first `limit` particles, the
+// position x_t and the prediction (4 numbers per particle):
+//
+// - ghosts: x0_hat = E[x0 | x_t] = (x_t - sigma_t eps_hat) / alpha_t (Tweedie's formula, theory
+//   seed 003), a white dot where the particle "thinks" its clean data point is; early in a
+//   reverse run all ghosts sit near the data mean, and they spread onto the data as t falls;
+// - arrows: the score direction grad log p_t = -eps_hat / sigma_t, drawn from each particle with
+//   a length proportional to |eps_hat| (the score scaled by sigma_t, so arrows keep a readable
+//   size at every noise level).
+
+/** Particles that get a ghost or an arrow (the first ones; each has a random colour anyway). */
+export const LAYER_PARTICLES = 1500;
+/** Ghosts that also get a faint line back to their particle. */
+const GHOST_LINES = 200;
+/** World units shown from the centre to the nearer edge: render::DEFAULT_HALF_EXTENT. */
+const HALF_EXTENT = 3.0;
+/** Particles that get an arrow (fewer than ghosts: arrows cover more of the picture). */
+const ARROW_PARTICLES = 400;
+/** Arrow length in world units per unit of |eps_hat|. */
+const ARROW_LENGTH_PER_EPS = 0.12;
+/** Longest arrow, in world units (|eps_hat| is about 1.4 on average, rarely above 4). */
+const MAX_ARROW_LENGTH = 0.4;
+
+/** World point (x, y) to canvas pixels (x right, y down), as View::to_pixel in Rust. */
+function projector(canvas) {
+  const scale = (0.5 * Math.min(canvas.width, canvas.height)) / HALF_EXTENT;
+  return (x, y) => [0.5 * canvas.width + scale * x, 0.5 * canvas.height - scale * y];
+}
+
+/** Clears the layers canvas. */
+export function clearLayers(canvas) {
+  canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * Draws the layers. `ghosts` and `arrows` are the Float32Arrays of `predict('x0', n)` and
+ * `predict('eps', n)`, or null for a layer that is off. Non-finite predictions (x0 where
+ * alpha = 0) are skipped.
+ */
+export function drawLayers(canvas, ghosts, arrows) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const style = getComputedStyle(document.documentElement);
+  const toPixel = projector(canvas);
+  const px = Math.max(1, canvas.width / 600);
+  if (ghosts) {
+    ctx.strokeStyle = 'rgb(255 255 255 / 0.18)';
+    ctx.lineWidth = px;
+    ctx.beginPath();
+    for (let i = 0; i < Math.min(GHOST_LINES, ghosts.length / 4); i += 1) {
+      const [x, y, gx, gy] = ghosts.subarray(4 * i, 4 * i + 4);
+      if (!Number.isFinite(gx) || !Number.isFinite(gy)) continue;
+      ctx.moveTo(...toPixel(x, y));
+      ctx.lineTo(...toPixel(gx, gy));
+    }
+    ctx.stroke();
+    ctx.fillStyle = style.getPropertyValue('--ghost').trim() || '#ffffff';
+    ctx.globalAlpha = 0.85;
+    for (let i = 0; i < ghosts.length / 4; i += 1) {
+      const gx = ghosts[4 * i + 2];
+      const gy = ghosts[4 * i + 3];
+      if (!Number.isFinite(gx) || !Number.isFinite(gy)) continue;
+      const [u, v] = toPixel(gx, gy);
+      ctx.fillRect(u - px, v - px, 2 * px, 2 * px);
+    }
+    ctx.globalAlpha = 1;
+  }
+  if (arrows) {
+    ctx.strokeStyle = style.getPropertyValue('--arrow').trim() || '#ffb000';
+    ctx.lineWidth = px;
+    ctx.beginPath();
+    for (let i = 0; i < Math.min(ARROW_PARTICLES, arrows.length / 4); i += 1) {
+      const [x, y, ex, ey] = arrows.subarray(4 * i, 4 * i + 4);
+      const norm = Math.hypot(ex, ey);
+      if (!Number.isFinite(norm) || norm === 0) continue;
+      // The score points along -eps_hat.
+      const length = Math.min(MAX_ARROW_LENGTH, ARROW_LENGTH_PER_EPS * norm);
+      const [dx, dy] = [(-ex / norm) * length, (-ey / norm) * length];
+      const [u0, v0] = toPixel(x, y);
+      const [u1, v1] = toPixel(x + dx, y + dy);
+      ctx.moveTo(u0, v0);
+      ctx.lineTo(u1, v1);
+      // Arrowhead: two short strokes back from the tip at +-25 degrees.
+      const angle = Math.atan2(v1 - v0, u1 - u0);
+      const head = 4 * px;
+      for (const side of [-0.44, 0.44]) {
+        ctx.moveTo(u1, v1);
+        ctx.lineTo(u1 - head * Math.cos(angle + side), v1 - head * Math.sin(angle + side));
+      }
+    }
+    ctx.stroke();
+  }
+}
