@@ -62,3 +62,23 @@ fn sampler_report() {
         println!("| {} | {orders} | {exact:.4} | {learned:.4} | {floor:.4} |", sampler_kind.label());
     }
 }
+
+#[test]
+#[ignore = "prints the per-dataset report of the closing notes; run with --ignored --nocapture"]
+fn dataset_report() {
+    let n = 4096;
+    println!("| dataset | SW2 exact score (reverse SDE, VP linear, 200 steps) | SW2 embedded net | SW2 data vs data |");
+    println!("| --- | --- | --- | --- |");
+    for dataset in Dataset::ALL {
+        let mixture = dataset.mixture();
+        let net = embedded::net_for(dataset, Schedule::VpLinear).expect("embedded net");
+        let data = dataset.sample(2002, n);
+        let floor = sliced_wasserstein(&dataset.sample(3003, n), &data);
+        let setup = RunSetup::new(Schedule::VpLinear, Sampler::EulerMaruyama, 200);
+        let exact =
+            sliced_wasserstein(&quality::sample(ScoreSource::Exact(&mixture), &setup, 1001, n), &data);
+        let learned =
+            sliced_wasserstein(&quality::sample(ScoreSource::Mlp(&net.mlp), &setup, 1001, n), &data);
+        println!("| {} | {exact:.4} | {learned:.4} | {floor:.4} |", dataset.label());
+    }
+}

@@ -10,6 +10,7 @@ pub mod render;
 pub mod rng;
 pub mod sampler;
 pub mod schedule;
+pub mod space_time;
 pub mod timesteps;
 pub mod train;
 pub mod weights;

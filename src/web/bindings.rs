@@ -12,11 +12,12 @@ use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
+use crate::core::space_time::{self, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
 use crate::core::{embedded, metrics};
 use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
-use crate::web::session::{Particles, Session};
+use crate::web::session::{self, Particles, Session};
 
 /// Particles of the start-up race between a software WebGPU adapter and the CPU.
 const CALIBRATION_PARTICLES: usize = 4096;
@@ -262,6 +263,100 @@ fn points(name: &str, flat: &[f32]) -> Result<Vec<[f32; 2]>, JsError> {
         )));
     }
     Ok(flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+}
+
+/// The curves of the schedule lab: alpha, sigma, log-SNR, the drift f and the squared diffusion
+/// g^2 (seeds 000 and 001) at `samples` times spread like the time slider (`u` from 0 to 1 over
+/// [t_min, t_max]), and the times of a `steps`-step `time_grid` (with their slider positions).
+#[derive(Serialize)]
+struct ScheduleCurves {
+    u: Vec<f64>,
+    t: Vec<f64>,
+    alpha: Vec<f64>,
+    sigma: Vec<f64>,
+    log_snr: Vec<f64>,
+    drift: Vec<f64>,
+    diffusion_squared: Vec<f64>,
+    grid_u: Vec<f64>,
+    grid_t: Vec<f64>,
+}
+
+/// Most points of a schedule-lab curve.
+const MAX_CURVE_SAMPLES: u32 = 4096;
+
+/// The schedule lab's curves for `schedule` and `time_grid` with `steps` steps (see
+/// [`ScheduleCurves`]); `samples` from 2 to 4096.
+#[wasm_bindgen]
+pub fn schedule_curves(
+    schedule: &str,
+    time_grid: &str,
+    steps: u32,
+    samples: u32,
+) -> Result<JsValue, JsError> {
+    let schedule = Schedule::from_name(schedule)
+        .ok_or_else(|| unknown("schedule", schedule, Schedule::ALL.map(Schedule::name)))?;
+    let grid = TimeGrid::from_name(time_grid)
+        .ok_or_else(|| unknown("time_grid", time_grid, TimeGrid::ALL.map(TimeGrid::name)))?;
+    if !(options::MIN_STEPS..=options::MAX_STEPS).contains(&steps) {
+        return Err(js_error(format!(
+            "steps = {steps} is not allowed (allowed: an integer from {} to {})",
+            options::MIN_STEPS,
+            options::MAX_STEPS
+        )));
+    }
+    if !(2..=MAX_CURVE_SAMPLES).contains(&samples) {
+        return Err(js_error(format!(
+            "samples = {samples} is not allowed (allowed: 2 to {MAX_CURVE_SAMPLES})"
+        )));
+    }
+    let (lo, hi) = (schedule.fraction_of_time(schedule.t_min()), schedule.fraction_of_time(schedule.t_max()));
+    let u: Vec<f64> = (0..samples).map(|i| lo + (hi - lo) * i as f64 / (samples - 1) as f64).collect();
+    let t: Vec<f64> =
+        u.iter().map(|&u| schedule.time_at_fraction(u).clamp(schedule.t_min(), schedule.t_max())).collect();
+    let curve = |f: fn(Schedule, f64) -> f64| t.iter().map(|&t| f(schedule, t)).collect::<Vec<f64>>();
+    let grid_t = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps as usize);
+    to_js(&ScheduleCurves {
+        alpha: curve(Schedule::alpha),
+        sigma: curve(Schedule::sigma),
+        log_snr: curve(Schedule::log_snr),
+        drift: curve(Schedule::drift),
+        diffusion_squared: curve(Schedule::diffusion_squared),
+        grid_u: grid_t.iter().map(|&t| schedule.fraction_of_time(t)).collect(),
+        grid_t,
+        u,
+        t,
+    })
+}
+
+/// "unknown schedule "x" (allowed: one of a, b)".
+fn unknown<const N: usize>(what: &str, value: &str, names: [&str; N]) -> JsError {
+    js_error(format!("unknown {what} {value:?} (allowed: one of {})", names.join(", ")))
+}
+
+/// Size of the space-time view: heatmap columns and rows, paths of each kind, steps per path.
+const SPACE_TIME_SIZE: SpaceTimeSize = SpaceTimeSize { columns: 240, rows: 120, paths: 16, steps: 200 };
+
+/// The 1-D space-time view of seed 000 for `options` (any subset of the option table; dataset,
+/// schedule, score and seed matter): the exact density of x_t over t and 16 forward SDE, reverse
+/// SDE and probability-flow ODE paths (see `core::space_time`).
+#[wasm_bindgen]
+pub fn space_time(options: JsValue) -> Result<JsValue, JsError> {
+    let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
+    let net = embedded::net_for(options.dataset, options.schedule).map_err(js_error)?;
+    let mixture = session::score_mixture(&options);
+    let source = match options.score {
+        options::ScoreChoice::Mlp => ScoreSource::Mlp(&net.mlp),
+        options::ScoreChoice::Exact | options::ScoreChoice::Empirical => ScoreSource::Exact(&mixture),
+    };
+    let picture = space_time::space_time(
+        options.dataset,
+        options.schedule,
+        source,
+        NetFrame::of(&net),
+        SPACE_TIME_SIZE,
+        options.seed,
+    );
+    to_js(&picture)
 }
 
 /// Sliced 2-Wasserstein distance between two point sets given as interleaved x, y arrays.

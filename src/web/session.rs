@@ -59,7 +59,7 @@ pub const EMPIRICAL_SEED: u32 = 7;
 
 /// The mixture whose exact score the exact kernels evaluate: the dataset's own distribution, or
 /// the empirical distribution of a small training set drawn from it.
-fn score_mixture(options: &Options) -> GaussianMixture {
+pub fn score_mixture(options: &Options) -> GaussianMixture {
     match options.score {
         ScoreChoice::Empirical => {
             let points = options.dataset.sample(EMPIRICAL_SEED, EMPIRICAL_POINTS);

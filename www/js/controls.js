@@ -16,7 +16,7 @@ const $ = (id) => {
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 
 /** What a `<name>_hide` flag hides, for the names that are not form fields. */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime' };
 
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record'];
@@ -75,6 +75,23 @@ export function applyChrome(state) {
     target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
   }
   $('layer-legend').hidden = !(state.ghosts || state.arrows);
+  for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
+}
+
+/** The folding panels (`<details>` with the id of their state field). */
+const PANELS = ['lab', 'spacetime'];
+
+/** Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed. */
+export function onPanelToggle(callback) {
+  for (const name of PANELS) {
+    const panel = /** @type {HTMLDetailsElement} */ ($(name));
+    panel.addEventListener('toggle', () => callback(name, panel.open));
+  }
+}
+
+/** The canvas of a folding panel. */
+export function panelCanvas(name) {
+  return /** @type {HTMLCanvasElement} */ ($(`${name}-canvas`));
 }
 
 /**
@@ -196,6 +213,14 @@ export function setReadouts(r) {
   $('readout-backend-name').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;
   $('readout-backend-note').textContent = r.note;
   document.body.dataset.done = String(r.done);
+}
+
+/**
+ * Shows the distance of the particles to fresh data and the data-vs-data floor, or a dash while
+ * the run is not done (`distance` null).
+ */
+export function setDistance(distance, floor) {
+  $('readout-distance').textContent = distance === null ? '–' : `${distance.toFixed(3)} (floor ${floor.toFixed(3)})`;
 }
 
 /** Shows the banner with `note` when running on the CPU; hides it otherwise. */

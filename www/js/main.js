@@ -14,6 +14,8 @@
 import { FIELD, defaultState, parseField, parseHash, toHash, toOptions, useDescription, writeHash } from './state.js';
 import * as ui from './controls.js';
 import { LAYER_PARTICLES, clearLayers, drawLayers } from './layers.js';
+import { drawScheduleLab } from './schedule-lab.js';
+import { drawSpaceTime } from './space-time.js';
 import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 
 /** True on embed.html (index.html?embed=1): minimal chrome, paused while scrolled out of view. */
@@ -72,6 +74,20 @@ let layersBusy = false;
 let layersAgain = false;
 /** Layer pictures drawn so far (tests wait for it to grow). */
 let layersDrawn = 0;
+/** Whether the distance readout already holds this run's measurement (or one is on its way). */
+let distanceMeasured = false;
+/** Particles compared with fresh data by the distance readout, and the seeds of that data. */
+const DISTANCE_SAMPLES = 4096;
+const DISTANCE_DATA_SEED = 2002;
+const DISTANCE_FLOOR_SEED = 3003;
+/** The schedule lab's curves and the settings they are for. */
+let labCurves = null;
+let labKey = '';
+/** The space-time picture and the settings it is for. */
+let spaceTimePicture = null;
+let spaceTimeKey = '';
+/** Points per schedule-lab curve. */
+const LAB_SAMPLES = 400;
 /** The WebM recording in progress, or null. */
 let recording = null;
 /** Embedded and scrolled out of view: the animation waits (and resumes when visible again). */
@@ -429,6 +445,61 @@ function showReadouts() {
     // On the CPU the banner already carries the note.
     note: pg.backend === 'webgpu' ? pg.backend_note : '',
   });
+  measureDistance();
+  drawLab();
+  drawSpaceTimeView();
+}
+
+/** Redraws the schedule lab (when open) for the current settings, marking the particles' time. */
+function drawLab() {
+  if (!state.lab || !pg) return;
+  const key = `${state.schedule}/${state.time_grid}/${state.steps}`;
+  if (key !== labKey) {
+    labCurves = wasm.schedule_curves(state.schedule, state.time_grid, state.steps, LAB_SAMPLES);
+    labKey = key;
+  }
+  drawScheduleLab(ui.panelCanvas('lab'), labCurves, pg.time_fraction);
+}
+
+/** Redraws the space-time view (when open), recomputing it when its settings changed. */
+function drawSpaceTimeView() {
+  if (!state.spacetime || !pg) return;
+  const options = { dataset: state.dataset, schedule: state.schedule, score: state.score, seed: state.seed };
+  const key = JSON.stringify(options);
+  if (key !== spaceTimeKey) {
+    spaceTimePicture = wasm.space_time(options);
+    spaceTimeKey = key;
+  }
+  drawSpaceTime(ui.panelCanvas('spacetime'), spaceTimePicture, pg.time_fraction);
+}
+
+/**
+ * The distance readout: once a run is done, the sliced Wasserstein distance of its first
+ * DISTANCE_SAMPLES particles to as many fresh data samples, next to the distance between two data
+ * samples of that size (the floor a perfect sampler reaches). Cleared while a run is under way.
+ */
+function measureDistance() {
+  if (!pg.done) {
+    if (distanceMeasured) ui.setDistance(null);
+    distanceMeasured = false;
+    return;
+  }
+  if (distanceMeasured) return;
+  distanceMeasured = true;
+  const owner = pg;
+  const dataset = state.dataset;
+  owner.read_positions().then(
+    (positions) => {
+      if (owner !== pg || !pg.done) return;
+      const n = Math.min(DISTANCE_SAMPLES, positions.length / 2);
+      const data = wasm.dataset_sample(dataset, DISTANCE_DATA_SEED, n);
+      const floor = wasm.sliced_wasserstein(wasm.dataset_sample(dataset, DISTANCE_FLOOR_SEED, n), data);
+      ui.setDistance(wasm.sliced_wasserstein(positions.subarray(0, 2 * n), data), floor);
+    },
+    (error) => {
+      if (owner === pg) runtimeError('Measuring the distance to the data', error);
+    },
+  );
 }
 
 // --- Layers: ghosts and arrows ------------------------------------------------------------------
@@ -722,6 +793,19 @@ async function main() {
   if (EMBEDDED) pauseWhileOffscreen();
   ui.setValues(state);
   ui.bind(handlers);
+  ui.onPanelToggle((name, open) => {
+    if (open === state[name]) return;
+    state[name] = open;
+    writeHashSoon();
+    if (pg && !creating) {
+      try {
+        if (name === 'lab') drawLab();
+        else drawSpaceTimeView();
+      } catch (error) {
+        ui.notice(`The ${FIELD[name].label.toLowerCase()} could not be drawn: ${messageOf(error)}`, 'error');
+      }
+    }
+  });
   ui.onResize(() => {
     if (pg && !creating && ui.sizeCanvas()) {
       dirty = true;

@@ -73,6 +73,10 @@ const BASE_FIELDS = Object.freeze([
     name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
     choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
   },
+  // The schedule lab (curves of the schedule with the time grid) is open.
+  { name: 'lab', type: 'boolean', default: false, label: 'Schedule lab', option: false },
+  // The 1-D space-time view of seed 000 is open.
+  { name: 'spacetime', type: 'boolean', default: false, label: 'Space-time view', option: false },
   // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
   {
     name: 'ui', type: 'choice', default: 'full', label: 'Interface', option: false,
@@ -85,7 +89,7 @@ const BASE_FIELDS = Object.freeze([
 ]);
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts']);
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'lab', 'spacetime']);
 
 /** The whole table: the fields above, then one `<name>_hide` flag per hideable control. */
 export const FIELDS = Object.freeze([
