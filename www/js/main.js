@@ -776,6 +776,8 @@ async function main() {
   Object.assign(window.dp, {
     describe: wasm.describe,
     dataset_sample: wasm.dataset_sample,
+    /** The whole wasm module (its free functions: schedule_curves, space_time, ...). */
+    wasm,
     sliced_wasserstein: wasm.sliced_wasserstein,
   });
   // The wasm owns the lists of datasets, schedules, samplers, ...: the table needs them to parse.

@@ -1,0 +1,123 @@
+// The teaching views: the schedule lab, the 1-D space-time view of seed 000, the distance
+// readout and the predictions behind the ghost and arrow layers.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, runToEnd, waitReady } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+const LIGHT = 'backend=cpu&particles=1024&steps=40';
+
+/** Pixels of a 2-D canvas that differ from transparent black, as a fraction of all pixels. */
+function inkOf(page, selector) {
+  return page.$eval(selector, (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i] + data[i + 1] + data[i + 2] > 60) ink += 1;
+    return ink / (canvas.width * canvas.height);
+  });
+}
+
+describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('the schedule lab opens from the link, draws its curves, and its toggle reaches the link', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&lab=1&schedule=edm&time_grid=karras&playing=0`);
+    try {
+      await waitReady(session.page);
+      assert.equal(await session.page.$eval('#lab', (d) => d.open), true);
+      assert.ok((await inkOf(session.page, '#lab-canvas')) > 0.005, 'the curves are drawn');
+      const curves = await session.page.evaluate(() => {
+        const { schedule_curves: curvesOf } = window.dp.wasm;
+        return curvesOf('vp_linear', 'uniform', 10, 50);
+      });
+      assert.equal(curves.grid_t.length, 11, 'steps + 1 grid times');
+      assert.ok(curves.log_snr.every((v, i) => i === 0 || v < curves.log_snr[i - 1]), 'log-SNR decreases');
+      const error = await session.page.evaluate(() => {
+        try {
+          window.dp.wasm.schedule_curves('vp_linear', 'uniform', 0, 50);
+          return null;
+        } catch (e) {
+          return e.message;
+        }
+      });
+      assert.match(error, /steps = 0 is not allowed/);
+      await session.page.click('#lab summary');
+      await session.page.waitForFunction(() => /lab=0/.test(location.hash), null, { timeout: 5000 });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test("the space-time view draws seed 000's picture: the density and 16 paths of each process", async () => {
+    const session = await openPlayground(browser, `${LIGHT}&spacetime=1&dataset=two_normals_1d&score=exact&playing=0`);
+    try {
+      await waitReady(session.page);
+      assert.ok((await inkOf(session.page, '#spacetime-canvas')) > 0.5, 'the heatmap fills the view');
+      const picture = await session.page.evaluate(() => {
+        const p = window.dp.wasm.space_time({ dataset: 'two_normals_1d', score: 'exact', seed: 3 });
+        return { cells: p.density.length, size: [p.rows, p.columns], paths: p.forward.length / p.path_u.length, ode: p.reverse_ode.length / p.path_u.length };
+      });
+      assert.deepEqual(picture, { cells: 240 * 120, size: [120, 240], paths: 16, ode: 16 });
+      const error = await session.page.evaluate(() => {
+        try {
+          window.dp.wasm.space_time({ dataset: 'nope' });
+          return null;
+        } catch (e) {
+          return e.message;
+        }
+      });
+      assert.match(error, /invalid option 'dataset'/);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('when a run ends, the readout shows its distance to fresh data next to the data-vs-data floor', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&dataset=gaussian_mixture&score=exact&playing=0`);
+    try {
+      await waitReady(session.page);
+      assert.equal(await session.page.$eval('#readout-distance', (e) => e.textContent), '–');
+      await runToEnd(session.page);
+      await session.page.waitForFunction(() => /floor/.test(document.getElementById('readout-distance').textContent), null, { timeout: 30_000 });
+      const text = await session.page.$eval('#readout-distance', (e) => e.textContent);
+      const [distance, floor] = text.match(/[\d.]+/g).map(Number);
+      assert.ok(distance > 0 && floor > 0, text);
+      assert.ok(distance < 3 * floor + 0.05, `the exact score reaches the data: ${text}`);
+      await session.page.keyboard.press('r');
+      await session.page.waitForFunction(() => document.getElementById('readout-distance').textContent === '–', null, { timeout: 10_000 });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('predict() gives positions and predictions for the first particles, and rejects unknown targets', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&playing=0&t=0.4`);
+    try {
+      await waitReady(session.page);
+      const seen = await session.page.evaluate(async () => {
+        const pg = window.dp.playground;
+        const ghosts = await pg.predict('x0', 100);
+        const positions = await pg.read_positions();
+        let message = null;
+        try {
+          pg.predict('noise', 10);
+        } catch (e) {
+          message = e.message;
+        }
+        return { length: ghosts.length, same: ghosts[0] === positions[0] && ghosts[1] === positions[1], message };
+      });
+      assert.equal(seen.length, 400, 'x, y and the prediction for 100 particles');
+      assert.ok(seen.same, 'the first two numbers are the particle');
+      assert.equal(seen.message, "invalid prediction target 'noise' (allowed: eps, x0, score, velocity)");
+    } finally {
+      await session.close();
+    }
+  });
+});
