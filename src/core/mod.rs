@@ -6,6 +6,7 @@ pub mod metrics;
 pub mod mlp;
 pub mod param;
 pub mod quality;
+pub mod race;
 pub mod render;
 pub mod rng;
 pub mod sampler;

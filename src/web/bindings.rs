@@ -14,7 +14,7 @@ use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource
 use crate::core::schedule::Schedule;
 use crate::core::space_time::{self, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
-use crate::core::{embedded, metrics};
+use crate::core::{embedded, metrics, race};
 use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
 use crate::web::session::{self, Particles, Session};
@@ -357,6 +357,62 @@ pub fn space_time(options: JsValue) -> Result<JsValue, JsError> {
         options.seed,
     );
     to_js(&picture)
+}
+
+/// Most particles of one sampler-race lap (the race runs on the CPU, between frames).
+const MAX_RACE_PARTICLES: u32 = 8192;
+/// Largest network-evaluation budget of one lap.
+const MAX_RACE_BUDGET: u32 = 1000;
+
+/// One lap of a sampler race, for the page's chart.
+#[derive(Serialize)]
+struct RaceLap {
+    steps: usize,
+    evaluations: usize,
+    distance: f64,
+    particles: Vec<f32>,
+    floor: f64,
+}
+
+/// One lap of the sampler race (`core::race`): `sampler` carries `particles` prior samples to
+/// the data of `options` (dataset, schedule, time grid, score, eta, churn, seed) with about
+/// `budget` network evaluations; returns its steps, evaluations, distance to fresh data, final
+/// particles (interleaved x, y) and the data-vs-data floor.
+#[wasm_bindgen]
+pub fn race_lap(options: JsValue, sampler: &str, budget: u32, particles: u32) -> Result<JsValue, JsError> {
+    let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
+    let sampler = Sampler::from_name(sampler)
+        .ok_or_else(|| unknown("sampler", sampler, Sampler::ALL.map(Sampler::name)))?;
+    if !(1..=MAX_RACE_BUDGET).contains(&budget) {
+        return Err(js_error(format!("budget = {budget} is not allowed (allowed: 1 to {MAX_RACE_BUDGET})")));
+    }
+    if !(2..=MAX_RACE_PARTICLES).contains(&particles) {
+        return Err(js_error(format!(
+            "particles = {particles} is not allowed (allowed: 2 to {MAX_RACE_PARTICLES})"
+        )));
+    }
+    let net = embedded::net_for(options.dataset, options.schedule).map_err(js_error)?;
+    let mixture = session::score_mixture(&options);
+    let source = match options.score {
+        options::ScoreChoice::Mlp => ScoreSource::Mlp(&net.mlp),
+        options::ScoreChoice::Exact | options::ScoreChoice::Empirical => ScoreSource::Exact(&mixture),
+    };
+    let track = race::Track {
+        dataset: options.dataset,
+        schedule: options.schedule,
+        grid: options.time_grid,
+        particles: particles as usize,
+        seed: options.seed,
+    };
+    let settings = SamplerSettings { sampler, eta: options.eta, churn: options.churn };
+    let lap = race::lap(&track, source, NetFrame::of(&net), &settings, budget as usize);
+    to_js(&RaceLap {
+        steps: lap.steps,
+        evaluations: lap.evaluations,
+        distance: lap.distance,
+        particles: lap.particles.into_iter().flatten().collect(),
+        floor: race::floor(&track),
+    })
 }
 
 /// Sliced 2-Wasserstein distance between two point sets given as interleaved x, y arrays.

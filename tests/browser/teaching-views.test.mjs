@@ -121,3 +121,40 @@ describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 });
+
+describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('race=1 runs the ticked samplers from the same noise and charts distance against evaluations', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&race=1&dataset=gaussian_mixture&schedule=edm&time_grid=karras&score=exact&playing=0`);
+    try {
+      await waitReady(session.page);
+      await session.page.waitForFunction(() => window.dp.racesFinished() > 0, null, { timeout: 120_000 });
+      const seen = await session.page.evaluate(() => ({
+        status: document.getElementById('race-status').textContent,
+        pictures: document.querySelectorAll('#race-snapshots canvas').length,
+        captions: [...document.querySelectorAll('#race-snapshots figcaption')].map((c) => c.textContent),
+      }));
+      assert.match(seen.status, /4 samplers × 6 budgets, 1,024 particles each, from the same noise \(seed 1\)/);
+      assert.equal(seen.pictures, 4);
+      assert.ok(seen.captions.every((c) => /\d+ NFE, SW₂ \d\.\d{3}/.test(c)), seen.captions.join(' | '));
+      assert.ok((await inkOf(session.page, '#race-canvas')) > 0.002, 'the chart is drawn');
+      const lap = await session.page.evaluate(() => {
+        const options = { dataset: 'gaussian_mixture', schedule: 'edm', time_grid: 'karras', score: 'exact' };
+        const few = window.dp.wasm.race_lap(options, 'dpm_solver_2m', 4, 512);
+        const many = window.dp.wasm.race_lap(options, 'dpm_solver_2m', 64, 512);
+        let message = null;
+        try {
+          window.dp.wasm.race_lap(options, 'dpm_solver_2m', 0, 512);
+        } catch (e) {
+          message = e.message;
+        }
+        return { few: few.distance, many: many.distance, floor: many.floor, evaluations: many.evaluations, message };
+      });
+      assert.equal(lap.evaluations, 64);
+      assert.ok(lap.many < lap.few, `more evaluations, closer: ${lap.few} -> ${lap.many}`);
+      assert.ok(lap.many < 2 * lap.floor + 0.05, `64 evaluations reach the data (${lap.many}, floor ${lap.floor})`);
+      assert.match(lap.message, /budget = 0 is not allowed/);
+    } finally {
+      await session.close();
+    }
+  });
+});

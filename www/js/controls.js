@@ -16,7 +16,7 @@ const $ = (id) => {
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 
 /** What a `<name>_hide` flag hides, for the names that are not form fields. */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', race: 'race' };
 
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record'];
@@ -24,8 +24,20 @@ const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed'
 /** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
 const MAX_CANVAS_PX = 2048;
 
-/** Fills the selects and sets the input ranges from the state table. */
-export function build() {
+/** Fills the selects and sets the input ranges from the state table; `racers` are the samplers
+ * ticked in the sampler race at first. */
+export function build(racers = []) {
+  $('race-racers').append(
+    ...FIELDS.find((f) => f.name === 'sampler').choices.map(([name, label]) => {
+      const item = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.value = name;
+      box.checked = racers.includes(name);
+      item.append(box, label);
+      return item;
+    }),
+  );
   for (const field of FORM_FIELDS) {
     const control = $(field.name);
     if (field.type === 'choice') {
@@ -79,7 +91,7 @@ export function applyChrome(state) {
 }
 
 /** The folding panels (`<details>` with the id of their state field). */
-const PANELS = ['lab', 'spacetime'];
+const PANELS = ['lab', 'spacetime', 'race'];
 
 /** Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed. */
 export function onPanelToggle(callback) {
@@ -87,6 +99,26 @@ export function onPanelToggle(callback) {
     const panel = /** @type {HTMLDetailsElement} */ ($(name));
     panel.addEventListener('toggle', () => callback(name, panel.open));
   }
+}
+
+/** The samplers ticked for the race, as [name, label] pairs. */
+export function chosenRacers() {
+  return [...$('race-racers').querySelectorAll('input:checked')].map((box) => [box.value, box.parentElement.textContent]);
+}
+
+/** Calls `callback()` when the race's Run button is pressed. */
+export function onRaceRun(callback) {
+  $('race-run').addEventListener('click', () => callback());
+}
+
+/** Shows the race's progress or result. */
+export function setRaceStatus(text) {
+  $('race-status').textContent = text;
+}
+
+/** The container of the race's small pictures. */
+export function raceSnapshots() {
+  return $('race-snapshots');
 }
 
 /** The canvas of a folding panel. */

@@ -16,6 +16,7 @@ import * as ui from './controls.js';
 import { LAYER_PARTICLES, clearLayers, drawLayers } from './layers.js';
 import { drawScheduleLab } from './schedule-lab.js';
 import { drawSpaceTime } from './space-time.js';
+import { DEFAULT_RACERS, RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
 import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 
 /** True on embed.html (index.html?embed=1): minimal chrome, paused while scrolled out of view. */
@@ -86,6 +87,9 @@ let labKey = '';
 /** The space-time picture and the settings it is for. */
 let spaceTimePicture = null;
 let spaceTimeKey = '';
+/** Races started so far (a newer race cancels an older one) and races finished. */
+let racesStarted = 0;
+let racesFinished = 0;
 /** Points per schedule-lab curve. */
 const LAB_SAMPLES = 400;
 /** The WebM recording in progress, or null. */
@@ -114,6 +118,8 @@ window.dp = {
   state: () => ({ ...state }),
   /** Current adaptive steps per frame. */
   stepsPerFrame: () => stepsPerFrame,
+  /** Sampler races finished so far. */
+  racesFinished: () => racesFinished,
   /** Layer pictures drawn so far. */
   layersDrawn: () => layersDrawn,
   /** The picture as the PNG button saves it, as a data: URL. */
@@ -323,6 +329,7 @@ async function start(wanted) {
   publishState();
   dirty = true;
   requestFrame();
+  if (state.race) startRace();
 }
 
 // --- The animation loop -----------------------------------------------------------------------
@@ -459,6 +466,33 @@ function drawLab() {
     labKey = key;
   }
   drawScheduleLab(ui.panelCanvas('lab'), labCurves, pg.time_fraction);
+}
+
+/** Runs the sampler race for the current settings (cancelling one under way). */
+function startRace() {
+  const racers = ui.chosenRacers();
+  if (racers.length === 0) {
+    ui.setRaceStatus('Tick at least one sampler.');
+    return;
+  }
+  const generation = (racesStarted += 1);
+  const options = toOptions(state);
+  const seed = state.seed;
+  ui.setRaceStatus('Running…');
+  const draw = (results) => {
+    drawRaceChart(ui.panelCanvas('race'), results);
+    drawSnapshots(ui.raceSnapshots(), results);
+  };
+  runRace(wasm, options, racers, draw, () => generation !== racesStarted || !state.race).then(
+    (results) => {
+      if (!results) return;
+      racesFinished += 1;
+      ui.setRaceStatus(
+        `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`,
+      );
+    },
+    (error) => ui.setRaceStatus(`The race failed: ${messageOf(error)}`),
+  );
 }
 
 /** Redraws the space-time view (when open), recomputing it when its settings changed. */
@@ -783,7 +817,10 @@ async function main() {
   // The wasm owns the lists of datasets, schedules, samplers, ...: the table needs them to parse.
   useDescription(wasm.describe());
 
-  ui.build();
+  ui.build(DEFAULT_RACERS);
+  ui.onRaceRun(() => {
+    if (pg && !creating) startRace();
+  });
   const parsed = parseHash(location.hash);
   for (const text of parsed.notices) ui.notice(text, 'warn');
   state = parsed.state;
@@ -802,7 +839,8 @@ async function main() {
     if (pg && !creating) {
       try {
         if (name === 'lab') drawLab();
-        else drawSpaceTimeView();
+        else if (name === 'spacetime') drawSpaceTimeView();
+        else if (open) startRace();
       } catch (error) {
         ui.notice(`The ${FIELD[name].label.toLowerCase()} could not be drawn: ${messageOf(error)}`, 'error');
       }

@@ -111,8 +111,13 @@ fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, et
 
 /// Heun's method on the probability-flow ODE (Karras et al. 2022, Alg. 2, with Alg. 1 as the
 /// churn-free case): an Euler predictor x' = x^ + h (a x^ + b e1), then the trapezoid
-/// x_s = x^ + h/2 (a1 x^ + b1 e1 + a2 x' + b2 e2), h = s - t^. Where sigma(s) = 0 the second
-/// evaluation is impossible and the step stays Euler (as in EDM's last step).
+/// x_s = x^ + h/2 (a1 x^ + b1 e1 + a2 x' + b2 e2), h = s - t^.
+///
+/// The step into the end of the schedule stays Euler, as EDM's last step does: Karras et al.'s
+/// algorithms end with an Euler step to sigma = 0, where no second evaluation is possible; our
+/// runs end at t_min (sigma = 0.002 for EDM) instead, and a second evaluation there would divide
+/// the predictor's error by sigma_min (a one-step Heun run from sigma = 80 lands ~1,000 units
+/// off). Where sigma(s) = 0 the second evaluation is impossible anyway.
 fn heun(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, churn: f64, steps: usize) {
     let mut t_hat = t;
     if churn > 0.0 && schedule.alpha(t) == 1.0 && schedule.alpha(s) == 1.0 {
@@ -127,7 +132,7 @@ fn heun(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f6
     }
     let h = s - t_hat;
     let (a1, b1) = drift(schedule, t_hat);
-    if schedule.sigma(s) <= 0.0 {
+    if schedule.sigma(s) <= 0.0 || s <= schedule.t_min() {
         step.out_x = (1.0 + h * a1) as f32;
         step.out_e1 = (h * b1) as f32;
         return;

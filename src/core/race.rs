@@ -1,0 +1,74 @@
+//! A sampler race: several samplers carry the same prior noise to the data with the same budget
+//! of network evaluations (NFE), and each is scored by its distance to fresh data. Every sampler
+//! starts from the same particles and draws the same noise (both keyed by the seed), so the
+//! differences are the samplers' own.
+
+use crate::core::dataset::Dataset;
+use crate::core::metrics;
+use crate::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
+use crate::core::schedule::Schedule;
+use crate::core::timesteps::TimeGrid;
+
+/// Seed of the fresh data the racers are compared with (as in `quality`).
+pub const RACE_DATA_SEED: u32 = 2002;
+/// Seed of the second data sample that gives the floor.
+pub const RACE_FLOOR_SEED: u32 = 3003;
+
+/// What a race is run on.
+#[derive(Clone, Copy, Debug)]
+pub struct Track {
+    /// The data the racers must reach.
+    pub dataset: Dataset,
+    /// The noise schedule.
+    pub schedule: Schedule,
+    /// How the steps are spaced.
+    pub grid: TimeGrid,
+    /// Particles per racer.
+    pub particles: usize,
+    /// Seed of the prior noise and of every noise draw.
+    pub seed: u32,
+}
+
+/// One racer's result at one budget.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lap {
+    /// Steps taken: the budget divided by the sampler's evaluations per step, at least 1.
+    pub steps: usize,
+    /// Network evaluations actually spent (a Heun run ends with a one-evaluation Euler step).
+    pub evaluations: usize,
+    /// Sliced Wasserstein distance of the particles to fresh data.
+    pub distance: f64,
+    /// Where the particles ended.
+    pub particles: Vec<[f32; 2]>,
+}
+
+/// Runs `settings` on `track` with about `budget` network evaluations of `source`.
+pub fn lap(
+    track: &Track,
+    source: ScoreSource,
+    net: NetFrame,
+    settings: &SamplerSettings,
+    budget: usize,
+) -> Lap {
+    let steps = (budget / settings.sampler.evaluations_per_step()).max(1);
+    let schedule = track.schedule;
+    let times = track.grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+    let plan = sampler::plan(schedule, net, settings, &times);
+    let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
+    let mut history = vec![[0.0; 2]; track.particles];
+    sampler::run(source, &plan, &mut particles, &mut history, track.seed, 0);
+    let data = track.dataset.sample(RACE_DATA_SEED, track.particles);
+    Lap {
+        steps,
+        evaluations: plan.iter().map(|s| s.evaluations()).sum(),
+        distance: metrics::sliced_wasserstein(&particles, &data),
+        particles,
+    }
+}
+
+/// The distance between two independent data samples of the track's size: what a perfect
+/// sampler reaches, up to sampling noise.
+pub fn floor(track: &Track) -> f64 {
+    let data = track.dataset.sample(RACE_DATA_SEED, track.particles);
+    metrics::sliced_wasserstein(&track.dataset.sample(RACE_FLOOR_SEED, track.particles), &data)
+}

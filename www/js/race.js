@@ -1,0 +1,160 @@
+// race.js: the sampler race. Chosen samplers carry the same prior noise (same seed, same noise
+// draws) to the data with the same budgets of network evaluations (NFE), on the CPU between
+// frames; the chart shows each one's sliced Wasserstein distance to fresh data against the NFE
+// (both axes logarithmic), with the data-vs-data floor dashed, and small pictures show where
+// each sampler's particles are at one budget. The laps come from the wasm's `race_lap`.
+
+/** Budgets of network evaluations. */
+export const RACE_BUDGETS = [2, 4, 8, 16, 32, 64];
+/** The budget of the small pictures. */
+const SNAPSHOT_BUDGET = 8;
+/** Particles per lap. */
+const RACE_PARTICLES = 1024;
+/** Samplers ticked when the panel first opens. */
+export const DEFAULT_RACERS = ['probability_flow_euler', 'heun', 'dpm_solver_2m', 'euler_maruyama'];
+/** Okabe-Ito colours (distinguishable with colour-vision deficiencies), one per sampler. */
+const COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7'];
+/** World units from the centre to the edge of a small picture. */
+const SNAPSHOT_HALF_EXTENT = 3;
+
+/**
+ * Runs the race for `options` (the playground's option fields) with the samplers `racers`
+ * ([name, label] pairs), calling `onLap(results)` after every lap so the chart fills in. Resolves
+ * to the results, or to null when `isCancelled()` turns true between laps.
+ */
+export async function runRace(wasm, options, racers, onLap, isCancelled) {
+  const results = racers.map(([name, label], k) => ({ name, label, colour: COLOURS[k % COLOURS.length], laps: [] }));
+  for (const racer of results) {
+    for (const budget of RACE_BUDGETS) {
+      // Yield to the page between laps: the animation and the controls stay responsive.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (isCancelled()) return null;
+      const lap = wasm.race_lap(options, racer.name, budget, RACE_PARTICLES);
+      racer.laps.push({ budget, ...lap });
+      onLap(results);
+    }
+  }
+  return results;
+}
+
+function sizeToBox(canvas) {
+  const ratio = window.devicePixelRatio || 1;
+  const box = canvas.getBoundingClientRect();
+  const width = Math.max(1, Math.round(box.width * ratio));
+  const height = Math.max(1, Math.round(box.height * ratio));
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+  }
+  return ratio;
+}
+
+/** Draws the distance-versus-NFE chart of `results` on `canvas`. */
+export function drawRaceChart(canvas, results) {
+  const ratio = sizeToBox(canvas);
+  const ctx = canvas.getContext('2d');
+  const { width, height } = canvas;
+  ctx.clearRect(0, 0, width, height);
+  const style = getComputedStyle(document.documentElement);
+  const muted = style.getPropertyValue('--muted').trim() || '#999';
+  const laps = results.flatMap((r) => r.laps);
+  if (laps.length === 0) return;
+  const floor = laps[0].floor;
+  const finite = laps.map((l) => l.distance).filter((d) => Number.isFinite(d) && d > 0);
+  const yLo = Math.log10(Math.min(floor, ...finite) * 0.8);
+  const yHi = Math.log10(Math.max(floor, ...finite) * 1.25);
+  // A Heun run ends with a one-evaluation Euler step, so it can spend a little under its budget.
+  const fewest = Math.min(RACE_BUDGETS[0], ...laps.map((l) => l.evaluations));
+  const [xLo, xHi] = [Math.log2(fewest), Math.log2(RACE_BUDGETS[RACE_BUDGETS.length - 1])];
+  const left = 48 * ratio;
+  const right = width - 12 * ratio;
+  const top = 12 * ratio;
+  const bottom = height - 30 * ratio;
+  const toX = (nfe) => left + ((Math.log2(nfe) - xLo) / (xHi - xLo)) * (right - left);
+  const toY = (d) => bottom - ((Math.log10(d) - yLo) / (yHi - yLo)) * (bottom - top);
+  ctx.font = `${11 * ratio}px system-ui, sans-serif`;
+  ctx.strokeStyle = style.getPropertyValue('--border').trim() || '#444';
+  ctx.lineWidth = ratio;
+  ctx.strokeRect(left, top, right - left, bottom - top);
+  ctx.fillStyle = muted;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (const nfe of fewest < RACE_BUDGETS[0] ? [fewest, ...RACE_BUDGETS] : RACE_BUDGETS) {
+    ctx.fillText(String(nfe), toX(nfe), bottom + 3 * ratio);
+  }
+  ctx.fillText('network evaluations (NFE)', (left + right) / 2, bottom + 15 * ratio);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let e = Math.ceil(yLo); e <= Math.floor(yHi); e += 1) ctx.fillText(String(10 ** e), left - 4 * ratio, toY(10 ** e));
+  ctx.save();
+  ctx.translate(11 * ratio, (top + bottom) / 2);
+  ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = 'center';
+  ctx.fillText('SW₂ to data', 0, 0);
+  ctx.restore();
+  // The floor: two data samples of this size are this far apart.
+  ctx.setLineDash([4 * ratio, 4 * ratio]);
+  ctx.strokeStyle = muted;
+  ctx.beginPath();
+  ctx.moveTo(left, toY(floor));
+  ctx.lineTo(right, toY(floor));
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'bottom';
+  ctx.fillText('data vs data', left + 4 * ratio, toY(floor) - 2 * ratio);
+  for (const racer of results) {
+    ctx.strokeStyle = racer.colour;
+    ctx.fillStyle = racer.colour;
+    ctx.lineWidth = 2 * ratio;
+    ctx.beginPath();
+    racer.laps.forEach((lap, i) => {
+      const [x, y] = [toX(lap.evaluations || lap.budget), toY(Math.max(lap.distance, 10 ** yLo))];
+      if (i === 0) ctx.moveTo(x, y);
+      else ctx.lineTo(x, y);
+    });
+    ctx.stroke();
+    for (const lap of racer.laps) {
+      ctx.beginPath();
+      ctx.arc(toX(lap.evaluations || lap.budget), toY(Math.max(lap.distance, 10 ** yLo)), 3 * ratio, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+}
+
+/**
+ * Fills `container` with one small picture per racer: its particles at SNAPSHOT_BUDGET
+ * evaluations, labelled with the sampler and its distance.
+ */
+export function drawSnapshots(container, results) {
+  container.replaceChildren(
+    ...results.map((racer) => {
+      const figure = document.createElement('figure');
+      const canvas = document.createElement('canvas');
+      const caption = document.createElement('figcaption');
+      const lap = racer.laps.find((l) => l.budget === SNAPSHOT_BUDGET);
+      caption.textContent = lap
+        ? `${racer.label}: ${lap.evaluations} NFE, SW₂ ${lap.distance.toFixed(3)}`
+        : `${racer.label}: running…`;
+      caption.style.color = racer.colour;
+      figure.append(canvas, caption);
+      figure.className = 'race-snapshot';
+      if (lap) {
+        requestAnimationFrame(() => {
+          const ratio = sizeToBox(canvas);
+          const ctx = canvas.getContext('2d');
+          ctx.fillStyle = '#0b0d14';
+          ctx.fillRect(0, 0, canvas.width, canvas.height);
+          ctx.fillStyle = racer.colour;
+          const scale = (0.5 * Math.min(canvas.width, canvas.height)) / SNAPSHOT_HALF_EXTENT;
+          for (let i = 0; i < lap.particles.length; i += 2) {
+            const u = 0.5 * canvas.width + scale * lap.particles[i];
+            const v = 0.5 * canvas.height - scale * lap.particles[i + 1];
+            ctx.fillRect(u - ratio, v - ratio, 2 * ratio, 2 * ratio);
+          }
+        });
+      }
+      return figure;
+    }),
+  );
+}
