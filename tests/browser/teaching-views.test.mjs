@@ -158,3 +158,29 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 });
+
+describe('the formulas', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('formulas=1 typesets the schedule and sampler with KaTeX served by the page, and follows changes', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&formulas=1&schedule=edm&sampler=heun&playing=0`);
+    try {
+      await waitReady(session.page);
+      await session.page.waitForFunction(() => window.dp.formulasShown() > 0, null, { timeout: 30_000 });
+      const first = await session.page.evaluate(() => ({
+        typeset: document.querySelectorAll('#formulas-body .katex').length,
+        captions: [...document.querySelectorAll('#formulas-body figcaption')].map((c) => c.textContent),
+        fallback: document.querySelector('#formulas-body .help')?.textContent ?? null,
+      }));
+      assert.equal(first.fallback, null, 'KaTeX loaded from www/vendor/katex');
+      assert.equal(first.typeset, 5, 'schedule, three shared formulas, sampler');
+      assert.match(first.captions[0], /^EDM/);
+      assert.match(first.captions[4], /^Heun/);
+      await session.page.selectOption('#sampler', 'ddim');
+      await session.page.waitForFunction(() => window.dp.formulasShown() > 1, null, { timeout: 30_000 });
+      const caption = await session.page.$eval('#formulas-body figure:last-child figcaption', (c) => c.textContent);
+      assert.match(caption, /^DDIM/);
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -16,7 +16,7 @@ const $ = (id) => {
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 
 /** What a `<name>_hide` flag hides, for the names that are not form fields. */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', race: 'race' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race' };
 
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record'];
@@ -91,7 +91,7 @@ export function applyChrome(state) {
 }
 
 /** The folding panels (`<details>` with the id of their state field). */
-const PANELS = ['lab', 'spacetime', 'race'];
+const PANELS = ['lab', 'spacetime', 'formulas', 'race'];
 
 /** Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed. */
 export function onPanelToggle(callback) {
@@ -114,6 +114,11 @@ export function onRaceRun(callback) {
 /** Shows the race's progress or result. */
 export function setRaceStatus(text) {
   $('race-status').textContent = text;
+}
+
+/** The container of the typeset formulas. */
+export function formulasBody() {
+  return $('formulas-body');
 }
 
 /** The container of the race's small pictures. */

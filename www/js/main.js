@@ -16,6 +16,7 @@ import * as ui from './controls.js';
 import { LAYER_PARTICLES, clearLayers, drawLayers } from './layers.js';
 import { drawScheduleLab } from './schedule-lab.js';
 import { drawSpaceTime } from './space-time.js';
+import { showFormulas } from './formulas.js';
 import { DEFAULT_RACERS, RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
 import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 
@@ -87,6 +88,9 @@ let labKey = '';
 /** The space-time picture and the settings it is for. */
 let spaceTimePicture = null;
 let spaceTimeKey = '';
+/** The schedule and sampler whose formulas are shown; formula panels typeset so far. */
+let formulasKey = '';
+let formulasShown = 0;
 /** Races started so far (a newer race cancels an older one) and races finished. */
 let racesStarted = 0;
 let racesFinished = 0;
@@ -118,6 +122,8 @@ window.dp = {
   state: () => ({ ...state }),
   /** Current adaptive steps per frame. */
   stepsPerFrame: () => stepsPerFrame,
+  /** Formula panels typeset (or shown as TeX) so far. */
+  formulasShown: () => formulasShown,
   /** Sampler races finished so far. */
   racesFinished: () => racesFinished,
   /** Layer pictures drawn so far. */
@@ -455,6 +461,20 @@ function showReadouts() {
   measureDistance();
   drawLab();
   drawSpaceTimeView();
+  updateFormulas();
+}
+
+/** Shows the formulas of the current schedule and sampler (when the panel is open). */
+function updateFormulas() {
+  const key = `${state.schedule}/${state.sampler}`;
+  if (!state.formulas || key === formulasKey) return;
+  formulasKey = key;
+  showFormulas(ui.formulasBody(), state.schedule, state.sampler).then(
+    () => {
+      formulasShown += 1;
+    },
+    (error) => ui.notice(`The formulas could not be shown: ${messageOf(error)}`, 'error'),
+  );
 }
 
 /** Redraws the schedule lab (when open) for the current settings, marking the particles' time. */
@@ -840,6 +860,7 @@ async function main() {
       try {
         if (name === 'lab') drawLab();
         else if (name === 'spacetime') drawSpaceTimeView();
+        else if (name === 'formulas') updateFormulas();
         else if (open) startRace();
       } catch (error) {
         ui.notice(`The ${FIELD[name].label.toLowerCase()} could not be drawn: ${messageOf(error)}`, 'error');

@@ -77,6 +77,8 @@ const BASE_FIELDS = Object.freeze([
   { name: 'lab', type: 'boolean', default: false, label: 'Schedule lab', option: false },
   // The 1-D space-time view of seed 000 is open.
   { name: 'spacetime', type: 'boolean', default: false, label: 'Space-time view', option: false },
+  // The formulas of the schedule and sampler are shown.
+  { name: 'formulas', type: 'boolean', default: false, label: 'Formulas', option: false },
   // The sampler race is open (it runs when opened).
   { name: 'race', type: 'boolean', default: false, label: 'Sampler race', option: false },
   // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
@@ -91,7 +93,7 @@ const BASE_FIELDS = Object.freeze([
 ]);
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'lab', 'spacetime', 'race']);
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'lab', 'spacetime', 'formulas', 'race']);
 
 /** The whole table: the fields above, then one `<name>_hide` flag per hideable control. */
 export const FIELDS = Object.freeze([

@@ -64,6 +64,17 @@ pub fn ensure(needs: Needs) -> Result<()> {
     }
     if needs.browser {
         ensure_npm_packages(&root)?;
+    } else if needs.wasm {
+        // The page's own npm package (KaTeX) is welcome but not required to serve it.
+        if find_program("npm").is_some() {
+            if let Err(e) = ensure_npm_packages(&root) {
+                println!(
+                    "npm packages could not be installed ({e}); the formulas panel will show TeX source"
+                );
+            }
+        } else {
+            println!("npm not found: the formulas panel will show TeX source instead of typeset mathematics");
+        }
     }
     Ok(())
 }

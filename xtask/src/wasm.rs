@@ -40,7 +40,42 @@ pub fn build() -> Result<()> {
         .args(["--target", "web", "--no-typescript", "--out-dir", OUT_DIR])
         .arg(relative_to(&wasm, &root)))?;
 
-    print_size(&root.join(OUT_DIR).join(format!("{LIB_NAME}_bg.wasm")))
+    print_size(&root.join(OUT_DIR).join(format!("{LIB_NAME}_bg.wasm")))?;
+    copy_katex(&root)
+}
+
+/// Where the page finds KaTeX (from npm), relative to the repository root.
+const KATEX_OUT_DIR: &str = "www/vendor/katex";
+
+/// Copies KaTeX's ES module, stylesheet and WOFF2 fonts from `node_modules/katex/dist/` to
+/// `www/vendor/katex/`, so the page serves them itself (no CDN). Without them (npm missing) the
+/// formulas panel shows the TeX source instead, and says so.
+fn copy_katex(root: &Path) -> Result<()> {
+    let dist = root.join("node_modules/katex/dist");
+    if !dist.join("katex.mjs").is_file() {
+        println!(
+            "KaTeX: node_modules/katex is missing (npm not run); the formulas panel will show TeX source"
+        );
+        return Ok(());
+    }
+    let out = root.join(KATEX_OUT_DIR);
+    let fonts = out.join("fonts");
+    fs::create_dir_all(&fonts).map_err(|e| err(format!("could not create {}: {e}", fonts.display())))?;
+    let copy = |from: PathBuf, to: PathBuf| {
+        fs::copy(&from, &to).map(|_| ()).map_err(|e| err(format!("could not copy {}: {e}", from.display())))
+    };
+    copy(dist.join("katex.mjs"), out.join("katex.mjs"))?;
+    copy(dist.join("katex.min.css"), out.join("katex.min.css"))?;
+    let entries =
+        fs::read_dir(dist.join("fonts")).map_err(|e| err(format!("could not list KaTeX fonts: {e}")))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "woff2") {
+            copy(path.clone(), fonts.join(entry.file_name()))?;
+        }
+    }
+    println!("KaTeX: copied to {KATEX_OUT_DIR}/");
+    Ok(())
 }
 
 /// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the root, where cargo runs) or

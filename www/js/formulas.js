@@ -1,0 +1,122 @@
+// formulas.js: the formulas of the current schedule and sampler, typeset with KaTeX (from npm,
+// copied to www/vendor/katex/ by `cargo xtask build-wasm` and served by the page itself). Each
+// formula is the one the Rust core implements; the doc comment of the named function cites its
+// source. Without KaTeX the TeX source is shown as text.
+
+/** Where KaTeX lives next to the page. */
+const KATEX_URL = new URL('../vendor/katex/katex.mjs', import.meta.url).href;
+const KATEX_CSS = new URL('../vendor/katex/katex.min.css', import.meta.url).href;
+
+/** Forward process of every schedule (`Schedule` in src/core/schedule.rs). */
+const SCHEDULES = {
+  vp_linear: [
+    'Variance preserving, linear β (DDPM; Ho et al. 2020, continuous form of Song et al. 2021)',
+    String.raw`\beta(t) = \beta_{\min} + t(\beta_{\max} - \beta_{\min}),\ \ \alpha_t = e^{-\frac12\int_0^t \beta},\ \ \sigma_t = \sqrt{1 - \alpha_t^2},\quad \beta_{\min} = 0.1,\ \beta_{\max} = 20`,
+  ],
+  vp_cosine: [
+    'Variance preserving cosine (Nichol & Dhariwal 2021, eq. 17)',
+    String.raw`\alpha_t = \frac{\cos\phi(t)}{\cos\phi(0)},\ \ \phi(t) = \frac{t + s}{1 + s}\,\frac{\pi}{2},\ \ \sigma_t = \sqrt{1 - \alpha_t^2},\quad s = 0.008`,
+  ],
+  ve: [
+    'Variance exploding (NCSN; Song & Ermon 2019)',
+    String.raw`\alpha_t = 1,\ \ \sigma_t = \sigma_{\min}\Big(\frac{\sigma_{\max}}{\sigma_{\min}}\Big)^{t},\quad \sigma_{\min} = 0.01,\ \sigma_{\max} = 20`,
+  ],
+  edm: [
+    'EDM (Karras et al. 2022): time is the noise level',
+    String.raw`\alpha_t = 1,\ \ \sigma_t = t,\quad t \in [0.002, 80]`,
+  ],
+  rectified_flow: [
+    'Rectified flow / flow matching (Liu et al. 2023; Lipman et al. 2023)',
+    String.raw`\alpha_t = 1 - t,\ \ \sigma_t = t`,
+  ],
+};
+
+/** What every schedule shares (theory seeds 000, 001 and 003). */
+const COMMON = [
+  ['Forward process and its SDE', String.raw`x_t = \alpha_t x_0 + \sigma_t \varepsilon,\qquad dx = f(t)\,x\,dt + g(t)\,dW,\quad f = \frac{d\log\alpha_t}{dt},\ \ g^2 = \sigma_t^2\,\frac{d}{dt}\log\frac{\sigma_t^2}{\alpha_t^2}`],
+  ['Score, noise and Tweedie', String.raw`\nabla_x \log p_t(x) = -\frac{\hat\varepsilon}{\sigma_t},\qquad \hat x_0 = \mathbb E[x_0 \mid x_t] = \frac{x_t - \sigma_t\hat\varepsilon}{\alpha_t}`],
+  ['Reverse SDE and probability-flow ODE', String.raw`dx = \big[f x - g^2\,\nabla\log p_t\big]dt + g\,d\bar W,\qquad \frac{dx}{dt} = f x - \tfrac12 g^2\,\nabla\log p_t`],
+];
+
+/** One step from t to s < t of every sampler (src/core/sampler/plans.rs). */
+const SAMPLERS = {
+  euler_maruyama: [
+    'Euler–Maruyama on the reverse SDE family with stochasticity η (η = 1 the reverse SDE, 0 the ODE)',
+    String.raw`x_s = (1 - f_t\Delta t)\,x_t - \Delta t\,\frac{1+\eta^2}{2}\,\frac{g_t^2}{\sigma_t}\,\hat\varepsilon + \eta\,g_t\sqrt{\Delta t}\,z,\quad \Delta t = t - s`,
+  ],
+  probability_flow_euler: [
+    'Euler on the probability-flow ODE',
+    String.raw`x_s = (1 - f_t\Delta t)\,x_t - \Delta t\,\frac{g_t^2}{2\sigma_t}\,\hat\varepsilon`,
+  ],
+  heun: [
+    "Heun's method on the probability-flow ODE (Karras et al. 2022, Alg. 1–2; the step into t_min is Euler)",
+    String.raw`d(x, t) = f_t x + \frac{g_t^2}{2\sigma_t}\hat\varepsilon(x, t),\quad x' = x_t + h\,d(x_t, t),\quad x_s = x_t + \frac h2\big[d(x_t, t) + d(x', s)\big],\ \ h = s - t`,
+  ],
+  ddim: [
+    'DDIM (Song, Meng & Ermon 2021, eq. 12) with η',
+    String.raw`x_s = \alpha_s \hat x_0 + \sqrt{\sigma_s^2 - \sigma_\eta^2}\;\hat\varepsilon + \sigma_\eta z,\quad \sigma_\eta^2 = \eta^2\sigma_s^2\Big(1 - \frac{\alpha_t^2\sigma_s^2}{\alpha_s^2\sigma_t^2}\Big)`,
+  ],
+  ddpm_ancestral: [
+    'DDPM ancestral: a draw from the posterior q(x_s | x_t, x_0 = x̂_0) (theory seed 002)',
+    String.raw`x_s = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}\,x_t + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}\,\hat x_0 + \frac{\sigma_s\,\sigma_{t|s}}{\sigma_t}\,z,\quad \alpha_{t|s} = \frac{\alpha_t}{\alpha_s},\ \ \sigma_{t|s}^2 = \sigma_t^2 - \alpha_{t|s}^2\sigma_s^2`,
+  ],
+  dpm_solver_2s: [
+    'DPM-Solver++ (2S) (Lu et al. 2022, Alg. 1, r = ½), with λ = log(α/σ)',
+    String.raw`h = \lambda_s - \lambda_t,\ \ \lambda_m = \lambda_t + \tfrac h2,\quad u = \frac{\sigma_m}{\sigma_t}x_t - \alpha_m\big(e^{-h/2} - 1\big)\hat x_0(x_t, t),\quad x_s = \frac{\sigma_s}{\sigma_t}x_t - \alpha_s\big(e^{-h} - 1\big)\hat x_0(u, m)`,
+  ],
+  dpm_solver_2m: [
+    'DPM-Solver++ (2M) (Lu et al. 2022, Alg. 2), with λ = log(α/σ)',
+    String.raw`D = \Big(1 + \frac1{2r}\Big)\hat x_0^{(t)} - \frac1{2r}\hat x_0^{(\text{prev})},\ \ r = \frac{h_{\text{prev}}}{h},\ \ h = \lambda_s - \lambda_t,\quad x_s = \frac{\sigma_s}{\sigma_t}x_t - \alpha_s\big(e^{-h} - 1\big)D`,
+  ],
+};
+
+let katex = null;
+let katexFailed = false;
+
+/** Loads KaTeX once; resolves to the module, or null when it is not there. */
+async function loadKatex() {
+  if (katex || katexFailed) return katex;
+  try {
+    katex = (await import(KATEX_URL)).default;
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = KATEX_CSS;
+    document.head.append(link);
+  } catch {
+    katexFailed = true;
+  }
+  return katex;
+}
+
+/** The formulas a panel shows for `schedule` and `sampler`: [caption, TeX] pairs. */
+export function formulasFor(schedule, sampler) {
+  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler]].filter(Boolean);
+}
+
+/**
+ * Fills `container` with the formulas of `schedule` and `sampler`, typeset when KaTeX loads.
+ * @returns {Promise<boolean>} whether KaTeX typeset them
+ */
+export async function showFormulas(container, schedule, sampler) {
+  const tex = await loadKatex();
+  container.replaceChildren(
+    ...formulasFor(schedule, sampler).map(([caption, source]) => {
+      const figure = document.createElement('figure');
+      figure.className = 'formula';
+      const math = document.createElement('div');
+      if (tex) tex.render(source, math, { displayMode: true, throwOnError: false });
+      else math.textContent = source;
+      const text = document.createElement('figcaption');
+      text.textContent = caption;
+      figure.append(text, math);
+      return figure;
+    }),
+  );
+  if (!tex) {
+    const note = document.createElement('p');
+    note.className = 'help';
+    note.textContent = 'KaTeX was not found next to the page (build with `cargo xtask build-wasm` after `npm install`); the formulas are shown as TeX.';
+    container.append(note);
+  }
+  return Boolean(tex);
+}
