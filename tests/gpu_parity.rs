@@ -9,6 +9,7 @@
 //! Single kernels are compared at 1e-4 absolute + 1e-4 relative; whole runs at 2e-3.
 
 use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::histogram::{self, Bins};
 use diffusion_playground::core::mlp::Mlp;
 use diffusion_playground::core::param::{Coefficients, Parametrization};
 use diffusion_playground::core::render::{self, View};
@@ -292,4 +293,22 @@ fn the_particle_renderer_draws_what_the_cpu_rasteriser_draws() {
     assert!(either > 200, "the dots cover a visible area ({either} pixels)");
     let iou = both as f64 / either as f64;
     assert!(iou >= 0.9, "lit pixels: GPU and CPU agree on {both} of {either} (IoU {iou:.3})");
+}
+
+#[test]
+fn the_histogram_kernel_counts_what_its_cpu_twin_counts() {
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    // Noised data spills out of the window on purpose; one point is NaN.
+    let mut points = sampler::forward_noise(Schedule::Ve, 0.7, 2, &Dataset::Spiral.sample(4, 5000));
+    points[17] = [f32::NAN, 0.0];
+    engine.set_data(&points).unwrap();
+    engine.write_particles(&points).unwrap();
+    for bins in [Bins { side: 64, half_extent: 3.0 }, Bins { side: 7, half_extent: 1.5 }] {
+        let gpu = pollster::block_on(engine.histogram(&bins).unwrap().words()).unwrap();
+        let cpu = histogram::histogram(&points, &bins);
+        assert_eq!(gpu, cpu, "{bins:?}");
+        assert!(cpu.iter().sum::<u32>() < 5000, "some points fall outside the window");
+    }
+    assert!(engine.histogram(&Bins { side: 0, half_extent: 3.0 }).is_err());
 }

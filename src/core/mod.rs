@@ -2,6 +2,7 @@
 
 pub mod dataset;
 pub mod embedded;
+pub mod histogram;
 pub mod metrics;
 pub mod mlp;
 pub mod param;

@@ -3,6 +3,7 @@
 use wgpu::util::DeviceExt;
 
 use crate::core::dataset::{GaussianMixture, MixtureComponent};
+use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::sampler::{Evaluation, ReverseStep};
@@ -80,6 +81,16 @@ struct PredictParams {
     _pad: [u32; 2],
 }
 
+/// Uniforms of `histogram.wgsl` (keep in sync with `HistogramParams` there; 16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct HistogramParams {
+    side: u32,
+    half_extent: f32,
+    particle_count: u32,
+    _pad: u32,
+}
+
 /// Buffers whose size depends on the scene, and the bind groups that use them.
 struct Scene {
     particle_count: u32,
@@ -104,6 +115,8 @@ pub struct ComputeEngine {
     exact_pipeline: wgpu::ComputePipeline,
     predict_mlp_pipeline: wgpu::ComputePipeline,
     predict_exact_pipeline: wgpu::ComputePipeline,
+    histogram_pipeline: wgpu::ComputePipeline,
+    histogram_params: wgpu::Buffer,
     noise_params: wgpu::Buffer,
     predict_params: wgpu::Buffer,
     /// The hidden bias of the one evaluation the predict kernels make.
@@ -267,6 +280,13 @@ impl ComputeEngine {
                 compute_entry(6, storage(false)),
             ],
         );
+        // histogram.wgsl: 0 params, 4 particles (read), 7 counts (atomic).
+        let histogram_pipeline = compute_pipeline(
+            &device,
+            "histogram",
+            shaders::histogram(),
+            &[compute_entry(0, uniform()), compute_entry(4, storage(true)), compute_entry(7, storage(false))],
+        );
         let zeros = |n: usize| vec![0u8; n];
         let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
         ComputeEngine {
@@ -275,6 +295,12 @@ impl ComputeEngine {
                 &device,
                 "predict params",
                 &zeros(std::mem::size_of::<PredictParams>()),
+                uniform_usage,
+            ),
+            histogram_params: buffer_with(
+                &device,
+                "histogram params",
+                &zeros(std::mem::size_of::<HistogramParams>()),
                 uniform_usage,
             ),
             predict_bias: buffer_with(&device, "predict hidden bias", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
@@ -304,6 +330,7 @@ impl ComputeEngine {
             exact_pipeline,
             predict_mlp_pipeline,
             predict_exact_pipeline,
+            histogram_pipeline,
         }
     }
 
@@ -592,6 +619,47 @@ impl ComputeEngine {
         let scene = self.scene()?;
         let count = limit.min(scene.particle_count) as u64;
         Ok(Readback::start(&self.device, &self.queue, &scene.predictions, 8 * count))
+    }
+
+    /// Counts the particles in each bin of `bins` on the GPU (`histogram.wgsl`) and starts copying
+    /// the counts back (`side * side` u32, row-major, row 0 at the top). The count buffer is
+    /// made per call: it is small, and the view asks for it a few times a second at most.
+    pub fn histogram(&self, bins: &Bins) -> Result<Readback, GpuError> {
+        let scene = self.scene()?;
+        if bins.side == 0 || bins.side > histogram::MAX_SIDE {
+            return Err(GpuError::Unsupported(format!(
+                "{} bins per axis is not allowed (1 to {})",
+                bins.side,
+                histogram::MAX_SIDE
+            )));
+        }
+        let params = HistogramParams {
+            side: bins.side,
+            half_extent: bins.half_extent,
+            particle_count: scene.particle_count,
+            _pad: 0,
+        };
+        self.queue.write_buffer(&self.histogram_params, 0, bytemuck::bytes_of(&params));
+        let size = 4 * (bins.side * bins.side) as u64;
+        let counts = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("histogram counts"),
+            size,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+            // Created zeroed by WebGPU's rules, so no clear is needed.
+            mapped_at_creation: false,
+        });
+        let group = bind(
+            &self.device,
+            "histogram",
+            &self.histogram_pipeline,
+            &[
+                (0, self.histogram_params.as_entire_binding()),
+                (4, scene.particles.as_entire_binding()),
+                (7, counts.as_entire_binding()),
+            ],
+        );
+        self.dispatch("histogram", &self.histogram_pipeline, &group, scene.particle_count);
+        Ok(Readback::start(&self.device, &self.queue, &counts, size))
     }
 
     /// Overwrites the particles (for tests and for starting from given points).

@@ -18,6 +18,7 @@ const REVERSE_STEP_MLP: &str = include_str!("../../shaders/reverse_step_mlp.wgsl
 const REVERSE_STEP_EXACT: &str = include_str!("../../shaders/reverse_step_exact.wgsl");
 const PREDICT_MLP: &str = include_str!("../../shaders/predict_mlp.wgsl");
 const PREDICT_EXACT: &str = include_str!("../../shaders/predict_exact.wgsl");
+const HISTOGRAM: &str = include_str!("../../shaders/histogram.wgsl");
 const DRAW_PARTICLES: &str = include_str!("../../shaders/draw_particles.wgsl");
 
 /// WGSL constants of the flat weight layout, generated from [`core::mlp`](crate::core::mlp).
@@ -61,6 +62,11 @@ pub fn predict_exact() -> String {
     [MIXTURE, EVALUATION, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
 }
 
+/// `histogram.wgsl`: counts of the particles per bin.
+pub fn histogram() -> String {
+    HISTOGRAM.to_string()
+}
+
 /// `draw_particles.wgsl`: the particle renderer.
 pub fn draw_particles() -> String {
     [RNG, DRAW_PARTICLES].concat()
@@ -74,6 +80,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("reverse_step_exact", reverse_step_exact()),
         ("predict_mlp", predict_mlp()),
         ("predict_exact", predict_exact()),
+        ("histogram", histogram()),
         ("draw_particles", draw_particles()),
     ]
 }

@@ -8,6 +8,7 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::core::dataset::Dataset;
+use crate::core::histogram::{self, Bins};
 use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
@@ -415,6 +416,57 @@ pub fn race_lap(options: JsValue, sampler: &str, budget: u32, particles: u32) ->
     })
 }
 
+/// The exact probability of each bin of a `side` x `side` grid over [-3, 3]^2 (row 0 at the
+/// top) under p_t, the data of `options` (dataset and score: the empirical score's training set
+/// for `empirical`) noised to time `t` of its schedule (in the schedule's own units, within its
+/// range); comparable with the particles' `histogram` divided by their number.
+#[wasm_bindgen]
+pub fn exact_probabilities(options: JsValue, t: f64, side: u32) -> Result<Vec<f32>, JsError> {
+    let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
+    let schedule = options.schedule;
+    let (lo, hi) = schedule.domain();
+    if !(t.is_finite() && t >= lo && t <= hi) {
+        return Err(js_error(format!(
+            "t = {t} is not allowed (allowed: {lo} to {hi} for {})",
+            schedule.name()
+        )));
+    }
+    if side == 0 || side > histogram::MAX_SIDE {
+        return Err(js_error(format!(
+            "side = {side} is not allowed (allowed: 1 to {})",
+            histogram::MAX_SIDE
+        )));
+    }
+    let bins = Bins { side, half_extent: render::DEFAULT_HALF_EXTENT };
+    let t = t.max(schedule.t_min());
+    let mixture = session::score_mixture(&options);
+    Ok(histogram::exact_probabilities(&mixture, schedule.alpha(t), schedule.sigma(t), &bins))
+}
+
+/// Total variation distance between a histogram of `total` particles and bin probabilities of
+/// the same grid (`core::histogram::total_variation`).
+#[wasm_bindgen]
+pub fn total_variation(counts: &[u32], total: u32, probabilities: &[f32]) -> Result<f64, JsError> {
+    if counts.len() != probabilities.len() {
+        return Err(js_error(format!(
+            "{} counts but {} probabilities: they must cover the same bins",
+            counts.len(),
+            probabilities.len()
+        )));
+    }
+    Ok(histogram::total_variation(counts, total as usize, probabilities))
+}
+
+/// The colours of the first `n` particles for `seed` (interleaved r, g, b in [0, 1]), as the
+/// renderers draw them (`render::particle_colour`): for layers that must match the dots.
+#[wasm_bindgen]
+pub fn particle_colours(seed: u32, n: u32) -> Result<Vec<f32>, JsError> {
+    if n > options::MAX_PARTICLES {
+        return Err(js_error(format!("n = {n} is not allowed (allowed: 0 to {})", options::MAX_PARTICLES)));
+    }
+    Ok((0..n).flat_map(|i| render::particle_colour(seed, i)).collect())
+}
+
 /// Sliced 2-Wasserstein distance between two point sets given as interleaved x, y arrays.
 #[wasm_bindgen]
 pub fn sliced_wasserstein(a: &[f32], b: &[f32]) -> Result<f64, JsError> {
@@ -597,10 +649,12 @@ impl Playground {
         Ok(())
     }
 
-    /// Copies the positions back (interleaved x, y); for tests and export, not for animation.
-    pub fn read_positions(&self) -> Result<js_sys::Promise, JsError> {
+    /// Copies the positions back (interleaved x, y): all of them, or the first `limit` (the
+    /// trajectories layer reads a few every frame; a full read is for tests and export).
+    pub fn read_positions(&self, limit: Option<u32>) -> Result<js_sys::Promise, JsError> {
         self.check_device()?;
-        let pending = self.session.read_positions().map_err(js_error)?;
+        let limit = limit.map_or(usize::MAX, |n| n as usize);
+        let pending = self.session.read_first_positions(limit).map_err(js_error)?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let points = pending.positions().await.map_err(|e| JsValue::from(js_error(e)))?;
             let flat: Vec<f32> = points.into_iter().flatten().collect();
@@ -624,6 +678,18 @@ impl Playground {
             let flat: Vec<f32> =
                 positions.iter().zip(&predictions).flat_map(|(x, p)| [x[0], x[1], p[0], p[1]]).collect();
             Ok(js_sys::Float32Array::from(flat.as_slice()).into())
+        }))
+    }
+
+    /// Counts of the particles in a `side` x `side` grid over the picture ([-3, 3]^2, row 0 at
+    /// the top), counted on the GPU where the particles are there: a Uint32Array.
+    pub fn histogram(&self, side: u32) -> Result<js_sys::Promise, JsError> {
+        self.check_device()?;
+        let bins = Bins { side, half_extent: render::DEFAULT_HALF_EXTENT };
+        let pending = self.session.histogram(&bins).map_err(js_error)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let counts = pending.counts().await.map_err(|e| JsValue::from(js_error(e)))?;
+            Ok(js_sys::Uint32Array::from(counts.as_slice()).into())
         }))
     }
 

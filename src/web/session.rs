@@ -5,6 +5,7 @@
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::embedded;
+use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{Mlp, HIDDEN};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::rng;
@@ -36,6 +37,24 @@ impl PendingPositions {
         match self {
             PendingPositions::Ready(points) => Ok(points),
             PendingPositions::Gpu(readback) => readback.points().await,
+        }
+    }
+}
+
+/// Histogram counts on their way back (see [`Session::histogram`]).
+pub enum PendingCounts {
+    /// Counted on the CPU.
+    Ready(Vec<u32>),
+    /// Being copied from the GPU.
+    Gpu(Readback),
+}
+
+impl PendingCounts {
+    /// Waits for the counts.
+    pub async fn counts(self) -> Result<Vec<u32>, GpuError> {
+        match self {
+            PendingCounts::Ready(counts) => Ok(counts),
+            PendingCounts::Gpu(readback) => readback.words().await,
         }
     }
 }
@@ -367,13 +386,37 @@ impl Session {
         }
     }
 
+    /// Starts counting the particles per bin of `bins`: on the GPU with `histogram.wgsl` (only
+    /// the counts come back), on the CPU with its twin.
+    pub fn histogram(&self, bins: &Bins) -> Result<PendingCounts, String> {
+        if bins.side == 0 || bins.side > histogram::MAX_SIDE {
+            return Err(format!(
+                "{} bins per axis is not allowed (allowed: 1 to {})",
+                bins.side,
+                histogram::MAX_SIDE
+            ));
+        }
+        match &self.particles {
+            Particles::Cpu(points) => Ok(PendingCounts::Ready(histogram::histogram(points, bins))),
+            Particles::Gpu(engine) => {
+                engine.histogram(bins).map(PendingCounts::Gpu).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// Starts reading the positions back.
     pub fn read_positions(&self) -> Result<PendingPositions, String> {
+        self.read_first_positions(usize::MAX)
+    }
+
+    /// Starts reading the first `limit` positions back (all when there are fewer).
+    pub fn read_first_positions(&self, limit: usize) -> Result<PendingPositions, String> {
         match &self.particles {
-            Particles::Cpu(points) => Ok(PendingPositions::Ready(points.clone())),
-            Particles::Gpu(engine) => {
-                engine.read_particles().map(PendingPositions::Gpu).map_err(|e| e.to_string())
-            }
+            Particles::Cpu(points) => Ok(PendingPositions::Ready(points[..limit.min(points.len())].to_vec())),
+            Particles::Gpu(engine) => engine
+                .read_first_particles(u32::try_from(limit).unwrap_or(u32::MAX))
+                .map(PendingPositions::Gpu)
+                .map_err(|e| e.to_string()),
         }
     }
 }

@@ -184,3 +184,25 @@ describe('the formulas', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 });
+
+describe('the density view', { timeout: TEST_TIMEOUT_MS }, () => {
+  for (const backend of ['cpu', 'webgpu']) {
+    test(`on ${backend}: the particles' histogram sits next to the exact p_t, within sampling noise of it`, async () => {
+      const session = await openPlayground(browser, `backend=${backend}&particles=16384&steps=40&density=1&dataset=gaussian_mixture&score=exact&t=0.3&playing=0`);
+      try {
+        await waitReady(session.page);
+        await session.page.waitForFunction(() => window.dp.densityDrawn() > 0, null, { timeout: 60_000 });
+        const text = await session.page.$eval('#density-distance', (e) => e.textContent);
+        const [tv, , floor] = text.match(/\d+\.\d+/g).map(Number);
+        assert.ok(tv < 1.5 * floor + 0.02, `forward-noised data is p_t: ${text}`);
+        const counts = await session.page.evaluate(async () => Array.from(await window.dp.playground.histogram(64)));
+        assert.equal(counts.length, 64 * 64);
+        const inside = counts.reduce((a, b) => a + b, 0);
+        assert.ok(inside > 0.95 * 16384 && inside <= 16384, `${inside} particles in the window`);
+        assert.ok((await inkOf(session.page, '#density-canvas')) > 0.1, 'both heatmaps are drawn');
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});

@@ -16,7 +16,7 @@ const $ = (id) => {
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 
 /** What a `<name>_hide` flag hides, for the names that are not form fields. */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density' };
 
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record'];
@@ -87,11 +87,12 @@ export function applyChrome(state) {
     target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
   }
   $('layer-legend').hidden = !(state.ghosts || state.arrows);
+  $('layers').hidden = !(state.ghosts || state.arrows || state.paths);
   for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
 }
 
 /** The folding panels (`<details>` with the id of their state field). */
-const PANELS = ['lab', 'spacetime', 'formulas', 'race'];
+const PANELS = ['lab', 'spacetime', 'density', 'formulas', 'race'];
 
 /** Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed. */
 export function onPanelToggle(callback) {
@@ -114,6 +115,11 @@ export function onRaceRun(callback) {
 /** Shows the race's progress or result. */
 export function setRaceStatus(text) {
   $('race-status').textContent = text;
+}
+
+/** Shows the density view's distance line. */
+export function setDensityDistance(text) {
+  $('density-distance').textContent = text;
 }
 
 /** The container of the typeset formulas. */

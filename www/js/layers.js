@@ -9,6 +9,8 @@
 //   a length proportional to |eps_hat| (the score scaled by sigma_t, so arrows keep a readable
 //   size at every noise level).
 
+/** Particles whose whole trajectory is drawn (the trajectories layer). */
+export const PATH_PARTICLES = 48;
 /** Particles that get a ghost or an arrow (the first ones; each has a random colour anyway). */
 export const LAYER_PARTICLES = 1500;
 /** Ghosts that also get a faint line back to their particle. */
@@ -35,15 +37,32 @@ export function clearLayers(canvas) {
 
 /**
  * Draws the layers. `ghosts` and `arrows` are the Float32Arrays of `predict('x0', n)` and
- * `predict('eps', n)`, or null for a layer that is off. Non-finite predictions (x0 where
- * alpha = 0) are skipped.
+ * `predict('eps', n)`, or null for a layer that is off; `paths` is null or
+ * `{ snapshots, colours }`: the first PATH_PARTICLES positions after each drawn frame of the run
+ * (Float32Arrays of x, y) and their dots' colours (r, g, b in [0, 1]). Non-finite predictions (x0
+ * where alpha = 0) are skipped.
  */
-export function drawLayers(canvas, ghosts, arrows) {
+export function drawLayers(canvas, ghosts, arrows, paths = null) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const style = getComputedStyle(document.documentElement);
   const toPixel = projector(canvas);
   const px = Math.max(1, canvas.width / 600);
+  if (paths && paths.snapshots.length > 0) {
+    const count = paths.snapshots[0].length / 2;
+    ctx.lineWidth = 1.25 * px;
+    for (let i = 0; i < count; i += 1) {
+      const [r, g, b] = [0, 1, 2].map((c) => Math.round(255 * paths.colours[3 * i + c]));
+      ctx.strokeStyle = `rgb(${r} ${g} ${b} / 0.9)`;
+      ctx.beginPath();
+      paths.snapshots.forEach((snapshot, k) => {
+        const [u, v] = toPixel(snapshot[2 * i], snapshot[2 * i + 1]);
+        if (k === 0) ctx.moveTo(u, v);
+        else ctx.lineTo(u, v);
+      });
+      ctx.stroke();
+    }
+  }
   if (ghosts) {
     ctx.strokeStyle = 'rgb(255 255 255 / 0.18)';
     ctx.lineWidth = px;

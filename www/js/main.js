@@ -13,10 +13,11 @@
 
 import { FIELD, defaultState, parseField, parseHash, toHash, toOptions, useDescription, writeHash } from './state.js';
 import * as ui from './controls.js';
-import { LAYER_PARTICLES, clearLayers, drawLayers } from './layers.js';
+import { LAYER_PARTICLES, PATH_PARTICLES, clearLayers, drawLayers } from './layers.js';
 import { drawScheduleLab } from './schedule-lab.js';
 import { drawSpaceTime } from './space-time.js';
 import { showFormulas } from './formulas.js';
+import { DENSITY_SIDE, drawDensity, noiseFloor } from './density.js';
 import { DEFAULT_RACERS, RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
 import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 
@@ -74,6 +75,8 @@ let devicesLost = 0;
 /** A layers update (ghosts, arrows) is being computed; another was asked for meanwhile. */
 let layersBusy = false;
 let layersAgain = false;
+/** The trajectories layer: positions of the first particles after each frame of this run. */
+const trajectories = { snapshots: [], colours: null, seed: null, lastStep: -1, lastFraction: -1 };
 /** Layer pictures drawn so far (tests wait for it to grow). */
 let layersDrawn = 0;
 /** Whether the distance readout already holds this run's measurement (or one is on its way). */
@@ -88,6 +91,12 @@ let labKey = '';
 /** The space-time picture and the settings it is for. */
 let spaceTimePicture = null;
 let spaceTimeKey = '';
+/** The density view: an update in flight, the exact probabilities and what they are for. */
+let densityBusy = false;
+let densityAgain = false;
+let densityExact = null;
+let densityKey = '';
+let densityDrawn = 0;
 /** The schedule and sampler whose formulas are shown; formula panels typeset so far. */
 let formulasKey = '';
 let formulasShown = 0;
@@ -122,6 +131,8 @@ window.dp = {
   state: () => ({ ...state }),
   /** Current adaptive steps per frame. */
   stepsPerFrame: () => stepsPerFrame,
+  /** Density views drawn so far. */
+  densityDrawn: () => densityDrawn,
   /** Formula panels typeset (or shown as TeX) so far. */
   formulasShown: () => formulasShown,
   /** Sampler races finished so far. */
@@ -462,6 +473,61 @@ function showReadouts() {
   drawLab();
   drawSpaceTimeView();
   updateFormulas();
+  updateDensity();
+}
+
+/**
+ * Redraws the density view (when open): the particles' histogram, counted where they live, next
+ * to the exact bin probabilities of p_t (recomputed when the time or the data change). One
+ * update at a time, like the layers.
+ */
+function updateDensity() {
+  if (!state.density || !pg || creating) return;
+  if (densityBusy) {
+    densityAgain = true;
+    return;
+  }
+  densityBusy = true;
+  const owner = pg;
+  const t = owner.current_t;
+  const options = { dataset: state.dataset, schedule: state.schedule, score: state.score };
+  const key = `${JSON.stringify(options)}@${t}`;
+  let counting;
+  try {
+    if (key !== densityKey) {
+      densityExact = wasm.exact_probabilities(options, t, DENSITY_SIDE);
+      densityKey = key;
+    }
+    counting = owner.histogram(DENSITY_SIDE);
+  } catch (error) {
+    densityBusy = false;
+    runtimeError('Counting the particles', error);
+    return;
+  }
+  const exact = densityExact;
+  const total = state.particles;
+  counting
+    .then((counts) => {
+      if (owner !== pg) return;
+      drawDensity(ui.panelCanvas('density'), counts, total, exact);
+      const tv = wasm.total_variation(counts, total, exact);
+      const floor = noiseFloor(total, exact);
+      ui.setDensityDistance(
+        `Total variation distance between the two: ${tv.toFixed(3)} at t = ${t.toPrecision(3)} ` +
+          `(sampling noise alone leaves about ${floor.toFixed(3)} with ${total.toLocaleString('en-US')} particles)`,
+      );
+      densityDrawn += 1;
+    })
+    .catch((error) => {
+      if (owner === pg) runtimeError('Counting the particles', error);
+    })
+    .finally(() => {
+      densityBusy = false;
+      if (densityAgain) {
+        densityAgain = false;
+        updateDensity();
+      }
+    });
 }
 
 /** Shows the formulas of the current schedule and sampler (when the panel is open). */
@@ -564,7 +630,7 @@ function measureDistance() {
  */
 function refreshLayers() {
   const canvas = ui.layersCanvas();
-  if (!state.ghosts && !state.arrows) {
+  if (!state.ghosts && !state.arrows && !state.paths) {
     clearLayers(canvas);
     return;
   }
@@ -575,12 +641,24 @@ function refreshLayers() {
   }
   layersBusy = true;
   const owner = pg;
-  const wanted = { ghosts: state.ghosts, arrows: state.arrows };
+  const wanted = { ghosts: state.ghosts, arrows: state.arrows, paths: state.paths };
+  // A new run (reset, new options, the time slider) starts new trajectories.
+  const [step, fraction] = [owner.step_index, owner.time_fraction];
+  if (step < trajectories.lastStep || (step === trajectories.lastStep && fraction !== trajectories.lastFraction) || step === 0) {
+    trajectories.snapshots = [];
+  }
+  if (trajectories.seed !== state.seed) {
+    trajectories.colours = wasm.particle_colours(state.seed, PATH_PARTICLES);
+    trajectories.seed = state.seed;
+  }
+  const recordStep = step !== trajectories.lastStep || trajectories.snapshots.length === 0;
+  [trajectories.lastStep, trajectories.lastFraction] = [step, fraction];
   let requests;
   try {
     requests = [
       wanted.ghosts ? owner.predict('x0', LAYER_PARTICLES) : null,
       wanted.arrows ? owner.predict('eps', LAYER_PARTICLES) : null,
+      wanted.paths && recordStep ? owner.read_positions(PATH_PARTICLES) : null,
     ];
   } catch (error) {
     layersBusy = false;
@@ -588,9 +666,11 @@ function refreshLayers() {
     return;
   }
   Promise.all(requests)
-    .then(([ghosts, arrows]) => {
+    .then(([ghosts, arrows, positions]) => {
       if (owner !== pg) return;
-      drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, state.arrows ? arrows : null);
+      if (positions) trajectories.snapshots.push(positions);
+      const paths = state.paths ? { snapshots: trajectories.snapshots, colours: trajectories.colours } : null;
+      drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, state.arrows ? arrows : null, paths);
       layersDrawn += 1;
     })
     .catch((error) => {
@@ -861,6 +941,7 @@ async function main() {
         if (name === 'lab') drawLab();
         else if (name === 'spacetime') drawSpaceTimeView();
         else if (name === 'formulas') updateFormulas();
+        else if (name === 'density') updateDensity();
         else if (open) startRace();
       } catch (error) {
         ui.notice(`The ${FIELD[name].label.toLowerCase()} could not be drawn: ${messageOf(error)}`, 'error');

@@ -69,6 +69,8 @@ const BASE_FIELDS = Object.freeze([
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
   { name: 'ghosts', type: 'boolean', default: false, label: 'Denoised ghosts', option: false, control: true },
   { name: 'arrows', type: 'boolean', default: false, label: 'Score arrows', option: false, control: true },
+  // The whole trajectory of a few particles, from where the run started.
+  { name: 'paths', type: 'boolean', default: false, label: 'Trajectories', option: false, control: true },
   {
     name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
     choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
@@ -77,6 +79,8 @@ const BASE_FIELDS = Object.freeze([
   { name: 'lab', type: 'boolean', default: false, label: 'Schedule lab', option: false },
   // The 1-D space-time view of seed 000 is open.
   { name: 'spacetime', type: 'boolean', default: false, label: 'Space-time view', option: false },
+  // The density view (particles' histogram next to the exact p_t) is open.
+  { name: 'density', type: 'boolean', default: false, label: 'Density view', option: false },
   // The formulas of the schedule and sampler are shown.
   { name: 'formulas', type: 'boolean', default: false, label: 'Formulas', option: false },
   // The sampler race is open (it runs when opened).
@@ -93,7 +97,7 @@ const BASE_FIELDS = Object.freeze([
 ]);
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'lab', 'spacetime', 'formulas', 'race']);
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'lab', 'spacetime', 'density', 'formulas', 'race']);
 
 /** The whole table: the fields above, then one `<name>_hide` flag per hideable control. */
 export const FIELDS = Object.freeze([
