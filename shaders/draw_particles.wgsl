@@ -1,7 +1,8 @@
 // Draws every particle straight from the storage buffer (no CPU round trip) as a round dot:
 // one instance per particle, two triangles per instance. The colour of particle i is fixed by the
 // direction of its initial noise z_i = normal2(seed, i, 0, PRIOR), so a colour follows one particle
-// from noise to data and shows how the flow rearranges space.
+// from noise to data and shows how the flow rearranges space: a smooth rainbow (palette 0) or eight
+// sectors in the colour-blind-safe Okabe-Ito colours (palette 1).
 // Twin of src/core/render.rs (the CPU rasteriser of the fallback path). Needs common/rng.wgsl.
 
 struct DrawParams {
@@ -12,8 +13,15 @@ struct DrawParams {
     seed: u32,
     particle_count: u32,
     opacity: f32,
-    _pad: u32,
+    palette: u32,
 }
+
+// Okabe & Ito (2008): orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, grey.
+const OKABE_ITO = array<vec3<f32>, 8>(
+    vec3<f32>(0.902, 0.624, 0.0), vec3<f32>(0.337, 0.706, 0.914), vec3<f32>(0.0, 0.620, 0.451),
+    vec3<f32>(0.941, 0.894, 0.259), vec3<f32>(0.0, 0.447, 0.698), vec3<f32>(0.835, 0.369, 0.0),
+    vec3<f32>(0.800, 0.475, 0.655), vec3<f32>(0.600, 0.600, 0.600),
+);
 
 @group(0) @binding(0) var<uniform> draw: DrawParams;
 @group(0) @binding(1) var<storage, read> particles: array<vec2<f32>>;
@@ -24,10 +32,14 @@ struct VertexOutput {
     @location(1) colour: vec3<f32>,
 }
 
-// Cyclic colour map over the angle of the initial noise (cosine palette, I. Quilez 2015).
+// Colour over the angle of the initial noise: Okabe-Ito sectors, or the cyclic cosine palette
+// (I. Quilez 2015).
 fn particle_colour(i: u32) -> vec3<f32> {
     let z = normal2(draw.seed, i, 0u, STREAM_PRIOR);
     let turn = atan2(z.y, z.x) / RNG_TAU + 0.5;
+    if (draw.palette == 1u) {
+        return OKABE_ITO[min(u32(turn * 8.0), 7u)];
+    }
     return vec3<f32>(0.55) + vec3<f32>(0.45) * cos(RNG_TAU * (vec3<f32>(turn) + vec3<f32>(0.0, 0.33, 0.67)));
 }
 

@@ -12,7 +12,7 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::histogram::{self, Bins};
 use diffusion_playground::core::mlp::Mlp;
 use diffusion_playground::core::param::{Coefficients, Parametrization};
-use diffusion_playground::core::render::{self, View};
+use diffusion_playground::core::render::{self, Palette, View};
 use diffusion_playground::core::rng;
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
@@ -226,10 +226,17 @@ fn steps_outside_the_plan_are_refused_not_run() {
     assert!(engine.set_data(&[]).is_err(), "zero particles are refused");
 }
 
-/// The render pipeline draws the same dots as the CPU rasteriser: compare the sets of lit pixels
-/// (intersection over union of at least 0.9; the edges of dots differ by rasterisation rules).
+/// The render pipeline draws the same dots as the CPU rasteriser, in every palette: compare the
+/// sets of lit pixels (intersection over union of at least 0.9; the edges of dots differ by
+/// rasterisation rules) and the colours where both are lit.
 #[test]
 fn the_particle_renderer_draws_what_the_cpu_rasteriser_draws() {
+    for palette in Palette::ALL {
+        renderer_parity(palette);
+    }
+}
+
+fn renderer_parity(palette: Palette) {
     let Some(context) = gpu() else { return };
     let (width, height) = (96u32, 64u32);
     let format = wgpu::TextureFormat::Rgba8Unorm;
@@ -247,7 +254,7 @@ fn the_particle_renderer_draws_what_the_cpu_rasteriser_draws() {
     let points = Dataset::Spiral.sample(2, 300);
     engine.set_data(&points).unwrap();
     engine.write_particles(&points).unwrap();
-    let view = View { dot_radius_px: 2.0, ..View::default() };
+    let view = View { dot_radius_px: 2.0, palette, ..View::default() };
     let mut renderer = ParticleRenderer::new(&context.device, &context.queue, format);
     let params = DrawParams::new(&view, width, height, 6, points.len() as u32);
     let target = texture.create_view(&Default::default());
@@ -284,15 +291,21 @@ fn the_particle_renderer_draws_what_the_cpu_rasteriser_draws() {
     let cpu_image = render::rasterize(&points, 6, &view, width, height);
     let background = render::BACKGROUND;
     let lit = |p: &[u8]| (0..3).any(|c| (p[c] as i32 - background[c] as i32).abs() > 24);
-    let (mut both, mut either) = (0, 0);
+    let (mut both, mut either, mut colour_error) = (0, 0, 0.0);
     for (i, g) in gpu_pixels.iter().enumerate() {
-        let (a, b) = (lit(g), lit(&cpu_image[4 * i..4 * i + 4]));
+        let c = &cpu_image[4 * i..4 * i + 4];
+        let (a, b) = (lit(g), lit(c));
         both += (a && b) as u32;
         either += (a || b) as u32;
+        if a && b {
+            colour_error += (0..3).map(|k| (g[k] as f64 - c[k] as f64).abs()).sum::<f64>() / 3.0;
+        }
     }
-    assert!(either > 200, "the dots cover a visible area ({either} pixels)");
+    assert!(either > 200, "{palette:?}: the dots cover a visible area ({either} pixels)");
     let iou = both as f64 / either as f64;
-    assert!(iou >= 0.9, "lit pixels: GPU and CPU agree on {both} of {either} (IoU {iou:.3})");
+    assert!(iou >= 0.9, "{palette:?}: lit pixels: GPU and CPU agree on {both} of {either} (IoU {iou:.3})");
+    let mean_error = colour_error / both as f64;
+    assert!(mean_error < 24.0, "{palette:?}: colours differ by {mean_error:.1} of 255 on average");
 }
 
 #[test]

@@ -12,6 +12,61 @@ pub const DEFAULT_DOT_RADIUS_PX: f32 = 1.5;
 /// Default peak opacity of a dot.
 pub const DEFAULT_OPACITY: f32 = 0.7;
 
+/// How particles are coloured. Both colour particle i by the angle of its initial noise z_i, so a
+/// colour follows one particle from noise to data and shows how the flow rearranges space.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Palette {
+    /// A smooth cyclic rainbow over the angle (cosine palette, I. Quilez 2015).
+    #[default]
+    Rainbow,
+    /// Eight sectors of the angle in the Okabe-Ito colours (Okabe & Ito 2008), which stay
+    /// distinguishable with the common colour-vision deficiencies.
+    OkabeIto,
+}
+
+/// The Okabe-Ito colours in sRGB: orange, sky blue, bluish green, yellow, blue, vermillion,
+/// reddish purple, grey. Twin of `OKABE_ITO` in `draw_particles.wgsl`.
+pub const OKABE_ITO: [[f32; 3]; 8] = [
+    [0.902, 0.624, 0.0],
+    [0.337, 0.706, 0.914],
+    [0.0, 0.620, 0.451],
+    [0.941, 0.894, 0.259],
+    [0.0, 0.447, 0.698],
+    [0.835, 0.369, 0.0],
+    [0.800, 0.475, 0.655],
+    [0.600, 0.600, 0.600],
+];
+
+impl Palette {
+    /// Every palette, in the order the UI lists them.
+    pub const ALL: [Palette; 2] = [Palette::Rainbow, Palette::OkabeIto];
+
+    /// The identifier used in options and share links.
+    pub fn name(self) -> &'static str {
+        match self {
+            Palette::Rainbow => "rainbow",
+            Palette::OkabeIto => "okabe_ito",
+        }
+    }
+
+    /// Human label for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Palette::Rainbow => "Rainbow",
+            Palette::OkabeIto => "Okabe-Ito (colour-blind safe)",
+        }
+    }
+
+    /// The id the shader reads.
+    pub fn id(self) -> u32 {
+        match self {
+            Palette::Rainbow => 0,
+            Palette::OkabeIto => 1,
+        }
+    }
+}
+
 /// How world coordinates map to pixels and how big the dots are.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct View {
@@ -21,6 +76,8 @@ pub struct View {
     pub dot_radius_px: f32,
     /// Peak opacity of a dot, in (0, 1].
     pub opacity: f32,
+    /// How the dots are coloured.
+    pub palette: Palette,
 }
 
 impl Default for View {
@@ -29,6 +86,7 @@ impl Default for View {
             half_extent: DEFAULT_HALF_EXTENT,
             dot_radius_px: DEFAULT_DOT_RADIUS_PX,
             opacity: DEFAULT_OPACITY,
+            palette: Palette::Rainbow,
         }
     }
 }
@@ -51,13 +109,18 @@ pub fn background_rgb() -> [f64; 3] {
     BACKGROUND.map(|c| c as f64 / 255.0)
 }
 
-/// Colour of particle `i`: a cyclic map over the angle of its initial noise (cosine palette,
-/// I. Quilez 2015). Twin of `particle_colour` in the WGSL.
-pub fn particle_colour(seed: u32, i: u32) -> [f32; 3] {
+/// Colour of particle `i` in `palette`, from the angle of its initial noise as a fraction of a
+/// turn. Twin of `particle_colour` in the WGSL.
+pub fn particle_colour(seed: u32, i: u32, palette: Palette) -> [f32; 3] {
     let z = rng::normal2(seed, i, 0, rng::stream::PRIOR);
     let turn = z[1].atan2(z[0]) / std::f32::consts::TAU + 0.5;
-    let phase = [0.0, 0.33, 0.67];
-    phase.map(|p| 0.55 + 0.45 * (std::f32::consts::TAU * (turn + p)).cos())
+    match palette {
+        Palette::Rainbow => {
+            let phase = [0.0, 0.33, 0.67];
+            phase.map(|p| 0.55 + 0.45 * (std::f32::consts::TAU * (turn + p)).cos())
+        }
+        Palette::OkabeIto => OKABE_ITO[((turn * 8.0) as usize).min(7)],
+    }
 }
 
 /// Smoothstep as WGSL defines it.
@@ -76,7 +139,7 @@ pub fn rasterize(particles: &[[f32; 2]], seed: u32, view: &View, width: u32, hei
             continue;
         }
         let [cx, cy] = view.to_pixel(*p, width, height);
-        let colour = particle_colour(seed, i as u32);
+        let colour = particle_colour(seed, i as u32, view.palette);
         let (x0, x1) = ((cx - r).floor().max(0.0) as i64, (cx + r).ceil().min(width as f32) as i64);
         let (y0, y1) = ((cy - r).floor().max(0.0) as i64, (cy + r).ceil().min(height as f32) as i64);
         for y in y0..y1 {

@@ -17,8 +17,8 @@ pub struct DrawParams {
     pub particle_count: u32,
     /// Peak opacity of a dot.
     pub opacity: f32,
-    /// Padding.
-    pub _pad: u32,
+    /// `Palette::id` of the dots' colours.
+    pub palette: u32,
 }
 
 impl DrawParams {
@@ -32,7 +32,7 @@ impl DrawParams {
             seed,
             particle_count,
             opacity: view.opacity,
-            _pad: 0,
+            palette: view.palette.id(),
         }
     }
 }

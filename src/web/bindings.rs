@@ -206,6 +206,7 @@ struct Description {
     samplers: Vec<Choice>,
     time_grids: Vec<Choice>,
     scores: Vec<Choice>,
+    palettes: Vec<Choice>,
     backends: Vec<&'static str>,
     limits: Limits,
     defaults: Options,
@@ -223,6 +224,7 @@ pub fn describe() -> Result<JsValue, JsError> {
             .iter()
             .map(|s| Choice { name: s.name(), label: s.label() })
             .collect(),
+        palettes: render::Palette::ALL.iter().map(|p| Choice { name: p.name(), label: p.label() }).collect(),
         backends: vec!["auto", "webgpu", "cpu"],
         limits: Limits {
             steps: Range { min: options::MIN_STEPS, max: options::MAX_STEPS },
@@ -458,13 +460,18 @@ pub fn total_variation(counts: &[u32], total: u32, probabilities: &[f32]) -> Res
 }
 
 /// The colours of the first `n` particles for `seed` (interleaved r, g, b in [0, 1]), as the
-/// renderers draw them (`render::particle_colour`): for layers that must match the dots.
+/// renderers draw them in `palette` (`render::particle_colour`): for layers that must match the
+/// dots.
 #[wasm_bindgen]
-pub fn particle_colours(seed: u32, n: u32) -> Result<Vec<f32>, JsError> {
+pub fn particle_colours(seed: u32, n: u32, palette: &str) -> Result<Vec<f32>, JsError> {
+    let palette = render::Palette::ALL
+        .into_iter()
+        .find(|p| p.name() == palette)
+        .ok_or_else(|| unknown("palette", palette, render::Palette::ALL.map(render::Palette::name)))?;
     if n > options::MAX_PARTICLES {
         return Err(js_error(format!("n = {n} is not allowed (allowed: 0 to {})", options::MAX_PARTICLES)));
     }
-    Ok((0..n).flat_map(|i| render::particle_colour(seed, i)).collect())
+    Ok((0..n).flat_map(|i| render::particle_colour(seed, i, palette)).collect())
 }
 
 /// Sliced 2-Wasserstein distance between two point sets given as interleaved x, y arrays.
@@ -604,7 +611,8 @@ impl Playground {
             return Ok(());
         }
         let options = self.session.options();
-        let view = View { dot_radius_px: options.point_size as f32, ..View::default() };
+        let view =
+            View { dot_radius_px: options.point_size as f32, palette: options.palette, ..View::default() };
         let seed = options.seed;
         match &mut self.display {
             Display::Cpu { context2d } => {

@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::core::dataset::Dataset;
+use crate::core::render::Palette;
 use crate::core::sampler::Sampler;
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
@@ -110,6 +111,8 @@ pub struct Options {
     pub backend: BackendChoice,
     /// Dot radius in device pixels.
     pub point_size: f64,
+    /// How the dots are coloured.
+    pub palette: Palette,
 }
 
 impl Default for Options {
@@ -127,6 +130,7 @@ impl Default for Options {
             seed: 1,
             backend: BackendChoice::Auto,
             point_size: 1.5,
+            palette: Palette::Rainbow,
         }
     }
 }
@@ -194,7 +198,7 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 12] = [
+pub const FIELDS: [&str; 13] = [
     "dataset",
     "schedule",
     "sampler",
@@ -207,6 +211,7 @@ pub const FIELDS: [&str; 12] = [
     "seed",
     "backend",
     "point_size",
+    "palette",
 ];
 
 fn error(field: &str, value: &RawValue, allowed: impl Into<String>) -> OptionError {
@@ -284,6 +289,7 @@ impl Options {
                 "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
                 "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
                 "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
+                "palette" => next.palette = choice(field, value, &Palette::ALL, Palette::name)?,
                 unknown => {
                     let shown: String = unknown.chars().take(40).collect();
                     return Err(OptionError {

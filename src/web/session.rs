@@ -190,7 +190,8 @@ impl Session {
                 engine.set_data(&self.data).map_err(|e| e.to_string())?;
             }
         }
-        let only_look_changed = Options { point_size: previous.point_size, ..next } == previous;
+        let only_look_changed =
+            Options { point_size: previous.point_size, palette: previous.palette, ..next } == previous;
         if !only_look_changed {
             self.reset()?;
         }

@@ -88,7 +88,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       });
       const row = Object.fromEntries(table.map((f) => [f.name, f]));
       const choices = (name) => row[name].choices.map(([n, label]) => ({ name: n, label }));
-      const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores' };
+      const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores', palette: 'palettes' };
       for (const [name, list] of Object.entries(lists)) {
         assert.deepEqual(choices(name), described[list], `${list} in the table`);
         assert.deepEqual(selects[name], described[list], `${list} in the #${name} control`);

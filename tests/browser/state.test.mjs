@@ -22,7 +22,7 @@ before(async () => {
 
 describe('the URL-hash state table', () => {
   test("the choice lists are the wasm's, names and labels", () => {
-    const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores' };
+    const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores', palette: 'palettes' };
     for (const [name, list] of Object.entries(lists)) {
       assert.deepEqual(FIELD[name].choices, described[list].map((c) => [c.name, c.label]), name);
     }

@@ -76,7 +76,7 @@ let devicesLost = 0;
 let layersBusy = false;
 let layersAgain = false;
 /** The trajectories layer: positions of the first particles after each frame of this run. */
-const trajectories = { snapshots: [], colours: null, seed: null, lastStep: -1, lastFraction: -1 };
+const trajectories = { snapshots: [], colours: null, colourKey: '', lastStep: -1, lastFraction: -1 };
 /** Layer pictures drawn so far (tests wait for it to grow). */
 let layersDrawn = 0;
 /** Whether the distance readout already holds this run's measurement (or one is on its way). */
@@ -647,9 +647,10 @@ function refreshLayers() {
   if (step < trajectories.lastStep || (step === trajectories.lastStep && fraction !== trajectories.lastFraction) || step === 0) {
     trajectories.snapshots = [];
   }
-  if (trajectories.seed !== state.seed) {
-    trajectories.colours = wasm.particle_colours(state.seed, PATH_PARTICLES);
-    trajectories.seed = state.seed;
+  const colourKey = `${state.seed}/${state.palette}`;
+  if (trajectories.colourKey !== colourKey) {
+    trajectories.colours = wasm.particle_colours(state.seed, PATH_PARTICLES, state.palette);
+    trajectories.colourKey = colourKey;
   }
   const recordStep = step !== trajectories.lastStep || trajectories.snapshots.length === 0;
   [trajectories.lastStep, trajectories.lastFraction] = [step, fraction];
@@ -831,8 +832,8 @@ function applyChanges(changes) {
       return;
     }
     Object.assign(state, options);
-    // Any option but the dot size restarts the run from the prior.
-    if (Object.keys(options).some((name) => name !== 'point_size')) {
+    // Any option but the look of the dots restarts the run from the prior.
+    if (Object.keys(options).some((name) => name !== 'point_size' && name !== 'palette')) {
       state.t = 1;
       pendingT = null;
       fence = null;

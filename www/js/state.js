@@ -64,6 +64,8 @@ const BASE_FIELDS = Object.freeze([
     choices: [['auto', 'Automatic'], ['webgpu', 'WebGPU'], ['cpu', 'CPU (WebAssembly)']],
   },
   { name: 'point_size', type: 'number', default: 1.5, min: 0.5, max: 8, label: 'Dot size', option: true },
+  // How the dots are coloured (by the angle of each particle's initial noise).
+  { name: 'palette', type: 'choice', from: 'palettes', default: 'rainbow', label: 'Colours', option: true },
   // Page-only fields.
   // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
