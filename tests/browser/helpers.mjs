@@ -149,8 +149,8 @@ export function launchHeaded() {
  * errors, page errors and dialogs (a dialog is dismissed and recorded).
  * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
  */
-export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1 } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor });
+export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
   const page = await context.newPage();
   const errors = [];
   const dialogs = [];

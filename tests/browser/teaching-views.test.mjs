@@ -206,3 +206,24 @@ describe('the density view', { timeout: TEST_TIMEOUT_MS }, () => {
     });
   }
 });
+
+describe('a phone screen', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('at 390 px wide: no sideways scrolling, the canvas spans the width, the buttons are finger-sized', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&playing=0`, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true });
+    try {
+      await waitReady(session.page);
+      const seen = await session.page.evaluate(() => ({
+        overflow: document.documentElement.scrollWidth - window.innerWidth,
+        canvas: document.getElementById('canvas').getBoundingClientRect().width,
+        buttons: ['play', 'step', 'reset', 'share'].map((id) => document.getElementById(id).getBoundingClientRect().height),
+      }));
+      assert.equal(seen.overflow, 0, 'nothing sticks out sideways');
+      assert.ok(seen.canvas > 300, `the canvas is ${seen.canvas} px wide`);
+      assert.ok(seen.buttons.every((h) => h >= 32), `button heights ${seen.buttons}`);
+      await session.page.tap('#step');
+      assert.equal(await session.page.evaluate(() => window.dp.playground.step_index), 1, 'a tap on Step takes a step');
+    } finally {
+      await session.close();
+    }
+  });
+});
