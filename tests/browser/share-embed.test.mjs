@@ -76,7 +76,8 @@ describe('share links and embedding', { timeout: TEST_TIMEOUT_MS }, () => {
         const notices = (await noticeTexts(session.page)).join('\n');
         assert.match(notices, expected, `${hash.slice(0, 60)}: notices were ${notices}`);
         const page = await session.page.evaluate(() => ({
-          steps: window.dp.playground.step(1),
+          // The run may have finished already (these links play): restart it, then step.
+          steps: (window.dp.playground.reset(), window.dp.playground.step(1)),
           injected: document.querySelectorAll('#notices img, #notices script').length,
         }));
         assert.equal(page.steps, 1, `${hash.slice(0, 60)}: the page still runs`);
