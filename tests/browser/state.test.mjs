@@ -123,7 +123,7 @@ describe('the URL-hash state table', () => {
   });
 
   test('page fields round-trip too: layers, theme, interface and hide flags (written only when set)', () => {
-    const state = { ...defaultState(), ghosts: true, arrows: true, theme: 'light', ui: 'min', steps_hide: true, t_hide: true };
+    const state = { ...defaultState(), ghosts: true, arrows: true, theme: 'light', ui: 'min', lens: 'velocity', paths: true, steps_hide: true, t_hide: true };
     const hash = toHash(state);
     assert.match(hash, /^#v=1&/, 'the link starts with its format version');
     assert.match(hash, /steps_hide=1/);

@@ -227,3 +227,26 @@ describe('a phone screen', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 });
+
+describe('the parametrization lens', { timeout: TEST_TIMEOUT_MS }, () => {
+  for (const lens of ['score', 'eps', 'velocity']) {
+    test(`arrows through the ${lens} lens are drawn, with that lens's conversion formula in the legend`, async () => {
+      const session = await openPlayground(browser, `${LIGHT}&arrows=1&lens=${lens}&paths=1&schedule=rectified_flow&t=0.5&playing=0`);
+      try {
+        await waitReady(session.page);
+        await session.page.waitForFunction(() => window.dp.layersDrawn() > 0, null, { timeout: 30_000 });
+        const amber = await session.page.$eval('#layers', (canvas) => {
+          const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+          let n = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 100 && data[i] > 200 && data[i + 2] < 80) n += 1;
+          return n;
+        });
+        assert.ok(amber > 100, `${amber} arrow pixels`);
+        const shown = await session.page.evaluate(() => ['score', 'eps', 'velocity'].filter((l) => !document.getElementById(`lens-${l}`).hidden));
+        assert.deepEqual(shown, [lens]);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});

@@ -87,6 +87,9 @@ export function applyChrome(state) {
     target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
   }
   $('layer-legend').hidden = !(state.ghosts || state.arrows);
+  $('legend-ghosts').hidden = !state.ghosts;
+  $('legend-arrows').hidden = !state.arrows;
+  for (const lens of ['score', 'eps', 'velocity']) $(`lens-${lens}`).hidden = !state.arrows || state.lens !== lens;
   $('layers').hidden = !(state.ghosts || state.arrows || state.paths);
   for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
 }

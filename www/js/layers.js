@@ -5,12 +5,25 @@
 // - ghosts: x0_hat = E[x0 | x_t] = (x_t - sigma_t eps_hat) / alpha_t (Tweedie's formula, theory
 //   seed 003), a white dot where the particle "thinks" its clean data point is; early in a
 //   reverse run all ghosts sit near the data mean, and they spread onto the data as t falls;
-// - arrows: the score direction grad log p_t = -eps_hat / sigma_t, drawn from each particle with
-//   a length proportional to |eps_hat| (the score scaled by sigma_t, so arrows keep a readable
-//   size at every noise level).
+// - arrows, through the "lens" of one parametrization of the same prediction (theory seed 003):
+//   the score grad log p_t = -eps_hat / sigma_t (drawn along -eps_hat with a length proportional
+//   to |eps_hat|, the score scaled by sigma_t, so arrows keep a readable size at every noise
+//   level), the noise eps_hat itself, or the velocity v = alpha'_t x0_hat + sigma'_t eps_hat of
+//   the probability-flow ODE (drawn as -v, the way particles move as t decreases);
+// - trails: the whole path of a few particles since the run started, fading with age.
 
 /** Particles whose whole trajectory is drawn (the trajectories layer). */
 export const PATH_PARTICLES = 48;
+/**
+ * What each lens asks the wasm for and how its vectors are drawn: the prediction's target, the
+ * sign of the drawn direction, and world units of arrow per unit of the vector.
+ */
+export const LENSES = {
+  score: { target: 'eps', sign: -1, lengthPerUnit: 0.12 },
+  eps: { target: 'eps', sign: 1, lengthPerUnit: 0.12 },
+  velocity: { target: 'velocity', sign: -1, lengthPerUnit: 0.06 },
+};
+
 /** Particles that get a ghost or an arrow (the first ones; each has a random colour anyway). */
 export const LAYER_PARTICLES = 1500;
 /** Ghosts that also get a faint line back to their particle. */
@@ -19,8 +32,6 @@ const GHOST_LINES = 200;
 const HALF_EXTENT = 3.0;
 /** Particles that get an arrow (fewer than ghosts: arrows cover more of the picture). */
 const ARROW_PARTICLES = 400;
-/** Arrow length in world units per unit of |eps_hat|. */
-const ARROW_LENGTH_PER_EPS = 0.12;
 /** Longest arrow, in world units (|eps_hat| is about 1.4 on average, rarely above 4). */
 const MAX_ARROW_LENGTH = 0.4;
 
@@ -42,7 +53,7 @@ export function clearLayers(canvas) {
  * (Float32Arrays of x, y) and their dots' colours (r, g, b in [0, 1]). Non-finite predictions (x0
  * where alpha = 0) are skipped.
  */
-export function drawLayers(canvas, ghosts, arrows, paths = null) {
+export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.score) {
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const style = getComputedStyle(document.documentElement);
@@ -51,16 +62,18 @@ export function drawLayers(canvas, ghosts, arrows, paths = null) {
   if (paths && paths.snapshots.length > 0) {
     const count = paths.snapshots[0].length / 2;
     ctx.lineWidth = 1.25 * px;
+    const segments = paths.snapshots.length - 1;
     for (let i = 0; i < count; i += 1) {
       const [r, g, b] = [0, 1, 2].map((c) => Math.round(255 * paths.colours[3 * i + c]));
-      ctx.strokeStyle = `rgb(${r} ${g} ${b} / 0.9)`;
-      ctx.beginPath();
-      paths.snapshots.forEach((snapshot, k) => {
-        const [u, v] = toPixel(snapshot[2 * i], snapshot[2 * i + 1]);
-        if (k === 0) ctx.moveTo(u, v);
-        else ctx.lineTo(u, v);
-      });
-      ctx.stroke();
+      // Fading trails: the oldest segment at 15% opacity, the newest at 95%.
+      for (let k = 1; k <= segments; k += 1) {
+        const [a, b2] = [paths.snapshots[k - 1], paths.snapshots[k]];
+        ctx.strokeStyle = `rgb(${r} ${g} ${b} / ${(0.15 + (0.8 * k) / segments).toFixed(3)})`;
+        ctx.beginPath();
+        ctx.moveTo(...toPixel(a[2 * i], a[2 * i + 1]));
+        ctx.lineTo(...toPixel(b2[2 * i], b2[2 * i + 1]));
+        ctx.stroke();
+      }
     }
   }
   if (ghosts) {
@@ -93,9 +106,8 @@ export function drawLayers(canvas, ghosts, arrows, paths = null) {
       const [x, y, ex, ey] = arrows.subarray(4 * i, 4 * i + 4);
       const norm = Math.hypot(ex, ey);
       if (!Number.isFinite(norm) || norm === 0) continue;
-      // The score points along -eps_hat.
-      const length = Math.min(MAX_ARROW_LENGTH, ARROW_LENGTH_PER_EPS * norm);
-      const [dx, dy] = [(-ex / norm) * length, (-ey / norm) * length];
+      const length = Math.min(MAX_ARROW_LENGTH, lens.lengthPerUnit * norm);
+      const [dx, dy] = [((lens.sign * ex) / norm) * length, ((lens.sign * ey) / norm) * length];
       const [u0, v0] = toPixel(x, y);
       const [u1, v1] = toPixel(x + dx, y + dy);
       ctx.moveTo(u0, v0);

@@ -13,7 +13,7 @@
 
 import { FIELD, defaultState, parseField, parseHash, toHash, toOptions, useDescription, writeHash } from './state.js';
 import * as ui from './controls.js';
-import { LAYER_PARTICLES, PATH_PARTICLES, clearLayers, drawLayers } from './layers.js';
+import { LAYER_PARTICLES, LENSES, PATH_PARTICLES, clearLayers, drawLayers } from './layers.js';
 import { drawScheduleLab } from './schedule-lab.js';
 import { drawSpaceTime } from './space-time.js';
 import { showFormulas } from './formulas.js';
@@ -641,7 +641,7 @@ function refreshLayers() {
   }
   layersBusy = true;
   const owner = pg;
-  const wanted = { ghosts: state.ghosts, arrows: state.arrows, paths: state.paths };
+  const wanted = { ghosts: state.ghosts, arrows: state.arrows, paths: state.paths, lens: state.lens };
   // A new run (reset, new options, the time slider) starts new trajectories.
   const [step, fraction] = [owner.step_index, owner.time_fraction];
   if (step < trajectories.lastStep || (step === trajectories.lastStep && fraction !== trajectories.lastFraction) || step === 0) {
@@ -658,7 +658,7 @@ function refreshLayers() {
   try {
     requests = [
       wanted.ghosts ? owner.predict('x0', LAYER_PARTICLES) : null,
-      wanted.arrows ? owner.predict('eps', LAYER_PARTICLES) : null,
+      wanted.arrows ? owner.predict(LENSES[state.lens].target, LAYER_PARTICLES) : null,
       wanted.paths && recordStep ? owner.read_positions(PATH_PARTICLES) : null,
     ];
   } catch (error) {
@@ -671,7 +671,8 @@ function refreshLayers() {
       if (owner !== pg) return;
       if (positions) trajectories.snapshots.push(positions);
       const paths = state.paths ? { snapshots: trajectories.snapshots, colours: trajectories.colours } : null;
-      drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, state.arrows ? arrows : null, paths);
+      const arrowsNow = state.arrows && state.lens === wanted.lens ? arrows : null;
+      drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
       layersDrawn += 1;
     })
     .catch((error) => {

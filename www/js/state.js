@@ -71,6 +71,12 @@ const BASE_FIELDS = Object.freeze([
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
   { name: 'ghosts', type: 'boolean', default: false, label: 'Denoised ghosts', option: false, control: true },
   { name: 'arrows', type: 'boolean', default: false, label: 'Score arrows', option: false, control: true },
+  // What the arrows show: the score, the noise eps_hat or the velocity of the same prediction.
+  {
+    name: 'lens', type: 'choice', default: 'score', label: 'Arrows show', option: false, control: true,
+    choices: [['score', 'Score ∇log p'], ['eps', 'Noise ε̂'], ['velocity', 'Velocity v (drawn as −v)']],
+    onlyFor: { arrows: [true] },
+  },
   // The whole trajectory of a few particles, from where the run started.
   { name: 'paths', type: 'boolean', default: false, label: 'Trajectories', option: false, control: true },
   {
