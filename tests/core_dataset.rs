@@ -328,12 +328,25 @@ fn names_labels_and_ids_round_trip() {
         assert!(!dataset.label().is_empty());
     }
     let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
-    assert_eq!(names, ["gaussian_mixture", "two_moons", "spiral", "pinwheel", "two_normals_1d"]);
+    assert_eq!(
+        names,
+        [
+            "gaussian_mixture",
+            "two_moons",
+            "spiral",
+            "pinwheel",
+            "checkerboard",
+            "rings",
+            "line",
+            "smiley",
+            "two_normals_1d"
+        ]
+    );
     let ids: Vec<u32> = Dataset::ALL.iter().map(|d| d.id()).collect();
-    assert_eq!(ids, [0, 1, 2, 3, 4], "ids are stored in weight files and must not change");
+    assert_eq!(ids, [0, 1, 2, 3, 5, 6, 7, 8, 4], "ids are stored in weight files and must not change");
     assert_eq!(Dataset::GaussianMixture.label(), "8 Gaussians");
     assert_eq!(Dataset::from_name("moons"), None);
-    assert_eq!(Dataset::from_id(5), None);
+    assert_eq!(Dataset::from_id(9), None);
 }
 
 #[test]

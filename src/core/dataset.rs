@@ -64,6 +64,46 @@ pub const PINWHEEL_WIDTH_STD: f64 = 0.1;
 /// Angle between a pinwheel arm's axis and the radius through its centre (the "swirl").
 pub const PINWHEEL_TILT: f64 = 0.5;
 
+/// Squares per side of the checkerboard (half of them filled).
+pub const CHECKERBOARD_SQUARES: usize = 4;
+/// Half the checkerboard's width: it covers [-2, 2]^2.
+pub const CHECKERBOARD_HALF_WIDTH: f64 = 2.0;
+/// Knots per side of each filled square (a KNOTS x KNOTS grid).
+pub const CHECKERBOARD_KNOTS: usize = 5;
+/// Knot std as a fraction of the knot spacing (above 1/2 the knots merge into a plateau).
+pub const CHECKERBOARD_KNOT_STD: f64 = 0.6;
+
+/// Radii of the two rings (equal mass on each).
+pub const RINGS_RADII: [f64; 2] = [1.0, 2.0];
+/// Arc length between neighbouring ring knots.
+pub const RINGS_SPACING: f64 = 0.06;
+/// Standard deviation of each ring knot.
+pub const RINGS_STD: f64 = 0.06;
+
+/// Ends of the line segment.
+pub const LINE_ENDS: [[f64; 2]; 2] = [[-2.0, -1.0], [2.0, 1.0]];
+/// Components along the line, each elongated along it (full covariance).
+pub const LINE_KNOTS: usize = 12;
+/// A line knot's std along the line, as a fraction of the knot spacing.
+pub const LINE_ALONG_STD: f64 = 0.6;
+/// A line knot's std across the line.
+pub const LINE_ACROSS_STD: f64 = 0.04;
+
+/// Radius of the smiley's face.
+pub const SMILEY_FACE_RADIUS: f64 = 2.0;
+/// Centres of the smiley's eyes.
+pub const SMILEY_EYES: [[f64; 2]; 2] = [[-0.7, 0.6], [0.7, 0.6]];
+/// Standard deviation of each eye.
+pub const SMILEY_EYE_STD: f64 = 0.15;
+/// Centre and radius of the circle the smile is an arc of, and the arc's angles (radians).
+pub const SMILEY_MOUTH: ([f64; 2], f64, [f64; 2]) = ([0.0, 0.2], 1.15, [3.6, 5.82]);
+/// Mass of the face outline, of each eye and of the mouth.
+pub const SMILEY_MASSES: [f64; 3] = [0.5, 0.1, 0.3];
+/// Arc length between neighbouring knots of the smiley's curves.
+pub const SMILEY_SPACING: f64 = 0.06;
+/// Standard deviation of the smiley's curve knots.
+pub const SMILEY_STD: f64 = 0.06;
+
 /// Means of seed 000's two narrow normals (1-D, on the x axis).
 pub const TWO_NORMALS_MEANS: [f64; 2] = [-1.0, 1.0];
 /// Weights of seed 000's two narrow normals (unequal, so that the weights visibly matter).
@@ -86,17 +126,29 @@ pub enum Dataset {
     Spiral,
     /// Five elongated, tilted Gaussians (full covariances) arranged like a pinwheel.
     Pinwheel,
+    /// A 4 x 4 checkerboard on [-2, 2]^2 with its 8 dark squares filled uniformly.
+    Checkerboard,
+    /// Two concentric rings (radii 1 and 2) of equal mass.
+    Rings,
+    /// A straight segment, of elongated (rank-nearly-one) components along it.
+    Line,
+    /// A smiley: the face's outline, two eyes and a smile.
+    Smiley,
     /// Seed 000's 1-D data: two narrow normals on the x axis (flat in y).
     TwoNormals1d,
 }
 
 impl Dataset {
     /// Every dataset, in the order the UI lists them.
-    pub const ALL: [Dataset; 5] = [
+    pub const ALL: [Dataset; 9] = [
         Dataset::GaussianMixture,
         Dataset::TwoMoons,
         Dataset::Spiral,
         Dataset::Pinwheel,
+        Dataset::Checkerboard,
+        Dataset::Rings,
+        Dataset::Line,
+        Dataset::Smiley,
         Dataset::TwoNormals1d,
     ];
 
@@ -107,6 +159,10 @@ impl Dataset {
             Dataset::TwoMoons => "two_moons",
             Dataset::Spiral => "spiral",
             Dataset::Pinwheel => "pinwheel",
+            Dataset::Checkerboard => "checkerboard",
+            Dataset::Rings => "rings",
+            Dataset::Line => "line",
+            Dataset::Smiley => "smiley",
             Dataset::TwoNormals1d => "two_normals_1d",
         }
     }
@@ -124,6 +180,10 @@ impl Dataset {
             Dataset::Spiral => 2,
             Dataset::Pinwheel => 3,
             Dataset::TwoNormals1d => 4,
+            Dataset::Checkerboard => 5,
+            Dataset::Rings => 6,
+            Dataset::Line => 7,
+            Dataset::Smiley => 8,
         }
     }
 
@@ -139,6 +199,10 @@ impl Dataset {
             Dataset::TwoMoons => "Two moons",
             Dataset::Spiral => "Spiral",
             Dataset::Pinwheel => "Pinwheel (tilted Gaussians)",
+            Dataset::Checkerboard => "Checkerboard",
+            Dataset::Rings => "Two rings",
+            Dataset::Line => "A line",
+            Dataset::Smiley => "Smiley",
             Dataset::TwoNormals1d => "Two narrow normals (1-D)",
         }
     }
@@ -150,6 +214,10 @@ impl Dataset {
             Dataset::TwoMoons => two_moons(),
             Dataset::Spiral => spiral(),
             Dataset::Pinwheel => pinwheel(),
+            Dataset::Checkerboard => checkerboard(),
+            Dataset::Rings => rings(),
+            Dataset::Line => line(),
+            Dataset::Smiley => smiley(),
             Dataset::TwoNormals1d => two_normals_1d(),
         }
     }
@@ -646,4 +714,114 @@ fn two_normals_1d() -> GaussianMixture {
     let variance = TWO_NORMALS_STD * TWO_NORMALS_STD;
     GaussianMixture::with_covariances(&means, &TWO_NORMALS_WEIGHTS, &[[variance, 0.0, 0.0]; 2])
         .expect("the two normals' constants make a valid mixture")
+}
+
+/// Knots evenly spaced (about `spacing` apart in arc length) along the arc of the circle of
+/// `radius` about `centre` from angle `from` to `to` (radians; a full circle repeats no knot).
+fn arc_knots(centre: [f64; 2], radius: f64, [from, to]: [f64; 2], spacing: f64) -> Vec<[f64; 2]> {
+    let full = (to - from - TAU).abs() < 1e-12;
+    let count = ((radius * (to - from) / spacing).round() as usize).max(2);
+    let intervals = if full { count } else { count - 1 };
+    (0..count)
+        .map(|i| {
+            let angle = from + (to - from) * i as f64 / intervals as f64;
+            [centre[0] + radius * angle.cos(), centre[1] + radius * angle.sin()]
+        })
+        .collect()
+}
+
+/// Builds a mixture from groups of knots: each group `(means, mass, covariance)` spreads `mass`
+/// evenly over its knots, all with that covariance.
+fn grouped_knots(groups: &[(Vec<[f64; 2]>, f64, [f64; 3])]) -> GaussianMixture {
+    let mut means = Vec::new();
+    let mut weights = Vec::new();
+    let mut covariances = Vec::new();
+    for (knots, mass, covariance) in groups {
+        for knot in knots {
+            means.push(*knot);
+            weights.push(mass / knots.len() as f64);
+            covariances.push(*covariance);
+        }
+    }
+    GaussianMixture::with_covariances(&means, &weights, &covariances)
+        .expect("the datasets' constants make valid mixtures")
+}
+
+/// Checkerboard: the squares (i, j) of a [`CHECKERBOARD_SQUARES`]-square board over
+/// [-2, 2]^2 with i + j even, each a [`CHECKERBOARD_KNOTS`]^2 grid of isotropic knots whose std
+/// is [`CHECKERBOARD_KNOT_STD`] of their spacing, so each square is a soft-edged plateau.
+fn checkerboard() -> GaussianMixture {
+    let side = 2.0 * CHECKERBOARD_HALF_WIDTH / CHECKERBOARD_SQUARES as f64;
+    let spacing = side / CHECKERBOARD_KNOTS as f64;
+    let variance = (CHECKERBOARD_KNOT_STD * spacing).powi(2);
+    let mut knots = Vec::new();
+    for i in 0..CHECKERBOARD_SQUARES {
+        for j in 0..CHECKERBOARD_SQUARES {
+            if (i + j) % 2 != 0 {
+                continue;
+            }
+            let corner =
+                [-CHECKERBOARD_HALF_WIDTH + i as f64 * side, -CHECKERBOARD_HALF_WIDTH + j as f64 * side];
+            for a in 0..CHECKERBOARD_KNOTS {
+                for b in 0..CHECKERBOARD_KNOTS {
+                    knots.push([
+                        corner[0] + (a as f64 + 0.5) * spacing,
+                        corner[1] + (b as f64 + 0.5) * spacing,
+                    ]);
+                }
+            }
+        }
+    }
+    grouped_knots(&[(knots, 1.0, [variance, 0.0, variance])])
+}
+
+/// Two rings: circles of radii [`RINGS_RADII`] about the origin, knots [`RINGS_SPACING`] apart
+/// with std [`RINGS_STD`], equal mass on each ring.
+fn rings() -> GaussianMixture {
+    let variance = RINGS_STD * RINGS_STD;
+    let groups: Vec<(Vec<[f64; 2]>, f64, [f64; 3])> = RINGS_RADII
+        .iter()
+        .map(|&r| (arc_knots([0.0, 0.0], r, [0.0, TAU], RINGS_SPACING), 0.5, [variance, 0.0, variance]))
+        .collect();
+    grouped_knots(&groups)
+}
+
+/// A line: the segment between [`LINE_ENDS`] as [`LINE_KNOTS`] equal components centred on
+/// equal sub-segments, each elongated along the line (std [`LINE_ALONG_STD`] of the spacing)
+/// and thin across it ([`LINE_ACROSS_STD`]): Sigma = R diag(along^2, across^2) R^T.
+fn line() -> GaussianMixture {
+    let [a, b] = LINE_ENDS;
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let length = dx.hypot(dy);
+    let (cos, sin) = (dx / length, dy / length);
+    let along = (LINE_ALONG_STD * length / LINE_KNOTS as f64).powi(2);
+    let across = LINE_ACROSS_STD * LINE_ACROSS_STD;
+    let covariance = [
+        along * cos * cos + across * sin * sin,
+        (along - across) * cos * sin,
+        along * sin * sin + across * cos * cos,
+    ];
+    let knots = (0..LINE_KNOTS)
+        .map(|i| {
+            let f = (i as f64 + 0.5) / LINE_KNOTS as f64;
+            [a[0] + f * dx, a[1] + f * dy]
+        })
+        .collect();
+    grouped_knots(&[(knots, 1.0, covariance)])
+}
+
+/// Smiley: the face's outline (a circle of radius [`SMILEY_FACE_RADIUS`]), two eyes (isotropic
+/// Gaussians at [`SMILEY_EYES`]) and a smile (an arc, [`SMILEY_MOUTH`]), with the masses of
+/// [`SMILEY_MASSES`].
+fn smiley() -> GaussianMixture {
+    let curve = SMILEY_STD * SMILEY_STD;
+    let eye = SMILEY_EYE_STD * SMILEY_EYE_STD;
+    let [face, eye_mass, mouth] = SMILEY_MASSES;
+    let (mouth_centre, mouth_radius, mouth_angles) = SMILEY_MOUTH;
+    grouped_knots(&[
+        (arc_knots([0.0, 0.0], SMILEY_FACE_RADIUS, [0.0, TAU], SMILEY_SPACING), face, [curve, 0.0, curve]),
+        (vec![SMILEY_EYES[0]], eye_mass, [eye, 0.0, eye]),
+        (vec![SMILEY_EYES[1]], eye_mass, [eye, 0.0, eye]),
+        (arc_knots(mouth_centre, mouth_radius, mouth_angles, SMILEY_SPACING), mouth, [curve, 0.0, curve]),
+    ])
 }

@@ -98,7 +98,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         assert.deepEqual([row[name].min, row[name].max], [described.limits[name].min, described.limits[name].max], `${name} range`);
       }
       const samplers = described.samplers.map((c) => c.name);
-      for (const f of table.filter((f) => f.onlyFor)) {
+      for (const f of table.filter((f) => f.onlyFor?.sampler)) {
         for (const name of f.onlyFor.sampler) assert.ok(samplers.includes(name), `${f.name} is shown for sampler '${name}', which describe() lists`);
       }
       assert.deepEqual([row.particles.min, row.particles.max], [described.limits.particles.min, described.limits.particles.max], 'particles range');
