@@ -4,7 +4,9 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::{self, Mlp};
 use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::schedule::Schedule;
-use diffusion_playground::core::weights::{TrainedNet, WeightsError, FORMAT_VERSION, HEADER_BYTES};
+use diffusion_playground::core::weights::{
+    TrainedNet, WeightsError, FORMAT_VERSION, FORMAT_VERSION_F32, HEADER_BYTES,
+};
 use diffusion_playground::core::{embedded, quality};
 
 fn sample_net() -> TrainedNet {
@@ -21,10 +23,28 @@ fn sample_net() -> TrainedNet {
 }
 
 #[test]
-fn a_weight_file_round_trips() {
-    let net = sample_net();
+fn a_weight_file_round_trips_in_half_floats() {
+    // A network already rounded to half floats survives the file exactly; the file is half the
+    // size of the f32 weights.
+    let net = TrainedNet { mlp: sample_net().mlp.quantized(), ..sample_net() };
     let bytes = net.to_bytes();
-    assert_eq!(bytes.len(), HEADER_BYTES + 4 * mlp::PARAMETERS);
+    assert_eq!(bytes.len(), HEADER_BYTES + 2 * mlp::PARAMETERS);
+    assert_eq!(TrainedNet::from_bytes(&bytes), Ok(net));
+    // Rounding moves no weight by more than half a half-float ulp (2^-11 relative).
+    let original = sample_net().mlp;
+    for (a, b) in original.weights.iter().zip(&original.quantized().weights) {
+        assert!((a - b).abs() <= a.abs() * 2f32.powi(-11) + 1e-7, "{a} -> {b}");
+    }
+}
+
+#[test]
+fn version_1_files_with_f32_weights_still_load() {
+    let net = sample_net();
+    let mut bytes = net.to_bytes()[..HEADER_BYTES].to_vec();
+    bytes[4..8].copy_from_slice(&FORMAT_VERSION_F32.to_le_bytes());
+    for w in &net.mlp.weights {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
     assert_eq!(TrainedNet::from_bytes(&bytes), Ok(net));
 }
 
@@ -49,7 +69,7 @@ fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
                 b[4..8].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
                 b
             },
-            "version 2",
+            "version 3 is not supported (this build reads versions 1 and 2)",
         ),
         (
             {
@@ -86,7 +106,7 @@ fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
         (
             {
                 let mut b = good.clone();
-                b[HEADER_BYTES + 8..HEADER_BYTES + 12].copy_from_slice(&f32::NAN.to_le_bytes());
+                b[HEADER_BYTES + 4..HEADER_BYTES + 6].copy_from_slice(&half::f16::NAN.to_le_bytes());
                 b
             },
             "parameter 2 is NaN",

@@ -1,5 +1,10 @@
 //! Trains the embedded score networks: `cargo xtask train [--steps N] [--seed S] [--dataset NAME]
-//! [--schedule NAME] [--out DIR]`. Writes `<dataset>.<schedule>.dpw` files and prints their quality.
+//! [--schedule NAME] [--out DIR]`. Writes `<dataset>.<schedule>.dpw` files (half-float weights,
+//! format version 2) and prints the quality of the half-float network.
+//!
+//! `--requantize` trains nothing: it reads each existing file from `--out`, rounds its weights to
+//! half floats, measures them again and rewrites the file in the current format (for files
+//! written by an older version; the training seed and steps are kept).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -12,6 +17,7 @@ use diffusion_playground::core::weights::{file_name, TrainedNet};
 use diffusion_playground::core::{embedded, quality, train};
 
 struct Args {
+    requantize: bool,
     config: TrainConfig,
     datasets: Vec<Dataset>,
     schedules: Vec<Schedule>,
@@ -20,6 +26,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
+        requantize: false,
         config: TrainConfig::default(),
         datasets: Dataset::ALL.to_vec(),
         schedules: embedded::TRAINED_SCHEDULES.to_vec(),
@@ -32,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
             "--steps" => args.config.steps = value()?.parse().map_err(|e| format!("--steps: {e}"))?,
             "--seed" => args.config.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--out" => args.out = PathBuf::from(value()?),
+            "--requantize" => args.requantize = true,
             "--dataset" => {
                 let name = value()?;
                 args.datasets = vec![Dataset::from_name(&name).ok_or(format!("unknown dataset {name}"))?];
@@ -70,23 +78,37 @@ fn main() {
                 let job = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(&(dataset, schedule)) = jobs.get(job) else { break };
                 let started = Instant::now();
-                let mixture = dataset.mixture();
+                let path = args.out.join(file_name(dataset, schedule));
                 let mut recent_loss = 0.0f32;
-                let mlp = train::train(&mixture, schedule, &args.config, |_, loss| {
-                    recent_loss = 0.99 * recent_loss + 0.01 * loss;
-                });
+                let (trained, seed, steps) = if args.requantize {
+                    let Ok(bytes) = std::fs::read(&path) else { continue };
+                    match TrainedNet::from_bytes(&bytes) {
+                        Ok(old) => (old.mlp, old.training_seed, old.training_steps),
+                        Err(e) => {
+                            eprintln!("dp-train: {}: {e}", path.display());
+                            std::process::exit(1);
+                        }
+                    }
+                } else {
+                    let mixture = dataset.mixture();
+                    let mlp = train::train(&mixture, schedule, &args.config, |_, loss| {
+                        recent_loss = 0.99 * recent_loss + 0.01 * loss;
+                    });
+                    (mlp, args.config.seed, args.config.steps)
+                };
+                // The file stores half floats: measure the network the page will run.
+                let mlp = trained.quantized();
                 let report = quality::measure(&mlp, dataset, schedule);
                 let net = TrainedNet {
                     mlp,
                     parametrization: Parametrization::Eps,
                     schedule,
                     dataset,
-                    training_seed: args.config.seed,
-                    training_steps: args.config.steps,
+                    training_seed: seed,
+                    training_steps: steps,
                     quality: report.net as f32,
                     reference: report.reference as f32,
                 };
-                let path = args.out.join(file_name(dataset, schedule));
                 if let Err(e) = std::fs::write(&path, net.to_bytes()) {
                     eprintln!("dp-train: cannot write {}: {e}", path.display());
                     std::process::exit(1);
@@ -95,7 +117,7 @@ fn main() {
                     "| {} | {} | {} | {:.4} | {:.4} | {:.4} | {:.3} | {:.1} |",
                     dataset.name(),
                     schedule.name(),
-                    args.config.steps,
+                    steps,
                     recent_loss,
                     report.net,
                     report.reference,

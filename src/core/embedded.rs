@@ -24,6 +24,10 @@ pub fn bytes(dataset: Dataset, schedule: Schedule) -> Option<&'static [u8]> {
         (Dataset::Spiral, Schedule::RectifiedFlow) => weights!("spiral.rectified_flow.dpw"),
         (Dataset::Pinwheel, Schedule::VpLinear) => weights!("pinwheel.vp_linear.dpw"),
         (Dataset::TwoNormals1d, Schedule::VpLinear) => weights!("two_normals_1d.vp_linear.dpw"),
+        (Dataset::Checkerboard, Schedule::VpLinear) => weights!("checkerboard.vp_linear.dpw"),
+        (Dataset::Rings, Schedule::VpLinear) => weights!("rings.vp_linear.dpw"),
+        (Dataset::Line, Schedule::VpLinear) => weights!("line.vp_linear.dpw"),
+        (Dataset::Smiley, Schedule::VpLinear) => weights!("smiley.vp_linear.dpw"),
         _ => return None,
     })
 }

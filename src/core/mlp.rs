@@ -153,6 +153,12 @@ impl Mlp {
         Mlp { weights }
     }
 
+    /// The network with every weight rounded to the nearest IEEE half float (and widened back to
+    /// f32 exactly): what a version-2 weight file stores and the page runs.
+    pub fn quantized(&self) -> Mlp {
+        Mlp { weights: self.weights.iter().map(|&w| half::f16::from_f32(w).to_f32()).collect() }
+    }
+
     /// b1 + W1[:, emb] emb(t): the part of the first layer shared by all particles at time t.
     /// Twin of the per-step `hidden_bias` the GPU receives.
     pub fn hidden_bias(&self, t: f32) -> [f32; HIDDEN] {

@@ -18,8 +18,13 @@
 //! quality          f32      sliced Wasserstein distance of 4,096 samples to fresh data
 //! reference        f32      the same distance between two independent data samples
 //! parameter_count  u32      mlp::PARAMETERS
-//! parameters       f32 x parameter_count
+//! parameters       f16 x parameter_count (version 2; version 1 files hold f32)
 //! ```
+//!
+//! Version 2 stores the parameters as IEEE half floats: the networks are embedded in the wasm,
+//! and halves halve their share of the download. The network that runs (and whose quality the
+//! header records) is the half-float one, widened to f32 exactly; [`Mlp::quantized`] rounds a
+//! freshly trained network the same way before it is measured. Version 1 files (f32) still load.
 
 use std::fmt;
 
@@ -30,8 +35,11 @@ use crate::core::schedule::Schedule;
 
 /// File magic.
 pub const MAGIC: [u8; 4] = *b"DPW\0";
-/// Current format version; the loader rejects every other.
-pub const FORMAT_VERSION: u32 = 1;
+/// Current format version (half-float parameters). The loader reads it and version 1 (f32
+/// parameters) and rejects every other.
+pub const FORMAT_VERSION: u32 = 2;
+/// The version with f32 parameters, still read.
+pub const FORMAT_VERSION_F32: u32 = 1;
 /// Activation id of SiLU.
 pub const ACTIVATION_SILU: u32 = 0;
 /// Number of u32/f32 header words after the magic.
@@ -91,7 +99,7 @@ impl fmt::Display for WeightsError {
             WeightsError::BadMagic => write!(f, "not a weight file (magic is not \"DPW\\0\")"),
             WeightsError::UnsupportedVersion(v) => write!(
                 f,
-                "weight file format version {v} is not supported (this build reads version {FORMAT_VERSION})"
+                "weight file format version {v} is not supported (this build reads versions {FORMAT_VERSION_F32} and {FORMAT_VERSION})"
             ),
             WeightsError::Mismatch { field, expected, found } => {
                 write!(f, "weight file field '{field}' is {found}, this build needs {expected}")
@@ -111,7 +119,7 @@ impl std::error::Error for WeightsError {}
 impl TrainedNet {
     /// Serialises to the format of the module docs.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_BYTES + 4 * mlp::PARAMETERS);
+        let mut out = Vec::with_capacity(HEADER_BYTES + 2 * mlp::PARAMETERS);
         out.extend_from_slice(&MAGIC);
         let words = [
             FORMAT_VERSION,
@@ -134,7 +142,7 @@ impl TrainedNet {
             out.extend_from_slice(&word.to_le_bytes());
         }
         for w in &self.mlp.weights {
-            out.extend_from_slice(&w.to_le_bytes());
+            out.extend_from_slice(&half::f16::from_f32(*w).to_le_bytes());
         }
         out
     }
@@ -151,9 +159,12 @@ impl TrainedNet {
             let at = MAGIC.len() + 4 * i;
             u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
         };
-        if word(0) != FORMAT_VERSION {
-            return Err(WeightsError::UnsupportedVersion(word(0)));
-        }
+        let version = word(0);
+        let bytes_per_parameter = match version {
+            FORMAT_VERSION => 2,
+            FORMAT_VERSION_F32 => 4,
+            _ => return Err(WeightsError::UnsupportedVersion(version)),
+        };
         let expect = |field: &'static str, i: usize, expected: u32| {
             let found = word(i);
             if found == expected {
@@ -175,17 +186,24 @@ impl TrainedNet {
         let dataset =
             Dataset::from_id(word(9)).ok_or(WeightsError::UnknownId { field: "dataset", found: word(9) })?;
         expect("parameter_count", 14, mlp::PARAMETERS as u32)?;
-        let expected_len = HEADER_BYTES + 4 * mlp::PARAMETERS;
+        let expected_len = HEADER_BYTES + bytes_per_parameter * mlp::PARAMETERS;
         if bytes.len() < expected_len {
             return Err(WeightsError::Truncated { needed: expected_len, found: bytes.len() });
         }
         if bytes.len() > expected_len {
             return Err(WeightsError::TrailingBytes { expected: expected_len, found: bytes.len() });
         }
-        let weights: Vec<f32> = bytes[HEADER_BYTES..]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let weights: Vec<f32> = if bytes_per_parameter == 2 {
+            bytes[HEADER_BYTES..]
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect()
+        } else {
+            bytes[HEADER_BYTES..]
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        };
         if let Some(index) = weights.iter().position(|w| !w.is_finite()) {
             return Err(WeightsError::NonFinite { index });
         }
