@@ -730,17 +730,30 @@ fn arc_knots(centre: [f64; 2], radius: f64, [from, to]: [f64; 2], spacing: f64) 
         .collect()
 }
 
-/// Builds a mixture from groups of knots: each group `(means, mass, covariance)` spreads `mass`
-/// evenly over its knots, all with that covariance.
-fn grouped_knots(groups: &[(Vec<[f64; 2]>, f64, [f64; 3])]) -> GaussianMixture {
+/// Knots sharing one covariance and one total mass (spread evenly over them).
+struct KnotGroup {
+    knots: Vec<[f64; 2]>,
+    mass: f64,
+    covariance: [f64; 3],
+}
+
+impl KnotGroup {
+    /// Isotropic knots of standard deviation `std`.
+    fn isotropic(knots: Vec<[f64; 2]>, mass: f64, std: f64) -> KnotGroup {
+        KnotGroup { knots, mass, covariance: [std * std, 0.0, std * std] }
+    }
+}
+
+/// Builds a mixture from groups of knots.
+fn grouped_knots(groups: &[KnotGroup]) -> GaussianMixture {
     let mut means = Vec::new();
     let mut weights = Vec::new();
     let mut covariances = Vec::new();
-    for (knots, mass, covariance) in groups {
-        for knot in knots {
+    for group in groups {
+        for knot in &group.knots {
             means.push(*knot);
-            weights.push(mass / knots.len() as f64);
-            covariances.push(*covariance);
+            weights.push(group.mass / group.knots.len() as f64);
+            covariances.push(group.covariance);
         }
     }
     GaussianMixture::with_covariances(&means, &weights, &covariances)
@@ -753,7 +766,6 @@ fn grouped_knots(groups: &[(Vec<[f64; 2]>, f64, [f64; 3])]) -> GaussianMixture {
 fn checkerboard() -> GaussianMixture {
     let side = 2.0 * CHECKERBOARD_HALF_WIDTH / CHECKERBOARD_SQUARES as f64;
     let spacing = side / CHECKERBOARD_KNOTS as f64;
-    let variance = (CHECKERBOARD_KNOT_STD * spacing).powi(2);
     let mut knots = Vec::new();
     for i in 0..CHECKERBOARD_SQUARES {
         for j in 0..CHECKERBOARD_SQUARES {
@@ -772,16 +784,15 @@ fn checkerboard() -> GaussianMixture {
             }
         }
     }
-    grouped_knots(&[(knots, 1.0, [variance, 0.0, variance])])
+    grouped_knots(&[KnotGroup::isotropic(knots, 1.0, CHECKERBOARD_KNOT_STD * spacing)])
 }
 
 /// Two rings: circles of radii [`RINGS_RADII`] about the origin, knots [`RINGS_SPACING`] apart
 /// with std [`RINGS_STD`], equal mass on each ring.
 fn rings() -> GaussianMixture {
-    let variance = RINGS_STD * RINGS_STD;
-    let groups: Vec<(Vec<[f64; 2]>, f64, [f64; 3])> = RINGS_RADII
+    let groups: Vec<KnotGroup> = RINGS_RADII
         .iter()
-        .map(|&r| (arc_knots([0.0, 0.0], r, [0.0, TAU], RINGS_SPACING), 0.5, [variance, 0.0, variance]))
+        .map(|&r| KnotGroup::isotropic(arc_knots([0.0, 0.0], r, [0.0, TAU], RINGS_SPACING), 0.5, RINGS_STD))
         .collect();
     grouped_knots(&groups)
 }
@@ -807,21 +818,21 @@ fn line() -> GaussianMixture {
             [a[0] + f * dx, a[1] + f * dy]
         })
         .collect();
-    grouped_knots(&[(knots, 1.0, covariance)])
+    grouped_knots(&[KnotGroup { knots, mass: 1.0, covariance }])
 }
 
 /// Smiley: the face's outline (a circle of radius [`SMILEY_FACE_RADIUS`]), two eyes (isotropic
 /// Gaussians at [`SMILEY_EYES`]) and a smile (an arc, [`SMILEY_MOUTH`]), with the masses of
 /// [`SMILEY_MASSES`].
 fn smiley() -> GaussianMixture {
-    let curve = SMILEY_STD * SMILEY_STD;
-    let eye = SMILEY_EYE_STD * SMILEY_EYE_STD;
-    let [face, eye_mass, mouth] = SMILEY_MASSES;
+    let [face, eye, mouth] = SMILEY_MASSES;
     let (mouth_centre, mouth_radius, mouth_angles) = SMILEY_MOUTH;
+    let outline = arc_knots([0.0, 0.0], SMILEY_FACE_RADIUS, [0.0, TAU], SMILEY_SPACING);
+    let smile = arc_knots(mouth_centre, mouth_radius, mouth_angles, SMILEY_SPACING);
     grouped_knots(&[
-        (arc_knots([0.0, 0.0], SMILEY_FACE_RADIUS, [0.0, TAU], SMILEY_SPACING), face, [curve, 0.0, curve]),
-        (vec![SMILEY_EYES[0]], eye_mass, [eye, 0.0, eye]),
-        (vec![SMILEY_EYES[1]], eye_mass, [eye, 0.0, eye]),
-        (arc_knots(mouth_centre, mouth_radius, mouth_angles, SMILEY_SPACING), mouth, [curve, 0.0, curve]),
+        KnotGroup::isotropic(outline, face, SMILEY_STD),
+        KnotGroup::isotropic(vec![SMILEY_EYES[0]], eye, SMILEY_EYE_STD),
+        KnotGroup::isotropic(vec![SMILEY_EYES[1]], eye, SMILEY_EYE_STD),
+        KnotGroup::isotropic(smile, mouth, SMILEY_STD),
     ])
 }
