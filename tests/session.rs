@@ -208,3 +208,32 @@ fn serde_plain<T: serde::Serialize>(value: &T) -> String {
         other => panic!("not a unit variant: {other}"),
     }
 }
+
+/// A drawing replaces the dataset: its exact score carries the particles onto the drawn points;
+/// the learned score needs a network trained on it; choosing a dataset ends the drawing.
+#[test]
+fn a_drawing_stands_in_for_the_dataset_until_another_dataset_is_chosen() {
+    let mut session = Session::new(small("exact", "euler_maruyama"), Particles::Cpu(Vec::new())).unwrap();
+    let square: Vec<[f32; 2]> = (0..40).map(|i| [-1.0 + 0.05 * i as f32, 1.0]).collect();
+    session.use_drawing(&square, None).unwrap();
+    assert_eq!(session.drawing_points(), Some(square.as_slice()));
+    session.step(1000).unwrap();
+    let end = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    let near = end.iter().filter(|p| (p[1] - 1.0).abs() < 0.25 && p[0] > -1.25 && p[0] < 1.25).count();
+    assert!(near as f64 > 0.9 * end.len() as f64, "{near} of {} particles on the drawn segment", end.len());
+    // The learned score is refused without a network trained on the drawing.
+    let mlp_options = Options { score: small("mlp", "euler_maruyama").score, ..session.options().clone() };
+    let error = session.set_options(mlp_options).unwrap_err();
+    assert!(error.contains("'score'") && error.contains("without a trained network"), "{error}");
+    // Another seed keeps the drawing; another dataset ends it.
+    let reseeded = Options { seed: 99, ..session.options().clone() };
+    session.set_options(reseeded).unwrap();
+    assert!(session.drawing_points().is_some());
+    let other = Options {
+        dataset: diffusion_playground::core::dataset::Dataset::Spiral,
+        ..session.options().clone()
+    };
+    session.set_options(other).unwrap();
+    assert!(session.drawing_points().is_none());
+    assert!(session.use_drawing(&[[9.0, 0.0]], None).unwrap_err().contains("not inside the picture"));
+}

@@ -1,6 +1,7 @@
 //! Pure Rust reference implementation: no GPU, no wasm. Every GPU kernel has a twin here.
 
 pub mod dataset;
+pub mod drawing;
 pub mod embedded;
 pub mod histogram;
 pub mod metrics;

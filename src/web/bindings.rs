@@ -8,6 +8,7 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::core::dataset::Dataset;
+use crate::core::drawing;
 use crate::core::histogram::{self, Bins};
 use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
@@ -15,6 +16,7 @@ use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource
 use crate::core::schedule::Schedule;
 use crate::core::space_time::{self, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
+use crate::core::train::TrainConfig;
 use crate::core::{embedded, metrics, race};
 use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
@@ -362,6 +364,65 @@ pub fn space_time(options: JsValue) -> Result<JsValue, JsError> {
     to_js(&picture)
 }
 
+/// A network being trained on a drawing, on the CPU inside the wasm, a chunk of steps at a time
+/// (so the page can draw the loss between frames). `core::drawing::Trainer`.
+#[wasm_bindgen]
+pub struct Trainer {
+    inner: drawing::Trainer,
+    points: Vec<[f32; 2]>,
+}
+
+/// Most Adam steps of an in-page training run.
+const MAX_TRAIN_STEPS: u32 = 100_000;
+/// Most examples per Adam step of an in-page training run.
+const MAX_TRAIN_BATCH: u32 = 4096;
+
+#[wasm_bindgen]
+impl Trainer {
+    /// A fresh network for the drawing `points` (interleaved x, y), to train for `steps` Adam
+    /// steps of `batch` examples from `seed` (eps objective, VP-linear schedule, cosine-decayed
+    /// learning rate from 3e-3).
+    #[wasm_bindgen(constructor)]
+    pub fn new(points: &[f32], steps: u32, batch: u32, seed: u32) -> Result<Trainer, JsError> {
+        let points = self::points("points", points)?;
+        let mixture = drawing::drawn_mixture(&points).map_err(js_error)?;
+        if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
+            return Err(js_error(format!(
+                "steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})"
+            )));
+        }
+        if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
+            return Err(js_error(format!(
+                "batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})"
+            )));
+        }
+        let config = TrainConfig { seed, steps, batch, ..TrainConfig::default() };
+        Ok(Trainer { inner: drawing::Trainer::new(mixture, drawing::DRAWN_SCHEDULE, config), points })
+    }
+
+    /// Takes up to `n` more steps; returns their mean loss (NaN when the run is over).
+    pub fn run(&mut self, n: u32) -> f32 {
+        self.inner.run(n)
+    }
+
+    /// Steps taken so far.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> u32 {
+        self.inner.step()
+    }
+
+    /// Steps of the run.
+    #[wasm_bindgen(getter)]
+    pub fn steps(&self) -> u32 {
+        self.inner.steps()
+    }
+
+    /// Every step's batch loss so far.
+    pub fn losses(&self) -> Vec<f32> {
+        self.inner.losses().to_vec()
+    }
+}
+
 /// Most particles of one sampler-race lap (the race runs on the CPU, between frames).
 const MAX_RACE_PARTICLES: u32 = 8192;
 /// Largest network-evaluation budget of one lap.
@@ -699,6 +760,27 @@ impl Playground {
             let counts = pending.counts().await.map_err(|e| JsValue::from(js_error(e)))?;
             Ok(js_sys::Uint32Array::from(counts.as_slice()).into())
         }))
+    }
+
+    /// Replaces the dataset by the drawing `points` (interleaved x, y; at most 512 inside the
+    /// picture) with its exact score; the score option must be "exact" or "empirical" until a
+    /// network is trained (`use_trainer`). Restarts the run.
+    pub fn use_drawing(&mut self, points: &[f32]) -> Result<(), JsError> {
+        self.check_device()?;
+        let points = self::points("points", points)?;
+        self.session.use_drawing(&points, None).map_err(js_error)
+    }
+
+    /// Replaces the dataset by the trainer's drawing and its network as trained so far (the
+    /// learned score then samples the drawing). Restarts the run.
+    pub fn use_trainer(&mut self, trainer: &Trainer) -> Result<(), JsError> {
+        self.check_device()?;
+        self.session.use_drawing(&trainer.points, Some(trainer.inner.mlp().clone())).map_err(js_error)
+    }
+
+    /// The drawn points in use (interleaved x, y), or undefined when the dataset is a built-in one.
+    pub fn drawing(&self) -> Option<Vec<f32>> {
+        self.session.drawing_points().map(|p| p.iter().flatten().copied().collect())
     }
 
     /// Time of the particles now.

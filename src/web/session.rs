@@ -4,6 +4,7 @@
 //! Native code and tests use it directly; the wasm bindings wrap it with a canvas.
 
 use crate::core::dataset::GaussianMixture;
+use crate::core::drawing;
 use crate::core::embedded;
 use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{Mlp, HIDDEN};
@@ -88,9 +89,33 @@ pub fn score_mixture(options: &Options) -> GaussianMixture {
     }
 }
 
+/// A drawing standing in for the dataset.
+struct Drawing {
+    points: Vec<[f32; 2]>,
+    mixture: GaussianMixture,
+    /// The network trained on it, once there is one.
+    net: Option<TrainedNet>,
+}
+
+impl Drawing {
+    /// The learned score needs a network trained on the drawing.
+    fn check_score(&self, score: ScoreChoice) -> Result<(), String> {
+        if score == ScoreChoice::Mlp && self.net.is_none() {
+            return Err(
+                "invalid option 'score': \"mlp\" is not allowed for a drawing without a trained network \
+                 (allowed: exact or empirical until one is trained)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A playground's simulation.
 pub struct Session {
     options: Options,
+    /// A drawing replacing the dataset, if any.
+    drawing: Option<Drawing>,
     mixture: GaussianMixture,
     net: TrainedNet,
     data: Vec<[f32; 2]>,
@@ -120,6 +145,7 @@ impl Session {
         }
         let mut session = Session {
             options,
+            drawing: None,
             mixture,
             net,
             data,
@@ -165,35 +191,99 @@ impl Session {
         }
     }
 
-    /// Applies new options. Everything but the dot size restarts the run from the prior.
+    /// Applies new options. Everything but the look of the dots restarts the run from the prior.
+    /// A new dataset ends a drawing in use; other changes keep it (its distribution, network and
+    /// data stand in for the dataset's).
     pub fn set_options(&mut self, next: Options) -> Result<(), String> {
         if !self.on_gpu() {
             next.check_cpu_particles().map_err(|e| e.to_string())?;
         }
+        let keeps_drawing = self.drawing.is_some() && next.dataset == self.options.dataset;
+        if keeps_drawing {
+            if let Some(drawing) = &self.drawing {
+                drawing.check_score(next.score)?;
+            }
+        }
         let previous = std::mem::replace(&mut self.options, next.clone());
-        if (previous.dataset, previous.schedule) != (next.dataset, next.schedule) {
-            self.net = embedded::net_for(next.dataset, next.schedule).map_err(|e| e.to_string())?;
-            if let Particles::Gpu(engine) = &mut self.particles {
-                engine.set_weights(&self.net.mlp);
-            }
-        }
-        if (previous.dataset, previous.score) != (next.dataset, next.score) {
-            self.mixture = score_mixture(&next);
-            if let Particles::Gpu(engine) = &mut self.particles {
-                engine.set_mixture(&self.mixture);
-            }
-        }
-        if (previous.dataset, previous.particles, previous.seed) != (next.dataset, next.particles, next.seed)
-        {
-            self.data = next.dataset.sample(next.seed, next.particles as usize);
-            if let Particles::Gpu(engine) = &mut self.particles {
-                engine.set_data(&self.data).map_err(|e| e.to_string())?;
-            }
+        if !keeps_drawing && self.drawing.take().is_some() {
+            // Back to the dataset: everything derived from the drawing is replaced.
+            self.load_target(true, true, true)?;
+        } else {
+            self.load_target(
+                (previous.dataset, previous.schedule) != (next.dataset, next.schedule),
+                (previous.dataset, previous.score) != (next.dataset, next.score),
+                (previous.dataset, previous.particles, previous.seed)
+                    != (next.dataset, next.particles, next.seed),
+            )?;
         }
         let only_look_changed =
             Options { point_size: previous.point_size, palette: previous.palette, ..next } == previous;
         if !only_look_changed {
             self.reset()?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the dataset by a drawing (see `core::drawing`): its distribution gives the exact
+    /// score and the data, and `mlp` (trained on it with `drawing::DRAWN_SCHEDULE`), when given,
+    /// is the network. Without one, the score must be the exact one. Restarts the run.
+    pub fn use_drawing(&mut self, points: &[[f32; 2]], mlp: Option<Mlp>) -> Result<(), String> {
+        let mixture = drawing::drawn_mixture(points)?;
+        let net = mlp.map(|mlp| TrainedNet {
+            mlp,
+            parametrization: Parametrization::Eps,
+            schedule: drawing::DRAWN_SCHEDULE,
+            dataset: self.options.dataset,
+            training_seed: 0,
+            training_steps: 0,
+            quality: f32::NAN,
+            reference: f32::NAN,
+        });
+        let drawing = Drawing { points: points.to_vec(), mixture, net };
+        drawing.check_score(self.options.score)?;
+        self.drawing = Some(drawing);
+        self.load_target(true, true, true)?;
+        self.reset()
+    }
+
+    /// The drawn points in use, if a drawing replaces the dataset.
+    pub fn drawing_points(&self) -> Option<&[[f32; 2]]> {
+        self.drawing.as_ref().map(|d| d.points.as_slice())
+    }
+
+    /// Reloads what the target supplies (the drawing's, or the dataset's): the network, the
+    /// score's mixture and the data, each when asked; uploads them to the GPU.
+    fn load_target(&mut self, net: bool, mixture: bool, data: bool) -> Result<(), String> {
+        let options = &self.options;
+        if net {
+            self.net = match self.drawing.as_ref().and_then(|d| d.net.clone()) {
+                Some(trained) => trained,
+                None => embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?,
+            };
+        }
+        if mixture {
+            self.mixture = match &self.drawing {
+                Some(drawing) => drawing.mixture.clone(),
+                None => score_mixture(options),
+            };
+        }
+        if data {
+            let n = options.particles as usize;
+            self.data = match &self.drawing {
+                Some(drawing) => drawing.mixture.sample(options.seed, 0, n),
+                None => options.dataset.sample(options.seed, n),
+            };
+        }
+        if let Particles::Gpu(engine) = &mut self.particles {
+            if net {
+                engine.set_weights(&self.net.mlp);
+            }
+            if mixture {
+                engine.set_mixture(&self.mixture);
+            }
+            if data {
+                engine.set_data(&self.data).map_err(|e| e.to_string())?;
+            }
         }
         Ok(())
     }

@@ -1,0 +1,129 @@
+//! Data you draw: a set of points becomes a smooth distribution (each point a small isotropic
+//! Gaussian "knot", as the built-in curves are made), with an exact noised score like every
+//! built-in dataset, and a network can be trained on it ([`Trainer`]) in small chunks, so a page
+//! can show the loss falling between frames.
+
+use crate::core::dataset::GaussianMixture;
+use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::schedule::Schedule;
+use crate::core::train::{self, Adam, TrainConfig};
+
+/// Standard deviation of each drawn point's knot (about the spacing of a drawn stroke).
+pub const DRAWN_STD: f64 = 0.06;
+/// Most points of a drawing (a share link carries them all).
+pub const MAX_DRAWN_POINTS: usize = 512;
+/// Drawn points must lie in the picture's window, [-3, 3]^2.
+pub const DRAWN_HALF_EXTENT: f32 = 3.0;
+/// The schedule networks are trained with on drawings (others use it through the log-SNR).
+pub const DRAWN_SCHEDULE: Schedule = Schedule::VpLinear;
+
+/// The distribution of a drawing: equal-weight N(p_i, DRAWN_STD^2 I). Errors name the problem:
+/// no points, too many, a non-finite coordinate, or a point outside the window.
+pub fn drawn_mixture(points: &[[f32; 2]]) -> Result<GaussianMixture, String> {
+    if points.is_empty() {
+        return Err("a drawing needs at least one point".into());
+    }
+    if points.len() > MAX_DRAWN_POINTS {
+        return Err(format!("a drawing has at most {MAX_DRAWN_POINTS} points ({} given)", points.len()));
+    }
+    if let Some((i, p)) = points
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !p.iter().all(|v| v.is_finite() && v.abs() <= DRAWN_HALF_EXTENT))
+    {
+        return Err(format!(
+            "drawn point {i} ({}, {}) is not inside the picture ([-{DRAWN_HALF_EXTENT}, {DRAWN_HALF_EXTENT}] in x and y)",
+            p[0], p[1]
+        ));
+    }
+    let means: Vec<[f64; 2]> = points.iter().map(|p| [p[0] as f64, p[1] as f64]).collect();
+    GaussianMixture::equal_weights(&means, DRAWN_STD * DRAWN_STD)
+}
+
+/// A training run on a mixture, advanced a chunk of Adam steps at a time. The same seed and
+/// configuration give the same network as [`train::train`] in one go.
+pub struct Trainer {
+    mixture: GaussianMixture,
+    schedule: Schedule,
+    config: TrainConfig,
+    mlp: Mlp,
+    adam: Adam,
+    gradient: Vec<f32>,
+    step: u32,
+    losses: Vec<f32>,
+}
+
+impl Trainer {
+    /// A fresh network to train on `mixture` with `schedule` and `config`.
+    pub fn new(mixture: GaussianMixture, schedule: Schedule, config: TrainConfig) -> Trainer {
+        Trainer {
+            mlp: Mlp::initialise(config.seed),
+            adam: Adam::new(PARAMETERS),
+            gradient: vec![0.0; PARAMETERS],
+            step: 0,
+            losses: Vec::with_capacity(config.steps as usize),
+            mixture,
+            schedule,
+            config,
+        }
+    }
+
+    /// Takes up to `n` more steps; returns their mean batch loss (NaN when none was left).
+    pub fn run(&mut self, n: u32) -> f32 {
+        let end = self.step.saturating_add(n).min(self.config.steps);
+        let (first, mut total) = (self.step, 0.0);
+        while self.step < end {
+            self.gradient.iter_mut().for_each(|g| *g = 0.0);
+            let first_index = self.step.wrapping_mul(self.config.batch);
+            let loss = train::batch_loss_and_gradient(
+                &self.mlp,
+                &self.mixture,
+                self.schedule,
+                self.config.seed,
+                first_index,
+                self.config.batch,
+                &mut self.gradient,
+            );
+            let rate = train::learning_rate(&self.config, self.step);
+            self.adam.update(&mut self.mlp.weights, &self.gradient, rate);
+            self.losses.push(loss);
+            total += loss;
+            self.step += 1;
+        }
+        if self.step == first {
+            f32::NAN
+        } else {
+            total / (self.step - first) as f32
+        }
+    }
+
+    /// Steps taken so far.
+    pub fn step(&self) -> u32 {
+        self.step
+    }
+
+    /// Steps of the whole run.
+    pub fn steps(&self) -> u32 {
+        self.config.steps
+    }
+
+    /// The batch loss of every step so far.
+    pub fn losses(&self) -> &[f32] {
+        &self.losses
+    }
+
+    /// The network as trained so far.
+    pub fn mlp(&self) -> &Mlp {
+        &self.mlp
+    }
+
+    /// The schedule it trains with.
+    pub fn schedule(&self) -> Schedule {
+        self.schedule
+    }
+
+    /// The distribution it trains on.
+    pub fn mixture(&self) -> &GaussianMixture {
+        &self.mixture
+    }
+}
