@@ -237,3 +237,28 @@ fn a_drawing_stands_in_for_the_dataset_until_another_dataset_is_chosen() {
     assert!(session.drawing_points().is_none());
     assert!(session.use_drawing(&[[9.0, 0.0]], None).unwrap_err().contains("not inside the picture"));
 }
+
+/// A network trained on a drawing (as the page's Train button does) samples the drawing.
+#[test]
+fn a_network_trained_on_a_drawing_samples_it() {
+    use diffusion_playground::core::drawing::{self, drawn_mixture, Trainer, DRAWN_SCHEDULE};
+    let circle: Vec<[f32; 2]> = (0..80)
+        .map(|i| {
+            let a = std::f32::consts::TAU * i as f32 / 80.0;
+            [1.5 * a.cos(), 1.5 * a.sin()]
+        })
+        .collect();
+    let config = drawing::drawn_config(1, drawing::DRAWN_TRAIN_STEPS, drawing::DRAWN_BATCH);
+    let mut trainer = Trainer::new(drawn_mixture(&circle).unwrap(), DRAWN_SCHEDULE, config);
+    trainer.run(drawing::DRAWN_TRAIN_STEPS);
+    let mut session = Session::new(small("mlp", "euler_maruyama"), Particles::Cpu(Vec::new())).unwrap();
+    session.use_drawing(&circle, Some(trainer.mlp().clone())).unwrap();
+    session.step(1000).unwrap();
+    let end = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    let on_circle = end.iter().filter(|p| (p[0].hypot(p[1]) - 1.5).abs() < 0.3).count();
+    assert!(
+        on_circle as f64 > 0.9 * end.len() as f64,
+        "{on_circle} of {} particles on the drawn circle",
+        end.len()
+    );
+}

@@ -17,6 +17,30 @@ pub const DRAWN_HALF_EXTENT: f32 = 3.0;
 /// The schedule networks are trained with on drawings (others use it through the log-SNR).
 pub const DRAWN_SCHEDULE: Schedule = Schedule::VpLinear;
 
+/// Peak learning rate of training on a drawing: short runs (a few thousand steps, seconds in a
+/// page) need a larger rate than the embedded networks' 40,000-step runs (3e-3). Measured on a
+/// drawn circle: 2,500 steps of batch 128 put 99% of reverse-SDE samples within 0.3 of it at
+/// 1e-2, and 81% at 3e-3.
+pub const DRAWN_LEARNING_RATE: f32 = 1e-2;
+/// Learning rate at the end of training on a drawing (cosine decay).
+pub const DRAWN_FINAL_LEARNING_RATE: f32 = 1e-4;
+/// Default Adam steps of training on a drawing.
+pub const DRAWN_TRAIN_STEPS: u32 = 2500;
+/// Examples per Adam step of training on a drawing.
+pub const DRAWN_BATCH: u32 = 128;
+
+/// The training configuration for a drawing: `steps` Adam steps of `batch` examples from `seed`
+/// at [`DRAWN_LEARNING_RATE`].
+pub fn drawn_config(seed: u32, steps: u32, batch: u32) -> TrainConfig {
+    TrainConfig {
+        seed,
+        steps,
+        batch,
+        learning_rate: DRAWN_LEARNING_RATE,
+        final_learning_rate: DRAWN_FINAL_LEARNING_RATE,
+    }
+}
+
 /// The distribution of a drawing: equal-weight N(p_i, DRAWN_STD^2 I). Errors name the problem:
 /// no points, too many, a non-finite coordinate, or a point outside the window.
 pub fn drawn_mixture(points: &[[f32; 2]]) -> Result<GaussianMixture, String> {

@@ -16,7 +16,6 @@ use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource
 use crate::core::schedule::Schedule;
 use crate::core::space_time::{self, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
-use crate::core::train::TrainConfig;
 use crate::core::{embedded, metrics, race};
 use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
@@ -381,7 +380,7 @@ const MAX_TRAIN_BATCH: u32 = 4096;
 impl Trainer {
     /// A fresh network for the drawing `points` (interleaved x, y), to train for `steps` Adam
     /// steps of `batch` examples from `seed` (eps objective, VP-linear schedule, cosine-decayed
-    /// learning rate from 3e-3).
+    /// learning rate from `drawing::DRAWN_LEARNING_RATE`).
     #[wasm_bindgen(constructor)]
     pub fn new(points: &[f32], steps: u32, batch: u32, seed: u32) -> Result<Trainer, JsError> {
         let points = self::points("points", points)?;
@@ -396,7 +395,7 @@ impl Trainer {
                 "batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})"
             )));
         }
-        let config = TrainConfig { seed, steps, batch, ..TrainConfig::default() };
+        let config = drawing::drawn_config(seed, steps, batch);
         Ok(Trainer { inner: drawing::Trainer::new(mixture, drawing::DRAWN_SCHEDULE, config), points })
     }
 

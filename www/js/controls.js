@@ -16,10 +16,10 @@ const $ = (id) => {
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 
 /** What a `<name>_hide` flag hides, for the names that are not form fields. */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density', draw: 'draw' };
 
 /** Buttons that need a playground. */
-const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record'];
+const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'draw-train', 'draw-use'];
 
 /** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
 const MAX_CANVAS_PX = 2048;
@@ -95,7 +95,7 @@ export function applyChrome(state) {
 }
 
 /** The folding panels (`<details>` with the id of their state field). */
-const PANELS = ['lab', 'spacetime', 'density', 'formulas', 'race'];
+const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race'];
 
 /** Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed. */
 export function onPanelToggle(callback) {

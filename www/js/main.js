@@ -18,6 +18,7 @@ import { drawScheduleLab } from './schedule-lab.js';
 import { drawSpaceTime } from './space-time.js';
 import { showFormulas } from './formulas.js';
 import { DENSITY_SIDE, drawDensity, noiseFloor } from './density.js';
+import * as draw from './drawing.js';
 import { DEFAULT_RACERS, RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
 import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 
@@ -97,6 +98,13 @@ let densityAgain = false;
 let densityExact = null;
 let densityKey = '';
 let densityDrawn = 0;
+/** The strokes of the drawing panel (set up in main()), the training run, runs finished. */
+let strokes = null;
+let training = null;
+let trainingsFinished = 0;
+/** Examples per Adam step of in-page training, and the time one training tick may take (ms). */
+const TRAIN_BATCH = 128;
+const TRAIN_TICK_MS = 25;
 /** The schedule and sampler whose formulas are shown; formula panels typeset so far. */
 let formulasKey = '';
 let formulasShown = 0;
@@ -131,6 +139,8 @@ window.dp = {
   state: () => ({ ...state }),
   /** Current adaptive steps per frame. */
   stepsPerFrame: () => stepsPerFrame,
+  /** In-page training runs finished so far. */
+  trainingsFinished: () => trainingsFinished,
   /** Density views drawn so far. */
   densityDrawn: () => densityDrawn,
   /** Formula panels typeset (or shown as TeX) so far. */
@@ -342,6 +352,14 @@ async function start(wanted) {
   ui.setEnabled(true);
   ui.setOverlay(null);
   stepsPerFrame = MIN_STEPS_PER_FRAME;
+  if (state.drawn) {
+    const decoded = draw.decodeDrawing(state.drawn);
+    strokes.set(decoded.points);
+    const hadNetwork = state.score === 'mlp';
+    if (applyDrawing(decoded.points) && hadNetwork) {
+      ui.notice('A link carries the drawing but not a network trained on it: showing its exact score; press Train in "Draw your own data" to learn one.', 'info');
+    }
+  }
   setPlaying(state.playing && !offscreen);
   publishState();
   dirty = true;
@@ -687,6 +705,142 @@ function refreshLayers() {
     });
 }
 
+// --- Drawing your own data ------------------------------------------------------------------------
+
+function drawStatus(text) {
+  document.getElementById('draw-status').textContent = text;
+}
+
+/**
+ * Makes `points` the data: with `trainer`'s network when given, else with the exact score (the
+ * learned score needs a network trained on the drawing, so `mlp` switches to `exact`).
+ * @returns {boolean} whether it worked
+ */
+function applyDrawing(points, trainer = null) {
+  if (!pg || creating) return false;
+  try {
+    if (trainer) {
+      pg.use_trainer(trainer);
+    } else {
+      if (state.score === 'mlp') {
+        pg.set_options({ score: 'exact' });
+        state.score = 'exact';
+      }
+      pg.use_drawing(draw.flatten(points));
+    }
+  } catch (error) {
+    ui.notice(`The drawing was not used: ${messageOf(error)}`, 'error');
+    return false;
+  }
+  state.drawn = draw.encodeDrawing(points);
+  state.t = 1;
+  pendingT = null;
+  ui.setValues(state);
+  dirty = true;
+  requestFrame();
+  writeHashSoon();
+  return true;
+}
+
+/** Trains a network on the drawing, a tick of Adam steps at a time, then samples with it. */
+function startTraining() {
+  const points = [...strokes.points];
+  if (points.length === 0) {
+    drawStatus('Draw something first (press Draw, then draw on the picture).');
+    return;
+  }
+  const steps = Number(document.getElementById('train-steps').value);
+  if (!Number.isInteger(steps) || steps < 100 || steps > 20000) {
+    drawStatus('Steps must be a whole number from 100 to 20,000.');
+    return;
+  }
+  training?.trainer.free();
+  let trainer;
+  try {
+    trainer = new wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, state.seed);
+  } catch (error) {
+    drawStatus(`Training could not start: ${messageOf(error)}`);
+    return;
+  }
+  const run = { trainer, points, started: performance.now() };
+  training = run;
+  const tick = () => {
+    if (training !== run) return;
+    const began = performance.now();
+    while (performance.now() - began < TRAIN_TICK_MS && trainer.step < trainer.steps) trainer.run(10);
+    draw.drawLoss(document.getElementById('draw-loss'), trainer.losses(), trainer.steps);
+    if (trainer.step < trainer.steps) {
+      drawStatus(`Training on your ${points.length} points: step ${trainer.step} of ${trainer.steps}…`);
+      setTimeout(tick, 0);
+      return;
+    }
+    const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
+    training = null;
+    if (applyDrawing(points, trainer)) {
+      if (state.score !== 'mlp') {
+        pg.set_options({ score: 'mlp' });
+        state.score = 'mlp';
+        ui.setValues(state);
+      }
+      drawStatus(`Trained ${trainer.steps} steps in ${seconds} s on this device (CPU); the learned score now samples your drawing.`);
+      trainingsFinished += 1;
+      setPlaying(true);
+    }
+    trainer.free();
+  };
+  tick();
+}
+
+/** Wires the drawing panel: draw mode, clear, use, train, JSON export and import. */
+function setUpDrawing() {
+  const surface = document.getElementById('draw-surface');
+  strokes = draw.strokeRecorder(surface, (points) => {
+    draw.drawStrokes(surface, points);
+    drawStatus(`${points.length} point${points.length === 1 ? '' : 's'} drawn${points.length >= draw.MAX_POINTS ? ' (the most a drawing holds)' : ''}.`);
+  });
+  const mode = document.getElementById('draw-mode');
+  const setMode = (on) => {
+    mode.setAttribute('aria-pressed', String(on));
+    surface.classList.toggle('drawing', on);
+    if (on) {
+      setPlaying(false);
+      // The panel sits below the picture: bring the picture into view to draw on it.
+      surface.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    }
+  };
+  mode.addEventListener('click', () => setMode(mode.getAttribute('aria-pressed') !== 'true'));
+  document.getElementById('draw-clear').addEventListener('click', () => strokes.clear());
+  document.getElementById('draw-use').addEventListener('click', () => {
+    if (strokes.points.length === 0) drawStatus('Draw something first.');
+    else if (applyDrawing([...strokes.points])) setPlaying(true);
+  });
+  document.getElementById('draw-train').addEventListener('click', () => startTraining());
+  const json = /** @type {HTMLTextAreaElement} */ (document.getElementById('draw-json'));
+  document.getElementById('draw-export').addEventListener('click', () => {
+    json.value = draw.drawingToJson(strokes.points);
+    download(new Blob([json.value], { type: 'application/json' }), 'drawing.json');
+  });
+  const importText = (text) => {
+    const parsed = draw.drawingFromJson(text);
+    if (!parsed.ok) {
+      ui.notice(`That drawing was not imported: ${parsed.problem}.`, 'error');
+      return;
+    }
+    strokes.set(parsed.points);
+    applyDrawing(parsed.points);
+  };
+  document.getElementById('draw-import').addEventListener('click', () => importText(json.value));
+  document.getElementById('draw-file').addEventListener('change', async (event) => {
+    const file = event.target.files?.[0];
+    if (file) importText(await file.text());
+  });
+  return (open) => {
+    surface.hidden = !open;
+    if (!open) setMode(false);
+    else draw.drawStrokes(surface, strokes.points);
+  };
+}
+
 // --- Share and export ---------------------------------------------------------------------------
 
 /** The picture now (particles and layers) as a PNG blob: rendered and captured in one task. */
@@ -849,6 +1003,8 @@ function applyChanges(changes) {
     setPlaying(changes.playing);
     state.playing = changes.playing;
   }
+  // Choosing a dataset ends a drawing (the wasm has dropped it).
+  if ('dataset' in options) state.drawn = '';
   // Page-only fields (layers, theme, interface, hide flags) only change the look.
   for (const [name, v] of Object.entries(changes)) {
     if (!FIELD[name].option && name !== 't' && name !== 'playing') state[name] = v;
@@ -934,7 +1090,10 @@ async function main() {
   if (EMBEDDED) pauseWhileOffscreen();
   ui.setValues(state);
   ui.bind(handlers);
+  const showDrawing = setUpDrawing();
+  showDrawing(state.draw);
   ui.onPanelToggle((name, open) => {
+    if (name === 'draw') showDrawing(open);
     if (open === state[name]) return;
     state[name] = open;
     writeHashSoon();

@@ -12,13 +12,15 @@
 // and scores belong to the wasm and grow with it: their rows name a list of `describe()` (`from`),
 // and `useDescription` fills them in once the wasm is loaded, before any hash is parsed.
 
+import { decodeDrawing } from './drawing.js';
+
 /**
  * Version of the link format this page writes (`v=1`). A link without `v` is version 1; a link
  * from a newer version is read as far as this page understands it, with a notice.
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing'} FieldType */
 
 /**
  * One row of the state table.
@@ -83,6 +85,10 @@ const BASE_FIELDS = Object.freeze([
     name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
     choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
   },
+  // A drawing that replaces the dataset: int16 coordinate pairs, base64url (drawing.js).
+  { name: 'drawn', type: 'drawing', default: '', label: 'Drawing', option: false },
+  // The drawing panel is open.
+  { name: 'draw', type: 'boolean', default: false, label: 'Drawing panel', option: false },
   // The schedule lab (curves of the schedule with the time grid) is open.
   { name: 'lab', type: 'boolean', default: false, label: 'Schedule lab', option: false },
   // The 1-D space-time view of seed 000 is open.
@@ -105,7 +111,7 @@ const BASE_FIELDS = Object.freeze([
 ]);
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'lab', 'spacetime', 'density', 'formulas', 'race']);
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race']);
 
 /** The whole table: the fields above, then one `<name>_hide` flag per hideable control. */
 export const FIELDS = Object.freeze([
@@ -164,6 +170,7 @@ export function allowed(field) {
     case 'integer': return `an integer from ${field.min} to ${field.max}`;
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
+    case 'drawing': return 'a drawing: up to 512 points as base64url int16 pairs';
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -192,6 +199,11 @@ export function parseField(field, raw) {
       if (!Number.isFinite(value) || value < field.min || value > field.max) return reject();
       if (field.type === 'integer' && !Number.isInteger(value)) return reject();
       return { ok: true, value };
+    }
+    case 'drawing': {
+      const text = String(raw);
+      if (text === '') return { ok: true, value: '' };
+      return decodeDrawing(text).ok ? { ok: true, value: text } : reject();
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };
@@ -259,7 +271,7 @@ export function toHash(state) {
   params.set('v', String(LINK_VERSION));
   for (const field of FIELDS) {
     const value = state[field.name];
-    if (field.hides && !value) continue;
+    if ((field.hides || field.type === 'drawing') && !value) continue;
     params.set(field.name, field.type === 'boolean' ? (value ? '1' : '0') : String(value));
   }
   return `#${params.toString()}`;

@@ -1,0 +1,187 @@
+// drawing.js: draw your own data. In draw mode, strokes on the picture become points (one every
+// DRAW_SPACING world units along a stroke, at most MAX_POINTS); the drawing becomes the dataset,
+// first with its exact score, then, once a network has been trained on it (on the CPU inside the
+// wasm, a chunk of Adam steps between frames), with the learned one. Drawings travel in share
+// links (compressed) and as JSON files.
+
+/** World units between consecutive points of a stroke (about the drawn knots' std, 0.06). */
+export const DRAW_SPACING = 0.07;
+/** Most points of a drawing: `core::drawing::MAX_DRAWN_POINTS`. */
+export const MAX_POINTS = 512;
+/** The picture's half extent in world units (`render::DEFAULT_HALF_EXTENT`). */
+const HALF_EXTENT = 3;
+/** Largest |coordinate| a link stores: int16 steps of HALF_EXTENT / 32767. */
+const LINK_SCALE = 32767 / HALF_EXTENT;
+
+/** World point of a pointer event over `element` (the canvas frame), or null outside. */
+export function worldPoint(element, event) {
+  const box = element.getBoundingClientRect();
+  const side = Math.min(box.width, box.height);
+  const ppu = (0.5 * side) / HALF_EXTENT;
+  const x = (event.clientX - box.left - 0.5 * box.width) / ppu;
+  const y = (0.5 * box.height - (event.clientY - box.top)) / ppu;
+  return Math.abs(x) <= HALF_EXTENT && Math.abs(y) <= HALF_EXTENT ? [x, y] : null;
+}
+
+/**
+ * Turns pointer strokes on `surface` into points, calling `onChange(points)` as they grow.
+ * Returns `{ points, clear(), set(points) }`.
+ */
+export function strokeRecorder(surface, onChange) {
+  const points = [];
+  let drawing = false;
+  let last = null;
+  const add = (event) => {
+    const p = worldPoint(surface, event);
+    if (!p || points.length >= MAX_POINTS) return;
+    if (last && Math.hypot(p[0] - last[0], p[1] - last[1]) < DRAW_SPACING) return;
+    points.push(p);
+    last = p;
+    onChange(points);
+  };
+  surface.addEventListener('pointerdown', (event) => {
+    drawing = true;
+    last = null;
+    surface.setPointerCapture?.(event.pointerId);
+    add(event);
+  });
+  surface.addEventListener('pointermove', (event) => {
+    if (drawing) add(event);
+  });
+  for (const type of ['pointerup', 'pointercancel']) surface.addEventListener(type, () => { drawing = false; });
+  return {
+    points,
+    clear() {
+      points.length = 0;
+      onChange(points);
+    },
+    set(next) {
+      points.length = 0;
+      points.push(...next.slice(0, MAX_POINTS));
+      onChange(points);
+    },
+  };
+}
+
+/** Draws the points (and the strokes between neighbours) on the transparent `canvas`. */
+export function drawStrokes(canvas, points) {
+  const box = canvas.getBoundingClientRect();
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(box.width * ratio));
+  canvas.height = Math.max(1, Math.round(box.height * ratio));
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const ppu = (0.5 * Math.min(canvas.width, canvas.height)) / HALF_EXTENT;
+  ctx.fillStyle = '#ffffff';
+  for (const [x, y] of points) {
+    ctx.beginPath();
+    ctx.arc(0.5 * canvas.width + ppu * x, 0.5 * canvas.height - ppu * y, 2.5 * ratio, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}
+
+/** Flat x, y numbers of `points`, for the wasm. */
+export function flatten(points) {
+  return Float32Array.from(points.flat());
+}
+
+/** The inverse of `flatten`. */
+export function unflatten(flat) {
+  const points = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) points.push([flat[i], flat[i + 1]]);
+  return points;
+}
+
+/** The link form of a drawing: int16 coordinates, little-endian, base64url without padding. */
+export function encodeDrawing(points) {
+  const bytes = new Uint8Array(4 * points.length);
+  const view = new DataView(bytes.buffer);
+  points.forEach(([x, y], i) => {
+    view.setInt16(4 * i, Math.round(x * LINK_SCALE), true);
+    view.setInt16(4 * i + 2, Math.round(y * LINK_SCALE), true);
+  });
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * Reads the link form of a drawing.
+ * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
+ */
+export function decodeDrawing(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return { ok: false, problem: 'it is not base64url text' };
+  let binary;
+  try {
+    binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return { ok: false, problem: 'it is not base64url text' };
+  }
+  if (binary.length === 0 || binary.length % 4 !== 0) return { ok: false, problem: 'its length is not a whole number of points' };
+  if (binary.length / 4 > MAX_POINTS) return { ok: false, problem: `it has more than ${MAX_POINTS} points` };
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const view = new DataView(bytes.buffer);
+  const points = [];
+  for (let i = 0; i < bytes.length; i += 4) points.push([view.getInt16(i, true) / LINK_SCALE, view.getInt16(i + 2, true) / LINK_SCALE]);
+  return { ok: true, points };
+}
+
+/** The JSON form of a drawing (what Export writes and Import reads). */
+export function drawingToJson(points) {
+  return JSON.stringify({ format: 'diffusion-playground-drawing', version: 1, points: points.map(([x, y]) => [+x.toFixed(4), +y.toFixed(4)]) });
+}
+
+/**
+ * Reads a JSON drawing: `{ "points": [[x, y], ...] }` (or a bare array of pairs).
+ * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
+ */
+export function drawingFromJson(text) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: `it is not JSON (${error.message})` };
+  }
+  const list = Array.isArray(value) ? value : value?.points;
+  if (!Array.isArray(list) || list.length === 0) return { ok: false, problem: 'it has no "points" list' };
+  if (list.length > MAX_POINTS) return { ok: false, problem: `it has ${list.length} points, more than ${MAX_POINTS}` };
+  const points = [];
+  for (const [i, p] of list.entries()) {
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= HALF_EXTENT)) {
+      return { ok: false, problem: `point ${i} is not a pair of numbers inside [-3, 3]` };
+    }
+    points.push([p[0], p[1]]);
+  }
+  return { ok: true, points };
+}
+
+/** Plots the training loss (one value per step, smoothed) on `canvas`, log-scaled. */
+export function drawLoss(canvas, losses, steps) {
+  const box = canvas.getBoundingClientRect();
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.max(1, Math.round(box.width * ratio));
+  canvas.height = Math.max(1, Math.round(box.height * ratio));
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (losses.length === 0) return;
+  const smoothed = [];
+  let average = losses[0];
+  for (const l of losses) {
+    average = 0.95 * average + 0.05 * l;
+    smoothed.push(average);
+  }
+  const logs = smoothed.map((v) => Math.log10(Math.max(v, 1e-6)));
+  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  const pad = 14 * ratio;
+  const toX = (i) => pad + (i / Math.max(1, steps - 1)) * (canvas.width - 2 * pad);
+  const toY = (v) => canvas.height - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (canvas.height - 2 * pad);
+  const style = getComputedStyle(document.documentElement);
+  ctx.strokeStyle = style.getPropertyValue('--accent').trim() || '#7cc4ff';
+  ctx.lineWidth = 1.5 * ratio;
+  ctx.beginPath();
+  logs.forEach((v, i) => (i === 0 ? ctx.moveTo(toX(i), toY(v)) : ctx.lineTo(toX(i), toY(v))));
+  ctx.stroke();
+  ctx.fillStyle = style.getPropertyValue('--muted').trim() || '#999';
+  ctx.font = `${11 * ratio}px system-ui, sans-serif`;
+  ctx.fillText(`loss ${smoothed[smoothed.length - 1].toFixed(3)} (step ${losses.length} of ${steps})`, pad, pad);
+}
