@@ -102,6 +102,8 @@ let densityDrawn = 0;
 let strokes = null;
 let training = null;
 let trainingsFinished = 0;
+/** The mean loss of the first and last 100 steps of the last finished training run. */
+let trainingReport = null;
 /** Examples per Adam step of in-page training, and the time one training tick may take (ms). */
 const TRAIN_BATCH = 128;
 const TRAIN_TICK_MS = 25;
@@ -141,6 +143,8 @@ window.dp = {
   stepsPerFrame: () => stepsPerFrame,
   /** In-page training runs finished so far. */
   trainingsFinished: () => trainingsFinished,
+  /** { first, last, steps, seconds } of the last finished training run, or null. */
+  trainingReport: () => trainingReport,
   /** Density views drawn so far. */
   densityDrawn: () => densityDrawn,
   /** Formula panels typeset (or shown as TeX) so far. */
@@ -776,6 +780,9 @@ function startTraining() {
     }
     const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
     training = null;
+    const losses = trainer.losses();
+    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+    trainingReport = { first: mean(losses.slice(0, 100)), last: mean(losses.slice(-100)), steps: trainer.steps, seconds: Number(seconds) };
     if (applyDrawing(points, trainer)) {
       if (state.score !== 'mlp') {
         pg.set_options({ score: 'mlp' });
