@@ -3,6 +3,7 @@
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::{self, Mlp};
 use diffusion_playground::core::param::Parametrization;
+use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::weights::{
     TrainedNet, WeightsError, FORMAT_VERSION, FORMAT_VERSION_F32, HEADER_BYTES,
@@ -139,7 +140,7 @@ fn every_embedded_net_loads_matches_its_slot_and_meets_its_recorded_quality_boun
                 embedded::net(dataset, schedule).unwrap_or_else(|e| panic!("{dataset:?} {schedule:?}: {e}"));
             assert_eq!((net.dataset, net.schedule), (dataset, schedule));
             // Measured again here, not only read from the file.
-            let measured = quality::measure(&net.mlp, dataset, schedule);
+            let measured = quality::measure(&net.mlp, NetFrame::of(&net), dataset);
             assert!(
                 (measured.net - net.quality as f64).abs() < 1e-3,
                 "{dataset:?} {schedule:?}: recorded quality {} but measured {}",

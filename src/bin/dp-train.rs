@@ -2,6 +2,10 @@
 //! [--schedule NAME] [--out DIR]`. Writes `<dataset>.<schedule>.dpw` files (half-float weights,
 //! format version 2) and prints the quality of the half-float network.
 //!
+//! `--objective eps|x0|score|velocity`, `--weighting unit|sigma2|edm` and
+//! `--time-sampling uniform|log_normal` choose the loss (`core::train`); the file records the
+//! objective as the network's parametrization.
+//!
 //! `--requantize` trains nothing: it reads each existing file from `--out`, rounds its weights to
 //! half floats, measures them again and rewrites the file in the current format (for files
 //! written by an older version; the training seed and steps are kept).
@@ -11,8 +15,9 @@ use std::time::Instant;
 
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::param::Parametrization;
+use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::schedule::Schedule;
-use diffusion_playground::core::train::TrainConfig;
+use diffusion_playground::core::train::{TimeSampling, TrainConfig, Weighting};
 use diffusion_playground::core::weights::{file_name, TrainedNet};
 use diffusion_playground::core::{embedded, quality, train};
 
@@ -40,6 +45,26 @@ fn parse_args() -> Result<Args, String> {
             "--seed" => args.config.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
             "--out" => args.out = PathBuf::from(value()?),
             "--requantize" => args.requantize = true,
+            "--objective" => {
+                let name = value()?;
+                args.config.objective = Parametrization::from_name(&name)
+                    .ok_or(format!("unknown objective {name} (eps, x0, score, velocity)"))?;
+            }
+            "--weighting" => {
+                args.config.weighting = match value()?.as_str() {
+                    "unit" => Weighting::Unit,
+                    "sigma2" => Weighting::SigmaSquared,
+                    "edm" => Weighting::Edm,
+                    other => return Err(format!("unknown weighting {other} (unit, sigma2, edm)")),
+                }
+            }
+            "--time-sampling" => {
+                args.config.time_sampling = match value()?.as_str() {
+                    "uniform" => TimeSampling::Uniform,
+                    "log_normal" => TimeSampling::LogNormal,
+                    other => return Err(format!("unknown time sampling {other} (uniform, log_normal)")),
+                }
+            }
             "--dataset" => {
                 let name = value()?;
                 args.datasets = vec![Dataset::from_name(&name).ok_or(format!("unknown dataset {name}"))?];
@@ -80,10 +105,10 @@ fn main() {
                 let started = Instant::now();
                 let path = args.out.join(file_name(dataset, schedule));
                 let mut recent_loss = 0.0f32;
-                let (trained, seed, steps) = if args.requantize {
+                let (trained, seed, steps, parametrization) = if args.requantize {
                     let Ok(bytes) = std::fs::read(&path) else { continue };
                     match TrainedNet::from_bytes(&bytes) {
-                        Ok(old) => (old.mlp, old.training_seed, old.training_steps),
+                        Ok(old) => (old.mlp, old.training_seed, old.training_steps, old.parametrization),
                         Err(e) => {
                             eprintln!("dp-train: {}: {e}", path.display());
                             std::process::exit(1);
@@ -94,14 +119,14 @@ fn main() {
                     let mlp = train::train(&mixture, schedule, &args.config, |_, loss| {
                         recent_loss = 0.99 * recent_loss + 0.01 * loss;
                     });
-                    (mlp, args.config.seed, args.config.steps)
+                    (mlp, args.config.seed, args.config.steps, args.config.objective)
                 };
                 // The file stores half floats: measure the network the page will run.
                 let mlp = trained.quantized();
-                let report = quality::measure(&mlp, dataset, schedule);
+                let report = quality::measure(&mlp, NetFrame { schedule, parametrization }, dataset);
                 let net = TrainedNet {
                     mlp,
-                    parametrization: Parametrization::Eps,
+                    parametrization,
                     schedule,
                     dataset,
                     training_seed: seed,

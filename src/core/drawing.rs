@@ -38,6 +38,7 @@ pub fn drawn_config(seed: u32, steps: u32, batch: u32) -> TrainConfig {
         batch,
         learning_rate: DRAWN_LEARNING_RATE,
         final_learning_rate: DRAWN_FINAL_LEARNING_RATE,
+        ..TrainConfig::default()
     }
 }
 
@@ -103,9 +104,8 @@ impl Trainer {
                 &self.mlp,
                 &self.mixture,
                 self.schedule,
-                self.config.seed,
+                &self.config,
                 first_index,
-                self.config.batch,
                 &mut self.gradient,
             );
             let rate = train::learning_rate(&self.config, self.step);

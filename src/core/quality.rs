@@ -91,9 +91,10 @@ pub fn sample(source: ScoreSource, setup: &RunSetup, seed: u32, n: usize) -> Vec
     particles
 }
 
-/// Measures a net trained on `dataset` with `schedule` (reverse SDE, [`QUALITY_STEPS`] steps).
-pub fn measure(mlp: &Mlp, dataset: Dataset, schedule: Schedule) -> QualityReport {
-    let setup = RunSetup::new(schedule, Sampler::EulerMaruyama, QUALITY_STEPS);
+/// Measures a net in the frame `net` (trained with its schedule, predicting its parametrization)
+/// on `dataset` (reverse SDE with the net's schedule, [`QUALITY_STEPS`] steps).
+pub fn measure(mlp: &Mlp, net: NetFrame, dataset: Dataset) -> QualityReport {
+    let setup = RunSetup { net, ..RunSetup::new(net.schedule, Sampler::EulerMaruyama, QUALITY_STEPS) };
     let samples = sample(ScoreSource::Mlp(mlp), &setup, SAMPLE_SEED, QUALITY_SAMPLES);
     let data = dataset.sample(DATA_SEED, QUALITY_SAMPLES);
     let reference = dataset.sample(REFERENCE_SEED, QUALITY_SAMPLES);

@@ -1,16 +1,73 @@
-//! Denoising score matching with eps-prediction, trained by Adam (seed 000, "Denoising score
-//! matching"; seed 003, eps loss).
+//! Denoising score matching, trained by Adam (seed 000, "Denoising score matching"; seed 003,
+//! the four parametrizations).
 //!
-//! Each example draws x_0 from the dataset, t uniform in [TRAIN_T_MIN, t_max] and eps ~ N(0, I),
-//! forms x_t = alpha_t x_0 + sigma_t eps and regresses the net's output onto eps:
-//! L = E |eps_theta(x_t, t) - eps|^2. Since grad log p(x_t | x_0) = -eps / sigma_t, this is the
-//! score-matching loss with weighting sigma_t^2. Every random number comes from the counter-based
-//! RNG, so a run is reproduced exactly by its seed.
+//! Each example draws x_0 from the dataset, a time t and eps ~ N(0, I), forms
+//! x_t = alpha_t x_0 + sigma_t eps and regresses the net's output F(x_t, t) onto the target of the
+//! chosen objective, weighted by lambda(t): L = E lambda(t) |F(x_t, t) - target|^2, with
+//!
+//! - eps: target eps (Ho et al. 2020); since grad log p(x_t | x_0) = -eps / sigma_t this is
+//!   score matching with weighting sigma_t^2;
+//! - x0: target x_0, the denoiser (Karras et al. 2022's D);
+//! - score: target -eps / sigma_t, the conditional score (Song et al. 2021);
+//! - velocity: target alpha'_t x_0 + sigma'_t eps (flow matching; eps - x_0 for rectified flow).
+//!
+//! Weightings: unit; sigma_t^2 (Song et al. 2021's choice for the score objective, which makes it
+//! the eps loss); EDM's lambda(sigma) = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2 on the
+//! noise level sigma = sigma_t / alpha_t (Karras et al. 2022, eq. 8 with Table 1's sigma_data =
+//! 0.5). Times: uniform in [TRAIN_T_MIN, t_max], or EDM's log-normal ln sigma ~ N(P_mean,
+//! P_std^2) (P_mean = -1.2, P_std = 1.2) mapped to the schedule's time of equal log-SNR.
+//! Every random number comes from the counter-based RNG, so a run is reproduced exactly by its
+//! seed.
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::param::Parametrization;
 use crate::core::rng;
 use crate::core::schedule::Schedule;
+
+/// EDM's sigma_data: the standard deviation of the data the preconditioning and weighting assume
+/// (Karras et al. 2022, Table 1).
+pub const EDM_SIGMA_DATA: f64 = 0.5;
+/// EDM's log-normal training noise levels: ln sigma ~ N(EDM_P_MEAN, EDM_P_STD^2).
+pub const EDM_P_MEAN: f64 = -1.2;
+/// See [`EDM_P_MEAN`].
+pub const EDM_P_STD: f64 = 1.2;
+
+/// How each example's squared error is weighted, as a function of its time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weighting {
+    /// lambda = 1.
+    Unit,
+    /// lambda = sigma_t^2.
+    SigmaSquared,
+    /// lambda = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2, sigma = sigma_t / alpha_t (EDM).
+    Edm,
+}
+
+impl Weighting {
+    /// lambda at time t of `schedule`.
+    pub fn at(self, schedule: Schedule, t: f64) -> f64 {
+        match self {
+            Weighting::Unit => 1.0,
+            Weighting::SigmaSquared => schedule.sigma(t).powi(2),
+            Weighting::Edm => {
+                let sigma = schedule.sigma(t) / schedule.alpha(t);
+                let d2 = EDM_SIGMA_DATA * EDM_SIGMA_DATA;
+                (sigma * sigma + d2) / (sigma * sigma * d2)
+            }
+        }
+    }
+}
+
+/// How training times are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeSampling {
+    /// t uniform in [TRAIN_T_MIN, t_max].
+    Uniform,
+    /// EDM's log-normal noise levels, mapped to the time of equal log-SNR and clamped to
+    /// [TRAIN_T_MIN, t_max].
+    LogNormal,
+}
 
 /// Smallest training time: the sampler never evaluates the net below t_max / steps >= 1e-3.
 pub const TRAIN_T_MIN: f64 = 1e-3;
@@ -28,11 +85,26 @@ pub struct TrainConfig {
     pub learning_rate: f32,
     /// Learning rate at the last step.
     pub final_learning_rate: f32,
+    /// What the network learns to predict.
+    pub objective: Parametrization,
+    /// The weighting lambda(t) of the squared errors.
+    pub weighting: Weighting,
+    /// How training times are drawn.
+    pub time_sampling: TimeSampling,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
-        TrainConfig { seed: 0, steps: 40_000, batch: 256, learning_rate: 3e-3, final_learning_rate: 3e-5 }
+        TrainConfig {
+            seed: 0,
+            steps: 40_000,
+            batch: 256,
+            learning_rate: 3e-3,
+            final_learning_rate: 3e-5,
+            objective: Parametrization::Eps,
+            weighting: Weighting::Unit,
+            time_sampling: TimeSampling::Uniform,
+        }
     }
 }
 
@@ -81,39 +153,84 @@ pub fn learning_rate(config: &TrainConfig, step: u32) -> f32 {
     config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine
 }
 
-/// One training example: (x_t, t, eps) for example `index` of the run.
+/// One training example.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Example {
+    /// The noised point x_t = alpha_t x_0 + sigma_t eps.
+    pub x: [f32; 2],
+    /// Its time.
+    pub t: f32,
+    /// The noise.
+    pub eps: [f32; 2],
+    /// The data point.
+    pub x0: [f32; 2],
+}
+
+/// Example `index` of the run: x_0 from the data, t as `sampling` says, eps ~ N(0, I).
 pub fn example(
     data: &GaussianMixture,
     schedule: Schedule,
+    sampling: TimeSampling,
     seed: u32,
     index: u32,
-) -> ([f32; 2], f32, [f32; 2]) {
+) -> Example {
     let x0 = data.sample(seed, index, 1)[0];
     let w = rng::words(seed, index, 0, rng::stream::TRAIN);
-    let t = TRAIN_T_MIN + (schedule.t_max() - TRAIN_T_MIN) * rng::uniform(w[0]) as f64;
+    let t = match sampling {
+        TimeSampling::Uniform => TRAIN_T_MIN + (schedule.t_max() - TRAIN_T_MIN) * rng::uniform(w[0]) as f64,
+        TimeSampling::LogNormal => {
+            // A fourth word of the same counter gives the log-normal's normal.
+            let z = rng::box_muller(w[0], w[3])[0] as f64;
+            let log_sigma = EDM_P_MEAN + EDM_P_STD * z;
+            // log-SNR of the noise level sigma (= sigma_t / alpha_t) is -2 ln sigma.
+            schedule
+                .t_for_log_snr(-2.0 * log_sigma)
+                .unwrap_or(schedule.t_max())
+                .clamp(TRAIN_T_MIN, schedule.t_max())
+        }
+    };
     let eps = rng::box_muller(w[1], w[2]);
     let (alpha, sigma) = (schedule.alpha(t) as f32, schedule.sigma(t) as f32);
-    ([alpha * x0[0] + sigma * eps[0], alpha * x0[1] + sigma * eps[1]], t as f32, eps)
+    Example { x: [alpha * x0[0] + sigma * eps[0], alpha * x0[1] + sigma * eps[1]], t: t as f32, eps, x0 }
 }
 
-/// Mean eps loss of `mlp` on a batch, adding its gradient to `gradient` (zeroed by the caller).
+/// The regression target of `objective` for `example` (see the module docs).
+pub fn target(objective: Parametrization, schedule: Schedule, example: &Example) -> [f32; 2] {
+    let t = example.t as f64;
+    let sigma = schedule.sigma(t);
+    let (d_alpha, d_sigma) = (schedule.d_alpha(t), schedule.d_sigma(t));
+    std::array::from_fn(|k| {
+        let (eps, x0) = (example.eps[k] as f64, example.x0[k] as f64);
+        (match objective {
+            Parametrization::Eps => eps,
+            Parametrization::X0 => x0,
+            Parametrization::Score => -eps / sigma,
+            Parametrization::Velocity => d_alpha * x0 + d_sigma * eps,
+        }) as f32
+    })
+}
+
+/// Mean weighted loss of `mlp` on a batch for `config`'s objective, weighting and times, adding
+/// its gradient to `gradient` (zeroed by the caller).
 pub fn batch_loss_and_gradient(
     mlp: &Mlp,
     data: &GaussianMixture,
     schedule: Schedule,
-    seed: u32,
+    config: &TrainConfig,
     first_index: u32,
-    batch: u32,
     gradient: &mut [f32],
 ) -> f32 {
-    let scale = 1.0 / batch as f32;
+    let scale = 1.0 / config.batch as f32;
     let mut loss = 0.0;
-    for b in 0..batch {
-        let (x, t, eps) = example(data, schedule, seed, first_index + b);
-        let act = mlp.forward_traced(x, t);
-        let residual = [act.output[0] - eps[0], act.output[1] - eps[1]];
-        loss += scale * (residual[0] * residual[0] + residual[1] * residual[1]);
-        mlp.accumulate_gradient(&act, [2.0 * scale * residual[0], 2.0 * scale * residual[1]], gradient);
+    for b in 0..config.batch {
+        let example = example(data, schedule, config.time_sampling, config.seed, first_index + b);
+        let target = target(config.objective, schedule, &example);
+        let weight = config.weighting.at(schedule, example.t as f64) as f32;
+        let act = mlp.forward_traced(example.x, example.t);
+        let residual = [act.output[0] - target[0], act.output[1] - target[1]];
+        loss += scale * weight * (residual[0] * residual[0] + residual[1] * residual[1]);
+        let d_output = [2.0 * scale * weight * residual[0], 2.0 * scale * weight * residual[1]];
+        mlp.accumulate_gradient(&act, d_output, gradient);
     }
     loss
 }
@@ -131,8 +248,7 @@ pub fn train(
     for step in 0..config.steps {
         gradient.iter_mut().for_each(|g| *g = 0.0);
         let first = step.wrapping_mul(config.batch);
-        let loss =
-            batch_loss_and_gradient(&mlp, data, schedule, config.seed, first, config.batch, &mut gradient);
+        let loss = batch_loss_and_gradient(&mlp, data, schedule, config, first, &mut gradient);
         adam.update(&mut mlp.weights, &gradient, learning_rate(config, step));
         on_step(step, loss);
     }
