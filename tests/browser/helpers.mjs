@@ -23,6 +23,13 @@ export const CHROMIUM = process.env.DP_CHROMIUM || '/usr/bin/chromium';
 export const LOAD_TIMEOUT_MS = 120_000;
 export const TEST_TIMEOUT_MS = 300_000;
 
+/**
+ * How tests navigate: wait for the document, not for the load event (a headed Chromium starting
+ * its GPU process under Xvfb was seen to hold the load event past Playwright's default 30 s; the
+ * page's own readiness is what `waitReady` waits for), with the load limit.
+ */
+export const NAVIGATION = { waitUntil: 'domcontentloaded', timeout: LOAD_TIMEOUT_MS };
+
 const QUIET_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /**
@@ -163,7 +170,7 @@ export async function openPlayground(browser, hash = '', { viewport = { width: 1
     await dialog.dismiss().catch(() => {});
   });
   const url = `${await baseUrl()}index.html${hash ? `#${hash}` : ''}`;
-  await page.goto(url, { waitUntil: 'load' });
+  await page.goto(url, NAVIGATION);
   return { page, errors, dialogs, close: () => context.close() };
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { LOAD_TIMEOUT_MS, TEST_TIMEOUT_MS, launchHeadless, noticeTexts, openPlayground, waitReady } from './helpers.mjs';
+import { LOAD_TIMEOUT_MS, NAVIGATION, TEST_TIMEOUT_MS, launchHeadless, noticeTexts, openPlayground, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -129,7 +129,7 @@ describe('invalid options', { timeout: TEST_TIMEOUT_MS }, () => {
     try {
       await page.route(/_bg\.wasm$/, (route) => route.fulfill({ status: 404, body: 'not found' }));
       const { baseUrl } = await import('./helpers.mjs');
-      await page.goto(`${await baseUrl()}index.html`);
+      await page.goto(`${await baseUrl()}index.html`, NAVIGATION);
       await page.waitForFunction(() => document.body.dataset.state === 'error', null, { timeout: LOAD_TIMEOUT_MS });
       const notices = await noticeTexts(page);
       assert.ok(

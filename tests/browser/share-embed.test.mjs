@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { decodePng } from './png.mjs';
-import { TEST_TIMEOUT_MS, baseUrl, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+import { LOAD_TIMEOUT_MS, NAVIGATION, TEST_TIMEOUT_MS, baseUrl, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -93,7 +93,8 @@ describe('share links and embedding', { timeout: TEST_TIMEOUT_MS }, () => {
   test('embed.html shows the same state with minimal chrome; ui=min and _hide flags hide controls', async () => {
     const session = await openPlayground(browser, '');
     try {
-      await session.page.goto(`${await baseUrl()}embed.html#dataset=pinwheel&${LIGHT}&steps_hide=1&t_hide=1`);
+      await session.page.goto(`${await baseUrl()}embed.html#dataset=pinwheel&${LIGHT}&steps_hide=1&t_hide=1`, { ...NAVIGATION, waitUntil: 'load' });
+      await session.page.waitForURL(/index\.html\?embed=1/, { timeout: LOAD_TIMEOUT_MS });
       await waitReady(session.page);
       const seen = await session.page.evaluate(() => ({
         embedded: document.body.classList.contains('embed'),
@@ -114,7 +115,8 @@ describe('share links and embedding', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.equal(seen.dataset, 'pinwheel');
       assert.match(seen.fullPage, /index\.html#v=1&dataset=pinwheel/, 'the full-page link carries the state');
 
-      await session.page.goto(`${await baseUrl()}embed.html#ui=min&${LIGHT}`);
+      await session.page.goto(`${await baseUrl()}embed.html#ui=min&${LIGHT}`, { ...NAVIGATION, waitUntil: 'load' });
+      await session.page.waitForURL(/index\.html\?embed=1/, { timeout: LOAD_TIMEOUT_MS });
       await waitReady(session.page);
       const minimal = await session.page.evaluate(() => ({
         panel: getComputedStyle(document.querySelector('.panel')).display,
@@ -149,7 +151,7 @@ describe('share links and embedding', { timeout: TEST_TIMEOUT_MS }, () => {
   test('the course-notes page renders all its widgets, each with its own settings', async () => {
     const session = await openPlayground(browser, '', { viewport: { width: 1000, height: 6000 } });
     try {
-      await session.page.goto(`${await baseUrl()}examples/course-notes.html`);
+      await session.page.goto(`${await baseUrl()}examples/course-notes.html`, NAVIGATION);
       const count = await session.page.$$eval('diffusion-playground', (elements) => elements.length);
       assert.ok(count >= 4, `${count} widgets`);
       const deadline = Date.now() + 240_000;
