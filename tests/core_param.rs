@@ -2,7 +2,7 @@
 //! prediction, related through x = alpha x0 + sigma eps, Tweedie's formula and the probability-flow
 //! drift.
 
-use diffusion_playground::core::param::{self, Coefficients, Parametrization};
+use diffusion_playground::core::param::{self, Coefficients, EdmPreconditioning, Parametrization};
 use diffusion_playground::core::rng;
 use diffusion_playground::core::schedule::Schedule;
 
@@ -43,6 +43,13 @@ fn exact(truth: &Truth, c: &Coefficients, p: Parametrization) -> [f64; 2] {
         Parametrization::X0 => truth.x0[k],
         Parametrization::Score => -truth.eps[k] / sigma,
         Parametrization::Velocity => d_alpha * truth.x0[k] + d_sigma * truth.eps[k],
+        Parametrization::EdmDenoiser => {
+            // Karras et al. 2022, Table 1, at the noise level sigma / alpha with sigma_data 0.5.
+            let (alpha, level) = (c.alpha as f64, sigma / c.alpha as f64);
+            let c_skip = 0.25 / (level * level + 0.25);
+            let c_out = level * 0.5 / (level * level + 0.25).sqrt();
+            (truth.x0[k] - c_skip * truth.x[k] as f64 / alpha) / c_out
+        }
     })
 }
 
@@ -203,11 +210,46 @@ fn inside_the_domain_every_conversion_is_finite_and_at_the_ends_only_the_documen
 
 #[test]
 fn names_and_ids_round_trip() {
-    for p in Parametrization::ALL {
+    for p in Parametrization::NETWORK_OUTPUTS {
         assert_eq!(Parametrization::from_name(p.name()), Some(p));
         assert_eq!(Parametrization::from_id(p.id()), Some(p));
         assert!(!p.label().is_empty());
     }
-    assert_eq!(Parametrization::from_id(4), None);
+    assert_eq!(Parametrization::from_id(5), None);
     assert_eq!(Parametrization::from_name("v"), None);
+}
+
+#[test]
+fn edm_s_preconditioned_denoiser_converts_like_the_four_targets() {
+    // D = c_skip x / alpha + c_out F is the denoiser x0: F from the truth converts to every
+    // target, and every target converts to F (VP cosine and EDM at mid-range times).
+    for (schedule, t) in [(Schedule::VpCosine, 0.4), (Schedule::Edm, 1.7), (Schedule::RectifiedFlow, 0.3)] {
+        let c = Coefficients::at(schedule, t);
+        let truth = truth(&c, 11);
+        let f = exact(&truth, &c, Parametrization::EdmDenoiser);
+        for to in Parametrization::ALL {
+            let converted = param::convert(to_f32(f), Parametrization::EdmDenoiser, to, truth.x, &c);
+            let expected = exact(&truth, &c, to);
+            assert!(
+                distance(converted, expected) < 1e-3 * (1.0 + norm(expected)),
+                "{schedule:?} F -> {to:?}"
+            );
+            let back = param::convert(to_f32(expected), to, Parametrization::EdmDenoiser, truth.x, &c);
+            assert!(distance(back, f) < 1e-3 * (1.0 + norm(f)), "{schedule:?} {to:?} -> F");
+        }
+        // The affine map the samplers use agrees with the conversion.
+        let (a, b) = param::eps_affine(Parametrization::EdmDenoiser, &c);
+        for ((f, x), eps) in f.iter().zip(truth.x).zip(truth.eps) {
+            let converted = a * f + b * x as f64;
+            assert!((converted - eps).abs() < 1e-3 * (1.0 + eps.abs()));
+        }
+    }
+    // At sigma = sigma_data the coefficients are c_skip = 1/2, c_out = c_in^-1 / 2 = sigma_data / sqrt 2.
+    let p = EdmPreconditioning::at(0.5, 0.5);
+    assert!((p.c_skip - 0.5).abs() < 1e-12 && (p.c_out - 0.5 / 2f64.sqrt()).abs() < 1e-12);
+    assert!(
+        (p.c_in - 1.0 / (0.5 * 2f64.sqrt())).abs() < 1e-12 && (p.c_noise - 0.25 * 0.5f64.ln()).abs() < 1e-12
+    );
+    assert_eq!(Parametrization::from_name("edm_denoiser"), Some(Parametrization::EdmDenoiser));
+    assert!(!Parametrization::ALL.contains(&Parametrization::EdmDenoiser), "not one of the four targets");
 }

@@ -8,6 +8,7 @@ use diffusion_playground::core::param::{self, Coefficients, Parametrization};
 use diffusion_playground::core::quality::{self, RunSetup};
 use diffusion_playground::core::sampler::{NetFrame, Sampler, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::timesteps::TimeGrid;
 use diffusion_playground::core::train::{self, TimeSampling, TrainConfig, Weighting, EDM_P_MEAN, EDM_P_STD};
 
 #[test]
@@ -75,6 +76,8 @@ fn a_network_trained_on_each_objective_samples_the_data_through_its_own_conversi
         (Parametrization::Score, Schedule::VpLinear, Weighting::SigmaSquared, TimeSampling::Uniform),
         (Parametrization::Velocity, Schedule::RectifiedFlow, Weighting::Unit, TimeSampling::Uniform),
         (Parametrization::X0, Schedule::VpLinear, Weighting::Edm, TimeSampling::LogNormal),
+        // EDM's recipe: preconditioned denoiser, log-normal noise levels, sigma up to 80.
+        (Parametrization::EdmDenoiser, Schedule::Edm, Weighting::Unit, TimeSampling::LogNormal),
     ];
     let n = 2048;
     let fresh = dataset.sample(2002, n);
@@ -93,6 +96,8 @@ fn a_network_trained_on_each_objective_samples_the_data_through_its_own_conversi
         let mlp = train::train(&data, schedule, &config, |_, _| {});
         let setup = RunSetup {
             net: NetFrame { schedule, parametrization: objective },
+            // EDM's sigma spans 0.002 to 80: its own (Karras) grid.
+            grid: if schedule == Schedule::Edm { TimeGrid::Karras } else { TimeGrid::Uniform },
             ..RunSetup::new(schedule, Sampler::ProbabilityFlowEuler, 100)
         };
         let samples = quality::sample(ScoreSource::Mlp(&mlp), &setup, 7, n);

@@ -2,7 +2,7 @@
 //! [--schedule NAME] [--out DIR]`. Writes `<dataset>.<schedule>.dpw` files (half-float weights,
 //! format version 2) and prints the quality of the half-float network.
 //!
-//! `--objective eps|x0|score|velocity`, `--weighting unit|sigma2|edm` and
+//! `--objective eps|x0|score|velocity|edm_denoiser`, `--weighting unit|sigma2|edm` and
 //! `--time-sampling uniform|log_normal` choose the loss (`core::train`); the file records the
 //! objective as the network's parametrization.
 //!
@@ -48,7 +48,7 @@ fn parse_args() -> Result<Args, String> {
             "--objective" => {
                 let name = value()?;
                 args.config.objective = Parametrization::from_name(&name)
-                    .ok_or(format!("unknown objective {name} (eps, x0, score, velocity)"))?;
+                    .ok_or(format!("unknown objective {name} (eps, x0, score, velocity, edm_denoiser)"))?;
             }
             "--weighting" => {
                 args.config.weighting = match value()?.as_str() {

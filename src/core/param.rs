@@ -29,12 +29,65 @@ pub enum Parametrization {
     /// The velocity d/dt (alpha_t x0 + sigma_t eps) (flow matching, Lipman et al. 2023; rectified
     /// flow, Liu et al. 2023: eps - x0).
     Velocity,
+    /// EDM's preconditioned denoiser (Karras et al. 2022, eq. 7 and Table 1): the network sees
+    /// c_in x / alpha at time c_noise and its output F gives the denoiser
+    /// D = c_skip x / alpha + c_out F (see [`EdmPreconditioning`]). A network output, not one of
+    /// the four targets the samplers and the page convert between ([`Parametrization::ALL`]).
+    EdmDenoiser,
+}
+
+/// EDM's sigma_data: the standard deviation of the data the preconditioning and weighting assume
+/// (Karras et al. 2022, Table 1).
+pub const EDM_SIGMA_DATA: f64 = 0.5;
+
+/// EDM's preconditioning at the noise level sigma = sigma_t / alpha_t (Karras et al. 2022,
+/// Table 1, with sigma_data = [`EDM_SIGMA_DATA`]): c_skip = sigma_data^2 / (sigma^2 +
+/// sigma_data^2), c_out = sigma sigma_data / sqrt(sigma^2 + sigma_data^2),
+/// c_in = 1 / sqrt(sigma^2 + sigma_data^2), c_noise = ln(sigma) / 4.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EdmPreconditioning {
+    /// Weight of the skip connection.
+    pub c_skip: f64,
+    /// Scale of the network's output.
+    pub c_out: f64,
+    /// Scale of the network's input.
+    pub c_in: f64,
+    /// The network's time input.
+    pub c_noise: f64,
+}
+
+impl EdmPreconditioning {
+    /// The coefficients at time t of a schedule: noise level sigma_t / alpha_t.
+    pub fn of(c: &Coefficients) -> EdmPreconditioning {
+        EdmPreconditioning::at(c.sigma as f64 / c.alpha as f64, EDM_SIGMA_DATA)
+    }
+
+    /// The coefficients at noise level `sigma` (> 0) for data of standard deviation `sigma_data`.
+    pub fn at(sigma: f64, sigma_data: f64) -> EdmPreconditioning {
+        let total = sigma * sigma + sigma_data * sigma_data;
+        EdmPreconditioning {
+            c_skip: sigma_data * sigma_data / total,
+            c_out: sigma * sigma_data / total.sqrt(),
+            c_in: 1.0 / total.sqrt(),
+            c_noise: 0.25 * sigma.ln(),
+        }
+    }
 }
 
 impl Parametrization {
-    /// Every parametrization, in the order the UI lists them.
+    /// The four targets of theory seed 003, between which everything converts, in the order the
+    /// UI lists them.
     pub const ALL: [Parametrization; 4] =
         [Parametrization::Eps, Parametrization::X0, Parametrization::Score, Parametrization::Velocity];
+
+    /// Everything a network may output: the four targets and EDM's preconditioned denoiser.
+    pub const NETWORK_OUTPUTS: [Parametrization; 5] = [
+        Parametrization::Eps,
+        Parametrization::X0,
+        Parametrization::Score,
+        Parametrization::Velocity,
+        Parametrization::EdmDenoiser,
+    ];
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
@@ -43,12 +96,13 @@ impl Parametrization {
             Parametrization::X0 => "x0",
             Parametrization::Score => "score",
             Parametrization::Velocity => "velocity",
+            Parametrization::EdmDenoiser => "edm_denoiser",
         }
     }
 
     /// Parses [`Parametrization::name`].
     pub fn from_name(name: &str) -> Option<Parametrization> {
-        Parametrization::ALL.into_iter().find(|p| p.name() == name)
+        Parametrization::NETWORK_OUTPUTS.into_iter().find(|p| p.name() == name)
     }
 
     /// Human label for the UI.
@@ -58,6 +112,7 @@ impl Parametrization {
             Parametrization::X0 => "Clean data (x0)",
             Parametrization::Score => "Score",
             Parametrization::Velocity => "Velocity",
+            Parametrization::EdmDenoiser => "EDM preconditioned denoiser",
         }
     }
 
@@ -68,12 +123,13 @@ impl Parametrization {
             Parametrization::X0 => 1,
             Parametrization::Score => 2,
             Parametrization::Velocity => 3,
+            Parametrization::EdmDenoiser => 4,
         }
     }
 
     /// Inverse of [`Parametrization::id`].
     pub fn from_id(id: u32) -> Option<Parametrization> {
-        Parametrization::ALL.into_iter().find(|p| p.id() == id)
+        Parametrization::NETWORK_OUTPUTS.into_iter().find(|p| p.id() == id)
     }
 }
 
@@ -105,7 +161,8 @@ impl Coefficients {
 /// The affine map from a prediction in `from` to eps at the same point: eps = a value + b x, as
 /// the pair (a, b), in f64. Every parametrization is affine in (value, x) (see [`convert`]):
 /// eps: (1, 0); x0: (-alpha/sigma, 1/sigma); score: (-sigma, 0);
-/// velocity: (alpha/det, -alpha'/det) with det = alpha sigma' - alpha' sigma.
+/// velocity: (alpha/det, -alpha'/det) with det = alpha sigma' - alpha' sigma; EDM's denoiser
+/// (x0 = c_skip x / alpha + c_out F): (-alpha c_out / sigma, (1 - c_skip) / sigma).
 /// This is what the samplers use, once per evaluation, to feed any network to their eps form.
 pub fn eps_affine(from: Parametrization, c: &Coefficients) -> (f64, f64) {
     let (alpha, sigma) = (c.alpha as f64, c.sigma as f64);
@@ -117,6 +174,10 @@ pub fn eps_affine(from: Parametrization, c: &Coefficients) -> (f64, f64) {
         Parametrization::Velocity => {
             let determinant = alpha * d_sigma - d_alpha * sigma;
             (alpha / determinant, -d_alpha / determinant)
+        }
+        Parametrization::EdmDenoiser => {
+            let p = EdmPreconditioning::of(c);
+            (-alpha * p.c_out / sigma, (1.0 - p.c_skip) / sigma)
         }
     }
 }
@@ -153,27 +214,33 @@ fn convert_coordinate(
     x: f64,
     c: &Coefficients,
 ) -> f64 {
-    use Parametrization::{Eps, Score, Velocity, X0};
+    use Parametrization::{EdmDenoiser, Eps, Score, Velocity, X0};
     let (alpha, sigma) = (c.alpha as f64, c.sigma as f64);
     let (d_alpha, d_sigma) = (c.d_alpha as f64, c.d_sigma as f64);
     // Determinant of [[alpha, sigma], [alpha', sigma']]: the velocity's inverse divides by it.
     let determinant = alpha * d_sigma - d_alpha * sigma;
+    let edm = || EdmPreconditioning::of(c);
+    // EDM's denoiser from F, and F from x0: x0 = c_skip x / alpha + c_out F.
+    let edm_x0 = || edm().c_skip * x / alpha + edm().c_out * value;
     let eps = || match from {
         Eps => value,
         X0 => (x - alpha * value) / sigma,
         Score => -sigma * value,
         Velocity => (alpha * value - d_alpha * x) / determinant,
+        EdmDenoiser => (x - alpha * edm_x0()) / sigma,
     };
     let x0 = || match from {
         Eps => (x - sigma * value) / alpha,
         X0 => value,
         Score => (x + sigma * sigma * value) / alpha,
         Velocity => (d_sigma * x - sigma * value) / determinant,
+        EdmDenoiser => edm_x0(),
     };
     match to {
         Eps => eps(),
         X0 => x0(),
         Score => -eps() / sigma,
         Velocity => d_alpha * x0() + d_sigma * eps(),
+        EdmDenoiser => (x0() - edm().c_skip * x / alpha) / edm().c_out,
     }
 }

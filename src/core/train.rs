@@ -9,7 +9,11 @@
 //!   score matching with weighting sigma_t^2;
 //! - x0: target x_0, the denoiser (Karras et al. 2022's D);
 //! - score: target -eps / sigma_t, the conditional score (Song et al. 2021);
-//! - velocity: target alpha'_t x_0 + sigma'_t eps (flow matching; eps - x_0 for rectified flow).
+//! - velocity: target alpha'_t x_0 + sigma'_t eps (flow matching; eps - x_0 for rectified flow);
+//! - EDM's preconditioned denoiser: the network sees (c_in x_t / alpha_t, c_noise) and its target
+//!   is (x_0 - c_skip x_t / alpha_t) / c_out, so that D = c_skip x / alpha + c_out F is the
+//!   denoiser (Karras et al. 2022, eq. 7-8: with unit weight this is EDM's loss, whose
+//!   lambda = 1 / c_out^2 cancels the c_out^2 of the residual).
 //!
 //! Weightings: unit; sigma_t^2 (Song et al. 2021's choice for the score objective, which makes it
 //! the eps loss); EDM's lambda(sigma) = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2 on the
@@ -21,13 +25,11 @@
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::mlp::{Mlp, PARAMETERS};
-use crate::core::param::Parametrization;
+use crate::core::param::{EdmPreconditioning, Parametrization};
 use crate::core::rng;
 use crate::core::schedule::Schedule;
 
-/// EDM's sigma_data: the standard deviation of the data the preconditioning and weighting assume
-/// (Karras et al. 2022, Table 1).
-pub const EDM_SIGMA_DATA: f64 = 0.5;
+pub use crate::core::param::EDM_SIGMA_DATA;
 /// EDM's log-normal training noise levels: ln sigma ~ N(EDM_P_MEAN, EDM_P_STD^2).
 pub const EDM_P_MEAN: f64 = -1.2;
 /// See [`EDM_P_MEAN`].
@@ -206,8 +208,27 @@ pub fn target(objective: Parametrization, schedule: Schedule, example: &Example)
             Parametrization::X0 => x0,
             Parametrization::Score => -eps / sigma,
             Parametrization::Velocity => d_alpha * x0 + d_sigma * eps,
+            Parametrization::EdmDenoiser => {
+                let alpha = schedule.alpha(t);
+                let p = EdmPreconditioning::at(sigma / alpha, EDM_SIGMA_DATA);
+                let x = example.x[k] as f64;
+                (x0 - p.c_skip * x / alpha) / p.c_out
+            }
         }) as f32
     })
+}
+
+/// What the network sees for `example`: (x_t, t), or for EDM's preconditioned denoiser
+/// (c_in x_t / alpha_t, c_noise).
+pub fn network_input(objective: Parametrization, schedule: Schedule, example: &Example) -> ([f32; 2], f32) {
+    if objective != Parametrization::EdmDenoiser {
+        return (example.x, example.t);
+    }
+    let t = example.t as f64;
+    let alpha = schedule.alpha(t);
+    let p = EdmPreconditioning::at(schedule.sigma(t) / alpha, EDM_SIGMA_DATA);
+    let scale = (p.c_in / alpha) as f32;
+    ([scale * example.x[0], scale * example.x[1]], p.c_noise as f32)
 }
 
 /// Mean weighted loss of `mlp` on a batch for `config`'s objective, weighting and times, adding
@@ -226,7 +247,8 @@ pub fn batch_loss_and_gradient(
         let example = example(data, schedule, config.time_sampling, config.seed, first_index + b);
         let target = target(config.objective, schedule, &example);
         let weight = config.weighting.at(schedule, example.t as f64) as f32;
-        let act = mlp.forward_traced(example.x, example.t);
+        let (x_in, t_in) = network_input(config.objective, schedule, &example);
+        let act = mlp.forward_traced(x_in, t_in);
         let residual = [act.output[0] - target[0], act.output[1] - target[1]];
         loss += scale * weight * (residual[0] * residual[0] + residual[1] * residual[1]);
         let d_output = [2.0 * scale * weight * residual[0], 2.0 * scale * weight * residual[1]];

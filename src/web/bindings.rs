@@ -736,10 +736,15 @@ impl Playground {
     /// coordinates. Rejects any other target with a message listing the allowed ones.
     pub fn predict(&self, target: &str, limit: u32) -> Result<js_sys::Promise, JsError> {
         self.check_device()?;
-        let parametrization = Parametrization::from_name(target).ok_or_else(|| {
-            let allowed: Vec<&str> = Parametrization::ALL.iter().map(|p| p.name()).collect();
-            JsError::new(&format!("invalid prediction target '{target}' (allowed: {})", allowed.join(", ")))
-        })?;
+        let parametrization = Parametrization::from_name(target)
+            .filter(|p| Parametrization::ALL.contains(p))
+            .ok_or_else(|| {
+                let allowed: Vec<&str> = Parametrization::ALL.iter().map(|p| p.name()).collect();
+                JsError::new(&format!(
+                    "invalid prediction target '{target}' (allowed: {})",
+                    allowed.join(", ")
+                ))
+            })?;
         let pending = self.session.predict(parametrization, limit as usize).map_err(js_error)?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let (positions, predictions) = pending.get().await.map_err(|e| JsValue::from(js_error(e)))?;

@@ -31,12 +31,36 @@ after(async () => {
   await browser?.close();
 });
 
+/** How long one navigation of the headed browser may take before it is relaunched. */
+const HEADED_NAVIGATION_MS = 45_000;
+/** Launches of the headed browser a test may use. */
+const HEADED_ATTEMPTS = 3;
+
+/**
+ * Opens the page in the headed browser. A headed Chromium starting its GPU process under Xvfb
+ * was seen, now and then, to never commit its first navigation (not even DOMContentLoaded in
+ * 120 s); a fresh browser then works. So a navigation that times out relaunches the browser and
+ * tries again, saying so in the test's diagnostics.
+ */
+async function openHeaded(t, hash) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await openPlayground(browser, hash, { viewport: { width: 900, height: 900 }, navigationTimeout: HEADED_NAVIGATION_MS });
+    } catch (error) {
+      if (attempt >= HEADED_ATTEMPTS || error?.name !== 'TimeoutError') throw error;
+      t.diagnostic(`navigation ${attempt} timed out; relaunching the headed browser`);
+      await browser.close().catch(() => {});
+      browser = await launchHeaded();
+    }
+  }
+}
+
 async function checkCanvas(t, { hash, backend }) {
   if (skipReason) {
     t.skip(skipReason);
     return;
   }
-  const session = await openPlayground(browser, hash, { viewport: { width: 900, height: 900 } });
+  const session = await openHeaded(t, hash);
   const { page } = session;
   try {
     await waitReady(page);

@@ -156,7 +156,7 @@ export function launchHeaded() {
  * errors, page errors and dialogs (a dialog is dismissed and recorded).
  * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
  */
-export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false } = {}) {
+export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS } = {}) {
   const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
   const page = await context.newPage();
   const errors = [];
@@ -170,7 +170,12 @@ export async function openPlayground(browser, hash = '', { viewport = { width: 1
     await dialog.dismiss().catch(() => {});
   });
   const url = `${await baseUrl()}index.html${hash ? `#${hash}` : ''}`;
-  await page.goto(url, NAVIGATION);
+  try {
+    await page.goto(url, { ...NAVIGATION, timeout: navigationTimeout });
+  } catch (error) {
+    await context.close().catch(() => {});
+    throw error;
+  }
   return { page, errors, dialogs, close: () => context.close() };
 }
 

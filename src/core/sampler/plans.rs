@@ -6,7 +6,7 @@
 //! (Tweedie, seed 003) and lambda = log(alpha / sigma) (half the log-SNR; Lu et al. 2022).
 
 use super::{Evaluation, NetFrame, ReverseStep, Sampler};
-use crate::core::param::{self, Coefficients};
+use crate::core::param::{self, Coefficients, EdmPreconditioning, Parametrization};
 use crate::core::schedule::{self, Schedule};
 
 /// A sampler and its knobs.
@@ -36,6 +36,23 @@ impl SamplerSettings {
 /// network's time and input scale (through the log-SNR when its schedule differs) and the affine
 /// map from its output to eps.
 pub fn evaluation(schedule: Schedule, net: NetFrame, t: f64) -> Evaluation {
+    if net.parametrization == Parametrization::EdmDenoiser {
+        // EDM's preconditioning depends on the noise level sigma_t / alpha_t alone: the network
+        // sees c_in x / alpha at c_noise, whatever schedule it was trained with.
+        let c = Coefficients::at(schedule, t);
+        let p = EdmPreconditioning::of(&c);
+        let input_scale = p.c_in / c.alpha as f64;
+        let (a, b) = param::eps_affine(Parametrization::EdmDenoiser, &c);
+        return Evaluation {
+            t_net: p.c_noise as f32,
+            input_scale: input_scale as f32,
+            alpha: c.alpha,
+            sigma: c.sigma,
+            eps_from_output: a as f32,
+            // eps_affine's b multiplies x; the kernels multiply x_net = input_scale x.
+            eps_from_input: (b / input_scale) as f32,
+        };
+    }
     let (t_net, input_scale) = if schedule == net.schedule {
         (t, 1.0)
     } else {
