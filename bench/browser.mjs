@@ -1,5 +1,6 @@
 // Browser benchmark of the playground's two paths (WebGPU and the CPU inside the wasm), in
-// Debian's Chromium, on whatever WebGPU adapter it offers (SwiftShader on machines without a GPU).
+// Debian's Chromium, on whatever WebGPU adapter it offers (SwiftShader on machines without a GPU),
+// then of the whole page (first frame, frames and steps per second) and of its download size.
 //
 // For each path and particle count it creates a Playground on a fresh canvas (backend forced),
 // runs a warm-up step, then times full reverse runs (the MLP score, Euler-Maruyama) with a readback
@@ -71,8 +72,66 @@ for (const backend of ['webgpu', 'cpu']) {
     console.log(`${backend.padEnd(7)} N=${String(particles).padStart(7)}  ${row.steps_per_second.toFixed(2).padStart(8)} steps/s  ${(row.evaluations_per_second / 1e6).toFixed(3)} M evals/s  (run ${sorted[0].toFixed(2)}..${sorted[sorted.length - 1].toFixed(2)} s)`);
   }
 }
+
+// The whole page: time from navigation to the first drawn frame (window.dp.ready), and, while a
+// long run plays, frames per second and reverse steps per second (step + render + the page's own
+// pacing), for each path and particle count.
+const FPS_SECONDS = Number(process.env.DP_BENCH_FPS_SECONDS ?? 3);
+const pageRows = [];
+for (const backend of ['webgpu', 'cpu']) {
+  for (const particles of PARTICLES) {
+    const loads = [];
+    let live = null;
+    for (let r = 0; r < REPEATS; r++) {
+      const tab = await browser.newPage();
+      const url = new URL(`index.html#backend=${backend}&particles=${particles}&steps=1000&playing=1`, BASE_URL).href;
+      await tab.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      const firstFrame = await tab.evaluate(async () => {
+        await window.dp.ready;
+        return performance.now();
+      });
+      loads.push(firstFrame);
+      if (r === 0) {
+        live = await tab.evaluate(async (seconds) => {
+          const pg = window.dp.playground;
+          const startStep = pg.step_index;
+          const started = performance.now();
+          let frames = 0;
+          await new Promise((resolve) => {
+            const tick = () => {
+              frames += 1;
+              if (performance.now() - started < 1000 * seconds) requestAnimationFrame(tick);
+              else resolve();
+            };
+            requestAnimationFrame(tick);
+          });
+          const elapsed = (performance.now() - started) / 1000;
+          return { fps: frames / elapsed, steps_per_second: (pg.step_index - startStep) / elapsed, backend: pg.backend };
+        }, FPS_SECONDS);
+      }
+      await tab.close();
+    }
+    const sorted = [...loads].sort((a, b) => a - b);
+    const row = {
+      backend, particles, running_on: live.backend,
+      first_frame_ms_median: sorted[Math.floor(sorted.length / 2)], first_frame_ms_min: sorted[0], first_frame_ms_max: sorted[sorted.length - 1],
+      fps: live.fps, page_steps_per_second: live.steps_per_second,
+    };
+    pageRows.push(row);
+    console.log(`page ${backend.padEnd(7)} N=${String(particles).padStart(7)}  first frame ${row.first_frame_ms_median.toFixed(0).padStart(5)} ms  ${row.fps.toFixed(1).padStart(5)} frames/s  ${row.page_steps_per_second.toFixed(1).padStart(6)} steps/s (ran on ${row.running_on})`);
+  }
+}
 await browser.close();
 
+// What a visitor downloads before the first frame, gzipped (KaTeX loads only with the formulas).
+const { gzipSync } = await import('node:zlib');
+const { readFileSync, readdirSync } = await import('node:fs');
+const files = ['www/index.html', 'www/style.css', 'www/pkg/diffusion_playground.js', 'www/pkg/diffusion_playground_bg.wasm',
+  ...readdirSync('www/js').filter((f) => f.endsWith('.js') && f !== 'element.js').map((f) => `www/js/${f}`)];
+const transfer = Object.fromEntries(files.map((f) => [f, gzipSync(readFileSync(f), { level: 9 }).length]));
+const total = Object.values(transfer).reduce((a, b) => a + b, 0);
+console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
+
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, page: pageRows, transfer_gzip_bytes: transfer }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);
