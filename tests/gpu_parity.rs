@@ -325,3 +325,57 @@ fn the_histogram_kernel_counts_what_its_cpu_twin_counts() {
     }
     assert!(engine.histogram(&Bins { side: 0, half_extent: 3.0 }).is_err());
 }
+
+/// `train_gradient.wgsl` + the sum in `adam_step.wgsl` give the CPU's batch gradient, and the
+/// Adam update gives `train::Adam::update`'s weights; a short GPU training run follows the CPU's.
+#[test]
+fn the_training_kernels_match_their_cpu_twins() {
+    use diffusion_playground::core::train::{self, Adam, TrainConfig};
+    use diffusion_playground::gpu::GpuTrainer;
+    let Some(context) = gpu() else { return };
+    let data = Dataset::GaussianMixture.mixture();
+    let config = TrainConfig { batch: 100, ..TrainConfig::default() };
+    let schedule = Schedule::VpLinear;
+    let mlp = Mlp::initialise(12);
+    let mut trainer = GpuTrainer::new(&context, &mlp, config.batch).unwrap();
+    let examples = train::prepare_batch(&data, schedule, &config, 0);
+    trainer.step(&examples, 1e-3).unwrap();
+    let gpu_gradient = pollster::block_on(trainer.read_gradient().floats()).unwrap();
+    let gpu_loss: f32 = pollster::block_on(trainer.read_losses().floats()).unwrap().iter().sum();
+    let mut cpu_gradient = vec![0.0; mlp.weights.len()];
+    let cpu_loss = train::prepared_loss_and_gradient(&mlp, &examples, &mut cpu_gradient);
+    assert!((gpu_loss - cpu_loss).abs() < 1e-4 * cpu_loss.abs().max(1.0), "loss {gpu_loss} vs {cpu_loss}");
+    let largest = cpu_gradient.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+    for (p, (g, c)) in gpu_gradient.iter().zip(&cpu_gradient).enumerate() {
+        assert!((g - c).abs() <= 1e-4 * largest, "gradient {p}: gpu {g} cpu {c} (largest {largest})");
+    }
+    // Adam from the same gradient: the GPU's weights after its step are the CPU's update of the
+    // GPU's own gradient (so rounding in the gradient does not leak into the comparison).
+    let gpu_weights = pollster::block_on(trainer.read_weights().floats()).unwrap();
+    let mut expected = mlp.weights.clone();
+    Adam::new(expected.len()).update(&mut expected, &gpu_gradient, 1e-3);
+    for (p, (g, c)) in gpu_weights.iter().zip(&expected).enumerate() {
+        assert!((g - c).abs() <= 1e-6 * (1.0 + c.abs()), "weight {p} after Adam: gpu {g} cpu {c}");
+    }
+    // A short run: the GPU's training loss falls as the CPU's does.
+    let run = TrainConfig { steps: 150, batch: 100, learning_rate: 1e-2, ..TrainConfig::default() };
+    let mut trainer = GpuTrainer::new(&context, &Mlp::initialise(run.seed), run.batch).unwrap();
+    let mut losses = Vec::new();
+    for step in 0..run.steps {
+        trainer
+            .step(&train::prepare_batch(&data, schedule, &run, step), train::learning_rate(&run, step))
+            .unwrap();
+        if step == 0 || step == run.steps - 1 {
+            losses.push(pollster::block_on(trainer.read_losses().floats()).unwrap().iter().sum::<f32>());
+        }
+    }
+    let mut cpu_losses = Vec::new();
+    train::train(&data, schedule, &run, |step, loss| {
+        if step == 0 || step == run.steps - 1 {
+            cpu_losses.push(loss);
+        }
+    });
+    eprintln!("GPU loss {losses:?}, CPU loss {cpu_losses:?}");
+    assert!(losses[1] < 0.6 * losses[0], "the GPU's loss falls: {losses:?}");
+    assert!((losses[1] - cpu_losses[1]).abs() < 0.25 * cpu_losses[1], "GPU {losses:?} vs CPU {cpu_losses:?}");
+}

@@ -111,11 +111,11 @@ impl Default for TrainConfig {
 }
 
 /// Adam's first-moment decay (Kingma and Ba 2015).
-const ADAM_BETA1: f32 = 0.9;
+pub const ADAM_BETA1: f32 = 0.9;
 /// Adam's second-moment decay.
-const ADAM_BETA2: f32 = 0.999;
+pub const ADAM_BETA2: f32 = 0.999;
 /// Adam's denominator guard.
-const ADAM_EPSILON: f32 = 1e-8;
+pub const ADAM_EPSILON: f32 = 1e-8;
 
 /// Adam optimiser state.
 #[derive(Clone, Debug)]
@@ -231,6 +231,68 @@ pub fn network_input(objective: Parametrization, schedule: Schedule, example: &E
     ([scale * example.x[0], scale * example.x[1]], p.c_noise as f32)
 }
 
+/// An example as the network and the loss see it: the network's input (x, t), the weight
+/// lambda(t) and the regression target. 32 bytes, the layout of `TrainExample` in
+/// `shaders/train_gradient.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct PreparedExample {
+    /// The network's input point.
+    pub x: [f32; 2],
+    /// The network's input time.
+    pub t: f32,
+    /// lambda(t).
+    pub weight: f32,
+    /// The target of the objective.
+    pub goal: [f32; 2],
+    /// Padding to the WGSL struct's 8-byte alignment.
+    pub padding: [f32; 2],
+}
+
+/// Example `index` of `config`'s run, prepared for the network and the loss.
+pub fn prepare(
+    data: &GaussianMixture,
+    schedule: Schedule,
+    config: &TrainConfig,
+    index: u32,
+) -> PreparedExample {
+    let example = example(data, schedule, config.time_sampling, config.seed, index);
+    let (x, t) = network_input(config.objective, schedule, &example);
+    PreparedExample {
+        x,
+        t,
+        weight: config.weighting.at(schedule, example.t as f64) as f32,
+        goal: target(config.objective, schedule, &example),
+        padding: [0.0; 2],
+    }
+}
+
+/// The examples of step `step` of `config`'s run (indices step * batch onwards).
+pub fn prepare_batch(
+    data: &GaussianMixture,
+    schedule: Schedule,
+    config: &TrainConfig,
+    step: u32,
+) -> Vec<PreparedExample> {
+    let first = step.wrapping_mul(config.batch);
+    (0..config.batch).map(|b| prepare(data, schedule, config, first.wrapping_add(b))).collect()
+}
+
+/// Mean weighted loss of `mlp` on prepared examples, adding its gradient to `gradient` (zeroed by
+/// the caller). CPU twin of `shaders/train_gradient.wgsl` and the sum of `adam_step.wgsl`.
+pub fn prepared_loss_and_gradient(mlp: &Mlp, examples: &[PreparedExample], gradient: &mut [f32]) -> f32 {
+    let scale = 1.0 / examples.len().max(1) as f32;
+    let mut loss = 0.0;
+    for e in examples {
+        let act = mlp.forward_traced(e.x, e.t);
+        let residual = [act.output[0] - e.goal[0], act.output[1] - e.goal[1]];
+        loss += scale * e.weight * (residual[0] * residual[0] + residual[1] * residual[1]);
+        let d_output = [2.0 * scale * e.weight * residual[0], 2.0 * scale * e.weight * residual[1]];
+        mlp.accumulate_gradient(&act, d_output, gradient);
+    }
+    loss
+}
+
 /// Mean weighted loss of `mlp` on a batch for `config`'s objective, weighting and times, adding
 /// its gradient to `gradient` (zeroed by the caller).
 pub fn batch_loss_and_gradient(
@@ -241,20 +303,9 @@ pub fn batch_loss_and_gradient(
     first_index: u32,
     gradient: &mut [f32],
 ) -> f32 {
-    let scale = 1.0 / config.batch as f32;
-    let mut loss = 0.0;
-    for b in 0..config.batch {
-        let example = example(data, schedule, config.time_sampling, config.seed, first_index + b);
-        let target = target(config.objective, schedule, &example);
-        let weight = config.weighting.at(schedule, example.t as f64) as f32;
-        let (x_in, t_in) = network_input(config.objective, schedule, &example);
-        let act = mlp.forward_traced(x_in, t_in);
-        let residual = [act.output[0] - target[0], act.output[1] - target[1]];
-        loss += scale * weight * (residual[0] * residual[0] + residual[1] * residual[1]);
-        let d_output = [2.0 * scale * weight * residual[0], 2.0 * scale * weight * residual[1]];
-        mlp.accumulate_gradient(&act, d_output, gradient);
-    }
-    loss
+    let examples: Vec<PreparedExample> =
+        (0..config.batch).map(|b| prepare(data, schedule, config, first_index.wrapping_add(b))).collect();
+    prepared_loss_and_gradient(mlp, &examples, gradient)
 }
 
 /// Trains a fresh network; `on_step(step, loss)` sees every step's batch loss.

@@ -9,7 +9,9 @@ pub mod engine;
 pub mod readback;
 pub mod render;
 pub mod shaders;
+pub mod trainer;
 
 pub use context::{GpuContext, GpuError};
 pub use engine::{ComputeEngine, ScoreKind};
 pub use render::{DrawParams, ParticleRenderer};
+pub use trainer::GpuTrainer;

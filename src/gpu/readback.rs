@@ -54,6 +54,12 @@ impl Readback {
         Ok(bytes)
     }
 
+    /// Waits for the copy and reinterprets it as f32 values.
+    pub async fn floats(self) -> Result<Vec<f32>, GpuError> {
+        let bytes = self.bytes().await?;
+        Ok(bytes.chunks_exact(4).map(bytemuck::pod_read_unaligned::<f32>).collect())
+    }
+
     /// Waits for the copy and reinterprets it as u32 words (histogram counts).
     pub async fn words(self) -> Result<Vec<u32>, GpuError> {
         let bytes = self.bytes().await?;

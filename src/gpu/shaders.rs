@@ -18,6 +18,8 @@ const REVERSE_STEP_MLP: &str = include_str!("../../shaders/reverse_step_mlp.wgsl
 const REVERSE_STEP_EXACT: &str = include_str!("../../shaders/reverse_step_exact.wgsl");
 const PREDICT_MLP: &str = include_str!("../../shaders/predict_mlp.wgsl");
 const PREDICT_EXACT: &str = include_str!("../../shaders/predict_exact.wgsl");
+const TRAIN_GRADIENT: &str = include_str!("../../shaders/train_gradient.wgsl");
+const ADAM_STEP: &str = include_str!("../../shaders/adam_step.wgsl");
 const HISTOGRAM: &str = include_str!("../../shaders/histogram.wgsl");
 const DRAW_PARTICLES: &str = include_str!("../../shaders/draw_particles.wgsl");
 
@@ -27,6 +29,7 @@ pub fn mlp_layout() -> String {
         ("MLP_FEATURES", mlp::FEATURES),
         ("MLP_HIDDEN", mlp::HIDDEN),
         ("MLP_W1", mlp::W1),
+        ("MLP_B1", mlp::B1),
         ("MLP_W2", mlp::W2),
         ("MLP_B2", mlp::B2),
         ("MLP_W3", mlp::W3),
@@ -34,6 +37,12 @@ pub fn mlp_layout() -> String {
     ]
     .iter()
     .map(|(name, value)| format!("const {name}: u32 = {value}u;\n"))
+    .chain([
+        format!("const MLP_PARAMETERS: u32 = {}u;\n", mlp::PARAMETERS),
+        format!("const MLP_TIME_FREQUENCIES: u32 = {}u;\n", mlp::TIME_FREQUENCIES),
+        format!("const MLP_TIME_FREQUENCY_MIN: f32 = {:?};\n", mlp::TIME_FREQUENCY_MIN),
+        format!("const MLP_TIME_FREQUENCY_MAX: f32 = {:?};\n", mlp::TIME_FREQUENCY_MAX),
+    ])
     .collect()
 }
 
@@ -62,6 +71,16 @@ pub fn predict_exact() -> String {
     [MIXTURE, EVALUATION, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
 }
 
+/// `train_gradient.wgsl`: each example's gradient terms of the training loss.
+pub fn train_gradient() -> String {
+    [&mlp_layout(), TRAIN_GRADIENT].concat()
+}
+
+/// `adam_step.wgsl`: the batch gradient and one Adam update per parameter.
+pub fn adam_step() -> String {
+    ADAM_STEP.to_string()
+}
+
 /// `histogram.wgsl`: counts of the particles per bin.
 pub fn histogram() -> String {
     HISTOGRAM.to_string()
@@ -81,6 +100,8 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("predict_mlp", predict_mlp()),
         ("predict_exact", predict_exact()),
         ("histogram", histogram()),
+        ("train_gradient", train_gradient()),
+        ("adam_step", adam_step()),
         ("draw_particles", draw_particles()),
     ]
 }

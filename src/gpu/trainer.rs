@@ -1,0 +1,274 @@
+//! Training on the GPU: each Adam step runs `train_gradient.wgsl` (one invocation per example:
+//! forward and backward pass, every parameter's term of the loss gradient) and `adam_step.wgsl`
+//! (one invocation per parameter: the batch gradient summed in example order, then Adam). The
+//! examples are drawn on the CPU (`train::prepare_batch`, a few hundred bytes per step) so both
+//! paths see the same ones. CPU twins: `train::prepared_loss_and_gradient` and
+//! `train::Adam::update`; `tests/gpu_parity.rs` compares them.
+
+use wgpu::util::DeviceExt;
+
+use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::train::{PreparedExample, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON};
+use crate::gpu::readback::Readback;
+use crate::gpu::{shaders, GpuContext, GpuError};
+
+/// Invocations per workgroup of both kernels.
+const WORKGROUP_SIZE: u32 = 64;
+
+/// Uniforms of `train_gradient.wgsl` (16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct TrainParams {
+    batch: u32,
+    scale: f32,
+    _pad: [u32; 2],
+}
+
+/// Uniforms of `adam_step.wgsl` (32 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct AdamParams {
+    parameters: u32,
+    batch: u32,
+    learning_rate: f32,
+    correction1: f32,
+    correction2: f32,
+    beta1: f32,
+    beta2: f32,
+    epsilon: f32,
+}
+
+/// A network being trained on the GPU with a fixed batch size.
+pub struct GpuTrainer {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    gradient_pipeline: wgpu::ComputePipeline,
+    adam_pipeline: wgpu::ComputePipeline,
+    gradient_group: wgpu::BindGroup,
+    adam_group: wgpu::BindGroup,
+    train_params: wgpu::Buffer,
+    adam_params: wgpu::Buffer,
+    examples: wgpu::Buffer,
+    weights: wgpu::Buffer,
+    gradient: wgpu::Buffer,
+    losses: wgpu::Buffer,
+    batch: u32,
+    step: i32,
+}
+
+fn storage(read_only: bool) -> wgpu::BindingType {
+    wgpu::BindingType::Buffer {
+        ty: wgpu::BufferBindingType::Storage { read_only },
+        has_dynamic_offset: false,
+        min_binding_size: None,
+    }
+}
+
+fn uniform() -> wgpu::BindingType {
+    wgpu::BindingType::Buffer {
+        ty: wgpu::BufferBindingType::Uniform,
+        has_dynamic_offset: false,
+        min_binding_size: None,
+    }
+}
+
+fn pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    source: String,
+    entries: &[(u32, wgpu::BindingType)],
+) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    });
+    let entries: Vec<wgpu::BindGroupLayoutEntry> = entries
+        .iter()
+        .map(|(binding, ty)| wgpu::BindGroupLayoutEntry {
+            binding: *binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: *ty,
+            count: None,
+        })
+        .collect();
+    let layout = device
+        .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries });
+    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(label),
+        bind_group_layouts: &[Some(&layout)],
+        immediate_size: 0,
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: Some(&pipeline_layout),
+        module: &module,
+        entry_point: Some(label),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+impl GpuTrainer {
+    /// Uploads `mlp` (and zeroed Adam moments) to train with batches of `batch` examples.
+    pub fn new(context: &GpuContext, mlp: &Mlp, batch: u32) -> Result<GpuTrainer, GpuError> {
+        let device = context.device.clone();
+        let gradients_bytes = 4 * PARAMETERS as u64 * batch as u64;
+        let limit = device.limits().max_storage_buffer_binding_size;
+        if batch == 0 || gradients_bytes > limit {
+            return Err(GpuError::Unsupported(format!(
+                "a batch of {batch} needs {gradients_bytes} bytes of gradient terms (1 to {} examples fit)",
+                limit / (4 * PARAMETERS as u64)
+            )));
+        }
+        let gradient_pipeline = pipeline(
+            &device,
+            "train_gradient",
+            shaders::train_gradient(),
+            &[
+                (0, uniform()),
+                (1, storage(true)),
+                (2, storage(true)),
+                (3, storage(false)),
+                (4, storage(false)),
+            ],
+        );
+        let adam_pipeline = pipeline(
+            &device,
+            "adam_step",
+            shaders::adam_step(),
+            &[
+                (0, uniform()),
+                (2, storage(false)),
+                (3, storage(true)),
+                (5, storage(false)),
+                (6, storage(false)),
+                (7, storage(false)),
+            ],
+        );
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage,
+            })
+        };
+        let zeros = vec![0.0f32; PARAMETERS];
+        let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
+        let train_params = init("train params", &[0u8; 16], uniform_usage);
+        let adam_params = init("adam params", &[0u8; 32], uniform_usage);
+        let examples = init(
+            "train examples",
+            bytemuck::cast_slice(&vec![PreparedExample::default(); batch as usize]),
+            usage,
+        );
+        let weights = init("train weights", bytemuck::cast_slice(&mlp.weights), usage);
+        let first = init("adam first moment", bytemuck::cast_slice(&zeros), usage);
+        let second = init("adam second moment", bytemuck::cast_slice(&zeros), usage);
+        let gradient = init("batch gradient", bytemuck::cast_slice(&zeros), usage);
+        let losses = init("example losses", bytemuck::cast_slice(&vec![0.0f32; batch as usize]), usage);
+        let gradients = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("gradient terms"),
+            size: gradients_bytes,
+            usage: wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
+        let bind = |pipeline: &wgpu::ComputePipeline, label: &str, entries: &[(u32, &wgpu::Buffer)]| {
+            let entries: Vec<wgpu::BindGroupEntry> = entries
+                .iter()
+                .map(|(binding, buffer)| wgpu::BindGroupEntry {
+                    binding: *binding,
+                    resource: buffer.as_entire_binding(),
+                })
+                .collect();
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout: &pipeline.get_bind_group_layout(0),
+                entries: &entries,
+            })
+        };
+        let gradient_group = bind(
+            &gradient_pipeline,
+            "train_gradient",
+            &[(0, &train_params), (1, &examples), (2, &weights), (3, &gradients), (4, &losses)],
+        );
+        let adam_group = bind(
+            &adam_pipeline,
+            "adam_step",
+            &[(0, &adam_params), (2, &weights), (3, &gradients), (5, &first), (6, &second), (7, &gradient)],
+        );
+        Ok(GpuTrainer {
+            queue: context.queue.clone(),
+            device,
+            gradient_pipeline,
+            adam_pipeline,
+            gradient_group,
+            adam_group,
+            train_params,
+            adam_params,
+            examples,
+            weights,
+            gradient,
+            losses,
+            batch,
+            step: 0,
+        })
+    }
+
+    /// One Adam step on `examples` (exactly `batch` of them) at `learning_rate`.
+    pub fn step(&mut self, examples: &[PreparedExample], learning_rate: f32) -> Result<(), GpuError> {
+        if examples.len() != self.batch as usize {
+            return Err(GpuError::Unsupported(format!(
+                "expected {} examples, got {}",
+                self.batch,
+                examples.len()
+            )));
+        }
+        self.step += 1;
+        let train = TrainParams { batch: self.batch, scale: 1.0 / self.batch as f32, _pad: [0; 2] };
+        let adam = AdamParams {
+            parameters: PARAMETERS as u32,
+            batch: self.batch,
+            learning_rate,
+            correction1: 1.0 - ADAM_BETA1.powi(self.step),
+            correction2: 1.0 - ADAM_BETA2.powi(self.step),
+            beta1: ADAM_BETA1,
+            beta2: ADAM_BETA2,
+            epsilon: ADAM_EPSILON,
+        };
+        self.queue.write_buffer(&self.train_params, 0, bytemuck::bytes_of(&train));
+        self.queue.write_buffer(&self.adam_params, 0, bytemuck::bytes_of(&adam));
+        self.queue.write_buffer(&self.examples, 0, bytemuck::cast_slice(examples));
+        let mut encoder =
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("train step") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("train step"),
+                timestamp_writes: None,
+            });
+            pass.set_pipeline(&self.gradient_pipeline);
+            pass.set_bind_group(0, &self.gradient_group, &[]);
+            pass.dispatch_workgroups(self.batch.div_ceil(WORKGROUP_SIZE), 1, 1);
+            pass.set_pipeline(&self.adam_pipeline);
+            pass.set_bind_group(0, &self.adam_group, &[]);
+            pass.dispatch_workgroups((PARAMETERS as u32).div_ceil(WORKGROUP_SIZE), 1, 1);
+        }
+        self.queue.submit([encoder.finish()]);
+        Ok(())
+    }
+
+    /// Starts copying the weights back.
+    pub fn read_weights(&self) -> Readback {
+        Readback::start(&self.device, &self.queue, &self.weights, 4 * PARAMETERS as u64)
+    }
+
+    /// Starts copying the last step's batch gradient back.
+    pub fn read_gradient(&self) -> Readback {
+        Readback::start(&self.device, &self.queue, &self.gradient, 4 * PARAMETERS as u64)
+    }
+
+    /// Starts copying the last step's per-example losses back (their sum is the batch loss).
+    pub fn read_losses(&self) -> Readback {
+        Readback::start(&self.device, &self.queue, &self.losses, 4 * self.batch as u64)
+    }
+}
