@@ -10,14 +10,16 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::core::dataset::Dataset;
 use crate::core::drawing;
 use crate::core::histogram::{self, Bins};
+use crate::core::mlp::Mlp;
 use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::space_time::{self, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
+use crate::core::train;
 use crate::core::{embedded, metrics, race};
-use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind};
+use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, GpuTrainer, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
 use crate::web::session::{self, Particles, Session};
 
@@ -422,6 +424,70 @@ impl Trainer {
     }
 }
 
+/// A network being trained on a drawing on the playground's GPU (`gpu::GpuTrainer`: the WGSL
+/// forward, backward and Adam kernels), a chunk of steps at a time. The examples are drawn on
+/// the CPU exactly as `Trainer` draws them, so both paths train on the same batches.
+#[wasm_bindgen]
+pub struct GpuTraining {
+    trainer: GpuTrainer,
+    mixture: crate::core::dataset::GaussianMixture,
+    config: crate::core::train::TrainConfig,
+    points: Vec<[f32; 2]>,
+    step: u32,
+}
+
+#[wasm_bindgen]
+impl GpuTraining {
+    /// Queues up to `n` more Adam steps on the GPU; returns how many were queued.
+    pub fn run(&mut self, n: u32) -> Result<u32, JsError> {
+        let end = self.step.saturating_add(n).min(self.config.steps);
+        let first = self.step;
+        while self.step < end {
+            let examples =
+                train::prepare_batch(&self.mixture, drawing::DRAWN_SCHEDULE, &self.config, self.step);
+            let rate = train::learning_rate(&self.config, self.step);
+            self.trainer.step(&examples, rate).map_err(js_error)?;
+            self.step += 1;
+        }
+        Ok(self.step - first)
+    }
+
+    /// Steps queued so far.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> u32 {
+        self.step
+    }
+
+    /// Steps of the run.
+    #[wasm_bindgen(getter)]
+    pub fn steps(&self) -> u32 {
+        self.config.steps
+    }
+
+    /// Resolves to the batch loss of the last step queued (waits for the GPU to get there).
+    pub fn loss(&self) -> js_sys::Promise {
+        let readback = self.trainer.read_losses();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let losses = readback.floats().await.map_err(|e| JsValue::from(js_error(e)))?;
+            Ok(JsValue::from_f64(losses.iter().sum::<f32>() as f64))
+        })
+    }
+
+    /// Resolves to the network's weights as trained so far (a Float32Array for `use_weights`).
+    pub fn weights(&self) -> js_sys::Promise {
+        let readback = self.trainer.read_weights();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let weights = readback.floats().await.map_err(|e| JsValue::from(js_error(e)))?;
+            Ok(js_sys::Float32Array::from(weights.as_slice()).into())
+        })
+    }
+
+    /// The drawing it trains on (interleaved x, y).
+    pub fn points(&self) -> Vec<f32> {
+        self.points.iter().flatten().copied().collect()
+    }
+}
+
 /// Most particles of one sampler-race lap (the race runs on the CPU, between frames).
 const MAX_RACE_PARTICLES: u32 = 8192;
 /// Largest network-evaluation budget of one lap.
@@ -780,6 +846,52 @@ impl Playground {
     pub fn use_trainer(&mut self, trainer: &Trainer) -> Result<(), JsError> {
         self.check_device()?;
         self.session.use_drawing(&trainer.points, Some(trainer.inner.mlp().clone())).map_err(js_error)
+    }
+
+    /// Starts training a fresh network on the drawing `points` on this playground's GPU (WebGPU
+    /// backend only): `steps` Adam steps of `batch` examples from `seed`, as `Trainer` does on
+    /// the CPU. Errors on the CPU backend.
+    pub fn gpu_training(
+        &self,
+        points: &[f32],
+        steps: u32,
+        batch: u32,
+        seed: u32,
+    ) -> Result<GpuTraining, JsError> {
+        self.check_device()?;
+        let Display::Gpu(display) = &self.display else {
+            return Err(js_error(
+                "training on the GPU needs the WebGPU backend; this playground runs on the CPU",
+            ));
+        };
+        let points = self::points("points", points)?;
+        let mixture = drawing::drawn_mixture(&points).map_err(js_error)?;
+        if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
+            return Err(js_error(format!(
+                "steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})"
+            )));
+        }
+        if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
+            return Err(js_error(format!(
+                "batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})"
+            )));
+        }
+        let config = drawing::drawn_config(seed, steps, batch);
+        let trainer = GpuTrainer::new(&display.context, &Mlp::initialise(seed), batch).map_err(js_error)?;
+        Ok(GpuTraining { trainer, mixture, config, points, step: 0 })
+    }
+
+    /// Replaces the dataset by the drawing `points` with a network of `weights` trained on it
+    /// (from `GpuTraining.weights()`). Restarts the run.
+    pub fn use_weights(&mut self, points: &[f32], weights: Vec<f32>) -> Result<(), JsError> {
+        self.check_device()?;
+        let points = self::points("points", points)?;
+        let mlp = Mlp::from_weights(weights)
+            .ok_or_else(|| js_error(format!("weights must hold {} values", crate::core::mlp::PARAMETERS)))?;
+        if mlp.weights.iter().any(|w| !w.is_finite()) {
+            return Err(js_error("the trained weights are not all finite (training diverged)"));
+        }
+        self.session.use_drawing(&points, Some(mlp)).map_err(js_error)
     }
 
     /// The drawn points in use (interleaved x, y), or undefined when the dataset is a built-in one.

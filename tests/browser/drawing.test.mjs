@@ -41,7 +41,7 @@ function onCircle(positions, radius) {
 
 describe('drawing your own data', { timeout: TEST_TIMEOUT_MS }, () => {
   for (const backend of ['webgpu', 'cpu']) {
-    test(`on ${backend}: draw a circle, train a network in the page, and its samples land on the circle`, async () => {
+    test(`on ${backend}: draw a circle, train a network in the page, and its samples land on the circle`, async (t) => {
       const session = await openPlayground(browser, `backend=${backend}&particles=2048&steps=60&draw=1&playing=0`);
       try {
         await waitReady(session.page);
@@ -52,6 +52,8 @@ describe('drawing your own data', { timeout: TEST_TIMEOUT_MS }, () => {
         await session.page.waitForFunction(() => window.dp.trainingsFinished() > 0, null, { timeout: 180_000 });
         const report = await session.page.evaluate(() => window.dp.trainingReport());
         assert.equal(report.steps, 1500);
+        t.diagnostic(`trained ${report.steps} steps of batch 128 in ${report.seconds} s on ${report.where}; loss ${report.first.toFixed(3)} -> ${report.last.toFixed(3)}`);
+        assert.equal(report.where, backend === 'webgpu' ? 'WebGPU' : 'CPU', 'it trains on the GPU where the page runs on WebGPU');
         assert.ok(report.last < 0.7 * report.first, `the loss falls: ${report.first} -> ${report.last}`);
         const seen = await session.page.evaluate(() => ({ score: window.dp.playground.options().score, hash: location.hash }));
         assert.equal(seen.score, 'mlp', 'the learned score samples the drawing');

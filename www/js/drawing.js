@@ -155,8 +155,11 @@ export function drawingFromJson(text) {
   return { ok: true, points };
 }
 
-/** Plots the training loss (one value per step, smoothed) on `canvas`, log-scaled. */
-export function drawLoss(canvas, losses, steps) {
+/**
+ * Plots the training loss on `canvas`, log-scaled and smoothed: `losses` holds one value per
+ * `every` steps (1 on the CPU, where every step's loss is known; a chunk's last on the GPU).
+ */
+export function drawLoss(canvas, losses, steps, every = 1) {
   const box = canvas.getBoundingClientRect();
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.max(1, Math.round(box.width * ratio));
@@ -165,15 +168,16 @@ export function drawLoss(canvas, losses, steps) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (losses.length === 0) return;
   const smoothed = [];
+  const keep = 0.95 ** every;
   let average = losses[0];
   for (const l of losses) {
-    average = 0.95 * average + 0.05 * l;
+    average = keep * average + (1 - keep) * l;
     smoothed.push(average);
   }
   const logs = smoothed.map((v) => Math.log10(Math.max(v, 1e-6)));
   const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
   const pad = 14 * ratio;
-  const toX = (i) => pad + (i / Math.max(1, steps - 1)) * (canvas.width - 2 * pad);
+  const toX = (i) => pad + ((i * every) / Math.max(1, steps - 1)) * (canvas.width - 2 * pad);
   const toY = (v) => canvas.height - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (canvas.height - 2 * pad);
   const style = getComputedStyle(document.documentElement);
   ctx.strokeStyle = style.getPropertyValue('--accent').trim() || '#7cc4ff';
@@ -183,5 +187,5 @@ export function drawLoss(canvas, losses, steps) {
   ctx.stroke();
   ctx.fillStyle = style.getPropertyValue('--muted').trim() || '#999';
   ctx.font = `${11 * ratio}px system-ui, sans-serif`;
-  ctx.fillText(`loss ${smoothed[smoothed.length - 1].toFixed(3)} (step ${losses.length} of ${steps})`, pad, pad);
+  ctx.fillText(`loss ${smoothed[smoothed.length - 1].toFixed(3)} (step ${Math.min(steps, losses.length * every)} of ${steps})`, pad, pad);
 }

@@ -716,15 +716,16 @@ function drawStatus(text) {
 }
 
 /**
- * Makes `points` the data: with `trainer`'s network when given, else with the exact score (the
- * learned score needs a network trained on the drawing, so `mlp` switches to `exact`).
+ * Makes `points` the data: with a trained network when `useNetwork(pg)` installs one, else with
+ * the exact score (the learned score needs a network trained on the drawing, so `mlp` switches
+ * to `exact`).
  * @returns {boolean} whether it worked
  */
-function applyDrawing(points, trainer = null) {
+function applyDrawing(points, useNetwork = null) {
   if (!pg || creating) return false;
   try {
-    if (trainer) {
-      pg.use_trainer(trainer);
+    if (useNetwork) {
+      useNetwork(pg);
     } else {
       if (state.score === 'mlp') {
         pg.set_options({ score: 'exact' });
@@ -746,7 +747,55 @@ function applyDrawing(points, trainer = null) {
   return true;
 }
 
-/** Trains a network on the drawing, a tick of Adam steps at a time, then samples with it. */
+/** Adam steps queued on the GPU per tick (then the page waits for that chunk's loss). */
+const GPU_STEPS_PER_TICK = 25;
+
+/** After training: sample with the network, say how it went, keep the report for tests. */
+function finishTraining(points, useNetwork, losses, every, steps, seconds, where) {
+  const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+  // First: the loss at the start (the first 20 steps on the CPU; the first step on the GPU, which
+  // reports one loss per chunk). Last: the last 100 steps.
+  const first = every === 1 ? mean(losses.slice(0, 20)) : losses[0];
+  trainingReport = { first, last: mean(losses.slice(-Math.max(1, Math.round(100 / every)))), steps, seconds: Number(seconds), where };
+  if (!applyDrawing(points, useNetwork)) return;
+  if (state.score !== 'mlp') {
+    pg.set_options({ score: 'mlp' });
+    state.score = 'mlp';
+    ui.setValues(state);
+  }
+  drawStatus(`Trained ${steps} steps in ${seconds} s on this device (${where}); the learned score now samples your drawing.`);
+  trainingsFinished += 1;
+  setPlaying(true);
+}
+
+/** Trains on the playground's GPU (the WGSL training kernels), a chunk of steps per tick. */
+async function trainOnGpu(points, steps, run) {
+  const owner = pg;
+  const gpu = owner.gpu_training(draw.flatten(points), steps, TRAIN_BATCH, state.seed);
+  const losses = [];
+  try {
+    while (gpu.step < gpu.steps) {
+      if (training !== run || pg !== owner) return;
+      // One step first, so the curve starts at the untrained loss.
+      gpu.run(gpu.step === 0 ? 1 : GPU_STEPS_PER_TICK);
+      losses.push(await gpu.loss());
+      draw.drawLoss(document.getElementById('draw-loss'), losses, steps, GPU_STEPS_PER_TICK);
+      drawStatus(`Training on your ${points.length} points on the GPU: step ${gpu.step} of ${steps}…`);
+    }
+    const weights = await gpu.weights();
+    if (training !== run || pg !== owner) return;
+    training = null;
+    const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
+    finishTraining(points, (p) => p.use_weights(draw.flatten(points), weights), losses, GPU_STEPS_PER_TICK, steps, seconds, 'WebGPU');
+  } finally {
+    gpu.free();
+  }
+}
+
+/**
+ * Trains a network on the drawing, on the GPU where the playground runs on WebGPU (else on the
+ * CPU inside the wasm), a tick of Adam steps at a time, then samples with it.
+ */
 function startTraining() {
   const points = [...strokes.points];
   if (points.length === 0) {
@@ -758,7 +807,16 @@ function startTraining() {
     drawStatus('Steps must be a whole number from 100 to 20,000.');
     return;
   }
-  training?.trainer.free();
+  if (training?.trainer) training.trainer.free();
+  if (pg.backend === 'webgpu') {
+    const run = { points, started: performance.now() };
+    training = run;
+    trainOnGpu(points, steps, run).catch((error) => {
+      if (training === run) training = null;
+      drawStatus(`Training on the GPU failed: ${messageOf(error)}`);
+    });
+    return;
+  }
   let trainer;
   try {
     trainer = new wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, state.seed);
@@ -780,19 +838,7 @@ function startTraining() {
     }
     const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
     training = null;
-    const losses = trainer.losses();
-    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-    trainingReport = { first: mean(losses.slice(0, 100)), last: mean(losses.slice(-100)), steps: trainer.steps, seconds: Number(seconds) };
-    if (applyDrawing(points, trainer)) {
-      if (state.score !== 'mlp') {
-        pg.set_options({ score: 'mlp' });
-        state.score = 'mlp';
-        ui.setValues(state);
-      }
-      drawStatus(`Trained ${trainer.steps} steps in ${seconds} s on this device (CPU); the learned score now samples your drawing.`);
-      trainingsFinished += 1;
-      setPlaying(true);
-    }
+    finishTraining(points, (p) => p.use_trainer(trainer), Array.from(trainer.losses()), 1, trainer.steps, seconds, 'CPU');
     trainer.free();
   };
   tick();
