@@ -121,6 +121,47 @@ for (const backend of ['webgpu', 'cpu']) {
     console.log(`page ${backend.padEnd(7)} N=${String(particles).padStart(7)}  first frame ${row.first_frame_ms_median.toFixed(0).padStart(5)} ms  ${row.fps.toFixed(1).padStart(5)} frames/s  ${row.page_steps_per_second.toFixed(1).padStart(6)} steps/s (ran on ${row.running_on})`);
   }
 }
+// Training in the page, per built-in dataset: the embedded networks' recipe (batch 256, eps, VP
+// linear) for TRAIN_STEPS steps on the CPU inside the wasm and with the WGSL kernels on WebGPU,
+// timed, and scaled to the 40,000 steps of `cargo xtask train` (per-step cost is constant).
+const TRAIN_STEPS = Number(process.env.DP_BENCH_TRAIN_STEPS ?? 100);
+const FULL_RUN_STEPS = 40_000;
+const trainRows = await page.evaluate(async ({ base, steps }) => {
+  const m = await import(new URL('pkg/diffusion_playground.js', base).href);
+  await m.default();
+  const canvas = document.createElement('canvas');
+  canvas.width = 64;
+  canvas.height = 64;
+  document.body.appendChild(canvas);
+  const pg = await m.Playground.create(canvas, { backend: 'webgpu', particles: 1024 });
+  const rows = [];
+  for (const { name } of m.describe().datasets) {
+    const cpu = m.Trainer.for_dataset(name, steps, 256, 0);
+    let started = performance.now();
+    cpu.run(steps);
+    const cpuSeconds = (performance.now() - started) / 1000;
+    cpu.free();
+    const gpu = pg.gpu_training_dataset(name, steps, 256, 0);
+    gpu.run(1);
+    await gpu.loss();
+    started = performance.now();
+    while (gpu.step < gpu.steps) {
+      gpu.run(25);
+      await gpu.loss();
+    }
+    const gpuSeconds = (performance.now() - started) / 1000;
+    const gpuSteps = steps - 1;
+    gpu.free();
+    rows.push({ dataset: name, cpu_seconds_per_step: cpuSeconds / steps, webgpu_seconds_per_step: gpuSeconds / gpuSteps });
+  }
+  pg.free();
+  return rows;
+}, { base: BASE_URL, steps: TRAIN_STEPS });
+for (const row of trainRows) {
+  row.cpu_full_run_seconds = row.cpu_seconds_per_step * FULL_RUN_STEPS;
+  row.webgpu_full_run_seconds = row.webgpu_seconds_per_step * FULL_RUN_STEPS;
+  console.log(`train ${row.dataset.padEnd(17)} CPU (wasm) ${(1000 * row.cpu_seconds_per_step).toFixed(1).padStart(6)} ms/step (${row.cpu_full_run_seconds.toFixed(0)} s for 40k)  WebGPU ${(1000 * row.webgpu_seconds_per_step).toFixed(1).padStart(6)} ms/step (${row.webgpu_full_run_seconds.toFixed(0)} s for 40k)`);
+}
 await browser.close();
 
 // What a visitor downloads before the first frame, gzipped (KaTeX loads only with the formulas).
@@ -133,5 +174,5 @@ const total = Object.values(transfer).reduce((a, b) => a + b, 0);
 console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
 
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, page: pageRows, transfer_gzip_bytes: transfer }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);

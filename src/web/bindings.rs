@@ -401,6 +401,17 @@ impl Trainer {
         Ok(Trainer { inner: drawing::Trainer::new(mixture, drawing::DRAWN_SCHEDULE, config), points })
     }
 
+    /// A fresh network for the built-in dataset `name`, trained as `cargo xtask train` trains the
+    /// embedded ones (eps objective, VP linear, learning rate 3e-3 decayed by a cosine): what the
+    /// benchmark times in the browser.
+    pub fn for_dataset(name: &str, steps: u32, batch: u32, seed: u32) -> Result<Trainer, JsError> {
+        let (mixture, config) = dataset_training(name, steps, batch, seed)?;
+        Ok(Trainer {
+            inner: drawing::Trainer::new(mixture, drawing::DRAWN_SCHEDULE, config),
+            points: Vec::new(),
+        })
+    }
+
     /// Takes up to `n` more steps; returns their mean loss (NaN when the run is over).
     pub fn run(&mut self, n: u32) -> f32 {
         self.inner.run(n)
@@ -486,6 +497,25 @@ impl GpuTraining {
     pub fn points(&self) -> Vec<f32> {
         self.points.iter().flatten().copied().collect()
     }
+}
+
+/// The exact mixture of the built-in dataset `name` and the embedded networks' training recipe
+/// with `steps`, `batch` and `seed`, validated.
+fn dataset_training(
+    name: &str,
+    steps: u32,
+    batch: u32,
+    seed: u32,
+) -> Result<(crate::core::dataset::GaussianMixture, train::TrainConfig), JsError> {
+    let dataset =
+        Dataset::from_name(name).ok_or_else(|| unknown("dataset", name, Dataset::ALL.map(Dataset::name)))?;
+    if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
+        return Err(js_error(format!("steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})")));
+    }
+    if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
+        return Err(js_error(format!("batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})")));
+    }
+    Ok((dataset.mixture(), train::TrainConfig { seed, steps, batch, ..train::TrainConfig::default() }))
 }
 
 /// Most particles of one sampler-race lap (the race runs on the CPU, between frames).
@@ -879,6 +909,26 @@ impl Playground {
         let config = drawing::drawn_config(seed, steps, batch);
         let trainer = GpuTrainer::new(&display.context, &Mlp::initialise(seed), batch).map_err(js_error)?;
         Ok(GpuTraining { trainer, mixture, config, points, step: 0 })
+    }
+
+    /// Starts training a fresh network on the built-in dataset `name` on this playground's GPU,
+    /// with the embedded networks' recipe (see `Trainer.for_dataset`): what the benchmark times.
+    pub fn gpu_training_dataset(
+        &self,
+        name: &str,
+        steps: u32,
+        batch: u32,
+        seed: u32,
+    ) -> Result<GpuTraining, JsError> {
+        self.check_device()?;
+        let Display::Gpu(display) = &self.display else {
+            return Err(js_error(
+                "training on the GPU needs the WebGPU backend; this playground runs on the CPU",
+            ));
+        };
+        let (mixture, config) = dataset_training(name, steps, batch, seed)?;
+        let trainer = GpuTrainer::new(&display.context, &Mlp::initialise(seed), batch).map_err(js_error)?;
+        Ok(GpuTraining { trainer, mixture, config, points: Vec::new(), step: 0 })
     }
 
     /// Replaces the dataset by the drawing `points` with a network of `weights` trained on it
