@@ -28,7 +28,7 @@ const ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
+let browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
 const page = await browser.newPage();
 await page.goto(new URL('bench.html', BASE_URL).href).catch(() => {});
 const version = browser.version();
@@ -73,6 +73,25 @@ for (const backend of ['webgpu', 'cpu']) {
   }
 }
 
+/**
+ * A new tab at `url`. Chromium with SwiftShader was seen, now and then, never to commit a
+ * navigation; a tab that does not get there in 45 s is closed and the navigation tried again
+ * in a fresh tab (up to three times).
+ */
+async function openTab(url) {
+  for (let attempt = 1; ; attempt += 1) {
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(url, { waitUntil: 'domcontentloaded', timeout: 45_000 });
+      return tab;
+    } catch (error) {
+      await tab.close().catch(() => {});
+      if (attempt >= 3) throw error;
+      console.log(`(navigation ${attempt} to ${url} timed out; trying again in a new tab)`);
+    }
+  }
+}
+
 // The whole page: time from navigation to the first drawn frame (window.dp.ready), and, while a
 // long run plays, frames per second and reverse steps per second (step + render + the page's own
 // pacing), for each path and particle count.
@@ -83,9 +102,8 @@ for (const backend of ['webgpu', 'cpu']) {
     const loads = [];
     let live = null;
     for (let r = 0; r < REPEATS; r++) {
-      const tab = await browser.newPage();
       const url = new URL(`index.html#backend=${backend}&particles=${particles}&steps=1000&playing=1`, BASE_URL).href;
-      await tab.goto(url, { waitUntil: 'domcontentloaded', timeout: 120_000 });
+      const tab = await openTab(url);
       const firstFrame = await tab.evaluate(async () => {
         await window.dp.ready;
         return performance.now();
