@@ -34,7 +34,7 @@ after(async () => {
 /** How long one navigation of the headed browser may take before it is relaunched. */
 const HEADED_NAVIGATION_MS = 45_000;
 /** Launches of the headed browser a test may use. */
-const HEADED_ATTEMPTS = 3;
+const HEADED_ATTEMPTS = 2;
 
 /**
  * Opens the page in the headed browser. A headed Chromium starting its GPU process under Xvfb

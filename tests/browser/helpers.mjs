@@ -151,32 +151,46 @@ export function launchHeaded() {
   });
 }
 
+/** A navigation that has not reached the document in this long is abandoned and tried again. */
+const NAVIGATION_ATTEMPT_MS = 45_000;
+/** Navigations per `openPlayground` before it gives up. */
+const NAVIGATION_ATTEMPTS = 3;
+
 /**
  * Opens the playground with `hash` (without '#') in a new page of `browser`, collecting console
  * errors, page errors and dialogs (a dialog is dismissed and recorded).
+ *
+ * Chromium on SwiftShader was seen, now and then, never to commit a navigation (not even
+ * DOMContentLoaded within minutes). Such a navigation is abandoned after NAVIGATION_ATTEMPT_MS
+ * (or `navigationTimeout`, when shorter) and tried again in a fresh browser context, so one
+ * stuck navigation does not fail a test about something else; a page that never loads still
+ * fails after NAVIGATION_ATTEMPTS tries.
  * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
  */
 export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS } = {}) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
-  const page = await context.newPage();
-  const errors = [];
-  const dialogs = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-  page.on('dialog', async (dialog) => {
-    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-    await dialog.dismiss().catch(() => {});
-  });
   const url = `${await baseUrl()}index.html${hash ? `#${hash}` : ''}`;
-  try {
-    await page.goto(url, { ...NAVIGATION, timeout: navigationTimeout });
-  } catch (error) {
-    await context.close().catch(() => {});
-    throw error;
+  for (let attempt = 1; ; attempt += 1) {
+    const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
+    const page = await context.newPage();
+    const errors = [];
+    const dialogs = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+    page.on('dialog', async (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      await dialog.dismiss().catch(() => {});
+    });
+    try {
+      await page.goto(url, { ...NAVIGATION, timeout: Math.min(navigationTimeout, NAVIGATION_ATTEMPT_MS) });
+      return { page, errors, dialogs, close: () => context.close() };
+    } catch (error) {
+      await context.close().catch(() => {});
+      if (attempt >= NAVIGATION_ATTEMPTS || error?.name !== 'TimeoutError') throw error;
+      console.error(`navigation ${attempt} to ${url.slice(0, 120)} timed out; trying again in a fresh context`);
+    }
   }
-  return { page, errors, dialogs, close: () => context.close() };
 }
 
 /** Plain text of every notice on the page. */
