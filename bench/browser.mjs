@@ -73,6 +73,63 @@ for (const backend of ['webgpu', 'cpu']) {
   }
 }
 
+// Peers, in the same page: the same network and reverse SDE (`peer_plan`) as a plain JavaScript
+// loop and with TensorFlow.js (webgpu and wasm backends) when `cargo xtask bench` could install
+// it. Evaluations per second are compared with ours (the best of our two paths) at each N; the
+// peers' final particles are checked against the data (sliced W2) so a wrong peer shows.
+const peerRows = [];
+const vendor = new URL('vendor/peers/', BASE_URL).href;
+let haveTf = false;
+try {
+  for (const file of ['tf.min.js', 'tf-backend-wasm.min.js', 'tf-backend-webgpu.min.js']) await page.addScriptTag({ url: vendor + file });
+  haveTf = await page.evaluate(() => typeof window.tf === 'object');
+} catch {
+  haveTf = false;
+}
+if (!haveTf) console.log('(TensorFlow.js is not installed in www/vendor/peers: only the plain JavaScript peer runs)');
+for (const particles of PARTICLES) {
+  const rows = await page.evaluate(async ({ particles, steps, base, vendor, haveTf }) => {
+    const m = await import(new URL('pkg/diffusion_playground.js', base).href);
+    await m.default();
+    const peers = await import(new URL('bench/peers.js', base).href);
+    const plan = m.peer_plan({ dataset: 'two_moons', steps });
+    const start = peers.prior(particles);
+    const data = m.dataset_sample('two_moons', 2002, Math.min(particles, 4096));
+    const distance = (points) => m.sliced_wasserstein(points.subarray(0, data.length), data);
+    const out = [];
+    const js = peers.plainJs(plan, start);
+    out.push({ peer: 'plain JavaScript', seconds: js.seconds, sw2_after_steps: distance(js.particles) });
+    if (haveTf) {
+      window.tf.wasm.setWasmPaths(vendor);
+      for (const backend of ['webgpu', 'wasm']) {
+        try {
+          const r = await peers.tensorflow(window.tf, backend, plan, start);
+          out.push({ peer: `TensorFlow.js ${backend}`, seconds: r.seconds, sw2_after_steps: distance(r.particles) });
+        } catch (error) {
+          out.push({ peer: `TensorFlow.js ${backend}`, error: String(error) });
+        }
+      }
+    }
+    return out;
+  }, { particles, steps: STEPS, base: BASE_URL, vendor, haveTf });
+  // Each peer is compared with our path on the same hardware: GPU peers with our WebGPU path,
+  // CPU peers (wasm, plain JavaScript) with our CPU path inside the wasm.
+  const oursOn = (backend) => results.find((r) => r.particles === particles && r.backend === backend)?.evaluations_per_second;
+  for (const row of rows) {
+    row.particles = particles;
+    row.steps = STEPS;
+    row.compared_with = /webgpu/.test(row.peer) ? 'webgpu' : 'cpu';
+    if (row.seconds) {
+      row.evaluations_per_second = (particles * STEPS) / row.seconds;
+      row.ours_over_peer = oursOn(row.compared_with) / row.evaluations_per_second;
+    }
+    peerRows.push(row);
+    console.log(row.error
+      ? `peer ${row.peer} N=${particles}: failed (${row.error.slice(0, 120)})`
+      : `peer ${row.peer.padEnd(22)} N=${String(particles).padStart(7)}  ${(row.evaluations_per_second / 1e6).toFixed(3)} M evals/s  our ${row.compared_with} path / peer ${row.ours_over_peer.toFixed(1)}x  (SW2 to data after ${STEPS} steps ${row.sw2_after_steps.toFixed(3)})`);
+  }
+}
+
 /**
  * A new tab at `url`. Chromium with SwiftShader was seen, now and then, never to commit a
  * navigation; a tab that does not get there in 45 s is closed and the navigation tried again
@@ -192,5 +249,5 @@ const total = Object.values(transfer).reduce((a, b) => a + b, 0);
 console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
 
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);

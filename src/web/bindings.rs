@@ -245,6 +245,39 @@ pub fn describe() -> Result<JsValue, JsError> {
     })
 }
 
+/// What a peer implementation needs to run exactly our reverse SDE with our network, for the
+/// benchmark: the embedded network for `options` (dataset and schedule) as flat weights (layout of
+/// `core::mlp`), and for each of `steps` Euler-Maruyama steps the 64 hidden biases of the first
+/// layer at that step's time and the update x <- out_x x + out_e1 eps_hat + out_noise z.
+#[derive(Serialize)]
+struct PeerPlan {
+    weights: Vec<f32>,
+    hidden_biases: Vec<f32>,
+    out_x: Vec<f32>,
+    out_e1: Vec<f32>,
+    out_noise: Vec<f32>,
+    input_scale: Vec<f32>,
+}
+
+/// The network and plan of a reverse run for peers in the benchmark (see [`PeerPlan`]).
+#[wasm_bindgen]
+pub fn peer_plan(options: JsValue) -> Result<JsValue, JsError> {
+    let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
+    let net = embedded::net_for(options.dataset, options.schedule).map_err(js_error)?;
+    let schedule = options.schedule;
+    let times = options.time_grid.times(schedule, schedule.t_max(), schedule.t_min(), options.steps as usize);
+    let plan =
+        sampler::plan(schedule, NetFrame::of(&net), &SamplerSettings::new(Sampler::EulerMaruyama), &times);
+    to_js(&PeerPlan {
+        hidden_biases: plan.iter().flat_map(|s| net.mlp.hidden_bias(s.eval1.t_net)).collect(),
+        out_x: plan.iter().map(|s| s.out_x).collect(),
+        out_e1: plan.iter().map(|s| s.out_e1).collect(),
+        out_noise: plan.iter().map(|s| s.out_noise).collect(),
+        input_scale: plan.iter().map(|s| s.eval1.input_scale).collect(),
+        weights: net.mlp.weights,
+    })
+}
+
 /// `n` fresh samples of a dataset (interleaved x, y).
 #[wasm_bindgen]
 pub fn dataset_sample(name: &str, seed: u32, n: u32) -> Result<Vec<f32>, JsError> {

@@ -8,6 +8,49 @@ use crate::serve::StaticServer;
 use crate::util::{err, repo_root, run, Result};
 use crate::wasm;
 
+/// The npm packages of the browser peers, installed by the bench (not by the tests) into
+/// `bench/peers/` and copied next to the page (`www/vendor/peers/`) so the bench page loads them
+/// from localhost.
+const PEER_PACKAGES: [&str; 3] =
+    ["@tensorflow/tfjs@4", "@tensorflow/tfjs-backend-wasm@4", "@tensorflow/tfjs-backend-webgpu@4"];
+/// The files of those packages the bench page loads.
+const PEER_FILES: [&str; 6] = [
+    "@tensorflow/tfjs/dist/tf.min.js",
+    "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js",
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm",
+    "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js",
+];
+
+/// Installs the peers (best effort: without them the bench measures ours and the plain
+/// JavaScript loop, and says so).
+fn install_peers(root: &std::path::Path) {
+    println!("\n==> Peers from npm (TensorFlow.js with its webgpu and wasm backends)");
+    let prefix = root.join("bench/peers");
+    let mut npm = Command::new("npm");
+    npm.current_dir(root)
+        .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .args(PEER_PACKAGES);
+    if let Err(e) = run(&mut npm) {
+        println!("peers not installed ({e}); the bench runs without them");
+        return;
+    }
+    let out = root.join("www/vendor/peers");
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        println!("cannot create {}: {e}", out.display());
+        return;
+    }
+    for file in PEER_FILES {
+        let from = prefix.join("node_modules").join(file);
+        let name = from.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        if let Err(e) = std::fs::copy(&from, out.join(name)) {
+            println!("cannot copy {}: {e}", from.display());
+        }
+    }
+}
+
 /// Runs every benchmark.
 pub fn run_all() -> Result<()> {
     prereqs::ensure(Needs { vulkan: true, browser: true, lint: false, wasm: true })?;
@@ -17,6 +60,7 @@ pub fn run_all() -> Result<()> {
         .map_err(|e| err(format!("could not start the static server: {e}")))?;
     println!("\n==> Native: our CPU core and our wgpu path");
     run(crate::util::cargo().current_dir(&root).args(["run", "--release", "--quiet", "--bin", "dp-bench"]))?;
-    println!("\n==> Browser: our WebGPU and CPU (wasm) paths");
+    install_peers(&root);
+    println!("\n==> Browser: our WebGPU and CPU (wasm) paths, the whole page, training, peers");
     run(Command::new("node").current_dir(&root).env("DP_BASE_URL", server.url()).arg("bench/browser.mjs"))
 }
