@@ -133,7 +133,8 @@ pub struct ComputeEngine {
     generation: u64,
 }
 
-fn storage(ty_read_only: bool) -> wgpu::BindingType {
+/// A storage buffer binding, read-only or not.
+pub(crate) fn storage(ty_read_only: bool) -> wgpu::BindingType {
     wgpu::BindingType::Buffer {
         ty: wgpu::BufferBindingType::Storage { read_only: ty_read_only },
         has_dynamic_offset: false,
@@ -141,7 +142,8 @@ fn storage(ty_read_only: bool) -> wgpu::BindingType {
     }
 }
 
-fn uniform() -> wgpu::BindingType {
+/// A uniform buffer binding.
+pub(crate) fn uniform() -> wgpu::BindingType {
     wgpu::BindingType::Buffer {
         ty: wgpu::BufferBindingType::Uniform,
         has_dynamic_offset: false,
@@ -158,11 +160,14 @@ fn dynamic_uniform() -> wgpu::BindingType {
     }
 }
 
-fn compute_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
+/// A layout entry visible to compute shaders.
+pub(crate) fn compute_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry { binding, visibility: wgpu::ShaderStages::COMPUTE, ty, count: None }
 }
 
-fn compute_pipeline(
+/// The compute pipeline of `source` whose entry point is named `label`, with one bind group of
+/// `entries`.
+pub(crate) fn compute_pipeline(
     device: &wgpu::Device,
     label: &str,
     source: String,
@@ -189,7 +194,8 @@ fn compute_pipeline(
     })
 }
 
-fn bind(
+/// A bind group for group 0 of `pipeline`.
+pub(crate) fn bind(
     device: &wgpu::Device,
     label: &str,
     pipeline: &wgpu::ComputePipeline,

@@ -9,6 +9,7 @@ use wgpu::util::DeviceExt;
 
 use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::train::{PreparedExample, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON};
+use crate::gpu::engine::{bind, compute_entry, compute_pipeline, storage, uniform};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
 
@@ -56,56 +57,9 @@ pub struct GpuTrainer {
     step: i32,
 }
 
-fn storage(read_only: bool) -> wgpu::BindingType {
-    wgpu::BindingType::Buffer {
-        ty: wgpu::BufferBindingType::Storage { read_only },
-        has_dynamic_offset: false,
-        min_binding_size: None,
-    }
-}
-
-fn uniform() -> wgpu::BindingType {
-    wgpu::BindingType::Buffer {
-        ty: wgpu::BufferBindingType::Uniform,
-        has_dynamic_offset: false,
-        min_binding_size: None,
-    }
-}
-
-fn pipeline(
-    device: &wgpu::Device,
-    label: &str,
-    source: String,
-    entries: &[(u32, wgpu::BindingType)],
-) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    });
-    let entries: Vec<wgpu::BindGroupLayoutEntry> = entries
-        .iter()
-        .map(|(binding, ty)| wgpu::BindGroupLayoutEntry {
-            binding: *binding,
-            visibility: wgpu::ShaderStages::COMPUTE,
-            ty: *ty,
-            count: None,
-        })
-        .collect();
-    let layout = device
-        .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries: &entries });
-    let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-        label: Some(label),
-        bind_group_layouts: &[Some(&layout)],
-        immediate_size: 0,
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(label),
-        layout: Some(&pipeline_layout),
-        module: &module,
-        entry_point: Some(label),
-        compilation_options: Default::default(),
-        cache: None,
-    })
+/// Bindings of whole buffers, for `engine::bind`.
+fn whole<'a>(buffers: &[(u32, &'a wgpu::Buffer)]) -> Vec<(u32, wgpu::BindingResource<'a>)> {
+    buffers.iter().map(|(binding, buffer)| (*binding, buffer.as_entire_binding())).collect()
 }
 
 impl GpuTrainer {
@@ -120,29 +74,31 @@ impl GpuTrainer {
                 limit / (4 * PARAMETERS as u64)
             )));
         }
-        let gradient_pipeline = pipeline(
+        // train_gradient.wgsl: 0 params, 1 examples, 2 weights (read), 3 gradient terms, 4 losses.
+        let gradient_pipeline = compute_pipeline(
             &device,
             "train_gradient",
             shaders::train_gradient(),
             &[
-                (0, uniform()),
-                (1, storage(true)),
-                (2, storage(true)),
-                (3, storage(false)),
-                (4, storage(false)),
+                compute_entry(0, uniform()),
+                compute_entry(1, storage(true)),
+                compute_entry(2, storage(true)),
+                compute_entry(3, storage(false)),
+                compute_entry(4, storage(false)),
             ],
         );
-        let adam_pipeline = pipeline(
+        // adam_step.wgsl: 0 params, 2 weights, 3 gradient terms (read), 5 and 6 moments, 7 gradient.
+        let adam_pipeline = compute_pipeline(
             &device,
             "adam_step",
             shaders::adam_step(),
             &[
-                (0, uniform()),
-                (2, storage(false)),
-                (3, storage(true)),
-                (5, storage(false)),
-                (6, storage(false)),
-                (7, storage(false)),
+                compute_entry(0, uniform()),
+                compute_entry(2, storage(false)),
+                compute_entry(3, storage(true)),
+                compute_entry(5, storage(false)),
+                compute_entry(6, storage(false)),
+                compute_entry(7, storage(false)),
             ],
         );
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
@@ -173,29 +129,24 @@ impl GpuTrainer {
             usage: wgpu::BufferUsages::STORAGE,
             mapped_at_creation: false,
         });
-        let bind = |pipeline: &wgpu::ComputePipeline, label: &str, entries: &[(u32, &wgpu::Buffer)]| {
-            let entries: Vec<wgpu::BindGroupEntry> = entries
-                .iter()
-                .map(|(binding, buffer)| wgpu::BindGroupEntry {
-                    binding: *binding,
-                    resource: buffer.as_entire_binding(),
-                })
-                .collect();
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(label),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        };
         let gradient_group = bind(
-            &gradient_pipeline,
+            &device,
             "train_gradient",
-            &[(0, &train_params), (1, &examples), (2, &weights), (3, &gradients), (4, &losses)],
+            &gradient_pipeline,
+            &whole(&[(0, &train_params), (1, &examples), (2, &weights), (3, &gradients), (4, &losses)]),
         );
         let adam_group = bind(
-            &adam_pipeline,
+            &device,
             "adam_step",
-            &[(0, &adam_params), (2, &weights), (3, &gradients), (5, &first), (6, &second), (7, &gradient)],
+            &adam_pipeline,
+            &whole(&[
+                (0, &adam_params),
+                (2, &weights),
+                (3, &gradients),
+                (5, &first),
+                (6, &second),
+                (7, &gradient),
+            ]),
         );
         Ok(GpuTrainer {
             queue: context.queue.clone(),

@@ -406,6 +406,17 @@ pub struct Trainer {
     points: Vec<[f32; 2]>,
 }
 
+/// Refuses training runs outside [1, MAX_TRAIN_STEPS] steps or [1, MAX_TRAIN_BATCH] examples.
+fn check_training_size(steps: u32, batch: u32) -> Result<(), JsError> {
+    if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
+        return Err(js_error(format!("steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})")));
+    }
+    if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
+        return Err(js_error(format!("batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})")));
+    }
+    Ok(())
+}
+
 /// Most Adam steps of an in-page training run.
 const MAX_TRAIN_STEPS: u32 = 100_000;
 /// Most examples per Adam step of an in-page training run.
@@ -420,16 +431,7 @@ impl Trainer {
     pub fn new(points: &[f32], steps: u32, batch: u32, seed: u32) -> Result<Trainer, JsError> {
         let points = self::points("points", points)?;
         let mixture = drawing::drawn_mixture(&points).map_err(js_error)?;
-        if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
-            return Err(js_error(format!(
-                "steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})"
-            )));
-        }
-        if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
-            return Err(js_error(format!(
-                "batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})"
-            )));
-        }
+        check_training_size(steps, batch)?;
         let config = drawing::drawn_config(seed, steps, batch);
         Ok(Trainer { inner: drawing::Trainer::new(mixture, drawing::DRAWN_SCHEDULE, config), points })
     }
@@ -542,12 +544,7 @@ fn dataset_training(
 ) -> Result<(crate::core::dataset::GaussianMixture, train::TrainConfig), JsError> {
     let dataset =
         Dataset::from_name(name).ok_or_else(|| unknown("dataset", name, Dataset::ALL.map(Dataset::name)))?;
-    if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
-        return Err(js_error(format!("steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})")));
-    }
-    if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
-        return Err(js_error(format!("batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})")));
-    }
+    check_training_size(steps, batch)?;
     Ok((dataset.mixture(), train::TrainConfig { seed, steps, batch, ..train::TrainConfig::default() }))
 }
 
@@ -929,16 +926,7 @@ impl Playground {
         };
         let points = self::points("points", points)?;
         let mixture = drawing::drawn_mixture(&points).map_err(js_error)?;
-        if !(1..=MAX_TRAIN_STEPS).contains(&steps) {
-            return Err(js_error(format!(
-                "steps = {steps} is not allowed (allowed: 1 to {MAX_TRAIN_STEPS})"
-            )));
-        }
-        if !(1..=MAX_TRAIN_BATCH).contains(&batch) {
-            return Err(js_error(format!(
-                "batch = {batch} is not allowed (allowed: 1 to {MAX_TRAIN_BATCH})"
-            )));
-        }
+        check_training_size(steps, batch)?;
         let config = drawing::drawn_config(seed, steps, batch);
         let trainer = GpuTrainer::new(&display.context, &Mlp::initialise(seed), batch).map_err(js_error)?;
         Ok(GpuTraining { trainer, mixture, config, points, step: 0 })

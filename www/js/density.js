@@ -4,6 +4,8 @@
 // to t). Both share one colour scale, and the total variation distance between them is printed:
 // a perfect sampler leaves only sampling noise.
 
+import { sizeToBox } from './canvas-size.js';
+
 /** Bins per axis. */
 export const DENSITY_SIDE = 64;
 const GAP = 12;
@@ -54,14 +56,7 @@ export function noiseFloor(total, probabilities) {
  * probabilities, on one colour scale.
  */
 export function drawDensity(canvas, counts, total, probabilities) {
-  const ratio = window.devicePixelRatio || 1;
-  const box = canvas.getBoundingClientRect();
-  const width = Math.max(1, Math.round(box.width * ratio));
-  const height = Math.max(1, Math.round(box.height * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
+  const { ratio, width, height } = sizeToBox(canvas);
   const frequencies = Array.from(counts, (c) => c / Math.max(1, total));
   const scale = Math.max(1e-12, ...frequencies, ...probabilities);
   const ctx = canvas.getContext('2d');

@@ -4,6 +4,8 @@
 // wasm, a chunk of Adam steps between frames), with the learned one. Drawings travel in share
 // links (compressed) and as JSON files.
 
+import { sizeToBox } from './canvas-size.js';
+
 /** World units between consecutive points of a stroke (about the drawn knots' std, 0.06). */
 export const DRAW_SPACING = 0.07;
 /** Most points of a drawing: `core::drawing::MAX_DRAWN_POINTS`. */
@@ -65,10 +67,7 @@ export function strokeRecorder(surface, onChange) {
 
 /** Draws the points (and the strokes between neighbours) on the transparent `canvas`. */
 export function drawStrokes(canvas, points) {
-  const box = canvas.getBoundingClientRect();
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.max(1, Math.round(box.width * ratio));
-  canvas.height = Math.max(1, Math.round(box.height * ratio));
+  const { ratio } = sizeToBox(canvas);
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const ppu = (0.5 * Math.min(canvas.width, canvas.height)) / HALF_EXTENT;
@@ -160,10 +159,7 @@ export function drawingFromJson(text) {
  * `every` steps (1 on the CPU, where every step's loss is known; a chunk's last on the GPU).
  */
 export function drawLoss(canvas, losses, steps, every = 1) {
-  const box = canvas.getBoundingClientRect();
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.max(1, Math.round(box.width * ratio));
-  canvas.height = Math.max(1, Math.round(box.height * ratio));
+  const { ratio } = sizeToBox(canvas);
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (losses.length === 0) return;

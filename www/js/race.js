@@ -4,6 +4,8 @@
 // (both axes logarithmic), with the data-vs-data floor dashed, and small pictures show where
 // each sampler's particles are at one budget. The laps come from the wasm's `race_lap`.
 
+import { sizeToBox } from './canvas-size.js';
+
 /** Budgets of network evaluations. */
 export const RACE_BUDGETS = [2, 4, 8, 16, 32, 64];
 /** The budget of the small pictures. */
@@ -37,21 +39,9 @@ export async function runRace(wasm, options, racers, onLap, isCancelled) {
   return results;
 }
 
-function sizeToBox(canvas) {
-  const ratio = window.devicePixelRatio || 1;
-  const box = canvas.getBoundingClientRect();
-  const width = Math.max(1, Math.round(box.width * ratio));
-  const height = Math.max(1, Math.round(box.height * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
-  return ratio;
-}
-
 /** Draws the distance-versus-NFE chart of `results` on `canvas`. */
 export function drawRaceChart(canvas, results) {
-  const ratio = sizeToBox(canvas);
+  const { ratio } = sizeToBox(canvas);
   const ctx = canvas.getContext('2d');
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
@@ -141,7 +131,7 @@ export function drawSnapshots(container, results) {
       figure.className = 'race-snapshot';
       if (lap) {
         requestAnimationFrame(() => {
-          const ratio = sizeToBox(canvas);
+          const { ratio } = sizeToBox(canvas);
           const ctx = canvas.getContext('2d');
           ctx.fillStyle = '#0b0d14';
           ctx.fillRect(0, 0, canvas.width, canvas.height);

@@ -10,6 +10,8 @@
 // A vertical line marks the particles' current time. The curves come from the wasm's
 // `schedule_curves`, the same f64 code the samplers use.
 
+import { sizeToBox } from './canvas-size.js';
+
 const PANELS = [
   { title: 'α (signal) and σ (noise)', series: [['alpha', 'α', '--lab-a'], ['sigma', 'σ', '--lab-b']] },
   { title: 'log-SNR = log(α² / σ²), with the time grid', series: [['log_snr', 'log-SNR', '--lab-a']], grid: true },
@@ -53,14 +55,7 @@ function interpolate(us, ys, u) {
  * The canvas's drawing buffer is sized here from its CSS box and the pixel ratio.
  */
 export function drawScheduleLab(canvas, curves, currentU) {
-  const ratio = window.devicePixelRatio || 1;
-  const box = canvas.getBoundingClientRect();
-  const width = Math.max(1, Math.round(box.width * ratio));
-  const height = Math.max(1, Math.round(box.height * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
+  const { ratio, width, height } = sizeToBox(canvas);
   const ctx = canvas.getContext('2d');
   const style = getComputedStyle(document.documentElement);
   const colour = (name, fallback) => style.getPropertyValue(name).trim() || fallback;

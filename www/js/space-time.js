@@ -5,6 +5,8 @@
 // noise (amber), on the right the probability-flow ODE from the same noise (blue). The data come
 // from the wasm's `space_time(options)`.
 
+import { sizeToBox } from './canvas-size.js';
+
 /** Gap between the two panels and room for labels, in CSS pixels (scaled by the pixel ratio). */
 const GAP = 12;
 const LABEL_HEIGHT = 16;
@@ -52,14 +54,7 @@ const cache = new WeakMap();
  * marker at the slider position `currentU`.
  */
 export function drawSpaceTime(canvas, picture, currentU) {
-  const ratio = window.devicePixelRatio || 1;
-  const box = canvas.getBoundingClientRect();
-  const width = Math.max(1, Math.round(box.width * ratio));
-  const height = Math.max(1, Math.round(box.height * ratio));
-  if (canvas.width !== width || canvas.height !== height) {
-    canvas.width = width;
-    canvas.height = height;
-  }
+  const { ratio, width, height } = sizeToBox(canvas);
   if (!cache.has(picture)) cache.set(picture, heatmapImage(picture));
   const image = cache.get(picture);
   const ctx = canvas.getContext('2d');
