@@ -1,6 +1,8 @@
 //! The score network: layout, forward pass and the hand-written backward pass.
 
+use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::{self, Mlp};
+use diffusion_playground::core::schedule::Schedule;
 
 fn loss(mlp: &Mlp, x: [f32; 2], t: f32, target: [f32; 2]) -> f64 {
     let out = mlp.forward_traced(x, t).output;
@@ -86,14 +88,29 @@ fn the_backward_pass_matches_finite_differences_for_every_block() {
 
 #[test]
 fn the_batched_forward_pass_is_bit_identical_to_one_input_at_a_time() {
-    let mlp = Mlp::initialise(13);
-    let bias = mlp.hidden_bias(0.42);
-    let inputs: [[f32; 2]; mlp::BATCH] =
-        std::array::from_fn(|p| [p as f32 * 0.37 - 1.3, 0.9 - p as f32 * 0.21]);
-    let batched = mlp.forward_batch_with_bias(&inputs, &bias);
-    for (p, x) in inputs.iter().enumerate() {
-        let single = mlp.forward_with_bias(*x, &bias);
-        assert_eq!(batched[p].map(f32::to_bits), single.map(f32::to_bits), "input {p}");
+    // Inputs from near the origin to far out (where SiLU's exponential is clamped), at several
+    // times, through an untrained and a trained network.
+    let trained = diffusion_playground::core::embedded::net(Dataset::Spiral, Schedule::VpLinear).unwrap().mlp;
+    for mlp in [Mlp::initialise(13), trained] {
+        for t in [0.001, 0.42, 1.0] {
+            let bias = mlp.hidden_bias(t);
+            for batch in 0..64 {
+                let inputs: [[f32; 2]; mlp::BATCH] = std::array::from_fn(|p| {
+                    let k = (batch * mlp::BATCH + p) as f32;
+                    let radius = 0.01 * 1.11f32.powf(k * 0.2);
+                    [radius * (k * 2.4).cos(), radius * (k * 2.4).sin()]
+                });
+                let batched = mlp.forward_batch_with_bias(&inputs, &bias);
+                for (p, x) in inputs.iter().enumerate() {
+                    let single = mlp.forward_with_bias(*x, &bias);
+                    assert_eq!(
+                        batched[p].map(f32::to_bits),
+                        single.map(f32::to_bits),
+                        "input {x:?} at t = {t}"
+                    );
+                }
+            }
+        }
     }
 }
 

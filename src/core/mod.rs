@@ -13,6 +13,7 @@ pub mod render;
 pub mod rng;
 pub mod sampler;
 pub mod schedule;
+pub mod simd;
 pub mod space_time;
 pub mod timesteps;
 pub mod train;
