@@ -17,9 +17,25 @@ import { chromium } from 'playwright-core';
 const BASE_URL = process.env.DP_BASE_URL;
 if (!BASE_URL) throw new Error('DP_BASE_URL is not set: run this through `cargo xtask bench`');
 const OUT = process.env.DP_BENCH_OUT ?? 'bench/results/browser.json';
-const PARTICLES = (process.env.DP_BENCH_PARTICLES ?? '16384,65536').split(',').map(Number);
+const PARTICLES = (process.env.DP_BENCH_PARTICLES ?? '16384,65536,262144').split(',').map(Number);
 const STEPS = Number(process.env.DP_BENCH_STEPS ?? 20);
 const REPEATS = Number(process.env.DP_BENCH_REPEATS ?? 3);
+// A path (ours or a peer) is measured at a particle count only when one run there is expected to
+// take at most this long at the rate it reached at the previous count (software adapters manage
+// about 0.1 M evaluations per second: 20 steps of 1,048,576 particles would take minutes a run).
+// Skipped rows say so, with the expected time.
+const RUN_BUDGET_SECONDS = Number(process.env.DP_BENCH_RUN_BUDGET_S ?? 40);
+/** Rate (evaluations per second) each path reached at the largest count measured so far. */
+const lastRate = new Map();
+/** Why `path` is not measured at `particles`, or null when it is. */
+function overBudget(path, particles) {
+  const rate = lastRate.get(path);
+  if (!rate) return null;
+  const expected = (particles * STEPS) / rate;
+  return expected > RUN_BUDGET_SECONDS
+    ? `skipped: one run would take about ${expected.toFixed(0)} s at the ${(rate / 1e6).toFixed(3)} M evaluations/s measured at the previous N (budget ${RUN_BUDGET_SECONDS} s, DP_BENCH_RUN_BUDGET_S)`
+    : null;
+}
 
 // WebGPU on SwiftShader, headless, with canvas presentation working (see tests/browser/helpers.mjs).
 const ARGS = [
@@ -36,6 +52,12 @@ const version = browser.version();
 const results = [];
 for (const backend of ['webgpu', 'cpu']) {
   for (const particles of PARTICLES) {
+    const skipped = overBudget(`ours ${backend}`, particles);
+    if (skipped) {
+      results.push({ backend, particles, steps: STEPS, skipped });
+      console.log(`${backend.padEnd(7)} N=${String(particles).padStart(7)}  ${skipped}`);
+      continue;
+    }
     const result = await page.evaluate(async ({ backend, particles, steps, repeats, base }) => {
       const m = await import(new URL('pkg/diffusion_playground.js', base).href);
       await m.default();
@@ -43,7 +65,13 @@ for (const backend of ['webgpu', 'cpu']) {
       canvas.width = 512;
       canvas.height = 512;
       document.body.appendChild(canvas);
-      const pg = await m.Playground.create(canvas, { backend, particles, steps, dataset: 'two_moons', score: 'mlp' });
+      let pg;
+      try {
+        pg = await m.Playground.create(canvas, { backend, particles, steps, dataset: 'two_moons', score: 'mlp' });
+      } catch (error) {
+        canvas.remove();
+        return { error: String(error.message ?? error) };
+      }
       pg.step(1);
       await pg.read_positions();
       const seconds = [];
@@ -59,6 +87,11 @@ for (const backend of ['webgpu', 'cpu']) {
       canvas.remove();
       return { seconds, note };
     }, { backend, particles, steps: STEPS, repeats: REPEATS, base: BASE_URL });
+    if (result.error) {
+      results.push({ backend, particles, steps: STEPS, error: result.error });
+      console.log(`${backend.padEnd(7)} N=${String(particles).padStart(7)}  not run: ${result.error}`);
+      continue;
+    }
     const sorted = [...result.seconds].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
     const row = {
@@ -69,14 +102,16 @@ for (const backend of ['webgpu', 'cpu']) {
       note: result.note,
     };
     results.push(row);
+    lastRate.set(`ours ${backend}`, row.evaluations_per_second);
     console.log(`${backend.padEnd(7)} N=${String(particles).padStart(7)}  ${row.steps_per_second.toFixed(2).padStart(8)} steps/s  ${(row.evaluations_per_second / 1e6).toFixed(3)} M evals/s  (run ${sorted[0].toFixed(2)}..${sorted[sorted.length - 1].toFixed(2)} s)`);
   }
 }
 
 // Peers, in the same page: the same network and reverse SDE (`peer_plan`) as a plain JavaScript
-// loop and with TensorFlow.js (webgpu and wasm backends) when `cargo xtask bench` could install
-// it. Evaluations per second are compared with ours (the best of our two paths) at each N; the
-// peers' final particles are checked against the data (sliced W2) so a wrong peer shows.
+// loop, with TensorFlow.js (webgpu and wasm backends) and with ONNX Runtime Web (webgpu and wasm
+// execution providers) when `cargo xtask bench` could install them. Evaluations per second are
+// compared with our path on the same hardware at each N; the peers' final particles are checked
+// against the data (sliced W2) so a wrong peer shows.
 const peerRows = [];
 const vendor = new URL('vendor/peers/', BASE_URL).href;
 let haveTf = false;
@@ -86,9 +121,27 @@ try {
 } catch {
   haveTf = false;
 }
-if (!haveTf) console.log('(TensorFlow.js is not installed in www/vendor/peers: only the plain JavaScript peer runs)');
+if (!haveTf) console.log('(TensorFlow.js is not installed in www/vendor/peers: its peers do not run)');
+// ONNX Runtime Web: each execution provider from the package's build for it (the exports
+// onnxruntime-web/webgpu and onnxruntime-web/wasm), in www/vendor/peers/ort/; the model is
+// encoded with onnx-proto from www/vendor/peers/onnx/. The page is not cross-origin isolated, so
+// ORT's wasm cannot use threads: numThreads = 1, set explicitly (our CPU path is single-threaded
+// too).
+const ORT_BUNDLES = { webgpu: 'ort.webgpu.min.mjs', wasm: 'ort.wasm.min.mjs' };
+const ORT_THREADS = 1;
+const haveOrt = await page.evaluate((url) => fetch(url).then((r) => r.ok, () => false), `${vendor}ort/${ORT_BUNDLES.wasm}`);
+if (!haveOrt) console.log('(ONNX Runtime Web is not installed in www/vendor/peers/ort: its peers do not run)');
+// ORT warns on the console when it places nodes on another provider than the one asked for
+// ("Some nodes were not assigned to the preferred execution providers"); its warnings are kept.
+const ortWarnings = new Set();
+page.on('console', (message) => {
+  if (/\[W:onnxruntime/.test(message.text())) ortWarnings.add(message.text());
+});
+let ortVersion = null;
+const PEER_NAMES = ['plain JavaScript', 'TensorFlow.js webgpu', 'TensorFlow.js wasm', 'ONNX Runtime Web webgpu', 'ONNX Runtime Web wasm'];
 for (const particles of PARTICLES) {
-  const rows = await page.evaluate(async ({ particles, steps, base, vendor, haveTf }) => {
+  const skip = Object.fromEntries(PEER_NAMES.map((name) => [name, overBudget(name, particles)]).filter(([, why]) => why));
+  const rows = await page.evaluate(async ({ particles, steps, base, vendor, haveTf, haveOrt, ortBundles, ortThreads, skip }) => {
     const m = await import(new URL('pkg/diffusion_playground.js', base).href);
     await m.default();
     const peers = await import(new URL('bench/peers.js', base).href);
@@ -97,11 +150,16 @@ for (const particles of PARTICLES) {
     const data = m.dataset_sample('two_moons', 2002, Math.min(particles, 4096));
     const distance = (points) => m.sliced_wasserstein(points.subarray(0, data.length), data);
     const out = [];
-    const js = peers.plainJs(plan, start);
-    out.push({ peer: 'plain JavaScript', seconds: js.seconds, sw2_after_steps: distance(js.particles) });
+    // Peers expected to overrun the run budget at this N get a row saying so instead.
+    const skipped = (peer) => skip[peer] && out.push({ peer, skipped: skip[peer] });
+    if (!skipped('plain JavaScript')) {
+      const js = peers.plainJs(plan, start);
+      out.push({ peer: 'plain JavaScript', seconds: js.seconds, sw2_after_steps: distance(js.particles) });
+    }
     if (haveTf) {
       window.tf.wasm.setWasmPaths(vendor);
       for (const backend of ['webgpu', 'wasm']) {
+        if (skipped(`TensorFlow.js ${backend}`)) continue;
         try {
           const r = await peers.tensorflow(window.tf, backend, plan, start);
           out.push({ peer: `TensorFlow.js ${backend}`, seconds: r.seconds, sw2_after_steps: distance(r.particles) });
@@ -110,8 +168,29 @@ for (const particles of PARTICLES) {
         }
       }
     }
+    if (haveOrt) {
+      const { loadOnnxProto } = await import(new URL('bench/onnx-model.js', base).href);
+      const onnx = await loadOnnxProto(`${vendor}onnx/`);
+      for (const [provider, bundle] of Object.entries(ortBundles)) {
+        const peer = `ONNX Runtime Web ${provider}`;
+        if (skipped(peer)) continue;
+        try {
+          const ort = await import(`${vendor}ort/${bundle}`);
+          ort.env.wasm.wasmPaths = `${vendor}ort/`;
+          ort.env.wasm.numThreads = ortThreads;
+          const r = await peers.onnxRuntime(ort, onnx, provider, plan, start);
+          out.push({ peer, version: ort.env.versions.web, bundle, wasm_threads: ortThreads, seconds: r.seconds, sw2_after_steps: distance(r.particles) });
+        } catch (error) {
+          out.push({ peer, error: String(error) });
+        }
+      }
+    }
     return out;
-  }, { particles, steps: STEPS, base: BASE_URL, vendor, haveTf });
+  }, { particles, steps: STEPS, base: BASE_URL, vendor, haveTf, haveOrt, ortBundles: ORT_BUNDLES, ortThreads: ORT_THREADS, skip });
+  if (!ortVersion) {
+    ortVersion = rows.find((row) => row.version)?.version ?? null;
+    if (ortVersion) console.log(`(ONNX Runtime Web ${ortVersion}: webgpu from ${ORT_BUNDLES.webgpu}, wasm from ${ORT_BUNDLES.wasm} with numThreads = ${ORT_THREADS}, as the page is not cross-origin isolated)`);
+  }
   // Each peer is compared with our path on the same hardware: GPU peers with our WebGPU path,
   // CPU peers (wasm, plain JavaScript) with our CPU path inside the wasm.
   const oursOn = (backend) => results.find((r) => r.particles === particles && r.backend === backend)?.evaluations_per_second;
@@ -121,14 +200,21 @@ for (const particles of PARTICLES) {
     row.compared_with = /webgpu/.test(row.peer) ? 'webgpu' : 'cpu';
     if (row.seconds) {
       row.evaluations_per_second = (particles * STEPS) / row.seconds;
-      row.ours_over_peer = oursOn(row.compared_with) / row.evaluations_per_second;
+      lastRate.set(row.peer, row.evaluations_per_second);
+      const ours = oursOn(row.compared_with);
+      row.ours_over_peer = ours ? ours / row.evaluations_per_second : null;
     }
     peerRows.push(row);
-    console.log(row.error
+    const ratio = row.ours_over_peer ? `our ${row.compared_with} path / peer ${row.ours_over_peer.toFixed(1)}x` : `our ${row.compared_with} path not measured at this N`;
+    console.log(row.skipped
+      ? `peer ${row.peer.padEnd(24)} N=${String(particles).padStart(7)}  ${row.skipped}`
+      : row.error
       ? `peer ${row.peer} N=${particles}: failed (${row.error.slice(0, 120)})`
-      : `peer ${row.peer.padEnd(22)} N=${String(particles).padStart(7)}  ${(row.evaluations_per_second / 1e6).toFixed(3)} M evals/s  our ${row.compared_with} path / peer ${row.ours_over_peer.toFixed(1)}x  (SW2 to data after ${STEPS} steps ${row.sw2_after_steps.toFixed(3)})`);
+      : `peer ${row.peer.padEnd(24)} N=${String(particles).padStart(7)}  ${(row.evaluations_per_second / 1e6).toFixed(3)} M evals/s  ${ratio}  (SW2 to data after ${STEPS} steps ${row.sw2_after_steps.toFixed(3)})`);
   }
 }
+
+if (ortWarnings.size) console.log(`ONNX Runtime Web warned:\n  ${[...ortWarnings].join('\n  ')}`);
 
 /**
  * A new tab at `url`. Chromium with SwiftShader was seen, now and then, never to commit a
@@ -149,22 +235,26 @@ async function openTab(url) {
   }
 }
 
-// The whole page: time from navigation to the first drawn frame (window.dp.ready), and, while a
-// long run plays, frames per second and reverse steps per second (step + render + the page's own
-// pacing), for each path and particle count.
+// The whole page: time from navigation to the first frame on screen (window.dp.firstFrame: drawn,
+// and on WebGPU the GPU done with it), and, while a long run plays, frames per second and reverse
+// steps per second (step + render + the page's own pacing), for each path and particle count, and
+// for the automatic choice a visitor gets (which times both paths first on a software adapter).
+// Counts where our path could not run above are left out.
 const FPS_SECONDS = Number(process.env.DP_BENCH_FPS_SECONDS ?? 3);
 const pageRows = [];
-for (const backend of ['webgpu', 'cpu']) {
+for (const backend of ['auto', 'webgpu', 'cpu']) {
   for (const particles of PARTICLES) {
+    const ours = results.find((r) => r.particles === particles && r.backend === (backend === 'auto' ? 'cpu' : backend));
+    if (!ours || ours.error || ours.skipped) {
+      console.log(`page ${backend.padEnd(7)} N=${String(particles).padStart(7)}  not measured (${ours?.error ?? ours?.skipped ?? 'no row'})`);
+      continue;
+    }
     const loads = [];
     let live = null;
     for (let r = 0; r < REPEATS; r++) {
       const url = new URL(`index.html#backend=${backend}&particles=${particles}&steps=1000&playing=1`, BASE_URL).href;
       const tab = await openTab(url);
-      const firstFrame = await tab.evaluate(async () => {
-        await window.dp.ready;
-        return performance.now();
-      });
+      const firstFrame = await tab.evaluate(() => window.dp.firstFrame);
       loads.push(firstFrame);
       if (r === 0) {
         live = await tab.evaluate(async (seconds) => {
@@ -249,5 +339,5 @@ const total = Object.values(transfer).reduce((a, b) => a + b, 0);
 console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
 
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);

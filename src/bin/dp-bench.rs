@@ -1,20 +1,71 @@
 //! Native benchmark of the playground's two paths, run by `cargo xtask bench`: the same reverse
 //! run (reverse SDE with the embedded MLP, two moons, VP linear) through the CPU core (batched,
-//! vectorised) and through the WGSL kernels on the first Vulkan adapter (lavapipe without a GPU).
-//! Prints steps and MLP evaluations per second (median of the repeats, with min and max).
+//! vectorised, single-threaded: it spawns no threads) and through the WGSL kernels on the first
+//! Vulkan adapter (lavapipe without a GPU). Prints steps and MLP evaluations per second (median of
+//! the repeats, with min and max) and the sliced W2 distance of the final particles to the data.
+//!
+//! Usage: `dp-bench [--cpu-only] [--particles N[,N...]] [--json PATH] [--write-plan PATH]`.
+//! `--write-plan PATH` writes the plan the native peers run (`bench/torch_peer.py`) and exits;
+//! `--json PATH` also writes the measurements as JSON.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
-use diffusion_playground::gpu::{context, ComputeEngine};
-use diffusion_playground::web::options::{Options, RawOptions, RawValue};
+use diffusion_playground::core::embedded;
+use diffusion_playground::core::metrics;
+use diffusion_playground::core::mlp;
+use diffusion_playground::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
+use diffusion_playground::gpu::{context, ComputeEngine, GpuContext};
+use diffusion_playground::web::options::{Options, RawOptions, RawValue, MAX_PARTICLES_CPU};
+use diffusion_playground::web::peer_plan::PeerPlan;
 use diffusion_playground::web::session::{Particles, Session};
 
-/// Particle counts measured.
-const PARTICLES: [u32; 2] = [16_384, 65_536];
+/// Particle counts measured unless `--particles` says otherwise.
+const DEFAULT_PARTICLES: [u32; 2] = [16_384, 65_536];
 /// Steps per timed run.
 const STEPS: u32 = 20;
 /// Timed runs per configuration.
 const REPEATS: usize = 3;
+/// Seed of the data sample the final particles are compared with (as in `bench/browser.mjs`).
+const REFERENCE_SEED: u32 = 2002;
+/// Size of that sample; the distance uses as many of the final particles.
+const REFERENCE_POINTS: usize = 4096;
+/// Threads our CPU core runs on: `sampler::run` is a plain loop and nothing here spawns threads.
+const CPU_CORE_THREADS: u32 = 1;
+
+const USAGE: &str = "usage: dp-bench [--cpu-only] [--particles N[,N...]] [--json PATH] [--write-plan PATH]";
+
+/// What the command line asks for.
+struct Args {
+    particles: Vec<u32>,
+    cpu_only: bool,
+    json: Option<PathBuf>,
+    write_plan: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args =
+        Args { particles: DEFAULT_PARTICLES.to_vec(), cpu_only: false, json: None, write_plan: None };
+    let mut words = std::env::args().skip(1);
+    while let Some(word) = words.next() {
+        let mut value = || words.next().ok_or_else(|| format!("{word} needs a value\n{USAGE}"));
+        match word.as_str() {
+            "--cpu-only" => args.cpu_only = true,
+            "--json" => args.json = Some(value()?.into()),
+            "--write-plan" => args.write_plan = Some(value()?.into()),
+            "--particles" => {
+                let list = value()?;
+                args.particles = list
+                    .split(',')
+                    .map(|n| n.trim().parse().ok().filter(|&n| n > 0))
+                    .collect::<Option<Vec<u32>>>()
+                    .ok_or_else(|| format!("--particles: `{list}` is not a list of positive integers"))?;
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
 
 fn options(particles: u32) -> Result<Options, String> {
     let raw: RawOptions = [("particles", particles as f64), ("steps", STEPS as f64)]
@@ -24,51 +75,222 @@ fn options(particles: u32) -> Result<Options, String> {
     Options::default().merged(&raw).map_err(|e| e.to_string())
 }
 
-/// Seconds of each timed run (a warm-up step first; runs end with a readback so GPU work is done).
-fn time_runs(mut session: Session) -> Result<Vec<f64>, String> {
+/// The data sample the final particles are compared with.
+fn reference_points(options: &Options) -> Vec<[f32; 2]> {
+    options.dataset.sample(REFERENCE_SEED, REFERENCE_POINTS)
+}
+
+/// Seconds of the timed runs (sorted) and the particles at the end of the last one.
+struct Timed {
+    seconds: Vec<f64>,
+    final_points: Vec<[f32; 2]>,
+}
+
+/// Times a session's runs (a warm-up step first; runs end with a readback so GPU work is done).
+fn time_session(mut session: Session) -> Result<Timed, String> {
     let finish = |s: &Session| pollster::block_on(s.read_positions()?.positions()).map_err(|e| e.to_string());
     session.step(1)?;
     finish(&session)?;
     let mut seconds = Vec::new();
+    let mut final_points = Vec::new();
     for _ in 0..REPEATS {
         session.reset()?;
         let started = Instant::now();
         while session.step(STEPS)? > 0 {}
-        finish(&session)?;
+        final_points = finish(&session)?;
         seconds.push(started.elapsed().as_secs_f64());
     }
     seconds.sort_by(f64::total_cmp);
-    Ok(seconds)
+    Ok(Timed { seconds, final_points })
+}
+
+/// Our CPU path above the playground's CPU cap, where `Session` refuses to run on the CPU: the
+/// calls a CPU session makes (`sampler::prior` on reset, `sampler::run` over the run's plan on
+/// step), timed the same way.
+fn time_cpu_core_uncapped(options: &Options) -> Result<Timed, String> {
+    let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+    let schedule = options.schedule;
+    let times = options.time_grid.times(schedule, schedule.t_max(), schedule.t_min(), options.steps as usize);
+    let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
+    let plan = sampler::plan(schedule, NetFrame::of(&net), &settings, &times);
+    let n = options.particles as usize;
+    let source = ScoreSource::Mlp(&net.mlp);
+    let prior = || sampler::prior(schedule, schedule.t_max(), options.seed, n);
+    let (mut points, mut history) = (prior(), vec![[0.0; 2]; n]);
+    sampler::run(source, &plan[..1], &mut points, &mut history, options.seed, 0);
+    let mut seconds = Vec::new();
+    for _ in 0..REPEATS {
+        (points, history) = (prior(), vec![[0.0; 2]; n]);
+        let started = Instant::now();
+        sampler::run(source, &plan, &mut points, &mut history, options.seed, 0);
+        seconds.push(started.elapsed().as_secs_f64());
+    }
+    seconds.sort_by(f64::total_cmp);
+    Ok(Timed { seconds, final_points: points })
+}
+
+/// One measured configuration.
+struct Row {
+    /// `wgpu` or `cpu`.
+    path: &'static str,
+    label: &'static str,
+    particles: u32,
+    timed: Timed,
+    sw2: f64,
+}
+
+impl Row {
+    fn median(&self) -> f64 {
+        self.timed.seconds[self.timed.seconds.len() / 2]
+    }
+
+    fn steps_per_second(&self) -> f64 {
+        STEPS as f64 / self.median()
+    }
+
+    fn evaluations_per_second(&self) -> f64 {
+        self.particles as f64 * STEPS as f64 / self.median()
+    }
+
+    fn to_json(&self) -> String {
+        let (mean, variance) = metrics::mean_and_variance(&self.timed.final_points);
+        format!(
+            "{{\"path\": \"{}\", \"label\": \"{}\", \"particles\": {}, \"seconds\": {}, \"steps_per_second\": {}, \
+             \"evaluations_per_second\": {}, \"sw2_after_steps\": {}, \"mean\": {}, \"std\": {}}}",
+            self.path,
+            self.label,
+            self.particles,
+            json_numbers(&self.timed.seconds),
+            json_number(self.steps_per_second()),
+            json_number(self.evaluations_per_second()),
+            json_number(self.sw2),
+            json_numbers(&mean),
+            json_numbers(&variance.map(f64::sqrt)),
+        )
+    }
+}
+
+/// A number as JSON (`null` when not finite).
+fn json_number(value: f64) -> String {
+    if value.is_finite() {
+        value.to_string()
+    } else {
+        "null".into()
+    }
+}
+
+/// Numbers as a JSON array.
+fn json_numbers<T: Copy + Into<f64>>(values: &[T]) -> String {
+    let items: Vec<String> = values.iter().map(|&v| json_number(v.into())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Points as a JSON array of `[x, y]` pairs.
+fn json_points(points: &[[f32; 2]]) -> String {
+    let items: Vec<String> = points.iter().map(|p| json_numbers(p)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+fn write_file(path: &PathBuf, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes the plan of the measured run for the native peers: [`PeerPlan`] plus what they need
+/// around it (the network's sizes, the prior's standard deviation, the data sample the final
+/// particles are compared with).
+fn write_plan(path: &PathBuf) -> Result<(), String> {
+    let options = options(DEFAULT_PARTICLES[0])?;
+    let plan = PeerPlan::for_options(&options)?;
+    let schedule = options.schedule;
+    let text = format!(
+        "{{\n\"dataset\": \"{}\",\n\"schedule\": \"{}\",\n\"steps\": {},\n\"features\": {},\n\"hidden\": {},\n\
+         \"output_dim\": {},\n\"prior_sigma\": {},\n\"weights\": {},\n\"hidden_biases\": {},\n\"out_x\": {},\n\
+         \"out_e1\": {},\n\"out_noise\": {},\n\"input_scale\": {},\n\"reference_seed\": {},\n\
+         \"reference_points\": {}\n}}\n",
+        options.dataset.name(),
+        schedule.name(),
+        options.steps,
+        mlp::FEATURES,
+        mlp::HIDDEN,
+        mlp::OUTPUT_DIM,
+        json_number(schedule.sigma(schedule.t_max())),
+        json_numbers(&plan.weights),
+        json_numbers(&plan.hidden_biases),
+        json_numbers(&plan.out_x),
+        json_numbers(&plan.out_e1),
+        json_numbers(&plan.out_noise),
+        json_numbers(&plan.input_scale),
+        REFERENCE_SEED,
+        json_points(&reference_points(&options)),
+    );
+    write_file(path, &text)?;
+    println!("dp-bench: plan of the {}-step run written to {}", options.steps, path.display());
+    Ok(())
+}
+
+fn measure(particles: u32, on_gpu: bool, gpu: Option<&GpuContext>) -> Result<Row, String> {
+    let opts = options(particles)?;
+    let timed = match gpu.filter(|_| on_gpu) {
+        Some(gpu) => {
+            time_session(Session::new(opts.clone(), Particles::Gpu(Box::new(ComputeEngine::new(gpu))))?)?
+        }
+        None if particles > MAX_PARTICLES_CPU => time_cpu_core_uncapped(&opts)?,
+        None => time_session(Session::new(opts.clone(), Particles::Cpu(Vec::new()))?)?,
+    };
+    let compared = timed.final_points.len().min(REFERENCE_POINTS);
+    let sw2 = metrics::sliced_wasserstein(&timed.final_points[..compared], &reference_points(&opts));
+    let (path, label) = match (on_gpu, particles > MAX_PARTICLES_CPU) {
+        (true, _) => ("wgpu", "native wgpu (Vulkan)"),
+        (false, false) => ("cpu", "native CPU core"),
+        (false, true) => ("cpu", "native CPU core (no session: above the CPU cap)"),
+    };
+    Ok(Row { path, label, particles, timed, sw2 })
 }
 
 fn run() -> Result<(), String> {
-    let gpu = context::native_context().map_err(|e| e.to_string())?;
-    println!("native GPU adapter: {}", gpu.describe());
-    println!("| path | N | steps/s | M evaluations/s | run seconds (min..max) |");
-    println!("| --- | --- | --- | --- | --- |");
-    for particles in PARTICLES {
+    let args = parse_args()?;
+    if let Some(path) = &args.write_plan {
+        return write_plan(path);
+    }
+    let gpu = if args.cpu_only {
+        None
+    } else {
+        let gpu = context::native_context().map_err(|e| e.to_string())?;
+        println!("native GPU adapter: {}", gpu.describe());
+        Some(gpu)
+    };
+    println!("| path | N | steps/s | M evaluations/s | run seconds (min..max) | SW2 to data |");
+    println!("| --- | --- | --- | --- | --- | --- |");
+    let mut rows = Vec::new();
+    for &particles in &args.particles {
         for on_gpu in [true, false] {
-            let backend = if on_gpu {
-                Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))
-            } else {
-                Particles::Cpu(Vec::new())
-            };
-            let mut opts = options(particles)?;
-            if !on_gpu && particles > diffusion_playground::web::options::MAX_PARTICLES_CPU {
-                opts.particles = particles;
+            if on_gpu && gpu.is_none() {
+                continue;
             }
-            let session = Session::new(opts, backend)?;
-            let seconds = time_runs(session)?;
-            let median = seconds[seconds.len() / 2];
+            let row = measure(particles, on_gpu, gpu.as_ref())?;
+            let seconds = &row.timed.seconds;
             println!(
-                "| native {} | {particles} | {:.2} | {:.3} | {:.2}..{:.2} |",
-                if on_gpu { "wgpu (Vulkan)" } else { "CPU core" },
-                STEPS as f64 / median,
-                (particles as f64 * STEPS as f64) / median / 1e6,
+                "| {} | {particles} | {:.2} | {:.3} | {:.2}..{:.2} | {:.3} |",
+                row.label,
+                row.steps_per_second(),
+                row.evaluations_per_second() / 1e6,
                 seconds[0],
-                seconds[seconds.len() - 1]
+                seconds[seconds.len() - 1],
+                row.sw2
             );
+            rows.push(row);
         }
+    }
+    if let Some(path) = &args.json {
+        let rows: Vec<String> = rows.iter().map(Row::to_json).collect();
+        let text = format!(
+            "{{\"steps\": {STEPS}, \"repeats\": {REPEATS}, \"cpu_core_threads\": {CPU_CORE_THREADS}, \"rows\": [\n{}\n]}}\n",
+            rows.join(",\n")
+        );
+        write_file(path, &text)?;
     }
     Ok(())
 }

@@ -110,12 +110,12 @@ struct Scene {
 pub struct ComputeEngine {
     device: wgpu::Device,
     queue: wgpu::Queue,
-    forward_pipeline: wgpu::ComputePipeline,
-    mlp_pipeline: wgpu::ComputePipeline,
-    exact_pipeline: wgpu::ComputePipeline,
-    predict_mlp_pipeline: wgpu::ComputePipeline,
-    predict_exact_pipeline: wgpu::ComputePipeline,
-    histogram_pipeline: wgpu::ComputePipeline,
+    forward_kernel: Kernel,
+    mlp_kernel: Kernel,
+    exact_kernel: Kernel,
+    predict_mlp_kernel: Kernel,
+    predict_exact_kernel: Kernel,
+    histogram_kernel: Kernel,
     histogram_params: wgpu::Buffer,
     noise_params: wgpu::Buffer,
     predict_params: wgpu::Buffer,
@@ -173,15 +173,25 @@ pub(crate) fn compute_pipeline(
     source: String,
     entries: &[wgpu::BindGroupLayoutEntry],
 ) -> wgpu::ComputePipeline {
+    let layout =
+        device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
+    pipeline_with_layout(device, label, source, &layout)
+}
+
+/// The compute pipeline of `source` whose entry point is named `label`, with group 0 `layout`.
+fn pipeline_with_layout(
+    device: &wgpu::Device,
+    label: &str,
+    source: String,
+    layout: &wgpu::BindGroupLayout,
+) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
         source: wgpu::ShaderSource::Wgsl(source.into()),
     });
-    let layout =
-        device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
     let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
         label: Some(label),
-        bind_group_layouts: &[Some(&layout)],
+        bind_group_layouts: &[Some(layout)],
         immediate_size: 0,
     });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -194,6 +204,45 @@ pub(crate) fn compute_pipeline(
     })
 }
 
+/// A compute kernel whose pipeline is compiled on first use: its bind group layout exists from
+/// the start (bind groups are made with it), but the shader is only handed to the driver when the
+/// kernel first runs, so the page's first frame waits for the kernels it needs and no others
+/// (software adapters take tens of milliseconds per pipeline).
+pub(crate) struct Kernel {
+    label: &'static str,
+    source: fn() -> String,
+    layout: wgpu::BindGroupLayout,
+    pipeline: std::cell::OnceCell<wgpu::ComputePipeline>,
+}
+
+impl Kernel {
+    /// The kernel of `source()` whose entry point is `label`, with one bind group of `entries`.
+    pub(crate) fn new(
+        device: &wgpu::Device,
+        label: &'static str,
+        source: fn() -> String,
+        entries: &[wgpu::BindGroupLayoutEntry],
+    ) -> Kernel {
+        let layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
+        Kernel { label, source, layout, pipeline: std::cell::OnceCell::new() }
+    }
+
+    /// The compiled pipeline (compiled now if this is its first use).
+    pub(crate) fn pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
+        self.pipeline.get_or_init(|| pipeline_with_layout(device, self.label, (self.source)(), &self.layout))
+    }
+
+    /// A bind group for the kernel's group 0.
+    pub(crate) fn bind(
+        &self,
+        device: &wgpu::Device,
+        buffers: &[(u32, wgpu::BindingResource)],
+    ) -> wgpu::BindGroup {
+        bind_with_layout(device, self.label, &self.layout, buffers)
+    }
+}
+
 /// A bind group for group 0 of `pipeline`.
 pub(crate) fn bind(
     device: &wgpu::Device,
@@ -201,15 +250,21 @@ pub(crate) fn bind(
     pipeline: &wgpu::ComputePipeline,
     buffers: &[(u32, wgpu::BindingResource)],
 ) -> wgpu::BindGroup {
+    bind_with_layout(device, label, &pipeline.get_bind_group_layout(0), buffers)
+}
+
+/// A bind group of `layout`.
+fn bind_with_layout(
+    device: &wgpu::Device,
+    label: &str,
+    layout: &wgpu::BindGroupLayout,
+    buffers: &[(u32, wgpu::BindingResource)],
+) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry> = buffers
         .iter()
         .map(|(binding, resource)| wgpu::BindGroupEntry { binding: *binding, resource: resource.clone() })
         .collect();
-    device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some(label),
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &entries,
-    })
+    device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout, entries: &entries })
 }
 
 fn buffer_with(
@@ -224,21 +279,21 @@ fn buffer_with(
 const STORAGE_IN: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
 
 impl ComputeEngine {
-    /// Compiles the kernels on `context`'s device.
+    /// The kernels on `context`'s device (each compiled when it first runs, see [`Kernel`]).
     pub fn new(context: &GpuContext) -> ComputeEngine {
         let device = context.device.clone();
         // forward_noise.wgsl: 0 params, 1 data x_0 (read), 2 particles (write).
-        let forward_pipeline = compute_pipeline(
+        let forward_kernel = Kernel::new(
             &device,
             "forward_noise",
-            shaders::forward_noise(),
+            shaders::forward_noise,
             &[compute_entry(0, uniform()), compute_entry(1, storage(true)), compute_entry(2, storage(false))],
         );
         // reverse_step_mlp.wgsl: 0 run, 1 steps, 2 weights, 3 hidden biases, 4 particles, 5 history.
-        let mlp_pipeline = compute_pipeline(
+        let mlp_kernel = Kernel::new(
             &device,
             "reverse_step_mlp",
-            shaders::reverse_step_mlp(),
+            shaders::reverse_step_mlp,
             &[
                 compute_entry(0, dynamic_uniform()),
                 compute_entry(1, storage(true)),
@@ -249,10 +304,10 @@ impl ComputeEngine {
             ],
         );
         // reverse_step_exact.wgsl: 0 run, 1 steps, 2 mixture components, 4 particles, 5 history.
-        let exact_pipeline = compute_pipeline(
+        let exact_kernel = Kernel::new(
             &device,
             "reverse_step_exact",
-            shaders::reverse_step_exact(),
+            shaders::reverse_step_exact,
             &[
                 compute_entry(0, dynamic_uniform()),
                 compute_entry(1, storage(true)),
@@ -262,10 +317,10 @@ impl ComputeEngine {
             ],
         );
         // predict_mlp.wgsl: 0 params, 2 weights, 3 hidden bias, 4 particles (read), 6 predictions.
-        let predict_mlp_pipeline = compute_pipeline(
+        let predict_mlp_kernel = Kernel::new(
             &device,
             "predict_mlp",
-            shaders::predict_mlp(),
+            shaders::predict_mlp,
             &[
                 compute_entry(0, uniform()),
                 compute_entry(2, storage(true)),
@@ -275,10 +330,10 @@ impl ComputeEngine {
             ],
         );
         // predict_exact.wgsl: 0 params, 2 mixture components, 4 particles (read), 6 predictions.
-        let predict_exact_pipeline = compute_pipeline(
+        let predict_exact_kernel = Kernel::new(
             &device,
             "predict_exact",
-            shaders::predict_exact(),
+            shaders::predict_exact,
             &[
                 compute_entry(0, uniform()),
                 compute_entry(2, storage(true)),
@@ -287,10 +342,10 @@ impl ComputeEngine {
             ],
         );
         // histogram.wgsl: 0 params, 4 particles (read), 7 counts (atomic).
-        let histogram_pipeline = compute_pipeline(
+        let histogram_kernel = Kernel::new(
             &device,
             "histogram",
-            shaders::histogram(),
+            shaders::histogram,
             &[compute_entry(0, uniform()), compute_entry(4, storage(true)), compute_entry(7, storage(false))],
         );
         let zeros = |n: usize| vec![0u8; n];
@@ -331,12 +386,12 @@ impl ComputeEngine {
             generation: 0,
             queue: context.queue.clone(),
             device,
-            forward_pipeline,
-            mlp_pipeline,
-            exact_pipeline,
-            predict_mlp_pipeline,
-            predict_exact_pipeline,
-            histogram_pipeline,
+            forward_kernel,
+            mlp_kernel,
+            exact_kernel,
+            predict_mlp_kernel,
+            predict_exact_kernel,
+            histogram_kernel,
         }
     }
 
@@ -432,20 +487,16 @@ impl ComputeEngine {
             })
         };
         Scene {
-            forward_group: bind(
+            forward_group: self.forward_kernel.bind(
                 device,
-                "forward_noise",
-                &self.forward_pipeline,
                 &[
                     (0, self.noise_params.as_entire_binding()),
                     (1, self.data.as_entire_binding()),
                     (2, particles.as_entire_binding()),
                 ],
             ),
-            mlp_group: bind(
+            mlp_group: self.mlp_kernel.bind(
                 device,
-                "reverse_step_mlp",
-                &self.mlp_pipeline,
                 &[
                     (0, run()),
                     (1, self.steps.as_entire_binding()),
@@ -455,10 +506,8 @@ impl ComputeEngine {
                     (5, history.as_entire_binding()),
                 ],
             ),
-            exact_group: bind(
+            exact_group: self.exact_kernel.bind(
                 device,
-                "reverse_step_exact",
-                &self.exact_pipeline,
                 &[
                     (0, run()),
                     (1, self.steps.as_entire_binding()),
@@ -467,10 +516,8 @@ impl ComputeEngine {
                     (5, history.as_entire_binding()),
                 ],
             ),
-            predict_mlp_group: bind(
+            predict_mlp_group: self.predict_mlp_kernel.bind(
                 device,
-                "predict_mlp",
-                &self.predict_mlp_pipeline,
                 &[
                     (0, self.predict_params.as_entire_binding()),
                     (2, self.weights.as_entire_binding()),
@@ -479,10 +526,8 @@ impl ComputeEngine {
                     (6, predictions.as_entire_binding()),
                 ],
             ),
-            predict_exact_group: bind(
+            predict_exact_group: self.predict_exact_kernel.bind(
                 device,
-                "predict_exact",
-                &self.predict_exact_pipeline,
                 &[
                     (0, self.predict_params.as_entire_binding()),
                     (2, self.mixture.as_entire_binding()),
@@ -501,7 +546,8 @@ impl ComputeEngine {
         self.scene.as_ref().ok_or_else(|| GpuError::Unsupported("no particles uploaded yet".into()))
     }
 
-    fn dispatch(&self, label: &str, pipeline: &wgpu::ComputePipeline, group: &wgpu::BindGroup, count: u32) {
+    fn dispatch(&self, label: &str, kernel: &Kernel, group: &wgpu::BindGroup, count: u32) {
+        let pipeline = kernel.pipeline(&self.device);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
@@ -522,7 +568,7 @@ impl ComputeEngine {
         let params =
             NoiseParams { alpha, sigma, seed, stream, particle_count: scene.particle_count, _pad: [0; 3] };
         self.queue.write_buffer(&self.noise_params, 0, bytemuck::bytes_of(&params));
-        self.dispatch("forward_noise", &self.forward_pipeline, &scene.forward_group, scene.particle_count);
+        self.dispatch("forward_noise", &self.forward_kernel, &scene.forward_group, scene.particle_count);
         Ok(())
     }
 
@@ -560,10 +606,11 @@ impl ComputeEngine {
             params[at..at + std::mem::size_of::<RunParams>()].copy_from_slice(bytemuck::bytes_of(&chunk));
         }
         self.queue.write_buffer(&self.run_params, 0, &params);
-        let (label, pipeline, group) = match score {
-            ScoreKind::Mlp => ("reverse_step_mlp", &self.mlp_pipeline, &scene.mlp_group),
-            ScoreKind::Exact => ("reverse_step_exact", &self.exact_pipeline, &scene.exact_group),
+        let (label, kernel, group) = match score {
+            ScoreKind::Mlp => ("reverse_step_mlp", &self.mlp_kernel, &scene.mlp_group),
+            ScoreKind::Exact => ("reverse_step_exact", &self.exact_kernel, &scene.exact_group),
         };
+        let pipeline = kernel.pipeline(&self.device);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
@@ -608,14 +655,14 @@ impl ComputeEngine {
             _pad: [0; 2],
         };
         self.queue.write_buffer(&self.predict_params, 0, bytemuck::bytes_of(&params));
-        let (label, pipeline, group) = match score {
+        let (label, kernel, group) = match score {
             ScoreKind::Mlp => {
                 self.queue.write_buffer(&self.predict_bias, 0, bytemuck::cast_slice(hidden_bias));
-                ("predict_mlp", &self.predict_mlp_pipeline, &scene.predict_mlp_group)
+                ("predict_mlp", &self.predict_mlp_kernel, &scene.predict_mlp_group)
             }
-            ScoreKind::Exact => ("predict_exact", &self.predict_exact_pipeline, &scene.predict_exact_group),
+            ScoreKind::Exact => ("predict_exact", &self.predict_exact_kernel, &scene.predict_exact_group),
         };
-        self.dispatch(label, pipeline, group, scene.particle_count);
+        self.dispatch(label, kernel, group, scene.particle_count);
         Ok(())
     }
 
@@ -654,17 +701,15 @@ impl ComputeEngine {
             // Created zeroed by WebGPU's rules, so no clear is needed.
             mapped_at_creation: false,
         });
-        let group = bind(
+        let group = self.histogram_kernel.bind(
             &self.device,
-            "histogram",
-            &self.histogram_pipeline,
             &[
                 (0, self.histogram_params.as_entire_binding()),
                 (4, scene.particles.as_entire_binding()),
                 (7, counts.as_entire_binding()),
             ],
         );
-        self.dispatch("histogram", &self.histogram_pipeline, &group, scene.particle_count);
+        self.dispatch("histogram", &self.histogram_kernel, &group, scene.particle_count);
         Ok(Readback::start(&self.device, &self.queue, &counts, size))
     }
 

@@ -21,6 +21,7 @@ use crate::core::train;
 use crate::core::{embedded, metrics, race};
 use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, GpuTrainer, ParticleRenderer, ScoreKind};
 use crate::web::options::{self, BackendChoice, Options, RawOptions};
+use crate::web::peer_plan::PeerPlan;
 use crate::web::session::{self, Particles, Session};
 
 /// Particles of the start-up race between a software WebGPU adapter and the CPU.
@@ -75,6 +76,9 @@ pub struct Playground {
     display: Display,
     backend_note: String,
     adapter_name: String,
+    /// Started on the CPU for now: the automatic choice met a software adapter, and the page is
+    /// to time both paths with [`compare_paths`] and switch when WebGPU wins.
+    paths_to_compare: bool,
 }
 
 /// Why the GPU path was not taken, or `Ok` with a device when it was.
@@ -126,6 +130,36 @@ async fn calibrate(engine: &mut ComputeEngine) -> Result<(f64, f64), String> {
     let cpu_ms = (now_ms() - started).max(0.01);
     let evaluations = (CALIBRATION_PARTICLES as f64) * CALIBRATION_STEPS as f64;
     Ok((evaluations / gpu_ms * 1e3, evaluations / cpu_ms * 1e3))
+}
+
+/// What [`compare_paths`] measured.
+#[derive(Serialize)]
+struct PathComparison {
+    /// The adapter, described.
+    adapter: String,
+    /// Whether it is a software emulation.
+    software: bool,
+    /// Network evaluations per second on WebGPU.
+    gpu_evaluations_per_second: f64,
+    /// Network evaluations per second on the CPU inside the wasm.
+    cpu_evaluations_per_second: f64,
+}
+
+/// Times the same reverse steps on this browser's WebGPU adapter and on the CPU (a second or so on
+/// a software adapter: the page calls it after its first frame when the automatic choice started
+/// on the CPU). Resolves to `{ adapter, software, gpu_evaluations_per_second,
+/// cpu_evaluations_per_second }`; rejects when there is no WebGPU adapter.
+#[wasm_bindgen]
+pub async fn compare_paths() -> Result<JsValue, JsError> {
+    let (_instance, context) = try_gpu().await.map_err(js_error)?;
+    let mut engine = ComputeEngine::new(&context);
+    let (gpu_rate, cpu_rate) = calibrate(&mut engine).await.map_err(js_error)?;
+    to_js(&PathComparison {
+        adapter: context.describe(),
+        software: context.is_software(),
+        gpu_evaluations_per_second: gpu_rate,
+        cpu_evaluations_per_second: cpu_rate,
+    })
 }
 
 fn cpu_display(canvas: &HtmlCanvasElement) -> Result<Display, JsError> {
@@ -245,37 +279,12 @@ pub fn describe() -> Result<JsValue, JsError> {
     })
 }
 
-/// What a peer implementation needs to run exactly our reverse SDE with our network, for the
-/// benchmark: the embedded network for `options` (dataset and schedule) as flat weights (layout of
-/// `core::mlp`), and for each of `steps` Euler-Maruyama steps the 64 hidden biases of the first
-/// layer at that step's time and the update x <- out_x x + out_e1 eps_hat + out_noise z.
-#[derive(Serialize)]
-struct PeerPlan {
-    weights: Vec<f32>,
-    hidden_biases: Vec<f32>,
-    out_x: Vec<f32>,
-    out_e1: Vec<f32>,
-    out_noise: Vec<f32>,
-    input_scale: Vec<f32>,
-}
-
-/// The network and plan of a reverse run for peers in the benchmark (see [`PeerPlan`]).
+/// The network and plan of a reverse run for peers in the benchmark (see
+/// [`crate::web::peer_plan::PeerPlan`]).
 #[wasm_bindgen]
 pub fn peer_plan(options: JsValue) -> Result<JsValue, JsError> {
     let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
-    let net = embedded::net_for(options.dataset, options.schedule).map_err(js_error)?;
-    let schedule = options.schedule;
-    let times = options.time_grid.times(schedule, schedule.t_max(), schedule.t_min(), options.steps as usize);
-    let plan =
-        sampler::plan(schedule, NetFrame::of(&net), &SamplerSettings::new(Sampler::EulerMaruyama), &times);
-    to_js(&PeerPlan {
-        hidden_biases: plan.iter().flat_map(|s| net.mlp.hidden_bias(s.eval1.t_net)).collect(),
-        out_x: plan.iter().map(|s| s.out_x).collect(),
-        out_e1: plan.iter().map(|s| s.out_e1).collect(),
-        out_noise: plan.iter().map(|s| s.out_noise).collect(),
-        input_scale: plan.iter().map(|s| s.eval1.input_scale).collect(),
-        weights: net.mlp.weights,
-    })
+    to_js(&PeerPlan::for_options(&options).map_err(js_error)?)
 }
 
 /// `n` fresh samples of a dataset (interleaved x, y).
@@ -674,6 +683,7 @@ impl Playground {
         let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
         let cpu_note =
             |why: String| format!("{why}; the playground runs on the CPU inside the WebAssembly module.");
+        let mut paths_to_compare = false;
         let (display, particles, backend_note, adapter_name) = match options.backend {
             BackendChoice::Cpu => (
                 cpu_display(&canvas)?,
@@ -687,31 +697,20 @@ impl Playground {
                 }
                 Err(why) => (cpu_display(&canvas)?, Particles::Cpu(Vec::new()), cpu_note(why), String::new()),
                 Ok((instance, context)) => {
-                    let mut engine = ComputeEngine::new(&context);
                     let adapter = context.describe();
-                    let mut note = format!("Running on WebGPU: {adapter}.");
-                    let mut use_cpu = false;
                     if choice == BackendChoice::Auto && context.is_software() {
-                        let (gpu_rate, cpu_rate) = calibrate(&mut engine).await.map_err(js_error)?;
-                        if cpu_rate > gpu_rate {
-                            use_cpu = true;
-                            note = cpu_note(format!(
-                                "The WebGPU adapter {adapter} is a software emulation and the CPU measured {:.1}x faster \
-                                 ({:.2} vs {:.2} million network evaluations per second; add backend=webgpu to force WebGPU)",
-                                cpu_rate / gpu_rate,
-                                cpu_rate / 1e6,
-                                gpu_rate / 1e6
-                            ));
-                        } else {
-                            note = format!(
-                                "Running on WebGPU: {adapter}, a software emulation measured {:.1}x faster than the CPU.",
-                                gpu_rate / cpu_rate
-                            );
-                        }
-                    }
-                    if use_cpu {
+                        // Timing both paths takes a second on a software adapter; the first frame
+                        // does not wait for it: the page starts on the CPU and calls
+                        // `compare_paths` afterwards (see `paths_to_compare`).
+                        let note = cpu_note(format!(
+                            "The WebGPU adapter {adapter} is a software emulation, so the playground starts on the CPU \
+                             while it times both paths (add backend=webgpu to force WebGPU)"
+                        ));
+                        paths_to_compare = true;
                         (cpu_display(&canvas)?, Particles::Cpu(Vec::new()), note, String::new())
                     } else {
+                        let engine = ComputeEngine::new(&context);
+                        let note = format!("Running on WebGPU: {adapter}.");
                         let name = context.info.name.clone();
                         let display = gpu_display(&instance, context, &canvas).map_err(js_error)?;
                         (display, Particles::Gpu(Box::new(engine)), note, name)
@@ -720,7 +719,7 @@ impl Playground {
             },
         };
         let session = Session::new(options, particles).map_err(js_error)?;
-        Ok(Playground { session, canvas, display, backend_note, adapter_name })
+        Ok(Playground { session, canvas, display, backend_note, adapter_name, paths_to_compare })
     }
 
     /// "webgpu" or "cpu".
@@ -733,6 +732,13 @@ impl Playground {
     #[wasm_bindgen(getter)]
     pub fn backend_note(&self) -> String {
         self.backend_note.clone()
+    }
+
+    /// True when the automatic choice started on the CPU provisionally (a software WebGPU
+    /// adapter): the page should call [`compare_paths`] once the first frame is up.
+    #[wasm_bindgen(getter)]
+    pub fn paths_to_compare(&self) -> bool {
+        self.paths_to_compare
     }
 
     /// Name of the WebGPU adapter ("" on the CPU path).

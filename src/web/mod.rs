@@ -2,6 +2,7 @@
 //! on `wasm32`, the wasm-bindgen bindings that JavaScript calls.
 
 pub mod options;
+pub mod peer_plan;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

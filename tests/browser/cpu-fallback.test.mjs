@@ -67,6 +67,47 @@ describe('the CPU fallback', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.equal(run.evaluations, 30, 'Euler-Maruyama: one network evaluation per step');
   });
 
+  test('the automatic choice on a software adapter shows its first frame on the CPU at once, then times both paths and says which won', async () => {
+    const browser = await launchHeadless({ webgpu: true });
+    try {
+      const session = await openPlayground(browser, 'particles=2048&steps=30&playing=0');
+      const { page } = session;
+      await waitReady(page);
+      const first = await page.evaluate(() => ({
+        backend: window.dp.playground.backend,
+        provisional: window.dp.playground.paths_to_compare,
+        note: window.dp.playground.backend_note,
+      }));
+      assert.equal(first.backend, 'cpu', `the first frame comes from the CPU; ${await pageReport(session)}`);
+      assert.ok(first.provisional, 'the playground knows it started on the CPU provisionally');
+      assert.match(first.note, /software emulation.*times both paths/, 'the banner says why it starts on the CPU');
+      try {
+        await page.waitForFunction(() => window.dp.pathComparison() !== null, null, { timeout: 60_000 });
+      } catch {
+        assert.fail(`no comparison of the two paths within 60 s; ${await pageReport(session)}`);
+      }
+      const comparison = await page.evaluate(() => window.dp.pathComparison());
+      assert.ok(comparison.software, 'SwiftShader is reported as a software adapter');
+      for (const rate of [comparison.gpu_evaluations_per_second, comparison.cpu_evaluations_per_second]) {
+        assert.ok(Number.isFinite(rate) && rate > 0, `measured rates are positive: ${JSON.stringify(comparison)}`);
+      }
+      if (comparison.winner === 'cpu') {
+        const banner = await page.evaluate(() => document.getElementById('backend-note').textContent);
+        assert.match(banner, /the CPU measured \d+(\.\d)?x faster \(\d+\.\d\d vs \d+\.\d\d million/, 'the banner gives the measured ratio and rates');
+        assert.equal(await page.evaluate(() => window.dp.playground.backend), 'cpu', 'the CPU is kept');
+      } else {
+        await page.waitForFunction(() => window.dp.playground?.backend === 'webgpu', null, { timeout: 60_000 });
+      }
+      await waitReady(page);
+      const taken = await runToEnd(page);
+      assert.equal(taken, 30, 'the run then takes all its steps');
+      assert.deepEqual(session.errors, [], 'no console errors');
+      await session.close();
+    } finally {
+      await browser.close();
+    }
+  });
+
   test('backend=cpu in the link runs on the CPU even where WebGPU works (Heun with churn on VE, exact score)', async () => {
     const run = await checkCpuPath({
       webgpu: true,

@@ -1,9 +1,12 @@
 // peers.js: the benchmark's peers, run in the same page as ours: the same network (weights from
 // the wasm's `peer_plan`), the same reverse SDE (Euler-Maruyama; its coefficients and the first
 // layer's time biases also from `peer_plan`), the same particle count and steps, written the way
-// a user without this project would: a plain JavaScript loop, and TensorFlow.js (webgpu and wasm
-// backends, from npm, served from www/vendor/peers/ by `cargo xtask bench`). Each returns the
-// seconds of the whole run (a readback at the end, so GPU work is finished) and the particles.
+// a user without this project would: a plain JavaScript loop, TensorFlow.js (webgpu and wasm
+// backends) and ONNX Runtime Web (webgpu and wasm execution providers), both from npm, served
+// from www/vendor/peers/ by `cargo xtask bench`. Each returns the seconds of the whole run (a
+// readback at the end, so GPU work is finished) and the particles.
+
+import { stepModel } from './onnx-model.js';
 
 // Layout of core::mlp (2 inputs + 16 time features -> 64 -> 64 -> 2).
 const FEATURES = 18;
@@ -69,18 +72,32 @@ export function plainJs(plan, start) {
   return { seconds: (performance.now() - started) / 1000, particles: x };
 }
 
+/**
+ * The network as row-major [in][out] matrices for `u @ W`: the first layer's x columns w1x
+ * [2 x 64] (its time-feature columns are folded into `plan.hidden_biases`), W2^T, b2, W3^T, b3.
+ */
+function inOutMatrices(plan) {
+  const w = Float32Array.from(plan.weights);
+  return {
+    w1x: Float32Array.from({ length: 2 * HIDDEN }, (_, i) => w[W1 + (i % HIDDEN) * FEATURES + Math.floor(i / HIDDEN)]),
+    w2: Float32Array.from({ length: HIDDEN * HIDDEN }, (_, i) => w[W2 + (i % HIDDEN) * HIDDEN + Math.floor(i / HIDDEN)]),
+    b2: w.slice(B2, B2 + HIDDEN),
+    w3: Float32Array.from({ length: 2 * HIDDEN }, (_, i) => w[W3 + (i % 2) * HIDDEN + Math.floor(i / 2)]),
+    b3: w.slice(B3, B3 + 2),
+  };
+}
+
 /** TensorFlow.js on `backend` ('webgpu' or 'wasm'): batched matrix products per step. */
 export async function tensorflow(tf, backend, plan, start) {
   await tf.setBackend(backend);
   await tf.ready();
-  const w = Float32Array.from(plan.weights);
   const n = start.length / 2;
-  // [in][out] matrices for x @ W: the first layer's x columns, W2^T, W3^T.
-  const w1x = tf.tensor2d(Array.from({ length: 2 * HIDDEN }, (_, i) => w[W1 + (i % HIDDEN) * FEATURES + Math.floor(i / HIDDEN)]), [2, HIDDEN]);
-  const w2 = tf.tensor2d(Array.from({ length: HIDDEN * HIDDEN }, (_, i) => w[W2 + (i % HIDDEN) * HIDDEN + Math.floor(i / HIDDEN)]), [HIDDEN, HIDDEN]);
-  const b2 = tf.tensor1d(w.slice(B2, B2 + HIDDEN));
-  const w3 = tf.tensor2d(Array.from({ length: 2 * HIDDEN }, (_, i) => w[W3 + (i % 2) * HIDDEN + Math.floor(i / 2)]), [HIDDEN, 2]);
-  const b3 = tf.tensor1d(w.slice(B3, B3 + 2));
+  const m = inOutMatrices(plan);
+  const w1x = tf.tensor2d(m.w1x, [2, HIDDEN]);
+  const w2 = tf.tensor2d(m.w2, [HIDDEN, HIDDEN]);
+  const b2 = tf.tensor1d(m.b2);
+  const w3 = tf.tensor2d(m.w3, [HIDDEN, 2]);
+  const b3 = tf.tensor1d(m.b3);
   let x = tf.tensor2d(start, [n, 2]);
   // Warm-up: compile the kernels once.
   tf.tidy(() => tf.matMul(x, w1x).dataSync());
@@ -102,5 +119,50 @@ export async function tensorflow(tf, backend, plan, start) {
   const particles = await x.data();
   const seconds = (performance.now() - started) / 1000;
   for (const t of [w1x, w2, b2, w3, b3, x]) t.dispose();
+  return { seconds, particles };
+}
+
+/**
+ * ONNX Runtime Web with the `provider` execution provider ('webgpu' or 'wasm'): one session of
+ * a one-step graph (onnx-model.js, encoded with the `onnx` namespace of onnx-proto), run once
+ * per step with that step's coefficients and first-layer bias as inputs. The session is created
+ * and run once before the clock starts. The noise is drawn in JavaScript, like the plain loop's,
+ * and handed in as an input each step (timed, as the other peers' noise is). On webgpu the
+ * particles stay on the GPU between steps (outputs as GPU buffers, fed back as the next input);
+ * the final readback is timed.
+ */
+export async function onnxRuntime(ort, onnx, provider, plan, start) {
+  const n = start.length / 2;
+  const onGpu = provider === 'webgpu';
+  const session = await ort.InferenceSession.create(stepModel(onnx, inOutMatrices(plan)), {
+    executionProviders: [provider],
+    ...(onGpu ? { preferredOutputLocation: 'gpu-buffer' } : {}),
+  });
+  const scalar = (value) => new ort.Tensor('float32', Float32Array.of(value), [1]);
+  const feeds = (x, s) => ({
+    x,
+    z: new ort.Tensor('float32', gaussians(2 * n), [n, 2]),
+    bias1: new ort.Tensor('float32', Float32Array.from(plan.hidden_biases.slice(s * HIDDEN, (s + 1) * HIDDEN)), [HIDDEN]),
+    input_scale: scalar(plan.input_scale[s]),
+    out_x: scalar(plan.out_x[s]),
+    out_e1: scalar(plan.out_e1[s]),
+    out_noise: scalar(plan.out_noise[s]),
+  });
+  const first = new ort.Tensor('float32', Float32Array.from(start), [n, 2]);
+  // Warm-up: one step, read back, so the kernels are compiled before timing.
+  const warm = (await session.run(feeds(first, 0))).x_next;
+  await warm.getData();
+  warm.dispose();
+  const started = performance.now();
+  let x = first;
+  for (let s = 0; s < plan.out_x.length; s += 1) {
+    const next = (await session.run(feeds(x, s))).x_next;
+    if (x !== first) x.dispose();
+    x = next;
+  }
+  const particles = await x.getData();
+  const seconds = (performance.now() - started) / 1000;
+  x.dispose();
+  await session.release();
   return { seconds, particles };
 }

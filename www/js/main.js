@@ -129,10 +129,26 @@ const ready = new Promise((resolve, reject) => {
 // Tests await it; the page itself reports failures through notices, not an unhandled rejection.
 ready.catch(() => {});
 let readyDone = false;
+/**
+ * The automatic backend on a software WebGPU adapter starts on the CPU, then times both paths
+ * (`compare_paths`) while the first frame is up: the result, kept for later restarts, or null.
+ */
+let pathComparison = null;
+/** True while that timing runs (the animation waits, so it does not skew the measurement). */
+let comparingPaths = false;
+/**
+ * Resolves to performance.now() when the first frame is on screen: drawn, and on WebGPU the GPU
+ * done with it (what the benchmark reports as page-load to first frame).
+ */
+let resolveFirstFrame;
+const firstFrame = new Promise((resolve) => {
+  resolveFirstFrame = resolve;
+});
 
 /** What tests (and curious people in the console) can reach. */
 window.dp = {
   ready,
+  firstFrame,
   playground: null,
   describe: null,
   dataset_sample: null,
@@ -151,6 +167,8 @@ window.dp = {
   formulasShown: () => formulasShown,
   /** Sampler races finished so far. */
   racesFinished: () => racesFinished,
+  /** What the automatic backend measured on a software adapter (null before, or elsewhere). */
+  pathComparison: () => pathComparison,
   /** Layer pictures drawn so far. */
   layersDrawn: () => layersDrawn,
   /** The picture as the PNG button saves it, as a data: URL. */
@@ -302,7 +320,10 @@ async function createPlayground(wanted) {
     ui.setOverlay(candidate.backend === 'cpu' ? 'Starting…' : 'Starting… (looking for WebGPU)');
     let why;
     try {
-      pg = await wasm.Playground.create(canvas, toOptions(candidate));
+      const options = toOptions(candidate);
+      // The automatic choice already timed WebGPU faster on this software adapter: use it.
+      if (candidate.backend === 'auto' && pathComparison?.winner === 'webgpu') options.backend = 'webgpu';
+      pg = await wasm.Playground.create(canvas, options);
       if (candidate !== wanted) ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
       return candidate;
     } catch (error) {
@@ -344,6 +365,10 @@ async function start(wanted) {
   state = { ...used };
   window.dp.playground = pg;
   ui.setBackendBanner(pg.backend === 'cpu', pg.backend_note);
+  if (pg.paths_to_compare) {
+    if (pathComparison) ui.setBackendBanner(true, comparisonNote(pathComparison));
+    else firstFrame.then(() => comparePaths(pg));
+  }
   if (state.t < 1) {
     try {
       pg.noise_to(state.t);
@@ -369,6 +394,41 @@ async function start(wanted) {
   dirty = true;
   requestFrame();
   if (state.race) startRace();
+}
+
+/** The banner's text for a comparison that kept the CPU. */
+function comparisonNote(c) {
+  const ratio = c.cpu_evaluations_per_second / c.gpu_evaluations_per_second;
+  return `The WebGPU adapter ${c.adapter} is a software emulation and the CPU measured ${ratio.toFixed(1)}x faster ` +
+    `(${(c.cpu_evaluations_per_second / 1e6).toFixed(2)} vs ${(c.gpu_evaluations_per_second / 1e6).toFixed(2)} million network evaluations per second); ` +
+    'the playground runs on the CPU inside the WebAssembly module (add backend=webgpu to force WebGPU).';
+}
+
+/**
+ * Times WebGPU against the CPU for the playground `started` (the automatic choice on a software
+ * adapter started it on the CPU), then keeps the CPU or restarts on WebGPU, saying which and why.
+ */
+async function comparePaths(started) {
+  comparingPaths = true;
+  let measured = null;
+  try {
+    measured = await wasm.compare_paths();
+  } catch (error) {
+    if (pg === started) ui.setBackendBanner(true, `${pg.backend_note} Timing WebGPU failed (${messageOf(error)}); the playground stays on the CPU.`);
+  }
+  comparingPaths = false;
+  if (!measured) return;
+  const webgpuWins = measured.gpu_evaluations_per_second > measured.cpu_evaluations_per_second;
+  pathComparison = { ...measured, winner: webgpuWins ? 'webgpu' : 'cpu' };
+  if (pg !== started || state.backend !== 'auto') return;
+  if (webgpuWins) {
+    const ratio = measured.gpu_evaluations_per_second / measured.cpu_evaluations_per_second;
+    ui.notice(`WebGPU (${measured.adapter}, a software emulation) measured ${ratio.toFixed(1)}x faster than the CPU: switching to it.`, 'info');
+    start(state);
+  } else {
+    ui.setBackendBanner(true, comparisonNote(pathComparison));
+    requestFrame();
+  }
 }
 
 // --- The animation loop -----------------------------------------------------------------------
@@ -402,7 +462,9 @@ function frame() {
       pendingT = null;
       dirty = true;
     }
-    if (playing) {
+    // The first frame shows the starting particles at once; steps begin with the next frame
+    // (so the first picture does not wait for the sampler's kernels to compile).
+    if (playing && readyDone && !comparingPaths) {
       what = 'A reverse step';
       stepped = stepIfGpuKeepsUp();
       if (pg.done) setPlaying(false);
@@ -417,6 +479,8 @@ function frame() {
         readyDone = true;
         document.body.dataset.state = 'ready';
         resolveReady(pg);
+        const shown = pg;
+        shown.gpu_idle().then(() => resolveFirstFrame(performance.now()), () => resolveFirstFrame(performance.now()));
       }
     }
   } catch (error) {

@@ -10,23 +10,41 @@ use crate::wasm;
 
 /// The npm packages of the browser peers, installed by the bench (not by the tests) into
 /// `bench/peers/` and copied next to the page (`www/vendor/peers/`) so the bench page loads them
-/// from localhost.
-const PEER_PACKAGES: [&str; 3] =
-    ["@tensorflow/tfjs@4", "@tensorflow/tfjs-backend-wasm@4", "@tensorflow/tfjs-backend-webgpu@4"];
-/// The files of those packages the bench page loads.
-const PEER_FILES: [&str; 6] = [
-    "@tensorflow/tfjs/dist/tf.min.js",
-    "@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js",
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm",
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm",
-    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm",
-    "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js",
+/// from localhost. protobufjs 6 is the runtime onnx-proto's compiled ONNX schema is written for
+/// (named here so it lands at `node_modules/protobufjs`; onnxruntime-web keeps its own 7).
+const PEER_PACKAGES: [&str; 6] = [
+    "@tensorflow/tfjs@4",
+    "@tensorflow/tfjs-backend-wasm@4",
+    "@tensorflow/tfjs-backend-webgpu@4",
+    "onnxruntime-web@1.30",
+    "onnx-proto@8",
+    "protobufjs@6",
+];
+/// The files of those packages the bench page loads, each with its folder under
+/// `www/vendor/peers/`. ONNX Runtime Web's webgpu and wasm execution providers come from its
+/// builds for each (the exports `onnxruntime-web/webgpu` and `onnxruntime-web/wasm`), each an ES
+/// module that loads its own .mjs and .wasm from the same folder.
+const PEER_FILES: [(&str, &str); 14] = [
+    ("@tensorflow/tfjs/dist/tf.min.js", ""),
+    ("@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js", ""),
+    ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm", ""),
+    ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm", ""),
+    ("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm", ""),
+    ("@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js", ""),
+    ("onnxruntime-web/dist/ort.webgpu.min.mjs", "ort"),
+    ("onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.mjs", "ort"),
+    ("onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm", "ort"),
+    ("onnxruntime-web/dist/ort.wasm.min.mjs", "ort"),
+    ("onnxruntime-web/dist/ort-wasm-simd-threaded.mjs", "ort"),
+    ("onnxruntime-web/dist/ort-wasm-simd-threaded.wasm", "ort"),
+    ("onnx-proto/dist/onnx.js", "onnx"),
+    ("protobufjs/dist/minimal/protobuf.min.js", "onnx"),
 ];
 
 /// Installs the peers (best effort: without them the bench measures ours and the plain
 /// JavaScript loop, and says so).
 fn install_peers(root: &std::path::Path) {
-    println!("\n==> Peers from npm (TensorFlow.js with its webgpu and wasm backends)");
+    println!("\n==> Peers from npm (TensorFlow.js and ONNX Runtime Web, each on webgpu and wasm)");
     let prefix = root.join("bench/peers");
     let mut npm = Command::new("npm");
     npm.current_dir(root)
@@ -37,13 +55,14 @@ fn install_peers(root: &std::path::Path) {
         println!("peers not installed ({e}); the bench runs without them");
         return;
     }
-    let out = root.join("www/vendor/peers");
-    if let Err(e) = std::fs::create_dir_all(&out) {
-        println!("cannot create {}: {e}", out.display());
-        return;
-    }
-    for file in PEER_FILES {
+    let vendor = root.join("www/vendor/peers");
+    for (file, folder) in PEER_FILES {
         let from = prefix.join("node_modules").join(file);
+        let out = vendor.join(folder);
+        if let Err(e) = std::fs::create_dir_all(&out) {
+            println!("cannot create {}: {e}", out.display());
+            continue;
+        }
         let name = from.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         if let Err(e) = std::fs::copy(&from, out.join(name)) {
             println!("cannot copy {}: {e}", from.display());
@@ -60,6 +79,7 @@ pub fn run_all() -> Result<()> {
         .map_err(|e| err(format!("could not start the static server: {e}")))?;
     println!("\n==> Native: our CPU core and our wgpu path");
     run(crate::util::cargo().current_dir(&root).args(["run", "--release", "--quiet", "--bin", "dp-bench"]))?;
+    crate::torch_peer::run(&root);
     install_peers(&root);
     println!("\n==> Browser: our WebGPU and CPU (wasm) paths, the whole page, training, peers");
     run(Command::new("node").current_dir(&root).env("DP_BASE_URL", server.url()).arg("bench/browser.mjs"))

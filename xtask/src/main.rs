@@ -2,12 +2,14 @@
 //! `.cargo/config.toml`). `cargo xtask help` lists the commands.
 //!
 //! Modules: `prereqs` (checks and installs), `wasm` (build-wasm), `serve` (static server),
-//! `test` (every check, as CI runs it), `train`, and `util` (running commands, errors).
+//! `test` (every check, as CI runs it), `train`, `bench` with `torch_peer` (PyTorch as a native
+//! peer), and `util` (running commands, errors).
 
 mod bench;
 mod prereqs;
 mod serve;
 mod test;
+mod torch_peer;
 mod train;
 mod util;
 mod wasm;
@@ -39,8 +41,10 @@ Commands:
       Build the library for wasm32 (release) and run wasm-bindgen into www/pkg/;
       prints the module's size, raw and gzipped.
   bench
-      Build the wasm and measure the playground's WebGPU and CPU paths in Chromium
-      (steps and network evaluations per second; JSON in bench/results/).
+      Build the wasm and measure the playground's WebGPU and CPU paths natively and
+      in Chromium, and peers running the same network: PyTorch on the CPU (pip,
+      into bench/.venv) and TensorFlow.js in the page. Steps and network
+      evaluations per second; JSON in bench/results/.
   train [ARGS...]
       Train the models: cargo run --release --bin dp-train -- ARGS
       (writes weights into weights/).
