@@ -3,7 +3,9 @@
 // common/parametrization.wgsl, common/predict.wgsl.
 
 @group(0) @binding(0) var<uniform> predict: PredictParams;
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+// The weights in a uniform buffer: every invocation reads the same address at the same time,
+// which GPUs serve from their constant caches.
+@group(0) @binding(2) var<uniform> weights: array<vec4<f32>, MLP_WEIGHT_QUADS>;
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read_write> predictions: array<vec2<f32>>;

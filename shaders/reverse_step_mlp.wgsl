@@ -7,7 +7,9 @@
 
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
-@group(0) @binding(2) var<storage, read> weights: array<vec4<f32>>;
+// The weights in a uniform buffer: every invocation reads the same address at the same time,
+// which GPUs serve from their constant caches.
+@group(0) @binding(2) var<uniform> weights: array<vec4<f32>, MLP_WEIGHT_QUADS>;
 // Two rows of 64 per step: the hidden biases of its first and second evaluation.
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;

@@ -297,7 +297,7 @@ impl ComputeEngine {
             &[
                 compute_entry(0, dynamic_uniform()),
                 compute_entry(1, storage(true)),
-                compute_entry(2, storage(true)),
+                compute_entry(2, uniform()),
                 compute_entry(3, storage(true)),
                 compute_entry(4, storage(false)),
                 compute_entry(5, storage(false)),
@@ -323,7 +323,7 @@ impl ComputeEngine {
             shaders::predict_mlp,
             &[
                 compute_entry(0, uniform()),
-                compute_entry(2, storage(true)),
+                compute_entry(2, uniform()),
                 compute_entry(3, storage(true)),
                 compute_entry(4, storage(true)),
                 compute_entry(6, storage(false)),
@@ -371,7 +371,7 @@ impl ComputeEngine {
                 &zeros((RUN_PARAMS_STRIDE * MAX_DISPATCHES_PER_CALL as u64) as usize),
                 uniform_usage,
             ),
-            weights: buffer_with(&device, "mlp weights", &zeros(4 * PADDED_PARAMETERS), STORAGE_IN),
+            weights: buffer_with(&device, "mlp weights", &zeros(4 * PADDED_PARAMETERS), uniform_usage),
             data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
             steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
             hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),

@@ -39,6 +39,8 @@ pub fn mlp_layout() -> String {
     .map(|(name, value)| format!("const {name}: u32 = {value}u;\n"))
     .chain([
         format!("const MLP_PARAMETERS: u32 = {}u;\n", mlp::PARAMETERS),
+        // The weights read as vec4s (the last one padded with zeros).
+        format!("const MLP_WEIGHT_QUADS: u32 = {}u;\n", mlp::PARAMETERS.div_ceil(4)),
         format!("const MLP_TIME_FREQUENCIES: u32 = {}u;\n", mlp::TIME_FREQUENCIES),
         format!("const MLP_TIME_FREQUENCY_MIN: f32 = {:?};\n", mlp::TIME_FREQUENCY_MIN),
         format!("const MLP_TIME_FREQUENCY_MAX: f32 = {:?};\n", mlp::TIME_FREQUENCY_MAX),
