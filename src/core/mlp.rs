@@ -244,11 +244,17 @@ impl Mlp {
         }
         let mut h2 = [[F32x4::splat(0.0); VECTORS]; HIDDEN];
         for block in (0..HIDDEN).step_by(NEURON_BLOCK) {
+            // The block's rows as fixed-size arrays: indexed by k < HIDDEN below, with no bounds
+            // checks left in the innermost loop.
+            let rows: [&[f32; HIDDEN]; NEURON_BLOCK] = std::array::from_fn(|n| {
+                let start = W2 + (block + n) * HIDDEN;
+                w[start..start + HIDDEN].try_into().expect("W2 rows are HIDDEN wide")
+            });
             // Iterator sums start from -0.0; so do these, to stay bit-identical.
             let mut dot = [[F32x4::splat(-0.0); VECTORS]; NEURON_BLOCK];
             for (k, input) in h1.iter().enumerate() {
-                for (n, sums) in dot.iter_mut().enumerate() {
-                    let weight = F32x4::splat(w[W2 + (block + n) * HIDDEN + k]);
+                for (sums, row) in dot.iter_mut().zip(&rows) {
+                    let weight = F32x4::splat(row[k]);
                     for v in 0..VECTORS {
                         sums[v] = sums[v] + weight * input[v];
                     }
