@@ -100,14 +100,14 @@ fn the_batched_forward_pass_is_bit_identical_to_one_input_at_a_time() {
                     let radius = 0.01 * 1.11f32.powf(k * 0.2);
                     [radius * (k * 2.4).cos(), radius * (k * 2.4).sin()]
                 });
+                // The dispatching entry (eight AVX2 lanes where the machine has them) and the
+                // four-lane kernel the wasm runs.
                 let batched = mlp.forward_batch_with_bias(&inputs, &bias);
+                let four_lanes = mlp.forward_batch_four_lanes(&inputs, &bias);
                 for (p, x) in inputs.iter().enumerate() {
-                    let single = mlp.forward_with_bias(*x, &bias);
-                    assert_eq!(
-                        batched[p].map(f32::to_bits),
-                        single.map(f32::to_bits),
-                        "input {x:?} at t = {t}"
-                    );
+                    let single = mlp.forward_with_bias(*x, &bias).map(f32::to_bits);
+                    assert_eq!(batched[p].map(f32::to_bits), single, "input {x:?} at t = {t}");
+                    assert_eq!(four_lanes[p].map(f32::to_bits), single, "four lanes, input {x:?} at t = {t}");
                 }
             }
         }

@@ -71,14 +71,14 @@ pub fn time_features(t: f32) -> [f32; TIME_FEATURES] {
 }
 
 /// Inputs of [`exp`] are clamped to this range: beyond it e^x leaves the normal f32 range.
-const EXP_MIN_INPUT: f32 = -87.0;
+pub(crate) const EXP_MIN_INPUT: f32 = -87.0;
 /// Upper clamp of [`exp`] (keeps the exponent n = round(x / ln 2) at most 127).
-const EXP_MAX_INPUT: f32 = 88.0;
+pub(crate) const EXP_MAX_INPUT: f32 = 88.0;
 /// ln 2 split into a part exact in f32 and a remainder (Cody-Waite range reduction).
-const LN2_HIGH: f32 = 0.693_359_4;
-const LN2_LOW: f32 = -2.121_944_4e-4;
+pub(crate) const LN2_HIGH: f32 = 0.693_359_4;
+pub(crate) const LN2_LOW: f32 = -2.121_944_4e-4;
 /// Minimax coefficients of e^r on |r| <= ln(2)/2 (Cephes `expf`, S. Moshier).
-const EXP_POLYNOMIAL: [f32; 6] =
+pub(crate) const EXP_POLYNOMIAL: [f32; 6] =
     [1.987_569_2e-4, 1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 1.666_666_5e-1, 0.5];
 
 /// e^x in f32 from plain arithmetic (Cephes `expf`: range reduction x = n ln 2 + r, a degree-7
@@ -220,11 +220,27 @@ impl Mlp {
         output
     }
 
-    /// [`Mlp::forward_with_bias`] for [`BATCH`] inputs at once, in [`F32x4`] lanes (wasm SIMD128
+    /// [`Mlp::forward_with_bias`] for [`BATCH`] inputs at once: in eight AVX2 lanes on x86-64
+    /// machines that have them (`core::mlp_avx2`), otherwise in [`F32x4`] lanes (wasm SIMD128
     /// in the browser, SSE2 natively): particles run across the lanes, and the second layer is
     /// register-blocked, [`NEURON_BLOCK`] neurons at a time, so each loaded activation feeds several
     /// multiply-adds. No sum is reordered: each output is bit-identical to the single-input pass.
     pub fn forward_batch_with_bias(
+        &self,
+        x: &[[f32; 2]; BATCH],
+        hidden_bias: &[f32; HIDDEN],
+    ) -> [[f32; OUTPUT_DIM]; BATCH] {
+        #[cfg(target_arch = "x86_64")]
+        if crate::core::mlp_avx2::available() {
+            // SAFETY: the CPU has AVX2 (checked at run time just above).
+            return unsafe { crate::core::mlp_avx2::forward_batch(self, x, hidden_bias) };
+        }
+        self.forward_batch_four_lanes(x, hidden_bias)
+    }
+
+    /// [`Mlp::forward_batch_with_bias`] in [`F32x4`] lanes, whatever the machine (the wasm path,
+    /// and natively where AVX2 is missing). Bit-identical to the single-input pass too.
+    pub fn forward_batch_four_lanes(
         &self,
         x: &[[f32; 2]; BATCH],
         hidden_bias: &[f32; HIDDEN],

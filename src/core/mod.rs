@@ -6,6 +6,8 @@ pub mod embedded;
 pub mod histogram;
 pub mod metrics;
 pub mod mlp;
+#[cfg(target_arch = "x86_64")]
+mod mlp_avx2;
 pub mod param;
 pub mod quality;
 pub mod race;
