@@ -546,8 +546,8 @@ impl ComputeEngine {
         self.scene.as_ref().ok_or_else(|| GpuError::Unsupported("no particles uploaded yet".into()))
     }
 
-    fn dispatch(&self, label: &str, kernel: &Kernel, group: &wgpu::BindGroup, count: u32) {
-        let pipeline = kernel.pipeline(&self.device);
+    fn dispatch(&self, kernel: &Kernel, group: &wgpu::BindGroup, count: u32) {
+        let (label, pipeline) = (kernel.label, kernel.pipeline(&self.device));
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
@@ -568,7 +568,7 @@ impl ComputeEngine {
         let params =
             NoiseParams { alpha, sigma, seed, stream, particle_count: scene.particle_count, _pad: [0; 3] };
         self.queue.write_buffer(&self.noise_params, 0, bytemuck::bytes_of(&params));
-        self.dispatch("forward_noise", &self.forward_kernel, &scene.forward_group, scene.particle_count);
+        self.dispatch(&self.forward_kernel, &scene.forward_group, scene.particle_count);
         Ok(())
     }
 
@@ -606,10 +606,11 @@ impl ComputeEngine {
             params[at..at + std::mem::size_of::<RunParams>()].copy_from_slice(bytemuck::bytes_of(&chunk));
         }
         self.queue.write_buffer(&self.run_params, 0, &params);
-        let (label, kernel, group) = match score {
-            ScoreKind::Mlp => ("reverse_step_mlp", &self.mlp_kernel, &scene.mlp_group),
-            ScoreKind::Exact => ("reverse_step_exact", &self.exact_kernel, &scene.exact_group),
+        let (kernel, group) = match score {
+            ScoreKind::Mlp => (&self.mlp_kernel, &scene.mlp_group),
+            ScoreKind::Exact => (&self.exact_kernel, &scene.exact_group),
         };
+        let label = kernel.label;
         let pipeline = kernel.pipeline(&self.device);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
@@ -655,14 +656,14 @@ impl ComputeEngine {
             _pad: [0; 2],
         };
         self.queue.write_buffer(&self.predict_params, 0, bytemuck::bytes_of(&params));
-        let (label, kernel, group) = match score {
+        let (kernel, group) = match score {
             ScoreKind::Mlp => {
                 self.queue.write_buffer(&self.predict_bias, 0, bytemuck::cast_slice(hidden_bias));
-                ("predict_mlp", &self.predict_mlp_kernel, &scene.predict_mlp_group)
+                (&self.predict_mlp_kernel, &scene.predict_mlp_group)
             }
-            ScoreKind::Exact => ("predict_exact", &self.predict_exact_kernel, &scene.predict_exact_group),
+            ScoreKind::Exact => (&self.predict_exact_kernel, &scene.predict_exact_group),
         };
-        self.dispatch(label, kernel, group, scene.particle_count);
+        self.dispatch(kernel, group, scene.particle_count);
         Ok(())
     }
 
@@ -709,7 +710,7 @@ impl ComputeEngine {
                 (7, counts.as_entire_binding()),
             ],
         );
-        self.dispatch("histogram", &self.histogram_kernel, &group, scene.particle_count);
+        self.dispatch(&self.histogram_kernel, &group, scene.particle_count);
         Ok(Readback::start(&self.device, &self.queue, &counts, size))
     }
 

@@ -914,6 +914,17 @@ impl Playground {
         self.session.use_drawing(&trainer.points, Some(trainer.inner.mlp().clone())).map_err(js_error)
     }
 
+    /// The WebGPU display whose device trains on the GPU; errors on the CPU backend or a lost device.
+    fn training_display(&self) -> Result<&GpuDisplay, JsError> {
+        self.check_device()?;
+        match &self.display {
+            Display::Gpu(display) => Ok(display),
+            Display::Cpu { .. } => {
+                Err(js_error("training on the GPU needs the WebGPU backend; this playground runs on the CPU"))
+            }
+        }
+    }
+
     /// Starts training a fresh network on the drawing `points` on this playground's GPU (WebGPU
     /// backend only): `steps` Adam steps of `batch` examples from `seed`, as `Trainer` does on
     /// the CPU. Errors on the CPU backend.
@@ -924,12 +935,7 @@ impl Playground {
         batch: u32,
         seed: u32,
     ) -> Result<GpuTraining, JsError> {
-        self.check_device()?;
-        let Display::Gpu(display) = &self.display else {
-            return Err(js_error(
-                "training on the GPU needs the WebGPU backend; this playground runs on the CPU",
-            ));
-        };
+        let display = self.training_display()?;
         let points = self::points("points", points)?;
         let mixture = drawing::drawn_mixture(&points).map_err(js_error)?;
         check_training_size(steps, batch)?;
@@ -947,12 +953,7 @@ impl Playground {
         batch: u32,
         seed: u32,
     ) -> Result<GpuTraining, JsError> {
-        self.check_device()?;
-        let Display::Gpu(display) = &self.display else {
-            return Err(js_error(
-                "training on the GPU needs the WebGPU backend; this playground runs on the CPU",
-            ));
-        };
+        let display = self.training_display()?;
         let (mixture, config) = dataset_training(name, steps, batch, seed)?;
         let trainer = GpuTrainer::new(&display.context, &Mlp::initialise(seed), batch).map_err(js_error)?;
         Ok(GpuTraining { trainer, mixture, config, points: Vec::new(), step: 0 })
