@@ -55,6 +55,17 @@ pub const EDM_SIGMA_MAX: f64 = 80.0;
 
 /// Points per unit of the domain that [`Schedule::check`] samples (at least this many in all).
 const CHECK_SAMPLES: usize = 2001;
+
+/// The smallest noise level sigma a run may start from, in data units. Below it x_t = alpha x_0 +
+/// sigma eps is x_0 itself in f32 (the picture spans |x| <= 3, where one f32 step is 2.4e-7), and
+/// the noised density of a point-like component (the empirical score's training points) has
+/// det C = sigma^4, which underflows f32 below sigma ~ 1e-10: scores become inf - inf. A start time
+/// asked for below [`Schedule::min_start_time`] starts there instead.
+pub const MIN_START_SIGMA: f64 = 1e-6;
+
+/// Bisection steps that solve sigma(t) = [`MIN_START_SIGMA`] (each halves the bracket, so the
+/// result is exact to f64 well before the last one).
+const MIN_START_BISECTIONS: usize = 200;
 /// How far (relative to the domain's length) a time from [`Schedule::t_for_log_snr`] may fall
 /// outside the domain through rounding before it counts as outside.
 const DOMAIN_TOLERANCE: f64 = 1e-9;
@@ -147,6 +158,42 @@ impl Schedule {
             Schedule::Edm => EDM_SIGMA_MIN,
             _ => 0.0,
         }
+    }
+
+    /// True for the schedules whose signal scale is alpha = 1 at every time (variance exploding:
+    /// VE and EDM). A property of the family, not of rounding: VP's alpha also rounds to 1 near
+    /// t = 0, but EDM's churn (which assumes alpha = 1) must not apply there.
+    pub fn is_variance_exploding(self) -> bool {
+        matches!(self, Schedule::Ve | Schedule::Edm)
+    }
+
+    /// The earliest time a run may start from (forward noising to an earlier time starts from
+    /// here): the time where sigma reaches [`MIN_START_SIGMA`], or [`Schedule::t_min`] where sigma
+    /// is already that large there (VE, EDM).
+    pub fn min_start_time(self) -> f64 {
+        let (mut lo, mut hi) = (self.t_min(), self.t_max());
+        if self.sigma(lo) >= MIN_START_SIGMA {
+            return lo;
+        }
+        // sigma increases with t on every schedule (its log-SNR decreases): bisect.
+        for _ in 0..MIN_START_BISECTIONS {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if self.sigma(mid) >= MIN_START_SIGMA {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        hi
+    }
+
+    /// [`Schedule::min_start_time`] as a fraction of the time slider ([`Schedule::fraction_of_time`]):
+    /// a start fraction u with 0 < u below it starts at it instead (u = 0 is the data itself).
+    pub fn min_start_fraction(self) -> f64 {
+        self.fraction_of_time(self.min_start_time())
     }
 
     /// The closed interval of times the schedule is defined on, and the span of the time slider:

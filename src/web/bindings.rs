@@ -234,12 +234,32 @@ struct Limits {
     particles: ParticleRange,
     point_size: Range<f64>,
     seed: Range<u32>,
+    /// [`crate::core::schedule::MIN_START_SIGMA`].
+    min_start_sigma: f64,
+}
+
+/// A schedule in `describe()`: its choice, and the smallest start fraction of the time slider
+/// above 0 ([`Schedule::min_start_fraction`]; below it a run starts there instead).
+#[derive(Serialize)]
+struct ScheduleChoice {
+    name: &'static str,
+    label: &'static str,
+    min_start_fraction: f64,
+}
+
+/// What a drawing may hold ([`crate::core::drawing`]): coordinates within +-half_extent, at most
+/// max_points points.
+#[derive(Serialize)]
+struct DrawingLimits {
+    half_extent: f32,
+    max_points: usize,
 }
 
 #[derive(Serialize)]
 struct Description {
     datasets: Vec<Choice>,
-    schedules: Vec<Choice>,
+    schedules: Vec<ScheduleChoice>,
+    drawing: DrawingLimits,
     samplers: Vec<Choice>,
     time_grids: Vec<Choice>,
     scores: Vec<Choice>,
@@ -254,7 +274,18 @@ struct Description {
 pub fn describe() -> Result<JsValue, JsError> {
     to_js(&Description {
         datasets: Dataset::ALL.iter().map(|d| Choice { name: d.name(), label: d.label() }).collect(),
-        schedules: Schedule::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        schedules: Schedule::ALL
+            .iter()
+            .map(|s| ScheduleChoice {
+                name: s.name(),
+                label: s.label(),
+                min_start_fraction: s.min_start_fraction(),
+            })
+            .collect(),
+        drawing: DrawingLimits {
+            half_extent: drawing::DRAWN_HALF_EXTENT,
+            max_points: drawing::MAX_DRAWN_POINTS,
+        },
         samplers: Sampler::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
         scores: options::ScoreChoice::ALL
@@ -274,9 +305,17 @@ pub fn describe() -> Result<JsValue, JsError> {
             },
             point_size: Range { min: options::MIN_POINT_SIZE, max: options::MAX_POINT_SIZE },
             seed: Range { min: 0, max: u32::MAX },
+            min_start_sigma: crate::core::schedule::MIN_START_SIGMA,
         },
         defaults: Options::default(),
     })
+}
+
+/// Checks an options object exactly as `Playground.create` does and returns the options it
+/// would run with (defaults filled in); throws the same message, naming the field, otherwise.
+#[wasm_bindgen]
+pub fn validate_options(options: JsValue) -> Result<JsValue, JsError> {
+    to_js(&Options::default().merged(&raw_options(&options)?).map_err(js_error)?)
 }
 
 /// The network and plan of a reverse run for peers in the benchmark (see

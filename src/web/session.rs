@@ -11,6 +11,7 @@ use crate::core::mlp::{Mlp, HIDDEN};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::rng;
 use crate::core::sampler::{self, NetFrame, ReverseStep, SamplerSettings, ScoreSource};
+use crate::core::schedule::Schedule;
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
@@ -328,7 +329,7 @@ impl Session {
             ));
         }
         let schedule = self.options.schedule;
-        let t = schedule.time_at_fraction(u);
+        let t = Self::start_time_at_fraction(schedule, u);
         match &mut self.particles {
             Particles::Cpu(points) => {
                 *points = sampler::forward_noise(schedule, t, self.options.seed, &self.data)
@@ -349,6 +350,18 @@ impl Session {
         self.start_run(t_start, steps);
         self.current_t = t;
         Ok(())
+    }
+
+    /// The time [`Session::noise_to`] shows for the fraction `u`: [`Schedule::time_at_fraction`],
+    /// except that a fraction above 0 but below [`Schedule::min_start_fraction`] (noise too small
+    /// to exist in f32) starts at [`Schedule::min_start_time`]; u = 0 is the data itself.
+    pub fn start_time_at_fraction(schedule: Schedule, u: f64) -> f64 {
+        let t = schedule.time_at_fraction(u);
+        if u > 0.0 && t < schedule.min_start_time() {
+            schedule.min_start_time()
+        } else {
+            t
+        }
     }
 
     fn start_run(&mut self, t_start: f64, steps: usize) {

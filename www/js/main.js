@@ -52,6 +52,8 @@ const HASH_WRITE_DELAY_MS = 120;
 
 /** The wasm module namespace once loaded. */
 let wasm = null;
+/** What the wasm offers (`describe()`: choices, limits, defaults), once loaded. */
+let description = null;
 /** The running Playground, or null while (re)creating. */
 let pg = null;
 /** The full UI state (the table of state.js); what the hash shows. */
@@ -371,7 +373,7 @@ async function start(wanted) {
   }
   if (state.t < 1) {
     try {
-      pg.noise_to(state.t);
+      noiseTo(state.t);
     } catch (error) {
       ui.notice(`Could not show the data noised to ${state.t} of the time range: ${messageOf(error)}`, 'error');
       state.t = 1;
@@ -394,6 +396,28 @@ async function start(wanted) {
   dirty = true;
   requestFrame();
   if (state.race) startRace();
+}
+
+/**
+ * Shows the data forward-noised to the fraction `u` of the time range. A fraction above 0 but
+ * below the schedule's smallest meaningful start (noise under `MIN_START_SIGMA` of
+ * `src/core/schedule.rs`, which f32 particles cannot hold) starts there instead: say so, and keep
+ * the fraction actually used in the state and the link.
+ */
+function noiseTo(u) {
+  pg.noise_to(u);
+  const schedule = description.schedules.find((s) => s.name === state.schedule);
+  const floor = schedule?.min_start_fraction ?? 0;
+  if (u > 0 && u < floor) {
+    ui.notice(
+      `Time t ${u} is below the smallest meaningful start of the ${schedule.label} schedule ` +
+        `(t = ${floor.toPrecision(3)} of its range, where the noise sigma is ${description.limits.min_start_sigma}); starting there.`,
+      'info',
+    );
+    state.t = pg.time_fraction;
+    ui.setValues(state);
+    writeHashSoon();
+  }
 }
 
 /** The banner's text for a comparison that kept the CPU. */
@@ -458,7 +482,7 @@ function frame() {
   try {
     if (pendingT !== null) {
       what = 'Noising to t';
-      pg.noise_to(pendingT);
+      noiseTo(pendingT);
       pendingT = null;
       dirty = true;
     }
@@ -1190,7 +1214,8 @@ async function main() {
     sliced_wasserstein: wasm.sliced_wasserstein,
   });
   // The wasm owns the lists of datasets, schedules, samplers, ...: the table needs them to parse.
-  useDescription(wasm.describe());
+  description = wasm.describe();
+  useDescription(description);
 
   ui.build(DEFAULT_RACERS);
   ui.onRaceRun(() => {

@@ -137,7 +137,7 @@ fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, et
 /// off). Where sigma(s) = 0 the second evaluation is impossible anyway.
 fn heun(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, churn: f64, steps: usize) {
     let mut t_hat = t;
-    if churn > 0.0 && schedule.alpha(t) == 1.0 && schedule.alpha(s) == 1.0 {
+    if churn > 0.0 && schedule.is_variance_exploding() {
         let gamma = (churn / steps.max(1) as f64).min(std::f64::consts::SQRT_2 - 1.0);
         let raised = schedule.log_snr(t) - 2.0 * (1.0 + gamma).ln();
         if let Some(t_raised) = schedule.t_for_log_snr(raised).filter(|&x| x <= schedule.t_max()) {
