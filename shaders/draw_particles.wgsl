@@ -3,7 +3,9 @@
 // direction of its initial noise z_i = normal2(seed, i, 0, PRIOR), so a colour follows one particle
 // from noise to data and shows how the flow rearranges space: a smooth rainbow (palette 0) or eight
 // sectors in the colour-blind-safe Okabe-Ito colours (palette 1).
-// Twin of src/core/render.rs (the CPU rasteriser of the fallback path). Needs common/rng.wgsl.
+// Twin of src/core/render.rs (the CPU rasteriser of the fallback path). DrawParams is
+// gpu::DrawParams (src/gpu/render.rs; tests/gpu_layout.rs checks the two layouts).
+// Needs common/rng.wgsl.
 
 struct DrawParams {
     // Clip-space units per world unit, per axis (keeps the aspect ratio square).
@@ -23,6 +25,7 @@ const OKABE_ITO = array<vec3<f32>, 8>(
     vec3<f32>(0.800, 0.475, 0.655), vec3<f32>(0.600, 0.600, 0.600),
 );
 
+// Bindings: the table `layout::draw_particles` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> draw: DrawParams;
 @group(0) @binding(1) var<storage, read> particles: array<vec2<f32>>;
 

@@ -1,7 +1,8 @@
 // Counts the particles per bin of a side x side grid over [-h, h]^2 (row 0 at the top, y = h):
 //   column = floor((x + h) / 2h * side),  row = floor((h - y) / 2h * side),
 // one atomic add per particle inside the window. Twin of core::histogram::histogram (the same
-// f32 operations in the same order); keep HistogramParams in sync with src/gpu/engine.rs.
+// f32 operations in the same order). HistogramParams is engine::HistogramParams
+// (src/gpu/engine.rs; tests/gpu_layout.rs checks the two layouts).
 
 struct HistogramParams {
     side: u32,
@@ -10,6 +11,7 @@ struct HistogramParams {
     padding: u32,
 }
 
+// Bindings: the table `layout::histogram` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> params: HistogramParams;
 @group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> counts: array<atomic<u32>>;

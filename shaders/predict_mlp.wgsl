@@ -2,6 +2,7 @@
 // Needs common/mlp.wgsl, common/evaluation.wgsl, common/eps_hat_mlp.wgsl,
 // common/parametrization.wgsl, common/predict.wgsl.
 
+// Bindings: the table `layout::predict_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> predict: PredictParams;
 // The weights in a uniform buffer: every invocation reads the same address at the same time,
 // which GPUs serve from their constant caches.

@@ -5,6 +5,7 @@
 // Needs common/rng.wgsl, common/mlp.wgsl, common/evaluation.wgsl, common/eps_hat_mlp.wgsl,
 // common/reverse_step.wgsl.
 
+// Bindings: the table `layout::reverse_step_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
 // The weights in a uniform buffer: every invocation reads the same address at the same time,

@@ -4,10 +4,11 @@
 //   loss_e = scale w_e |F - goal_e|^2,  dL/dF = 2 scale w_e (F - goal_e),
 // then the chain rule back through the layers (d SiLU/da = s (1 + a (1 - s)), s = sigmoid(a)).
 // Writes every parameter's term to gradients[e * MLP_PARAMETERS + p] and loss_e to losses[e];
-// reduce_gradient.wgsl sums them in example order. Twin of Mlp::forward_traced and
+// adam_step.wgsl sums them in example order. Twin of Mlp::forward_traced and
 // Mlp::accumulate_gradient (src/core/mlp.rs) for one example of train::batch_loss_and_gradient.
-// Layout constants come from src/core/mlp.rs (src/gpu/shaders.rs); keep TrainExample and
-// TrainParams in sync with src/gpu/trainer.rs.
+// Layout constants come from src/core/mlp.rs (src/gpu/shaders.rs). TrainExample is
+// train::PreparedExample (src/core/train.rs) and TrainParams trainer::TrainParams
+// (src/gpu/trainer.rs); tests/gpu_layout.rs checks both layouts.
 
 struct TrainExample {
     // What the network sees (x_t and t, or EDM's preconditioned input and c_noise).
@@ -27,6 +28,7 @@ struct TrainParams {
     padding1: u32,
 }
 
+// Bindings: the table `layout::train_gradient` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> params: TrainParams;
 @group(0) @binding(1) var<storage, read> examples: array<TrainExample>;
 @group(0) @binding(2) var<storage, read> weights: array<f32>;

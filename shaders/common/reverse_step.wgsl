@@ -3,8 +3,9 @@
 //   x^ = x + pre_noise z0;  e1 = eps_hat(x^, eval1);  x' = stage2_x x^ + stage2_e1 e1;  e2 = eps_hat(x', eval2)
 //   x  <- out_x x^ + out_e1 e1 + out_e2 e2 + out_hist h + out_noise z;   h <- hist_x x^ + hist_e1 e1
 // with z0, z ~ N(0, I) keyed (seed, particle, step index) in the CHURN and REVERSE streams.
-// Twin of sampler::apply_step. Keep ReverseStep in sync with src/core/sampler/mod.rs (96 bytes)
-// and RunParams with src/gpu/engine.rs. Needs common/evaluation.wgsl.
+// Twin of sampler::apply_step. ReverseStep is sampler::ReverseStep (src/core/sampler/mod.rs, 96
+// bytes) and RunParams engine::RunParams (src/gpu/engine.rs); tests/gpu_layout.rs checks both.
+// Needs common/evaluation.wgsl.
 
 const STREAM_CHURN: u32 = 6u;
 

@@ -235,7 +235,8 @@ impl Dataset {
 /// the noised covariance alpha^2 Sigma + sigma^2 I (see [`noised_determinant`]) is a sum of
 /// non-negative terms without cancellation, even for a flat (rank-one) component.
 ///
-/// Keep in sync with `struct MixtureComponent` in `shaders/common/mixture.wgsl` (32 bytes).
+/// The layout of `struct MixtureComponent` in `shaders/common/mixture.wgsl` (32 bytes; checked by
+/// `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct MixtureComponent {

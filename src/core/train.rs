@@ -233,7 +233,7 @@ pub fn network_input(objective: Parametrization, schedule: Schedule, example: &E
 
 /// An example as the network and the loss see it: the network's input (x, t), the weight
 /// lambda(t) and the regression target. 32 bytes, the layout of `TrainExample` in
-/// `shaders/train_gradient.wgsl`.
+/// `shaders/train_gradient.wgsl` (checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct PreparedExample {

@@ -7,6 +7,7 @@ use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::sampler::{Evaluation, ReverseStep};
+use crate::gpu::layout::{self, Binding};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
 
@@ -27,8 +28,8 @@ const MAX_DISPATCHES_PER_CALL: u32 = 128;
 /// `minUniformBufferOffsetAlignment`.
 const RUN_PARAMS_STRIDE: u64 = 256;
 
-/// The weights buffer holds the flat parameters padded with zeros to whole vec4s, as
-/// `mlp.wgsl` reads it as `array<vec4<f32>>`.
+/// The weights buffer holds the flat parameters padded with zeros to whole vec4s, as the MLP
+/// kernels read it as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked by `tests/gpu_layout.rs`).
 const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
 
 /// Which eps_hat the reverse kernel uses.
@@ -40,55 +41,80 @@ pub enum ScoreKind {
     Exact,
 }
 
-/// Uniforms of `forward_noise.wgsl` (keep in sync with `NoiseParams` there; 32 bytes).
+/// Uniforms of `forward_noise.wgsl` (its `NoiseParams`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-struct NoiseParams {
-    alpha: f32,
-    sigma: f32,
-    seed: u32,
-    stream: u32,
-    particle_count: u32,
-    _pad: [u32; 3],
+pub struct NoiseParams {
+    /// alpha_t.
+    pub alpha: f32,
+    /// sigma_t.
+    pub sigma: f32,
+    /// Seed of the RNG keys.
+    pub seed: u32,
+    /// RNG stream (`rng::stream::FORWARD` or `PRIOR`).
+    pub stream: u32,
+    /// Number of particles.
+    pub particle_count: u32,
+    /// Padding to 32 bytes; always 0.
+    pub _pad: [u32; 3],
 }
 
-/// Uniforms of `reverse_step_*.wgsl` (keep in sync with `RunParams` in
-/// `shaders/common/reverse_step.wgsl`; 16 bytes).
+/// Uniforms of one dispatch of `reverse_step_*.wgsl` (`RunParams` in
+/// `shaders/common/reverse_step.wgsl`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-struct RunParams {
-    seed: u32,
-    particle_count: u32,
-    first_step: u32,
-    step_count: u32,
+pub struct RunParams {
+    /// Seed of the RNG keys.
+    pub seed: u32,
+    /// Number of particles.
+    pub particle_count: u32,
+    /// First plan step of the dispatch.
+    pub first_step: u32,
+    /// Plan steps the dispatch applies.
+    pub step_count: u32,
 }
 
-/// Uniforms of `predict_*.wgsl` (keep in sync with `PredictParams` in
-/// `shaders/common/predict.wgsl`; 48 bytes).
+/// Uniforms of `predict_*.wgsl` (`PredictParams` in `shaders/common/predict.wgsl`, where the
+/// first four fields are its `coefficients`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-struct PredictParams {
-    alpha: f32,
-    sigma: f32,
-    d_alpha: f32,
-    d_sigma: f32,
-    t_net: f32,
-    input_scale: f32,
-    eps_from_output: f32,
-    eps_from_input: f32,
-    target_parametrization: u32,
-    particle_count: u32,
-    _pad: [u32; 2],
+pub struct PredictParams {
+    /// alpha of the sampling schedule at t.
+    pub alpha: f32,
+    /// sigma at t.
+    pub sigma: f32,
+    /// d alpha / dt at t.
+    pub d_alpha: f32,
+    /// d sigma / dt at t.
+    pub d_sigma: f32,
+    /// [`Evaluation::t_net`].
+    pub t_net: f32,
+    /// [`Evaluation::input_scale`].
+    pub input_scale: f32,
+    /// [`Evaluation::eps_from_output`].
+    pub eps_from_output: f32,
+    /// [`Evaluation::eps_from_input`].
+    pub eps_from_input: f32,
+    /// [`Parametrization::id`] of the predictions.
+    pub target_parametrization: u32,
+    /// Number of particles.
+    pub particle_count: u32,
+    /// Padding to 48 bytes; always 0.
+    pub _pad: [u32; 2],
 }
 
-/// Uniforms of `histogram.wgsl` (keep in sync with `HistogramParams` there; 16 bytes).
+/// Uniforms of `histogram.wgsl` (its `HistogramParams`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-struct HistogramParams {
-    side: u32,
-    half_extent: f32,
-    particle_count: u32,
-    _pad: u32,
+pub struct HistogramParams {
+    /// Bins per axis.
+    pub side: u32,
+    /// The bins cover [-half_extent, half_extent]^2.
+    pub half_extent: f32,
+    /// Number of particles.
+    pub particle_count: u32,
+    /// Padding to 16 bytes; always 0.
+    pub _pad: u32,
 }
 
 /// Buffers whose size depends on the scene, and the bind groups that use them.
@@ -133,48 +159,23 @@ pub struct ComputeEngine {
     generation: u64,
 }
 
-/// A storage buffer binding, read-only or not.
-pub(crate) fn storage(ty_read_only: bool) -> wgpu::BindingType {
-    wgpu::BindingType::Buffer {
-        ty: wgpu::BufferBindingType::Storage { read_only: ty_read_only },
-        has_dynamic_offset: false,
-        min_binding_size: None,
-    }
-}
-
-/// A uniform buffer binding.
-pub(crate) fn uniform() -> wgpu::BindingType {
-    wgpu::BindingType::Buffer {
-        ty: wgpu::BufferBindingType::Uniform,
-        has_dynamic_offset: false,
-        min_binding_size: None,
-    }
-}
-
-/// A uniform read at a per-dispatch offset.
-fn dynamic_uniform() -> wgpu::BindingType {
-    wgpu::BindingType::Buffer {
-        ty: wgpu::BufferBindingType::Uniform,
-        has_dynamic_offset: true,
-        min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<RunParams>() as u64),
-    }
-}
-
-/// A layout entry visible to compute shaders.
-pub(crate) fn compute_entry(binding: u32, ty: wgpu::BindingType) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry { binding, visibility: wgpu::ShaderStages::COMPUTE, ty, count: None }
+/// The layout entries of `bindings`, visible to compute shaders.
+fn compute_entries(bindings: &[Binding]) -> Vec<wgpu::BindGroupLayoutEntry> {
+    bindings.iter().map(|b| b.layout_entry(wgpu::ShaderStages::COMPUTE)).collect()
 }
 
 /// The compute pipeline of `source` whose entry point is named `label`, with one bind group of
-/// `entries`.
+/// `bindings` (a table of [`layout`](crate::gpu::layout)).
 pub(crate) fn compute_pipeline(
     device: &wgpu::Device,
     label: &str,
     source: String,
-    entries: &[wgpu::BindGroupLayoutEntry],
+    bindings: &[Binding],
 ) -> wgpu::ComputePipeline {
-    let layout =
-        device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
+    let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+        label: Some(label),
+        entries: &compute_entries(bindings),
+    });
     pipeline_with_layout(device, label, source, &layout)
 }
 
@@ -216,15 +217,18 @@ pub(crate) struct Kernel {
 }
 
 impl Kernel {
-    /// The kernel of `source()` whose entry point is `label`, with one bind group of `entries`.
+    /// The kernel of `source()` whose entry point is `label`, with one bind group of `bindings`
+    /// (a table of [`layout`](crate::gpu::layout)).
     pub(crate) fn new(
         device: &wgpu::Device,
         label: &'static str,
         source: fn() -> String,
-        entries: &[wgpu::BindGroupLayoutEntry],
+        bindings: &[Binding],
     ) -> Kernel {
-        let layout =
-            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor { label: Some(label), entries });
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some(label),
+            entries: &compute_entries(bindings),
+        });
         Kernel { label, source, layout, pipeline: std::cell::OnceCell::new() }
     }
 
@@ -237,7 +241,7 @@ impl Kernel {
     pub(crate) fn bind(
         &self,
         device: &wgpu::Device,
-        buffers: &[(u32, wgpu::BindingResource)],
+        buffers: &[(Binding, wgpu::BindingResource)],
     ) -> wgpu::BindGroup {
         bind_with_layout(device, self.label, &self.layout, buffers)
     }
@@ -248,7 +252,7 @@ pub(crate) fn bind(
     device: &wgpu::Device,
     label: &str,
     pipeline: &wgpu::ComputePipeline,
-    buffers: &[(u32, wgpu::BindingResource)],
+    buffers: &[(Binding, wgpu::BindingResource)],
 ) -> wgpu::BindGroup {
     bind_with_layout(device, label, &pipeline.get_bind_group_layout(0), buffers)
 }
@@ -258,11 +262,14 @@ fn bind_with_layout(
     device: &wgpu::Device,
     label: &str,
     layout: &wgpu::BindGroupLayout,
-    buffers: &[(u32, wgpu::BindingResource)],
+    buffers: &[(Binding, wgpu::BindingResource)],
 ) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry> = buffers
         .iter()
-        .map(|(binding, resource)| wgpu::BindGroupEntry { binding: *binding, resource: resource.clone() })
+        .map(|(binding, resource)| wgpu::BindGroupEntry {
+            binding: binding.number,
+            resource: resource.clone(),
+        })
         .collect();
     device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout, entries: &entries })
 }
@@ -282,76 +289,25 @@ impl ComputeEngine {
     /// The kernels on `context`'s device (each compiled when it first runs, see [`Kernel`]).
     pub fn new(context: &GpuContext) -> ComputeEngine {
         let device = context.device.clone();
-        // forward_noise.wgsl: 0 params, 1 data x_0 (read), 2 particles (write).
-        let forward_kernel = Kernel::new(
-            &device,
-            "forward_noise",
-            shaders::forward_noise,
-            &[compute_entry(0, uniform()), compute_entry(1, storage(true)), compute_entry(2, storage(false))],
-        );
-        // reverse_step_mlp.wgsl: 0 run, 1 steps, 2 weights, 3 hidden biases, 4 particles, 5 history.
-        let mlp_kernel = Kernel::new(
-            &device,
-            "reverse_step_mlp",
-            shaders::reverse_step_mlp,
-            &[
-                compute_entry(0, dynamic_uniform()),
-                compute_entry(1, storage(true)),
-                compute_entry(2, uniform()),
-                compute_entry(3, storage(true)),
-                compute_entry(4, storage(false)),
-                compute_entry(5, storage(false)),
-            ],
-        );
-        // reverse_step_exact.wgsl: 0 run, 1 steps, 2 mixture components, 4 particles, 5 history.
-        let exact_kernel = Kernel::new(
-            &device,
-            "reverse_step_exact",
-            shaders::reverse_step_exact,
-            &[
-                compute_entry(0, dynamic_uniform()),
-                compute_entry(1, storage(true)),
-                compute_entry(2, storage(true)),
-                compute_entry(4, storage(false)),
-                compute_entry(5, storage(false)),
-            ],
-        );
-        // predict_mlp.wgsl: 0 params, 2 weights, 3 hidden bias, 4 particles (read), 6 predictions.
-        let predict_mlp_kernel = Kernel::new(
-            &device,
-            "predict_mlp",
-            shaders::predict_mlp,
-            &[
-                compute_entry(0, uniform()),
-                compute_entry(2, uniform()),
-                compute_entry(3, storage(true)),
-                compute_entry(4, storage(true)),
-                compute_entry(6, storage(false)),
-            ],
-        );
-        // predict_exact.wgsl: 0 params, 2 mixture components, 4 particles (read), 6 predictions.
-        let predict_exact_kernel = Kernel::new(
-            &device,
-            "predict_exact",
-            shaders::predict_exact,
-            &[
-                compute_entry(0, uniform()),
-                compute_entry(2, storage(true)),
-                compute_entry(4, storage(true)),
-                compute_entry(6, storage(false)),
-            ],
-        );
-        // histogram.wgsl: 0 params, 4 particles (read), 7 counts (atomic).
-        let histogram_kernel = Kernel::new(
-            &device,
-            "histogram",
-            shaders::histogram,
-            &[compute_entry(0, uniform()), compute_entry(4, storage(true)), compute_entry(7, storage(false))],
-        );
+        let kernel = |label, source, bindings| Kernel::new(&device, label, source, bindings);
+        let forward_kernel = kernel("forward_noise", shaders::forward_noise, layout::forward_noise::BINDINGS);
+        let mlp_kernel =
+            kernel("reverse_step_mlp", shaders::reverse_step_mlp, layout::reverse_step_mlp::BINDINGS);
+        let exact_kernel =
+            kernel("reverse_step_exact", shaders::reverse_step_exact, layout::reverse_step_exact::BINDINGS);
+        let predict_mlp_kernel = kernel("predict_mlp", shaders::predict_mlp, layout::predict_mlp::BINDINGS);
+        let predict_exact_kernel =
+            kernel("predict_exact", shaders::predict_exact, layout::predict_exact::BINDINGS);
+        let histogram_kernel = kernel("histogram", shaders::histogram, layout::histogram::BINDINGS);
         let zeros = |n: usize| vec![0u8; n];
         let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
         ComputeEngine {
-            noise_params: buffer_with(&device, "noise params", &zeros(32), uniform_usage),
+            noise_params: buffer_with(
+                &device,
+                "noise params",
+                &zeros(std::mem::size_of::<NoiseParams>()),
+                uniform_usage,
+            ),
             predict_params: buffer_with(
                 &device,
                 "predict params",
@@ -486,53 +442,55 @@ impl ComputeEngine {
                 size: wgpu::BufferSize::new(std::mem::size_of::<RunParams>() as u64),
             })
         };
+        use layout::{forward_noise as fwd, predict_exact as pe, predict_mlp as pm};
+        use layout::{reverse_step_exact as re, reverse_step_mlp as rm};
         Scene {
             forward_group: self.forward_kernel.bind(
                 device,
                 &[
-                    (0, self.noise_params.as_entire_binding()),
-                    (1, self.data.as_entire_binding()),
-                    (2, particles.as_entire_binding()),
+                    (fwd::PARAMS, self.noise_params.as_entire_binding()),
+                    (fwd::DATA, self.data.as_entire_binding()),
+                    (fwd::PARTICLES, particles.as_entire_binding()),
                 ],
             ),
             mlp_group: self.mlp_kernel.bind(
                 device,
                 &[
-                    (0, run()),
-                    (1, self.steps.as_entire_binding()),
-                    (2, self.weights.as_entire_binding()),
-                    (3, self.hidden_biases.as_entire_binding()),
-                    (4, particles.as_entire_binding()),
-                    (5, history.as_entire_binding()),
+                    (rm::RUN, run()),
+                    (rm::STEPS, self.steps.as_entire_binding()),
+                    (rm::WEIGHTS, self.weights.as_entire_binding()),
+                    (rm::HIDDEN_BIASES, self.hidden_biases.as_entire_binding()),
+                    (rm::PARTICLES, particles.as_entire_binding()),
+                    (rm::HISTORY, history.as_entire_binding()),
                 ],
             ),
             exact_group: self.exact_kernel.bind(
                 device,
                 &[
-                    (0, run()),
-                    (1, self.steps.as_entire_binding()),
-                    (2, self.mixture.as_entire_binding()),
-                    (4, particles.as_entire_binding()),
-                    (5, history.as_entire_binding()),
+                    (re::RUN, run()),
+                    (re::STEPS, self.steps.as_entire_binding()),
+                    (re::COMPONENTS, self.mixture.as_entire_binding()),
+                    (re::PARTICLES, particles.as_entire_binding()),
+                    (re::HISTORY, history.as_entire_binding()),
                 ],
             ),
             predict_mlp_group: self.predict_mlp_kernel.bind(
                 device,
                 &[
-                    (0, self.predict_params.as_entire_binding()),
-                    (2, self.weights.as_entire_binding()),
-                    (3, self.predict_bias.as_entire_binding()),
-                    (4, particles.as_entire_binding()),
-                    (6, predictions.as_entire_binding()),
+                    (pm::PARAMS, self.predict_params.as_entire_binding()),
+                    (pm::WEIGHTS, self.weights.as_entire_binding()),
+                    (pm::HIDDEN_BIAS, self.predict_bias.as_entire_binding()),
+                    (pm::PARTICLES, particles.as_entire_binding()),
+                    (pm::PREDICTIONS, predictions.as_entire_binding()),
                 ],
             ),
             predict_exact_group: self.predict_exact_kernel.bind(
                 device,
                 &[
-                    (0, self.predict_params.as_entire_binding()),
-                    (2, self.mixture.as_entire_binding()),
-                    (4, particles.as_entire_binding()),
-                    (6, predictions.as_entire_binding()),
+                    (pe::PARAMS, self.predict_params.as_entire_binding()),
+                    (pe::COMPONENTS, self.mixture.as_entire_binding()),
+                    (pe::PARTICLES, particles.as_entire_binding()),
+                    (pe::PREDICTIONS, predictions.as_entire_binding()),
                 ],
             ),
             particle_count,
@@ -705,9 +663,9 @@ impl ComputeEngine {
         let group = self.histogram_kernel.bind(
             &self.device,
             &[
-                (0, self.histogram_params.as_entire_binding()),
-                (4, scene.particles.as_entire_binding()),
-                (7, counts.as_entire_binding()),
+                (layout::histogram::PARAMS, self.histogram_params.as_entire_binding()),
+                (layout::histogram::PARTICLES, scene.particles.as_entire_binding()),
+                (layout::histogram::COUNTS, counts.as_entire_binding()),
             ],
         );
         self.dispatch(&self.histogram_kernel, &group, scene.particle_count);

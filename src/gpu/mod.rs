@@ -6,6 +6,7 @@
 
 pub mod context;
 pub mod engine;
+pub mod layout;
 pub mod readback;
 pub mod render;
 pub mod shaders;

@@ -1,9 +1,10 @@
 //! Draws particles straight from the engine's storage buffer (`draw_particles.wgsl`).
 
 use crate::core::render::View;
+use crate::gpu::layout::draw_particles;
 use crate::gpu::{shaders, ComputeEngine};
 
-/// Uniforms of `draw_particles.wgsl` (keep in sync with `DrawParams` there; 32 bytes).
+/// Uniforms of `draw_particles.wgsl` (its `DrawParams`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct DrawParams {
@@ -58,28 +59,8 @@ impl ParticleRenderer {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("draw_particles"),
             entries: &[
-                // 0: DrawParams.
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: visible,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
-                // 1: particle positions, read by the vertex shader.
-                wgpu::BindGroupLayoutEntry {
-                    binding: 1,
-                    visibility: wgpu::ShaderStages::VERTEX,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Storage { read_only: true },
-                        has_dynamic_offset: false,
-                        min_binding_size: None,
-                    },
-                    count: None,
-                },
+                draw_particles::PARAMS.layout_entry(visible),
+                draw_particles::PARTICLES.layout_entry(wgpu::ShaderStages::VERTEX),
             ],
         });
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -136,8 +117,14 @@ impl ParticleRenderer {
                     label: Some("draw_particles"),
                     layout: &self.pipeline.get_bind_group_layout(0),
                     entries: &[
-                        wgpu::BindGroupEntry { binding: 0, resource: self.params.as_entire_binding() },
-                        wgpu::BindGroupEntry { binding: 1, resource: buffer.as_entire_binding() },
+                        wgpu::BindGroupEntry {
+                            binding: draw_particles::PARAMS.number,
+                            resource: self.params.as_entire_binding(),
+                        },
+                        wgpu::BindGroupEntry {
+                            binding: draw_particles::PARTICLES.number,
+                            resource: buffer.as_entire_binding(),
+                        },
                     ],
                 });
                 self.group = Some((generation, group));

@@ -9,34 +9,46 @@ use wgpu::util::DeviceExt;
 
 use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::train::{PreparedExample, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON};
-use crate::gpu::engine::{bind, compute_entry, compute_pipeline, storage, uniform};
+use crate::gpu::engine::{bind, compute_pipeline};
+use crate::gpu::layout::{adam_step, train_gradient, Binding};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
 
 /// Invocations per workgroup of both kernels.
 const WORKGROUP_SIZE: u32 = 64;
 
-/// Uniforms of `train_gradient.wgsl` (16 bytes).
+/// Uniforms of `train_gradient.wgsl` (its `TrainParams`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-struct TrainParams {
-    batch: u32,
-    scale: f32,
-    _pad: [u32; 2],
+pub struct TrainParams {
+    /// Examples in the batch.
+    pub batch: u32,
+    /// 1 / batch: the loss is the batch mean.
+    pub scale: f32,
+    /// Padding to 16 bytes; always 0.
+    pub _pad: [u32; 2],
 }
 
-/// Uniforms of `adam_step.wgsl` (32 bytes).
+/// Uniforms of `adam_step.wgsl` (its `AdamParams`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-struct AdamParams {
-    parameters: u32,
-    batch: u32,
-    learning_rate: f32,
-    correction1: f32,
-    correction2: f32,
-    beta1: f32,
-    beta2: f32,
-    epsilon: f32,
+pub struct AdamParams {
+    /// Number of parameters.
+    pub parameters: u32,
+    /// Examples in the batch.
+    pub batch: u32,
+    /// Step size.
+    pub learning_rate: f32,
+    /// Bias correction of the first moment, 1 - beta1^step.
+    pub correction1: f32,
+    /// Bias correction of the second moment, 1 - beta2^step.
+    pub correction2: f32,
+    /// Decay of the first moment.
+    pub beta1: f32,
+    /// Decay of the second moment.
+    pub beta2: f32,
+    /// Added to the root of the second moment.
+    pub epsilon: f32,
 }
 
 /// A network being trained on the GPU with a fixed batch size.
@@ -58,7 +70,7 @@ pub struct GpuTrainer {
 }
 
 /// Bindings of whole buffers, for `engine::bind`.
-fn whole<'a>(buffers: &[(u32, &'a wgpu::Buffer)]) -> Vec<(u32, wgpu::BindingResource<'a>)> {
+fn whole<'a>(buffers: &[(Binding, &'a wgpu::Buffer)]) -> Vec<(Binding, wgpu::BindingResource<'a>)> {
     buffers.iter().map(|(binding, buffer)| (*binding, buffer.as_entire_binding())).collect()
 }
 
@@ -74,33 +86,9 @@ impl GpuTrainer {
                 limit / (4 * PARAMETERS as u64)
             )));
         }
-        // train_gradient.wgsl: 0 params, 1 examples, 2 weights (read), 3 gradient terms, 4 losses.
-        let gradient_pipeline = compute_pipeline(
-            &device,
-            "train_gradient",
-            shaders::train_gradient(),
-            &[
-                compute_entry(0, uniform()),
-                compute_entry(1, storage(true)),
-                compute_entry(2, storage(true)),
-                compute_entry(3, storage(false)),
-                compute_entry(4, storage(false)),
-            ],
-        );
-        // adam_step.wgsl: 0 params, 2 weights, 3 gradient terms (read), 5 and 6 moments, 7 gradient.
-        let adam_pipeline = compute_pipeline(
-            &device,
-            "adam_step",
-            shaders::adam_step(),
-            &[
-                compute_entry(0, uniform()),
-                compute_entry(2, storage(false)),
-                compute_entry(3, storage(true)),
-                compute_entry(5, storage(false)),
-                compute_entry(6, storage(false)),
-                compute_entry(7, storage(false)),
-            ],
-        );
+        let gradient_pipeline =
+            compute_pipeline(&device, "train_gradient", shaders::train_gradient(), train_gradient::BINDINGS);
+        let adam_pipeline = compute_pipeline(&device, "adam_step", shaders::adam_step(), adam_step::BINDINGS);
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
         let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
             device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
@@ -111,8 +99,8 @@ impl GpuTrainer {
         };
         let zeros = vec![0.0f32; PARAMETERS];
         let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
-        let train_params = init("train params", &[0u8; 16], uniform_usage);
-        let adam_params = init("adam params", &[0u8; 32], uniform_usage);
+        let train_params = init("train params", &[0u8; std::mem::size_of::<TrainParams>()], uniform_usage);
+        let adam_params = init("adam params", &[0u8; std::mem::size_of::<AdamParams>()], uniform_usage);
         let examples = init(
             "train examples",
             bytemuck::cast_slice(&vec![PreparedExample::default(); batch as usize]),
@@ -133,19 +121,25 @@ impl GpuTrainer {
             &device,
             "train_gradient",
             &gradient_pipeline,
-            &whole(&[(0, &train_params), (1, &examples), (2, &weights), (3, &gradients), (4, &losses)]),
+            &whole(&[
+                (train_gradient::PARAMS, &train_params),
+                (train_gradient::EXAMPLES, &examples),
+                (train_gradient::WEIGHTS, &weights),
+                (train_gradient::GRADIENTS, &gradients),
+                (train_gradient::LOSSES, &losses),
+            ]),
         );
         let adam_group = bind(
             &device,
             "adam_step",
             &adam_pipeline,
             &whole(&[
-                (0, &adam_params),
-                (2, &weights),
-                (3, &gradients),
-                (5, &first),
-                (6, &second),
-                (7, &gradient),
+                (adam_step::PARAMS, &adam_params),
+                (adam_step::WEIGHTS, &weights),
+                (adam_step::GRADIENTS, &gradients),
+                (adam_step::FIRST_MOMENT, &first),
+                (adam_step::SECOND_MOMENT, &second),
+                (adam_step::GRADIENT, &gradient),
             ]),
         );
         Ok(GpuTrainer {

@@ -103,8 +103,8 @@ impl Sampler {
     }
 }
 
-/// Where one noise prediction is evaluated (24 bytes; keep in sync with `Evaluation` in
-/// `shaders/common/reverse_step.wgsl`).
+/// Where one noise prediction is evaluated (24 bytes, the layout of `Evaluation` in
+/// `shaders/common/evaluation.wgsl`; checked by `tests/gpu_layout.rs`).
 ///
 /// A network sees x_net = input_scale x at t_net and predicts in its own parametrization; its
 /// prediction becomes eps_hat = eps_from_output net(x_net) + eps_from_input x_net
@@ -150,8 +150,9 @@ impl NetFrame {
     }
 }
 
-/// One step of a reverse run, as the GPU reads it (keep in sync with `ReverseStep` in
-/// `shaders/common/reverse_step.wgsl`; 96 bytes). See the module docs for the meaning.
+/// One step of a reverse run, as the GPU reads it (96 bytes, the layout of `ReverseStep` in
+/// `shaders/common/reverse_step.wgsl`; checked by `tests/gpu_layout.rs`). See the module docs for
+/// the meaning.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ReverseStep {
