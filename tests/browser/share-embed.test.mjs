@@ -1,6 +1,6 @@
 // Sharing and embedding: a share link replays the same particles, hostile links never break the
 // page, embed.html and the <diffusion-playground> element render, the course-notes page renders
-// every widget, and the exports (PNG, WebM) and layers produce real pictures.
+// every widget, and the exports (PNG, video) and layers produce real pictures.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,8 @@ after(async () => {
   await browser?.close();
 });
 
+/** Length of the test recording (ms). */
+const RECORD_MS = 1500;
 /** Settings that keep a page light on SwiftShader and the CPU. */
 const LIGHT = 'backend=cpu&particles=1024&steps=20';
 
@@ -200,13 +202,50 @@ describe('share links and embedding', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 
-  test('WebM recording of the running animation gives a video', async () => {
-    const session = await openPlayground(browser, `${LIGHT}&steps=200`);
+  test('a recorded video holds the layers the PNG has, has a finite duration and seeks', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&dataset=gaussian_mixture&score=exact&t=0.3&playing=0&ghosts=1&arrows=1`);
     try {
       await waitReady(session.page);
-      const video = await session.page.evaluate(() => window.dp.recordWebm(1500));
-      assert.equal(video.type, 'video/webm');
-      assert.ok(video.size > 1000, `${video.size} bytes`);
+      await session.page.waitForFunction(() => window.dp.layersDrawn() > 0, null, { timeout: 30_000 });
+      const recorded = await session.page.evaluate((ms) => window.dp.recordVideo(ms), RECORD_MS);
+      assert.match(recorded.type, /^video\/(mp4|webm)$/);
+      assert.ok(recorded.size > 1000, `${recorded.size} bytes`);
+      assert.ok(recorded.seekable, `encoded with WebCodecs (${recorded.codec}), so the file is indexed`);
+      // Play the file back in the page: its duration, a seek to the middle, the pixels there.
+      const seen = await session.page.evaluate(async (url) => {
+        const video = document.createElement('video');
+        video.muted = true;
+        video.src = url;
+        await new Promise((resolve, reject) => {
+          video.onloadedmetadata = resolve;
+          video.onerror = () => reject(new Error(`the video does not load: ${video.error?.message}`));
+        });
+        const duration = video.duration;
+        video.currentTime = duration / 2;
+        await new Promise((resolve) => {
+          video.onseeked = resolve;
+        });
+        const canvas = document.createElement('canvas');
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(video, 0, 0);
+        const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let amber = 0;
+        let white = 0;
+        for (let i = 0; i < rgba.length; i += 4) {
+          const [r, g, b] = [rgba[i], rgba[i + 1], rgba[i + 2]];
+          if (r > 180 && g > 100 && g < 210 && b < 90) amber += 1;
+          if (r > 215 && g > 215 && b > 215) white += 1;
+        }
+        return { duration, time: video.currentTime, width: video.videoWidth, height: video.videoHeight, amber, white };
+      }, recorded.url);
+      assert.ok(Number.isFinite(seen.duration), `a finite duration: ${seen.duration}`);
+      assert.ok(seen.duration > 0.5 * RECORD_MS / 1000 && seen.duration < 3 * RECORD_MS / 1000, `about ${RECORD_MS} ms long: ${seen.duration} s`);
+      assert.ok(Math.abs(seen.time - seen.duration / 2) < 0.2, `it seeks to the middle: ${seen.time} of ${seen.duration} s`);
+      assert.ok(seen.width > 100 && seen.height > 100, `${seen.width} x ${seen.height}`);
+      assert.ok(seen.amber > 50, `score arrows in the video (${seen.amber} amber pixels)`);
+      assert.ok(seen.white > 50, `ghosts in the video (${seen.white} white pixels)`);
     } finally {
       await session.close();
     }

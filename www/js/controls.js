@@ -317,11 +317,11 @@ export function showEmbedDialog(iframeCode, elementCode) {
   $('embed-code').select();
 }
 
-/** Shows whether a WebM recording is running. */
+/** Shows whether a video recording is running. */
 export function setRecording(on) {
   const button = $('record');
   button.setAttribute('aria-pressed', String(on));
-  button.textContent = on ? 'Stop recording' : 'Record WebM';
+  button.textContent = on ? 'Stop recording' : 'Record video';
 }
 
 /** Points the "open full playground" link (embedded pages) at `href`. */

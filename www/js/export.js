@@ -1,11 +1,11 @@
-// export.js: what leaves the page: share links, embed snippets, PNG images and WebM videos.
-// Nothing here touches the wasm; main.js renders before it captures.
+// export.js: what leaves the page: share links, embed snippets and PNG images (videos:
+// recorder.js). Nothing here touches the wasm; main.js renders before it captures.
+
+import { composite } from './recorder.js';
 
 /** Size of the iframe the Embed button suggests (CSS pixels): the canvas plus the transport. */
 const EMBED_WIDTH = 560;
 const EMBED_HEIGHT = 640;
-/** Frames per second of WebM recordings. */
-const RECORD_FPS = 30;
 
 /** The full-page link of a state hash (also from embed.html and its ?embed form). */
 export function shareUrl(hash) {
@@ -52,14 +52,10 @@ export async function copyText(text) {
  * same task: a WebGPU canvas only keeps its picture until the browser presents it.
  */
 export function canvasPng(particles, layers) {
-  const composite = document.createElement('canvas');
-  composite.width = particles.width;
-  composite.height = particles.height;
-  const ctx = composite.getContext('2d');
-  ctx.drawImage(particles, 0, 0);
-  if (layers && !layers.hidden) ctx.drawImage(layers, 0, 0);
+  const picture = document.createElement('canvas');
+  composite(picture, particles, layers);
   return new Promise((resolve, reject) => {
-    composite.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the canvas gave no image'))), 'image/png');
+    picture.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the canvas gave no image'))), 'image/png');
   });
 }
 
@@ -73,33 +69,4 @@ export function download(blob, name) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Records a canvas as WebM (VP9 where the browser has it, else VP8). */
-export class WebmRecorder {
-  /** Whether this browser can record a canvas at all. */
-  static supported() {
-    return typeof MediaRecorder !== 'undefined' && typeof HTMLCanvasElement.prototype.captureStream === 'function';
-  }
-
-  constructor(canvas) {
-    const type = ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t));
-    if (!type) throw new Error('this browser cannot record WebM video');
-    this.chunks = [];
-    this.recorder = new MediaRecorder(canvas.captureStream(RECORD_FPS), { mimeType: type });
-    this.recorder.addEventListener('dataavailable', (event) => {
-      if (event.data.size > 0) this.chunks.push(event.data);
-    });
-    this.done = new Promise((resolve) => {
-      this.recorder.addEventListener('stop', () => resolve(new Blob(this.chunks, { type: 'video/webm' })));
-    });
-    // A chunk every second, so a long recording does not sit in one buffer.
-    this.recorder.start(1000);
-  }
-
-  /** Stops and resolves to the video. */
-  stop() {
-    if (this.recorder.state !== 'inactive') this.recorder.stop();
-    return this.done;
-  }
 }

@@ -20,7 +20,8 @@ import { showFormulas } from './formulas.js';
 import { DENSITY_SIDE, drawDensity, noiseFloor } from './density.js';
 import * as draw from './drawing.js';
 import { DEFAULT_RACERS, RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
-import { WebmRecorder, canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
+import { canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
+import { VideoRecorder, recordingSupported } from './recorder.js';
 
 /** True on embed.html (index.html?embed=1): minimal chrome, paused while scrolled out of view. */
 const EMBEDDED = new URLSearchParams(location.search).has('embed');
@@ -117,8 +118,16 @@ let racesStarted = 0;
 let racesFinished = 0;
 /** Points per schedule-lab curve. */
 const LAB_SAMPLES = 400;
-/** The WebM recording in progress, or null. */
+/** The video recording in progress (a VideoRecorder), or null. */
 let recording = null;
+/** Recordings made through window.dp (tests); they capture every frame as the button's does. */
+const recordings = new Set();
+
+/** Every recording in progress takes the picture as it is now (right after a render). */
+function captureForRecordings() {
+  recording?.capture();
+  for (const recorder of recordings) recorder.capture();
+}
 /** Embedded and scrolled out of view: the animation waits (and resumes when visible again). */
 let offscreen = false;
 
@@ -175,12 +184,19 @@ window.dp = {
   layersDrawn: () => layersDrawn,
   /** The picture as the PNG button saves it, as a data: URL. */
   exportPng: async () => blobToDataUrl(await pngNow()),
-  /** Records `ms` milliseconds of the canvas as WebM; resolves to { type, size }. */
-  recordWebm: async (ms) => {
-    const recorder = new WebmRecorder(ui.canvas());
+  /**
+   * Records `ms` milliseconds of the picture (particles and layers) as the Record button does;
+   * resolves to { type, extension, size, frames, seekable, codec, url } (url: an object URL of
+   * the file, for a test to load into a <video>).
+   */
+  recordVideo: async (ms) => {
+    const recorder = await VideoRecorder.start(ui.canvas(), ui.layersCanvas());
+    recordings.add(recorder);
     await new Promise((resolve) => setTimeout(resolve, ms));
-    const blob = await recorder.stop();
-    return { type: blob.type, size: blob.size };
+    recordings.delete(recorder);
+    const video = await recorder.stop();
+    const { blob, ...rest } = video;
+    return { ...rest, size: blob.size, url: URL.createObjectURL(blob) };
   },
 };
 
@@ -497,6 +513,7 @@ function frame() {
       what = 'Drawing';
       dirty = false;
       pg.render();
+      captureForRecordings();
       showReadouts();
       refreshLayers();
       if (!readyDone) {
@@ -784,6 +801,12 @@ function refreshLayers() {
       const arrowsNow = state.arrows && state.lens === wanted.lens ? arrows : null;
       drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
       layersDrawn += 1;
+      // A WebGPU canvas holds its picture only in the task that rendered it: render again, then
+      // let recordings take the particles with the new layers.
+      if (recording || recordings.size > 0) {
+        pg.render();
+        captureForRecordings();
+      }
     })
     .catch((error) => {
       if (owner === pg) runtimeError('Drawing the layers', error);
@@ -1087,20 +1110,31 @@ const handlers = {
       const current = recording;
       recording = null;
       ui.setRecording(false);
-      current.stop().then((blob) => download(blob, `diffusion-playground-${state.dataset}-${state.sampler}.webm`));
+      current.stop().then(
+        (video) => {
+          download(video.blob, `diffusion-playground-${state.dataset}-${state.sampler}.${video.extension}`);
+          if (!video.seekable) {
+            ui.notice('This browser records without WebCodecs: the WebM file has no duration, so some players cannot seek in it.', 'info');
+          }
+        },
+        (error) => ui.notice(`The recording failed: ${messageOf(error)}`, 'error'),
+      );
       return;
     }
-    if (!WebmRecorder.supported()) {
-      ui.notice('This browser cannot record the canvas as a video (no MediaRecorder or captureStream).', 'error');
+    if (!recordingSupported()) {
+      ui.notice('This browser cannot record the picture as a video (neither WebCodecs nor MediaRecorder is available).', 'error');
       return;
     }
-    try {
-      recording = new WebmRecorder(ui.canvas());
-      ui.setRecording(true);
-      if (!playing) handlers.play();
-    } catch (error) {
-      ui.notice(`Recording could not start: ${messageOf(error)}`, 'error');
-    }
+    if (!pg || creating) return;
+    pg.render();
+    VideoRecorder.start(ui.canvas(), ui.layersCanvas()).then(
+      (recorder) => {
+        recording = recorder;
+        ui.setRecording(true);
+        if (!playing) handlers.play();
+      },
+      (error) => ui.notice(`Recording could not start: ${messageOf(error)}`, 'error'),
+    );
   },
 };
 

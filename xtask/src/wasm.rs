@@ -43,7 +43,8 @@ pub fn build() -> Result<()> {
     let module = root.join(OUT_DIR).join(format!("{LIB_NAME}_bg.wasm"));
     optimise(&root, &module)?;
     print_size(&module)?;
-    copy_katex(&root)
+    copy_katex(&root)?;
+    copy_muxers(&root)
 }
 
 /// binaryen's wasm-opt, from npm (a JavaScript build of it, run with Node.js).
@@ -101,6 +102,28 @@ fn copy_katex(root: &Path) -> Result<()> {
         }
     }
     println!("KaTeX: copied to {KATEX_OUT_DIR}/");
+    Ok(())
+}
+
+/// The video muxers the recorder loads (`www/js/recorder.js`): npm package, ES module in it.
+const MUXERS: [(&str, &str); 2] =
+    [("mp4-muxer", "build/mp4-muxer.mjs"), ("webm-muxer", "build/webm-muxer.mjs")];
+
+/// Copies the muxers' ES modules from `node_modules/` to `www/vendor/<package>/`, so the page
+/// serves them itself. Without them (npm missing) recordings fall back to MediaRecorder's WebM.
+fn copy_muxers(root: &Path) -> Result<()> {
+    for (package, module) in MUXERS {
+        let from = root.join("node_modules").join(package).join(module);
+        if !from.is_file() {
+            println!("{package}: node_modules/{package} is missing (npm not run); videos fall back to MediaRecorder");
+            continue;
+        }
+        let out = root.join("www/vendor").join(package);
+        fs::create_dir_all(&out).map_err(|e| err(format!("could not create {}: {e}", out.display())))?;
+        let name = from.file_name().expect("a module file name");
+        fs::copy(&from, out.join(name)).map_err(|e| err(format!("could not copy {}: {e}", from.display())))?;
+        println!("{package}: copied to www/vendor/{package}/");
+    }
     Ok(())
 }
 
