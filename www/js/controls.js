@@ -317,6 +317,13 @@ export function showEmbedDialog(iframeCode, elementCode) {
   $('embed-code').select();
 }
 
+/** The legend's note on arrows drawn longer than their lens's scale (`factor` 1: no note). */
+export function setArrowMagnification(factor) {
+  const note = $('arrow-magnification');
+  note.hidden = !(factor > 1.01);
+  note.textContent = note.hidden ? '' : ` (small here: drawn ${factor.toFixed(factor < 10 ? 1 : 0)}× longer)`;
+}
+
 /** Shows whether a video recording is running. */
 export function setRecording(on) {
   const button = $('record');

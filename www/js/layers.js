@@ -34,6 +34,29 @@ const HALF_EXTENT = 3.0;
 const ARROW_PARTICLES = 400;
 /** Longest arrow, in world units (|eps_hat| is about 1.4 on average, rarely above 4). */
 const MAX_ARROW_LENGTH = 0.4;
+/**
+ * Shortest median arrow, in world units: where a lens's vectors are small (the velocity of a VP
+ * schedule at t = 0.5 is about 0.3, which `lengthPerUnit` would draw 3 px long, all arrowhead)
+ * every arrow is drawn longer by the same factor, so relative lengths stay true; the legend
+ * gives the factor.
+ */
+const MIN_MEDIAN_ARROW_LENGTH = 0.1;
+/** Arrowhead length in device pixels, and at most this fraction of its arrow. */
+const ARROWHEAD_PX = 4;
+const ARROWHEAD_FRACTION = 0.4;
+
+/**
+ * World units of arrow per unit of vector for `norms` (the drawn vectors' lengths) under `lens`:
+ * the lens's own `lengthPerUnit`, raised so that the median arrow is at least
+ * MIN_MEDIAN_ARROW_LENGTH long.
+ * @param {number[]} norms
+ */
+export function arrowScale(norms, lens) {
+  const finite = norms.filter((n) => Number.isFinite(n) && n > 0).sort((a, b) => a - b);
+  if (finite.length === 0) return lens.lengthPerUnit;
+  const median = finite[Math.floor(finite.length / 2)];
+  return Math.max(lens.lengthPerUnit, MIN_MEDIAN_ARROW_LENGTH / median);
+}
 
 /** World point (x, y) to canvas pixels (x right, y down), as View::to_pixel in Rust. */
 function projector(canvas) {
@@ -51,10 +74,12 @@ export function clearLayers(canvas) {
  * `predict('eps', n)`, or null for a layer that is off; `paths` is null or
  * `{ snapshots, colours }`: the first PATH_PARTICLES positions after each drawn frame of the run
  * (Float32Arrays of x, y) and their dots' colours (r, g, b in [0, 1]). Non-finite predictions (x0
- * where alpha = 0) are skipped.
+ * where alpha = 0) are skipped. Returns `{ arrowMagnification }`: how many times longer than
+ * the lens's `lengthPerUnit` the arrows were drawn (1 unless the vectors were small).
  */
 export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.score) {
   const ctx = canvas.getContext('2d');
+  let scale = lens.lengthPerUnit;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const style = getComputedStyle(document.documentElement);
   const toPixel = projector(canvas);
@@ -102,11 +127,14 @@ export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.s
     ctx.strokeStyle = style.getPropertyValue('--arrow').trim() || '#ffb000';
     ctx.lineWidth = px;
     ctx.beginPath();
-    for (let i = 0; i < Math.min(ARROW_PARTICLES, arrows.length / 4); i += 1) {
+    const count = Math.min(ARROW_PARTICLES, arrows.length / 4);
+    const norms = Array.from({ length: count }, (_, i) => Math.hypot(arrows[4 * i + 2], arrows[4 * i + 3]));
+    scale = arrowScale(norms, lens);
+    for (let i = 0; i < count; i += 1) {
       const [x, y, ex, ey] = arrows.subarray(4 * i, 4 * i + 4);
-      const norm = Math.hypot(ex, ey);
+      const norm = norms[i];
       if (!Number.isFinite(norm) || norm === 0) continue;
-      const length = Math.min(MAX_ARROW_LENGTH, lens.lengthPerUnit * norm);
+      const length = Math.min(MAX_ARROW_LENGTH, scale * norm);
       const [dx, dy] = [((lens.sign * ex) / norm) * length, ((lens.sign * ey) / norm) * length];
       const [u0, v0] = toPixel(x, y);
       const [u1, v1] = toPixel(x + dx, y + dy);
@@ -114,7 +142,7 @@ export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.s
       ctx.lineTo(u1, v1);
       // Arrowhead: two short strokes back from the tip at +-25 degrees.
       const angle = Math.atan2(v1 - v0, u1 - u0);
-      const head = 4 * px;
+      const head = Math.min(ARROWHEAD_PX * px, ARROWHEAD_FRACTION * Math.hypot(u1 - u0, v1 - v0));
       for (const side of [-0.44, 0.44]) {
         ctx.moveTo(u1, v1);
         ctx.lineTo(u1 - head * Math.cos(angle + side), v1 - head * Math.sin(angle + side));
@@ -122,4 +150,5 @@ export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.s
     }
     ctx.stroke();
   }
+  return { arrowMagnification: scale / lens.lengthPerUnit };
 }

@@ -799,7 +799,8 @@ function refreshLayers() {
       if (positions) trajectories.snapshots.push(positions);
       const paths = state.paths ? { snapshots: trajectories.snapshots, colours: trajectories.colours } : null;
       const arrowsNow = state.arrows && state.lens === wanted.lens ? arrows : null;
-      drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
+      const drawn = drawLayers(ui.layersCanvas(), state.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
+      ui.setArrowMagnification(arrowsNow ? drawn.arrowMagnification : 1);
       layersDrawn += 1;
       // A WebGPU canvas holds its picture only in the task that rendered it: render again, then
       // let recordings take the particles with the new layers.

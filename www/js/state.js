@@ -72,7 +72,7 @@ const BASE_FIELDS = Object.freeze([
   // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
   { name: 'ghosts', type: 'boolean', default: false, label: 'Denoised ghosts', option: false, control: true },
-  { name: 'arrows', type: 'boolean', default: false, label: 'Score arrows', option: false, control: true },
+  { name: 'arrows', type: 'boolean', default: false, label: 'Arrows', option: false, control: true },
   // What the arrows show: the score, the noise eps_hat or the velocity of the same prediction.
   {
     name: 'lens', type: 'choice', default: 'score', label: 'Arrows show', option: false, control: true,
