@@ -121,7 +121,8 @@ fn copy_muxers(root: &Path) -> Result<()> {
         let out = root.join("www/vendor").join(package);
         fs::create_dir_all(&out).map_err(|e| err(format!("could not create {}: {e}", out.display())))?;
         let name = from.file_name().expect("a module file name");
-        fs::copy(&from, out.join(name)).map_err(|e| err(format!("could not copy {}: {e}", from.display())))?;
+        fs::copy(&from, out.join(name))
+            .map_err(|e| err(format!("could not copy {}: {e}", from.display())))?;
         println!("{package}: copied to www/vendor/{package}/");
     }
     Ok(())
