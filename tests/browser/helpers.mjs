@@ -90,6 +90,8 @@ export async function serveStatic(root = WWW) {
         'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Length': body.length,
         'Cache-Control': 'no-cache',
+        // As xtask's server: notes on another origin load js/element.js with CORS.
+        'Access-Control-Allow-Origin': '*',
       });
       response.end(request.method === 'HEAD' ? undefined : body);
     } catch (error) {

@@ -10,16 +10,63 @@
 // fallback never disturbs another, and widgets scrolled out of view do not start until they are
 // near the viewport (then pause while off screen), so a page of many widgets does not exhaust the
 // GPU. Attribute values go into the URL hash only (encoded), never into HTML; the embedded page
-// validates them like any share link and says what it rejected.
+// validates them like any share link and says what it rejected. A `src` attribute may point the
+// element at another copy of embed.html, over http(s) only: anything else (`javascript:`,
+// `data:`, ...) would run in or beside the host page, so it is refused, with a message.
+//
+// Without a `height` attribute the element sizes its iframe to the embedded page's content (the
+// page reports its height), so nothing scrolls inside it. Notes can drive a widget from their
+// own prose through a small API (embed-bridge.js carries it over postMessage; messages are
+// taken only from this element's own frame and origin):
+//
+//   const widget = document.querySelector('diffusion-playground');
+//   widget.addEventListener('ready', () => widget.set({ sampler: 'heun', t: 0.5 }));
+//   widget.play(); widget.pause(); widget.reset();
+//   widget.addEventListener('step', (e) => console.log(e.detail.step, e.detail.total, e.detail.t));
+//   widget.addEventListener('done', () => ...);
+//
+// Commands given before the widget is ready wait for it.
 
 /** Attributes that are not part of the URL table. */
 const ELEMENT_ONLY = new Set(['width', 'height', 'title', 'class', 'style', 'id', 'src']);
 
-/** Height of the widget when the page gives none: the canvas plus the transport bar. */
+/** Height of the widget until the embedded page reports its own (or when it never does). */
 const DEFAULT_HEIGHT = '480px';
 
-/** The embed page next to this module (www/embed.html), or the element's `src` attribute. */
-const EMBED_URL = new URL('../embed.html', import.meta.url).href;
+/**
+ * The embed page next to this module (www/embed.html), unless the element's `src` names another;
+ * `autosize` asks it to lay out by width and report its height.
+ */
+const EMBED_URL = new URL('../embed.html?autosize=1', import.meta.url).href;
+
+/** Marks the API's messages (embed-bridge.js's CHANNEL). */
+const CHANNEL = 'diffusion-playground';
+/** Events the element fires, from the embedded page's messages of the same type. */
+const EVENTS = new Set(['ready', 'step', 'done']);
+
+/** The only schemes a `src` attribute may use. */
+const SRC_PROTOCOLS = new Set(['http:', 'https:']);
+
+/**
+ * The embed page for a `src` attribute: `src` resolved against the document when it is an
+ * http(s) URL (without its hash, which the element sets), else the default EMBED_URL.
+ * @param {string | null} src
+ * @returns {{ url: string, refused: string | null }}  `refused`: why `src` was not used
+ */
+export function embedUrlFor(src) {
+  if (src === null || src.trim() === '') return { url: EMBED_URL, refused: null };
+  let url;
+  try {
+    url = new URL(src, document.baseURI);
+  } catch {
+    return { url: EMBED_URL, refused: 'it is not a URL' };
+  }
+  if (!SRC_PROTOCOLS.has(url.protocol)) {
+    return { url: EMBED_URL, refused: `only http and https URLs are allowed, not ${url.protocol}` };
+  }
+  url.hash = '';
+  return { url: url.href, refused: null };
+}
 
 /** The hash for the element's attributes, in attribute order. */
 export function hashFor(element) {
@@ -42,11 +89,23 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     this.frame.setAttribute('part', 'frame');
     const style = document.createElement('style');
     style.textContent = `:host { display: block; min-width: 240px; }
-      iframe { display: block; width: 100%; height: var(--dp-height, ${DEFAULT_HEIGHT}); border: 0; border-radius: 8px; }`;
-    this.shadowRoot.append(style, this.frame);
+      iframe { display: block; width: 100%; height: var(--dp-height, ${DEFAULT_HEIGHT}); border: 0; border-radius: 8px; }
+      .refused { margin: 0 0 4px; font: 0.85em system-ui, sans-serif; color: #b3261e; }`;
+    /** Says why a `src` attribute was refused (plain text). */
+    this.message = document.createElement('p');
+    this.message.className = 'refused';
+    this.message.setAttribute('part', 'message');
+    this.message.setAttribute('role', 'status');
+    this.message.hidden = true;
+    this.shadowRoot.append(style, this.message, this.frame);
   }
 
   connectedCallback() {
+    /** Commands waiting for the embedded page to be ready. */
+    this.queued = this.queued ?? [];
+    this.ready = false;
+    this.onMessage = (/** @type {MessageEvent} */ event) => this.receive(event);
+    window.addEventListener('message', this.onMessage);
     this.update();
     // Attributes may change after the element is on the page: follow them.
     this.observer = new MutationObserver(() => this.update());
@@ -55,6 +114,65 @@ export class DiffusionPlaygroundElement extends HTMLElement {
 
   disconnectedCallback() {
     this.observer?.disconnect();
+    window.removeEventListener('message', this.onMessage);
+  }
+
+  /** Runs the widget's reverse process (from the prior when the last run had finished). */
+  play() {
+    this.send('play');
+  }
+
+  /** Pauses the widget. */
+  pause() {
+    this.send('pause');
+  }
+
+  /** Returns the particles to the prior noise; the run restarts. */
+  reset() {
+    this.send('reset');
+  }
+
+  /**
+   * Changes settings, named as in a share link (`{ sampler: 'heun', steps: 30, t: 0.5 }`);
+   * they are validated like a link's, and rejected ones are reported in the widget.
+   * @param {Record<string, string | number | boolean>} settings
+   */
+  set(settings) {
+    this.send('set', { ...settings });
+  }
+
+  /** Posts a command to the embedded page, or queues it until the page is ready. */
+  send(command, settings = undefined) {
+    const message = { channel: CHANNEL, command, settings };
+    const target = this.frame.contentWindow;
+    if (!this.ready || !target) {
+      this.queued.push(message);
+      return;
+    }
+    target.postMessage(message, new URL(this.frame.src).origin);
+  }
+
+  /** A message from the embedded page: events, and its content height. */
+  receive(event) {
+    if (event.source !== this.frame.contentWindow || !this.frame.src) return;
+    if (event.origin !== new URL(this.frame.src).origin) return;
+    const data = event.data;
+    if (!data || typeof data !== 'object' || data.channel !== CHANNEL) return;
+    if (data.type === 'size') {
+      const height = Number(data.height);
+      if (!this.hasAttribute('height') && Number.isFinite(height) && height > 0) {
+        this.style.setProperty('--dp-height', `${Math.ceil(height)}px`);
+      }
+      return;
+    }
+    if (data.type === 'ready') {
+      this.ready = true;
+      for (const message of this.queued.splice(0)) event.source.postMessage(message, event.origin);
+    }
+    if (EVENTS.has(data.type)) {
+      const { channel, type, ...detail } = data;
+      this.dispatchEvent(new CustomEvent(type, { detail }));
+    }
   }
 
   /** Points the iframe at the embed page with the current attributes. */
@@ -62,8 +180,18 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     const height = this.getAttribute('height');
     if (height) this.style.setProperty('--dp-height', /^\d+$/.test(height) ? `${height}px` : height);
     this.frame.title = this.getAttribute('title') || 'Diffusion Playground';
-    const src = `${this.getAttribute('src') || EMBED_URL}${hashFor(this)}`;
-    if (this.frame.src !== src) this.frame.src = src;
+    const { url, refused } = embedUrlFor(this.getAttribute('src'));
+    const text = refused && `The src attribute was not used (${refused}); showing the playground from ${url}.`;
+    if (text && text !== this.message.textContent) console.warn(`<diffusion-playground>: ${text}`);
+    this.message.textContent = text || '';
+    this.message.hidden = !text;
+    const src = `${url}${hashFor(this)}`;
+    if (this.frame.src !== src) {
+      // embed.html forwards to index.html, so any new src loads a new page, which must say it
+      // is ready before commands go to it.
+      this.ready = false;
+      this.frame.src = src;
+    }
   }
 }
 

@@ -12,9 +12,16 @@ export function shareUrl(hash) {
   return new URL(`index.html${hash}`, location.href).href;
 }
 
-/** The iframe and custom-element snippets of a state hash. */
+/**
+ * The iframe and custom-element snippets of a state hash. The iframe has a fixed size, so it
+ * shows the minimal interface (`ui=min`: picture and transport), which fits EMBED_WIDTH x
+ * EMBED_HEIGHT with nothing to scroll; the element sizes its frame to the content, so it keeps
+ * the interface of the view.
+ */
 export function embedSnippets(hash) {
-  const src = new URL(`embed.html${hash}`, location.href).href;
+  const minimal = new URLSearchParams(hash.replace(/^#/, ''));
+  minimal.set('ui', 'min');
+  const src = new URL(`embed.html#${minimal}`, location.href).href;
   const iframe =
     `<iframe src="${escapeAttribute(src)}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" ` +
     'style="border:0;max-width:100%" title="Diffusion Playground" loading="lazy" allow="clipboard-write"></iframe>';

@@ -22,9 +22,16 @@ import * as draw from './drawing.js';
 import { DEFAULT_RACERS, RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
 import { canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 import { VideoRecorder, recordingSupported } from './recorder.js';
+import { connectToEmbedder } from './embed-bridge.js';
 
 /** True on embed.html (index.html?embed=1): minimal chrome, paused while scrolled out of view. */
 const EMBEDDED = new URLSearchParams(location.search).has('embed');
+/**
+ * Embedded by the <diffusion-playground> element, which sizes its iframe to the content
+ * (index.html?embed=1&autosize=1): lay out by width and report the height. Without it an
+ * embedded page fits the frame it was given (the iframe snippet's width and height).
+ */
+const AUTOSIZE = EMBEDDED && new URLSearchParams(location.search).has('autosize');
 
 /** The wasm-bindgen module (built by `cargo xtask build-wasm`). */
 const PKG_URL = new URL('../pkg/diffusion_playground.js', import.meta.url).href;
@@ -271,6 +278,10 @@ function recoverFromLostDevice() {
 
 /** What the readouts last showed; the watchdog redraws when the run moved without the page. */
 let shownSignature = '';
+/** The run shown last had reached the data (the embedder has been told 'done'). */
+let doneAnnounced = false;
+/** The page that embeds this one (embed-bridge.js), or a stand-in that tells nobody. */
+let embedder = { notify() {}, connected: false };
 
 function runSignature() {
   return `${pg.step_index}/${pg.total_steps}@${pg.time_fraction}`;
@@ -407,11 +418,14 @@ async function start(wanted) {
       ui.notice('A link carries the drawing but not a network trained on it: showing its exact score; press Train in "Draw your own data" to learn one.', 'info');
     }
   }
+  // A widget whose link says play, created while scrolled out of view, starts once it is seen.
+  if (state.playing && offscreen) offscreen = 'was-playing';
   setPlaying(state.playing && !offscreen);
   publishState();
   dirty = true;
   requestFrame();
   if (state.race) startRace();
+  runWaitingCommands();
 }
 
 /**
@@ -520,6 +534,7 @@ function frame() {
         readyDone = true;
         document.body.dataset.state = 'ready';
         resolveReady(pg);
+        embedder.notify('ready', { backend: pg.backend });
         const shown = pg;
         shown.gpu_idle().then(() => resolveFirstFrame(performance.now()), () => resolveFirstFrame(performance.now()));
       }
@@ -579,7 +594,13 @@ function adaptToFrameTime(costMs) {
 }
 
 function showReadouts() {
-  shownSignature = runSignature();
+  const signature = runSignature();
+  if (signature !== shownSignature && readyDone) {
+    embedder.notify('step', { step: pg.step_index, total: pg.total_steps, t: pg.current_t, done: pg.done });
+    if (pg.done && !doneAnnounced) embedder.notify('done');
+  }
+  doneAnnounced = pg.done;
+  shownSignature = signature;
   ui.setPlaying(playing, pg.done);
   // The slider spans the schedule's time range; the numbers show its own time (sigma for EDM).
   const t = pg.current_t;
@@ -1193,13 +1214,58 @@ function applyChanges(changes) {
 
 /** The user edited the address bar: apply the new hash like a set of control changes. */
 function onHashChange() {
-  const { state: wanted, notices } = parseHash(location.hash);
+  applyHash(location.hash);
+}
+
+/** Applies the settings of a hash (a share link's, or an embedder's `set`) to the running page. */
+function applyHash(hash) {
+  const { state: wanted, notices } = parseHash(hash);
   for (const text of notices) ui.notice(text, 'warn');
   const changes = {};
   for (const name of Object.keys(wanted)) {
     if (wanted[name] !== state[name]) changes[name] = wanted[name];
   }
   if (Object.keys(changes).length > 0) applyChanges(changes);
+}
+
+// --- Commands from an embedding page (the element's play(), pause(), reset(), set()) ----------
+
+/** Commands that arrived while the playground was (re)starting; run once it is up. */
+const waitingCommands = [];
+
+/** Runs one command of the element's API (embed-bridge.js); `set` is validated like a link. */
+function runCommand(command, settings) {
+  if (!pg || creating) {
+    waitingCommands.push([command, settings]);
+    return;
+  }
+  switch (command) {
+    case 'play':
+      if (!playing) handlers.play();
+      break;
+    case 'pause':
+      if (playing) handlers.play();
+      break;
+    case 'reset':
+      handlers.reset();
+      break;
+    case 'set': {
+      const params = new URLSearchParams(toHash(state).slice(1));
+      for (const [name, value] of Object.entries(settings)) {
+        params.set(name, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+      }
+      applyHash(`#${params}`);
+      writeHashSoon();
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/** Runs the commands that waited for the playground. */
+function runWaitingCommands() {
+  for (const [command, settings] of waitingCommands.splice(0)) runCommand(command, settings);
 }
 
 // --- Start-up ---------------------------------------------------------------------------------
@@ -1228,6 +1294,7 @@ function pauseWhileOffscreen() {
 
 async function main() {
   if (EMBEDDED) document.body.classList.add('embed');
+  if (AUTOSIZE) document.body.classList.add('autosize');
   ui.setPlaying(false);
   ui.setEnabled(false);
   ui.setOverlay('Loading the WebAssembly module…');
@@ -1264,7 +1331,10 @@ async function main() {
     state.playing = false;
     ui.notice('Paused at the start because your system asks for reduced motion: press Play to run.', 'info');
   }
-  if (EMBEDDED) pauseWhileOffscreen();
+  if (EMBEDDED) {
+    pauseWhileOffscreen();
+    embedder = connectToEmbedder({ onCommand: runCommand, reportSize: AUTOSIZE });
+  }
   ui.setValues(state);
   ui.bind(handlers);
   const showDrawing = setUpDrawing();

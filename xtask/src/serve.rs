@@ -3,7 +3,9 @@
 //!
 //! It answers GET and HEAD only, sends `index.html` for directories, and refuses any path that
 //! could leave the served directory (`..` segments, absolute paths). Every response carries
-//! `Cache-Control: no-cache` so a rebuilt wasm is always picked up.
+//! `Cache-Control: no-cache` so a rebuilt wasm is always picked up, and every file
+//! `Access-Control-Allow-Origin: *`, so course notes on another origin can load `js/element.js`
+//! (a module script, fetched with CORS) and the modules and wasm it brings (README, "Hosting").
 
 use std::fs::File;
 use std::io;
@@ -117,6 +119,7 @@ fn respond_to(method: &Method, url: &str, root: &Path) -> ResponseBox {
             Ok(file) => Response::from_file(file)
                 .with_header(header("Content-Type", content_type(&path)))
                 .with_header(header("Cache-Control", "no-cache"))
+                .with_header(header("Access-Control-Allow-Origin", "*"))
                 .boxed(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => error_response(404, "Not Found"),
             Err(_) => error_response(500, "Internal Server Error"),
@@ -306,6 +309,8 @@ mod tests {
         let (status, head, _) = request(&url, "GET", "/main.js?v=2");
         assert_eq!(status, 200);
         assert!(head.contains("content-type: text/javascript"));
+        // Notes on another origin load the element's module script with CORS.
+        assert!(head.contains("access-control-allow-origin: *"), "{head}");
 
         let (status, _, body) = request(&url, "HEAD", "/index.html");
         assert_eq!((status, body.as_str()), (200, ""));
