@@ -199,6 +199,13 @@ fn serialised_options_use_the_same_names_as_the_validator() {
     for grid in TimeGrid::ALL {
         assert_eq!(serde_plain(&grid), grid.name());
     }
+    // Every dataset too (two_normals_1d once serialised as "two_normals1d").
+    for dataset in diffusion_playground::core::dataset::Dataset::ALL {
+        assert_eq!(serde_plain(&dataset), dataset.name());
+    }
+    for score in diffusion_playground::web::options::ScoreChoice::ALL {
+        assert_eq!(serde_plain(&score), score.name());
+    }
 }
 
 /// The string a unit enum variant serialises to.

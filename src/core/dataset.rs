@@ -135,6 +135,8 @@ pub enum Dataset {
     /// A smiley: the face's outline, two eyes and a smile.
     Smiley,
     /// Seed 000's 1-D data: two narrow normals on the x axis (flat in y).
+    // snake_case would spell it two_normals1d; the name everywhere else is two_normals_1d.
+    #[serde(rename = "two_normals_1d")]
     TwoNormals1d,
 }
 

@@ -3,7 +3,8 @@
 //
 // The harness (`cargo xtask test`) serves www/ itself and passes the URL in DP_BASE_URL; without
 // it these helpers serve www/ from a tiny static server on a free port, so
-// `node --test tests/browser/` also works on its own (after `cargo xtask build-wasm`).
+// `node --test tests/browser/` also works on its own (after `cargo xtask build-wasm`). Both
+// servers send STRICT_CSP with every response, so every page is tested under that policy.
 
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -48,6 +49,13 @@ const WEBGPU_FLAGS = [
   '--use-angle=swiftshader',
 ];
 
+/**
+ * The Content-Security-Policy every test page is served with: scripts only from the site's own
+ * files (no inline script, no eval), WebAssembly allowed to compile. Keep in sync with
+ * `STRICT_CSP` in `xtask/src/serve.rs` (`cargo xtask serve --csp`).
+ */
+export const STRICT_CSP = "script-src 'self' 'wasm-unsafe-eval'";
+
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -69,6 +77,7 @@ const CONTENT_TYPES = {
  */
 export async function serveStatic(root = WWW) {
   const server = http.createServer(async (request, response) => {
+    response.setHeader('Content-Security-Policy', STRICT_CSP);
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { Allow: 'GET, HEAD' }).end();

@@ -67,7 +67,7 @@ describe('share links and embedding', { timeout: TEST_TIMEOUT_MS }, () => {
     ['ui=max', /ui "max" is not allowed/],
     ['playing=maybe', /playing "maybe" is not allowed/],
     ['ghosts_hide=%E2%80%AE', /ghosts_hide ".*" is not allowed/],
-    ['__proto__=1&constructor=2', /Unknown setting "__proto__"/],
+    ['__proto__=1&constructor=2', /2 unknown settings in the link were ignored: "__proto__", "constructor"/],
   ];
 
   test('a battery of bad links: each field falls back with its own notice, the page works, nothing runs', async () => {

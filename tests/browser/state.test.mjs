@@ -10,7 +10,8 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 
 import { WWW } from './helpers.mjs';
-import { FIELD, FIELDS, LINK_VERSION, applies, defaultState, parseHash, toHash, toOptions, useDescription } from '../../www/js/state.js';
+import { DEFAULT_DRAWING_LIMITS, decodeDrawing, drawingLimits, encodeDrawing } from '../../www/js/drawing.js';
+import { FIELD, FIELDS, LINK_VERSION, MAX_LINK_SETTINGS, applies, defaultState, parseField, parseHash, toHash, toOptions, useDescription } from '../../www/js/state.js';
 
 let described;
 before(async () => {
@@ -26,6 +27,15 @@ describe('the URL-hash state table', () => {
     for (const [name, list] of Object.entries(lists)) {
       assert.deepEqual(FIELD[name].choices, described[list].map((c) => [c.name, c.label]), name);
     }
+  });
+
+  test("the drawing limits are the wasm's (describe().drawing), else the defaults of core::drawing", (t) => {
+    const expected = described.drawing
+      ? { halfExtent: described.drawing.half_extent, maxPoints: described.drawing.max_points }
+      : { ...DEFAULT_DRAWING_LIMITS };
+    if (!described.drawing) t.diagnostic('this build of the wasm does not describe its drawing limits: the defaults apply');
+    assert.deepEqual({ ...drawingLimits() }, expected);
+    assert.deepEqual(expected, { halfExtent: 3, maxPoints: 512 });
   });
 
   test('an empty hash gives every field its default and no notice', () => {
@@ -99,11 +109,61 @@ describe('the URL-hash state table', () => {
   });
 
   test('unknown and repeated settings are reported; __proto__ cannot reach the prototype', () => {
-    const { state, notices } = parseHash('#__proto__=x&colour=red&seed=1&seed=2');
+    const { state, notices } = parseHash('#__proto__=x&colour=red&seed=1&seed=2&seed=3');
     assert.equal(state.seed, 1, 'the first value wins');
     assert.equal(Object.getPrototypeOf(state), Object.prototype);
-    assert.equal(notices.length, 3, JSON.stringify(notices));
-    assert.ok(notices.some((n) => n.includes('colour')));
+    assert.deepEqual(notices, [
+      'The setting seed appears more than once in the link; the first value is used.',
+      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, eta, churn, particles, seed, backend, point_size, palette, ghosts, arrows, lens, paths, theme, drawn, draw, lab, spacetime, density, formulas, race, ui, t, playing, and <name>_hide flags).',
+    ]);
+  });
+
+  test('thousands of unknown keys give one notice that names the first five and counts the rest', () => {
+    const keys = Array.from({ length: 4000 }, (_, i) => `k${i}`);
+    const { notices } = parseHash(`#${keys.map((k) => `${k}=1`).join('&')}&steps=20`);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], /^4000 unknown settings in the link were ignored: "k0", "k1", "k2", "k3", "k4" and 3995 more \(known: /);
+  });
+
+  test('a link is read for its first 10,000 settings; the rest is reported, not read', () => {
+    const { state, notices } = parseHash(`#${'&'.repeat(MAX_LINK_SETTINGS)}steps=5`);
+    assert.equal(state.steps, 100);
+    assert.deepEqual(notices, [`The link has more than 10000 settings: only the first 10000 were read, the remaining 7 characters were ignored.`]);
+    assert.equal(parseHash(`#${'&'.repeat(MAX_LINK_SETTINGS - 1)}steps=5`).state.steps, 5, 'the 10,000th setting is read');
+  });
+
+  test('an over-long value is rejected before it is decoded, quoted by its start', () => {
+    const { state, notices } = parseHash(`#seed=${'%39'.repeat(100_000)}&steps=5`);
+    assert.equal(state.seed, 1);
+    assert.equal(state.steps, 5);
+    assert.deepEqual(notices, [
+      `Link setting seed "${'9'.repeat(40)}..." is not allowed: it is 300000 characters long, longer than any allowed value (allowed: an integer from 0 to 4294967295); using the default 1.`,
+    ]);
+  });
+
+  test('numbers: plain decimal notation, trimmed of ASCII whitespace only, at most 32 characters', () => {
+    const read = (text) => parseField(FIELD.churn, text);
+    for (const [text, value] of [['5', 5], ['+5', 5], ['5.', 5], ['.5', 0.5], ['5e1', 50], ['5E+1', 50], ['50e-1', 5], [' \t\n\f\r7 ', 7], ['-0', 0], ['1e-400', 0]]) {
+      assert.deepEqual(read(text), { ok: true, value }, JSON.stringify(text));
+    }
+    for (const text of ['', '.', '+', '5e', 'e5', '.e5', '0x10', '1_0', 'Infinity', 'NaN', '\ufeff5', '\u00855', '\u000b5', '\u00a05', '5\u3000', '１']) {
+      assert.equal(read(text).ok, false, JSON.stringify(text));
+    }
+    assert.deepEqual(read(`${'0'.repeat(31)}1`), { ok: true, value: 1 }, '32 characters');
+    assert.equal(read(`${'0'.repeat(32)}1`).ok, false, '33 characters');
+    assert.deepEqual(read(`  ${'0'.repeat(31)}1  `), { ok: true, value: 1 }, 'the cap counts after trimming');
+    assert.equal(parseField(FIELD.ghosts, '\ufefftrue').ok, false, 'booleans are trimmed the same way');
+    assert.deepEqual(parseField(FIELD.ghosts, ' TRUE\n'), { ok: true, value: true });
+  });
+
+  test('a drawing holds only int16 within +-32767, so every coordinate is within +-3', () => {
+    const minimum = parseHash('#drawn=AIAAgA'); // (-32768, -32768)
+    assert.equal(minimum.state.drawn, '');
+    assert.match(minimum.notices[0], /^Link setting drawn "AIAAgA" is not allowed/);
+    const edge = encodeDrawing([[3, -3], [-3.5, 9]]); // clamped to +-32767
+    assert.equal(edge, '_38BgAGA_38');
+    assert.deepEqual(decodeDrawing(edge), { ok: true, points: [[3, -3], [-3, 3]] });
+    assert.equal(parseHash(`#drawn=${edge}`).state.drawn, edge);
   });
 
   test('a very long hostile value is quoted back shortened', () => {

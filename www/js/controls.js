@@ -282,15 +282,17 @@ export function setOverlay(text) {
   if (text !== null) overlay.textContent = text;
 }
 
+/** The notices on the page by their text, so that a repeated text is found in O(1). */
+const noticesByText = new Map();
+
 /**
- * Adds a notice. `kind` is 'error', 'warn' or 'info'. The same text is shown once.
+ * Adds a notice. `kind` is 'error', 'warn' or 'info'. The same text is shown once (until its
+ * notice is dismissed).
  * @returns {HTMLElement} the notice
  */
 export function notice(text, kind = 'warn') {
-  const list = $('notices');
-  for (const existing of list.children) {
-    if (existing.querySelector('.notice-text')?.textContent === text) return existing;
-  }
+  const existing = noticesByText.get(text);
+  if (existing?.isConnected) return existing;
   const item = document.createElement('p');
   item.className = `notice notice--${kind}`;
   item.dataset.kind = kind;
@@ -302,9 +304,13 @@ export function notice(text, kind = 'warn') {
   close.className = 'notice-close';
   close.setAttribute('aria-label', 'Dismiss');
   close.textContent = '×';
-  close.addEventListener('click', () => item.remove());
+  close.addEventListener('click', () => {
+    item.remove();
+    if (noticesByText.get(text) === item) noticesByText.delete(text);
+  });
   item.append(body, close);
-  list.append(item);
+  $('notices').append(item);
+  noticesByText.set(text, item);
   return item;
 }
 

@@ -1,28 +1,62 @@
 // drawing.js: draw your own data. In draw mode, strokes on the picture become points (one every
-// DRAW_SPACING world units along a stroke, at most MAX_POINTS); the drawing becomes the dataset,
-// first with its exact score, then, once a network has been trained on it (on the CPU inside the
-// wasm, a chunk of Adam steps between frames), with the learned one. Drawings travel in share
-// links (compressed) and as JSON files.
+// DRAW_SPACING world units along a stroke, at most `drawingLimits().maxPoints`); the drawing
+// becomes the dataset, first with its exact score, then, once a network has been trained on it
+// (on the CPU inside the wasm, a chunk of Adam steps between frames), with the learned one.
+// Drawings travel in share links (compressed) and as JSON files.
 
 import { sizeToBox } from './canvas-size.js';
 
 /** World units between consecutive points of a stroke (about the drawn knots' std, 0.06). */
 export const DRAW_SPACING = 0.07;
-/** Most points of a drawing: `core::drawing::MAX_DRAWN_POINTS`. */
-export const MAX_POINTS = 512;
-/** The picture's half extent in world units (`render::DEFAULT_HALF_EXTENT`). */
-const HALF_EXTENT = 3;
-/** Largest |coordinate| a link stores: int16 steps of HALF_EXTENT / 32767. */
-const LINK_SCALE = 32767 / HALF_EXTENT;
+/**
+ * The drawing limits of `core::drawing` until the wasm's `describe().drawing` gives them
+ * (`useDrawingLimits`): the most points a drawing holds (`MAX_DRAWN_POINTS`), and the picture's
+ * half extent in world units (`render::DEFAULT_HALF_EXTENT`), which bounds every coordinate:
+ * |x|, |y| <= halfExtent, in a link and in the wasm alike.
+ */
+export const DEFAULT_DRAWING_LIMITS = Object.freeze({ halfExtent: 3, maxPoints: 512 });
+/**
+ * Largest |int16| a link stores. -32768 is left out so that the one range holds: int16 steps of
+ * halfExtent / LINK_INT16_MAX, and |v| <= halfExtent for every value a link can carry.
+ */
+export const LINK_INT16_MAX = 32767;
+
+/** The limits in force: the defaults, or what the wasm described. */
+let limits = DEFAULT_DRAWING_LIMITS;
+
+/**
+ * Takes the drawing limits of the wasm (`describe().drawing`: `{ half_extent, max_points }`);
+ * without them (an older build) the defaults stay.
+ * @param {{ half_extent: number, max_points: number } | undefined} described
+ */
+export function useDrawingLimits(described) {
+  if (described === undefined || described === null) return;
+  const { half_extent: halfExtent, max_points: maxPoints } = described;
+  if (!(Number.isFinite(halfExtent) && halfExtent > 0 && Number.isInteger(maxPoints) && maxPoints > 0)) {
+    throw new Error(`drawing.js: describe().drawing is not { half_extent, max_points }: ${JSON.stringify(described)}`);
+  }
+  limits = Object.freeze({ halfExtent, maxPoints });
+}
+
+/** The drawing limits in force: `{ halfExtent, maxPoints }`. */
+export function drawingLimits() {
+  return limits;
+}
+
+/** Characters of the link form of a drawing of `points` points (base64url without padding). */
+export function encodedLength(points) {
+  return Math.ceil((4 * points * 4) / 3);
+}
 
 /** World point of a pointer event over `element` (the canvas frame), or null outside. */
 export function worldPoint(element, event) {
+  const { halfExtent } = limits;
   const box = element.getBoundingClientRect();
   const side = Math.min(box.width, box.height);
-  const ppu = (0.5 * side) / HALF_EXTENT;
+  const ppu = (0.5 * side) / halfExtent;
   const x = (event.clientX - box.left - 0.5 * box.width) / ppu;
   const y = (0.5 * box.height - (event.clientY - box.top)) / ppu;
-  return Math.abs(x) <= HALF_EXTENT && Math.abs(y) <= HALF_EXTENT ? [x, y] : null;
+  return Math.abs(x) <= halfExtent && Math.abs(y) <= halfExtent ? [x, y] : null;
 }
 
 /**
@@ -35,7 +69,7 @@ export function strokeRecorder(surface, onChange) {
   let last = null;
   const add = (event) => {
     const p = worldPoint(surface, event);
-    if (!p || points.length >= MAX_POINTS) return;
+    if (!p || points.length >= limits.maxPoints) return;
     if (last && Math.hypot(p[0] - last[0], p[1] - last[1]) < DRAW_SPACING) return;
     points.push(p);
     last = p;
@@ -59,7 +93,7 @@ export function strokeRecorder(surface, onChange) {
     },
     set(next) {
       points.length = 0;
-      points.push(...next.slice(0, MAX_POINTS));
+      points.push(...next.slice(0, limits.maxPoints));
       onChange(points);
     },
   };
@@ -70,7 +104,7 @@ export function drawStrokes(canvas, points) {
   const { ratio } = sizeToBox(canvas);
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const ppu = (0.5 * Math.min(canvas.width, canvas.height)) / HALF_EXTENT;
+  const ppu = (0.5 * Math.min(canvas.width, canvas.height)) / limits.halfExtent;
   ctx.fillStyle = '#ffffff';
   for (const [x, y] of points) {
     ctx.beginPath();
@@ -91,13 +125,18 @@ export function unflatten(flat) {
   return points;
 }
 
-/** The link form of a drawing: int16 coordinates, little-endian, base64url without padding. */
+/**
+ * The link form of a drawing: int16 coordinates (steps of halfExtent / LINK_INT16_MAX, clamped to
+ * +-LINK_INT16_MAX), little-endian, base64url without padding.
+ */
 export function encodeDrawing(points) {
+  const scale = LINK_INT16_MAX / limits.halfExtent;
+  const toInt16 = (v) => Math.max(-LINK_INT16_MAX, Math.min(LINK_INT16_MAX, Math.round(v * scale)));
   const bytes = new Uint8Array(4 * points.length);
   const view = new DataView(bytes.buffer);
   points.forEach(([x, y], i) => {
-    view.setInt16(4 * i, Math.round(x * LINK_SCALE), true);
-    view.setInt16(4 * i + 2, Math.round(y * LINK_SCALE), true);
+    view.setInt16(4 * i, toInt16(x), true);
+    view.setInt16(4 * i + 2, toInt16(y), true);
   });
   let text = '';
   for (const b of bytes) text += String.fromCharCode(b);
@@ -105,10 +144,14 @@ export function encodeDrawing(points) {
 }
 
 /**
- * Reads the link form of a drawing.
+ * Reads the link form of a drawing: at most `maxPoints` points, every int16 within
+ * +-LINK_INT16_MAX (so every coordinate within +-halfExtent, as the wasm requires).
  * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
  */
 export function decodeDrawing(text) {
+  const { halfExtent, maxPoints } = limits;
+  // Checked before anything else reads it: a hostile link may carry megabytes.
+  if (text.length > encodedLength(maxPoints)) return { ok: false, problem: `it has more than ${maxPoints} points` };
   if (!/^[A-Za-z0-9_-]*$/.test(text)) return { ok: false, problem: 'it is not base64url text' };
   let binary;
   try {
@@ -117,11 +160,19 @@ export function decodeDrawing(text) {
     return { ok: false, problem: 'it is not base64url text' };
   }
   if (binary.length === 0 || binary.length % 4 !== 0) return { ok: false, problem: 'its length is not a whole number of points' };
-  if (binary.length / 4 > MAX_POINTS) return { ok: false, problem: `it has more than ${MAX_POINTS} points` };
+  if (binary.length / 4 > maxPoints) return { ok: false, problem: `it has more than ${maxPoints} points` };
   const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
   const view = new DataView(bytes.buffer);
   const points = [];
-  for (let i = 0; i < bytes.length; i += 4) points.push([view.getInt16(i, true) / LINK_SCALE, view.getInt16(i + 2, true) / LINK_SCALE]);
+  for (let i = 0; i < bytes.length; i += 4) {
+    const x = view.getInt16(i, true);
+    const y = view.getInt16(i + 2, true);
+    if (x < -LINK_INT16_MAX || y < -LINK_INT16_MAX) {
+      return { ok: false, problem: `point ${i / 4} is outside [-${halfExtent}, ${halfExtent}] (int16 -32768)` };
+    }
+    // Multiplied first, so that +-LINK_INT16_MAX reads as exactly +-halfExtent.
+    points.push([(x * halfExtent) / LINK_INT16_MAX, (y * halfExtent) / LINK_INT16_MAX]);
+  }
   return { ok: true, points };
 }
 
@@ -143,11 +194,12 @@ export function drawingFromJson(text) {
   }
   const list = Array.isArray(value) ? value : value?.points;
   if (!Array.isArray(list) || list.length === 0) return { ok: false, problem: 'it has no "points" list' };
-  if (list.length > MAX_POINTS) return { ok: false, problem: `it has ${list.length} points, more than ${MAX_POINTS}` };
+  const { halfExtent, maxPoints } = limits;
+  if (list.length > maxPoints) return { ok: false, problem: `it has ${list.length} points, more than ${maxPoints}` };
   const points = [];
   for (const [i, p] of list.entries()) {
-    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= HALF_EXTENT)) {
-      return { ok: false, problem: `point ${i} is not a pair of numbers inside [-3, 3]` };
+    if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= halfExtent)) {
+      return { ok: false, problem: `point ${i} is not a pair of numbers inside [-${halfExtent}, ${halfExtent}]` };
     }
     points.push([p[0], p[1]]);
   }

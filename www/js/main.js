@@ -79,6 +79,11 @@ let pendingT = null;
 let hashTimer = 0;
 /** True while the page is waiting for a Playground (create or recreate). */
 let creating = false;
+/**
+ * The latest hash the address bar was changed to while no Playground could take it (during a
+ * create or recreate), applied when creation ends; null when none waits.
+ */
+let queuedHash = null;
 /** Whether the current canvas has handed out a context (then a retry needs a fresh one). */
 let canvasUsed = false;
 /** GPU devices lost so far; the first loss restarts on WebGPU, the next one on the CPU. */
@@ -410,20 +415,21 @@ async function start(wanted) {
   ui.setEnabled(true);
   ui.setOverlay(null);
   stepsPerFrame = MIN_STEPS_PER_FRAME;
-  if (state.drawn) {
-    const decoded = draw.decodeDrawing(state.drawn);
-    strokes.set(decoded.points);
-    const hadNetwork = state.score === 'mlp';
-    if (applyDrawing(decoded.points) && hadNetwork) {
-      ui.notice('A link carries the drawing but not a network trained on it: showing its exact score; press Train in "Draw your own data" to learn one.', 'info');
-    }
-  }
+  if (state.drawn) useLinkDrawing();
   // A widget whose link says play, created while scrolled out of view, starts once it is seen.
   if (state.playing && offscreen) offscreen = 'was-playing';
   setPlaying(state.playing && !offscreen);
-  publishState();
   dirty = true;
   requestFrame();
+  // A hash asked for while this one was being created is newer than `wanted`: apply it, then
+  // publish (or leave that to the re-creation it started).
+  if (queuedHash !== null) {
+    const hash = queuedHash;
+    queuedHash = null;
+    applyHash(hash, wanted.backend);
+    if (creating) return;
+  }
+  publishState();
   if (state.race) startRace();
   runWaitingCommands();
 }
@@ -448,6 +454,27 @@ function noiseTo(u) {
     ui.setValues(state);
     writeHashSoon();
   }
+}
+
+/**
+ * Uses the drawing of a link (`state.drawn`, already checked by state.js) once the Playground is
+ * up. When the wasm refuses it, the link's dataset stays, with the score it had, and the
+ * drawing leaves the state (so the address bar no longer carries it).
+ */
+function useLinkDrawing() {
+  const decoded = draw.decodeDrawing(state.drawn);
+  const hadNetwork = state.score === 'mlp';
+  if (!decoded.ok) {
+    ui.notice(`The drawing in the link was not used: ${decoded.problem}.`, 'error');
+  } else if (applyDrawing(decoded.points)) {
+    strokes.set(decoded.points);
+    if (hadNetwork) {
+      ui.notice('A link carries the drawing but not a network trained on it: showing its exact score; press Train in "Draw your own data" to learn one.', 'info');
+    }
+    return;
+  }
+  state.drawn = '';
+  ui.setValues(state);
 }
 
 /** The banner's text for a comparison that kept the CPU. */
@@ -856,6 +883,7 @@ function drawStatus(text) {
  */
 function applyDrawing(points, useNetwork = null) {
   if (!pg || creating) return false;
+  const scoreBefore = state.score;
   try {
     if (useNetwork) {
       useNetwork(pg);
@@ -868,6 +896,7 @@ function applyDrawing(points, useNetwork = null) {
     }
   } catch (error) {
     ui.notice(`The drawing was not used: ${messageOf(error)}`, 'error');
+    restoreScore(scoreBefore);
     return false;
   }
   state.drawn = draw.encodeDrawing(points);
@@ -878,6 +907,18 @@ function applyDrawing(points, useNetwork = null) {
   requestFrame();
   writeHashSoon();
   return true;
+}
+
+/** Puts the score back to `score` after a refused drawing had switched it. */
+function restoreScore(score) {
+  if (state.score === score) return;
+  try {
+    pg.set_options({ score });
+    state.score = score;
+  } catch (error) {
+    ui.notice(`The score could not be set back to ${score}: ${messageOf(error)}`, 'error');
+  }
+  ui.setValues(state);
 }
 
 /** Adam steps queued on the GPU per tick (then the page waits for that chunk's loss). */
@@ -982,7 +1023,7 @@ function setUpDrawing() {
   const surface = document.getElementById('draw-surface');
   strokes = draw.strokeRecorder(surface, (points) => {
     draw.drawStrokes(surface, points);
-    drawStatus(`${points.length} point${points.length === 1 ? '' : 's'} drawn${points.length >= draw.MAX_POINTS ? ' (the most a drawing holds)' : ''}.`);
+    drawStatus(`${points.length} point${points.length === 1 ? '' : 's'} drawn${points.length >= draw.drawingLimits().maxPoints ? ' (the most a drawing holds)' : ''}.`);
   });
   const mode = document.getElementById('draw-mode');
   const setMode = (on) => {
@@ -1212,15 +1253,29 @@ function applyChanges(changes) {
   writeHashSoon();
 }
 
-/** The user edited the address bar: apply the new hash like a set of control changes. */
+/**
+ * The user edited the address bar: apply the new hash like a set of control changes, or, while
+ * the Playground is being (re)created, keep it (the latest only) until creation ends.
+ */
 function onHashChange() {
+  if (!pg || creating) {
+    queuedHash = location.hash;
+    return;
+  }
   applyHash(location.hash);
 }
 
-/** Applies the settings of a hash (a share link's, or an embedder's `set`) to the running page. */
-function applyHash(hash) {
+/**
+ * Applies the settings of `hash` that differ from the state. `triedBackend`: the backend that
+ * creation has just been asked for; a hash asking for it again is not restarted on it (creation
+ * may have fallen back from it, and said why).
+ * @param {string} hash
+ * @param {string} [triedBackend]
+ */
+function applyHash(hash, triedBackend) {
   const { state: wanted, notices } = parseHash(hash);
   for (const text of notices) ui.notice(text, 'warn');
+  if (wanted.backend === triedBackend) wanted.backend = state.backend;
   const changes = {};
   for (const name of Object.keys(wanted)) {
     if (wanted[name] !== state[name]) changes[name] = wanted[name];
@@ -1326,8 +1381,7 @@ async function main() {
   const parsed = parseHash(location.hash);
   for (const text of parsed.notices) ui.notice(text, 'warn');
   state = parsed.state;
-  const linkSaysPlaying = new URLSearchParams(location.hash.replace(/^#/, '')).has('playing');
-  if (!linkSaysPlaying && state.playing && matchMedia('(prefers-reduced-motion: reduce)').matches) {
+  if (!parsed.given.has('playing') && state.playing && matchMedia('(prefers-reduced-motion: reduce)').matches) {
     state.playing = false;
     ui.notice('Paused at the start because your system asks for reduced motion: press Play to run.', 'info');
   }

@@ -11,8 +11,13 @@
 // `tests/browser/page.test.mjs` checks it. The lists of datasets, schedules, samplers, time grids
 // and scores belong to the wasm and grow with it: their rows name a list of `describe()` (`from`),
 // and `useDescription` fills them in once the wasm is loaded, before any hash is parsed.
+//
+// Links are hostile input: every value is capped in length before it is read, numbers are read
+// by a one-pass scanner (no regular expression that could backtrack), whitespace is the ASCII
+// whitespace the wasm trims too, and the work per link is linear in its length (unknown keys
+// are summarised in one notice, not one each).
 
-import { decodeDrawing } from './drawing.js';
+import { decodeDrawing, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
 
 /**
  * Version of the link format this page writes (`v=1`). A link without `v` is version 1; a link
@@ -126,7 +131,8 @@ export const FIELD = Object.freeze(Object.fromEntries(FIELDS.map((f) => [f.name,
 
 /**
  * Takes the choice lists of the wasm: every row with `from` gets the `[name, label]` pairs of
- * that list of `described` (the result of the wasm's `describe()`). Call it once, before parsing.
+ * that list of `described` (the result of the wasm's `describe()`), and the drawing limits
+ * (`described.drawing`, when the build has them) go to drawing.js. Call it once, before parsing.
  * @param {Record<string, any>} described
  */
 export function useDescription(described) {
@@ -138,6 +144,7 @@ export function useDescription(described) {
     }
     field.choices = list.map(({ name, label }) => [name, label]);
   }
+  useDrawingLimits(described.drawing);
 }
 
 /** The choices of a 'choice' field; throws while a wasm-owned list is not yet known. */
@@ -163,6 +170,85 @@ export function quote(value) {
   return JSON.stringify(short);
 }
 
+/**
+ * Longest text accepted as a number, after trimming: longer texts are rejected before they are
+ * read. Every number of the table fits in far fewer characters ("4294967295", "0.123456789e-3").
+ * Twin of `MAX_NUMBER_LENGTH` in `src/web/options.rs`.
+ */
+export const MAX_NUMBER_LENGTH = 32;
+
+/**
+ * Longest value of any field, in characters: that of the longest legal value, a drawing of the
+ * most points (2731 characters for 512 points). A longer value is rejected before it is read.
+ */
+export function maxValueLength() {
+  return encodedLength(drawingLimits().maxPoints);
+}
+
+/** Code units of the whitespace a link value is trimmed of. */
+const LINK_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0c, 0x0d]);
+
+/**
+ * `text` without leading and trailing ASCII whitespace (U+0020, U+0009, U+000A, U+000C, U+000D):
+ * the one definition of whitespace shared with the wasm (`trim_link_whitespace` in
+ * `src/web/options.rs`, Rust's `str::trim_ascii`). Unlike `String.prototype.trim`, it keeps
+ * U+000B, U+00A0, U+0085, U+FEFF and the other Unicode spaces, so a value carrying them is
+ * rejected here and in the wasm alike.
+ */
+export function trimLinkWhitespace(text) {
+  let start = 0;
+  let end = text.length;
+  while (start < end && LINK_WHITESPACE.has(text.charCodeAt(start))) start += 1;
+  while (end > start && LINK_WHITESPACE.has(text.charCodeAt(end - 1))) end -= 1;
+  return text.slice(start, end);
+}
+
+/** Code units of '0' and '9'. */
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/**
+ * True when `text` is a plain decimal number: `[+-]? ( digits ( '.' digits? )? | '.' digits )
+ * ( [eE] [+-]? digits )?`. One pass, left to right, without backtracking: linear in the length.
+ * The grammar is the wasm's (`is_decimal_number` in `src/web/options.rs`); it leaves out what
+ * `Number()` would also take: '', '0x10', 'Infinity', '1_000'.
+ */
+export function isDecimalNumber(text) {
+  let i = 0;
+  const digits = () => {
+    const start = i;
+    while (i < text.length && text.charCodeAt(i) >= DIGIT_0 && text.charCodeAt(i) <= DIGIT_9) i += 1;
+    return i - start;
+  };
+  if (text[i] === '+' || text[i] === '-') i += 1;
+  const whole = digits();
+  let fraction = 0;
+  if (text[i] === '.') {
+    i += 1;
+    fraction = digits();
+  }
+  if (whole === 0 && fraction === 0) return false;
+  if (text[i] === 'e' || text[i] === 'E') {
+    i += 1;
+    if (text[i] === '+' || text[i] === '-') i += 1;
+    if (digits() === 0) return false;
+  }
+  return i === text.length;
+}
+
+/**
+ * The number a link's text stands for: trimmed (`trimLinkWhitespace`), at most
+ * MAX_NUMBER_LENGTH characters, and a plain decimal number (`isDecimalNumber`); null otherwise.
+ * -0 reads as 0. Twin of `parse_number` in `src/web/options.rs`.
+ * @param {string} raw
+ * @returns {number | null}
+ */
+export function parseNumber(raw) {
+  const text = trimLinkWhitespace(raw);
+  if (text.length > MAX_NUMBER_LENGTH || !isDecimalNumber(text)) return null;
+  return Number(text) + 0; // + 0 turns -0 into 0
+}
+
 /** What a field accepts, in words. */
 export function allowed(field) {
   switch (field.type) {
@@ -170,9 +256,18 @@ export function allowed(field) {
     case 'integer': return `an integer from ${field.min} to ${field.max}`;
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
-    case 'drawing': return 'a drawing: up to 512 points as base64url int16 pairs';
+    case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
+}
+
+/** The rejection of a value of `length` characters, longer than any allowed; `shown` is its start. */
+function tooLong(field, shown, length) {
+  return {
+    ok: false,
+    problem: `${field.name} ${quote(shown)} is not allowed: it is ${length} characters long, ` +
+      `longer than any allowed value (allowed: ${allowed(field)})`,
+  };
 }
 
 /**
@@ -185,6 +280,7 @@ export function parseField(field, raw) {
     ok: false,
     problem: `${field.name} ${quote(raw)} is not allowed (allowed: ${allowed(field)})`,
   });
+  if (typeof raw === 'string' && raw.length > maxValueLength()) return tooLong(field, raw, raw.length);
   switch (field.type) {
     case 'choice': {
       const name = String(raw);
@@ -192,11 +288,9 @@ export function parseField(field, raw) {
     }
     case 'integer':
     case 'number': {
-      const text = String(raw).trim();
       // Number('') is 0 and Number('0x10') is 16: accept plain decimal notation only.
-      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text)) return reject();
-      const value = Number(text) + 0; // + 0 turns -0 into 0
-      if (!Number.isFinite(value) || value < field.min || value > field.max) return reject();
+      const value = parseNumber(String(raw));
+      if (value === null || !Number.isFinite(value) || value < field.min || value > field.max) return reject();
       if (field.type === 'integer' && !Number.isInteger(value)) return reject();
       return { ok: true, value };
     }
@@ -207,7 +301,7 @@ export function parseField(field, raw) {
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };
-      const text = String(raw).trim().toLowerCase();
+      const text = trimLinkWhitespace(String(raw)).toLowerCase();
       if (text === '1' || text === 'true') return { ok: true, value: true };
       if (text === '0' || text === 'false') return { ok: true, value: false };
       return reject();
@@ -222,44 +316,143 @@ export function defaultState() {
   return Object.fromEntries(FIELDS.map((f) => [f.name, f.default]));
 }
 
+/** Unknown keys of a link that its notice names; the rest are counted. */
+const UNKNOWN_KEYS_NAMED = 5;
+
 /**
- * Reads a URL hash such as `#dataset=spiral&steps=50`.
+ * Settings ('&'-separated parts) of a link that are read. A link this page writes has fewer than
+ * a hundred; the cap bounds the work a hostile link can ask for (each setting read costs a
+ * little, and a megabyte of '&' is a million settings). The rest is reported, not read.
+ */
+export const MAX_LINK_SETTINGS = 10_000;
+
+/**
+ * Most characters one value or key may take in the link, percent-encoded: three per character of
+ * the longest legal value (`%XX`). A longer one is rejected without being decoded.
+ */
+function maxEncodedLength() {
+  return 3 * maxValueLength();
+}
+
+/** Encoded characters of an over-long key or value decoded to quote it (enough for QUOTE_LIMIT). */
+const QUOTED_PREFIX = 12 * (QUOTE_LIMIT + 1);
+
+/**
+ * `text` decoded as `application/x-www-form-urlencoded` ('+' is a space, `%XX` a UTF-8 byte), as
+ * URLSearchParams reads it, malformed escapes included.
+ */
+function formDecode(text) {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    // A malformed escape or invalid UTF-8: the URL standard keeps the one and replaces the other.
+    return new URLSearchParams(`x=${text}`).get('x') ?? '';
+  }
+}
+
+/**
+ * One setting of a link (`key=value`), decoded. A key or value longer than maxEncodedLength() is
+ * not decoded whole: only its start, to quote it.
+ * @typedef {object} Setting
+ * @property {string} key
+ * @property {boolean} keyWhole     false when `key` is only the start of an over-long key
+ * @property {string} value
+ * @property {number} valueLength   encoded characters of the value
+ * @property {boolean} valueWhole   false when `value` is only the start of an over-long value
+ */
+
+/**
+ * The settings of `text` (a hash without '#'), in order, at most MAX_LINK_SETTINGS of them,
+ * without empty ones; linear in the length of what is read.
+ * @returns {{ settings: Setting[], ignored: number }}  `ignored`: characters past the last setting read
+ */
+function linkSettings(text) {
+  const settings = [];
+  const limit = maxEncodedLength();
+  let start = 0;
+  for (let n = 0; n < MAX_LINK_SETTINGS && start <= text.length; n += 1) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    const part = text.slice(start, end);
+    start = end + 1;
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    const key = equals === -1 ? part : part.slice(0, equals);
+    const value = equals === -1 ? '' : part.slice(equals + 1);
+    const keyWhole = key.length <= limit;
+    const valueWhole = value.length <= limit;
+    settings.push({
+      key: formDecode(keyWhole ? key : key.slice(0, QUOTED_PREFIX)),
+      keyWhole,
+      value: formDecode(valueWhole ? value : value.slice(0, QUOTED_PREFIX)),
+      valueLength: value.length,
+      valueWhole,
+    });
+  }
+  return { settings, ignored: Math.max(0, text.length - start) };
+}
+
+/** The one notice for the unknown keys of a link (`keys` in link order, not empty). */
+function unknownKeysNotice(keys) {
+  const known = `known: ${BASE_FIELDS.map((f) => f.name).join(', ')}, and <name>_hide flags`;
+  if (keys.length === 1) return `Unknown setting ${quote(keys[0])} in the link was ignored (${known}).`;
+  const named = keys.slice(0, UNKNOWN_KEYS_NAMED).map(quote).join(', ');
+  const more = keys.length > UNKNOWN_KEYS_NAMED ? ` and ${keys.length - UNKNOWN_KEYS_NAMED} more` : '';
+  return `${keys.length} unknown settings in the link were ignored: ${named}${more} (${known}).`;
+}
+
+/**
+ * Reads a URL hash such as `#dataset=spiral&steps=50`, as URLSearchParams would, in time linear
+ * in the length of the hash: values are capped in length before they are decoded or read.
  * @param {string} hash  `location.hash`, with or without the leading '#'
- * @returns {{ state: Record<string, any>, notices: string[] }}  a complete state (bad or missing
- *   fields at their defaults) and one plain-text notice per rejected field
+ * @returns {{ state: Record<string, any>, notices: string[], given: Set<string> }}  a complete
+ *   state (bad or missing fields at their defaults); one plain-text notice per rejected field, one
+ *   per field that appears more than once, one for all unknown keys, and one when the link has
+ *   more than MAX_LINK_SETTINGS settings; and the names of the fields the link gives (valid or not)
  */
 export function parseHash(hash) {
   const state = defaultState();
   const notices = [];
-  const params = new URLSearchParams(String(hash).replace(/^#/, ''));
+  const { settings, ignored } = linkSettings(String(hash).replace(/^#/, ''));
+  /** Fields the link gives. */
   const seen = new Set();
-  const version = params.get('v');
-  if (version !== null && !/^\d{1,6}$/.test(version)) {
-    notices.push(`The link format version ${quote(version)} is not a version number; the link is read as version ${LINK_VERSION}.`);
-  } else if (version !== null && Number(version) > LINK_VERSION) {
+  /** Fields given more than once, in the order of their second appearance. */
+  const repeated = new Set();
+  const unknown = [];
+  const version = settings.find(({ key, keyWhole }) => keyWhole && key === 'v');
+  if (version && !(version.valueWhole && /^\d{1,6}$/.test(version.value))) {
+    notices.push(`The link format version ${quote(version.value)} is not a version number; the link is read as version ${LINK_VERSION}.`);
+  } else if (version && Number(version.value) > LINK_VERSION) {
     notices.push(
-      `This link was made by a newer version of Diffusion Playground (link format ${Number(version)}; ` +
+      `This link was made by a newer version of Diffusion Playground (link format ${Number(version.value)}; ` +
         `this page reads ${LINK_VERSION}): the settings it understands are used, the others are reported below.`,
     );
   }
-  for (const [key, raw] of params) {
-    if (key === 'v') continue;
-    const field = Object.hasOwn(FIELD, key) ? FIELD[key] : undefined;
+  for (const { key, keyWhole, value, valueLength, valueWhole } of settings) {
+    if (keyWhole && key === 'v') continue;
+    const field = keyWhole && Object.hasOwn(FIELD, key) ? FIELD[key] : undefined;
     if (!field) {
-      const known = BASE_FIELDS.map((f) => f.name).join(', ');
-      notices.push(`Unknown setting ${quote(key)} in the link was ignored (known: ${known}, and <name>_hide flags).`);
+      unknown.push(key);
       continue;
     }
     if (seen.has(key)) {
-      notices.push(`The setting ${field.name} appears more than once in the link; the first value is used.`);
+      repeated.add(key);
       continue;
     }
     seen.add(key);
-    const parsed = parseField(field, raw);
+    const parsed = valueWhole ? parseField(field, value) : tooLong(field, value, valueLength);
     if (parsed.ok) state[key] = parsed.value;
     else notices.push(`Link setting ${parsed.problem}; using the default ${field.default}.`);
   }
-  return { state, notices };
+  for (const name of repeated) {
+    notices.push(`The setting ${name} appears more than once in the link; the first value is used.`);
+  }
+  if (unknown.length > 0) notices.push(unknownKeysNotice(unknown));
+  if (ignored > 0) {
+    notices.push(`The link has more than ${MAX_LINK_SETTINGS} settings: only the first ${MAX_LINK_SETTINGS} were read, the remaining ${ignored} characters were ignored.`);
+  }
+  return { state, notices, given: seen };
 }
 
 /**

@@ -18,7 +18,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::prereqs::Needs;
-use crate::serve::StaticServer;
+use crate::serve::{ServeOptions, StaticServer, STRICT_CSP};
 use crate::util::{err, repo_root, Result};
 
 const USAGE: &str = "\
@@ -27,10 +27,12 @@ Developer tasks for Diffusion Playground.
 Usage: cargo xtask <command> [options]
 
 Commands:
-  serve [--port N] [--no-build]
+  serve [--port N] [--no-build] [--csp]
       Install what the wasm build needs, build the wasm, and serve www/ on
       http://127.0.0.1:N/ (default 8000, else the next free port) until Ctrl-C.
-      --no-build serves www/ as it is.
+      --no-build serves www/ as it is. --csp sends the header
+      Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval' on every
+      response (the policy the browser tests run under).
   test [--skip-lint] [--skip-browser]
       Run every check, as CI does: prerequisites, cargo fmt, cargo clippy (native
       and wasm32), cargo test with the GPU tests on Vulkan, build-wasm, and the
@@ -60,7 +62,7 @@ const PORT_ATTEMPTS: u16 = 20;
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
     Help,
-    Serve { port: u16, build: bool },
+    Serve { port: u16, build: bool, csp: bool },
     BuildWasm,
     Test(test::Options),
     Train(Vec<OsString>),
@@ -128,11 +130,16 @@ fn parse(args: &[OsString]) -> Result<Task> {
 fn parse_serve(options: &[&str]) -> Result<Task> {
     let mut port = DEFAULT_PORT;
     let mut build = true;
+    let mut csp = false;
     let mut options = options.iter();
     while let Some(&arg) = options.next() {
         let value = match arg {
             "--no-build" => {
                 build = false;
+                continue;
+            }
+            "--csp" => {
+                csp = true;
                 continue;
             }
             "--port" => options.next().copied(),
@@ -145,13 +152,13 @@ fn parse_serve(options: &[&str]) -> Result<Task> {
         port =
             value.parse().map_err(|_| err(format!("--port: `{value}` is not a port number (0 to 65535)")))?;
     }
-    Ok(Task::Serve { port, build })
+    Ok(Task::Serve { port, build, csp })
 }
 
 fn run(task: Task) -> Result<ExitCode> {
     match task {
         Task::Help => print!("{USAGE}"),
-        Task::Serve { port, build } => serve(port, build)?,
+        Task::Serve { port, build, csp } => serve(port, build, csp)?,
         Task::BuildWasm => {
             prereqs::ensure(Needs::WASM)?;
             wasm::build()?;
@@ -163,8 +170,9 @@ fn run(task: Task) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cargo xtask serve`: build (unless `--no-build`), then serve `www/` until Ctrl-C.
-fn serve(port: u16, build: bool) -> Result<()> {
+/// `cargo xtask serve`: build (unless `--no-build`), then serve `www/` until Ctrl-C, with the
+/// strict Content-Security-Policy under `--csp`.
+fn serve(port: u16, build: bool, csp: bool) -> Result<()> {
     if build {
         prereqs::ensure(Needs::WASM)?;
         wasm::build()?;
@@ -173,8 +181,12 @@ fn serve(port: u16, build: bool) -> Result<()> {
     if !www.join("index.html").is_file() {
         eprintln!("warning: www/index.html does not exist yet; the page will answer 404");
     }
-    let server = StaticServer::start_on_free_port(&www, port, PORT_ATTEMPTS)?;
+    let options = ServeOptions { csp: csp.then_some(STRICT_CSP) };
+    let server = StaticServer::start_on_free_port(&www, port, PORT_ATTEMPTS, options)?;
     println!("Diffusion Playground: {}", server.url());
+    if let Some(policy) = options.csp {
+        println!("Every response carries Content-Security-Policy: {policy}");
+    }
     server.wait();
     Ok(())
 }
@@ -197,13 +209,19 @@ mod tests {
 
     #[test]
     fn serve_takes_a_port_in_either_spelling() {
-        let serve = |port, build| Some(Task::Serve { port, build });
+        let serve = |port, build| Some(Task::Serve { port, build, csp: false });
         assert_eq!(parse_words(&["serve"]).ok(), serve(8000, true));
         assert_eq!(parse_words(&["serve", "--port", "9000"]).ok(), serve(9000, true));
         assert_eq!(parse_words(&["serve", "--port=0", "--no-build"]).ok(), serve(0, false));
         assert!(parse_words(&["serve", "--port"]).is_err());
         assert!(parse_words(&["serve", "--port", "70000"]).is_err());
         assert!(parse_words(&["serve", "--open"]).is_err());
+    }
+
+    #[test]
+    fn serve_csp_sends_the_strict_policy() {
+        let parsed = parse_words(&["serve", "--csp", "--no-build", "--port", "9000"]).ok();
+        assert_eq!(parsed, Some(Task::Serve { port: 9000, build: false, csp: true }));
     }
 
     #[test]

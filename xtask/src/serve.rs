@@ -3,9 +3,11 @@
 //!
 //! It answers GET and HEAD only, sends `index.html` for directories, and refuses any path that
 //! could leave the served directory (`..` segments, absolute paths). Every response carries
-//! `Cache-Control: no-cache` so a rebuilt wasm is always picked up, and every file
+//! `Cache-Control: no-cache` so a rebuilt wasm is always picked up, every file
 //! `Access-Control-Allow-Origin: *`, so course notes on another origin can load `js/element.js`
-//! (a module script, fetched with CORS) and the modules and wasm it brings (README, "Hosting").
+//! (a module script, fetched with CORS) and the modules and wasm it brings (README, "Hosting"),
+//! and, when asked ([`ServeOptions::csp`]), a Content-Security-Policy: the browser tests run every
+//! page under [`STRICT_CSP`], so an inline script anywhere in `www/` fails them.
 
 use std::fs::File;
 use std::io;
@@ -23,6 +25,18 @@ use crate::util::{err, Result};
 /// the wasm download.
 const WORKERS: usize = 4;
 
+/// The policy of `cargo xtask serve --csp` and of the browser tests: scripts only from the site's
+/// own files (no inline script, no `eval`), WebAssembly allowed to compile. A page that works
+/// under it works on a host that sends it.
+pub const STRICT_CSP: &str = "script-src 'self' 'wasm-unsafe-eval'";
+
+/// What a server adds to its responses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// A `Content-Security-Policy` header for every response (files, redirects and errors).
+    pub csp: Option<&'static str>,
+}
+
 /// A running server; dropping it stops the server and joins its threads.
 pub struct StaticServer {
     server: Arc<Server>,
@@ -34,6 +48,11 @@ pub struct StaticServer {
 impl StaticServer {
     /// Serves `root` on `127.0.0.1:port` from background threads. Port 0 picks a free port.
     pub fn start(root: impl Into<PathBuf>, port: u16) -> io::Result<Self> {
+        Self::start_with(root, port, ServeOptions::default())
+    }
+
+    /// Like [`StaticServer::start`], with `options` applied to every response.
+    pub fn start_with(root: impl Into<PathBuf>, port: u16, options: ServeOptions) -> io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))?;
         let addr = listener.local_addr()?;
         let server = Server::from_listener(listener, None).map(Arc::new).map_err(io::Error::other)?;
@@ -42,7 +61,7 @@ impl StaticServer {
         let workers = (0..WORKERS)
             .map(|_| {
                 let (server, root, stopping) = (server.clone(), root.clone(), stopping.clone());
-                std::thread::spawn(move || serve_requests(&server, &root, &stopping))
+                std::thread::spawn(move || serve_requests(&server, &root, options, &stopping))
             })
             .collect();
         Ok(Self { server, addr, stopping, workers })
@@ -50,10 +69,10 @@ impl StaticServer {
 
     /// Like [`StaticServer::start`], but when `port` is taken tries the next ones, up to
     /// `attempts` ports in all.
-    pub fn start_on_free_port(root: &Path, port: u16, attempts: u16) -> Result<Self> {
+    pub fn start_on_free_port(root: &Path, port: u16, attempts: u16, options: ServeOptions) -> Result<Self> {
         let last = port.saturating_add(attempts.saturating_sub(1));
         for candidate in port..=last {
-            match Self::start(root, candidate) {
+            match Self::start_with(root, candidate, options) {
                 Ok(server) => return Ok(server),
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse && candidate != 0 => continue,
                 Err(e) => return Err(err(format!("could not listen on port {candidate}: {e}"))),
@@ -89,11 +108,14 @@ impl Drop for StaticServer {
     }
 }
 
-fn serve_requests(server: &Server, root: &Path, stopping: &AtomicBool) {
+fn serve_requests(server: &Server, root: &Path, options: ServeOptions, stopping: &AtomicBool) {
     loop {
         match server.recv() {
             Ok(request) => {
-                let response = respond_to(request.method(), request.url(), root);
+                let mut response = respond_to(request.method(), request.url(), root);
+                if let Some(policy) = options.csp {
+                    response.add_header(header("Content-Security-Policy", policy));
+                }
                 // An error here means the client went away: nothing to tell anyone.
                 let _ = request.respond(response);
             }
@@ -358,11 +380,34 @@ mod tests {
     }
 
     #[test]
+    fn a_content_security_policy_is_sent_on_every_response_when_asked() {
+        let (dir, plain) = site();
+        let www = dir.0.join("www");
+        let strict =
+            StaticServer::start_with(&www, 0, ServeOptions { csp: Some(STRICT_CSP) }).expect("start");
+        let expected = format!("content-security-policy: {}", STRICT_CSP.to_ascii_lowercase());
+        for (method, path, status) in [
+            ("GET", "/", 200),
+            ("HEAD", "/main.js", 200),
+            ("GET", "/pkg", 301),
+            ("GET", "/nope", 404),
+            ("POST", "/", 405),
+        ] {
+            let (got, head, _) = request(&strict.url(), method, path);
+            assert_eq!(got, status, "{method} {path}");
+            assert!(head.contains(&expected), "{method} {path}: {head}");
+            let (_, head, _) = request(&plain.url(), method, path);
+            assert!(!head.contains("content-security-policy"), "{method} {path} without --csp: {head}");
+        }
+    }
+
+    #[test]
     fn busy_ports_are_skipped() {
         let dir = TempDir::new("serve-port-test");
         let first = StaticServer::start(&dir.0, 0).expect("start");
         let port = first.addr.port();
-        let second = StaticServer::start_on_free_port(&dir.0, port, 20).expect("next port");
+        let second =
+            StaticServer::start_on_free_port(&dir.0, port, 20, ServeOptions::default()).expect("next port");
         assert_ne!(second.addr.port(), port);
     }
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::prereqs::{self, Needs};
-use crate::serve::StaticServer;
+use crate::serve::{ServeOptions, StaticServer, STRICT_CSP};
 use crate::util::{cargo, err, find_program, format_duration, repo_root, run, Result};
 use crate::wasm::{self, WASM_TARGET};
 
@@ -75,7 +75,8 @@ fn run_steps(steps: &mut Steps, options: Options) -> Result<()> {
     Ok(())
 }
 
-/// Serves `www/` in-process on a free port and runs the Node test files in `tests/browser/`
+/// Serves `www/` in-process on a free port, under [`STRICT_CSP`] (so every page is tested as a
+/// host with that policy would serve it), and runs the Node test files in `tests/browser/`
 /// against it under a virtual X display, one file at a time.
 fn browser_tests(root: &Path) -> Result<()> {
     if !root.join("tests").join("browser").is_dir() {
@@ -85,10 +86,10 @@ fn browser_tests(root: &Path) -> Result<()> {
         err("xvfb-run not found; install it with:\n\n    \
              sudo apt-get install -y --no-install-recommends xvfb xauth")
     })?;
-    let server = StaticServer::start(root.join("www"), 0)
+    let server = StaticServer::start_with(root.join("www"), 0, ServeOptions { csp: Some(STRICT_CSP) })
         .map_err(|e| err(format!("could not start the static server: {e}")))?;
     let url = server.url();
-    println!("Serving www/ at {url}");
+    println!("Serving www/ at {url} (Content-Security-Policy: {STRICT_CSP})");
     run(Command::new(xvfb_run)
         .current_dir(root)
         .env("DP_BASE_URL", &url)
