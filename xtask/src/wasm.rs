@@ -1,4 +1,6 @@
-//! `cargo xtask build-wasm`: the release wasm build and its JS glue, written to `www/pkg/`.
+//! `cargo xtask build-wasm`: the release wasm build, its JS glue and the glue's TypeScript
+//! declarations (`diffusion_playground.d.ts`, which `tsc` checks the page against), written to
+//! `www/pkg/`.
 
 use std::fs;
 use std::io::Write;
@@ -20,7 +22,8 @@ const LIB_NAME: &str = "diffusion_playground";
 /// Where wasm-bindgen writes the module and its JS glue, relative to the repository root.
 const OUT_DIR: &str = "www/pkg";
 
-/// Builds the library for wasm32 in release mode, runs wasm-bindgen into `www/pkg/`, and prints
+/// Builds the library for wasm32 in release mode, runs wasm-bindgen into `www/pkg/` (module, glue
+/// and `.d.ts`), and prints
 /// the size of the module the page downloads. Expects the prerequisites to be in place.
 pub fn build() -> Result<()> {
     let root = repo_root();
@@ -37,7 +40,7 @@ pub fn build() -> Result<()> {
     let wasm = target_dir(&root).join(WASM_TARGET).join("release").join(format!("{LIB_NAME}.wasm"));
     run(Command::new(wasm_bindgen_program())
         .current_dir(&root)
-        .args(["--target", "web", "--no-typescript", "--out-dir", OUT_DIR])
+        .args(["--target", "web", "--out-dir", OUT_DIR])
         .arg(relative_to(&wasm, &root)))?;
 
     let module = root.join(OUT_DIR).join(format!("{LIB_NAME}_bg.wasm"));
