@@ -1,3 +1,4 @@
+// @ts-check
 // course-notes.js: figure 5 of the example notes, driven from the prose through the
 // <diffusion-playground> element's API (play, set; the step and done events). A file, not an
 // inline script, so the notes work under a strict Content-Security-Policy.

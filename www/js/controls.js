@@ -1,3 +1,4 @@
+// @ts-check
 // controls.js: the DOM of the page and nothing else. It fills the controls from the state table,
 // reads and writes their values, shows readouts, notices and the backend banner, and sizes the
 // canvas. It knows nothing of the wasm module; main.js wires the two together.
@@ -6,6 +7,31 @@
 
 import { FIELDS, applies } from './state.js';
 
+/** @typedef {import('./state.js').Field} Field */
+/** @typedef {import('./state.js').State} State */
+/** A choice field's [name, label] pairs. @typedef {Array<[string, string]>} Choices */
+/** A settings control: an `<input>` or a `<select>`. @typedef {HTMLInputElement | HTMLSelectElement} FormControl */
+
+/**
+ * What `bind` calls on user actions.
+ * @typedef {object} Handlers
+ * @property {(name: string, raw: string | boolean) => void} change
+ * @property {(t: number) => void} time
+ * @property {() => void} play
+ * @property {() => void} step
+ * @property {() => void} reset
+ * @property {() => void} reseed
+ * @property {() => void} share
+ * @property {() => void} embed
+ * @property {() => void} png
+ * @property {() => void} record
+ * @property {(text: string, what: string) => void} copy
+ */
+
+/**
+ * The element with id `id`; throws when the page has none.
+ * @param {string} id
+ */
 const $ = (id) => {
   const element = document.getElementById(id);
   if (!element) throw new Error(`controls.js: the page has no element #${id}`);
@@ -15,7 +41,10 @@ const $ = (id) => {
 /** The fields that have a control in the settings form (same id as the field name). */
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 
-/** What a `<name>_hide` flag hides, for the names that are not form fields. */
+/**
+ * What a `<name>_hide` flag hides, for the names that are not form fields.
+ * @type {Record<string, string>}
+ */
 const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density', draw: 'draw' };
 
 /** Buttons that need a playground. */
@@ -25,10 +54,14 @@ const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed'
 const MAX_CANVAS_PX = 2048;
 
 /** Fills the selects and sets the input ranges from the state table; `racers` are the samplers
- * ticked in the sampler race at first. */
+ * ticked in the sampler race at first. Every 'choice' row has its choices by now (state.js's
+ * `useDescription` runs first).
+ * @param {string[]} racers
+ */
 export function build(racers = []) {
+  const sampler = /** @type {Field} */ (FIELDS.find((f) => f.name === 'sampler'));
   $('race-racers').append(
-    ...FIELDS.find((f) => f.name === 'sampler').choices.map(([name, label]) => {
+    .../** @type {Choices} */ (sampler.choices).map(([name, label]) => {
       const item = document.createElement('label');
       const box = document.createElement('input');
       box.type = 'checkbox';
@@ -42,7 +75,7 @@ export function build(racers = []) {
     const control = $(field.name);
     if (field.type === 'choice') {
       control.replaceChildren(
-        ...field.choices.map(([name, label]) => {
+        .../** @type {Choices} */ (field.choices).map(([name, label]) => {
           const option = document.createElement('option');
           option.value = name;
           option.textContent = label;
@@ -50,9 +83,10 @@ export function build(racers = []) {
         }),
       );
     } else if (field.type !== 'boolean') {
-      control.min = String(field.min);
-      control.max = String(field.max);
-      if (field.type === 'integer') control.step = '1';
+      const input = /** @type {HTMLInputElement} */ (control);
+      input.min = String(field.min);
+      input.max = String(field.max);
+      if (field.type === 'integer') input.step = '1';
     }
   }
 }
@@ -60,14 +94,15 @@ export function build(racers = []) {
 /**
  * Shows `state` in the controls, hiding the controls of fields that do not apply to it (such as
  * eta for a sampler without noise). The time slider is left to `setTime`.
+ * @param {State} state
  */
 export function setValues(state) {
   for (const field of FORM_FIELDS) {
-    const control = $(field.name);
-    if (field.type === 'boolean') control.checked = Boolean(state[field.name]);
+    const control = /** @type {FormControl} */ ($(field.name));
+    if (field.type === 'boolean') /** @type {HTMLInputElement} */ (control).checked = Boolean(state[field.name]);
     else control.value = String(state[field.name]);
     showValue(control, state[field.name]);
-    control.closest('.field').hidden = !applies(field, state);
+    /** @type {HTMLElement} */ (control.closest('.field')).hidden = !applies(field, state);
   }
   applyChrome(state);
 }
@@ -75,6 +110,7 @@ export function setValues(state) {
 /**
  * The page-only look of `state`: the theme, the minimal interface (`ui=min`) and the controls
  * hidden by `<name>_hide` flags (their values still apply).
+ * @param {State} state
  */
 export function applyChrome(state) {
   document.documentElement.dataset.theme = state.theme;
@@ -83,7 +119,7 @@ export function applyChrome(state) {
     if (!field.hides) continue;
     const target = HIDE_TARGETS[field.hides]
       ? $(HIDE_TARGETS[field.hides])
-      : $(field.hides).closest('.field');
+      : /** @type {Element} */ ($(field.hides).closest('.field'));
     target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
   }
   $('layer-legend').hidden = !(state.ghosts || state.arrows);
@@ -97,7 +133,10 @@ export function applyChrome(state) {
 /** The folding panels (`<details>` with the id of their state field). */
 const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race'];
 
-/** Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed. */
+/**
+ * Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed.
+ * @param {(name: string, open: boolean) => void} callback
+ */
 export function onPanelToggle(callback) {
   for (const name of PANELS) {
     const panel = /** @type {HTMLDetailsElement} */ ($(name));
@@ -105,22 +144,37 @@ export function onPanelToggle(callback) {
   }
 }
 
-/** The samplers ticked for the race, as [name, label] pairs. */
+/**
+ * The samplers ticked for the race, as [name, label] pairs.
+ * @returns {Array<[string, string]>}
+ */
 export function chosenRacers() {
-  return [...$('race-racers').querySelectorAll('input:checked')].map((box) => [box.value, box.parentElement.textContent]);
+  return [...$('race-racers').querySelectorAll('input:checked')].map((box) => [
+    /** @type {HTMLInputElement} */ (box).value,
+    /** @type {string} */ (/** @type {HTMLElement} */ (box.parentElement).textContent),
+  ]);
 }
 
-/** Calls `callback()` when the race's Run button is pressed. */
+/**
+ * Calls `callback()` when the race's Run button is pressed.
+ * @param {() => void} callback
+ */
 export function onRaceRun(callback) {
   $('race-run').addEventListener('click', () => callback());
 }
 
-/** Shows the race's progress or result. */
+/**
+ * Shows the race's progress or result.
+ * @param {string} text
+ */
 export function setRaceStatus(text) {
   $('race-status').textContent = text;
 }
 
-/** Shows the density view's distance line. */
+/**
+ * Shows the density view's distance line.
+ * @param {string} text
+ */
 export function setDensityDistance(text) {
   $('density-distance').textContent = text;
 }
@@ -135,7 +189,10 @@ export function raceSnapshots() {
   return $('race-snapshots');
 }
 
-/** The canvas of a folding panel. */
+/**
+ * The canvas of a folding panel.
+ * @param {string} name
+ */
 export function panelCanvas(name) {
   return /** @type {HTMLCanvasElement} */ ($(`${name}-canvas`));
 }
@@ -143,36 +200,50 @@ export function panelCanvas(name) {
 /**
  * Writes `value` into the control's `<output id="NAME-value">`, where it has one, with as many
  * decimals as the control's step.
+ * @param {FormControl} control
+ * @param {unknown} value
  */
 function showValue(control, value = control.value) {
   const output = document.getElementById(`${control.id}-value`);
   if (!output) return;
-  const decimals = (control.step.split('.')[1] ?? '').length;
+  // Only inputs have an output.
+  const decimals = (/** @type {HTMLInputElement} */ (control).step.split('.')[1] ?? '').length;
   output.textContent = Number(value).toFixed(decimals);
 }
 
-/** Puts one control back to `v` (after a rejected change). */
+/**
+ * Puts one control back to `v` (after a rejected change).
+ * @param {string} name
+ * @param {unknown} v
+ */
 export function setValue(name, v) {
-  $(name).value = String(v);
+  /** @type {FormControl} */ ($(name)).value = String(v);
 }
 
-/** Enables or disables every control (disabled while no playground exists). */
+/**
+ * Enables or disables every control (disabled while no playground exists).
+ * @param {boolean} enabled
+ */
 export function setEnabled(enabled) {
-  for (const field of FORM_FIELDS) $(field.name).disabled = !enabled;
-  for (const id of ACTION_BUTTONS) $(id).disabled = !enabled;
+  for (const field of FORM_FIELDS) /** @type {FormControl} */ ($(field.name)).disabled = !enabled;
+  // The buttons, and the time slider `t`.
+  for (const id of ACTION_BUTTONS) /** @type {HTMLButtonElement | HTMLInputElement} */ ($(id)).disabled = !enabled;
 }
 
 /**
  * Calls the handlers on user actions:
  * `change(name, rawValue)` for a settings control, `time(t)` while the time slider moves,
  * `play()`, `step()`, `reset()`, `reseed()` for the buttons and their keys, and `share()`,
- * `embed()`, `png()`, `record()` for the share and export buttons.
+ * `embed()`, `png()`, `record()` for the share and export buttons, and `copy(text, what)` for
+ * the embed dialog's Copy button.
+ * @param {Handlers} handlers
  */
 export function bind(handlers) {
   for (const field of FORM_FIELDS) {
-    const control = $(field.name);
+    const control = /** @type {FormControl} */ ($(field.name));
     if (field.type === 'boolean') {
-      control.addEventListener('change', () => handlers.change(field.name, control.checked));
+      const box = /** @type {HTMLInputElement} */ (control);
+      control.addEventListener('change', () => handlers.change(field.name, box.checked));
       continue;
     }
     // Number inputs commit on change (Enter or leaving the field), not on every keystroke.
@@ -182,7 +253,7 @@ export function bind(handlers) {
     else if (control.type === 'range') control.addEventListener('input', () => showValue(control));
   }
   $('controls').addEventListener('submit', (event) => event.preventDefault());
-  const slider = $('t');
+  const slider = /** @type {HTMLInputElement} */ ($('t'));
   slider.addEventListener('input', () => handlers.time(Number(slider.value)));
   slider.addEventListener('pointerdown', () => { sliderHeld = true; });
   slider.addEventListener('blur', () => { sliderHeld = false; });
@@ -193,8 +264,8 @@ export function bind(handlers) {
   $('step').addEventListener('click', () => handlers.step());
   $('reset').addEventListener('click', () => handlers.reset());
   $('reseed').addEventListener('click', () => handlers.reseed());
-  for (const id of ['share', 'embed', 'png', 'record']) $(id).addEventListener('click', () => handlers[id]());
-  $('embed-copy').addEventListener('click', () => handlers.copy($('embed-code').value, 'The iframe snippet'));
+  for (const id of /** @type {const} */ (['share', 'embed', 'png', 'record'])) $(id).addEventListener('click', () => handlers[id]());
+  $('embed-copy').addEventListener('click', () => handlers.copy(/** @type {HTMLTextAreaElement} */ ($('embed-code')).value, 'The iframe snippet'));
 
   document.addEventListener('keydown', (event) => {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -212,7 +283,10 @@ export function bind(handlers) {
   });
 }
 
-/** True for targets that take keys themselves: inputs, selects, text areas, buttons, editables. */
+/**
+ * True for targets that take keys themselves: inputs, selects, text areas, buttons, editables.
+ * @param {EventTarget | null} target
+ */
 function isEditable(target) {
   if (!(target instanceof Element)) return false;
   return target.matches('input, select, textarea, button, [contenteditable]:not([contenteditable="false"])');
@@ -221,13 +295,18 @@ function isEditable(target) {
 /**
  * Shows the time: the slider at `fraction` of the schedule's time range (not while the user holds
  * it), and beside it `t`, the schedule's own time (sigma for VE and EDM, up to 80).
+ * @param {number} fraction
+ * @param {number} t
  */
 export function setTime(fraction, t) {
-  if (!sliderHeld) $('t').value = String(fraction);
+  if (!sliderHeld) /** @type {HTMLInputElement} */ ($('t')).value = String(fraction);
   $('t-value').textContent = formatTime(t);
 }
 
-/** A time for a readout: three decimals, fewer for large sigmas so it keeps its width. */
+/**
+ * A time for a readout: three decimals, fewer for large sigmas so it keeps its width.
+ * @param {number} t
+ */
 function formatTime(t) {
   const value = Number(t);
   return value.toFixed(value >= 10 ? 2 : 3);
@@ -236,11 +315,14 @@ function formatTime(t) {
 /** True while the user holds the time slider (then the loop must not move it). */
 let sliderHeld = false;
 
-/** Shows play or pause on the play button ("Replay" once the run is done). */
+/**
+ * Shows play or pause on the play button ("Replay" once the run is done).
+ * @param {boolean} playing
+ */
 export function setPlaying(playing, done = false) {
   const button = $('play');
   button.setAttribute('aria-pressed', String(playing));
-  button.querySelector('.label').textContent = playing ? 'Pause' : done ? 'Replay' : 'Play';
+  /** @type {Element} */ (button.querySelector('.label')).textContent = playing ? 'Pause' : done ? 'Replay' : 'Play';
   document.body.dataset.playing = String(playing);
 }
 
@@ -264,30 +346,43 @@ export function setReadouts(r) {
 /**
  * Shows the distance of the particles to fresh data and the data-vs-data floor, or a dash while
  * the run is not done (`distance` null).
+ * @param {number | null} distance
+ * @param {number} floor
  */
 export function setDistance(distance, floor) {
   $('readout-distance').textContent = distance === null ? '–' : `${distance.toFixed(3)} (floor ${floor.toFixed(3)})`;
 }
 
-/** Shows the banner with `note` when running on the CPU; hides it otherwise. */
+/**
+ * Shows the banner with `note` when running on the CPU; hides it otherwise.
+ * @param {boolean} onCpu
+ * @param {string} note
+ */
 export function setBackendBanner(onCpu, note) {
   $('backend-note').textContent = note;
   $('backend-banner').hidden = !onCpu;
 }
 
-/** Shows `text` over the canvas (loading, errors); `null` hides it. */
+/**
+ * Shows `text` over the canvas (loading, errors); `null` hides it.
+ * @param {string | null} text
+ */
 export function setOverlay(text) {
   const overlay = $('overlay');
   overlay.hidden = text === null;
   if (text !== null) overlay.textContent = text;
 }
 
-/** The notices on the page by their text, so that a repeated text is found in O(1). */
+/**
+ * The notices on the page by their text, so that a repeated text is found in O(1).
+ * @type {Map<string, HTMLElement>}
+ */
 const noticesByText = new Map();
 
 /**
  * Adds a notice. `kind` is 'error', 'warn' or 'info'. The same text is shown once (until its
  * notice is dismissed).
+ * @param {string} text
  * @returns {HTMLElement} the notice
  */
 export function notice(text, kind = 'warn') {
@@ -314,30 +409,44 @@ export function notice(text, kind = 'warn') {
   return item;
 }
 
-/** Shows the embed dialog with the iframe and custom-element snippets. */
+/**
+ * Shows the embed dialog with the iframe and custom-element snippets.
+ * @param {string} iframeCode
+ * @param {string} elementCode
+ */
 export function showEmbedDialog(iframeCode, elementCode) {
-  $('embed-code').value = iframeCode;
-  $('element-code').value = elementCode;
+  const iframeBox = /** @type {HTMLTextAreaElement} */ ($('embed-code'));
+  iframeBox.value = iframeCode;
+  /** @type {HTMLTextAreaElement} */ ($('element-code')).value = elementCode;
   const dialog = /** @type {HTMLDialogElement} */ ($('embed-dialog'));
   if (!dialog.open) dialog.showModal();
-  $('embed-code').select();
+  iframeBox.select();
 }
 
-/** The legend's note on arrows drawn longer than their lens's scale (`factor` 1: no note). */
+/**
+ * The legend's note on arrows drawn longer than their lens's scale (`factor` 1: no note).
+ * @param {number} factor
+ */
 export function setArrowMagnification(factor) {
   const note = $('arrow-magnification');
   note.hidden = !(factor > 1.01);
   note.textContent = note.hidden ? '' : ` (small here: drawn ${factor.toFixed(factor < 10 ? 1 : 0)}× longer)`;
 }
 
-/** Shows whether a video recording is running. */
+/**
+ * Shows whether a video recording is running.
+ * @param {boolean} on
+ */
 export function setRecording(on) {
   const button = $('record');
   button.setAttribute('aria-pressed', String(on));
   button.textContent = on ? 'Stop recording' : 'Record video';
 }
 
-/** Points the "open full playground" link (embedded pages) at `href`. */
+/**
+ * Points the "open full playground" link (embedded pages) at `href`.
+ * @param {string} href
+ */
 export function setFullPageLink(href) {
   /** @type {HTMLAnchorElement} */ ($('full-page')).href = href;
 }
@@ -383,7 +492,10 @@ export function sizeCanvas(target = canvas()) {
   return true;
 }
 
-/** Calls `callback` when the canvas frame changes size or the pixel ratio changes. */
+/**
+ * Calls `callback` when the canvas frame changes size or the pixel ratio changes.
+ * @param {() => void} callback
+ */
 export function onResize(callback) {
   new ResizeObserver(() => callback()).observe($('canvas-frame'));
   window.addEventListener('resize', () => callback());

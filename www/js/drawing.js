@@ -1,3 +1,4 @@
+// @ts-check
 // drawing.js: draw your own data. In draw mode, strokes on the picture become points (one every
 // DRAW_SPACING world units along a stroke, at most `drawingLimits().maxPoints`); the drawing
 // becomes the dataset, first with its exact score, then, once a network has been trained on it
@@ -21,7 +22,10 @@ export const DEFAULT_DRAWING_LIMITS = Object.freeze({ halfExtent: 3, maxPoints: 
  */
 export const LINK_INT16_MAX = 32767;
 
-/** The limits in force: the defaults, or what the wasm described. */
+/**
+ * The limits in force: the defaults, or what the wasm described.
+ * @type {Readonly<{ halfExtent: number, maxPoints: number }>}
+ */
 let limits = DEFAULT_DRAWING_LIMITS;
 
 /**
@@ -43,12 +47,20 @@ export function drawingLimits() {
   return limits;
 }
 
-/** Characters of the link form of a drawing of `points` points (base64url without padding). */
+/**
+ * Characters of the link form of a drawing of `points` points (base64url without padding).
+ * @param {number} points
+ */
 export function encodedLength(points) {
   return Math.ceil((4 * points * 4) / 3);
 }
 
-/** World point of a pointer event over `element` (the canvas frame), or null outside. */
+/**
+ * World point of a pointer event over `element` (the canvas frame), or null outside.
+ * @param {Element} element
+ * @param {{ clientX: number, clientY: number }} event
+ * @returns {number[] | null}
+ */
 export function worldPoint(element, event) {
   const { halfExtent } = limits;
   const box = element.getBoundingClientRect();
@@ -62,11 +74,16 @@ export function worldPoint(element, event) {
 /**
  * Turns pointer strokes on `surface` into points, calling `onChange(points)` as they grow.
  * Returns `{ points, clear(), set(points) }`.
+ * @param {HTMLElement} surface
+ * @param {(points: number[][]) => void} onChange
  */
 export function strokeRecorder(surface, onChange) {
+  /** @type {number[][]} */
   const points = [];
   let drawing = false;
+  /** @type {number[] | null} */
   let last = null;
+  /** @param {PointerEvent} event */
   const add = (event) => {
     const p = worldPoint(surface, event);
     if (!p || points.length >= limits.maxPoints) return;
@@ -91,6 +108,7 @@ export function strokeRecorder(surface, onChange) {
       points.length = 0;
       onChange(points);
     },
+    /** @param {number[][]} next */
     set(next) {
       points.length = 0;
       points.push(...next.slice(0, limits.maxPoints));
@@ -99,10 +117,14 @@ export function strokeRecorder(surface, onChange) {
   };
 }
 
-/** Draws the points (and the strokes between neighbours) on the transparent `canvas`. */
+/**
+ * Draws the points (and the strokes between neighbours) on the transparent `canvas`.
+ * @param {HTMLCanvasElement} canvas
+ * @param {number[][]} points
+ */
 export function drawStrokes(canvas, points) {
   const { ratio } = sizeToBox(canvas);
-  const ctx = canvas.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const ppu = (0.5 * Math.min(canvas.width, canvas.height)) / limits.halfExtent;
   ctx.fillStyle = '#ffffff';
@@ -113,13 +135,20 @@ export function drawStrokes(canvas, points) {
   }
 }
 
-/** Flat x, y numbers of `points`, for the wasm. */
+/**
+ * Flat x, y numbers of `points`, for the wasm.
+ * @param {number[][]} points
+ */
 export function flatten(points) {
   return Float32Array.from(points.flat());
 }
 
-/** The inverse of `flatten`. */
+/**
+ * The inverse of `flatten`.
+ * @param {ArrayLike<number>} flat
+ */
 export function unflatten(flat) {
+  /** @type {number[][]} */
   const points = [];
   for (let i = 0; i + 1 < flat.length; i += 2) points.push([flat[i], flat[i + 1]]);
   return points;
@@ -128,10 +157,11 @@ export function unflatten(flat) {
 /**
  * The link form of a drawing: int16 coordinates (steps of halfExtent / LINK_INT16_MAX, clamped to
  * +-LINK_INT16_MAX), little-endian, base64url without padding.
+ * @param {number[][]} points
  */
 export function encodeDrawing(points) {
   const scale = LINK_INT16_MAX / limits.halfExtent;
-  const toInt16 = (v) => Math.max(-LINK_INT16_MAX, Math.min(LINK_INT16_MAX, Math.round(v * scale)));
+  const toInt16 = (/** @type {number} */ v) => Math.max(-LINK_INT16_MAX, Math.min(LINK_INT16_MAX, Math.round(v * scale)));
   const bytes = new Uint8Array(4 * points.length);
   const view = new DataView(bytes.buffer);
   points.forEach(([x, y], i) => {
@@ -146,6 +176,7 @@ export function encodeDrawing(points) {
 /**
  * Reads the link form of a drawing: at most `maxPoints` points, every int16 within
  * +-LINK_INT16_MAX (so every coordinate within +-halfExtent, as the wasm requires).
+ * @param {string} text
  * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
  */
 export function decodeDrawing(text) {
@@ -176,13 +207,17 @@ export function decodeDrawing(text) {
   return { ok: true, points };
 }
 
-/** The JSON form of a drawing (what Export writes and Import reads). */
+/**
+ * The JSON form of a drawing (what Export writes and Import reads).
+ * @param {number[][]} points
+ */
 export function drawingToJson(points) {
   return JSON.stringify({ format: 'diffusion-playground-drawing', version: 1, points: points.map(([x, y]) => [+x.toFixed(4), +y.toFixed(4)]) });
 }
 
 /**
  * Reads a JSON drawing: `{ "points": [[x, y], ...] }` (or a bare array of pairs).
+ * @param {string} text
  * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
  */
 export function drawingFromJson(text) {
@@ -190,7 +225,7 @@ export function drawingFromJson(text) {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: `it is not JSON (${error.message})` };
+    return { ok: false, problem: `it is not JSON (${/** @type {Error} */ (error).message})` };
   }
   const list = Array.isArray(value) ? value : value?.points;
   if (!Array.isArray(list) || list.length === 0) return { ok: false, problem: 'it has no "points" list' };
@@ -209,10 +244,13 @@ export function drawingFromJson(text) {
 /**
  * Plots the training loss on `canvas`, log-scaled and smoothed: `losses` holds one value per
  * `every` steps (1 on the CPU, where every step's loss is known; a chunk's last on the GPU).
+ * @param {HTMLCanvasElement} canvas
+ * @param {number[] | Float32Array} losses
+ * @param {number} steps
  */
 export function drawLoss(canvas, losses, steps, every = 1) {
   const { ratio } = sizeToBox(canvas);
-  const ctx = canvas.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   if (losses.length === 0) return;
   const smoothed = [];
@@ -225,8 +263,8 @@ export function drawLoss(canvas, losses, steps, every = 1) {
   const logs = smoothed.map((v) => Math.log10(Math.max(v, 1e-6)));
   const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
   const pad = 14 * ratio;
-  const toX = (i) => pad + ((i * every) / Math.max(1, steps - 1)) * (canvas.width - 2 * pad);
-  const toY = (v) => canvas.height - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (canvas.height - 2 * pad);
+  const toX = (/** @type {number} */ i) => pad + ((i * every) / Math.max(1, steps - 1)) * (canvas.width - 2 * pad);
+  const toY = (/** @type {number} */ v) => canvas.height - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (canvas.height - 2 * pad);
   const style = getComputedStyle(document.documentElement);
   ctx.strokeStyle = style.getPropertyValue('--accent').trim() || '#7cc4ff';
   ctx.lineWidth = 1.5 * ratio;

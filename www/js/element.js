@@ -1,3 +1,4 @@
+// @ts-check
 // element.js: the <diffusion-playground> custom element, for pages that prefer a tag to an
 // iframe snippet. Its attributes mirror the URL table of state.js (dataset, schedule, sampler,
 // steps, particles, seed, t, playing, ui, theme, layers, any `<name>_hide` flag, ...):
@@ -68,7 +69,10 @@ export function embedUrlFor(src) {
   return { url: url.href, refused: null };
 }
 
-/** The hash for the element's attributes, in attribute order. */
+/**
+ * The hash for the element's attributes, in attribute order.
+ * @param {Element} element
+ */
 export function hashFor(element) {
   const params = new URLSearchParams();
   for (const { name, value } of element.attributes) {
@@ -97,11 +101,14 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     this.message.setAttribute('part', 'message');
     this.message.setAttribute('role', 'status');
     this.message.hidden = true;
-    this.shadowRoot.append(style, this.message, this.frame);
+    /** @type {ShadowRoot} */ (this.shadowRoot).append(style, this.message, this.frame);
   }
 
   connectedCallback() {
-    /** Commands waiting for the embedded page to be ready. */
+    /**
+     * Commands waiting for the embedded page to be ready.
+     * @type {Array<{ channel: string, command: string, settings: Record<string, string | number | boolean> | undefined }>}
+     */
     this.queued = this.queued ?? [];
     this.ready = false;
     this.onMessage = (/** @type {MessageEvent} */ event) => this.receive(event);
@@ -114,7 +121,8 @@ export class DiffusionPlaygroundElement extends HTMLElement {
 
   disconnectedCallback() {
     this.observer?.disconnect();
-    window.removeEventListener('message', this.onMessage);
+    // Set by connectedCallback, which runs before this.
+    window.removeEventListener('message', /** @type {(event: MessageEvent) => void} */ (this.onMessage));
   }
 
   /** Runs the widget's reverse process (from the prior when the last run had finished). */
@@ -141,18 +149,26 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     this.send('set', { ...settings });
   }
 
-  /** Posts a command to the embedded page, or queues it until the page is ready. */
+  /**
+   * Posts a command to the embedded page, or queues it until the page is ready.
+   * @param {string} command
+   * @param {Record<string, string | number | boolean> | undefined} settings
+   */
   send(command, settings = undefined) {
     const message = { channel: CHANNEL, command, settings };
     const target = this.frame.contentWindow;
     if (!this.ready || !target) {
-      this.queued.push(message);
+      // `queued` is made by connectedCallback: before the element is first connected this throws.
+      /** @type {NonNullable<typeof this.queued>} */ (this.queued).push(message);
       return;
     }
     target.postMessage(message, new URL(this.frame.src).origin);
   }
 
-  /** A message from the embedded page: events, and its content height. */
+  /**
+   * A message from the embedded page: events, and its content height.
+   * @param {MessageEvent} event
+   */
   receive(event) {
     if (event.source !== this.frame.contentWindow || !this.frame.src) return;
     if (event.origin !== new URL(this.frame.src).origin) return;
@@ -167,7 +183,9 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     }
     if (data.type === 'ready') {
       this.ready = true;
-      for (const message of this.queued.splice(0)) event.source.postMessage(message, event.origin);
+      // `event.source` is this.frame.contentWindow (checked above), a Window; `queued` exists,
+      // as messages are received only once connectedCallback has run.
+      for (const message of /** @type {NonNullable<typeof this.queued>} */ (this.queued).splice(0)) /** @type {Window} */ (event.source).postMessage(message, event.origin);
     }
     if (EVENTS.has(data.type)) {
       const { channel, type, ...detail } = data;

@@ -1,3 +1,4 @@
+// @ts-check
 // embed-redirect.js: embed.html's one job, as a classic script file (the page has no inline
 // script, so it works under a Content-Security-Policy such as `script-src 'self'`): switch to
 // index.html in embed mode, keeping the hash, without a history entry.

@@ -1,3 +1,4 @@
+// @ts-check
 // export.js: what leaves the page: share links, embed snippets and PNG images (videos:
 // recorder.js). Nothing here touches the wasm; main.js renders before it captures.
 
@@ -7,7 +8,10 @@ import { composite } from './recorder.js';
 const EMBED_WIDTH = 560;
 const EMBED_HEIGHT = 640;
 
-/** The full-page link of a state hash (also from embed.html and its ?embed form). */
+/**
+ * The full-page link of a state hash (also from embed.html and its ?embed form).
+ * @param {string} hash
+ */
 export function shareUrl(hash) {
   return new URL(`index.html${hash}`, location.href).href;
 }
@@ -17,6 +21,7 @@ export function shareUrl(hash) {
  * shows the minimal interface (`ui=min`: picture and transport), which fits EMBED_WIDTH x
  * EMBED_HEIGHT with nothing to scroll; the element sizes its frame to the content, so it keeps
  * the interface of the view.
+ * @param {string} hash
  */
 export function embedSnippets(hash) {
   const minimal = new URLSearchParams(hash.replace(/^#/, ''));
@@ -36,7 +41,10 @@ export function embedSnippets(hash) {
   return { iframe, element };
 }
 
-/** `text` safe inside a double-quoted HTML attribute. */
+/**
+ * `text` safe inside a double-quoted HTML attribute.
+ * @param {string} text
+ */
 function escapeAttribute(text) {
   return String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -44,6 +52,7 @@ function escapeAttribute(text) {
 /**
  * Copies `text` to the clipboard. Resolves true when it worked; false where the browser refuses
  * (no permission, an iframe without clipboard-write), so the caller can show the text instead.
+ * @param {string} text
  */
 export async function copyText(text) {
   try {
@@ -57,6 +66,9 @@ export async function copyText(text) {
 /**
  * The particle canvas with the layers over it, as a PNG blob. Call right after a render, in the
  * same task: a WebGPU canvas only keeps its picture until the browser presents it.
+ * @param {HTMLCanvasElement} particles
+ * @param {HTMLCanvasElement | null} layers
+ * @returns {Promise<Blob>}
  */
 export function canvasPng(particles, layers) {
   const picture = document.createElement('canvas');
@@ -66,7 +78,11 @@ export function canvasPng(particles, layers) {
   });
 }
 
-/** Offers `blob` as a download called `name`. */
+/**
+ * Offers `blob` as a download called `name`.
+ * @param {Blob} blob
+ * @param {string} name
+ */
 export function download(blob, name) {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');

@@ -1,3 +1,4 @@
+// @ts-check
 // formulas.js: the formulas of the current schedule and sampler, typeset with KaTeX (from npm,
 // copied to www/vendor/katex/ by `cargo xtask build-wasm` and served by the page itself). Each
 // formula is the one the Rust core implements; the doc comment of the named function cites its
@@ -7,7 +8,12 @@
 const KATEX_URL = new URL('../vendor/katex/katex.mjs', import.meta.url).href;
 const KATEX_CSS = new URL('../vendor/katex/katex.min.css', import.meta.url).href;
 
-/** Forward process of every schedule (`Schedule` in src/core/schedule.rs). */
+/** A formula: [caption, TeX]. @typedef {[string, string]} Formula */
+
+/**
+ * Forward process of every schedule (`Schedule` in src/core/schedule.rs).
+ * @type {Record<string, Formula>}
+ */
 const SCHEDULES = {
   vp_linear: [
     'Variance preserving, linear β (DDPM; Ho et al. 2020, continuous form of Song et al. 2021)',
@@ -31,14 +37,20 @@ const SCHEDULES = {
   ],
 };
 
-/** What every schedule shares (theory seeds 000, 001 and 003). */
+/**
+ * What every schedule shares (theory seeds 000, 001 and 003).
+ * @type {Formula[]}
+ */
 const COMMON = [
   ['Forward process and its SDE', String.raw`x_t = \alpha_t x_0 + \sigma_t \varepsilon,\qquad dx = f(t)\,x\,dt + g(t)\,dW,\quad f = \frac{d\log\alpha_t}{dt},\ \ g^2 = \sigma_t^2\,\frac{d}{dt}\log\frac{\sigma_t^2}{\alpha_t^2}`],
   ['Score, noise and Tweedie', String.raw`\nabla_x \log p_t(x) = -\frac{\hat\varepsilon}{\sigma_t},\qquad \hat x_0 = \mathbb E[x_0 \mid x_t] = \frac{x_t - \sigma_t\hat\varepsilon}{\alpha_t}`],
   ['Reverse SDE and probability-flow ODE', String.raw`dx = \big[f x - g^2\,\nabla\log p_t\big]dt + g\,d\bar W,\qquad \frac{dx}{dt} = f x - \tfrac12 g^2\,\nabla\log p_t`],
 ];
 
-/** One step from t to s < t of every sampler (src/core/sampler/plans.rs). */
+/**
+ * One step from t to s < t of every sampler (src/core/sampler/plans.rs).
+ * @type {Record<string, Formula>}
+ */
 const SAMPLERS = {
   euler_maruyama: [
     'Euler–Maruyama on the reverse SDE family with stochasticity η (η = 1 the reverse SDE, 0 the ODE)',
@@ -70,6 +82,13 @@ const SAMPLERS = {
   ],
 };
 
+/**
+ * KaTeX's module (www/vendor/katex/katex.mjs, loaded by URL and not checked here): what this
+ * file uses of it.
+ * @typedef {{ render(tex: string, element: HTMLElement, options?: object): void }} Katex
+ */
+
+/** @type {Katex | null} */
 let katex = null;
 let katexFailed = false;
 
@@ -88,13 +107,22 @@ async function loadKatex() {
   return katex;
 }
 
-/** The formulas a panel shows for `schedule` and `sampler`: [caption, TeX] pairs. */
+/**
+ * The formulas a panel shows for `schedule` and `sampler`: [caption, TeX] pairs.
+ * @param {string} schedule
+ * @param {string} sampler
+ * @returns {Formula[]}
+ */
 export function formulasFor(schedule, sampler) {
+  // An unknown name has no formula (undefined, filtered out).
   return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler]].filter(Boolean);
 }
 
 /**
  * Fills `container` with the formulas of `schedule` and `sampler`, typeset when KaTeX loads.
+ * @param {HTMLElement} container
+ * @param {string} schedule
+ * @param {string} sampler
  * @returns {Promise<boolean>} whether KaTeX typeset them
  */
 export async function showFormulas(container, schedule, sampler) {

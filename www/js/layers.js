@@ -1,3 +1,4 @@
+// @ts-check
 // layers.js: what the score source predicts at the particles, drawn over them on a transparent
 // 2-D canvas. The wasm's `predict(target, limit)` gives, for the first `limit` particles, the
 // position x_t and the prediction (4 numbers per particle):
@@ -15,8 +16,15 @@
 /** Particles whose whole trajectory is drawn (the trajectories layer). */
 export const PATH_PARTICLES = 48;
 /**
+ * A lens: what `predict` is asked for, the sign of the drawn direction, and world units of
+ * arrow per unit of the vector.
+ * @typedef {{ target: string, sign: number, lengthPerUnit: number }} Lens
+ */
+
+/**
  * What each lens asks the wasm for and how its vectors are drawn: the prediction's target, the
  * sign of the drawn direction, and world units of arrow per unit of the vector.
+ * @type {Record<string, Lens>}
  */
 export const LENSES = {
   score: { target: 'eps', sign: -1, lengthPerUnit: 0.12 },
@@ -50,6 +58,7 @@ const ARROWHEAD_FRACTION = 0.4;
  * the lens's own `lengthPerUnit`, raised so that the median arrow is at least
  * MIN_MEDIAN_ARROW_LENGTH long.
  * @param {number[]} norms
+ * @param {Lens} lens
  */
 export function arrowScale(norms, lens) {
   const finite = norms.filter((n) => Number.isFinite(n) && n > 0).sort((a, b) => a - b);
@@ -58,15 +67,22 @@ export function arrowScale(norms, lens) {
   return Math.max(lens.lengthPerUnit, MIN_MEDIAN_ARROW_LENGTH / median);
 }
 
-/** World point (x, y) to canvas pixels (x right, y down), as View::to_pixel in Rust. */
+/**
+ * World point (x, y) to canvas pixels (x right, y down), as View::to_pixel in Rust.
+ * @param {HTMLCanvasElement} canvas
+ * @returns {(x: number, y: number) => [number, number]}
+ */
 function projector(canvas) {
   const scale = (0.5 * Math.min(canvas.width, canvas.height)) / HALF_EXTENT;
   return (x, y) => [0.5 * canvas.width + scale * x, 0.5 * canvas.height - scale * y];
 }
 
-/** Clears the layers canvas. */
+/**
+ * Clears the layers canvas.
+ * @param {HTMLCanvasElement} canvas
+ */
 export function clearLayers(canvas) {
-  canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+  /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d')).clearRect(0, 0, canvas.width, canvas.height);
 }
 
 /**
@@ -76,9 +92,14 @@ export function clearLayers(canvas) {
  * (Float32Arrays of x, y) and their dots' colours (r, g, b in [0, 1]). Non-finite predictions (x0
  * where alpha = 0) are skipped. Returns `{ arrowMagnification }`: how many times longer than
  * the lens's `lengthPerUnit` the arrows were drawn (1 unless the vectors were small).
+ * @param {HTMLCanvasElement} canvas
+ * @param {Float32Array | null} ghosts
+ * @param {Float32Array | null} arrows
+ * @param {{ snapshots: Float32Array[], colours: Float32Array } | null} paths
+ * @param {Lens} lens
  */
 export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.score) {
-  const ctx = canvas.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   let scale = lens.lengthPerUnit;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const style = getComputedStyle(document.documentElement);

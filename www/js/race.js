@@ -1,3 +1,4 @@
+// @ts-check
 // race.js: the sampler race. Chosen samplers carry the same prior noise (same seed, same noise
 // draws) to the data with the same budgets of network evaluations (NFE), on the CPU between
 // frames; the chart shows each one's sliced Wasserstein distance to fresh data against the NFE
@@ -19,12 +20,31 @@ const COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00
 /** World units from the centre to the edge of a small picture. */
 const SNAPSHOT_HALF_EXTENT = 3;
 
+/** The wasm module (its declarations: www/pkg/diffusion_playground.d.ts). @typedef {import('../pkg/diffusion_playground.js')} Wasm */
+
+/**
+ * One lap: the budget asked for, and what the wasm's `race_lap` returns for it (its steps and
+ * evaluations, the distance to fresh data, the final particles as interleaved x, y, and the
+ * data-vs-data floor).
+ * @typedef {{ budget: number, steps: number, evaluations: number, distance: number,
+ *   particles: number[], floor: number }} Lap
+ */
+
+/** One sampler in the race and its laps so far. @typedef {{ name: string, label: string, colour: string, laps: Lap[] }} Racer */
+
 /**
  * Runs the race for `options` (the playground's option fields) with the samplers `racers`
  * ([name, label] pairs), calling `onLap(results)` after every lap so the chart fills in. Resolves
  * to the results, or to null when `isCancelled()` turns true between laps.
+ * @param {Wasm} wasm
+ * @param {Record<string, unknown>} options
+ * @param {Array<[string, string]>} racers
+ * @param {(results: Racer[]) => void} onLap
+ * @param {() => boolean} isCancelled
+ * @returns {Promise<Racer[] | null>}
  */
 export async function runRace(wasm, options, racers, onLap, isCancelled) {
+  /** @type {Racer[]} */
   const results = racers.map(([name, label], k) => ({ name, label, colour: COLOURS[k % COLOURS.length], laps: [] }));
   for (const racer of results) {
     for (const budget of RACE_BUDGETS) {
@@ -39,10 +59,14 @@ export async function runRace(wasm, options, racers, onLap, isCancelled) {
   return results;
 }
 
-/** Draws the distance-versus-NFE chart of `results` on `canvas`. */
+/**
+ * Draws the distance-versus-NFE chart of `results` on `canvas`.
+ * @param {HTMLCanvasElement} canvas
+ * @param {Racer[]} results
+ */
 export function drawRaceChart(canvas, results) {
   const { ratio } = sizeToBox(canvas);
-  const ctx = canvas.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
   const style = getComputedStyle(document.documentElement);
@@ -60,8 +84,8 @@ export function drawRaceChart(canvas, results) {
   const right = width - 12 * ratio;
   const top = 12 * ratio;
   const bottom = height - 30 * ratio;
-  const toX = (nfe) => left + ((Math.log2(nfe) - xLo) / (xHi - xLo)) * (right - left);
-  const toY = (d) => bottom - ((Math.log10(d) - yLo) / (yHi - yLo)) * (bottom - top);
+  const toX = (/** @type {number} */ nfe) => left + ((Math.log2(nfe) - xLo) / (xHi - xLo)) * (right - left);
+  const toY = (/** @type {number} */ d) => bottom - ((Math.log10(d) - yLo) / (yHi - yLo)) * (bottom - top);
   ctx.font = `${11 * ratio}px system-ui, sans-serif`;
   ctx.strokeStyle = style.getPropertyValue('--border').trim() || '#444';
   ctx.lineWidth = ratio;
@@ -115,6 +139,8 @@ export function drawRaceChart(canvas, results) {
 /**
  * Fills `container` with one small picture per racer: its particles at SNAPSHOT_BUDGET
  * evaluations, labelled with the sampler and its distance.
+ * @param {HTMLElement} container
+ * @param {Racer[]} results
  */
 export function drawSnapshots(container, results) {
   container.replaceChildren(
@@ -132,7 +158,7 @@ export function drawSnapshots(container, results) {
       if (lap) {
         requestAnimationFrame(() => {
           const { ratio } = sizeToBox(canvas);
-          const ctx = canvas.getContext('2d');
+          const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
           ctx.fillStyle = '#0b0d14';
           ctx.fillRect(0, 0, canvas.width, canvas.height);
           ctx.fillStyle = racer.colour;

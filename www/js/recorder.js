@@ -58,7 +58,10 @@ function webCodecsAvailable() {
   return typeof VideoEncoder !== 'undefined' && typeof VideoFrame !== 'undefined';
 }
 
-/** Even, since H.264 encodes whole 2 x 2 chroma blocks. */
+/**
+ * Even, since H.264 encodes whole 2 x 2 chroma blocks.
+ * @param {number} n
+ */
 function even(n) {
   return Math.max(2, n - (n % 2));
 }
@@ -210,6 +213,8 @@ export class VideoRecorder {
 
 /**
  * The first format of FORMATS this browser encodes at `width` x `height`, with its bitrate.
+ * @param {number} width
+ * @param {number} height
  * @returns {Promise<(typeof FORMATS[number] & { bitrate: number }) | null>}
  */
 async function supportedFormat(width, height) {

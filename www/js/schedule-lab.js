@@ -1,3 +1,4 @@
+// @ts-check
 // schedule-lab.js: the schedule lab, three small charts of the current noise schedule against
 // the time slider's position u (theory seeds 000 and 001):
 //
@@ -12,6 +13,17 @@
 
 import { sizeToBox } from './canvas-size.js';
 
+/**
+ * What the wasm's `schedule_curves` returns (`ScheduleCurves` in src/web/bindings.rs): each curve
+ * at the slider positions `u` (times `t`), and the time grid's points.
+ * @typedef {{ u: number[], t: number[], alpha: number[], sigma: number[], log_snr: number[],
+ *   drift: number[], diffusion_squared: number[], grid_u: number[], grid_t: number[] }} ScheduleCurves
+ */
+
+/**
+ * The three charts: a title, and for each curve its key in ScheduleCurves, label and colour.
+ * @type {Array<{ title: string, series: Array<[keyof ScheduleCurves, string, string]>, grid?: boolean }>}
+ */
 const PANELS = [
   { title: 'α (signal) and σ (noise)', series: [['alpha', 'α', '--lab-a'], ['sigma', 'σ', '--lab-b']] },
   { title: 'log-SNR = log(α² / σ²), with the time grid', series: [['log_snr', 'log-SNR', '--lab-a']], grid: true },
@@ -21,6 +33,11 @@ const PANELS = [
 /** Space around each chart, in CSS pixels scaled by the device pixel ratio. */
 const MARGIN = { left: 46, right: 10, top: 18, bottom: 16 };
 
+/**
+ * The smallest and largest finite value of `values` (widened when they are equal).
+ * @param {number[]} values
+ * @returns {[number, number]}
+ */
 function finiteRange(values) {
   let lo = Infinity;
   let hi = -Infinity;
@@ -35,14 +52,22 @@ function finiteRange(values) {
   return [lo, hi];
 }
 
-/** A number for an axis label: short, with exponent for large or tiny magnitudes. */
+/**
+ * A number for an axis label: short, with exponent for large or tiny magnitudes.
+ * @param {number} v
+ */
 function short(v) {
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e4 || a < 1e-2)) return v.toExponential(0);
   return Number(v.toPrecision(3)).toString();
 }
 
-/** The value of `ys` at `u` by linear interpolation over the increasing `us`. */
+/**
+ * The value of `ys` at `u` by linear interpolation over the increasing `us`.
+ * @param {number[]} us
+ * @param {number[]} ys
+ * @param {number} u
+ */
 function interpolate(us, ys, u) {
   let i = 1;
   while (i < us.length - 1 && us[i] < u) i += 1;
@@ -53,12 +78,15 @@ function interpolate(us, ys, u) {
 /**
  * Draws the lab for `curves` (the result of `schedule_curves`) with a marker at `currentU`.
  * The canvas's drawing buffer is sized here from its CSS box and the pixel ratio.
+ * @param {HTMLCanvasElement} canvas
+ * @param {ScheduleCurves} curves
+ * @param {number} currentU
  */
 export function drawScheduleLab(canvas, curves, currentU) {
   const { ratio, width, height } = sizeToBox(canvas);
-  const ctx = canvas.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   const style = getComputedStyle(document.documentElement);
-  const colour = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
+  const colour = (/** @type {string} */ name, /** @type {string} */ fallback) => style.getPropertyValue(name).trim() || fallback;
   ctx.clearRect(0, 0, width, height);
   ctx.font = `${11 * ratio}px system-ui, sans-serif`;
   const panelHeight = height / PANELS.length;
@@ -68,8 +96,8 @@ export function drawScheduleLab(canvas, curves, currentU) {
     const y0 = p * panelHeight + MARGIN.top * ratio;
     const y1 = (p + 1) * panelHeight - MARGIN.bottom * ratio;
     const [lo, hi] = finiteRange(panel.series.flatMap(([key]) => curves[key]));
-    const toX = (u) => x0 + u * (x1 - x0);
-    const toY = (v) => y1 - ((v - lo) / (hi - lo)) * (y1 - y0);
+    const toX = (/** @type {number} */ u) => x0 + u * (x1 - x0);
+    const toY = (/** @type {number} */ v) => y1 - ((v - lo) / (hi - lo)) * (y1 - y0);
     ctx.strokeStyle = colour('--border', '#444');
     ctx.lineWidth = ratio;
     ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);

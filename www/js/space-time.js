@@ -1,3 +1,4 @@
+// @ts-check
 // space-time.js: the 1-D space-time view of theory seed 000. The heatmap is the exact density of
 // the x coordinate of x_t (each column scaled to its own maximum, so the narrow peaks near the
 // data and the wide normal near the prior both show), against the time slider's position; over
@@ -10,7 +11,16 @@ import { sizeToBox } from './canvas-size.js';
 /** Gap between the two panels and room for labels, in CSS pixels (scaled by the pixel ratio). */
 const GAP = 12;
 const LABEL_HEIGHT = 16;
-/** Colour stops of the density (dark to bright; readable with colour-vision deficiencies). */
+/**
+ * What the wasm's `space_time` returns (`SpaceTime` in src/core/space_time.rs).
+ * @typedef {{ columns: number, rows: number, u: number[], path_u: number[], density: number[],
+ *   forward: number[], reverse_sde: number[], reverse_ode: number[] }} SpaceTime
+ */
+
+/**
+ * Colour stops of the density (dark to bright; readable with colour-vision deficiencies).
+ * @type {Array<[number, number[]]>}
+ */
 const RAMP = [
   [0.0, [11, 13, 20]],
   [0.35, [59, 15, 112]],
@@ -19,6 +29,10 @@ const RAMP = [
   [1.0, [252, 253, 191]],
 ];
 
+/**
+ * The colour of `v` in [0, 1], as [r, g, b].
+ * @param {number} v
+ */
 function rampColour(v) {
   for (let k = 1; k < RAMP.length; k += 1) {
     const [p1, c1] = RAMP[k];
@@ -31,12 +45,15 @@ function rampColour(v) {
   return RAMP[RAMP.length - 1][1];
 }
 
-/** The heatmap as a canvas of one pixel per cell. */
+/**
+ * The heatmap as a canvas of one pixel per cell.
+ * @param {SpaceTime} picture
+ */
 function heatmapImage(picture) {
   const image = document.createElement('canvas');
   image.width = picture.columns;
   image.height = picture.rows;
-  const ctx = image.getContext('2d');
+  const ctx = /** @type {CanvasRenderingContext2D} */ (image.getContext('2d'));
   const data = ctx.createImageData(picture.columns, picture.rows);
   picture.density.forEach((v, k) => {
     // A square root lifts the tails so the spreading mass stays visible.
@@ -47,33 +64,38 @@ function heatmapImage(picture) {
   return image;
 }
 
+/** @type {WeakMap<SpaceTime, HTMLCanvasElement>} */
 const cache = new WeakMap();
 
 /**
  * Draws `picture` (the result of `space_time`) on `canvas`, sized here from its CSS box, with a
  * marker at the slider position `currentU`.
+ * @param {HTMLCanvasElement} canvas
+ * @param {SpaceTime} picture
+ * @param {number} currentU
  */
 export function drawSpaceTime(canvas, picture, currentU) {
   const { ratio, width, height } = sizeToBox(canvas);
   if (!cache.has(picture)) cache.set(picture, heatmapImage(picture));
-  const image = cache.get(picture);
-  const ctx = canvas.getContext('2d');
+  const image = /** @type {HTMLCanvasElement} */ (cache.get(picture));
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.clearRect(0, 0, width, height);
   const style = getComputedStyle(document.documentElement);
-  const colour = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
+  const colour = (/** @type {string} */ name, /** @type {string} */ fallback) => style.getPropertyValue(name).trim() || fallback;
   ctx.font = `${11 * ratio}px system-ui, sans-serif`;
   const panelWidth = (width - GAP * ratio) / 2;
   const top = LABEL_HEIGHT * ratio;
   const panelHeight = height - 2 * top;
   const steps = picture.path_u.length - 1;
+  /** @type {Array<{ x: number, title: string, paths: Array<[number[], string]> }>} */
   const panels = [
     { x: 0, title: 'forward SDE (white) · reverse SDE (amber)', paths: [[picture.forward, 'rgb(255 255 255 / 0.8)'], [picture.reverse_sde, '#ffb000']] },
     { x: panelWidth + GAP * ratio, title: 'probability-flow ODE (blue), same noise', paths: [[picture.reverse_ode, '#56b4e9']] },
   ];
   const [u0, u1] = [picture.u[0], picture.u[picture.u.length - 1]];
   for (const panel of panels) {
-    const toX = (u) => panel.x + ((u - u0) / (u1 - u0)) * panelWidth;
-    const toY = (x) => top + ((3 - x) / 6) * panelHeight;
+    const toX = (/** @type {number} */ u) => panel.x + ((u - u0) / (u1 - u0)) * panelWidth;
+    const toY = (/** @type {number} */ x) => top + ((3 - x) / 6) * panelHeight;
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(image, panel.x, top, panelWidth, panelHeight);
     ctx.lineWidth = 1.2 * ratio;

@@ -1,3 +1,4 @@
+// @ts-check
 // state.js: all UI state of the playground, described by ONE typed table, and its URL-hash form.
 //
 // A share link such as `#dataset=spiral&steps=50&seed=7` carries the whole state, so the same
@@ -40,14 +41,20 @@ export const LINK_VERSION = 1;
  * @property {Array<[string, string]>} [choices]  [name, label] pairs, for 'choice'
  * @property {string} [from]        for a 'choice' whose pairs come from the wasm: the list of
  *   `describe()` that holds them as `{ name, label }` (set by `useDescription`)
- * @property {Record<string, string[]>} [onlyFor]  the field matters only when each named field has
+ * @property {Record<string, Array<string | boolean>>} [onlyFor]  the field matters only when each named field has
  *   one of the listed values; elsewhere its control is hidden (the value is kept in the state)
  * @property {number} [min]         inclusive, for 'integer' and 'number'
  * @property {number} [max]         inclusive, for 'integer' and 'number'
  */
 
-/** @type {ReadonlyArray<Field>} */
-const BASE_FIELDS = Object.freeze([
+/** A state of the page: a value for every field of the table, by field name. @typedef {Record<string, any>} State */
+
+/**
+ * The rows are checked against Field (`@satisfies`), then typed as Field[] (the literal's own
+ * inferred type, a union of its rows' shapes, is not assignable to it).
+ * @type {ReadonlyArray<Field>}
+ */
+const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
   { name: 'dataset', type: 'choice', from: 'datasets', default: 'two_moons', label: 'Dataset', option: true },
   { name: 'schedule', type: 'choice', from: 'schedules', default: 'vp_linear', label: 'Noise schedule', option: true },
   { name: 'sampler', type: 'choice', from: 'samplers', default: 'euler_maruyama', label: 'Sampler', option: true },
@@ -113,15 +120,18 @@ const BASE_FIELDS = Object.freeze([
   // 1 is the prior noise; below 1 the link opens on forward-noised data.
   { name: 't', type: 'number', default: 1, min: 0, max: 1, label: 'Time t', option: false },
   { name: 'playing', type: 'boolean', default: true, label: 'Playing', option: false },
-]);
+])));
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
 const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race']);
 
-/** The whole table: the fields above, then one `<name>_hide` flag per hideable control. */
+/**
+ * The whole table: the fields above, then one `<name>_hide` flag per hideable control.
+ * @type {ReadonlyArray<Field>}
+ */
 export const FIELDS = Object.freeze([
   ...BASE_FIELDS,
-  ...HIDEABLE.map((name) => ({
+  ...HIDEABLE.map((name) => /** @type {Field} */ ({
     name: `${name}_hide`, type: 'boolean', default: false, label: `Hide ${name}`, option: false, hides: name,
   })),
 ]);
@@ -147,7 +157,10 @@ export function useDescription(described) {
   useDrawingLimits(described.drawing);
 }
 
-/** The choices of a 'choice' field; throws while a wasm-owned list is not yet known. */
+/**
+ * The choices of a 'choice' field; throws while a wasm-owned list is not yet known.
+ * @param {Field} field
+ */
 function choicesOf(field) {
   if (!field.choices) {
     throw new Error(`state.js: the choices of '${field.name}' come from the wasm's describe(); call useDescription first`);
@@ -155,7 +168,11 @@ function choicesOf(field) {
   return field.choices;
 }
 
-/** Whether `field` matters in `state` (see `onlyFor`); a field that does not has its control hidden. */
+/**
+ * Whether `field` matters in `state` (see `onlyFor`); a field that does not has its control hidden.
+ * @param {Field} field
+ * @param {State} state
+ */
 export function applies(field, state) {
   return Object.entries(field.onlyFor ?? {}).every(([name, values]) => values.includes(state[name]));
 }
@@ -163,7 +180,10 @@ export function applies(field, state) {
 /** Longest piece of a hostile value quoted back in a notice. */
 const QUOTE_LIMIT = 40;
 
-/** `value` quoted for a message, shortened. Plain text: the caller uses textContent. */
+/**
+ * `value` quoted for a message, shortened. Plain text: the caller uses textContent.
+ * @param {unknown} value
+ */
 export function quote(value) {
   const text = String(value);
   const short = text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}...` : text;
@@ -194,6 +214,7 @@ const LINK_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0c, 0x0d]);
  * `src/web/options.rs`, Rust's `str::trim_ascii`). Unlike `String.prototype.trim`, it keeps
  * U+000B, U+00A0, U+0085, U+FEFF and the other Unicode spaces, so a value carrying them is
  * rejected here and in the wasm alike.
+ * @param {string} text
  */
 export function trimLinkWhitespace(text) {
   let start = 0;
@@ -212,6 +233,7 @@ const DIGIT_9 = 0x39;
  * ( [eE] [+-]? digits )?`. One pass, left to right, without backtracking: linear in the length.
  * The grammar is the wasm's (`is_decimal_number` in `src/web/options.rs`); it leaves out what
  * `Number()` would also take: '', '0x10', 'Infinity', '1_000'.
+ * @param {string} text
  */
 export function isDecimalNumber(text) {
   let i = 0;
@@ -249,7 +271,10 @@ export function parseNumber(raw) {
   return Number(text) + 0; // + 0 turns -0 into 0
 }
 
-/** What a field accepts, in words. */
+/**
+ * What a field accepts, in words.
+ * @param {Field} field
+ */
 export function allowed(field) {
   switch (field.type) {
     case 'choice': return `one of ${choicesOf(field).map(([name]) => name).join(', ')}`;
@@ -261,7 +286,13 @@ export function allowed(field) {
   }
 }
 
-/** The rejection of a value of `length` characters, longer than any allowed; `shown` is its start. */
+/**
+ * The rejection of a value of `length` characters, longer than any allowed; `shown` is its start.
+ * @param {Field} field
+ * @param {string} shown
+ * @param {number} length
+ * @returns {{ ok: false, problem: string }}
+ */
 function tooLong(field, shown, length) {
   return {
     ok: false,
@@ -272,10 +303,13 @@ function tooLong(field, shown, length) {
 
 /**
  * Checks one value (text from the URL, or a number or boolean from a control) against its field.
+ * @param {Field} field
+ * @param {unknown} raw
  * @returns {{ ok: true, value: any } | { ok: false, problem: string }}  `problem` names the
  *   field, the value and what is allowed, e.g. `steps "0" is not allowed (allowed: an integer from 1 to 1000)`
  */
 export function parseField(field, raw) {
+  /** @returns {{ ok: false, problem: string }} */
   const reject = () => ({
     ok: false,
     problem: `${field.name} ${quote(raw)} is not allowed (allowed: ${allowed(field)})`,
@@ -290,7 +324,10 @@ export function parseField(field, raw) {
     case 'number': {
       // Number('') is 0 and Number('0x10') is 16: accept plain decimal notation only.
       const value = parseNumber(String(raw));
-      if (value === null || !Number.isFinite(value) || value < field.min || value > field.max) return reject();
+      // Every 'integer' and 'number' row has its min and max.
+      const min = /** @type {number} */ (field.min);
+      const max = /** @type {number} */ (field.max);
+      if (value === null || !Number.isFinite(value) || value < min || value > max) return reject();
       if (field.type === 'integer' && !Number.isInteger(value)) return reject();
       return { ok: true, value };
     }
@@ -340,6 +377,7 @@ const QUOTED_PREFIX = 12 * (QUOTE_LIMIT + 1);
 /**
  * `text` decoded as `application/x-www-form-urlencoded` ('+' is a space, `%XX` a UTF-8 byte), as
  * URLSearchParams reads it, malformed escapes included.
+ * @param {string} text
  */
 function formDecode(text) {
   if (!text.includes('%') && !text.includes('+')) return text;
@@ -365,6 +403,7 @@ function formDecode(text) {
 /**
  * The settings of `text` (a hash without '#'), in order, at most MAX_LINK_SETTINGS of them,
  * without empty ones; linear in the length of what is read.
+ * @param {string} text
  * @returns {{ settings: Setting[], ignored: number }}  `ignored`: characters past the last setting read
  */
 function linkSettings(text) {
@@ -393,7 +432,10 @@ function linkSettings(text) {
   return { settings, ignored: Math.max(0, text.length - start) };
 }
 
-/** The one notice for the unknown keys of a link (`keys` in link order, not empty). */
+/**
+ * The one notice for the unknown keys of a link (`keys` in link order, not empty).
+ * @param {string[]} keys
+ */
 function unknownKeysNotice(keys) {
   const known = `known: ${BASE_FIELDS.map((f) => f.name).join(', ')}, and <name>_hide flags`;
   if (keys.length === 1) return `Unknown setting ${quote(keys[0])} in the link was ignored (${known}).`;
@@ -458,6 +500,7 @@ export function parseHash(hash) {
 /**
  * The hash form of a state: the format version, then every field in table order (so a link
  * survives changed defaults), except `_hide` flags that are off.
+ * @param {State} state
  */
 export function toHash(state) {
   const params = new URLSearchParams();
@@ -470,12 +513,18 @@ export function toHash(state) {
   return `#${params.toString()}`;
 }
 
-/** The options object for the wasm Playground: the option fields of `state`. */
+/**
+ * The options object for the wasm Playground: the option fields of `state`.
+ * @param {State} state
+ */
 export function toOptions(state) {
   return Object.fromEntries(FIELDS.filter((f) => f.option).map((f) => [f.name, state[f.name]]));
 }
 
-/** Writes `state` into the address bar without adding a history entry. */
+/**
+ * Writes `state` into the address bar without adding a history entry.
+ * @param {State} state
+ */
 export function writeHash(state) {
   const hash = toHash(state);
   if (location.hash !== hash) history.replaceState(null, '', hash);
