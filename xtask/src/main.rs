@@ -35,13 +35,15 @@ Commands:
       response (the policy the browser tests run under).
   test [--skip-lint] [--skip-browser]
       Run every check, as CI does: prerequisites, cargo fmt, cargo clippy (native
-      and wasm32), cargo test with the GPU tests on Vulkan, build-wasm, and the
-      browser tests in Chromium. Installs what is missing; Debian packages only as
-      root, otherwise it prints the apt-get commands to run.
+      and wasm32), cargo test with the GPU tests on Vulkan, build-wasm, tsc --noEmit
+      over the page's modules, and the browser tests in Chromium. Installs what is
+      missing; Debian packages only as root, otherwise it prints the apt-get
+      commands to run. --skip-browser skips tsc too (both need Node.js and npm).
       The two flags are for iterating locally; CI uses neither.
   build-wasm
-      Build the library for wasm32 (release) and run wasm-bindgen into www/pkg/;
-      prints the module's size, raw and gzipped.
+      Build the library for wasm32 (release) and run wasm-bindgen into www/pkg/
+      (the module, its JS glue and their TypeScript declarations); prints the
+      module's size, raw and gzipped.
   bench
       Build the wasm and measure the playground's WebGPU and CPU paths natively and
       in Chromium, and peers running the same network: PyTorch on the CPU (pip,

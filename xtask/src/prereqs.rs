@@ -33,7 +33,8 @@ const ASSUME_NON_ROOT_VAR: &str = "DP_XTASK_ASSUME_NON_ROOT";
 pub struct Needs {
     /// A Vulkan driver for the GPU tests (lavapipe).
     pub vulkan: bool,
-    /// Chromium, Xvfb, Node.js and the npm packages, for the browser tests.
+    /// Chromium, Xvfb, Node.js and the npm packages, for the type check (typescript) and the
+    /// browser tests.
     pub browser: bool,
     /// rustfmt and clippy.
     pub lint: bool,

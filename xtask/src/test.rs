@@ -17,16 +17,18 @@ use crate::wasm::{self, WASM_TARGET};
 pub struct Options {
     /// Skip `cargo fmt` and `cargo clippy` (and installing rustfmt and clippy).
     pub skip_lint: bool,
-    /// Skip the browser tests (and installing Chromium, Xvfb, Node.js and npm packages).
+    /// Skip the type check and the browser tests (and installing Chromium, Xvfb, Node.js and npm
+    /// packages, which both need).
     pub skip_browser: bool,
 }
 
-const STEPS: [&str; 6] = [
+const STEPS: [&str; 7] = [
     "prerequisites",
     "cargo fmt",
     "cargo clippy (native and wasm32)",
     "cargo test (GPU tests on Vulkan)",
     "build-wasm",
+    "typecheck (tsc --noEmit)",
     "browser tests",
 ];
 
@@ -71,8 +73,24 @@ fn run_steps(steps: &mut Steps, options: Options) -> Result<()> {
     // found; lavapipe (mesa-vulkan-drivers) provides one on machines without a GPU.
     steps.run(None, || run(cargo().args(["test", "--workspace"]).env("DP_REQUIRE_GPU", "1")))?;
     steps.run(None, wasm::build)?;
+    steps.run(browser_skipped, || typecheck(&root))?;
     steps.run(browser_skipped, || browser_tests(&root))?;
     Ok(())
+}
+
+/// TypeScript's compiler, from npm (`typescript`, a devDependency), run with Node.js.
+const TSC: &str = "node_modules/typescript/bin/tsc";
+
+/// Type-checks the page's modules (`// @ts-check` JavaScript with JSDoc types) with `tsc --noEmit`
+/// as `tsconfig.json` says, against the declarations build-wasm has just written to
+/// `www/pkg/diffusion_playground.d.ts`, so a call into the wasm with the wrong arguments fails here.
+fn typecheck(root: &Path) -> Result<()> {
+    if !root.join(TSC).is_file() {
+        return Err(err(format!(
+            "{TSC} not found: install the npm packages of package-lock.json with `npm ci`"
+        )));
+    }
+    run(Command::new("node").current_dir(root).args([TSC, "--noEmit", "-p", "tsconfig.json"]))
 }
 
 /// Serves `www/` in-process on a free port, under [`STRICT_CSP`] (so every page is tested as a
