@@ -71,13 +71,14 @@ const CONTENT_TYPES = {
 };
 
 /**
- * Serves `root` on 127.0.0.1 at a free port (GET and HEAD only, no path outside `root`).
- * The server does not keep the test process alive.
+ * Serves `root` on 127.0.0.1 at a free port (GET and HEAD only, no path outside `root`), under
+ * the policy `csp` (STRICT_CSP unless told otherwise). The server does not keep the test process
+ * alive.
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveStatic(root = WWW) {
+export async function serveStatic(root = WWW, { csp = STRICT_CSP } = {}) {
   const server = http.createServer(async (request, response) => {
-    response.setHeader('Content-Security-Policy', STRICT_CSP);
+    response.setHeader('Content-Security-Policy', csp);
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { Allow: 'GET, HEAD' }).end();

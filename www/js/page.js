@@ -1,0 +1,89 @@
+// @ts-check
+// page.js: what the page's modules share, in one object: the wasm module, the running
+// Playground, the state table's values, and the few flags of creation and play. Each field names
+// the module that writes it; every other module only reads it. The promises tests await
+// (`ready`, `firstFrame`) live here too.
+
+import { defaultState } from './state.js';
+
+/** True on embed.html (index.html?embed=1): minimal chrome, paused while scrolled out of view. */
+export const EMBEDDED = new URLSearchParams(location.search).has('embed');
+/**
+ * Embedded by the <diffusion-playground> element, which sizes its iframe to the content
+ * (index.html?embed=1&autosize=1): lay out by width and report the height. Without it an
+ * embedded page fits the frame it was given (the iframe snippet's width and height).
+ */
+export const AUTOSIZE = EMBEDDED && new URLSearchParams(location.search).has('autosize');
+
+/**
+ * @typedef {object} Embedder
+ * @property {(type: string, detail?: Record<string, unknown>) => void} notify
+ * @property {boolean} connected
+ */
+
+export const page = {
+  /** @type {any} The wasm-bindgen module namespace once loaded (main.js). */
+  wasm: null,
+  /** @type {any} What the wasm offers, `describe()`: choices, limits, defaults (main.js). */
+  description: null,
+  /** @type {any} The running Playground, or null while (re)creating (host.js). */
+  pg: null,
+  /** @type {Record<string, any>} The full UI state (the table of state.js): what the hash shows. */
+  state: defaultState(),
+  /** True while the page waits for a Playground (host.js). */
+  creating: false,
+  /** The reverse run animates (frame-loop.js, through setPlaying). */
+  playing: false,
+  /** Something changed since the last render (anyone; frame-loop.js clears it). */
+  dirty: true,
+  /** @type {number | null} A time-slider fraction waiting for the next frame (frame-loop.js applies it). */
+  pendingT: null,
+  /** The first frame is on screen (frame-loop.js). */
+  readyDone: false,
+  /** The automatic backend is timing both paths; the animation waits (host.js). */
+  comparingPaths: false,
+  /** @type {false | true | 'was-playing'} Embedded and scrolled out of view (host.js). */
+  offscreen: false,
+  /** @type {Embedder} The page that embeds this one, or a stand-in that tells nobody (main.js). */
+  embedder: { notify() {}, connected: false },
+};
+
+/** @type {(pg: any) => void} */
+let resolveReady = () => {};
+/** @type {(error: Error) => void} */
+let rejectReady = () => {};
+/** Resolves to the Playground once the first frame is drawn; rejects when the page cannot run. */
+export const ready = new Promise((resolve, reject) => {
+  resolveReady = resolve;
+  rejectReady = reject;
+});
+// Tests await it; the page itself reports failures through notices, not an unhandled rejection.
+ready.catch(() => {});
+
+/** @type {(at: number) => void} */
+let resolveFirstFrame = () => {};
+/**
+ * Resolves to performance.now() when the first frame is on screen: drawn, and on WebGPU the GPU
+ * done with it (what the benchmark reports as page-load to first frame).
+ */
+export const firstFrame = new Promise((resolve) => {
+  resolveFirstFrame = resolve;
+});
+
+let settled = false;
+
+/** The first frame is drawn (`pg` drew it): resolve `ready`, and `firstFrame` once the GPU is done. */
+export function announceReady(pg) {
+  if (settled) return;
+  settled = true;
+  resolveReady(pg);
+  const done = () => resolveFirstFrame(performance.now());
+  pg.gpu_idle().then(done, done);
+}
+
+/** The page cannot run: reject `ready` (once). */
+export function announceFailure(message) {
+  if (settled) return;
+  settled = true;
+  rejectReady(new Error(message));
+}
