@@ -41,9 +41,15 @@ export const handlers = {
     const { pg, state } = page;
     if (!pg || page.creating) return;
     if (!page.playing && pg.done) {
-      // Play after the end starts a new run from the prior.
-      if (!act('Reset', (p) => p.reset())) return;
-      state.t = 1;
+      // Play after the end runs again from where the run started (the next frame noises the
+      // data there before it steps), or from the prior.
+      if (page.runStart < 1) {
+        page.pendingT = page.runStart;
+        state.t = page.runStart;
+      } else {
+        if (!act('Reset', (p) => p.reset())) return;
+        state.t = 1;
+      }
     }
     setPlaying(!page.playing);
     state.playing = page.playing;
@@ -53,12 +59,23 @@ export const handlers = {
     setPlaying(false);
     act('A reverse step', (p) => p.step(1));
   },
+  /**
+   * Back to where the run started: the forward-noised data of the link's (or the slider's) t,
+   * drawn again from the same noise, or the prior noise.
+   */
   reset() {
     setPlaying(false);
+    page.state.playing = false;
+    if (page.runStart < 1) {
+      page.pendingT = page.runStart;
+      page.state.t = page.runStart;
+      requestFrame();
+      writeHashSoon();
+      return;
+    }
     page.pendingT = null;
     if (act('Reset', (p) => p.reset())) {
       page.state.t = 1;
-      page.state.playing = false;
       writeHashSoon();
     }
   },

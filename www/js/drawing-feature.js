@@ -54,6 +54,7 @@ export function applyDrawing(points, useNetwork = null) {
   }
   state.drawn = draw.encodeDrawing(points);
   state.t = 1;
+  page.runStart = 1;
   page.pendingT = null;
   ui.setValues(state);
   redraw();

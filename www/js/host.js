@@ -150,6 +150,7 @@ export async function start(wanted) {
     return;
   }
   page.state = { ...used };
+  page.runStart = 1;
   const { pg, state } = page;
   ui.setBackendBanner(pg.backend === 'cpu', pg.backend_note);
   if (pg.paths_to_compare) {
@@ -194,6 +195,7 @@ export async function start(wanted) {
 export function noiseTo(u) {
   const { pg, state, description } = page;
   pg.noise_to(u);
+  page.runStart = u;
   const schedule = description.schedules.find((/** @type {any} */ s) => s.name === state.schedule);
   const floor = schedule?.min_start_fraction ?? 0;
   if (u > 0 && u < floor) {
@@ -203,6 +205,7 @@ export function noiseTo(u) {
       'info',
     );
     state.t = pg.time_fraction;
+    page.runStart = state.t;
     ui.setValues(state);
     writeHashSoon();
   }

@@ -38,6 +38,12 @@ export const page = {
   dirty: true,
   /** @type {number | null} A time-slider fraction waiting for the next frame (frame-loop.js applies it). */
   pendingT: null,
+  /**
+   * Where the current run started, as a fraction of the time range: 1 for the prior noise, below
+   * 1 for forward-noised data (a link's `t`, the slider). Reset returns there (host.js sets it in
+   * noiseTo, and whatever restarts from the prior sets 1).
+   */
+  runStart: 1,
   /** The first frame is on screen (frame-loop.js). */
   readyDone: false,
   /** The automatic backend is timing both paths; the animation waits (host.js). */

@@ -69,13 +69,14 @@ export function applyChanges(changes) {
     // Any option but the look of the dots restarts the run from the prior.
     if (Object.keys(options).some((name) => name !== 'point_size' && name !== 'palette')) {
       state.t = 1;
+      page.runStart = 1;
       page.pendingT = null;
       dropFence();
     }
   }
   if ('t' in changes && changes.t !== state.t) {
     if (changes.t < 1) page.pendingT = changes.t;
-    else act('Reset', (p) => p.reset());
+    else if (act('Reset', (p) => p.reset())) page.runStart = 1;
     state.t = changes.t;
   }
   if ('playing' in changes) {
