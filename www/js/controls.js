@@ -69,6 +69,8 @@ export function setValues(state) {
     showValue(control, state[field.name]);
     control.closest('.field').hidden = !applies(field, state);
   }
+  const racers = new Set(String(state.racers).split(','));
+  for (const box of $('race-racers').querySelectorAll('input')) box.checked = racers.has(box.value);
   applyChrome(state);
 }
 
@@ -182,6 +184,8 @@ export function bind(handlers) {
     else if (control.type === 'range') control.addEventListener('input', () => showValue(control));
   }
   $('controls').addEventListener('submit', (event) => event.preventDefault());
+  // The race's ticks are the `racers` field: comma-separated names, in the list's order.
+  $('race-racers').addEventListener('change', () => handlers.change('racers', chosenRacers().map(([name]) => name).join(',')));
   const slider = $('t');
   slider.addEventListener('input', () => handlers.time(Number(slider.value)));
   slider.addEventListener('pointerdown', () => { sliderHeld = true; });

@@ -26,7 +26,6 @@ import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
-import { DEFAULT_RACERS } from './race.js';
 
 /** The wasm-bindgen module (built by `cargo xtask build-wasm`). */
 const PKG_URL = new URL('../pkg/diffusion_playground.js', import.meta.url).href;
@@ -54,7 +53,7 @@ async function main() {
   page.description = page.wasm.describe();
   useDescription(page.description);
 
-  ui.build(DEFAULT_RACERS);
+  ui.build();
   ui.onRaceRun(() => {
     if (page.pg && !page.creating) startRace();
   });

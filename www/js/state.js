@@ -28,7 +28,7 @@ export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers'} FieldType */
 
 /**
  * One row of the state table.
@@ -107,6 +107,15 @@ const BASE_FIELDS = Object.freeze([
   { name: 'formulas', type: 'boolean', default: false, label: 'Formulas', option: false },
   // The sampler race is open (it runs when opened).
   { name: 'race', type: 'boolean', default: false, label: 'Sampler race', option: false },
+  // The samplers ticked in the race, in the order they run (comma-separated names).
+  {
+    name: 'racers', type: 'samplers', default: 'probability_flow_euler,heun,dpm_solver_2m,euler_maruyama',
+    label: 'Race samplers', option: false,
+  },
+  // DDIM's eta in the race (0: deterministic; 1 would be DDPM ancestral, which races on its own).
+  // The race never reads the main eta or churn, whose controls may be hidden: Euler-Maruyama
+  // races as the reverse SDE (eta = 1) and Heun without churn.
+  { name: 'race_eta', type: 'number', default: 0, min: 0, max: 1, label: 'DDIM eta in the race', option: false, control: true },
   // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
   {
     name: 'ui', type: 'choice', default: 'full', label: 'Interface', option: false,
@@ -189,6 +198,7 @@ export function allowed(field) {
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
     case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
+    case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -230,6 +240,14 @@ export function parseField(field, raw) {
       const text = String(raw);
       if (text === '') return { ok: true, value: '' };
       return decodeDrawing(text).ok ? { ok: true, value: text } : reject();
+    }
+    case 'samplers': {
+      const text = String(raw);
+      if (text === '') return { ok: true, value: '' };
+      const names = text.split(',');
+      const known = new Set(choicesOf(FIELD.sampler).map(([name]) => name));
+      const valid = names.every((name) => known.has(name)) && new Set(names).size === names.length;
+      return valid ? { ok: true, value: names.join(',') } : reject();
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };

@@ -12,6 +12,7 @@ import { FIELD, parseHash, toHash, writeHash } from './state.js';
 import { shareUrl } from './export.js';
 import { dropFence, redraw, setPlaying } from './frame-loop.js';
 import { start } from './host.js';
+import { startRace } from './view-race.js';
 
 /** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
 const HASH_WRITE_DELAY_MS = 120;
@@ -92,6 +93,8 @@ export function applyChanges(changes) {
   ui.setValues(state);
   redraw();
   writeHashSoon();
+  // The race on screen always has the ticked samplers and their settings: run it again.
+  if (state.race && ('racers' in changes || 'race_eta' in changes)) startRace();
 }
 
 /**
