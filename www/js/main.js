@@ -86,8 +86,6 @@ let layersDrawn = 0;
 let distanceMeasured = false;
 /** Particles compared with fresh data by the distance readout, and the seeds of that data. */
 const DISTANCE_SAMPLES = 4096;
-const DISTANCE_DATA_SEED = 2002;
-const DISTANCE_FLOOR_SEED = 3003;
 /** The schedule lab's curves and the settings they are for. */
 let labCurves = null;
 let labKey = '';
@@ -420,12 +418,9 @@ function noiseTo(u) {
   }
 }
 
-/** The banner's text for a comparison that kept the CPU. */
+/** The banner's text for a comparison that kept the CPU (written by the wasm's backend policy). */
 function comparisonNote(c) {
-  const ratio = c.cpu_evaluations_per_second / c.gpu_evaluations_per_second;
-  return `The WebGPU adapter ${c.adapter} is a software emulation and the CPU measured ${ratio.toFixed(1)}x faster ` +
-    `(${(c.cpu_evaluations_per_second / 1e6).toFixed(2)} vs ${(c.gpu_evaluations_per_second / 1e6).toFixed(2)} million network evaluations per second); ` +
-    'the playground runs on the CPU inside the WebAssembly module (add backend=webgpu to force WebGPU).';
+  return c.note;
 }
 
 /**
@@ -442,12 +437,10 @@ async function comparePaths(started) {
   }
   comparingPaths = false;
   if (!measured) return;
-  const webgpuWins = measured.gpu_evaluations_per_second > measured.cpu_evaluations_per_second;
-  pathComparison = { ...measured, winner: webgpuWins ? 'webgpu' : 'cpu' };
+  pathComparison = measured;
   if (pg !== started || state.backend !== 'auto') return;
-  if (webgpuWins) {
-    const ratio = measured.gpu_evaluations_per_second / measured.cpu_evaluations_per_second;
-    ui.notice(`WebGPU (${measured.adapter}, a software emulation) measured ${ratio.toFixed(1)}x faster than the CPU: switching to it.`, 'info');
+  if (measured.winner === 'webgpu') {
+    ui.notice(measured.note, 'info');
     start(state);
   } else {
     ui.setBackendBanner(true, comparisonNote(pathComparison));
@@ -600,12 +593,12 @@ function updateDensity() {
   densityBusy = true;
   const owner = pg;
   const t = owner.current_t;
-  const options = { dataset: state.dataset, schedule: state.schedule, score: state.score };
-  const key = `${JSON.stringify(options)}@${t}`;
+  // What is sampled (dataset, drawing, network, score) comes from the playground itself.
+  const key = `${owner.revision}@${t}`;
   let counting;
   try {
     if (key !== densityKey) {
-      densityExact = wasm.exact_probabilities(options, t, DENSITY_SIDE);
+      densityExact = owner.exact_probabilities(t, DENSITY_SIDE);
       densityKey = key;
     }
     counting = owner.histogram(DENSITY_SIDE);
@@ -656,9 +649,9 @@ function updateFormulas() {
 /** Redraws the schedule lab (when open) for the current settings, marking the particles' time. */
 function drawLab() {
   if (!state.lab || !pg) return;
-  const key = `${state.schedule}/${state.time_grid}/${state.steps}`;
+  const key = String(pg.revision);
   if (key !== labKey) {
-    labCurves = wasm.schedule_curves(state.schedule, state.time_grid, state.steps, LAB_SAMPLES);
+    labCurves = pg.schedule_curves(LAB_SAMPLES);
     labKey = key;
   }
   drawScheduleLab(ui.panelCanvas('lab'), labCurves, pg.time_fraction);
@@ -672,16 +665,22 @@ function startRace() {
     return;
   }
   const generation = (racesStarted += 1);
-  const options = toOptions(state);
+  // The laps race on what the playground samples; a change of it (or a new playground) stops the race.
+  const owner = pg;
+  const revision = owner.revision;
   const seed = state.seed;
   ui.setRaceStatus('Running…');
   const draw = (results) => {
     drawRaceChart(ui.panelCanvas('race'), results);
     drawSnapshots(ui.raceSnapshots(), results);
   };
-  runRace(wasm, options, racers, draw, () => generation !== racesStarted || !state.race).then(
+  const cancelled = () => generation !== racesStarted || !state.race || pg !== owner || owner.revision !== revision;
+  runRace(owner, racers, draw, cancelled).then(
     (results) => {
-      if (!results) return;
+      if (!results) {
+        if (generation === racesStarted && state.race) ui.setRaceStatus('The settings changed during the race: press Run to race again.');
+        return;
+      }
       racesFinished += 1;
       ui.setRaceStatus(
         `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`,
@@ -694,10 +693,9 @@ function startRace() {
 /** Redraws the space-time view (when open), recomputing it when its settings changed. */
 function drawSpaceTimeView() {
   if (!state.spacetime || !pg) return;
-  const options = { dataset: state.dataset, schedule: state.schedule, score: state.score, seed: state.seed };
-  const key = JSON.stringify(options);
+  const key = String(pg.revision);
   if (key !== spaceTimeKey) {
-    spaceTimePicture = wasm.space_time(options);
+    spaceTimePicture = pg.space_time();
     spaceTimeKey = key;
   }
   drawSpaceTime(ui.panelCanvas('spacetime'), spaceTimePicture, pg.time_fraction);
@@ -717,14 +715,13 @@ function measureDistance() {
   if (distanceMeasured) return;
   distanceMeasured = true;
   const owner = pg;
-  const dataset = state.dataset;
   owner.read_positions().then(
     (positions) => {
       if (owner !== pg || !pg.done) return;
       const n = Math.min(DISTANCE_SAMPLES, positions.length / 2);
-      const data = wasm.dataset_sample(dataset, DISTANCE_DATA_SEED, n);
-      const floor = wasm.sliced_wasserstein(wasm.dataset_sample(dataset, DISTANCE_FLOOR_SEED, n), data);
-      ui.setDistance(wasm.sliced_wasserstein(positions.subarray(0, 2 * n), data), floor);
+      // Fresh points of what the playground samples (the drawing, when one is in use).
+      const { distance, floor } = owner.distance_to_data(positions.subarray(0, 2 * n));
+      ui.setDistance(distance, floor);
     },
     (error) => {
       if (owner === pg) runtimeError('Measuring the distance to the data', error);
@@ -1209,7 +1206,7 @@ async function main() {
   Object.assign(window.dp, {
     describe: wasm.describe,
     dataset_sample: wasm.dataset_sample,
-    /** The whole wasm module (its free functions: schedule_curves, space_time, ...). */
+    /** The whole wasm module (its free functions: describe, dataset_sample, compare_paths, ...). */
     wasm,
     sliced_wasserstein: wasm.sliced_wasserstein,
   });

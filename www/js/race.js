@@ -2,7 +2,8 @@
 // draws) to the data with the same budgets of network evaluations (NFE), on the CPU between
 // frames; the chart shows each one's sliced Wasserstein distance to fresh data against the NFE
 // (both axes logarithmic), with the data-vs-data floor dashed, and small pictures show where
-// each sampler's particles are at one budget. The laps come from the wasm's `race_lap`.
+// each sampler's particles are at one budget. The laps come from the playground's `race_lap`, which
+// races on what it samples (the dataset or drawing, its score or network).
 
 import { sizeToBox } from './canvas-size.js';
 
@@ -20,18 +21,18 @@ const COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00
 const SNAPSHOT_HALF_EXTENT = 3;
 
 /**
- * Runs the race for `options` (the playground's option fields) with the samplers `racers`
- * ([name, label] pairs), calling `onLap(results)` after every lap so the chart fills in. Resolves
- * to the results, or to null when `isCancelled()` turns true between laps.
+ * Runs the race on the playground `pg` with the samplers `racers` ([name, label] pairs), calling
+ * `onLap(results)` after every lap so the chart fills in. Resolves to the results, or to null
+ * when `isCancelled()` turns true between laps.
  */
-export async function runRace(wasm, options, racers, onLap, isCancelled) {
+export async function runRace(pg, racers, onLap, isCancelled) {
   const results = racers.map(([name, label], k) => ({ name, label, colour: COLOURS[k % COLOURS.length], laps: [] }));
   for (const racer of results) {
     for (const budget of RACE_BUDGETS) {
       // Yield to the page between laps: the animation and the controls stay responsive.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (isCancelled()) return null;
-      const lap = wasm.race_lap(options, racer.name, budget, RACE_PARTICLES);
+      const lap = pg.race_lap({ sampler: racer.name }, budget, RACE_PARTICLES);
       racer.laps.push({ budget, ...lap });
       onLap(results);
     }
