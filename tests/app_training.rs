@@ -6,7 +6,7 @@ use diffusion_playground::app::options::{Options, ScoreChoice};
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::app::training::{self, Training, TrainingPlan, MAX_TRAIN_BATCH};
 use diffusion_playground::core::dataset::Dataset;
-use diffusion_playground::core::mlp::{Mlp, PARAMETERS};
+use diffusion_playground::core::mlp::PARAMETERS;
 use diffusion_playground::gpu::context;
 
 fn square() -> Vec<[f32; 2]> {
@@ -75,6 +75,11 @@ fn cpu_and_gpu_training_have_the_same_shape_and_learn_the_drawing() {
     // The weights it hands over become the session's network for the drawing.
     let options = Options { particles: 256, score: ScoreChoice::Mlp, ..Options::default() };
     let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
-    session.use_drawing(on_gpu.points(), Some(Mlp::from_weights(gpu_weights).unwrap())).unwrap();
-    assert_eq!(session.net().mlp.weights.len(), PARAMETERS);
+    let net = training::network_from_weights(gpu_weights.clone()).unwrap();
+    session.use_drawing(on_gpu.points(), Some(net)).unwrap();
+    assert_eq!(session.net().mlp.weights, gpu_weights);
+    let message = training::network_from_weights(vec![0.0; 3]).unwrap_err();
+    assert_eq!(message, format!("invalid option 'weights': a list of 3 values is not allowed (allowed: exactly {PARAMETERS} values)"));
+    let diverged = training::network_from_weights(vec![f32::NAN; PARAMETERS]).unwrap_err();
+    assert!(diverged.contains("training diverged"), "{diverged}");
 }

@@ -6,7 +6,7 @@
 use crate::app::options::{self, OptionError};
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
-use crate::core::mlp::Mlp;
+use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::schedule::Schedule;
 use crate::core::train::{self, TrainConfig};
 use crate::gpu::readback::Readback;
@@ -218,4 +218,14 @@ impl Training {
 /// (their sum is the batch loss), the CPU the batch loss itself.
 pub fn batch_loss(values: &[f32]) -> f32 {
     values.iter().sum()
+}
+
+/// A network from trained `weights` (from [`Training::weights`]): exactly [`PARAMETERS`] values,
+/// all finite (a diverged run is refused with a message saying so).
+pub fn network_from_weights(weights: Vec<f32>) -> Result<Mlp, String> {
+    options::check_length("weights", weights.len(), PARAMETERS).map_err(|e| e.to_string())?;
+    if weights.iter().any(|w| !w.is_finite()) {
+        return Err("the trained weights are not all finite (training diverged)".into());
+    }
+    Mlp::from_weights(weights).ok_or_else(|| "the weights do not fit the network".into())
 }

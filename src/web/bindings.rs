@@ -17,10 +17,9 @@ use crate::app::session::{Particles, Session};
 use crate::app::training::{self, Training, TrainingPlan};
 use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
-use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
-use crate::gpu::{context, ComputeEngine, DrawParams, GpuContext, GpuError, ParticleRenderer};
+use crate::gpu::{context, ComputeEngine, GpuContext, GpuError, SurfaceRenderer};
 
 fn js_error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
@@ -106,12 +105,10 @@ enum Display {
     Cpu { context2d: CanvasRenderingContext2d },
 }
 
-/// The canvas's WebGPU context and the pipeline that draws into it.
+/// The canvas's WebGPU device and the surface renderer that draws into it.
 struct GpuDisplay {
     context: GpuContext,
-    surface: wgpu::Surface<'static>,
-    config: wgpu::SurfaceConfiguration,
-    renderer: ParticleRenderer,
+    surface: SurfaceRenderer,
 }
 
 fn cpu_display(canvas: &HtmlCanvasElement) -> Result<Display, JsError> {
@@ -130,33 +127,13 @@ fn gpu_display(
     instance: &wgpu::Instance,
     context: GpuContext,
     canvas: &HtmlCanvasElement,
-) -> Result<Display, String> {
+) -> Result<Display, JsError> {
     let surface = instance
         .create_surface(wgpu::SurfaceTarget::Canvas(canvas.clone()))
-        .map_err(|e| format!("the canvas could not be set up for WebGPU: {e}"))?;
-    let caps = surface.get_capabilities(&context.adapter);
-    // Colours are computed in display space, so prefer a non-sRGB format.
-    let format = caps
-        .formats
-        .iter()
-        .copied()
-        .find(|f| !f.is_srgb())
-        .or_else(|| caps.formats.first().copied())
-        .ok_or("the canvas supports no texture format for this adapter")?;
-    let config = wgpu::SurfaceConfiguration {
-        usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
-        format,
-        color_space: wgpu::SurfaceColorSpace::Auto,
-        width: canvas.width().max(1),
-        height: canvas.height().max(1),
-        present_mode: wgpu::PresentMode::Fifo,
-        desired_maximum_frame_latency: 2,
-        alpha_mode: wgpu::CompositeAlphaMode::Auto,
-        view_formats: vec![],
-    };
-    surface.configure(&context.device, &config);
-    let renderer = ParticleRenderer::new(&context.device, &context.queue, format);
-    Ok(Display::Gpu(Box::new(GpuDisplay { context, surface, config, renderer })))
+        .map_err(|e| js_error(GpuError::Surface(e.to_string())))?;
+    let surface =
+        SurfaceRenderer::new(&context, surface, canvas.width(), canvas.height()).map_err(js_error)?;
+    Ok(Display::Gpu(Box::new(GpuDisplay { context, surface })))
 }
 
 /// What the playground offers: choices with labels, numeric limits and default options
@@ -337,7 +314,7 @@ impl Playground {
             (Path::Gpu, Some(Ok((instance, context)))) => {
                 let engine = ComputeEngine::new(&context);
                 let name = context.info.name.clone();
-                let display = gpu_display(&instance, context, &canvas).map_err(js_error)?;
+                let display = gpu_display(&instance, context, &canvas)?;
                 (display, Particles::Gpu(Box::new(engine)), name)
             }
             _ => (cpu_display(&canvas)?, Particles::Cpu(Vec::new()), String::new()),
@@ -456,32 +433,10 @@ impl Playground {
                     .map_err(|_| js_error("could not draw onto the canvas"))?;
             }
             Display::Gpu(gpu) => {
-                let GpuDisplay { context, surface, config, renderer } = gpu.as_mut();
-                if (config.width, config.height) != (width, height) {
-                    config.width = width;
-                    config.height = height;
-                    surface.configure(&context.device, config);
-                }
-                let frame = match surface.get_current_texture() {
-                    wgpu::CurrentSurfaceTexture::Success(frame)
-                    | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => frame,
-                    wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
-                        surface.configure(&context.device, config);
-                        return Ok(());
-                    }
-                    wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => {
-                        return Ok(())
-                    }
-                    other => {
-                        return Err(js_error(format!("the canvas could not provide a frame: {other:?}")))
-                    }
-                };
-                let target = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
-                if let Some(engine) = self.session.engine() {
-                    let params = DrawParams::new(&view, width, height, seed, engine.particle_count());
-                    renderer.draw(engine, &target, &params, render::background_rgb());
-                }
-                context.queue.present(frame);
+                let GpuDisplay { context, surface } = gpu.as_mut();
+                surface
+                    .draw(context, self.session.engine(), &view, (width, height), seed)
+                    .map_err(js_error)?;
             }
         }
         Ok(())
@@ -626,11 +581,7 @@ impl Playground {
     pub fn use_weights(&mut self, points: &[f32], weights: Vec<f32>) -> Result<(), JsError> {
         self.check_device()?;
         let points = self::points("points", points)?;
-        options::check_length("weights", weights.len(), PARAMETERS).map_err(js_error)?;
-        let mlp = Mlp::from_weights(weights).ok_or_else(|| js_error("the weights do not fit the network"))?;
-        if mlp.weights.iter().any(|w| !w.is_finite()) {
-            return Err(js_error("the trained weights are not all finite (training diverged)"));
-        }
+        let mlp = training::network_from_weights(weights).map_err(js_error)?;
         self.session.use_drawing(&points, Some(mlp)).map_err(js_error)
     }
 
