@@ -84,7 +84,7 @@ const trajectories = { snapshots: [], colours: null, colourKey: '', lastStep: -1
 let layersDrawn = 0;
 /** Whether the distance readout already holds this run's measurement (or one is on its way). */
 let distanceMeasured = false;
-/** Particles compared with fresh data by the distance readout, and the seeds of that data. */
+/** Particles compared with fresh data by the distance readout (the data come from the playground). */
 const DISTANCE_SAMPLES = 4096;
 /** The schedule lab's curves and the settings they are for. */
 let labCurves = null;
