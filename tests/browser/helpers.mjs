@@ -250,3 +250,23 @@ export async function pageReport(session) {
   const notices = await noticeTexts(session.page).catch(() => []);
   return `notices: ${JSON.stringify(notices)}; errors: ${JSON.stringify(session.errors)}`;
 }
+
+/**
+ * Draws a circle of `fraction` of the picture's width about its centre with the mouse (in
+ * world units a circle of radius 6 * fraction, the picture showing [-3, 3]).
+ */
+export async function drawCircle(page, fraction = 0.25) {
+  await page.click('#draw-mode');
+  const box = await page.$eval('#canvas-frame', (e) => {
+    const b = e.getBoundingClientRect();
+    return { x: b.x, y: b.y, w: b.width, h: b.height };
+  });
+  const [cx, cy, r] = [box.x + box.w / 2, box.y + box.h / 2, box.w * fraction];
+  await page.mouse.move(cx + r, cy);
+  await page.mouse.down();
+  for (let i = 1; i <= 90; i += 1) {
+    const a = (2 * Math.PI * i) / 90;
+    await page.mouse.move(cx + r * Math.cos(a), cy + r * Math.sin(a));
+  }
+  await page.mouse.up();
+}

@@ -59,3 +59,33 @@ describe('a run returns to the link\'s starting state', { timeout: TEST_TIMEOUT_
     }
   });
 });
+
+describe('the race is in the link', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a link with race settings reopens them; DDIM races with its own eta, not the hidden main one', async () => {
+    // The main sampler is Heun, so the main eta control is hidden; it says 1 (DDPM's variance).
+    const session = await openPlayground(browser, 'backend=cpu&particles=512&steps=20&playing=0&sampler=heun&eta=1&race=1&racers=ddim,ddpm_ancestral&race_eta=0');
+    try {
+      await waitReady(session.page);
+      await session.page.waitForFunction(() => window.dp.racesFinished() > 0, null, { timeout: 120_000 });
+      const seen = await session.page.evaluate(() => ({
+        ticked: [...document.querySelectorAll('#race-racers input:checked')].map((box) => box.value),
+        eta: document.getElementById('race_eta').value,
+        race: window.dp.lastRace().map((r) => ({ name: r.name, distances: r.laps.map((l) => l.distance) })),
+      }));
+      assert.deepEqual(seen.ticked, ['ddim', 'ddpm_ancestral'], 'the link ticks its samplers');
+      assert.equal(Number(seen.eta), 0);
+      const [ddim, ddpm] = seen.race;
+      assert.deepEqual([ddim.name, ddpm.name], ['ddim', 'ddpm_ancestral']);
+      assert.notDeepEqual(ddim.distances, ddpm.distances, 'DDIM with eta 0 and DDPM ancestral draw different lines');
+      // Ticking a sampler goes into the link and runs the race again.
+      const before = await session.page.evaluate(() => window.dp.racesFinished());
+      await session.page.check('#race-racers input[value="heun"]');
+      await session.page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('racers') === 'heun,ddim,ddpm_ancestral' || new URLSearchParams(location.hash.slice(1)).get('racers')?.split(',').length === 3, null, { timeout: 5000 });
+      await session.page.waitForFunction((n) => window.dp.racesFinished() > n, before, { timeout: 120_000 });
+      const names = await session.page.evaluate(() => window.dp.lastRace().map((r) => r.name));
+      assert.equal(names.length, 3, `the race reran with the ticked samplers: ${names}; ${await pageReport(session)}`);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -211,12 +211,9 @@ export function noiseTo(u) {
   }
 }
 
-/** The banner's text for a comparison that kept the CPU. */
+/** The banner's text for a comparison that kept the CPU (written by the wasm's backend policy). */
 function comparisonNote(c) {
-  const ratio = c.cpu_evaluations_per_second / c.gpu_evaluations_per_second;
-  return `The WebGPU adapter ${c.adapter} is a software emulation and the CPU measured ${ratio.toFixed(1)}x faster ` +
-    `(${(c.cpu_evaluations_per_second / 1e6).toFixed(2)} vs ${(c.gpu_evaluations_per_second / 1e6).toFixed(2)} million network evaluations per second); ` +
-    'the playground runs on the CPU inside the WebAssembly module (add backend=webgpu to force WebGPU).';
+  return c.note;
 }
 
 /**
@@ -233,12 +230,10 @@ async function comparePaths(started) {
   }
   page.comparingPaths = false;
   if (!measured) return;
-  const webgpuWins = measured.gpu_evaluations_per_second > measured.cpu_evaluations_per_second;
-  pathComparison = { ...measured, winner: webgpuWins ? 'webgpu' : 'cpu' };
+  pathComparison = measured;
   if (page.pg !== started || page.state.backend !== 'auto') return;
-  if (webgpuWins) {
-    const ratio = measured.gpu_evaluations_per_second / measured.cpu_evaluations_per_second;
-    ui.notice(`WebGPU (${measured.adapter}, a software emulation) measured ${ratio.toFixed(1)}x faster than the CPU: switching to it.`, 'info');
+  if (measured.winner === 'webgpu') {
+    ui.notice(measured.note, 'info');
     start(page.state);
   } else {
     ui.setBackendBanner(true, comparisonNote(pathComparison));

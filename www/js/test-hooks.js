@@ -8,7 +8,7 @@ import { currentStepsPerFrame } from './frame-loop.js';
 import { measuredPaths } from './host.js';
 import { densityDrawn } from './view-density.js';
 import { formulasShown } from './view-formulas.js';
-import { racesFinished } from './view-race.js';
+import { lastRace, racesFinished } from './view-race.js';
 import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
@@ -57,8 +57,9 @@ export function installTestHooks() {
     densityDrawn,
     /** Formula panels typeset (or shown as TeX) so far. */
     formulasShown,
-    /** Sampler races finished so far. */
+    /** Sampler races finished so far, and the last one's results. */
     racesFinished,
+    lastRace,
     /** What the automatic backend measured on a software adapter (null before, or elsewhere). */
     pathComparison: measuredPaths,
     /** Layer pictures drawn so far. */

@@ -17,18 +17,19 @@ export function densityDrawn() {
   return drawn;
 }
 
-const exactProbabilities = keyedCache((options, t) => page.wasm.exact_probabilities(options, t, DENSITY_SIDE));
+const exactProbabilities = keyedCache((pg, t) => pg.exact_probabilities(t, DENSITY_SIDE));
 
 const update = oneAtATime(() => {
   const { pg, state, wasm } = page;
   if (!state.density || !pg || page.creating) return null;
   const owner = pg;
   const t = owner.current_t;
-  const options = { dataset: state.dataset, schedule: state.schedule, score: state.score };
   let exact;
   let counting;
   try {
-    exact = exactProbabilities.get(`${JSON.stringify(options)}@${t}`, options, t);
+    // What is sampled (dataset, drawing, network, score) comes from the playground itself; its
+    // revision changes with it.
+    exact = exactProbabilities.get(`${owner.revision}@${t}`, owner, t);
     counting = owner.histogram(DENSITY_SIDE);
   } catch (error) {
     runtimeError('Counting the particles', error);

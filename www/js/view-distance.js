@@ -8,10 +8,8 @@ import * as ui from './controls.js';
 import { page } from './page.js';
 import { runtimeError } from './errors.js';
 
-/** Particles compared with fresh data, and the seeds of that data. */
+/** Particles compared with fresh data. */
 const DISTANCE_SAMPLES = 4096;
-const DISTANCE_DATA_SEED = 2002;
-const DISTANCE_FLOOR_SEED = 3003;
 
 /** Whether the readout already holds this run's measurement (or one is on its way). */
 let measured = false;
@@ -27,15 +25,13 @@ function update() {
   if (measured) return;
   measured = true;
   const owner = pg;
-  const { wasm } = page;
-  const dataset = page.state.dataset;
   owner.read_positions().then(
     (positions) => {
       if (owner !== page.pg || !owner.done) return;
       const n = Math.min(DISTANCE_SAMPLES, positions.length / 2);
-      const data = wasm.dataset_sample(dataset, DISTANCE_DATA_SEED, n);
-      const floor = wasm.sliced_wasserstein(wasm.dataset_sample(dataset, DISTANCE_FLOOR_SEED, n), data);
-      ui.setDistance(wasm.sliced_wasserstein(positions.subarray(0, 2 * n), data), floor);
+      // Fresh points of what the playground samples (the drawing, when one is in use).
+      const { distance, floor } = owner.distance_to_data(positions.subarray(0, 2 * n));
+      ui.setDistance(distance, floor);
     },
     (error) => {
       if (owner === page.pg) runtimeError('Measuring the distance to the data', error);

@@ -10,13 +10,12 @@ import { drawScheduleLab } from './schedule-lab.js';
 /** Points per curve. */
 const LAB_SAMPLES = 400;
 
-const curves = keyedCache((schedule, grid, steps) => page.wasm.schedule_curves(schedule, grid, steps, LAB_SAMPLES));
+const curves = keyedCache((pg) => pg.schedule_curves(LAB_SAMPLES));
 
 function update() {
   const { pg, state } = page;
   if (!state.lab || !pg) return;
-  const key = `${state.schedule}/${state.time_grid}/${state.steps}`;
-  drawScheduleLab(ui.panelCanvas('lab'), curves.get(key, state.schedule, state.time_grid, state.steps), pg.time_fraction);
+  drawScheduleLab(ui.panelCanvas('lab'), curves.get(String(pg.revision), pg), pg.time_fraction);
 }
 
 /** @type {import('./views.js').View} */

@@ -6,16 +6,23 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { messageOf } from './errors.js';
-import { toOptions } from './state.js';
 import { RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
 
 /** Races started so far (a newer race cancels an older one) and races finished. */
 let started = 0;
 let finished = 0;
 
+/** @type {any[] | null} The results of the last race finished. */
+let lastResults = null;
+
 /** Sampler races finished so far (tests wait for it to grow). */
 export function racesFinished() {
   return finished;
+}
+
+/** The last finished race: per sampler, its name, label and laps ({ budget, distance, ... }). */
+export function lastRace() {
+  return lastResults;
 }
 
 /** Runs the sampler race for the current settings (cancelling one under way). */
@@ -27,17 +34,25 @@ export function startRace() {
   }
   const generation = (started += 1);
   const { state } = page;
-  const options = toOptions(state);
+  // The laps race on what the playground samples; a change of it (or a new playground) stops
+  // the race.
+  const owner = page.pg;
+  const revision = owner.revision;
   const seed = state.seed;
   ui.setRaceStatus('Running…');
   const draw = (results) => {
     drawRaceChart(ui.panelCanvas('race'), results);
     drawSnapshots(ui.raceSnapshots(), results);
   };
-  runRace(page.wasm, options, racers, draw, () => generation !== started || !page.state.race).then(
+  const cancelled = () => generation !== started || !page.state.race || page.pg !== owner || owner.revision !== revision;
+  runRace(owner, racers, state.race_eta, draw, cancelled).then(
     (results) => {
-      if (!results) return;
+      if (!results) {
+        if (generation === started && page.state.race) ui.setRaceStatus('The settings changed during the race: press Run to race again.');
+        return;
+      }
       finished += 1;
+      lastResults = results;
       ui.setRaceStatus(
         `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`,
       );

@@ -7,13 +7,13 @@ import { page } from './page.js';
 import { keyedCache } from './one-at-a-time.js';
 import { drawSpaceTime } from './space-time.js';
 
-const pictures = keyedCache((options) => page.wasm.space_time(options));
+const pictures = keyedCache((pg) => pg.space_time());
 
 function update() {
   const { pg, state } = page;
   if (!state.spacetime || !pg) return;
-  const options = { dataset: state.dataset, schedule: state.schedule, score: state.score, seed: state.seed };
-  drawSpaceTime(ui.panelCanvas('spacetime'), pictures.get(JSON.stringify(options), options), pg.time_fraction);
+  // For what the playground samples (a drawing too); its revision changes with it.
+  drawSpaceTime(ui.panelCanvas('spacetime'), pictures.get(String(pg.revision), pg), pg.time_fraction);
 }
 
 /** @type {import('./views.js').View} */
