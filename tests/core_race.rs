@@ -1,25 +1,19 @@
 //! The sampler race: equal budgets, equal noise, and the distances show what the theory predicts.
 
-use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::dataset::{Dataset, GaussianMixture};
 use diffusion_playground::core::race::{self, Track};
 use diffusion_playground::core::sampler::{NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
 
-fn track() -> Track {
-    Track {
-        dataset: Dataset::GaussianMixture,
-        schedule: Schedule::Edm,
-        grid: TimeGrid::Karras,
-        particles: 1024,
-        seed: 3,
-    }
+fn track(data: &GaussianMixture) -> Track<'_> {
+    Track { data, schedule: Schedule::Edm, grid: TimeGrid::Karras, particles: 1024, seed: 3 }
 }
 
 #[test]
 fn a_lap_spends_the_budget_and_every_racer_starts_from_the_same_noise() {
-    let track = track();
-    let mixture = track.dataset.mixture();
+    let mixture = Dataset::GaussianMixture.mixture();
+    let track = track(&mixture);
     let source = ScoreSource::Exact(&mixture);
     let net = NetFrame::eps(track.schedule);
     let euler = race::lap(&track, source, net, &SamplerSettings::new(Sampler::ProbabilityFlowEuler), 16);
@@ -35,8 +29,8 @@ fn a_lap_spends_the_budget_and_every_racer_starts_from_the_same_noise() {
 fn more_evaluations_bring_every_sampler_to_the_data_and_few_separate_them() {
     // Sliced distances of 1,024 particles saturate near the data-vs-data floor from about 16
     // evaluations on this track, so the comparisons are made where the samplers differ.
-    let track = track();
-    let mixture = track.dataset.mixture();
+    let mixture = Dataset::GaussianMixture.mixture();
+    let track = track(&mixture);
     let (source, net) = (ScoreSource::Exact(&mixture), NetFrame::eps(track.schedule));
     let distance = |sampler: Sampler, budget: usize| {
         race::lap(&track, source, net, &SamplerSettings::new(sampler), budget).distance

@@ -9,7 +9,7 @@ use diffusion_playground::core::space_time::{space_time, SpaceTime, SpaceTimeSiz
 fn picture(dataset: Dataset, schedule: Schedule, paths: usize) -> SpaceTime {
     let mixture = dataset.mixture();
     let size = SpaceTimeSize { columns: 60, rows: 120, paths, steps: 200 };
-    space_time(dataset, schedule, ScoreSource::Exact(&mixture), NetFrame::eps(schedule), size, 4)
+    space_time(&mixture, schedule, ScoreSource::Exact(&mixture), NetFrame::eps(schedule), size, 4)
 }
 
 /// x at the centre of heatmap row `i`.

@@ -5,14 +5,14 @@
 //! The property tests run a bounded number of cases (`CASES`) so the test command stays in time;
 //! `PROPTEST_CASES=N` runs more.
 
+use diffusion_playground::app::options::{
+    self, parse_number, Options, RawOptions, RawValue, ScoreChoice, FIELDS,
+};
+use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::sampler::Sampler;
 use diffusion_playground::core::schedule::{Schedule, MIN_START_SIGMA};
 use diffusion_playground::core::timesteps::TimeGrid;
-use diffusion_playground::web::options::{
-    self, parse_number, Options, RawOptions, RawValue, ScoreChoice, FIELDS,
-};
-use diffusion_playground::web::session::{Particles, Session};
 use proptest::prelude::*;
 
 /// Cases per property unless PROPTEST_CASES says otherwise.

@@ -1,10 +1,10 @@
 //! Options are validated once at the boundary, and a session behaves the same on the CPU and GPU.
 
+use diffusion_playground::app::options::{Options, RawOptions, RawValue};
+use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::metrics::sliced_wasserstein;
 use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::gpu::{context, ComputeEngine};
-use diffusion_playground::web::options::{Options, RawOptions, RawValue};
-use diffusion_playground::web::session::{Particles, Session};
 
 fn raw(pairs: &[(&str, RawValue)]) -> RawOptions {
     pairs.iter().map(|(k, v)| (k.to_string(), Some(v.clone()))).collect()
@@ -160,10 +160,10 @@ fn predicted_x0_ghosts_follow_tweedie_from_the_data_mean_to_the_particles() {
 /// lands every particle on a training point (memorisation), unlike the data distribution's score.
 #[test]
 fn the_empirical_score_memorises_its_training_points() {
+    use diffusion_playground::app::options::EMPIRICAL_POINTS;
+    use diffusion_playground::app::session::EMPIRICAL_SEED;
     use diffusion_playground::core::dataset::Dataset;
     use diffusion_playground::core::timesteps::TimeGrid;
-    use diffusion_playground::web::options::EMPIRICAL_POINTS;
-    use diffusion_playground::web::session::EMPIRICAL_SEED;
     let training = Dataset::GaussianMixture.sample(EMPIRICAL_SEED, EMPIRICAL_POINTS);
     let nearest =
         |p: &[f32; 2]| training.iter().map(|q| (p[0] - q[0]).hypot(p[1] - q[1])).fold(f32::MAX, f32::min);
@@ -203,7 +203,7 @@ fn serialised_options_use_the_same_names_as_the_validator() {
     for dataset in diffusion_playground::core::dataset::Dataset::ALL {
         assert_eq!(serde_plain(&dataset), dataset.name());
     }
-    for score in diffusion_playground::web::options::ScoreChoice::ALL {
+    for score in diffusion_playground::app::options::ScoreChoice::ALL {
         assert_eq!(serde_plain(&score), score.name());
     }
 }

@@ -11,14 +11,14 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use diffusion_playground::app::options::{Options, RawOptions, RawValue, MAX_PARTICLES_CPU};
+use diffusion_playground::app::peer_plan::PeerPlan;
+use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::metrics;
 use diffusion_playground::core::mlp;
 use diffusion_playground::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
 use diffusion_playground::gpu::{context, ComputeEngine, GpuContext};
-use diffusion_playground::web::options::{Options, RawOptions, RawValue, MAX_PARTICLES_CPU};
-use diffusion_playground::web::peer_plan::PeerPlan;
-use diffusion_playground::web::session::{Particles, Session};
 
 /// Particle counts measured unless `--particles` says otherwise.
 const DEFAULT_PARTICLES: [u32; 2] = [16_384, 65_536];

@@ -14,9 +14,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use diffusion_playground::app::options::{Options, RawOptions, RawValue};
+use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::gpu::{context, ComputeEngine};
-use diffusion_playground::web::options::{Options, RawOptions, RawValue};
-use diffusion_playground::web::session::{Particles, Session};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \

@@ -93,3 +93,19 @@ pub fn total_variation(counts: &[u32], total: usize, probabilities: &[f32]) -> f
     let outside = ((n - counted) / n - (1.0 - inside).max(0.0)).abs();
     0.5 * (bins + outside)
 }
+
+/// The total variation distance that sampling noise alone leaves between `total` exact samples
+/// and `probabilities`: half the sum over bins of E|c/N - p| with c ~ Binomial(N, p), taken as
+/// sqrt(2 p (1 - p) / (pi N)) (the normal approximation) capped by 2 p (1 - p), its value when
+/// N p is small. Twin of `noiseFloor` in `www/js/density.js`.
+pub fn noise_floor(total: usize, probabilities: &[f32]) -> f64 {
+    let n = total.max(1) as f64;
+    let sum: f64 = probabilities
+        .iter()
+        .map(|&p| {
+            let v = p as f64 * (1.0 - p as f64);
+            (2.0 * v / (std::f64::consts::PI * n)).sqrt().min(2.0 * v)
+        })
+        .sum();
+    0.5 * sum
+}

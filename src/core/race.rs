@@ -3,7 +3,7 @@
 //! starts from the same particles and draws the same noise (both keyed by the seed), so the
 //! differences are the samplers' own.
 
-use crate::core::dataset::Dataset;
+use crate::core::dataset::GaussianMixture;
 use crate::core::metrics;
 use crate::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
@@ -16,9 +16,9 @@ pub const RACE_FLOOR_SEED: u32 = 3003;
 
 /// What a race is run on.
 #[derive(Clone, Copy, Debug)]
-pub struct Track {
-    /// The data the racers must reach.
-    pub dataset: Dataset,
+pub struct Track<'a> {
+    /// The data distribution the racers must reach (a dataset's mixture, or a drawing's).
+    pub data: &'a GaussianMixture,
     /// The noise schedule.
     pub schedule: Schedule,
     /// How the steps are spaced.
@@ -57,7 +57,7 @@ pub fn lap(
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
     let mut history = vec![[0.0; 2]; track.particles];
     sampler::run(source, &plan, &mut particles, &mut history, track.seed, 0);
-    let data = track.dataset.sample(RACE_DATA_SEED, track.particles);
+    let data = track.data.sample(RACE_DATA_SEED, 0, track.particles);
     Lap {
         steps,
         evaluations: plan.iter().map(|s| s.evaluations()).sum(),
@@ -69,6 +69,6 @@ pub fn lap(
 /// The distance between two independent data samples of the track's size: what a perfect
 /// sampler reaches, up to sampling noise.
 pub fn floor(track: &Track) -> f64 {
-    let data = track.dataset.sample(RACE_DATA_SEED, track.particles);
-    metrics::sliced_wasserstein(&track.dataset.sample(RACE_FLOOR_SEED, track.particles), &data)
+    let data = track.data.sample(RACE_DATA_SEED, 0, track.particles);
+    metrics::sliced_wasserstein(&track.data.sample(RACE_FLOOR_SEED, 0, track.particles), &data)
 }

@@ -8,7 +8,7 @@
 //! 2-D dataset it is the same picture for the x coordinate, which is itself a 1-D diffusion whose
 //! data distribution is the x-marginal (the paths are the x coordinates of 2-D particles).
 
-use crate::core::dataset::Dataset;
+use crate::core::dataset::GaussianMixture;
 use crate::core::rng;
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
@@ -53,10 +53,11 @@ pub struct SpaceTimeSize {
     pub steps: usize,
 }
 
-/// The picture for `dataset` under `schedule`, the reverse paths driven by `source` (a network in
-/// the frame `net`, or the exact score), from noise and data drawn with `seed`.
+/// The picture for the data distribution `data` (a dataset's mixture, or a drawing's) under
+/// `schedule`, the reverse paths driven by `source` (a network in the frame `net`, or the exact
+/// score), from noise and data drawn with `seed`.
 pub fn space_time(
-    dataset: Dataset,
+    data: &GaussianMixture,
     schedule: Schedule,
     source: ScoreSource,
     net: NetFrame,
@@ -71,7 +72,6 @@ pub fn space_time(
     let path_u: Vec<f64> = (0..=size.steps).map(|k| spread(size.steps + 1, k)).collect();
     let times: Vec<f64> = path_u.iter().map(|&u| time(u)).collect();
 
-    let mixture = dataset.mixture();
     let mut density = vec![0.0f32; size.rows * size.columns];
     for (j, &uj) in u.iter().enumerate() {
         let t = time(uj);
@@ -79,7 +79,7 @@ pub fn space_time(
         let column: Vec<f64> = (0..size.rows)
             .map(|i| {
                 let x = X_RANGE[1] - (X_RANGE[1] - X_RANGE[0]) * (i as f64 + 0.5) / size.rows as f64;
-                mixture.log_density_noised_x(x, alpha, sigma)
+                data.log_density_noised_x(x, alpha, sigma)
             })
             .collect();
         let max = column.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -88,7 +88,7 @@ pub fn space_time(
         }
     }
 
-    let forward = forward_paths(dataset, schedule, &times, size.paths, seed);
+    let forward = forward_paths(data, schedule, &times, size.paths, seed);
     let reverse = |sampler_kind: Sampler| {
         let mut descending = times.clone();
         descending.reverse();
@@ -123,10 +123,16 @@ pub fn space_time(
 /// Euler-Maruyama on the forward SDE dx = f x dt + g dW over `times` (increasing), from
 /// x(t_min) = alpha x0 + sigma eps with x0 from the data (seed 000, "Forward process"); the x
 /// coordinate of each path at each time, path-major.
-fn forward_paths(dataset: Dataset, schedule: Schedule, times: &[f64], paths: usize, seed: u32) -> Vec<f32> {
+fn forward_paths(
+    data: &GaussianMixture,
+    schedule: Schedule,
+    times: &[f64],
+    paths: usize,
+    seed: u32,
+) -> Vec<f32> {
     let seed = seed.wrapping_add(FORWARD_PATH_SEED_OFFSET);
-    let data = dataset.sample(seed, paths);
-    let mut x = sampler::forward_noise(schedule, times[0], seed, &data);
+    let x0 = data.sample(seed, 0, paths);
+    let mut x = sampler::forward_noise(schedule, times[0], seed, &x0);
     let mut recorded = vec![vec![0.0f32; times.len()]; paths];
     for (k, pair) in std::iter::once(None).chain(times.windows(2).map(Some)).enumerate() {
         if let Some(pair) = pair {

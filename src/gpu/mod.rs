@@ -14,5 +14,5 @@ pub mod trainer;
 
 pub use context::{GpuContext, GpuError};
 pub use engine::{ComputeEngine, ScoreKind};
-pub use render::{DrawParams, ParticleRenderer};
+pub use render::{DrawParams, ParticleRenderer, SurfaceRenderer};
 pub use trainer::GpuTrainer;

@@ -2,7 +2,7 @@
 
 use crate::core::render::View;
 use crate::gpu::layout::draw_particles;
-use crate::gpu::{shaders, ComputeEngine};
+use crate::gpu::{shaders, ComputeEngine, GpuContext, GpuError};
 
 /// Uniforms of `draw_particles.wgsl` (its `DrawParams`; layout checked by `tests/gpu_layout.rs`).
 #[repr(C)]
@@ -159,5 +159,84 @@ impl ParticleRenderer {
             }
         }
         self.queue.submit([encoder.finish()]);
+    }
+}
+
+/// A surface (a canvas's WebGPU context in the page) with the particle renderer that draws into
+/// it, reconfigured when the target's size changes. Creating the surface is the caller's (it
+/// depends on the platform); configuring and presenting are the same everywhere.
+pub struct SurfaceRenderer {
+    surface: wgpu::Surface<'static>,
+    config: wgpu::SurfaceConfiguration,
+    renderer: ParticleRenderer,
+}
+
+impl SurfaceRenderer {
+    /// Configures `surface` for `context`'s adapter at `width` x `height` (at least 1 x 1),
+    /// preferring a non-sRGB format (colours are computed in display space).
+    pub fn new(
+        context: &GpuContext,
+        surface: wgpu::Surface<'static>,
+        width: u32,
+        height: u32,
+    ) -> Result<SurfaceRenderer, GpuError> {
+        let caps = surface.get_capabilities(&context.adapter);
+        let format = caps
+            .formats
+            .iter()
+            .copied()
+            .find(|f| !f.is_srgb())
+            .or_else(|| caps.formats.first().copied())
+            .ok_or_else(|| GpuError::Surface("it supports no texture format for this adapter".into()))?;
+        let config = wgpu::SurfaceConfiguration {
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT,
+            format,
+            color_space: wgpu::SurfaceColorSpace::Auto,
+            width: width.max(1),
+            height: height.max(1),
+            present_mode: wgpu::PresentMode::Fifo,
+            desired_maximum_frame_latency: 2,
+            alpha_mode: wgpu::CompositeAlphaMode::Auto,
+            view_formats: vec![],
+        };
+        surface.configure(&context.device, &config);
+        let renderer = ParticleRenderer::new(&context.device, &context.queue, format);
+        Ok(SurfaceRenderer { surface, config, renderer })
+    }
+
+    /// Draws `engine`'s particles (just the background without one) with `view` and `seed` into
+    /// a `width` x `height` frame and presents it. A surface that has no frame to give now
+    /// (outdated, lost, occluded, timed out) is reconfigured or skipped, not an error.
+    pub fn draw(
+        &mut self,
+        context: &GpuContext,
+        engine: Option<&ComputeEngine>,
+        view: &View,
+        (width, height): (u32, u32),
+        seed: u32,
+    ) -> Result<(), GpuError> {
+        if (self.config.width, self.config.height) != (width, height) {
+            self.config.width = width;
+            self.config.height = height;
+            self.surface.configure(&context.device, &self.config);
+        }
+        let frame = match self.surface.get_current_texture() {
+            wgpu::CurrentSurfaceTexture::Success(frame) | wgpu::CurrentSurfaceTexture::Suboptimal(frame) => {
+                frame
+            }
+            wgpu::CurrentSurfaceTexture::Outdated | wgpu::CurrentSurfaceTexture::Lost => {
+                self.surface.configure(&context.device, &self.config);
+                return Ok(());
+            }
+            wgpu::CurrentSurfaceTexture::Timeout | wgpu::CurrentSurfaceTexture::Occluded => return Ok(()),
+            other => return Err(GpuError::Surface(format!("it could not provide a frame: {other:?}"))),
+        };
+        let target = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
+        if let Some(engine) = engine {
+            let params = DrawParams::new(view, width, height, seed, engine.particle_count());
+            self.renderer.draw(engine, &target, &params, crate::core::render::background_rgb());
+        }
+        context.queue.present(frame);
+        Ok(())
     }
 }

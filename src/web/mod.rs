@@ -1,9 +1,6 @@
-//! The playground's public surface: options (validated once, here), the simulation session, and,
-//! on `wasm32`, the wasm-bindgen bindings that JavaScript calls.
-
-pub mod options;
-pub mod peer_plan;
-pub mod session;
+//! The wasm-bindgen surface, compiled only for `wasm32`: thin wrappers that convert JavaScript
+//! values to the app layer's types and its errors to JS `Error`s. Everything they call lives in
+//! [`crate::app`].
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

@@ -71,13 +71,14 @@ const CONTENT_TYPES = {
 };
 
 /**
- * Serves `root` on 127.0.0.1 at a free port (GET and HEAD only, no path outside `root`).
- * The server does not keep the test process alive.
+ * Serves `root` on 127.0.0.1 at a free port (GET and HEAD only, no path outside `root`), under
+ * the policy `csp` (STRICT_CSP unless told otherwise). The server does not keep the test process
+ * alive.
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveStatic(root = WWW) {
+export async function serveStatic(root = WWW, { csp = STRICT_CSP } = {}) {
   const server = http.createServer(async (request, response) => {
-    response.setHeader('Content-Security-Policy', STRICT_CSP);
+    response.setHeader('Content-Security-Policy', csp);
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -248,4 +249,24 @@ export async function runToEnd(page, chunk = 10) {
 export async function pageReport(session) {
   const notices = await noticeTexts(session.page).catch(() => []);
   return `notices: ${JSON.stringify(notices)}; errors: ${JSON.stringify(session.errors)}`;
+}
+
+/**
+ * Draws a circle of `fraction` of the picture's width about its centre with the mouse (in
+ * world units a circle of radius 6 * fraction, the picture showing [-3, 3]).
+ */
+export async function drawCircle(page, fraction = 0.25) {
+  await page.click('#draw-mode');
+  const box = await page.$eval('#canvas-frame', (e) => {
+    const b = e.getBoundingClientRect();
+    return { x: b.x, y: b.y, w: b.width, h: b.height };
+  });
+  const [cx, cy, r] = [box.x + box.w / 2, box.y + box.h / 2, box.w * fraction];
+  await page.mouse.move(cx + r, cy);
+  await page.mouse.down();
+  for (let i = 1; i <= 90; i += 1) {
+    const a = (2 * Math.PI * i) / 90;
+    await page.mouse.move(cx + r * Math.cos(a), cy + r * Math.sin(a));
+  }
+  await page.mouse.up();
 }

@@ -143,7 +143,7 @@ describe('hostile input', { timeout: TEST_TIMEOUT_MS }, () => {
         };
       });
       assert.equal(seen.pwned, false, 'no script ran in the host page');
-      assert.equal(seen.src.split('#')[0], `${base}embed.html`, 'the iframe shows the default embed page');
+      assert.equal(seen.src.split('#')[0], `${base}embed.html?autosize=1`, 'the iframe shows the default embed page (sized to its content)');
       assert.match(seen.src, /#dataset|#backend=cpu/, 'with the attributes as its hash');
       assert.ok(seen.messageShown, 'the element says why');
       assert.match(seen.message, /src attribute was not used \(only http and https URLs are allowed, not javascript:\)/);

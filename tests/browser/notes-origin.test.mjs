@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { NAVIGATION, TEST_TIMEOUT_MS, baseUrl, launchHeadless, serveStatic } from './helpers.mjs';
+import { NAVIGATION, STRICT_CSP, TEST_TIMEOUT_MS, baseUrl, launchHeadless, serveStatic } from './helpers.mjs';
 
 /** The Embed button's iframe size (www/js/export.js). */
 const SNIPPET = { width: 560, height: 640 };
@@ -44,7 +44,8 @@ before(async () => {
   <div style="height: ${FILLER_PX}px">Prose after the figures.</div>
 </body></html>`,
   );
-  notes = await serveStatic(directory);
+  // The notes' own strict policy, which lets in scripts from the widget's site as well.
+  notes = await serveStatic(directory, { csp: `${STRICT_CSP} ${new URL(site).origin}` });
 });
 
 after(async () => {

@@ -90,8 +90,10 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       const choices = (name) => row[name].choices.map(([n, label]) => ({ name: n, label }));
       const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores', palette: 'palettes' };
       for (const [name, list] of Object.entries(lists)) {
-        assert.deepEqual(choices(name), described[list], `${list} in the table`);
-        assert.deepEqual(selects[name], described[list], `${list} in the #${name} control`);
+        // A choice is its name and label (schedules also carry their smallest start fraction).
+        const offered = described[list].map(({ name: n, label }) => ({ name: n, label }));
+        assert.deepEqual(choices(name), offered, `${list} in the table`);
+        assert.deepEqual(selects[name], offered, `${list} in the #${name} control`);
       }
       assert.deepEqual(row.backend.choices.map(([n]) => n), described.backends, 'backends');
       for (const name of ['steps', 'eta', 'churn', 'point_size', 'seed']) {

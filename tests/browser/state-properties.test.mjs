@@ -88,6 +88,11 @@ const numberish = fc.oneof(
 /** A numeric-ish text with whitespace of any kind around it. */
 const paddedNumberish = fc.tuple(whitespace, numberish, whitespace).map(([a, text, b]) => `${a}${text}${b}`);
 
+/** A valid list of race samplers: distinct names, comma-separated (possibly none). */
+const samplerList = fc.constant(null).chain(() =>
+  fc.uniqueArray(fc.constantFrom(...FIELD.sampler.choices.map(([name]) => name)), { maxLength: 7 }).map((names) => names.join(',')),
+);
+
 /** Values a field might be given: valid ones, near misses and noise. */
 function valueFor(field) {
   switch (field.type) {
@@ -110,6 +115,8 @@ function valueFor(field) {
       );
     case 'drawing':
       return fc.oneof(fc.constant(''), drawingText, fc.uint8Array({ maxLength: 40 }).map(base64url), fc.string({ maxLength: 16 }));
+    case 'samplers':
+      return fc.oneof(samplerList, samplerList.map((list) => `${list},${list}`), fc.string({ maxLength: 24 }));
     default:
       throw new Error(`no arbitrary for ${field.type}`);
   }
@@ -166,6 +173,12 @@ function assertInsideTable(state) {
       case 'boolean':
         assert.equal(typeof value, 'boolean', where);
         break;
+      case 'samplers': {
+        if (value === '') break;
+        const names = value.split(',');
+        assert.ok(names.every((name) => FIELD.sampler.choices.some(([n]) => n === name)) && new Set(names).size === names.length, where);
+        break;
+      }
       case 'drawing': {
         if (value === '') break;
         const decoded = decodeDrawing(value);
@@ -323,6 +336,7 @@ describe('share links under fuzzing (fast-check)', () => {
         case 'number': return fc.double({ min: field.min, max: field.max, noNaN: true }).map((v) => v + 0);
         case 'boolean': return fc.boolean();
         case 'drawing': return fc.oneof(fc.constant(''), drawingText);
+        case 'samplers': return samplerList;
         default: throw new Error(field.type);
       }
     };

@@ -33,21 +33,19 @@ describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
       await waitReady(session.page);
       assert.equal(await session.page.$eval('#lab', (d) => d.open), true);
       assert.ok((await inkOf(session.page, '#lab-canvas')) > 0.005, 'the curves are drawn');
-      const curves = await session.page.evaluate(() => {
-        const { schedule_curves: curvesOf } = window.dp.wasm;
-        return curvesOf('vp_linear', 'uniform', 10, 50);
-      });
-      assert.equal(curves.grid_t.length, 11, 'steps + 1 grid times');
+      const curves = await session.page.evaluate(() => window.dp.playground.schedule_curves(50));
+      assert.equal(curves.t.length, 50, 'the samples asked for');
+      assert.equal(curves.grid_t.length, 41, "the playground's steps + 1 grid times");
       assert.ok(curves.log_snr.every((v, i) => i === 0 || v < curves.log_snr[i - 1]), 'log-SNR decreases');
       const error = await session.page.evaluate(() => {
         try {
-          window.dp.wasm.schedule_curves('vp_linear', 'uniform', 0, 50);
+          window.dp.playground.schedule_curves(1);
           return null;
         } catch (e) {
           return e.message;
         }
       });
-      assert.match(error, /steps = 0 is not allowed/);
+      assert.match(error, /invalid option 'samples': 1 is not allowed \(allowed: an integer from 2 to 4096\)/);
       await session.page.click('#lab summary');
       await session.page.waitForFunction(() => /lab=0/.test(location.hash), null, { timeout: 5000 });
     } finally {
@@ -61,19 +59,10 @@ describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
       await waitReady(session.page);
       assert.ok((await inkOf(session.page, '#spacetime-canvas')) > 0.5, 'the heatmap fills the view');
       const picture = await session.page.evaluate(() => {
-        const p = window.dp.wasm.space_time({ dataset: 'two_normals_1d', score: 'exact', seed: 3 });
+        const p = window.dp.playground.space_time();
         return { cells: p.density.length, size: [p.rows, p.columns], paths: p.forward.length / p.path_u.length, ode: p.reverse_ode.length / p.path_u.length };
       });
       assert.deepEqual(picture, { cells: 240 * 120, size: [120, 240], paths: 16, ode: 16 });
-      const error = await session.page.evaluate(() => {
-        try {
-          window.dp.wasm.space_time({ dataset: 'nope' });
-          return null;
-        } catch (e) {
-          return e.message;
-        }
-      });
-      assert.match(error, /invalid option 'dataset'/);
     } finally {
       await session.close();
     }
@@ -115,7 +104,7 @@ describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
       });
       assert.equal(seen.length, 400, 'x, y and the prediction for 100 particles');
       assert.ok(seen.same, 'the first two numbers are the particle');
-      assert.equal(seen.message, "invalid prediction target 'noise' (allowed: eps, x0, score, velocity)");
+      assert.equal(seen.message, 'invalid option \'target\': "noise" is not allowed (allowed: one of eps, x0, score, velocity)');
     } finally {
       await session.close();
     }
@@ -138,12 +127,12 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.ok(seen.captions.every((c) => /\d+ NFE, SW₂ \d\.\d{3}/.test(c)), seen.captions.join(' | '));
       assert.ok((await inkOf(session.page, '#race-canvas')) > 0.002, 'the chart is drawn');
       const lap = await session.page.evaluate(() => {
-        const options = { dataset: 'gaussian_mixture', schedule: 'edm', time_grid: 'karras', score: 'exact' };
-        const few = window.dp.wasm.race_lap(options, 'dpm_solver_2m', 4, 512);
-        const many = window.dp.wasm.race_lap(options, 'dpm_solver_2m', 64, 512);
+        const pg = window.dp.playground;
+        const few = pg.race_lap({ sampler: 'dpm_solver_2m' }, 4, 512);
+        const many = pg.race_lap({ sampler: 'dpm_solver_2m' }, 64, 512);
         let message = null;
         try {
-          window.dp.wasm.race_lap(options, 'dpm_solver_2m', 0, 512);
+          pg.race_lap({ sampler: 'dpm_solver_2m' }, 0, 512);
         } catch (e) {
           message = e.message;
         }
@@ -152,7 +141,7 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.equal(lap.evaluations, 64);
       assert.ok(lap.many < lap.few, `more evaluations, closer: ${lap.few} -> ${lap.many}`);
       assert.ok(lap.many < 2 * lap.floor + 0.05, `64 evaluations reach the data (${lap.many}, floor ${lap.floor})`);
-      assert.match(lap.message, /budget = 0 is not allowed/);
+      assert.match(lap.message, /invalid option 'budget': 0 is not allowed \(allowed: an integer from 1 to 1000\)/);
     } finally {
       await session.close();
     }

@@ -104,6 +104,8 @@ export function setValues(state) {
     showValue(control, state[field.name]);
     /** @type {HTMLElement} */ (control.closest('.field')).hidden = !applies(field, state);
   }
+  const racers = new Set(String(state.racers).split(','));
+  for (const box of $('race-racers').querySelectorAll('input')) box.checked = racers.has(box.value);
   applyChrome(state);
 }
 
@@ -253,6 +255,8 @@ export function bind(handlers) {
     else if (control.type === 'range') control.addEventListener('input', () => showValue(control));
   }
   $('controls').addEventListener('submit', (event) => event.preventDefault());
+  // The race's ticks are the `racers` field: comma-separated names, in the list's order.
+  $('race-racers').addEventListener('change', () => handlers.change('racers', chosenRacers().map(([name]) => name).join(',')));
   const slider = /** @type {HTMLInputElement} */ ($('t'));
   slider.addEventListener('input', () => handlers.time(Number(slider.value)));
   slider.addEventListener('pointerdown', () => { sliderHeld = true; });
@@ -347,10 +351,10 @@ export function setReadouts(r) {
  * Shows the distance of the particles to fresh data and the data-vs-data floor, or a dash while
  * the run is not done (`distance` null).
  * @param {number | null} distance
- * @param {number} floor
+ * @param {number} [floor]
  */
 export function setDistance(distance, floor) {
-  $('readout-distance').textContent = distance === null ? '–' : `${distance.toFixed(3)} (floor ${floor.toFixed(3)})`;
+  $('readout-distance').textContent = distance === null || floor === undefined ? '–' : `${distance.toFixed(3)} (floor ${floor.toFixed(3)})`;
 }
 
 /**

@@ -86,6 +86,14 @@ export function hashFor(element) {
 export class DiffusionPlaygroundElement extends HTMLElement {
   constructor() {
     super();
+    /**
+     * Commands waiting for the embedded page to be ready (also those given before the element
+     * is on the page).
+     * @type {Array<{ channel: string, command: string, settings: Record<string, string | number | boolean> | undefined }>}
+     */
+    this.queued = [];
+    /** The embedded page said it is ready for commands. */
+    this.ready = false;
     this.attachShadow({ mode: 'open' });
     this.frame = document.createElement('iframe');
     this.frame.loading = 'lazy';
@@ -105,11 +113,6 @@ export class DiffusionPlaygroundElement extends HTMLElement {
   }
 
   connectedCallback() {
-    /**
-     * Commands waiting for the embedded page to be ready.
-     * @type {Array<{ channel: string, command: string, settings: Record<string, string | number | boolean> | undefined }>}
-     */
-    this.queued = this.queued ?? [];
     this.ready = false;
     this.onMessage = (/** @type {MessageEvent} */ event) => this.receive(event);
     window.addEventListener('message', this.onMessage);
@@ -158,8 +161,7 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     const message = { channel: CHANNEL, command, settings };
     const target = this.frame.contentWindow;
     if (!this.ready || !target) {
-      // `queued` is made by connectedCallback: before the element is first connected this throws.
-      /** @type {NonNullable<typeof this.queued>} */ (this.queued).push(message);
+      this.queued.push(message);
       return;
     }
     target.postMessage(message, new URL(this.frame.src).origin);
@@ -183,9 +185,8 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     }
     if (data.type === 'ready') {
       this.ready = true;
-      // `event.source` is this.frame.contentWindow (checked above), a Window; `queued` exists,
-      // as messages are received only once connectedCallback has run.
-      for (const message of /** @type {NonNullable<typeof this.queued>} */ (this.queued).splice(0)) /** @type {Window} */ (event.source).postMessage(message, event.origin);
+      // `event.source` is this.frame.contentWindow (checked above), a Window.
+      for (const message of this.queued.splice(0)) /** @type {Window} */ (event.source).postMessage(message, event.origin);
     }
     if (EVENTS.has(data.type)) {
       const { channel, type, ...detail } = data;

@@ -3,7 +3,8 @@
 // draws) to the data with the same budgets of network evaluations (NFE), on the CPU between
 // frames; the chart shows each one's sliced Wasserstein distance to fresh data against the NFE
 // (both axes logarithmic), with the data-vs-data floor dashed, and small pictures show where
-// each sampler's particles are at one budget. The laps come from the wasm's `race_lap`.
+// each sampler's particles are at one budget. The laps come from the playground's `race_lap`, which
+// races on what it samples (the dataset or drawing, its score or network).
 
 import { sizeToBox } from './canvas-size.js';
 
@@ -13,8 +14,6 @@ export const RACE_BUDGETS = [2, 4, 8, 16, 32, 64];
 const SNAPSHOT_BUDGET = 8;
 /** Particles per lap. */
 const RACE_PARTICLES = 1024;
-/** Samplers ticked when the panel first opens. */
-export const DEFAULT_RACERS = ['probability_flow_euler', 'heun', 'dpm_solver_2m', 'euler_maruyama'];
 /** Okabe-Ito colours (distinguishable with colour-vision deficiencies), one per sampler. */
 const COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7'];
 /** World units from the centre to the edge of a small picture. */
@@ -33,17 +32,34 @@ const SNAPSHOT_HALF_EXTENT = 3;
 /** One sampler in the race and its laps so far. @typedef {{ name: string, label: string, colour: string, laps: Lap[] }} Racer */
 
 /**
- * Runs the race for `options` (the playground's option fields) with the samplers `racers`
- * ([name, label] pairs), calling `onLap(results)` after every lap so the chart fills in. Resolves
- * to the results, or to null when `isCancelled()` turns true between laps.
- * @param {Wasm} wasm
- * @param {Record<string, unknown>} options
+ * The knobs a sampler races with, whatever the main settings (whose controls may be hidden):
+ * Euler-Maruyama as the reverse SDE (eta = 1), Heun without churn, DDIM with the race's own eta
+ * (`ddimEta`: 0 deterministic, 1 DDPM ancestral, which races under its own name).
+ * @param {string} sampler
+ * @param {number} ddimEta
+ * @returns {Record<string, number>}
+ */
+export function racerSettings(sampler, ddimEta) {
+  switch (sampler) {
+    case 'euler_maruyama': return { eta: 1 };
+    case 'ddim': return { eta: ddimEta };
+    case 'heun': return { churn: 0 };
+    default: return {};
+  }
+}
+
+/**
+ * Runs the race on the playground `pg` with the samplers `racers` ([name, label] pairs), each
+ * with `racerSettings(name, ddimEta)`, calling `onLap(results)` after every lap so the chart
+ * fills in. Resolves to the results, or to null when `isCancelled()` turns true between laps.
+ * @param {import('../pkg/diffusion_playground.js').Playground} pg
  * @param {Array<[string, string]>} racers
+ * @param {number} ddimEta
  * @param {(results: Racer[]) => void} onLap
  * @param {() => boolean} isCancelled
  * @returns {Promise<Racer[] | null>}
  */
-export async function runRace(wasm, options, racers, onLap, isCancelled) {
+export async function runRace(pg, racers, ddimEta, onLap, isCancelled) {
   /** @type {Racer[]} */
   const results = racers.map(([name, label], k) => ({ name, label, colour: COLOURS[k % COLOURS.length], laps: [] }));
   for (const racer of results) {
@@ -51,7 +67,7 @@ export async function runRace(wasm, options, racers, onLap, isCancelled) {
       // Yield to the page between laps: the animation and the controls stay responsive.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (isCancelled()) return null;
-      const lap = wasm.race_lap(options, racer.name, budget, RACE_PARTICLES);
+      const lap = pg.race_lap({ sampler: racer.name, ...racerSettings(racer.name, ddimEta) }, budget, RACE_PARTICLES);
       racer.laps.push({ budget, ...lap });
       onLap(results);
     }

@@ -4,7 +4,7 @@
 // data and the wide normal near the prior both show), against the time slider's position; over
 // it, 16 sample paths: on the left the forward SDE from data (white) and the reverse SDE from
 // noise (amber), on the right the probability-flow ODE from the same noise (blue). The data come
-// from the wasm's `space_time(options)`.
+// from the playground's `space_time()`, for what it samples.
 
 import { sizeToBox } from './canvas-size.js';
 

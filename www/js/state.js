@@ -19,6 +19,9 @@
 // are summarised in one notice, not one each).
 
 import { decodeDrawing, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
+import { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace } from './link-number.js';
+
+export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
 
 /**
  * Version of the link format this page writes (`v=1`). A link without `v` is version 1; a link
@@ -26,7 +29,7 @@ import { decodeDrawing, drawingLimits, encodedLength, useDrawingLimits } from '.
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers'} FieldType */
 
 /**
  * One row of the state table.
@@ -111,6 +114,15 @@ const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[
   { name: 'formulas', type: 'boolean', default: false, label: 'Formulas', option: false },
   // The sampler race is open (it runs when opened).
   { name: 'race', type: 'boolean', default: false, label: 'Sampler race', option: false },
+  // The samplers ticked in the race, in the order they run (comma-separated names).
+  {
+    name: 'racers', type: 'samplers', default: 'probability_flow_euler,heun,dpm_solver_2m,euler_maruyama',
+    label: 'Race samplers', option: false,
+  },
+  // DDIM's eta in the race (0: deterministic; 1 would be DDPM ancestral, which races on its own).
+  // The race never reads the main eta or churn, whose controls may be hidden: Euler-Maruyama
+  // races as the reverse SDE (eta = 1) and Heun without churn.
+  { name: 'race_eta', type: 'number', default: 0, min: 0, max: 1, label: 'DDIM eta in the race', option: false, control: true },
   // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
   {
     name: 'ui', type: 'choice', default: 'full', label: 'Interface', option: false,
@@ -191,84 +203,11 @@ export function quote(value) {
 }
 
 /**
- * Longest text accepted as a number, after trimming: longer texts are rejected before they are
- * read. Every number of the table fits in far fewer characters ("4294967295", "0.123456789e-3").
- * Twin of `MAX_NUMBER_LENGTH` in `src/web/options.rs`.
- */
-export const MAX_NUMBER_LENGTH = 32;
-
-/**
  * Longest value of any field, in characters: that of the longest legal value, a drawing of the
  * most points (2731 characters for 512 points). A longer value is rejected before it is read.
  */
 export function maxValueLength() {
   return encodedLength(drawingLimits().maxPoints);
-}
-
-/** Code units of the whitespace a link value is trimmed of. */
-const LINK_WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0c, 0x0d]);
-
-/**
- * `text` without leading and trailing ASCII whitespace (U+0020, U+0009, U+000A, U+000C, U+000D):
- * the one definition of whitespace shared with the wasm (`trim_link_whitespace` in
- * `src/web/options.rs`, Rust's `str::trim_ascii`). Unlike `String.prototype.trim`, it keeps
- * U+000B, U+00A0, U+0085, U+FEFF and the other Unicode spaces, so a value carrying them is
- * rejected here and in the wasm alike.
- * @param {string} text
- */
-export function trimLinkWhitespace(text) {
-  let start = 0;
-  let end = text.length;
-  while (start < end && LINK_WHITESPACE.has(text.charCodeAt(start))) start += 1;
-  while (end > start && LINK_WHITESPACE.has(text.charCodeAt(end - 1))) end -= 1;
-  return text.slice(start, end);
-}
-
-/** Code units of '0' and '9'. */
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-
-/**
- * True when `text` is a plain decimal number: `[+-]? ( digits ( '.' digits? )? | '.' digits )
- * ( [eE] [+-]? digits )?`. One pass, left to right, without backtracking: linear in the length.
- * The grammar is the wasm's (`is_decimal_number` in `src/web/options.rs`); it leaves out what
- * `Number()` would also take: '', '0x10', 'Infinity', '1_000'.
- * @param {string} text
- */
-export function isDecimalNumber(text) {
-  let i = 0;
-  const digits = () => {
-    const start = i;
-    while (i < text.length && text.charCodeAt(i) >= DIGIT_0 && text.charCodeAt(i) <= DIGIT_9) i += 1;
-    return i - start;
-  };
-  if (text[i] === '+' || text[i] === '-') i += 1;
-  const whole = digits();
-  let fraction = 0;
-  if (text[i] === '.') {
-    i += 1;
-    fraction = digits();
-  }
-  if (whole === 0 && fraction === 0) return false;
-  if (text[i] === 'e' || text[i] === 'E') {
-    i += 1;
-    if (text[i] === '+' || text[i] === '-') i += 1;
-    if (digits() === 0) return false;
-  }
-  return i === text.length;
-}
-
-/**
- * The number a link's text stands for: trimmed (`trimLinkWhitespace`), at most
- * MAX_NUMBER_LENGTH characters, and a plain decimal number (`isDecimalNumber`); null otherwise.
- * -0 reads as 0. Twin of `parse_number` in `src/web/options.rs`.
- * @param {string} raw
- * @returns {number | null}
- */
-export function parseNumber(raw) {
-  const text = trimLinkWhitespace(raw);
-  if (text.length > MAX_NUMBER_LENGTH || !isDecimalNumber(text)) return null;
-  return Number(text) + 0; // + 0 turns -0 into 0
 }
 
 /**
@@ -282,6 +221,7 @@ export function allowed(field) {
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
     case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
+    case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -335,6 +275,14 @@ export function parseField(field, raw) {
       const text = String(raw);
       if (text === '') return { ok: true, value: '' };
       return decodeDrawing(text).ok ? { ok: true, value: text } : reject();
+    }
+    case 'samplers': {
+      const text = String(raw);
+      if (text === '') return { ok: true, value: '' };
+      const names = text.split(',');
+      const known = new Set(choicesOf(FIELD.sampler).map(([name]) => name));
+      const valid = names.every((name) => known.has(name)) && new Set(names).size === names.length;
+      return valid ? { ok: true, value: names.join(',') } : reject();
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };

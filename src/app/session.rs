@@ -1,8 +1,14 @@
-//! One playground's simulation state, independent of where it runs: the data, the plan of the
-//! reverse run, how far it has got, and the particles (on the CPU or in a GPU buffer).
+//! One playground's simulation state, independent of where it runs: what is sampled (a built-in
+//! dataset or a drawing, its exact score, the embedded network or one trained in the page), the
+//! plan of the reverse run, how far it has got, and the particles (on the CPU or in a GPU buffer).
 //!
+//! The session is the one source of what is sampled: every view asks it (the analyses are its
+//! methods, in [`crate::app::views`]) instead of rebuilding the target from part of the options.
 //! Native code and tests use it directly; the wasm bindings wrap it with a canvas.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
 use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
 use crate::core::embedded;
@@ -15,7 +21,6 @@ use crate::core::schedule::Schedule;
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
-use crate::web::options::{Options, ScoreChoice, EMPIRICAL_POINTS};
 
 /// Where the particles live.
 pub enum Particles {
@@ -78,8 +83,9 @@ impl PendingPredictions {
 /// every link shows the same training set).
 pub const EMPIRICAL_SEED: u32 = 7;
 
-/// The mixture whose exact score the exact kernels evaluate: the dataset's own distribution, or
-/// the empirical distribution of a small training set drawn from it.
+/// The mixture whose exact score the exact kernels evaluate for a built-in dataset: the dataset's
+/// own distribution, or the empirical distribution of a small training set drawn from it. (With
+/// a drawing in use, [`Session::score_mixture`] is the drawing's.)
 pub fn score_mixture(options: &Options) -> GaussianMixture {
     match options.score {
         ScoreChoice::Empirical => {
@@ -112,12 +118,25 @@ impl Drawing {
     }
 }
 
+/// Source of [`Session::revision`] numbers, shared by every session so that two sessions never
+/// show the same number.
+static NEXT_REVISION: AtomicU64 = AtomicU64::new(1);
+
+fn next_revision() -> u64 {
+    NEXT_REVISION.fetch_add(1, Ordering::Relaxed)
+}
+
 /// A playground's simulation.
 pub struct Session {
     options: Options,
     /// A drawing replacing the dataset, if any.
     drawing: Option<Drawing>,
+    /// The data distribution: the dataset's mixture, or the drawing's.
+    target: GaussianMixture,
+    /// The mixture whose exact score the exact choices evaluate (see [`score_mixture`]).
     mixture: GaussianMixture,
+    /// Changes whenever the options or what is sampled change.
+    revision: u64,
     net: TrainedNet,
     data: Vec<[f32; 2]>,
     /// Times of the current run's grid (`plan.len() + 1` of them).
@@ -137,8 +156,9 @@ impl Session {
             options.check_cpu_particles().map_err(|e| e.to_string())?;
         }
         let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+        let target = options.dataset.mixture();
         let mixture = score_mixture(&options);
-        let data = options.dataset.sample(options.seed, options.particles as usize);
+        let data = target.sample(options.seed, 0, options.particles as usize);
         if let Particles::Gpu(engine) = &mut particles {
             engine.set_weights(&net.mlp);
             engine.set_mixture(&mixture);
@@ -147,7 +167,9 @@ impl Session {
         let mut session = Session {
             options,
             drawing: None,
+            target,
             mixture,
+            revision: next_revision(),
             net,
             data,
             times: Vec::new(),
@@ -166,9 +188,39 @@ impl Session {
         &self.options
     }
 
-    /// The embedded network in use.
+    /// The network in use: the embedded one for the dataset and schedule, or the one trained on
+    /// the drawing in use.
     pub fn net(&self) -> &TrainedNet {
         &self.net
+    }
+
+    /// The data distribution being sampled: the dataset's Gaussian mixture, or the drawing's
+    /// when one is in use. What the distance readout and the race measure against.
+    pub fn target(&self) -> &GaussianMixture {
+        &self.target
+    }
+
+    /// The mixture whose exact score the `exact` and `empirical` choices evaluate: the target,
+    /// or for `empirical` on a built-in dataset the empirical distribution of its training set.
+    /// Its p_t is what the particles follow with an exact score.
+    pub fn score_mixture(&self) -> &GaussianMixture {
+        &self.mixture
+    }
+
+    /// Where the reverse run's score comes from: the network in use or the exact score of
+    /// [`Session::score_mixture`].
+    pub fn score_source(&self) -> ScoreSource<'_> {
+        match self.options.score {
+            ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
+            ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
+        }
+    }
+
+    /// A number that changes whenever the options or what is sampled change (a new dataset,
+    /// drawing or network), and differs between sessions: a key for caching what a view derives
+    /// from the session.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// True when the particles are on the GPU.
@@ -220,6 +272,7 @@ impl Session {
         let only_look_changed =
             Options { point_size: previous.point_size, palette: previous.palette, ..next } == previous;
         if !only_look_changed {
+            self.revision = next_revision();
             self.reset()?;
         }
         Ok(())
@@ -244,6 +297,7 @@ impl Session {
         drawing.check_score(self.options.score)?;
         self.drawing = Some(drawing);
         self.load_target(true, true, true)?;
+        self.revision = next_revision();
         self.reset()
     }
 
@@ -262,6 +316,12 @@ impl Session {
                 None => embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?,
             };
         }
+        if mixture || data {
+            self.target = match &self.drawing {
+                Some(drawing) => drawing.mixture.clone(),
+                None => options.dataset.mixture(),
+            };
+        }
         if mixture {
             self.mixture = match &self.drawing {
                 Some(drawing) => drawing.mixture.clone(),
@@ -269,11 +329,7 @@ impl Session {
             };
         }
         if data {
-            let n = options.particles as usize;
-            self.data = match &self.drawing {
-                Some(drawing) => drawing.mixture.sample(options.seed, 0, n),
-                None => options.dataset.sample(options.seed, n),
-            };
+            self.data = self.target.sample(options.seed, 0, options.particles as usize);
         }
         if let Particles::Gpu(engine) = &mut self.particles {
             if net {
@@ -309,7 +365,12 @@ impl Session {
     /// Restarts the run from t_max with the given particles instead of the prior noise.
     pub fn start_from(&mut self, points: &[[f32; 2]]) -> Result<(), String> {
         if points.len() != self.data.len() {
-            return Err(format!("{} starting points given for {} particles", points.len(), self.data.len()));
+            return Err(OptionError {
+                field: "points".into(),
+                value: format!("{} points", points.len()),
+                allowed: format!("{} points, one per particle", self.data.len()),
+            }
+            .to_string());
         }
         self.reset()?;
         match &mut self.particles {
@@ -323,11 +384,7 @@ impl Session {
     /// the schedule's time range ([`crate::core::schedule::Schedule::time_at_fraction`]); a later [`Session::step`]
     /// continues the reverse run from there (from t_max where t is above it).
     pub fn noise_to(&mut self, u: f64) -> Result<(), String> {
-        if !(0.0..=1.0).contains(&u) {
-            return Err(format!(
-                "noise_to: u = {u} is not allowed (allowed: a fraction from 0 to 1 of the schedule's time range)"
-            ));
-        }
+        options::check_real("t", u, 0.0, 1.0).map_err(|e| e.to_string())?;
         let schedule = self.options.schedule;
         let t = Self::start_time_at_fraction(schedule, u);
         match &mut self.particles {
@@ -399,9 +456,8 @@ impl Session {
         let seed = self.options.seed;
         match &mut self.particles {
             Particles::Cpu(points) => {
-                let mlp: &Mlp = &self.net.mlp;
                 let source = match self.options.score {
-                    ScoreChoice::Mlp => ScoreSource::Mlp(mlp),
+                    ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
                 };
                 sampler::run(source, &self.plan[range.clone()], points, &mut self.history, seed, 0);
@@ -464,11 +520,8 @@ impl Session {
         match &self.particles {
             Particles::Cpu(points) => {
                 let points = &points[..limit.min(points.len())];
-                let source = match self.options.score {
-                    ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
-                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
-                };
-                let predictions = sampler::predict(source, evaluation, &coefficients, target, points);
+                let predictions =
+                    sampler::predict(self.score_source(), evaluation, &coefficients, target, points);
                 Ok(PendingPredictions {
                     positions: PendingPositions::Ready(points.to_vec()),
                     predictions: PendingPositions::Ready(predictions),
@@ -493,13 +546,7 @@ impl Session {
     /// Starts counting the particles per bin of `bins`: on the GPU with `histogram.wgsl` (only
     /// the counts come back), on the CPU with its twin.
     pub fn histogram(&self, bins: &Bins) -> Result<PendingCounts, String> {
-        if bins.side == 0 || bins.side > histogram::MAX_SIDE {
-            return Err(format!(
-                "{} bins per axis is not allowed (allowed: 1 to {})",
-                bins.side,
-                histogram::MAX_SIDE
-            ));
-        }
+        options::check_integer("side", bins.side, 1, histogram::MAX_SIDE).map_err(|e| e.to_string())?;
         match &self.particles {
             Particles::Cpu(points) => Ok(PendingCounts::Ready(histogram::histogram(points, bins))),
             Particles::Gpu(engine) => {

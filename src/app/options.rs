@@ -2,7 +2,10 @@
 //!
 //! Options arrive from JavaScript as a loose object ([`RawOptions`]); [`Options::merged`] checks
 //! every field once, here at the boundary, and names the field, the value and what is allowed in
-//! its error. Keep in sync with the options table of `www/js/state.js`.
+//! its error. Every other argument a page can pass (a count, a budget, a time, a list of points)
+//! goes through the same checks ([`check_integer`], [`check_real`], [`check_choice`],
+//! [`check_points`]), so every message has one form: "invalid option 'name': value is not allowed
+//! (allowed: ...)". Keep in sync with the options table of `www/js/state.js`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +13,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::core::dataset::Dataset;
+use crate::core::drawing;
 use crate::core::render::Palette;
 use crate::core::sampler::Sampler;
 use crate::core::schedule::Schedule;
@@ -82,6 +86,20 @@ pub enum BackendChoice {
     Webgpu,
     /// The CPU inside the wasm.
     Cpu,
+}
+
+impl BackendChoice {
+    /// Every choice, in the order the UI lists them.
+    pub const ALL: [BackendChoice; 3] = [BackendChoice::Auto, BackendChoice::Webgpu, BackendChoice::Cpu];
+
+    /// The identifier used in options and share links.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Webgpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
 }
 
 /// Every option of a playground, with defaults.
@@ -331,18 +349,7 @@ impl Options {
                 "schedule" => next.schedule = choice(field, value, &Schedule::ALL, Schedule::name)?,
                 "sampler" => next.sampler = choice(field, value, &Sampler::ALL, Sampler::name)?,
                 "score" => next.score = choice(field, value, &ScoreChoice::ALL, ScoreChoice::name)?,
-                "backend" => {
-                    next.backend = choice(
-                        field,
-                        value,
-                        &[BackendChoice::Auto, BackendChoice::Webgpu, BackendChoice::Cpu],
-                        |b| match b {
-                            BackendChoice::Auto => "auto",
-                            BackendChoice::Webgpu => "webgpu",
-                            BackendChoice::Cpu => "cpu",
-                        },
-                    )?
-                }
+                "backend" => next.backend = choice(field, value, &BackendChoice::ALL, BackendChoice::name)?,
                 "steps" => next.steps = integer(field, value, MIN_STEPS, MAX_STEPS)?,
                 "time_grid" => next.time_grid = choice(field, value, &TimeGrid::ALL, TimeGrid::name)?,
                 "eta" => next.eta = real(field, value, 0.0, MAX_ETA)?,
@@ -374,5 +381,182 @@ impl Options {
             });
         }
         Ok(())
+    }
+}
+
+/// Checks an integer argument that is not in the table (a count, a budget, a grid size) as the
+/// table checks its integers: `min..=max`, with the same message naming `field`.
+pub fn check_integer(field: &str, value: u32, min: u32, max: u32) -> Result<u32, OptionError> {
+    integer(field, &RawValue::Number(value as f64), min, max)
+}
+
+/// Checks a real argument that is not in the table (a time, a fraction) as the table checks its
+/// numbers: finite and within `min..=max`, with the same message naming `field`.
+pub fn check_real(field: &str, value: f64, min: f64, max: f64) -> Result<f64, OptionError> {
+    real(field, &RawValue::Number(value), min, max)
+}
+
+/// Reads a named choice that is not in the table (a prediction target, say) as the table reads
+/// its choices: one of `all` by `name`, with the same message listing them.
+pub fn check_choice<T: Copy>(
+    field: &str,
+    text: &str,
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+) -> Result<T, OptionError> {
+    choice(field, &RawValue::Text(text.into()), all, name)
+}
+
+/// Reads interleaved x, y values as points: a positive, even number of values (the shape checks
+/// of what the points may be, such as a drawing's window, are the caller's).
+pub fn check_points(field: &str, flat: &[f32]) -> Result<Vec<[f32; 2]>, OptionError> {
+    if flat.is_empty() || !flat.len().is_multiple_of(2) {
+        return Err(OptionError {
+            field: field.into(),
+            value: format!("a list of {} values", flat.len()),
+            allowed: "a positive, even number of values (x, y pairs)".into(),
+        });
+    }
+    Ok(flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+}
+
+/// Checks that a list argument holds exactly `expected` values (`len` of them given).
+pub fn check_length(field: &str, len: usize, expected: usize) -> Result<(), OptionError> {
+    if len != expected {
+        return Err(OptionError {
+            field: field.into(),
+            value: format!("a list of {len} values"),
+            allowed: format!("exactly {expected} values"),
+        });
+    }
+    Ok(())
+}
+
+/// A named choice as `describe()` lists it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Choice {
+    /// The identifier used in options and links.
+    pub name: &'static str,
+    /// Human label for the UI.
+    pub label: &'static str,
+}
+
+/// An inclusive numeric range.
+#[derive(Clone, Debug, Serialize)]
+pub struct Range<T> {
+    /// Smallest allowed value.
+    pub min: T,
+    /// Largest allowed value.
+    pub max: T,
+}
+
+/// The particle counts allowed on each path.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParticleRange {
+    /// Fewest particles.
+    pub min: u32,
+    /// Most particles on WebGPU.
+    pub max: u32,
+    /// Most particles on the CPU path.
+    pub max_cpu: u32,
+}
+
+/// The numeric limits of the table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Limits {
+    /// Reverse steps of a run.
+    pub steps: Range<u32>,
+    /// Stochasticity eta.
+    pub eta: Range<f64>,
+    /// EDM's S_churn.
+    pub churn: Range<f64>,
+    /// Particles.
+    pub particles: ParticleRange,
+    /// Dot radius in device pixels.
+    pub point_size: Range<f64>,
+    /// Seeds.
+    pub seed: Range<u32>,
+    /// [`crate::core::schedule::MIN_START_SIGMA`]: the smallest noise a run starts from.
+    pub min_start_sigma: f64,
+}
+
+/// A schedule in [`describe`]: its choice, and the smallest start fraction of the time slider
+/// above 0 ([`Schedule::min_start_fraction`]; below it a run starts there instead).
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduleChoice {
+    /// The identifier.
+    pub name: &'static str,
+    /// Human label.
+    pub label: &'static str,
+    /// Smallest meaningful start fraction above 0.
+    pub min_start_fraction: f64,
+}
+
+/// What a drawing may hold ([`crate::core::drawing`]): coordinates within +-half_extent, at most
+/// max_points points.
+#[derive(Clone, Debug, Serialize)]
+pub struct DrawingLimits {
+    /// Half the side of the window drawn points must lie in.
+    pub half_extent: f32,
+    /// Most points of a drawing.
+    pub max_points: usize,
+}
+
+/// What a playground offers: every choice with its label, the numeric limits and the defaults.
+#[derive(Clone, Debug, Serialize)]
+pub struct Description {
+    /// Built-in datasets.
+    pub datasets: Vec<Choice>,
+    /// Noise schedules.
+    pub schedules: Vec<ScheduleChoice>,
+    /// What a drawing may hold.
+    pub drawing: DrawingLimits,
+    /// Samplers.
+    pub samplers: Vec<Choice>,
+    /// Time grids.
+    pub time_grids: Vec<Choice>,
+    /// Score sources.
+    pub scores: Vec<Choice>,
+    /// Colour palettes.
+    pub palettes: Vec<Choice>,
+    /// Backend preferences.
+    pub backends: Vec<&'static str>,
+    /// Numeric limits.
+    pub limits: Limits,
+    /// The default options.
+    pub defaults: Options,
+}
+
+/// The [`Description`] of this build.
+pub fn describe() -> Description {
+    Description {
+        datasets: Dataset::ALL.iter().map(|d| Choice { name: d.name(), label: d.label() }).collect(),
+        schedules: Schedule::ALL
+            .iter()
+            .map(|s| ScheduleChoice {
+                name: s.name(),
+                label: s.label(),
+                min_start_fraction: s.min_start_fraction(),
+            })
+            .collect(),
+        drawing: DrawingLimits {
+            half_extent: drawing::DRAWN_HALF_EXTENT,
+            max_points: drawing::MAX_DRAWN_POINTS,
+        },
+        samplers: Sampler::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
+        scores: ScoreChoice::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        palettes: Palette::ALL.iter().map(|p| Choice { name: p.name(), label: p.label() }).collect(),
+        backends: BackendChoice::ALL.iter().map(|b| b.name()).collect(),
+        limits: Limits {
+            steps: Range { min: MIN_STEPS, max: MAX_STEPS },
+            eta: Range { min: 0.0, max: MAX_ETA },
+            churn: Range { min: 0.0, max: MAX_CHURN },
+            particles: ParticleRange { min: 1, max: MAX_PARTICLES, max_cpu: MAX_PARTICLES_CPU },
+            point_size: Range { min: MIN_POINT_SIZE, max: MAX_POINT_SIZE },
+            seed: Range { min: 0, max: u32::MAX },
+            min_start_sigma: crate::core::schedule::MIN_START_SIGMA,
+        },
+        defaults: Options::default(),
     }
 }

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
+use crate::app::options::Options;
 use crate::core::embedded;
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings};
-use crate::web::options::Options;
 
 /// The embedded network for the options' dataset and schedule as flat weights (layout of
 /// `core::mlp`), and for each of the options' Euler-Maruyama steps the 64 hidden biases of the

@@ -1,0 +1,14 @@
+//! The playground as an application, independent of where it runs: the options table (validated
+//! once, here), the session (the one source of what is sampled), every analysis a view shows
+//! (as methods of the session), the backend policy with its calibration, and the training
+//! handle. Native code (the CLIs, the tests) uses it directly; `web` only converts its types and
+//! errors for JavaScript.
+//!
+//! Layer order: `core` -> `gpu` -> `app` -> `web`; nothing here depends on `web` or on a browser.
+
+pub mod backend;
+pub mod options;
+pub mod peer_plan;
+pub mod session;
+pub mod training;
+pub mod views;

@@ -1,0 +1,231 @@
+//! Training a network in the page: one handle with the same shape on the CPU
+//! (`core::drawing::Trainer`) and on the GPU (`gpu::GpuTrainer`, the WGSL forward, backward and
+//! Adam kernels), advanced a chunk of Adam steps at a time so the page can draw the loss between
+//! frames. Both draw the same batches on the CPU, so both paths train on the same examples.
+
+use crate::app::options::{self, OptionError};
+use crate::core::dataset::{Dataset, GaussianMixture};
+use crate::core::drawing;
+use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::schedule::Schedule;
+use crate::core::train::{self, TrainConfig};
+use crate::gpu::readback::Readback;
+use crate::gpu::{GpuContext, GpuError, GpuTrainer};
+
+/// Most Adam steps of an in-page training run.
+pub const MAX_TRAIN_STEPS: u32 = 100_000;
+/// Most examples per Adam step of an in-page training run.
+pub const MAX_TRAIN_BATCH: u32 = 4096;
+
+/// What to train on, and how.
+#[derive(Clone, Debug)]
+pub struct TrainingPlan {
+    /// The distribution the examples are drawn from.
+    pub mixture: GaussianMixture,
+    /// The schedule the network learns ([`drawing::DRAWN_SCHEDULE`]).
+    pub schedule: Schedule,
+    /// Steps, batch, seed and learning rates.
+    pub config: TrainConfig,
+    /// The drawing trained on (empty for a built-in dataset).
+    pub points: Vec<[f32; 2]>,
+}
+
+/// Refuses runs outside 1..=[`MAX_TRAIN_STEPS`] steps or 1..=[`MAX_TRAIN_BATCH`] examples.
+fn check_size(steps: u32, batch: u32) -> Result<(), OptionError> {
+    options::check_integer("steps", steps, 1, MAX_TRAIN_STEPS)?;
+    options::check_integer("batch", batch, 1, MAX_TRAIN_BATCH)?;
+    Ok(())
+}
+
+impl TrainingPlan {
+    /// A fresh network for the drawing `points`: `steps` Adam steps of `batch` examples from
+    /// `seed` (eps objective, VP linear, the cosine-decayed rate of [`drawing::drawn_config`]).
+    pub fn for_drawing(
+        points: &[[f32; 2]],
+        steps: u32,
+        batch: u32,
+        seed: u32,
+    ) -> Result<TrainingPlan, String> {
+        let mixture = drawing::drawn_mixture(points)?;
+        check_size(steps, batch).map_err(|e| e.to_string())?;
+        Ok(TrainingPlan {
+            mixture,
+            schedule: drawing::DRAWN_SCHEDULE,
+            config: drawing::drawn_config(seed, steps, batch),
+            points: points.to_vec(),
+        })
+    }
+
+    /// A fresh network for the built-in `dataset`, trained as `cargo xtask train` trains the
+    /// embedded ones (eps objective, VP linear, learning rate 3e-3 decayed by a cosine): what the
+    /// benchmark times in the browser.
+    pub fn for_dataset(
+        dataset: Dataset,
+        steps: u32,
+        batch: u32,
+        seed: u32,
+    ) -> Result<TrainingPlan, OptionError> {
+        check_size(steps, batch)?;
+        Ok(TrainingPlan {
+            mixture: dataset.mixture(),
+            schedule: drawing::DRAWN_SCHEDULE,
+            config: TrainConfig { seed, steps, batch, ..TrainConfig::default() },
+            points: Vec::new(),
+        })
+    }
+}
+
+/// The steps a [`Training::run`] call took.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ran {
+    /// Steps taken (on the GPU: queued).
+    pub steps: u32,
+    /// Their mean batch loss where it is known at once (on the CPU); `None` on the GPU, whose
+    /// loss is read back with [`Training::loss`].
+    pub mean_loss: Option<f32>,
+}
+
+enum Engine {
+    Cpu(drawing::Trainer),
+    Gpu { trainer: GpuTrainer, step: u32 },
+}
+
+/// A training run in progress, on the CPU or the GPU.
+pub struct Training {
+    plan: TrainingPlan,
+    engine: Engine,
+}
+
+/// Values on their way back from a training run.
+pub enum PendingValues {
+    /// Already on the CPU.
+    Ready(Vec<f32>),
+    /// Being copied from the GPU.
+    Gpu(Readback),
+}
+
+impl PendingValues {
+    /// Waits for the values.
+    pub async fn values(self) -> Result<Vec<f32>, GpuError> {
+        match self {
+            PendingValues::Ready(values) => Ok(values),
+            PendingValues::Gpu(readback) => readback.floats().await,
+        }
+    }
+}
+
+impl Training {
+    /// Starts `plan` on the CPU.
+    pub fn on_cpu(plan: TrainingPlan) -> Training {
+        let trainer = drawing::Trainer::new(plan.mixture.clone(), plan.schedule, plan.config.clone());
+        Training { plan, engine: Engine::Cpu(trainer) }
+    }
+
+    /// Starts `plan` on `context`'s GPU, from the same initial network as the CPU would.
+    pub fn on_gpu(context: &GpuContext, plan: TrainingPlan) -> Result<Training, GpuError> {
+        let trainer = GpuTrainer::new(context, &Mlp::initialise(plan.config.seed), plan.config.batch)?;
+        Ok(Training { plan, engine: Engine::Gpu { trainer, step: 0 } })
+    }
+
+    /// True when it trains on the GPU.
+    pub fn on_gpu_path(&self) -> bool {
+        matches!(self.engine, Engine::Gpu { .. })
+    }
+
+    /// Takes (on the GPU: queues) up to `n` more Adam steps, none past the plan's last.
+    pub fn run(&mut self, n: u32) -> Result<Ran, GpuError> {
+        let plan = &self.plan;
+        match &mut self.engine {
+            Engine::Cpu(trainer) => {
+                let first = trainer.step();
+                let mean = trainer.run(n);
+                let steps = trainer.step() - first;
+                Ok(Ran { steps, mean_loss: (steps > 0).then_some(mean) })
+            }
+            Engine::Gpu { trainer, step } => {
+                let first = *step;
+                let end = step.saturating_add(n).min(plan.config.steps);
+                while *step < end {
+                    let examples = train::prepare_batch(&plan.mixture, plan.schedule, &plan.config, *step);
+                    trainer.step(&examples, train::learning_rate(&plan.config, *step))?;
+                    *step += 1;
+                }
+                Ok(Ran { steps: *step - first, mean_loss: None })
+            }
+        }
+    }
+
+    /// Steps taken (or queued) so far.
+    pub fn step(&self) -> u32 {
+        match &self.engine {
+            Engine::Cpu(trainer) => trainer.step(),
+            Engine::Gpu { step, .. } => *step,
+        }
+    }
+
+    /// Steps of the whole run.
+    pub fn steps(&self) -> u32 {
+        self.plan.config.steps
+    }
+
+    /// What it trains on.
+    pub fn plan(&self) -> &TrainingPlan {
+        &self.plan
+    }
+
+    /// The drawing it trains on (empty for a built-in dataset).
+    pub fn points(&self) -> &[[f32; 2]] {
+        &self.plan.points
+    }
+
+    /// Every step's batch loss so far on the CPU; empty on the GPU (see [`Training::loss`]).
+    pub fn losses(&self) -> &[f32] {
+        match &self.engine {
+            Engine::Cpu(trainer) => trainer.losses(),
+            Engine::Gpu { .. } => &[],
+        }
+    }
+
+    /// The network as trained so far, where it is on the CPU (on the GPU: [`Training::weights`]).
+    pub fn mlp(&self) -> Option<&Mlp> {
+        match &self.engine {
+            Engine::Cpu(trainer) => Some(trainer.mlp()),
+            Engine::Gpu { .. } => None,
+        }
+    }
+
+    /// The batch loss of the last step taken (NaN before the first), as one value; on the GPU
+    /// it waits for the GPU to get there.
+    pub fn loss(&self) -> PendingValues {
+        match &self.engine {
+            Engine::Cpu(trainer) => {
+                PendingValues::Ready(vec![trainer.losses().last().copied().unwrap_or(f32::NAN)])
+            }
+            Engine::Gpu { trainer, .. } => PendingValues::Gpu(trainer.read_losses()),
+        }
+    }
+
+    /// The network's weights as trained so far (the layout of `core::mlp`).
+    pub fn weights(&self) -> PendingValues {
+        match &self.engine {
+            Engine::Cpu(trainer) => PendingValues::Ready(trainer.mlp().weights.clone()),
+            Engine::Gpu { trainer, .. } => PendingValues::Gpu(trainer.read_weights()),
+        }
+    }
+}
+
+/// The batch loss in `values` from [`Training::loss`]: the GPU hands back one loss per example
+/// (their sum is the batch loss), the CPU the batch loss itself.
+pub fn batch_loss(values: &[f32]) -> f32 {
+    values.iter().sum()
+}
+
+/// A network from trained `weights` (from [`Training::weights`]): exactly [`PARAMETERS`] values,
+/// all finite (a diverged run is refused with a message saying so).
+pub fn network_from_weights(weights: Vec<f32>) -> Result<Mlp, String> {
+    options::check_length("weights", weights.len(), PARAMETERS).map_err(|e| e.to_string())?;
+    if weights.iter().any(|w| !w.is_finite()) {
+        return Err("the trained weights are not all finite (training diverged)".into());
+    }
+    Mlp::from_weights(weights).ok_or_else(|| "the weights do not fit the network".into())
+}

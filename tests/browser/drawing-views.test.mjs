@@ -1,0 +1,96 @@
+// A drawing flows into every view (issue 11, item 1): draw a circle, use it with the exact score
+// and run; the density view's exact p_t, the distance readout, the space-time view and the
+// sampler race all measure against the circle, not against the dataset it replaced (two moons:
+// before, the density view said TV 0.900, the readout 0.311 and the race raced to two moons).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, openPlayground, pageReport, waitReady } from './helpers.mjs';
+
+/** World radius of the circle `drawCircle` draws by default (a quarter of the [-3, 3] picture). */
+const RADIUS = 1.5;
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Fraction of `positions` (x, y pairs) within 0.3 of the drawn circle. */
+function onCircle(positions) {
+  let near = 0;
+  for (let i = 0; i < positions.length; i += 2) if (Math.abs(Math.hypot(positions[i], positions[i + 1]) - RADIUS) < 0.3) near += 1;
+  return near / (positions.length / 2);
+}
+
+describe('a drawing in every view', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('draw a circle, use its exact score and run: density, distance, space-time and race all reflect the circle', async (t) => {
+    const session = await openPlayground(
+      browser,
+      'backend=cpu&dataset=two_moons&score=exact&particles=8192&steps=100&draw=1&density=1&spacetime=1&race=1&playing=0',
+    );
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await drawCircle(page);
+      await page.click('#draw-use');
+      assert.ok(await page.evaluate(() => window.dp.playground.drawing()?.length > 0), 'the drawing is in use');
+      // Using the drawing plays the run; wait for its end and for the views to catch up with it.
+      try {
+        await page.waitForFunction(
+          () => {
+            const pg = window.dp.playground;
+            const density = document.getElementById('density-distance').textContent;
+            return pg.done && /floor/.test(document.getElementById('readout-distance').textContent) &&
+              density.includes(`at t = ${pg.current_t.toPrecision(3)} `);
+          },
+          null,
+          { timeout: 60_000 },
+        );
+      } catch {
+        assert.fail(`the run and its views did not finish; ${await pageReport(session)}`);
+      }
+      const positions = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+      assert.ok(onCircle(positions) > 0.95, `the particles land on the circle (${onCircle(positions)})`);
+
+      const densityText = await page.$eval('#density-distance', (e) => e.textContent);
+      const [tv, , densityFloor] = densityText.match(/\d+\.\d+/g).map(Number);
+      t.diagnostic(`density view: ${densityText}`);
+      assert.ok(tv < 2 * densityFloor + 0.05, `the exact p_t is the circle's: ${densityText}`);
+      assert.ok(tv < 0.3, `not two moons' (TV 0.900 before): ${densityText}`);
+
+      const readout = await page.$eval('#readout-distance', (e) => e.textContent);
+      const [distance, floor] = readout.match(/[\d.]+/g).map(Number);
+      t.diagnostic(`distance readout: ${readout}`);
+      assert.ok(distance < 2 * floor + 0.03, `the readout measures against the circle: ${readout}`);
+      assert.ok(distance < 0.1, `not against two moons (0.311 before): ${readout}`);
+
+      const spaceTime = await page.evaluate(() => {
+        const p = window.dp.playground.space_time();
+        // Density of x near t_min (column 0) at x, the rows running from x = 3 down to -3.
+        const at = (x) => p.density[Math.min(p.rows - 1, Math.floor(((3 - x) / 6) * p.rows)) * p.columns];
+        return { peaks: [at(-1.45), at(1.45)], outside: [at(-2.2), at(2.2)] };
+      });
+      assert.ok(spaceTime.peaks.every((v) => v > 0.5), `the x-marginal of the circle peaks at +-${RADIUS}: ${JSON.stringify(spaceTime)}`);
+      assert.ok(spaceTime.outside.every((v) => v < 1e-3), `and has nothing at |x| = 2.2, where two moons has mass: ${JSON.stringify(spaceTime)}`);
+
+      const finished = await page.evaluate(() => window.dp.racesFinished());
+      await page.click('#race-run');
+      await page.waitForFunction((n) => window.dp.racesFinished() > n, finished, { timeout: 120_000 });
+      const captions = await page.$$eval('#race-snapshots figcaption', (c) => c.map((e) => e.textContent));
+      t.diagnostic(`race: ${captions.join(' | ')}`);
+      const lap = await page.evaluate(() => {
+        const l = window.dp.playground.race_lap({ sampler: 'dpm_solver_2m' }, 32, 1024);
+        return { distance: l.distance, floor: l.floor, particles: Array.from(l.particles) };
+      });
+      assert.ok(onCircle(lap.particles) > 0.95, `the racers race to the circle (${onCircle(lap.particles)})`);
+      assert.ok(lap.distance < 2 * lap.floor + 0.05, `and are measured against it: ${lap.distance} (floor ${lap.floor})`);
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -1,0 +1,91 @@
+// Everything on screen is in the link, and the link's starting state is where a run returns: a
+// figure opened at t = 0.5 goes back to the same forward-noised particles on Reset (R) and on
+// Play after the end, instead of jumping to pure noise (issue 11, item 5).
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+const positions = (page) => page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+const where = (page) => page.evaluate(() => ({ step: window.dp.playground.step_index, total: window.dp.playground.total_steps, fraction: window.dp.playground.time_fraction, t: window.dp.state().t }));
+
+describe('a run returns to the link\'s starting state', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('opened at t = 0.5: R and Play after the end start again from the same noised data', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=512&steps=20&t=0.5&playing=0');
+    try {
+      await waitReady(session.page);
+      const start = await where(session.page);
+      assert.ok(Math.abs(start.fraction - 0.5) < 1e-9 && start.step === 0, `the link's start: ${JSON.stringify(start)}`);
+      const first = await positions(session.page);
+      assert.ok((await runToEnd(session.page)) > 0);
+      await session.page.keyboard.press('r');
+      await session.page.waitForFunction(() => window.dp.playground.step_index === 0 && Math.abs(window.dp.playground.time_fraction - 0.5) < 1e-9);
+      assert.deepEqual(await positions(session.page), first, 'R shows the same noised particles again');
+      assert.equal((await where(session.page)).total, start.total, 'with the same steps left');
+      await session.page.waitForFunction(() => /(^#|&)t=0\.5(&|$)/.test(location.hash), null, { timeout: 5000 });
+      // Play after the end, too.
+      await runToEnd(session.page);
+      await session.page.click('#play');
+      await session.page.waitForFunction(() => !window.dp.playground.done, null, { timeout: 10_000 });
+      const again = await where(session.page);
+      assert.equal(again.total, start.total, `Play after the end runs from t = 0.5 again (${start.total} steps), not from the prior; ${JSON.stringify(again)}; ${await pageReport(session)}`);
+      assert.ok(again.fraction <= 0.5 + 1e-9, `it is at or below t = 0.5: ${JSON.stringify(again)}`);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('opened at the prior, R returns to the prior noise', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=512&steps=20&playing=0');
+    try {
+      await waitReady(session.page);
+      const first = await positions(session.page);
+      await session.page.evaluate(() => window.dp.playground.step(5));
+      await session.page.keyboard.press('r');
+      await session.page.waitForFunction(() => window.dp.playground.step_index === 0);
+      assert.deepEqual(await positions(session.page), first);
+      assert.equal((await where(session.page)).fraction, 1);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('the race is in the link', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a link with race settings reopens them; DDIM races with its own eta, not the hidden main one', async () => {
+    // The main sampler is Heun, so the main eta control is hidden; it says 1 (DDPM's variance).
+    const session = await openPlayground(browser, 'backend=cpu&particles=512&steps=20&playing=0&sampler=heun&eta=1&race=1&racers=ddim,ddpm_ancestral&race_eta=0');
+    try {
+      await waitReady(session.page);
+      await session.page.waitForFunction(() => window.dp.racesFinished() > 0, null, { timeout: 120_000 });
+      const seen = await session.page.evaluate(() => ({
+        ticked: [...document.querySelectorAll('#race-racers input:checked')].map((box) => box.value),
+        eta: document.getElementById('race_eta').value,
+        race: window.dp.lastRace().map((r) => ({ name: r.name, distances: r.laps.map((l) => l.distance) })),
+      }));
+      assert.deepEqual(seen.ticked, ['ddim', 'ddpm_ancestral'], 'the link ticks its samplers');
+      assert.equal(Number(seen.eta), 0);
+      const [ddim, ddpm] = seen.race;
+      assert.deepEqual([ddim.name, ddpm.name], ['ddim', 'ddpm_ancestral']);
+      assert.notDeepEqual(ddim.distances, ddpm.distances, 'DDIM with eta 0 and DDPM ancestral draw different lines');
+      // Ticking a sampler goes into the link and runs the race again.
+      const before = await session.page.evaluate(() => window.dp.racesFinished());
+      await session.page.check('#race-racers input[value="heun"]');
+      await session.page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('racers') === 'heun,ddim,ddpm_ancestral' || new URLSearchParams(location.hash.slice(1)).get('racers')?.split(',').length === 3, null, { timeout: 5000 });
+      await session.page.waitForFunction((n) => window.dp.racesFinished() > n, before, { timeout: 120_000 });
+      const names = await session.page.evaluate(() => window.dp.lastRace().map((r) => r.name));
+      assert.equal(names.length, 3, `the race reran with the ticked samplers: ${names}; ${await pageReport(session)}`);
+    } finally {
+      await session.close();
+    }
+  });
+});

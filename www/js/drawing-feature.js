@@ -1,0 +1,158 @@
+// @ts-check
+// drawing-feature.js: "Draw your own data". Strokes on the picture become points
+// (drawing.js); Use makes them the data with their exact score, Train teaches a network on them
+// (training.js); drawings come from share links and go to JSON files.
+
+import * as ui from './controls.js';
+import { page } from './page.js';
+import { messageOf } from './errors.js';
+import { redraw, setPlaying } from './frame-loop.js';
+import { writeHashSoon } from './store.js';
+import { download } from './export.js';
+import * as draw from './drawing.js';
+import { startTraining } from './training.js';
+
+/** @type {ReturnType<typeof draw.strokeRecorder> | null} The strokes of the drawing panel. */
+let strokes = null;
+
+/** The points drawn so far (a copy). */
+export function drawnPoints() {
+  return strokes ? [...strokes.points] : [];
+}
+
+/**
+ * Says how the drawing or its training is going, under the panel's buttons.
+ * @param {string} text
+ */
+export function drawStatus(text) {
+  /** @type {HTMLElement} */ (document.getElementById('draw-status')).textContent = text;
+}
+
+/**
+ * Makes `points` the data: with a trained network when `useNetwork(pg)` installs one, else with
+ * the exact score (the learned score needs a network trained on the drawing, so `mlp` switches
+ * to `exact`).
+ * @param {number[][]} points
+ * @param {((pg: any) => void) | null} useNetwork
+ * @returns {boolean} whether it worked
+ */
+export function applyDrawing(points, useNetwork = null) {
+  const { pg, state } = page;
+  if (!pg || page.creating) return false;
+  const scoreBefore = state.score;
+  try {
+    if (useNetwork) {
+      useNetwork(pg);
+    } else {
+      if (state.score === 'mlp') {
+        pg.set_options({ score: 'exact' });
+        state.score = 'exact';
+      }
+      pg.use_drawing(draw.flatten(points));
+    }
+  } catch (error) {
+    ui.notice(`The drawing was not used: ${messageOf(error)}`, 'error');
+    restoreScore(scoreBefore);
+    return false;
+  }
+  state.drawn = draw.encodeDrawing(points);
+  state.t = 1;
+  page.runStart = 1;
+  page.pendingT = null;
+  ui.setValues(state);
+  redraw();
+  writeHashSoon();
+  return true;
+}
+
+/**
+ * Puts the score back to `score` after a refused drawing had switched it.
+ * @param {string} score
+ */
+function restoreScore(score) {
+  const { pg, state } = page;
+  if (state.score === score || !pg) return;
+  try {
+    pg.set_options({ score });
+    state.score = score;
+  } catch (error) {
+    ui.notice(`The score could not be set back to ${score}: ${messageOf(error)}`, 'error');
+  }
+  ui.setValues(state);
+}
+
+/**
+ * Uses the drawing of the link (`drawn=`): its exact score, since a link carries no network. A
+ * drawing that cannot be used leaves the score as it was and leaves the link.
+ */
+export function useLinkDrawing() {
+  const { state } = page;
+  const decoded = draw.decodeDrawing(state.drawn);
+  const hadNetwork = state.score === 'mlp';
+  if (!decoded.ok) {
+    ui.notice(`The drawing in the link was not used: ${decoded.problem}.`, 'error');
+  } else if (applyDrawing(decoded.points)) {
+    strokes?.set(decoded.points);
+    if (hadNetwork) {
+      ui.notice('A link carries the drawing but not a network trained on it: showing its exact score; press Train in "Draw your own data" to learn one.', 'info');
+    }
+    return;
+  }
+  state.drawn = '';
+  ui.setValues(state);
+}
+
+/**
+ * Wires the drawing panel: draw mode, clear, use, train, JSON export and import.
+ * @returns {(open: boolean) => void} shows or hides the drawing surface with the panel
+ */
+export function setUpDrawing() {
+  const surface = /** @type {HTMLCanvasElement} */ (document.getElementById('draw-surface'));
+  const recorder = draw.strokeRecorder(surface, (points) => {
+    draw.drawStrokes(surface, points);
+    drawStatus(`${points.length} point${points.length === 1 ? '' : 's'} drawn${points.length >= draw.drawingLimits().maxPoints ? ' (the most a drawing holds)' : ''}.`);
+  });
+  strokes = recorder;
+  const mode = /** @type {HTMLElement} */ (document.getElementById('draw-mode'));
+  const setMode = (/** @type {boolean} */ on) => {
+    mode.setAttribute('aria-pressed', String(on));
+    surface.classList.toggle('drawing', on);
+    if (on) {
+      setPlaying(false);
+      // The panel sits below the picture: bring the picture into view to draw on it.
+      surface.scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    }
+  };
+  const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  mode.addEventListener('click', () => setMode(mode.getAttribute('aria-pressed') !== 'true'));
+  byId('draw-clear').addEventListener('click', () => recorder.clear());
+  byId('draw-use').addEventListener('click', () => {
+    if (recorder.points.length === 0) drawStatus('Draw something first.');
+    else if (applyDrawing([...recorder.points])) setPlaying(true);
+  });
+  byId('draw-train').addEventListener('click', () => startTraining(drawnPoints()));
+  const json = /** @type {HTMLTextAreaElement} */ (byId('draw-json'));
+  byId('draw-export').addEventListener('click', () => {
+    json.value = draw.drawingToJson(recorder.points);
+    download(new Blob([json.value], { type: 'application/json' }), 'drawing.json');
+  });
+  const importText = (/** @type {string} */ text) => {
+    const parsed = draw.drawingFromJson(text);
+    if (!parsed.ok) {
+      ui.notice(`That drawing was not imported: ${parsed.problem}.`, 'error');
+      return;
+    }
+    recorder.set(parsed.points);
+    applyDrawing(parsed.points);
+  };
+  byId('draw-import').addEventListener('click', () => importText(json.value));
+  byId('draw-file').addEventListener('change', async (event) => {
+    const file = /** @type {HTMLInputElement} */ (event.target).files?.[0];
+    if (file) importText(await file.text());
+  });
+  return (open) => {
+    surface.hidden = !open;
+    if (!open) setMode(false);
+    else draw.drawStrokes(surface, recorder.points);
+  };
+}

@@ -1,0 +1,204 @@
+// @ts-check
+// frame-loop.js: the animation loop. Each frame applies a pending time-slider value; while
+// playing takes a few reverse steps (adaptive, so a frame stays under its budget and the GPU
+// never runs far behind the page); then renders when anything changed, and lets the views and
+// recordings follow. The loop sleeps while paused and unchanged.
+
+import * as ui from './controls.js';
+import { announceReady, page, running } from './page.js';
+import { runtimeError } from './errors.js';
+import { noiseTo } from './host.js';
+import { updateViews } from './views.js';
+import { captureForRecordings } from './export-feature.js';
+
+/** A frame that takes longer than this (ms) gets fewer reverse steps next time. */
+const FRAME_BUDGET_MS = 30;
+/** Bounds of the adaptive number of reverse steps per animation frame. */
+export const MIN_STEPS_PER_FRAME = 1;
+const MAX_STEPS_PER_FRAME = 20;
+/** A run is spread over at least this many frames (about two seconds), so the flow stays visible. */
+const MIN_FRAMES_PER_RUN = 120;
+/**
+ * On WebGPU, step() only queues work, so the time spent in a frame says nothing about the GPU.
+ * The loop keeps one fence in flight (`gpu_idle()`, which resolves when the GPU has finished
+ * everything submitted before it; nothing is read back) and stops queueing steps while the
+ * unfinished fence is more than this many frames old: the GPU never runs further behind the page
+ * than that.
+ */
+const MAX_FRAMES_AHEAD = 3;
+
+let stepsPerFrame = MIN_STEPS_PER_FRAME;
+let frameRequest = 0;
+let frameCount = 0;
+/** @type {{ frame: number, stalled: boolean } | null} The fence in flight on WebGPU. */
+let fence = null;
+/** What the readouts last showed (the watchdog redraws when the run moved without the page). */
+let shownSignature = '';
+/** The run shown last had reached the data (the embedder has been told 'done'). */
+let doneAnnounced = false;
+
+/** Current adaptive steps per frame. */
+export function currentStepsPerFrame() {
+  return stepsPerFrame;
+}
+
+/** A new Playground or a new run: forget the fence and start again from one step per frame. */
+export function restartPacing() {
+  fence = null;
+  stepsPerFrame = MIN_STEPS_PER_FRAME;
+}
+
+/** Forget the fence in flight (its run was replaced). */
+export function dropFence() {
+  fence = null;
+}
+
+/** Asks for a frame (one at a time). */
+export function requestFrame() {
+  if (!frameRequest) frameRequest = requestAnimationFrame(frame);
+}
+
+/** Something changed: draw it at the next frame. */
+export function redraw() {
+  page.dirty = true;
+  requestFrame();
+}
+
+/** Plays or pauses the animation (the Play button follows). */
+/** @param {boolean} on */
+export function setPlaying(on) {
+  page.playing = on;
+  ui.setPlaying(on, Boolean(page.pg && !page.creating && page.pg.done));
+  if (on) requestFrame();
+}
+
+/** Where the run is: step, steps and time (what the readouts show). */
+export function runSignature() {
+  const pg = running();
+  return `${pg.step_index}/${pg.total_steps}@${pg.time_fraction}`;
+}
+
+/** The readouts no longer match the run (moved from the console, or by a test). */
+export function readoutsAreStale() {
+  return runSignature() !== shownSignature;
+}
+
+function frame() {
+  frameRequest = 0;
+  const pg = page.pg;
+  if (!pg || page.creating) return;
+  frameCount += 1;
+  const started = performance.now();
+  let stepped = false;
+  let what = 'Drawing';
+  try {
+    if (page.pendingT !== null) {
+      what = 'Noising to t';
+      noiseTo(page.pendingT);
+      page.pendingT = null;
+      page.dirty = true;
+    }
+    // The first frame shows the starting particles at once; steps begin with the next frame
+    // (so the first picture does not wait for the sampler's kernels to compile).
+    if (page.playing && page.readyDone && !page.comparingPaths) {
+      what = 'A reverse step';
+      stepped = stepIfGpuKeepsUp();
+      if (pg.done) setPlaying(false);
+    }
+    if (page.dirty) {
+      what = 'Drawing';
+      page.dirty = false;
+      pg.render();
+      captureForRecordings();
+      showReadouts();
+      if (!page.readyDone) {
+        page.readyDone = true;
+        document.body.dataset.state = 'ready';
+        announceReady(pg);
+        page.embedder.notify('ready', { backend: pg.backend });
+      }
+    }
+  } catch (error) {
+    runtimeError(what, error);
+  }
+  if (stepped && page.pg && page.pg.backend === 'cpu') adaptToFrameTime(performance.now() - started);
+  if (page.playing || page.dirty) requestFrame();
+}
+
+/** Takes this frame's reverse steps unless the GPU is too far behind; true when it stepped. */
+function stepIfGpuKeepsUp() {
+  const pg = running();
+  const onGpu = pg.backend === 'webgpu';
+  if (onGpu && fence && frameCount - fence.frame > MAX_FRAMES_AHEAD) {
+    fence.stalled = true;
+    return false;
+  }
+  const cap = Math.max(MIN_STEPS_PER_FRAME, Math.ceil(pg.total_steps / MIN_FRAMES_PER_RUN));
+  const taken = pg.step(Math.min(stepsPerFrame, cap));
+  if (taken > 0) page.dirty = true;
+  if (onGpu && taken > 0 && !fence) startFence();
+  return taken > 0;
+}
+
+/** Queues a fence behind the work queued so far; when it resolves, adapts the steps per frame. */
+function startFence() {
+  const owner = running();
+  const started = performance.now();
+  const current = { frame: frameCount, stalled: false };
+  fence = current;
+  owner.gpu_idle().then(
+    () => {
+      if (fence !== current) return;
+      fence = null;
+      // Additive increase while the GPU keeps up within the budget, multiplicative decrease when
+      // the page had to wait for it.
+      const framesCovered = Math.max(1, frameCount - current.frame);
+      adaptToFrameTime(current.stalled ? Infinity : (performance.now() - started) / framesCovered);
+      if (page.playing) requestFrame();
+    },
+    (/** @type {unknown} */ error) => {
+      if (fence !== current) return;
+      fence = null;
+      if (owner === page.pg) runtimeError('Waiting for the GPU', error);
+    },
+  );
+}
+
+/** Additive increase, multiplicative decrease of the steps per frame from the cost of a frame. */
+/** @param {number} costMs */
+function adaptToFrameTime(costMs) {
+  if (costMs > FRAME_BUDGET_MS) {
+    stepsPerFrame = Math.max(MIN_STEPS_PER_FRAME, Math.floor(stepsPerFrame * 0.7));
+  } else if (costMs < 0.75 * FRAME_BUDGET_MS) {
+    stepsPerFrame = Math.min(MAX_STEPS_PER_FRAME, stepsPerFrame + 1);
+  }
+}
+
+/** The readouts, the embedder's step and done events, and every open view. */
+function showReadouts() {
+  const pg = running();
+  const signature = runSignature();
+  if (signature !== shownSignature && page.readyDone) {
+    page.embedder.notify('step', { step: pg.step_index, total: pg.total_steps, t: pg.current_t, done: pg.done });
+    if (pg.done && !doneAnnounced) page.embedder.notify('done');
+  }
+  doneAnnounced = pg.done;
+  shownSignature = signature;
+  ui.setPlaying(page.playing, pg.done);
+  // The slider spans the schedule's time range; the numbers show its own time (sigma for EDM).
+  const t = pg.current_t;
+  ui.setTime(pg.time_fraction, t);
+  ui.setReadouts({
+    t,
+    step: pg.step_index,
+    total: pg.total_steps,
+    done: pg.done,
+    evaluations: pg.evaluations,
+    particles: page.state.particles,
+    backend: pg.backend,
+    adapter: pg.adapter_name,
+    // On the CPU the banner already carries the note.
+    note: pg.backend === 'webgpu' ? pg.backend_note : '',
+  });
+  updateViews();
+}

@@ -1,0 +1,283 @@
+// @ts-check
+// host.js: where the Playground comes from and what happens to it. Creation with a ladder of
+// safer settings when it fails (without the field the error names, then the automatic backend,
+// then the defaults, then the defaults on the CPU); a lost GPU device (restart once on WebGPU,
+// then on the CPU), watched for even while paused; the automatic backend's timing of both paths
+// on a software adapter; and, embedded, pausing while scrolled out of view.
+
+import * as ui from './controls.js';
+import { firstFrame, page, running } from './page.js';
+import { fail, messageOf } from './errors.js';
+import { FIELD, defaultState, toOptions } from './state.js';
+import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
+import { applyHash, publishState, takeQueuedHash, writeHashSoon } from './store.js';
+import { useLinkDrawing } from './drawing-feature.js';
+import { startRace } from './view-race.js';
+import { runWaitingCommands } from './actions.js';
+
+/** How often a lost GPU device is looked for while the page is idle (ms). */
+const WATCHDOG_MS = 1000;
+
+/** Whether the current canvas has handed out a context (then a retry needs a fresh one). */
+let canvasUsed = false;
+/** GPU devices lost so far; the first loss restarts on WebGPU, the next one on the CPU. */
+let devicesLost = 0;
+/**
+ * The automatic backend on a software WebGPU adapter starts on the CPU, then times both paths
+ * (`compare_paths`) while the first frame is up: the result, kept for later restarts, or null.
+ * @type {any}
+ */
+let pathComparison = null;
+
+/** What the automatic backend measured on a software adapter (null before, or elsewhere). */
+export function measuredPaths() {
+  return pathComparison;
+}
+
+/** Why the GPU device was lost, or null while it is fine (or on the CPU). */
+export function deviceLost() {
+  const { pg } = page;
+  return pg && typeof pg.device_lost === 'string' ? pg.device_lost : null;
+}
+
+/** Restarts after a lost GPU device: once more on WebGPU, after that on the CPU. */
+export function recoverFromLostDevice() {
+  const reason = deviceLost();
+  if (!reason || page.creating) return;
+  devicesLost += 1;
+  const next = devicesLost === 1 ? { ...page.state } : { ...page.state, backend: 'cpu' };
+  ui.notice(
+    `The GPU device was lost (${reason.replace(/\.$/, '')}). ` +
+      `Restarting the playground${next.backend === 'cpu' ? ' on the CPU' : ''}.`,
+    'error',
+  );
+  start({ ...next, t: 1 }).catch((e) => fail(`The playground could not restart: ${messageOf(e)}`));
+}
+
+/**
+ * Watchdog: a lost device is noticed even while paused, and a run moved from the console (or a
+ * test) through window.dp.playground is drawn and shown in the readouts.
+ */
+export function watchTheDevice() {
+  setInterval(() => {
+    if (!page.pg || page.creating) return;
+    if (deviceLost()) recoverFromLostDevice();
+    else if (!page.playing && !page.dirty && readoutsAreStale()) redraw();
+  }, WATCHDOG_MS);
+}
+
+/**
+ * Options objects equal field by field.
+ * @param {Record<string, any>} a
+ * @param {Record<string, any>} b
+ */
+function sameOptions(a, b) {
+  const x = toOptions(a);
+  const y = toOptions(b);
+  return Object.keys(x).every((k) => x[k] === y[k]);
+}
+
+/**
+ * The option a wasm error message names ("invalid option 'steps': ..."), if any.
+ * @param {string} message
+ */
+function fieldNamedIn(message) {
+  const match = /option '([a-z_]+)'/.exec(message);
+  return match && Object.hasOwn(FIELD, match[1]) && FIELD[match[1]].option ? match[1] : null;
+}
+
+/**
+ * "steps 100, backend cpu": the fields where `used` differs from `wanted`.
+ * @param {Record<string, any>} wanted
+ * @param {Record<string, any>} used
+ */
+function describeFallback(wanted, used) {
+  const changed = Object.keys(toOptions(used)).filter((k) => wanted[k] !== used[k]);
+  return changed.map((k) => `${k} ${used[k]}`).join(', ') || 'the default settings';
+}
+
+/**
+ * Creates the Playground for `wanted`, retrying with safer settings when that fails.
+ * @param {Record<string, any>} wanted
+ * @returns {Promise<Record<string, any> | null>} the state that worked, or null when nothing did
+ */
+async function createPlayground(wanted) {
+  const defaults = { ...defaultState(), t: wanted.t, playing: wanted.playing };
+  /** @type {Record<string, any>[]} */
+  const tried = [];
+  /** @type {Record<string, any> | null} */
+  let candidate = wanted;
+  while (candidate) {
+    tried.push(candidate);
+    const canvas = canvasUsed ? ui.freshCanvas() : ui.canvas();
+    ui.sizeCanvas(canvas);
+    canvasUsed = true;
+    ui.setOverlay(candidate.backend === 'cpu' ? 'Starting…' : 'Starting… (looking for WebGPU)');
+    let why;
+    try {
+      const options = toOptions(candidate);
+      // The automatic choice already timed WebGPU faster on this software adapter: use it.
+      if (candidate.backend === 'auto' && pathComparison?.winner === 'webgpu') options.backend = 'webgpu';
+      page.pg = await page.wasm.Playground.create(canvas, options);
+      if (candidate !== wanted) ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
+      return candidate;
+    } catch (error) {
+      why = messageOf(error);
+      ui.notice(`The playground could not start: ${why}`, 'error');
+    }
+    // Next: without the field the error names, then with the automatic backend instead of a
+    // forced WebGPU, then the defaults, then the defaults on the CPU.
+    const field = fieldNamedIn(why);
+    /** @type {Record<string, any>} */
+    const current = candidate;
+    /** @type {Array<Record<string, any> | null | false>} */
+    const fallbacks = [
+      field ? { ...current, [field]: FIELD[field].default } : null,
+      current.backend === 'webgpu' && { ...current, backend: 'auto' },
+      defaults,
+      { ...defaults, backend: 'cpu' },
+    ];
+    candidate = fallbacks.find((next) => next && !tried.some((seen) => sameOptions(seen, next))) || null;
+  }
+  return null;
+}
+
+/**
+ * Creates (or re-creates) the Playground for `wanted` and starts showing it.
+ * @param {Record<string, any>} wanted
+ */
+export async function start(wanted) {
+  page.creating = true;
+  setPlaying(false);
+  ui.setEnabled(false);
+  restartPacing();
+  page.pendingT = null;
+  if (page.pg) {
+    page.pg.free();
+    page.pg = null;
+  }
+  const used = await createPlayground(wanted);
+  page.creating = false;
+  if (!used) {
+    fail('Diffusion Playground could not start, not even on the CPU with the default settings (see the messages above).');
+    return;
+  }
+  page.state = { ...used };
+  page.runStart = 1;
+  const pg = running();
+  const { state } = page;
+  ui.setBackendBanner(pg.backend === 'cpu', pg.backend_note);
+  if (pg.paths_to_compare) {
+    if (pathComparison) ui.setBackendBanner(true, comparisonNote(pathComparison));
+    else firstFrame.then(() => comparePaths(pg));
+  }
+  if (state.t < 1) {
+    try {
+      noiseTo(state.t);
+    } catch (error) {
+      ui.notice(`Could not show the data noised to ${state.t} of the time range: ${messageOf(error)}`, 'error');
+      state.t = 1;
+    }
+  }
+  ui.setValues(state);
+  ui.setEnabled(true);
+  ui.setOverlay(null);
+  if (state.drawn) useLinkDrawing();
+  // A widget whose link says play, created while scrolled out of view, starts once it is seen.
+  if (state.playing && page.offscreen) page.offscreen = 'was-playing';
+  setPlaying(state.playing && !page.offscreen);
+  redraw();
+  // A hash asked for while this one was being created is newer than `wanted`: apply it, then
+  // publish (or leave that to the re-creation it started).
+  const queued = takeQueuedHash();
+  if (queued !== null) {
+    applyHash(queued, wanted.backend);
+    if (page.creating) return;
+  }
+  publishState();
+  if (page.state.race) startRace();
+  runWaitingCommands();
+}
+
+/**
+ * Shows the data forward-noised to the fraction `u` of the time range. A fraction above 0 but
+ * below the schedule's smallest meaningful start (noise under `MIN_START_SIGMA` of
+ * `src/core/schedule.rs`, which f32 particles cannot hold) starts there instead: say so, and keep
+ * the fraction actually used in the state and the link.
+ * @param {number} u
+ */
+export function noiseTo(u) {
+  const pg = running();
+  const { state, description } = page;
+  pg.noise_to(u);
+  page.runStart = u;
+  const schedule = description.schedules.find((/** @type {any} */ s) => s.name === state.schedule);
+  const floor = schedule?.min_start_fraction ?? 0;
+  if (u > 0 && u < floor) {
+    ui.notice(
+      `Time t ${u} is below the smallest meaningful start of the ${schedule.label} schedule ` +
+        `(t = ${floor.toPrecision(3)} of its range, where the noise sigma is ${description.limits.min_start_sigma}); starting there.`,
+      'info',
+    );
+    state.t = pg.time_fraction;
+    page.runStart = state.t;
+    ui.setValues(state);
+    writeHashSoon();
+  }
+}
+
+/**
+ * The banner's text for a comparison that kept the CPU (written by the wasm's backend policy).
+ * @param {{ note: string }} c
+ */
+function comparisonNote(c) {
+  return c.note;
+}
+
+/**
+ * Times WebGPU against the CPU for the playground `started` (the automatic choice on a software
+ * adapter started it on the CPU), then keeps the CPU or restarts on WebGPU, saying which and why.
+ */
+/** @param {import('./page.js').Playground} started */
+async function comparePaths(started) {
+  page.comparingPaths = true;
+  let measured = null;
+  try {
+    measured = await page.wasm.compare_paths();
+  } catch (error) {
+    if (page.pg === started) ui.setBackendBanner(true, `${started.backend_note} Timing WebGPU failed (${messageOf(error)}); the playground stays on the CPU.`);
+  }
+  page.comparingPaths = false;
+  if (!measured) return;
+  pathComparison = measured;
+  if (page.pg !== started || page.state.backend !== 'auto') return;
+  if (measured.winner === 'webgpu') {
+    ui.notice(measured.note, 'info');
+    start(page.state);
+  } else {
+    ui.setBackendBanner(true, comparisonNote(pathComparison));
+    requestFrame();
+  }
+}
+
+/**
+ * Embedded widgets pause while scrolled out of view and resume when back (a page of course notes
+ * with many widgets then animates only the ones being read).
+ */
+export function pauseWhileOffscreen() {
+  const observer = new IntersectionObserver((entries) => {
+    const visible = entries.some((entry) => entry.isIntersecting);
+    if (!visible && !page.offscreen) {
+      page.offscreen = true;
+      if (page.playing) {
+        setPlaying(false);
+        page.offscreen = 'was-playing';
+      }
+    } else if (visible && page.offscreen) {
+      const resume = page.offscreen === 'was-playing';
+      page.offscreen = false;
+      if (resume && page.pg && !page.creating) setPlaying(true);
+    }
+  });
+  observer.observe(/** @type {Element} */ (document.getElementById('canvas-frame')));
+}

@@ -1,0 +1,143 @@
+// @ts-check
+// store.js: the state and its link. Validated changes of state fields go to the Playground (an
+// option) or only change the page (a look, a panel); the address bar follows (a burst of
+// changes is written once); a hash typed into the address bar, or sent by an embedding page, is
+// read like a share link and applied as changes. A hash that arrives while the Playground is
+// being (re)created waits (the latest only) until creation ends.
+
+import * as ui from './controls.js';
+import { page } from './page.js';
+import { act, fail, messageOf } from './errors.js';
+import { FIELD, parseHash, toHash, writeHash } from './state.js';
+import { shareUrl } from './export.js';
+import { dropFence, redraw, setPlaying } from './frame-loop.js';
+import { start } from './host.js';
+import { startRace } from './view-race.js';
+
+/** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
+const HASH_WRITE_DELAY_MS = 120;
+
+let hashTimer = 0;
+/** @type {string | null} A hash that arrived while the Playground was being (re)created. */
+let queuedHash = null;
+
+/** Writes the state into the address bar (and the embedded page's "open full page" link). */
+export function publishState() {
+  writeHash(page.state);
+  ui.setFullPageLink(shareUrl(toHash(page.state)));
+}
+
+/** Writes the state into the address bar soon (once for a burst of changes). */
+export function writeHashSoon() {
+  clearTimeout(hashTimer);
+  hashTimer = window.setTimeout(publishState, HASH_WRITE_DELAY_MS);
+}
+
+/** The hash that waited for creation to end, if any (and forgets it). */
+export function takeQueuedHash() {
+  const hash = queuedHash;
+  queuedHash = null;
+  return hash;
+}
+
+/**
+ * Applies validated changes of state fields: options go to the Playground (a backend change
+ * re-creates it), then t and playing. A rejected option is reported and its control restored.
+ * @param {Record<string, any>} changes
+ */
+export function applyChanges(changes) {
+  const { pg, state } = page;
+  if (!pg || page.creating) return;
+  const next = { ...state, ...changes };
+  if (next.backend !== state.backend) {
+    start(next).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));
+    return;
+  }
+  /** @type {Record<string, any>} */
+  const options = {};
+  for (const [name, v] of Object.entries(changes)) {
+    if (FIELD[name].option && state[name] !== v) options[name] = v;
+  }
+  if (Object.keys(options).length > 0) {
+    try {
+      pg.set_options(options);
+    } catch (error) {
+      ui.notice(`That setting was not applied: ${messageOf(error)}`, 'error');
+      ui.setValues(state);
+      return;
+    }
+    Object.assign(state, options);
+    // Any option but the look of the dots restarts the run from the prior.
+    if (Object.keys(options).some((name) => name !== 'point_size' && name !== 'palette')) {
+      state.t = 1;
+      page.runStart = 1;
+      page.pendingT = null;
+      dropFence();
+    }
+  }
+  if ('t' in changes && changes.t !== state.t) {
+    if (changes.t < 1) page.pendingT = changes.t;
+    else if (act('Reset', (/** @type {import('./page.js').Playground} */ p) => p.reset())) page.runStart = 1;
+    state.t = changes.t;
+  }
+  if ('playing' in changes) {
+    setPlaying(changes.playing);
+    state.playing = changes.playing;
+  }
+  // Choosing a dataset ends a drawing (the wasm has dropped it).
+  if ('dataset' in options) state.drawn = '';
+  // Page-only fields (layers, theme, interface, hide flags) only change the look.
+  for (const [name, v] of Object.entries(changes)) {
+    if (!FIELD[name].option && name !== 't' && name !== 'playing') state[name] = v;
+  }
+  ui.setValues(state);
+  redraw();
+  writeHashSoon();
+  // The race on screen always has the ticked samplers and their settings: run it again.
+  if (state.race && ('racers' in changes || 'race_eta' in changes)) startRace();
+}
+
+/**
+ * The user edited the address bar: apply the new hash like a set of control changes, or, while
+ * the Playground is being (re)created, keep it (the latest only) until creation ends.
+ */
+export function onHashChange() {
+  if (!page.pg || page.creating) {
+    queuedHash = location.hash;
+    return;
+  }
+  applyHash(location.hash);
+}
+
+/**
+ * Applies the settings of `hash` that differ from the state. `triedBackend`: the backend that
+ * creation has just been asked for; a hash asking for it again is not restarted on it (creation
+ * may have fallen back from it, and said why).
+ * @param {string} hash
+ * @param {string} [triedBackend]
+ */
+export function applyHash(hash, triedBackend) {
+  const { state: wanted, notices } = parseHash(hash);
+  for (const text of notices) ui.notice(text, 'warn');
+  if (wanted.backend === triedBackend) wanted.backend = page.state.backend;
+  /** @type {Record<string, any>} */
+  const changes = {};
+  for (const name of Object.keys(wanted)) {
+    if (wanted[name] !== page.state[name]) changes[name] = wanted[name];
+  }
+  if (Object.keys(changes).length > 0) applyChanges(changes);
+}
+
+/**
+ * Applies `settings` named as in a share link (an embedding page's `set`): validated as a link
+ * would be, then kept in the address bar.
+ * @param {Record<string, unknown>} settings
+ */
+export function applySettings(settings) {
+  const params = new URLSearchParams(toHash(page.state).slice(1));
+  for (const [name, value] of Object.entries(settings)) {
+    params.set(name, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+  }
+  applyHash(`#${params}`);
+  writeHashSoon();
+}

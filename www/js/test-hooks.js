@@ -1,0 +1,77 @@
+// @ts-check
+// test-hooks.js: what tests (and curious people in the console) can reach as `window.dp`: the
+// running Playground, the wasm's free functions, copies of the state, and counters that grow as
+// views are drawn. `document.body.dataset.state` is "loading", "ready" or "error".
+
+import { firstFrame, page, ready } from './page.js';
+import { currentStepsPerFrame } from './frame-loop.js';
+import { measuredPaths } from './host.js';
+import { densityDrawn } from './view-density.js';
+import { formulasShown } from './view-formulas.js';
+import { lastRace, racesFinished } from './view-race.js';
+import { layersDrawn } from './view-layers.js';
+import { trainingReport, trainingsFinished } from './training.js';
+import { pngNow, recordFor } from './export-feature.js';
+
+/** @param {Blob} blob */
+function blobToDataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
+}
+
+/** Installs `window.dp`; the wasm's functions join it once the module is loaded. */
+export function installTestHooks() {
+  const hooks = {
+    ready,
+    firstFrame,
+    /** The running Playground, or null while (re)creating. */
+    get playground() {
+      return page.pg;
+    },
+    /** The whole wasm module once loaded (its free functions: schedule_curves, space_time, ...). */
+    get wasm() {
+      return page.wasm;
+    },
+    get describe() {
+      return page.wasm?.describe ?? null;
+    },
+    get dataset_sample() {
+      return page.wasm?.dataset_sample ?? null;
+    },
+    get sliced_wasserstein() {
+      return page.wasm?.sliced_wasserstein ?? null;
+    },
+    /** A copy of the UI state. */
+    state: () => ({ ...page.state }),
+    /** Current adaptive steps per frame. */
+    stepsPerFrame: currentStepsPerFrame,
+    /** In-page training runs finished so far. */
+    trainingsFinished,
+    /** { first, last, steps, seconds, where } of the last finished training run, or null. */
+    trainingReport,
+    /** Density views drawn so far. */
+    densityDrawn,
+    /** Formula panels typeset (or shown as TeX) so far. */
+    formulasShown,
+    /** Sampler races finished so far, and the last one's results. */
+    racesFinished,
+    lastRace,
+    /** What the automatic backend measured on a software adapter (null before, or elsewhere). */
+    pathComparison: measuredPaths,
+    /** Layer pictures drawn so far. */
+    layersDrawn,
+    /** The picture as the PNG button saves it, as a data: URL. */
+    exportPng: async () => blobToDataUrl(await pngNow()),
+    /**
+     * Records `ms` milliseconds of the picture (particles and layers) as the Record button does;
+     * resolves to { type, extension, size, frames, seekable, codec, url } (url: an object URL of
+     * the file, for a test to load into a <video>).
+     */
+    recordVideo: recordFor,
+  };
+  Object.assign(window, { dp: hooks });
+}

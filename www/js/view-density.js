@@ -1,0 +1,57 @@
+// @ts-check
+// view-density.js: the density view (when open): the particles' histogram, counted where they
+// live, next to the exact bin probabilities of p_t (recomputed when the time or the data
+// change), and their total variation distance with the floor that sampling noise leaves.
+
+import * as ui from './controls.js';
+import { page } from './page.js';
+import { runtimeError } from './errors.js';
+import { keyedCache, oneAtATime } from './one-at-a-time.js';
+import { DENSITY_SIDE, drawDensity, noiseFloor } from './density.js';
+
+/** Density views drawn so far (tests wait for it to grow). */
+let drawn = 0;
+
+/** Density views drawn so far. */
+export function densityDrawn() {
+  return drawn;
+}
+
+const exactProbabilities = keyedCache((pg, t) => pg.exact_probabilities(t, DENSITY_SIDE));
+
+const update = oneAtATime(() => {
+  const { pg, state, wasm } = page;
+  if (!state.density || !pg || page.creating) return null;
+  const owner = pg;
+  const t = owner.current_t;
+  let exact;
+  let counting;
+  try {
+    // What is sampled (dataset, drawing, network, score) comes from the playground itself; its
+    // revision changes with it.
+    exact = exactProbabilities.get(`${owner.revision}@${t}`, owner, t);
+    counting = owner.histogram(DENSITY_SIDE);
+  } catch (error) {
+    runtimeError('Counting the particles', error);
+    return null;
+  }
+  const total = state.particles;
+  return counting
+    .then((counts) => {
+      if (owner !== page.pg) return;
+      drawDensity(ui.panelCanvas('density'), counts, total, exact);
+      const tv = wasm.total_variation(counts, total, exact);
+      const floor = noiseFloor(total, exact);
+      ui.setDensityDistance(
+        `Total variation distance between the two: ${tv.toFixed(3)} at t = ${t.toPrecision(3)} ` +
+          `(sampling noise alone leaves about ${floor.toFixed(3)} with ${total.toLocaleString('en-US')} particles)`,
+      );
+      drawn += 1;
+    })
+    .catch((error) => {
+      if (owner === page.pg) runtimeError('Counting the particles', error);
+    });
+});
+
+/** @type {import('./views.js').View} */
+export const densityView = { name: 'density', update };

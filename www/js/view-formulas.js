@@ -1,0 +1,34 @@
+// @ts-check
+// view-formulas.js: the formulas of the current schedule and sampler (when the panel is open),
+// typeset again only when they change.
+
+import * as ui from './controls.js';
+import { page } from './page.js';
+import { messageOf } from './errors.js';
+import { showFormulas } from './formulas.js';
+
+/** The schedule and sampler whose formulas are shown. */
+let shownKey = '';
+/** Formula panels typeset (or shown as TeX) so far (tests wait for it to grow). */
+let shown = 0;
+
+/** Formula panels typeset so far. */
+export function formulasShown() {
+  return shown;
+}
+
+function update() {
+  const { state } = page;
+  const key = `${state.schedule}/${state.sampler}`;
+  if (!state.formulas || key === shownKey) return;
+  shownKey = key;
+  showFormulas(ui.formulasBody(), state.schedule, state.sampler).then(
+    () => {
+      shown += 1;
+    },
+    (error) => ui.notice(`The formulas could not be shown: ${messageOf(error)}`, 'error'),
+  );
+}
+
+/** @type {import('./views.js').View} */
+export const formulasView = { name: 'formulas', update };

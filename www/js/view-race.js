@@ -1,0 +1,70 @@
+// @ts-check
+// view-race.js: the sampler race (when open; it runs when opened and on Run): the ticked samplers
+// from the same prior noise at every budget of network evaluations, charted as they finish. A
+// newer race cancels an older one.
+
+import * as ui from './controls.js';
+import { page, running } from './page.js';
+import { messageOf } from './errors.js';
+import { RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
+
+/** Races started so far (a newer race cancels an older one) and races finished. */
+let started = 0;
+let finished = 0;
+
+/** @type {any[] | null} The results of the last race finished. */
+let lastResults = null;
+
+/** Sampler races finished so far (tests wait for it to grow). */
+export function racesFinished() {
+  return finished;
+}
+
+/** The last finished race: per sampler, its name, label and laps ({ budget, distance, ... }). */
+export function lastRace() {
+  return lastResults;
+}
+
+/** Runs the sampler race for the current settings (cancelling one under way). */
+export function startRace() {
+  const racers = ui.chosenRacers();
+  if (racers.length === 0) {
+    ui.setRaceStatus('Tick at least one sampler.');
+    return;
+  }
+  const generation = (started += 1);
+  const { state } = page;
+  // The laps race on what the playground samples; a change of it (or a new playground) stops
+  // the race.
+  const owner = running();
+  const revision = owner.revision;
+  const seed = state.seed;
+  ui.setRaceStatus('Running…');
+  const draw = (/** @type {import('./race.js').Racer[]} */ results) => {
+    drawRaceChart(ui.panelCanvas('race'), results);
+    drawSnapshots(ui.raceSnapshots(), results);
+  };
+  const cancelled = () => generation !== started || !page.state.race || page.pg !== owner || owner.revision !== revision;
+  runRace(owner, racers, state.race_eta, draw, cancelled).then(
+    (results) => {
+      if (!results) {
+        if (generation === started && page.state.race) ui.setRaceStatus('The settings changed during the race: press Run to race again.');
+        return;
+      }
+      finished += 1;
+      lastResults = results;
+      ui.setRaceStatus(
+        `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`,
+      );
+    },
+    (error) => ui.setRaceStatus(`The race failed: ${messageOf(error)}`),
+  );
+}
+
+/** @type {import('./views.js').View} */
+export const raceView = {
+  name: 'race',
+  update() {
+    if (page.state.race && page.pg && !page.creating) startRace();
+  },
+};
