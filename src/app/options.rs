@@ -234,11 +234,11 @@ pub const FIELDS: [&str; 13] = [
 
 /// Longest text accepted as a number (after trimming): longer texts are rejected before they are
 /// read. Every number of the table fits in far fewer characters ("4294967295", "0.123456789e-3").
-/// Twin of `MAX_NUMBER_LENGTH` in `www/js/state.js`.
+/// Twin of `MAX_NUMBER_LENGTH` in `www/js/link-number.js`.
 pub const MAX_NUMBER_LENGTH: usize = 32;
 
 /// `text` without leading and trailing ASCII whitespace (U+0020, U+0009, U+000A, U+000C, U+000D):
-/// the one definition of whitespace that the options and `www/js/state.js` trim. Unicode spaces
+/// the one definition of whitespace that the options and `www/js/link-number.js` trim. Unicode spaces
 /// such as U+0085 or U+FEFF are kept, so a value carrying them is rejected on both sides.
 pub fn trim_link_whitespace(text: &str) -> &str {
     text.trim_ascii()
@@ -246,7 +246,7 @@ pub fn trim_link_whitespace(text: &str) -> &str {
 
 /// True when `text` is a plain decimal number: `[+-]? (digits ('.' digits?)? | '.' digits)
 /// ([eE] [+-]? digits)?`. Checked in one pass, without backtracking; the grammar is the one
-/// `www/js/state.js` accepts. Words such as "inf" or "NaN", hexadecimal and empty text are not
+/// `www/js/link-number.js` accepts. Words such as "inf" or "NaN", hexadecimal and empty text are not
 /// numbers.
 pub fn is_decimal_number(text: &str) -> bool {
     let bytes = text.as_bytes();

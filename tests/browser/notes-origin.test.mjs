@@ -86,15 +86,26 @@ function scrollsInside(frame) {
   });
 }
 
-describe('widgets in notes on another origin', { timeout: TEST_TIMEOUT_MS }, () => {
-  test('the element and the iframe load, play once scrolled to, fit without inner scrolling, and the API drives the element', async () => {
+/** A frame's navigation that has not made the widget ready in this long is tried again. */
+const READY_ATTEMPT_MS = 45_000;
+/** Attempts before the test gives up (Chromium on SwiftShader now and then never commits a navigation). */
+const READY_ATTEMPTS = 3;
+
+/**
+ * Opens the notes in a fresh context, records the element's events, scrolls the element into
+ * view and waits for its `ready` event; a frame whose navigation never commits is tried again in
+ * a fresh context, as helpers.openPlayground does for pages.
+ */
+async function openNotesWithTheElementReady() {
+  const notesUrl = `${notes.url}notes.html`;
+  assert.notEqual(new URL(notesUrl).origin, new URL(site).origin, 'the notes are on another origin');
+  for (let attempt = 1; ; attempt += 1) {
     const context = await browser.newContext({ viewport: { width: 900, height: 800 } });
     const page = await context.newPage();
+    /** @type {string[]} */
     const errors = [];
     page.on('pageerror', (error) => errors.push(error.message));
     try {
-      const notesUrl = `${notes.url}notes.html`;
-      assert.notEqual(new URL(notesUrl).origin, new URL(site).origin, 'the notes are on another origin');
       await page.goto(notesUrl, NAVIGATION);
       await page.waitForFunction(() => customElements.get('diffusion-playground') !== undefined, null, { timeout: 30_000 });
       await page.evaluate(() => {
@@ -104,10 +115,23 @@ describe('widgets in notes on another origin', { timeout: TEST_TIMEOUT_MS }, () 
           element.addEventListener(type, (event) => window.events.push({ type, ...event.detail }));
         }
       });
-
-      // The element, scrolled to late: it becomes ready and plays (its link says playing=1).
+      // The element, scrolled to late: it becomes ready (and plays: its link says playing=1).
       await page.evaluate(() => document.getElementById('element').scrollIntoView({ block: 'center' }));
-      await page.waitForFunction(() => window.events.some((e) => e.type === 'ready'), null, { timeout: 120_000 });
+      await page.waitForFunction(() => window.events.some((e) => e.type === 'ready'), null, { timeout: READY_ATTEMPT_MS });
+      return { context, page, errors };
+    } catch (error) {
+      const report = await framesReport(page).catch(() => '');
+      await context.close().catch(() => {});
+      if (attempt >= READY_ATTEMPTS || error?.name !== 'TimeoutError') throw new Error(`${error.message}; ${report}`);
+      console.error(`attempt ${attempt}: the element did not become ready (${report}); trying again in a fresh context`);
+    }
+  }
+}
+
+describe('widgets in notes on another origin', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('the element and the iframe load, play once scrolled to, fit without inner scrolling, and the API drives the element', async () => {
+    const { context, page, errors } = await openNotesWithTheElementReady();
+    try {
       await page
         .waitForFunction(() => window.events.some((e) => e.type === 'step' && e.step > 0), null, { timeout: 60_000 })
         .catch(async (error) => {

@@ -19,8 +19,9 @@ import fc from 'fast-check';
 import { WWW } from './helpers.mjs';
 import { decodeDrawing, encodeDrawing, drawingLimits } from '../../www/js/drawing.js';
 import {
-  FIELD, FIELDS, MAX_NUMBER_LENGTH, defaultState, maxValueLength, parseField, parseHash, quote, toHash, useDescription,
+  FIELD, FIELDS, MAX_NUMBER_LENGTH, defaultState, maxValueLength, parseField, quote, useDescription,
 } from '../../www/js/state.js';
+import { parseHash, toHash } from '../../www/js/link.js';
 
 /** Slowest parse allowed, in ms, for any hash with values up to 1 MB. */
 const PARSE_LIMIT_MS = 50;

@@ -11,7 +11,8 @@ import { before, describe, test } from 'node:test';
 
 import { WWW } from './helpers.mjs';
 import { DEFAULT_DRAWING_LIMITS, decodeDrawing, drawingLimits, encodeDrawing } from '../../www/js/drawing.js';
-import { FIELD, FIELDS, LINK_VERSION, MAX_LINK_SETTINGS, applies, defaultState, parseField, parseHash, toHash, toOptions, useDescription } from '../../www/js/state.js';
+import { FIELD, FIELDS, LINK_VERSION, applies, defaultState, parseField, toOptions, useDescription } from '../../www/js/state.js';
+import { MAX_LINK_SETTINGS, parseHash, toHash } from '../../www/js/link.js';
 
 let described;
 before(async () => {

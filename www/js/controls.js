@@ -1,11 +1,20 @@
 // @ts-check
-// controls.js: the DOM of the page and nothing else. It fills the controls from the state table,
-// reads and writes their values, shows readouts, notices and the backend banner, and sizes the
-// canvas. It knows nothing of the wasm module; main.js wires the two together.
+// controls.js: the DOM of the page and nothing else. It fills the settings controls from the
+// state table, reads and writes their values, binds the buttons and keys, and moves the time
+// slider; panels.js, status.js and canvases.js hold the rest of the DOM layer (re-exported
+// here). It knows nothing of the wasm module; main.js wires the two together.
 //
 // Every text that may come from outside (the URL, error messages) is set with textContent.
 
 import { FIELDS, applies } from './state.js';
+import { $ } from './dom.js';
+import { PANELS, chosenRacers } from './panels.js';
+import { formatTime } from './status.js';
+
+// The rest of the DOM layer, so callers import one module (`import * as ui from './controls.js'`).
+export * from './panels.js';
+export * from './status.js';
+export * from './canvases.js';
 
 /** @typedef {import('./state.js').Field} Field */
 /** @typedef {import('./state.js').State} State */
@@ -28,15 +37,6 @@ import { FIELDS, applies } from './state.js';
  * @property {(text: string, what: string) => void} copy
  */
 
-/**
- * The element with id `id`; throws when the page has none.
- * @param {string} id
- */
-const $ = (id) => {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`controls.js: the page has no element #${id}`);
-  return element;
-};
 
 /** The fields that have a control in the settings form (same id as the field name). */
 const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
@@ -50,8 +50,6 @@ const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'draw-train', 'draw-use'];
 
-/** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
-const MAX_CANVAS_PX = 2048;
 
 /** Fills the selects and sets the input ranges from the state table; `racers` are the samplers
  * ticked in the sampler race at first. Every 'choice' row has its choices by now (state.js's
@@ -130,73 +128,6 @@ export function applyChrome(state) {
   for (const lens of ['score', 'eps', 'velocity']) $(`lens-${lens}`).hidden = !state.arrows || state.lens !== lens;
   $('layers').hidden = !(state.ghosts || state.arrows || state.paths);
   for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
-}
-
-/** The folding panels (`<details>` with the id of their state field). */
-const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race'];
-
-/**
- * Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed.
- * @param {(name: string, open: boolean) => void} callback
- */
-export function onPanelToggle(callback) {
-  for (const name of PANELS) {
-    const panel = /** @type {HTMLDetailsElement} */ ($(name));
-    panel.addEventListener('toggle', () => callback(name, panel.open));
-  }
-}
-
-/**
- * The samplers ticked for the race, as [name, label] pairs.
- * @returns {Array<[string, string]>}
- */
-export function chosenRacers() {
-  return [...$('race-racers').querySelectorAll('input:checked')].map((box) => [
-    /** @type {HTMLInputElement} */ (box).value,
-    /** @type {string} */ (/** @type {HTMLElement} */ (box.parentElement).textContent),
-  ]);
-}
-
-/**
- * Calls `callback()` when the race's Run button is pressed.
- * @param {() => void} callback
- */
-export function onRaceRun(callback) {
-  $('race-run').addEventListener('click', () => callback());
-}
-
-/**
- * Shows the race's progress or result.
- * @param {string} text
- */
-export function setRaceStatus(text) {
-  $('race-status').textContent = text;
-}
-
-/**
- * Shows the density view's distance line.
- * @param {string} text
- */
-export function setDensityDistance(text) {
-  $('density-distance').textContent = text;
-}
-
-/** The container of the typeset formulas. */
-export function formulasBody() {
-  return $('formulas-body');
-}
-
-/** The container of the race's small pictures. */
-export function raceSnapshots() {
-  return $('race-snapshots');
-}
-
-/**
- * The canvas of a folding panel.
- * @param {string} name
- */
-export function panelCanvas(name) {
-  return /** @type {HTMLCanvasElement} */ ($(`${name}-canvas`));
 }
 
 /**
@@ -307,14 +238,6 @@ export function setTime(fraction, t) {
   $('t-value').textContent = formatTime(t);
 }
 
-/**
- * A time for a readout: three decimals, fewer for large sigmas so it keeps its width.
- * @param {number} t
- */
-function formatTime(t) {
-  const value = Number(t);
-  return value.toFixed(value >= 10 ? 2 : 3);
-}
 
 /** True while the user holds the time slider (then the loop must not move it). */
 let sliderHeld = false;
@@ -328,179 +251,4 @@ export function setPlaying(playing, done = false) {
   button.setAttribute('aria-pressed', String(playing));
   /** @type {Element} */ (button.querySelector('.label')).textContent = playing ? 'Pause' : done ? 'Replay' : 'Play';
   document.body.dataset.playing = String(playing);
-}
-
-/**
- * Updates the readouts.
- * @param {{ t: number, step: number, total: number, done: boolean, evaluations: number,
- *           particles: number, backend: string, adapter: string, note: string }} r
- *   `t` is the schedule's own time; `evaluations` the network evaluations per particle so far
- */
-export function setReadouts(r) {
-  $('readout-t').textContent = formatTime(r.t);
-  $('readout-step').textContent = `${r.step} / ${r.total}${r.done ? ' · done' : ''}`;
-  $('readout-nfe').textContent = String(r.evaluations);
-  $('readout-particles').textContent = r.particles.toLocaleString('en-US');
-  const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
-  $('readout-backend-name').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;
-  $('readout-backend-note').textContent = r.note;
-  document.body.dataset.done = String(r.done);
-}
-
-/**
- * Shows the distance of the particles to fresh data and the data-vs-data floor, or a dash while
- * the run is not done (`distance` null).
- * @param {number | null} distance
- * @param {number} [floor]
- */
-export function setDistance(distance, floor) {
-  $('readout-distance').textContent = distance === null || floor === undefined ? '–' : `${distance.toFixed(3)} (floor ${floor.toFixed(3)})`;
-}
-
-/**
- * Shows the banner with `note` when running on the CPU; hides it otherwise.
- * @param {boolean} onCpu
- * @param {string} note
- */
-export function setBackendBanner(onCpu, note) {
-  $('backend-note').textContent = note;
-  $('backend-banner').hidden = !onCpu;
-}
-
-/**
- * Shows `text` over the canvas (loading, errors); `null` hides it.
- * @param {string | null} text
- */
-export function setOverlay(text) {
-  const overlay = $('overlay');
-  overlay.hidden = text === null;
-  if (text !== null) overlay.textContent = text;
-}
-
-/**
- * The notices on the page by their text, so that a repeated text is found in O(1).
- * @type {Map<string, HTMLElement>}
- */
-const noticesByText = new Map();
-
-/**
- * Adds a notice. `kind` is 'error', 'warn' or 'info'. The same text is shown once (until its
- * notice is dismissed).
- * @param {string} text
- * @returns {HTMLElement} the notice
- */
-export function notice(text, kind = 'warn') {
-  const existing = noticesByText.get(text);
-  if (existing?.isConnected) return existing;
-  const item = document.createElement('p');
-  item.className = `notice notice--${kind}`;
-  item.dataset.kind = kind;
-  const body = document.createElement('span');
-  body.className = 'notice-text';
-  body.textContent = text;
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'notice-close';
-  close.setAttribute('aria-label', 'Dismiss');
-  close.textContent = '×';
-  close.addEventListener('click', () => {
-    item.remove();
-    if (noticesByText.get(text) === item) noticesByText.delete(text);
-  });
-  item.append(body, close);
-  $('notices').append(item);
-  noticesByText.set(text, item);
-  return item;
-}
-
-/**
- * Shows the embed dialog with the iframe and custom-element snippets.
- * @param {string} iframeCode
- * @param {string} elementCode
- */
-export function showEmbedDialog(iframeCode, elementCode) {
-  const iframeBox = /** @type {HTMLTextAreaElement} */ ($('embed-code'));
-  iframeBox.value = iframeCode;
-  /** @type {HTMLTextAreaElement} */ ($('element-code')).value = elementCode;
-  const dialog = /** @type {HTMLDialogElement} */ ($('embed-dialog'));
-  if (!dialog.open) dialog.showModal();
-  iframeBox.select();
-}
-
-/**
- * The legend's note on arrows drawn longer than their lens's scale (`factor` 1: no note).
- * @param {number} factor
- */
-export function setArrowMagnification(factor) {
-  const note = $('arrow-magnification');
-  note.hidden = !(factor > 1.01);
-  note.textContent = note.hidden ? '' : ` (small here: drawn ${factor.toFixed(factor < 10 ? 1 : 0)}× longer)`;
-}
-
-/**
- * Shows whether a video recording is running.
- * @param {boolean} on
- */
-export function setRecording(on) {
-  const button = $('record');
-  button.setAttribute('aria-pressed', String(on));
-  button.textContent = on ? 'Stop recording' : 'Record video';
-}
-
-/**
- * Points the "open full playground" link (embedded pages) at `href`.
- * @param {string} href
- */
-export function setFullPageLink(href) {
-  /** @type {HTMLAnchorElement} */ ($('full-page')).href = href;
-}
-
-/** The transparent canvas of the ghosts and arrows, sized like the particle canvas. */
-export function layersCanvas() {
-  const layers = /** @type {HTMLCanvasElement} */ ($('layers'));
-  const particles = canvas();
-  if (layers.width !== particles.width || layers.height !== particles.height) {
-    layers.width = particles.width;
-    layers.height = particles.height;
-  }
-  return layers;
-}
-
-/** The canvas element now on the page. */
-export function canvas() {
-  return /** @type {HTMLCanvasElement} */ ($('canvas'));
-}
-
-/**
- * Replaces the canvas with a new one (a canvas keeps the first kind of context it gave out, so a
- * retry on another backend needs a fresh canvas).
- */
-export function freshCanvas() {
-  const old = canvas();
-  const fresh = /** @type {HTMLCanvasElement} */ (old.cloneNode(false));
-  old.replaceWith(fresh);
-  return fresh;
-}
-
-/**
- * Sets the canvas's drawing-buffer size from its displayed size and the device pixel ratio.
- * @returns {boolean} true when the size changed
- */
-export function sizeCanvas(target = canvas()) {
-  const box = target.getBoundingClientRect();
-  const ratio = window.devicePixelRatio || 1;
-  const side = Math.max(1, Math.min(MAX_CANVAS_PX, Math.round(Math.min(box.width, box.height) * ratio)));
-  if (target.width === side && target.height === side) return false;
-  target.width = side;
-  target.height = side;
-  return true;
-}
-
-/**
- * Calls `callback` when the canvas frame changes size or the pixel ratio changes.
- * @param {() => void} callback
- */
-export function onResize(callback) {
-  new ResizeObserver(() => callback()).observe($('canvas-frame'));
-  window.addEventListener('resize', () => callback());
 }

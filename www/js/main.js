@@ -16,7 +16,8 @@
 import * as ui from './controls.js';
 import { AUTOSIZE, EMBEDDED, page } from './page.js';
 import { fail, messageOf, reportUnexpectedErrors } from './errors.js';
-import { FIELD, parseHash, useDescription } from './state.js';
+import { FIELD, useDescription } from './state.js';
+import { parseHash } from './link.js';
 import { redraw } from './frame-loop.js';
 import { pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange, writeHashSoon } from './store.js';

@@ -8,7 +8,8 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { act, fail, messageOf } from './errors.js';
-import { FIELD, parseHash, toHash, writeHash } from './state.js';
+import { FIELD } from './state.js';
+import { parseHash, toHash, writeHash } from './link.js';
 import { shareUrl } from './export.js';
 import { dropFence, redraw, setPlaying } from './frame-loop.js';
 import { start } from './host.js';

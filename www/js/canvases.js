@@ -1,0 +1,58 @@
+// @ts-check
+// canvases.js: the picture's canvases (the particles, the layers over them), sized from their
+// box and the device pixel ratio, and a fresh particle canvas when a retry needs one.
+
+import { $ } from './dom.js';
+
+/** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
+const MAX_CANVAS_PX = 2048;
+
+/** The transparent canvas of the ghosts and arrows, sized like the particle canvas. */
+export function layersCanvas() {
+  const layers = /** @type {HTMLCanvasElement} */ ($('layers'));
+  const particles = canvas();
+  if (layers.width !== particles.width || layers.height !== particles.height) {
+    layers.width = particles.width;
+    layers.height = particles.height;
+  }
+  return layers;
+}
+
+/** The canvas element now on the page. */
+export function canvas() {
+  return /** @type {HTMLCanvasElement} */ ($('canvas'));
+}
+
+/**
+ * Replaces the canvas with a new one (a canvas keeps the first kind of context it gave out, so a
+ * retry on another backend needs a fresh canvas).
+ */
+export function freshCanvas() {
+  const old = canvas();
+  const fresh = /** @type {HTMLCanvasElement} */ (old.cloneNode(false));
+  old.replaceWith(fresh);
+  return fresh;
+}
+
+/**
+ * Sets the canvas's drawing-buffer size from its displayed size and the device pixel ratio.
+ * @returns {boolean} true when the size changed
+ */
+export function sizeCanvas(target = canvas()) {
+  const box = target.getBoundingClientRect();
+  const ratio = window.devicePixelRatio || 1;
+  const side = Math.max(1, Math.min(MAX_CANVAS_PX, Math.round(Math.min(box.width, box.height) * ratio)));
+  if (target.width === side && target.height === side) return false;
+  target.width = side;
+  target.height = side;
+  return true;
+}
+
+/**
+ * Calls `callback` when the canvas frame changes size or the pixel ratio changes.
+ * @param {() => void} callback
+ */
+export function onResize(callback) {
+  new ResizeObserver(() => callback()).observe($('canvas-frame'));
+  window.addEventListener('resize', () => callback());
+}

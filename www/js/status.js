@@ -1,0 +1,140 @@
+// @ts-check
+// status.js: what the page tells the reader: the readouts, the distance line, the backend
+// banner, the overlay on the picture, the notices (plain text only), the embed dialog, the
+// legend's note, the Record button's state and the embedded page's "open full page" link.
+
+import { $ } from './dom.js';
+
+/**
+ * A time for a readout: three decimals, fewer for large sigmas so it keeps its width.
+ * @param {number} t
+ */
+export function formatTime(t) {
+  const value = Number(t);
+  return value.toFixed(value >= 10 ? 2 : 3);
+}
+
+/**
+ * Updates the readouts.
+ * @param {{ t: number, step: number, total: number, done: boolean, evaluations: number,
+ *           particles: number, backend: string, adapter: string, note: string }} r
+ *   `t` is the schedule's own time; `evaluations` the network evaluations per particle so far
+ */
+export function setReadouts(r) {
+  $('readout-t').textContent = formatTime(r.t);
+  $('readout-step').textContent = `${r.step} / ${r.total}${r.done ? ' · done' : ''}`;
+  $('readout-nfe').textContent = String(r.evaluations);
+  $('readout-particles').textContent = r.particles.toLocaleString('en-US');
+  const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
+  $('readout-backend-name').textContent = r.adapter ? `${backend} · ${r.adapter}` : backend;
+  $('readout-backend-note').textContent = r.note;
+  document.body.dataset.done = String(r.done);
+}
+
+/**
+ * Shows the distance of the particles to fresh data and the data-vs-data floor, or a dash while
+ * the run is not done (`distance` null).
+ * @param {number | null} distance
+ * @param {number} [floor]
+ */
+export function setDistance(distance, floor) {
+  $('readout-distance').textContent = distance === null || floor === undefined ? '–' : `${distance.toFixed(3)} (floor ${floor.toFixed(3)})`;
+}
+
+/**
+ * Shows the banner with `note` when running on the CPU; hides it otherwise.
+ * @param {boolean} onCpu
+ * @param {string} note
+ */
+export function setBackendBanner(onCpu, note) {
+  $('backend-note').textContent = note;
+  $('backend-banner').hidden = !onCpu;
+}
+
+/**
+ * Shows `text` over the canvas (loading, errors); `null` hides it.
+ * @param {string | null} text
+ */
+export function setOverlay(text) {
+  const overlay = $('overlay');
+  overlay.hidden = text === null;
+  if (text !== null) overlay.textContent = text;
+}
+
+/**
+ * The notices on the page by their text, so that a repeated text is found in O(1).
+ * @type {Map<string, HTMLElement>}
+ */
+const noticesByText = new Map();
+
+/**
+ * Adds a notice. `kind` is 'error', 'warn' or 'info'. The same text is shown once (until its
+ * notice is dismissed).
+ * @param {string} text
+ * @returns {HTMLElement} the notice
+ */
+export function notice(text, kind = 'warn') {
+  const existing = noticesByText.get(text);
+  if (existing?.isConnected) return existing;
+  const item = document.createElement('p');
+  item.className = `notice notice--${kind}`;
+  item.dataset.kind = kind;
+  const body = document.createElement('span');
+  body.className = 'notice-text';
+  body.textContent = text;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'notice-close';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.textContent = '×';
+  close.addEventListener('click', () => {
+    item.remove();
+    if (noticesByText.get(text) === item) noticesByText.delete(text);
+  });
+  item.append(body, close);
+  $('notices').append(item);
+  noticesByText.set(text, item);
+  return item;
+}
+
+/**
+ * Shows the embed dialog with the iframe and custom-element snippets.
+ * @param {string} iframeCode
+ * @param {string} elementCode
+ */
+export function showEmbedDialog(iframeCode, elementCode) {
+  const iframeBox = /** @type {HTMLTextAreaElement} */ ($('embed-code'));
+  iframeBox.value = iframeCode;
+  /** @type {HTMLTextAreaElement} */ ($('element-code')).value = elementCode;
+  const dialog = /** @type {HTMLDialogElement} */ ($('embed-dialog'));
+  if (!dialog.open) dialog.showModal();
+  iframeBox.select();
+}
+
+/**
+ * The legend's note on arrows drawn longer than their lens's scale (`factor` 1: no note).
+ * @param {number} factor
+ */
+export function setArrowMagnification(factor) {
+  const note = $('arrow-magnification');
+  note.hidden = !(factor > 1.01);
+  note.textContent = note.hidden ? '' : ` (small here: drawn ${factor.toFixed(factor < 10 ? 1 : 0)}× longer)`;
+}
+
+/**
+ * Shows whether a video recording is running.
+ * @param {boolean} on
+ */
+export function setRecording(on) {
+  const button = $('record');
+  button.setAttribute('aria-pressed', String(on));
+  button.textContent = on ? 'Stop recording' : 'Record video';
+}
+
+/**
+ * Points the "open full playground" link (embedded pages) at `href`.
+ * @param {string} href
+ */
+export function setFullPageLink(href) {
+  /** @type {HTMLAnchorElement} */ ($('full-page')).href = href;
+}
