@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, launchHeadless, noticeTexts, openPlayground, runToEnd, waitReady } from './helpers.mjs';
+import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -14,23 +14,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Draws a circle of `fraction` of the picture's width about its centre with the mouse. */
-async function drawCircle(page, fraction = 0.25) {
-  await page.click('#draw-mode');
-  const box = await page.$eval('#canvas-frame', (e) => {
-    const b = e.getBoundingClientRect();
-    return { x: b.x, y: b.y, w: b.width, h: b.height };
-  });
-  const [cx, cy, r] = [box.x + box.w / 2, box.y + box.h / 2, box.w * fraction];
-  await page.mouse.move(cx + r, cy);
-  await page.mouse.down();
-  for (let i = 1; i <= 90; i += 1) {
-    const a = (2 * Math.PI * i) / 90;
-    await page.mouse.move(cx + r * Math.cos(a), cy + r * Math.sin(a));
-  }
-  await page.mouse.up();
-}
 
 /** Fraction of `positions` (x, y pairs) within 0.3 of the circle of radius `radius`. */
 function onCircle(positions, radius) {
