@@ -20,7 +20,7 @@ const GPU_STEPS_PER_TICK = 25;
 const MIN_TRAIN_STEPS = 100;
 const MAX_TRAIN_STEPS = 20_000;
 
-/** @type {{ points: number[][], started: number, trainer?: any } | null} The run under way. */
+/** @type {{ points: number[][], started: number } | null} The run under way (a newer one replaces it). */
 let training = null;
 let finished = 0;
 /** @type {{ first: number, last: number, steps: number, seconds: number, where: string } | null} */
@@ -71,32 +71,101 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
 }
 
 /**
- * Trains on the playground's GPU (the WGSL training kernels), a chunk of steps per tick.
+ * One shape for training on either path (both wrap the wasm's one `app::training::Training`):
+ * a tick of Adam steps, the losses so far, and the network to sample with once done.
+ * @typedef {object} TrainingHandle
+ * @property {string} where          'CPU' or 'WebGPU', for the status line
+ * @property {number} every          training steps per recorded loss
+ * @property {() => number} step     steps done
+ * @property {number} steps          steps asked for
+ * @property {() => Promise<void>} tick   runs the next steps (a time slice on the CPU, a queued
+ *   chunk on the GPU, whose loss it waits for)
+ * @property {() => number[]} losses the losses so far
+ * @property {() => Promise<(pg: import('./page.js').Playground) => void>} network  what
+ *   installs the trained network in the playground
+ * @property {() => void} free
+ */
+
+/**
+ * Training on the CPU inside the wasm (`Trainer`): each tick runs steps for TRAIN_TICK_MS.
  * @param {number[][]} points
  * @param {number} steps
- * @param {{ points: number[][], started: number }} run
+ * @returns {TrainingHandle}
  */
-async function trainOnGpu(points, steps, run) {
-  const owner = running();
-  const gpu = owner.gpu_training(draw.flatten(points), steps, TRAIN_BATCH, page.state.seed);
+function onTheCpu(points, steps) {
+  const trainer = new page.wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, page.state.seed);
+  return {
+    where: 'CPU',
+    every: 1,
+    step: () => trainer.step,
+    steps: trainer.steps,
+    async tick() {
+      const began = performance.now();
+      while (performance.now() - began < TRAIN_TICK_MS && trainer.step < trainer.steps) trainer.run(10);
+    },
+    losses: () => Array.from(trainer.losses()),
+    network: async () => (p) => p.use_trainer(trainer),
+    free: () => trainer.free(),
+  };
+}
+
+/**
+ * Training on the playground's GPU with the WGSL kernels (`GpuTraining`): each tick queues a
+ * chunk of GPU_STEPS_PER_TICK steps (the first tick one step, so the curve starts at the
+ * untrained loss) and waits for that chunk's loss.
+ * @param {import('./page.js').Playground} pg
+ * @param {number[][]} points
+ * @param {number} steps
+ * @returns {TrainingHandle}
+ */
+function onTheGpu(pg, points, steps) {
+  const gpu = pg.gpu_training(draw.flatten(points), steps, TRAIN_BATCH, page.state.seed);
   /** @type {number[]} */
   const losses = [];
-  try {
-    while (gpu.step < gpu.steps) {
-      if (training !== run || page.pg !== owner) return;
-      // One step first, so the curve starts at the untrained loss.
+  return {
+    where: 'WebGPU',
+    every: GPU_STEPS_PER_TICK,
+    step: () => gpu.step,
+    steps,
+    async tick() {
       gpu.run(gpu.step === 0 ? 1 : GPU_STEPS_PER_TICK);
       losses.push(await gpu.loss());
-      draw.drawLoss(lossCanvas(), losses, steps, GPU_STEPS_PER_TICK);
-      drawStatus(`Training on your ${points.length} points on the GPU: step ${gpu.step} of ${steps}…`);
+    },
+    losses: () => losses,
+    async network() {
+      const weights = await gpu.weights();
+      return (p) => p.use_weights(draw.flatten(points), weights);
+    },
+    free: () => gpu.free(),
+  };
+}
+
+/**
+ * Runs `handle` to its last step, a tick at a time between frames, drawing the loss as it falls;
+ * then samples with the network. Stops when another run or another playground replaces it.
+ * @param {TrainingHandle} handle
+ * @param {{ points: number[][], started: number }} run
+ */
+async function train(handle, run) {
+  const owner = page.pg;
+  const { points } = run;
+  try {
+    while (handle.step() < handle.steps) {
+      if (training !== run || page.pg !== owner) return;
+      await handle.tick();
+      draw.drawLoss(lossCanvas(), handle.losses(), handle.steps, handle.every);
+      const where = handle.where === 'WebGPU' ? ' on the GPU' : '';
+      drawStatus(`Training on your ${points.length} points${where}: step ${handle.step()} of ${handle.steps}…`);
+      // Let the page draw a frame between ticks.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    const weights = await gpu.weights();
+    const install = await handle.network();
     if (training !== run || page.pg !== owner) return;
     training = null;
     const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
-    finishTraining(points, (/** @type {import('./page.js').Playground} */ p) => p.use_weights(draw.flatten(points), weights), losses, GPU_STEPS_PER_TICK, steps, seconds, 'WebGPU');
+    finishTraining(points, install, handle.losses(), handle.every, handle.steps, seconds, handle.where);
   } finally {
-    gpu.free();
+    handle.free();
   }
 }
 
@@ -117,39 +186,18 @@ export function startTraining(points) {
   }
   const { pg } = page;
   if (!pg || page.creating) return;
-  if (training?.trainer) training.trainer.free();
-  if (pg.backend === 'webgpu') {
-    const run = { points, started: performance.now() };
-    training = run;
-    trainOnGpu(points, steps, run).catch((error) => {
-      if (training === run) training = null;
-      drawStatus(`Training on the GPU failed: ${messageOf(error)}`);
-    });
-    return;
-  }
-  let trainer;
+  /** @type {TrainingHandle} */
+  let handle;
   try {
-    trainer = new page.wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, page.state.seed);
+    handle = pg.backend === 'webgpu' ? onTheGpu(pg, points, steps) : onTheCpu(points, steps);
   } catch (error) {
     drawStatus(`Training could not start: ${messageOf(error)}`);
     return;
   }
-  const run = { trainer, points, started: performance.now() };
+  const run = { points, started: performance.now() };
   training = run;
-  const tick = () => {
-    if (training !== run) return;
-    const began = performance.now();
-    while (performance.now() - began < TRAIN_TICK_MS && trainer.step < trainer.steps) trainer.run(10);
-    draw.drawLoss(lossCanvas(), trainer.losses(), trainer.steps);
-    if (trainer.step < trainer.steps) {
-      drawStatus(`Training on your ${points.length} points: step ${trainer.step} of ${trainer.steps}…`);
-      setTimeout(tick, 0);
-      return;
-    }
-    const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
-    training = null;
-    finishTraining(points, (/** @type {import('./page.js').Playground} */ p) => p.use_trainer(trainer), Array.from(trainer.losses()), 1, trainer.steps, seconds, 'CPU');
-    trainer.free();
-  };
-  tick();
+  train(handle, run).catch((error) => {
+    if (training === run) training = null;
+    drawStatus(`Training on the ${handle.where === 'WebGPU' ? 'GPU' : 'CPU'} failed: ${messageOf(error)}`);
+  });
 }
