@@ -118,6 +118,98 @@ fn dpm_solver_2m_and_2s_converge_at_second_order() {
 }
 
 #[test]
+fn dpm_2_converges_at_second_order() {
+    let order = measured_order(Sampler::Dpm2);
+    assert!((1.6..2.6).contains(&order), "DPM-2 order {order:.2}");
+}
+
+/// The plans of two samplers (with their settings) agree coefficient by coefficient on every
+/// schedule.
+fn assert_same_plans(a: SamplerSettings, b: SamplerSettings, what: &str) {
+    for schedule in Schedule::ALL {
+        let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 25);
+        let net = NetFrame::eps(schedule);
+        let (first, second) =
+            (sampler::plan(schedule, net, &a, &times), sampler::plan(schedule, net, &b, &times));
+        for (x, y) in first.iter().zip(&second) {
+            let pairs = [
+                (x.out_x, y.out_x),
+                (x.out_e1, y.out_e1),
+                (x.out_e2, y.out_e2),
+                (x.out_noise, y.out_noise),
+                (x.stage2_x, y.stage2_x),
+                (x.stage2_e1, y.stage2_e1),
+                (x.eval2.sigma, y.eval2.sigma),
+            ];
+            for (u, v) in pairs {
+                assert!(
+                    (u - v).abs() <= 1e-4 * (1.0 + v.abs()),
+                    "{what}, {schedule:?} step {}: {x:?} vs {y:?}",
+                    x.index
+                );
+            }
+            assert_eq!(x.stage2, y.stage2, "{what}, {schedule:?} step {}", x.index);
+        }
+    }
+}
+
+#[test]
+fn the_ancestral_samplers_without_noise_are_their_deterministic_methods() {
+    let without_noise = |sampler| SamplerSettings { eta: 0.0, ..settings(sampler) };
+    // Euler ancestral at eta = 0 is DDIM's deterministic step, written in x / alpha.
+    assert_same_plans(
+        without_noise(Sampler::EulerAncestral),
+        without_noise(Sampler::Ddim),
+        "Euler ancestral vs DDIM",
+    );
+    // DPM-2 ancestral at eta = 0 is DPM-2.
+    assert_same_plans(
+        without_noise(Sampler::Dpm2Ancestral),
+        settings(Sampler::Dpm2),
+        "DPM-2 ancestral vs DPM-2",
+    );
+    // DPM-Solver++(2S) ancestral at eta = 0 is DPM-Solver++(2S): lambda = -log(sigma / alpha).
+    assert_same_plans(
+        without_noise(Sampler::DpmSolver2SAncestral),
+        settings(Sampler::DpmSolver2S),
+        "DPM-Solver++(2S) ancestral vs DPM-Solver++(2S)",
+    );
+}
+
+#[test]
+fn an_ancestral_step_lands_at_the_next_noise_level() {
+    // sigma~_down^2 + sigma~_up^2 = sigma~_s^2 (k-diffusion's get_ancestral_step): with an exact
+    // eps the marginal noise after the step is that of s, whatever eta.
+    for schedule in Schedule::ALL {
+        let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 10);
+        for eta in [0.3, 1.0] {
+            let plan = sampler::plan(
+                schedule,
+                NetFrame::eps(schedule),
+                &SamplerSettings { eta, ..settings(Sampler::EulerAncestral) },
+                &times,
+            );
+            for (step, pair) in plan.iter().zip(times.windows(2)) {
+                let (t, s) = (pair[0], pair[1]);
+                let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
+                let level_t = schedule.sigma(t) / alpha_t;
+                // x_s = out_x x + out_e1 eps + out_noise z with x = alpha_t (x0 + level_t eps):
+                // the eps part and the fresh noise together have sigma_s^2.
+                let eps_part = step.out_x as f64 * alpha_t * level_t + step.out_e1 as f64;
+                let variance = eps_part * eps_part + (step.out_noise as f64).powi(2);
+                let wanted = schedule.sigma(s).powi(2);
+                assert!(
+                    (variance - wanted).abs() <= 1e-4 * (1.0 + wanted),
+                    "{schedule:?} eta {eta} step {}: {variance} vs {wanted}",
+                    step.index
+                );
+                assert!((step.out_x as f64 - alpha_s / alpha_t).abs() <= 1e-5 * (alpha_s / alpha_t));
+            }
+        }
+    }
+}
+
+#[test]
 fn ddim_with_eta_zero_and_probability_flow_euler_agree_as_steps_grow() {
     let schedule = Schedule::VpLinear;
     let gap = |n| {

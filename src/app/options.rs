@@ -502,6 +502,22 @@ pub struct DrawingLimits {
     pub max_points: usize,
 }
 
+/// A sampler in the description: its choice, and which knobs of the options it reads (the page
+/// shows the `eta` and `churn` controls only where they apply, from these flags).
+#[derive(Clone, Debug, Serialize)]
+pub struct SamplerChoice {
+    /// Identifier.
+    pub name: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// It reads `eta` ([`Sampler::uses_eta`]).
+    pub uses_eta: bool,
+    /// It reads `churn` ([`Sampler::uses_churn`]).
+    pub uses_churn: bool,
+    /// Network evaluations per step ([`Sampler::evaluations_per_step`]).
+    pub evaluations_per_step: usize,
+}
+
 /// What a playground offers: every choice with its label, the numeric limits and the defaults.
 #[derive(Clone, Debug, Serialize)]
 pub struct Description {
@@ -511,8 +527,8 @@ pub struct Description {
     pub schedules: Vec<ScheduleChoice>,
     /// What a drawing may hold.
     pub drawing: DrawingLimits,
-    /// Samplers.
-    pub samplers: Vec<Choice>,
+    /// Samplers, with the knobs each takes.
+    pub samplers: Vec<SamplerChoice>,
     /// Time grids.
     pub time_grids: Vec<Choice>,
     /// Score sources.
@@ -543,7 +559,16 @@ pub fn describe() -> Description {
             half_extent: drawing::DRAWN_HALF_EXTENT,
             max_points: drawing::MAX_DRAWN_POINTS,
         },
-        samplers: Sampler::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
+        samplers: Sampler::ALL
+            .iter()
+            .map(|&s| SamplerChoice {
+                name: s.name(),
+                label: s.label(),
+                uses_eta: s.uses_eta(),
+                uses_churn: s.uses_churn(),
+                evaluations_per_step: s.evaluations_per_step(),
+            })
+            .collect(),
         time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
         scores: ScoreChoice::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         palettes: Palette::ALL.iter().map(|p| Choice { name: p.name(), label: p.label() }).collect(),

@@ -65,9 +65,13 @@ describe('the URL-hash state table', () => {
     );
   });
 
-  test('eta applies to Euler-Maruyama and DDIM only, churn to Heun only', () => {
+  test('eta and churn apply to the samplers the wasm says read them (Euler-Maruyama, DDIM and the ancestral ones; Heun)', () => {
     const shownFor = (name) => described.samplers.map((s) => s.name).filter((sampler) => applies(FIELD[name], { ...defaultState(), sampler }));
-    assert.deepEqual(shownFor('eta'), ['euler_maruyama', 'ddim']);
+    assert.deepEqual(shownFor('eta'), described.samplers.filter((s) => s.uses_eta).map((s) => s.name));
+    assert.deepEqual(shownFor('churn'), described.samplers.filter((s) => s.uses_churn).map((s) => s.name));
+    for (const name of ['euler_maruyama', 'ddim', 'euler_ancestral', 'dpm_2_ancestral', 'dpm_solver_2s_ancestral']) {
+      assert.ok(shownFor('eta').includes(name), `eta shows for ${name}`);
+    }
     assert.deepEqual(shownFor('churn'), ['heun']);
     assert.deepEqual(shownFor('steps'), described.samplers.map((s) => s.name), 'fields without a rule always apply');
   });

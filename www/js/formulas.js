@@ -80,6 +80,22 @@ const SAMPLERS = {
     'DPM-Solver++ (2M) (Lu et al. 2022, Alg. 2), with λ = log(α/σ)',
     String.raw`D = \Big(1 + \frac1{2r}\Big)\hat x_0^{(t)} - \frac1{2r}\hat x_0^{(\text{prev})},\ \ r = \frac{h_{\text{prev}}}{h},\ \ h = \lambda_s - \lambda_t,\quad x_s = \frac{\sigma_s}{\sigma_t}x_t - \alpha_s\big(e^{-h} - 1\big)D`,
   ],
+  euler_ancestral: [
+    "Euler ancestral (k-diffusion), in x̃ = x/α with σ̃ = σ/α: Euler to σ̃↓, fresh noise σ̃↑ (η)",
+    String.raw`\tilde\sigma_\uparrow = \min\Big(\tilde\sigma_s,\ \eta\,\tilde\sigma_s\sqrt{1 - \tilde\sigma_s^2/\tilde\sigma_t^2}\Big),\ \ \tilde\sigma_\downarrow = \sqrt{\tilde\sigma_s^2 - \tilde\sigma_\uparrow^2},\quad \tilde x_s = \tilde x_t + (\tilde\sigma_\downarrow - \tilde\sigma_t)\,\hat\varepsilon + \tilde\sigma_\uparrow z`,
+  ],
+  dpm_2: [
+    'DPM-2 (Karras et al. 2022; k-diffusion), in x̃ = x/α: the derivative at the geometric midpoint of σ̃ (the step into σ̃ = 0 is Euler)',
+    String.raw`\tilde\sigma_m = \sqrt{\tilde\sigma_t\tilde\sigma_s},\quad \tilde x_m = \tilde x_t + (\tilde\sigma_m - \tilde\sigma_t)\,\hat\varepsilon(x_t),\quad \tilde x_s = \tilde x_t + (\tilde\sigma_s - \tilde\sigma_t)\,\hat\varepsilon(x_m)`,
+  ],
+  dpm_2_ancestral: [
+    'DPM-2 ancestral (k-diffusion): DPM-2 to σ̃↓ (midpoint √(σ̃_t σ̃↓)), then fresh noise σ̃↑ (η), as Euler ancestral',
+    String.raw`\tilde x_s = \tilde x_t + (\tilde\sigma_\downarrow - \tilde\sigma_t)\,\hat\varepsilon(x_m) + \tilde\sigma_\uparrow z,\quad \tilde\sigma_m = \sqrt{\tilde\sigma_t\tilde\sigma_\downarrow}`,
+  ],
+  dpm_solver_2s_ancestral: [
+    'DPM-Solver++ (2S) ancestral (k-diffusion; Lu et al. 2022), data prediction D = x̃ − σ̃ε̂: 2S to σ̃↓, then fresh noise σ̃↑ (η)',
+    String.raw`\tilde x_m = \frac{\tilde\sigma_m}{\tilde\sigma_t}\tilde x_t + \Big(1 - \frac{\tilde\sigma_m}{\tilde\sigma_t}\Big)D(x_t),\quad \tilde x_s = \frac{\tilde\sigma_\downarrow}{\tilde\sigma_t}\tilde x_t + \Big(1 - \frac{\tilde\sigma_\downarrow}{\tilde\sigma_t}\Big)D(x_m) + \tilde\sigma_\uparrow z,\quad \tilde\sigma_m = \sqrt{\tilde\sigma_t\tilde\sigma_\downarrow}`,
+  ],
 };
 
 /**

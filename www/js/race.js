@@ -16,6 +16,18 @@ const SNAPSHOT_BUDGET = 8;
 const RACE_PARTICLES = 1024;
 /** Okabe-Ito colours (distinguishable with colour-vision deficiencies), one per sampler. */
 const COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7'];
+/** Hue step of the colours after the Okabe-Ito seven (the golden angle spreads any number of them). */
+const GOLDEN_ANGLE_DEG = 137.508;
+
+/**
+ * The colour of the k-th racer: the Okabe-Ito colours first, then as many more as there are
+ * samplers, hues a golden angle apart (so a sampler added later needs no edit here).
+ * @param {number} k
+ */
+export function racerColour(k) {
+  if (k < COLOURS.length) return COLOURS[k];
+  return `hsl(${((k - COLOURS.length) * GOLDEN_ANGLE_DEG + 20) % 360} 70% 58%)`;
+}
 /** World units from the centre to the edge of a small picture. */
 const SNAPSHOT_HALF_EXTENT = 3;
 
@@ -33,41 +45,42 @@ const SNAPSHOT_HALF_EXTENT = 3;
 
 /**
  * The knobs a sampler races with, whatever the main settings (whose controls may be hidden):
- * Euler-Maruyama as the reverse SDE (eta = 1), Heun without churn, DDIM with the race's own eta
- * (`ddimEta`: 0 deterministic, 1 DDPM ancestral, which races under its own name).
- * @param {string} sampler
+ * every sampler that reads eta races with eta = 1 (Euler-Maruyama as the reverse SDE, the
+ * ancestral samplers as their libraries run them), except DDIM, which takes the race's own eta
+ * (`ddimEta`: 0 deterministic, 1 DDPM ancestral, which races under its own name); a sampler that
+ * reads churn races without it.
+ * @param {{ name: string, uses_eta?: boolean, uses_churn?: boolean }} sampler  its entry of describe()
  * @param {number} ddimEta
  * @returns {Record<string, number>}
  */
 export function racerSettings(sampler, ddimEta) {
-  switch (sampler) {
-    case 'euler_maruyama': return { eta: 1 };
-    case 'ddim': return { eta: ddimEta };
-    case 'heun': return { churn: 0 };
-    default: return {};
-  }
+  /** @type {Record<string, number>} */
+  const knobs = {};
+  if (sampler.uses_eta) knobs.eta = sampler.name === 'ddim' ? ddimEta : 1;
+  if (sampler.uses_churn) knobs.churn = 0;
+  return knobs;
 }
 
 /**
  * Runs the race on the playground `pg` with the samplers `racers` ([name, label] pairs), each
- * with `racerSettings(name, ddimEta)`, calling `onLap(results)` after every lap so the chart
+ * with the knobs `knobsOf(name)` (see racerSettings), calling `onLap(results)` after every lap so the chart
  * fills in. Resolves to the results, or to null when `isCancelled()` turns true between laps.
  * @param {import('../pkg/diffusion_playground.js').Playground} pg
  * @param {Array<[string, string]>} racers
- * @param {number} ddimEta
+ * @param {(sampler: string) => Record<string, number>} knobsOf
  * @param {(results: Racer[]) => void} onLap
  * @param {() => boolean} isCancelled
  * @returns {Promise<Racer[] | null>}
  */
-export async function runRace(pg, racers, ddimEta, onLap, isCancelled) {
+export async function runRace(pg, racers, knobsOf, onLap, isCancelled) {
   /** @type {Racer[]} */
-  const results = racers.map(([name, label], k) => ({ name, label, colour: COLOURS[k % COLOURS.length], laps: [] }));
+  const results = racers.map(([name, label], k) => ({ name, label, colour: racerColour(k), laps: [] }));
   for (const racer of results) {
     for (const budget of RACE_BUDGETS) {
       // Yield to the page between laps: the animation and the controls stay responsive.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (isCancelled()) return null;
-      const lap = pg.race_lap({ sampler: racer.name, ...racerSettings(racer.name, ddimEta) }, budget, RACE_PARTICLES);
+      const lap = pg.race_lap({ sampler: racer.name, ...knobsOf(racer.name) }, budget, RACE_PARTICLES);
       racer.laps.push({ budget, ...lap });
       onLap(results);
     }

@@ -65,12 +65,14 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'score', type: 'choice', from: 'scores', default: 'mlp', label: 'Score', option: true },
   { name: 'steps', type: 'integer', default: 100, min: 1, max: 1000, label: 'Steps', option: true },
   { name: 'time_grid', type: 'choice', from: 'time_grids', default: 'uniform', label: 'Time grid', option: true },
-  // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE) and DDIM's eta.
+  // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE), DDIM's eta
+  // and the ancestral samplers' eta; which samplers read it comes from describe().
   {
     name: 'eta', type: 'number', default: 1, min: 0, max: 1, label: 'Stochasticity (eta)', option: true,
     onlyFor: { sampler: ['euler_maruyama', 'ddim'] },
   },
-  // EDM's S_churn; the wasm applies it only on schedules with alpha = 1 (ve, edm).
+  // EDM's S_churn; the wasm applies it only on schedules with alpha = 1 (ve, edm), and only for
+  // the samplers describe() says read it.
   {
     name: 'churn', type: 'number', default: 0, min: 0, max: 100, label: 'Churn (S_churn)', option: true,
     onlyFor: { sampler: ['heun'] },
@@ -166,6 +168,13 @@ export function useDescription(described) {
       throw new Error(`state.js: describe() has no list '${field.from}' for the field '${field.name}'`);
     }
     field.choices = list.map(({ name, label }) => [name, label]);
+  }
+  // The samplers that read eta and churn are the wasm's to say (a new sampler needs no edit here).
+  const samplers = described.samplers;
+  for (const [knob, flag] of /** @type {const} */ ([['eta', 'uses_eta'], ['churn', 'uses_churn']])) {
+    if (samplers.every((/** @type {Record<string, unknown>} */ s) => typeof s[flag] === 'boolean')) {
+      FIELD[knob].onlyFor = { sampler: samplers.filter((/** @type {Record<string, unknown>} */ s) => s[flag]).map((/** @type {{ name: string }} */ s) => s.name) };
+    }
   }
   useDrawingLimits(described.drawing);
 }

@@ -6,7 +6,7 @@
 import * as ui from './controls.js';
 import { page, running } from './page.js';
 import { messageOf } from './errors.js';
-import { RACE_BUDGETS, drawRaceChart, drawSnapshots, runRace } from './race.js';
+import { RACE_BUDGETS, drawRaceChart, drawSnapshots, racerSettings, runRace } from './race.js';
 
 /** Races started so far (a newer race cancels an older one) and races finished. */
 let started = 0;
@@ -45,7 +45,10 @@ export function startRace() {
     drawSnapshots(ui.raceSnapshots(), results);
   };
   const cancelled = () => generation !== started || !page.state.race || page.pg !== owner || owner.revision !== revision;
-  runRace(owner, racers, state.race_eta, draw, cancelled).then(
+  const described = new Map(page.description.samplers.map((/** @type {{ name: string }} */ s) => [s.name, s]));
+  const raceEta = state.race_eta;
+  const knobsOf = (/** @type {string} */ name) => racerSettings(described.get(name) ?? { name }, raceEta);
+  runRace(owner, racers, knobsOf, draw, cancelled).then(
     (results) => {
       if (!results) {
         if (generation === started && page.state.race) ui.setRaceStatus('The settings changed during the race: press Run to race again.');

@@ -49,11 +49,27 @@ pub enum Sampler {
     /// DPM-Solver++(2M), multistep second order in log-SNR (Lu et al. 2022, Alg. 2).
     #[serde(rename = "dpm_solver_2m")]
     DpmSolver2M,
+    /// Euler ancestral (k-diffusion's `sample_euler_ancestral`; Karras et al. 2022's Euler step
+    /// to sigma_down, then fresh noise sigma_up, with eta).
+    EulerAncestral,
+    /// DPM-2, Karras et al. 2022's second-order variant of DPM-Solver (k-diffusion's
+    /// `sample_dpm_2`): an Euler half step to the geometric midpoint of sigma, then the full step
+    /// with the midpoint's derivative.
+    #[serde(rename = "dpm_2")]
+    Dpm2,
+    /// DPM-2 ancestral (k-diffusion's `sample_dpm_2_ancestral`): DPM-2 to sigma_down, then fresh
+    /// noise sigma_up, with eta.
+    #[serde(rename = "dpm_2_ancestral")]
+    Dpm2Ancestral,
+    /// DPM-Solver++(2S) ancestral (k-diffusion's `sample_dpm_2s_ancestral`; Lu et al. 2022):
+    /// the data-prediction 2S step to sigma_down, then fresh noise sigma_up, with eta.
+    #[serde(rename = "dpm_solver_2s_ancestral")]
+    DpmSolver2SAncestral,
 }
 
 impl Sampler {
     /// Every sampler, in the order the UI lists them.
-    pub const ALL: [Sampler; 7] = [
+    pub const ALL: [Sampler; 11] = [
         Sampler::EulerMaruyama,
         Sampler::ProbabilityFlowEuler,
         Sampler::Heun,
@@ -61,6 +77,10 @@ impl Sampler {
         Sampler::DdpmAncestral,
         Sampler::DpmSolver2S,
         Sampler::DpmSolver2M,
+        Sampler::EulerAncestral,
+        Sampler::Dpm2,
+        Sampler::Dpm2Ancestral,
+        Sampler::DpmSolver2SAncestral,
     ];
 
     /// The identifier used in options and share links.
@@ -73,6 +93,10 @@ impl Sampler {
             Sampler::DdpmAncestral => "ddpm_ancestral",
             Sampler::DpmSolver2S => "dpm_solver_2s",
             Sampler::DpmSolver2M => "dpm_solver_2m",
+            Sampler::EulerAncestral => "euler_ancestral",
+            Sampler::Dpm2 => "dpm_2",
+            Sampler::Dpm2Ancestral => "dpm_2_ancestral",
+            Sampler::DpmSolver2SAncestral => "dpm_solver_2s_ancestral",
         }
     }
 
@@ -86,6 +110,10 @@ impl Sampler {
             Sampler::DdpmAncestral => "DDPM ancestral",
             Sampler::DpmSolver2S => "DPM-Solver++ (2S)",
             Sampler::DpmSolver2M => "DPM-Solver++ (2M)",
+            Sampler::EulerAncestral => "Euler ancestral",
+            Sampler::Dpm2 => "DPM-2 (Karras)",
+            Sampler::Dpm2Ancestral => "DPM-2 ancestral",
+            Sampler::DpmSolver2SAncestral => "DPM-Solver++ (2S) ancestral",
         }
     }
 
@@ -94,12 +122,34 @@ impl Sampler {
         Sampler::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// Network evaluations per step.
+    /// Network evaluations per step (before a run's last step, which the second-order methods
+    /// take as one Euler evaluation into sigma = 0).
     pub fn evaluations_per_step(self) -> usize {
         match self {
-            Sampler::Heun | Sampler::DpmSolver2S => 2,
+            Sampler::Heun
+            | Sampler::DpmSolver2S
+            | Sampler::Dpm2
+            | Sampler::Dpm2Ancestral
+            | Sampler::DpmSolver2SAncestral => 2,
             _ => 1,
         }
+    }
+
+    /// Whether the sampler's stochasticity eta is a knob of it (the options' `eta`).
+    pub fn uses_eta(self) -> bool {
+        matches!(
+            self,
+            Sampler::EulerMaruyama
+                | Sampler::Ddim
+                | Sampler::EulerAncestral
+                | Sampler::Dpm2Ancestral
+                | Sampler::DpmSolver2SAncestral
+        )
+    }
+
+    /// Whether EDM's S_churn is a knob of it (the options' `churn`).
+    pub fn uses_churn(self) -> bool {
+        self == Sampler::Heun
     }
 }
 

@@ -109,6 +109,12 @@ pub fn plan(
                 Sampler::DdpmAncestral => ddpm_ancestral(&mut step, schedule, t, s),
                 Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net, t, s),
                 Sampler::DpmSolver2M => dpm_solver_2m(&mut step, schedule, t, s, &mut previous_h),
+                Sampler::EulerAncestral => euler_ancestral(&mut step, schedule, t, s, settings.eta),
+                Sampler::Dpm2 => dpm_2(&mut step, schedule, net, t, s, 0.0),
+                Sampler::Dpm2Ancestral => dpm_2(&mut step, schedule, net, t, s, settings.eta),
+                Sampler::DpmSolver2SAncestral => {
+                    dpm_solver_2s_ancestral(&mut step, schedule, net, t, s, settings.eta)
+                }
             }
             step
         })
@@ -260,4 +266,104 @@ fn dpm_solver_2m(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, pre
     step.out_x = (sigma_s / sigma_t + c * current / alpha_t) as f32;
     step.out_e1 = (-c * current * sigma_t / alpha_t) as f32;
     step.out_hist = (c * past) as f32;
+}
+
+/// The noise level sigma~ = sigma / alpha at t: the sigma of the variance-exploding variable
+/// x~ = x / alpha = x0 + sigma~ eps in which k-diffusion writes its samplers (Karras et al. 2022,
+/// eq. 4 with s(t) = alpha).
+fn scaled_sigma(schedule: Schedule, t: f64) -> f64 {
+    schedule.sigma(t) / schedule.alpha(t)
+}
+
+/// k-diffusion's `get_ancestral_step`: the levels sigma_down, sigma_up of an ancestral step from
+/// sigma to sigma_next < sigma, sigma_up = min(sigma_next, eta sqrt(sigma_next^2 (sigma^2 -
+/// sigma_next^2) / sigma^2)) and sigma_down = sqrt(sigma_next^2 - sigma_up^2), so that the
+/// deterministic step to sigma_down plus fresh noise sigma_up lands at noise level sigma_next.
+fn ancestral_levels(sigma: f64, sigma_next: f64, eta: f64) -> (f64, f64) {
+    if eta <= 0.0 || sigma_next <= 0.0 {
+        return (sigma_next.max(0.0), 0.0);
+    }
+    let up = (eta
+        * (sigma_next * sigma_next * (sigma * sigma - sigma_next * sigma_next) / (sigma * sigma))
+            .max(0.0)
+            .sqrt())
+    .min(sigma_next);
+    ((sigma_next * sigma_next - up * up).max(0.0).sqrt(), up)
+}
+
+/// The time of the sampling schedule where sigma~ = `level`, if the schedule reaches it.
+fn time_at_scaled_sigma(schedule: Schedule, level: f64) -> Option<f64> {
+    schedule.t_for_log_snr(-2.0 * level.ln())
+}
+
+/// Euler ancestral (k-diffusion's `sample_euler_ancestral`) in the scaled variable x~ = x /
+/// alpha: x~_s = x~_t + eps_hat (sigma~_down - sigma~_t) + sigma~_up z, then x_s = alpha_s x~_s.
+/// With eta = 0 it is DDIM's deterministic step.
+fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
+    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
+    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
+    let (down, up) = ancestral_levels(level_t, level_s, eta);
+    step.out_x = (alpha_s / alpha_t) as f32;
+    step.out_e1 = (alpha_s * (down - level_t)) as f32;
+    step.out_noise = (alpha_s * up) as f32;
+}
+
+/// DPM-2 (k-diffusion's `sample_dpm_2`; Karras et al. 2022, app. B) to sigma~_down, with fresh
+/// noise sigma~_up after it (`eta` = 0: DPM-2 itself; else `sample_dpm_2_ancestral`). In x~ = x /
+/// alpha: the midpoint sigma~_m = sqrt(sigma~_t sigma~_down), x~_m = x~_t + e1 (sigma~_m -
+/// sigma~_t), e2 = eps_hat(x_m at sigma~_m), x~_s = x~_t + e2 (sigma~_down - sigma~_t) + sigma~_up z.
+/// A step to sigma~_down = 0 (the end) is Euler, as in k-diffusion.
+fn dpm_2(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, eta: f64) {
+    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
+    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
+    let (down, up) = ancestral_levels(level_t, level_s, eta);
+    step.out_x = (alpha_s / alpha_t) as f32;
+    step.out_noise = (alpha_s * up) as f32;
+    let midpoint = (level_t * down).sqrt();
+    let Some(m) = time_at_scaled_sigma(schedule, midpoint).filter(|_| down > 0.0) else {
+        step.out_e1 = (alpha_s * (down - level_t)) as f32;
+        return;
+    };
+    let alpha_m = schedule.alpha(m);
+    step.stage2 = 1;
+    step.eval2 = evaluation(schedule, net, m);
+    step.stage2_x = (alpha_m / alpha_t) as f32;
+    step.stage2_e1 = (alpha_m * (midpoint - level_t)) as f32;
+    step.out_e2 = (alpha_s * (down - level_t)) as f32;
+}
+
+/// DPM-Solver++(2S) ancestral (k-diffusion's `sample_dpm_2s_ancestral`): in x~ = x / alpha with
+/// the data prediction D = x~ - sigma~ eps_hat and lambda = -log sigma~, the 2S step to
+/// sigma~_down with r = 1/2: x~_m = (sigma~_m / sigma~_t) x~_t + (1 - sigma~_m / sigma~_t) D_1
+/// (= x~_t + (sigma~_m - sigma~_t) e1), then x~_s = (sigma~_down / sigma~_t) x~_t + (1 -
+/// sigma~_down / sigma~_t) D_2 + sigma~_up z, with sigma~_m = sqrt(sigma~_t sigma~_down) and D_2 =
+/// x~_m - sigma~_m e2. A step to sigma~_down = 0 is Euler.
+fn dpm_solver_2s_ancestral(
+    step: &mut ReverseStep,
+    schedule: Schedule,
+    net: NetFrame,
+    t: f64,
+    s: f64,
+    eta: f64,
+) {
+    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
+    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
+    let (down, up) = ancestral_levels(level_t, level_s, eta);
+    step.out_x = (alpha_s / alpha_t) as f32;
+    step.out_noise = (alpha_s * up) as f32;
+    let midpoint = (level_t * down).sqrt();
+    let Some(m) = time_at_scaled_sigma(schedule, midpoint).filter(|_| down > 0.0) else {
+        step.out_e1 = (alpha_s * (down - level_t)) as f32;
+        return;
+    };
+    let alpha_m = schedule.alpha(m);
+    step.stage2 = 1;
+    step.eval2 = evaluation(schedule, net, m);
+    step.stage2_x = (alpha_m / alpha_t) as f32;
+    step.stage2_e1 = (alpha_m * (midpoint - level_t)) as f32;
+    // x~_s = x~_t + c (x~_m - sigma~_m e2 - x~_t) with c = 1 - sigma~_down / sigma~_t, and
+    // x~_m - x~_t = (sigma~_m - sigma~_t) e1.
+    let c = 1.0 - down / level_t;
+    step.out_e1 = (alpha_s * c * (midpoint - level_t)) as f32;
+    step.out_e2 = (-alpha_s * c * midpoint) as f32;
 }
