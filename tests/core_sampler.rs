@@ -154,13 +154,19 @@ fn assert_same_plans(a: SamplerSettings, b: SamplerSettings, what: &str) {
 }
 
 #[test]
-fn the_ancestral_samplers_without_noise_are_their_deterministic_methods() {
+fn the_ancestral_samplers_reduce_to_the_methods_they_extend() {
     let without_noise = |sampler| SamplerSettings { eta: 0.0, ..settings(sampler) };
     // Euler ancestral at eta = 0 is DDIM's deterministic step, written in x / alpha.
     assert_same_plans(
         without_noise(Sampler::EulerAncestral),
         without_noise(Sampler::Ddim),
         "Euler ancestral vs DDIM",
+    );
+    // At eta = 1 it is DDPM ancestral: fresh noise of the posterior's variance.
+    assert_same_plans(
+        settings(Sampler::EulerAncestral),
+        settings(Sampler::DdpmAncestral),
+        "Euler ancestral vs DDPM",
     );
     // DPM-2 ancestral at eta = 0 is DPM-2.
     assert_same_plans(
