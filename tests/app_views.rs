@@ -256,3 +256,28 @@ fn the_analyses_follow_the_session_when_the_drawing_ends() {
         .to_string()
         .contains("invalid option 'samples': 1 is not allowed"));
 }
+
+/// The grid's time shift reaches every view of the run: the schedule lab's grid and the run the
+/// session takes (a shifted run starts its second step nearer the noise).
+#[test]
+fn the_time_shift_reaches_the_lab_and_the_run() {
+    use diffusion_playground::core::schedule::Schedule;
+    let with_shift = |shift: f64| {
+        let options = Options {
+            schedule: Schedule::RectifiedFlow,
+            shift,
+            particles: 64,
+            steps: 10,
+            ..Options::default()
+        };
+        let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+        let grid = session.schedule_curves(50).unwrap().grid_t;
+        session.step(1).unwrap();
+        (grid, session.current_t())
+    };
+    let (plain, plain_t) = with_shift(1.0);
+    let (shifted, shifted_t) = with_shift(3.0);
+    assert_eq!((plain[0], plain[10]), (shifted[0], shifted[10]), "the ends stay");
+    assert!(shifted[5] > plain[5], "the lab shows the shifted grid: {} vs {}", shifted[5], plain[5]);
+    assert!(shifted_t > plain_t, "the run takes it: after one step t = {shifted_t} vs {plain_t}");
+}

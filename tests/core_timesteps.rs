@@ -143,3 +143,38 @@ fn the_snr_grids_fall_back_to_uniform_when_the_times_increase() {
         assert_eq!(times, TimeGrid::Uniform.times(Schedule::VpLinear, 0.2, 0.8, 3));
     }
 }
+
+/// The flow-matching time shift (Esser et al. 2024, eq. 23) keeps a run's ends, keeps its times
+/// decreasing, is the grid itself at shift 1, and moves the steps towards the noise above 1 (and
+/// towards the data below 1).
+#[test]
+fn the_time_shift_moves_steps_towards_the_noise_and_keeps_the_ends() {
+    use diffusion_playground::core::timesteps::shift_time;
+    assert_eq!(shift_time(0.0, 3.0), 0.0);
+    assert_eq!(shift_time(1.0, 3.0), 1.0);
+    assert!((shift_time(0.5, 3.0) - 0.75).abs() < 1e-15, "3 * 0.5 / (1 + 2 * 0.5) = 0.75");
+    for schedule in Schedule::ALL {
+        for grid in TimeGrid::ALL {
+            let (start, end) = (schedule.t_max(), schedule.t_min());
+            let plain = grid.times(schedule, start, end, 20);
+            assert_eq!(
+                grid.shifted_times(schedule, start, end, 20, 1.0),
+                plain,
+                "shift 1 is the grid itself"
+            );
+            for shift in [0.3, 3.0] {
+                let moved = grid.shifted_times(schedule, start, end, 20, shift);
+                assert_eq!((moved[0], moved[20]), (start, end), "{schedule:?} {grid:?}: the ends stay");
+                assert!(moved.windows(2).all(|w| w[0] > w[1]), "{schedule:?} {grid:?} {shift}: decreasing");
+                let above =
+                    moved
+                        .iter()
+                        .zip(&plain)
+                        .skip(1)
+                        .take(19)
+                        .all(|(m, p)| if shift > 1.0 { m > p } else { m < p });
+                assert!(above, "{schedule:?} {grid:?} {shift}: every inner time moves the right way");
+            }
+        }
+    }
+}

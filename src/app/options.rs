@@ -36,6 +36,10 @@ pub const MAX_CHURN: f64 = 100.0;
 pub const MIN_POINT_SIZE: f64 = 0.5;
 /// Largest dot radius in device pixels.
 pub const MAX_POINT_SIZE: f64 = 8.0;
+/// Smallest time shift of the grid (`shift`; below 1 the steps crowd towards the data).
+pub const MIN_SHIFT: f64 = 0.1;
+/// Largest time shift of the grid (Stable Diffusion 3 samples with 3; Esser et al. 2024).
+pub const MAX_SHIFT: f64 = 10.0;
 
 /// Which score eps_hat comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +121,8 @@ pub struct Options {
     pub steps: u32,
     /// How the run's times are spaced.
     pub time_grid: TimeGrid,
+    /// The flow-matching time shift applied to the grid (`core::timesteps::shift_time`; 1: none).
+    pub shift: f64,
     /// Stochasticity eta of Euler-Maruyama and DDIM (0 deterministic, 1 the reverse SDE / DDPM).
     pub eta: f64,
     /// EDM's S_churn for Heun (schedules with alpha = 1 only).
@@ -142,6 +148,7 @@ impl Default for Options {
             score: ScoreChoice::Mlp,
             steps: 100,
             time_grid: TimeGrid::Uniform,
+            shift: 1.0,
             eta: 1.0,
             churn: 0.0,
             particles: 16_384,
@@ -216,13 +223,14 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 13] = [
+pub const FIELDS: [&str; 14] = [
     "dataset",
     "schedule",
     "sampler",
     "score",
     "steps",
     "time_grid",
+    "shift",
     "eta",
     "churn",
     "particles",
@@ -357,6 +365,7 @@ impl Options {
                 "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
                 "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
                 "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
+                "shift" => next.shift = real(field, value, MIN_SHIFT, MAX_SHIFT)?,
                 "palette" => next.palette = choice(field, value, &Palette::ALL, Palette::name)?,
                 unknown => {
                     let shown: String = unknown.chars().take(40).collect();
@@ -474,6 +483,8 @@ pub struct Limits {
     pub particles: ParticleRange,
     /// Dot radius in device pixels.
     pub point_size: Range<f64>,
+    /// The grid's time shift.
+    pub shift: Range<f64>,
     /// Seeds.
     pub seed: Range<u32>,
     /// [`crate::core::schedule::MIN_START_SIGMA`]: the smallest noise a run starts from.
@@ -579,6 +590,7 @@ pub fn describe() -> Description {
             churn: Range { min: 0.0, max: MAX_CHURN },
             particles: ParticleRange { min: 1, max: MAX_PARTICLES, max_cpu: MAX_PARTICLES_CPU },
             point_size: Range { min: MIN_POINT_SIZE, max: MAX_POINT_SIZE },
+            shift: Range { min: MIN_SHIFT, max: MAX_SHIFT },
             seed: Range { min: 0, max: u32::MAX },
             min_start_sigma: crate::core::schedule::MIN_START_SIGMA,
         },

@@ -23,6 +23,8 @@ pub struct Track<'a> {
     pub schedule: Schedule,
     /// How the steps are spaced.
     pub grid: TimeGrid,
+    /// The time shift applied to the grid ([`crate::core::timesteps::shift_time`]; 1: none).
+    pub shift: f64,
     /// Particles per racer.
     pub particles: usize,
     /// Seed of the prior noise and of every noise draw.
@@ -52,7 +54,7 @@ pub fn lap(
 ) -> Lap {
     let steps = (budget / settings.sampler.evaluations_per_step()).max(1);
     let schedule = track.schedule;
-    let times = track.grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+    let times = track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift);
     let plan = sampler::plan(schedule, net, settings, &times);
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
     let mut history = vec![[0.0; 2]; track.particles];

@@ -156,6 +156,37 @@ fn log_snr_at(sigma_over_alpha: f64) -> f64 {
 }
 
 /// Sets the first and last times to exactly t_start and t_end (the formulas hit them up to rounding).
+/// The time shift of flow-matching samplers (Esser et al. 2024, "Scaling Rectified Flow
+/// Transformers", eq. 23; diffusers' `shift`): v' = shift v / (1 + (shift - 1) v) for v in [0, 1],
+/// 1 the noise end. shift > 1 moves steps towards the noise, shift < 1 towards the data; 0 and 1
+/// stay where they are, and the map is increasing for every shift > 0.
+pub fn shift_time(v: f64, shift: f64) -> f64 {
+    shift * v / (1.0 + (shift - 1.0) * v)
+}
+
+impl TimeGrid {
+    /// [`TimeGrid::times`] with the time shift ([`shift_time`]) applied to each time's position
+    /// v = (t - t_end) / (t_start - t_end) in the run, so the run still starts at t_start and ends
+    /// at t_end (on rectified flow, whose run spans [0, 0.99], this is the flow-matching shift of
+    /// t itself up to that 1%). `shift = 1` is the grid unchanged.
+    pub fn shifted_times(
+        self,
+        schedule: Schedule,
+        t_start: f64,
+        t_end: f64,
+        steps: usize,
+        shift: f64,
+    ) -> Vec<f64> {
+        let times = self.times(schedule, t_start, t_end, steps);
+        if shift == 1.0 || !(shift > 0.0) || times.len() < 3 {
+            return times;
+        }
+        let span = t_start - t_end;
+        let moved = times.iter().map(|&t| t_end + span * shift_time((t - t_end) / span, shift)).collect();
+        pin_ends(moved, t_start, t_end)
+    }
+}
+
 fn pin_ends(mut times: Vec<f64>, t_start: f64, t_end: f64) -> Vec<f64> {
     if let Some(first) = times.first_mut() {
         *first = t_start;

@@ -96,7 +96,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         assert.deepEqual(selects[name], offered, `${list} in the #${name} control`);
       }
       assert.deepEqual(row.backend.choices.map(([n]) => n), described.backends, 'backends');
-      for (const name of ['steps', 'eta', 'churn', 'point_size', 'seed']) {
+      for (const name of ['steps', 'eta', 'churn', 'point_size', 'shift', 'seed']) {
         assert.deepEqual([row[name].min, row[name].max], [described.limits[name].min, described.limits[name].max], `${name} range`);
       }
       const samplers = described.samplers.map((c) => c.name);

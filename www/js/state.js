@@ -65,6 +65,8 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'score', type: 'choice', from: 'scores', default: 'mlp', label: 'Score', option: true },
   { name: 'steps', type: 'integer', default: 100, min: 1, max: 1000, label: 'Steps', option: true },
   { name: 'time_grid', type: 'choice', from: 'time_grids', default: 'uniform', label: 'Time grid', option: true },
+  // The flow-matching time shift of the grid (src/core/timesteps.rs, shift_time; 1: none).
+  { name: 'shift', type: 'number', default: 1, min: 0.1, max: 10, label: 'Time shift', option: true },
   // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE), DDIM's eta
   // and the ancestral samplers' eta; which samplers read it comes from describe().
   {
