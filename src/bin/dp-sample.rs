@@ -20,7 +20,7 @@ use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
-[--steps N] [--time_grid NAME] [--eta X] [--churn X] [--particles N] [--seed N] [--from points.csv] \
+[--steps N] [--time_grid NAME] [--shift X] [--eta X] [--churn X] [--particles N] [--seed N] [--from points.csv] \
 [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
 
 struct Args {

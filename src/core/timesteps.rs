@@ -178,7 +178,7 @@ impl TimeGrid {
         shift: f64,
     ) -> Vec<f64> {
         let times = self.times(schedule, t_start, t_end, steps);
-        if shift == 1.0 || !(shift > 0.0) || times.len() < 3 {
+        if shift == 1.0 || shift.is_nan() || shift <= 0.0 || times.len() < 3 {
             return times;
         }
         let span = t_start - t_end;
