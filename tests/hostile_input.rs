@@ -397,3 +397,20 @@ fn the_reproduced_nan_links_stay_finite_on_the_gpu() {
         }
     }
 }
+
+/// One length cap on both sides: a text over MAX_VALUE_LENGTH (the longest drawing's link text,
+/// 2,731, as `www/js/state.js` counts) is refused before it is read, even a number padded with
+/// spaces that trimming would have accepted; a padded number under the cap is read.
+#[test]
+fn an_over_long_value_is_refused_before_it_is_read_as_in_the_page() {
+    assert_eq!(options::MAX_VALUE_LENGTH, 2731);
+    let padded = |pad: usize| format!("{}50{}", " ".repeat(pad / 2), " ".repeat(pad - pad / 2));
+    let merged = |text: String| {
+        let raw: RawOptions = [("steps".to_string(), Some(RawValue::Text(text)))].into_iter().collect();
+        Options::default().merged(&raw)
+    };
+    assert_eq!(merged(padded(2000)).unwrap().steps, 50, "trimmed and read under the cap");
+    let error = merged(padded(3000)).unwrap_err();
+    assert_eq!(error.field, "steps");
+    assert!(error.to_string().contains("at most 2731 characters"), "{error}");
+}

@@ -240,6 +240,12 @@ pub const FIELDS: [&str; 14] = [
     "palette",
 ];
 
+/// Longest text of any option, in UTF-16 code units as JavaScript counts them: that of the
+/// longest legal value of a link, a drawing of the most points in base64url (2,731 for 512
+/// points). Longer texts are rejected before they are read, here and in `www/js/state.js`
+/// (`maxValueLength`), so a value padded with thousands of spaces is refused on both sides.
+pub const MAX_VALUE_LENGTH: usize = (4 * 4 * drawing::MAX_DRAWN_POINTS).div_ceil(3);
+
 /// Longest text accepted as a number (after trimming): longer texts are rejected before they are
 /// read. Every number of the table fits in far fewer characters ("4294967295", "0.123456789e-3").
 /// Twin of `MAX_NUMBER_LENGTH` in `www/js/link-number.js`.
@@ -352,6 +358,15 @@ impl Options {
         let mut next = self.clone();
         for (field, value) in raw {
             let Some(value) = value else { continue };
+            if let RawValue::Text(text) = value {
+                if text.encode_utf16().count() > MAX_VALUE_LENGTH {
+                    return Err(error(
+                        field,
+                        value,
+                        format!("a text of at most {MAX_VALUE_LENGTH} characters"),
+                    ));
+                }
+            }
             match field.as_str() {
                 "dataset" => next.dataset = choice(field, value, &Dataset::ALL, Dataset::name)?,
                 "schedule" => next.schedule = choice(field, value, &Schedule::ALL, Schedule::name)?,

@@ -216,7 +216,8 @@ export function quote(value) {
 
 /**
  * Longest value of any field, in characters: that of the longest legal value, a drawing of the
- * most points (2731 characters for 512 points). A longer value is rejected before it is read.
+ * most points (2731 characters for 512 points). A longer value is rejected before it is read,
+ * here and in the wasm (`MAX_VALUE_LENGTH` in `src/app/options.rs`, its twin).
  */
 export function maxValueLength() {
   return encodedLength(drawingLimits().maxPoints);
