@@ -395,6 +395,18 @@ impl Options {
         Ok(next)
     }
 
+    /// The `steps + 1` times of a run from `t_start` down to the schedule's t_min: the time grid
+    /// with the time shift ([`TimeGrid::shifted_times`]).
+    pub fn run_times(&self, t_start: f64, steps: usize) -> Vec<f64> {
+        let schedule = self.schedule;
+        self.time_grid.shifted_times(schedule, t_start, schedule.t_min(), steps, self.shift)
+    }
+
+    /// The times of a whole run, from t_max in `steps` steps ([`Options::run_times`]).
+    pub fn full_run_times(&self) -> Vec<f64> {
+        self.run_times(self.schedule.t_max(), self.steps as usize)
+    }
+
     /// The particle limit of the CPU path, as an error when exceeded.
     pub fn check_cpu_particles(&self) -> Result<(), OptionError> {
         if self.particles > MAX_PARTICLES_CPU {

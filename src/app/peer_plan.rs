@@ -33,13 +33,7 @@ impl PeerPlan {
     pub fn for_options(options: &Options) -> Result<PeerPlan, String> {
         let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
         let schedule = options.schedule;
-        let times = options.time_grid.shifted_times(
-            schedule,
-            schedule.t_max(),
-            schedule.t_min(),
-            options.steps as usize,
-            options.shift,
-        );
+        let times = options.full_run_times();
         let settings = SamplerSettings::new(Sampler::EulerMaruyama);
         let plan = sampler::plan(schedule, NetFrame::of(&net), &settings, &times);
         Ok(PeerPlan {

@@ -427,7 +427,7 @@ impl Session {
         self.times = if steps == 0 || t_start <= schedule.t_min() {
             vec![t_start]
         } else {
-            options.time_grid.shifted_times(schedule, t_start, schedule.t_min(), steps, options.shift)
+            options.run_times(t_start, steps)
         };
         let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
         self.plan = sampler::plan(schedule, NetFrame::of(&self.net), &settings, &self.times);

@@ -110,13 +110,7 @@ fn time_session(mut session: Session) -> Result<Timed, String> {
 fn time_cpu_core_uncapped(options: &Options) -> Result<Timed, String> {
     let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
     let schedule = options.schedule;
-    let times = options.time_grid.shifted_times(
-        schedule,
-        schedule.t_max(),
-        schedule.t_min(),
-        options.steps as usize,
-        options.shift,
-    );
+    let times = options.full_run_times();
     let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
     let plan = sampler::plan(schedule, NetFrame::of(&net), &settings, &times);
     let n = options.particles as usize;

@@ -29,6 +29,27 @@ function onCircle(positions) {
   return near / (positions.length / 2);
 }
 
+/**
+ * Waits for the run to end and for the distance readout and the density view to show its end;
+ * fails with the page's notices when they do not.
+ */
+async function waitForTheRunAndItsViews(session, timeout) {
+  try {
+    await session.page.waitForFunction(
+      () => {
+        const pg = window.dp.playground;
+        const density = document.getElementById('density-distance').textContent;
+        return pg.done && /floor/.test(document.getElementById('readout-distance').textContent) &&
+          density.includes(`at t = ${pg.current_t.toPrecision(3)} `);
+      },
+      null,
+      { timeout },
+    );
+  } catch {
+    assert.fail(`the run and its views did not finish; ${await pageReport(session)}`);
+  }
+}
+
 describe('a drawing in every view', { timeout: TEST_TIMEOUT_MS }, () => {
   test('draw a circle, use its exact score and run: density, distance, space-time and race all reflect the circle', async (t) => {
     const session = await openPlayground(
@@ -42,20 +63,7 @@ describe('a drawing in every view', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.click('#draw-use');
       assert.ok(await page.evaluate(() => window.dp.playground.drawing()?.length > 0), 'the drawing is in use');
       // Using the drawing plays the run; wait for its end and for the views to catch up with it.
-      try {
-        await page.waitForFunction(
-          () => {
-            const pg = window.dp.playground;
-            const density = document.getElementById('density-distance').textContent;
-            return pg.done && /floor/.test(document.getElementById('readout-distance').textContent) &&
-              density.includes(`at t = ${pg.current_t.toPrecision(3)} `);
-          },
-          null,
-          { timeout: 60_000 },
-        );
-      } catch {
-        assert.fail(`the run and its views did not finish; ${await pageReport(session)}`);
-      }
+      await waitForTheRunAndItsViews(session, 60_000);
       const positions = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
       assert.ok(onCircle(positions) > 0.95, `the particles land on the circle (${onCircle(positions)})`);
 
@@ -110,20 +118,7 @@ describe('a drawing in every view', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.click('#draw-train');
       await page.waitForFunction(() => window.dp.trainingsFinished() > 0, null, { timeout: 180_000 });
       assert.equal(await page.evaluate(() => window.dp.state().score), 'mlp', 'the trained network samples');
-      try {
-        await page.waitForFunction(
-          () => {
-            const pg = window.dp.playground;
-            const density = document.getElementById('density-distance').textContent;
-            return pg.done && /floor/.test(document.getElementById('readout-distance').textContent) &&
-              density.includes(`at t = ${pg.current_t.toPrecision(3)} `);
-          },
-          null,
-          { timeout: 120_000 },
-        );
-      } catch {
-        assert.fail(`the run and its views did not finish; ${await pageReport(session)}`);
-      }
+      await waitForTheRunAndItsViews(session, 120_000);
       const positions = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
       t.diagnostic(`on the circle: ${onCircle(positions)}`);
       assert.ok(onCircle(positions) > 0.8, `the network's particles land on the circle (${onCircle(positions)})`);

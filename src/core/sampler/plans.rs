@@ -296,16 +296,56 @@ fn time_at_scaled_sigma(schedule: Schedule, level: f64) -> Option<f64> {
     schedule.t_for_log_snr(-2.0 * level.ln())
 }
 
+/// What every ancestral step of k-diffusion's starts from, in the scaled variable x~ = x / alpha:
+/// alpha_s, sigma~_t and the deterministic target sigma~_down (sigma~_up is already in the step).
+struct AncestralLevels {
+    alpha_s: f64,
+    level_t: f64,
+    down: f64,
+}
+
+/// Starts an ancestral step from t to s: x_s = (alpha_s / alpha_t) x + ... + alpha_s sigma~_up z,
+/// with the levels of [`ancestral_levels`] at `eta`.
+fn ancestral_start(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) -> AncestralLevels {
+    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
+    let level_t = scaled_sigma(schedule, t);
+    let (down, up) = ancestral_levels(level_t, scaled_sigma(schedule, s), eta);
+    step.out_x = (alpha_s / alpha_t) as f32;
+    step.out_noise = (alpha_s * up) as f32;
+    AncestralLevels { alpha_s, level_t, down }
+}
+
+/// The Euler part of an ancestral step: x~ moves by eps_hat (sigma~_down - sigma~_t).
+fn euler_to_down(step: &mut ReverseStep, levels: &AncestralLevels) {
+    step.out_e1 = (levels.alpha_s * (levels.down - levels.level_t)) as f32;
+}
+
+/// The second stage of the two-evaluation ancestral steps: the Euler point x~_m = x~_t + e1
+/// (sigma~_m - sigma~_t) at the geometric midpoint sigma~_m = sqrt(sigma~_t sigma~_down), where e2
+/// is evaluated. Returns sigma~_m, or None where sigma~_down = 0 (the end), whose step is Euler.
+fn midpoint_stage(
+    step: &mut ReverseStep,
+    schedule: Schedule,
+    net: NetFrame,
+    t: f64,
+    levels: &AncestralLevels,
+) -> Option<f64> {
+    let midpoint = (levels.level_t * levels.down).sqrt();
+    let m = time_at_scaled_sigma(schedule, midpoint).filter(|_| levels.down > 0.0)?;
+    let (alpha_t, alpha_m) = (schedule.alpha(t), schedule.alpha(m));
+    step.stage2 = 1;
+    step.eval2 = evaluation(schedule, net, m);
+    step.stage2_x = (alpha_m / alpha_t) as f32;
+    step.stage2_e1 = (alpha_m * (midpoint - levels.level_t)) as f32;
+    Some(midpoint)
+}
+
 /// Euler ancestral (k-diffusion's `sample_euler_ancestral`) in the scaled variable x~ = x /
 /// alpha: x~_s = x~_t + eps_hat (sigma~_down - sigma~_t) + sigma~_up z, then x_s = alpha_s x~_s.
 /// With eta = 0 it is DDIM's deterministic step.
 fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
-    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
-    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
-    let (down, up) = ancestral_levels(level_t, level_s, eta);
-    step.out_x = (alpha_s / alpha_t) as f32;
-    step.out_e1 = (alpha_s * (down - level_t)) as f32;
-    step.out_noise = (alpha_s * up) as f32;
+    let levels = ancestral_start(step, schedule, t, s, eta);
+    euler_to_down(step, &levels);
 }
 
 /// DPM-2 (k-diffusion's `sample_dpm_2`; Karras et al. 2022, app. B) to sigma~_down, with fresh
@@ -314,22 +354,11 @@ fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, e
 /// sigma~_t), e2 = eps_hat(x_m at sigma~_m), x~_s = x~_t + e2 (sigma~_down - sigma~_t) + sigma~_up z.
 /// A step to sigma~_down = 0 (the end) is Euler, as in k-diffusion.
 fn dpm_2(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, eta: f64) {
-    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
-    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
-    let (down, up) = ancestral_levels(level_t, level_s, eta);
-    step.out_x = (alpha_s / alpha_t) as f32;
-    step.out_noise = (alpha_s * up) as f32;
-    let midpoint = (level_t * down).sqrt();
-    let Some(m) = time_at_scaled_sigma(schedule, midpoint).filter(|_| down > 0.0) else {
-        step.out_e1 = (alpha_s * (down - level_t)) as f32;
-        return;
-    };
-    let alpha_m = schedule.alpha(m);
-    step.stage2 = 1;
-    step.eval2 = evaluation(schedule, net, m);
-    step.stage2_x = (alpha_m / alpha_t) as f32;
-    step.stage2_e1 = (alpha_m * (midpoint - level_t)) as f32;
-    step.out_e2 = (alpha_s * (down - level_t)) as f32;
+    let levels = ancestral_start(step, schedule, t, s, eta);
+    if midpoint_stage(step, schedule, net, t, &levels).is_none() {
+        return euler_to_down(step, &levels);
+    }
+    step.out_e2 = (levels.alpha_s * (levels.down - levels.level_t)) as f32;
 }
 
 /// DPM-Solver++(2S) ancestral (k-diffusion's `sample_dpm_2s_ancestral`): in x~ = x / alpha with
@@ -346,24 +375,13 @@ fn dpm_solver_2s_ancestral(
     s: f64,
     eta: f64,
 ) {
-    let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
-    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
-    let (down, up) = ancestral_levels(level_t, level_s, eta);
-    step.out_x = (alpha_s / alpha_t) as f32;
-    step.out_noise = (alpha_s * up) as f32;
-    let midpoint = (level_t * down).sqrt();
-    let Some(m) = time_at_scaled_sigma(schedule, midpoint).filter(|_| down > 0.0) else {
-        step.out_e1 = (alpha_s * (down - level_t)) as f32;
-        return;
+    let levels = ancestral_start(step, schedule, t, s, eta);
+    let Some(midpoint) = midpoint_stage(step, schedule, net, t, &levels) else {
+        return euler_to_down(step, &levels);
     };
-    let alpha_m = schedule.alpha(m);
-    step.stage2 = 1;
-    step.eval2 = evaluation(schedule, net, m);
-    step.stage2_x = (alpha_m / alpha_t) as f32;
-    step.stage2_e1 = (alpha_m * (midpoint - level_t)) as f32;
     // x~_s = x~_t + c (x~_m - sigma~_m e2 - x~_t) with c = 1 - sigma~_down / sigma~_t, and
     // x~_m - x~_t = (sigma~_m - sigma~_t) e1.
-    let c = 1.0 - down / level_t;
-    step.out_e1 = (alpha_s * c * (midpoint - level_t)) as f32;
-    step.out_e2 = (-alpha_s * c * midpoint) as f32;
+    let c = 1.0 - levels.down / levels.level_t;
+    step.out_e1 = (levels.alpha_s * c * (midpoint - levels.level_t)) as f32;
+    step.out_e2 = (-levels.alpha_s * c * midpoint) as f32;
 }
