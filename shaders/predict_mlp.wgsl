@@ -1,6 +1,6 @@
 // Predictions of the MLP at every particle (see common/predict.wgsl), one hidden-bias row.
-// Needs common/mlp.wgsl, common/evaluation.wgsl, common/eps_hat_mlp.wgsl,
-// common/parametrization.wgsl, common/predict.wgsl.
+// Needs common/mlp.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl,
+// common/eps_hat_mlp.wgsl, common/parametrization.wgsl, common/predict.wgsl.
 
 // Bindings: the table `layout::predict_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> predict: PredictParams;
@@ -10,6 +10,10 @@
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
 @group(0) @binding(6) var<storage, read_write> predictions: array<vec2<f32>>;
+// The mixture whose marked class guidance steers toward (read only where guided).
+@group(0) @binding(7) var<storage, read> components: array<MixtureComponent>;
+// The guidance weight of the one evaluation (0 where unguided: common/guidance.wgsl).
+@group(0) @binding(8) var<storage, read> guidance_weights: array<f32>;
 
 @compute @workgroup_size(64)
 fn predict_mlp(@builtin(global_invocation_id) id: vec3<u32>) {

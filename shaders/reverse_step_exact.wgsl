@@ -1,8 +1,8 @@
 // Reverse steps first_step .. first_step + step_count for every particle, eps_hat from the exact
 // score of the dataset's Gaussian mixture: eps_hat = -sigma_t grad log p_t(x).
 // Twin of sampler::run with ScoreSource::Exact.
-// Needs common/rng.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/eps_hat_exact.wgsl,
-// common/reverse_step.wgsl.
+// Needs common/rng.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl,
+// common/eps_hat_exact.wgsl, common/reverse_step.wgsl.
 
 // Bindings: the table `layout::reverse_step_exact` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
@@ -10,6 +10,8 @@
 @group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> history: array<vec2<f32>>;
+// The guidance weight of each evaluation (two per step; 0 where unguided: common/guidance.wgsl).
+@group(0) @binding(8) var<storage, read> guidance_weights: array<f32>;
 
 @compute @workgroup_size(64)
 fn reverse_step_exact(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -2,8 +2,8 @@
 // (common/eps_hat_mlp.wgsl). Particles are independent, so each invocation keeps its x (and
 // multistep history) in registers across the steps of a dispatch.
 // Twin of sampler::run with ScoreSource::Mlp.
-// Needs common/rng.wgsl, common/mlp.wgsl, common/evaluation.wgsl, common/eps_hat_mlp.wgsl,
-// common/reverse_step.wgsl.
+// Needs common/rng.wgsl, common/mlp.wgsl, common/mixture.wgsl, common/evaluation.wgsl,
+// common/guidance.wgsl, common/eps_hat_mlp.wgsl, common/reverse_step.wgsl.
 
 // Bindings: the table `layout::reverse_step_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
@@ -15,6 +15,10 @@
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> history: array<vec2<f32>>;
+// The mixture whose marked class guidance steers toward (read only where guided).
+@group(0) @binding(7) var<storage, read> components: array<MixtureComponent>;
+// The guidance weight of each evaluation (two per step; 0 where unguided: common/guidance.wgsl).
+@group(0) @binding(8) var<storage, read> guidance_weights: array<f32>;
 
 @compute @workgroup_size(64)
 fn reverse_step_mlp(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -388,7 +388,7 @@ fn weights_are_normalised_on_construction() {
 #[test]
 fn mixture_component_matches_the_wgsl_struct_layout() {
     // struct MixtureComponent { mean: vec2<f32> @ 0, cov_xx @ 8, cov_xy @ 12, cov_yy @ 16,
-    // cov_det @ 20, log_weight @ 24, padding @ 28 }: 32 bytes.
+    // cov_det @ 20, log_weight @ 24, class_member @ 28 }: 32 bytes.
     assert_eq!(std::mem::size_of::<MixtureComponent>(), 32);
     assert_eq!(std::mem::offset_of!(MixtureComponent, mean), 0);
     assert_eq!(std::mem::offset_of!(MixtureComponent, cov_xx), 8);

@@ -53,14 +53,15 @@ macro_rules! host {
 fn spec(kernel: &str) -> Option<(&'static [Binding], Vec<HostStruct>)> {
     Some(match kernel {
         "forward_noise" => (layout::forward_noise::BINDINGS, vec![noise_params()]),
-        "reverse_step_mlp" => {
-            (layout::reverse_step_mlp::BINDINGS, vec![run_params(), reverse_step(), evaluation()])
-        }
+        "reverse_step_mlp" => (
+            layout::reverse_step_mlp::BINDINGS,
+            vec![run_params(), reverse_step(), evaluation(), mixture_component()],
+        ),
         "reverse_step_exact" => (
             layout::reverse_step_exact::BINDINGS,
             vec![run_params(), reverse_step(), evaluation(), mixture_component()],
         ),
-        "predict_mlp" => (layout::predict_mlp::BINDINGS, vec![predict_params()]),
+        "predict_mlp" => (layout::predict_mlp::BINDINGS, vec![predict_params(), mixture_component()]),
         "predict_exact" => (layout::predict_exact::BINDINGS, vec![predict_params(), mixture_component()]),
         "histogram" => (layout::histogram::BINDINGS, vec![histogram_params()]),
         "train_gradient" => (layout::train_gradient::BINDINGS, vec![train_params(), prepared_example()]),
@@ -105,7 +106,7 @@ fn reverse_step() -> HostStruct {
 }
 
 fn mixture_component() -> HostStruct {
-    host!(MixtureComponent { mean, cov_xx, cov_xy, cov_yy, cov_det, log_weight, padding })
+    host!(MixtureComponent { mean, cov_xx, cov_xy, cov_yy, cov_det, log_weight, class_member })
 }
 
 fn predict_params() -> HostStruct {

@@ -196,7 +196,7 @@ fn predictions_in_every_parametrization_match_their_cpu_twin() {
                     (ScoreKind::Mlp, ScoreSource::Mlp(&mlp)),
                     (ScoreKind::Exact, ScoreSource::Exact(&mixture)),
                 ] {
-                    engine.predict(score, &evaluation, &coefficients, target, &bias).unwrap();
+                    engine.predict(score, &evaluation, &coefficients, target, &bias, 0.0).unwrap();
                     let gpu =
                         pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
                     let cpu = sampler::predict(source, evaluation, &coefficients, target, &points);
@@ -378,4 +378,56 @@ fn the_training_kernels_match_their_cpu_twins() {
     eprintln!("GPU loss {losses:?}, CPU loss {cpu_losses:?}");
     assert!(losses[1] < 0.6 * losses[0], "the GPU's loss falls: {losses:?}");
     assert!((losses[1] - cpu_losses[1]).abs() < 0.25 * cpu_losses[1], "GPU {losses:?} vs CPU {cpu_losses:?}");
+}
+
+/// Guided runs (`shaders/common/guidance.wgsl`): the exact classifier's gradient added to the
+/// MLP's eps and to the exact score's, with an interval, equal their CPU twins; so do guided
+/// predictions.
+#[test]
+fn guided_runs_and_predictions_match_their_cpu_twins() {
+    use diffusion_playground::core::classes;
+    use diffusion_playground::core::guidance::{self, Guidance};
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    let dataset = Dataset::TwoMoons;
+    let mixture = classes::marked(&dataset.mixture(), &classes::class_members(dataset, 1)).unwrap();
+    let mut mlp = Mlp::initialise(5);
+    mlp.weights[diffusion_playground::core::mlp::B3] = 0.25;
+    let guidance = Guidance { scale: 3.0, noise_low: 0.2, noise_high: 5.0 };
+    let schedule = Schedule::VpLinear;
+    let steps = 20;
+    let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+    let plan = sampler::plan(schedule, VP_EPS_NET, &SamplerSettings::new(Sampler::Heun), &times);
+    let start = sampler::prior(schedule, times[0], 8, N);
+    engine.set_weights(&mlp);
+    engine.set_mixture(&mixture);
+    engine.set_data(&start).unwrap();
+    for (score, base) in
+        [(ScoreKind::Mlp, ScoreSource::Mlp(&mlp)), (ScoreKind::Exact, ScoreSource::Exact(&mixture))]
+    {
+        let biases = if score == ScoreKind::Mlp { sampler::hidden_biases(&mlp, &plan) } else { Vec::new() };
+        engine.set_plan(&plan, &biases);
+        engine.set_guidance_weights(&guidance::guidance_weights(&plan, Some(&guidance))).unwrap();
+        engine.write_particles(&start).unwrap();
+        engine.reverse(score, 8, 0, steps as u32).unwrap();
+        let source = base.guided(&mixture, guidance);
+        let mut cpu = start.clone();
+        let mut history = vec![[0.0; 2]; N];
+        sampler::run(source, &plan, &mut cpu, &mut history, 8, 0);
+        assert_close(&read(&engine), &cpu, 2e-3, &format!("guided {score:?} run"));
+        // A guided prediction at one time.
+        let points = Dataset::TwoMoons.sample(2, N);
+        engine.write_particles(&points).unwrap();
+        let t = 0.5;
+        let evaluation = sampler::evaluation(schedule, VP_EPS_NET, t);
+        let coefficients = Coefficients::at(schedule, t);
+        let weight = guidance.weight(&evaluation);
+        assert_eq!(weight, 3.0);
+        let bias = mlp.hidden_bias(evaluation.t_net);
+        engine.predict(score, &evaluation, &coefficients, Parametrization::X0, &bias, weight).unwrap();
+        let gpu = pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
+        let cpu = sampler::predict(source, evaluation, &coefficients, Parametrization::X0, &points);
+        assert_close(&gpu, &cpu, 1e-3, &format!("guided {score:?} prediction"));
+    }
+    assert!(engine.set_guidance_weights(&[1.0; 3]).is_err(), "two weights per step, or an error");
 }

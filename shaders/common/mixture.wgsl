@@ -13,7 +13,8 @@ struct MixtureComponent {
     cov_yy: f32,
     cov_det: f32,
     log_weight: f32,
-    padding: f32,
+    // 1 for the components of the class guidance steers toward (common/guidance.wgsl), else 0.
+    class_member: u32,
 }
 
 fn noised_determinant(c: MixtureComponent, alpha: f32, sigma: f32) -> f32 {

@@ -12,8 +12,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::classes;
 use crate::core::dataset::Dataset;
 use crate::core::drawing;
+use crate::core::guidance::{Guidance, MAX_GUIDANCE_NOISE, MAX_GUIDANCE_SCALE};
 use crate::core::render::Palette;
 use crate::core::sampler::Sampler;
 use crate::core::schedule::Schedule;
@@ -80,6 +82,56 @@ impl ScoreChoice {
     }
 }
 
+/// How a run is steered toward the chosen class (`core::guidance`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuidanceChoice {
+    /// No guidance: the unconditional distribution.
+    None,
+    /// Classifier-free guidance, eps(x, empty) + w (eps(x, c) - eps(x, empty)) (Ho and
+    /// Salimans 2022), with the exact conditional and unconditional scores.
+    Cfg,
+    /// Classifier guidance, score + w grad log p_t(c | x) (Dhariwal and Nichol 2021), with the
+    /// exact classifier.
+    Classifier,
+}
+
+impl GuidanceChoice {
+    /// Every choice, in the order the UI lists them.
+    pub const ALL: [GuidanceChoice; 3] =
+        [GuidanceChoice::None, GuidanceChoice::Cfg, GuidanceChoice::Classifier];
+
+    /// The identifier used in options and share links.
+    pub fn name(self) -> &'static str {
+        match self {
+            GuidanceChoice::None => "none",
+            GuidanceChoice::Cfg => "cfg",
+            GuidanceChoice::Classifier => "classifier",
+        }
+    }
+
+    /// Human label for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            GuidanceChoice::None => "None (unconditional)",
+            GuidanceChoice::Cfg => "Classifier-free (Ho & Salimans 2022)",
+            GuidanceChoice::Classifier => "Classifier, exact (Dhariwal & Nichol 2021)",
+        }
+    }
+
+    /// The score choices this guidance works with: classifier-free guidance needs conditional
+    /// and unconditional scores, which only the exact score has (the embedded networks are not
+    /// class-conditional); classifier guidance adds the exact classifier of the dataset to the
+    /// network's or the exact score. The memorising empirical score has no classes.
+    pub fn scores(self) -> &'static [ScoreChoice] {
+        match self {
+            GuidanceChoice::None => &ScoreChoice::ALL,
+            GuidanceChoice::Cfg => &[ScoreChoice::Exact],
+            GuidanceChoice::Classifier => &[ScoreChoice::Exact, ScoreChoice::Mlp],
+        }
+    }
+}
+
 /// Where the particles live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,6 +189,18 @@ pub struct Options {
     pub point_size: f64,
     /// How the dots are coloured.
     pub palette: Palette,
+    /// The class guidance steers toward (a name of `core::classes::classes` of the dataset), or
+    /// empty for none.
+    pub class: String,
+    /// How the run is steered toward `class`.
+    pub guidance: GuidanceChoice,
+    /// The guidance scale w (1: the class conditional, 0: unconditional).
+    pub guidance_scale: f64,
+    /// Lower end of the noise levels sigma / alpha where the scale applies (Kynkaanniemi et al.
+    /// 2024); outside the interval the weight is 1.
+    pub guidance_low: f64,
+    /// Upper end ([`MAX_GUIDANCE_NOISE`]: none).
+    pub guidance_high: f64,
 }
 
 impl Default for Options {
@@ -156,6 +220,11 @@ impl Default for Options {
             backend: BackendChoice::Auto,
             point_size: 1.5,
             palette: Palette::Rainbow,
+            class: String::new(),
+            guidance: GuidanceChoice::None,
+            guidance_scale: 1.0,
+            guidance_low: 0.0,
+            guidance_high: MAX_GUIDANCE_NOISE,
         }
     }
 }
@@ -223,7 +292,7 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 14] = [
+pub const FIELDS: [&str; 19] = [
     "dataset",
     "schedule",
     "sampler",
@@ -238,6 +307,11 @@ pub const FIELDS: [&str; 14] = [
     "backend",
     "point_size",
     "palette",
+    "class",
+    "guidance",
+    "guidance_scale",
+    "guidance_low",
+    "guidance_high",
 ];
 
 /// Longest text of any option, in UTF-16 code units as JavaScript counts them: that of the
@@ -325,6 +399,13 @@ fn choice<T: Copy>(
     .ok_or_else(|| error(field, value, format!("one of {}", names.join(", "))))
 }
 
+fn text(field: &str, value: &RawValue) -> Result<String, OptionError> {
+    match value {
+        RawValue::Text(s) => Ok(trim_link_whitespace(s).to_string()),
+        _ => Err(error(field, value, "a name")),
+    }
+}
+
 fn integer(field: &str, value: &RawValue, min: u32, max: u32) -> Result<u32, OptionError> {
     let allowed = || format!("an integer from {min} to {max}");
     let number = match value {
@@ -382,6 +463,13 @@ impl Options {
                 "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
                 "shift" => next.shift = real(field, value, MIN_SHIFT, MAX_SHIFT)?,
                 "palette" => next.palette = choice(field, value, &Palette::ALL, Palette::name)?,
+                "class" => next.class = text(field, value)?,
+                "guidance" => {
+                    next.guidance = choice(field, value, &GuidanceChoice::ALL, GuidanceChoice::name)?
+                }
+                "guidance_scale" => next.guidance_scale = real(field, value, 0.0, MAX_GUIDANCE_SCALE)?,
+                "guidance_low" => next.guidance_low = real(field, value, 0.0, MAX_GUIDANCE_NOISE)?,
+                "guidance_high" => next.guidance_high = real(field, value, 0.0, MAX_GUIDANCE_NOISE)?,
                 unknown => {
                     let shown: String = unknown.chars().take(40).collect();
                     return Err(OptionError {
@@ -392,7 +480,77 @@ impl Options {
                 }
             }
         }
+        next.settle_condition(self, raw)?;
         Ok(next)
+    }
+
+    /// Checks the fields that depend on each other, after a merge from `previous` with `raw`:
+    /// the class must be one of the dataset's (a class left over from another dataset, not set
+    /// by `raw`, gives way to the new dataset's first class, or to none when unguided);
+    /// guidance needs a class (the dataset's first when none is set) and a score it works with
+    /// ([`GuidanceChoice::scores`]); the interval must not be empty.
+    fn settle_condition(&mut self, previous: &Options, raw: &RawOptions) -> Result<(), OptionError> {
+        let given = |field: &str| raw.get(field).is_some_and(Option::is_some);
+        let names: Vec<&str> = classes::classes(self.dataset).iter().map(|c| c.name).collect();
+        let first = names.first().copied().unwrap_or_default();
+        if !self.class.is_empty() && classes::class_index(self.dataset, &self.class).is_none() {
+            if given("class") || self.dataset == previous.dataset {
+                return Err(OptionError {
+                    field: "class".into(),
+                    value: format!("{:?}", self.class.chars().take(40).collect::<String>()),
+                    allowed: format!(
+                        "a class of {}: {} (or empty for none)",
+                        self.dataset.name(),
+                        names.join(", ")
+                    ),
+                });
+            }
+            self.class = if self.guidance == GuidanceChoice::None { String::new() } else { first.into() };
+        }
+        if self.guidance != GuidanceChoice::None {
+            if self.class.is_empty() {
+                self.class = first.into();
+            }
+            if !self.guidance.scores().contains(&self.score) {
+                let allowed: Vec<&str> = self.guidance.scores().iter().map(|s| s.name()).collect();
+                let why = match self.guidance {
+                    GuidanceChoice::Cfg => {
+                        "classifier-free guidance needs conditional and unconditional scores; the embedded \
+                         networks are unconditional, so use guidance classifier with the network"
+                    }
+                    _ => "the memorising empirical score has no classes",
+                };
+                return Err(OptionError {
+                    field: "guidance".into(),
+                    value: format!("{:?} with score {:?}", self.guidance.name(), self.score.name()),
+                    allowed: format!("score {} ({why})", allowed.join(" or ")),
+                });
+            }
+        }
+        if self.guidance_low > self.guidance_high {
+            return Err(OptionError {
+                field: "guidance_low".into(),
+                value: format!("{} above guidance_high {}", self.guidance_low, self.guidance_high),
+                allowed: "a lower end at most the upper end".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The guidance of the run, when it is guided toward a class: the scale and interval of
+    /// the options.
+    pub fn run_guidance(&self) -> Option<Guidance> {
+        (self.guidance != GuidanceChoice::None && !self.class.is_empty()).then_some(Guidance {
+            scale: self.guidance_scale,
+            noise_low: self.guidance_low,
+            noise_high: self.guidance_high,
+        })
+    }
+
+    /// The index of the class guidance steers toward, when the run is guided.
+    pub fn guided_class(&self) -> Option<usize> {
+        self.run_guidance()?;
+        classes::class_index(self.dataset, &self.class)
     }
 
     /// The `steps + 1` times of a run from `t_start` down to the schedule's t_min: the time grid
@@ -516,6 +674,32 @@ pub struct Limits {
     pub seed: Range<u32>,
     /// [`crate::core::schedule::MIN_START_SIGMA`]: the smallest noise a run starts from.
     pub min_start_sigma: f64,
+    /// The guidance scale w.
+    pub guidance_scale: Range<f64>,
+    /// The ends of the guidance interval, in sigma / alpha (the maximum: no upper end).
+    pub guidance_noise: Range<f64>,
+}
+
+/// A dataset in [`describe`]: its choice and its classes (`core::classes`).
+#[derive(Clone, Debug, Serialize)]
+pub struct DatasetChoice {
+    /// The identifier.
+    pub name: &'static str,
+    /// Human label.
+    pub label: &'static str,
+    /// Its classes, in index order.
+    pub classes: Vec<Choice>,
+}
+
+/// A guidance choice in [`describe`], with the scores it works with.
+#[derive(Clone, Debug, Serialize)]
+pub struct GuidanceDescription {
+    /// The identifier.
+    pub name: &'static str,
+    /// Human label.
+    pub label: &'static str,
+    /// The `score` choices it works with ([`GuidanceChoice::scores`]).
+    pub scores: Vec<&'static str>,
 }
 
 /// A schedule in [`describe`]: its choice, and the smallest start fraction of the time slider
@@ -559,8 +743,10 @@ pub struct SamplerChoice {
 /// What a playground offers: every choice with its label, the numeric limits and the defaults.
 #[derive(Clone, Debug, Serialize)]
 pub struct Description {
-    /// Built-in datasets.
-    pub datasets: Vec<Choice>,
+    /// Built-in datasets, with their classes.
+    pub datasets: Vec<DatasetChoice>,
+    /// Ways to guide a run toward a class.
+    pub guidances: Vec<GuidanceDescription>,
     /// Noise schedules.
     pub schedules: Vec<ScheduleChoice>,
     /// What a drawing may hold.
@@ -584,7 +770,25 @@ pub struct Description {
 /// The [`Description`] of this build.
 pub fn describe() -> Description {
     Description {
-        datasets: Dataset::ALL.iter().map(|d| Choice { name: d.name(), label: d.label() }).collect(),
+        datasets: Dataset::ALL
+            .iter()
+            .map(|&d| DatasetChoice {
+                name: d.name(),
+                label: d.label(),
+                classes: classes::classes(d)
+                    .iter()
+                    .map(|c| Choice { name: c.name, label: c.label })
+                    .collect(),
+            })
+            .collect(),
+        guidances: GuidanceChoice::ALL
+            .iter()
+            .map(|&g| GuidanceDescription {
+                name: g.name(),
+                label: g.label(),
+                scores: g.scores().iter().map(|s| s.name()).collect(),
+            })
+            .collect(),
         schedules: Schedule::ALL
             .iter()
             .map(|s| ScheduleChoice {
@@ -620,6 +824,8 @@ pub fn describe() -> Description {
             shift: Range { min: MIN_SHIFT, max: MAX_SHIFT },
             seed: Range { min: 0, max: u32::MAX },
             min_start_sigma: crate::core::schedule::MIN_START_SIGMA,
+            guidance_scale: Range { min: 0.0, max: MAX_GUIDANCE_SCALE },
+            guidance_noise: Range { min: 0.0, max: MAX_GUIDANCE_NOISE },
         },
         defaults: Options::default(),
     }

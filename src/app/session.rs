@@ -9,9 +9,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
+use crate::core::classes;
 use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
 use crate::core::embedded;
+use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{Mlp, HIDDEN};
 use crate::core::param::{Coefficients, Parametrization};
@@ -84,16 +86,35 @@ impl PendingPredictions {
 pub const EMPIRICAL_SEED: u32 = 7;
 
 /// The mixture whose exact score the exact kernels evaluate for a built-in dataset: the dataset's
-/// own distribution, or the empirical distribution of a small training set drawn from it. (With
-/// a drawing in use, [`Session::score_mixture`] is the drawing's.)
+/// own distribution, or the empirical distribution of a small training set drawn from it. When
+/// the run is guided toward a class, its components are marked (`core::classes::marked`): the
+/// exact classifier comes from the same mixture. (With a drawing in use,
+/// [`Session::score_mixture`] is the drawing's.)
 pub fn score_mixture(options: &Options) -> GaussianMixture {
     match options.score {
         ScoreChoice::Empirical => {
             let points = options.dataset.sample(EMPIRICAL_SEED, EMPIRICAL_POINTS);
             GaussianMixture::empirical(&points).unwrap_or_else(|| options.dataset.mixture())
         }
-        _ => options.dataset.mixture(),
+        _ => {
+            let mixture = options.dataset.mixture();
+            options
+                .guided_class()
+                .and_then(|class| classes::marked(&mixture, &classes::class_members(options.dataset, class)))
+                .unwrap_or(mixture)
+        }
     }
+}
+
+/// The data distribution of a built-in dataset under `options`: the dataset's mixture, or the
+/// class conditional p_0(x | c) when the run is guided toward class c.
+pub fn target_mixture(options: &Options) -> GaussianMixture {
+    let mixture = options.dataset.mixture();
+    options
+        .guided_class()
+        .and_then(|class| classes::marked(&mixture, &classes::class_members(options.dataset, class)))
+        .and_then(|marked| classes::conditional(&marked))
+        .unwrap_or(mixture)
 }
 
 /// A drawing standing in for the dataset.
@@ -105,8 +126,15 @@ struct Drawing {
 }
 
 impl Drawing {
-    /// The learned score needs a network trained on the drawing.
-    fn check_score(&self, score: ScoreChoice) -> Result<(), String> {
+    /// The learned score needs a network trained on the drawing, and a drawing has no classes.
+    fn check_score(&self, score: ScoreChoice, guidance: options::GuidanceChoice) -> Result<(), String> {
+        if guidance != options::GuidanceChoice::None {
+            return Err(format!(
+                "invalid option 'guidance': {:?} is not allowed for a drawing (allowed: none; a drawing has \
+                 no classes)",
+                guidance.name()
+            ));
+        }
         if score == ScoreChoice::Mlp && self.net.is_none() {
             return Err(
                 "invalid option 'score': \"mlp\" is not allowed for a drawing without a trained network \
@@ -156,7 +184,7 @@ impl Session {
             options.check_cpu_particles().map_err(|e| e.to_string())?;
         }
         let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
-        let target = options.dataset.mixture();
+        let target = target_mixture(&options);
         let mixture = score_mixture(&options);
         let data = target.sample(options.seed, 0, options.particles as usize);
         if let Particles::Gpu(engine) = &mut particles {
@@ -208,12 +236,33 @@ impl Session {
     }
 
     /// Where the reverse run's score comes from: the network in use or the exact score of
-    /// [`Session::score_mixture`].
+    /// [`Session::score_mixture`], guided toward the options' class when they say so (the
+    /// classifier exact, from the marked [`Session::score_mixture`]).
     pub fn score_source(&self) -> ScoreSource<'_> {
-        match self.options.score {
+        let base = match self.options.score {
             ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
             ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
+        };
+        match self.guidance() {
+            Some(guidance) => base.guided(&self.mixture, guidance),
+            None => base,
         }
+    }
+
+    /// The guidance of the run, when it is guided toward a class of the dataset (never with a
+    /// drawing, which has none).
+    pub fn guidance(&self) -> Option<guidance::Guidance> {
+        if self.drawing.is_some() {
+            return None;
+        }
+        self.options.guided_class().and(self.options.run_guidance())
+    }
+
+    /// The class the run is guided toward (its index and name), if any.
+    pub fn guided_class(&self) -> Option<classes::DataClass> {
+        self.guidance()?;
+        let index = self.options.guided_class()?;
+        classes::classes(self.options.dataset).get(index).copied()
     }
 
     /// A number that changes whenever the options or what is sampled change (a new dataset,
@@ -254,7 +303,7 @@ impl Session {
         let keeps_drawing = self.drawing.is_some() && next.dataset == self.options.dataset;
         if keeps_drawing {
             if let Some(drawing) = &self.drawing {
-                drawing.check_score(next.score)?;
+                drawing.check_score(next.score, next.guidance)?;
             }
         }
         let previous = std::mem::replace(&mut self.options, next.clone());
@@ -262,11 +311,14 @@ impl Session {
             // Back to the dataset: everything derived from the drawing is replaced.
             self.load_target(true, true, true)?;
         } else {
+            let condition = |o: &Options| (o.guided_class(), o.run_guidance().is_some());
+            let condition_changed = condition(&previous) != condition(&next);
             self.load_target(
                 (previous.dataset, previous.schedule) != (next.dataset, next.schedule),
-                (previous.dataset, previous.score) != (next.dataset, next.score),
+                (previous.dataset, previous.score) != (next.dataset, next.score) || condition_changed,
                 (previous.dataset, previous.particles, previous.seed)
-                    != (next.dataset, next.particles, next.seed),
+                    != (next.dataset, next.particles, next.seed)
+                    || condition_changed,
             )?;
         }
         let only_look_changed =
@@ -294,7 +346,7 @@ impl Session {
             reference: f32::NAN,
         });
         let drawing = Drawing { points: points.to_vec(), mixture, net };
-        drawing.check_score(self.options.score)?;
+        drawing.check_score(self.options.score, self.options.guidance)?;
         self.drawing = Some(drawing);
         self.load_target(true, true, true)?;
         self.revision = next_revision();
@@ -319,7 +371,7 @@ impl Session {
         if mixture || data {
             self.target = match &self.drawing {
                 Some(drawing) => drawing.mixture.clone(),
-                None => options.dataset.mixture(),
+                None => target_mixture(options),
             };
         }
         if mixture {
@@ -433,6 +485,7 @@ impl Session {
         self.plan = sampler::plan(schedule, NetFrame::of(&self.net), &settings, &self.times);
         // Only the CPU path keeps history here; the GPU engine clears its own in `set_plan`.
         let cpu_particles = if self.on_gpu() { 0 } else { self.data.len() };
+        let guidance = self.guidance();
         self.history = vec![[0.0; 2]; cpu_particles];
         self.step_index = 0;
         self.current_t = t_start;
@@ -443,6 +496,10 @@ impl Session {
             };
             debug_assert!(biases.is_empty() || biases.len() == 2 * self.plan.len() * HIDDEN);
             engine.set_plan(&self.plan, &biases);
+            if let Some(guidance) = guidance {
+                let weights = guidance::guidance_weights(&self.plan, Some(&guidance));
+                engine.set_guidance_weights(&weights).expect("two weights per step of the plan just set");
+            }
         }
     }
 
@@ -454,11 +511,16 @@ impl Session {
         }
         let range = self.step_index..self.step_index + count;
         let seed = self.options.seed;
+        let guidance = self.guidance();
         match &mut self.particles {
             Particles::Cpu(points) => {
                 let source = match self.options.score {
                     ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
+                };
+                let source = match guidance {
+                    Some(guidance) => source.guided(&self.mixture, guidance),
+                    None => source,
                 };
                 sampler::run(source, &self.plan[range.clone()], points, &mut self.history, seed, 0);
             }
@@ -533,8 +595,9 @@ impl Session {
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
                 };
                 let bias = self.net.mlp.hidden_bias(evaluation.t_net);
+                let weight = self.guidance().map_or(0.0, |g| g.weight(&evaluation));
                 let gpu = |e: GpuError| e.to_string();
-                engine.predict(kind, &evaluation, &coefficients, target, &bias).map_err(gpu)?;
+                engine.predict(kind, &evaluation, &coefficients, target, &bias, weight).map_err(gpu)?;
                 Ok(PendingPredictions {
                     positions: PendingPositions::Gpu(engine.read_first_particles(limit_u32).map_err(gpu)?),
                     predictions: PendingPositions::Gpu(engine.read_predictions(limit_u32).map_err(gpu)?),

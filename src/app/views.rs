@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::app::options::{self, OptionError, Options, RawOptions, MAX_PARTICLES};
 use crate::app::session::Session;
+use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
 use crate::core::race::{self, Track};
@@ -128,15 +129,26 @@ impl Session {
     /// The exact probability of each bin of a `side` x `side` grid over the picture ([-3, 3]^2,
     /// row 0 at the top) under p_t: [`Session::score_mixture`] (the drawing's distribution when
     /// one is in use; the training set for `empirical`) noised to time `t` of the schedule (in
-    /// its own units, within its domain). Comparable with the particles' histogram divided by
-    /// their number.
+    /// its own units, within its domain). When the run is guided toward a class, the density
+    /// whose score the guided run follows at t: the tilted p_t(x | c)^w p_t(x)^(1 - w)
+    /// normalised (`guidance::tilted_probabilities`), w the guidance weight at t (the class
+    /// conditional for w = 1). Comparable with the particles' histogram divided by their number.
     pub fn exact_probabilities(&self, t: f64, side: u32) -> Result<Vec<f32>, OptionError> {
         let schedule = self.options().schedule;
         let (lo, hi) = schedule.domain();
         let t = options::check_real("t", t, lo, hi)?.max(schedule.t_min());
         options::check_integer("side", side, 1, histogram::MAX_SIDE)?;
         let bins = Bins { side, half_extent: render::DEFAULT_HALF_EXTENT };
-        Ok(histogram::exact_probabilities(self.score_mixture(), schedule.alpha(t), schedule.sigma(t), &bins))
+        let (alpha, sigma) = (schedule.alpha(t), schedule.sigma(t));
+        if let Some(guidance) = self.guidance() {
+            let weight = guidance.weight_at(alpha as f32, sigma as f32) as f64;
+            if let Some(tilted) =
+                guidance::tilted_probabilities(self.score_mixture(), alpha, sigma, weight, &bins)
+            {
+                return Ok(tilted);
+            }
+        }
+        Ok(histogram::exact_probabilities(self.score_mixture(), alpha, sigma, &bins))
     }
 
     /// The reference sample of the distance readout: `n` fresh points of [`Session::target`]

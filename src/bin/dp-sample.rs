@@ -6,25 +6,34 @@
 //! ```
 //!
 //! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
-//! steps, time_grid, eta, churn, particles, seed), validated exactly as in the browser. The run
+//! steps, time_grid, shift, eta, churn, particles, seed, class, guidance, guidance_scale,
+//! guidance_low, guidance_high), validated exactly as in the browser; `--class` also takes the
+//! class's index, and `--guidance_interval LO,HI` sets both ends of the guidance interval. The run
 //! starts from the prior noise, or from the points of `--from` (CSV, one `x,y` per line). The
 //! final particles (or, with `--trajectory`, every step's) are written as CSV (`step,particle,x,y`)
 //! or as a NumPy `.npy` array of shape (particles, 2) or (steps + 1, particles, 2).
+//!
+//! `--exact_posterior_samples N` writes N exact draws of what the run targets instead (the
+//! dataset's distribution, or p(x0 | c) with a class and guidance), so that a sampler can be
+//! measured against the truth outside the project.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::session::{Particles, Session};
+use diffusion_playground::core::classes;
 use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
-[--steps N] [--time_grid NAME] [--shift X] [--eta X] [--churn X] [--particles N] [--seed N] [--from points.csv] \
-[--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
+[--steps N] [--time_grid NAME] [--shift X] [--eta X] [--churn X] [--particles N] [--seed N] \
+[--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
+[--exact_posterior_samples N] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
 
 struct Args {
     options: RawOptions,
+    exact_samples: Option<usize>,
     from: Option<PathBuf>,
     trajectory: bool,
     npy: bool,
@@ -33,8 +42,15 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args =
-        Args { options: RawOptions::new(), from: None, trajectory: false, npy: false, out: None, gpu: false };
+    let mut args = Args {
+        options: RawOptions::new(),
+        exact_samples: None,
+        from: None,
+        trajectory: false,
+        npy: false,
+        out: None,
+        gpu: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let name =
@@ -49,6 +65,20 @@ fn parse_args() -> Result<Args, String> {
         let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
         match name.as_str() {
             "from" => args.from = Some(PathBuf::from(value)),
+            "exact_posterior_samples" => {
+                let n = value.parse::<usize>().ok().filter(|n| (1..=MAX_EXACT_SAMPLES).contains(n));
+                args.exact_samples = Some(n.ok_or_else(|| {
+                    format!("--exact_posterior_samples {value:?}: allowed an integer from 1 to {MAX_EXACT_SAMPLES}")
+                })?);
+            }
+            "guidance_interval" => {
+                let ends: Vec<&str> = value.split(',').collect();
+                let [low, high] = ends.as_slice() else {
+                    return Err(format!("--guidance_interval {value:?}: allowed two numbers LO,HI"));
+                };
+                args.options.insert("guidance_low".into(), Some(RawValue::Text(low.to_string())));
+                args.options.insert("guidance_high".into(), Some(RawValue::Text(high.to_string())));
+            }
             "out" => args.out = Some(PathBuf::from(value)),
             "format" => {
                 args.npy = match value.as_str() {
@@ -70,6 +100,30 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
+}
+
+/// Most exact draws `--exact_posterior_samples` writes.
+const MAX_EXACT_SAMPLES: usize = 10_000_000;
+
+/// `--class 2` names the dataset's third class: a class given by its index becomes its name.
+fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
+    let Some(Some(RawValue::Text(text))) = raw.get("class") else { return Ok(()) };
+    let Ok(index) = text.parse::<usize>() else { return Ok(()) };
+    let dataset = Options::default()
+        .merged(&raw.iter().filter(|(k, _)| *k == "dataset").map(|(k, v)| (k.clone(), v.clone())).collect())
+        .map_err(|e| e.to_string())?
+        .dataset;
+    let names = classes::classes(dataset);
+    let class = names.get(index).ok_or_else(|| {
+        format!(
+            "--class {index}: {} has classes 0 to {} ({})",
+            dataset.name(),
+            names.len() - 1,
+            names.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    raw.insert("class".into(), Some(RawValue::Text(class.name.into())));
+    Ok(())
 }
 
 /// Reads `x,y` lines (blank lines and lines starting with `#` are skipped).
@@ -128,6 +182,7 @@ fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let mut raw = args.options.clone();
+    class_by_index(&mut raw)?;
     let start = args.from.as_ref().map(read_points).transpose()?;
     if let Some(points) = &start {
         raw.insert("particles".into(), Some(RawValue::Number(points.len() as f64)));
@@ -141,6 +196,21 @@ fn run() -> Result<(), String> {
         Particles::Cpu(Vec::new())
     };
     let mut session = Session::new(options, particles)?;
+    if let Some(n) = args.exact_samples {
+        let seed = session.options().seed;
+        let draws = session.target().sample(seed, 0, n);
+        let flat: Vec<f32> = draws.iter().flatten().copied().collect();
+        let bytes = if args.npy {
+            npy(&[n, 2], &flat)
+        } else {
+            let mut text = String::from("sample,x,y\n");
+            for (i, p) in draws.iter().enumerate() {
+                text.push_str(&format!("{i},{},{}\n", p[0], p[1]));
+            }
+            text.into_bytes()
+        };
+        return write_out(&args.out, bytes);
+    }
     if let Some(points) = &start {
         session.start_from(points)?;
     }
@@ -173,7 +243,12 @@ fn run() -> Result<(), String> {
         }
         text.into_bytes()
     };
-    match &args.out {
+    write_out(&args.out, bytes)
+}
+
+/// Writes `bytes` to `out`, or to stdout.
+fn write_out(out: &Option<PathBuf>, bytes: Vec<u8>) -> Result<(), String> {
+    match out {
         Some(path) => {
             std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
         }

@@ -254,8 +254,9 @@ pub struct MixtureComponent {
     pub cov_det: f32,
     /// ln w_k of the normalised weight (the weights sum to 1).
     pub log_weight: f32,
-    /// Padding to the WGSL struct's 8-byte alignment; always 0.
-    pub padding: f32,
+    /// 1 when the component belongs to the class that guidance steers toward, else 0
+    /// (`core::guidance`; ignored by the unguided score). Also pads the struct to 8 bytes.
+    pub class_member: u32,
 }
 
 impl MixtureComponent {
@@ -270,7 +271,7 @@ impl MixtureComponent {
             cov_yy: yy as f32,
             cov_det: (xx * yy - xy * xy).max(0.0) as f32,
             log_weight: log_weight as f32,
-            padding: 0.0,
+            class_member: 0,
         }
     }
 
@@ -600,7 +601,7 @@ impl NoisedComponent {
 
 /// C^-1 (alpha mu - x) for one component, C = alpha^2 Sigma + sigma^2 I, in f32 (the inverse of
 /// a symmetric 2x2 matrix is its adjugate over the determinant). Twin of the WGSL function.
-fn mixture_component_score(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma: f32) -> [f32; 2] {
+pub(crate) fn mixture_component_score(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma: f32) -> [f32; 2] {
     let (a2, s2) = (alpha * alpha, sigma * sigma);
     let (cxx, cxy, cyy) = (a2 * c.cov_xx + s2, a2 * c.cov_xy, a2 * c.cov_yy + s2);
     let det = noised_determinant(c, alpha, sigma);
@@ -610,7 +611,7 @@ fn mixture_component_score(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma:
 
 /// ln r_k up to a constant shared by all k: ln w_k - d^T C^-1 d / 2 - ln det(C) / 2 with
 /// d = x - alpha mu_k (the 2-D normaliser's 2 pi cancels). Twin of the WGSL function of this name.
-fn mixture_log_responsibility(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma: f32) -> f32 {
+pub(crate) fn mixture_log_responsibility(c: &MixtureComponent, x: [f32; 2], alpha: f32, sigma: f32) -> f32 {
     let pull = mixture_component_score(c, x, alpha, sigma);
     let d = [alpha * c.mean[0] - x[0], alpha * c.mean[1] - x[1]];
     let quadratic = d[0] * pull[0] + d[1] * pull[1];

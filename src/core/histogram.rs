@@ -65,6 +65,12 @@ const QUADRATURE: u32 = 3;
 /// its components are flat in y, so their noised covariance is diag(alpha^2 v + sigma^2,
 /// sigma^2) and p_t is the x-marginal times N(y; 0, sigma^2).
 pub fn exact_probabilities(mixture: &GaussianMixture, alpha: f64, sigma: f64, bins: &Bins) -> Vec<f32> {
+    bin_probabilities(bins, |x| mixture.log_density_noised(x, alpha, sigma).exp())
+}
+
+/// The mass of each bin under `density`: the density at the centres of a 3 x 3 grid of
+/// sub-bins times their area (the midpoint rule on sub-bins), row-major, row 0 at the top.
+pub fn bin_probabilities(bins: &Bins, density: impl Fn([f64; 2]) -> f64) -> Vec<f32> {
     let fine = Bins { side: bins.side * QUADRATURE, half_extent: bins.half_extent };
     let area = (2.0 * fine.half_extent as f64 / fine.side as f64).powi(2);
     (0..bins.side)
@@ -73,8 +79,7 @@ pub fn exact_probabilities(mixture: &GaussianMixture, alpha: f64, sigma: f64, bi
             let mut mass = 0.0;
             for i in 0..QUADRATURE {
                 for j in 0..QUADRATURE {
-                    let centre = fine.centre(row * QUADRATURE + i, column * QUADRATURE + j);
-                    mass += mixture.log_density_noised(centre, alpha, sigma).exp() * area;
+                    mass += density(fine.centre(row * QUADRATURE + i, column * QUADRATURE + j)) * area;
                 }
             }
             mass as f32

@@ -1,8 +1,10 @@
 //! Pure Rust reference implementation: no GPU, no wasm. Every GPU kernel has a twin here.
 
+pub mod classes;
 pub mod dataset;
 pub mod drawing;
 pub mod embedded;
+pub mod guidance;
 pub mod histogram;
 pub mod metrics;
 pub mod mlp;

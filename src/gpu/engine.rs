@@ -152,6 +152,10 @@ pub struct ComputeEngine {
     data: wgpu::Buffer,
     steps: wgpu::Buffer,
     hidden_biases: wgpu::Buffer,
+    /// The guidance weight of each evaluation of the plan (two per step; zeros: unguided).
+    guidance_weights: wgpu::Buffer,
+    /// The guidance weight of the predict kernels' one evaluation.
+    predict_guidance: wgpu::Buffer,
     mixture: wgpu::Buffer,
     step_count: u32,
     scene: Option<Scene>,
@@ -331,6 +335,8 @@ impl ComputeEngine {
             data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
             steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
             hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
+            guidance_weights: buffer_with(&device, "guidance weights", &zeros(8), STORAGE_IN),
+            predict_guidance: buffer_with(&device, "predict guidance weight", &zeros(4), STORAGE_IN),
             mixture: buffer_with(
                 &device,
                 "mixture",
@@ -399,12 +405,16 @@ impl ComputeEngine {
 
     /// Uploads a reverse-run plan and the MLP hidden biases of its evaluations
     /// (`sampler::hidden_biases`: `2 * steps.len() * HIDDEN` floats; empty for the exact score),
-    /// and clears the multistep history.
+    /// and clears the multistep history. The plan runs unguided until
+    /// [`ComputeEngine::set_guidance_weights`] says otherwise.
     pub fn set_plan(&mut self, steps: &[ReverseStep], hidden_biases: &[f32]) {
         self.steps = buffer_with(&self.device, "reverse steps", bytemuck::cast_slice(steps), STORAGE_IN);
         let biases: &[f32] = if hidden_biases.is_empty() { &[0.0; mlp::HIDDEN] } else { hidden_biases };
         self.hidden_biases =
             buffer_with(&self.device, "hidden biases", bytemuck::cast_slice(biases), STORAGE_IN);
+        let unguided = vec![0.0f32; 2 * steps.len().max(1)];
+        self.guidance_weights =
+            buffer_with(&self.device, "guidance weights", bytemuck::cast_slice(&unguided), STORAGE_IN);
         self.step_count = steps.len() as u32;
         self.rebind();
         if let Some(scene) = &self.scene {
@@ -414,6 +424,23 @@ impl ComputeEngine {
             encoder.clear_buffer(&scene.history, 0, None);
             self.queue.submit([encoder.finish()]);
         }
+    }
+
+    /// Uploads the guidance weight of every evaluation of the plan (`guidance::guidance_weights`:
+    /// two per step, 0 for none); the class is the one marked in the mixture
+    /// ([`ComputeEngine::set_mixture`]).
+    pub fn set_guidance_weights(&mut self, weights: &[f32]) -> Result<(), GpuError> {
+        if weights.len() != 2 * self.step_count as usize {
+            return Err(GpuError::Unsupported(format!(
+                "{} guidance weights for a plan of {} steps (two per step)",
+                weights.len(),
+                self.step_count
+            )));
+        }
+        if !weights.is_empty() {
+            self.queue.write_buffer(&self.guidance_weights, 0, bytemuck::cast_slice(weights));
+        }
+        Ok(())
     }
 
     fn rebind(&mut self) {
@@ -462,6 +489,8 @@ impl ComputeEngine {
                     (rm::HIDDEN_BIASES, self.hidden_biases.as_entire_binding()),
                     (rm::PARTICLES, particles.as_entire_binding()),
                     (rm::HISTORY, history.as_entire_binding()),
+                    (rm::COMPONENTS, self.mixture.as_entire_binding()),
+                    (rm::GUIDANCE_WEIGHTS, self.guidance_weights.as_entire_binding()),
                 ],
             ),
             exact_group: self.exact_kernel.bind(
@@ -472,6 +501,7 @@ impl ComputeEngine {
                     (re::COMPONENTS, self.mixture.as_entire_binding()),
                     (re::PARTICLES, particles.as_entire_binding()),
                     (re::HISTORY, history.as_entire_binding()),
+                    (re::GUIDANCE_WEIGHTS, self.guidance_weights.as_entire_binding()),
                 ],
             ),
             predict_mlp_group: self.predict_mlp_kernel.bind(
@@ -482,6 +512,8 @@ impl ComputeEngine {
                     (pm::HIDDEN_BIAS, self.predict_bias.as_entire_binding()),
                     (pm::PARTICLES, particles.as_entire_binding()),
                     (pm::PREDICTIONS, predictions.as_entire_binding()),
+                    (pm::COMPONENTS, self.mixture.as_entire_binding()),
+                    (pm::GUIDANCE_WEIGHTS, self.predict_guidance.as_entire_binding()),
                 ],
             ),
             predict_exact_group: self.predict_exact_kernel.bind(
@@ -491,6 +523,7 @@ impl ComputeEngine {
                     (pe::COMPONENTS, self.mixture.as_entire_binding()),
                     (pe::PARTICLES, particles.as_entire_binding()),
                     (pe::PREDICTIONS, predictions.as_entire_binding()),
+                    (pe::GUIDANCE_WEIGHTS, self.predict_guidance.as_entire_binding()),
                 ],
             ),
             particle_count,
@@ -590,7 +623,8 @@ impl ComputeEngine {
     /// Computes the prediction of the score source at every particle, in the parametrization
     /// `target`, into the predictions buffer ([`ComputeEngine::read_predictions`]): eps_hat at
     /// `evaluation` (`hidden_bias` is the MLP's at `evaluation.t_net`; ignored by the exact score)
-    /// converted with the sampling schedule's `coefficients`. Twin of `sampler::predict`.
+    /// with guidance weight `guidance_weight` (0: none), converted with the sampling schedule's
+    /// `coefficients`. Twin of `sampler::predict`.
     pub fn predict(
         &self,
         score: ScoreKind,
@@ -598,8 +632,10 @@ impl ComputeEngine {
         coefficients: &Coefficients,
         target: Parametrization,
         hidden_bias: &[f32; mlp::HIDDEN],
+        guidance_weight: f32,
     ) -> Result<(), GpuError> {
         let scene = self.scene()?;
+        self.queue.write_buffer(&self.predict_guidance, 0, bytemuck::bytes_of(&guidance_weight));
         let params = PredictParams {
             alpha: coefficients.alpha,
             sigma: coefficients.sigma,

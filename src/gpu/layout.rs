@@ -69,6 +69,11 @@ const RUN: Binding = Binding::new(
     Access::DynamicUniform { min_binding_size: std::mem::size_of::<RunParams>() as u64 },
 );
 
+/// The mixture of the MLP kernels, read for guidance (`shaders/common/guidance.wgsl`).
+const GUIDED_COMPONENTS: Binding = Binding::new(7, "components", ReadOnly);
+/// The guidance weight of each evaluation (`shaders/common/guidance.wgsl`).
+const GUIDANCE_WEIGHTS: Binding = Binding::new(8, "guidance_weights", ReadOnly);
+
 /// `forward_noise.wgsl`.
 pub mod forward_noise {
     use super::*;
@@ -97,8 +102,14 @@ pub mod reverse_step_mlp {
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadWrite);
     /// The multistep history of every particle.
     pub const HISTORY: Binding = Binding::new(5, "history", ReadWrite);
+    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s whose marked class
+    /// guidance steers toward.
+    pub const COMPONENTS: Binding = super::GUIDED_COMPONENTS;
+    /// The guidance weight of every evaluation.
+    pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[RUN, STEPS, WEIGHTS, HIDDEN_BIASES, PARTICLES, HISTORY];
+    pub const BINDINGS: &[Binding] =
+        &[RUN, STEPS, WEIGHTS, HIDDEN_BIASES, PARTICLES, HISTORY, COMPONENTS, GUIDANCE_WEIGHTS];
 }
 
 /// `reverse_step_exact.wgsl`.
@@ -114,8 +125,10 @@ pub mod reverse_step_exact {
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadWrite);
     /// The multistep history of every particle.
     pub const HISTORY: Binding = Binding::new(5, "history", ReadWrite);
+    /// The guidance weight of every evaluation.
+    pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[RUN, STEPS, COMPONENTS, PARTICLES, HISTORY];
+    pub const BINDINGS: &[Binding] = &[RUN, STEPS, COMPONENTS, PARTICLES, HISTORY, GUIDANCE_WEIGHTS];
 }
 
 /// `predict_mlp.wgsl`.
@@ -131,8 +144,14 @@ pub mod predict_mlp {
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadOnly);
     /// One prediction per particle, written.
     pub const PREDICTIONS: Binding = Binding::new(6, "predictions", ReadWrite);
+    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s whose marked class
+    /// guidance steers toward.
+    pub const COMPONENTS: Binding = super::GUIDED_COMPONENTS;
+    /// The guidance weight of the one evaluation.
+    pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[PARAMS, WEIGHTS, HIDDEN_BIAS, PARTICLES, PREDICTIONS];
+    pub const BINDINGS: &[Binding] =
+        &[PARAMS, WEIGHTS, HIDDEN_BIAS, PARTICLES, PREDICTIONS, COMPONENTS, GUIDANCE_WEIGHTS];
 }
 
 /// `predict_exact.wgsl`.
@@ -146,8 +165,10 @@ pub mod predict_exact {
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadOnly);
     /// One prediction per particle, written.
     pub const PREDICTIONS: Binding = Binding::new(6, "predictions", ReadWrite);
+    /// The guidance weight of the one evaluation.
+    pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[PARAMS, COMPONENTS, PARTICLES, PREDICTIONS];
+    pub const BINDINGS: &[Binding] = &[PARAMS, COMPONENTS, PARTICLES, PREDICTIONS, GUIDANCE_WEIGHTS];
 }
 
 /// `histogram.wgsl`.

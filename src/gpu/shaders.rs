@@ -10,6 +10,7 @@ const MIXTURE: &str = include_str!("../../shaders/common/mixture.wgsl");
 const EVALUATION: &str = include_str!("../../shaders/common/evaluation.wgsl");
 const REVERSE_STEP: &str = include_str!("../../shaders/common/reverse_step.wgsl");
 const PARAMETRIZATION: &str = include_str!("../../shaders/common/parametrization.wgsl");
+const GUIDANCE: &str = include_str!("../../shaders/common/guidance.wgsl");
 const EPS_HAT_MLP: &str = include_str!("../../shaders/common/eps_hat_mlp.wgsl");
 const EPS_HAT_EXACT: &str = include_str!("../../shaders/common/eps_hat_exact.wgsl");
 const PREDICT: &str = include_str!("../../shaders/common/predict.wgsl");
@@ -53,24 +54,26 @@ pub fn forward_noise() -> String {
     [RNG, FORWARD_NOISE].concat()
 }
 
-/// `reverse_step_mlp.wgsl`: reverse steps with the MLP.
+/// `reverse_step_mlp.wgsl`: reverse steps with the MLP (optionally guided by the exact classifier).
 pub fn reverse_step_mlp() -> String {
-    [RNG, &mlp_layout(), MLP, EVALUATION, EPS_HAT_MLP, REVERSE_STEP, REVERSE_STEP_MLP].concat()
+    [RNG, &mlp_layout(), MLP, MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_MLP, REVERSE_STEP, REVERSE_STEP_MLP]
+        .concat()
 }
 
-/// `reverse_step_exact.wgsl`: reverse steps with the exact mixture score.
+/// `reverse_step_exact.wgsl`: reverse steps with the exact mixture score (optionally guided).
 pub fn reverse_step_exact() -> String {
-    [RNG, MIXTURE, EVALUATION, EPS_HAT_EXACT, REVERSE_STEP, REVERSE_STEP_EXACT].concat()
+    [RNG, MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_EXACT, REVERSE_STEP, REVERSE_STEP_EXACT].concat()
 }
 
 /// `predict_mlp.wgsl`: the MLP's prediction at every particle, in any parametrization.
 pub fn predict_mlp() -> String {
-    [&mlp_layout(), MLP, EVALUATION, EPS_HAT_MLP, PARAMETRIZATION, PREDICT, PREDICT_MLP].concat()
+    [&mlp_layout(), MLP, MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_MLP, PARAMETRIZATION, PREDICT, PREDICT_MLP]
+        .concat()
 }
 
 /// `predict_exact.wgsl`: the exact score's prediction at every particle, in any parametrization.
 pub fn predict_exact() -> String {
-    [MIXTURE, EVALUATION, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
+    [MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
 }
 
 /// `train_gradient.wgsl`: each example's gradient terms of the training loss.

@@ -19,7 +19,8 @@ import fc from 'fast-check';
 import { WWW } from './helpers.mjs';
 import { decodeDrawing, encodeDrawing, drawingLimits } from '../../www/js/drawing.js';
 import {
-  FIELD, FIELDS, MAX_NUMBER_LENGTH, defaultState, maxValueLength, parseField, quote, useDescription,
+  FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesOf, defaultState, maxValueLength, parseField, quote,
+  settleCondition, useDescription,
 } from '../../www/js/state.js';
 import { parseHash, toHash } from '../../www/js/link.js';
 
@@ -94,6 +95,11 @@ const samplerList = fc.constant(null).chain(() =>
   fc.uniqueArray(fc.constantFrom(...FIELD.sampler.choices.map(([name]) => name)), { maxLength: 7 }).map((names) => names.join(',')),
 );
 
+/** A class name of some dataset, or none. */
+const anyClass = fc.constant(null).chain(() =>
+  fc.constantFrom('', ...FIELD.dataset.choices.flatMap(([dataset]) => classesOf(dataset).map(([name]) => name))),
+);
+
 /** Values a field might be given: valid ones, near misses and noise. */
 function valueFor(field) {
   switch (field.type) {
@@ -118,6 +124,12 @@ function valueFor(field) {
       return fc.oneof(fc.constant(''), drawingText, fc.uint8Array({ maxLength: 40 }).map(base64url), fc.string({ maxLength: 16 }));
     case 'samplers':
       return fc.oneof(samplerList, samplerList.map((list) => `${list},${list}`), fc.string({ maxLength: 24 }));
+    case 'class':
+      return fc.oneof(
+        anyClass,
+        fc.tuple(whitespace, anyClass, whitespace).map(([a, n, b]) => `${a}${n}${b}`),
+        fc.string({ unit: 'binary', maxLength: 12 }),
+      );
     default:
       throw new Error(`no arbitrary for ${field.type}`);
   }
@@ -180,6 +192,10 @@ function assertInsideTable(state) {
         assert.ok(names.every((name) => FIELD.sampler.choices.some(([n]) => n === name)) && new Set(names).size === names.length, where);
         break;
       }
+      case 'class':
+        assert.ok(value === '' || classesOf(state.dataset).some(([name]) => name === value), `${where} for ${state.dataset}`);
+        if (state.guidance !== 'none') assert.notEqual(value, '', 'a guided state has a class');
+        break;
       case 'drawing': {
         if (value === '') break;
         const decoded = decodeDrawing(value);
@@ -229,7 +245,7 @@ describe('share links under fuzzing (fast-check)', () => {
         const parsed = parseField(FIELD[key], raw);
         if (parsed.ok) state[key] = parsed.value;
       }
-      return state;
+      return settleCondition(state, LINK_SETTLES_WITH).state;
     };
     let cases = 0;
     fc.assert(
@@ -308,12 +324,17 @@ describe('share links under fuzzing (fast-check)', () => {
         const outcomes = entries.map(([name, value]) => [name, value, parseField(FIELD[name], value)]);
         const rejected = outcomes.filter(([, , parsed]) => !parsed.ok);
         rejectedSeen += rejected.length;
-        const expected = rejected.length + repeated.length + (unknown.length > 0 ? 1 : 0);
+        // The fields read, then made consistent (class, guidance, score): one notice per change.
+        const read = { ...defaultState(), ...Object.fromEntries(outcomes.filter(([, , p]) => p.ok).map(([n, , p]) => [n, p.value])) };
+        const settled = settleCondition(read, LINK_SETTLES_WITH);
+        const expected = rejected.length + repeated.length + (unknown.length > 0 ? 1 : 0) + settled.notices.length;
         assert.equal(notices.length, expected, JSON.stringify(notices));
         for (const [name, value, parsed] of outcomes) {
-          if (parsed.ok) assert.deepEqual(state[name], parsed.value, name);
+          if (parsed.ok) assert.deepEqual(state[name], settled.state[name], name);
           else {
-            assert.equal(state[name], FIELD[name].default, `${name} falls back to its default`);
+            // Its default, made consistent with the rest (a guided link's class, say).
+            assert.equal(read[name], FIELD[name].default);
+            assert.equal(state[name], settled.state[name], `${name} falls back to its default`);
             assert.ok(notices.some((n) => n.startsWith(`Link setting ${name} ${quote(value)} is not allowed`)), `a notice names ${name}`);
           }
         }
@@ -338,11 +359,15 @@ describe('share links under fuzzing (fast-check)', () => {
         case 'boolean': return fc.boolean();
         case 'drawing': return fc.oneof(fc.constant(''), drawingText);
         case 'samplers': return samplerList;
+        case 'class': return anyClass;
         default: throw new Error(field.type);
       }
     };
-    // fast-check's records have no prototype; states are plain objects.
-    const validState = fc.record(Object.fromEntries(FIELDS.map((f) => [f.name, validValue(f)]))).map((s) => ({ ...s }));
+    // fast-check's records have no prototype; states are plain objects. A valid state is also
+    // consistent: its class is its dataset's, its guidance works with its score.
+    const validState = fc
+      .record(Object.fromEntries(FIELDS.map((f) => [f.name, validValue(f)])))
+      .map((s) => settleCondition({ ...s }, []).state);
     let cases = 0;
     fc.assert(
       fc.property(validState, (state) => {
@@ -388,9 +413,14 @@ describe('share links under fuzzing (fast-check)', () => {
       fc.assert(
         fc.property(valueFor(field), (text) => {
           cases += 1;
-          const js = parseField(field, text);
+          const parsed = parseField(field, text);
+          // Which classes there are depends on the dataset (the wasm's default, two moons).
+          const js = field.name === 'class' && parsed.ok && parsed.value !== '' && !classesOf('two_moons').some(([n]) => n === parsed.value)
+            ? { ok: false }
+            : parsed;
           // The CPU path's particle cap is a limit of the backend, not of the text: WebGPU's.
-          const options = field.name === 'backend' ? { backend: text } : { backend: 'webgpu', [field.name]: text };
+          // Classifier-free guidance works with the exact score only.
+          const options = field.name === 'backend' ? { backend: text } : { backend: 'webgpu', score: 'exact', [field.name]: text };
           let rust;
           try {
             rust = { ok: true, value: wasm.validate_options(options)[field.name] };

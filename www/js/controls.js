@@ -6,7 +6,7 @@
 //
 // Every text that may come from outside (the URL, error messages) is set with textContent.
 
-import { FIELDS, applies } from './state.js';
+import { FIELDS, applies, classesOf } from './state.js';
 import { $ } from './dom.js';
 import { PANELS, chosenRacers } from './panels.js';
 import { formatTime } from './status.js';
@@ -80,7 +80,7 @@ export function build(racers = []) {
           return option;
         }),
       );
-    } else if (field.type !== 'boolean') {
+    } else if (field.type !== 'boolean' && field.type !== 'class') {
       const input = /** @type {HTMLInputElement} */ (control);
       input.min = String(field.min);
       input.max = String(field.max);
@@ -95,6 +95,7 @@ export function build(racers = []) {
  * @param {State} state
  */
 export function setValues(state) {
+  fillClasses(state.dataset);
   for (const field of FORM_FIELDS) {
     const control = /** @type {FormControl} */ ($(field.name));
     if (field.type === 'boolean') /** @type {HTMLInputElement} */ (control).checked = Boolean(state[field.name]);
@@ -105,6 +106,26 @@ export function setValues(state) {
   const racers = new Set(String(state.racers).split(','));
   for (const box of $('race-racers').querySelectorAll('input')) box.checked = racers.has(box.value);
   applyChrome(state);
+}
+
+/** The dataset whose classes the class control lists. */
+let classesListed = '';
+
+/**
+ * Lists the classes of `dataset` in the class control (when it changed).
+ * @param {string} dataset
+ */
+function fillClasses(dataset) {
+  if (dataset === classesListed) return;
+  classesListed = dataset;
+  $('class').replaceChildren(
+    ...classesOf(dataset).map(([name, label]) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = label;
+      return option;
+    }),
+  );
 }
 
 /**

@@ -5,7 +5,8 @@
 // notice for all unknown keys), and written back in table order with its format version.
 
 import {
-  BASE_FIELDS, FIELD, FIELDS, LINK_VERSION, QUOTE_LIMIT, defaultState, maxValueLength, parseField, quote, tooLong,
+  BASE_FIELDS, FIELD, FIELDS, LINK_SETTLES_WITH, LINK_VERSION, QUOTE_LIMIT, defaultState, maxValueLength, parseField, quote, settleCondition,
+  tooLong,
 } from './state.js';
 
 /** @typedef {import('./state.js').State} State */
@@ -144,6 +145,11 @@ export function parseHash(hash) {
     if (parsed.ok) state[key] = parsed.value;
     else notices.push(`Link setting ${parsed.problem}; using the default ${field.default}.`);
   }
+  // The class and guidance fields depend on each other and on the dataset and score; in a
+  // link the guidance asked for wins.
+  const settled = settleCondition(state, LINK_SETTLES_WITH);
+  Object.assign(state, settled.state);
+  for (const text of settled.notices) notices.push(text.startsWith('class') ? `Link setting ${text}` : text);
   for (const name of repeated) {
     notices.push(`The setting ${name} appears more than once in the link; the first value is used.`);
   }

@@ -30,7 +30,7 @@ export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers' | 'class'} FieldType */
 
 /**
  * One row of the state table.
@@ -88,6 +88,27 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'point_size', type: 'number', default: 1.5, min: 0.5, max: 8, label: 'Dot size', option: true },
   // How the dots are coloured (by the angle of each particle's initial noise).
   { name: 'palette', type: 'choice', from: 'palettes', default: 'rainbow', label: 'Colours', option: true },
+  // Guidance toward a class of the dataset (src/core/guidance.rs): the class (a name of the
+  // dataset's classes in describe(), or '' for none), how the run is steered, the scale w
+  // (diffusers' guidance_scale: 1 the class conditional, 0 unconditional) and the interval of
+  // noise levels sigma/alpha where it applies (Kynkaanniemi et al. 2024; 1000: no upper end).
+  {
+    name: 'class', type: 'class', default: '', label: 'Class', option: true,
+    onlyFor: { guidance: ['cfg', 'classifier'] },
+  },
+  { name: 'guidance', type: 'choice', from: 'guidances', default: 'none', label: 'Guidance', option: true },
+  {
+    name: 'guidance_scale', type: 'number', default: 1, min: 0, max: 20, label: 'Guidance scale w', option: true,
+    onlyFor: { guidance: ['cfg', 'classifier'] },
+  },
+  {
+    name: 'guidance_low', type: 'number', default: 0, min: 0, max: 1000, label: 'Guide from noise level', option: true,
+    onlyFor: { guidance: ['cfg', 'classifier'] },
+  },
+  {
+    name: 'guidance_high', type: 'number', default: 1000, min: 0, max: 1000, label: 'Guide up to noise level', option: true,
+    onlyFor: { guidance: ['cfg', 'classifier'] },
+  },
   // Page-only fields.
   // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
@@ -179,6 +200,75 @@ export function useDescription(described) {
     }
   }
   useDrawingLimits(described.drawing);
+  classesByDataset = new Map(
+    described.datasets.map((/** @type {{ name: string, classes?: Array<{ name: string, label: string }> }} */ d) => [
+      d.name,
+      (d.classes ?? []).map(({ name, label }) => /** @type {[string, string]} */ ([name, label])),
+    ]),
+  );
+  guidanceScores = new Map(
+    (described.guidances ?? []).map((/** @type {{ name: string, scores: string[] }} */ g) => [g.name, g.scores]),
+  );
+}
+
+/** Each dataset's classes as [name, label] pairs, from describe(). @type {Map<string, Array<[string, string]>>} */
+let classesByDataset = new Map();
+/** The scores each guidance works with, from describe(). @type {Map<string, string[]>} */
+let guidanceScores = new Map();
+
+/**
+ * The classes of `dataset` as [name, label] pairs (empty before `useDescription`).
+ * @param {string} dataset
+ */
+export function classesOf(dataset) {
+  return classesByDataset.get(dataset) ?? [];
+}
+
+/** The fields a share link's settings win conflicts with (see `settleCondition`). */
+export const LINK_SETTLES_WITH = Object.freeze(['class', 'guidance', 'guidance_high']);
+
+/**
+ * `state` with its class and guidance fields made consistent, as the wasm requires (see
+ * `settle_condition` in src/app/options.rs), and a plain-text notice for each field changed
+ * against what was asked. `latest`: the fields just set, which win a conflict. The rules: a
+ * class the dataset does not have is dropped (said only when it was just set); guidance steers
+ * toward the dataset's first class when none is chosen; a guidance that does not work with the
+ * score gives way to one that does when the score was just chosen, else the score gives way;
+ * an interval whose ends cross is closed at the end just set.
+ * @param {State} state
+ * @param {Iterable<string>} latest
+ * @returns {{ state: State, notices: string[] }}
+ */
+export function settleCondition(state, latest) {
+  const just = new Set(latest);
+  const next = { ...state };
+  const notices = [];
+  const classes = classesOf(next.dataset).map(([name]) => name);
+  if (next.class !== '' && !classes.includes(next.class)) {
+    if (just.has('class')) {
+      notices.push(`class ${quote(next.class)} is not a class of ${next.dataset} (allowed: ${classes.join(', ')}); using ${next.guidance === 'none' ? 'none' : classes[0]}.`);
+    }
+    next.class = '';
+  }
+  if (next.guidance !== 'none' && next.class === '' && classes.length > 0) next.class = classes[0];
+  const works = (/** @type {string} */ guidance) => guidanceScores.get(guidance)?.includes(next.score) ?? true;
+  if (!works(next.guidance)) {
+    const asked = next.guidance;
+    if (just.has('score') && !just.has('guidance')) {
+      next.guidance = works('classifier') ? 'classifier' : 'none';
+      notices.push(`Guidance ${asked} does not work with the score ${next.score}; guidance ${next.guidance} is used instead.`);
+    } else {
+      const scores = guidanceScores.get(asked) ?? [];
+      next.score = scores[0];
+      notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')} (the embedded networks are not class-conditional); the score ${next.score} is used.`);
+    }
+  }
+  if (next.guidance_low > next.guidance_high) {
+    if (just.has('guidance_low')) next.guidance_high = next.guidance_low;
+    else next.guidance_low = next.guidance_high;
+    notices.push(`The guidance interval's ends crossed; it is now ${next.guidance_low} to ${next.guidance_high}.`);
+  }
+  return { state: next, notices };
 }
 
 /**
@@ -235,6 +325,7 @@ export function allowed(field) {
     case 'boolean': return '1, 0, true or false';
     case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
     case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
+    case 'class': return 'the name of a class of the dataset, or nothing for none';
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -296,6 +387,12 @@ export function parseField(field, raw) {
       const known = new Set(choicesOf(FIELD.sampler).map(([name]) => name));
       const valid = names.every((name) => known.has(name)) && new Set(names).size === names.length;
       return valid ? { ok: true, value: names.join(',') } : reject();
+    }
+    case 'class': {
+      // Which classes the dataset has is settleCondition's to check; here: a known class name.
+      const name = trimLinkWhitespace(String(raw));
+      const known = name === '' || [...classesByDataset.values()].some((list) => list.some(([c]) => c === name));
+      return known ? { ok: true, value: name } : reject();
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };

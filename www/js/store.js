@@ -8,7 +8,7 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { act, fail, messageOf } from './errors.js';
-import { FIELD } from './state.js';
+import { FIELD, settleCondition } from './state.js';
 import { parseHash, toHash, writeHash } from './link.js';
 import { shareUrl } from './export.js';
 import { dropFence, redraw, setPlaying } from './frame-loop.js';
@@ -44,11 +44,18 @@ export function takeQueuedHash() {
 /**
  * Applies validated changes of state fields: options go to the Playground (a backend change
  * re-creates it), then t and playing. A rejected option is reported and its control restored.
- * @param {Record<string, any>} changes
+ * @param {Record<string, any>} asked
  */
-export function applyChanges(changes) {
+export function applyChanges(asked) {
   const { pg, state } = page;
   if (!pg || page.creating) return;
+  // The class and guidance fields follow the dataset and score (and say so when they must).
+  const settled = settleCondition({ ...state, ...asked }, Object.keys(asked));
+  for (const text of settled.notices) ui.notice(text, 'warn');
+  /** @type {Record<string, any>} */
+  const changes = Object.fromEntries(
+    Object.entries(settled.state).filter(([name, v]) => name in asked || v !== state[name]),
+  );
   const next = { ...state, ...changes };
   if (next.backend !== state.backend) {
     start(next).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));

@@ -42,8 +42,14 @@ const update = oneAtATime(() => {
       drawDensity(ui.panelCanvas('density'), counts, total, exact);
       const tv = wasm.total_variation(counts, total, exact);
       const floor = noiseFloor(total, exact);
+      // A guided run's exact side is the density its score is the gradient of at t, the tilted
+      // p_t(x | c)^w p_t(x)^(1 - w), which guided samplers do not sample exactly.
+      const target = state.guidance === 'none'
+        ? ''
+        : `The exact side is the guided target p_t(x | ${state.class})^w p_t(x)^(1−w) with w = ${state.guidance_scale} ` +
+          '(1 outside the guidance interval), which guided samplers do not sample exactly. ';
       ui.setDensityDistance(
-        `Total variation distance between the two: ${tv.toFixed(3)} at t = ${t.toPrecision(3)} ` +
+        `${target}Total variation distance between the two: ${tv.toFixed(3)} at t = ${t.toPrecision(3)} ` +
           `(sampling noise alone leaves about ${floor.toFixed(3)} with ${total.toLocaleString('en-US')} particles)`,
       );
       drawn += 1;

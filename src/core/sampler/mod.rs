@@ -23,6 +23,7 @@ pub use plans::{evaluation, plan, SamplerSettings};
 use serde::{Deserialize, Serialize};
 
 use crate::core::dataset::GaussianMixture;
+use crate::core::guidance::{self, Guidance};
 use crate::core::mlp::{Mlp, BATCH, HIDDEN};
 use crate::core::param::{self, Coefficients, Parametrization};
 use crate::core::rng;
@@ -250,6 +251,50 @@ pub enum ScoreSource<'a> {
     Mlp(&'a Mlp),
     /// The exact noised score of a Gaussian mixture: eps_hat = -sigma grad log p_t.
     Exact(&'a GaussianMixture),
+    /// An unguided source with guidance toward the class marked in `classes` (`core::guidance`):
+    /// eps_hat(x) - sigma w grad log p_t(c | x), the classifier exact.
+    Guided {
+        /// The unguided eps_hat.
+        base: Unguided<'a>,
+        /// The mixture whose marked components are the class (its classifier is exact).
+        classes: &'a GaussianMixture,
+        /// Scale and interval.
+        guidance: Guidance,
+    },
+}
+
+/// An unguided score source (the base of [`ScoreSource::Guided`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Unguided<'a> {
+    /// The learned network.
+    Mlp(&'a Mlp),
+    /// The exact score of a Gaussian mixture.
+    Exact(&'a GaussianMixture),
+}
+
+impl<'a> ScoreSource<'a> {
+    /// The unguided source this one guides, or itself.
+    pub fn base(self) -> Unguided<'a> {
+        match self {
+            ScoreSource::Mlp(mlp) => Unguided::Mlp(mlp),
+            ScoreSource::Exact(mixture) => Unguided::Exact(mixture),
+            ScoreSource::Guided { base, .. } => base,
+        }
+    }
+
+    /// This source guided toward the class marked in `classes` with `guidance` (a guided
+    /// source's guidance is replaced).
+    pub fn guided(self, classes: &'a GaussianMixture, guidance: Guidance) -> ScoreSource<'a> {
+        ScoreSource::Guided { base: self.base(), classes, guidance }
+    }
+
+    /// The network of the source, if it is learned.
+    pub fn mlp(self) -> Option<&'a Mlp> {
+        match self.base() {
+            Unguided::Mlp(mlp) => Some(mlp),
+            Unguided::Exact(_) => None,
+        }
+    }
 }
 
 /// The MLP's hidden biases of every evaluation of `steps`: rows 2i and 2i + 1 belong to the two
@@ -260,7 +305,9 @@ pub fn hidden_biases(mlp: &Mlp, steps: &[ReverseStep]) -> Vec<f32> {
 
 /// eps_hat for one evaluation, with what is shared across particles precomputed.
 pub struct EvaluationModel<'a> {
-    source: ScoreSource<'a>,
+    base: Unguided<'a>,
+    /// The guided class's mixture and this evaluation's guidance weight (0: no guidance).
+    guidance: Option<(&'a GaussianMixture, f32)>,
     evaluation: Evaluation,
     hidden_bias: [f32; HIDDEN],
 }
@@ -268,39 +315,58 @@ pub struct EvaluationModel<'a> {
 impl<'a> EvaluationModel<'a> {
     /// Prepares eps_hat at `evaluation`.
     pub fn new(source: ScoreSource<'a>, evaluation: Evaluation) -> EvaluationModel<'a> {
-        let hidden_bias = match source {
-            ScoreSource::Mlp(mlp) => mlp.hidden_bias(evaluation.t_net),
-            ScoreSource::Exact(_) => [0.0; HIDDEN],
+        let base = source.base();
+        let hidden_bias = match base {
+            Unguided::Mlp(mlp) => mlp.hidden_bias(evaluation.t_net),
+            Unguided::Exact(_) => [0.0; HIDDEN],
         };
-        EvaluationModel { source, evaluation, hidden_bias }
+        let guidance = match source {
+            ScoreSource::Guided { classes, guidance, .. } => Some((classes, guidance.weight(&evaluation))),
+            _ => None,
+        };
+        EvaluationModel { base, guidance, evaluation, hidden_bias }
     }
 
     /// eps_hat(x); twin of `eps_hat` in the WGSL kernels.
     pub fn eps_hat(&self, x: [f32; 2]) -> [f32; 2] {
+        self.guided(self.unguided_eps_hat(x), x)
+    }
+
+    fn unguided_eps_hat(&self, x: [f32; 2]) -> [f32; 2] {
         let e = &self.evaluation;
-        match self.source {
-            ScoreSource::Mlp(mlp) => {
+        match self.base {
+            Unguided::Mlp(mlp) => {
                 let x_net = [x[0] * e.input_scale, x[1] * e.input_scale];
                 let out = mlp.forward_with_bias(x_net, &self.hidden_bias);
                 combine(e.eps_from_output, out, e.eps_from_input, x_net)
             }
-            ScoreSource::Exact(mixture) => {
+            Unguided::Exact(mixture) => {
                 let score = mixture.score_noised(x, e.alpha, e.sigma);
                 [-e.sigma * score[0], -e.sigma * score[1]]
             }
         }
     }
 
+    /// `eps` at `x` with the guidance term, if any (`guidance::guided_eps`).
+    fn guided(&self, eps: [f32; 2], x: [f32; 2]) -> [f32; 2] {
+        match self.guidance {
+            Some((classes, weight)) => guidance::guided_eps(eps, classes, x, &self.evaluation, weight),
+            None => eps,
+        }
+    }
+
     /// eps_hat for [`BATCH`] points (vectorised for the MLP).
     pub fn eps_hat_batch(&self, x: &[[f32; 2]; BATCH]) -> [[f32; 2]; BATCH] {
-        match self.source {
-            ScoreSource::Mlp(mlp) => {
+        match self.base {
+            Unguided::Mlp(mlp) => {
                 let e = &self.evaluation;
                 let scaled = x.map(|p| [p[0] * e.input_scale, p[1] * e.input_scale]);
                 let out = mlp.forward_batch_with_bias(&scaled, &self.hidden_bias);
-                std::array::from_fn(|p| combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p]))
+                std::array::from_fn(|p| {
+                    self.guided(combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p]), x[p])
+                })
             }
-            ScoreSource::Exact(_) => x.map(|p| self.eps_hat(p)),
+            Unguided::Exact(_) => x.map(|p| self.eps_hat(p)),
         }
     }
 }

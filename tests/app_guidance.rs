@@ -1,0 +1,195 @@
+//! Guidance through the session (issue "Conditional generation"): the options that steer a run
+//! toward a class are validated together, the session's target becomes the class conditional,
+//! the views follow it, and the CPU and the GPU run the same guided map.
+
+use diffusion_playground::app::options::{self, GuidanceChoice, Options, RawOptions, RawValue, ScoreChoice};
+use diffusion_playground::app::session::{Particles, Session};
+use diffusion_playground::core::guidance;
+use diffusion_playground::core::histogram;
+use diffusion_playground::core::metrics::sliced_wasserstein;
+use diffusion_playground::gpu::{context, ComputeEngine};
+
+fn raw(pairs: &[(&str, &str)]) -> RawOptions {
+    pairs.iter().map(|(k, v)| (k.to_string(), Some(RawValue::Text(v.to_string())))).collect()
+}
+
+fn merged(pairs: &[(&str, &str)]) -> Result<Options, String> {
+    Options::default().merged(&raw(pairs)).map_err(|e| e.to_string())
+}
+
+fn guided(pairs: &[(&str, &str)]) -> Options {
+    let mut all = vec![("score", "exact"), ("particles", "1500"), ("steps", "40"), ("sampler", "heun")];
+    all.extend_from_slice(pairs);
+    merged(&all).expect("valid guided options")
+}
+
+fn run(options: Options) -> (Session, Vec<[f32; 2]>) {
+    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    while session.step(64).unwrap() > 0 {}
+    let points = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    (session, points)
+}
+
+#[test]
+fn a_class_must_be_one_of_the_datasets_and_guidance_needs_a_score_it_works_with() {
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 6] = [
+        (&[("class", "north"), ("guidance", "classifier")], &["'class'", "\"north\"", "upper, lower"]),
+        (&[("guidance", "cfg")], &["'guidance'", "\"cfg\" with score \"mlp\"", "score exact"]),
+        (
+            &[("guidance", "classifier"), ("score", "empirical")],
+            &["'guidance'", "exact or mlp", "no classes"],
+        ),
+        (&[("guidance_scale", "21")], &["'guidance_scale'", "from 0 to 20"]),
+        (&[("guidance", "nope")], &["'guidance'", "none, cfg, classifier"]),
+        (&[("guidance_low", "5"), ("guidance_high", "2")], &["'guidance_low'", "at most the upper end"]),
+    ];
+    for (pairs, fragments) in cases {
+        let message = merged(pairs).expect_err("rejected");
+        for fragment in fragments {
+            assert!(message.contains(fragment), "{message:?} should contain {fragment:?}");
+        }
+    }
+    // Guidance without a class steers toward the dataset's first class.
+    let first = merged(&[("guidance", "classifier")]).unwrap();
+    assert_eq!((first.class.as_str(), first.guided_class()), ("upper", Some(0)));
+    // A new dataset replaces a class it does not have: its first class when guided, none when not.
+    let moved = first.merged(&raw(&[("dataset", "smiley")])).unwrap();
+    assert_eq!(moved.class, "outline");
+    let unguided = merged(&[("class", "lower")]).unwrap().merged(&raw(&[("dataset", "rings")])).unwrap();
+    assert_eq!((unguided.class.as_str(), unguided.guided_class()), ("", None));
+    // A class without guidance is kept but does not guide.
+    assert_eq!(merged(&[("class", "lower")]).unwrap().run_guidance(), None);
+}
+
+#[test]
+fn describe_lists_every_datasets_classes_and_the_guidances_with_their_scores() {
+    let description = options::describe();
+    let moons = description.datasets.iter().find(|d| d.name == "two_moons").unwrap();
+    assert_eq!(moons.classes.iter().map(|c| c.name).collect::<Vec<_>>(), ["upper", "lower"]);
+    assert!(description.datasets.iter().all(|d| !d.classes.is_empty()));
+    let cfg = description.guidances.iter().find(|g| g.name == "cfg").unwrap();
+    assert_eq!(cfg.scores, ["exact"]);
+    assert_eq!(description.limits.guidance_scale.max, 20.0);
+}
+
+#[test]
+fn with_the_exact_score_cfg_and_classifier_guidance_give_the_same_particles() {
+    let (_, cfg) = run(guided(&[("guidance", "cfg"), ("class", "lower"), ("guidance_scale", "2.5")]));
+    let (_, classifier) =
+        run(guided(&[("guidance", "classifier"), ("class", "lower"), ("guidance_scale", "2.5")]));
+    assert_eq!(cfg, classifier);
+}
+
+#[test]
+fn a_run_guided_with_scale_one_lands_on_the_class_and_the_readout_measures_against_it() {
+    let (session, points) = run(guided(&[("guidance", "cfg"), ("class", "lower")]));
+    assert_eq!(session.guided_class().map(|c| c.name), Some("lower"));
+    // The target is p(x0 | lower): every component of it lies on the lower moon (y < 0.6).
+    assert!(session.target().components.iter().all(|c| c.mean[1] < 0.6));
+    let readout = session.distance_to_data(&points).unwrap();
+    assert!(readout.distance < 2.0 * readout.floor + 0.01, "{readout:?}");
+    // Unguided, the same particles would be far from it.
+    let (_, unguided) = run(guided(&[]));
+    assert!(session.distance_to_data(&unguided).unwrap().distance > 3.0 * readout.distance);
+}
+
+#[test]
+fn stronger_guidance_moves_the_particles_away_from_the_conditional_and_the_density_view_says_what_it_targets()
+{
+    let options = guided(&[("guidance", "cfg"), ("class", "east"), ("dataset", "gaussian_mixture")]);
+    let (conditional, at_one) = run(options.clone());
+    let (strong_session, strong) = run(Options { guidance_scale: 6.0, ..options });
+    let reference = conditional.reference_sample(strong.len());
+    // Guidance w > 1 sharpens the class: the particles are closer together than the class is.
+    let spread = |p: &[[f32; 2]]| {
+        let m = p.iter().fold([0.0f64; 2], |m, x| [m[0] + x[0] as f64, m[1] + x[1] as f64]);
+        let m = [m[0] / p.len() as f64, m[1] / p.len() as f64];
+        p.iter().map(|x| (x[0] as f64 - m[0]).powi(2) + (x[1] as f64 - m[1]).powi(2)).sum::<f64>()
+            / p.len() as f64
+    };
+    assert!(spread(&strong) < 0.8 * spread(&reference), "{} vs {}", spread(&strong), spread(&reference));
+    assert!(sliced_wasserstein(&at_one, &reference) < sliced_wasserstein(&strong, &reference));
+    // The density view shows the tilted density at the current time, normalised.
+    let t = strong_session.current_t();
+    let probabilities = strong_session.exact_probabilities(t.max(0.05), 32).unwrap();
+    let total: f64 = probabilities.iter().map(|&p| p as f64).sum();
+    assert!((0.95..=1.001).contains(&total), "{total}");
+    let unguided =
+        Session::new(guided(&[("dataset", "gaussian_mixture")]), Particles::Cpu(Vec::new())).unwrap();
+    let everywhere = unguided.exact_probabilities(t.max(0.05), 32).unwrap();
+    let tv = histogram::total_variation(
+        &everywhere.iter().map(|&p| (p * 1e6) as u32).collect::<Vec<_>>(),
+        1_000_000,
+        &probabilities,
+    );
+    assert!(tv > 0.5, "the tilted target is not the unguided density: TV {tv}");
+}
+
+#[test]
+fn classifier_guidance_steers_the_network_toward_the_class() {
+    let options = Options {
+        score: ScoreChoice::Mlp,
+        guidance: GuidanceChoice::Classifier,
+        class: "upper".into(),
+        particles: 1500,
+        steps: 60,
+        ..Options::default()
+    };
+    let (session, points) = run(options);
+    // By the exact classifier at a little noise, nearly every particle belongs to the upper moon.
+    let marked = session.score_mixture();
+    let upper = points
+        .iter()
+        .filter(|p| {
+            guidance::log_class_posterior(marked, [p[0] as f64, p[1] as f64], 1.0, 0.05) > 0.5f64.ln()
+        })
+        .count() as f64
+        / points.len() as f64;
+    assert!(upper > 0.95, "{upper} of the particles on the upper moon");
+    let readout = session.distance_to_data(&points).unwrap();
+    assert!(readout.distance < 0.2, "{readout:?}");
+}
+
+#[test]
+fn a_drawing_has_no_classes_to_guide_toward() {
+    let mut session =
+        Session::new(Options { score: ScoreChoice::Exact, ..Options::default() }, Particles::Cpu(Vec::new()))
+            .unwrap();
+    let circle: Vec<[f32; 2]> =
+        (0..64).map(|i| (i as f32 * 0.1).sin_cos()).map(|(s, c)| [2.0 * c, 2.0 * s]).collect();
+    session.use_drawing(&circle, None).unwrap();
+    let next = Options { guidance: GuidanceChoice::Cfg, class: "upper".into(), ..session.options().clone() };
+    let message = session.set_options(next).unwrap_err();
+    assert!(message.contains("'guidance'") && message.contains("a drawing has no classes"), "{message}");
+    assert_eq!(session.guidance(), None);
+}
+
+#[test]
+fn a_guided_session_runs_the_same_on_the_gpu_and_the_cpu() {
+    let gpu = match context::native_context() {
+        Ok(gpu) => gpu,
+        Err(e) if std::env::var("DP_REQUIRE_GPU").is_ok_and(|v| v == "1") => panic!("DP_REQUIRE_GPU=1: {e}"),
+        Err(e) => return eprintln!("skipping GPU test: {e}"),
+    };
+    for score in ["exact", "mlp"] {
+        let options = guided(&[
+            ("guidance", "classifier"),
+            ("class", "outer"),
+            ("dataset", "rings"),
+            ("score", score),
+            ("particles", "300"),
+            ("steps", "12"),
+        ]);
+        let (_, cpu) = run(options.clone());
+        let mut session = Session::new(options, Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))).unwrap();
+        while session.step(64).unwrap() > 0 {}
+        let on_gpu = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+        let worst = cpu
+            .iter()
+            .zip(&on_gpu)
+            .map(|(a, b)| (a[0] - b[0]).abs().max((a[1] - b[1]).abs()))
+            .fold(0.0f32, f32::max);
+        assert!(worst < 5e-3, "{score}: GPU and CPU differ by {worst}");
+    }
+}
