@@ -104,14 +104,18 @@ describe('guidance in the page', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 
-  test('the density view of a guided run shows and names the tilted target', async () => {
-    const session = await openPlayground(browser, 'backend=cpu&particles=2048&steps=20&score=exact&guidance=cfg&class=upper&guidance_scale=3&density=1&playing=0');
+  test('the density view of a guided run shows and names the tilted target; the formulas show the guidance', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=2048&steps=20&score=exact&guidance=cfg&class=upper&guidance_scale=3&density=1&formulas=1&playing=0');
     try {
       await waitReady(session.page);
       await runToEnd(session.page);
       await session.page.waitForFunction(() => /guided target/.test(document.getElementById('density-distance')?.textContent ?? ''), null, { timeout: 60_000 });
       const text = await session.page.evaluate(() => document.getElementById('density-distance').textContent);
       assert.match(text, /p_t\(x \| upper\)\^w p_t\(x\)\^\(1−w\) with w = 3/);
+      await session.page.waitForFunction(() => /Classifier-free guidance/.test(document.getElementById('formulas-body').textContent));
+      // Choosing classifier guidance typesets its formula instead.
+      await session.page.selectOption('#guidance', 'classifier');
+      await session.page.waitForFunction(() => /Classifier guidance \(Dhariwal/.test(document.getElementById('formulas-body').textContent));
     } finally {
       await session.close();
     }

@@ -124,14 +124,36 @@ async function loadKatex() {
 }
 
 /**
- * The formulas a panel shows for `schedule` and `sampler`: [caption, TeX] pairs.
+ * Guidance toward a class c (src/core/guidance.rs), with the exact classifier of the dataset's
+ * mixture; w is diffusers' guidance_scale.
+ * @type {Record<string, Formula>}
+ */
+const GUIDANCES = {
+  cfg: [
+    'Classifier-free guidance (Ho & Salimans 2022; w = 1 the class, Ho & Salimans write w − 1), here with the exact scores: the score of the tilted density',
+    String.raw`\hatarepsilon_w = \hatarepsilon(x, arnothing) + w\,ig(\hatarepsilon(x, c) - \hatarepsilon(x, arnothing)ig) = -\sigma_t\,
+abla\logig[p_t(x \mid c)^{w}\,p_t(x)^{1-w}ig]`,
+  ],
+  classifier: [
+    'Classifier guidance (Dhariwal & Nichol 2021) with the exact classifier p_t(c | x) of the mixture (Bayes: the class’s share of the responsibilities)',
+    String.raw`\hatarepsilon_w = \hatarepsilon(x) - \sigma_t\,w\,
+abla\log p_t(c \mid x),\qquad 
+abla\log p_t(c \mid x) = 
+abla\log p_t(x \mid c) - 
+abla\log p_t(x)`,
+  ],
+};
+
+/**
+ * The formulas a panel shows for `schedule`, `sampler` and `guidance`: [caption, TeX] pairs.
  * @param {string} schedule
  * @param {string} sampler
+ * @param {string} [guidance]
  * @returns {Formula[]}
  */
-export function formulasFor(schedule, sampler) {
+export function formulasFor(schedule, sampler, guidance = 'none') {
   // An unknown name has no formula (undefined, filtered out).
-  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler]].filter(Boolean);
+  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance]].filter(Boolean);
 }
 
 /**
@@ -139,12 +161,13 @@ export function formulasFor(schedule, sampler) {
  * @param {HTMLElement} container
  * @param {string} schedule
  * @param {string} sampler
+ * @param {string} [guidance]
  * @returns {Promise<boolean>} whether KaTeX typeset them
  */
-export async function showFormulas(container, schedule, sampler) {
+export async function showFormulas(container, schedule, sampler, guidance = 'none') {
   const tex = await loadKatex();
   container.replaceChildren(
-    ...formulasFor(schedule, sampler).map(([caption, source]) => {
+    ...formulasFor(schedule, sampler, guidance).map(([caption, source]) => {
       const figure = document.createElement('figure');
       figure.className = 'formula';
       const math = document.createElement('div');

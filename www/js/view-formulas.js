@@ -1,5 +1,5 @@
 // @ts-check
-// view-formulas.js: the formulas of the current schedule and sampler (when the panel is open),
+// view-formulas.js: the formulas of the current schedule, sampler and guidance (when the panel is open),
 // typeset again only when they change.
 
 import * as ui from './controls.js';
@@ -7,7 +7,7 @@ import { page } from './page.js';
 import { messageOf } from './errors.js';
 import { showFormulas } from './formulas.js';
 
-/** The schedule and sampler whose formulas are shown. */
+/** The schedule, sampler and guidance whose formulas are shown. */
 let shownKey = '';
 /** Formula panels typeset (or shown as TeX) so far (tests wait for it to grow). */
 let shown = 0;
@@ -19,10 +19,10 @@ export function formulasShown() {
 
 function update() {
   const { state } = page;
-  const key = `${state.schedule}/${state.sampler}`;
+  const key = `${state.schedule}/${state.sampler}/${state.guidance}`;
   if (!state.formulas || key === shownKey) return;
   shownKey = key;
-  showFormulas(ui.formulasBody(), state.schedule, state.sampler).then(
+  showFormulas(ui.formulasBody(), state.schedule, state.sampler, state.guidance).then(
     () => {
       shown += 1;
     },
