@@ -15,25 +15,31 @@
 //!
 //! `--exact_posterior_samples N` writes N exact draws of what the run targets instead (the
 //! dataset's distribution, or p(x0 | c) with a class and guidance), so that a sampler can be
-//! measured against the truth outside the project.
+//! measured against the truth outside the project. With a measurement y = A x0 + n,
+//! n ~ N(0, s^2 I) (`--observe "a11,a12[;a21,a22]" --observation "y1[,y2]" --observation_noise S`),
+//! the draws are of the exact posterior p(x0 | y) (`core::posterior`).
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use diffusion_playground::app::options::{Options, RawOptions, RawValue};
+use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
+use diffusion_playground::core::posterior::{self, Observation};
 use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
 [--steps N] [--time_grid NAME] [--shift X] [--eta X] [--churn X] [--particles N] [--seed N] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
-[--exact_posterior_samples N] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
+[--exact_posterior_samples N [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S]] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
 
 struct Args {
     options: RawOptions,
     exact_samples: Option<usize>,
+    observe: Option<String>,
+    observation: Option<String>,
+    observation_noise: Option<String>,
     from: Option<PathBuf>,
     trajectory: bool,
     npy: bool,
@@ -45,6 +51,9 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         options: RawOptions::new(),
         exact_samples: None,
+        observe: None,
+        observation: None,
+        observation_noise: None,
         from: None,
         trajectory: false,
         npy: false,
@@ -71,6 +80,9 @@ fn parse_args() -> Result<Args, String> {
                     format!("--exact_posterior_samples {value:?}: allowed an integer from 1 to {MAX_EXACT_SAMPLES}")
                 })?);
             }
+            "observe" => args.observe = Some(value),
+            "observation" => args.observation = Some(value),
+            "observation_noise" => args.observation_noise = Some(value),
             "guidance_interval" => {
                 let ends: Vec<&str> = value.split(',').collect();
                 let [low, high] = ends.as_slice() else {
@@ -124,6 +136,34 @@ fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
     })?;
     raw.insert("class".into(), Some(RawValue::Text(class.name.into())));
     Ok(())
+}
+
+/// Numbers separated by commas, for `--name`.
+fn numbers(name: &str, text: &str) -> Result<Vec<f64>, String> {
+    text.split(',')
+        .map(|v| parse_number(v).ok_or_else(|| format!("--{name} {text:?}: {v:?} is not a number")))
+        .collect()
+}
+
+/// The measurement of `--observe`, `--observation` and `--observation_noise`, if any is given.
+fn observation(args: &Args) -> Result<Option<Observation>, String> {
+    let (observe, values, noise) = match (&args.observe, &args.observation, &args.observation_noise) {
+        (None, None, None) => return Ok(None),
+        (Some(a), Some(y), Some(s)) => (a, y, s),
+        _ => return Err("--observe, --observation and --observation_noise go together".into()),
+    };
+    let rows = observe
+        .split(';')
+        .map(|row| match numbers("observe", row)?.as_slice() {
+            [a, b] => Ok([*a, *b]),
+            _ => Err(format!("--observe {observe:?}: each row of A holds two numbers")),
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let y = numbers("observation", values)?;
+    let [noise] = numbers("observation_noise", noise)?[..] else {
+        return Err(format!("--observation_noise {noise:?}: one number"));
+    };
+    Observation::new(rows, y, noise).map(Some).map_err(|e| format!("--{e}"))
 }
 
 /// Reads `x,y` lines (blank lines and lines starting with `#` are skipped).
@@ -195,10 +235,19 @@ fn run() -> Result<(), String> {
     } else {
         Particles::Cpu(Vec::new())
     };
+    let measurement = observation(&args)?;
+    if measurement.is_some() && args.exact_samples.is_none() {
+        return Err("a measurement (--observe) is read with --exact_posterior_samples only: sampling \
+                    the posterior with DPS, PiGDM or SMC is not built yet"
+            .into());
+    }
     let mut session = Session::new(options, particles)?;
     if let Some(n) = args.exact_samples {
         let seed = session.options().seed;
-        let draws = session.target().sample(seed, 0, n);
+        let draws = match &measurement {
+            Some(measurement) => posterior::posterior(session.target(), measurement).sample(seed, 0, n),
+            None => session.target().sample(seed, 0, n),
+        };
         let flat: Vec<f32> = draws.iter().flatten().copied().collect();
         let bytes = if args.npy {
             npy(&[n, 2], &flat)

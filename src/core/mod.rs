@@ -11,6 +11,7 @@ pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx2;
 pub mod param;
+pub mod posterior;
 pub mod quality;
 pub mod race;
 pub mod render;
