@@ -219,7 +219,6 @@ fn stronger_guidance_concentrates_the_tilted_target_on_the_class_modes() {
     // Mass in the upper half (the upper moon's side) grows with the scale.
     let upper = |p: &[f32]| p[..p.len() / 2].iter().map(|&v| v as f64).sum::<f64>();
     assert!(upper(&strong) > upper(&conditional_bins), "{} vs {}", upper(&strong), upper(&conditional_bins));
-    let _ = guidance::MAX_GUIDANCE_SCALE;
 }
 
 #[test]

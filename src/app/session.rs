@@ -96,25 +96,40 @@ pub fn score_mixture(options: &Options) -> GaussianMixture {
             let points = options.dataset.sample(EMPIRICAL_SEED, EMPIRICAL_POINTS);
             GaussianMixture::empirical(&points).unwrap_or_else(|| options.dataset.mixture())
         }
-        _ => {
-            let mixture = options.dataset.mixture();
-            options
-                .guided_class()
-                .and_then(|class| classes::marked(&mixture, &classes::class_members(options.dataset, class)))
-                .unwrap_or(mixture)
-        }
+        _ => marked_dataset(options).unwrap_or_else(|| options.dataset.mixture()),
     }
+}
+
+/// The dataset's mixture with the guided class marked, when the run is guided toward one.
+fn marked_dataset(options: &Options) -> Option<GaussianMixture> {
+    let class = options.guided_class()?;
+    classes::marked(&options.dataset.mixture(), &classes::class_members(options.dataset, class))
 }
 
 /// The data distribution of a built-in dataset under `options`: the dataset's mixture, or the
 /// class conditional p_0(x | c) when the run is guided toward class c.
 pub fn target_mixture(options: &Options) -> GaussianMixture {
-    let mixture = options.dataset.mixture();
-    options
-        .guided_class()
-        .and_then(|class| classes::marked(&mixture, &classes::class_members(options.dataset, class)))
+    marked_dataset(options)
         .and_then(|marked| classes::conditional(&marked))
-        .unwrap_or(mixture)
+        .unwrap_or_else(|| options.dataset.mixture())
+}
+
+/// The score of a run: the network or the exact score of `mixture`, guided when `guidance` is
+/// given (the classifier from the marked `mixture`).
+fn score_source_of<'a>(
+    score: ScoreChoice,
+    net: &'a Mlp,
+    mixture: &'a GaussianMixture,
+    guidance: Option<guidance::Guidance>,
+) -> ScoreSource<'a> {
+    let base = match score {
+        ScoreChoice::Mlp => ScoreSource::Mlp(net),
+        ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(mixture),
+    };
+    match guidance {
+        Some(guidance) => base.guided(mixture, guidance),
+        None => base,
+    }
 }
 
 /// A drawing standing in for the dataset.
@@ -239,14 +254,7 @@ impl Session {
     /// [`Session::score_mixture`], guided toward the options' class when they say so (the
     /// classifier exact, from the marked [`Session::score_mixture`]).
     pub fn score_source(&self) -> ScoreSource<'_> {
-        let base = match self.options.score {
-            ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
-            ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
-        };
-        match self.guidance() {
-            Some(guidance) => base.guided(&self.mixture, guidance),
-            None => base,
-        }
+        score_source_of(self.options.score, &self.net.mlp, &self.mixture, self.guidance())
     }
 
     /// The guidance of the run, when it is guided toward a class of the dataset (never with a
@@ -258,11 +266,10 @@ impl Session {
         self.options.guided_class().and(self.options.run_guidance())
     }
 
-    /// The class the run is guided toward (its index and name), if any.
+    /// The class the run is guided toward, if any.
     pub fn guided_class(&self) -> Option<classes::DataClass> {
         self.guidance()?;
-        let index = self.options.guided_class()?;
-        classes::classes(self.options.dataset).get(index).copied()
+        classes::classes(self.options.dataset).get(self.options.guided_class()?).copied()
     }
 
     /// A number that changes whenever the options or what is sampled change (a new dataset,
@@ -311,8 +318,7 @@ impl Session {
             // Back to the dataset: everything derived from the drawing is replaced.
             self.load_target(true, true, true)?;
         } else {
-            let condition = |o: &Options| (o.guided_class(), o.run_guidance().is_some());
-            let condition_changed = condition(&previous) != condition(&next);
+            let condition_changed = previous.guided_class() != next.guided_class();
             self.load_target(
                 (previous.dataset, previous.schedule) != (next.dataset, next.schedule),
                 (previous.dataset, previous.score) != (next.dataset, next.score) || condition_changed,
@@ -514,14 +520,7 @@ impl Session {
         let guidance = self.guidance();
         match &mut self.particles {
             Particles::Cpu(points) => {
-                let source = match self.options.score {
-                    ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
-                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
-                };
-                let source = match guidance {
-                    Some(guidance) => source.guided(&self.mixture, guidance),
-                    None => source,
-                };
+                let source = score_source_of(self.options.score, &self.net.mlp, &self.mixture, guidance);
                 sampler::run(source, &self.plan[range.clone()], points, &mut self.history, seed, 0);
             }
             Particles::Gpu(engine) => {

@@ -25,6 +25,7 @@ use std::path::PathBuf;
 use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
+use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::posterior::{self, Observation};
 use diffusion_playground::gpu::{context, ComputeEngine};
 
@@ -121,10 +122,14 @@ const MAX_EXACT_SAMPLES: usize = 10_000_000;
 fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
     let Some(Some(RawValue::Text(text))) = raw.get("class") else { return Ok(()) };
     let Ok(index) = text.parse::<usize>() else { return Ok(()) };
-    let dataset = Options::default()
-        .merged(&raw.iter().filter(|(k, _)| *k == "dataset").map(|(k, v)| (k.clone(), v.clone())).collect())
-        .map_err(|e| e.to_string())?
-        .dataset;
+    // An unknown dataset is the options' to report.
+    let dataset = match raw.get("dataset") {
+        Some(Some(RawValue::Text(name))) => match Dataset::from_name(name) {
+            Some(dataset) => dataset,
+            None => return Ok(()),
+        },
+        _ => Options::default().dataset,
+    };
     let names = classes::classes(dataset);
     let class = names.get(index).ok_or_else(|| {
         format!(

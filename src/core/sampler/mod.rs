@@ -287,14 +287,6 @@ impl<'a> ScoreSource<'a> {
     pub fn guided(self, classes: &'a GaussianMixture, guidance: Guidance) -> ScoreSource<'a> {
         ScoreSource::Guided { base: self.base(), classes, guidance }
     }
-
-    /// The network of the source, if it is learned.
-    pub fn mlp(self) -> Option<&'a Mlp> {
-        match self.base() {
-            Unguided::Mlp(mlp) => Some(mlp),
-            Unguided::Exact(_) => None,
-        }
-    }
 }
 
 /// The MLP's hidden biases of every evaluation of `steps`: rows 2i and 2i + 1 belong to the two
