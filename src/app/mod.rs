@@ -7,8 +7,10 @@
 //! Layer order: `core` -> `gpu` -> `app` -> `web`; nothing here depends on `web` or on a browser.
 
 pub mod backend;
+pub mod likelihood;
 pub mod options;
 pub mod peer_plan;
+pub mod points_file;
 pub mod session;
 pub mod training;
 pub mod views;

@@ -738,6 +738,8 @@ pub struct SamplerChoice {
     pub uses_churn: bool,
     /// Network evaluations per step ([`Sampler::evaluations_per_step`]).
     pub evaluations_per_step: usize,
+    /// It can integrate the log-likelihood (`core::likelihood::LIKELIHOOD_SAMPLERS`).
+    pub has_likelihood: bool,
 }
 
 /// What a playground offers: every choice with its label, the numeric limits and the defaults.
@@ -809,6 +811,7 @@ pub fn describe() -> Description {
                 uses_eta: s.uses_eta(),
                 uses_churn: s.uses_churn(),
                 evaluations_per_step: s.evaluations_per_step(),
+                has_likelihood: crate::core::likelihood::LIKELIHOOD_SAMPLERS.contains(&s),
             })
             .collect(),
         time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),

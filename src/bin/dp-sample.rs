@@ -23,6 +23,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
+use diffusion_playground::app::points_file;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
@@ -171,40 +172,6 @@ fn observation(args: &Args) -> Result<Option<Observation>, String> {
     Observation::new(rows, y, noise).map(Some).map_err(|e| format!("--{e}"))
 }
 
-/// Reads `x,y` lines (blank lines and lines starting with `#` are skipped).
-fn read_points(path: &PathBuf) -> Result<Vec<[f32; 2]>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut points = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let values: Vec<f32> = line
-            .split([',', ' ', '\t'])
-            .filter(|s| !s.is_empty())
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .map_err(|e| {
-                format!("{}:{}: {e} in {line:?} (expected two numbers x,y)", path.display(), number + 1)
-            })?;
-        match values.as_slice() {
-            [x, y] if x.is_finite() && y.is_finite() => points.push([*x, *y]),
-            _ => {
-                return Err(format!(
-                    "{}:{}: expected two finite numbers x,y, got {line:?}",
-                    path.display(),
-                    number + 1
-                ))
-            }
-        }
-    }
-    if points.is_empty() {
-        return Err(format!("{} holds no points", path.display()));
-    }
-    Ok(points)
-}
-
 /// A little-endian f32 NumPy array (format 1.0).
 fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
@@ -228,7 +195,7 @@ fn run() -> Result<(), String> {
     let args = parse_args()?;
     let mut raw = args.options.clone();
     class_by_index(&mut raw)?;
-    let start = args.from.as_ref().map(read_points).transpose()?;
+    let start = args.from.as_ref().map(|p| points_file::read_points(p)).transpose()?;
     if let Some(points) = &start {
         raw.insert("particles".into(), Some(RawValue::Number(points.len() as f64)));
     }

@@ -467,6 +467,11 @@ impl GaussianMixture {
     /// pass finds the largest log responsibility, a second accumulates exp(log r_k - max) and the
     /// weighted C_k^-1 (alpha mu_k - x). NaN for a mixture without components.
     pub fn score_noised(&self, x: [f32; 2], alpha: f32, sigma: f32) -> [f32; 2] {
+        self.weighted_score(x, alpha, sigma).score
+    }
+
+    /// The two passes of [`GaussianMixture::score_noised`], keeping what the divergence reuses.
+    fn weighted_score(&self, x: [f32; 2], alpha: f32, sigma: f32) -> WeightedScore {
         let mut max_log = f32::MIN;
         for c in &self.components {
             max_log = max_log.max(mixture_log_responsibility(c, x, alpha, sigma));
@@ -480,7 +485,7 @@ impl GaussianMixture {
             score[0] += r * pull[0];
             score[1] += r * pull[1];
         }
-        [score[0] / total, score[1] / total]
+        WeightedScore { max_log, total, score: [score[0] / total, score[1] / total] }
     }
 
     /// [`GaussianMixture::score_noised`] in f64: the reference for tests.
@@ -501,6 +506,60 @@ impl GaussianMixture {
             score[1] += r * pull[1];
         }
         [score[0] / total, score[1] / total]
+    }
+
+    /// The exact score and its divergence (the trace of its Jacobian, the Laplacian of ln p_t):
+    /// with s_k = C_k^-1 (alpha mu_k - x) and the responsibilities r_k,
+    /// grad s = sum_k r_k (s_k s_k^T - C_k^-1) - s s^T, so
+    /// div s = sum_k r_k (|s_k - s|^2 - tr C_k^-1), tr C^-1 = (C_xx + C_yy) / det C.
+    ///
+    /// Three passes (the largest log responsibility, the score, then the spread of the s_k around
+    /// it), so the divergence is a sum of terms without the cancellation of
+    /// sum r_k |s_k|^2 - |s|^2. CPU twin of `mixture_score_divergence` in
+    /// `shaders/common/mixture_divergence.wgsl`.
+    pub fn score_divergence_noised(&self, x: [f32; 2], alpha: f32, sigma: f32) -> ([f32; 2], f32) {
+        let WeightedScore { max_log, total, score } = self.weighted_score(x, alpha, sigma);
+        let mut divergence = 0.0f32;
+        for c in &self.components {
+            let r = (mixture_log_responsibility(c, x, alpha, sigma) - max_log).exp();
+            let pull = mixture_component_score(c, x, alpha, sigma);
+            let spread = [pull[0] - score[0], pull[1] - score[1]];
+            divergence +=
+                r * (spread[0] * spread[0] + spread[1] * spread[1] - noised_precision_trace(c, alpha, sigma));
+        }
+        (score, divergence / total)
+    }
+
+    /// [`GaussianMixture::score_divergence_noised`] in f64: the reference for tests.
+    pub fn score_divergence_noised_f64(&self, x: [f64; 2], alpha: f64, sigma: f64) -> ([f64; 2], f64) {
+        let noised: Vec<NoisedComponent> =
+            self.components.iter().map(|c| NoisedComponent::new(c, x, alpha, sigma)).collect();
+        let log_r: Vec<f64> = self
+            .components
+            .iter()
+            .zip(&noised)
+            .map(|(c, n)| c.log_weight as f64 - 0.5 * n.quadratic_form() - 0.5 * n.det.ln())
+            .collect();
+        let max_log = log_r.iter().copied().fold(f64::MIN, f64::max);
+        let r: Vec<f64> = log_r.iter().map(|l| (l - max_log).exp()).collect();
+        let total: f64 = r.iter().sum();
+        let mut score = [0.0f64; 2];
+        for (r, n) in r.iter().zip(&noised) {
+            let pull = n.score();
+            score[0] += r * pull[0] / total;
+            score[1] += r * pull[1] / total;
+        }
+        let divergence = r
+            .iter()
+            .zip(&noised)
+            .map(|(r, n)| {
+                let pull = n.score();
+                let spread = [pull[0] - score[0], pull[1] - score[1]];
+                r * (spread[0] * spread[0] + spread[1] * spread[1] - (n.c[0] + n.c[2]) / n.det)
+            })
+            .sum::<f64>()
+            / total;
+        (score, divergence)
     }
 
     /// Mean sum_k w_k mu_k of the mixture.
@@ -607,6 +666,20 @@ pub(crate) fn mixture_component_score(c: &MixtureComponent, x: [f32; 2], alpha: 
     let det = noised_determinant(c, alpha, sigma);
     let d = [alpha * c.mean[0] - x[0], alpha * c.mean[1] - x[1]];
     [(cyy * d[0] - cxy * d[1]) / det, (cxx * d[1] - cxy * d[0]) / det]
+}
+
+/// The exact score with the largest log responsibility and the sum of exp(log r_k - max).
+struct WeightedScore {
+    max_log: f32,
+    total: f32,
+    score: [f32; 2],
+}
+
+/// tr C^-1 = (C_xx + C_yy) / det C of the noised covariance C = alpha^2 Sigma + sigma^2 I. Twin of
+/// the WGSL function of this name.
+pub(crate) fn noised_precision_trace(c: &MixtureComponent, alpha: f32, sigma: f32) -> f32 {
+    let (a2, s2) = (alpha * alpha, sigma * sigma);
+    (a2 * (c.cov_xx + c.cov_yy) + 2.0 * s2) / noised_determinant(c, alpha, sigma)
 }
 
 /// ln r_k up to a constant shared by all k: ln w_k - d^T C^-1 d / 2 - ln det(C) / 2 with

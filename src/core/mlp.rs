@@ -220,6 +220,54 @@ impl Mlp {
         output
     }
 
+    /// [`Mlp::forward_with_bias`] and its Jacobian d output / d x by forward mode: two tangents,
+    /// one per input coordinate, pushed through every layer beside the values (a tangent of
+    /// SiLU(a) is SiLU'(a) times the tangent of a). `jacobian[o][k]` = d output_o / d x_k. Twin of
+    /// `mlp_forward_with_jacobian` in `shaders/common/mlp_jacobian.wgsl`; checked against finite
+    /// differences in `tests/core_likelihood.rs`.
+    pub fn forward_with_jacobian(
+        &self,
+        x: [f32; 2],
+        hidden_bias: &[f32; HIDDEN],
+    ) -> ([f32; OUTPUT_DIM], [[f32; INPUT_DIM]; OUTPUT_DIM]) {
+        let w = &self.weights;
+        let mut h1 = [0.0f32; HIDDEN];
+        let mut d_h1 = [[0.0f32; INPUT_DIM]; HIDDEN];
+        for j in 0..HIDDEN {
+            let row = W1 + j * FEATURES;
+            let a = w[row] * x[0] + w[row + 1] * x[1] + hidden_bias[j];
+            let slope = silu_derivative(a);
+            h1[j] = silu(a);
+            d_h1[j] = [slope * w[row], slope * w[row + 1]];
+        }
+        let mut h2 = [0.0f32; HIDDEN];
+        let mut d_h2 = [[0.0f32; INPUT_DIM]; HIDDEN];
+        for j in 0..HIDDEN {
+            let row = &w[W2 + j * HIDDEN..W2 + (j + 1) * HIDDEN];
+            // Summed in the order of `forward_with_bias`, so the value is bit-identical to it.
+            let a = row.iter().zip(&h1).map(|(a, b)| a * b).sum::<f32>() + w[B2 + j];
+            let mut d_a = [0.0f32; INPUT_DIM];
+            for (&weight, d) in row.iter().zip(&d_h1) {
+                d_a[0] += weight * d[0];
+                d_a[1] += weight * d[1];
+            }
+            let slope = silu_derivative(a);
+            h2[j] = silu(a);
+            d_h2[j] = [slope * d_a[0], slope * d_a[1]];
+        }
+        let mut output = [0.0f32; OUTPUT_DIM];
+        let mut jacobian = [[0.0f32; INPUT_DIM]; OUTPUT_DIM];
+        for o in 0..OUTPUT_DIM {
+            let row = &w[W3 + o * HIDDEN..W3 + (o + 1) * HIDDEN];
+            output[o] = row.iter().zip(&h2).map(|(a, b)| a * b).sum::<f32>() + w[B3 + o];
+            for (&weight, d) in row.iter().zip(&d_h2) {
+                jacobian[o][0] += weight * d[0];
+                jacobian[o][1] += weight * d[1];
+            }
+        }
+        (output, jacobian)
+    }
+
     /// [`Mlp::forward_with_bias`] for [`BATCH`] inputs at once: in eight AVX2 lanes on x86-64
     /// machines that have them (`core::mlp_avx2`), otherwise in [`F32x4`] lanes (wasm SIMD128
     /// in the browser, SSE2 natively): particles run across the lanes, and the second layer is

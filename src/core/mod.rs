@@ -3,9 +3,11 @@
 pub mod classes;
 pub mod dataset;
 pub mod drawing;
+pub mod elbo;
 pub mod embedded;
 pub mod guidance;
 pub mod histogram;
+pub mod likelihood;
 pub mod metrics;
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]

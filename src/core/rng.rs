@@ -23,6 +23,8 @@ pub mod stream {
     pub const TRAIN: u32 = 5;
     /// Churn noise z0 that EDM's stochastic sampler adds before a step.
     pub const CHURN: u32 = 6;
+    /// Draws of the latents x_t ~ q(x_t | x_0) that estimate the variational bound (`core::elbo`).
+    pub const ELBO: u32 = 7;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).
