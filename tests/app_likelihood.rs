@@ -151,3 +151,33 @@ fn dp_likelihood_writes_a_log_density_per_point_and_the_bound_per_term() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_session_on_the_gpu_measures_the_same_likelihood_as_on_the_cpu() {
+    use diffusion_playground::gpu::{context, ComputeEngine};
+    let gpu = match context::native_context() {
+        Ok(gpu) => gpu,
+        Err(e) if std::env::var("DP_REQUIRE_GPU").is_ok_and(|v| v == "1") => panic!("DP_REQUIRE_GPU=1: {e}"),
+        Err(e) => return eprintln!("skipping GPU test: {e}"),
+    };
+    for score in ["mlp", "exact"] {
+        let mut raw: RawOptions = [("score", score), ("dataset", "spiral"), ("schedule", "rectified_flow")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(RawValue::Text(v.to_string()))))
+            .collect();
+        raw.insert("particles".into(), Some(RawValue::Number(64.0)));
+        let options = Options::default().merged(&raw).unwrap();
+        let on_gpu =
+            Session::new(options.clone(), Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))).unwrap();
+        let on_cpu = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+        let points = on_cpu.likelihood_data(300).unwrap();
+        let pending =
+            on_gpu.likelihood_where_particles_are("heun", 20, PriorChoice::Gaussian, &points).unwrap();
+        let gpu_view = pollster::block_on(pending.view()).unwrap();
+        let cpu_view = on_cpu.likelihood("heun", 20, PriorChoice::Gaussian, &points).unwrap();
+        for (g, c) in gpu_view.log_p.iter().zip(&cpu_view.log_p) {
+            assert!((g - c).abs() < 2e-3 * (1.0 + c.abs()), "{score}: gpu {g} cpu {c}");
+        }
+        assert_eq!(gpu_view.exact_log_p, cpu_view.exact_log_p);
+    }
+}

@@ -13,6 +13,7 @@
 //!   and a struct a binding holds is one whose layout is checked here.
 
 use diffusion_playground::core::dataset::MixtureComponent;
+use diffusion_playground::core::likelihood::LikelihoodStep;
 use diffusion_playground::core::mlp;
 use diffusion_playground::core::sampler::{Evaluation, ReverseStep};
 use diffusion_playground::core::train::PreparedExample;
@@ -63,6 +64,13 @@ fn spec(kernel: &str) -> Option<(&'static [Binding], Vec<HostStruct>)> {
         ),
         "predict_mlp" => (layout::predict_mlp::BINDINGS, vec![predict_params(), mixture_component()]),
         "predict_exact" => (layout::predict_exact::BINDINGS, vec![predict_params(), mixture_component()]),
+        "likelihood_step_mlp" => {
+            (layout::likelihood_step_mlp::BINDINGS, vec![run_params(), likelihood_step(), evaluation()])
+        }
+        "likelihood_step_exact" => (
+            layout::likelihood_step_exact::BINDINGS,
+            vec![run_params(), likelihood_step(), evaluation(), mixture_component()],
+        ),
         "histogram" => (layout::histogram::BINDINGS, vec![histogram_params()]),
         "train_gradient" => (layout::train_gradient::BINDINGS, vec![train_params(), prepared_example()]),
         "adam_step" => (layout::adam_step::BINDINGS, vec![adam_params()]),
@@ -102,6 +110,22 @@ fn reverse_step() -> HostStruct {
         hist_x,
         hist_e1,
         index,
+    })
+}
+
+fn likelihood_step() -> HostStruct {
+    host!(LikelihoodStep {
+        eval1,
+        eval2,
+        stage2_x,
+        stage2_e1,
+        stage2,
+        out_x,
+        out_e1,
+        out_e2,
+        log_det,
+        log_det_1,
+        log_det_2,
     })
 }
 
@@ -165,6 +189,16 @@ fn predict_mlp() {
 #[test]
 fn predict_exact() {
     check("predict_exact");
+}
+
+#[test]
+fn likelihood_step_mlp() {
+    check("likelihood_step_mlp");
+}
+
+#[test]
+fn likelihood_step_exact() {
+    check("likelihood_step_exact");
 }
 
 #[test]

@@ -431,3 +431,41 @@ fn guided_runs_and_predictions_match_their_cpu_twins() {
     }
     assert!(engine.set_guidance_weights(&[1.0; 3]).is_err(), "two weights per step, or an error");
 }
+
+#[test]
+fn likelihood_runs_match_their_cpu_twins_for_every_solver_and_both_scores() {
+    use diffusion_playground::core::likelihood::{self, LikelihoodSetup, LIKELIHOOD_SAMPLERS};
+    use diffusion_playground::core::sampler::Unguided;
+    use diffusion_playground::gpu::GpuLikelihood;
+    let Some(gpu) = gpu() else { return };
+    let kernels = GpuLikelihood::new(&gpu);
+    let net = diffusion_playground::core::embedded::net(Dataset::TwoMoons, Schedule::VpLinear).unwrap();
+    let mixture = Dataset::TwoMoons.mixture();
+    // Data, points between the modes and one far away; 9 steps span two dispatches.
+    let mut points = mixture.sample(3, 0, 190);
+    points.extend([[0.0, 0.0], [2.5, -2.5], [25.0, 30.0]]);
+    for schedule in [Schedule::VpLinear, Schedule::Edm, Schedule::RectifiedFlow] {
+        for sampler in LIKELIHOOD_SAMPLERS {
+            for (source, frame) in [
+                (Unguided::Mlp(&net.mlp), NetFrame::of(&net)),
+                (Unguided::Exact(&mixture), NetFrame::eps(schedule)),
+            ] {
+                let setup =
+                    LikelihoodSetup { schedule, net: frame, sampler, grid: TimeGrid::Karras, steps: 9 };
+                let plan = setup.plan().unwrap();
+                let (cpu_ends, cpu_log_dets) = likelihood::run(source, &plan, &points);
+                let (gpu_ends, gpu_log_dets) =
+                    pollster::block_on(kernels.run(source, &plan, &points).unwrap().read()).unwrap();
+                let what =
+                    format!("{} {} {}", schedule.name(), sampler.name(), matches!(source, Unguided::Mlp(_)));
+                assert_close(&gpu_ends, &cpu_ends, 2e-3, &what);
+                for (i, (g, c)) in gpu_log_dets.iter().zip(&cpu_log_dets).enumerate() {
+                    assert!(
+                        (g - c).abs() <= 2e-3 * (1.0 + c.abs()),
+                        "{what}: point {i} log det gpu {g} cpu {c}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -44,6 +44,11 @@ fn mixture_log_responsibility(c: MixtureComponent, x: vec2<f32>, alpha: f32, sig
 }
 
 fn mixture_score(x: vec2<f32>, alpha: f32, sigma: f32) -> vec2<f32> {
+    return mixture_weighted_score(x, alpha, sigma).xy;
+}
+
+// The two passes of the score: (score.x, score.y, largest log r_k, sum of exp(log r_k - largest)).
+fn mixture_weighted_score(x: vec2<f32>, alpha: f32, sigma: f32) -> vec4<f32> {
     let count = arrayLength(&components);
     var max_log = -3.4e38;
     for (var k = 0u; k < count; k++) {
@@ -57,5 +62,5 @@ fn mixture_score(x: vec2<f32>, alpha: f32, sigma: f32) -> vec2<f32> {
         total += r;
         score += r * mixture_component_score(c, x, alpha, sigma);
     }
-    return score / total;
+    return vec4<f32>(score / total, max_log, total);
 }

@@ -11,9 +11,12 @@ use serde::Serialize;
 
 use crate::app::options::{self, OptionError, ScoreChoice};
 use crate::app::session::Session;
+use crate::core::dataset::GaussianMixture;
 use crate::core::elbo::Chain;
 use crate::core::likelihood::{self, bits_per_dimension, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS};
 use crate::core::sampler::{NetFrame, Sampler, Unguided};
+use crate::gpu::likelihood::PendingLikelihood;
+use crate::gpu::GpuError;
 
 /// Fewest steps of a likelihood run or a chain.
 pub const MIN_LIKELIHOOD_STEPS: u32 = 1;
@@ -171,6 +174,65 @@ pub struct ElboView {
     pub exact_log_p: f64,
 }
 
+/// Where the end points and log-determinants of a likelihood run are.
+enum PendingEnds {
+    /// Computed on the CPU.
+    Ready(Vec<[f32; 2]>, Vec<f32>),
+    /// On their way back from the GPU.
+    Gpu(PendingLikelihood),
+}
+
+/// A likelihood run whose results may still be on the GPU (see
+/// [`Session::likelihood_where_particles_are`]); it owns what it needs, so it can be awaited
+/// while the session goes on.
+pub struct PendingLikelihoodView {
+    parts: ViewParts,
+    ends: PendingEnds,
+}
+
+/// What a view needs besides the run's end points and log-determinants.
+struct ViewParts {
+    setup: LikelihoodSetup,
+    evaluations: usize,
+    /// The exact p_T of what is sampled, for the exact prior; None for the Gaussian.
+    prior: Option<GaussianMixture>,
+    exact_log_p: Vec<f64>,
+}
+
+impl PendingLikelihoodView {
+    /// Waits for the run and assembles the view.
+    pub async fn view(self) -> Result<LikelihoodView, GpuError> {
+        match self.ends {
+            PendingEnds::Ready(ends, log_dets) => Ok(self.parts.finish(&ends, &log_dets)),
+            PendingEnds::Gpu(pending) => {
+                let (ends, log_dets) = pending.read().await?;
+                Ok(self.parts.finish(&ends, &log_dets))
+            }
+        }
+    }
+}
+
+impl ViewParts {
+    fn finish(self, ends: &[[f32; 2]], log_dets: &[f32]) -> LikelihoodView {
+        let prior = match &self.prior {
+            Some(mixture) => Prior::Exact(mixture),
+            None => Prior::Gaussian,
+        };
+        let log_p: Vec<f64> = self.setup.assemble(prior, ends, log_dets).iter().map(|p| p.log_p).collect();
+        LikelihoodView {
+            solver: self.setup.sampler.name(),
+            steps: self.setup.steps,
+            evaluations: self.evaluations,
+            data_time: self.setup.data_time(),
+            model: NllSummary::of(&log_p),
+            exact: NllSummary::of(&self.exact_log_p),
+            histogram: LogDensityHistogram::of(&log_p, &self.exact_log_p),
+            log_p,
+            exact_log_p: self.exact_log_p,
+        }
+    }
+}
+
 impl Session {
     /// The likelihood solver `solver` (one of [`LIKELIHOOD_SAMPLERS`]; its field in messages is
     /// "sampler") with `steps` steps on the session's schedule, time grid and score frame.
@@ -188,8 +250,8 @@ impl Session {
     }
 
     /// ln p of `points` (1 to [`MAX_LIKELIHOOD_POINTS`]) under the model by the ODE from
-    /// `prior`, next to the exact ln p of [`Session::target`]. Refused while the run is guided: the guided flow's
-    /// density is not the model's, and its target is the tilted one.
+    /// `prior`, next to the exact ln p of [`Session::target`], on the CPU. Refused while the run
+    /// is guided: the guided flow's density is not the model's, and its target is the tilted one.
     pub fn likelihood(
         &self,
         solver: &str,
@@ -197,6 +259,31 @@ impl Session {
         prior: PriorChoice,
         points: &[[f32; 2]],
     ) -> Result<LikelihoodView, OptionError> {
+        let pending = self.start_likelihood(solver, steps, prior, points, false)?;
+        let PendingEnds::Ready(ends, log_dets) = pending.ends else { unreachable!("computed on the CPU") };
+        Ok(pending.parts.finish(&ends, &log_dets))
+    }
+
+    /// [`Session::likelihood`] where the particles are: on the GPU (`shaders/likelihood_step_*`)
+    /// when the session runs there, else on the CPU.
+    pub fn likelihood_where_particles_are(
+        &self,
+        solver: &str,
+        steps: u32,
+        prior: PriorChoice,
+        points: &[[f32; 2]],
+    ) -> Result<PendingLikelihoodView, OptionError> {
+        self.start_likelihood(solver, steps, prior, points, true)
+    }
+
+    fn start_likelihood(
+        &self,
+        solver: &str,
+        steps: u32,
+        prior: PriorChoice,
+        points: &[[f32; 2]],
+        on_device: bool,
+    ) -> Result<PendingLikelihoodView, OptionError> {
         self.check_unguided()?;
         let n = u32::try_from(points.len()).unwrap_or(u32::MAX);
         options::check_integer("points", n, 1, MAX_LIKELIHOOD_POINTS)?;
@@ -206,24 +293,30 @@ impl Session {
             value: solver.into(),
             allowed: why,
         })?;
-        let (ends, log_dets) = likelihood::run(self.unguided_source(), &plan, points);
-        let prior = match prior {
-            PriorChoice::Gaussian => Prior::Gaussian,
-            PriorChoice::Exact => Prior::Exact(self.target()),
+        let source = self.unguided_source();
+        let ends = match self.engine().filter(|_| on_device) {
+            Some(engine) => {
+                PendingEnds::Gpu(engine.likelihood(source, &plan, points).map_err(|e| OptionError {
+                    field: "points".into(),
+                    value: format!("{} points on the GPU", points.len()),
+                    allowed: e.to_string(),
+                })?)
+            }
+            None => {
+                let (ends, log_dets) = likelihood::run(source, &plan, points);
+                PendingEnds::Ready(ends, log_dets)
+            }
         };
-        let log_p: Vec<f64> = setup.assemble(prior, &ends, &log_dets).iter().map(|p| p.log_p).collect();
-        let exact_log_p = setup.exact_log_density(self.target(), points);
-        Ok(LikelihoodView {
-            solver: setup.sampler.name(),
-            steps: setup.steps,
+        let parts = ViewParts {
+            setup,
             evaluations: plan.iter().map(|s| s.evaluations()).sum(),
-            data_time: setup.data_time(),
-            model: NllSummary::of(&log_p),
-            exact: NllSummary::of(&exact_log_p),
-            histogram: LogDensityHistogram::of(&log_p, &exact_log_p),
-            log_p,
-            exact_log_p,
-        })
+            prior: match prior {
+                PriorChoice::Gaussian => None,
+                PriorChoice::Exact => Some(self.target().clone()),
+            },
+            exact_log_p: setup.exact_log_density(self.target(), points),
+        };
+        Ok(PendingLikelihoodView { parts, ends })
     }
 
     /// `n` fresh points of [`Session::target`] (seed [`LIKELIHOOD_DATA_SEED`]): the test set of

@@ -4,6 +4,7 @@
 //! ```text
 //! dp-likelihood [--dataset D] [--schedule S] [--score exact|mlp|empirical] [--sampler S] [--steps N]
 //!               [--time_grid G] [--points FILE.csv | --data N] [--prior gaussian|exact] [--out FILE.csv]
+//!               [--device cpu|gpu]
 //! dp-likelihood ... --elbo [--draws K]
 //! ```
 //!
@@ -14,7 +15,8 @@
 //! 0.002) on stdout or in `--out`; a summary (mean NLL in bits per dimension with its standard
 //! error, under the model and exactly) goes to stderr. With `--elbo` the output is the bound's
 //! terms averaged over the points: `term,t,nats` rows (the prior, one KL per transition into the
-//! latent at t, the reconstruction, and the total).
+//! latent at t, the reconstruction, and the total). `--device gpu` integrates the ODE with the
+//! WGSL kernels (`shaders/likelihood_step_*.wgsl`) on the native GPU; the bound runs on the CPU.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,10 +27,11 @@ use diffusion_playground::app::likelihood::{
 use diffusion_playground::app::options::{self, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::session::{Particles, Session};
+use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str = "usage: dp-likelihood [--dataset NAME] [--schedule NAME] [--score mlp|exact|empirical] \
 [--sampler probability_flow_euler|ddim|heun|dpm_2|dpm_solver_2s] [--steps N] [--time_grid NAME] \
-[--points FILE.csv | --data N] [--prior gaussian|exact] [--elbo [--draws K]] [--out FILE.csv]";
+[--points FILE.csv | --data N] [--prior gaussian|exact] [--elbo [--draws K]] [--out FILE.csv] [--device cpu|gpu]";
 
 /// Fresh data points evaluated when no `--points` are given.
 const DEFAULT_DATA_POINTS: u32 = 1024;
@@ -45,6 +48,7 @@ struct Args {
     elbo: bool,
     draws: u32,
     out: Option<PathBuf>,
+    gpu: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -56,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
         elbo: false,
         draws: DEFAULT_DRAWS,
         out: None,
+        gpu: false,
     };
     // Defaults of a likelihood run: Heun on the Karras grid (the uniform grid of the page's runs
     // spends few steps where the density sharpens near the data).
@@ -92,6 +97,13 @@ fn parse_args() -> Result<Args, String> {
                 args.prior = options::check_choice("prior", &value, &PriorChoice::ALL, PriorChoice::name)
                     .map_err(|e| e.to_string())?
             }
+            "device" => {
+                args.gpu = match value.as_str() {
+                    "gpu" => true,
+                    "cpu" => false,
+                    other => return Err(format!("--device {other:?}: allowed cpu or gpu")),
+                }
+            }
             "particles" => return Err("--particles: the points are --points or --data".into()),
             _ => {
                 args.options.insert(name, Some(RawValue::Text(value)));
@@ -105,7 +117,14 @@ fn run() -> Result<(), String> {
     let args = parse_args()?;
     let options = Options::default().merged(&args.options).map_err(|e| e.to_string())?;
     let (solver, steps) = (options.sampler.name(), options.steps);
-    let session = Session::new(options, Particles::Cpu(Vec::new()))?;
+    let particles = if args.gpu {
+        let gpu = context::native_context().map_err(|e| e.to_string())?;
+        eprintln!("dp-likelihood: running on {}", gpu.describe());
+        Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))
+    } else {
+        Particles::Cpu(Vec::new())
+    };
+    let session = Session::new(options, particles)?;
     // Checked before any work: a stochastic sampler, too many steps.
     session.likelihood_setup(solver, steps).map_err(|e| e.to_string())?;
     let points = match &args.points {
@@ -139,7 +158,10 @@ fn run() -> Result<(), String> {
         text.push_str("x,y,log_p\n");
         let (mut model, mut exact) = (Vec::new(), Vec::new());
         for chunk in points.chunks(MAX_LIKELIHOOD_POINTS as usize) {
-            let view = session.likelihood(solver, steps, args.prior, chunk).map_err(|e| e.to_string())?;
+            let pending = session
+                .likelihood_where_particles_are(solver, steps, args.prior, chunk)
+                .map_err(|e| e.to_string())?;
+            let view = pollster::block_on(pending.view()).map_err(|e| e.to_string())?;
             for (p, log_p) in chunk.iter().zip(&view.log_p) {
                 text.push_str(&format!("{},{},{log_p}\n", p[0], p[1]));
             }

@@ -414,3 +414,9 @@ impl LikelihoodSetup {
         points.iter().map(|p| mixture.log_density_noised([p[0] as f64, p[1] as f64], alpha, sigma)).collect()
     }
 }
+
+/// The MLP's hidden biases of every evaluation of `steps`: rows 2i and 2i + 1 belong to the two
+/// evaluations of step i (twin of what the GPU reads, like `sampler::hidden_biases`).
+pub fn hidden_biases(mlp: &crate::core::mlp::Mlp, steps: &[LikelihoodStep]) -> Vec<f32> {
+    steps.iter().flat_map(|s| [s.eval1.t_net, s.eval2.t_net]).flat_map(|t| mlp.hidden_bias(t)).collect()
+}

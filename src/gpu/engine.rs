@@ -4,10 +4,13 @@ use wgpu::util::DeviceExt;
 
 use crate::core::dataset::{GaussianMixture, MixtureComponent};
 use crate::core::histogram::{self, Bins};
+use crate::core::likelihood::LikelihoodStep;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
+use crate::core::sampler::Unguided;
 use crate::core::sampler::{Evaluation, ReverseStep};
 use crate::gpu::layout::{self, Binding};
+use crate::gpu::likelihood::{GpuLikelihood, PendingLikelihood};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
 
@@ -26,11 +29,11 @@ pub const MAX_STEPS_PER_DISPATCH: u32 = 8;
 const MAX_DISPATCHES_PER_CALL: u32 = 128;
 /// Stride of the per-dispatch [`RunParams`] in their uniform buffer: WebGPU's default
 /// `minUniformBufferOffsetAlignment`.
-const RUN_PARAMS_STRIDE: u64 = 256;
+pub(crate) const RUN_PARAMS_STRIDE: u64 = 256;
 
 /// The weights buffer holds the flat parameters padded with zeros to whole vec4s, as the MLP
 /// kernels read it as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked by `tests/gpu_layout.rs`).
-const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
+pub(crate) const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
 
 /// Which eps_hat the reverse kernel uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,6 +160,8 @@ pub struct ComputeEngine {
     /// The guidance weight of the predict kernels' one evaluation.
     predict_guidance: wgpu::Buffer,
     mixture: wgpu::Buffer,
+    /// The likelihood kernels on the same device.
+    likelihood: GpuLikelihood,
     step_count: u32,
     scene: Option<Scene>,
     /// Bumped whenever the particle buffer is replaced (renderers rebuild their bind group).
@@ -278,7 +283,7 @@ fn bind_with_layout(
     device.create_bind_group(&wgpu::BindGroupDescriptor { label: Some(label), layout, entries: &entries })
 }
 
-fn buffer_with(
+pub(crate) fn buffer_with(
     device: &wgpu::Device,
     label: &str,
     contents: &[u8],
@@ -287,7 +292,8 @@ fn buffer_with(
     device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
 }
 
-const STORAGE_IN: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
+pub(crate) const STORAGE_IN: wgpu::BufferUsages =
+    wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
 
 impl ComputeEngine {
     /// The kernels on `context`'s device (each compiled when it first runs, see [`Kernel`]).
@@ -343,6 +349,7 @@ impl ComputeEngine {
                 &zeros(std::mem::size_of::<MixtureComponent>()),
                 STORAGE_IN,
             ),
+            likelihood: GpuLikelihood::new(context),
             step_count: 0,
             scene: None,
             generation: 0,
@@ -737,6 +744,16 @@ impl ComputeEngine {
     /// The particle buffer (for renderers) and its generation (changes when it is replaced).
     pub fn particles(&self) -> Option<(&wgpu::Buffer, u32, u64)> {
         self.scene.as_ref().map(|s| (&s.particles, s.particle_count, self.generation))
+    }
+
+    /// The likelihood of `points` by the ODE of `steps` on this device (`gpu::likelihood`).
+    pub fn likelihood(
+        &self,
+        source: Unguided,
+        steps: &[LikelihoodStep],
+        points: &[[f32; 2]],
+    ) -> Result<PendingLikelihood, GpuError> {
+        self.likelihood.run(source, steps, points)
     }
 
     /// Number of particles.

@@ -171,6 +171,42 @@ pub mod predict_exact {
     pub const BINDINGS: &[Binding] = &[PARAMS, COMPONENTS, PARTICLES, PREDICTIONS, GUIDANCE_WEIGHTS];
 }
 
+/// `likelihood_step_mlp.wgsl`.
+pub mod likelihood_step_mlp {
+    use super::*;
+    /// [`RunParams`] of the dispatch.
+    pub const RUN: Binding = super::RUN;
+    /// The [`LikelihoodStep`](crate::core::likelihood::LikelihoodStep)s.
+    pub const STEPS: Binding = Binding::new(1, "steps", ReadOnly);
+    /// The flat MLP parameters, padded to whole vec4s.
+    pub const WEIGHTS: Binding = Binding::new(2, "weights", Uniform);
+    /// Two hidden-bias rows per step.
+    pub const HIDDEN_BIASES: Binding = Binding::new(3, "hidden_biases", ReadOnly);
+    /// The points, moved toward the noise end.
+    pub const POINTS: Binding = Binding::new(4, "points", ReadWrite);
+    /// The log-determinant of every point, accumulated.
+    pub const LOG_DETS: Binding = Binding::new(5, "log_dets", ReadWrite);
+    /// Every binding of the kernel.
+    pub const BINDINGS: &[Binding] = &[RUN, STEPS, WEIGHTS, HIDDEN_BIASES, POINTS, LOG_DETS];
+}
+
+/// `likelihood_step_exact.wgsl`.
+pub mod likelihood_step_exact {
+    use super::*;
+    /// [`RunParams`] of the dispatch.
+    pub const RUN: Binding = super::RUN;
+    /// The [`LikelihoodStep`](crate::core::likelihood::LikelihoodStep)s.
+    pub const STEPS: Binding = Binding::new(1, "steps", ReadOnly);
+    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s.
+    pub const COMPONENTS: Binding = Binding::new(2, "components", ReadOnly);
+    /// The points, moved toward the noise end.
+    pub const POINTS: Binding = Binding::new(4, "points", ReadWrite);
+    /// The log-determinant of every point, accumulated.
+    pub const LOG_DETS: Binding = Binding::new(5, "log_dets", ReadWrite);
+    /// Every binding of the kernel.
+    pub const BINDINGS: &[Binding] = &[RUN, STEPS, COMPONENTS, POINTS, LOG_DETS];
+}
+
 /// `histogram.wgsl`.
 pub mod histogram {
     use super::*;

@@ -7,6 +7,7 @@
 pub mod context;
 pub mod engine;
 pub mod layout;
+pub mod likelihood;
 pub mod readback;
 pub mod render;
 pub mod shaders;
@@ -14,5 +15,6 @@ pub mod trainer;
 
 pub use context::{GpuContext, GpuError};
 pub use engine::{ComputeEngine, ScoreKind};
+pub use likelihood::GpuLikelihood;
 pub use render::{DrawParams, ParticleRenderer, SurfaceRenderer};
 pub use trainer::GpuTrainer;

@@ -14,6 +14,13 @@ const GUIDANCE: &str = include_str!("../../shaders/common/guidance.wgsl");
 const EPS_HAT_MLP: &str = include_str!("../../shaders/common/eps_hat_mlp.wgsl");
 const EPS_HAT_EXACT: &str = include_str!("../../shaders/common/eps_hat_exact.wgsl");
 const PREDICT: &str = include_str!("../../shaders/common/predict.wgsl");
+const MLP_JACOBIAN: &str = include_str!("../../shaders/common/mlp_jacobian.wgsl");
+const MIXTURE_DIVERGENCE: &str = include_str!("../../shaders/common/mixture_divergence.wgsl");
+const EPS_DIVERGENCE_MLP: &str = include_str!("../../shaders/common/eps_divergence_mlp.wgsl");
+const EPS_DIVERGENCE_EXACT: &str = include_str!("../../shaders/common/eps_divergence_exact.wgsl");
+const LIKELIHOOD_STEP: &str = include_str!("../../shaders/common/likelihood_step.wgsl");
+const LIKELIHOOD_STEP_MLP: &str = include_str!("../../shaders/likelihood_step_mlp.wgsl");
+const LIKELIHOOD_STEP_EXACT: &str = include_str!("../../shaders/likelihood_step_exact.wgsl");
 const FORWARD_NOISE: &str = include_str!("../../shaders/forward_noise.wgsl");
 const REVERSE_STEP_MLP: &str = include_str!("../../shaders/reverse_step_mlp.wgsl");
 const REVERSE_STEP_EXACT: &str = include_str!("../../shaders/reverse_step_exact.wgsl");
@@ -76,6 +83,19 @@ pub fn predict_exact() -> String {
     [MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
 }
 
+/// `likelihood_step_mlp.wgsl`: the probability-flow ODE with its log-determinant, the MLP's
+/// divergence by forward mode.
+pub fn likelihood_step_mlp() -> String {
+    [&mlp_layout(), MLP, MLP_JACOBIAN, EVALUATION, EPS_DIVERGENCE_MLP, LIKELIHOOD_STEP, LIKELIHOOD_STEP_MLP]
+        .concat()
+}
+
+/// `likelihood_step_exact.wgsl`: the same with the exact mixture score and its divergence.
+pub fn likelihood_step_exact() -> String {
+    [MIXTURE, MIXTURE_DIVERGENCE, EVALUATION, EPS_DIVERGENCE_EXACT, LIKELIHOOD_STEP, LIKELIHOOD_STEP_EXACT]
+        .concat()
+}
+
 /// `train_gradient.wgsl`: each example's gradient terms of the training loss.
 pub fn train_gradient() -> String {
     [&mlp_layout(), TRAIN_GRADIENT].concat()
@@ -104,6 +124,8 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("reverse_step_exact", reverse_step_exact()),
         ("predict_mlp", predict_mlp()),
         ("predict_exact", predict_exact()),
+        ("likelihood_step_mlp", likelihood_step_mlp()),
+        ("likelihood_step_exact", likelihood_step_exact()),
         ("histogram", histogram()),
         ("train_gradient", train_gradient()),
         ("adam_step", adam_step()),

@@ -1,0 +1,28 @@
+// The exact score of the mixture and its divergence (the Laplacian of log p_t):
+//   grad s = sum_k r_k (s_k s_k^T - C_k^-1) - s s^T, so div s = sum_k r_k (|s_k - s|^2 - tr C_k^-1),
+// with s_k = C_k^-1 (alpha mu_k - x) and tr C^-1 = (C_xx + C_yy) / det C. Three passes (largest log
+// responsibility, score, spread around it), so no sum of |s_k|^2 cancels against |s|^2.
+// Twin of GaussianMixture::score_divergence_noised in src/core/dataset.rs. Needs common/mixture.wgsl.
+
+fn noised_precision_trace(c: MixtureComponent, alpha: f32, sigma: f32) -> f32 {
+    let a2 = alpha * alpha;
+    let s2 = sigma * sigma;
+    return (a2 * (c.cov_xx + c.cov_yy) + 2.0 * s2) / noised_determinant(c, alpha, sigma);
+}
+
+// (score.x, score.y, divergence).
+fn mixture_score_divergence(x: vec2<f32>, alpha: f32, sigma: f32) -> vec3<f32> {
+    let count = arrayLength(&components);
+    let weighted = mixture_weighted_score(x, alpha, sigma);
+    let score = weighted.xy;
+    let max_log = weighted.z;
+    let total = weighted.w;
+    var divergence = 0.0;
+    for (var k = 0u; k < count; k++) {
+        let c = components[k];
+        let r = exp(mixture_log_responsibility(c, x, alpha, sigma) - max_log);
+        let spread = mixture_component_score(c, x, alpha, sigma) - score;
+        divergence += r * (dot(spread, spread) - noised_precision_trace(c, alpha, sigma));
+    }
+    return vec3<f32>(score, divergence / total);
+}

@@ -1,0 +1,56 @@
+// The MLP's output and the trace of its Jacobian d out / d x by forward mode: two tangents, one per
+// input coordinate, pushed through every layer beside the values; the tangent of SiLU(a) is
+// SiLU'(a) = s (1 + a (1 - s)), s = sigmoid(a), times the tangent of a. The trace
+// d out_0 / d x_0 + d out_1 / d x_1 is the divergence of the network's field (core::likelihood).
+// Twin of Mlp::forward_with_jacobian in src/core/mlp.rs. Needs common/mlp.wgsl and its bindings.
+
+fn silu_slope4(a: vec4<f32>) -> vec4<f32> {
+    let s = vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(-a));
+    return s * (vec4<f32>(1.0) + a * (vec4<f32>(1.0) - s));
+}
+
+// (out.x, out.y, trace of the Jacobian).
+fn mlp_forward_with_trace(x: vec2<f32>, bias_row: u32) -> vec3<f32> {
+    var h1: array<vec4<f32>, 16>;
+    var d1x: array<vec4<f32>, 16>;
+    var d1y: array<vec4<f32>, 16>;
+    for (var q = 0u; q < MLP_QUADS; q++) {
+        var a: vec4<f32>;
+        var wx: vec4<f32>;
+        var wy: vec4<f32>;
+        for (var c = 0u; c < 4u; c++) {
+            let j = 4u * q + c;
+            let row = MLP_W1 + j * MLP_FEATURES;
+            wx[c] = weight(row);
+            wy[c] = weight(row + 1u);
+            a[c] = wx[c] * x.x + wy[c] * x.y + hidden_biases[bias_row * MLP_HIDDEN + j];
+        }
+        let slope = silu_slope4(a);
+        h1[q] = silu4(a);
+        d1x[q] = slope * wx;
+        d1y[q] = slope * wy;
+    }
+    var h2: array<vec4<f32>, 16>;
+    var d2x: array<vec4<f32>, 16>;
+    var d2y: array<vec4<f32>, 16>;
+    for (var q = 0u; q < MLP_QUADS; q++) {
+        var a: vec4<f32>;
+        var ax: vec4<f32>;
+        var ay: vec4<f32>;
+        for (var c = 0u; c < 4u; c++) {
+            let row = MLP_W2 + (4u * q + c) * MLP_HIDDEN;
+            a[c] = mlp_row_dot(row, &h1) + weight(MLP_B2 + 4u * q + c);
+            ax[c] = mlp_row_dot(row, &d1x);
+            ay[c] = mlp_row_dot(row, &d1y);
+        }
+        let slope = silu_slope4(a);
+        h2[q] = silu4(a);
+        d2x[q] = slope * ax;
+        d2y[q] = slope * ay;
+    }
+    let out = vec2<f32>(
+        mlp_row_dot(MLP_W3, &h2) + weight(MLP_B3),
+        mlp_row_dot(MLP_W3 + MLP_HIDDEN, &h2) + weight(MLP_B3 + 1u),
+    );
+    return vec3<f32>(out, mlp_row_dot(MLP_W3, &d2x) + mlp_row_dot(MLP_W3 + MLP_HIDDEN, &d2y));
+}
