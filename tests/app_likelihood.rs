@@ -19,14 +19,14 @@ fn session(pairs: &[(&str, &str)]) -> Session {
 fn the_exact_score_by_the_ode_lands_on_the_exact_log_density_of_what_is_sampled() {
     let s = session(&[("score", "exact"), ("time_grid", "karras"), ("dataset", "pinwheel")]);
     let points = s.likelihood_data(128).unwrap();
-    let view = s.likelihood("heun", 128, PriorChoice::Exact, &points).unwrap();
+    let view = s.likelihood("heun", "karras", 128, PriorChoice::Exact, &points).unwrap();
     let error = view.log_p.iter().zip(&view.exact_log_p).map(|(a, b)| (a - b).abs()).sum::<f64>() / 128.0;
     assert!(error < 0.01, "mean error {error} nats");
     assert_eq!(view.evaluations, 2 * 128);
     assert!((view.model.bits_per_dimension - bits_per_dimension(view.model.mean_log_p)).abs() < 1e-12);
     assert!(view.model.standard_error > 0.0 && view.model.standard_error < 0.2);
     // The Gaussian prior of the samplers costs a little: the mismatch of N(0, sigma_T^2 I) with p_T.
-    let gaussian = s.likelihood("heun", 128, PriorChoice::Gaussian, &points).unwrap();
+    let gaussian = s.likelihood("heun", "karras", 128, PriorChoice::Gaussian, &points).unwrap();
     assert!((gaussian.model.mean_log_p - view.model.mean_log_p).abs() < 0.05);
 }
 
@@ -37,7 +37,7 @@ fn a_drawing_in_use_is_what_the_likelihood_measures_against() {
     s.use_drawing(&square, None).unwrap();
     let drawn = drawn_mixture(&square).unwrap();
     let points = s.likelihood_data(32).unwrap();
-    let view = s.likelihood("dpm_solver_2s", 64, PriorChoice::Exact, &points).unwrap();
+    let view = s.likelihood("dpm_solver_2s", "karras", 64, PriorChoice::Exact, &points).unwrap();
     let t = view.data_time;
     let schedule = s.options().schedule;
     for (p, exact) in points.iter().zip(&view.exact_log_p) {
@@ -55,20 +55,28 @@ fn bad_arguments_are_refused_with_the_field_and_what_is_allowed() {
     let too_many = vec![[0.0f32, 0.0]; MAX_LIKELIHOOD_POINTS as usize + 1];
     let cases: Vec<(String, &[&str])> = vec![
         (
-            s.likelihood("euler_maruyama", 8, PriorChoice::Gaussian, &one).unwrap_err().to_string(),
+            s.likelihood("euler_maruyama", "karras", 8, PriorChoice::Gaussian, &one).unwrap_err().to_string(),
             &["'sampler'", "heun"],
         ),
         (
-            s.likelihood("heun", 0, PriorChoice::Gaussian, &one).unwrap_err().to_string(),
+            s.likelihood("heun", "karras", 0, PriorChoice::Gaussian, &one).unwrap_err().to_string(),
             &["'steps'", "from 1 to 1000"],
         ),
-        (s.likelihood("heun", 8, PriorChoice::Gaussian, &[]).unwrap_err().to_string(), &["'points'"]),
         (
-            s.likelihood("heun", 8, PriorChoice::Gaussian, &too_many).unwrap_err().to_string(),
+            s.likelihood("heun", "karras", 8, PriorChoice::Gaussian, &[]).unwrap_err().to_string(),
+            &["'points'"],
+        ),
+        (
+            s.likelihood("heun", "karras", 8, PriorChoice::Gaussian, &too_many).unwrap_err().to_string(),
             &["'points'", "16384"],
         ),
-        (s.elbo(8, &one, 0).unwrap_err().to_string(), &["'draws'", "from 1 to 64"]),
-        (s.elbo(1001, &one, 1).unwrap_err().to_string(), &["'steps'"]),
+        (s.elbo("karras", 8, &one, 0).unwrap_err().to_string(), &["'draws'", "from 1 to 64"]),
+        (s.elbo("spiral", 8, &one, 1).unwrap_err().to_string(), &["'time_grid'", "karras"]),
+        (
+            s.likelihood("heun", "log", 8, PriorChoice::Gaussian, &one).unwrap_err().to_string(),
+            &["'time_grid'"],
+        ),
+        (s.elbo("karras", 1001, &one, 1).unwrap_err().to_string(), &["'steps'"]),
         (s.likelihood_data(0).unwrap_err().to_string(), &["'points'"]),
     ];
     for (message, fragments) in cases {
@@ -77,9 +85,10 @@ fn bad_arguments_are_refused_with_the_field_and_what_is_allowed() {
         }
     }
     let guided = session(&[("score", "exact"), ("guidance", "classifier"), ("class", "upper")]);
-    let message = guided.likelihood("heun", 8, PriorChoice::Gaussian, &one).unwrap_err().to_string();
+    let message =
+        guided.likelihood("heun", "karras", 8, PriorChoice::Gaussian, &one).unwrap_err().to_string();
     assert!(message.contains("'guidance'") && message.contains("density is not the model's"), "{message}");
-    assert!(guided.elbo(8, &one, 1).is_err());
+    assert!(guided.elbo("karras", 8, &one, 1).is_err());
 }
 
 #[test]
@@ -87,7 +96,7 @@ fn histograms_count_every_point_even_far_ones_and_the_far_ones_stay_finite() {
     let s = session(&[("score", "mlp")]);
     let mut points = s.likelihood_data(200).unwrap();
     points.push([50.0, -80.0]);
-    let view = s.likelihood("heun", 16, PriorChoice::Gaussian, &points).unwrap();
+    let view = s.likelihood("heun", "karras", 16, PriorChoice::Gaussian, &points).unwrap();
     assert!(view.log_p.iter().chain(&view.exact_log_p).all(|v| v.is_finite()));
     assert!(view.exact_log_p[200] < -1e3, "far is unlikely: {}", view.exact_log_p[200]);
     for counts in [&view.histogram.model, &view.histogram.exact] {
@@ -103,8 +112,8 @@ fn the_bound_of_the_network_lies_below_its_ode_likelihood_on_average() {
     // embedded networks measure by a wide margin (README, "Likelihood").
     let s = session(&[("score", "mlp"), ("time_grid", "karras")]);
     let points = s.likelihood_data(256).unwrap();
-    let ode = s.likelihood("heun", 64, PriorChoice::Gaussian, &points).unwrap();
-    let elbo = s.elbo(64, &points, 2).unwrap();
+    let ode = s.likelihood("heun", "karras", 64, PriorChoice::Gaussian, &points).unwrap();
+    let elbo = s.elbo("karras", 64, &points, 2).unwrap();
     assert!(elbo.elbo < ode.model.mean_log_p, "{} vs {}", elbo.elbo, ode.model.mean_log_p);
     assert_eq!(elbo.transitions.len(), elbo.latent_times.len() - 1);
     assert!(elbo.prior >= 0.0 && elbo.transitions.iter().all(|k| *k >= 0.0));
@@ -171,10 +180,11 @@ fn a_session_on_the_gpu_measures_the_same_likelihood_as_on_the_cpu() {
             Session::new(options.clone(), Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))).unwrap();
         let on_cpu = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
         let points = on_cpu.likelihood_data(300).unwrap();
-        let pending =
-            on_gpu.likelihood_where_particles_are("heun", 20, PriorChoice::Gaussian, &points).unwrap();
+        let pending = on_gpu
+            .likelihood_where_particles_are("heun", "karras", 20, PriorChoice::Gaussian, &points)
+            .unwrap();
         let gpu_view = pollster::block_on(pending.view()).unwrap();
-        let cpu_view = on_cpu.likelihood("heun", 20, PriorChoice::Gaussian, &points).unwrap();
+        let cpu_view = on_cpu.likelihood("heun", "karras", 20, PriorChoice::Gaussian, &points).unwrap();
         for (g, c) in gpu_view.log_p.iter().zip(&cpu_view.log_p) {
             assert!((g - c).abs() < 2e-3 * (1.0 + c.abs()), "{score}: gpu {g} cpu {c}");
         }

@@ -42,9 +42,10 @@ fn nll_of_every_embedded_network() {
             let exact =
                 session(&[("dataset", dataset.name()), ("schedule", schedule.name()), ("score", "exact")]);
             let points = mlp.likelihood_data(POINTS).unwrap();
-            let model = mlp.likelihood("heun", ODE_STEPS, PriorChoice::Gaussian, &points).unwrap();
-            let elbo = mlp.elbo(ELBO_STEPS, &points, ELBO_DRAWS).unwrap();
-            let ideal = exact.likelihood("heun", ODE_STEPS, PriorChoice::Gaussian, &points).unwrap();
+            let model = mlp.likelihood("heun", "karras", ODE_STEPS, PriorChoice::Gaussian, &points).unwrap();
+            let elbo = mlp.elbo("karras", ELBO_STEPS, &points, ELBO_DRAWS).unwrap();
+            let ideal =
+                exact.likelihood("heun", "karras", ODE_STEPS, PriorChoice::Gaussian, &points).unwrap();
             let bits = |s: NllSummary| format!("{:.3} ± {:.3}", s.bits_per_dimension, s.standard_error);
             println!(
                 "| {} | {} | {} | {:.3} ± {:.3} | {} | {} |",
@@ -73,7 +74,7 @@ fn convergence_of_the_exact_likelihood_with_every_solver() {
             let errors: Vec<f64> = [8, 16, 32, 64, 128]
                 .iter()
                 .map(|&n| {
-                    let v = s.likelihood(solver.name(), n, PriorChoice::Exact, &points).unwrap();
+                    let v = s.likelihood(solver.name(), "karras", n, PriorChoice::Exact, &points).unwrap();
                     v.log_p.iter().zip(&v.exact_log_p).map(|(a, b)| (a - b).abs()).sum::<f64>()
                         / points.len() as f64
                 })
@@ -100,7 +101,8 @@ fn the_bound_tightens_with_steps() {
     for schedule in ["vp_linear", "ve", "edm", "rectified_flow"] {
         let s = session(&[("dataset", "two_moons"), ("schedule", schedule), ("score", "exact")]);
         let points = s.likelihood_data(1024).unwrap();
-        let views: Vec<_> = [16, 64, 256, 1000].iter().map(|&n| s.elbo(n, &points, 4).unwrap()).collect();
+        let views: Vec<_> =
+            [16, 64, 256, 1000].iter().map(|&n| s.elbo("karras", n, &points, 4).unwrap()).collect();
         let cells: Vec<String> = views.iter().map(|v| format!("{:.3}", v.elbo)).collect();
         println!("| {schedule} | {:.3} | {} |", views[0].exact_log_p, cells.join(" | "));
     }

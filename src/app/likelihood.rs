@@ -15,6 +15,7 @@ use crate::core::dataset::GaussianMixture;
 use crate::core::elbo::Chain;
 use crate::core::likelihood::{self, bits_per_dimension, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS};
 use crate::core::sampler::{NetFrame, Sampler, Unguided};
+use crate::core::timesteps::TimeGrid;
 use crate::gpu::likelihood::PendingLikelihood;
 use crate::gpu::GpuError;
 
@@ -235,16 +236,22 @@ impl ViewParts {
 
 impl Session {
     /// The likelihood solver `solver` (one of [`LIKELIHOOD_SAMPLERS`]; its field in messages is
-    /// "sampler") with `steps` steps on the session's schedule, time grid and score frame.
-    pub fn likelihood_setup(&self, solver: &str, steps: u32) -> Result<LikelihoodSetup, OptionError> {
+    /// "sampler") with `steps` steps on the time grid named `grid`, on the session's schedule
+    /// and score frame.
+    pub fn likelihood_setup(
+        &self,
+        solver: &str,
+        grid: &str,
+        steps: u32,
+    ) -> Result<LikelihoodSetup, OptionError> {
         let sampler = options::check_choice("sampler", solver, &LIKELIHOOD_SAMPLERS, Sampler::name)?;
         let steps = options::check_integer("steps", steps, MIN_LIKELIHOOD_STEPS, MAX_LIKELIHOOD_STEPS)?;
-        let o = self.options();
+        let grid = options::check_choice("time_grid", grid, &TimeGrid::ALL, TimeGrid::name)?;
         Ok(LikelihoodSetup {
-            schedule: o.schedule,
+            schedule: self.options().schedule,
             net: self.score_frame(),
             sampler,
-            grid: o.time_grid,
+            grid,
             steps: steps as usize,
         })
     }
@@ -255,11 +262,12 @@ impl Session {
     pub fn likelihood(
         &self,
         solver: &str,
+        grid: &str,
         steps: u32,
         prior: PriorChoice,
         points: &[[f32; 2]],
     ) -> Result<LikelihoodView, OptionError> {
-        let pending = self.start_likelihood(solver, steps, prior, points, false)?;
+        let pending = self.start_likelihood(solver, grid, steps, prior, points, false)?;
         let PendingEnds::Ready(ends, log_dets) = pending.ends else { unreachable!("computed on the CPU") };
         Ok(pending.parts.finish(&ends, &log_dets))
     }
@@ -269,16 +277,18 @@ impl Session {
     pub fn likelihood_where_particles_are(
         &self,
         solver: &str,
+        grid: &str,
         steps: u32,
         prior: PriorChoice,
         points: &[[f32; 2]],
     ) -> Result<PendingLikelihoodView, OptionError> {
-        self.start_likelihood(solver, steps, prior, points, true)
+        self.start_likelihood(solver, grid, steps, prior, points, true)
     }
 
     fn start_likelihood(
         &self,
         solver: &str,
+        grid: &str,
         steps: u32,
         prior: PriorChoice,
         points: &[[f32; 2]],
@@ -287,7 +297,7 @@ impl Session {
         self.check_unguided()?;
         let n = u32::try_from(points.len()).unwrap_or(u32::MAX);
         options::check_integer("points", n, 1, MAX_LIKELIHOOD_POINTS)?;
-        let setup = self.likelihood_setup(solver, steps)?;
+        let setup = self.likelihood_setup(solver, grid, steps)?;
         let plan = setup.plan().map_err(|why| OptionError {
             field: "sampler".into(),
             value: solver.into(),
@@ -326,18 +336,24 @@ impl Session {
         Ok(self.target().sample(LIKELIHOOD_DATA_SEED, 0, n as usize))
     }
 
-    /// The variational bound of the discrete chain of the session's schedule and time grid with
-    /// `steps` steps, averaged over `points` with `draws` (1 to [`MAX_ELBO_DRAWS`]) draws of
-    /// each latent, next to the exact mean ln p_0. Refused while guided, like
-    /// [`Session::likelihood`].
-    pub fn elbo(&self, steps: u32, points: &[[f32; 2]], draws: u32) -> Result<ElboView, OptionError> {
+    /// The variational bound of the discrete chain of the session's schedule on the time grid
+    /// named `grid` with `steps` steps, averaged over `points` with `draws` (1 to
+    /// [`MAX_ELBO_DRAWS`]) draws of each latent, next to the exact mean ln p_0. Refused while
+    /// guided, like [`Session::likelihood`].
+    pub fn elbo(
+        &self,
+        grid: &str,
+        steps: u32,
+        points: &[[f32; 2]],
+        draws: u32,
+    ) -> Result<ElboView, OptionError> {
         self.check_unguided()?;
         let n = u32::try_from(points.len()).unwrap_or(u32::MAX);
         options::check_integer("points", n, 1, MAX_LIKELIHOOD_POINTS)?;
         let steps = options::check_integer("steps", steps, MIN_LIKELIHOOD_STEPS, MAX_LIKELIHOOD_STEPS)?;
         let draws = options::check_integer("draws", draws, 1, MAX_ELBO_DRAWS)?;
-        let o = self.options();
-        let chain = Chain::new(o.schedule, self.score_frame(), o.time_grid, steps as usize);
+        let grid = options::check_choice("time_grid", grid, &TimeGrid::ALL, TimeGrid::name)?;
+        let chain = Chain::new(self.options().schedule, self.score_frame(), grid, steps as usize);
         let terms = chain.elbo(self.unguided_source(), points, draws as usize, ELBO_SEED);
         let count = terms.len() as f64;
         let mean =

@@ -738,8 +738,6 @@ pub struct SamplerChoice {
     pub uses_churn: bool,
     /// Network evaluations per step ([`Sampler::evaluations_per_step`]).
     pub evaluations_per_step: usize,
-    /// It can integrate the log-likelihood (`core::likelihood::LIKELIHOOD_SAMPLERS`).
-    pub has_likelihood: bool,
 }
 
 /// What a playground offers: every choice with its label, the numeric limits and the defaults.
@@ -755,6 +753,9 @@ pub struct Description {
     pub drawing: DrawingLimits,
     /// Samplers, with the knobs each takes.
     pub samplers: Vec<SamplerChoice>,
+    /// The deterministic samplers that integrate the log-likelihood (the likelihood panel's
+    /// solvers; `core::likelihood::LIKELIHOOD_SAMPLERS`).
+    pub likelihood_samplers: Vec<Choice>,
     /// Time grids.
     pub time_grids: Vec<Choice>,
     /// Score sources.
@@ -811,8 +812,11 @@ pub fn describe() -> Description {
                 uses_eta: s.uses_eta(),
                 uses_churn: s.uses_churn(),
                 evaluations_per_step: s.evaluations_per_step(),
-                has_likelihood: crate::core::likelihood::LIKELIHOOD_SAMPLERS.contains(&s),
             })
+            .collect(),
+        likelihood_samplers: crate::core::likelihood::LIKELIHOOD_SAMPLERS
+            .iter()
+            .map(|s| Choice { name: s.name(), label: s.label() })
             .collect(),
         time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
         scores: ScoreChoice::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),

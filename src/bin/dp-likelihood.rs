@@ -116,7 +116,7 @@ fn parse_args() -> Result<Args, String> {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let options = Options::default().merged(&args.options).map_err(|e| e.to_string())?;
-    let (solver, steps) = (options.sampler.name(), options.steps);
+    let (solver, grid, steps) = (options.sampler.name(), options.time_grid.name(), options.steps);
     let particles = if args.gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
         eprintln!("dp-likelihood: running on {}", gpu.describe());
@@ -126,14 +126,14 @@ fn run() -> Result<(), String> {
     };
     let session = Session::new(options, particles)?;
     // Checked before any work: a stochastic sampler, too many steps.
-    session.likelihood_setup(solver, steps).map_err(|e| e.to_string())?;
+    session.likelihood_setup(solver, grid, steps).map_err(|e| e.to_string())?;
     let points = match &args.points {
         Some(path) => points_file::read_points(path)?,
         None => session.target().sample(LIKELIHOOD_DATA_SEED, 0, args.data as usize),
     };
     let mut text = String::new();
     if args.elbo {
-        let view = session.elbo(steps, &points, args.draws).map_err(|e| e.to_string())?;
+        let view = session.elbo(grid, steps, &points, args.draws).map_err(|e| e.to_string())?;
         text.push_str("term,t,nats\n");
         text.push_str(&format!("prior,{},{}\n", view.latent_times[0], -view.prior));
         for (kl, t) in view.transitions.iter().zip(&view.latent_times[1..]) {
@@ -159,7 +159,7 @@ fn run() -> Result<(), String> {
         let (mut model, mut exact) = (Vec::new(), Vec::new());
         for chunk in points.chunks(MAX_LIKELIHOOD_POINTS as usize) {
             let pending = session
-                .likelihood_where_particles_are(solver, steps, args.prior, chunk)
+                .likelihood_where_particles_are(solver, grid, steps, args.prior, chunk)
                 .map_err(|e| e.to_string())?;
             let view = pollster::block_on(pending.view()).map_err(|e| e.to_string())?;
             for (p, log_p) in chunk.iter().zip(&view.log_p) {

@@ -11,6 +11,7 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::app::backend::{self, Adapter, Clock, Path};
+use crate::app::likelihood::PriorChoice;
 use crate::app::options::{self, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
 use crate::app::session::{Particles, Session};
@@ -505,6 +506,43 @@ impl Playground {
     pub fn race_lap(&self, racer: JsValue, budget: u32, particles: u32) -> Result<JsValue, JsError> {
         let settings = self.session.racer_settings(&raw_options(&racer)?).map_err(js_error)?;
         to_js(&self.session.race_lap(&settings, budget, particles).map_err(js_error)?)
+    }
+
+    /// The log-likelihood of `points` (interleaved x, y; 1 to 16,384) under the playground's
+    /// model by the probability-flow ODE with the deterministic sampler `solver` in `steps` steps
+    /// on the time grid `grid` (on the GPU when the particles are there), next to the exact log-density of what is
+    /// sampled (`Session::likelihood`). Resolves to `{ solver, steps, evaluations, data_time,
+    /// log_p, exact_log_p, model, exact, histogram }`; refused while the run is guided.
+    pub fn likelihood(
+        &self,
+        solver: &str,
+        grid: &str,
+        steps: u32,
+        points: &[f32],
+    ) -> Result<js_sys::Promise, JsError> {
+        self.check_device()?;
+        let points = self::points("points", points)?;
+        let pending = self
+            .session
+            .likelihood_where_particles_are(solver, grid, steps, PriorChoice::Gaussian, &points)
+            .map_err(js_error)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let view = pending.view().await.map_err(js_reject)?;
+            view.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_reject)
+        }))
+    }
+
+    /// `n` fresh points of what is sampled (the likelihood panel's test set), interleaved x, y.
+    pub fn likelihood_data(&self, n: u32) -> Result<Vec<f32>, JsError> {
+        Ok(flat(&self.session.likelihood_data(n).map_err(js_error)?))
+    }
+
+    /// The variational bound of the discrete chain of the playground's schedule on the time grid
+    /// `grid` in `steps` steps, averaged over `points` with `draws` Monte Carlo draws per latent
+    /// (`Session::elbo`): `{ latent_times, prior, transitions, reconstruction, elbo,
+    /// standard_error, bits_per_dimension, exact_log_p }`, in nats.
+    pub fn elbo(&self, grid: &str, steps: u32, points: &[f32], draws: u32) -> Result<JsValue, JsError> {
+        to_js(&self.session.elbo(grid, steps, &self::points("points", points)?, draws).map_err(js_error)?)
     }
 
     /// The 1-D space-time view of seed 000 for what is sampled (`Session::space_time`).

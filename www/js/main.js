@@ -23,6 +23,7 @@ import { pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange, writeHashSoon } from './store.js';
 import { viewOfPanel } from './views.js';
 import { startRace } from './view-race.js';
+import { likelihoodAt, startLikelihood } from './view-likelihood.js';
 import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
 import { connectToEmbedder } from './embed-bridge.js';
@@ -58,6 +59,8 @@ async function main() {
   ui.onRaceRun(() => {
     if (page.pg && !page.creating) startRace();
   });
+  ui.onLikelihoodRun(() => startLikelihood());
+  ui.onPictureClick((x, y) => likelihoodAt(x, y));
   const parsed = parseHash(location.hash);
   for (const text of parsed.notices) ui.notice(text, 'warn');
   page.state = parsed.state;

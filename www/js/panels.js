@@ -1,11 +1,12 @@
 // @ts-check
-// panels.js: the folding panels of the page (draw, lab, space-time, density, formulas, race):
-// their toggles, their canvases and containers, the race's ticks, Run button and status line.
+// panels.js: the folding panels of the page (draw, lab, space-time, density, formulas, race,
+// likelihood): their toggles, their canvases and containers, the race's ticks, Run button and
+// status line, the likelihood panel's Measure button and lines.
 
 import { $ } from './dom.js';
 
 /** The folding panels (`<details>` with the id of their state field). */
-export const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race'];
+export const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood'];
 
 /**
  * Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed.
@@ -44,6 +45,49 @@ export function onRaceRun(callback) {
 export function setRaceStatus(text) {
   $('race-status').textContent = text;
 }
+
+/**
+ * Calls `callback()` when the likelihood panel's Measure button is pressed.
+ * @param {() => void} callback
+ */
+export function onLikelihoodRun(callback) {
+  $('likelihood-run').addEventListener('click', () => callback());
+}
+
+/**
+ * Shows the likelihood panel's measurement or progress.
+ * @param {string} text
+ */
+export function setLikelihoodStatus(text) {
+  $('likelihood-status').textContent = text;
+}
+
+/**
+ * Shows the log-density of the point last clicked.
+ * @param {string} text
+ */
+export function setLikelihoodPoint(text) {
+  $('likelihood-point').textContent = text;
+}
+
+/**
+ * Calls `callback(x, y)` with the world coordinates of a click on the picture (not while drawing).
+ * @param {(x: number, y: number) => void} callback
+ */
+export function onPictureClick(callback) {
+  $('canvas-frame').addEventListener('click', (event) => {
+    // While drawing, a click is a stroke.
+    if ($('draw-surface').classList.contains('drawing')) return;
+    const box = $('canvas').getBoundingClientRect();
+    // The picture spans +-PICTURE_HALF_EXTENT world units across its shorter side (layers.js).
+    const scale = (0.5 * Math.min(box.width, box.height)) / PICTURE_HALF_EXTENT;
+    if (!(scale > 0)) return;
+    callback((event.clientX - box.left - 0.5 * box.width) / scale, (0.5 * box.height - (event.clientY - box.top)) / scale);
+  });
+}
+
+/** World units from the centre of the picture to its nearer edge: render::DEFAULT_HALF_EXTENT. */
+const PICTURE_HALF_EXTENT = 3;
 
 /**
  * Shows the density view's distance line.

@@ -149,6 +149,18 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // The race never reads the main eta or churn, whose controls may be hidden: Euler-Maruyama
   // races as the reverse SDE (eta = 1) and Heun without churn.
   { name: 'race_eta', type: 'number', default: 0, min: 0, max: 1, label: 'DDIM eta in the race', option: false, control: true },
+  // The likelihood panel is open (src/app/likelihood.rs): the NLL of fresh data under the model by
+  // the probability-flow ODE with one of describe()'s likelihood solvers, its time grid (Karras by
+  // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's
+  // schedule, next to the exact NLL, and the ELBO of seed 002 on the same grid.
+  { name: 'likelihood', type: 'boolean', default: false, label: 'Likelihood panel', option: false },
+  {
+    name: 'likelihood_solver', type: 'choice', from: 'likelihood_samplers', default: 'heun', label: 'Likelihood solver',
+    option: false, control: true,
+  },
+  { name: 'likelihood_grid', type: 'choice', from: 'time_grids', default: 'karras', label: 'Likelihood time grid', option: false, control: true },
+  { name: 'likelihood_steps', type: 'integer', default: 64, min: 1, max: 1000, label: 'Likelihood steps', option: false, control: true },
+  { name: 'likelihood_points', type: 'integer', default: 1024, min: 2, max: 16384, label: 'Likelihood points', option: false, control: true },
   // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
   {
     name: 'ui', type: 'choice', default: 'full', label: 'Interface', option: false,
@@ -161,7 +173,7 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
 ])));
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race']);
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood']);
 
 /**
  * The whole table: the fields above, then one `<name>_hide` flag per hideable control.

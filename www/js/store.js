@@ -14,6 +14,7 @@ import { shareUrl } from './export.js';
 import { dropFence, redraw, setPlaying } from './frame-loop.js';
 import { start } from './host.js';
 import { startRace } from './view-race.js';
+import { startLikelihood } from './view-likelihood.js';
 
 /** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
 const HASH_WRITE_DELAY_MS = 120;
@@ -103,6 +104,8 @@ export function applyChanges(asked) {
   writeHashSoon();
   // The race on screen always has the ticked samplers and their settings: run it again.
   if (state.race && ('racers' in changes || 'race_eta' in changes)) startRace();
+  // So does the likelihood panel with its settings.
+  if (state.likelihood && ['likelihood_solver', 'likelihood_grid', 'likelihood_steps', 'likelihood_points'].some((f) => f in changes)) startLikelihood();
 }
 
 /**

@@ -9,6 +9,7 @@ import { measuredPaths } from './host.js';
 import { densityDrawn } from './view-density.js';
 import { formulasShown } from './view-formulas.js';
 import { lastRace, racesFinished } from './view-race.js';
+import { lastLikelihood, likelihoodsMeasured } from './view-likelihood.js';
 import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
@@ -60,6 +61,9 @@ export function installTestHooks() {
     /** Sampler races finished so far, and the last one's results. */
     racesFinished,
     lastRace,
+    /** Likelihood measurements finished so far, and the last one ({ likelihood, elbo }). */
+    likelihoodsMeasured,
+    lastLikelihood,
     /** What the automatic backend measured on a software adapter (null before, or elsewhere). */
     pathComparison: measuredPaths,
     /** Layer pictures drawn so far. */

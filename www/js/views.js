@@ -10,6 +10,7 @@ import { distanceView } from './view-distance.js';
 import { formulasView } from './view-formulas.js';
 import { labView } from './view-lab.js';
 import { layersView } from './view-layers.js';
+import { likelihoodView } from './view-likelihood.js';
 import { raceView } from './view-race.js';
 import { spaceTimeView } from './view-space-time.js';
 
@@ -20,7 +21,7 @@ import { spaceTimeView } from './view-space-time.js';
  */
 
 /** Every view, in drawing order. @type {ReadonlyArray<View>} */
-const VIEWS = [distanceView, labView, spaceTimeView, formulasView, densityView, layersView];
+const VIEWS = [distanceView, labView, spaceTimeView, formulasView, densityView, layersView, likelihoodView];
 
 /** Redraws every view that is shown (after a drawn frame). */
 export function updateViews() {
@@ -28,7 +29,7 @@ export function updateViews() {
 }
 
 /**
- * The view behind a panel (`lab`, `spacetime`, `formulas`, `density`, `race`), if any.
+ * The view behind a panel (`lab`, `spacetime`, `formulas`, `density`, `race`, `likelihood`), if any.
  * @param {string} name
  */
 export function viewOfPanel(name) {

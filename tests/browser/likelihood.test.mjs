@@ -1,0 +1,104 @@
+// The likelihood panel (issue "Likelihood and model error you can see"): opened from a link it
+// measures the NLL of fresh data under the model by the ODE next to the exact NLL and the ELBO, on
+// the CPU and on WebGPU; it measures again when its settings or what is sampled change, keeps its
+// settings in the link, gives a clicked point's ln p, and says why it cannot measure a guided run.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, waitReady } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Waits until more than `n` measurements have finished; returns the last one. */
+async function measured(session, n = 0) {
+  try {
+    await session.page.waitForFunction((k) => window.dp.likelihoodsMeasured() > k, n, { timeout: 120_000 });
+  } catch {
+    assert.fail(`no likelihood measurement; ${await pageReport(session)}`);
+  }
+  return session.page.evaluate(() => {
+    const { likelihood, elbo } = window.dp.lastLikelihood();
+    return { model: likelihood.model, exact: likelihood.exact, steps: likelihood.steps, count: likelihood.log_p.length, elbo, n: window.dp.likelihoodsMeasured() };
+  });
+}
+
+describe('the likelihood panel', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('with the exact score on the CPU the ODE lands on the exact NLL, the bound lies above it, and the panel follows its settings', async (t) => {
+    const link = 'backend=cpu&dataset=gaussian_mixture&score=exact&time_grid=karras&particles=512&playing=0&likelihood=1&likelihood_steps=128&likelihood_points=256';
+    const session = await openPlayground(browser, link);
+    const { page } = session;
+    try {
+      await waitReady(page);
+      const first = await measured(session);
+      t.diagnostic(JSON.stringify(first));
+      assert.equal(first.count, 256);
+      assert.ok(Math.abs(first.model.bits_per_dimension - first.exact.bits_per_dimension) < 0.02, JSON.stringify(first));
+      assert.ok(first.elbo.bits_per_dimension > first.model.bits_per_dimension, 'ELBO below the likelihood: more bits');
+      const status = await page.$eval('#likelihood-status', (e) => e.textContent);
+      assert.match(status, /bits\/dim/);
+      assert.match(status, /ELBO = /);
+      const painted = await page.evaluate(() => ['likelihood-canvas', 'elbo-canvas'].map((id) => {
+        const c = document.getElementById(id);
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let opaque = 0;
+        for (let i = 3; i < data.length; i += 4) opaque += data[i] > 0 ? 1 : 0;
+        return opaque;
+      }));
+      assert.ok(painted.every((n) => n > 100), `both charts are drawn: ${painted}`);
+
+      // A new step count measures again and goes into the link.
+      await page.fill('#likelihood_steps', '8');
+      await page.press('#likelihood_steps', 'Enter');
+      const second = await measured(session, first.n);
+      assert.equal(second.steps, 8);
+      await page.waitForFunction(() => /likelihood_steps=8/.test(location.hash));
+      // So does a new dataset (what is sampled changed).
+      await page.selectOption('#dataset', 'two_moons');
+      const third = await measured(session, second.n);
+      assert.notEqual(third.exact.bits_per_dimension, second.exact.bits_per_dimension);
+
+      // A click on the picture's centre reports that point's log-density.
+      await page.click('#canvas-frame');
+      await page.waitForFunction(() => /At \(-?0\.0\d, -?0\.0\d\): ln p = /.test(document.getElementById('likelihood-point').textContent));
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('on WebGPU the network is measured on the GPU and its NLL is above the exact one', async (t) => {
+    const link = 'backend=webgpu&dataset=two_moons&score=mlp&particles=512&playing=0&likelihood=1&likelihood_steps=16&likelihood_points=256&likelihood_solver=dpm_solver_2s';
+    const session = await openPlayground(browser, link);
+    try {
+      await waitReady(session.page);
+      assert.equal(await session.page.evaluate(() => window.dp.playground.backend), 'webgpu', await pageReport(session));
+      const result = await measured(session);
+      t.diagnostic(JSON.stringify(result));
+      assert.ok(Number.isFinite(result.model.bits_per_dimension));
+      assert.ok(result.model.bits_per_dimension > result.exact.bits_per_dimension - 0.05, 'a network does not beat the truth by much');
+      assert.equal(await session.page.$eval('#likelihood_solver', (e) => e.value), 'dpm_solver_2s');
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a guided run says why it has no likelihood instead of measuring the wrong density', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&score=exact&guidance=classifier&class=upper&particles=256&playing=0&likelihood=1&likelihood_points=64');
+    try {
+      await waitReady(session.page);
+      await session.page.waitForFunction(() => /set Guidance to none/.test(document.getElementById('likelihood-status').textContent));
+      assert.equal(await session.page.evaluate(() => window.dp.likelihoodsMeasured()), 0);
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});
