@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod likelihood;
+pub mod model_error;
 pub mod options;
 pub mod peer_plan;
 pub mod points_file;

@@ -359,6 +359,11 @@ impl Session {
         self.reset()
     }
 
+    /// True when a drawing is in use and a network has been trained on it.
+    pub fn drawing_has_network(&self) -> bool {
+        self.drawing.as_ref().is_some_and(|d| d.net.is_some())
+    }
+
     /// The drawn points in use, if a drawing replaces the dataset.
     pub fn drawing_points(&self) -> Option<&[[f32; 2]]> {
         self.drawing.as_ref().map(|d| d.points.as_slice())

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx2;
+pub mod model_error;
 pub mod param;
 pub mod posterior;
 pub mod quality;

@@ -545,6 +545,18 @@ impl Playground {
         to_js(&self.session.elbo(grid, steps, &self::points("points", points)?, draws).map_err(js_error)?)
     }
 
+    /// ||eps_theta - eps*||^2 of the network in use against the exact noise of what is sampled
+    /// on a `side` x `side` grid over the picture at time `t` (`Session::model_error_field`).
+    pub fn model_error_field(&self, t: f64, side: u32) -> Result<Vec<f32>, JsError> {
+        self.session.model_error_field(t, side).map_err(js_error)
+    }
+
+    /// The denoising loss of the network in use at `count` times along the time slider, split
+    /// into `{ t, network_error, irreducible, loss }` (`Session::loss_profile`).
+    pub fn loss_profile(&self, samples: u32, count: u32) -> Result<JsValue, JsError> {
+        to_js(&self.session.loss_profile(samples, count).map_err(js_error)?)
+    }
+
     /// The 1-D space-time view of seed 000 for what is sampled (`Session::space_time`).
     pub fn space_time(&self) -> Result<JsValue, JsError> {
         to_js(&self.session.space_time())

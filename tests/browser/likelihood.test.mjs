@@ -102,3 +102,32 @@ describe('the likelihood panel', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 });
+
+describe('where the network is wrong', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('the panel maps the network error at the particles\' time and splits the loss over noise levels', async (t) => {
+    const session = await openPlayground(browser, 'backend=webgpu&dataset=spiral&particles=512&steps=20&playing=0&errors=1');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      try {
+        await page.waitForFunction(() => window.dp.modelErrorDrawn() > 0, null, { timeout: 60_000 });
+      } catch {
+        assert.fail(`no model-error picture; ${await pageReport(session)}`);
+      }
+      const status = await page.$eval('#errors-status', (e) => e.textContent);
+      t.diagnostic(status);
+      assert.match(status, /the network's error \(weighted by p_t\) plus [\d.e-]+ that no network can remove: [\d.]+% of the loss/);
+      // The loss is the sum of its two parts (up to Monte Carlo error), as the panel says.
+      const [loss, network, irreducible] = status.match(/= ([\d.e-]+) is ([\d.e-]+) the network's error .* plus ([\d.e-]+) that/).slice(1).map(Number);
+      assert.ok(Math.abs(loss - network - irreducible) < 0.1 * loss, status);
+      const before = await page.evaluate(() => window.dp.modelErrorDrawn());
+      // A step moves the particles' time: the map follows.
+      await page.click('#step');
+      await page.waitForFunction((n) => window.dp.modelErrorDrawn() > n, before, { timeout: 60_000 });
+      await page.waitForFunction(() => /errors=1/.test(location.hash));
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

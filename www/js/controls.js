@@ -45,7 +45,7 @@ const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
  * What a `<name>_hide` flag hides, for the names that are not form fields.
  * @type {Record<string, string>}
  */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density', draw: 'draw', likelihood: 'likelihood' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density', draw: 'draw', likelihood: 'likelihood', errors: 'errors' };
 
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'draw-train', 'draw-use'];

@@ -17,7 +17,7 @@ const LABEL_HEIGHT = 16;
  * @param {number} v
  * @returns {number[]}
  */
-function heat(v) {
+export function heat(v) {
   // Dark blue to yellow through teal (viridis-like stops; readable with colour-vision deficiencies).
   /** @type {Array<[number, number[]]>} */
   const stops = [[0, [11, 13, 20]], [0.25, [59, 82, 139]], [0.5, [33, 145, 140]], [0.75, [94, 201, 98]], [1, [253, 231, 37]]];

@@ -1,12 +1,12 @@
 // @ts-check
 // panels.js: the folding panels of the page (draw, lab, space-time, density, formulas, race,
-// likelihood): their toggles, their canvases and containers, the race's ticks, Run button and
+// likelihood, errors): their toggles, their canvases and containers, the race's ticks, Run button and
 // status line, the likelihood panel's Measure button and lines.
 
 import { $ } from './dom.js';
 
 /** The folding panels (`<details>` with the id of their state field). */
-export const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood'];
+export const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood', 'errors'];
 
 /**
  * Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed.
@@ -68,6 +68,14 @@ export function setLikelihoodStatus(text) {
  */
 export function setLikelihoodPoint(text) {
   $('likelihood-point').textContent = text;
+}
+
+/**
+ * Shows the line under the model-error pictures.
+ * @param {string} text
+ */
+export function setModelErrorStatus(text) {
+  $('errors-status').textContent = text;
 }
 
 /**

@@ -154,6 +154,8 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's
   // schedule, next to the exact NLL, and the ELBO of seed 002 on the same grid.
   { name: 'likelihood', type: 'boolean', default: false, label: 'Likelihood panel', option: false },
+  // The panel "where the network is wrong" is open (src/app/model_error.rs).
+  { name: 'errors', type: 'boolean', default: false, label: 'Network error panel', option: false },
   {
     name: 'likelihood_solver', type: 'choice', from: 'likelihood_samplers', default: 'heun', label: 'Likelihood solver',
     option: false, control: true,
@@ -173,7 +175,7 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
 ])));
 
 /** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood']);
+const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood', 'errors']);
 
 /**
  * The whole table: the fields above, then one `<name>_hide` flag per hideable control.

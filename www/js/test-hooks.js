@@ -10,6 +10,7 @@ import { densityDrawn } from './view-density.js';
 import { formulasShown } from './view-formulas.js';
 import { lastRace, racesFinished } from './view-race.js';
 import { lastLikelihood, likelihoodsMeasured } from './view-likelihood.js';
+import { modelErrorDrawn } from './view-model-error.js';
 import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
@@ -64,6 +65,8 @@ export function installTestHooks() {
     /** Likelihood measurements finished so far, and the last one ({ likelihood, elbo }). */
     likelihoodsMeasured,
     lastLikelihood,
+    /** Pictures of where the network is wrong drawn so far. */
+    modelErrorDrawn,
     /** What the automatic backend measured on a software adapter (null before, or elsewhere). */
     pathComparison: measuredPaths,
     /** Layer pictures drawn so far. */

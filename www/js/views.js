@@ -11,6 +11,7 @@ import { formulasView } from './view-formulas.js';
 import { labView } from './view-lab.js';
 import { layersView } from './view-layers.js';
 import { likelihoodView } from './view-likelihood.js';
+import { modelErrorView } from './view-model-error.js';
 import { raceView } from './view-race.js';
 import { spaceTimeView } from './view-space-time.js';
 
@@ -21,7 +22,7 @@ import { spaceTimeView } from './view-space-time.js';
  */
 
 /** Every view, in drawing order. @type {ReadonlyArray<View>} */
-const VIEWS = [distanceView, labView, spaceTimeView, formulasView, densityView, layersView, likelihoodView];
+const VIEWS = [distanceView, labView, spaceTimeView, formulasView, densityView, layersView, likelihoodView, modelErrorView];
 
 /** Redraws every view that is shown (after a drawn frame). */
 export function updateViews() {
@@ -29,7 +30,7 @@ export function updateViews() {
 }
 
 /**
- * The view behind a panel (`lab`, `spacetime`, `formulas`, `density`, `race`, `likelihood`), if any.
+ * The view behind a panel (`lab`, `spacetime`, `formulas`, `density`, `race`, `likelihood`, `errors`), if any.
  * @param {string} name
  */
 export function viewOfPanel(name) {
