@@ -83,3 +83,60 @@ fn cpu_and_gpu_training_have_the_same_shape_and_learn_the_drawing() {
     let diverged = training::network_from_weights(vec![f32::NAN; PARAMETERS]).unwrap_err();
     assert!(diverged.contains("training diverged"), "{diverged}");
 }
+
+#[test]
+fn a_drawing_can_be_learned_with_every_objective_on_every_schedule_and_sampled_with_it() {
+    use diffusion_playground::app::likelihood::PriorChoice;
+    use diffusion_playground::app::training::Learning;
+    use diffusion_playground::core::param::Parametrization;
+    use diffusion_playground::core::schedule::Schedule;
+    const STEPS: u32 = 1500;
+    let square = square();
+    let mut report = Vec::new();
+    for objective in Parametrization::NETWORK_OUTPUTS {
+        for schedule in training::TRAINABLE_SCHEDULES {
+            let learning = Learning::from_names(objective.name(), schedule.name()).unwrap();
+            let plan = TrainingPlan::for_drawing_with(&square, STEPS, 128, 2, learning).unwrap();
+            assert_eq!(plan.learning(), learning);
+            let mut training = Training::on_cpu(plan);
+            let (first, last) = run_to_end(&mut training);
+            let net = training.mlp().unwrap().clone();
+            // The page samples with it on VP linear with Heun, whatever it was trained with.
+            let options = Options { particles: 512, score: ScoreChoice::Mlp, ..Options::default() };
+            let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+            session.use_drawing_learned(&square, Some((net, learning))).unwrap();
+            assert_eq!(session.net().parametrization, objective);
+            let settings = session
+                .racer_settings(
+                    &[(
+                        "sampler".to_string(),
+                        Some(diffusion_playground::app::options::RawValue::Text("heun".into())),
+                    )]
+                    .into_iter()
+                    .collect(),
+                )
+                .unwrap();
+            let lap = session.race_lap(&settings, 64, 1024).unwrap();
+            let points = session.likelihood_data(256).unwrap();
+            let nll = session.likelihood("heun", "karras", 64, PriorChoice::Gaussian, &points).unwrap();
+            report.push(format!(
+                "{} on {}: loss {first:.3} -> {last:.3}, SW2 {:.3} (floor {:.3}), NLL {:.3} bits/dim (exact {:.3})",
+                objective.name(),
+                schedule.name(),
+                lap.distance,
+                lap.floor,
+                nll.model.bits_per_dimension,
+                nll.exact.bits_per_dimension
+            ));
+            assert!(last < first, "{}", report.last().unwrap());
+            assert!(lap.distance < 0.15, "the drawing is learned: {}", report.last().unwrap());
+            assert!(nll.model.bits_per_dimension.is_finite());
+        }
+    }
+    eprintln!("{}", report.join("\n"));
+    let refused = Learning::from_names("eps", "edm").unwrap_err().to_string();
+    assert!(refused.contains("'schedule'") && refused.contains("edm_denoiser objective"), "{refused}");
+    assert!(Learning::from_names("eps", "ve").is_err());
+    assert!(Learning::from_names("noise", "ve").unwrap_err().to_string().contains("'objective'"));
+    let _ = Schedule::Edm;
+}

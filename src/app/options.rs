@@ -756,6 +756,10 @@ pub struct Description {
     /// The deterministic samplers that integrate the log-likelihood (the likelihood panel's
     /// solvers; `core::likelihood::LIKELIHOOD_SAMPLERS`).
     pub likelihood_samplers: Vec<Choice>,
+    /// What a network trained in the page may learn to predict (`app::training::Learning`).
+    pub objectives: Vec<Choice>,
+    /// The schedules it may be trained with (`app::training::TRAINABLE_SCHEDULES`).
+    pub training_schedules: Vec<Choice>,
     /// Time grids.
     pub time_grids: Vec<Choice>,
     /// Score sources.
@@ -817,6 +821,14 @@ pub fn describe() -> Description {
         likelihood_samplers: crate::core::likelihood::LIKELIHOOD_SAMPLERS
             .iter()
             .map(|s| Choice { name: s.name(), label: s.label() })
+            .collect(),
+        training_schedules: crate::app::training::TRAINABLE_SCHEDULES
+            .iter()
+            .map(|s| Choice { name: s.name(), label: s.label() })
+            .collect(),
+        objectives: crate::core::param::Parametrization::NETWORK_OUTPUTS
+            .iter()
+            .map(|p| Choice { name: p.name(), label: p.label() })
             .collect(),
         time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
         scores: ScoreChoice::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),

@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
+use crate::app::training::Learning;
 use crate::core::classes;
 use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
@@ -340,11 +341,21 @@ impl Session {
     /// score and the data, and `mlp` (trained on it with `drawing::DRAWN_SCHEDULE`), when given,
     /// is the network. Without one, the score must be the exact one. Restarts the run.
     pub fn use_drawing(&mut self, points: &[[f32; 2]], mlp: Option<Mlp>) -> Result<(), String> {
+        self.use_drawing_learned(points, mlp.map(|mlp| (mlp, Learning::DEFAULT)))
+    }
+
+    /// [`Session::use_drawing`] with a network that learned `learning`'s objective on its
+    /// schedule (a network trained in the page with another objective or schedule).
+    pub fn use_drawing_learned(
+        &mut self,
+        points: &[[f32; 2]],
+        net: Option<(Mlp, Learning)>,
+    ) -> Result<(), String> {
         let mixture = drawing::drawn_mixture(points)?;
-        let net = mlp.map(|mlp| TrainedNet {
+        let net = net.map(|(mlp, learning)| TrainedNet {
             mlp,
-            parametrization: Parametrization::Eps,
-            schedule: drawing::DRAWN_SCHEDULE,
+            parametrization: learning.objective,
+            schedule: learning.schedule,
             dataset: self.options.dataset,
             training_seed: 0,
             training_steps: 0,

@@ -7,8 +7,9 @@ use crate::app::options::{self, OptionError};
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
 use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::param::Parametrization;
 use crate::core::schedule::Schedule;
-use crate::core::train::{self, TrainConfig};
+use crate::core::train::{self, TimeSampling, TrainConfig, Weighting};
 use crate::gpu::readback::Readback;
 use crate::gpu::{GpuContext, GpuError, GpuTrainer};
 
@@ -16,6 +17,71 @@ use crate::gpu::{GpuContext, GpuError, GpuTrainer};
 pub const MAX_TRAIN_STEPS: u32 = 100_000;
 /// Most examples per Adam step of an in-page training run.
 pub const MAX_TRAIN_BATCH: u32 = 4096;
+
+/// The schedules a network can be trained with in the page: those whose noise levels reach every
+/// noise level a run of any schedule visits, so that the network serves every schedule through
+/// the log-SNR (`schedule::equivalent_input`): VP linear and cosine reach sigma / alpha ~ 152 and
+/// 0, rectified flow every level. VE stops at sigma = 20 (below EDM's 80 and VP's 152) and EDM's
+/// time is sigma itself, up to 80, beyond the network's time embedding for t in [0, 1]; EDM-style
+/// training is the edm_denoiser objective (the network sees c_noise = ln(sigma) / 4) on any of
+/// these.
+pub const TRAINABLE_SCHEDULES: [Schedule; 3] =
+    [Schedule::VpLinear, Schedule::VpCosine, Schedule::RectifiedFlow];
+
+/// What a network trained in the page learns: its objective (what it predicts, seed 003's
+/// parametrizations) and the schedule of its noisy inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Learning {
+    /// What the network predicts (eps, x0, the score, the velocity or EDM's denoiser).
+    pub objective: Parametrization,
+    /// The schedule it is trained with (other schedules use it through the log-SNR).
+    pub schedule: Schedule,
+}
+
+impl Learning {
+    /// The eps objective on VP linear: what the page trained before it offered a choice.
+    pub const DEFAULT: Learning =
+        Learning { objective: Parametrization::Eps, schedule: drawing::DRAWN_SCHEDULE };
+
+    /// The objective and schedule named `objective` and `schedule`, checked like options.
+    pub fn from_names(objective: &str, schedule: &str) -> Result<Learning, OptionError> {
+        Ok(Learning {
+            objective: options::check_choice(
+                "objective",
+                objective,
+                &Parametrization::NETWORK_OUTPUTS,
+                Parametrization::name,
+            )?,
+            schedule: options::check_choice("schedule", schedule, &TRAINABLE_SCHEDULES, Schedule::name).map_err(
+                |e| OptionError {
+                    allowed: format!(
+                        "{} (a network trained on them serves every schedule through the log-SNR; ve stops at \
+                         sigma = 20 and edm's time runs to 80, beyond the time embedding: for EDM-style training use \
+                         the edm_denoiser objective)",
+                        e.allowed
+                    ),
+                    ..e
+                },
+            )?,
+        })
+    }
+
+    /// `config` learning this: the objective, and the weighting and times that keep its loss
+    /// well conditioned. The score's target -eps / sigma explodes as sigma -> 0, so it is weighted
+    /// by sigma^2 (Song et al. 2021; the eps loss in another guise); EDM's denoiser draws EDM's
+    /// log-normal noise levels (Karras et al. 2022, Table 1: P_mean = -1.2, P_std = 1.2) instead
+    /// of uniform times, as EDM trains it.
+    pub fn config(self, config: TrainConfig) -> TrainConfig {
+        let weighting =
+            if self.objective == Parametrization::Score { Weighting::SigmaSquared } else { Weighting::Unit };
+        let time_sampling = if self.objective == Parametrization::EdmDenoiser {
+            TimeSampling::LogNormal
+        } else {
+            TimeSampling::Uniform
+        };
+        TrainConfig { objective: self.objective, weighting, time_sampling, ..config }
+    }
+}
 
 /// What to train on, and how.
 #[derive(Clone, Debug)]
@@ -46,14 +112,30 @@ impl TrainingPlan {
         batch: u32,
         seed: u32,
     ) -> Result<TrainingPlan, String> {
+        Self::for_drawing_with(points, steps, batch, seed, Learning::DEFAULT)
+    }
+
+    /// [`TrainingPlan::for_drawing`] learning `learning`'s objective on its schedule.
+    pub fn for_drawing_with(
+        points: &[[f32; 2]],
+        steps: u32,
+        batch: u32,
+        seed: u32,
+        learning: Learning,
+    ) -> Result<TrainingPlan, String> {
         let mixture = drawing::drawn_mixture(points)?;
         check_size(steps, batch).map_err(|e| e.to_string())?;
         Ok(TrainingPlan {
             mixture,
-            schedule: drawing::DRAWN_SCHEDULE,
-            config: drawing::drawn_config(seed, steps, batch),
+            schedule: learning.schedule,
+            config: learning.config(drawing::drawn_config(seed, steps, batch)),
             points: points.to_vec(),
         })
+    }
+
+    /// What the plan's network learns.
+    pub fn learning(&self) -> Learning {
+        Learning { objective: self.config.objective, schedule: self.schedule }
     }
 
     /// A fresh network for the built-in `dataset`, trained as `cargo xtask train` trains the

@@ -15,7 +15,7 @@ use crate::app::likelihood::PriorChoice;
 use crate::app::options::{self, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
 use crate::app::session::{Particles, Session};
-use crate::app::training::{self, Training, TrainingPlan};
+use crate::app::training::{self, Learning, Training, TrainingPlan};
 use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
 use crate::core::param::Parametrization;
@@ -200,10 +200,21 @@ pub struct Trainer {
 #[wasm_bindgen]
 impl Trainer {
     /// A fresh network for the drawing `points` (interleaved x, y), to train for `steps` Adam
-    /// steps of `batch` examples from `seed` (`TrainingPlan::for_drawing`).
+    /// steps of `batch` examples from `seed`, learning the objective `objective` ("eps", "x0",
+    /// "score", "velocity" or "edm_denoiser") on the schedule `schedule`
+    /// (`TrainingPlan::for_drawing_with`).
     #[wasm_bindgen(constructor)]
-    pub fn new(points: &[f32], steps: u32, batch: u32, seed: u32) -> Result<Trainer, JsError> {
-        let plan = TrainingPlan::for_drawing(&self::points("points", points)?, steps, batch, seed);
+    pub fn new(
+        points: &[f32],
+        steps: u32,
+        batch: u32,
+        seed: u32,
+        objective: &str,
+        schedule: &str,
+    ) -> Result<Trainer, JsError> {
+        let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
+        let plan =
+            TrainingPlan::for_drawing_with(&self::points("points", points)?, steps, batch, seed, learning);
         Ok(Trainer { inner: Training::on_cpu(plan.map_err(js_error)?) })
     }
 
@@ -580,8 +591,8 @@ impl Playground {
     /// learned score then samples the drawing). Restarts the run.
     pub fn use_trainer(&mut self, trainer: &Trainer) -> Result<(), JsError> {
         self.check_device()?;
-        let mlp = trainer.inner.mlp().cloned();
-        self.session.use_drawing(trainer.inner.points(), mlp).map_err(js_error)
+        let net = trainer.inner.mlp().cloned().map(|mlp| (mlp, trainer.inner.plan().learning()));
+        self.session.use_drawing_learned(trainer.inner.points(), net).map_err(js_error)
     }
 
     /// Starts training a fresh network on the drawing `points` on this playground's GPU (WebGPU
@@ -593,9 +604,13 @@ impl Playground {
         steps: u32,
         batch: u32,
         seed: u32,
+        objective: &str,
+        schedule: &str,
     ) -> Result<GpuTraining, JsError> {
         let context = self.training_context()?;
-        let plan = TrainingPlan::for_drawing(&self::points("points", points)?, steps, batch, seed);
+        let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
+        let plan =
+            TrainingPlan::for_drawing_with(&self::points("points", points)?, steps, batch, seed, learning);
         Ok(GpuTraining { inner: Training::on_gpu(context, plan.map_err(js_error)?).map_err(js_error)? })
     }
 
@@ -627,12 +642,19 @@ impl Playground {
     }
 
     /// Replaces the dataset by the drawing `points` with a network of `weights` trained on it
-    /// (from `GpuTraining.weights()`). Restarts the run.
-    pub fn use_weights(&mut self, points: &[f32], weights: Vec<f32>) -> Result<(), JsError> {
+    /// (from `GpuTraining.weights()`), which learned `objective` on `schedule`. Restarts the run.
+    pub fn use_weights(
+        &mut self,
+        points: &[f32],
+        weights: Vec<f32>,
+        objective: &str,
+        schedule: &str,
+    ) -> Result<(), JsError> {
         self.check_device()?;
         let points = self::points("points", points)?;
+        let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
         let mlp = training::network_from_weights(weights).map_err(js_error)?;
-        self.session.use_drawing(&points, Some(mlp)).map_err(js_error)
+        self.session.use_drawing_learned(&points, Some((mlp, learning))).map_err(js_error)
     }
 
     /// The drawn points in use (interleaved x, y), or undefined when the dataset is a built-in one.

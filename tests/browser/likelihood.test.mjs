@@ -25,7 +25,7 @@ async function measured(session, n = 0) {
   }
   return session.page.evaluate(() => {
     const { likelihood, elbo } = window.dp.lastLikelihood();
-    return { model: likelihood.model, exact: likelihood.exact, steps: likelihood.steps, count: likelihood.log_p.length, elbo, n: window.dp.likelihoodsMeasured() };
+    return { model: likelihood.model, exact: likelihood.exact, steps: likelihood.steps, count: likelihood.log_p.length, elbo: { bits_per_dimension: elbo.bits_per_dimension, elbo: elbo.elbo, latents: elbo.latent_times.length }, n: window.dp.likelihoodsMeasured() };
   });
 }
 
@@ -125,6 +125,44 @@ describe('where the network is wrong', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.click('#step');
       await page.waitForFunction((n) => window.dp.modelErrorDrawn() > n, before, { timeout: 60_000 });
       await page.waitForFunction(() => /errors=1/.test(location.hash));
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('training objectives in the page', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a network learns a drawing with flow matching on rectified flow and the panel reports its NLL and distance', async (t) => {
+    const { drawCircle } = await import('./helpers.mjs');
+    const session = await openPlayground(browser, 'backend=cpu&score=exact&particles=1024&steps=30&playing=0&draw=1&train_objective=velocity&train_schedule=rectified_flow');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      assert.deepEqual(
+        await page.evaluate(() => [document.getElementById('train_objective').value, document.getElementById('train_schedule').value]),
+        ['velocity', 'rectified_flow'],
+      );
+      await drawCircle(page);
+      await page.click('#draw-mode');
+      await page.fill('#train-steps', '600');
+      await page.click('#draw-train');
+      try {
+        await page.waitForFunction(() => window.dp.trainingsFinished() > 0, null, { timeout: 180_000 });
+      } catch {
+        assert.fail(`training did not finish; ${await pageReport(session)}`);
+      }
+      const report = await page.evaluate(() => window.dp.trainingReport());
+      const status = await page.$eval('#draw-status', (e) => e.textContent);
+      t.diagnostic(`${JSON.stringify(report)} | ${status}`);
+      assert.equal(report.objective, 'velocity');
+      assert.equal(report.schedule, 'rectified_flow');
+      assert.ok(report.last < report.first, 'the loss falls');
+      assert.ok(Number.isFinite(report.nll) && Number.isFinite(report.exactNll), 'the NLL is reported');
+      assert.ok(report.distance < 0.3, `it samples the drawing: SW2 ${report.distance}`);
+      assert.match(status, /velocity on rectified_flow/);
+      assert.match(status, /Its NLL: -?[\d.]+ bits\/dim/);
+      assert.equal(await page.evaluate(() => window.dp.playground.options().score), 'mlp');
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();

@@ -149,6 +149,10 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // The race never reads the main eta or churn, whose controls may be hidden: Euler-Maruyama
   // races as the reverse SDE (eta = 1) and Heun without churn.
   { name: 'race_eta', type: 'number', default: 0, min: 0, max: 1, label: 'DDIM eta in the race', option: false, control: true },
+  // What a network trained in the drawing panel learns (src/app/training.rs, Learning): its
+  // objective, one of describe()'s objectives, and its schedule.
+  { name: 'train_objective', type: 'choice', from: 'objectives', default: 'eps', label: 'Training objective', option: false, control: true },
+  { name: 'train_schedule', type: 'choice', from: 'training_schedules', default: 'vp_linear', label: 'Training schedule', option: false, control: true },
   // The likelihood panel is open (src/app/likelihood.rs): the NLL of fresh data under the model by
   // the probability-flow ODE with one of describe()'s likelihood solvers, its time grid (Karras by
   // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's

@@ -1,8 +1,9 @@
 // @ts-check
-// training.js: a network trained in the page on a drawing (denoising score matching, the eps
-// objective, VP-linear), on the GPU with the WGSL training kernels when the playground runs on
+// training.js: a network trained in the page on a drawing (denoising score matching with the
+// objective and schedule of the drawing panel), on the GPU with the WGSL training kernels when the playground runs on
 // WebGPU, else on the CPU inside the wasm; a tick of Adam steps at a time between frames, the
-// loss plotted as it goes; then the playground samples with it.
+// loss plotted as it goes; then the playground samples with it, and the trained network's NLL
+// (probability-flow ODE) and its distance to the drawing are reported.
 
 import { page, running } from './page.js';
 import { messageOf } from './errors.js';
@@ -20,18 +21,30 @@ const GPU_STEPS_PER_TICK = 25;
 const MIN_TRAIN_STEPS = 100;
 const MAX_TRAIN_STEPS = 20_000;
 
-/** @type {{ points: number[][], started: number } | null} The run under way (a newer one replaces it). */
+/** @type {{ points: number[][], started: number, objective: string, schedule: string } | null} The run under way (a newer one replaces it). */
 let training = null;
 let finished = 0;
-/** @type {{ first: number, last: number, steps: number, seconds: number, where: string } | null} */
+/**
+ * The last finished run: its losses, steps, time and path, what it learned, and the trained
+ * network's NLL (bits/dim) next to the drawing's exact NLL and its SW2 to the drawing with the floor.
+ * @typedef {{ first: number, last: number, steps: number, seconds: number, where: string, objective: string,
+ *   schedule: string, nll?: number, exactNll?: number, distance?: number, floor?: number }} TrainingReport
+ */
+/** @type {TrainingReport | null} */
 let report = null;
+/** Points, steps and solver of the NLL reported after training (Heun on the Karras grid). */
+const REPORT_POINTS = 512;
+const REPORT_STEPS = 64;
+/** Particles and evaluations of the distance reported after training. */
+const REPORT_PARTICLES = 1024;
+const REPORT_BUDGET = 64;
 
 /** Training runs finished so far (tests wait for it to grow). */
 export function trainingsFinished() {
   return finished;
 }
 
-/** { first, last, steps, seconds, where } of the last finished training run, or null. */
+/** The last finished training run's report (TrainingReport), or null. */
 export function trainingReport() {
   return report;
 }
@@ -49,13 +62,15 @@ function lossCanvas() {
  * @param {number} steps
  * @param {string} seconds
  * @param {string} where
+ * @param {{ objective: string, schedule: string }} learned  what the network learned
  */
-function finishTraining(points, useNetwork, losses, every, steps, seconds, where) {
+function finishTraining(points, useNetwork, losses, every, steps, seconds, where, learned) {
   const mean = (/** @type {number[]} */ a) => a.reduce((x, y) => x + y, 0) / a.length;
   // First: the loss at the start (the first 20 steps on the CPU; the first step on the GPU, which
   // reports one loss per chunk). Last: the last 100 steps.
   const first = every === 1 ? mean(losses.slice(0, 20)) : losses[0];
-  report = { first, last: mean(losses.slice(-Math.max(1, Math.round(100 / every)))), steps, seconds: Number(seconds), where };
+  const { objective, schedule } = learned;
+  report = { first, last: mean(losses.slice(-Math.max(1, Math.round(100 / every)))), steps, seconds: Number(seconds), where, objective, schedule };
   if (!applyDrawing(points, useNetwork)) return;
   const pg = running();
   const { state } = page;
@@ -65,9 +80,41 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
     ui.setValues(state);
     redraw();
   }
-  drawStatus(`Trained ${steps} steps in ${seconds} s on this device (${where}); the learned score now samples your drawing.`);
-  finished += 1;
+  const trained = `Trained ${steps} steps (${objective} on ${schedule}) in ${seconds} s on this device (${where}); the learned score now samples your drawing.`;
+  drawStatus(`${trained} Measuring it…`);
   setPlaying(true);
+  measureTrained(pg, trained, /** @type {TrainingReport} */ (report));
+}
+
+/**
+ * Reports the trained network's NLL of fresh points of the drawing (the probability-flow ODE,
+ * Heun on the Karras grid) next to their exact NLL, and the sliced Wasserstein distance of its
+ * samples to the drawing (Heun, REPORT_BUDGET evaluations) with the data-vs-data floor.
+ * @param {import('./page.js').Playground} pg
+ * @param {string} trained  the status line so far
+ * @param {TrainingReport} into  the report that gets the numbers
+ */
+function measureTrained(pg, trained, into) {
+  const done = (/** @type {string} */ text) => {
+    if (page.pg === pg) drawStatus(`${trained} ${text}`);
+    finished += 1;
+  };
+  try {
+    const lap = pg.race_lap({ sampler: 'heun' }, REPORT_BUDGET, REPORT_PARTICLES);
+    Object.assign(into, { distance: lap.distance, floor: lap.floor });
+    pg.likelihood('heun', 'karras', REPORT_STEPS, pg.likelihood_data(REPORT_POINTS)).then(
+      (/** @type {import('./likelihood.js').LikelihoodView} */ view) => {
+        Object.assign(into, { nll: view.model.bits_per_dimension, exactNll: view.exact.bits_per_dimension });
+        done(
+          `Its NLL: ${view.model.bits_per_dimension.toFixed(3)} bits/dim (the drawing's exact NLL ${view.exact.bits_per_dimension.toFixed(3)}); ` +
+            `SW2 to the drawing ${lap.distance.toFixed(3)} with ${REPORT_BUDGET} evaluations (two samples of the drawing: ${lap.floor.toFixed(3)}).`,
+        );
+      },
+      (/** @type {unknown} */ error) => done(`Its NLL could not be measured: ${messageOf(error)}`),
+    );
+  } catch (error) {
+    done(`It could not be measured: ${messageOf(error)}`);
+  }
 }
 
 /**
@@ -93,7 +140,8 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
  * @returns {TrainingHandle}
  */
 function onTheCpu(points, steps) {
-  const trainer = new page.wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, page.state.seed);
+  const { state } = page;
+  const trainer = new page.wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
   return {
     where: 'CPU',
     every: 1,
@@ -119,7 +167,9 @@ function onTheCpu(points, steps) {
  * @returns {TrainingHandle}
  */
 function onTheGpu(pg, points, steps) {
-  const gpu = pg.gpu_training(draw.flatten(points), steps, TRAIN_BATCH, page.state.seed);
+  const { state } = page;
+  const gpu = pg.gpu_training(draw.flatten(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
+  const learned = [state.train_objective, state.train_schedule];
   /** @type {number[]} */
   const losses = [];
   return {
@@ -134,7 +184,7 @@ function onTheGpu(pg, points, steps) {
     losses: () => losses,
     async network() {
       const weights = await gpu.weights();
-      return (p) => p.use_weights(draw.flatten(points), weights);
+      return (p) => p.use_weights(draw.flatten(points), weights, learned[0], learned[1]);
     },
     free: () => gpu.free(),
   };
@@ -144,7 +194,7 @@ function onTheGpu(pg, points, steps) {
  * Runs `handle` to its last step, a tick at a time between frames, drawing the loss as it falls;
  * then samples with the network. Stops when another run or another playground replaces it.
  * @param {TrainingHandle} handle
- * @param {{ points: number[][], started: number }} run
+ * @param {{ points: number[][], started: number, objective: string, schedule: string }} run
  */
 async function train(handle, run) {
   const owner = page.pg;
@@ -163,7 +213,7 @@ async function train(handle, run) {
     if (training !== run || page.pg !== owner) return;
     training = null;
     const seconds = ((performance.now() - run.started) / 1000).toFixed(1);
-    finishTraining(points, install, handle.losses(), handle.every, handle.steps, seconds, handle.where);
+    finishTraining(points, install, handle.losses(), handle.every, handle.steps, seconds, handle.where, run);
   } finally {
     handle.free();
   }
@@ -194,7 +244,7 @@ export function startTraining(points) {
     drawStatus(`Training could not start: ${messageOf(error)}`);
     return;
   }
-  const run = { points, started: performance.now() };
+  const run = { points, started: performance.now(), objective: page.state.train_objective, schedule: page.state.train_schedule };
   training = run;
   train(handle, run).catch((error) => {
     if (training === run) training = null;
