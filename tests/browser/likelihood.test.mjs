@@ -169,3 +169,30 @@ describe('training objectives in the page', { timeout: TEST_TIMEOUT_MS }, () => 
     }
   });
 });
+
+describe('exact contours over the particles', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('the layer outlines the highest-density regions of the exact p_t at the particles\' time', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&dataset=gaussian_mixture&score=exact&particles=512&playing=0&contours=1&t=0.05');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.waitForFunction(() => window.dp.layersDrawn() > 0, null, { timeout: 60_000 });
+      const seen = await page.evaluate(async () => {
+        const { hdrLevels } = await import(new URL('js/contours.js', location.href).href);
+        const canvas = document.getElementById('layers');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let lit = 0;
+        for (let i = 3; i < data.length; i += 4) lit += data[i] > 0 ? 1 : 0;
+        // Half the mass of [0.4, 0.3, 0.2, 0.1] is in the first two bins: the 50% level is 0.3.
+        return { lit, levels: hdrLevels([0.1, 0.4, 0.2, 0.3], [0.25, 0.5, 0.95]), legend: !document.getElementById('legend-contours').hidden, shown: !canvas.hidden };
+      });
+      assert.deepEqual(seen.levels, [0.4, 0.3, 0.1]);
+      assert.ok(seen.lit > 200, `contour lines are drawn: ${seen.lit} pixels`);
+      assert.ok(seen.legend, 'the legend says what the lines are');
+      assert.ok(seen.shown, 'the layer canvas is shown');
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -143,11 +143,12 @@ export function applyChrome(state) {
       : /** @type {Element} */ ($(field.hides).closest('.field'));
     target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
   }
-  $('layer-legend').hidden = !(state.ghosts || state.arrows);
+  $('layer-legend').hidden = !(state.ghosts || state.arrows || state.contours);
   $('legend-ghosts').hidden = !state.ghosts;
+  $('legend-contours').hidden = !state.contours;
   $('legend-arrows').hidden = !state.arrows;
   for (const lens of ['score', 'eps', 'velocity']) $(`lens-${lens}`).hidden = !state.arrows || state.lens !== lens;
-  $('layers').hidden = !(state.ghosts || state.arrows || state.paths);
+  $('layers').hidden = !(state.ghosts || state.arrows || state.paths || state.contours);
   for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
 }
 

@@ -120,6 +120,9 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
     choices: [['score', 'Score ∇log p'], ['eps', 'Noise ε̂'], ['velocity', 'Velocity v (drawn as −v)']],
     onlyFor: { arrows: [true] },
   },
+  // The exact p_t (the density the particles should follow at their time) as contour lines of its
+  // highest-density regions (contours.js).
+  { name: 'contours', type: 'boolean', default: false, label: 'Exact p_t contours', option: false, control: true },
   // The whole trajectory of a few particles, from where the run started.
   { name: 'paths', type: 'boolean', default: false, label: 'Trajectories', option: false, control: true },
   {

@@ -1,12 +1,15 @@
 // @ts-check
 // view-layers.js: the layers over the particles (layers.js draws them): each particle's denoised
-// ghost, the arrows of the chosen lens, and the trajectories of a few particles since the run
-// started. Predictions are read back one update at a time.
+// ghost, the arrows of the chosen lens, the trajectories of a few particles since the run
+// started, and the contours of the exact p_t at the particles' time (contours.js). Predictions
+// are read back one update at a time.
 
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { runtimeError } from './errors.js';
-import { oneAtATime } from './one-at-a-time.js';
+import { keyedCache, oneAtATime } from './one-at-a-time.js';
+import { drawContours } from './contours.js';
+import { DENSITY_SIDE } from './density.js';
 import { LAYER_PARTICLES, LENSES, PATH_PARTICLES, clearLayers, drawLayers } from './layers.js';
 import { captureForRecordings, recordingsRunning } from './export-feature.js';
 
@@ -23,6 +26,9 @@ const trajectories = {
 /** Layer pictures drawn so far (tests wait for it to grow). */
 let drawn = 0;
 
+/** The exact bin probabilities of p_t the contours trace (the density view's grid). */
+const exactForContours = keyedCache((pg, t) => pg.exact_probabilities(t, DENSITY_SIDE));
+
 /** Layer pictures drawn so far. */
 export function layersDrawn() {
   return drawn;
@@ -31,7 +37,7 @@ export function layersDrawn() {
 const refresh = oneAtATime(() => {
   const { pg, state, wasm } = page;
   const canvas = ui.layersCanvas();
-  if (!state.ghosts && !state.arrows && !state.paths) {
+  if (!state.ghosts && !state.arrows && !state.paths && !state.contours) {
     clearLayers(canvas);
     return null;
   }
@@ -51,7 +57,11 @@ const refresh = oneAtATime(() => {
   const recordStep = step !== trajectories.lastStep || trajectories.snapshots.length === 0;
   [trajectories.lastStep, trajectories.lastFraction] = [step, fraction];
   let requests;
+  let exact = null;
   try {
+    // What is sampled (dataset, drawing, guidance) comes from the playground; its revision changes with it.
+    const t = owner.current_t;
+    exact = state.contours ? exactForContours.get(`${owner.revision}@${t}`, owner, t) : null;
     requests = [
       wanted.ghosts ? owner.predict('x0', LAYER_PARTICLES) : null,
       wanted.arrows ? owner.predict(LENSES[state.lens].target, LAYER_PARTICLES) : null,
@@ -70,6 +80,7 @@ const refresh = oneAtATime(() => {
       const paths = now.paths && colours ? { snapshots: trajectories.snapshots, colours } : null;
       const arrowsNow = now.arrows && now.lens === wanted.lens ? arrows : null;
       const picture = drawLayers(ui.layersCanvas(), now.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
+      if (now.contours && exact) drawContours(ui.layersCanvas(), exact, DENSITY_SIDE);
       ui.setArrowMagnification(arrowsNow ? picture.arrowMagnification : 1);
       drawn += 1;
       // A WebGPU canvas holds its picture only in the task that rendered it: render again, then
