@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod likelihood;
 pub mod model_error;
+pub mod network_file;
 pub mod options;
 pub mod peer_plan;
 pub mod points_file;

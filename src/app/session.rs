@@ -181,6 +181,9 @@ pub struct Session {
     mixture: GaussianMixture,
     /// Changes whenever the options or what is sampled change.
     revision: u64,
+    /// A network loaded from a file (`core::safetensors_net`), used in place of the embedded ones
+    /// (a drawing's own network still comes first).
+    loaded: Option<TrainedNet>,
     net: TrainedNet,
     data: Vec<[f32; 2]>,
     /// Times of the current run's grid (`plan.len() + 1` of them).
@@ -214,6 +217,7 @@ impl Session {
             target,
             mixture,
             revision: next_revision(),
+            loaded: None,
             net,
             data,
             times: Vec::new(),
@@ -370,6 +374,22 @@ impl Session {
         self.reset()
     }
 
+    /// Uses `net` (read from a file) as the network in place of the embedded one, whatever the
+    /// dataset and schedule (other schedules use it through the log-SNR). Restarts the run.
+    pub fn use_network(&mut self, net: TrainedNet) -> Result<(), String> {
+        self.loaded = Some(net);
+        self.load_target(true, false, false)?;
+        self.revision = next_revision();
+        self.reset()
+    }
+
+    /// The network in use as a safetensors file (`core::safetensors_net`), with what it learned:
+    /// the drawing's network names "drawing" as its dataset.
+    pub fn network_file(&self) -> Vec<u8> {
+        let dataset = if self.drawing_has_network() { "drawing" } else { self.net.dataset.name() };
+        crate::core::safetensors_net::to_bytes(&self.net, dataset)
+    }
+
     /// True when a drawing is in use and a network has been trained on it.
     pub fn drawing_has_network(&self) -> bool {
         self.drawing.as_ref().is_some_and(|d| d.net.is_some())
@@ -385,9 +405,12 @@ impl Session {
     fn load_target(&mut self, net: bool, mixture: bool, data: bool) -> Result<(), String> {
         let options = &self.options;
         if net {
-            self.net = match self.drawing.as_ref().and_then(|d| d.net.clone()) {
-                Some(trained) => trained,
-                None => embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?,
+            self.net = match (self.drawing.as_ref().and_then(|d| d.net.clone()), &self.loaded) {
+                (Some(trained), _) => trained,
+                (None, Some(loaded)) => loaded.clone(),
+                (None, None) => {
+                    embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?
+                }
             };
         }
         if mixture || data {

@@ -4,7 +4,7 @@
 //! ```text
 //! dp-likelihood [--dataset D] [--schedule S] [--score exact|mlp|empirical] [--sampler S] [--steps N]
 //!               [--time_grid G] [--points FILE.csv | --data N] [--prior gaussian|exact] [--out FILE.csv]
-//!               [--device cpu|gpu]
+//!               [--device cpu|gpu] [--weights FILE.safetensors]
 //! dp-likelihood ... --elbo [--draws K]
 //! ```
 //!
@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use diffusion_playground::app::likelihood::{
     NllSummary, PriorChoice, LIKELIHOOD_DATA_SEED, MAX_ELBO_DRAWS, MAX_LIKELIHOOD_POINTS,
 };
+use diffusion_playground::app::network_file;
 use diffusion_playground::app::options::{self, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::session::{Particles, Session};
@@ -31,7 +32,7 @@ use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str = "usage: dp-likelihood [--dataset NAME] [--schedule NAME] [--score mlp|exact|empirical] \
 [--sampler probability_flow_euler|ddim|heun|dpm_2|dpm_solver_2s] [--steps N] [--time_grid NAME] \
-[--points FILE.csv | --data N] [--prior gaussian|exact] [--elbo [--draws K]] [--out FILE.csv] [--device cpu|gpu]";
+[--points FILE.csv | --data N] [--prior gaussian|exact] [--elbo [--draws K]] [--out FILE.csv] [--device cpu|gpu] [--weights FILE.safetensors]";
 
 /// Fresh data points evaluated when no `--points` are given.
 const DEFAULT_DATA_POINTS: u32 = 1024;
@@ -49,6 +50,7 @@ struct Args {
     draws: u32,
     out: Option<PathBuf>,
     gpu: bool,
+    weights: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -61,6 +63,7 @@ fn parse_args() -> Result<Args, String> {
         draws: DEFAULT_DRAWS,
         out: None,
         gpu: false,
+        weights: None,
     };
     // Defaults of a likelihood run: Heun on the Karras grid (the uniform grid of the page's runs
     // spends few steps where the density sharpens near the data).
@@ -90,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
         };
         match name.as_str() {
             "points" => args.points = Some(PathBuf::from(&value)),
+            "weights" => args.weights = Some(PathBuf::from(&value)),
             "data" => args.data = integer(MAX_DATA_POINTS)?,
             "draws" => args.draws = integer(MAX_ELBO_DRAWS)?,
             "out" => args.out = Some(PathBuf::from(&value)),
@@ -115,7 +119,12 @@ fn parse_args() -> Result<Args, String> {
 
 fn run() -> Result<(), String> {
     let args = parse_args()?;
-    let options = Options::default().merged(&args.options).map_err(|e| e.to_string())?;
+    let imported = args.weights.as_deref().map(network_file::read_network).transpose()?;
+    let mut raw = args.options.clone();
+    if let Some(dataset) = imported.as_ref().and_then(|net| net.dataset) {
+        raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
+    }
+    let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
     let (solver, grid, steps) = (options.sampler.name(), options.time_grid.name(), options.steps);
     let particles = if args.gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
@@ -124,7 +133,11 @@ fn run() -> Result<(), String> {
     } else {
         Particles::Cpu(Vec::new())
     };
-    let session = Session::new(options, particles)?;
+    let dataset = options.dataset;
+    let mut session = Session::new(options, particles)?;
+    if let Some(net) = imported {
+        session.use_network(net.into_trained(dataset))?;
+    }
     // Checked before any work: a stochastic sampler, too many steps.
     session.likelihood_setup(solver, grid, steps).map_err(|e| e.to_string())?;
     let points = match &args.points {

@@ -1,7 +1,7 @@
 //! Command-line sampling for people who want numbers rather than pictures:
 //!
 //! ```text
-//! dp-sample [--OPTION VALUE]... [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE]
+//! dp-sample [--OPTION VALUE]... [--weights FILE.safetensors] [--export_weights FILE.safetensors] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE]
 //!           [--device cpu|gpu]
 //! ```
 //!
@@ -18,10 +18,15 @@
 //! measured against the truth outside the project. With a measurement y = A x0 + n,
 //! n ~ N(0, s^2 I) (`--observe "a11,a12[;a21,a22]" --observation "y1[,y2]" --observation_noise S`),
 //! the draws are of the exact posterior p(x0 | y) (`core::posterior`).
+//!
+//! `--weights FILE.safetensors` samples with a network from a file (`core::safetensors_net`; its
+//! dataset is the file's unless `--dataset` says otherwise), and `--export_weights FILE` writes
+//! the network in use as such a file instead of sampling.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use diffusion_playground::app::network_file;
 use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::session::{Particles, Session};
@@ -43,6 +48,8 @@ struct Args {
     observation: Option<String>,
     observation_noise: Option<String>,
     from: Option<PathBuf>,
+    weights: Option<PathBuf>,
+    export_weights: Option<PathBuf>,
     trajectory: bool,
     npy: bool,
     out: Option<PathBuf>,
@@ -57,6 +64,8 @@ fn parse_args() -> Result<Args, String> {
         observation: None,
         observation_noise: None,
         from: None,
+        weights: None,
+        export_weights: None,
         trajectory: false,
         npy: false,
         out: None,
@@ -76,6 +85,8 @@ fn parse_args() -> Result<Args, String> {
         let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
         match name.as_str() {
             "from" => args.from = Some(PathBuf::from(value)),
+            "weights" => args.weights = Some(PathBuf::from(value)),
+            "export_weights" => args.export_weights = Some(PathBuf::from(value)),
             "exact_posterior_samples" => {
                 let n = value.parse::<usize>().ok().filter(|n| (1..=MAX_EXACT_SAMPLES).contains(n));
                 args.exact_samples = Some(n.ok_or_else(|| {
@@ -194,6 +205,10 @@ fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let mut raw = args.options.clone();
+    let imported = args.weights.as_deref().map(network_file::read_network).transpose()?;
+    if let Some(dataset) = imported.as_ref().and_then(|net| net.dataset) {
+        raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
+    }
     class_by_index(&mut raw)?;
     let start = args.from.as_ref().map(|p| points_file::read_points(p)).transpose()?;
     if let Some(points) = &start {
@@ -213,7 +228,14 @@ fn run() -> Result<(), String> {
                     the posterior with DPS, PiGDM or SMC is not built yet"
             .into());
     }
+    let dataset = options.dataset;
     let mut session = Session::new(options, particles)?;
+    if let Some(net) = imported {
+        session.use_network(net.into_trained(dataset))?;
+    }
+    if args.export_weights.is_some() {
+        return write_out(&args.export_weights, session.network_file());
+    }
     if let Some(n) = args.exact_samples {
         let seed = session.options().seed;
         let draws = match &measurement {

@@ -19,6 +19,7 @@ pub mod quality;
 pub mod race;
 pub mod render;
 pub mod rng;
+pub mod safetensors_net;
 pub mod sampler;
 pub mod schedule;
 pub mod simd;

@@ -299,6 +299,14 @@ impl GpuTraining {
     }
 }
 
+/// What `use_network_file` read.
+#[derive(Serialize)]
+struct LoadedNetwork {
+    parametrization: &'static str,
+    schedule: &'static str,
+    dataset: Option<&'static str>,
+}
+
 /// A playground bound to one canvas.
 #[wasm_bindgen]
 pub struct Playground {
@@ -655,6 +663,35 @@ impl Playground {
         let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
         let mlp = training::network_from_weights(weights).map_err(js_error)?;
         self.session.use_drawing_learned(&points, Some((mlp, learning))).map_err(js_error)
+    }
+
+    /// The network in use as a safetensors file (`core::safetensors_net`; `docs/weights.md`).
+    pub fn network_file(&self) -> Vec<u8> {
+        self.session.network_file()
+    }
+
+    /// Uses the network in the safetensors `bytes` (at most 1 MiB) in place of the embedded one
+    /// (`Session::use_network`; on the file's dataset where it names one, else the playground's).
+    /// Returns `{ parametrization, schedule, dataset }` of the file (dataset null when it names
+    /// none); a malformed file is refused with what is wrong and the current network is kept.
+    pub fn use_network_file(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        self.check_device()?;
+        let max = crate::app::network_file::MAX_NETWORK_FILE_BYTES;
+        if bytes.len() as u64 > max {
+            return Err(js_error(format!(
+                "the file is {} bytes; a network file is about 24 KB (at most {max})",
+                bytes.len()
+            )));
+        }
+        let imported = crate::core::safetensors_net::from_bytes(bytes).map_err(js_error)?;
+        let described = LoadedNetwork {
+            parametrization: imported.parametrization.name(),
+            schedule: imported.schedule.name(),
+            dataset: imported.dataset.map(|d| d.name()),
+        };
+        let dataset = self.session.options().dataset;
+        self.session.use_network(imported.into_trained(dataset)).map_err(js_error)?;
+        to_js(&described)
     }
 
     /// The drawn points in use (interleaved x, y), or undefined when the dataset is a built-in one.

@@ -196,3 +196,51 @@ describe('exact contours over the particles', { timeout: TEST_TIMEOUT_MS }, () =
     }
   });
 });
+
+describe('networks as files', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('the network downloads as safetensors and loads back; a malformed or huge file is refused and the network kept', async () => {
+    const { writeFile, mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'dp-network-'));
+    const session = await openPlayground(browser, 'backend=cpu&dataset=two_moons&score=exact&particles=256&playing=0&draw=1');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      // The file of the spiral's network, as the Download button writes it.
+      const bytes = await page.evaluate(async () => {
+        const pg = window.dp.playground;
+        pg.set_options({ dataset: 'spiral' });
+        const file = Array.from(pg.network_file());
+        pg.set_options({ dataset: 'two_moons' });
+        return file;
+      });
+      const header = Number(new DataView(Uint8Array.from(bytes).buffer).getBigUint64(0, true));
+      const json = JSON.parse(Buffer.from(bytes.slice(8, 8 + header)).toString('utf8'));
+      assert.equal(json.__metadata__.dataset, 'spiral');
+      assert.deepEqual(json['net.0.weight'].shape, [64, 18]);
+      const good = path.join(dir, 'spiral.safetensors');
+      await writeFile(good, Buffer.from(bytes));
+      await page.setInputFiles('#network-file', good);
+      await page.waitForFunction(() => window.dp.networksLoaded() === 1);
+      const after = await page.evaluate(() => ({ options: window.dp.playground.options(), notices: document.getElementById('notices').textContent }));
+      assert.equal(after.options.dataset, 'spiral', 'the file names its dataset');
+      assert.equal(after.options.score, 'mlp', 'and the network samples it');
+      assert.match(after.notices, /Sampling with the network of spiral\.safetensors: it predicts eps on vp_linear, trained on spiral/);
+
+      const garbage = path.join(dir, 'garbage.safetensors');
+      await writeFile(garbage, Buffer.alloc(64, 0xff));
+      await page.setInputFiles('#network-file', garbage);
+      await page.waitForFunction(() => /garbage\.safetensors was not loaded: the header claims/.test(document.getElementById('notices').textContent));
+      const huge = path.join(dir, 'huge.safetensors');
+      await writeFile(huge, Buffer.alloc(3 << 20));
+      await page.setInputFiles('#network-file', huge);
+      await page.waitForFunction(() => /huge\.safetensors was not loaded: it is 3,145,728 bytes/.test(document.getElementById('notices').textContent));
+      assert.equal(await page.evaluate(() => window.dp.networksLoaded()), 1, 'the loaded network is kept');
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -26,6 +26,7 @@ import { startRace } from './view-race.js';
 import { likelihoodAt, startLikelihood } from './view-likelihood.js';
 import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
+import { setUpNetworkFiles } from './network-file.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
 
@@ -75,6 +76,7 @@ async function main() {
   ui.setValues(page.state);
   ui.bind(handlers);
   const showDrawing = setUpDrawing();
+  setUpNetworkFiles();
   showDrawing(page.state.draw);
   ui.onPanelToggle((name, open) => {
     if (name === 'draw') showDrawing(open);

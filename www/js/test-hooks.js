@@ -11,6 +11,7 @@ import { formulasShown } from './view-formulas.js';
 import { lastRace, racesFinished } from './view-race.js';
 import { lastLikelihood, likelihoodsMeasured } from './view-likelihood.js';
 import { modelErrorDrawn } from './view-model-error.js';
+import { networksLoaded } from './network-file.js';
 import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
@@ -67,6 +68,8 @@ export function installTestHooks() {
     lastLikelihood,
     /** Pictures of where the network is wrong drawn so far. */
     modelErrorDrawn,
+    /** Network files loaded so far. */
+    networksLoaded,
     /** What the automatic backend measured on a software adapter (null before, or elsewhere). */
     pathComparison: measuredPaths,
     /** Layer pictures drawn so far. */

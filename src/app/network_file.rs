@@ -1,0 +1,22 @@
+//! Network files as the command-line tools read them (`--weights FILE`): a safetensors file of
+//! `core::safetensors_net`, checked for size before it is read.
+
+use std::path::Path;
+
+use crate::core::safetensors_net::{self, ImportedNet};
+
+/// Largest network file read: the real one is about 24 KB (5,506 f32 and a 2 KB header).
+pub const MAX_NETWORK_FILE_BYTES: u64 = 1 << 20;
+
+/// The network in the file at `path`; an error names the file and what is wrong.
+pub fn read_network(path: &Path) -> Result<ImportedNet, String> {
+    let shown = path.display();
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {shown}: {e}"))?.len();
+    if size > MAX_NETWORK_FILE_BYTES {
+        return Err(format!(
+            "{shown} is {size} bytes; a network file is about 24 KB (at most {MAX_NETWORK_FILE_BYTES})"
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+    safetensors_net::from_bytes(&bytes).map_err(|e| format!("{shown}: {e}"))
+}
