@@ -152,43 +152,21 @@ impl Row {
         self.particles as f64 * STEPS as f64 / self.median()
     }
 
-    fn to_json(&self) -> String {
+    /// The row as JSON (non-finite numbers become null).
+    fn to_json(&self) -> serde_json::Value {
         let (mean, variance) = metrics::mean_and_variance(&self.timed.final_points);
-        format!(
-            "{{\"path\": \"{}\", \"label\": \"{}\", \"particles\": {}, \"seconds\": {}, \"steps_per_second\": {}, \
-             \"evaluations_per_second\": {}, \"sw2_after_steps\": {}, \"mean\": {}, \"std\": {}}}",
-            self.path,
-            self.label,
-            self.particles,
-            json_numbers(&self.timed.seconds),
-            json_number(self.steps_per_second()),
-            json_number(self.evaluations_per_second()),
-            json_number(self.sw2),
-            json_numbers(&mean),
-            json_numbers(&variance.map(f64::sqrt)),
-        )
+        serde_json::json!({
+            "path": self.path,
+            "label": self.label,
+            "particles": self.particles,
+            "seconds": self.timed.seconds,
+            "steps_per_second": self.steps_per_second(),
+            "evaluations_per_second": self.evaluations_per_second(),
+            "sw2_after_steps": self.sw2,
+            "mean": mean,
+            "std": variance.map(f64::sqrt),
+        })
     }
-}
-
-/// A number as JSON (`null` when not finite).
-fn json_number(value: f64) -> String {
-    if value.is_finite() {
-        value.to_string()
-    } else {
-        "null".into()
-    }
-}
-
-/// Numbers as a JSON array.
-fn json_numbers<T: Copy + Into<f64>>(values: &[T]) -> String {
-    let items: Vec<String> = values.iter().map(|&v| json_number(v.into())).collect();
-    format!("[{}]", items.join(", "))
-}
-
-/// Points as a JSON array of `[x, y]` pairs.
-fn json_points(points: &[[f32; 2]]) -> String {
-    let items: Vec<String> = points.iter().map(|p| json_numbers(p)).collect();
-    format!("[{}]", items.join(", "))
 }
 
 fn write_file(path: &PathBuf, text: &str) -> Result<(), String> {
@@ -205,27 +183,24 @@ fn write_plan(path: &PathBuf) -> Result<(), String> {
     let options = options(DEFAULT_PARTICLES[0])?;
     let plan = PeerPlan::for_options(&options)?;
     let schedule = options.schedule;
-    let text = format!(
-        "{{\n\"dataset\": \"{}\",\n\"schedule\": \"{}\",\n\"steps\": {},\n\"features\": {},\n\"hidden\": {},\n\
-         \"output_dim\": {},\n\"prior_sigma\": {},\n\"weights\": {},\n\"hidden_biases\": {},\n\"out_x\": {},\n\
-         \"out_e1\": {},\n\"out_noise\": {},\n\"input_scale\": {},\n\"reference_seed\": {},\n\
-         \"reference_points\": {}\n}}\n",
-        options.dataset.name(),
-        schedule.name(),
-        options.steps,
-        mlp::FEATURES,
-        mlp::HIDDEN,
-        mlp::OUTPUT_DIM,
-        json_number(schedule.sigma(schedule.t_max())),
-        json_numbers(&plan.weights),
-        json_numbers(&plan.hidden_biases),
-        json_numbers(&plan.out_x),
-        json_numbers(&plan.out_e1),
-        json_numbers(&plan.out_noise),
-        json_numbers(&plan.input_scale),
-        REFERENCE_SEED,
-        json_points(&reference_points(&options)),
-    );
+    let text = serde_json::json!({
+        "dataset": options.dataset.name(),
+        "schedule": schedule.name(),
+        "steps": options.steps,
+        "features": mlp::FEATURES,
+        "hidden": mlp::HIDDEN,
+        "output_dim": mlp::OUTPUT_DIM,
+        "prior_sigma": schedule.sigma(schedule.t_max()),
+        "weights": plan.weights,
+        "hidden_biases": plan.hidden_biases,
+        "out_x": plan.out_x,
+        "out_e1": plan.out_e1,
+        "out_noise": plan.out_noise,
+        "input_scale": plan.input_scale,
+        "reference_seed": REFERENCE_SEED,
+        "reference_points": reference_points(&options),
+    })
+    .to_string();
     write_file(path, &text)?;
     println!("dp-bench: plan of the {}-step run written to {}", options.steps, path.display());
     Ok(())
@@ -285,11 +260,14 @@ fn run() -> Result<(), String> {
         }
     }
     if let Some(path) = &args.json {
-        let rows: Vec<String> = rows.iter().map(Row::to_json).collect();
-        let text = format!(
-            "{{\"steps\": {STEPS}, \"repeats\": {REPEATS}, \"cpu_core_threads\": {CPU_CORE_THREADS}, \"rows\": [\n{}\n]}}\n",
-            rows.join(",\n")
-        );
+        let rows: Vec<serde_json::Value> = rows.iter().map(Row::to_json).collect();
+        let text = serde_json::json!({
+            "steps": STEPS,
+            "repeats": REPEATS,
+            "cpu_core_threads": CPU_CORE_THREADS,
+            "rows": rows,
+        })
+        .to_string();
         write_file(path, &text)?;
     }
     Ok(())
