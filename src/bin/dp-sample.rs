@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use diffusion_playground::app::network_file;
 use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
+use diffusion_playground::app::sample_files;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
@@ -183,25 +184,6 @@ fn observation(args: &Args) -> Result<Option<Observation>, String> {
     Observation::new(rows, y, noise).map(Some).map_err(|e| format!("--{e}"))
 }
 
-/// A little-endian f32 NumPy array (format 1.0).
-fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
-    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    let shape_text =
-        if dims.len() == 1 { format!("({},)", dims[0]) } else { format!("({})", dims.join(", ")) };
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape_text}, }}");
-    // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
-    let total = (10 + header.len() + 1).next_multiple_of(64);
-    header.push_str(&" ".repeat(total - 10 - header.len() - 1));
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    for v in values {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out
-}
-
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let mut raw = args.options.clone();
@@ -244,7 +226,7 @@ fn run() -> Result<(), String> {
         };
         let flat: Vec<f32> = draws.iter().flatten().copied().collect();
         let bytes = if args.npy {
-            npy(&[n, 2], &flat)
+            sample_files::npy(&[n, 2], &flat)
         } else {
             let mut text = String::from("sample,x,y\n");
             for (i, p) in draws.iter().enumerate() {
@@ -268,23 +250,11 @@ fn run() -> Result<(), String> {
         while session.step(64)? > 0 {}
         frames.push(read(&session)?);
     }
-    let n = frames[0].len();
     let bytes = if args.npy {
-        let flat: Vec<f32> = frames.iter().flatten().flatten().copied().collect();
-        if args.trajectory {
-            npy(&[frames.len(), n, 2], &flat)
-        } else {
-            npy(&[n, 2], &flat)
-        }
+        sample_files::particles_npy(&frames)
     } else {
-        let mut text = String::from("step,particle,x,y\n");
         let first_step = if args.trajectory { 0 } else { session.step_index() };
-        for (k, frame) in frames.iter().enumerate() {
-            for (i, p) in frame.iter().enumerate() {
-                text.push_str(&format!("{},{i},{},{}\n", first_step + k, p[0], p[1]));
-            }
-        }
-        text.into_bytes()
+        sample_files::particles_csv(&frames, first_step).into_bytes()
     };
     write_out(&args.out, bytes)
 }

@@ -14,6 +14,7 @@ use crate::app::backend::{self, Adapter, Clock, Path};
 use crate::app::likelihood::PriorChoice;
 use crate::app::options::{self, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
+use crate::app::sample_files;
 use crate::app::session::{Particles, Session};
 use crate::app::training::{self, Learning, Training, TrainingPlan};
 use crate::core::histogram::{self, Bins};
@@ -185,6 +186,21 @@ pub fn particle_colours(seed: u32, n: u32, palette: &str) -> Result<Vec<f32>, Js
 }
 
 /// Sliced 2-Wasserstein distance between two point sets given as interleaved x, y arrays.
+/// Particles `positions` (interleaved x, y) after step `step` as a file: "csv"
+/// (`step,particle,x,y` lines) or "npy" (a float32 array of shape (particles, 2)), the formats of
+/// dp-sample (`app::sample_files`).
+#[wasm_bindgen]
+pub fn particles_file(positions: &[f32], step: u32, format: &str) -> Result<Vec<u8>, JsError> {
+    let frames = [points("positions", positions)?];
+    match format {
+        "csv" => Ok(sample_files::particles_csv(&frames, step as usize).into_bytes()),
+        "npy" => Ok(sample_files::particles_npy(&frames)),
+        other => {
+            Err(js_error(format!("invalid option 'format': {other:?} is not allowed (allowed: csv or npy)")))
+        }
+    }
+}
+
 #[wasm_bindgen]
 pub fn sliced_wasserstein(a: &[f32], b: &[f32]) -> Result<f64, JsError> {
     Ok(metrics::sliced_wasserstein(&points("a", a)?, &points("b", b)?))

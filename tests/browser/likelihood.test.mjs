@@ -244,3 +244,35 @@ describe('networks as files', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 });
+
+describe('particles as files', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('the CSV and NPY buttons download the particles now, as dp-sample writes them', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const session = await openPlayground(browser, 'backend=cpu&dataset=spiral&particles=300&steps=10&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.click('#step');
+      await page.waitForFunction(() => window.dp.playground.step_index === 1);
+      const positions = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+      const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#csv')]);
+      const csv = (await readFile(await csvDownload.path(), 'utf8')).trim().split('\n');
+      assert.match(csvDownload.suggestedFilename(), /spiral-.*-step1\.csv$/);
+      assert.equal(csv[0], 'step,particle,x,y');
+      assert.equal(csv.length, 301);
+      const [step, particle, x, y] = csv[1].split(',').map(Number);
+      assert.deepEqual([step, particle], [1, 0]);
+      assert.ok(Math.abs(x - positions[0]) < 1e-6 && Math.abs(y - positions[1]) < 1e-6);
+      const [npyDownload] = await Promise.all([page.waitForEvent('download'), page.click('#npy')]);
+      const npy = await readFile(await npyDownload.path());
+      assert.equal(npy.subarray(1, 6).toString('latin1'), 'NUMPY');
+      const headerLength = npy.readUInt16LE(8);
+      assert.match(npy.subarray(10, 10 + headerLength).toString('latin1'), /'shape': \(300, 2\)/);
+      assert.equal(npy.length, 10 + headerLength + 300 * 2 * 4);
+      assert.equal(npy.readFloatLE(10 + headerLength), Math.fround(positions[0]));
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

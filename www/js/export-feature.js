@@ -55,6 +55,25 @@ async function copyWithFallback(text, what) {
   else ui.notice(`${what} (copy it from here): ${text}`, 'info');
 }
 
+/**
+ * Downloads the particles now as `format` ("csv" or "npy"), written by the wasm as dp-sample
+ * writes them (`app::sample_files`).
+ * @param {'csv' | 'npy'} format
+ */
+function particlesFile(format) {
+  const { pg, wasm } = page;
+  if (!pg || page.creating) return;
+  const step = pg.step_index;
+  pg.read_positions().then(
+    (/** @type {Float32Array} */ positions) => {
+      const bytes = Uint8Array.from(wasm.particles_file(positions, step, format));
+      const type = format === 'csv' ? 'text/csv' : 'application/octet-stream';
+      download(new Blob([bytes], { type }), `${fileStem()}-step${step}.${format}`);
+    },
+    (/** @type {unknown} */ error) => ui.notice(`The particles could not be written: ${messageOf(error)}`, 'error'),
+  );
+}
+
 /** File name stem of exports: the dataset and sampler on screen. */
 function fileStem() {
   return `diffusion-playground-${page.state.dataset}-${page.state.sampler}`;
@@ -78,6 +97,12 @@ export function exportHandlers(run) {
     },
     copy(/** @type {string} */ text, /** @type {string} */ what) {
       copyWithFallback(text, what);
+    },
+    csv() {
+      particlesFile('csv');
+    },
+    npy() {
+      particlesFile('npy');
     },
     png() {
       pngNow().then(
