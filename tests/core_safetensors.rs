@@ -185,3 +185,22 @@ fn dp_sample_and_dp_likelihood_read_and_write_network_files() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_session_loads_a_file_refuses_a_bad_or_huge_one_and_keeps_its_network() {
+    let mut raw = RawOptions::new();
+    raw.insert("particles".into(), Some(RawValue::Number(64.0)));
+    let mut session =
+        Session::new(Options::default().merged(&raw).unwrap(), Particles::Cpu(Vec::new())).unwrap();
+    let spiral = embedded::net(Dataset::Spiral, Schedule::VpLinear).unwrap();
+    let loaded = session.use_network_file(&to_bytes(&spiral, "spiral")).unwrap();
+    assert_eq!(
+        (loaded.parametrization, loaded.schedule, loaded.dataset),
+        ("eps", "vp_linear", Some("spiral"))
+    );
+    assert_eq!(session.net().mlp.weights, spiral.mlp.weights);
+    let huge = vec![0u8; (diffusion_playground::app::network_file::MAX_NETWORK_FILE_BYTES + 1) as usize];
+    assert!(session.use_network_file(&huge).unwrap_err().contains("at most 1048576"));
+    assert!(session.use_network_file(&[0xff; 64]).unwrap_err().contains("header claims"));
+    assert_eq!(session.net().mlp.weights, spiral.mlp.weights, "the network in use stays");
+}

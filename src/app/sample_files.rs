@@ -2,6 +2,23 @@
 //! `step,particle,x,y` line per particle and step, or a little-endian f32 NumPy `.npy` array of
 //! shape (particles, 2) or (steps, particles, 2).
 
+use crate::app::options::{self, OptionError};
+
+/// The file formats of particles.
+const FORMATS: [&str; 2] = ["csv", "npy"];
+
+/// `frames` as the file `format` names ("csv" or "npy"; the error names the field `format`).
+pub fn particles_file(
+    frames: &[Vec<[f32; 2]>],
+    first_step: usize,
+    format: &str,
+) -> Result<Vec<u8>, OptionError> {
+    match options::check_choice("format", format, &FORMATS, |f| f)? {
+        "csv" => Ok(particles_csv(frames, first_step).into_bytes()),
+        _ => Ok(particles_npy(frames)),
+    }
+}
+
 /// A little-endian f32 NumPy array (format 1.0) of `shape` holding `values` in C order.
 pub fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();

@@ -170,6 +170,18 @@ fn next_revision() -> u64 {
     NEXT_REVISION.fetch_add(1, Ordering::Relaxed)
 }
 
+/// What [`Session::use_network_file`] read: what the network predicts, its schedule and the
+/// built-in dataset it names (if any).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LoadedNetwork {
+    /// Its parametrization's name.
+    pub parametrization: &'static str,
+    /// Its schedule's name.
+    pub schedule: &'static str,
+    /// The dataset it was trained on, where the file names a built-in one.
+    pub dataset: Option<&'static str>,
+}
+
 /// A playground's simulation.
 pub struct Session {
     options: Options,
@@ -381,6 +393,30 @@ impl Session {
         self.load_target(true, false, false)?;
         self.revision = next_revision();
         self.reset()
+    }
+
+    /// Uses the network in the safetensors `bytes` (at most
+    /// [`network_file::MAX_NETWORK_FILE_BYTES`](crate::app::network_file::MAX_NETWORK_FILE_BYTES))
+    /// like [`Session::use_network`], on the file's dataset where it names one, else the
+    /// session's. Returns what the file says it is; a malformed file is refused with what is
+    /// wrong, and the network in use stays.
+    pub fn use_network_file(&mut self, bytes: &[u8]) -> Result<LoadedNetwork, String> {
+        let max = crate::app::network_file::MAX_NETWORK_FILE_BYTES;
+        if bytes.len() as u64 > max {
+            return Err(format!(
+                "the file is {} bytes; a network file is about 24 KB (at most {max})",
+                bytes.len()
+            ));
+        }
+        let imported = crate::core::safetensors_net::from_bytes(bytes)?;
+        let loaded = LoadedNetwork {
+            parametrization: imported.parametrization.name(),
+            schedule: imported.schedule.name(),
+            dataset: imported.dataset.map(|d| d.name()),
+        };
+        let dataset = self.options.dataset;
+        self.use_network(imported.into_trained(dataset))?;
+        Ok(loaded)
     }
 
     /// The network in use as a safetensors file (`core::safetensors_net`), with what it learned:

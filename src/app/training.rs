@@ -133,6 +133,20 @@ impl TrainingPlan {
         })
     }
 
+    /// [`TrainingPlan::for_drawing_with`] learning the objective and schedule named `objective`
+    /// and `schedule` ([`Learning::from_names`]).
+    pub fn for_drawing_named(
+        points: &[[f32; 2]],
+        steps: u32,
+        batch: u32,
+        seed: u32,
+        objective: &str,
+        schedule: &str,
+    ) -> Result<TrainingPlan, String> {
+        let learning = Learning::from_names(objective, schedule).map_err(|e| e.to_string())?;
+        Self::for_drawing_with(points, steps, batch, seed, learning)
+    }
+
     /// What the plan's network learns.
     pub fn learning(&self) -> Learning {
         Learning { objective: self.config.objective, schedule: self.schedule }

@@ -418,5 +418,5 @@ impl LikelihoodSetup {
 /// The MLP's hidden biases of every evaluation of `steps`: rows 2i and 2i + 1 belong to the two
 /// evaluations of step i (twin of what the GPU reads, like `sampler::hidden_biases`).
 pub fn hidden_biases(mlp: &crate::core::mlp::Mlp, steps: &[LikelihoodStep]) -> Vec<f32> {
-    steps.iter().flat_map(|s| [s.eval1.t_net, s.eval2.t_net]).flat_map(|t| mlp.hidden_bias(t)).collect()
+    sampler::hidden_bias_rows(mlp, steps.iter().map(|s| [s.eval1, s.eval2]))
 }

@@ -191,14 +191,7 @@ pub fn particle_colours(seed: u32, n: u32, palette: &str) -> Result<Vec<f32>, Js
 /// dp-sample (`app::sample_files`).
 #[wasm_bindgen]
 pub fn particles_file(positions: &[f32], step: u32, format: &str) -> Result<Vec<u8>, JsError> {
-    let frames = [points("positions", positions)?];
-    match format {
-        "csv" => Ok(sample_files::particles_csv(&frames, step as usize).into_bytes()),
-        "npy" => Ok(sample_files::particles_npy(&frames)),
-        other => {
-            Err(js_error(format!("invalid option 'format': {other:?} is not allowed (allowed: csv or npy)")))
-        }
-    }
+    sample_files::particles_file(&[points("positions", positions)?], step as usize, format).map_err(js_error)
 }
 
 #[wasm_bindgen]
@@ -228,9 +221,14 @@ impl Trainer {
         objective: &str,
         schedule: &str,
     ) -> Result<Trainer, JsError> {
-        let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
-        let plan =
-            TrainingPlan::for_drawing_with(&self::points("points", points)?, steps, batch, seed, learning);
+        let plan = TrainingPlan::for_drawing_named(
+            &self::points("points", points)?,
+            steps,
+            batch,
+            seed,
+            objective,
+            schedule,
+        );
         Ok(Trainer { inner: Training::on_cpu(plan.map_err(js_error)?) })
     }
 
@@ -313,14 +311,6 @@ impl GpuTraining {
     pub fn points(&self) -> Vec<f32> {
         flat(self.inner.points())
     }
-}
-
-/// What `use_network_file` read.
-#[derive(Serialize)]
-struct LoadedNetwork {
-    parametrization: &'static str,
-    schedule: &'static str,
-    dataset: Option<&'static str>,
 }
 
 /// A playground bound to one canvas.
@@ -632,9 +622,14 @@ impl Playground {
         schedule: &str,
     ) -> Result<GpuTraining, JsError> {
         let context = self.training_context()?;
-        let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
-        let plan =
-            TrainingPlan::for_drawing_with(&self::points("points", points)?, steps, batch, seed, learning);
+        let plan = TrainingPlan::for_drawing_named(
+            &self::points("points", points)?,
+            steps,
+            batch,
+            seed,
+            objective,
+            schedule,
+        );
         Ok(GpuTraining { inner: Training::on_gpu(context, plan.map_err(js_error)?).map_err(js_error)? })
     }
 
@@ -692,22 +687,7 @@ impl Playground {
     /// none); a malformed file is refused with what is wrong and the current network is kept.
     pub fn use_network_file(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
         self.check_device()?;
-        let max = crate::app::network_file::MAX_NETWORK_FILE_BYTES;
-        if bytes.len() as u64 > max {
-            return Err(js_error(format!(
-                "the file is {} bytes; a network file is about 24 KB (at most {max})",
-                bytes.len()
-            )));
-        }
-        let imported = crate::core::safetensors_net::from_bytes(bytes).map_err(js_error)?;
-        let described = LoadedNetwork {
-            parametrization: imported.parametrization.name(),
-            schedule: imported.schedule.name(),
-            dataset: imported.dataset.map(|d| d.name()),
-        };
-        let dataset = self.session.options().dataset;
-        self.session.use_network(imported.into_trained(dataset)).map_err(js_error)?;
-        to_js(&described)
+        to_js(&self.session.use_network_file(bytes).map_err(js_error)?)
     }
 
     /// The drawn points in use (interleaved x, y), or undefined when the dataset is a built-in one.

@@ -292,7 +292,13 @@ impl<'a> ScoreSource<'a> {
 /// The MLP's hidden biases of every evaluation of `steps`: rows 2i and 2i + 1 belong to the two
 /// evaluations of step i (`steps.len() * 2 * HIDDEN` floats; twin of what the GPU reads).
 pub fn hidden_biases(mlp: &Mlp, steps: &[ReverseStep]) -> Vec<f32> {
-    steps.iter().flat_map(|s| [s.eval1.t_net, s.eval2.t_net]).flat_map(|t| mlp.hidden_bias(t)).collect()
+    hidden_bias_rows(mlp, steps.iter().map(|s| [s.eval1, s.eval2]))
+}
+
+/// The MLP's hidden-bias rows of pairs of evaluations, two rows per pair (the GPU's layout for
+/// every step form: reverse steps and likelihood steps).
+pub fn hidden_bias_rows(mlp: &Mlp, pairs: impl Iterator<Item = [Evaluation; 2]>) -> Vec<f32> {
+    pairs.flat_map(|pair| pair.map(|e| e.t_net)).flat_map(|t| mlp.hidden_bias(t)).collect()
 }
 
 /// eps_hat for one evaluation, with what is shared across particles precomputed.
