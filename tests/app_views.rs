@@ -167,8 +167,8 @@ fn a_race_lap_races_to_the_drawing() {
     let settings = session.racer_settings(&racer).unwrap();
     assert_eq!(
         settings,
-        SamplerSettings { sampler: Sampler::DpmSolver2M, eta: 1.0, churn: 0.0 },
-        "the session's eta and churn"
+        SamplerSettings::new(Sampler::DpmSolver2M),
+        "the session's eta, churn, s_noise and order"
     );
     let lap = session.race_lap(&settings, 32, 1024).unwrap();
     let particles: Vec<[f32; 2]> = lap.particles.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
@@ -186,7 +186,10 @@ fn a_race_lap_races_to_the_drawing() {
         lap.floor
     );
     for (racer, what) in [
-        (vec![("steps", RawValue::Number(3.0))], "unknown option 'steps' (allowed: sampler, eta, churn)"),
+        (
+            vec![("steps", RawValue::Number(3.0))],
+            "unknown option 'steps' (allowed: sampler, eta, churn, s_noise, order)",
+        ),
         (vec![("sampler", RawValue::Text("nope".into()))], "invalid option 'sampler'"),
     ] {
         let racer: RawOptions = racer.into_iter().map(|(k, v)| (k.to_string(), Some(v))).collect();

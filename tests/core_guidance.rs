@@ -151,8 +151,7 @@ fn run(
     let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), steps);
     let plan = sampler::plan(schedule, NetFrame::eps(schedule), &SamplerSettings::new(sampler_kind), &times);
     let mut points = sampler::prior(schedule, times[0], 3, n);
-    let mut history = vec![[0.0; 2]; n];
-    sampler::run(source, &plan, &mut points, &mut history, 3, 0);
+    sampler::run_from_start(source, &plan, &mut points, 3, 0);
     points
 }
 

@@ -70,12 +70,22 @@ fn every_schedule_samples_the_mixture_with_dpm_solver_2m() {
 
 /// Deterministic paths from the same prior points.
 fn ode_paths(schedule: Schedule, sampler: Sampler, steps: usize, grid: TimeGrid) -> Vec<[f32; 2]> {
+    ode_paths_with(schedule, settings(sampler), steps, grid)
+}
+
+/// [`ode_paths`] of a sampler with its knobs, eta set to 0.
+fn ode_paths_with(
+    schedule: Schedule,
+    settings: SamplerSettings,
+    steps: usize,
+    grid: TimeGrid,
+) -> Vec<[f32; 2]> {
     let mixture = Dataset::GaussianMixture.mixture();
     let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
-    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings(sampler), &times);
+    let settings = SamplerSettings { eta: 0.0, ..settings };
+    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings, &times);
     let mut x = sampler::prior(schedule, times[0], 5, 64);
-    let mut history = vec![[0.0; 2]; x.len()];
-    sampler::run(ScoreSource::Exact(&mixture), &plan, &mut x, &mut history, 5, 0);
+    sampler::run_from_start(ScoreSource::Exact(&mixture), &plan, &mut x, 5, 0);
     x
 }
 
@@ -90,10 +100,15 @@ fn mean_distance(a: &[[f32; 2]], b: &[[f32; 2]]) -> f64 {
 /// Measured order: log2(error(n) / error(2n)) at n = 40 against a 4,000-step Heun reference, on
 /// EDM's setting (sigma = t, Karras grid), where every method's order is textbook.
 fn measured_order(sampler: Sampler) -> f64 {
+    measured_order_with(settings(sampler))
+}
+
+/// [`measured_order`] of a sampler with its knobs (eta set to 0: the deterministic form).
+fn measured_order_with(settings: SamplerSettings) -> f64 {
     let (schedule, grid, n) = (Schedule::Edm, TimeGrid::Karras, 40);
     let reference = ode_paths(schedule, Sampler::Heun, 4000, grid);
-    let coarse = mean_distance(&ode_paths(schedule, sampler, n, grid), &reference);
-    let fine = mean_distance(&ode_paths(schedule, sampler, 2 * n, grid), &reference);
+    let coarse = mean_distance(&ode_paths_with(schedule, settings, n, grid), &reference);
+    let fine = mean_distance(&ode_paths_with(schedule, settings, 2 * n, grid), &reference);
     (coarse / fine).log2()
 }
 
@@ -118,6 +133,30 @@ fn dpm_solver_2m_and_2s_converge_at_second_order() {
 }
 
 #[test]
+fn the_multistep_methods_converge_at_their_orders() {
+    // (sampler, order knob, lowest measured order at 40 -> 80 steps). The multistep methods warm
+    // up with lower orders over the first steps (k-diffusion and diffusers do the same), whose
+    // errors decay at second order, so at these step counts their measured order sits between 2
+    // and theirs (LMS: 2.2, 2.8, 3.4 from 20 to 160 steps); UniPC's corrector raises its
+    // predictor's order by one (Zhao et al. 2023, sec. 3.3), order 3 measures 4.1.
+    let expectations = [
+        (Sampler::Lms, 3, 2.4),
+        (Sampler::Ipndm, 3, 2.4),
+        (Sampler::Deis, 2, 1.5),
+        (Sampler::Deis, 3, 2.1),
+        (Sampler::UniPc, 2, 2.2),
+        (Sampler::UniPc, 3, 3.5),
+        (Sampler::UniPcBh1, 3, 3.5),
+        (Sampler::DpmSolver2MSdeHeun, 3, 1.7),
+        (Sampler::DpmSolver3MSde, 3, 2.1),
+    ];
+    for (sampler, order, lowest) in expectations {
+        let measured = measured_order_with(SamplerSettings { order, ..settings(sampler) });
+        assert!(measured > lowest && measured < 5.5, "{sampler:?} order {order}: measured {measured:.2}");
+    }
+}
+
+#[test]
 fn dpm_2_converges_at_second_order() {
     let order = measured_order(Sampler::Dpm2);
     assert!((1.6..2.6).contains(&order), "DPM-2 order {order:.2}");
@@ -137,6 +176,13 @@ fn assert_same_plans(a: SamplerSettings, b: SamplerSettings, what: &str) {
                 (x.out_e1, y.out_e1),
                 (x.out_e2, y.out_e2),
                 (x.out_noise, y.out_noise),
+                (x.out_hist[0], y.out_hist[0]),
+                (x.out_hist[1], y.out_hist[1]),
+                (x.out_hist[2], y.out_hist[2]),
+                (x.hist_x, y.hist_x),
+                (x.hist_e1, y.hist_e1),
+                (x.stage2_noise, y.stage2_noise),
+                (x.out_stage2_noise, y.out_stage2_noise),
                 (x.stage2_x, y.stage2_x),
                 (x.stage2_e1, y.stage2_e1),
                 (x.eval2.sigma, y.eval2.sigma),
@@ -180,6 +226,133 @@ fn the_ancestral_samplers_reduce_to_the_methods_they_extend() {
         settings(Sampler::DpmSolver2S),
         "DPM-Solver++(2S) ancestral vs DPM-Solver++(2S)",
     );
+}
+
+#[test]
+fn the_sde_solvers_without_noise_are_the_ode_solvers_they_extend() {
+    let without_noise = |sampler| SamplerSettings { eta: 0.0, ..settings(sampler) };
+    assert_same_plans(
+        without_noise(Sampler::DpmSolver2MSde),
+        settings(Sampler::DpmSolver2M),
+        "DPM-Solver++(2M) SDE (midpoint) at eta = 0 vs DPM-Solver++(2M)",
+    );
+    assert_same_plans(
+        without_noise(Sampler::DpmSolverSde),
+        settings(Sampler::DpmSolver2S),
+        "DPM-Solver++ SDE at eta = 0 vs DPM-Solver++(2S)",
+    );
+}
+
+#[test]
+fn s_noise_scales_the_fresh_noise_and_nothing_else() {
+    for sampler_kind in Sampler::ALL.into_iter().filter(|s| s.uses_s_noise()) {
+        let schedule = Schedule::VpCosine;
+        let times = TimeGrid::Karras.times(schedule, schedule.t_max(), schedule.t_min(), 12);
+        let net = NetFrame::eps(schedule);
+        let plain = sampler::plan(schedule, net, &settings(sampler_kind), &times);
+        let louder =
+            sampler::plan(schedule, net, &SamplerSettings { s_noise: 1.5, ..settings(sampler_kind) }, &times);
+        for (a, b) in plain.iter().zip(&louder) {
+            let what = format!("{sampler_kind:?} step {}", a.index);
+            for (u, v) in [
+                (a.out_noise, b.out_noise),
+                (a.stage2_noise, b.stage2_noise),
+                (a.out_stage2_noise, b.out_stage2_noise),
+            ] {
+                assert!((1.5 * u - v).abs() <= 1e-5 * (1.0 + v.abs()), "{what}: {u} -> {v}");
+            }
+            let unchanged = |s: &sampler::ReverseStep| {
+                [s.out_x, s.out_e1, s.out_e2, s.stage2_x, s.stage2_e1, s.out_hist[0], s.hist_x, s.hist_e1]
+            };
+            assert_eq!(unchanged(a), unchanged(b), "{what}");
+        }
+        assert!(plain.iter().any(|s| s.out_noise > 0.0), "{sampler_kind:?} draws noise");
+    }
+}
+
+#[test]
+fn every_ancestral_and_sde_step_keeps_a_point_mass_at_its_noise_level() {
+    // Data at one point, 0: eps_hat = x / sigma exactly, x0_hat = 0. A step of the k-diffusion
+    // ancestral and SDE family from x ~ N(0, sigma_t^2) then lands at N(0, sigma_s^2) exactly,
+    // whatever eta and s_noise = 1: the deterministic part and the fresh noise (both Brownian
+    // increments of a two-stage step) together have variance sigma_s^2.
+    for schedule in Schedule::ALL {
+        let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 10);
+        for sampler_kind in Sampler::ALL.into_iter().filter(|s| s.uses_s_noise()) {
+            for eta in [0.3, 1.0] {
+                let settings = SamplerSettings { eta, ..settings(sampler_kind) };
+                let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings, &times);
+                for (step, pair) in plan.iter().zip(times.windows(2)) {
+                    let sigma_t = schedule.sigma(pair[0]);
+                    let f = |v: f32| v as f64;
+                    // x' = a2 x + stage2_noise z1, e2 = x' / sigma_m.
+                    let a2 = f(step.stage2_x) + f(step.stage2_e1) / sigma_t;
+                    let sigma_m = f(step.eval2.sigma).max(1e-30);
+                    let (e2_x, e2_z1) = if step.stage2 != 0 {
+                        (a2 / sigma_m, f(step.stage2_noise) / sigma_m)
+                    } else {
+                        (0.0, 0.0)
+                    };
+                    let along_x = f(step.out_x) + f(step.out_e1) / sigma_t + f(step.out_e2) * e2_x;
+                    let along_z1 = f(step.out_e2) * e2_z1 + f(step.out_stage2_noise);
+                    let variance = (along_x * sigma_t).powi(2) + along_z1.powi(2) + f(step.out_noise).powi(2);
+                    let wanted = schedule.sigma(pair[1]).powi(2);
+                    assert!(
+                        (variance - wanted).abs() <= 2e-4 * (1.0 + wanted),
+                        "{sampler_kind:?} {schedule:?} eta {eta} step {}: {variance} vs {wanted}",
+                        step.index
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn deis_has_the_closed_form_coefficients_of_diffusers() {
+    // diffusers' DEISMultistepScheduler (algorithm "deis"), with rho = sigma / alpha:
+    // second order x_t = alpha_t (x / alpha_s0 + coef1 eps_0 + coef2 eps_1), third order likewise.
+    fn ind_2(t: f64, b: f64, c: f64) -> f64 {
+        t * (-c.ln() + t.ln() - 1.0) / (b.ln() - c.ln())
+    }
+    fn ind_3(t: f64, b: f64, c: f64, d: f64) -> f64 {
+        let (lt, lc, ld) = (t.ln(), c.ln(), d.ln());
+        t * (lc * (ld - lt + 1.0) - ld * lt + ld + lt * lt - 2.0 * lt + 2.0) / ((b.ln() - lc) * (b.ln() - ld))
+    }
+    let schedule = Schedule::VpLinear;
+    let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 20);
+    let rho = |t: f64| schedule.sigma(t) / schedule.alpha(t);
+    for order in [2, 3] {
+        let plan = sampler::plan(
+            schedule,
+            NetFrame::eps(schedule),
+            &SamplerSettings { order, ..settings(Sampler::Deis) },
+            &times,
+        );
+        let i = 5;
+        let (t, s0, s1, s2) = (rho(times[i + 1]), rho(times[i]), rho(times[i - 1]), rho(times[i - 2]));
+        let alpha_t = schedule.alpha(times[i + 1]);
+        let wanted: Vec<f64> = if order == 2 {
+            vec![ind_2(t, s0, s1) - ind_2(s0, s0, s1), ind_2(t, s1, s0) - ind_2(s0, s1, s0)]
+        } else {
+            vec![
+                ind_3(t, s0, s1, s2) - ind_3(s0, s0, s1, s2),
+                ind_3(t, s1, s2, s0) - ind_3(s0, s1, s2, s0),
+                ind_3(t, s2, s0, s1) - ind_3(s0, s2, s0, s1),
+            ]
+        };
+        let step = &plan[i];
+        let got = [step.out_e1, step.out_hist[0], step.out_hist[1]];
+        for (k, w) in wanted.iter().enumerate() {
+            let w = alpha_t * w;
+            assert!(
+                (got[k] as f64 - w).abs() <= 1e-5 * (1.0 + w.abs()),
+                "order {order} coefficient {k}: {} vs {w}",
+                got[k]
+            );
+        }
+        assert_eq!(step.hist_e1, 1.0, "DEIS keeps eps");
+    }
 }
 
 #[test]
@@ -229,8 +402,7 @@ fn ddim_with_eta_zero_and_probability_flow_euler_agree_as_steps_grow() {
                 &times,
             );
             let mut x = sampler::prior(schedule, 1.0, 5, 64);
-            let mut h = vec![[0.0; 2]; 64];
-            sampler::run(ScoreSource::Exact(&mixture), &plan, &mut x, &mut h, 5, 0);
+            sampler::run_from_start(ScoreSource::Exact(&mixture), &plan, &mut x, 5, 0);
             x
         };
         mean_distance(&ddim, &ode_paths(schedule, Sampler::ProbabilityFlowEuler, n, TimeGrid::Uniform))
@@ -276,7 +448,7 @@ fn an_ode_run_from_data_to_noise_and_back_returns_the_starting_points() {
     let up: Vec<f64> = down.iter().rev().copied().collect();
     let heun = settings(Sampler::Heun);
     let mut x = start.clone();
-    let mut h = vec![[0.0; 2]; x.len()];
+    let mut h = sampler::empty_history(x.len());
     sampler::run(
         ScoreSource::Exact(&mixture),
         &sampler::plan(schedule, NetFrame::eps(schedule), &heun, &up),
@@ -364,8 +536,7 @@ fn every_schedule_sampler_and_parametrization_keeps_particles_finite_from_noise_
                 let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), 12);
                 let plan = sampler::plan(schedule, net, &settings(sampler), &times);
                 let mut x = sampler::prior(schedule, times[0], 1, 16);
-                let mut history = vec![[0.0; 2]; x.len()];
-                sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut x, &mut history, 1, 0);
+                sampler::run_from_start(ScoreSource::Mlp(&mlp), &plan, &mut x, 1, 0);
                 assert!(x.iter().flatten().all(|v| v.is_finite()), "{schedule:?} {sampler:?} {net:?}: {x:?}");
             }
         }
@@ -395,8 +566,7 @@ fn a_network_that_predicts_a_constant_x0_sends_every_particle_there_under_ddim()
         let plan =
             sampler::plan(schedule, net, &SamplerSettings { eta: 0.0, ..settings(Sampler::Ddim) }, &times);
         let mut x = sampler::prior(schedule, times[0], 2, 32);
-        let mut history = vec![[0.0; 2]; x.len()];
-        sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut x, &mut history, 2, 0);
+        sampler::run_from_start(ScoreSource::Mlp(&mlp), &plan, &mut x, 2, 0);
         let tolerance = 0.05;
         for p in &x {
             assert!(
@@ -419,8 +589,7 @@ fn a_constant_velocity_network_moves_every_particle_by_that_velocity_over_the_in
     let plan = sampler::plan(schedule, net, &settings(Sampler::ProbabilityFlowEuler), &times);
     let start = sampler::prior(schedule, times[0], 3, 16);
     let mut x = start.clone();
-    let mut history = vec![[0.0; 2]; x.len()];
-    sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut x, &mut history, 3, 0);
+    sampler::run_from_start(ScoreSource::Mlp(&mlp), &plan, &mut x, 3, 0);
     let span = (schedule.t_max() - schedule.t_min()) as f32;
     for (a, b) in start.iter().zip(&x) {
         for k in 0..2 {
@@ -452,7 +621,7 @@ fn a_score_network_and_the_eps_network_it_equals_give_the_same_samples() {
 fn a_run_gives_each_particle_the_same_path_whatever_the_batching() {
     let mlp = Mlp::initialise(2);
     let times = TimeGrid::Uniform.times(Schedule::VpLinear, 1.0, 0.0, 5);
-    for sampler_kind in [Sampler::EulerMaruyama, Sampler::Heun, Sampler::DpmSolver2M] {
+    for sampler_kind in Sampler::ALL {
         let plan = sampler::plan(
             Schedule::VpLinear,
             NetFrame::eps(Schedule::VpLinear),
@@ -462,10 +631,9 @@ fn a_run_gives_each_particle_the_same_path_whatever_the_batching() {
         // 21 particles: two full batches of 8 and a scalar tail of 5.
         let start = sampler::prior(Schedule::VpLinear, 1.0, 8, 21);
         let mut together = start.clone();
-        let mut history = vec![[0.0; 2]; 21];
-        sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut together, &mut history, 8, 0);
+        sampler::run_from_start(ScoreSource::Mlp(&mlp), &plan, &mut together, 8, 0);
         for (i, x0) in start.iter().enumerate() {
-            let (mut alone, mut h) = ([*x0], [[0.0; 2]]);
+            let (mut alone, mut h) = ([*x0], sampler::empty_history(1));
             sampler::run(ScoreSource::Mlp(&mlp), &plan, &mut alone, &mut h, 8, i as u32);
             assert_eq!(
                 alone[0].map(f32::to_bits),

@@ -117,8 +117,7 @@ fn reverse_parity(
         ScoreKind::Exact => ScoreSource::Exact(&mixture),
     };
     let mut cpu = start;
-    let mut history = vec![[0.0; 2]; N];
-    sampler::run(source, &plan, &mut cpu, &mut history, 4, 0);
+    sampler::run_from_start(source, &plan, &mut cpu, 4, 0);
     assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {net:?} {settings:?} {schedule:?}"));
 }
 
@@ -412,8 +411,7 @@ fn guided_runs_and_predictions_match_their_cpu_twins() {
         engine.reverse(score, 8, 0, steps as u32).unwrap();
         let source = base.guided(&mixture, guidance);
         let mut cpu = start.clone();
-        let mut history = vec![[0.0; 2]; N];
-        sampler::run(source, &plan, &mut cpu, &mut history, 8, 0);
+        sampler::run_from_start(source, &plan, &mut cpu, 8, 0);
         assert_close(&read(&engine), &cpu, 2e-3, &format!("guided {score:?} run"));
         // A guided prediction at one time.
         let points = Dataset::TwoMoons.sample(2, N);

@@ -168,13 +168,15 @@ proptest! {
         steps in prop_oneof![1u32..=3, 4u32..=60],
         eta in prop_oneof![Just(0.0), Just(1.0), 0.0f64..=1.0],
         churn in prop_oneof![Just(0.0), Just(100.0), 0.0f64..=100.0],
+        s_noise in prop_oneof![Just(0.0), Just(options::MAX_S_NOISE), 0.0f64..=options::MAX_S_NOISE],
+        order in options::MIN_ORDER..=options::MAX_ORDER,
         seed in prop_oneof![Just(0u32), Just(u32::MAX), any::<u32>()],
         particles in 1u32..=SESSION_PARTICLES,
         start in start_fraction(),
     ) {
         let options = Options {
-            dataset, schedule, sampler, time_grid, score, steps, eta, churn, seed, particles,
-            ..Options::default()
+            dataset, schedule, sampler, time_grid, score, steps, eta, churn, s_noise, order, seed,
+            particles, ..Options::default()
         };
         let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
         session.noise_to(start).unwrap();
@@ -202,7 +204,7 @@ fn start_fraction() -> impl Strategy<Value = f64> {
 
 fn describe(o: &Options, start: f64) -> String {
     format!(
-        "{} / {} / {} / {} / {}, steps {}, eta {}, churn {}, seed {}, {} particles, start {start:e}",
+        "{} / {} / {} / {} / {}, steps {}, eta {}, churn {}, s_noise {}, order {}, seed {}, {} particles, start {start:e}",
         o.dataset.name(),
         o.schedule.name(),
         o.sampler.name(),
@@ -211,6 +213,8 @@ fn describe(o: &Options, start: f64) -> String {
         o.steps,
         o.eta,
         o.churn,
+        o.s_noise,
+        o.order,
         o.seed,
         o.particles
     )
@@ -276,7 +280,7 @@ fn starts_below_the_smallest_meaningful_time_begin_at_it() {
 fn churn_applies_to_variance_exploding_schedules_only() {
     use diffusion_playground::core::sampler::{plan, NetFrame, SamplerSettings};
     for schedule in Schedule::ALL {
-        let settings = SamplerSettings { sampler: Sampler::Heun, eta: 1.0, churn: 100.0 };
+        let settings = SamplerSettings { churn: 100.0, ..SamplerSettings::new(Sampler::Heun) };
         // So close to t_min that alpha rounds to 1 on every schedule.
         let times = [schedule.t_min() + 1e-17, schedule.t_min()];
         assert_eq!(schedule.alpha(times[0]), 1.0);

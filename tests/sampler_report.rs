@@ -13,6 +13,7 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::metrics::sliced_wasserstein;
 use diffusion_playground::core::quality::{self, RunSetup};
+use diffusion_playground::core::race;
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
@@ -24,8 +25,7 @@ fn ode_paths(sampler_kind: Sampler, steps: usize) -> Vec<[f32; 2]> {
     let settings = SamplerSettings { eta: 0.0, ..SamplerSettings::new(sampler_kind) };
     let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings, &times);
     let mut x = sampler::prior(schedule, times[0], 5, 256);
-    let mut h = vec![[0.0; 2]; x.len()];
-    sampler::run(ScoreSource::Exact(&mixture), &plan, &mut x, &mut h, 5, 0);
+    sampler::run_from_start(ScoreSource::Exact(&mixture), &plan, &mut x, 5, 0);
     x
 }
 
@@ -81,4 +81,39 @@ fn dataset_report() {
             sliced_wasserstein(&quality::sample(ScoreSource::Mlp(&net.mlp), &setup, 1001, n), &data);
         println!("| {} | {exact:.4} | {learned:.4} | {floor:.4} |", dataset.label());
     }
+}
+
+#[test]
+#[ignore = "prints the budget table of the closing notes; run with --ignored --nocapture"]
+fn sampler_budget_report() {
+    // The race's setting at the budgets practitioners sample with: every sampler with its default
+    // knobs (eta = 1 where it reads it, s_noise = 1, order 3), VP linear on the Karras grid.
+    let dataset = Dataset::GaussianMixture;
+    let mixture = dataset.mixture();
+    let net = embedded::net(dataset, Schedule::VpLinear).expect("embedded net");
+    let track = race::Track {
+        data: &mixture,
+        schedule: Schedule::VpLinear,
+        grid: TimeGrid::Karras,
+        shift: 1.0,
+        particles: 4096,
+        seed: 1001,
+    };
+    println!("| sampler | SW2 exact, 8 NFE | SW2 exact, 32 NFE | SW2 MLP, 8 NFE | SW2 MLP, 32 NFE |");
+    println!("| --- | --- | --- | --- | --- |");
+    for sampler_kind in Sampler::ALL {
+        let settings = SamplerSettings::new(sampler_kind);
+        let lap = |source, frame, budget| race::lap(&track, source, frame, &settings, budget).distance;
+        let exact = NetFrame::eps(Schedule::VpLinear);
+        let learned = NetFrame::of(&net);
+        println!(
+            "| {} | {:.4} | {:.4} | {:.4} | {:.4} |",
+            sampler_kind.label(),
+            lap(ScoreSource::Exact(&mixture), exact, 8),
+            lap(ScoreSource::Exact(&mixture), exact, 32),
+            lap(ScoreSource::Mlp(&net.mlp), learned, 8),
+            lap(ScoreSource::Mlp(&net.mlp), learned, 32),
+        );
+    }
+    println!("data vs data: {:.4}", race::floor(&track));
 }

@@ -180,9 +180,8 @@ pub async fn calibrate(engine: &mut ComputeEngine, clock: &mut impl Clock) -> Re
     engine.read_particles().map_err(gpu)?.bytes().await.map_err(gpu)?;
     let gpu_ms = (clock.now_ms() - started).max(0.01);
     let mut cpu_points = points;
-    let mut history = vec![[0.0; 2]; cpu_points.len()];
     let started = clock.now_ms();
-    sampler::run(ScoreSource::Mlp(&net.mlp), &plan[1..], &mut cpu_points, &mut history, 0, 0);
+    sampler::run_from_start(ScoreSource::Mlp(&net.mlp), &plan[1..], &mut cpu_points, 0, 0);
     let cpu_ms = (clock.now_ms() - started).max(0.01);
     let evaluations = CALIBRATION_PARTICLES as f64 * CALIBRATION_STEPS as f64;
     Ok(Rates { gpu: evaluations / gpu_ms * 1e3, cpu: evaluations / cpu_ms * 1e3 })

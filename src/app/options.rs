@@ -17,7 +17,7 @@ use crate::core::dataset::Dataset;
 use crate::core::drawing;
 use crate::core::guidance::{Guidance, MAX_GUIDANCE_NOISE, MAX_GUIDANCE_SCALE};
 use crate::core::render::Palette;
-use crate::core::sampler::Sampler;
+use crate::core::sampler::{Sampler, SamplerSettings};
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
 
@@ -34,6 +34,13 @@ pub const MAX_PARTICLES_CPU: u32 = 1 << 17;
 pub const MAX_ETA: f64 = 1.0;
 /// Largest EDM S_churn (Karras et al. 2022 use up to 80 on images).
 pub const MAX_CHURN: f64 = 100.0;
+/// Largest s_noise (k-diffusion's factor on fresh noise; 1 is the method, image users go to about
+/// 1.1).
+pub const MAX_S_NOISE: f64 = 2.0;
+/// Lowest solver order of DEIS and UniPC as an option (1 would be DDIM).
+pub const MIN_ORDER: u32 = 2;
+/// Highest solver order of DEIS and UniPC (the history holds what order 3 needs).
+pub const MAX_ORDER: u32 = 3;
 /// Smallest dot radius in device pixels.
 pub const MIN_POINT_SIZE: f64 = 0.5;
 /// Largest dot radius in device pixels.
@@ -179,6 +186,10 @@ pub struct Options {
     pub eta: f64,
     /// EDM's S_churn for Heun (schedules with alpha = 1 only).
     pub churn: f64,
+    /// k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers.
+    pub s_noise: f64,
+    /// The solver order of DEIS and UniPC.
+    pub order: u32,
     /// Number of particles.
     pub particles: u32,
     /// Seed of every random number (noise, data, sampler).
@@ -215,6 +226,8 @@ impl Default for Options {
             shift: 1.0,
             eta: 1.0,
             churn: 0.0,
+            s_noise: 1.0,
+            order: crate::core::sampler::DEFAULT_ORDER as u32,
             particles: 16_384,
             seed: 1,
             backend: BackendChoice::Auto,
@@ -292,7 +305,7 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 19] = [
+pub const FIELDS: [&str; 21] = [
     "dataset",
     "schedule",
     "sampler",
@@ -302,6 +315,8 @@ pub const FIELDS: [&str; 19] = [
     "shift",
     "eta",
     "churn",
+    "s_noise",
+    "order",
     "particles",
     "seed",
     "backend",
@@ -458,6 +473,8 @@ impl Options {
                 "time_grid" => next.time_grid = choice(field, value, &TimeGrid::ALL, TimeGrid::name)?,
                 "eta" => next.eta = real(field, value, 0.0, MAX_ETA)?,
                 "churn" => next.churn = real(field, value, 0.0, MAX_CHURN)?,
+                "s_noise" => next.s_noise = real(field, value, 0.0, MAX_S_NOISE)?,
+                "order" => next.order = integer(field, value, MIN_ORDER, MAX_ORDER)?,
                 "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
                 "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
                 "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
@@ -551,6 +568,17 @@ impl Options {
     pub fn guided_class(&self) -> Option<usize> {
         self.run_guidance()?;
         classes::class_index(self.dataset, &self.class)
+    }
+
+    /// The sampler with the knobs of these options.
+    pub fn sampler_settings(&self) -> SamplerSettings {
+        SamplerSettings {
+            sampler: self.sampler,
+            eta: self.eta,
+            churn: self.churn,
+            s_noise: self.s_noise,
+            order: self.order as usize,
+        }
     }
 
     /// The `steps + 1` times of a run from `t_start` down to the schedule's t_min: the time grid
@@ -664,6 +692,10 @@ pub struct Limits {
     pub eta: Range<f64>,
     /// EDM's S_churn.
     pub churn: Range<f64>,
+    /// k-diffusion's s_noise.
+    pub s_noise: Range<f64>,
+    /// The solver order of DEIS and UniPC.
+    pub order: Range<u32>,
     /// Particles.
     pub particles: ParticleRange,
     /// Dot radius in device pixels.
@@ -725,7 +757,8 @@ pub struct DrawingLimits {
 }
 
 /// A sampler in the description: its choice, and which knobs of the options it reads (the page
-/// shows the `eta` and `churn` controls only where they apply, from these flags).
+/// shows the `eta`, `churn`, `s_noise` and `order` controls only where they apply, from these
+/// flags).
 #[derive(Clone, Debug, Serialize)]
 pub struct SamplerChoice {
     /// Identifier.
@@ -736,6 +769,10 @@ pub struct SamplerChoice {
     pub uses_eta: bool,
     /// It reads `churn` ([`Sampler::uses_churn`]).
     pub uses_churn: bool,
+    /// It reads `s_noise` ([`Sampler::uses_s_noise`]).
+    pub uses_s_noise: bool,
+    /// It reads `order` ([`Sampler::uses_order`]).
+    pub uses_order: bool,
     /// Network evaluations per step ([`Sampler::evaluations_per_step`]).
     pub evaluations_per_step: usize,
 }
@@ -815,6 +852,8 @@ pub fn describe() -> Description {
                 label: s.label(),
                 uses_eta: s.uses_eta(),
                 uses_churn: s.uses_churn(),
+                uses_s_noise: s.uses_s_noise(),
+                uses_order: s.uses_order(),
                 evaluations_per_step: s.evaluations_per_step(),
             })
             .collect(),
@@ -838,6 +877,8 @@ pub fn describe() -> Description {
             steps: Range { min: MIN_STEPS, max: MAX_STEPS },
             eta: Range { min: 0.0, max: MAX_ETA },
             churn: Range { min: 0.0, max: MAX_CHURN },
+            s_noise: Range { min: 0.0, max: MAX_S_NOISE },
+            order: Range { min: MIN_ORDER, max: MAX_ORDER },
             particles: ParticleRange { min: 1, max: MAX_PARTICLES, max_cpu: MAX_PARTICLES_CPU },
             point_size: Range { min: MIN_POINT_SIZE, max: MAX_POINT_SIZE },
             shift: Range { min: MIN_SHIFT, max: MAX_SHIFT },

@@ -19,7 +19,7 @@ use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{Mlp, HIDDEN};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::rng;
-use crate::core::sampler::{self, NetFrame, ReverseStep, SamplerSettings, ScoreSource};
+use crate::core::sampler::{self, NetFrame, ReverseStep, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
@@ -202,7 +202,7 @@ pub struct Session {
     times: Vec<f64>,
     plan: Vec<ReverseStep>,
     /// Multistep history of each particle on the CPU path (the GPU keeps its own).
-    history: Vec<[f32; 2]>,
+    history: Vec<sampler::History>,
     step_index: usize,
     current_t: f64,
     particles: Particles,
@@ -562,12 +562,12 @@ impl Session {
         } else {
             options.run_times(t_start, steps)
         };
-        let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
+        let settings = options.sampler_settings();
         self.plan = sampler::plan(schedule, NetFrame::of(&self.net), &settings, &self.times);
         // Only the CPU path keeps history here; the GPU engine clears its own in `set_plan`.
         let cpu_particles = if self.on_gpu() { 0 } else { self.data.len() };
         let guidance = self.guidance();
-        self.history = vec![[0.0; 2]; cpu_particles];
+        self.history = sampler::empty_history(cpu_particles);
         self.step_index = 0;
         self.current_t = t_start;
         if let Particles::Gpu(engine) = &mut self.particles {

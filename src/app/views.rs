@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::app::options::{self, OptionError, Options, RawOptions, MAX_PARTICLES};
+use crate::app::options::{self, OptionError, RawOptions, MAX_PARTICLES};
 use crate::app::session::Session;
 use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
@@ -43,7 +43,7 @@ pub const MAX_RACE_PARTICLES: u32 = 8192;
 pub const MAX_RACE_BUDGET: u32 = 1000;
 
 /// The options a race lap may set for its racer; the rest are the session's.
-pub const RACER_FIELDS: [&str; 3] = ["sampler", "eta", "churn"];
+pub const RACER_FIELDS: [&str; 5] = ["sampler", "eta", "churn", "s_noise", "order"];
 
 /// The curves of the schedule lab: alpha, sigma, log-SNR, the drift f and the squared diffusion
 /// g^2 (seeds 000 and 001) at `samples` times spread like the time slider (`u` from 0 to 1 over
@@ -179,7 +179,7 @@ impl Session {
     }
 
     /// The sampler settings of a racer: the fields of `racer` ([`RACER_FIELDS`] only: sampler,
-    /// eta, churn) checked by the options table over the session's own.
+    /// eta, churn, s_noise, order) checked by the options table over the session's own.
     pub fn racer_settings(&self, racer: &RawOptions) -> Result<SamplerSettings, OptionError> {
         if let Some(field) = racer.keys().find(|f| !RACER_FIELDS.contains(&f.as_str())) {
             return Err(OptionError {
@@ -188,8 +188,7 @@ impl Session {
                 allowed: RACER_FIELDS.join(", "),
             });
         }
-        let Options { sampler, eta, churn, .. } = self.options().merged(racer)?;
-        Ok(SamplerSettings { sampler, eta, churn })
+        Ok(self.options().merged(racer)?.sampler_settings())
     }
 
     /// One lap of the sampler race (`core::race`): `settings` carries `particles` prior samples

@@ -17,7 +17,7 @@ use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::metrics;
 use diffusion_playground::core::mlp;
-use diffusion_playground::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
+use diffusion_playground::core::sampler::{self, NetFrame, ScoreSource};
 use diffusion_playground::gpu::{context, ComputeEngine, GpuContext};
 
 /// Particle counts measured unless `--particles` says otherwise.
@@ -111,18 +111,18 @@ fn time_cpu_core_uncapped(options: &Options) -> Result<Timed, String> {
     let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
     let schedule = options.schedule;
     let times = options.full_run_times();
-    let settings = SamplerSettings { sampler: options.sampler, eta: options.eta, churn: options.churn };
+    let settings = options.sampler_settings();
     let plan = sampler::plan(schedule, NetFrame::of(&net), &settings, &times);
     let n = options.particles as usize;
     let source = ScoreSource::Mlp(&net.mlp);
     let prior = || sampler::prior(schedule, schedule.t_max(), options.seed, n);
-    let (mut points, mut history) = (prior(), vec![[0.0; 2]; n]);
-    sampler::run(source, &plan[..1], &mut points, &mut history, options.seed, 0);
+    let mut points = prior();
+    sampler::run_from_start(source, &plan[..1], &mut points, options.seed, 0);
     let mut seconds = Vec::new();
     for _ in 0..REPEATS {
-        (points, history) = (prior(), vec![[0.0; 2]; n]);
+        points = prior();
         let started = Instant::now();
-        sampler::run(source, &plan, &mut points, &mut history, options.seed, 0);
+        sampler::run_from_start(source, &plan, &mut points, options.seed, 0);
         seconds.push(started.elapsed().as_secs_f64());
     }
     seconds.sort_by(f64::total_cmp);

@@ -85,9 +85,8 @@ pub fn sample(source: ScoreSource, setup: &RunSetup, seed: u32, n: usize) -> Vec
     let RunSetup { schedule, net, settings, grid, steps } = *setup;
     let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps);
     let mut particles = sampler::prior(schedule, times[0], seed, n);
-    let mut history = vec![[0.0; 2]; n];
     let plan = sampler::plan(schedule, net, &settings, &times);
-    sampler::run(source, &plan, &mut particles, &mut history, seed, 0);
+    sampler::run_from_start(source, &plan, &mut particles, seed, 0);
     particles
 }
 

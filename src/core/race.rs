@@ -57,8 +57,7 @@ pub fn lap(
     let times = track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift);
     let plan = sampler::plan(schedule, net, settings, &times);
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
-    let mut history = vec![[0.0; 2]; track.particles];
-    sampler::run(source, &plan, &mut particles, &mut history, track.seed, 0);
+    sampler::run_from_start(source, &plan, &mut particles, track.seed, 0);
     let data = track.data.sample(RACE_DATA_SEED, 0, track.particles);
     Lap {
         steps,

@@ -25,6 +25,9 @@ pub mod stream {
     pub const CHURN: u32 = 6;
     /// Draws of the latents x_t ~ q(x_t | x_0) that estimate the variational bound (`core::elbo`).
     pub const ELBO: u32 = 7;
+    /// The Brownian increment z1 to the second stage of a two-stage SDE step
+    /// (`core::sampler`, DPM-Solver++ SDE).
+    pub const STAGE2: u32 = 8;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).

@@ -95,7 +95,7 @@ pub fn space_time(
         let settings = SamplerSettings { eta: 1.0, ..SamplerSettings::new(sampler_kind) };
         let plan = sampler::plan(schedule, net, &settings, &descending);
         let mut x = sampler::prior(schedule, descending[0], seed, size.paths);
-        let mut history = vec![[0.0; 2]; size.paths];
+        let mut history = sampler::empty_history(size.paths);
         let mut recorded = vec![vec![0.0f32; size.steps + 1]; size.paths];
         for (k, step) in std::iter::once(None).chain(plan.iter().map(Some)).enumerate() {
             if let Some(step) = step {

@@ -8,7 +8,7 @@ use crate::core::likelihood::LikelihoodStep;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::sampler::Unguided;
-use crate::core::sampler::{Evaluation, ReverseStep};
+use crate::core::sampler::{self, Evaluation, ReverseStep};
 use crate::gpu::layout::{self, Binding};
 use crate::gpu::likelihood::{GpuLikelihood, PendingLikelihood};
 use crate::gpu::readback::Readback;
@@ -124,7 +124,8 @@ pub struct HistogramParams {
 struct Scene {
     particle_count: u32,
     particles: wgpu::Buffer,
-    /// Per-particle history of multistep samplers (x0_hat of the previous step).
+    /// Per-particle history of multistep samplers (`sampler::History`: the x0_hat or eps of the
+    /// last HISTORY_SLOTS steps).
     history: wgpu::Buffer,
     /// Output of the predict kernels (one vec2 per particle).
     predictions: wgpu::Buffer,
@@ -385,26 +386,28 @@ impl ComputeEngine {
                     data.len()
                 ))
             })?;
-        let bytes = 8 * count as u64;
+        let bytes = std::mem::size_of::<[f32; 2]>() as u64 * count as u64;
+        // The largest buffer is the multistep history, HISTORY_SLOTS positions per particle.
+        let history_bytes = std::mem::size_of::<sampler::History>() as u64 * count as u64;
         let max = self.device.limits().max_storage_buffer_binding_size;
-        if bytes > max {
+        if history_bytes > max {
             return Err(GpuError::Unsupported(format!(
-                "{count} particles need {bytes} bytes, more than this GPU's storage buffer limit of {max} bytes"
+                "{count} particles need {history_bytes} bytes of sampler history, more than this GPU's storage buffer limit of {max} bytes"
             )));
         }
         self.data = buffer_with(&self.device, "data x0", bytemuck::cast_slice(data), STORAGE_IN);
-        let state_buffer = |label| {
+        let state_buffer = |label, size| {
             self.device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
-                size: bytes,
+                size,
                 usage: wgpu::BufferUsages::STORAGE
                     | wgpu::BufferUsages::COPY_SRC
                     | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             })
         };
-        let (particles, history) = (state_buffer("particles"), state_buffer("history"));
-        let predictions = state_buffer("predictions");
+        let (particles, history) = (state_buffer("particles", bytes), state_buffer("history", history_bytes));
+        let predictions = state_buffer("predictions", bytes);
         self.scene = Some(self.make_scene(count, particles, history, predictions));
         self.generation += 1;
         Ok(())

@@ -320,11 +320,10 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
 
       // eta belongs to Euler-Maruyama and DDIM, churn to Heun: the other one's control is hidden,
       // and its value stays in the link.
-      const shown = () => page.evaluate(() => ({
-        eta: !document.getElementById('eta').closest('.field').hidden,
-        churn: !document.getElementById('churn').closest('.field').hidden,
-      }));
-      assert.deepEqual(await shown(), { eta: true, churn: false }, 'Euler-Maruyama shows eta only');
+      const shown = () => page.evaluate(() => Object.fromEntries(['eta', 'churn', 's_noise', 'order'].map((id) => [
+        id, !document.getElementById(id).closest('.field').hidden,
+      ])));
+      assert.deepEqual(await shown(), { eta: true, churn: false, s_noise: false, order: false }, 'Euler-Maruyama shows eta only');
       await page.$eval('#eta', (slider) => {
         slider.value = '0.25';
         slider.dispatchEvent(new Event('input', { bubbles: true }));
@@ -334,11 +333,26 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.equal(await page.textContent('#eta-value'), '0.25', 'the eta slider shows its value');
       await page.selectOption('#sampler', 'heun');
       await waitFor(session, () => window.dp.playground.options().sampler === 'heun', null, 'the sampler becomes heun');
-      assert.deepEqual(await shown(), { eta: false, churn: true }, 'Heun shows churn only');
+      assert.deepEqual(await shown(), { eta: false, churn: true, s_noise: false, order: false }, 'Heun shows churn only');
       await page.fill('#churn', '5');
       await page.press('#churn', 'Enter');
       await waitFor(session, () => /churn=5(&|$)/.test(location.hash) && /eta=0\.25(&|$)/.test(location.hash), null, 'the hash has churn=5 and keeps eta=0.25');
       assert.equal(await page.evaluate(() => window.dp.playground.options().churn), 5);
+      // UniPC reads its order, DPM-Solver++(3M) SDE its eta and s_noise.
+      await page.selectOption('#sampler', 'unipc');
+      await waitFor(session, () => window.dp.playground.options().sampler === 'unipc', null, 'the sampler becomes unipc');
+      assert.deepEqual(await shown(), { eta: false, churn: false, s_noise: false, order: true }, 'UniPC shows its order only');
+      await page.fill('#order', '2');
+      await page.press('#order', 'Enter');
+      await waitFor(session, () => window.dp.playground.options().order === 2 && /order=2(&|$)/.test(location.hash), null, 'order=2 reaches the wasm and the link');
+      await page.selectOption('#sampler', 'dpm_solver_3m_sde');
+      await waitFor(session, () => window.dp.playground.options().sampler === 'dpm_solver_3m_sde', null, 'the sampler becomes dpm_solver_3m_sde');
+      assert.deepEqual(await shown(), { eta: true, churn: false, s_noise: true, order: false }, 'the 3M SDE shows eta and s_noise');
+      await page.fill('#s_noise', '1.5');
+      await page.press('#s_noise', 'Enter');
+      await waitFor(session, () => window.dp.playground.options().s_noise === 1.5 && /s_noise=1\.5(&|$)/.test(location.hash), null, 's_noise=1.5 reaches the wasm and the link');
+      await page.selectOption('#sampler', 'heun');
+      await waitFor(session, () => window.dp.playground.options().sampler === 'heun', null, 'back to heun');
 
       // The NFE readout counts network evaluations: Heun takes two in a step that does not end at 0.
       await page.evaluate(() => document.activeElement?.blur());

@@ -65,10 +65,15 @@ describe('the URL-hash state table', () => {
     );
   });
 
-  test('eta and churn apply to the samplers the wasm says read them (Euler-Maruyama, DDIM and the ancestral ones; Heun)', () => {
+  test('eta, churn, s_noise and order apply to the samplers the wasm says read them (Euler-Maruyama, DDIM and the ancestral ones; Heun; the ancestral and SDE ones; DEIS and UniPC)', () => {
     const shownFor = (name) => described.samplers.map((s) => s.name).filter((sampler) => applies(FIELD[name], { ...defaultState(), sampler }));
-    assert.deepEqual(shownFor('eta'), described.samplers.filter((s) => s.uses_eta).map((s) => s.name));
-    assert.deepEqual(shownFor('churn'), described.samplers.filter((s) => s.uses_churn).map((s) => s.name));
+    for (const [knob, flag] of [['eta', 'uses_eta'], ['churn', 'uses_churn'], ['s_noise', 'uses_s_noise'], ['order', 'uses_order']]) {
+      assert.deepEqual(shownFor(knob), described.samplers.filter((s) => s[flag]).map((s) => s.name), knob);
+    }
+    assert.deepEqual(shownFor('order'), ['deis', 'unipc', 'unipc_bh1']);
+    for (const name of ['euler_ancestral', 'dpm_solver_sde', 'dpm_solver_2m_sde', 'dpm_solver_3m_sde']) {
+      assert.ok(shownFor('s_noise').includes(name), `s_noise shows for ${name}`);
+    }
     for (const name of ['euler_maruyama', 'ddim', 'euler_ancestral', 'dpm_2_ancestral', 'dpm_solver_2s_ancestral']) {
       assert.ok(shownFor('eta').includes(name), `eta shows for ${name}`);
     }
@@ -92,6 +97,9 @@ describe('the URL-hash state table', () => {
     ['eta', '-0.1'],
     ['churn', '-1'],
     ['churn', '1e3'],
+    ['s_noise', '3'],
+    ['order', '4'],
+    ['order', '2.5'],
     ['time_grid', '<b>x</b>'],
     ['schedule', 'vp_quadratic'],
   ];
@@ -119,7 +127,7 @@ describe('the URL-hash state table', () => {
     assert.equal(Object.getPrototypeOf(state), Object.prototype);
     assert.deepEqual(notices, [
       'The setting seed appears more than once in the link; the first value is used.',
-      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, eta, churn, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, ghosts, arrows, lens, contours, paths, theme, drawn, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
+      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, eta, churn, s_noise, order, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, ghosts, arrows, lens, contours, paths, theme, drawn, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
     ]);
   });
 
@@ -180,7 +188,7 @@ describe('the URL-hash state table', () => {
     const state = {
       ...defaultState(),
       dataset: 'gaussian_mixture', schedule: 'edm', sampler: 'dpm_solver_2m', time_grid: 'uniform_log_snr',
-      steps: 7, eta: 0.25, churn: 12.5, seed: 4294967295, t: 0.125, playing: false,
+      steps: 7, eta: 0.25, churn: 12.5, s_noise: 1.25, order: 2, seed: 4294967295, t: 0.125, playing: false,
     };
     const back = parseHash(toHash(state));
     assert.deepEqual(back.notices, []);

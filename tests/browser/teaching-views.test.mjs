@@ -136,8 +136,26 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
         } catch (e) {
           message = e.message;
         }
-        return { few: few.distance, many: many.distance, floor: many.floor, evaluations: many.evaluations, message };
+        // Racers with the knobs of the newer samplers: UniPC's order, the SDE solvers' eta and
+        // s_noise; a knob out of range is refused by name.
+        const knobbed = [
+          pg.race_lap({ sampler: 'unipc', order: 2 }, 16, 512),
+          pg.race_lap({ sampler: 'dpm_solver_sde', eta: 1, s_noise: 1 }, 16, 512),
+          pg.race_lap({ sampler: 'dpm_solver_3m_sde', eta: 0.5, s_noise: 1.1 }, 16, 512),
+        ].map((l) => ({ distance: l.distance, evaluations: l.evaluations }));
+        let knobMessage = null;
+        try {
+          pg.race_lap({ sampler: 'deis', order: 5 }, 16, 512);
+        } catch (e) {
+          knobMessage = e.message;
+        }
+        return { few: few.distance, many: many.distance, floor: many.floor, evaluations: many.evaluations, message, knobbed, knobMessage };
       });
+      for (const racer of lap.knobbed) {
+        assert.ok(racer.evaluations <= 16 && racer.evaluations >= 15, `a lap of about 16 evaluations: ${racer.evaluations}`);
+        assert.ok(racer.distance < 3 * lap.floor + 0.1, `16 evaluations come near the data: ${racer.distance} (floor ${lap.floor})`);
+      }
+      assert.match(lap.knobMessage, /invalid option 'order': 5 is not allowed \(allowed: an integer from 2 to 3\)/);
       assert.equal(lap.evaluations, 64);
       assert.ok(lap.many < lap.few, `more evaluations, closer: ${lap.few} -> ${lap.many}`);
       assert.ok(lap.many < 2 * lap.floor + 0.05, `64 evaluations reach the data (${lap.many}, floor ${lap.floor})`);

@@ -95,6 +95,41 @@ const SAMPLERS = {
   dpm_solver_2s_ancestral: [
     'DPM-Solver++ (2S) ancestral (k-diffusion; Lu et al. 2022), data prediction D = x̃ − σ̃ε̂: 2S to σ̃↓, then fresh noise σ̃↑ (η)',
     String.raw`\tilde x_m = \frac{\tilde\sigma_m}{\tilde\sigma_t}\tilde x_t + \Big(1 - \frac{\tilde\sigma_m}{\tilde\sigma_t}\Big)D(x_t),\quad \tilde x_s = \frac{\tilde\sigma_\downarrow}{\tilde\sigma_t}\tilde x_t + \Big(1 - \frac{\tilde\sigma_\downarrow}{\tilde\sigma_t}\Big)D(x_m) + \tilde\sigma_\uparrow z,\quad \tilde\sigma_m = \sqrt{\tilde\sigma_t\tilde\sigma_\downarrow}`,
+  ],  lms: [
+    'Linear multistep, order 4 (k-diffusion), in x̃ = x/α: the Lagrange polynomial through the last four ε̂ (fewer at the start), integrated over σ̃',
+    String.raw`\tilde x_s = \tilde x_t + \sum_{j=0}^{3} \hat\varepsilon_{j} \int_{\tilde\sigma_t}^{\tilde\sigma_s} \prod_{k \ne j} \frac{\tau - \tilde\sigma_{k}}{\tilde\sigma_{j} - \tilde\sigma_{k}}\,d\tau\quad(j = 0\text{: this step, } j\text{: } j \text{ steps back})`,
+  ],
+  ipndm: [
+    'iPNDM, order 4 (Zhang & Chen 2023; k-diffusion): Adams–Bashforth in σ̃ with fixed coefficients',
+    String.raw`\tilde x_s = \tilde x_t + (\tilde\sigma_s - \tilde\sigma_t)\,\frac{55\hat\varepsilon_0 - 59\hat\varepsilon_1 + 37\hat\varepsilon_2 - 9\hat\varepsilon_3}{24}\quad(\text{orders 1–3 while the history fills})`,
+  ],
+  deis: [
+    'DEIS (Zhang & Chen 2023; diffusers): the exponential integrator of dx̃/dρ = ε̂ with ρ = σ̃ and ε̂ a Lagrange polynomial in log ρ (order 2 or 3)',
+    String.raw`\tilde x_s = \tilde x_t + \sum_{j < p} \hat\varepsilon_{j} \int_{\rho_t}^{\rho_s} \prod_{k \ne j} \frac{\log\rho - \log\rho_{k}}{\log\rho_{j} - \log\rho_{k}}\,d\rho`,
+  ],
+  unipc: [
+    'UniPC, B(h) = e^h − 1 (Zhao et al. 2023; diffusers), data prediction m = x̂₀: correct x_t with the new m₀ (UniC), then predict (UniP); order p, the corrector adds one',
+    String.raw`x_s = \frac{\sigma_s}{\sigma_t}x_t^{c} - \alpha_s\big(e^{-h} - 1\big)m_0 - \alpha_s B(h)\sum_{k} \rho^{p}_k\,\frac{m_k - m_0}{r_k},\quad r_k = \frac{\lambda_{k} - \lambda_0}{h},\ \ \sum_k \rho_k r_k^{i-1} = \frac{i!\,\varphi_{i+1}(h)}{B(h)}`,
+  ],
+  unipc_bh1: [
+    'UniPC, B(h) = h (Zhao et al. 2023, variant bh1): as UniPC (bh2) with the other B(h)',
+    String.raw`x_s = \frac{\sigma_s}{\sigma_t}x_t^{c} - \alpha_s\big(e^{-h} - 1\big)m_0 - \alpha_s B(h)\sum_{k} \rho^{p}_k\,\frac{m_k - m_0}{r_k},\quad B(h) = h`,
+  ],
+  dpm_solver_sde: [
+    'DPM-Solver++ SDE (k-diffusion; Lu et al. 2022): the 2S step with ancestral noise at both stages, two increments of one Brownian path in σ̃',
+    String.raw`\tilde x_m = \frac{\tilde\sigma^{(1)}_\downarrow}{\tilde\sigma_t}\tilde x_t + \Big(1 - \frac{\tilde\sigma^{(1)}_\downarrow}{\tilde\sigma_t}\Big)D(x_t) + \tilde\sigma^{(1)}_\uparrow z_a,\quad \tilde x_s = \frac{\tilde\sigma^{(2)}_\downarrow}{\tilde\sigma_t}\tilde x_t + \Big(1 - \frac{\tilde\sigma^{(2)}_\downarrow}{\tilde\sigma_t}\Big)D(x_m) + \tilde\sigma^{(2)}_\uparrow z,\ \ \operatorname{corr}(z_a, z) = \sqrt{\frac{\tilde\sigma_t - \tilde\sigma_m}{\tilde\sigma_t - \tilde\sigma_s}}`,
+  ],
+  dpm_solver_2m_sde: [
+    'DPM-Solver++ (2M) SDE, midpoint (k-diffusion; Lu et al. 2022), data prediction m, h = λ_s − λ_t, with η',
+    String.raw`\tilde x_s = e^{-(1+\eta)h}\tilde x_t + \big(1 - e^{-(1+\eta)h}\big)m_0 + \tfrac12\big(1 - e^{-(1+\eta)h}\big)\frac{m_0 - m_1}{r} + \tilde\sigma_s\sqrt{1 - e^{-2\eta h}}\,z,\quad r = \frac{h_{\text{prev}}}{h}`,
+  ],
+  dpm_solver_2m_sde_heun: [
+    'DPM-Solver++ (2M) SDE, Heun correction (k-diffusion solver_type = heun), with η',
+    String.raw`\tilde x_s = e^{-(1+\eta)h}\tilde x_t + \big(1 - e^{-(1+\eta)h}\big)m_0 + \Big(1 - \frac{1 - e^{-(1+\eta)h}}{(1+\eta)h}\Big)\frac{m_0 - m_1}{r} + \tilde\sigma_s\sqrt{1 - e^{-2\eta h}}\,z`,
+  ],
+  dpm_solver_3m_sde: [
+    'DPM-Solver++ (3M) SDE (k-diffusion; Lu et al. 2022), h_η = (1 + η)h, with η',
+    String.raw`\tilde x_s = e^{-h_\eta}\tilde x_t + \big(1 - e^{-h_\eta}\big)m_0 + \varphi_2 d_1 - \varphi_3 d_2 + \tilde\sigma_s\sqrt{1 - e^{-2\eta h}}\,z,\ \ \varphi_2 = \frac{e^{-h_\eta} - 1}{h_\eta} + 1,\ \ \varphi_3 = \frac{\varphi_2}{h_\eta} - \frac12`,
   ],
 };
 

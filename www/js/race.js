@@ -14,6 +14,9 @@ export const RACE_BUDGETS = [2, 4, 8, 16, 32, 64];
 const SNAPSHOT_BUDGET = 8;
 /** Particles per lap. */
 const RACE_PARTICLES = 1024;
+/** The solver order DEIS and UniPC race at (their highest, the options' default). */
+const RACE_ORDER = 3;
+
 /** Okabe-Ito colours (distinguishable with colour-vision deficiencies), one per sampler. */
 const COLOURS = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7'];
 /** Hue step of the colours after the Okabe-Ito seven (the golden angle spreads any number of them). */
@@ -48,8 +51,9 @@ const SNAPSHOT_HALF_EXTENT = 3;
  * every sampler that reads eta races with eta = 1 (Euler-Maruyama as the reverse SDE, the
  * ancestral samplers as their libraries run them), except DDIM, which takes the race's own eta
  * (`ddimEta`: 0 deterministic, 1 DDPM ancestral, which races under its own name); a sampler that
- * reads churn races without it.
- * @param {{ name: string, uses_eta?: boolean, uses_churn?: boolean }} sampler  its entry of describe()
+ * reads churn races without it, one that reads s_noise with 1 (the method itself), and DEIS and
+ * UniPC race at order 3.
+ * @param {{ name: string, uses_eta?: boolean, uses_churn?: boolean, uses_s_noise?: boolean, uses_order?: boolean }} sampler  its entry of describe()
  * @param {number} ddimEta
  * @returns {Record<string, number>}
  */
@@ -58,6 +62,8 @@ export function racerSettings(sampler, ddimEta) {
   const knobs = {};
   if (sampler.uses_eta) knobs.eta = sampler.name === 'ddim' ? ddimEta : 1;
   if (sampler.uses_churn) knobs.churn = 0;
+  if (sampler.uses_s_noise) knobs.s_noise = 1;
+  if (sampler.uses_order) knobs.order = RACE_ORDER;
   return knobs;
 }
 

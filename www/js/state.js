@@ -58,6 +58,11 @@ export const LINK_VERSION = 1;
  * inferred type, a union of its rows' shapes, is not assignable to it).
  * @type {ReadonlyArray<Field>}
  */
+/** The sampler knobs and the flag of describe()'s samplers that says which read each. */
+export const SAMPLER_KNOBS = /** @type {const} */ ([
+  ['eta', 'uses_eta'], ['churn', 'uses_churn'], ['s_noise', 'uses_s_noise'], ['order', 'uses_order'],
+]);
+
 export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
   { name: 'dataset', type: 'choice', from: 'datasets', default: 'two_moons', label: 'Dataset', option: true },
   { name: 'schedule', type: 'choice', from: 'schedules', default: 'vp_linear', label: 'Noise schedule', option: true },
@@ -78,6 +83,17 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   {
     name: 'churn', type: 'number', default: 0, min: 0, max: 100, label: 'Churn (S_churn)', option: true,
     onlyFor: { sampler: ['heun'] },
+  },
+  // k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers (which
+  // ones: describe()).
+  {
+    name: 's_noise', type: 'number', default: 1, min: 0, max: 2, label: 'Noise factor (s_noise)', option: true,
+    onlyFor: { sampler: ['euler_ancestral'] },
+  },
+  // The solver order of DEIS and UniPC (which ones: describe()).
+  {
+    name: 'order', type: 'integer', default: 3, min: 2, max: 3, label: 'Solver order', option: true,
+    onlyFor: { sampler: ['deis', 'unipc', 'unipc_bh1'] },
   },
   { name: 'particles', type: 'integer', default: 16384, min: 1, max: 1048576, label: 'Particles', option: true },
   { name: 'seed', type: 'integer', default: 1, min: 0, max: 4294967295, label: 'Seed', option: true },
@@ -213,9 +229,9 @@ export function useDescription(described) {
     }
     field.choices = list.map(({ name, label }) => [name, label]);
   }
-  // The samplers that read eta and churn are the wasm's to say (a new sampler needs no edit here).
+  // The samplers that read each knob are the wasm's to say (a new sampler needs no edit here).
   const samplers = described.samplers;
-  for (const [knob, flag] of /** @type {const} */ ([['eta', 'uses_eta'], ['churn', 'uses_churn']])) {
+  for (const [knob, flag] of SAMPLER_KNOBS) {
     if (samplers.every((/** @type {Record<string, unknown>} */ s) => typeof s[flag] === 'boolean')) {
       FIELD[knob].onlyFor = { sampler: samplers.filter((/** @type {Record<string, unknown>} */ s) => s[flag]).map((/** @type {{ name: string }} */ s) => s.name) };
     }

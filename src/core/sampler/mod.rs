@@ -6,19 +6,34 @@
 //! ```text
 //! x^  = x + pre_noise z0                                    (EDM "churn"; 0 for most samplers)
 //! e1  = eps_hat(x^, eval1)
-//! x'  = stage2_x x^ + stage2_e1 e1,   e2 = eps_hat(x', eval2)      (second stage: Heun, DPM-Solver++ 2S)
-//! x  <- out_x x^ + out_e1 e1 + out_e2 e2 + out_hist h + out_noise z
-//! h  <- hist_x x^ + hist_e1 e1                               (the x0-hat a multistep method keeps)
+//! x'  = stage2_x x^ + stage2_e1 e1 + stage2_noise z1,  e2 = eps_hat(x', eval2)   (second stage)
+//! x  <- out_x x^ + out_e1 e1 + out_e2 e2 + sum_k out_hist[k] h[k] + out_stage2_noise z1 + out_noise z
+//! h  <- [hist_x x^ + hist_e1 e1, h[0], h[1]]                 (what a multistep method keeps)
 //! ```
 //!
-//! with z0, z ~ N(0, I) from the counter-based RNG. Every sampler of [`plans`] is a choice of these
+//! with z0, z1, z ~ N(0, I) from the counter-based RNG (z1 is the Brownian increment to the second
+//! stage of an SDE solver, z the rest of the step's increment). The history holds the x0-hat or
+//! eps of the last [`HISTORY_SLOTS`] steps, newest first, so multistep methods up to order 4 are
+//! one more choice of coefficients. Every sampler of [`plans`] is a choice of these
 //! coefficients, computed once per step in f64 on the CPU ([`plan`]) and used unchanged by the CPU
 //! path ([`run`]) and the GPU kernels (`shaders/reverse_step_*.wgsl`, twin of [`apply_step`]), so
 //! both integrate exactly the same map.
 
+mod multistep;
 mod plans;
 
-pub use plans::{evaluation, plan, SamplerSettings};
+pub use plans::{evaluation, plan, SamplerSettings, DEFAULT_ORDER};
+
+/// How many previous steps the multistep history holds (LMS and iPNDM of order 4 need three).
+pub const HISTORY_SLOTS: usize = 3;
+
+/// One particle's multistep history, newest first (zero at the start of a run).
+pub type History = [[f32; 2]; HISTORY_SLOTS];
+
+/// The history of `n` particles at the start of a run.
+pub fn empty_history(n: usize) -> Vec<History> {
+    vec![[[0.0; 2]; HISTORY_SLOTS]; n]
+}
 
 use serde::{Deserialize, Serialize};
 
@@ -66,11 +81,42 @@ pub enum Sampler {
     /// the data-prediction 2S step to sigma_down, then fresh noise sigma_up, with eta.
     #[serde(rename = "dpm_solver_2s_ancestral")]
     DpmSolver2SAncestral,
+    /// Linear multistep of order 4 (k-diffusion's `sample_lms`): x~ moves by the integral over
+    /// sigma~ of the Lagrange polynomial through the last four eps_hat.
+    Lms,
+    /// Improved PNDM of order 4 (Zhang and Chen 2023, "Fast Sampling of Diffusion Models with
+    /// Exponential Integrator", app. on iPNDM; k-diffusion's `sample_ipndm`): Adams-Bashforth
+    /// with fixed coefficients in sigma~.
+    Ipndm,
+    /// DEIS (Zhang and Chen 2023, tAB-DEIS; diffusers' `DEISMultistepScheduler`): the exponential
+    /// integrator with eps_hat interpolated by a Lagrange polynomial in log sigma~, order 2 or 3.
+    Deis,
+    /// UniPC with B(h) = e^h - 1 (Zhao et al. 2023, "UniPC: A Unified Predictor-Corrector
+    /// Framework", variant bh2; diffusers' `UniPCMultistepScheduler`), order 2 or 3.
+    #[serde(rename = "unipc")]
+    UniPc,
+    /// UniPC with B(h) = h (Zhao et al. 2023, variant bh1).
+    #[serde(rename = "unipc_bh1")]
+    UniPcBh1,
+    /// DPM-Solver++ SDE (k-diffusion's `sample_dpmpp_sde`; Lu et al. 2022): the 2S step with
+    /// ancestral noise at both stages, the two increments of one Brownian path, with eta.
+    #[serde(rename = "dpm_solver_sde")]
+    DpmSolverSde,
+    /// DPM-Solver++(2M) SDE with the midpoint correction (k-diffusion's `sample_dpmpp_2m_sde`;
+    /// Lu et al. 2022), with eta.
+    #[serde(rename = "dpm_solver_2m_sde")]
+    DpmSolver2MSde,
+    /// DPM-Solver++(2M) SDE with the Heun correction (k-diffusion's `solver_type='heun'`).
+    #[serde(rename = "dpm_solver_2m_sde_heun")]
+    DpmSolver2MSdeHeun,
+    /// DPM-Solver++(3M) SDE (k-diffusion's `sample_dpmpp_3m_sde`; Lu et al. 2022), with eta.
+    #[serde(rename = "dpm_solver_3m_sde")]
+    DpmSolver3MSde,
 }
 
 impl Sampler {
     /// Every sampler, in the order the UI lists them.
-    pub const ALL: [Sampler; 11] = [
+    pub const ALL: [Sampler; 20] = [
         Sampler::EulerMaruyama,
         Sampler::ProbabilityFlowEuler,
         Sampler::Heun,
@@ -82,6 +128,15 @@ impl Sampler {
         Sampler::Dpm2,
         Sampler::Dpm2Ancestral,
         Sampler::DpmSolver2SAncestral,
+        Sampler::Lms,
+        Sampler::Ipndm,
+        Sampler::Deis,
+        Sampler::UniPc,
+        Sampler::UniPcBh1,
+        Sampler::DpmSolverSde,
+        Sampler::DpmSolver2MSde,
+        Sampler::DpmSolver2MSdeHeun,
+        Sampler::DpmSolver3MSde,
     ];
 
     /// The identifier used in options and share links.
@@ -98,6 +153,15 @@ impl Sampler {
             Sampler::Dpm2 => "dpm_2",
             Sampler::Dpm2Ancestral => "dpm_2_ancestral",
             Sampler::DpmSolver2SAncestral => "dpm_solver_2s_ancestral",
+            Sampler::Lms => "lms",
+            Sampler::Ipndm => "ipndm",
+            Sampler::Deis => "deis",
+            Sampler::UniPc => "unipc",
+            Sampler::UniPcBh1 => "unipc_bh1",
+            Sampler::DpmSolverSde => "dpm_solver_sde",
+            Sampler::DpmSolver2MSde => "dpm_solver_2m_sde",
+            Sampler::DpmSolver2MSdeHeun => "dpm_solver_2m_sde_heun",
+            Sampler::DpmSolver3MSde => "dpm_solver_3m_sde",
         }
     }
 
@@ -115,6 +179,15 @@ impl Sampler {
             Sampler::Dpm2 => "DPM-2 (Karras)",
             Sampler::Dpm2Ancestral => "DPM-2 ancestral",
             Sampler::DpmSolver2SAncestral => "DPM-Solver++ (2S) ancestral",
+            Sampler::Lms => "LMS (order 4)",
+            Sampler::Ipndm => "iPNDM (order 4)",
+            Sampler::Deis => "DEIS",
+            Sampler::UniPc => "UniPC (bh2)",
+            Sampler::UniPcBh1 => "UniPC (bh1)",
+            Sampler::DpmSolverSde => "DPM-Solver++ SDE",
+            Sampler::DpmSolver2MSde => "DPM-Solver++ (2M) SDE",
+            Sampler::DpmSolver2MSdeHeun => "DPM-Solver++ (2M) SDE, Heun",
+            Sampler::DpmSolver3MSde => "DPM-Solver++ (3M) SDE",
         }
     }
 
@@ -131,26 +204,41 @@ impl Sampler {
             | Sampler::DpmSolver2S
             | Sampler::Dpm2
             | Sampler::Dpm2Ancestral
-            | Sampler::DpmSolver2SAncestral => 2,
+            | Sampler::DpmSolver2SAncestral
+            | Sampler::DpmSolverSde => 2,
             _ => 1,
         }
     }
 
     /// Whether the sampler's stochasticity eta is a knob of it (the options' `eta`).
     pub fn uses_eta(self) -> bool {
-        matches!(
-            self,
-            Sampler::EulerMaruyama
-                | Sampler::Ddim
-                | Sampler::EulerAncestral
-                | Sampler::Dpm2Ancestral
-                | Sampler::DpmSolver2SAncestral
-        )
+        // The k-diffusion family (which also reads s_noise), the reverse-SDE dial and DDIM's eta.
+        self.uses_s_noise() || matches!(self, Sampler::EulerMaruyama | Sampler::Ddim)
     }
 
     /// Whether EDM's S_churn is a knob of it (the options' `churn`).
     pub fn uses_churn(self) -> bool {
         self == Sampler::Heun
+    }
+
+    /// Whether k-diffusion's `s_noise`, the factor on the fresh noise of each step, is a knob of
+    /// it (the options' `s_noise`).
+    pub fn uses_s_noise(self) -> bool {
+        matches!(
+            self,
+            Sampler::EulerAncestral
+                | Sampler::Dpm2Ancestral
+                | Sampler::DpmSolver2SAncestral
+                | Sampler::DpmSolverSde
+                | Sampler::DpmSolver2MSde
+                | Sampler::DpmSolver2MSdeHeun
+                | Sampler::DpmSolver3MSde
+        )
+    }
+
+    /// Whether the solver order is a knob of it (the options' `order`, 2 or 3).
+    pub fn uses_order(self) -> bool {
+        matches!(self, Sampler::Deis | Sampler::UniPc | Sampler::UniPcBh1)
     }
 }
 
@@ -201,7 +289,7 @@ impl NetFrame {
     }
 }
 
-/// One step of a reverse run, as the GPU reads it (96 bytes, the layout of `ReverseStep` in
+/// One step of a reverse run, as the GPU reads it (112 bytes, the layout of `ReverseStep` in
 /// `shaders/common/reverse_step.wgsl`; checked by `tests/gpu_layout.rs`). See the module docs for
 /// the meaning.
 #[repr(C)]
@@ -219,16 +307,20 @@ pub struct ReverseStep {
     pub stage2_e1: f32,
     /// 1 when the step evaluates a second time, else 0.
     pub stage2: u32,
+    /// Coefficient of the fresh normal z1 in x' (the Brownian increment to the second stage).
+    pub stage2_noise: f32,
     /// Output coefficient of x^.
     pub out_x: f32,
     /// Output coefficient of e1.
     pub out_e1: f32,
     /// Output coefficient of e2.
     pub out_e2: f32,
-    /// Output coefficient of the history h.
-    pub out_hist: f32,
+    /// Output coefficients of the history slots h[0] (the previous step), h[1] and h[2].
+    pub out_hist: [f32; HISTORY_SLOTS],
     /// Output coefficient of the fresh normal z.
     pub out_noise: f32,
+    /// Output coefficient of z1 (nonzero only where the second stage drew it).
+    pub out_stage2_noise: f32,
     /// New history: coefficient of x^.
     pub hist_x: f32,
     /// New history: coefficient of e1.
@@ -241,6 +333,11 @@ impl ReverseStep {
     /// Network evaluations this step makes (1 or 2).
     pub fn evaluations(&self) -> usize {
         1 + self.stage2 as usize
+    }
+
+    /// Whether the step draws z1 (the second stage's Brownian increment).
+    fn draws_stage2_noise(&self) -> bool {
+        self.stage2_noise != 0.0 || self.out_stage2_noise != 0.0
     }
 }
 
@@ -398,34 +495,52 @@ fn churned(step: &ReverseStep, x: [f32; 2], seed: u32, particle: u32) -> [f32; 2
     combine(1.0, x, step.pre_noise, z0)
 }
 
-/// The output and history of a step from x^, e1 and e2; twin of `finish_step` in the WGSL.
+/// z1, the second stage's Brownian increment (zero where the step draws none).
+fn stage2_normal(step: &ReverseStep, seed: u32, particle: u32) -> [f32; 2] {
+    if step.draws_stage2_noise() {
+        rng::normal2(seed, particle, step.index, rng::stream::STAGE2)
+    } else {
+        [0.0, 0.0]
+    }
+}
+
+/// The second-stage point x' = stage2_x x^ + stage2_e1 e1 + stage2_noise z1.
+fn stage2_point(step: &ReverseStep, x: [f32; 2], e1: [f32; 2], z1: [f32; 2]) -> [f32; 2] {
+    let p = combine(step.stage2_x, x, step.stage2_e1, e1);
+    if step.stage2_noise == 0.0 {
+        return p;
+    }
+    combine(1.0, p, step.stage2_noise, z1)
+}
+
+/// The output and history of a step from x^, e1, e2 and z1; twin of `finish_step` in the WGSL.
+#[allow(clippy::too_many_arguments)]
 pub fn finish_step(
     step: &ReverseStep,
     x: [f32; 2],
     e1: [f32; 2],
     e2: [f32; 2],
-    history: [f32; 2],
+    z1: [f32; 2],
+    history: &History,
     seed: u32,
     particle: u32,
-) -> ([f32; 2], [f32; 2]) {
+) -> ([f32; 2], History) {
     let z = if step.out_noise != 0.0 {
         rng::normal2(seed, particle, step.index, rng::stream::REVERSE)
     } else {
         [0.0, 0.0]
     };
-    let out = [
-        step.out_x * x[0]
-            + step.out_e1 * e1[0]
-            + step.out_e2 * e2[0]
-            + step.out_hist * history[0]
-            + step.out_noise * z[0],
-        step.out_x * x[1]
-            + step.out_e1 * e1[1]
-            + step.out_e2 * e2[1]
-            + step.out_hist * history[1]
-            + step.out_noise * z[1],
-    ];
-    (out, combine(step.hist_x, x, step.hist_e1, e1))
+    let out = std::array::from_fn(|d| {
+        step.out_x * x[d]
+            + step.out_e1 * e1[d]
+            + step.out_e2 * e2[d]
+            + step.out_hist[0] * history[0][d]
+            + step.out_hist[1] * history[1][d]
+            + step.out_hist[2] * history[2][d]
+            + step.out_stage2_noise * z1[d]
+            + step.out_noise * z[d]
+    });
+    (out, [combine(step.hist_x, x, step.hist_e1, e1), history[0], history[1]])
 }
 
 /// One step for one particle: the CPU twin of the body of `shaders/reverse_step_*.wgsl`.
@@ -434,22 +549,31 @@ pub fn apply_step(
     models: &StepModels,
     step: &ReverseStep,
     x: [f32; 2],
-    history: [f32; 2],
+    history: &History,
     seed: u32,
     particle: u32,
-) -> ([f32; 2], [f32; 2]) {
+) -> ([f32; 2], History) {
     let x = churned(step, x, seed, particle);
     let e1 = models.first.eps_hat(x);
-    let e2 = if step.stage2 != 0 {
-        models.second.eps_hat(combine(step.stage2_x, x, step.stage2_e1, e1))
-    } else {
-        [0.0, 0.0]
-    };
-    finish_step(step, x, e1, e2, history, seed, particle)
+    let z1 = stage2_normal(step, seed, particle);
+    let e2 = if step.stage2 != 0 { models.second.eps_hat(stage2_point(step, x, e1, z1)) } else { [0.0, 0.0] };
+    finish_step(step, x, e1, e2, z1, history, seed, particle)
+}
+
+/// Runs a whole plan from its start: [`run`] with an [`empty_history`].
+pub fn run_from_start(
+    source: ScoreSource,
+    steps: &[ReverseStep],
+    particles: &mut [[f32; 2]],
+    seed: u32,
+    first_particle: u32,
+) {
+    let mut history = empty_history(particles.len());
+    run(source, steps, particles, &mut history, seed, first_particle);
 }
 
 /// Applies `steps` to every particle (`particles[i]` is particle `first_particle + i`, with
-/// multistep history `history[i]`, zero at the start of a run).
+/// multistep history `history[i]`, [`empty_history`] at the start of a run).
 ///
 /// Particles go through the network [`BATCH`] at a time: bit-identical to one at a time, but
 /// vectorised.
@@ -457,7 +581,7 @@ pub fn run(
     source: ScoreSource,
     steps: &[ReverseStep],
     particles: &mut [[f32; 2]],
-    history: &mut [[f32; 2]],
+    history: &mut [History],
     seed: u32,
     first_particle: u32,
 ) {
@@ -472,20 +596,22 @@ pub fn run(
             let x_hat: [[f32; 2]; BATCH] =
                 std::array::from_fn(|p| churned(step, xs[p], seed, first + p as u32));
             let e1 = models.first.eps_hat_batch(&x_hat);
+            let z1: [[f32; 2]; BATCH] = std::array::from_fn(|p| stage2_normal(step, seed, first + p as u32));
             let e2 = if step.stage2 != 0 {
-                let x2 = std::array::from_fn(|p| combine(step.stage2_x, x_hat[p], step.stage2_e1, e1[p]));
+                let x2 = std::array::from_fn(|p| stage2_point(step, x_hat[p], e1[p], z1[p]));
                 models.second.eps_hat_batch(&x2)
             } else {
                 [[0.0; 2]; BATCH]
             };
             for p in 0..BATCH {
-                (xs[p], hs[p]) = finish_step(step, x_hat[p], e1[p], e2[p], hs[p], seed, first + p as u32);
+                (xs[p], hs[p]) =
+                    finish_step(step, x_hat[p], e1[p], e2[p], z1[p], &hs[p], seed, first + p as u32);
             }
             done += BATCH;
         }
         for i in done..particles.len() {
             (particles[i], history[i]) =
-                apply_step(&models, step, particles[i], history[i], seed, first_particle + i as u32);
+                apply_step(&models, step, particles[i], &history[i], seed, first_particle + i as u32);
         }
     }
 }

@@ -5,6 +5,7 @@
 //! b = g^2 / (2 sigma) (seed 000 with grad log p = -eps_hat / sigma), x0_hat = (x - sigma eps_hat)/alpha
 //! (Tweedie, seed 003) and lambda = log(alpha / sigma) (half the log-SNR; Lu et al. 2022).
 
+use super::multistep::{self, Multistep, UniPcVariant};
 use super::{Evaluation, NetFrame, ReverseStep, Sampler};
 use crate::core::param::{self, Coefficients, EdmPreconditioning, Parametrization};
 use crate::core::schedule::{self, Schedule};
@@ -23,12 +24,22 @@ pub struct SamplerSettings {
     /// (VE, EDM), where it raises sigma by the factor 1 + gamma before each step,
     /// gamma = min(S_churn / steps, sqrt(2) - 1).
     pub churn: f64,
+    /// k-diffusion's `s_noise`: the factor on the fresh noise of the ancestral and SDE solvers
+    /// ([`Sampler::uses_s_noise`]; 1 is the method itself).
+    pub s_noise: f64,
+    /// The order of DEIS and UniPC ([`Sampler::uses_order`]; 2 or 3, lower in the first steps
+    /// where the history is short).
+    pub order: usize,
 }
 
+/// The default solver order of DEIS and UniPC (diffusers recommends 3 for unconditional
+/// sampling).
+pub const DEFAULT_ORDER: usize = 3;
+
 impl SamplerSettings {
-    /// The sampler with its default knobs (eta = 1, no churn).
+    /// The sampler with its default knobs (eta = 1, no churn, s_noise = 1, order 3).
     pub fn new(sampler: Sampler) -> SamplerSettings {
-        SamplerSettings { sampler, eta: 1.0, churn: 0.0 }
+        SamplerSettings { sampler, eta: 1.0, churn: 0.0, s_noise: 1.0, order: DEFAULT_ORDER }
     }
 }
 
@@ -76,7 +87,7 @@ fn drift(schedule: Schedule, t: f64) -> (f64, f64) {
 }
 
 /// Half the log-SNR, lambda = log(alpha / sigma).
-fn lambda(schedule: Schedule, t: f64) -> f64 {
+pub(super) fn lambda(schedule: Schedule, t: f64) -> f64 {
     0.5 * schedule.log_snr(t)
 }
 
@@ -90,7 +101,6 @@ pub fn plan(
     times: &[f64],
 ) -> Vec<ReverseStep> {
     let steps = times.len().saturating_sub(1);
-    let mut previous_h: Option<f64> = None;
     times
         .windows(2)
         .enumerate()
@@ -101,6 +111,8 @@ pub fn plan(
                 index: index as u32,
                 ..Default::default()
             };
+            let history = Multistep { schedule, times, index };
+            let s_noise = settings.s_noise;
             match settings.sampler {
                 Sampler::EulerMaruyama => euler_maruyama(&mut step, schedule, t, s, settings.eta),
                 Sampler::ProbabilityFlowEuler => euler_maruyama(&mut step, schedule, t, s, 0.0),
@@ -108,12 +120,29 @@ pub fn plan(
                 Sampler::Ddim => ddim(&mut step, schedule, t, s, settings.eta),
                 Sampler::DdpmAncestral => ddpm_ancestral(&mut step, schedule, t, s),
                 Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net, t, s),
-                Sampler::DpmSolver2M => dpm_solver_2m(&mut step, schedule, t, s, &mut previous_h),
-                Sampler::EulerAncestral => euler_ancestral(&mut step, schedule, t, s, settings.eta),
-                Sampler::Dpm2 => dpm_2(&mut step, schedule, net, t, s, 0.0),
-                Sampler::Dpm2Ancestral => dpm_2(&mut step, schedule, net, t, s, settings.eta),
+                Sampler::DpmSolver2M => dpm_solver_2m(&mut step, &history),
+                Sampler::EulerAncestral => euler_ancestral(&mut step, schedule, t, s, settings.eta, s_noise),
+                Sampler::Dpm2 => dpm_2(&mut step, schedule, net, t, s, 0.0, 1.0),
+                Sampler::Dpm2Ancestral => dpm_2(&mut step, schedule, net, t, s, settings.eta, s_noise),
                 Sampler::DpmSolver2SAncestral => {
-                    dpm_solver_2s_ancestral(&mut step, schedule, net, t, s, settings.eta)
+                    dpm_solver_2s_ancestral(&mut step, schedule, net, t, s, settings.eta, s_noise)
+                }
+                Sampler::Lms => multistep::lms(&mut step, &history),
+                Sampler::Ipndm => multistep::ipndm(&mut step, &history),
+                Sampler::Deis => multistep::deis(&mut step, &history, settings.order),
+                Sampler::UniPc => multistep::unipc(&mut step, &history, settings.order, UniPcVariant::Bh2),
+                Sampler::UniPcBh1 => multistep::unipc(&mut step, &history, settings.order, UniPcVariant::Bh1),
+                Sampler::DpmSolverSde => {
+                    dpm_solver_sde(&mut step, schedule, net, t, s, settings.eta, s_noise)
+                }
+                Sampler::DpmSolver2MSde => {
+                    multistep::dpm_solver_2m_sde(&mut step, &history, settings.eta, s_noise, false)
+                }
+                Sampler::DpmSolver2MSdeHeun => {
+                    multistep::dpm_solver_2m_sde(&mut step, &history, settings.eta, s_noise, true)
+                }
+                Sampler::DpmSolver3MSde => {
+                    multistep::dpm_solver_3m_sde(&mut step, &history, settings.eta, s_noise)
                 }
             }
             step
@@ -200,7 +229,7 @@ fn ddpm_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
 }
 
 /// The final step to sigma = 0 of the log-SNR solvers: x_s = alpha_s x0_hat.
-fn denoise_to_data(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
+pub(super) fn denoise_to_data(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
     let (alpha_t, sigma_t, alpha_s) = (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s));
     step.out_x = (alpha_s / alpha_t) as f32;
     step.out_e1 = (-alpha_s * sigma_t / alpha_t) as f32;
@@ -246,32 +275,29 @@ fn dpm_first_order(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
 /// DPM-Solver++(2M) (Lu et al. 2022, Alg. 2): with r = h_prev / h and
 /// D = (1 + 1/(2r)) x0_hat_t - 1/(2r) x0_hat_prev, x_s = (sigma_s/sigma_t) x - alpha_s (e^(-h) - 1) D.
 /// The first step (no history yet) is first order; the history kept is x0_hat_t.
-fn dpm_solver_2m(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, previous_h: &mut Option<f64>) {
-    let (alpha_t, sigma_t) = (schedule.alpha(t), schedule.sigma(t));
-    step.hist_x = (1.0 / alpha_t) as f32;
-    step.hist_e1 = (-sigma_t / alpha_t) as f32;
+fn dpm_solver_2m(step: &mut ReverseStep, history: &Multistep) {
+    history.keep_denoised(step);
+    let (schedule, t, s) = (history.schedule, history.t(), history.s());
     if schedule.sigma(s) <= 0.0 {
         return denoise_to_data(step, schedule, t, s);
     }
-    let (alpha_s, sigma_s) = (schedule.alpha(s), schedule.sigma(s));
-    let h = lambda(schedule, s) - lambda(schedule, t);
+    let (alpha_s, sigma_s, sigma_t) = (schedule.alpha(s), schedule.sigma(s), schedule.sigma(t));
+    let h = history.h(0);
     let c = alpha_s * (1.0 - (-h).exp());
-    let (current, past) = match previous_h.replace(h) {
+    let d = match history.previous_h(1) {
         Some(h_prev) => {
             let r = h_prev / h;
-            (1.0 + 0.5 / r, -0.5 / r)
+            history.denoised(0) * (1.0 + 0.5 / r) - history.denoised(1) * (0.5 / r)
         }
-        None => (1.0, 0.0),
+        None => history.denoised(0),
     };
-    step.out_x = (sigma_s / sigma_t + c * current / alpha_t) as f32;
-    step.out_e1 = (-c * current * sigma_t / alpha_t) as f32;
-    step.out_hist = (c * past) as f32;
+    (multistep::Combination::x(sigma_s / sigma_t) + d * c).write_output(step);
 }
 
 /// The noise level sigma~ = sigma / alpha at t: the sigma of the variance-exploding variable
 /// x~ = x / alpha = x0 + sigma~ eps in which k-diffusion writes its samplers (Karras et al. 2022,
 /// eq. 4 with s(t) = alpha).
-fn scaled_sigma(schedule: Schedule, t: f64) -> f64 {
+pub(super) fn scaled_sigma(schedule: Schedule, t: f64) -> f64 {
     schedule.sigma(t) / schedule.alpha(t)
 }
 
@@ -306,12 +332,19 @@ struct AncestralLevels {
 
 /// Starts an ancestral step from t to s: x_s = (alpha_s / alpha_t) x + ... + alpha_s sigma~_up z,
 /// with the levels of [`ancestral_levels`] at `eta`.
-fn ancestral_start(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) -> AncestralLevels {
+fn ancestral_start(
+    step: &mut ReverseStep,
+    schedule: Schedule,
+    t: f64,
+    s: f64,
+    eta: f64,
+    s_noise: f64,
+) -> AncestralLevels {
     let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
     let level_t = scaled_sigma(schedule, t);
     let (down, up) = ancestral_levels(level_t, scaled_sigma(schedule, s), eta);
     step.out_x = (alpha_s / alpha_t) as f32;
-    step.out_noise = (alpha_s * up) as f32;
+    step.out_noise = (alpha_s * up * s_noise) as f32;
     AncestralLevels { alpha_s, level_t, down }
 }
 
@@ -341,10 +374,10 @@ fn midpoint_stage(
 }
 
 /// Euler ancestral (k-diffusion's `sample_euler_ancestral`) in the scaled variable x~ = x /
-/// alpha: x~_s = x~_t + eps_hat (sigma~_down - sigma~_t) + sigma~_up z, then x_s = alpha_s x~_s.
-/// With eta = 0 it is DDIM's deterministic step.
-fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
-    let levels = ancestral_start(step, schedule, t, s, eta);
+/// alpha: x~_s = x~_t + eps_hat (sigma~_down - sigma~_t) + s_noise sigma~_up z, then x_s =
+/// alpha_s x~_s. With eta = 0 it is DDIM's deterministic step.
+fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64, s_noise: f64) {
+    let levels = ancestral_start(step, schedule, t, s, eta, s_noise);
     euler_to_down(step, &levels);
 }
 
@@ -353,8 +386,8 @@ fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, e
 /// alpha: the midpoint sigma~_m = sqrt(sigma~_t sigma~_down), x~_m = x~_t + e1 (sigma~_m -
 /// sigma~_t), e2 = eps_hat(x_m at sigma~_m), x~_s = x~_t + e2 (sigma~_down - sigma~_t) + sigma~_up z.
 /// A step to sigma~_down = 0 (the end) is Euler, as in k-diffusion.
-fn dpm_2(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, eta: f64) {
-    let levels = ancestral_start(step, schedule, t, s, eta);
+fn dpm_2(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, eta: f64, s_noise: f64) {
+    let levels = ancestral_start(step, schedule, t, s, eta, s_noise);
     if midpoint_stage(step, schedule, net, t, &levels).is_none() {
         return euler_to_down(step, &levels);
     }
@@ -374,8 +407,9 @@ fn dpm_solver_2s_ancestral(
     t: f64,
     s: f64,
     eta: f64,
+    s_noise: f64,
 ) {
-    let levels = ancestral_start(step, schedule, t, s, eta);
+    let levels = ancestral_start(step, schedule, t, s, eta, s_noise);
     let Some(midpoint) = midpoint_stage(step, schedule, net, t, &levels) else {
         return euler_to_down(step, &levels);
     };
@@ -384,4 +418,62 @@ fn dpm_solver_2s_ancestral(
     let c = 1.0 - levels.down / levels.level_t;
     step.out_e1 = (levels.alpha_s * c * (midpoint - levels.level_t)) as f32;
     step.out_e2 = (-levels.alpha_s * c * midpoint) as f32;
+}
+
+/// DPM-Solver++ SDE (k-diffusion's `sample_dpmpp_sde` with r = 1/2) in x~ = x / alpha, with D =
+/// x~ - sigma~ eps_hat and the midpoint sigma~_m = sqrt(sigma~_t sigma~_s) (halfway in log sigma~):
+///
+/// ```text
+/// (d1, u1) = ancestral levels from sigma~_t to sigma~_m,   (d2, u2) = from sigma~_t to sigma~_s
+/// x~_m = (d1 / sigma~_t) x~_t + (1 - d1 / sigma~_t) D_1 + s_noise u1 z_a        (D_1 at x_t)
+/// x~_s = (d2 / sigma~_t) x~_t + (1 - d2 / sigma~_t) D_2 + s_noise u2 z_full     (D_2 at x_m, sigma~_m)
+/// ```
+///
+/// z_a and z_full are the normalised increments of one Brownian path in sigma~ over [sigma~_m,
+/// sigma~_t] and [sigma~_s, sigma~_t] (k-diffusion's `BrownianTreeNoiseSampler`), so
+/// z_full = sqrt(a / (a + b)) z_a + sqrt(b / (a + b)) z with a = sigma~_t - sigma~_m, b = sigma~_m -
+/// sigma~_s and z independent of z_a (our z1 is z_a). With eta = 0 it is DPM-Solver++(2S). A step
+/// into sigma = 0 is Euler, as in k-diffusion.
+fn dpm_solver_sde(
+    step: &mut ReverseStep,
+    schedule: Schedule,
+    net: NetFrame,
+    t: f64,
+    s: f64,
+    eta: f64,
+    s_noise: f64,
+) {
+    if schedule.sigma(s) <= 0.0 {
+        return denoise_to_data(step, schedule, t, s);
+    }
+    let (level_t, level_s) = (scaled_sigma(schedule, t), scaled_sigma(schedule, s));
+    let level_m = (level_t * level_s).sqrt();
+    let Some(m) = time_at_scaled_sigma(schedule, level_m) else {
+        return dpm_first_order(step, schedule, t, s);
+    };
+    let (alpha_t, alpha_m, alpha_s) = (schedule.alpha(t), schedule.alpha(m), schedule.alpha(s));
+    let (down_1, up_1) = ancestral_levels(level_t, level_m, eta);
+    let (down_2, up_2) = ancestral_levels(level_t, level_s, eta);
+    // x~_m = x~_t + (d1 - sigma~_t) e1 + s_noise u1 z_a, scaled by alpha_m.
+    step.stage2 = 1;
+    step.eval2 = evaluation(schedule, net, m);
+    let stage2_x = alpha_m / alpha_t;
+    let stage2_e1 = alpha_m * (down_1 - level_t);
+    let stage2_noise = alpha_m * up_1 * s_noise;
+    step.stage2_x = stage2_x as f32;
+    step.stage2_e1 = stage2_e1 as f32;
+    step.stage2_noise = stage2_noise as f32;
+    // x_s = alpha_s [(d2/sigma~_t) x~_t + c D_2] + alpha_s s_noise u2 z_full with c = 1 - d2/sigma~_t
+    // and D_2 = x_m / alpha_m - sigma~_m e2.
+    let c = 1.0 - down_2 / level_t;
+    // The shares of the two halves in the whole increment (a step too short to split in f64
+    // draws no noise: up_2 = 0).
+    let (a, b) = (level_t - level_m, level_m - level_s);
+    let (share_a, share_b) = if a + b > 0.0 { (a / (a + b), b / (a + b)) } else { (0.0, 1.0) };
+    let noise = alpha_s * up_2 * s_noise;
+    step.out_x = (alpha_s * (down_2 / level_t / alpha_t + c * stage2_x / alpha_m)) as f32;
+    step.out_e1 = (alpha_s * c * stage2_e1 / alpha_m) as f32;
+    step.out_e2 = (-alpha_s * c * level_m) as f32;
+    step.out_stage2_noise = (alpha_s * c * stage2_noise / alpha_m + noise * share_a.sqrt()) as f32;
+    step.out_noise = (noise * share_b.sqrt()) as f32;
 }
