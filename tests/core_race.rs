@@ -7,7 +7,15 @@ use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
 
 fn track(data: &GaussianMixture) -> Track<'_> {
-    Track { data, schedule: Schedule::Edm, grid: TimeGrid::Karras, shift: 1.0, particles: 1024, seed: 3 }
+    Track {
+        data,
+        schedule: Schedule::Edm,
+        grid: TimeGrid::Karras,
+        shift: 1.0,
+        rho: 7.0,
+        particles: 1024,
+        seed: 3,
+    }
 }
 
 #[test]

@@ -158,12 +158,12 @@ fn the_time_shift_moves_steps_towards_the_noise_and_keeps_the_ends() {
             let (start, end) = (schedule.t_max(), schedule.t_min());
             let plain = grid.times(schedule, start, end, 20);
             assert_eq!(
-                grid.shifted_times(schedule, start, end, 20, 1.0),
+                grid.shifted_times(schedule, start, end, 20, 1.0, KARRAS_RHO),
                 plain,
                 "shift 1 is the grid itself"
             );
             for shift in [0.3, 3.0] {
-                let moved = grid.shifted_times(schedule, start, end, 20, shift);
+                let moved = grid.shifted_times(schedule, start, end, 20, shift, KARRAS_RHO);
                 assert_eq!((moved[0], moved[20]), (start, end), "{schedule:?} {grid:?}: the ends stay");
                 assert!(moved.windows(2).all(|w| w[0] > w[1]), "{schedule:?} {grid:?} {shift}: decreasing");
                 let above =
@@ -177,4 +177,57 @@ fn the_time_shift_moves_steps_towards_the_noise_and_keeps_the_ends() {
             }
         }
     }
+}
+
+#[test]
+fn diffusers_spacings_pick_its_training_timesteps() {
+    // On VP linear a run spans [0, 1] and training timestep k sits at t = (k + 1) / 1000.
+    let schedule = Schedule::VpLinear;
+    let timesteps = |grid: TimeGrid, steps: usize| -> Vec<i64> {
+        let times = grid.times(schedule, 1.0, 0.0, steps);
+        assert_eq!(times.len(), steps + 1);
+        assert_eq!(times[steps], 0.0, "{grid:?} ends at the data");
+        times[..steps].iter().map(|t| (t * 1000.0).round() as i64 - 1).collect()
+    };
+    // diffusers, num_train_timesteps = 1000, 10 steps (DDIMScheduler.set_timesteps).
+    assert_eq!(timesteps(TimeGrid::Linspace, 10), [999, 888, 777, 666, 555, 444, 333, 222, 111, 0]);
+    assert_eq!(timesteps(TimeGrid::Trailing, 10), [999, 899, 799, 699, 599, 499, 399, 299, 199, 99]);
+    // "leading" starts at 900: the run starts at t_start instead (its first time is pinned).
+    assert_eq!(timesteps(TimeGrid::Leading, 10), [999, 800, 700, 600, 500, 400, 300, 200, 100, 0]);
+    for grid in [TimeGrid::Linspace, TimeGrid::Leading, TimeGrid::Trailing] {
+        for steps in [1, 2, 7, 333, 1000] {
+            let times = grid.times(schedule, 1.0, 0.0, steps);
+            assert!(times.windows(2).all(|w| w[0] > w[1]), "{grid:?} {steps}: decreasing");
+        }
+    }
+}
+
+#[test]
+fn the_polyexponential_grid_is_the_log_snr_grid_at_rho_one_and_crowds_the_data_end_above() {
+    for schedule in Schedule::ALL {
+        let (start, end) = (schedule.t_max(), schedule.t_min());
+        let poly = TimeGrid::Polyexponential.times_with_rho(schedule, start, end, 16, 1.0);
+        let log_snr = TimeGrid::UniformLogSnr.times(schedule, start, end, 16);
+        for (p, l) in poly.iter().zip(&log_snr) {
+            assert!((p - l).abs() <= 1e-9 * (1.0 + l.abs()), "{schedule:?}: {p} vs {l}");
+        }
+        let steep = TimeGrid::Polyexponential.times_with_rho(schedule, start, end, 16, 3.0);
+        assert!(steep.windows(2).all(|w| w[0] > w[1]), "{schedule:?}: decreasing");
+        // Larger rho: every interior time lower in noise (log-SNR higher) than at rho = 1.
+        for (s, l) in steep.iter().zip(&log_snr).skip(1).take(14) {
+            assert!(schedule.log_snr(*s) > schedule.log_snr(*l), "{schedule:?}: {s} vs {l}");
+        }
+    }
+}
+
+#[test]
+fn rho_moves_the_karras_grid() {
+    let schedule = Schedule::Edm;
+    let (start, end) = (schedule.t_max(), schedule.t_min());
+    let default = TimeGrid::Karras.times(schedule, start, end, 10);
+    assert_eq!(TimeGrid::Karras.times_with_rho(schedule, start, end, 10, KARRAS_RHO), default);
+    let three = TimeGrid::Karras.times_with_rho(schedule, start, end, 10, 3.0);
+    // EDM's eq. 5 with rho = 3 at i = 5: (80^(1/3) + 0.5 (0.002^(1/3) - 80^(1/3)))^3.
+    let wanted = (80f64.powf(1.0 / 3.0) + 0.5 * (0.002f64.powf(1.0 / 3.0) - 80f64.powf(1.0 / 3.0))).powi(3);
+    assert!((three[5] - wanted).abs() < 1e-9 * wanted, "{} vs {wanted}", three[5]);
 }

@@ -96,6 +96,7 @@ fn sampler_budget_report() {
         schedule: Schedule::VpLinear,
         grid: TimeGrid::Karras,
         shift: 1.0,
+        rho: 7.0,
         particles: 4096,
         seed: 1001,
     };

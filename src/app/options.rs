@@ -49,6 +49,10 @@ pub const MAX_POINT_SIZE: f64 = 8.0;
 pub const MIN_SHIFT: f64 = 0.1;
 /// Largest time shift of the grid (Stable Diffusion 3 samples with 3; Esser et al. 2024).
 pub const MAX_SHIFT: f64 = 10.0;
+/// Smallest rho of the Karras and polyexponential grids.
+pub const MIN_RHO: f64 = 0.25;
+/// Largest rho (Karras et al. 2022 find 7 best; their Fig. 13 goes to about 10).
+pub const MAX_RHO: f64 = 20.0;
 
 /// Which score eps_hat comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +186,8 @@ pub struct Options {
     pub time_grid: TimeGrid,
     /// The flow-matching time shift applied to the grid (`core::timesteps::shift_time`; 1: none).
     pub shift: f64,
+    /// rho of the Karras and polyexponential grids ([`TimeGrid::uses_rho`]).
+    pub rho: f64,
     /// Stochasticity eta of Euler-Maruyama and DDIM (0 deterministic, 1 the reverse SDE / DDPM).
     pub eta: f64,
     /// EDM's S_churn for Heun (schedules with alpha = 1 only).
@@ -224,6 +230,7 @@ impl Default for Options {
             steps: 100,
             time_grid: TimeGrid::Uniform,
             shift: 1.0,
+            rho: crate::core::timesteps::KARRAS_RHO,
             eta: 1.0,
             churn: 0.0,
             s_noise: 1.0,
@@ -305,7 +312,7 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 21] = [
+pub const FIELDS: [&str; 22] = [
     "dataset",
     "schedule",
     "sampler",
@@ -313,6 +320,7 @@ pub const FIELDS: [&str; 21] = [
     "steps",
     "time_grid",
     "shift",
+    "rho",
     "eta",
     "churn",
     "s_noise",
@@ -479,6 +487,7 @@ impl Options {
                 "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
                 "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
                 "shift" => next.shift = real(field, value, MIN_SHIFT, MAX_SHIFT)?,
+                "rho" => next.rho = real(field, value, MIN_RHO, MAX_RHO)?,
                 "palette" => next.palette = choice(field, value, &Palette::ALL, Palette::name)?,
                 "class" => next.class = text(field, value)?,
                 "guidance" => {
@@ -585,7 +594,7 @@ impl Options {
     /// with the time shift ([`TimeGrid::shifted_times`]).
     pub fn run_times(&self, t_start: f64, steps: usize) -> Vec<f64> {
         let schedule = self.schedule;
-        self.time_grid.shifted_times(schedule, t_start, schedule.t_min(), steps, self.shift)
+        self.time_grid.shifted_times(schedule, t_start, schedule.t_min(), steps, self.shift, self.rho)
     }
 
     /// The times of a whole run, from t_max in `steps` steps ([`Options::run_times`]).
@@ -702,6 +711,8 @@ pub struct Limits {
     pub point_size: Range<f64>,
     /// The grid's time shift.
     pub shift: Range<f64>,
+    /// rho of the Karras and polyexponential grids.
+    pub rho: Range<f64>,
     /// Seeds.
     pub seed: Range<u32>,
     /// [`crate::core::schedule::MIN_START_SIGMA`]: the smallest noise a run starts from.
@@ -756,6 +767,18 @@ pub struct DrawingLimits {
     pub max_points: usize,
 }
 
+/// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
+/// control only there).
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeGridChoice {
+    /// Identifier.
+    pub name: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// It reads `rho` ([`TimeGrid::uses_rho`]).
+    pub uses_rho: bool,
+}
+
 /// A sampler in the description: its choice, and which knobs of the options it reads (the page
 /// shows the `eta`, `churn`, `s_noise` and `order` controls only where they apply, from these
 /// flags).
@@ -798,7 +821,7 @@ pub struct Description {
     /// The schedules it may be trained with (`app::training::TRAINABLE_SCHEDULES`).
     pub training_schedules: Vec<Choice>,
     /// Time grids.
-    pub time_grids: Vec<Choice>,
+    pub time_grids: Vec<TimeGridChoice>,
     /// Score sources.
     pub scores: Vec<Choice>,
     /// Colour palettes.
@@ -869,7 +892,10 @@ pub fn describe() -> Description {
             .iter()
             .map(|p| Choice { name: p.name(), label: p.label() })
             .collect(),
-        time_grids: TimeGrid::ALL.iter().map(|g| Choice { name: g.name(), label: g.label() }).collect(),
+        time_grids: TimeGrid::ALL
+            .iter()
+            .map(|g| TimeGridChoice { name: g.name(), label: g.label(), uses_rho: g.uses_rho() })
+            .collect(),
         scores: ScoreChoice::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         palettes: Palette::ALL.iter().map(|p| Choice { name: p.name(), label: p.label() }).collect(),
         backends: BackendChoice::ALL.iter().map(|b| b.name()).collect(),
@@ -882,6 +908,7 @@ pub fn describe() -> Description {
             particles: ParticleRange { min: 1, max: MAX_PARTICLES, max_cpu: MAX_PARTICLES_CPU },
             point_size: Range { min: MIN_POINT_SIZE, max: MAX_POINT_SIZE },
             shift: Range { min: MIN_SHIFT, max: MAX_SHIFT },
+            rho: Range { min: MIN_RHO, max: MAX_RHO },
             seed: Range { min: 0, max: u32::MAX },
             min_start_sigma: crate::core::schedule::MIN_START_SIGMA,
             guidance_scale: Range { min: 0.0, max: MAX_GUIDANCE_SCALE },

@@ -76,6 +76,7 @@ pub fn schedule_curves(
     schedule: Schedule,
     grid: TimeGrid,
     shift: f64,
+    rho: f64,
     steps: u32,
     samples: u32,
 ) -> Result<ScheduleCurves, OptionError> {
@@ -86,7 +87,7 @@ pub fn schedule_curves(
     let t: Vec<f64> =
         u.iter().map(|&u| schedule.time_at_fraction(u).clamp(schedule.t_min(), schedule.t_max())).collect();
     let curve = |f: fn(Schedule, f64) -> f64| t.iter().map(|&t| f(schedule, t)).collect::<Vec<f64>>();
-    let grid_t = grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps as usize, shift);
+    let grid_t = grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps as usize, shift, rho);
     Ok(ScheduleCurves {
         alpha: curve(Schedule::alpha),
         sigma: curve(Schedule::sigma),
@@ -222,6 +223,7 @@ impl Session {
             schedule: options.schedule,
             grid: options.time_grid,
             shift: options.shift,
+            rho: options.rho,
             particles,
             seed: options.seed,
         }
@@ -246,6 +248,13 @@ impl Session {
     /// `samples` points per curve.
     pub fn schedule_curves(&self, samples: u32) -> Result<ScheduleCurves, OptionError> {
         let options = self.options();
-        schedule_curves(options.schedule, options.time_grid, options.shift, options.steps, samples)
+        schedule_curves(
+            options.schedule,
+            options.time_grid,
+            options.shift,
+            options.rho,
+            options.steps,
+            samples,
+        )
     }
 }

@@ -25,6 +25,8 @@ pub struct Track<'a> {
     pub grid: TimeGrid,
     /// The time shift applied to the grid ([`crate::core::timesteps::shift_time`]; 1: none).
     pub shift: f64,
+    /// rho of the Karras and polyexponential grids.
+    pub rho: f64,
     /// Particles per racer.
     pub particles: usize,
     /// Seed of the prior noise and of every noise draw.
@@ -54,7 +56,8 @@ pub fn lap(
 ) -> Lap {
     let steps = (budget / settings.sampler.evaluations_per_step()).max(1);
     let schedule = track.schedule;
-    let times = track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift);
+    let times =
+        track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift, track.rho);
     let plan = sampler::plan(schedule, net, settings, &times);
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
     sampler::run_from_start(source, &plan, &mut particles, track.seed, 0);

@@ -13,7 +13,11 @@ use serde::{Deserialize, Serialize};
 use crate::core::schedule::{Schedule, EDM_SIGMA_MAX, EDM_SIGMA_MIN};
 
 /// rho of Karras et al. 2022 (eq. 5 and Table 1): the larger, the denser the steps at low noise.
+/// The default `rho` of the Karras and polyexponential grids.
 pub const KARRAS_RHO: f64 = 7.0;
+
+/// The discrete training timesteps diffusers' spacings pick from (DDPM's T = 1000).
+pub const TRAIN_TIMESTEPS: usize = 1000;
 
 /// How the times of a run are spaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,14 +31,38 @@ pub enum TimeGrid {
     /// EDM's grid (Karras et al. 2022, eq. 5) on the noise-to-signal ratio s = sigma/alpha (EDM's
     /// sigma of a general schedule, Karras et al. sec. 4): s_i^(1/rho) equally spaced, rho = 7.
     Karras,
-    /// Equal steps in log-SNR (the variable of DPM-Solver, Lu et al. 2022).
+    /// Equal steps in log-SNR (the variable of DPM-Solver, Lu et al. 2022; k-diffusion's
+    /// "exponential", equal steps in log sigma/alpha).
     UniformLogSnr,
+    /// k-diffusion's `get_sigmas_polyexponential`: log sigma/alpha = log sigma_min + (1 - i/N)^rho
+    /// (log sigma_max - log sigma_min); rho = 1 is the log-SNR grid, larger rho crowds the steps
+    /// toward the data.
+    Polyexponential,
+    /// diffusers' `timestep_spacing="linspace"`: the timesteps round(linspace(0, T - 1, N)) of T =
+    /// 1,000 training steps, newest first, then the end.
+    Linspace,
+    /// diffusers' "leading": timesteps (N - 1 - i) * (T // N). Its first timestep lies below the
+    /// start; here the run still starts at t_start (from the marginal there), where diffusers
+    /// evaluates that first timestep on pure noise (the mismatch Lin et al. 2024, "Common
+    /// Diffusion Noise Schedules and Sample Steps Are Flawed", fix with "trailing").
+    Leading,
+    /// diffusers' "trailing" (Lin et al. 2024): timesteps round(T - i T / N) - 1, so the first is
+    /// the last training timestep.
+    Trailing,
 }
 
 impl TimeGrid {
     /// Every grid, in the order the UI lists them.
-    pub const ALL: [TimeGrid; 4] =
-        [TimeGrid::Uniform, TimeGrid::Quadratic, TimeGrid::Karras, TimeGrid::UniformLogSnr];
+    pub const ALL: [TimeGrid; 8] = [
+        TimeGrid::Uniform,
+        TimeGrid::Quadratic,
+        TimeGrid::Karras,
+        TimeGrid::UniformLogSnr,
+        TimeGrid::Polyexponential,
+        TimeGrid::Linspace,
+        TimeGrid::Leading,
+        TimeGrid::Trailing,
+    ];
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
@@ -43,6 +71,10 @@ impl TimeGrid {
             TimeGrid::Quadratic => "quadratic",
             TimeGrid::Karras => "karras",
             TimeGrid::UniformLogSnr => "uniform_log_snr",
+            TimeGrid::Polyexponential => "polyexponential",
+            TimeGrid::Linspace => "linspace",
+            TimeGrid::Leading => "leading",
+            TimeGrid::Trailing => "trailing",
         }
     }
 
@@ -56,9 +88,35 @@ impl TimeGrid {
         match self {
             TimeGrid::Uniform => "Uniform in t",
             TimeGrid::Quadratic => "Quadratic (DDIM)",
-            TimeGrid::Karras => "Karras (EDM, rho = 7)",
-            TimeGrid::UniformLogSnr => "Uniform in log-SNR",
+            TimeGrid::Karras => "Karras (EDM, rho)",
+            TimeGrid::UniformLogSnr => "Uniform in log-SNR (exponential)",
+            TimeGrid::Polyexponential => "Polyexponential (k-diffusion, rho)",
+            TimeGrid::Linspace => "Linspace (diffusers)",
+            TimeGrid::Leading => "Leading (diffusers)",
+            TimeGrid::Trailing => "Trailing (diffusers; Lin et al. 2024)",
         }
+    }
+
+    /// Whether the grid reads `rho` (the options' `rho`).
+    pub fn uses_rho(self) -> bool {
+        matches!(self, TimeGrid::Karras | TimeGrid::Polyexponential)
+    }
+
+    /// diffusers' `steps` timesteps out of [`TRAIN_TIMESTEPS`] for its spacings, newest first.
+    fn diffusers_timesteps(self, steps: usize) -> Vec<f64> {
+        let n = steps as f64;
+        let last = (TRAIN_TIMESTEPS - 1) as f64;
+        (0..steps)
+            .map(|i| {
+                let i = i as f64;
+                match self {
+                    TimeGrid::Linspace if steps > 1 => (last * (n - 1.0 - i) / (n - 1.0)).round(),
+                    TimeGrid::Linspace => last,
+                    TimeGrid::Leading => (n - 1.0 - i) * (TRAIN_TIMESTEPS / steps) as f64,
+                    _ => (TRAIN_TIMESTEPS as f64 - i * TRAIN_TIMESTEPS as f64 / n).round() - 1.0,
+                }
+            })
+            .collect()
     }
 
     /// `steps + 1` decreasing times from `t_start` to `t_end` (t_start > t_end >= schedule.t_min()),
@@ -73,6 +131,21 @@ impl TimeGrid {
     /// bound moves to one unit of log-SNR past it.) Should the mapping fail (t_start <= t_end, or
     /// times outside the schedule's domain), these grids fall back to the uniform one.
     pub fn times(self, schedule: Schedule, t_start: f64, t_end: f64, steps: usize) -> Vec<f64> {
+        self.times_with_rho(schedule, t_start, t_end, steps, KARRAS_RHO)
+    }
+
+    /// [`TimeGrid::times`] with the grid's `rho` (read by the Karras and polyexponential grids;
+    /// [`KARRAS_RHO`] by default). diffusers' spacings place training timestep k at the fraction
+    /// (k + 1) / T of the run from t_end to t_start (on the VP schedules, whose runs span [0, 1],
+    /// that is DDPM's t = (k + 1) / T), and end at t_end.
+    pub fn times_with_rho(
+        self,
+        schedule: Schedule,
+        t_start: f64,
+        t_end: f64,
+        steps: usize,
+        rho: f64,
+    ) -> Vec<f64> {
         if steps == 0 {
             return vec![t_start];
         }
@@ -82,35 +155,58 @@ impl TimeGrid {
             TimeGrid::Quadratic => {
                 (0..=steps).map(|i| t_end + (t_start - t_end) * (1.0 - fraction(i)).powi(2)).collect()
             }
-            TimeGrid::Karras | TimeGrid::UniformLogSnr => {
-                match self.snr_spaced(schedule, t_start, t_end, steps) {
+            TimeGrid::Karras | TimeGrid::UniformLogSnr | TimeGrid::Polyexponential => {
+                match self.snr_spaced(schedule, t_start, t_end, steps, rho) {
                     Some(times) => times,
                     None => return TimeGrid::Uniform.times(schedule, t_start, t_end, steps),
                 }
+            }
+            TimeGrid::Linspace | TimeGrid::Leading | TimeGrid::Trailing => {
+                let span = t_start - t_end;
+                let mut times: Vec<f64> = self
+                    .diffusers_timesteps(steps)
+                    .iter()
+                    .map(|k| t_end + span * (k + 1.0) / TRAIN_TIMESTEPS as f64)
+                    .collect();
+                times.push(t_end);
+                let times = pin_ends(times, t_start, t_end);
+                if !times.windows(2).all(|pair| pair[0] > pair[1]) {
+                    return TimeGrid::Uniform.times(schedule, t_start, t_end, steps);
+                }
+                times
             }
         };
         pin_ends(times, t_start, t_end)
     }
 
-    /// The variable u(lambda) that the Karras and log-SNR grids space equally: the log-SNR itself, or
-    /// for Karras u = (sigma/alpha)^(1/rho) = exp(-lambda / (2 rho)).
-    fn spacing_variable(self, log_snr: f64) -> f64 {
+    /// The log-SNR at `fraction` of the way from `low` (the noisy end) to `high`: equal steps in
+    /// u = (sigma/alpha)^(1/rho) = exp(-lambda / (2 rho)) for Karras, in lambda for the log-SNR
+    /// grid, and lambda = high + (1 - fraction)^rho (low - high) for the polyexponential one.
+    fn log_snr_at_fraction(self, low: f64, high: f64, fraction: f64, rho: f64) -> f64 {
         match self {
-            TimeGrid::Karras => (-log_snr / (2.0 * KARRAS_RHO)).exp(),
-            _ => log_snr,
+            TimeGrid::Karras => {
+                let u = |lambda: f64| (-lambda / (2.0 * rho)).exp();
+                let (u_low, u_high) = (u(low), u(high));
+                -2.0 * rho * (u_low + (u_high - u_low) * fraction).ln()
+            }
+            TimeGrid::Polyexponential => high + (1.0 - fraction).powf(rho) * (low - high),
+            _ => low + (high - low) * fraction,
         }
     }
 
-    /// Inverse of [`TimeGrid::spacing_variable`].
-    fn log_snr_of(self, u: f64) -> f64 {
-        match self {
-            TimeGrid::Karras => -2.0 * KARRAS_RHO * u.ln(),
-            _ => u,
+    /// The Karras, log-SNR or polyexponential grid, or None where it cannot be built strictly
+    /// decreasing.
+    fn snr_spaced(
+        self,
+        schedule: Schedule,
+        t_start: f64,
+        t_end: f64,
+        steps: usize,
+        rho: f64,
+    ) -> Option<Vec<f64>> {
+        if !(rho.is_finite() && rho > 0.0) {
+            return None;
         }
-    }
-
-    /// The Karras or log-SNR grid, or None where it cannot be built strictly decreasing.
-    fn snr_spaced(self, schedule: Schedule, t_start: f64, t_end: f64, steps: usize) -> Option<Vec<f64>> {
         if t_start.partial_cmp(&t_end) != Some(Ordering::Greater) {
             return None;
         }
@@ -127,7 +223,6 @@ impl TimeGrid {
             return None;
         }
         let spaced = steps + 1 - usize::from(open_start) - usize::from(open_end);
-        let (u_low, u_high) = (self.spacing_variable(low), self.spacing_variable(high));
         let mut times = Vec::with_capacity(steps + 1);
         if open_start {
             times.push(t_start);
@@ -138,7 +233,7 @@ impl TimeGrid {
                 1 => 0.0,
                 _ => i as f64 / (spaced - 1) as f64,
             };
-            let lambda = self.log_snr_of(u_low + (u_high - u_low) * fraction).clamp(lambda_start, lambda_end);
+            let lambda = self.log_snr_at_fraction(low, high, fraction, rho).clamp(lambda_start, lambda_end);
             times.push(schedule.t_for_log_snr(lambda)?);
         }
         if open_end {
@@ -168,7 +263,8 @@ impl TimeGrid {
     /// [`TimeGrid::times`] with the time shift ([`shift_time`]) applied to each time's position
     /// v = (t - t_end) / (t_start - t_end) in the run, so the run still starts at t_start and ends
     /// at t_end (on rectified flow, whose run spans [0, 0.99], this is the flow-matching shift of
-    /// t itself up to that 1%). `shift = 1` is the grid unchanged.
+    /// t itself up to that 1%). `shift = 1` is the grid unchanged; `rho` as in
+    /// [`TimeGrid::times_with_rho`].
     pub fn shifted_times(
         self,
         schedule: Schedule,
@@ -176,8 +272,9 @@ impl TimeGrid {
         t_end: f64,
         steps: usize,
         shift: f64,
+        rho: f64,
     ) -> Vec<f64> {
-        let times = self.times(schedule, t_start, t_end, steps);
+        let times = self.times_with_rho(schedule, t_start, t_end, steps, rho);
         if shift == 1.0 || shift.is_nan() || shift <= 0.0 || times.len() < 3 {
             return times;
         }

@@ -72,6 +72,11 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'time_grid', type: 'choice', from: 'time_grids', default: 'uniform', label: 'Time grid', option: true },
   // The flow-matching time shift of the grid (src/core/timesteps.rs, shift_time; 1: none).
   { name: 'shift', type: 'number', default: 1, min: 0.1, max: 10, label: 'Time shift', option: true },
+  // rho of the Karras and polyexponential grids (which ones: describe()).
+  {
+    name: 'rho', type: 'number', default: 7, min: 0.25, max: 20, label: 'Grid rho', option: true,
+    onlyFor: { time_grid: ['karras', 'polyexponential'] },
+  },
   // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE), DDIM's eta
   // and the ancestral samplers' eta; which samplers read it comes from describe().
   {
@@ -235,6 +240,10 @@ export function useDescription(described) {
     if (samplers.every((/** @type {Record<string, unknown>} */ s) => typeof s[flag] === 'boolean')) {
       FIELD[knob].onlyFor = { sampler: samplers.filter((/** @type {Record<string, unknown>} */ s) => s[flag]).map((/** @type {{ name: string }} */ s) => s.name) };
     }
+  }
+  const grids = described.time_grids;
+  if (grids.every((/** @type {Record<string, unknown>} */ g) => typeof g.uses_rho === 'boolean')) {
+    FIELD.rho.onlyFor = { time_grid: grids.filter((/** @type {{ uses_rho: boolean }} */ g) => g.uses_rho).map((/** @type {{ name: string }} */ g) => g.name) };
   }
   useDrawingLimits(described.drawing);
   classesByDataset = new Map(
