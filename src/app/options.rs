@@ -17,7 +17,7 @@ use crate::core::dataset::Dataset;
 use crate::core::drawing;
 use crate::core::guidance::{Guidance, MAX_GUIDANCE_NOISE, MAX_GUIDANCE_SCALE};
 use crate::core::render::Palette;
-use crate::core::sampler::{Sampler, SamplerSettings};
+use crate::core::sampler::{Sampler, SamplerSettings, MAX_CHURN_NOISE};
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
 
@@ -192,6 +192,10 @@ pub struct Options {
     pub eta: f64,
     /// EDM's S_churn for Heun (schedules with alpha = 1 only).
     pub churn: f64,
+    /// EDM's S_tmin: the lowest noise level sigma / alpha where churn applies.
+    pub s_tmin: f64,
+    /// EDM's S_tmax ([`MAX_CHURN_NOISE`]: no upper end).
+    pub s_tmax: f64,
     /// k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers.
     pub s_noise: f64,
     /// The solver order of DEIS and UniPC.
@@ -233,6 +237,8 @@ impl Default for Options {
             rho: crate::core::timesteps::KARRAS_RHO,
             eta: 1.0,
             churn: 0.0,
+            s_tmin: 0.0,
+            s_tmax: MAX_CHURN_NOISE,
             s_noise: 1.0,
             order: crate::core::sampler::DEFAULT_ORDER as u32,
             particles: 16_384,
@@ -312,7 +318,7 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 22] = [
+pub const FIELDS: [&str; 24] = [
     "dataset",
     "schedule",
     "sampler",
@@ -323,6 +329,8 @@ pub const FIELDS: [&str; 22] = [
     "rho",
     "eta",
     "churn",
+    "s_tmin",
+    "s_tmax",
     "s_noise",
     "order",
     "particles",
@@ -481,6 +489,8 @@ impl Options {
                 "time_grid" => next.time_grid = choice(field, value, &TimeGrid::ALL, TimeGrid::name)?,
                 "eta" => next.eta = real(field, value, 0.0, MAX_ETA)?,
                 "churn" => next.churn = real(field, value, 0.0, MAX_CHURN)?,
+                "s_tmin" => next.s_tmin = real(field, value, 0.0, MAX_CHURN_NOISE)?,
+                "s_tmax" => next.s_tmax = real(field, value, 0.0, MAX_CHURN_NOISE)?,
                 "s_noise" => next.s_noise = real(field, value, 0.0, MAX_S_NOISE)?,
                 "order" => next.order = integer(field, value, MIN_ORDER, MAX_ORDER)?,
                 "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
@@ -553,6 +563,13 @@ impl Options {
                 });
             }
         }
+        if self.s_tmin > self.s_tmax {
+            return Err(OptionError {
+                field: "s_tmin".into(),
+                value: format!("{} above s_tmax {}", self.s_tmin, self.s_tmax),
+                allowed: "a lower end at most the upper end".into(),
+            });
+        }
         if self.guidance_low > self.guidance_high {
             return Err(OptionError {
                 field: "guidance_low".into(),
@@ -585,6 +602,8 @@ impl Options {
             sampler: self.sampler,
             eta: self.eta,
             churn: self.churn,
+            s_tmin: self.s_tmin,
+            s_tmax: self.s_tmax,
             s_noise: self.s_noise,
             order: self.order as usize,
         }
@@ -701,6 +720,8 @@ pub struct Limits {
     pub eta: Range<f64>,
     /// EDM's S_churn.
     pub churn: Range<f64>,
+    /// The ends of the churn interval, in sigma / alpha (the maximum: no upper end).
+    pub churn_noise: Range<f64>,
     /// k-diffusion's s_noise.
     pub s_noise: Range<f64>,
     /// The solver order of DEIS and UniPC.
@@ -903,6 +924,7 @@ pub fn describe() -> Description {
             steps: Range { min: MIN_STEPS, max: MAX_STEPS },
             eta: Range { min: 0.0, max: MAX_ETA },
             churn: Range { min: 0.0, max: MAX_CHURN },
+            churn_noise: Range { min: 0.0, max: MAX_CHURN_NOISE },
             s_noise: Range { min: 0.0, max: MAX_S_NOISE },
             order: Range { min: MIN_ORDER, max: MAX_ORDER },
             particles: ParticleRange { min: 1, max: MAX_PARTICLES, max_cpu: MAX_PARTICLES_CPU },

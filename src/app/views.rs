@@ -43,7 +43,7 @@ pub const MAX_RACE_PARTICLES: u32 = 8192;
 pub const MAX_RACE_BUDGET: u32 = 1000;
 
 /// The options a race lap may set for its racer; the rest are the session's.
-pub const RACER_FIELDS: [&str; 5] = ["sampler", "eta", "churn", "s_noise", "order"];
+pub const RACER_FIELDS: [&str; 7] = ["sampler", "eta", "churn", "s_tmin", "s_tmax", "s_noise", "order"];
 
 /// The curves of the schedule lab: alpha, sigma, log-SNR, the drift f and the squared diffusion
 /// g^2 (seeds 000 and 001) at `samples` times spread like the time slider (`u` from 0 to 1 over
@@ -180,7 +180,7 @@ impl Session {
     }
 
     /// The sampler settings of a racer: the fields of `racer` ([`RACER_FIELDS`] only: sampler,
-    /// eta, churn, s_noise, order) checked by the options table over the session's own.
+    /// eta, churn, s_tmin, s_tmax, s_noise, order) checked by the options table over the session's own.
     pub fn racer_settings(&self, racer: &RawOptions) -> Result<SamplerSettings, OptionError> {
         if let Some(field) = racer.keys().find(|f| !RACER_FIELDS.contains(&f.as_str())) {
             return Err(OptionError {

@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
-//! steps, time_grid, shift, rho, eta, churn, s_noise, order, particles, seed, class, guidance, guidance_scale,
+//! steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, class, guidance, guidance_scale,
 //! guidance_low, guidance_high), validated exactly as in the browser; `--class` also takes the
 //! class's index, and `--guidance_interval LO,HI` sets both ends of the guidance interval. The run
 //! starts from the prior noise, or from the points of `--from` (CSV, one `x,y` per line). The
@@ -38,7 +38,7 @@ use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
-[--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_noise X] [--order 2|3] [--particles N] [--seed N] \
+[--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
 [--exact_posterior_samples N [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S]] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
 

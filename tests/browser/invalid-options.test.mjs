@@ -39,6 +39,8 @@ const BAD_LINKS = [
   { field: 'eta', hash: `eta=2&particles=1024&${BASE}` },
   { field: 'time_grid', hash: `time_grid=<b>x</b>&particles=1024&${BASE}` },
   { field: 'churn', hash: `churn=-1&sampler=heun&particles=1024&${BASE}` },
+  { field: 's_tmin', hash: `s_tmin=50&s_tmax=10&sampler=heun&particles=1024&${BASE}` },
+  { field: 'order', hash: `order=4&sampler=unipc&particles=1024&${BASE}` },
 ];
 
 describe('invalid options', { timeout: TEST_TIMEOUT_MS }, () => {

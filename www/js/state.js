@@ -60,7 +60,8 @@ export const LINK_VERSION = 1;
  */
 /** The sampler knobs and the flag of describe()'s samplers that says which read each. */
 export const SAMPLER_KNOBS = /** @type {const} */ ([
-  ['eta', 'uses_eta'], ['churn', 'uses_churn'], ['s_noise', 'uses_s_noise'], ['order', 'uses_order'],
+  ['eta', 'uses_eta'], ['churn', 'uses_churn'], ['s_tmin', 'uses_churn'], ['s_tmax', 'uses_churn'],
+  ['s_noise', 'uses_s_noise'], ['order', 'uses_order'],
 ]);
 
 export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
@@ -87,6 +88,16 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // the samplers describe() says read it.
   {
     name: 'churn', type: 'number', default: 0, min: 0, max: 100, label: 'Churn (S_churn)', option: true,
+    onlyFor: { sampler: ['heun'] },
+  },
+  // EDM's S_tmin and S_tmax: churn acts on steps starting at sigma / alpha in [s_tmin, s_tmax]
+  // (1000: no upper end).
+  {
+    name: 's_tmin', type: 'number', default: 0, min: 0, max: 1000, label: 'Churn from sigma (S_tmin)', option: true,
+    onlyFor: { sampler: ['heun'] },
+  },
+  {
+    name: 's_tmax', type: 'number', default: 1000, min: 0, max: 1000, label: 'Churn up to sigma (S_tmax)', option: true,
     onlyFor: { sampler: ['heun'] },
   },
   // k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers (which

@@ -22,7 +22,7 @@
 mod multistep;
 mod plans;
 
-pub use plans::{evaluation, plan, SamplerSettings, DEFAULT_ORDER};
+pub use plans::{evaluation, plan, SamplerSettings, DEFAULT_ORDER, MAX_CHURN_NOISE};
 
 /// How many previous steps the multistep history holds (LMS and iPNDM of order 4 need three).
 pub const HISTORY_SLOTS: usize = 3;
@@ -197,17 +197,12 @@ impl Sampler {
     }
 
     /// Network evaluations per step (before a run's last step, which the second-order methods
-    /// take as one Euler evaluation into sigma = 0).
+    /// take as one Euler evaluation into sigma = 0), read from the first step of a two-step plan
+    /// on VP linear, so a new sampler needs no entry here.
     pub fn evaluations_per_step(self) -> usize {
-        match self {
-            Sampler::Heun
-            | Sampler::DpmSolver2S
-            | Sampler::Dpm2
-            | Sampler::Dpm2Ancestral
-            | Sampler::DpmSolver2SAncestral
-            | Sampler::DpmSolverSde => 2,
-            _ => 1,
-        }
+        let schedule = Schedule::VpLinear;
+        let times = [schedule.t_max(), 0.5 * (schedule.t_max() + schedule.t_min()), schedule.t_min()];
+        plan(schedule, NetFrame::eps(schedule), &SamplerSettings::new(self), &times)[0].evaluations()
     }
 
     /// Whether the sampler's stochasticity eta is a knob of it (the options' `eta`).

@@ -24,6 +24,12 @@ pub struct SamplerSettings {
     /// (VE, EDM), where it raises sigma by the factor 1 + gamma before each step,
     /// gamma = min(S_churn / steps, sqrt(2) - 1).
     pub churn: f64,
+    /// EDM's S_tmin and S_tmax (Karras et al. 2022, Alg. 2): churn applies only to steps that
+    /// start at a noise level sigma / alpha within [s_tmin, s_tmax] ([`MAX_CHURN_NOISE`]: no
+    /// upper end).
+    pub s_tmin: f64,
+    /// See [`SamplerSettings::s_tmin`].
+    pub s_tmax: f64,
     /// k-diffusion's `s_noise`: the factor on the fresh noise of the ancestral and SDE solvers
     /// ([`Sampler::uses_s_noise`]; 1 is the method itself).
     pub s_noise: f64,
@@ -32,6 +38,10 @@ pub struct SamplerSettings {
     pub order: usize,
 }
 
+/// The S_tmax that means no upper end of the churn interval (above every schedule's sigma / alpha
+/// at its t_max, which reaches 152 on VP linear).
+pub const MAX_CHURN_NOISE: f64 = 1000.0;
+
 /// The default solver order of DEIS and UniPC (diffusers recommends 3 for unconditional
 /// sampling).
 pub const DEFAULT_ORDER: usize = 3;
@@ -39,7 +49,15 @@ pub const DEFAULT_ORDER: usize = 3;
 impl SamplerSettings {
     /// The sampler with its default knobs (eta = 1, no churn, s_noise = 1, order 3).
     pub fn new(sampler: Sampler) -> SamplerSettings {
-        SamplerSettings { sampler, eta: 1.0, churn: 0.0, s_noise: 1.0, order: DEFAULT_ORDER }
+        SamplerSettings {
+            sampler,
+            eta: 1.0,
+            churn: 0.0,
+            s_tmin: 0.0,
+            s_tmax: MAX_CHURN_NOISE,
+            s_noise: 1.0,
+            order: DEFAULT_ORDER,
+        }
     }
 }
 
@@ -116,7 +134,7 @@ pub fn plan(
             match settings.sampler {
                 Sampler::EulerMaruyama => euler_maruyama(&mut step, schedule, t, s, settings.eta),
                 Sampler::ProbabilityFlowEuler => euler_maruyama(&mut step, schedule, t, s, 0.0),
-                Sampler::Heun => heun(&mut step, schedule, net, t, s, settings.churn, steps),
+                Sampler::Heun => heun(&mut step, schedule, net, t, s, settings, steps),
                 Sampler::Ddim => ddim(&mut step, schedule, t, s, settings.eta),
                 Sampler::DdpmAncestral => ddpm_ancestral(&mut step, schedule, t, s),
                 Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net, t, s),
@@ -170,9 +188,20 @@ fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, et
 /// runs end at t_min (sigma = 0.002 for EDM) instead, and a second evaluation there would divide
 /// the predictor's error by sigma_min (a one-step Heun run from sigma = 80 lands ~1,000 units
 /// off). Where sigma(s) = 0 the second evaluation is impossible anyway.
-fn heun(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, churn: f64, steps: usize) {
+fn heun(
+    step: &mut ReverseStep,
+    schedule: Schedule,
+    net: NetFrame,
+    t: f64,
+    s: f64,
+    settings: &SamplerSettings,
+    steps: usize,
+) {
     let mut t_hat = t;
-    if churn > 0.0 && schedule.is_variance_exploding() {
+    let churn = settings.churn;
+    let level = scaled_sigma(schedule, t);
+    let in_interval = settings.s_tmin <= level && level <= settings.s_tmax;
+    if churn > 0.0 && in_interval && schedule.is_variance_exploding() {
         let gamma = (churn / steps.max(1) as f64).min(std::f64::consts::SQRT_2 - 1.0);
         let raised = schedule.log_snr(t) - 2.0 * (1.0 + gamma).ln();
         if let Some(t_raised) = schedule.t_for_log_snr(raised).filter(|&x| x <= schedule.t_max()) {
