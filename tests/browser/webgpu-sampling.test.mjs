@@ -98,7 +98,9 @@ describe('the WebGPU path, end to end', { timeout: TEST_TIMEOUT_MS }, () => {
 // Smoke test of every sampler in the browser: each runs on WebGPU and on the CPU inside the wasm
 // from the same seed, ends with finite particles, counts its network evaluations, and both paths
 // agree (the same coefficients drive both; tolerance 1e-2 absolute for f32 differences that grow
-// over a run on the software adapter).
+// over a run on the software adapter, 5e-2 for the samplers that draw fresh noise: their normals
+// differ by the accuracy of SwiftShader's log and cos, measured 1.9e-2 at most with eta = 0.5
+// where every sampler agrees to 8e-4 without noise).
 describe('every sampler in the browser', () => {
   test('runs on WebGPU and on the CPU with the same result', { timeout: TEST_TIMEOUT_MS }, async () => {
     const session = await openPlayground(browser, 'backend=webgpu&particles=256&playing=0');
@@ -107,6 +109,7 @@ describe('every sampler in the browser', () => {
       const rows = await session.page.evaluate(async () => {
         const m = await import(new URL('pkg/diffusion_playground.js', document.baseURI).href);
         const samplers = window.dp.describe().samplers.map((s) => s.name);
+        const noisy = window.dp.describe().samplers.filter((s) => s.uses_eta).map((s) => s.name).concat(['ddpm_ancestral']);
         const results = [];
         for (const sampler of samplers) {
           const positions = {};
@@ -127,7 +130,7 @@ describe('every sampler in the browser', () => {
             canvas.remove();
           }
           const difference = positions.webgpu.reduce((worst, v, i) => Math.max(worst, Math.abs(v - positions.cpu[i])), 0);
-          results.push({ sampler, evaluations, difference, finite: positions.webgpu.every(Number.isFinite) });
+          results.push({ sampler, evaluations, difference, noisy: noisy.includes(sampler), finite: positions.webgpu.every(Number.isFinite) });
         }
         return { results, described: samplers };
       }).then(({ results, described }) => {
@@ -139,7 +142,8 @@ describe('every sampler in the browser', () => {
       for (const row of rows) {
         assert.ok(row.finite, `${row.sampler}: finite particles`);
         assert.ok(row.evaluations >= 8, `${row.sampler}: ${row.evaluations} evaluations for 8 steps`);
-        assert.ok(row.difference < 1e-2, `${row.sampler}: WebGPU and CPU differ by ${row.difference}`);
+        const tolerance = row.noisy ? 5e-2 : 1e-2;
+        assert.ok(row.difference < tolerance, `${row.sampler}: WebGPU and CPU differ by ${row.difference} (tolerance ${tolerance})`);
       }
       assert.deepEqual(session.errors, [], 'no console errors');
     } finally {
