@@ -16,4 +16,5 @@ pub mod points_file;
 pub mod sample_files;
 pub mod session;
 pub mod training;
+pub mod trajectory;
 pub mod views;

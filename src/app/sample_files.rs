@@ -19,6 +19,20 @@ pub fn particles_file(
     }
 }
 
+/// A trajectory (frame k: the particles after step k, frame 0 the start) as the file `format`
+/// names: "csv" (`step,particle,x,y` lines) or "npy" (shape (frames, particles, 2), even for one
+/// frame).
+pub fn trajectory_file(frames: &[Vec<[f32; 2]>], format: &str) -> Result<Vec<u8>, OptionError> {
+    match options::check_choice("format", format, &FORMATS, |f| f)? {
+        "csv" => Ok(particles_csv(frames, 0).into_bytes()),
+        _ => {
+            let n = frames.first().map_or(0, Vec::len);
+            let flat: Vec<f32> = frames.iter().flatten().flatten().copied().collect();
+            Ok(npy(&[frames.len(), n, 2], &flat))
+        }
+    }
+}
+
 /// A little-endian f32 NumPy array (format 1.0) of `shape` holding `values` in C order.
 pub fn npy(shape: &[usize], values: &[f32]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();

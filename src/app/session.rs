@@ -205,7 +205,21 @@ pub struct Session {
     history: Vec<sampler::History>,
     step_index: usize,
     current_t: f64,
+    /// Where the current run's particles came from (to replay it: [`Session::run_start_points`]).
+    run_start: RunStart,
     particles: Particles,
+}
+
+/// Where a run's particles start: all three are reproducible from the seed, the data and, for
+/// given points, a copy.
+#[derive(Clone, Debug, PartialEq)]
+enum RunStart {
+    /// The prior noise at t ([`sampler::prior`]).
+    Prior(f64),
+    /// The forward-noised data at t ([`sampler::forward_noise`]).
+    Noised(f64),
+    /// Points given by [`Session::start_from`].
+    Points(Vec<[f32; 2]>),
 }
 
 impl Session {
@@ -237,6 +251,7 @@ impl Session {
             history: Vec::new(),
             step_index: 0,
             current_t: 0.0,
+            run_start: RunStart::Prior(0.0),
             particles,
         };
         session.reset()?;
@@ -492,6 +507,7 @@ impl Session {
                 .map_err(|e| e.to_string())?,
         }
         self.start_run(t_start, self.options.steps as usize);
+        self.run_start = RunStart::Prior(t_start);
         Ok(())
     }
 
@@ -510,6 +526,7 @@ impl Session {
             Particles::Cpu(current) => current.copy_from_slice(points),
             Particles::Gpu(engine) => engine.write_particles(points).map_err(|e| e.to_string())?,
         }
+        self.run_start = RunStart::Points(points.to_vec());
         Ok(())
     }
 
@@ -539,7 +556,25 @@ impl Session {
         let steps = (self.options.steps as f64 * fraction).ceil() as usize;
         self.start_run(t_start, steps);
         self.current_t = t;
+        self.run_start = RunStart::Noised(t);
         Ok(())
+    }
+
+    /// The first `n` particles (at most all of them) where the current run started, computed on
+    /// the CPU from the seed and the data as `reset`, `noise_to` and `start_from` made them.
+    pub fn run_start_points(&self, n: usize) -> Vec<[f32; 2]> {
+        let n = n.min(self.data.len());
+        let (schedule, seed) = (self.options.schedule, self.options.seed);
+        match &self.run_start {
+            RunStart::Prior(t) => sampler::prior(schedule, *t, seed, n),
+            RunStart::Noised(t) => sampler::forward_noise(schedule, *t, seed, &self.data[..n]),
+            RunStart::Points(points) => points[..n].to_vec(),
+        }
+    }
+
+    /// The steps of the current run.
+    pub fn plan(&self) -> &[ReverseStep] {
+        &self.plan
     }
 
     /// The time [`Session::noise_to`] shows for the fraction `u`: [`Schedule::time_at_fraction`],

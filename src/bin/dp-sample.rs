@@ -250,11 +250,13 @@ fn run() -> Result<(), String> {
         while session.step(64)? > 0 {}
         frames.push(read(&session)?);
     }
-    let bytes = if args.npy {
+    let bytes = if args.trajectory {
+        sample_files::trajectory_file(&frames, if args.npy { "npy" } else { "csv" })
+            .map_err(|e| e.to_string())?
+    } else if args.npy {
         sample_files::particles_npy(&frames)
     } else {
-        let first_step = if args.trajectory { 0 } else { session.step_index() };
-        sample_files::particles_csv(&frames, first_step).into_bytes()
+        sample_files::particles_csv(&frames, session.step_index()).into_bytes()
     };
     write_out(&args.out, bytes)
 }

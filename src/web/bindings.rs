@@ -468,6 +468,12 @@ impl Playground {
         Ok(())
     }
 
+    /// The current run's paths for the first `particles` particles as a file, "csv" or "npy"
+    /// (shape (steps + 1, particles, 2)), replayed on the CPU (`Session::trajectory_file`).
+    pub fn trajectory_file(&self, particles: u32, format: &str) -> Result<Vec<u8>, JsError> {
+        self.session.trajectory_file(particles, format).map_err(js_error)
+    }
+
     /// Copies the positions back (interleaved x, y): all of them, or the first `limit` (the
     /// trajectories layer reads a few every frame; a full read is for tests and export).
     pub fn read_positions(&self, limit: Option<u32>) -> Result<js_sys::Promise, JsError> {

@@ -246,7 +246,7 @@ describe('networks as files', { timeout: TEST_TIMEOUT_MS }, () => {
 });
 
 describe('particles as files', { timeout: TEST_TIMEOUT_MS }, () => {
-  test('the CSV and NPY buttons download the particles now, as dp-sample writes them', async () => {
+  test('the CSV and NPY buttons download the particles now, as dp-sample writes them, and the Paths buttons the whole run', async () => {
     const { readFile } = await import('node:fs/promises');
     const session = await openPlayground(browser, 'backend=cpu&dataset=spiral&particles=300&steps=10&playing=0');
     const { page } = session;
@@ -270,6 +270,25 @@ describe('particles as files', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.match(npy.subarray(10, 10 + headerLength).toString('latin1'), /'shape': \(300, 2\)/);
       assert.equal(npy.length, 10 + headerLength + 300 * 2 * 4);
       assert.equal(npy.readFloatLE(10 + headerLength), Math.fround(positions[0]));
+
+      // The paths of the whole run (replayed from its start): frame 1 is the particles after
+      // the step taken, the last frame where the run ends.
+      const [pathsDownload] = await Promise.all([page.waitForEvent('download'), page.click('#trajectory_npy')]);
+      assert.match(pathsDownload.suggestedFilename(), /spiral-.*-paths\.npy$/);
+      const paths = await readFile(await pathsDownload.path());
+      const pathsHeader = paths.readUInt16LE(8);
+      assert.match(paths.subarray(10, 10 + pathsHeader).toString('latin1'), /'shape': \(11, 300, 2\)/);
+      assert.equal(paths.length, 10 + pathsHeader + 11 * 300 * 2 * 4);
+      const frame1 = 10 + pathsHeader + 300 * 2 * 4;
+      assert.equal(paths.readFloatLE(frame1), Math.fround(positions[0]), 'frame 1 is the particles after step 1');
+      const [pathsCsv] = await Promise.all([page.waitForEvent('download'), page.click('#trajectory_csv')]);
+      const lines = (await readFile(await pathsCsv.path(), 'utf8')).trim().split('\n');
+      assert.equal(lines.length, 1 + 11 * 300);
+      assert.match(lines[lines.length - 1], /^10,299,/);
+      while ((await page.evaluate(() => window.dp.playground.step(10))) > 0);
+      const end = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+      const last = 10 + pathsHeader + 10 * 300 * 2 * 4;
+      assert.equal(paths.readFloatLE(last), Math.fround(end[0]), 'the last frame is where the run ends');
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();

@@ -74,6 +74,27 @@ function particlesFile(format) {
   );
 }
 
+/** How many particles' paths the "Paths" buttons write. */
+const TRAJECTORY_PARTICLES = 1024;
+
+/**
+ * Downloads the paths of the first TRAJECTORY_PARTICLES particles through the current run as
+ * `format`, replayed by the wasm on the CPU from the run's start (`app::trajectory`).
+ * @param {'csv' | 'npy'} format
+ */
+function trajectoryFile(format) {
+  const { pg } = page;
+  if (!pg || page.creating) return;
+  try {
+    const particles = Math.min(TRAJECTORY_PARTICLES, page.state.particles);
+    const bytes = Uint8Array.from(pg.trajectory_file(particles, format));
+    const type = format === 'csv' ? 'text/csv' : 'application/octet-stream';
+    download(new Blob([bytes], { type }), `${fileStem()}-paths.${format}`);
+  } catch (error) {
+    ui.notice(`The paths could not be written: ${messageOf(error)}`, 'error');
+  }
+}
+
 /** File name stem of exports: the dataset and sampler on screen. */
 function fileStem() {
   return `diffusion-playground-${page.state.dataset}-${page.state.sampler}`;
@@ -103,6 +124,12 @@ export function exportHandlers(run) {
     },
     npy() {
       particlesFile('npy');
+    },
+    trajectory_csv() {
+      trajectoryFile('csv');
+    },
+    trajectory_npy() {
+      trajectoryFile('npy');
     },
     png() {
       pngNow().then(
