@@ -13,6 +13,7 @@ pub mod network_file;
 pub mod options;
 pub mod peer_plan;
 pub mod points_file;
+pub mod random_seed;
 pub mod sample_files;
 pub mod session;
 pub mod training;

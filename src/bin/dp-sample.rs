@@ -6,7 +6,7 @@
 //! ```
 //!
 //! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
-//! steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, class, guidance, guidance_scale,
+//! steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed (or `random`: drawn and printed), class, guidance, guidance_scale,
 //! guidance_low, guidance_high), validated exactly as in the browser; `--class` also takes the
 //! class's index, and `--guidance_interval LO,HI` sets both ends of the guidance interval. The run
 //! starts from the prior noise, or from the points of `--from` (CSV, one `x,y` per line). The
@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use diffusion_playground::app::network_file;
 use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
+use diffusion_playground::app::random_seed;
 use diffusion_playground::app::sample_files;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
@@ -38,7 +39,7 @@ use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
-[--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N] \
+[--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N|random] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
 [--exact_posterior_samples N [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S]] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
 
@@ -104,6 +105,11 @@ fn parse_args() -> Result<Args, String> {
                 };
                 args.options.insert("guidance_low".into(), Some(RawValue::Text(low.to_string())));
                 args.options.insert("guidance_high".into(), Some(RawValue::Text(high.to_string())));
+            }
+            "seed" if value == "random" => {
+                let seed = random_seed::random_seed()?;
+                eprintln!("seed {seed}");
+                args.options.insert("seed".into(), Some(RawValue::Number(seed as f64)));
             }
             "out" => args.out = Some(PathBuf::from(value)),
             "format" => {

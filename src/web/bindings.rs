@@ -194,6 +194,12 @@ pub fn particles_file(positions: &[f32], step: u32, format: &str) -> Result<Vec<
     sample_files::particles_file(&[points("positions", positions)?], step as usize, format).map_err(js_error)
 }
 
+/// A fresh random seed from `crypto.getRandomValues` (`app::random_seed`).
+#[wasm_bindgen]
+pub fn random_seed() -> Result<u32, JsError> {
+    crate::app::random_seed::random_seed().map_err(js_error)
+}
+
 #[wasm_bindgen]
 pub fn sliced_wasserstein(a: &[f32], b: &[f32]) -> Result<f64, JsError> {
     Ok(metrics::sliced_wasserstein(&points("a", a)?, &points("b", b)?))

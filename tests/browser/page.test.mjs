@@ -353,6 +353,17 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
       await waitFor(session, () => window.dp.playground.options().s_noise === 1.5 && /s_noise=1\.5(&|$)/.test(location.hash), null, 's_noise=1.5 reaches the wasm and the link');
       await page.selectOption('#sampler', 'heun');
       await waitFor(session, () => window.dp.playground.options().sampler === 'heun', null, 'back to heun');
+      // Random draws the seed in the wasm (getrandom) and writes it into the link.
+      const seeds = [];
+      for (let draw = 0; draw < 2; draw++) {
+        const before = await page.evaluate(() => window.dp.playground.options().seed);
+        await page.click('#reseed');
+        await waitFor(session, (old) => window.dp.playground.options().seed !== old, before, 'Random changes the seed');
+        const seed = await page.evaluate(() => window.dp.playground.options().seed);
+        await waitFor(session, (s) => new RegExp(`seed=${s}(&|$)`).test(location.hash), seed, 'the link carries the drawn seed');
+        seeds.push(seed);
+      }
+      assert.notEqual(seeds[0], seeds[1], 'two draws differ');
 
       // The NFE readout counts network evaluations: Heun takes two in a step that does not end at 0.
       await page.evaluate(() => document.activeElement?.blur());

@@ -85,7 +85,9 @@ export const handlers = {
     }
   },
   reseed() {
-    applyChanges({ seed: crypto.getRandomValues(new Uint32Array(1))[0] });
+    // Drawn in the wasm (getrandom: crypto.getRandomValues); the link then carries it.
+    if (!page.wasm) return;
+    applyChanges({ seed: page.wasm.random_seed() });
   },
   ...exportHandlers({ play: () => handlers.play() }),
 };
