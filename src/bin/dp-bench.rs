@@ -30,22 +30,31 @@ const REPEATS: usize = 3;
 const REFERENCE_SEED: u32 = 2002;
 /// Size of that sample; the distance uses as many of the final particles.
 const REFERENCE_POINTS: usize = 4096;
-/// Threads our CPU core runs on: `sampler::run` is a plain loop and nothing here spawns threads.
-const CPU_CORE_THREADS: u32 = 1;
+/// Threads our CPU core runs on unless `--threads` says otherwise (the peers' comparison in
+/// `cargo xtask bench` is per thread).
+const DEFAULT_THREADS: usize = 1;
 
-const USAGE: &str = "usage: dp-bench [--cpu-only] [--particles N[,N...]] [--json PATH] [--write-plan PATH]";
+const USAGE: &str =
+    "usage: dp-bench [--cpu-only] [--particles N[,N...]] [--threads N[,N...]|all] [--json PATH] [--write-plan PATH]";
 
 /// What the command line asks for.
 struct Args {
     particles: Vec<u32>,
+    /// Thread counts of the CPU rows (`sampler::run_threaded`).
+    threads: Vec<usize>,
     cpu_only: bool,
     json: Option<PathBuf>,
     write_plan: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args =
-        Args { particles: DEFAULT_PARTICLES.to_vec(), cpu_only: false, json: None, write_plan: None };
+    let mut args = Args {
+        particles: DEFAULT_PARTICLES.to_vec(),
+        threads: vec![DEFAULT_THREADS],
+        cpu_only: false,
+        json: None,
+        write_plan: None,
+    };
     let mut words = std::env::args().skip(1);
     while let Some(word) = words.next() {
         let mut value = || words.next().ok_or_else(|| format!("{word} needs a value\n{USAGE}"));
@@ -60,6 +69,19 @@ fn parse_args() -> Result<Args, String> {
                     .map(|n| n.trim().parse().ok().filter(|&n| n > 0))
                     .collect::<Option<Vec<u32>>>()
                     .ok_or_else(|| format!("--particles: `{list}` is not a list of positive integers"))?;
+            }
+            "--threads" => {
+                let list = value()?;
+                args.threads = if list == "all" {
+                    (1..=sampler::available_threads()).collect()
+                } else {
+                    list.split(',')
+                        .map(|n| n.trim().parse().ok().filter(|&n| n > 0))
+                        .collect::<Option<Vec<usize>>>()
+                        .ok_or_else(|| {
+                            format!("--threads: `{list}` is not `all` or a list of positive integers")
+                        })?
+                };
             }
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -107,7 +129,7 @@ fn time_session(mut session: Session) -> Result<Timed, String> {
 /// Our CPU path above the playground's CPU cap, where `Session` refuses to run on the CPU: the
 /// calls a CPU session makes (`sampler::prior` on reset, `sampler::run` over the run's plan on
 /// step), timed the same way.
-fn time_cpu_core_uncapped(options: &Options) -> Result<Timed, String> {
+fn time_cpu_core_uncapped(options: &Options, threads: usize) -> Result<Timed, String> {
     let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
     let schedule = options.schedule;
     let times = options.full_run_times();
@@ -121,8 +143,9 @@ fn time_cpu_core_uncapped(options: &Options) -> Result<Timed, String> {
     let mut seconds = Vec::new();
     for _ in 0..REPEATS {
         points = prior();
+        let mut history = sampler::empty_history(n);
         let started = Instant::now();
-        sampler::run_from_start(source, &plan, &mut points, options.seed, 0);
+        sampler::run_threaded(source, &plan, &mut points, &mut history, options.seed, 0, threads);
         seconds.push(started.elapsed().as_secs_f64());
     }
     seconds.sort_by(f64::total_cmp);
@@ -133,7 +156,9 @@ fn time_cpu_core_uncapped(options: &Options) -> Result<Timed, String> {
 struct Row {
     /// `wgpu` or `cpu`.
     path: &'static str,
-    label: &'static str,
+    label: String,
+    /// Threads of a CPU row (1 for the GPU's).
+    threads: usize,
     particles: u32,
     timed: Timed,
     sw2: f64,
@@ -158,6 +183,7 @@ impl Row {
         serde_json::json!({
             "path": self.path,
             "label": self.label,
+            "threads": self.threads,
             "particles": self.particles,
             "seconds": self.timed.seconds,
             "steps_per_second": self.steps_per_second(),
@@ -206,23 +232,29 @@ fn write_plan(path: &PathBuf) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(particles: u32, on_gpu: bool, gpu: Option<&GpuContext>) -> Result<Row, String> {
+fn measure(particles: u32, on_gpu: bool, threads: usize, gpu: Option<&GpuContext>) -> Result<Row, String> {
     let opts = options(particles)?;
     let timed = match gpu.filter(|_| on_gpu) {
         Some(gpu) => {
             time_session(Session::new(opts.clone(), Particles::Gpu(Box::new(ComputeEngine::new(gpu))))?)?
         }
-        None if particles > MAX_PARTICLES_CPU => time_cpu_core_uncapped(&opts)?,
-        None => time_session(Session::new(opts.clone(), Particles::Cpu(Vec::new()))?)?,
+        None if particles > MAX_PARTICLES_CPU => time_cpu_core_uncapped(&opts, threads)?,
+        None => {
+            let mut session = Session::new(opts.clone(), Particles::Cpu(Vec::new()))?;
+            session.set_cpu_threads(threads);
+            time_session(session)?
+        }
     };
     let compared = timed.final_points.len().min(REFERENCE_POINTS);
     let sw2 = metrics::sliced_wasserstein(&timed.final_points[..compared], &reference_points(&opts));
+    let threads_note = if threads == 1 { "1 thread".to_string() } else { format!("{threads} threads") };
     let (path, label) = match (on_gpu, particles > MAX_PARTICLES_CPU) {
-        (true, _) => ("wgpu", "native wgpu (Vulkan)"),
-        (false, false) => ("cpu", "native CPU core"),
-        (false, true) => ("cpu", "native CPU core (no session: above the CPU cap)"),
+        (true, _) => ("wgpu", "native wgpu (Vulkan)".to_string()),
+        (false, false) => ("cpu", format!("native CPU core, {threads_note}")),
+        (false, true) => ("cpu", format!("native CPU core, {threads_note} (no session: above the CPU cap)")),
     };
-    Ok(Row { path, label, particles, timed, sw2 })
+    let threads = if on_gpu { 1 } else { threads };
+    Ok(Row { path, label, threads, particles, timed, sw2 })
 }
 
 fn run() -> Result<(), String> {
@@ -241,11 +273,9 @@ fn run() -> Result<(), String> {
     println!("| --- | --- | --- | --- | --- | --- |");
     let mut rows = Vec::new();
     for &particles in &args.particles {
-        for on_gpu in [true, false] {
-            if on_gpu && gpu.is_none() {
-                continue;
-            }
-            let row = measure(particles, on_gpu, gpu.as_ref())?;
+        let runs = gpu.iter().map(|_| (true, 1)).chain(args.threads.iter().map(|&t| (false, t)));
+        for (on_gpu, threads) in runs.collect::<Vec<_>>() {
+            let row = measure(particles, on_gpu, threads, gpu.as_ref())?;
             let seconds = &row.timed.seconds;
             println!(
                 "| {} | {particles} | {:.2} | {:.3} | {:.2}..{:.2} | {:.3} |",
@@ -264,7 +294,7 @@ fn run() -> Result<(), String> {
         let text = serde_json::json!({
             "steps": STEPS,
             "repeats": REPEATS,
-            "cpu_core_threads": CPU_CORE_THREADS,
+            "cpu_core_threads": args.threads,
             "rows": rows,
         })
         .to_string();

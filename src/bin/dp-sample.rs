@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! dp-sample [--OPTION VALUE]... [--weights FILE.safetensors] [--export_weights FILE.safetensors] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE]
-//!           [--device cpu|gpu]
+//!           [--device cpu|gpu] [--threads N]
 //! ```
 //!
 //! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
@@ -35,13 +35,14 @@ use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::posterior::{self, Observation};
+use diffusion_playground::core::sampler;
 use diffusion_playground::gpu::{context, ComputeEngine};
 
 const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
 [--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N|random] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
-[--exact_posterior_samples N [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S]] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu]";
+[--exact_posterior_samples N [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S]] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
 
 struct Args {
     options: RawOptions,
@@ -56,6 +57,8 @@ struct Args {
     npy: bool,
     out: Option<PathBuf>,
     gpu: bool,
+    /// Threads of the CPU path (all the machine's by default).
+    threads: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -72,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
         npy: false,
         out: None,
         gpu: false,
+        threads: sampler::available_threads(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -119,6 +123,12 @@ fn parse_args() -> Result<Args, String> {
                     other => return Err(format!("--format {other:?}: allowed csv or npy")),
                 }
             }
+            "threads" => {
+                let n = value.parse::<usize>().ok().filter(|n| (1..=MAX_THREADS).contains(n));
+                args.threads = n.ok_or_else(|| {
+                    format!("--threads {value:?}: allowed an integer from 1 to {MAX_THREADS}")
+                })?;
+            }
             "device" => {
                 args.gpu = match value.as_str() {
                     "gpu" => true,
@@ -134,6 +144,8 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+/// Most threads `--threads` asks for.
+const MAX_THREADS: usize = 256;
 /// Most exact draws `--exact_posterior_samples` writes.
 const MAX_EXACT_SAMPLES: usize = 10_000_000;
 
@@ -218,6 +230,7 @@ fn run() -> Result<(), String> {
     }
     let dataset = options.dataset;
     let mut session = Session::new(options, particles)?;
+    session.set_cpu_threads(args.threads);
     if let Some(net) = imported {
         session.use_network(net.into_trained(dataset))?;
     }

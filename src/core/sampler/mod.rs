@@ -21,8 +21,10 @@
 
 mod multistep;
 mod plans;
+mod threads;
 
 pub use plans::{evaluation, plan, SamplerSettings, DEFAULT_ORDER, MAX_CHURN_NOISE};
+pub use threads::{available_threads, run_threaded};
 
 /// How many previous steps the multistep history holds (LMS and iPNDM of order 4 need three).
 pub const HISTORY_SLOTS: usize = 3;
