@@ -634,6 +634,25 @@ impl Options {
     }
 }
 
+/// What every option of the table accepts, one `--name: allowed` line each, in table order: the
+/// command-line tools' `--help`. The text is the table's own refusal of an impossible value, so
+/// it cannot drift from what is checked (a sampler added to the table appears here by itself).
+pub fn help_text() -> String {
+    FIELDS
+        .iter()
+        .map(|&field| {
+            // U+0001 is no name, number or class of anything, so every field refuses it.
+            let raw: RawOptions = [(field.to_string(), Some(RawValue::Text("\u{1}".into())))].into();
+            let allowed = match Options::default().merged(&raw) {
+                Err(e) => e.allowed,
+                Ok(_) => "text".to_string(),
+            };
+            format!("  --{field}: {allowed}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Checks an integer argument that is not in the table (a count, a budget, a grid size) as the
 /// table checks its integers: `min..=max`, with the same message naming `field`.
 pub fn check_integer(field: &str, value: u32, min: u32, max: u32) -> Result<u32, OptionError> {

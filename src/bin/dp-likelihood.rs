@@ -201,7 +201,10 @@ fn run() -> Result<(), String> {
 fn main() {
     if let Err(message) = run() {
         if message.is_empty() {
-            println!("{USAGE}");
+            println!(
+                "{USAGE}\n\nthe playground's options, checked as in the page:\n{}",
+                options::help_text()
+            );
             return;
         }
         eprintln!("dp-likelihood: {message}\n{USAGE}");

@@ -27,7 +27,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use diffusion_playground::app::network_file;
-use diffusion_playground::app::options::{parse_number, Options, RawOptions, RawValue};
+use diffusion_playground::app::options::{self, parse_number, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::random_seed;
 use diffusion_playground::app::sample_files;
@@ -293,7 +293,10 @@ fn write_out(out: &Option<PathBuf>, bytes: Vec<u8>) -> Result<(), String> {
 fn main() {
     if let Err(message) = run() {
         if message.is_empty() {
-            println!("{USAGE}");
+            println!(
+                "{USAGE}\n\nthe playground's options, checked as in the page:\n{}",
+                options::help_text()
+            );
             return;
         }
         eprintln!("dp-sample: {message}\n{USAGE}");
