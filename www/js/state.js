@@ -21,6 +21,11 @@
 
 import { decodeDrawing, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
 import { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace } from './link-number.js';
+import { quote } from './quote.js';
+import { isKnownClass, useConditionDescription } from './condition.js';
+
+export { QUOTE_LIMIT, quote } from './quote.js';
+export { LINK_SETTLES_WITH, classesOf, settleCondition } from './condition.js';
 
 export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
 
@@ -257,75 +262,7 @@ export function useDescription(described) {
     FIELD.rho.onlyFor = { time_grid: grids.filter((/** @type {{ uses_rho: boolean }} */ g) => g.uses_rho).map((/** @type {{ name: string }} */ g) => g.name) };
   }
   useDrawingLimits(described.drawing);
-  classesByDataset = new Map(
-    described.datasets.map((/** @type {{ name: string, classes?: Array<{ name: string, label: string }> }} */ d) => [
-      d.name,
-      (d.classes ?? []).map(({ name, label }) => /** @type {[string, string]} */ ([name, label])),
-    ]),
-  );
-  guidanceScores = new Map(
-    (described.guidances ?? []).map((/** @type {{ name: string, scores: string[] }} */ g) => [g.name, g.scores]),
-  );
-}
-
-/** Each dataset's classes as [name, label] pairs, from describe(). @type {Map<string, Array<[string, string]>>} */
-let classesByDataset = new Map();
-/** The scores each guidance works with, from describe(). @type {Map<string, string[]>} */
-let guidanceScores = new Map();
-
-/**
- * The classes of `dataset` as [name, label] pairs (empty before `useDescription`).
- * @param {string} dataset
- */
-export function classesOf(dataset) {
-  return classesByDataset.get(dataset) ?? [];
-}
-
-/** The fields a share link's settings win conflicts with (see `settleCondition`). */
-export const LINK_SETTLES_WITH = Object.freeze(['class', 'guidance', 'guidance_high']);
-
-/**
- * `state` with its class and guidance fields made consistent, as the wasm requires (see
- * `settle_condition` in src/app/options.rs), and a plain-text notice for each field changed
- * against what was asked. `latest`: the fields just set, which win a conflict. The rules: a
- * class the dataset does not have is dropped (said only when it was just set); guidance steers
- * toward the dataset's first class when none is chosen; a guidance that does not work with the
- * score gives way to one that does when the score was just chosen, else the score gives way;
- * an interval whose ends cross is closed at the end just set.
- * @param {State} state
- * @param {Iterable<string>} latest
- * @returns {{ state: State, notices: string[] }}
- */
-export function settleCondition(state, latest) {
-  const just = new Set(latest);
-  const next = { ...state };
-  const notices = [];
-  const classes = classesOf(next.dataset).map(([name]) => name);
-  if (next.class !== '' && !classes.includes(next.class)) {
-    if (just.has('class')) {
-      notices.push(`class ${quote(next.class)} is not a class of ${next.dataset} (allowed: ${classes.join(', ')}); using ${next.guidance === 'none' ? 'none' : classes[0]}.`);
-    }
-    next.class = '';
-  }
-  if (next.guidance !== 'none' && next.class === '' && classes.length > 0) next.class = classes[0];
-  const works = (/** @type {string} */ guidance) => guidanceScores.get(guidance)?.includes(next.score) ?? true;
-  if (!works(next.guidance)) {
-    const asked = next.guidance;
-    if (just.has('score') && !just.has('guidance')) {
-      next.guidance = works('classifier') ? 'classifier' : 'none';
-      notices.push(`Guidance ${asked} does not work with the score ${next.score}; guidance ${next.guidance} is used instead.`);
-    } else {
-      const scores = guidanceScores.get(asked) ?? [];
-      next.score = scores[0];
-      notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')} (the embedded networks are not class-conditional); the score ${next.score} is used.`);
-    }
-  }
-  if (next.guidance_low > next.guidance_high) {
-    if (just.has('guidance_low')) next.guidance_high = next.guidance_low;
-    else next.guidance_low = next.guidance_high;
-    notices.push(`The guidance interval's ends crossed; it is now ${next.guidance_low} to ${next.guidance_high}.`);
-  }
-  return { state: next, notices };
+  useConditionDescription(described);
 }
 
 /**
@@ -346,19 +283,6 @@ function choicesOf(field) {
  */
 export function applies(field, state) {
   return Object.entries(field.onlyFor ?? {}).every(([name, values]) => values.includes(state[name]));
-}
-
-/** Longest piece of a hostile value quoted back in a notice. */
-export const QUOTE_LIMIT = 40;
-
-/**
- * `value` quoted for a message, shortened. Plain text: the caller uses textContent.
- * @param {unknown} value
- */
-export function quote(value) {
-  const text = String(value);
-  const short = text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}...` : text;
-  return JSON.stringify(short);
 }
 
 /**
@@ -448,7 +372,7 @@ export function parseField(field, raw) {
     case 'class': {
       // Which classes the dataset has is settleCondition's to check; here: a known class name.
       const name = trimLinkWhitespace(String(raw));
-      const known = name === '' || [...classesByDataset.values()].some((list) => list.some(([c]) => c === name));
+      const known = name === '' || isKnownClass(name);
       return known ? { ok: true, value: name } : reject();
     }
     case 'boolean': {

@@ -1,0 +1,92 @@
+// @ts-check
+// condition.js: the class and guidance fields kept consistent, as the wasm requires
+// (`settle_condition` in src/app/options.rs): each dataset's classes and the scores each
+// guidance works with, from describe(), and the rules that settle a state.
+
+import { quote } from './quote.js';
+
+/** @typedef {import('./state.js').State} State */
+
+/** Each dataset's classes as [name, label] pairs, from describe(). @type {Map<string, Array<[string, string]>>} */
+let classesByDataset = new Map();
+/** The scores each guidance works with, from describe(). @type {Map<string, string[]>} */
+let guidanceScores = new Map();
+
+/**
+ * The classes of `dataset` as [name, label] pairs (empty before `useDescription`).
+ * @param {string} dataset
+ */
+export function classesOf(dataset) {
+  return classesByDataset.get(dataset) ?? [];
+}
+
+/**
+ * Whether `name` is a class of any dataset.
+ * @param {string} name
+ */
+export function isKnownClass(name) {
+  return [...classesByDataset.values()].some((list) => list.some(([c]) => c === name));
+}
+
+/** The fields a share link's settings win conflicts with (see `settleCondition`). */
+export const LINK_SETTLES_WITH = Object.freeze(['class', 'guidance', 'guidance_high']);
+
+/**
+ * `state` with its class and guidance fields made consistent, as the wasm requires (see
+ * `settle_condition` in src/app/options.rs), and a plain-text notice for each field changed
+ * against what was asked. `latest`: the fields just set, which win a conflict. The rules: a
+ * class the dataset does not have is dropped (said only when it was just set); guidance steers
+ * toward the dataset's first class when none is chosen; a guidance that does not work with the
+ * score gives way to one that does when the score was just chosen, else the score gives way;
+ * an interval whose ends cross is closed at the end just set.
+ * @param {State} state
+ * @param {Iterable<string>} latest
+ * @returns {{ state: State, notices: string[] }}
+ */
+export function settleCondition(state, latest) {
+  const just = new Set(latest);
+  const next = { ...state };
+  const notices = [];
+  const classes = classesOf(next.dataset).map(([name]) => name);
+  if (next.class !== '' && !classes.includes(next.class)) {
+    if (just.has('class')) {
+      notices.push(`class ${quote(next.class)} is not a class of ${next.dataset} (allowed: ${classes.join(', ')}); using ${next.guidance === 'none' ? 'none' : classes[0]}.`);
+    }
+    next.class = '';
+  }
+  if (next.guidance !== 'none' && next.class === '' && classes.length > 0) next.class = classes[0];
+  const works = (/** @type {string} */ guidance) => guidanceScores.get(guidance)?.includes(next.score) ?? true;
+  if (!works(next.guidance)) {
+    const asked = next.guidance;
+    if (just.has('score') && !just.has('guidance')) {
+      next.guidance = works('classifier') ? 'classifier' : 'none';
+      notices.push(`Guidance ${asked} does not work with the score ${next.score}; guidance ${next.guidance} is used instead.`);
+    } else {
+      const scores = guidanceScores.get(asked) ?? [];
+      next.score = scores[0];
+      notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')} (the embedded networks are not class-conditional); the score ${next.score} is used.`);
+    }
+  }
+  if (next.guidance_low > next.guidance_high) {
+    if (just.has('guidance_low')) next.guidance_high = next.guidance_low;
+    else next.guidance_low = next.guidance_high;
+    notices.push(`The guidance interval's ends crossed; it is now ${next.guidance_low} to ${next.guidance_high}.`);
+  }
+  return { state: next, notices };
+}
+
+/**
+ * Takes the classes and the guidances' scores from describe() (state.js's `useDescription`).
+ * @param {Record<string, any>} described
+ */
+export function useConditionDescription(described) {
+  classesByDataset = new Map(
+    described.datasets.map((/** @type {{ name: string, classes?: Array<{ name: string, label: string }> }} */ d) => [
+      d.name,
+      (d.classes ?? []).map(({ name, label }) => /** @type {[string, string]} */ ([name, label])),
+    ]),
+  );
+  guidanceScores = new Map(
+    (described.guidances ?? []).map((/** @type {{ name: string, scores: string[] }} */ g) => [g.name, g.scores]),
+  );
+}
