@@ -1,5 +1,5 @@
 // Predictions of the exact mixture score at every particle (see common/predict.wgsl).
-// Needs common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl, common/eps_hat_exact.wgsl,
+// Needs common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl, common/posterior_guidance.wgsl, common/eps_hat_exact.wgsl,
 // common/parametrization.wgsl, common/predict.wgsl.
 
 // Bindings: the table `layout::predict_exact` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
@@ -9,6 +9,8 @@
 @group(0) @binding(6) var<storage, read_write> predictions: array<vec2<f32>>;
 // The guidance weight of the one evaluation (0 where unguided: common/guidance.wgsl).
 @group(0) @binding(8) var<storage, read> guidance_weights: array<f32>;
+// The measurement DPS and PiGDM condition on (method 0: none; common/posterior_guidance.wgsl).
+@group(0) @binding(9) var<uniform> observation: ObservationParams;
 
 @compute @workgroup_size(64)
 fn predict_exact(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -1,5 +1,5 @@
 // Predictions of the MLP at every particle (see common/predict.wgsl), one hidden-bias row.
-// Needs common/mlp.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl,
+// Needs common/mlp.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl, common/posterior_guidance.wgsl,
 // common/eps_hat_mlp.wgsl, common/parametrization.wgsl, common/predict.wgsl.
 
 // Bindings: the table `layout::predict_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
@@ -14,6 +14,8 @@
 @group(0) @binding(7) var<storage, read> components: array<MixtureComponent>;
 // The guidance weight of the one evaluation (0 where unguided: common/guidance.wgsl).
 @group(0) @binding(8) var<storage, read> guidance_weights: array<f32>;
+// The measurement DPS and PiGDM condition on (method 0: none; common/posterior_guidance.wgsl).
+@group(0) @binding(9) var<uniform> observation: ObservationParams;
 
 @compute @workgroup_size(64)
 fn predict_mlp(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -3,7 +3,7 @@
 // multistep history) in registers across the steps of a dispatch.
 // Twin of sampler::run with ScoreSource::Mlp.
 // Needs common/rng.wgsl, common/mlp.wgsl, common/mixture.wgsl, common/evaluation.wgsl,
-// common/guidance.wgsl, common/eps_hat_mlp.wgsl, common/reverse_step.wgsl.
+// common/guidance.wgsl, common/posterior_guidance.wgsl, common/eps_hat_mlp.wgsl, common/reverse_step.wgsl.
 
 // Bindings: the table `layout::reverse_step_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
@@ -19,6 +19,8 @@
 @group(0) @binding(7) var<storage, read> components: array<MixtureComponent>;
 // The guidance weight of each evaluation (two per step; 0 where unguided: common/guidance.wgsl).
 @group(0) @binding(8) var<storage, read> guidance_weights: array<f32>;
+// The measurement DPS and PiGDM condition on (method 0: none; common/posterior_guidance.wgsl).
+@group(0) @binding(9) var<uniform> observation: ObservationParams;
 
 @compute @workgroup_size(64)
 fn reverse_step_mlp(@builtin(global_invocation_id) id: vec3<u32>) {

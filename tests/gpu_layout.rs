@@ -15,6 +15,7 @@
 use diffusion_playground::core::dataset::MixtureComponent;
 use diffusion_playground::core::likelihood::LikelihoodStep;
 use diffusion_playground::core::mlp;
+use diffusion_playground::core::posterior_guidance::ObservationParams;
 use diffusion_playground::core::sampler::{Evaluation, ReverseStep};
 use diffusion_playground::core::train::PreparedExample;
 use diffusion_playground::gpu::engine::{HistogramParams, NoiseParams, PredictParams, RunParams};
@@ -56,14 +57,19 @@ fn spec(kernel: &str) -> Option<(&'static [Binding], Vec<HostStruct>)> {
         "forward_noise" => (layout::forward_noise::BINDINGS, vec![noise_params()]),
         "reverse_step_mlp" => (
             layout::reverse_step_mlp::BINDINGS,
-            vec![run_params(), reverse_step(), evaluation(), mixture_component()],
+            vec![run_params(), reverse_step(), evaluation(), mixture_component(), observation_params()],
         ),
         "reverse_step_exact" => (
             layout::reverse_step_exact::BINDINGS,
-            vec![run_params(), reverse_step(), evaluation(), mixture_component()],
+            vec![run_params(), reverse_step(), evaluation(), mixture_component(), observation_params()],
         ),
-        "predict_mlp" => (layout::predict_mlp::BINDINGS, vec![predict_params(), mixture_component()]),
-        "predict_exact" => (layout::predict_exact::BINDINGS, vec![predict_params(), mixture_component()]),
+        "predict_mlp" => {
+            (layout::predict_mlp::BINDINGS, vec![predict_params(), mixture_component(), observation_params()])
+        }
+        "predict_exact" => (
+            layout::predict_exact::BINDINGS,
+            vec![predict_params(), mixture_component(), observation_params()],
+        ),
         "likelihood_step_mlp" => {
             (layout::likelihood_step_mlp::BINDINGS, vec![run_params(), likelihood_step(), evaluation()])
         }
@@ -133,6 +139,13 @@ fn likelihood_step() -> HostStruct {
 
 fn mixture_component() -> HostStruct {
     host!(MixtureComponent { mean, cov_xx, cov_xy, cov_yy, cov_det, log_weight, class_member })
+}
+
+fn observation_params() -> HostStruct {
+    host!(ObservationParams {
+        row0, row1, y, noise_variance, row_count, method,
+        padding => ["padding0", "padding1", "padding2"],
+    })
 }
 
 fn predict_params() -> HostStruct {

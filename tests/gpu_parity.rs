@@ -430,6 +430,71 @@ fn guided_runs_and_predictions_match_their_cpu_twins() {
     assert!(engine.set_guidance_weights(&[1.0; 3]).is_err(), "two weights per step, or an error");
 }
 
+/// Posterior-guided runs (`shaders/common/posterior_guidance.wgsl`): DPS and PiGDM, with the
+/// MLP's forward-mode Jacobian and the exact score's Hessian, for one and two measured rows,
+/// equal their CPU twins; so do their predictions. The runs start at t = 0.4 from noised data:
+/// from the prior, a particle on the watershed between two modes of a posterior goes either
+/// way on a rounding difference.
+#[test]
+fn dps_and_pigdm_runs_and_predictions_match_their_cpu_twins() {
+    use diffusion_playground::core::guidance::{self, Guidance};
+    use diffusion_playground::core::posterior::Observation;
+    use diffusion_playground::core::posterior_guidance::{ObservationParams, PosteriorMethod};
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    let mixture = Dataset::TwoMoons.mixture();
+    let net = diffusion_playground::core::embedded::net_for(Dataset::TwoMoons, Schedule::VpLinear).unwrap();
+    let schedule = Schedule::VpLinear;
+    let steps = 8;
+    let times = TimeGrid::Uniform.times(schedule, 0.4, schedule.t_min(), steps);
+    let plan = sampler::plan(schedule, VP_EPS_NET, &SamplerSettings::new(Sampler::Heun), &times);
+    let start = sampler::forward_noise(schedule, times[0], 8, &Dataset::TwoMoons.sample(4, N));
+    engine.set_weights(&net.mlp);
+    engine.set_mixture(&mixture);
+    engine.set_data(&start).unwrap();
+    let guidance = Guidance::everywhere(1.5);
+    let observations = [
+        Observation::new(vec![[1.0, 0.0]], vec![0.5], 0.2).unwrap(),
+        Observation::new(vec![[0.6, 0.8], [-0.8, 0.6]], vec![0.3, -0.4], 0.3).unwrap(),
+    ];
+    for observation in &observations {
+        for method in [PosteriorMethod::Dps, PosteriorMethod::Pigdm] {
+            let params = ObservationParams::new(observation, method);
+            for (score, base) in [
+                (ScoreKind::Mlp, ScoreSource::Mlp(&net.mlp)),
+                (ScoreKind::Exact, ScoreSource::Exact(&mixture)),
+            ] {
+                let what = format!("{method:?} {score:?} {} rows", observation.rows.len());
+                let biases = if score == ScoreKind::Mlp {
+                    sampler::hidden_biases(&net.mlp, &plan)
+                } else {
+                    Vec::new()
+                };
+                engine.set_plan(&plan, &biases);
+                engine.set_observation(&params);
+                engine.set_guidance_weights(&guidance::guidance_weights(&plan, Some(&guidance))).unwrap();
+                engine.write_particles(&start).unwrap();
+                engine.reverse(score, 8, 0, steps as u32).unwrap();
+                let source = base.posterior_guided(&params, guidance);
+                let mut cpu = start.clone();
+                sampler::run_from_start(source, &plan, &mut cpu, 8, 0);
+                assert_close(&read(&engine), &cpu, 5e-3, &format!("{what} run"));
+                let points = Dataset::TwoMoons.sample(2, N);
+                engine.write_particles(&points).unwrap();
+                let t = 0.3;
+                let evaluation = sampler::evaluation(schedule, VP_EPS_NET, t);
+                let coefficients = Coefficients::at(schedule, t);
+                let bias = net.mlp.hidden_bias(evaluation.t_net);
+                engine.predict(score, &evaluation, &coefficients, Parametrization::X0, &bias, 1.5).unwrap();
+                let gpu = pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
+                let cpu = sampler::predict(source, evaluation, &coefficients, Parametrization::X0, &points);
+                assert_close(&gpu, &cpu, 2e-3, &format!("{what} prediction"));
+            }
+        }
+    }
+    engine.set_observation(&ObservationParams::none());
+}
+
 #[test]
 fn likelihood_runs_match_their_cpu_twins_for_every_solver_and_both_scores() {
     use diffusion_playground::core::likelihood::{self, LikelihoodSetup, LIKELIHOOD_SAMPLERS};

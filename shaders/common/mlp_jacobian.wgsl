@@ -1,7 +1,8 @@
-// The MLP's output and the trace of its Jacobian d out / d x by forward mode: two tangents, one per
-// input coordinate, pushed through every layer beside the values; the tangent of SiLU(a) is
+// The MLP's output and its Jacobian d out / d x by forward mode: two tangents, one per input
+// coordinate, pushed through every layer beside the values; the tangent of SiLU(a) is
 // SiLU'(a) = s (1 + a (1 - s)), s = sigmoid(a), times the tangent of a. The trace
-// d out_0 / d x_0 + d out_1 / d x_1 is the divergence of the network's field (core::likelihood).
+// d out_0 / d x_0 + d out_1 / d x_1 is the divergence of the network's field (core::likelihood);
+// the whole Jacobian gives d x0_hat / d x_t for DPS and PiGDM (core::posterior_guidance).
 // Twin of Mlp::forward_with_jacobian in src/core/mlp.rs. Needs common/mlp.wgsl and its bindings.
 
 fn silu_slope4(a: vec4<f32>) -> vec4<f32> {
@@ -9,8 +10,20 @@ fn silu_slope4(a: vec4<f32>) -> vec4<f32> {
     return s * (vec4<f32>(1.0) + a * (vec4<f32>(1.0) - s));
 }
 
+// The output and the Jacobian's columns: d_dx = d out / d x.x, d_dy = d out / d x.y.
+struct MlpJacobian {
+    out: vec2<f32>,
+    d_dx: vec2<f32>,
+    d_dy: vec2<f32>,
+}
+
 // (out.x, out.y, trace of the Jacobian).
 fn mlp_forward_with_trace(x: vec2<f32>, bias_row: u32) -> vec3<f32> {
+    let j = mlp_forward_with_jacobian(x, bias_row);
+    return vec3<f32>(j.out, j.d_dx.x + j.d_dy.y);
+}
+
+fn mlp_forward_with_jacobian(x: vec2<f32>, bias_row: u32) -> MlpJacobian {
     var h1: array<vec4<f32>, 16>;
     var d1x: array<vec4<f32>, 16>;
     var d1y: array<vec4<f32>, 16>;
@@ -52,5 +65,7 @@ fn mlp_forward_with_trace(x: vec2<f32>, bias_row: u32) -> vec3<f32> {
         mlp_row_dot(MLP_W3, &h2) + weight(MLP_B3),
         mlp_row_dot(MLP_W3 + MLP_HIDDEN, &h2) + weight(MLP_B3 + 1u),
     );
-    return vec3<f32>(out, mlp_row_dot(MLP_W3, &d2x) + mlp_row_dot(MLP_W3 + MLP_HIDDEN, &d2y));
+    let d_dx = vec2<f32>(mlp_row_dot(MLP_W3, &d2x), mlp_row_dot(MLP_W3 + MLP_HIDDEN, &d2x));
+    let d_dy = vec2<f32>(mlp_row_dot(MLP_W3, &d2y), mlp_row_dot(MLP_W3 + MLP_HIDDEN, &d2y));
+    return MlpJacobian(out, d_dx, d_dy);
 }

@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod likelihood;
+pub mod measurement;
 pub mod model_error;
 pub mod network_file;
 pub mod options;

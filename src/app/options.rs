@@ -12,10 +12,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::app::measurement;
 use crate::core::classes;
 use crate::core::dataset::Dataset;
 use crate::core::drawing;
 use crate::core::guidance::{Guidance, MAX_GUIDANCE_NOISE, MAX_GUIDANCE_SCALE};
+use crate::core::posterior::Observation;
+use crate::core::posterior_guidance::PosteriorMethod;
 use crate::core::render::Palette;
 use crate::core::sampler::{Sampler, SamplerSettings, MAX_CHURN_NOISE};
 use crate::core::schedule::Schedule;
@@ -222,7 +225,23 @@ pub struct Options {
     pub guidance_low: f64,
     /// Upper end ([`MAX_GUIDANCE_NOISE`]: none).
     pub guidance_high: f64,
+    /// How the run conditions on the measurement y = A x0 + n (`none`: it does not).
+    pub posterior: PosteriorMethod,
+    /// The rows of A, canonical text ("a11,a12" or "a11,a12;a21,a22"; `app::measurement`).
+    pub observe: String,
+    /// The measured y, canonical text (one value per row of A).
+    pub observation: String,
+    /// The standard deviation s of the measurement noise.
+    pub observation_noise: f64,
+    /// The weight w of DPS's and PiGDM's likelihood gradient (1: the papers' approximation).
+    pub posterior_scale: f64,
 }
+
+/// Smallest measurement noise s: below it DPS and PiGDM are stiff beyond any step count the
+/// page offers, and the exact posterior is a point mass for the grid.
+pub const MIN_OBSERVATION_NOISE: f64 = 0.01;
+/// Largest measurement noise s (the measurement then says next to nothing).
+pub const MAX_OBSERVATION_NOISE: f64 = 10.0;
 
 impl Default for Options {
     fn default() -> Self {
@@ -251,6 +270,11 @@ impl Default for Options {
             guidance_scale: 1.0,
             guidance_low: 0.0,
             guidance_high: MAX_GUIDANCE_NOISE,
+            posterior: PosteriorMethod::None,
+            observe: "1,0".into(),
+            observation: "0".into(),
+            observation_noise: 0.1,
+            posterior_scale: 1.0,
         }
     }
 }
@@ -318,7 +342,7 @@ impl fmt::Display for OptionError {
 impl std::error::Error for OptionError {}
 
 /// Names of every option, in table order.
-pub const FIELDS: [&str; 24] = [
+pub const FIELDS: [&str; 29] = [
     "dataset",
     "schedule",
     "sampler",
@@ -343,6 +367,11 @@ pub const FIELDS: [&str; 24] = [
     "guidance_scale",
     "guidance_low",
     "guidance_high",
+    "posterior",
+    "observe",
+    "observation",
+    "observation_noise",
+    "posterior_scale",
 ];
 
 /// Longest text of any option, in UTF-16 code units as JavaScript counts them: that of the
@@ -506,6 +535,24 @@ impl Options {
                 "guidance_scale" => next.guidance_scale = real(field, value, 0.0, MAX_GUIDANCE_SCALE)?,
                 "guidance_low" => next.guidance_low = real(field, value, 0.0, MAX_GUIDANCE_NOISE)?,
                 "guidance_high" => next.guidance_high = real(field, value, 0.0, MAX_GUIDANCE_NOISE)?,
+                "posterior" => {
+                    next.posterior = choice(field, value, &PosteriorMethod::ALL, PosteriorMethod::name)?
+                }
+                "observe" => {
+                    let rows = measurement::parse_operator(&text(field, value)?)?;
+                    next.observe = measurement::operator_text(&rows);
+                }
+                "observation" => {
+                    next.observation = match value {
+                        // One value may come as a number (a slider, a script).
+                        RawValue::Number(n) => n.to_string(),
+                        _ => text(field, value)?,
+                    }
+                }
+                "observation_noise" => {
+                    next.observation_noise = real(field, value, MIN_OBSERVATION_NOISE, MAX_OBSERVATION_NOISE)?
+                }
+                "posterior_scale" => next.posterior_scale = real(field, value, 0.0, MAX_GUIDANCE_SCALE)?,
                 unknown => {
                     let shown: String = unknown.chars().take(40).collect();
                     return Err(OptionError {
@@ -577,7 +624,40 @@ impl Options {
                 allowed: "a lower end at most the upper end".into(),
             });
         }
+        self.settle_measurement(raw)
+    }
+
+    /// The measurement's values follow its operator: given, they must be one per row of A; not
+    /// given, they are resized to it. Conditioning on a measurement and guidance toward a class
+    /// do not combine.
+    fn settle_measurement(&mut self, raw: &RawOptions) -> Result<(), OptionError> {
+        let given = |field: &str| raw.get(field).is_some_and(Option::is_some);
+        let rows = measurement::parse_operator(&self.observe)?.len();
+        let values = if given("observation") {
+            measurement::parse_values(&self.observation, rows)?
+        } else {
+            let old: Vec<f64> = self.observation.split(',').filter_map(parse_number).collect();
+            measurement::resized(&old, rows)
+        };
+        self.observation = measurement::values_text(&values);
+        if self.posterior != PosteriorMethod::None && self.guidance != GuidanceChoice::None {
+            return Err(OptionError {
+                field: "posterior".into(),
+                value: format!("{:?} with guidance {:?}", self.posterior.name(), self.guidance.name()),
+                allowed: "guidance none while conditioning on a measurement".into(),
+            });
+        }
         Ok(())
+    }
+
+    /// The measurement the run conditions on, when `posterior` is not `none`.
+    pub fn measurement(&self) -> Option<Observation> {
+        if self.posterior == PosteriorMethod::None {
+            return None;
+        }
+        let rows = measurement::parse_operator(&self.observe).ok()?;
+        let values = measurement::parse_values(&self.observation, rows.len()).ok()?;
+        Observation::new(rows, values, self.observation_noise).ok()
     }
 
     /// The guidance of the run, when it is guided toward a class: the scale and interval of
@@ -761,6 +841,14 @@ pub struct Limits {
     pub guidance_scale: Range<f64>,
     /// The ends of the guidance interval, in sigma / alpha (the maximum: no upper end).
     pub guidance_noise: Range<f64>,
+    /// The measurement noise s.
+    pub observation_noise: Range<f64>,
+    /// The weight of DPS's and PiGDM's likelihood gradient.
+    pub posterior_scale: Range<f64>,
+    /// Largest |entry| of the measurement operator A.
+    pub max_operator_entry: f64,
+    /// Largest |y| of a measurement.
+    pub max_observed_value: f64,
 }
 
 /// A dataset in [`describe`]: its choice and its classes (`core::classes`).
@@ -847,6 +935,8 @@ pub struct Description {
     pub datasets: Vec<DatasetChoice>,
     /// Ways to guide a run toward a class.
     pub guidances: Vec<GuidanceDescription>,
+    /// Ways to condition a run on a measurement (`core::posterior_guidance`).
+    pub posteriors: Vec<Choice>,
     /// Noise schedules.
     pub schedules: Vec<ScheduleChoice>,
     /// What a drawing may hold.
@@ -895,6 +985,10 @@ pub fn describe() -> Description {
                 label: g.label(),
                 scores: g.scores().iter().map(|s| s.name()).collect(),
             })
+            .collect(),
+        posteriors: PosteriorMethod::ALL
+            .iter()
+            .map(|p| Choice { name: p.name(), label: p.label() })
             .collect(),
         schedules: Schedule::ALL
             .iter()
@@ -954,6 +1048,10 @@ pub fn describe() -> Description {
             min_start_sigma: crate::core::schedule::MIN_START_SIGMA,
             guidance_scale: Range { min: 0.0, max: MAX_GUIDANCE_SCALE },
             guidance_noise: Range { min: 0.0, max: MAX_GUIDANCE_NOISE },
+            observation_noise: Range { min: MIN_OBSERVATION_NOISE, max: MAX_OBSERVATION_NOISE },
+            posterior_scale: Range { min: 0.0, max: MAX_GUIDANCE_SCALE },
+            max_operator_entry: measurement::MAX_OPERATOR_ENTRY,
+            max_observed_value: measurement::MAX_OBSERVED_VALUE,
         },
         defaults: Options::default(),
     }

@@ -18,9 +18,12 @@ use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{Mlp, HIDDEN};
 use crate::core::param::{Coefficients, Parametrization};
+use crate::core::posterior::{self, Observation};
+use crate::core::posterior_guidance::{ObservationParams, PosteriorMethod};
 use crate::core::rng;
 use crate::core::sampler::{self, NetFrame, ReverseStep, ScoreSource};
 use crate::core::schedule::Schedule;
+use crate::core::smc::{self, SmcState};
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
@@ -107,26 +110,82 @@ fn marked_dataset(options: &Options) -> Option<GaussianMixture> {
     classes::marked(&options.dataset.mixture(), &classes::class_members(options.dataset, class))
 }
 
-/// The data distribution of a built-in dataset under `options`: the dataset's mixture, or the
-/// class conditional p_0(x | c) when the run is guided toward class c.
+/// The data distribution of a built-in dataset under `options`: the dataset's mixture, the
+/// class conditional p_0(x | c) when the run is guided toward class c, or the posterior
+/// p(x0 | y) when it conditions on a measurement.
 pub fn target_mixture(options: &Options) -> GaussianMixture {
-    marked_dataset(options)
+    let prior = marked_dataset(options)
         .and_then(|marked| classes::conditional(&marked))
-        .unwrap_or_else(|| options.dataset.mixture())
+        .unwrap_or_else(|| options.dataset.mixture());
+    conditioned_target(options, prior)
+}
+
+/// `prior` conditioned on the options' measurement, if any: the posterior the run aims at.
+fn conditioned_target(options: &Options, prior: GaussianMixture) -> GaussianMixture {
+    match options.measurement() {
+        Some(measurement) => posterior::posterior(&prior, &measurement),
+        None => prior,
+    }
+}
+
+/// `mixture` as the exact score evaluates it: its posterior under the options' measurement
+/// when the run samples the exact posterior's score, else itself (DPS and PiGDM add the
+/// likelihood to the prior's score).
+fn conditioned_score_mixture(options: &Options, mixture: GaussianMixture) -> GaussianMixture {
+    match (options.posterior, options.measurement()) {
+        (PosteriorMethod::Exact, Some(measurement)) => posterior::posterior(&mixture, &measurement),
+        _ => mixture,
+    }
+}
+
+/// The likelihood term of a run (DPS or PiGDM), else none.
+fn likelihood_of(options: &Options) -> ObservationParams {
+    options
+        .measurement()
+        .map_or_else(ObservationParams::none, |m| ObservationParams::new(&m, options.posterior))
+}
+
+/// SMC (`posterior` smc) couples the particles by resampling: it runs on the CPU path, with a
+/// sampler whose step is one Gaussian kernel (`smc::check_plan`).
+fn check_smc(options: &Options, on_gpu: bool) -> Result<(), String> {
+    if options.posterior != PosteriorMethod::Smc {
+        return Ok(());
+    }
+    if on_gpu {
+        return Err("invalid option 'posterior': \"smc\" is not allowed on WebGPU (allowed: backend cpu; \
+                    SMC resamples across particles, which the CPU path does)"
+            .into());
+    }
+    let schedule = options.schedule;
+    let times = options.run_times(schedule.t_max(), options.steps as usize);
+    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &options.sampler_settings(), &times);
+    smc::check_plan(&plan)
+        .map_err(|e| format!("invalid option 'sampler': {:?} with {e}", options.sampler.name()))
+}
+
+/// What a run conditions on: a change reloads the mixtures and the data.
+fn condition_of(options: &Options) -> (Option<usize>, PosteriorMethod, Option<Observation>) {
+    (options.guided_class(), options.posterior, options.measurement())
 }
 
 /// The score of a run: the network or the exact score of `mixture`, guided when `guidance` is
-/// given (the classifier from the marked `mixture`).
+/// given (the classifier from the marked `mixture`), or with the likelihood term of
+/// `likelihood` (DPS, PiGDM) with weight `likelihood_scale`.
 fn score_source_of<'a>(
     score: ScoreChoice,
     net: &'a Mlp,
     mixture: &'a GaussianMixture,
     guidance: Option<guidance::Guidance>,
+    likelihood: &'a ObservationParams,
+    likelihood_scale: f64,
 ) -> ScoreSource<'a> {
     let base = match score {
         ScoreChoice::Mlp => ScoreSource::Mlp(net),
         ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(mixture),
     };
+    if likelihood.guides() {
+        return base.posterior_guided(likelihood, guidance::Guidance::everywhere(likelihood_scale));
+    }
     match guidance {
         Some(guidance) => base.guided(mixture, guidance),
         None => base,
@@ -191,6 +250,8 @@ pub struct Session {
     target: GaussianMixture,
     /// The mixture whose exact score the exact choices evaluate (see [`score_mixture`]).
     mixture: GaussianMixture,
+    /// The likelihood term DPS and PiGDM add (none otherwise).
+    likelihood: ObservationParams,
     /// Changes whenever the options or what is sampled change.
     revision: u64,
     /// A network loaded from a file (`core::safetensors_net`), used in place of the embedded ones
@@ -209,6 +270,8 @@ pub struct Session {
     run_start: RunStart,
     /// Threads the CPU path steps its particles on (natively; 1 in the page).
     cpu_threads: usize,
+    /// The weights of an SMC run (`posterior` smc), from its start.
+    smc: Option<SmcState>,
     particles: Particles,
 }
 
@@ -230,9 +293,11 @@ impl Session {
         if let Particles::Cpu(_) = particles {
             options.check_cpu_particles().map_err(|e| e.to_string())?;
         }
+        check_smc(&options, matches!(particles, Particles::Gpu(_)))?;
         let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
         let target = target_mixture(&options);
-        let mixture = score_mixture(&options);
+        let mixture = conditioned_score_mixture(&options, score_mixture(&options));
+        let likelihood = likelihood_of(&options);
         let data = target.sample(options.seed, 0, options.particles as usize);
         if let Particles::Gpu(engine) = &mut particles {
             engine.set_weights(&net.mlp);
@@ -244,6 +309,7 @@ impl Session {
             drawing: None,
             target,
             mixture,
+            likelihood,
             revision: next_revision(),
             loaded: None,
             net,
@@ -255,6 +321,7 @@ impl Session {
             current_t: 0.0,
             run_start: RunStart::Prior(0.0),
             cpu_threads: 1,
+            smc: None,
             particles,
         };
         session.reset()?;
@@ -289,7 +356,20 @@ impl Session {
     /// [`Session::score_mixture`], guided toward the options' class when they say so (the
     /// classifier exact, from the marked [`Session::score_mixture`]).
     pub fn score_source(&self) -> ScoreSource<'_> {
-        score_source_of(self.options.score, &self.net.mlp, &self.mixture, self.guidance())
+        score_source_of(
+            self.options.score,
+            &self.net.mlp,
+            &self.mixture,
+            self.guidance(),
+            &self.likelihood,
+            self.options.posterior_scale,
+        )
+    }
+
+    /// The weights of the current SMC run (`posterior` smc): the ESS after each step and the
+    /// resamplings so far.
+    pub fn smc_state(&self) -> Option<&SmcState> {
+        self.smc.as_ref()
     }
 
     /// The guidance of the run, when it is guided toward a class of the dataset (never with a
@@ -342,6 +422,7 @@ impl Session {
         if !self.on_gpu() {
             next.check_cpu_particles().map_err(|e| e.to_string())?;
         }
+        check_smc(&next, self.on_gpu())?;
         let keeps_drawing = self.drawing.is_some() && next.dataset == self.options.dataset;
         if keeps_drawing {
             if let Some(drawing) = &self.drawing {
@@ -353,7 +434,7 @@ impl Session {
             // Back to the dataset: everything derived from the drawing is replaced.
             self.load_target(true, true, true)?;
         } else {
-            let condition_changed = previous.guided_class() != next.guided_class();
+            let condition_changed = condition_of(&previous) != condition_of(&next);
             self.load_target(
                 (previous.dataset, previous.schedule) != (next.dataset, next.schedule),
                 (previous.dataset, previous.score) != (next.dataset, next.score) || condition_changed,
@@ -469,16 +550,18 @@ impl Session {
         }
         if mixture || data {
             self.target = match &self.drawing {
-                Some(drawing) => drawing.mixture.clone(),
+                Some(drawing) => conditioned_target(options, drawing.mixture.clone()),
                 None => target_mixture(options),
             };
         }
         if mixture {
-            self.mixture = match &self.drawing {
+            let unconditioned = match &self.drawing {
                 Some(drawing) => drawing.mixture.clone(),
                 None => score_mixture(options),
             };
+            self.mixture = conditioned_score_mixture(options, unconditioned);
         }
+        self.likelihood = likelihood_of(options);
         if data {
             self.data = self.target.sample(options.seed, 0, options.particles as usize);
         }
@@ -611,6 +694,8 @@ impl Session {
         // Only the CPU path keeps history here; the GPU engine clears its own in `set_plan`.
         let cpu_particles = if self.on_gpu() { 0 } else { self.data.len() };
         let guidance = self.guidance();
+        let likelihood = self.likelihood;
+        self.smc = (options.posterior == PosteriorMethod::Smc).then(|| SmcState::new(cpu_particles));
         self.history = sampler::empty_history(cpu_particles);
         self.step_index = 0;
         self.current_t = t_start;
@@ -621,6 +706,11 @@ impl Session {
             };
             debug_assert!(biases.is_empty() || biases.len() == 2 * self.plan.len() * HIDDEN);
             engine.set_plan(&self.plan, &biases);
+            engine.set_observation(&likelihood);
+            let guidance = match likelihood.guides() {
+                true => Some(guidance::Guidance::everywhere(options.posterior_scale)),
+                false => guidance,
+            };
             if let Some(guidance) = guidance {
                 let weights = guidance::guidance_weights(&self.plan, Some(&guidance));
                 engine.set_guidance_weights(&weights).expect("two weights per step of the plan just set");
@@ -638,8 +728,30 @@ impl Session {
         let seed = self.options.seed;
         let guidance = self.guidance();
         match &mut self.particles {
+            Particles::Cpu(points) if self.smc.is_some() => {
+                let state = self.smc.as_mut().expect("an SMC run has its weights");
+                let prior = match self.options.score {
+                    ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
+                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
+                };
+                // The last step ends the run: a final weighting at t_min and equal weights.
+                let last = (range.end == self.plan.len()).then(|| {
+                    let t = self.times[range.end].max(self.options.schedule.t_min());
+                    sampler::evaluation(self.options.schedule, NetFrame::of(&self.net), t)
+                });
+                let steps = &self.plan[range.clone()];
+                let scale = self.options.posterior_scale as f32;
+                smc::run(prior, &self.likelihood, scale, steps, points, state, seed, last);
+            }
             Particles::Cpu(points) => {
-                let source = score_source_of(self.options.score, &self.net.mlp, &self.mixture, guidance);
+                let source = score_source_of(
+                    self.options.score,
+                    &self.net.mlp,
+                    &self.mixture,
+                    guidance,
+                    &self.likelihood,
+                    self.options.posterior_scale,
+                );
                 let steps = &self.plan[range.clone()];
                 sampler::run_threaded(source, steps, points, &mut self.history, seed, 0, self.cpu_threads);
             }
@@ -714,7 +826,10 @@ impl Session {
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
                 };
                 let bias = self.net.mlp.hidden_bias(evaluation.t_net);
-                let weight = self.guidance().map_or(0.0, |g| g.weight(&evaluation));
+                let weight = match self.likelihood.guides() {
+                    true => self.options.posterior_scale as f32,
+                    false => self.guidance().map_or(0.0, |g| g.weight(&evaluation)),
+                };
                 let gpu = |e: GpuError| e.to_string();
                 engine.predict(kind, &evaluation, &coefficients, target, &bias, weight).map_err(gpu)?;
                 Ok(PendingPredictions {

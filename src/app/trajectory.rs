@@ -20,6 +20,14 @@ impl Session {
     /// first, whatever step the run is at now.
     pub fn trajectory(&self, particles: u32) -> Result<Vec<Vec<[f32; 2]>>, OptionError> {
         let n = options::check_integer("particles", particles, 1, MAX_TRAJECTORY_PARTICLES)?;
+        if self.smc_state().is_some() {
+            return Err(OptionError {
+                field: "posterior".into(),
+                value: "\"smc\"".into(),
+                allowed: "a method without resampling (SMC copies particles, so they have no single path)"
+                    .into(),
+            });
+        }
         let mut x = self.run_start_points(n as usize);
         let mut history = sampler::empty_history(x.len());
         let source = self.score_source();

@@ -133,7 +133,10 @@ impl Session {
     /// its own units, within its domain). When the run is guided toward a class, the density
     /// whose score the guided run follows at t: the tilted p_t(x | c)^w p_t(x)^(1 - w)
     /// normalised (`guidance::tilted_probabilities`), w the guidance weight at t (the class
-    /// conditional for w = 1). Comparable with the particles' histogram divided by their number.
+    /// conditional for w = 1). When the run conditions on a measurement, the exact posterior
+    /// p(x0 | y) ([`Session::target`]) noised to t, whatever the method (the exact posterior's
+    /// score follows it; DPS and PiGDM aim at it). Comparable with the particles' histogram
+    /// divided by their number.
     pub fn exact_probabilities(&self, t: f64, side: u32) -> Result<Vec<f32>, OptionError> {
         let schedule = self.options().schedule;
         let (lo, hi) = schedule.domain();
@@ -141,6 +144,9 @@ impl Session {
         options::check_integer("side", side, 1, histogram::MAX_SIDE)?;
         let bins = Bins { side, half_extent: render::DEFAULT_HALF_EXTENT };
         let (alpha, sigma) = (schedule.alpha(t), schedule.sigma(t));
+        if self.options().measurement().is_some() {
+            return Ok(histogram::exact_probabilities(self.target(), alpha, sigma, &bins));
+        }
         if let Some(guidance) = self.guidance() {
             let weight = guidance.weight_at(alpha as f32, sigma as f32) as f64;
             if let Some(tilted) =
@@ -204,6 +210,13 @@ impl Session {
     ) -> Result<RaceLap, OptionError> {
         options::check_integer("budget", budget, 1, MAX_RACE_BUDGET)?;
         options::check_integer("particles", particles, MIN_RACE_PARTICLES, MAX_RACE_PARTICLES)?;
+        if self.smc_state().is_some() {
+            return Err(OptionError {
+                field: "posterior".into(),
+                value: "\"smc\"".into(),
+                allowed: "exact, dps or pigdm in the race (its laps carry no SMC weights; pigdm races SMC's proposal)".into(),
+            });
+        }
         let track = self.race_track(particles as usize);
         let lap = race::lap(&track, self.score_source(), NetFrame::of(self.net()), settings, budget as usize);
         Ok(RaceLap {

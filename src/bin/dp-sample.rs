@@ -7,7 +7,8 @@
 //!
 //! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
 //! steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed (or `random`: drawn and printed), class, guidance, guidance_scale,
-//! guidance_low, guidance_high), validated exactly as in the browser; `--class` also takes the
+//! guidance_low, guidance_high, posterior, observe, observation, observation_noise,
+//! posterior_scale), validated exactly as in the browser; `--class` also takes the
 //! class's index, and `--guidance_interval LO,HI` sets both ends of the guidance interval. The run
 //! starts from the prior noise, or from the points of `--from` (CSV, one `x,y` per line). The
 //! final particles (or, with `--trajectory`, every step's) are written as CSV (`step,particle,x,y`)
@@ -17,7 +18,9 @@
 //! dataset's distribution, or p(x0 | c) with a class and guidance), so that a sampler can be
 //! measured against the truth outside the project. With a measurement y = A x0 + n,
 //! n ~ N(0, s^2 I) (`--observe "a11,a12[;a21,a22]" --observation "y1[,y2]" --observation_noise S`),
-//! the draws are of the exact posterior p(x0 | y) (`core::posterior`).
+//! the run conditions on y with `--posterior exact|dps|pigdm` (exact when a measurement is given
+//! without a method; `core::posterior`, `core::posterior_guidance`), `--posterior_scale W`
+//! weighting DPS's and PiGDM's likelihood term, and the exact draws are of p(x0 | y).
 //!
 //! `--weights FILE.safetensors` samples with a network from a file (`core::safetensors_net`; its
 //! dataset is the file's unless `--dataset` says otherwise), and `--export_weights FILE` writes
@@ -27,14 +30,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use diffusion_playground::app::network_file;
-use diffusion_playground::app::options::{self, parse_number, Options, RawOptions, RawValue};
+use diffusion_playground::app::options::{self, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::random_seed;
 use diffusion_playground::app::sample_files;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
-use diffusion_playground::core::posterior::{self, Observation};
 use diffusion_playground::core::sampler;
 use diffusion_playground::gpu::{context, ComputeEngine};
 
@@ -42,14 +44,12 @@ const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
 [--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N|random] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
-[--exact_posterior_samples N [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S]] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
+[--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S [--posterior exact|dps|pigdm] [--posterior_scale W]] \
+[--exact_posterior_samples N] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
 
 struct Args {
     options: RawOptions,
     exact_samples: Option<usize>,
-    observe: Option<String>,
-    observation: Option<String>,
-    observation_noise: Option<String>,
     from: Option<PathBuf>,
     weights: Option<PathBuf>,
     export_weights: Option<PathBuf>,
@@ -65,9 +65,6 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         options: RawOptions::new(),
         exact_samples: None,
-        observe: None,
-        observation: None,
-        observation_noise: None,
         from: None,
         weights: None,
         export_weights: None,
@@ -99,9 +96,6 @@ fn parse_args() -> Result<Args, String> {
                     format!("--exact_posterior_samples {value:?}: allowed an integer from 1 to {MAX_EXACT_SAMPLES}")
                 })?);
             }
-            "observe" => args.observe = Some(value),
-            "observation" => args.observation = Some(value),
-            "observation_noise" => args.observation_noise = Some(value),
             "guidance_interval" => {
                 let ends: Vec<&str> = value.split(',').collect();
                 let [low, high] = ends.as_slice() else {
@@ -174,34 +168,6 @@ fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
     Ok(())
 }
 
-/// Numbers separated by commas, for `--name`.
-fn numbers(name: &str, text: &str) -> Result<Vec<f64>, String> {
-    text.split(',')
-        .map(|v| parse_number(v).ok_or_else(|| format!("--{name} {text:?}: {v:?} is not a number")))
-        .collect()
-}
-
-/// The measurement of `--observe`, `--observation` and `--observation_noise`, if any is given.
-fn observation(args: &Args) -> Result<Option<Observation>, String> {
-    let (observe, values, noise) = match (&args.observe, &args.observation, &args.observation_noise) {
-        (None, None, None) => return Ok(None),
-        (Some(a), Some(y), Some(s)) => (a, y, s),
-        _ => return Err("--observe, --observation and --observation_noise go together".into()),
-    };
-    let rows = observe
-        .split(';')
-        .map(|row| match numbers("observe", row)?.as_slice() {
-            [a, b] => Ok([*a, *b]),
-            _ => Err(format!("--observe {observe:?}: each row of A holds two numbers")),
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let y = numbers("observation", values)?;
-    let [noise] = numbers("observation_noise", noise)?[..] else {
-        return Err(format!("--observation_noise {noise:?}: one number"));
-    };
-    Observation::new(rows, y, noise).map(Some).map_err(|e| format!("--{e}"))
-}
-
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let mut raw = args.options.clone();
@@ -214,6 +180,11 @@ fn run() -> Result<(), String> {
     if let Some(points) = &start {
         raw.insert("particles".into(), Some(RawValue::Number(points.len() as f64)));
     }
+    let measured = ["observe", "observation", "observation_noise"].iter().any(|f| raw.contains_key(*f));
+    if measured {
+        // A measurement without a method: its exact posterior.
+        raw.entry("posterior".into()).or_insert(Some(RawValue::Text("exact".into())));
+    }
     let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
     let particles = if args.gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
@@ -222,12 +193,6 @@ fn run() -> Result<(), String> {
     } else {
         Particles::Cpu(Vec::new())
     };
-    let measurement = observation(&args)?;
-    if measurement.is_some() && args.exact_samples.is_none() {
-        return Err("a measurement (--observe) is read with --exact_posterior_samples only: sampling \
-                    the posterior with DPS, PiGDM or SMC is not built yet"
-            .into());
-    }
     let dataset = options.dataset;
     let mut session = Session::new(options, particles)?;
     session.set_cpu_threads(args.threads);
@@ -239,10 +204,8 @@ fn run() -> Result<(), String> {
     }
     if let Some(n) = args.exact_samples {
         let seed = session.options().seed;
-        let draws = match &measurement {
-            Some(measurement) => posterior::posterior(session.target(), measurement).sample(seed, 0, n),
-            None => session.target().sample(seed, 0, n),
-        };
+        // The target is p(x0 | y) with a measurement, p(x0 | c) with a class.
+        let draws = session.target().sample(seed, 0, n);
         let flat: Vec<f32> = draws.iter().flatten().copied().collect();
         let bytes = if args.npy {
             sample_files::npy(&[n, 2], &flat)

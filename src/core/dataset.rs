@@ -530,6 +530,28 @@ impl GaussianMixture {
         (score, divergence / total)
     }
 
+    /// The exact score and its Jacobian `jacobian[i][j]` = d s_i / d x_j (the Hessian of ln p_t):
+    /// grad s = sum_k r_k ((s_k - s)(s_k - s)^T - C_k^-1), the form whose trace is the
+    /// divergence of [`GaussianMixture::score_divergence_noised`] (three passes, no cancellation).
+    /// What DPS and PiGDM need for the Jacobian of x0_hat with the exact score
+    /// (`core::posterior_guidance`). CPU twin of `mixture_score_jacobian` in
+    /// `shaders/common/mixture_divergence.wgsl`.
+    pub fn score_jacobian_noised(&self, x: [f32; 2], alpha: f32, sigma: f32) -> ([f32; 2], [[f32; 2]; 2]) {
+        let WeightedScore { max_log, total, score } = self.weighted_score(x, alpha, sigma);
+        let mut hessian = [0.0f32; 3];
+        for c in &self.components {
+            let r = (mixture_log_responsibility(c, x, alpha, sigma) - max_log).exp();
+            let pull = mixture_component_score(c, x, alpha, sigma);
+            let spread = [pull[0] - score[0], pull[1] - score[1]];
+            let precision = noised_precision(c, alpha, sigma);
+            hessian[0] += r * (spread[0] * spread[0] - precision[0]);
+            hessian[1] += r * (spread[0] * spread[1] - precision[1]);
+            hessian[2] += r * (spread[1] * spread[1] - precision[2]);
+        }
+        let [xx, xy, yy] = hessian.map(|h| h / total);
+        (score, [[xx, xy], [xy, yy]])
+    }
+
     /// [`GaussianMixture::score_divergence_noised`] in f64: the reference for tests.
     pub fn score_divergence_noised_f64(&self, x: [f64; 2], alpha: f64, sigma: f64) -> ([f64; 2], f64) {
         let noised: Vec<NoisedComponent> =
@@ -680,6 +702,13 @@ struct WeightedScore {
 pub(crate) fn noised_precision_trace(c: &MixtureComponent, alpha: f32, sigma: f32) -> f32 {
     let (a2, s2) = (alpha * alpha, sigma * sigma);
     (a2 * (c.cov_xx + c.cov_yy) + 2.0 * s2) / noised_determinant(c, alpha, sigma)
+}
+
+/// C_k^-1 = adj(C_k) / det C_k as [xx, xy, yy].
+fn noised_precision(c: &MixtureComponent, alpha: f32, sigma: f32) -> [f32; 3] {
+    let (a2, s2) = (alpha * alpha, sigma * sigma);
+    let det = noised_determinant(c, alpha, sigma);
+    [(a2 * c.cov_yy + s2) / det, -a2 * c.cov_xy / det, (a2 * c.cov_xx + s2) / det]
 }
 
 /// ln r_k up to a constant shared by all k: ln w_k - d^T C^-1 d / 2 - ln det(C) / 2 with

@@ -28,6 +28,8 @@ pub mod stream {
     /// The Brownian increment z1 to the second stage of a two-stage SDE step
     /// (`core::sampler`, DPM-Solver++ SDE).
     pub const STAGE2: u32 = 8;
+    /// The uniform of each systematic resampling of the SMC sampler (`core::smc`).
+    pub const RESAMPLE: u32 = 9;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).

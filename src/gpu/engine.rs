@@ -7,6 +7,7 @@ use crate::core::histogram::{self, Bins};
 use crate::core::likelihood::LikelihoodStep;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
+use crate::core::posterior_guidance::ObservationParams;
 use crate::core::sampler::Unguided;
 use crate::core::sampler::{self, Evaluation, ReverseStep};
 use crate::gpu::layout::{self, Binding};
@@ -160,6 +161,8 @@ pub struct ComputeEngine {
     guidance_weights: wgpu::Buffer,
     /// The guidance weight of the predict kernels' one evaluation.
     predict_guidance: wgpu::Buffer,
+    /// The measurement DPS and PiGDM condition on ([`ObservationParams`]; none at first).
+    observation: wgpu::Buffer,
     mixture: wgpu::Buffer,
     /// The likelihood kernels on the same device.
     likelihood: GpuLikelihood,
@@ -344,6 +347,12 @@ impl ComputeEngine {
             hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
             guidance_weights: buffer_with(&device, "guidance weights", &zeros(8), STORAGE_IN),
             predict_guidance: buffer_with(&device, "predict guidance weight", &zeros(4), STORAGE_IN),
+            observation: buffer_with(
+                &device,
+                "observation",
+                bytemuck::bytes_of(&ObservationParams::none()),
+                uniform_usage,
+            ),
             mixture: buffer_with(
                 &device,
                 "mixture",
@@ -453,6 +462,13 @@ impl ComputeEngine {
         Ok(())
     }
 
+    /// Uploads the measurement the run conditions on with DPS or PiGDM
+    /// ([`ObservationParams::none`]: none); the weight of its likelihood term in each evaluation
+    /// is the guidance weight ([`ComputeEngine::set_guidance_weights`]).
+    pub fn set_observation(&mut self, observation: &ObservationParams) {
+        self.queue.write_buffer(&self.observation, 0, bytemuck::bytes_of(observation));
+    }
+
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
             self.scene = Some(self.make_scene(
@@ -501,6 +517,7 @@ impl ComputeEngine {
                     (rm::HISTORY, history.as_entire_binding()),
                     (rm::COMPONENTS, self.mixture.as_entire_binding()),
                     (rm::GUIDANCE_WEIGHTS, self.guidance_weights.as_entire_binding()),
+                    (rm::OBSERVATION, self.observation.as_entire_binding()),
                 ],
             ),
             exact_group: self.exact_kernel.bind(
@@ -512,6 +529,7 @@ impl ComputeEngine {
                     (re::PARTICLES, particles.as_entire_binding()),
                     (re::HISTORY, history.as_entire_binding()),
                     (re::GUIDANCE_WEIGHTS, self.guidance_weights.as_entire_binding()),
+                    (re::OBSERVATION, self.observation.as_entire_binding()),
                 ],
             ),
             predict_mlp_group: self.predict_mlp_kernel.bind(
@@ -524,6 +542,7 @@ impl ComputeEngine {
                     (pm::PREDICTIONS, predictions.as_entire_binding()),
                     (pm::COMPONENTS, self.mixture.as_entire_binding()),
                     (pm::GUIDANCE_WEIGHTS, self.predict_guidance.as_entire_binding()),
+                    (pm::OBSERVATION, self.observation.as_entire_binding()),
                 ],
             ),
             predict_exact_group: self.predict_exact_kernel.bind(
@@ -534,6 +553,7 @@ impl ComputeEngine {
                     (pe::PARTICLES, particles.as_entire_binding()),
                     (pe::PREDICTIONS, predictions.as_entire_binding()),
                     (pe::GUIDANCE_WEIGHTS, self.predict_guidance.as_entire_binding()),
+                    (pe::OBSERVATION, self.observation.as_entire_binding()),
                 ],
             ),
             particle_count,

@@ -73,6 +73,8 @@ const RUN: Binding = Binding::new(
 const GUIDED_COMPONENTS: Binding = Binding::new(7, "components", ReadOnly);
 /// The guidance weight of each evaluation (`shaders/common/guidance.wgsl`).
 const GUIDANCE_WEIGHTS: Binding = Binding::new(8, "guidance_weights", ReadOnly);
+/// The measurement DPS and PiGDM condition on (`shaders/common/posterior_guidance.wgsl`).
+const OBSERVATION: Binding = Binding::new(9, "observation", Uniform);
 
 /// `forward_noise.wgsl`.
 pub mod forward_noise {
@@ -107,9 +109,11 @@ pub mod reverse_step_mlp {
     pub const COMPONENTS: Binding = super::GUIDED_COMPONENTS;
     /// The guidance weight of every evaluation.
     pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
+    /// The [`ObservationParams`](crate::core::posterior_guidance::ObservationParams).
+    pub const OBSERVATION: Binding = super::OBSERVATION;
     /// Every binding of the kernel.
     pub const BINDINGS: &[Binding] =
-        &[RUN, STEPS, WEIGHTS, HIDDEN_BIASES, PARTICLES, HISTORY, COMPONENTS, GUIDANCE_WEIGHTS];
+        &[RUN, STEPS, WEIGHTS, HIDDEN_BIASES, PARTICLES, HISTORY, COMPONENTS, GUIDANCE_WEIGHTS, OBSERVATION];
 }
 
 /// `reverse_step_exact.wgsl`.
@@ -127,8 +131,11 @@ pub mod reverse_step_exact {
     pub const HISTORY: Binding = Binding::new(5, "history", ReadWrite);
     /// The guidance weight of every evaluation.
     pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
+    /// The [`ObservationParams`](crate::core::posterior_guidance::ObservationParams).
+    pub const OBSERVATION: Binding = super::OBSERVATION;
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[RUN, STEPS, COMPONENTS, PARTICLES, HISTORY, GUIDANCE_WEIGHTS];
+    pub const BINDINGS: &[Binding] =
+        &[RUN, STEPS, COMPONENTS, PARTICLES, HISTORY, GUIDANCE_WEIGHTS, OBSERVATION];
 }
 
 /// `predict_mlp.wgsl`.
@@ -149,9 +156,11 @@ pub mod predict_mlp {
     pub const COMPONENTS: Binding = super::GUIDED_COMPONENTS;
     /// The guidance weight of the one evaluation.
     pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
+    /// The [`ObservationParams`](crate::core::posterior_guidance::ObservationParams).
+    pub const OBSERVATION: Binding = super::OBSERVATION;
     /// Every binding of the kernel.
     pub const BINDINGS: &[Binding] =
-        &[PARAMS, WEIGHTS, HIDDEN_BIAS, PARTICLES, PREDICTIONS, COMPONENTS, GUIDANCE_WEIGHTS];
+        &[PARAMS, WEIGHTS, HIDDEN_BIAS, PARTICLES, PREDICTIONS, COMPONENTS, GUIDANCE_WEIGHTS, OBSERVATION];
 }
 
 /// `predict_exact.wgsl`.
@@ -167,8 +176,11 @@ pub mod predict_exact {
     pub const PREDICTIONS: Binding = Binding::new(6, "predictions", ReadWrite);
     /// The guidance weight of the one evaluation.
     pub const GUIDANCE_WEIGHTS: Binding = super::GUIDANCE_WEIGHTS;
+    /// The [`ObservationParams`](crate::core::posterior_guidance::ObservationParams).
+    pub const OBSERVATION: Binding = super::OBSERVATION;
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[PARAMS, COMPONENTS, PARTICLES, PREDICTIONS, GUIDANCE_WEIGHTS];
+    pub const BINDINGS: &[Binding] =
+        &[PARAMS, COMPONENTS, PARTICLES, PREDICTIONS, GUIDANCE_WEIGHTS, OBSERVATION];
 }
 
 /// `likelihood_step_mlp.wgsl`.

@@ -11,6 +11,7 @@ const EVALUATION: &str = include_str!("../../shaders/common/evaluation.wgsl");
 const REVERSE_STEP: &str = include_str!("../../shaders/common/reverse_step.wgsl");
 const PARAMETRIZATION: &str = include_str!("../../shaders/common/parametrization.wgsl");
 const GUIDANCE: &str = include_str!("../../shaders/common/guidance.wgsl");
+const POSTERIOR_GUIDANCE: &str = include_str!("../../shaders/common/posterior_guidance.wgsl");
 const EPS_HAT_MLP: &str = include_str!("../../shaders/common/eps_hat_mlp.wgsl");
 const EPS_HAT_EXACT: &str = include_str!("../../shaders/common/eps_hat_exact.wgsl");
 const PREDICT: &str = include_str!("../../shaders/common/predict.wgsl");
@@ -63,24 +64,70 @@ pub fn forward_noise() -> String {
 
 /// `reverse_step_mlp.wgsl`: reverse steps with the MLP (optionally guided by the exact classifier).
 pub fn reverse_step_mlp() -> String {
-    [RNG, &mlp_layout(), MLP, MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_MLP, REVERSE_STEP, REVERSE_STEP_MLP]
-        .concat()
+    [
+        RNG,
+        &mlp_layout(),
+        MLP,
+        MLP_JACOBIAN,
+        MIXTURE,
+        EVALUATION,
+        GUIDANCE,
+        POSTERIOR_GUIDANCE,
+        EPS_HAT_MLP,
+        REVERSE_STEP,
+        REVERSE_STEP_MLP,
+    ]
+    .concat()
 }
 
 /// `reverse_step_exact.wgsl`: reverse steps with the exact mixture score (optionally guided).
 pub fn reverse_step_exact() -> String {
-    [RNG, MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_EXACT, REVERSE_STEP, REVERSE_STEP_EXACT].concat()
+    [
+        RNG,
+        MIXTURE,
+        MIXTURE_DIVERGENCE,
+        EVALUATION,
+        GUIDANCE,
+        POSTERIOR_GUIDANCE,
+        EPS_HAT_EXACT,
+        REVERSE_STEP,
+        REVERSE_STEP_EXACT,
+    ]
+    .concat()
 }
 
 /// `predict_mlp.wgsl`: the MLP's prediction at every particle, in any parametrization.
 pub fn predict_mlp() -> String {
-    [&mlp_layout(), MLP, MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_MLP, PARAMETRIZATION, PREDICT, PREDICT_MLP]
-        .concat()
+    [
+        &mlp_layout(),
+        MLP,
+        MLP_JACOBIAN,
+        MIXTURE,
+        EVALUATION,
+        GUIDANCE,
+        POSTERIOR_GUIDANCE,
+        EPS_HAT_MLP,
+        PARAMETRIZATION,
+        PREDICT,
+        PREDICT_MLP,
+    ]
+    .concat()
 }
 
 /// `predict_exact.wgsl`: the exact score's prediction at every particle, in any parametrization.
 pub fn predict_exact() -> String {
-    [MIXTURE, EVALUATION, GUIDANCE, EPS_HAT_EXACT, PARAMETRIZATION, PREDICT, PREDICT_EXACT].concat()
+    [
+        MIXTURE,
+        MIXTURE_DIVERGENCE,
+        EVALUATION,
+        GUIDANCE,
+        POSTERIOR_GUIDANCE,
+        EPS_HAT_EXACT,
+        PARAMETRIZATION,
+        PREDICT,
+        PREDICT_EXACT,
+    ]
+    .concat()
 }
 
 /// `likelihood_step_mlp.wgsl`: the probability-flow ODE with its log-determinant, the MLP's

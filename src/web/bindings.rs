@@ -719,6 +719,19 @@ impl Playground {
         self.session.time_fraction()
     }
 
+    /// The effective sample size of an SMC run (`posterior` smc) after its latest step, as a
+    /// fraction of the particles; NaN for other runs.
+    #[wasm_bindgen(getter)]
+    pub fn smc_ess(&self) -> f64 {
+        self.session.smc_state().map_or(f64::NAN, |s| s.latest_ess())
+    }
+
+    /// How many times an SMC run has resampled its particles (0 for other runs).
+    #[wasm_bindgen(getter)]
+    pub fn smc_resamplings(&self) -> u32 {
+        self.session.smc_state().map_or(0, |s| s.resamplings as u32)
+    }
+
     /// Network evaluations per particle so far in this run (two per step for Heun and DPM-Solver++ 2S).
     #[wasm_bindgen(getter)]
     pub fn evaluations(&self) -> u32 {

@@ -23,6 +23,7 @@ import {
   settleCondition, useDescription,
 } from '../../www/js/state.js';
 import { parseHash, toHash } from '../../www/js/link.js';
+import { MAX_OBSERVED_VALUE, MAX_OPERATOR_ENTRY, operatorText, parseMeasurementField, parseOperator, parseValues, valuesText } from '../../www/js/measurement.js';
 
 /** Slowest parse allowed, in ms, for any hash with values up to 1 MB. */
 const PARSE_LIMIT_MS = 50;
@@ -130,6 +131,13 @@ function valueFor(field) {
         fc.tuple(whitespace, anyClass, whitespace).map(([a, n, b]) => `${a}${n}${b}`),
         fc.string({ unit: 'binary', maxLength: 12 }),
       );
+    case 'measurement':
+      // Lists of number-like texts, joined by the separators of A's rows and entries (and near misses).
+      return fc.oneof(
+        fc.array(paddedNumberish, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(',')),
+        fc.array(fc.array(paddedNumberish, { minLength: 1, maxLength: 3 }).map((p) => p.join(',')), { minLength: 1, maxLength: 3 }).map((rows) => rows.join(';')),
+        fc.string({ unit: fc.constantFrom(...'0123456789,;.-e '), maxLength: 16 }),
+      );
     default:
       throw new Error(`no arbitrary for ${field.type}`);
   }
@@ -195,6 +203,10 @@ function assertInsideTable(state) {
       case 'class':
         assert.ok(value === '' || classesOf(state.dataset).some(([name]) => name === value), `${where} for ${state.dataset}`);
         if (state.guidance !== 'none') assert.notEqual(value, '', 'a guided state has a class');
+        break;
+      case 'measurement':
+        assert.equal(parseMeasurementField(field.name, value), value, `${where}: valid and canonical`);
+        if (field.name === 'observation') assert.equal(parseValues(value).length, parseOperator(state.observe).length, `${where}: one value per row of ${state.observe}`);
         break;
       case 'drawing': {
         if (value === '') break;
@@ -360,6 +372,13 @@ describe('share links under fuzzing (fast-check)', () => {
         case 'drawing': return fc.oneof(fc.constant(''), drawingText);
         case 'samplers': return samplerList;
         case 'class': return anyClass;
+        case 'measurement': {
+          const entry = (max) => fc.double({ min: -max, max, noNaN: true }).map((v) => v + 0);
+          const row = fc.tuple(entry(MAX_OPERATOR_ENTRY), entry(MAX_OPERATOR_ENTRY));
+          return field.name === 'observe'
+            ? fc.array(row, { minLength: 1, maxLength: 2 }).map((rows) => parseMeasurementField('observe', operatorText(rows)))
+            : fc.array(entry(MAX_OBSERVED_VALUE), { minLength: 1, maxLength: 2 }).map((values) => parseMeasurementField('observation', valuesText(values)));
+        }
         default: throw new Error(field.type);
       }
     };
@@ -415,7 +434,10 @@ describe('share links under fuzzing (fast-check)', () => {
           cases += 1;
           const parsed = parseField(field, text);
           // Which classes there are depends on the dataset (the wasm's default, two moons).
-          const js = field.name === 'class' && parsed.ok && parsed.value !== '' && !classesOf('two_moons').some(([n]) => n === parsed.value)
+          // The measured values must be one per row of A (the wasm's default: one row); the page
+          // resizes them with a notice instead (settleCondition).
+          const wrongCount = field.name === 'observation' && parsed.ok && parsed.value.split(',').length !== 1;
+          const js = (field.name === 'class' && parsed.ok && parsed.value !== '' && !classesOf('two_moons').some(([n]) => n === parsed.value)) || wrongCount
             ? { ok: false }
             : parsed;
           // The CPU path's particle cap is a limit of the backend, not of the text: WebGPU's.

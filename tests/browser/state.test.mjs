@@ -132,7 +132,7 @@ describe('the URL-hash state table', () => {
     assert.equal(Object.getPrototypeOf(state), Object.prototype);
     assert.deepEqual(notices, [
       'The setting seed appears more than once in the link; the first value is used.',
-      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, ghosts, arrows, lens, contours, paths, theme, drawn, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
+      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, posterior, observe, observation, observation_noise, posterior_scale, ghosts, arrows, lens, contours, paths, theme, drawn, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
     ]);
   });
 
@@ -194,6 +194,7 @@ describe('the URL-hash state table', () => {
       ...defaultState(),
       dataset: 'gaussian_mixture', schedule: 'edm', sampler: 'dpm_solver_2m', time_grid: 'uniform_log_snr',
       steps: 7, eta: 0.25, churn: 12.5, s_tmin: 0.05, s_tmax: 50, s_noise: 1.25, order: 2, rho: 3, seed: 4294967295, t: 0.125, playing: false,
+      posterior: 'pigdm', observe: '0.6,0.8;-1,2.5', observation: '1.5,-0.25', observation_noise: 0.35, posterior_scale: 2.5,
     };
     const back = parseHash(toHash(state));
     assert.deepEqual(back.notices, []);

@@ -4,6 +4,7 @@
 // guidance works with, from describe(), and the rules that settle a state.
 
 import { quote } from './quote.js';
+import { parseOperator, parseValues, resizedValues } from './measurement.js';
 
 /** @typedef {import('./state.js').State} State */
 
@@ -28,8 +29,11 @@ export function isKnownClass(name) {
   return [...classesByDataset.values()].some((list) => list.some(([c]) => c === name));
 }
 
+/** The samplers whose step is one Gaussian kernel, which SMC weighs (src/core/smc.rs, check_plan). */
+const SMC_SAMPLERS = Object.freeze(['euler_maruyama', 'ddim', 'ddpm_ancestral', 'euler_ancestral']);
+
 /** The fields a share link's settings win conflicts with (see `settleCondition`). */
-export const LINK_SETTLES_WITH = Object.freeze(['class', 'guidance', 'guidance_high']);
+export const LINK_SETTLES_WITH = Object.freeze(['class', 'guidance', 'guidance_high', 'posterior', 'observation']);
 
 /**
  * `state` with its class and guidance fields made consistent, as the wasm requires (see
@@ -66,6 +70,40 @@ export function settleCondition(state, latest) {
       next.score = scores[0];
       notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')} (the embedded networks are not class-conditional); the score ${next.score} is used.`);
     }
+  }
+  if (next.posterior !== 'none' && next.guidance !== 'none') {
+    if (just.has('guidance') && !just.has('posterior')) {
+      notices.push(`Guidance toward a class and a measurement do not combine; conditioning on the measurement (${next.posterior}) is switched off.`);
+      next.posterior = 'none';
+    } else {
+      notices.push(`A measurement and guidance toward a class do not combine; guidance ${next.guidance} is switched off.`);
+      next.guidance = 'none';
+      next.class = '';
+    }
+  }
+  // SMC resamples across particles (the CPU path) and needs a step that is one Gaussian kernel
+  // with fresh noise (src/core/smc.rs).
+  if (next.posterior === 'smc') {
+    if (next.backend !== 'cpu') {
+      notices.push('SMC resamples across particles, which the CPU path does: the backend is now CPU.');
+      next.backend = 'cpu';
+    }
+    if (!SMC_SAMPLERS.includes(next.sampler)) {
+      notices.push(`SMC needs a sampler whose step is one Gaussian kernel (${SMC_SAMPLERS.join(', ')}); ${next.sampler} gives way to euler_maruyama.`);
+      next.sampler = 'euler_maruyama';
+    }
+    if (next.sampler !== 'ddpm_ancestral' && next.eta === 0) {
+      notices.push('SMC needs fresh noise at every step: eta is now 1.');
+      next.eta = 1;
+    }
+  }
+  // One measured value per row of A: the values follow the operator unless they were just set.
+  const rows = parseOperator(next.observe)?.length ?? 1;
+  if ((parseValues(next.observation)?.length ?? 0) !== rows) {
+    if (just.has('observation') && !just.has('observe')) {
+      notices.push(`The measurement ${quote(next.observation)} needs ${rows} value${rows === 1 ? '' : 's'}, one per row of A; the missing are 0.`);
+    }
+    next.observation = resizedValues(next.observation, rows);
   }
   if (next.guidance_low > next.guidance_high) {
     if (just.has('guidance_low')) next.guidance_high = next.guidance_low;

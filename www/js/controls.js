@@ -84,7 +84,7 @@ export function build(racers = []) {
           return option;
         }),
       );
-    } else if (field.type !== 'boolean' && field.type !== 'class') {
+    } else if (field.type === 'integer' || field.type === 'number') {
       const input = /** @type {HTMLInputElement} */ (control);
       input.min = String(field.min);
       input.max = String(field.max);
@@ -152,7 +152,7 @@ export function applyChrome(state) {
   $('legend-contours').hidden = !state.contours;
   $('legend-arrows').hidden = !state.arrows;
   for (const lens of ['score', 'eps', 'velocity']) $(`lens-${lens}`).hidden = !state.arrows || state.lens !== lens;
-  $('layers').hidden = !(state.ghosts || state.arrows || state.paths || state.contours);
+  $('layers').hidden = !(state.ghosts || state.arrows || state.paths || state.contours || state.posterior !== 'none');
   for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
 }
 

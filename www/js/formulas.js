@@ -180,15 +180,41 @@ abla\log p_t(x)`,
 };
 
 /**
- * The formulas a panel shows for `schedule`, `sampler` and `guidance`: [caption, TeX] pairs.
+ * Conditioning on a measurement y = A x0 + n, n ~ N(0, s^2 I) (src/core/posterior.rs,
+ * src/core/posterior_guidance.rs, src/core/smc.rs); w is posterior_scale.
+ * @type {Record<string, Formula>}
+ */
+const POSTERIORS = {
+  exact: [
+    'The exact posterior of the mixture (Bayes per component, reweighted by its evidence): its own noised score drives the run',
+    String.raw`p(x_0 \mid y) = \sum_k w'_k\,\mathcal N(\mu'_k, \Sigma'_k),\quad \mu'_k = \mu_k + K_k (y - A\mu_k),\quad \Sigma'_k = \Sigma_k - K_k A \Sigma_k,\quad w'_k \propto w_k\,\mathcal N(y; A\mu_k, A\Sigma_k A^\top + s^2 I)`,
+  ],
+  dps: [
+    'DPS (Chung et al. 2023): the likelihood of the Tweedie denoiser, its gradient through the exact Jacobian of x̂₀',
+    String.raw`\hat\varepsilon_y = \hat\varepsilon - \sigma_t\,w\,\nabla_x \log \mathcal N\big(y;\, A\hat x_0(x),\, s^2 I\big) = \hat\varepsilon - \sigma_t\,w\,\Big(\frac{\partial \hat x_0}{\partial x}\Big)^{\!\top} A^\top \frac{y - A\hat x_0}{s^2}`,
+  ],
+  pigdm: [
+    'PiGDM (Song et al. 2023): the same with the denoiser’s own uncertainty r_t² = σ²/(α² + σ²) in the likelihood',
+    String.raw`\hat\varepsilon_y = \hat\varepsilon - \sigma_t\,w\,\Big(\frac{\partial \hat x_0}{\partial x}\Big)^{\!\top} A^\top \big(r_t^2 A A^\top + s^2 I\big)^{-1} (y - A\hat x_0)`,
+  ],
+  smc: [
+    'Twisted SMC (Wu et al. 2023): PiGDM’s likelihood p̃_t as the twist, the guided kernel q as the proposal, importance weights, resampling when the ESS falls below half',
+    String.raw`\log w' = \log w + \log \tilde p_{t'}(y \mid x') - \log \tilde p_t(y \mid x) + \log p(x' \mid x) - \log q(x' \mid x, y),\qquad \mathrm{ESS} = \frac{(\sum_i w_i)^2}{\sum_i w_i^2}`,
+  ],
+};
+
+/**
+ * The formulas a panel shows for `schedule`, `sampler`, `guidance` and `posterior`: [caption,
+ * TeX] pairs.
  * @param {string} schedule
  * @param {string} sampler
  * @param {string} [guidance]
+ * @param {string} [posterior]
  * @returns {Formula[]}
  */
-export function formulasFor(schedule, sampler, guidance = 'none') {
+export function formulasFor(schedule, sampler, guidance = 'none', posterior = 'none') {
   // An unknown name has no formula (undefined, filtered out).
-  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance]].filter(Boolean);
+  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance], POSTERIORS[posterior]].filter(Boolean);
 }
 
 /**
@@ -197,12 +223,13 @@ export function formulasFor(schedule, sampler, guidance = 'none') {
  * @param {string} schedule
  * @param {string} sampler
  * @param {string} [guidance]
+ * @param {string} [posterior]
  * @returns {Promise<boolean>} whether KaTeX typeset them
  */
-export async function showFormulas(container, schedule, sampler, guidance = 'none') {
+export async function showFormulas(container, schedule, sampler, guidance = 'none', posterior = 'none') {
   const tex = await loadKatex();
   container.replaceChildren(
-    ...formulasFor(schedule, sampler, guidance).map(([caption, source]) => {
+    ...formulasFor(schedule, sampler, guidance, posterior).map(([caption, source]) => {
       const figure = document.createElement('figure');
       figure.className = 'formula';
       const math = document.createElement('div');

@@ -199,6 +199,8 @@ function showReadouts() {
     adapter: pg.adapter_name,
     // On the CPU the banner already carries the note.
     note: pg.backend === 'webgpu' ? pg.backend_note : '',
+    ess: pg.smc_ess,
+    resamplings: pg.smc_resamplings,
   });
   updateViews();
 }

@@ -72,7 +72,7 @@ export function arrowScale(norms, lens) {
  * @param {HTMLCanvasElement} canvas
  * @returns {(x: number, y: number) => [number, number]}
  */
-function projector(canvas) {
+export function projector(canvas) {
   const scale = (0.5 * Math.min(canvas.width, canvas.height)) / HALF_EXTENT;
   return (x, y) => [0.5 * canvas.width + scale * x, 0.5 * canvas.height - scale * y];
 }

@@ -27,6 +27,7 @@ import { likelihoodAt, startLikelihood } from './view-likelihood.js';
 import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
 import { setUpNetworkFiles } from './network-file.js';
+import { observationAt } from './measurement.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
 
@@ -61,7 +62,12 @@ async function main() {
     if (page.pg && !page.creating) startRace();
   });
   ui.onLikelihoodRun(() => startLikelihood());
-  ui.onPictureClick((x, y) => likelihoodAt(x, y));
+  ui.onPictureClick((x, y) => {
+    likelihoodAt(x, y);
+    // Conditioning on a measurement: a click measures the point clicked, y = A p.
+    const observation = page.state.posterior === 'none' ? null : observationAt(page.state.observe, x, y);
+    if (observation !== null) handlers.change('observation', observation);
+  });
   const parsed = parseHash(location.hash);
   for (const text of parsed.notices) ui.notice(text, 'warn');
   page.state = parsed.state;

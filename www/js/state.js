@@ -25,6 +25,7 @@ import { quote } from './quote.js';
 import { isKnownClass, useConditionDescription } from './condition.js';
 
 export { QUOTE_LIMIT, quote } from './quote.js';
+import { measurementAllowed, parseMeasurementField } from './measurement.js';
 export { LINK_SETTLES_WITH, classesOf, settleCondition } from './condition.js';
 
 export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
@@ -35,7 +36,7 @@ export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers' | 'class'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers' | 'class' | 'measurement'} FieldType */
 
 /**
  * One row of the state table.
@@ -145,6 +146,27 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   {
     name: 'guidance_high', type: 'number', default: 1000, min: 0, max: 1000, label: 'Guide up to noise level', option: true,
     onlyFor: { guidance: ['cfg', 'classifier'] },
+  },
+  // Conditioning on a measurement y = A x0 + n, n ~ N(0, s^2 I) (src/core/posterior.rs,
+  // src/core/posterior_guidance.rs): the method (the exact posterior's score, DPS or PiGDM), the
+  // rows of A, the measured y (a click on the picture measures the point clicked:
+  // measurement.js), the noise s and the weight of DPS's and PiGDM's likelihood term.
+  { name: 'posterior', type: 'choice', from: 'posteriors', default: 'none', label: 'Condition on a measurement', option: true },
+  {
+    name: 'observe', type: 'measurement', default: '1,0', label: 'Measurement operator A', option: true,
+    onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] },
+  },
+  {
+    name: 'observation', type: 'measurement', default: '0', label: 'Measured y', option: true,
+    onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] },
+  },
+  {
+    name: 'observation_noise', type: 'number', default: 0.1, min: 0.01, max: 10, label: 'Measurement noise s', option: true,
+    onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] },
+  },
+  {
+    name: 'posterior_scale', type: 'number', default: 1, min: 0, max: 20, label: 'Likelihood weight', option: true,
+    onlyFor: { posterior: ['dps', 'pigdm', 'smc'] },
   },
   // Page-only fields.
   // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
@@ -307,6 +329,7 @@ export function allowed(field) {
     case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
     case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     case 'class': return 'the name of a class of the dataset, or nothing for none';
+    case 'measurement': return measurementAllowed(field.name);
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -374,6 +397,10 @@ export function parseField(field, raw) {
       const name = trimLinkWhitespace(String(raw));
       const known = name === '' || isKnownClass(name);
       return known ? { ok: true, value: name } : reject();
+    }
+    case 'measurement': {
+      const value = parseMeasurementField(field.name, raw);
+      return value === null ? reject() : { ok: true, value };
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return { ok: true, value: raw };

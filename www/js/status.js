@@ -17,10 +17,14 @@ export function formatTime(t) {
 /**
  * Updates the readouts.
  * @param {{ t: number, step: number, total: number, done: boolean, evaluations: number,
- *           particles: number, backend: string, adapter: string, note: string }} r
- *   `t` is the schedule's own time; `evaluations` the network evaluations per particle so far
+ *           particles: number, backend: string, adapter: string, note: string,
+ *           ess: number, resamplings: number }} r
+ *   `t` is the schedule's own time; `evaluations` the network evaluations per particle so far;
+ *   `ess` the SMC weights' effective sample size as a share of the particles (NaN: no SMC run)
  */
 export function setReadouts(r) {
+  $('readout-ess-row').hidden = !Number.isFinite(r.ess);
+  $('readout-ess').textContent = Number.isFinite(r.ess) ? `${(100 * r.ess).toFixed(1)}% · ${r.resamplings} resampling${r.resamplings === 1 ? '' : 's'}` : '–';
   $('readout-t').textContent = formatTime(r.t);
   $('readout-step').textContent = `${r.step} / ${r.total}${r.done ? ' · done' : ''}`;
   $('readout-nfe').textContent = String(r.evaluations);

@@ -44,8 +44,12 @@ const update = oneAtATime(() => {
       const floor = noiseFloor(total, exact);
       // A guided run's exact side is the density its score is the gradient of at t, the tilted
       // p_t(x | c)^w p_t(x)^(1 - w), which guided samplers do not sample exactly.
-      const target = state.guidance === 'none'
+      const posterior = state.posterior === 'none'
         ? ''
+        : `The exact side is the posterior p(x₀ | y) for the measurement y = ${state.observation} noised to t` +
+          (state.posterior === 'exact' ? ', which the exact posterior score follows. ' : `, which ${state.posterior === 'dps' ? 'DPS' : 'PiGDM'} approximates. `);
+      const target = state.guidance === 'none'
+        ? posterior
         : `The exact side is the guided target p_t(x | ${state.class})^w p_t(x)^(1−w) with w = ${state.guidance_scale} ` +
           '(1 outside the guidance interval), which guided samplers do not sample exactly. ';
       ui.setDensityDistance(

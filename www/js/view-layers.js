@@ -1,7 +1,8 @@
 // @ts-check
 // view-layers.js: the layers over the particles (layers.js draws them): each particle's denoised
 // ghost, the arrows of the chosen lens, the trajectories of a few particles since the run
-// started, and the contours of the exact p_t at the particles' time (contours.js). Predictions
+// started, the contours of the exact p_t at the particles' time (contours.js), and the
+// measurement a run conditions on (measurement.js). Predictions
 // are read back one update at a time.
 
 import * as ui from './controls.js';
@@ -9,6 +10,7 @@ import { page } from './page.js';
 import { runtimeError } from './errors.js';
 import { keyedCache, oneAtATime } from './one-at-a-time.js';
 import { drawContours } from './contours.js';
+import { drawMeasurement } from './measurement.js';
 import { DENSITY_SIDE } from './density.js';
 import { LAYER_PARTICLES, LENSES, PATH_PARTICLES, clearLayers, drawLayers } from './layers.js';
 import { captureForRecordings, recordingsRunning } from './export-feature.js';
@@ -39,6 +41,7 @@ const refresh = oneAtATime(() => {
   const canvas = ui.layersCanvas();
   if (!state.ghosts && !state.arrows && !state.paths && !state.contours) {
     clearLayers(canvas);
+    if (state.posterior !== 'none') drawMeasurement(canvas, state);
     return null;
   }
   if (!pg || page.creating) return null;
@@ -81,6 +84,7 @@ const refresh = oneAtATime(() => {
       const arrowsNow = now.arrows && now.lens === wanted.lens ? arrows : null;
       const picture = drawLayers(ui.layersCanvas(), now.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
       if (now.contours && exact) drawContours(ui.layersCanvas(), exact, DENSITY_SIDE);
+      if (now.posterior !== 'none') drawMeasurement(ui.layersCanvas(), now);
       ui.setArrowMagnification(arrowsNow ? picture.arrowMagnification : 1);
       drawn += 1;
       // A WebGPU canvas holds its picture only in the task that rendered it: render again, then

@@ -43,6 +43,7 @@ use crate::core::dataset::GaussianMixture;
 use crate::core::guidance::{self, Guidance};
 use crate::core::mlp::{Mlp, BATCH, HIDDEN};
 use crate::core::param::{self, Coefficients, Parametrization};
+use crate::core::posterior_guidance::{self, ObservationParams};
 use crate::core::rng;
 use crate::core::schedule::Schedule;
 use crate::core::weights::TrainedNet;
@@ -355,6 +356,16 @@ pub enum ScoreSource<'a> {
         /// Scale and interval.
         guidance: Guidance,
     },
+    /// An unguided source with the likelihood gradient of a measurement added
+    /// (`core::posterior_guidance`: DPS or PiGDM): eps_hat(x) - sigma w grad log p~(y | x_t).
+    PosteriorGuided {
+        /// The prior's eps_hat.
+        base: Unguided<'a>,
+        /// The measurement and the method.
+        observation: &'a ObservationParams,
+        /// Scale and interval of the likelihood term.
+        guidance: Guidance,
+    },
 }
 
 /// An unguided score source (the base of [`ScoreSource::Guided`]).
@@ -372,7 +383,7 @@ impl<'a> ScoreSource<'a> {
         match self {
             ScoreSource::Mlp(mlp) => Unguided::Mlp(mlp),
             ScoreSource::Exact(mixture) => Unguided::Exact(mixture),
-            ScoreSource::Guided { base, .. } => base,
+            ScoreSource::Guided { base, .. } | ScoreSource::PosteriorGuided { base, .. } => base,
         }
     }
 
@@ -380,6 +391,12 @@ impl<'a> ScoreSource<'a> {
     /// source's guidance is replaced).
     pub fn guided(self, classes: &'a GaussianMixture, guidance: Guidance) -> ScoreSource<'a> {
         ScoreSource::Guided { base: self.base(), classes, guidance }
+    }
+
+    /// This source with the likelihood gradient of `observation` added with `guidance` (DPS or
+    /// PiGDM; any other guidance is replaced).
+    pub fn posterior_guided(self, observation: &'a ObservationParams, guidance: Guidance) -> ScoreSource<'a> {
+        ScoreSource::PosteriorGuided { base: self.base(), observation, guidance }
     }
 }
 
@@ -400,6 +417,8 @@ pub struct EvaluationModel<'a> {
     base: Unguided<'a>,
     /// The guided class's mixture and this evaluation's guidance weight (0: no guidance).
     guidance: Option<(&'a GaussianMixture, f32)>,
+    /// The measurement and this evaluation's weight of its likelihood gradient (0: none).
+    posterior: Option<(&'a ObservationParams, f32)>,
     evaluation: Evaluation,
     hidden_bias: [f32; HIDDEN],
 }
@@ -416,12 +435,56 @@ impl<'a> EvaluationModel<'a> {
             ScoreSource::Guided { classes, guidance, .. } => Some((classes, guidance.weight(&evaluation))),
             _ => None,
         };
-        EvaluationModel { base, guidance, evaluation, hidden_bias }
+        let posterior = match source {
+            ScoreSource::PosteriorGuided { observation, guidance, .. } if observation.guides() => {
+                Some((observation, guidance.weight(&evaluation))).filter(|(_, w)| *w != 0.0)
+            }
+            _ => None,
+        };
+        EvaluationModel { base, guidance, posterior, evaluation, hidden_bias }
     }
 
     /// eps_hat(x); twin of `eps_hat` in the WGSL kernels.
     pub fn eps_hat(&self, x: [f32; 2]) -> [f32; 2] {
+        if let Some((observation, weight)) = self.posterior {
+            let (eps, jacobian) = self.unguided_eps_and_jacobian(x);
+            return posterior_guidance::posterior_guided_eps(
+                observation,
+                x,
+                eps,
+                jacobian,
+                &self.evaluation,
+                weight,
+            );
+        }
         self.guided(self.unguided_eps_hat(x), x)
+    }
+
+    /// The unguided eps_hat and its Jacobian d eps_i / d x_j: forward mode through the MLP
+    /// (d eps / d x = input_scale (eps_from_output J_net + eps_from_input I)), or -sigma times
+    /// the Hessian of the mixture's ln p_t. Twin of `eps_hat_with_jacobian` in the WGSL.
+    pub fn unguided_eps_and_jacobian(&self, x: [f32; 2]) -> ([f32; 2], [[f32; 2]; 2]) {
+        let e = &self.evaluation;
+        match self.base {
+            Unguided::Mlp(mlp) => {
+                let x_net = [x[0] * e.input_scale, x[1] * e.input_scale];
+                let (out, net) = mlp.forward_with_jacobian(x_net, &self.hidden_bias);
+                let eps = combine(e.eps_from_output, out, e.eps_from_input, x_net);
+                let d = |i: usize, j: usize| {
+                    e.input_scale
+                        * (e.eps_from_output * net[i][j] + if i == j { e.eps_from_input } else { 0.0 })
+                };
+                (eps, [[d(0, 0), d(0, 1)], [d(1, 0), d(1, 1)]])
+            }
+            Unguided::Exact(mixture) => {
+                let (score, hessian) = mixture.score_jacobian_noised(x, e.alpha, e.sigma);
+                let k = -e.sigma;
+                (
+                    [k * score[0], k * score[1]],
+                    [[k * hessian[0][0], k * hessian[0][1]], [k * hessian[1][0], k * hessian[1][1]]],
+                )
+            }
+        }
     }
 
     fn unguided_eps_hat(&self, x: [f32; 2]) -> [f32; 2] {
@@ -450,7 +513,7 @@ impl<'a> EvaluationModel<'a> {
     /// eps_hat for [`BATCH`] points (vectorised for the MLP).
     pub fn eps_hat_batch(&self, x: &[[f32; 2]; BATCH]) -> [[f32; 2]; BATCH] {
         match self.base {
-            Unguided::Mlp(mlp) => {
+            Unguided::Mlp(mlp) if self.posterior.is_none() => {
                 let e = &self.evaluation;
                 let scaled = x.map(|p| [p[0] * e.input_scale, p[1] * e.input_scale]);
                 let out = mlp.forward_batch_with_bias(&scaled, &self.hidden_bias);
@@ -458,7 +521,7 @@ impl<'a> EvaluationModel<'a> {
                     self.guided(combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p]), x[p])
                 })
             }
-            Unguided::Exact(_) => x.map(|p| self.eps_hat(p)),
+            _ => x.map(|p| self.eps_hat(p)),
         }
     }
 }

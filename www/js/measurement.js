@@ -1,0 +1,160 @@
+// @ts-check
+// measurement.js: the measurement y = A x0 + n a run conditions on (src/core/posterior.rs,
+// src/core/posterior_guidance.rs). Its operator A travels as `observe` ("a11,a12" or
+// "a11,a12;a21,a22") and its values as `observation` ("y1" or "y1,y2"), checked here as the wasm
+// checks them (src/app/measurement.rs); a click on the picture measures the clicked point,
+// y = A p; and the layers show what was measured: the line a . x = y of each row, and the point
+// A^-1 y where two rows pin one down.
+
+import { parseNumber } from './link-number.js';
+import { projector } from './layers.js';
+
+/** Largest |entry| of A (measurement::MAX_OPERATOR_ENTRY). */
+export const MAX_OPERATOR_ENTRY = 100;
+/** Largest |y| (measurement::MAX_OBSERVED_VALUE). */
+export const MAX_OBSERVED_VALUE = 1000;
+/** Smaller magnitudes read as 0 (measurement::MEASUREMENT_RESOLUTION), which keeps every
+ * canonical number positional and short, as the wasm writes it. */
+const MEASUREMENT_RESOLUTION = 1e-6;
+/** Digits of a measured value set by a click (a thousandth of a world unit). */
+const CLICK_DIGITS = 3;
+
+/**
+ * The numbers of comma-separated `text`, each a decimal number of magnitude at most `max`, or null.
+ * @param {string} text
+ * @param {number} max
+ */
+function numbers(text, max) {
+  const values = text.split(',').map((part) => {
+    const value = parseNumber(part);
+    if (value === null || !Number.isFinite(value)) return NaN;
+    return Math.abs(value) < MEASUREMENT_RESOLUTION ? 0 : value;
+  });
+  return values.every((v) => Math.abs(v) <= max) ? values : null;
+}
+
+/**
+ * The rows of A in `text`, or null: one or two rows of two numbers.
+ * @param {string} text
+ * @returns {number[][] | null}
+ */
+export function parseOperator(text) {
+  const rows = String(text).split(';');
+  if (rows.length > 2) return null;
+  const parsed = rows.map((row) => numbers(row, MAX_OPERATOR_ENTRY));
+  return parsed.every((row) => row !== null && row.length === 2) ? /** @type {number[][]} */ (parsed) : null;
+}
+
+/**
+ * The measured values in `text`, or null: one or two numbers.
+ * @param {string} text
+ */
+export function parseValues(text) {
+  const values = numbers(String(text), MAX_OBSERVED_VALUE);
+  return values && values.length <= 2 ? values : null;
+}
+
+/**
+ * The canonical text of the operator (the wasm's `operator_text`) or of the values.
+ * @param {number[][]} rows
+ */
+export const operatorText = (rows) => rows.map((row) => row.map(String).join(',')).join(';');
+/** @param {number[]} values */
+export const valuesText = (values) => values.map(String).join(',');
+
+/**
+ * What a field of type 'measurement' accepts, in words.
+ * @param {string} name  `observe` or `observation`
+ */
+export function measurementAllowed(name) {
+  return name === 'observe'
+    ? `one or two rows of A as "a11,a12" or "a11,a12;a21,a22", entries from -${MAX_OPERATOR_ENTRY} to ${MAX_OPERATOR_ENTRY}`
+    : `one or two numbers separated by commas (one per row of observe), from -${MAX_OBSERVED_VALUE} to ${MAX_OBSERVED_VALUE}`;
+}
+
+/**
+ * Checks a value of `observe` or `observation`, giving its canonical text.
+ * @param {string} name
+ * @param {unknown} raw
+ * @returns {string | null}
+ */
+export function parseMeasurementField(name, raw) {
+  const text = String(raw);
+  if (name === 'observe') {
+    const rows = parseOperator(text);
+    return rows ? operatorText(rows) : null;
+  }
+  const values = parseValues(text);
+  return values ? valuesText(values) : null;
+}
+
+/**
+ * The observation text of a click at world point (x, y) under operator text `observe`: y = A p,
+ * rounded to CLICK_DIGITS decimals (and to the allowed range), or null for a bad operator.
+ * @param {string} observe
+ * @param {number} x
+ * @param {number} y
+ */
+export function observationAt(observe, x, y) {
+  const rows = parseOperator(observe);
+  if (!rows) return null;
+  const round = (/** @type {number} */ v) => Number(Math.max(-MAX_OBSERVED_VALUE, Math.min(MAX_OBSERVED_VALUE, v)).toFixed(CLICK_DIGITS)) + 0;
+  return valuesText(rows.map(([a, b]) => round(a * x + b * y)));
+}
+
+/**
+ * `values` resized to `rows` values (zeros appended, extras dropped), as the wasm's `resized`.
+ * @param {string} values
+ * @param {number} rows
+ */
+export function resizedValues(values, rows) {
+  const old = parseValues(values) ?? [];
+  return valuesText(Array.from({ length: rows }, (_, i) => old[i] ?? 0));
+}
+
+/**
+ * Draws the measurement of `state` on the layers canvas: the line a . x = y of each row of A
+ * (dashed), and, where two rows are independent, the point A^-1 y they pin down.
+ * @param {HTMLCanvasElement} canvas
+ * @param {Record<string, any>} state  the page state (its `observe` and `observation`)
+ */
+export function drawMeasurement(canvas, state) {
+  const rows = parseOperator(state.observe);
+  const values = parseValues(state.observation);
+  if (!rows || !values || values.length !== rows.length) return;
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  const toPixel = projector(canvas);
+  const px = Math.max(1, canvas.width / 600);
+  const style = getComputedStyle(document.documentElement);
+  ctx.save();
+  ctx.strokeStyle = style.getPropertyValue('--measurement').trim() || '#7fd4ff';
+  ctx.fillStyle = ctx.strokeStyle;
+  ctx.lineWidth = 1.5 * px;
+  ctx.setLineDash([6 * px, 4 * px]);
+  // Far enough past the picture's corners (it shows +-3 across its shorter side).
+  const reach = 20;
+  rows.forEach(([a, b], i) => {
+    const norm = Math.hypot(a, b);
+    if (norm === 0) return;
+    // The point of the line nearest the origin, and the line's direction.
+    const [cx, cy] = [(a * values[i]) / (norm * norm), (b * values[i]) / (norm * norm)];
+    const [dx, dy] = [-b / norm, a / norm];
+    ctx.beginPath();
+    ctx.moveTo(...toPixel(cx - reach * dx, cy - reach * dy));
+    ctx.lineTo(...toPixel(cx + reach * dx, cy + reach * dy));
+    ctx.stroke();
+  });
+  if (rows.length === 2) {
+    const [[a, b], [c, d]] = rows;
+    const det = a * d - b * c;
+    if (Math.abs(det) > 1e-9) {
+      const point = [(d * values[0] - b * values[1]) / det, (a * values[1] - c * values[0]) / det];
+      const [u, v] = toPixel(point[0], point[1]);
+      ctx.setLineDash([]);
+      ctx.beginPath();
+      ctx.arc(u, v, 4 * px, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
+  }
+  ctx.restore();
+}
