@@ -160,3 +160,33 @@ fn smc_runs_on_the_cpu_with_a_gaussian_kernel_and_says_why_not_elsewhere() {
         assert!(message.contains("backend cpu"), "{message}");
     }
 }
+
+#[test]
+fn the_posterior_race_measures_every_method_against_the_exact_posterior() {
+    let options = merged(&[
+        ("dataset", "two_moons"),
+        ("score", "exact"),
+        ("particles", "512"),
+        ("posterior", "dps"),
+        ("observe", "1,0"),
+        ("observation", "0.5"),
+        ("observation_noise", "0.2"),
+    ])
+    .unwrap();
+    let session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    let lap = |method: &str| {
+        let racer = raw(&[("sampler", "euler_maruyama"), ("eta", "1"), ("posterior", method)]);
+        session.racer_lap(&racer, 32, 1024).unwrap()
+    };
+    let [none, exact, dps, pigdm, smc] = ["none", "exact", "dps", "pigdm", "smc"].map(lap);
+    assert_eq!((exact.evaluations, smc.evaluations), (32, 32), "every method spends the budget");
+    assert!(exact.distance < 3.0 * exact.floor + 0.03, "exact {} floor {}", exact.distance, exact.floor);
+    for (name, l) in [("dps", &dps), ("pigdm", &pigdm), ("smc", &smc)] {
+        assert!(l.distance < none.distance, "{name} {} vs the prior {}", l.distance, none.distance);
+    }
+    assert!(smc.distance < dps.distance, "smc {} dps {}", smc.distance, dps.distance);
+    // Without a measurement there is no posterior race, and the message says why.
+    let plain = Session::new(merged(&[("particles", "256")]).unwrap(), Particles::Cpu(Vec::new())).unwrap();
+    let message = plain.racer_lap(&raw(&[("posterior", "dps")]), 8, 1024).unwrap_err().to_string();
+    assert!(message.contains("'posterior'") && message.contains("conditions on a measurement"), "{message}");
+}

@@ -188,7 +188,7 @@ fn a_race_lap_races_to_the_drawing() {
     for (racer, what) in [
         (
             vec![("steps", RawValue::Number(3.0))],
-            "unknown option 'steps' (allowed: sampler, eta, churn, s_tmin, s_tmax, s_noise, order)",
+            "unknown option 'steps' (allowed: sampler, eta, churn, s_tmin, s_tmax, s_noise, order, posterior)",
         ),
         (vec![("sampler", RawValue::Text("nope".into()))], "invalid option 'sampler'"),
     ] {

@@ -366,6 +366,15 @@ impl Session {
         )
     }
 
+    /// The prior's mixture whatever the run conditions on: the drawing's distribution, or
+    /// [`score_mixture`] of the options (what DPS, PiGDM and SMC add their likelihood to).
+    pub fn prior_mixture(&self) -> GaussianMixture {
+        match &self.drawing {
+            Some(drawing) => drawing.mixture.clone(),
+            None => score_mixture(&self.options),
+        }
+    }
+
     /// The weights of the current SMC run (`posterior` smc): the ESS after each step and the
     /// resamplings so far.
     pub fn smc_state(&self) -> Option<&SmcState> {

@@ -9,14 +9,16 @@
 
 use serde::Serialize;
 
+use crate::app::options::ScoreChoice;
 use crate::app::options::{self, OptionError, RawOptions, MAX_PARTICLES};
 use crate::app::session::Session;
 use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
+use crate::core::posterior_guidance::{ObservationParams, PosteriorMethod};
 use crate::core::race::{self, Track};
 use crate::core::render;
-use crate::core::sampler::{NetFrame, SamplerSettings};
+use crate::core::sampler::{NetFrame, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::space_time::{self, SpaceTime, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
@@ -43,7 +45,8 @@ pub const MAX_RACE_PARTICLES: u32 = 8192;
 pub const MAX_RACE_BUDGET: u32 = 1000;
 
 /// The options a race lap may set for its racer; the rest are the session's.
-pub const RACER_FIELDS: [&str; 7] = ["sampler", "eta", "churn", "s_tmin", "s_tmax", "s_noise", "order"];
+pub const RACER_FIELDS: [&str; 8] =
+    ["sampler", "eta", "churn", "s_tmin", "s_tmax", "s_noise", "order", "posterior"];
 
 /// The curves of the schedule lab: alpha, sigma, log-SNR, the drift f and the squared diffusion
 /// g^2 (seeds 000 and 001) at `samples` times spread like the time slider (`u` from 0 to 1 over
@@ -196,6 +199,79 @@ impl Session {
             });
         }
         Ok(self.options().merged(racer)?.sampler_settings())
+    }
+
+    /// One lap of a race from the racer's fields ([`RACER_FIELDS`]): with `posterior` (the
+    /// posterior race, on a session that conditions on a measurement) the racer conditions on
+    /// the session's measurement with that method instead of the session's own
+    /// ([`Session::posterior_race_lap`]); without it, [`Session::race_lap`] with its sampler.
+    pub fn racer_lap(&self, racer: &RawOptions, budget: u32, particles: u32) -> Result<RaceLap, OptionError> {
+        let settings = self.racer_settings(racer)?;
+        if !racer.contains_key("posterior") {
+            return self.race_lap(&settings, budget, particles);
+        }
+        let method = self.options().merged(racer)?.posterior;
+        self.posterior_race_lap(method, &settings, budget, particles)
+    }
+
+    /// One lap of the posterior race: `particles` prior samples carried to the session's
+    /// posterior p(x0 | y) ([`Session::target`]) with about `budget` evaluations, conditioned by
+    /// `method` (none: the prior's score, the baseline) on the session's measurement and with its
+    /// weight `posterior_scale`; exact uses the exact posterior's score, dps and pigdm the prior's
+    /// score (network or exact) with their likelihood term, smc weighs and resamples
+    /// (`race::smc_lap`). Refused when the session has no measurement.
+    pub fn posterior_race_lap(
+        &self,
+        method: PosteriorMethod,
+        settings: &SamplerSettings,
+        budget: u32,
+        particles: u32,
+    ) -> Result<RaceLap, OptionError> {
+        options::check_integer("budget", budget, 1, MAX_RACE_BUDGET)?;
+        options::check_integer("particles", particles, MIN_RACE_PARTICLES, MAX_RACE_PARTICLES)?;
+        let Some(measurement) = self.options().measurement() else {
+            return Err(OptionError {
+                field: "posterior".into(),
+                value: format!("{:?} in the race", method.name()),
+                allowed:
+                    "a posterior race on a session that conditions on a measurement (posterior not none)"
+                        .into(),
+            });
+        };
+        let track = self.race_track(particles as usize);
+        let frame = NetFrame::of(self.net());
+        let prior_mixture = self.prior_mixture();
+        let prior = match self.options().score {
+            ScoreChoice::Mlp => ScoreSource::Mlp(&self.net().mlp),
+            ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&prior_mixture),
+        };
+        let params = ObservationParams::new(&measurement, method);
+        let scale = self.options().posterior_scale;
+        let lap = match method {
+            PosteriorMethod::None => race::lap(&track, prior, frame, settings, budget as usize),
+            PosteriorMethod::Exact => {
+                race::lap(&track, ScoreSource::Exact(self.target()), frame, settings, budget as usize)
+            }
+            PosteriorMethod::Dps | PosteriorMethod::Pigdm => {
+                let source = prior.posterior_guided(&params, guidance::Guidance::everywhere(scale));
+                race::lap(&track, source, frame, settings, budget as usize)
+            }
+            PosteriorMethod::Smc => {
+                race::smc_lap(&track, prior, &params, scale as f32, frame, settings, budget as usize)
+                    .map_err(|e| OptionError {
+                        field: "sampler".into(),
+                        value: format!("{:?}", settings.sampler.name()),
+                        allowed: e,
+                    })?
+            }
+        };
+        Ok(RaceLap {
+            steps: lap.steps,
+            evaluations: lap.evaluations,
+            distance: lap.distance,
+            particles: lap.particles.into_iter().flatten().collect(),
+            floor: race::floor(&track),
+        })
     }
 
     /// One lap of the sampler race (`core::race`): `settings` carries `particles` prior samples

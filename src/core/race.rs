@@ -5,8 +5,10 @@
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::metrics;
+use crate::core::posterior_guidance::ObservationParams;
 use crate::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
+use crate::core::smc::{self, SmcState};
 use crate::core::timesteps::TimeGrid;
 
 /// Seed of the fresh data the racers are compared with (as in `quality`).
@@ -68,6 +70,38 @@ pub fn lap(
         distance: metrics::sliced_wasserstein(&particles, &data),
         particles,
     }
+}
+
+/// A lap of twisted SMC (`core::smc`) on `track` with about `budget` network evaluations of
+/// `source`'s prior score: `budget - 1` steps of `settings` (a Gaussian kernel: `smc::check_plan`)
+/// and the final weighting, the proposal guided with weight `scale` toward `observation`.
+#[allow(clippy::too_many_arguments)]
+pub fn smc_lap(
+    track: &Track,
+    source: ScoreSource,
+    observation: &ObservationParams,
+    scale: f32,
+    net: NetFrame,
+    settings: &SamplerSettings,
+    budget: usize,
+) -> Result<Lap, String> {
+    let steps = budget.saturating_sub(1).max(1);
+    let schedule = track.schedule;
+    let times =
+        track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift, track.rho);
+    let plan = sampler::plan(schedule, net, settings, &times);
+    smc::check_plan(&plan)?;
+    let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
+    let mut state = SmcState::new(particles.len());
+    let last = sampler::evaluation(schedule, net, *times.last().expect("a grid has its end"));
+    smc::run(source, observation, scale, &plan, &mut particles, &mut state, track.seed, Some(last));
+    let data = track.data.sample(RACE_DATA_SEED, 0, track.particles);
+    Ok(Lap {
+        steps,
+        evaluations: steps + 1,
+        distance: metrics::sliced_wasserstein(&particles, &data),
+        particles,
+    })
 }
 
 /// The distance between two independent data samples of the track's size: what a perfect

@@ -536,13 +536,13 @@ impl Playground {
         to_js(&self.session.distance_to_data(&points("positions", positions)?).map_err(js_error)?)
     }
 
-    /// One lap of the sampler race: the racer `{ sampler, eta?, churn? }` (checked by the
-    /// options table over the playground's own) carries `particles` prior samples to what is
-    /// sampled with about `budget` evaluations of the playground's score (`Session::race_lap`).
-    /// Returns `{ steps, evaluations, distance, particles, floor }`.
+    /// One lap of the sampler race: the racer `{ sampler, eta?, churn?, ..., posterior? }`
+    /// (checked by the options table over the playground's own) carries `particles` prior samples
+    /// to what is sampled with about `budget` evaluations of the playground's score, or with
+    /// `posterior` conditioned by that method on the playground's measurement
+    /// (`Session::racer_lap`). Returns `{ steps, evaluations, distance, particles, floor }`.
     pub fn race_lap(&self, racer: JsValue, budget: u32, particles: u32) -> Result<JsValue, JsError> {
-        let settings = self.session.racer_settings(&raw_options(&racer)?).map_err(js_error)?;
-        to_js(&self.session.race_lap(&settings, budget, particles).map_err(js_error)?)
+        to_js(&self.session.racer_lap(&raw_options(&racer)?, budget, particles).map_err(js_error)?)
     }
 
     /// The log-likelihood of `points` (interleaved x, y; 1 to 16,384) under the playground's

@@ -155,6 +155,22 @@ describe('conditioning on a measurement in the page', { timeout: TEST_TIMEOUT_MS
     }
   });
 
+  test('with a measurement the race compares the ways to condition on it against the exact posterior', async () => {
+    const session = await openPlayground(browser, `backend=cpu&score=exact&posterior=pigdm&particles=512&race=1&${MEASURED}`);
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.waitForFunction(() => /The posterior race/.test(document.getElementById('race-status')?.textContent ?? ''), null, { timeout: 120_000 });
+      const race = await page.evaluate(() => window.dp.lastRace().map((r) => ({ name: r.name, laps: r.laps.map((l) => l.distance) })));
+      assert.deepEqual(race.map((r) => r.name), ['none', 'exact', 'dps', 'pigdm', 'smc']);
+      const at64 = Object.fromEntries(race.map((r) => [r.name, r.laps.at(-1)]));
+      assert.ok(at64.exact < at64.none && at64.smc < at64.none, JSON.stringify(at64));
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('a bad measurement in a link is reported and the default used', async () => {
     const session = await openPlayground(browser, 'backend=cpu&posterior=exact&score=exact&particles=256&observe=1,0,2&observation=zz&playing=0');
     try {

@@ -73,7 +73,7 @@ export function racerSettings(sampler, ddimEta) {
  * fills in. Resolves to the results, or to null when `isCancelled()` turns true between laps.
  * @param {import('../pkg/diffusion_playground.js').Playground} pg
  * @param {Array<[string, string]>} racers
- * @param {(sampler: string) => Record<string, number>} knobsOf
+ * @param {(sampler: string) => Record<string, number | string>} knobsOf
  * @param {(results: Racer[]) => void} onLap
  * @param {() => boolean} isCancelled
  * @returns {Promise<Racer[] | null>}
@@ -86,6 +86,7 @@ export async function runRace(pg, racers, knobsOf, onLap, isCancelled) {
       // Yield to the page between laps: the animation and the controls stay responsive.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (isCancelled()) return null;
+      // A racer's knobs may name its sampler (the posterior race names the method instead).
       const lap = pg.race_lap({ sampler: racer.name, ...knobsOf(racer.name) }, budget, RACE_PARTICLES);
       racer.laps.push({ budget, ...lap });
       onLap(results);

@@ -27,7 +27,12 @@ export function lastRace() {
 
 /** Runs the sampler race for the current settings (cancelling one under way). */
 export function startRace() {
-  const racers = ui.chosenRacers();
+  // With a measurement the race compares the ways to condition on it (the posterior race), each
+  // with Euler-Maruyama, against the exact posterior; otherwise the ticked samplers.
+  const posteriorRace = page.state.posterior !== 'none';
+  const racers = posteriorRace
+    ? page.description.posteriors.map((/** @type {{ name: string, label: string }} */ p) => /** @type {[string, string]} */ ([p.name, p.label]))
+    : ui.chosenRacers();
   if (racers.length === 0) {
     ui.setRaceStatus('Tick at least one sampler.');
     return;
@@ -47,7 +52,9 @@ export function startRace() {
   const cancelled = () => generation !== started || !page.state.race || page.pg !== owner || owner.revision !== revision;
   const described = new Map(page.description.samplers.map((/** @type {{ name: string }} */ s) => [s.name, s]));
   const raceEta = state.race_eta;
-  const knobsOf = (/** @type {string} */ name) => racerSettings(described.get(name) ?? { name }, raceEta);
+  const knobsOf = (/** @type {string} */ name) => (posteriorRace
+    ? { sampler: 'euler_maruyama', eta: 1, posterior: name }
+    : racerSettings(described.get(name) ?? { name }, raceEta));
   runRace(owner, racers, knobsOf, draw, cancelled).then(
     (results) => {
       if (!results) {
@@ -56,9 +63,9 @@ export function startRace() {
       }
       finished += 1;
       lastResults = results;
-      ui.setRaceStatus(
-        `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`,
-      );
+      ui.setRaceStatus(posteriorRace
+        ? `The posterior race: ${racers.length} ways to condition on y = ${state.observation} (none: the prior) × ${RACE_BUDGETS.length} budgets, Euler-Maruyama, 1,024 particles each from the same noise (seed ${seed}), against the exact posterior p(x₀ | y).`
+        : `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`);
     },
     (error) => ui.setRaceStatus(`The race failed: ${messageOf(error)}`),
   );
