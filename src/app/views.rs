@@ -129,6 +129,19 @@ pub struct RaceLap {
     pub floor: f64,
 }
 
+impl RaceLap {
+    /// The page's form of `lap` on `track`, with the track's floor.
+    fn of(lap: race::Lap, track: &Track) -> RaceLap {
+        RaceLap {
+            steps: lap.steps,
+            evaluations: lap.evaluations,
+            distance: lap.distance,
+            particles: lap.particles.into_iter().flatten().collect(),
+            floor: race::floor(track),
+        }
+    }
+}
+
 impl Session {
     /// The exact probability of each bin of a `side` x `side` grid over the picture ([-3, 3]^2,
     /// row 0 at the top) under p_t: [`Session::score_mixture`] (the drawing's distribution when
@@ -265,13 +278,7 @@ impl Session {
                     })?
             }
         };
-        Ok(RaceLap {
-            steps: lap.steps,
-            evaluations: lap.evaluations,
-            distance: lap.distance,
-            particles: lap.particles.into_iter().flatten().collect(),
-            floor: race::floor(&track),
-        })
+        Ok(RaceLap::of(lap, &track))
     }
 
     /// One lap of the sampler race (`core::race`): `settings` carries `particles` prior samples
@@ -295,13 +302,7 @@ impl Session {
         }
         let track = self.race_track(particles as usize);
         let lap = race::lap(&track, self.score_source(), NetFrame::of(self.net()), settings, budget as usize);
-        Ok(RaceLap {
-            steps: lap.steps,
-            evaluations: lap.evaluations,
-            distance: lap.distance,
-            particles: lap.particles.into_iter().flatten().collect(),
-            floor: race::floor(&track),
-        })
+        Ok(RaceLap::of(lap, &track))
     }
 
     /// The race's track: the target, the schedule, the time grid and the seed of the session.
