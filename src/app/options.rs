@@ -628,8 +628,9 @@ impl Options {
     }
 
     /// The measurement's values follow its operator: given, they must be one per row of A; not
-    /// given, they are resized to it. Conditioning on a measurement and guidance toward a class
-    /// do not combine.
+    /// given, they are resized to it. The exact posterior's score needs an exact score (the
+    /// network conditions with DPS, PiGDM or SMC). Conditioning on a measurement and guidance
+    /// toward a class do not combine.
     fn settle_measurement(&mut self, raw: &RawOptions) -> Result<(), OptionError> {
         let given = |field: &str| raw.get(field).is_some_and(Option::is_some);
         let rows = measurement::parse_operator(&self.observe)?.len();
@@ -640,6 +641,16 @@ impl Options {
             measurement::resized(&old, rows)
         };
         self.observation = measurement::values_text(&values);
+        if self.posterior == PosteriorMethod::Exact && self.score == ScoreChoice::Mlp {
+            return Err(OptionError {
+                field: "posterior".into(),
+                value: "\"exact\" with score \"mlp\"".into(),
+                allowed:
+                    "score exact or empirical (the exact posterior's score is the mixture's; the network \
+                          conditions with dps, pigdm or smc)"
+                        .into(),
+            });
+        }
         if self.posterior != PosteriorMethod::None && self.guidance != GuidanceChoice::None {
             return Err(OptionError {
                 field: "posterior".into(),

@@ -18,8 +18,9 @@
 //! dataset's distribution, or p(x0 | c) with a class and guidance), so that a sampler can be
 //! measured against the truth outside the project. With a measurement y = A x0 + n,
 //! n ~ N(0, s^2 I) (`--observe "a11,a12[;a21,a22]" --observation "y1[,y2]" --observation_noise S`),
-//! the run conditions on y with `--posterior exact|dps|pigdm` (exact when a measurement is given
-//! without a method; `core::posterior`, `core::posterior_guidance`), `--posterior_scale W`
+//! the run conditions on y with `--posterior exact|dps|pigdm|smc` (exact, with the exact score,
+//! when a measurement is given without a method; `core::posterior`, `core::posterior_guidance`,
+//! `core::smc`), `--posterior_scale W`
 //! weighting DPS's and PiGDM's likelihood term, and the exact draws are of p(x0 | y).
 //!
 //! `--weights FILE.safetensors` samples with a network from a file (`core::safetensors_net`; its
@@ -44,7 +45,7 @@ const USAGE: &str =
     "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
 [--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N|random] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
-[--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S [--posterior exact|dps|pigdm] [--posterior_scale W]] \
+[--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S [--posterior exact|dps|pigdm|smc] [--posterior_scale W]] \
 [--exact_posterior_samples N] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
 
 struct Args {
@@ -182,8 +183,11 @@ fn run() -> Result<(), String> {
     }
     let measured = ["observe", "observation", "observation_noise"].iter().any(|f| raw.contains_key(*f));
     if measured {
-        // A measurement without a method: its exact posterior.
-        raw.entry("posterior".into()).or_insert(Some(RawValue::Text("exact".into())));
+        // A measurement without a method: its exact posterior, with the exact score it needs.
+        if !raw.contains_key("posterior") {
+            raw.insert("posterior".into(), Some(RawValue::Text("exact".into())));
+            raw.entry("score".into()).or_insert(Some(RawValue::Text("exact".into())));
+        }
     }
     let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
     let particles = if args.gpu {

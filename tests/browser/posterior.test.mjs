@@ -171,6 +171,24 @@ describe('conditioning on a measurement in the page', { timeout: TEST_TIMEOUT_MS
     }
   });
 
+  test('the exact posterior score takes the exact score, and the network conditions with PiGDM', async () => {
+    const session = await openPlayground(browser, `backend=cpu&score=mlp&particles=256&${MEASURED}`);
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.selectOption('#posterior', 'exact');
+      await page.waitForFunction(() => window.dp.playground.options().posterior === 'exact');
+      assert.equal(await page.evaluate(() => window.dp.playground.options().score), 'exact');
+      await page.selectOption('#score', 'mlp');
+      await page.waitForFunction(() => window.dp.playground.options().score === 'mlp');
+      assert.equal(await page.evaluate(() => window.dp.playground.options().posterior), 'pigdm');
+      const notices = await noticeTexts(page);
+      assert.ok(notices.some((n) => /the score exact is used/.test(n)) && notices.some((n) => /conditions with PiGDM/.test(n)), `notices: ${JSON.stringify(notices)}`);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('a bad measurement in a link is reported and the default used', async () => {
     const session = await openPlayground(browser, 'backend=cpu&posterior=exact&score=exact&particles=256&observe=1,0,2&observation=zz&playing=0');
     try {

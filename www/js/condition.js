@@ -71,6 +71,16 @@ export function settleCondition(state, latest) {
       notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')} (the embedded networks are not class-conditional); the score ${next.score} is used.`);
     }
   }
+  // The exact posterior's score is the mixture's: it needs an exact score (src/app/options.rs).
+  if (next.posterior === 'exact' && next.score === 'mlp') {
+    if (just.has('score') && !just.has('posterior')) {
+      next.posterior = 'pigdm';
+      notices.push('The exact posterior’s score is the mixture’s, not the network’s: with the network the run conditions with PiGDM.');
+    } else {
+      next.score = 'exact';
+      notices.push('The exact posterior’s score is the mixture’s: the score exact is used.');
+    }
+  }
   if (next.posterior !== 'none' && next.guidance !== 'none') {
     if (just.has('guidance') && !just.has('posterior')) {
       notices.push(`Guidance toward a class and a measurement do not combine; conditioning on the measurement (${next.posterior}) is switched off.`);
