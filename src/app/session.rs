@@ -221,6 +221,10 @@ impl Drawing {
     }
 }
 
+/// Bytes of a network in a share link ([`Session::network_link_bytes`]): the weight format's
+/// header and [`crate::core::mlp::PARAMETERS`] half floats.
+pub const NETWORK_LINK_BYTES: usize = crate::core::weights::HEADER_BYTES + 2 * crate::core::mlp::PARAMETERS;
+
 /// Source of [`Session::revision`] numbers, shared by every session so that two sessions never
 /// show the same number.
 static NEXT_REVISION: AtomicU64 = AtomicU64::new(1);
@@ -524,6 +528,43 @@ impl Session {
         };
         let dataset = self.options.dataset;
         self.use_network(imported.into_trained(dataset))?;
+        Ok(loaded)
+    }
+
+    /// The network in use in the compact form a share link carries (`TrainedNet::to_bytes`:
+    /// the weight format of `weights/`, half floats, [`NETWORK_LINK_BYTES`] bytes), when it is
+    /// not an embedded one (every page has those): the drawing's trained network, or one loaded
+    /// from a file. `None` otherwise.
+    pub fn network_link_bytes(&self) -> Option<Vec<u8>> {
+        let net = self.drawing.as_ref().and_then(|d| d.net.as_ref()).or(self.loaded.as_ref())?;
+        Some(net.to_bytes())
+    }
+
+    /// Uses the network of a share link (`TrainedNet::from_bytes`): as the drawing's network
+    /// when a drawing is in use (with what it learned: its parametrization and schedule), else
+    /// in place of the embedded one ([`Session::use_network`]). Returns what it is; malformed
+    /// bytes are refused with what is wrong, and the network in use stays.
+    pub fn use_network_link_bytes(&mut self, bytes: &[u8]) -> Result<LoadedNetwork, String> {
+        if bytes.len() != NETWORK_LINK_BYTES {
+            return Err(format!(
+                "the network in the link is {} bytes; a network is {NETWORK_LINK_BYTES} bytes (5,506 half floats and a header)",
+                bytes.len()
+            ));
+        }
+        let net = TrainedNet::from_bytes(bytes).map_err(|e| e.to_string())?;
+        let loaded = LoadedNetwork {
+            parametrization: net.parametrization.name(),
+            schedule: net.schedule.name(),
+            dataset: None,
+        };
+        match &self.drawing {
+            Some(drawing) => {
+                let points = drawing.points.clone();
+                let learning = Learning { objective: net.parametrization, schedule: net.schedule };
+                self.use_drawing_learned(&points, Some((net.mlp, learning)))?;
+            }
+            None => self.use_network(net)?,
+        }
         Ok(loaded)
     }
 

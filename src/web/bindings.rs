@@ -702,6 +702,20 @@ impl Playground {
         to_js(&self.session.use_network_file(bytes).map_err(js_error)?)
     }
 
+    /// The network in use as a share link carries it (`Session::network_link_bytes`: half
+    /// floats, 11,076 bytes), or undefined for an embedded network.
+    pub fn network_link(&self) -> Option<Vec<u8>> {
+        self.session.network_link_bytes()
+    }
+
+    /// Uses the network of a share link (`Session::use_network_link_bytes`): the drawing's when
+    /// one is in use, else in place of the embedded one. Returns `{ parametrization, schedule,
+    /// dataset }`; malformed bytes are refused with what is wrong and the network kept.
+    pub fn use_network_link(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        self.check_device()?;
+        to_js(&self.session.use_network_link_bytes(bytes).map_err(js_error)?)
+    }
+
     /// The drawn points in use (interleaved x, y), or undefined when the dataset is a built-in one.
     pub fn drawing(&self) -> Option<Vec<f32>> {
         self.session.drawing_points().map(flat)

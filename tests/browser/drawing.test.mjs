@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, runToEnd, waitReady } from './helpers.mjs';
+import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -46,6 +46,23 @@ describe('drawing your own data', { timeout: TEST_TIMEOUT_MS }, () => {
         const fraction = onCircle(positions, 1.5);
         assert.ok(fraction > 0.8, `${(100 * fraction).toFixed(1)}% of the samples lie on the drawn circle`);
         assert.deepEqual(session.errors, []);
+        // The trained network travels with the share link (half floats, 14,768 characters).
+        await session.page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{14768}(&|$)/.test(location.hash), null, { timeout: 5000 });
+        const hash = await session.page.evaluate(() => location.hash.slice(1));
+        const second = await openPlayground(browser, hash);
+        try {
+          await waitReady(second.page);
+          const opened = await second.page.evaluate(() => ({ score: window.dp.playground.options().score, net: window.dp.playground.network_link()?.length }));
+          assert.deepEqual(opened, { score: 'mlp', net: 11076 }, await pageReport(second));
+          assert.match((await noticeTexts(second.page)).join(' '), /The link carries a network \(eps on vp_linear, as half floats\)/);
+          await runToEnd(second.page);
+          const again = await second.page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+          const share = onCircle(again, 1.5);
+          assert.ok(share > 0.8, `from the link: ${(100 * share).toFixed(1)}% of the samples lie on the drawn circle`);
+          assert.deepEqual(second.errors, []);
+        } finally {
+          await second.close();
+        }
       } finally {
         await session.close();
       }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, waitReady } from './helpers.mjs';
+import { TEST_TIMEOUT_MS, launchHeadless, noticeTexts, openPlayground, pageReport, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -237,6 +237,20 @@ describe('networks as files', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.setInputFiles('#network-file', huge);
       await page.waitForFunction(() => /huge\.safetensors was not loaded: it is 3,145,728 bytes/.test(document.getElementById('notices').textContent));
       assert.equal(await page.evaluate(() => window.dp.networksLoaded()), 1, 'the loaded network is kept');
+      // The loaded network travels with the share link, as half floats; a link with a damaged
+      // one opens with the embedded network and says so.
+      await page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{14768}(&|$)/.test(location.hash));
+      const hash = await page.evaluate(() => location.hash.slice(1));
+      const damaged = hash.replace(/net=A{0,0}[A-Za-z0-9_-]{8}/, 'net=AAAAAAAA');
+      for (const [link, expected] of [[hash, /The link carries a network \(eps on vp_linear/], [damaged, /The network in the link was not used: .*Sampling with the embedded network/]]) {
+        const opened = await openPlayground(browser, link);
+        try {
+          await waitReady(opened.page);
+          assert.match((await noticeTexts(opened.page)).join(' '), expected);
+        } finally {
+          await opened.close();
+        }
+      }
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();

@@ -19,10 +19,11 @@ import fc from 'fast-check';
 import { WWW } from './helpers.mjs';
 import { decodeDrawing, encodeDrawing, drawingLimits } from '../../www/js/drawing.js';
 import {
-  FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesOf, defaultState, maxValueLength, parseField, quote,
+  FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
   settleCondition, useDescription,
 } from '../../www/js/state.js';
 import { parseHash, toHash } from '../../www/js/link.js';
+import { NETWORK_LINK_BYTES, NETWORK_LINK_CHARS, encodeNetwork, isNetworkText } from '../../www/js/network-link.js';
 import { MAX_OBSERVED_VALUE, MAX_OPERATOR_ENTRY, operatorText, parseMeasurementField, parseOperator, parseValues, valuesText } from '../../www/js/measurement.js';
 
 /** Slowest parse allowed, in ms, for any hash with values up to 1 MB. */
@@ -96,6 +97,9 @@ const samplerList = fc.constant(null).chain(() =>
   fc.uniqueArray(fc.constantFrom(...FIELD.sampler.choices.map(([name]) => name)), { maxLength: 7 }).map((names) => names.join(',')),
 );
 
+/** The link text of a network's bytes (any bytes: what they hold is the wasm's to check). */
+const networkText = fc.uint8Array({ minLength: NETWORK_LINK_BYTES, maxLength: NETWORK_LINK_BYTES }).map(encodeNetwork);
+
 /** A class name of some dataset, or none. */
 const anyClass = fc.constant(null).chain(() =>
   fc.constantFrom('', ...FIELD.dataset.choices.flatMap(([dataset]) => classesOf(dataset).map(([name]) => name))),
@@ -130,6 +134,15 @@ function valueFor(field) {
         anyClass,
         fc.tuple(whitespace, anyClass, whitespace).map(([a, n, b]) => `${a}${n}${b}`),
         fc.string({ unit: 'binary', maxLength: 12 }),
+      );
+    case 'network':
+      // A network's bytes, one character too few or too many, or other text.
+      return fc.oneof(
+        fc.constant(''),
+        networkText,
+        networkText.map((t) => t.slice(1)),
+        networkText.map((t) => `${t}A`),
+        fc.string({ maxLength: 16 }),
       );
     case 'measurement':
       // Lists of number-like texts, joined by the separators of A's rows and entries (and near misses).
@@ -203,6 +216,9 @@ function assertInsideTable(state) {
       case 'class':
         assert.ok(value === '' || classesOf(state.dataset).some(([name]) => name === value), `${where} for ${state.dataset}`);
         if (state.guidance !== 'none') assert.notEqual(value, '', 'a guided state has a class');
+        break;
+      case 'network':
+        assert.ok(isNetworkText(value), `${field.name}: ${value.length} characters`);
         break;
       case 'measurement':
         assert.equal(parseMeasurementField(field.name, value), value, `${where}: valid and canonical`);
@@ -372,6 +388,7 @@ describe('share links under fuzzing (fast-check)', () => {
         case 'drawing': return fc.oneof(fc.constant(''), drawingText);
         case 'samplers': return samplerList;
         case 'class': return anyClass;
+        case 'network': return fc.oneof(fc.constant(''), networkText);
         case 'measurement': {
           const entry = (max) => fc.double({ min: -max, max, noNaN: true }).map((v) => v + 0);
           const row = fc.tuple(entry(MAX_OPERATOR_ENTRY), entry(MAX_OPERATOR_ENTRY));
@@ -467,12 +484,13 @@ describe('share links under fuzzing (fast-check)', () => {
     t.diagnostic(`${cases} option texts over ${OPTION_FIELDS.length} fields, ${accepted} accepted by both, the rest rejected by both`);
   });
 
-  test(`a value longer than the longest legal one (${maxValueLength()} characters, a drawing of the most points) is rejected before it is read`, () => {
-    const limit = maxValueLength();
+  test(`a value longer than the longest legal one (${maxValueLength()} characters, a drawing of the most points; ${NETWORK_LINK_CHARS} for a network) is rejected before it is read`, () => {
     const longest = encodeDrawing(Array.from({ length: drawingLimits().maxPoints }, () => [3, -3]));
-    assert.equal(longest.length, limit);
+    assert.equal(longest.length, maxValueLength());
     assert.equal(parseField(FIELD.drawn, longest).ok, true, 'the longest drawing is allowed');
+    assert.equal(parseField(FIELD.net, 'A'.repeat(NETWORK_LINK_CHARS)).ok, true, 'a network is allowed');
     for (const field of FIELDS) {
+      const limit = maxLengthOf(field);
       const parsed = parseField(field, ' '.repeat(limit) + '1');
       assert.equal(parsed.ok, false, field.name);
       assert.match(parsed.problem, new RegExp(`^${field.name} ".{40}\\.\\.\\." is not allowed: it is ${limit + 1} characters long`));

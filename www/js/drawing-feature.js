@@ -93,7 +93,7 @@ export function useLinkDrawing() {
     ui.notice(`The drawing in the link was not used: ${decoded.problem}.`, 'error');
   } else if (applyDrawing(decoded.points)) {
     strokes?.set(decoded.points);
-    if (hadNetwork) {
+    if (hadNetwork && !state.net) {
       ui.notice('A link carries the drawing but not a network trained on it: showing its exact score; press Train in "Draw your own data" to learn one.', 'info');
     }
     return;

@@ -12,6 +12,7 @@ import { FIELD, defaultState, toOptions } from './state.js';
 import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
 import { applyHash, publishState, takeQueuedHash, writeHashSoon } from './store.js';
 import { useLinkDrawing } from './drawing-feature.js';
+import { useLinkNetwork } from './network-file.js';
 import { startRace } from './view-race.js';
 import { runWaitingCommands } from './actions.js';
 
@@ -183,6 +184,7 @@ export async function start(wanted) {
   ui.setEnabled(true);
   ui.setOverlay(null);
   if (state.drawn) useLinkDrawing();
+  if (state.net) useLinkNetwork();
   // A widget whose link says play, created while scrolled out of view, starts once it is seen.
   if (state.playing && page.offscreen) page.offscreen = 'was-playing';
   setPlaying(state.playing && !page.offscreen);

@@ -5,7 +5,7 @@
 // notice for all unknown keys), and written back in table order with its format version.
 
 import {
-  BASE_FIELDS, FIELD, FIELDS, LINK_SETTLES_WITH, LINK_VERSION, QUOTE_LIMIT, defaultState, maxValueLength, parseField, quote, settleCondition,
+  BASE_FIELDS, FIELD, FIELDS, LINK_SETTLES_WITH, LINK_VERSION, QUOTE_LIMIT, defaultState, maxLengthOf, maxValueLength, parseField, quote, settleCondition,
   tooLong,
 } from './state.js';
 
@@ -78,7 +78,9 @@ function linkSettings(text) {
     const key = equals === -1 ? part : part.slice(0, equals);
     const value = equals === -1 ? '' : part.slice(equals + 1);
     const keyWhole = key.length <= limit;
-    const valueWhole = value.length <= limit;
+    // A network (`net`) is the one value longer than a drawing.
+    const field = keyWhole && Object.hasOwn(FIELD, key) ? FIELD[key] : undefined;
+    const valueWhole = value.length <= (field ? 3 * maxLengthOf(field) : limit);
     settings.push({
       key: formDecode(keyWhole ? key : key.slice(0, QUOTED_PREFIX)),
       keyWhole,

@@ -11,6 +11,7 @@ import { page } from './page.js';
 import { messageOf } from './errors.js';
 import { download } from './export.js';
 import { applyChanges } from './store.js';
+import { NETWORK_LINK_CHARS, decodeNetwork } from './network-link.js';
 
 /** Largest network file read (app::network_file::MAX_NETWORK_FILE_BYTES; the real one is ~24 KB). */
 const MAX_NETWORK_FILE_BYTES = 1 << 20;
@@ -49,10 +50,37 @@ export async function loadNetworkFile(file) {
   if (Object.keys(changes).length > 0) applyChanges(changes);
   ui.notice(
     `Sampling with the network of ${file.name}: it predicts ${described.parametrization} on ${described.schedule}` +
-      `${described.dataset ? `, trained on ${described.dataset}` : ''}. Share links do not carry it.`,
+      `${described.dataset ? `, trained on ${described.dataset}` : ''}. Share links carry it as half floats (${NETWORK_LINK_CHARS.toLocaleString('en-US')} characters).`,
     'info',
   );
   loaded += 1;
+}
+
+/**
+ * Uses the network of the link (`net=`; after its drawing, whose network it becomes): the score
+ * becomes the learned one. A network that cannot be used is reported, and the link left without it.
+ */
+export function useLinkNetwork() {
+  const { pg, state } = page;
+  if (!pg || !state.net) return;
+  let described;
+  try {
+    described = pg.use_network_link(decodeNetwork(state.net));
+    if (state.score !== 'mlp') {
+      pg.set_options({ score: 'mlp' });
+      state.score = 'mlp';
+    }
+  } catch (error) {
+    ui.notice(`The network in the link was not used: ${messageOf(error)}. Sampling with ${state.drawn ? 'the drawing’s exact score' : 'the embedded network'}.`, 'error');
+    state.net = '';
+    return;
+  }
+  ui.notice(
+    `The link carries a network (${described.parametrization} on ${described.schedule}, as half floats): ` +
+      `the learned score samples ${state.drawn ? 'the drawing' : 'the dataset'}.`,
+    'info',
+  );
+  ui.setValues(state);
 }
 
 /** Binds the Download and Load controls and drops of `.safetensors` files on the picture. */

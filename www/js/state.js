@@ -25,6 +25,7 @@ import { quote } from './quote.js';
 import { isKnownClass, useConditionDescription } from './condition.js';
 
 export { QUOTE_LIMIT, quote } from './quote.js';
+import { NETWORK_LINK_CHARS, isNetworkText } from './network-link.js';
 import { measurementAllowed, parseMeasurementField } from './measurement.js';
 export { LINK_SETTLES_WITH, classesOf, settleCondition } from './condition.js';
 
@@ -36,7 +37,7 @@ export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers' | 'class' | 'measurement'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers' | 'class' | 'measurement' | 'network'} FieldType */
 
 /**
  * One row of the state table.
@@ -190,6 +191,9 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   },
   // A drawing that replaces the dataset: int16 coordinate pairs, base64url (drawing.js).
   { name: 'drawn', type: 'drawing', default: '', label: 'Drawing', option: false },
+  // A network trained in the page or loaded from a file (network-link.js): its half floats as
+  // base64url; written by the page from the wasm's network in use.
+  { name: 'net', type: 'network', default: '', label: 'Network', option: false },
   // The drawing panel is open.
   { name: 'draw', type: 'boolean', default: false, label: 'Drawing panel', option: false },
   // The schedule lab (curves of the schedule with the time grid) is open.
@@ -317,6 +321,15 @@ export function maxValueLength() {
 }
 
 /**
+ * Longest text `field` accepts: a network's (network-link.js) for `net`, maxValueLength() for
+ * every other field.
+ * @param {Field} field
+ */
+export function maxLengthOf(field) {
+  return field.type === 'network' ? NETWORK_LINK_CHARS : maxValueLength();
+}
+
+/**
  * What a field accepts, in words.
  * @param {Field} field
  */
@@ -330,6 +343,7 @@ export function allowed(field) {
     case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     case 'class': return 'the name of a class of the dataset, or nothing for none';
     case 'measurement': return measurementAllowed(field.name);
+    case 'network': return `a network as ${NETWORK_LINK_CHARS} characters of base64url, or nothing for the embedded one`;
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -362,7 +376,7 @@ export function parseField(field, raw) {
     ok: false,
     problem: `${field.name} ${quote(raw)} is not allowed (allowed: ${allowed(field)})`,
   });
-  if (typeof raw === 'string' && raw.length > maxValueLength()) return tooLong(field, raw, raw.length);
+  if (typeof raw === 'string' && raw.length > maxLengthOf(field)) return tooLong(field, raw, raw.length);
   switch (field.type) {
     case 'choice': {
       const name = String(raw);
@@ -397,6 +411,10 @@ export function parseField(field, raw) {
       const name = trimLinkWhitespace(String(raw));
       const known = name === '' || isKnownClass(name);
       return known ? { ok: true, value: name } : reject();
+    }
+    case 'network': {
+      const text = String(raw);
+      return isNetworkText(text) ? { ok: true, value: text } : reject();
     }
     case 'measurement': {
       const value = parseMeasurementField(field.name, raw);

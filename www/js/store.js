@@ -5,6 +5,7 @@
 // read like a share link and applied as changes. A hash that arrives while the Playground is
 // being (re)created waits (the latest only) until creation ends.
 
+import { encodeNetwork } from './network-link.js';
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { act, fail, messageOf } from './errors.js';
@@ -25,6 +26,9 @@ let queuedHash = null;
 
 /** Writes the state into the address bar (and the embedded page's "open full page" link). */
 export function publishState() {
+  // The link carries the network in use when it is not an embedded one (network-link.js).
+  const network = page.pg && !page.creating ? page.pg.network_link() : undefined;
+  page.state.net = network ? encodeNetwork(network) : '';
   writeHash(page.state);
   ui.setFullPageLink(shareUrl(toHash(page.state)));
 }
