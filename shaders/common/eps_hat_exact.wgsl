@@ -14,9 +14,11 @@ fn eps_hat_with_jacobian(x: vec2<f32>, evaluation: Evaluation) -> EpsJacobian {
 }
 
 fn eps_hat(x: vec2<f32>, evaluation: Evaluation, row: u32) -> vec2<f32> {
-    let weight = guidance_weights[row];
-    if (observation.method != 0u && weight != 0.0) {
-        return posterior_guided(eps_hat_with_jacobian(x, evaluation), x, evaluation, weight);
+    if (POSTERIOR_GUIDED) {
+        let weight = guidance_weights[row];
+        if (observation.method != 0u && weight != 0.0) {
+            return posterior_guided(eps_hat_with_jacobian(x, evaluation), x, evaluation, weight);
+        }
     }
     let eps = -evaluation.sigma * mixture_score(x, evaluation.alpha, evaluation.sigma);
     return guided(eps, x, evaluation, row);

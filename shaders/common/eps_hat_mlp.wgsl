@@ -23,9 +23,11 @@ fn eps_hat_with_jacobian(x: vec2<f32>, evaluation: Evaluation, row: u32) -> EpsJ
 }
 
 fn eps_hat(x: vec2<f32>, evaluation: Evaluation, row: u32) -> vec2<f32> {
-    let weight = guidance_weights[row];
-    if (observation.method != 0u && weight != 0.0) {
-        return posterior_guided(eps_hat_with_jacobian(x, evaluation, row), x, evaluation, weight);
+    if (POSTERIOR_GUIDED) {
+        let weight = guidance_weights[row];
+        if (observation.method != 0u && weight != 0.0) {
+            return posterior_guided(eps_hat_with_jacobian(x, evaluation, row), x, evaluation, weight);
+        }
     }
     let x_net = evaluation.input_scale * x;
     let eps = evaluation.eps_from_output * mlp_forward(x_net, row) + evaluation.eps_from_input * x_net;

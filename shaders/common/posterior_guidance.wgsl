@@ -22,6 +22,11 @@ struct ObservationParams {
     padding2: u32,
 }
 
+// Whether the pipeline adds the likelihood term at all. The engine compiles the kernels that
+// include this file twice, without it (every unconditioned run) and with it (DPS and PiGDM):
+// the forward-mode Jacobian's registers, compiled in, slow the plain kernel by a fifth.
+override POSTERIOR_GUIDED: bool = false;
+
 // posterior_guidance::MIN_GUIDED_ALPHA and MAX_LIKELIHOOD_CORRECTION.
 const MIN_GUIDED_ALPHA: f32 = 1e-4;
 const MAX_LIKELIHOOD_CORRECTION: f32 = 10.0;

@@ -163,6 +163,9 @@ pub struct ComputeEngine {
     predict_guidance: wgpu::Buffer,
     /// The measurement DPS and PiGDM condition on ([`ObservationParams`]; none at first).
     observation: wgpu::Buffer,
+    /// Whether the uploaded measurement guides (the kernels then run their posterior-guided
+    /// pipelines).
+    posterior_guided: bool,
     mixture: wgpu::Buffer,
     /// The likelihood kernels on the same device.
     likelihood: GpuLikelihood,
@@ -199,6 +202,17 @@ fn pipeline_with_layout(
     source: String,
     layout: &wgpu::BindGroupLayout,
 ) -> wgpu::ComputePipeline {
+    pipeline_with_constants(device, label, source, layout, &[])
+}
+
+/// [`pipeline_with_layout`] with values for the shader's pipeline-overridable constants.
+fn pipeline_with_constants(
+    device: &wgpu::Device,
+    label: &str,
+    source: String,
+    layout: &wgpu::BindGroupLayout,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
         source: wgpu::ShaderSource::Wgsl(source.into()),
@@ -213,7 +227,7 @@ fn pipeline_with_layout(
         layout: Some(&pipeline_layout),
         module: &module,
         entry_point: Some(label),
-        compilation_options: Default::default(),
+        compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
         cache: None,
     })
 }
@@ -227,6 +241,8 @@ pub(crate) struct Kernel {
     source: fn() -> String,
     layout: wgpu::BindGroupLayout,
     pipeline: std::cell::OnceCell<wgpu::ComputePipeline>,
+    /// The pipeline with `POSTERIOR_GUIDED` (kernels including `common/posterior_guidance.wgsl`).
+    posterior_guided: std::cell::OnceCell<wgpu::ComputePipeline>,
 }
 
 impl Kernel {
@@ -242,12 +258,31 @@ impl Kernel {
             label: Some(label),
             entries: &compute_entries(bindings),
         });
-        Kernel { label, source, layout, pipeline: std::cell::OnceCell::new() }
+        let (pipeline, posterior_guided) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
+        Kernel { label, source, layout, pipeline, posterior_guided }
     }
 
     /// The compiled pipeline (compiled now if this is its first use).
     pub(crate) fn pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
         self.pipeline.get_or_init(|| pipeline_with_layout(device, self.label, (self.source)(), &self.layout))
+    }
+
+    /// The pipeline that adds DPS's or PiGDM's likelihood term (`POSTERIOR_GUIDED` true), for
+    /// the kernels that include `common/posterior_guidance.wgsl`; compiled on first use.
+    fn posterior_guided_pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
+        self.posterior_guided.get_or_init(|| {
+            let constants = [("POSTERIOR_GUIDED", 1.0)];
+            pipeline_with_constants(device, self.label, (self.source)(), &self.layout, &constants)
+        })
+    }
+
+    /// [`Kernel::pipeline`], or the posterior-guided one when `guided`.
+    fn pipeline_for(&self, device: &wgpu::Device, guided: bool) -> &wgpu::ComputePipeline {
+        if guided {
+            self.posterior_guided_pipeline(device)
+        } else {
+            self.pipeline(device)
+        }
     }
 
     /// A bind group for the kernel's group 0.
@@ -359,6 +394,7 @@ impl ComputeEngine {
                 &zeros(std::mem::size_of::<MixtureComponent>()),
                 STORAGE_IN,
             ),
+            posterior_guided: false,
             likelihood: GpuLikelihood::new(context),
             step_count: 0,
             scene: None,
@@ -467,6 +503,7 @@ impl ComputeEngine {
     /// is the guidance weight ([`ComputeEngine::set_guidance_weights`]).
     pub fn set_observation(&mut self, observation: &ObservationParams) {
         self.queue.write_buffer(&self.observation, 0, bytemuck::bytes_of(observation));
+        self.posterior_guided = observation.guides();
     }
 
     fn rebind(&mut self) {
@@ -568,7 +605,16 @@ impl ComputeEngine {
     }
 
     fn dispatch(&self, kernel: &Kernel, group: &wgpu::BindGroup, count: u32) {
-        let (label, pipeline) = (kernel.label, kernel.pipeline(&self.device));
+        self.dispatch_with(kernel.label, kernel.pipeline(&self.device), group, count);
+    }
+
+    fn dispatch_with(
+        &self,
+        label: &str,
+        pipeline: &wgpu::ComputePipeline,
+        group: &wgpu::BindGroup,
+        count: u32,
+    ) {
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
@@ -632,7 +678,7 @@ impl ComputeEngine {
             ScoreKind::Exact => (&self.exact_kernel, &scene.exact_group),
         };
         let label = kernel.label;
-        let pipeline = kernel.pipeline(&self.device);
+        let pipeline = kernel.pipeline_for(&self.device, self.posterior_guided);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
@@ -687,7 +733,8 @@ impl ComputeEngine {
             }
             ScoreKind::Exact => (&self.predict_exact_kernel, &scene.predict_exact_group),
         };
-        self.dispatch(kernel, group, scene.particle_count);
+        let pipeline = kernel.pipeline_for(&self.device, self.posterior_guided);
+        self.dispatch_with(kernel.label, pipeline, group, scene.particle_count);
         Ok(())
     }
 
