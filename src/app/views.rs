@@ -129,6 +129,14 @@ pub struct RaceLap {
     pub floor: f64,
 }
 
+/// A lap's budget (1 to [`MAX_RACE_BUDGET`]) and particles ([`MIN_RACE_PARTICLES`] to
+/// [`MAX_RACE_PARTICLES`]), checked as the options table checks its integers.
+fn check_lap_size(budget: u32, particles: u32) -> Result<(), OptionError> {
+    options::check_integer("budget", budget, 1, MAX_RACE_BUDGET)?;
+    options::check_integer("particles", particles, MIN_RACE_PARTICLES, MAX_RACE_PARTICLES)?;
+    Ok(())
+}
+
 impl RaceLap {
     /// The page's form of `lap` on `track`, with the track's floor.
     fn of(lap: race::Lap, track: &Track) -> RaceLap {
@@ -240,8 +248,7 @@ impl Session {
         budget: u32,
         particles: u32,
     ) -> Result<RaceLap, OptionError> {
-        options::check_integer("budget", budget, 1, MAX_RACE_BUDGET)?;
-        options::check_integer("particles", particles, MIN_RACE_PARTICLES, MAX_RACE_PARTICLES)?;
+        check_lap_size(budget, particles)?;
         let Some(measurement) = self.options().measurement() else {
             return Err(OptionError {
                 field: "posterior".into(),
@@ -291,8 +298,7 @@ impl Session {
         budget: u32,
         particles: u32,
     ) -> Result<RaceLap, OptionError> {
-        options::check_integer("budget", budget, 1, MAX_RACE_BUDGET)?;
-        options::check_integer("particles", particles, MIN_RACE_PARTICLES, MAX_RACE_PARTICLES)?;
+        check_lap_size(budget, particles)?;
         if self.smc_state().is_some() {
             return Err(OptionError {
                 field: "posterior".into(),

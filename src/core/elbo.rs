@@ -80,10 +80,7 @@ impl Chain {
 
     /// The terms for every point in `data`, with `draws` Monte Carlo draws of each latent.
     pub fn elbo(&self, source: Unguided, data: &[[f32; 2]], draws: usize, seed: u32) -> Vec<ElboTerms> {
-        let score = match source {
-            Unguided::Mlp(mlp) => ScoreSource::Mlp(mlp),
-            Unguided::Exact(mixture) => ScoreSource::Exact(mixture),
-        };
+        let score = source.source();
         let t_end = self.latent_times[0];
         let prior_snr = self.snr(t_end);
         let mut terms: Vec<ElboTerms> = data

@@ -28,7 +28,7 @@
 
 use crate::core::posterior_guidance::{self, ObservationParams};
 use crate::core::rng;
-use crate::core::sampler::{Evaluation, EvaluationModel, ReverseStep, ScoreSource, Unguided};
+use crate::core::sampler::{Evaluation, EvaluationModel, ReverseStep, ScoreSource};
 
 /// Resampling happens when the ESS falls below this fraction of the particles (Wu et al. 2023
 /// resample at every step; half is the customary adaptive rule, Doucet and Johansen 2009).
@@ -139,15 +139,6 @@ pub fn systematic_indices(log_weights: &[f64], u: f64) -> Vec<usize> {
     indices
 }
 
-/// eps_hat and its Jacobian at x for `evaluation` of the unguided source.
-fn evaluate(base: Unguided, evaluation: Evaluation, x: [f32; 2]) -> ([f32; 2], [[f32; 2]; 2]) {
-    let source = match base {
-        Unguided::Mlp(mlp) => ScoreSource::Mlp(mlp),
-        Unguided::Exact(mixture) => ScoreSource::Exact(mixture),
-    };
-    EvaluationModel::new(source, evaluation).unguided_eps_and_jacobian(x)
-}
-
 /// Resamples `particles` (and their weights) when the ESS of their weights (the base plus
 /// `twists`) is below [`RESAMPLE_BELOW`], or always when `always`; records the ESS. Returns
 /// which particle each slot copied, when it resampled.
@@ -193,15 +184,17 @@ pub fn run(
     last: Option<Evaluation>,
 ) {
     assert_eq!(particles.len(), state.base.len(), "one weight per particle");
-    let base = source.base();
+    // The unguided prior score, prepared once per evaluation time (the MLP's hidden bias).
+    let prior = source.base().source();
     // The twist always uses PiGDM's variance; the proposal's gradient is the twist's.
     let twist = ObservationParams { method: 2, ..*observation };
     for step in steps {
         let e = step.eval1;
+        let model = EvaluationModel::new(prior, e);
         let mut twists = Vec::with_capacity(particles.len());
         let mut evaluations = Vec::with_capacity(particles.len());
         for &x in particles.iter() {
-            let (eps, jacobian) = evaluate(base, e, x);
+            let (eps, jacobian) = model.unguided_eps_and_jacobian(x);
             twists.push(log_twist(&twist, x, eps, e.alpha, e.sigma));
             evaluations.push((eps, jacobian));
         }
@@ -230,10 +223,11 @@ pub fn run(
         }
     }
     if let Some(e) = last {
+        let model = EvaluationModel::new(prior, e);
         let twists: Vec<f64> = particles
             .iter()
             .map(|&x| {
-                let (eps, _) = evaluate(base, e, x);
+                let (eps, _) = model.unguided_eps_and_jacobian(x);
                 log_twist(&twist, x, eps, e.alpha, e.sigma)
             })
             .collect();

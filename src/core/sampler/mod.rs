@@ -377,6 +377,16 @@ pub enum Unguided<'a> {
     Exact(&'a GaussianMixture),
 }
 
+impl<'a> Unguided<'a> {
+    /// This source as a [`ScoreSource`] without guidance.
+    pub fn source(self) -> ScoreSource<'a> {
+        match self {
+            Unguided::Mlp(mlp) => ScoreSource::Mlp(mlp),
+            Unguided::Exact(mixture) => ScoreSource::Exact(mixture),
+        }
+    }
+}
+
 impl<'a> ScoreSource<'a> {
     /// The unguided source this one guides, or itself.
     pub fn base(self) -> Unguided<'a> {
