@@ -7,6 +7,7 @@
 //! Layer order: `core` -> `gpu` -> `app` -> `web`; nothing here depends on `web` or on a browser.
 
 pub mod backend;
+pub mod library_equivalents;
 pub mod likelihood;
 pub mod measurement;
 pub mod model_error;
@@ -14,6 +15,7 @@ pub mod network_file;
 pub mod options;
 pub mod peer_plan;
 pub mod points_file;
+pub mod python_export;
 pub mod random_seed;
 pub mod sample_files;
 pub mod session;

@@ -23,6 +23,9 @@
 //! `core::smc`), `--posterior_scale W`
 //! weighting DPS's and PiGDM's likelihood term, and the exact draws are of p(x0 | y).
 //!
+//! `--emit python` writes the run as a runnable NumPy script instead (`app::python_export`: the
+//! same samples from the same seed, and the nearest k-diffusion and diffusers calls).
+//!
 //! `--weights FILE.safetensors` samples with a network from a file (`core::safetensors_net`; its
 //! dataset is the file's unless `--dataset` says otherwise), and `--export_weights FILE` writes
 //! the network in use as such a file instead of sampling.
@@ -33,6 +36,7 @@ use std::path::PathBuf;
 use diffusion_playground::app::network_file;
 use diffusion_playground::app::options::{self, Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
+use diffusion_playground::app::python_export;
 use diffusion_playground::app::random_seed;
 use diffusion_playground::app::sample_files;
 use diffusion_playground::app::session::{Particles, Session};
@@ -46,7 +50,7 @@ const USAGE: &str =
 [--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N|random] \
 [--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
 [--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S [--posterior exact|dps|pigdm|smc] [--posterior_scale W]] \
-[--exact_posterior_samples N] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
+[--exact_posterior_samples N] [--emit python] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
 
 struct Args {
     options: RawOptions,
@@ -60,6 +64,8 @@ struct Args {
     gpu: bool,
     /// Threads of the CPU path (all the machine's by default).
     threads: usize,
+    /// `--emit python`: write the run as a NumPy script instead of running it.
+    emit_python: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -74,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
         out: None,
         gpu: false,
         threads: sampler::available_threads(),
+        emit_python: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -111,6 +118,12 @@ fn parse_args() -> Result<Args, String> {
                 args.options.insert("seed".into(), Some(RawValue::Number(seed as f64)));
             }
             "out" => args.out = Some(PathBuf::from(value)),
+            "emit" => {
+                args.emit_python = match value.as_str() {
+                    "python" => true,
+                    other => return Err(format!("--emit {other:?}: allowed python")),
+                }
+            }
             "format" => {
                 args.npy = match value.as_str() {
                     "npy" => true,
@@ -205,6 +218,17 @@ fn run() -> Result<(), String> {
     }
     if args.export_weights.is_some() {
         return write_out(&args.export_weights, session.network_file());
+    }
+    if args.emit_python {
+        if let Some(from) = &args.from {
+            eprintln!(
+                "dp-sample: the script starts from the prior noise; run it with --start {} for these points",
+                from.display()
+            );
+        }
+        let command: Vec<String> = std::env::args().skip(1).collect();
+        let origin = format!("`dp-sample {}`", command.join(" "));
+        return write_out(&args.out, python_export::script(&session, &origin)?.into_bytes());
     }
     if let Some(n) = args.exact_samples {
         let seed = session.options().seed;

@@ -14,6 +14,7 @@ use crate::app::backend::{self, Adapter, Clock, Path};
 use crate::app::likelihood::PriorChoice;
 use crate::app::options::{self, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
+use crate::app::python_export;
 use crate::app::sample_files;
 use crate::app::session::{Particles, Session};
 use crate::app::training::{self, Learning, Training, TrainingPlan};
@@ -686,6 +687,17 @@ impl Playground {
         let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
         let mlp = training::network_from_weights(weights).map_err(js_error)?;
         self.session.use_drawing_learned(&points, Some((mlp, learning))).map_err(js_error)
+    }
+
+    /// The run as a runnable NumPy script (`app::python_export`), with the page's share link
+    /// `origin` in its header; a posterior method it cannot write out is refused by name.
+    pub fn python_script(&self, origin: &str) -> Result<String, JsError> {
+        python_export::script(&self.session, origin).map_err(js_error)
+    }
+
+    /// The file name the script is offered under.
+    pub fn python_script_name(&self) -> String {
+        python_export::file_name(&self.session)
     }
 
     /// The network in use as a safetensors file (`core::safetensors_net`; `docs/weights.md`).

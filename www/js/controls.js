@@ -37,6 +37,7 @@ export * from './canvases.js';
  * @property {() => void} npy
  * @property {() => void} trajectory_csv
  * @property {() => void} trajectory_npy
+ * @property {() => void} python
  * @property {() => void} record
  * @property {(text: string, what: string) => void} copy
  */
@@ -52,7 +53,7 @@ const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
 const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density', draw: 'draw', likelihood: 'likelihood', errors: 'errors' };
 
 /** Buttons that need a playground. */
-const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy', 'draw-train', 'draw-use'];
+const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy', 'python', 'draw-train', 'draw-use'];
 
 
 /** Fills the selects and sets the input ranges from the state table; `racers` are the samplers
@@ -225,7 +226,7 @@ export function bind(handlers) {
   $('step').addEventListener('click', () => handlers.step());
   $('reset').addEventListener('click', () => handlers.reset());
   $('reseed').addEventListener('click', () => handlers.reseed());
-  for (const id of /** @type {const} */ (['share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy'])) $(id).addEventListener('click', () => handlers[id]());
+  for (const id of /** @type {const} */ (['share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy', 'python'])) $(id).addEventListener('click', () => handlers[id]());
   $('embed-copy').addEventListener('click', () => handlers.copy(/** @type {HTMLTextAreaElement} */ ($('embed-code')).value, 'The iframe snippet'));
 
   document.addEventListener('keydown', (event) => {

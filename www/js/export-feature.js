@@ -95,6 +95,23 @@ function trajectoryFile(format) {
   }
 }
 
+/**
+ * Downloads the run as a NumPy script (`app::python_export`): the same samples from the same
+ * seed, with the share link in its header and the nearest k-diffusion and diffusers calls.
+ */
+function pythonScript() {
+  const { pg } = page;
+  if (!pg || page.creating) return;
+  try {
+    publishState();
+    const script = pg.python_script(`the page, ${shareUrl(toHash(page.state))}`);
+    download(new Blob([script], { type: 'text/x-python' }), pg.python_script_name());
+    ui.notice('The run is written as a NumPy script: python3 it --out samples.npy lands on these particles.', 'info');
+  } catch (error) {
+    ui.notice(`The code could not be written: ${messageOf(error)}`, 'error');
+  }
+}
+
 /** File name stem of exports: the dataset and sampler on screen. */
 function fileStem() {
   return `diffusion-playground-${page.state.dataset}-${page.state.sampler}`;
@@ -130,6 +147,9 @@ export function exportHandlers(run) {
     },
     trajectory_npy() {
       trajectoryFile('npy');
+    },
+    python() {
+      pythonScript();
     },
     png() {
       pngNow().then(

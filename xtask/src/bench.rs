@@ -72,7 +72,7 @@ fn install_peers(root: &std::path::Path) {
 
 /// Runs every benchmark.
 pub fn run_all() -> Result<()> {
-    prereqs::ensure(Needs { vulkan: true, browser: true, lint: false, wasm: true })?;
+    prereqs::ensure(Needs { vulkan: true, browser: true, lint: false, wasm: true, python: false })?;
     wasm::build()?;
     let root = repo_root();
     let server = StaticServer::start(root.join("www"), 0)

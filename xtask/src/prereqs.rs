@@ -22,6 +22,13 @@ const VULKAN_PACKAGES: &[&str] = &["mesa-vulkan-drivers", "libvulkan1"];
 /// `--no-install-recommends` skips, yet `xvfb-run` cannot start without it.
 const BROWSER_PACKAGES: &[&str] = &["chromium", "chromium-driver", "xvfb", "xauth"];
 
+/// Debian packages for the tests that run Python: NumPy (the exported NumPy scripts) and venv
+/// (a virtual environment for the `safetensors` package, which Debian 12 does not package).
+const PYTHON_PACKAGES: &[&str] = &["python3-numpy", "python3-venv"];
+
+/// The version of Python's `safetensors` package the interoperability test writes files with.
+const PYTHON_SAFETENSORS: &str = "safetensors==0.8.0";
+
 /// The oldest Node.js with `node --test --test-concurrency` (20.10); playwright-core also needs 20.
 const MIN_NODE: (u32, u32) = (20, 10);
 
@@ -40,11 +47,14 @@ pub struct Needs {
     pub lint: bool,
     /// The wasm32 target and wasm-bindgen-cli at the version in Cargo.lock.
     pub wasm: bool,
+    /// Python 3 with NumPy and `safetensors` (in a virtual environment under `target/python`),
+    /// for the tests that run exported scripts and read Python-written files.
+    pub python: bool,
 }
 
 impl Needs {
     /// Enough to build the wasm (`serve`, `build-wasm`): no Debian packages.
-    pub const WASM: Needs = Needs { vulkan: false, browser: false, lint: false, wasm: true };
+    pub const WASM: Needs = Needs { vulkan: false, browser: false, lint: false, wasm: true, python: false };
 }
 
 /// Checks everything in `needs`, installs what is missing, and says what it found.
@@ -99,6 +109,9 @@ fn ensure_debian_packages(needs: Needs, as_root: bool) -> Result<()> {
     if needs.browser {
         wanted.extend(BROWSER_PACKAGES);
     }
+    if needs.python {
+        wanted.extend(PYTHON_PACKAGES);
+    }
 
     let mut missing: Vec<&str> = Vec::new();
     if !wanted.is_empty() {
@@ -137,6 +150,38 @@ fn ensure_debian_packages(needs: Needs, as_root: bool) -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive")
         .args(["install", "-y", "--no-install-recommends"])
         .args(&missing))
+}
+
+/// The Python the tests run: a virtual environment under `target/python` that sees the system's
+/// NumPy and has `safetensors` installed from PyPI, created on first use.
+pub fn python_for_tests(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target").join("python");
+    let python = venv.join("bin").join("python");
+    let ready = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import numpy, safetensors"])
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if ready(&python) {
+        println!("Python for the tests: {} (NumPy, safetensors)", python.display());
+        return Ok(python);
+    }
+    // Debian's own Python, whose NumPy is the python3-numpy package (a pyenv shim on PATH may
+    // lack both it and venv).
+    let system = [PathBuf::from("/usr/bin/python3")]
+        .into_iter()
+        .find(|p| p.is_file())
+        .or_else(|| find_program("python3"))
+        .ok_or_else(|| {
+            err("python3 not found; install it with: sudo apt-get install -y python3-numpy python3-venv")
+        })?;
+    run(Command::new(&system).args(["-m", "venv", "--system-site-packages"]).arg(&venv))?;
+    run(Command::new(venv.join("bin").join("pip")).args(["install", "--quiet", PYTHON_SAFETENSORS]))?;
+    if !ready(&python) {
+        return Err(err(format!("{} cannot import numpy and safetensors", python.display())));
+    }
+    Ok(python)
 }
 
 /// `dpkg-query -W -f='${Status}' PACKAGE` says `install ok installed` for an installed package;

@@ -46,13 +46,17 @@ fn run_steps(steps: &mut Steps, options: Options) -> Result<()> {
     let lint_skipped = options.skip_lint.then_some("--skip-lint");
     let browser_skipped = options.skip_browser.then_some("--skip-browser");
 
+    let mut python = None;
     steps.run(None, || {
         prereqs::ensure(Needs {
             vulkan: true,
             browser: !options.skip_browser,
             lint: !options.skip_lint,
             wasm: true,
-        })
+            python: true,
+        })?;
+        python = Some(prereqs::python_for_tests(&root)?);
+        Ok(())
     })?;
     steps.run(lint_skipped, || run(cargo().args(["fmt", "--all", "--check"])))?;
     steps.run(lint_skipped, || {
@@ -71,10 +75,19 @@ fn run_steps(steps: &mut Steps, options: Options) -> Result<()> {
     })?;
     // With DP_REQUIRE_GPU=1 the GPU tests fail, instead of skipping, when no Vulkan adapter is
     // found; lavapipe (mesa-vulkan-drivers) provides one on machines without a GPU.
-    steps.run(None, || run(cargo().args(["test", "--workspace"]).env("DP_REQUIRE_GPU", "1")))?;
+    // Likewise DP_REQUIRE_PYTHON=1 makes the tests that run Python fail rather than skip; they run
+    // the virtual environment of DP_PYTHON (NumPy and safetensors).
+    let python = python.expect("the prerequisites step found Python");
+    steps.run(None, || {
+        run(cargo()
+            .args(["test", "--workspace"])
+            .env("DP_REQUIRE_GPU", "1")
+            .env("DP_REQUIRE_PYTHON", "1")
+            .env("DP_PYTHON", &python))
+    })?;
     steps.run(None, wasm::build)?;
     steps.run(browser_skipped, || typecheck(&root))?;
-    steps.run(browser_skipped, || browser_tests(&root))?;
+    steps.run(browser_skipped, || browser_tests(&root, &python))?;
     Ok(())
 }
 
@@ -95,8 +108,9 @@ fn typecheck(root: &Path) -> Result<()> {
 
 /// Serves `www/` in-process on a free port, under [`STRICT_CSP`] (so every page is tested as a
 /// host with that policy would serve it), and runs the Node test files in `tests/browser/`
-/// against it under a virtual X display, one file at a time.
-fn browser_tests(root: &Path) -> Result<()> {
+/// against it under a virtual X display, one file at a time, with `python` for the tests that
+/// run an exported script.
+fn browser_tests(root: &Path, python: &Path) -> Result<()> {
     if !root.join("tests").join("browser").is_dir() {
         return Err(err("tests/browser/ not found: there are no browser tests to run"));
     }
@@ -111,6 +125,8 @@ fn browser_tests(root: &Path) -> Result<()> {
     run(Command::new(xvfb_run)
         .current_dir(root)
         .env("DP_BASE_URL", &url)
+        .env("DP_REQUIRE_PYTHON", "1")
+        .env("DP_PYTHON", python)
         // xvfb-run's default screen is 8-bit, which Chromium renders poorly on.
         .args(["-a", "--server-args=-screen 0 1280x1024x24"])
         .args(["node", "--test", "--test-concurrency=1", "tests/browser/"]))

@@ -1,0 +1,178 @@
+//! `dp-sample --emit python` writes the run as a NumPy script (`app::python_export`) that lands on
+//! dp-sample's own samples, from the same seed or the same start, to 1e-4: for deterministic and
+//! stochastic samplers, single- and two-stage and multistep ones, every schedule, the network and
+//! the exact score, class guidance and the exact posterior of a measurement.
+//!
+//! The scripts run under the Python of `DP_PYTHON`, else `python3`, with NumPy. Without one the
+//! tests say so and pass, unless `DP_REQUIRE_PYTHON=1` (set by `cargo xtask test`, which installs
+//! NumPy) makes them fail.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "support/python.rs"]
+mod python;
+
+/// Largest difference allowed between a script's particle and dp-sample's.
+const TOLERANCE: f32 = 1e-4;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dp-emit-python-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn dp_sample(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dp-sample")).args(args).output().unwrap()
+}
+
+/// The f32 values of a `.npy` file (version 1.0, little-endian f32) and its shape text.
+fn read_npy(path: &Path) -> (String, Vec<f32>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY", "{} is a .npy file", path.display());
+    let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = String::from_utf8_lossy(&bytes[10..10 + header_len]).to_string();
+    assert!(header.contains("'descr': '<f4'"), "{header}");
+    let shape = header.split("'shape': ").nth(1).unwrap().split(')').next().unwrap().to_string() + ")";
+    let values =
+        bytes[10 + header_len..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    (shape, values)
+}
+
+/// Runs dp-sample and the script it emits for the same options; returns the largest difference.
+fn script_against_dp_sample(
+    options: &[&str],
+    script_args: &[&str],
+    sample_args: &[&str],
+    tag: &str,
+) -> Option<f32> {
+    let python = python::python_with("numpy")?;
+    let script = scratch(&format!("{tag}.py"));
+    let emitted = dp_sample(&[options, &["--emit", "python", "--out", script.to_str().unwrap()]].concat());
+    assert!(emitted.status.success(), "{tag}: {}", String::from_utf8_lossy(&emitted.stderr));
+    let ours = scratch(&format!("{tag}-dp-sample.npy"));
+    let sampled =
+        dp_sample(&[options, sample_args, &["--format", "npy", "--out", ours.to_str().unwrap()]].concat());
+    assert!(sampled.status.success(), "{tag}: {}", String::from_utf8_lossy(&sampled.stderr));
+    let theirs = scratch(&format!("{tag}-script.npy"));
+    let ran = Command::new(python)
+        .arg(&script)
+        .args(script_args)
+        .args(["--out", theirs.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{tag}: the script fails:\n{}", String::from_utf8_lossy(&ran.stderr));
+    let (shape_ours, ours) = read_npy(&ours);
+    let (shape_theirs, theirs) = read_npy(&theirs);
+    assert_eq!(shape_ours, shape_theirs, "{tag}: the same array");
+    assert!(ours.iter().all(|v| v.is_finite()), "{tag}: finite samples");
+    let worst = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= TOLERANCE, "{tag}: the script's particles differ from dp-sample's by up to {worst}");
+    Some(worst)
+}
+
+const SMALL: [&str; 4] = ["--particles", "300", "--steps", "12"];
+
+/// A measurement y = A x0 + n of two moons: x0's first coordinate, 0.5, with noise 0.2.
+const MEASUREMENT: [&str; 8] =
+    ["--dataset", "two_moons", "--observe", "1,0", "--observation", "0.5", "--observation_noise", "0.2"];
+
+#[test]
+fn the_script_lands_on_dp_samples_particles_for_every_kind_of_sampler_and_schedule() {
+    let cases: [(&str, &[&str]); 12] = [
+        ("default", &[]),
+        ("ddim-stochastic", &["--sampler", "ddim", "--eta", "0.7", "--dataset", "gaussian_mixture"]),
+        (
+            "heun-edm-karras-churn",
+            &["--sampler", "heun", "--schedule", "edm", "--time_grid", "karras", "--churn", "4"],
+        ),
+        ("dpmpp-2m-sde-heun", &["--sampler", "dpm_solver_2m_sde_heun", "--time_grid", "uniform_log_snr"]),
+        ("lms-ve", &["--sampler", "lms", "--schedule", "ve", "--dataset", "rings"]),
+        ("unipc-cosine", &["--sampler", "unipc", "--schedule", "vp_cosine", "--order", "3"]),
+        ("dpm-sde-rectified-flow", &["--sampler", "dpm_solver_sde", "--schedule", "rectified_flow"]),
+        (
+            "euler-maruyama-exact",
+            &["--sampler", "euler_maruyama", "--score", "exact", "--dataset", "checkerboard"],
+        ),
+        ("empirical", &["--sampler", "dpm_solver_2m", "--score", "empirical", "--dataset", "spiral"]),
+        (
+            "guided-class",
+            &[
+                "--dataset",
+                "gaussian_mixture",
+                "--score",
+                "exact",
+                "--class",
+                "2",
+                "--guidance",
+                "classifier",
+                "--guidance_scale",
+                "3",
+            ],
+        ),
+        (
+            "guided-network",
+            &[
+                "--dataset",
+                "two_moons",
+                "--class",
+                "0",
+                "--guidance",
+                "classifier",
+                "--guidance_scale",
+                "2",
+                "--guidance_interval",
+                "0.1,5",
+            ],
+        ),
+        ("exact-posterior", &MEASUREMENT),
+    ];
+    for (tag, options) in cases {
+        let options = [&SMALL[..], options].concat();
+        match script_against_dp_sample(&options, &[], &[], tag) {
+            Some(worst) => eprintln!("{tag}: largest difference {worst:e}"),
+            None => return,
+        }
+    }
+}
+
+#[test]
+fn the_script_replays_a_trajectory_and_a_given_start() {
+    let options = [&SMALL[..], &["--sampler", "dpm_solver_3m_sde", "--seed", "5"]].concat();
+    if script_against_dp_sample(&options, &["--trajectory"], &["--trajectory"], "trajectory").is_none() {
+        return;
+    }
+    let start = scratch("start.csv");
+    let points: String = (0..300)
+        .map(|i| format!("{},{}\n", (i as f32 * 0.37).sin() * 3.0, (i as f32 * 0.11).cos()))
+        .collect();
+    std::fs::write(&start, format!("x,y\n{points}")).unwrap();
+    let start = start.to_str().unwrap();
+    script_against_dp_sample(&options, &["--start", start], &["--from", start], "given-start");
+}
+
+#[test]
+fn methods_the_script_cannot_write_are_refused_by_name() {
+    for method in ["dps", "pigdm", "smc"] {
+        let out = dp_sample(&[&MEASUREMENT[..], &["--posterior", method, "--emit", "python"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{method}");
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(message.contains("'posterior'") && message.contains(method), "{message}");
+    }
+    let out = dp_sample(&["--emit", "rust"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--emit"));
+}
+
+#[test]
+fn the_script_names_its_settings_and_the_nearest_library_calls() {
+    let out = dp_sample(&["--sampler", "dpm_solver_2m", "--time_grid", "karras", "--emit", "python"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.starts_with("#!/usr/bin/env python3"));
+    assert!(script.contains("sampler=dpm_solver_2m") && script.contains("time_grid=karras"));
+    assert!(script.contains("k_diffusion.sampling.sample_dpmpp_2m(model, x, sigmas)"), "{script}");
+    assert!(script.contains("DPMSolverMultistepScheduler(solver_order=2, algorithm_type=\"dpmsolver++\")"));
+    assert!(script.contains("use_karras_sigmas=True"));
+    assert!(!script.contains("{{"), "every placeholder is filled");
+}
