@@ -9,15 +9,16 @@
 //! or start, to float32 rounding. It also names the nearest k-diffusion and diffusers calls
 //! (`app::library_equivalents`).
 //!
-//! DPS, PiGDM and SMC are not written out (they need the score's Jacobian, or resampling); the
-//! export refuses them, naming the field.
+//! DPS and PiGDM are written out with the score's exact Jacobian (forward mode through the MLP,
+//! or the mixture's Hessian). SMC is not (its resampling couples the particles); the export
+//! refuses it, naming the field.
 
 use crate::app::library_equivalents;
 use crate::app::options::{self, OptionError};
 use crate::app::session::Session;
 use crate::core::dataset::GaussianMixture;
 use crate::core::guidance;
-use crate::core::posterior_guidance::PosteriorMethod;
+use crate::core::posterior_guidance::{self, ObservationParams, PosteriorMethod};
 use crate::core::safetensors_net;
 use crate::core::sampler::{self, Evaluation, NetFrame, ReverseStep};
 use crate::core::schedule::{self, Schedule};
@@ -39,14 +40,12 @@ pub fn file_name(session: &Session) -> String {
 /// or the command line that wrote it). Refuses the posterior methods it cannot write out.
 pub fn script(session: &Session, origin: &str) -> Result<String, String> {
     let options = session.options();
-    if options.measurement().is_some()
-        && matches!(options.posterior, PosteriorMethod::Dps | PosteriorMethod::Pigdm | PosteriorMethod::Smc)
-    {
+    if options.measurement().is_some() && options.posterior == PosteriorMethod::Smc {
         return Err(OptionError {
             field: "posterior".into(),
             value: options.posterior.name().into(),
-            allowed: "none or exact in exported code (DPS and PiGDM need the score's Jacobian, SMC \
-                      resamples; they run in the page and in dp-sample)"
+            allowed: "none, exact, dps or pigdm in exported code (SMC resamples, coupling the particles; \
+                      it runs in the page and in dp-sample)"
                 .into(),
         }
         .to_string());
@@ -54,7 +53,13 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
     let schedule = options.schedule;
     let times = options.full_run_times();
     let plan = sampler::plan(schedule, NetFrame::of(session.net()), &options.sampler_settings(), &times);
-    let guidance = session.guidance();
+    let observation = session.observation();
+    // DPS and PiGDM weight their likelihood term by posterior_scale at every evaluation, in the
+    // slot class guidance would use (as the GPU's guidance-weight buffer does).
+    let guidance = match observation.guides() {
+        true => Some(guidance::Guidance::everywhere(options.posterior_scale)),
+        false => session.guidance(),
+    };
     let weights = guidance::guidance_weights(&plan, guidance.as_ref());
     let exact = options.score != crate::app::options::ScoreChoice::Mlp;
     let file = file_name(session);
@@ -66,6 +71,12 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
         (true, PosteriorMethod::Exact) => {
             "the exact score of the posterior p(x0 | y), a Gaussian mixture".into()
         }
+        (true, PosteriorMethod::Dps | PosteriorMethod::Pigdm) => {
+            format!(
+                "the exact score of {data}'s Gaussian mixture, with {}'s likelihood term",
+                options.posterior.name()
+            )
+        }
         (true, _) => format!("the exact score of {data}'s Gaussian mixture"),
         (false, _) => {
             format!("the network ({} prediction, trained on {data})", session.net().parametrization.label())
@@ -75,15 +86,21 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
     if !exact {
         score_code.push_str(&network_code(session));
     }
-    if exact || guidance.is_some() {
+    let class_guided = guidance.is_some() && !observation.guides();
+    if exact || class_guided {
         score_code.push_str(&mixture_code(session.score_mixture()));
     }
     if exact {
         score_code.push_str(EXACT_EPS);
     }
-    let guidance_call = match guidance {
-        Some(_) => GUIDANCE_CALL,
-        None => "",
+    if observation.guides() {
+        score_code.push_str(if exact { EXACT_JACOBIAN } else { MLP_JACOBIAN });
+        score_code.push_str(&posterior_code(observation));
+    }
+    let guidance_call = match (observation.guides(), class_guided) {
+        (true, _) => POSTERIOR_CALL,
+        (false, true) => GUIDANCE_CALL,
+        (false, false) => "",
     };
     let grid_line = match options.time_grid.uses_rho() {
         true => {
@@ -417,6 +434,120 @@ def unguided_eps(x, e):
 def use_weights(path):
     raise SystemExit("this run uses the exact score: there is no network to replace")
 
+"#;
+
+/// The measurement and the likelihood term of DPS and PiGDM
+/// (`core::posterior_guidance::posterior_guided_eps`).
+fn posterior_code(observation: &ObservationParams) -> String {
+    let o = observation;
+    POSTERIOR_CODE
+        .replace(
+            "{{ROWS}}",
+            &format!("(({}, {}), ({}, {}))", py(o.row0[0]), py(o.row0[1]), py(o.row1[0]), py(o.row1[1])),
+        )
+        .replace("{{Y}}", &format!("({}, {})", py(o.y[0]), py(o.y[1])))
+        .replace("{{NOISE_VARIANCE}}", &py(o.noise_variance))
+        .replace("{{ROW_COUNT}}", &o.row_count.to_string())
+        .replace("{{METHOD}}", if o.method == 1 { "dps" } else { "pigdm" })
+        .replace("{{MIN_GUIDED_ALPHA}}", &py(posterior_guidance::MIN_GUIDED_ALPHA))
+        .replace("{{MAX_CORRECTION}}", &py(posterior_guidance::MAX_LIKELIHOOD_CORRECTION))
+}
+
+const MLP_JACOBIAN: &str = r#"
+def silu_derivative(a):
+    s = np.float32(1.0) / (np.float32(1.0) + np.exp(-a))
+    return s * (np.float32(1.0) + a * (np.float32(1.0) - s))
+
+
+def unguided_eps_and_jacobian(x, e):
+    """eps_hat and d eps_hat / dx (n, 2, 2), by forward mode through the MLP (two tangents)."""
+    scale = np.float32(e["input_scale"])
+    x_net = scale * x
+    low, high = float(METADATA["time_frequency_min"]), float(METADATA["time_frequency_max"])
+    frequencies = (low * (high / low) ** (np.arange(8) / 7.0)).astype(np.float32)
+    phase = np.float32(e["t_net"]) * frequencies
+    time_features = np.concatenate([np.sin(phase), np.cos(phase)])
+    features = np.concatenate([x_net, np.broadcast_to(time_features, (len(x_net), 16))], axis=1)
+    w0, w2, w4 = TENSORS["net.0.weight"], TENSORS["net.2.weight"], TENSORS["net.4.weight"]
+    a1 = features @ w0.T + TENSORS["net.0.bias"]
+    d1 = silu_derivative(a1)[:, :, None] * w0[None, :, :2]
+    a2 = silu(a1) @ w2.T + TENSORS["net.2.bias"]
+    d2 = silu_derivative(a2)[:, :, None] * np.einsum("jk,nkd->njd", w2, d1)
+    out = silu(a2) @ w4.T + TENSORS["net.4.bias"]
+    d_out = np.einsum("ok,nkd->nod", w4, d2)
+    eo, ei = np.float32(e["eps_from_output"]), np.float32(e["eps_from_input"])
+    return eo * out + ei * x_net, scale * (eo * d_out + ei * np.eye(2, dtype=np.float32))
+
+"#;
+
+const EXACT_JACOBIAN: &str = r#"
+def unguided_eps_and_jacobian(x, e):
+    """eps_hat and d eps_hat / dx = -sigma times the Hessian of ln p_t,
+    sum_k r_k ((s_k - s)(s_k - s)^T - C_k^-1), written around the score s for accuracy."""
+    alpha, sigma = np.float32(e["alpha"]), np.float32(e["sigma"])
+    eps, jacobian = np.empty_like(x), np.empty((len(x), 2, 2), np.float32)
+    a2, s2 = alpha * alpha, sigma * sigma
+    det = a2 * a2 * DETERMINANTS + a2 * s2 * (COVARIANCES[:, 0] + COVARIANCES[:, 2]) + s2 * s2
+    precision = np.stack([(a2 * COVARIANCES[:, 2] + s2) / det, -a2 * COVARIANCES[:, 1] / det,
+                          (a2 * COVARIANCES[:, 0] + s2) / det])
+    for begin in range(0, len(x), CHUNK):
+        pull, log_r = component_terms(x[begin:begin + CHUNK], alpha, sigma)
+        score = weighted_score(pull, log_r)
+        r = np.exp(log_r - log_r.max(axis=1, keepdims=True))
+        r = r / r.sum(axis=1, keepdims=True)
+        spread = pull - score[:, None, :]
+        xx = (r * (spread[..., 0] ** 2 - precision[0])).sum(axis=1)
+        xy = (r * (spread[..., 0] * spread[..., 1] - precision[1])).sum(axis=1)
+        yy = (r * (spread[..., 1] ** 2 - precision[2])).sum(axis=1)
+        eps[begin:begin + CHUNK] = -sigma * score
+        hessian = np.stack([np.stack([xx, xy], -1), np.stack([xy, yy], -1)], -2)
+        jacobian[begin:begin + CHUNK] = -sigma * hessian
+    return eps, jacobian
+
+"#;
+
+const POSTERIOR_CODE: &str = r#"
+# The measurement y = A x0 + n, n ~ N(0, s^2 I), and the likelihood term of {{METHOD}}: with
+# x0_hat = (x - sigma eps_hat) / alpha and J = d x0_hat / dx = (I - sigma d eps_hat / dx) / alpha,
+# grad log p~(y | x_t) = J^T A^T M^-1 (y - A x0_hat), M = s^2 I for DPS (Chung et al. 2023,
+# eq. 16) and M = r_t^2 A A^T + s^2 I, r_t^2 = sigma^2 / (alpha^2 + sigma^2), for PiGDM (Song et
+# al. 2023). eps_hat moves by -sigma w times it (w = posterior_scale), clipped to norm
+# MAX_CORRECTION; not formed below MIN_GUIDED_ALPHA (pure noise).
+OBSERVE_ROWS = np.array({{ROWS}}, np.float32)  # A (a second row of zeros for one row)
+OBSERVATION = np.array({{Y}}, np.float32)
+NOISE_VARIANCE, ROW_COUNT, METHOD = {{NOISE_VARIANCE}}, {{ROW_COUNT}}, "{{METHOD}}"
+MIN_GUIDED_ALPHA, MAX_CORRECTION = {{MIN_GUIDED_ALPHA}}, {{MAX_CORRECTION}}
+
+
+def posterior_guided(x, eps, jacobian, e):
+    alpha, sigma, weight = np.float32(e["alpha"]), np.float32(e["sigma"]), np.float32(e["guidance_weight"])
+    if alpha < MIN_GUIDED_ALPHA:
+        return eps
+    x0 = (x - sigma * eps) / alpha
+    d_x0 = (np.eye(2, dtype=np.float32)[None] - sigma * jacobian) / alpha  # [n, i, k] = d x0_i / d x_k
+    residual = OBSERVATION - x0 @ OBSERVE_ROWS.T
+    if METHOD == "dps":
+        v = residual / np.float32(NOISE_VARIANCE)
+    else:
+        r2 = sigma * sigma / (alpha * alpha + sigma * sigma)
+        m = r2 * OBSERVE_ROWS @ OBSERVE_ROWS.T + np.float32(NOISE_VARIANCE) * np.eye(2, dtype=np.float32)
+        if ROW_COUNT == 1:
+            v = np.stack([residual[:, 0] / m[0, 0], np.zeros(len(x), np.float32)], axis=1)
+        else:
+            v = residual @ np.linalg.inv(m).T
+    u = v @ OBSERVE_ROWS  # A^T v
+    correction = sigma * weight * np.einsum("nik,ni->nk", d_x0, u)
+    norm = np.sqrt((correction ** 2).sum(axis=1))
+    clip = np.where(norm > MAX_CORRECTION, MAX_CORRECTION / np.maximum(norm, 1e-30), 1.0).astype(np.float32)
+    return np.where(np.isfinite(norm)[:, None], eps - clip[:, None] * correction, eps)
+
+"#;
+
+/// DPS or PiGDM: the likelihood term with the score's Jacobian.
+const POSTERIOR_CALL: &str = r#"    if e["guidance_weight"]:
+        # Conditioning on the measurement (the likelihood term above, weighted by posterior_scale):
+        eps, jacobian = unguided_eps_and_jacobian(x, e)
+        eps = posterior_guided(x, eps, jacobian, e)
 "#;
 
 /// Class guidance: eps - sigma w grad log p_t(c | x) (`core::guidance::guided_eps`).

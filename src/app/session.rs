@@ -370,6 +370,12 @@ impl Session {
         )
     }
 
+    /// The measurement's likelihood as DPS and PiGDM (and SMC's twist) evaluate it
+    /// ([`ObservationParams::none`] without one).
+    pub fn observation(&self) -> &ObservationParams {
+        &self.likelihood
+    }
+
     /// The prior's mixture whatever the run conditions on: the drawing's distribution, or
     /// [`score_mixture`] of the options (what DPS, PiGDM and SMC add their likelihood to).
     pub fn prior_mixture(&self) -> GaussianMixture {

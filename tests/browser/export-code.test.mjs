@@ -103,7 +103,7 @@ describe('Export code', { timeout: TEST_TIMEOUT_MS }, () => {
   });
 
   test('a method the script cannot write is refused with a notice, and the page runs on', async () => {
-    const session = await openPlayground(browser, 'backend=cpu&dataset=two_moons&observe=1,0&observation=0.5&posterior=pigdm&sampler=euler_maruyama&particles=256&steps=8&playing=0');
+    const session = await openPlayground(browser, 'backend=cpu&dataset=two_moons&observe=1,0&observation=0.5&posterior=smc&sampler=euler_maruyama&particles=256&steps=8&playing=0');
     const { page } = session;
     try {
       await waitReady(page);
@@ -111,7 +111,7 @@ describe('Export code', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.waitForFunction(() => [...document.querySelectorAll('#notices .notice')].some((n) => n.textContent?.includes('could not be written')));
       const notice = (await noticeTexts(page)).find((n) => n.includes('could not be written')) ?? '';
       assert.match(notice, /'posterior'/);
-      assert.match(notice, /pigdm/);
+      assert.match(notice, /smc/);
       await page.click('#step');
       await page.waitForFunction(() => window.dp.playground.step_index === 1);
       assert.deepEqual(session.errors, []);
