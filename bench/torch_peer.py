@@ -2,7 +2,7 @@
 
 Runs the same reverse integration as our native CPU path: the embedded MLP with the same
 weights, the same 20 Euler-Maruyama steps (x <- out_x x + out_e1 MLP(input_scale x) + out_noise z)
-and the same particle counts, from the plan that `dp-bench --write-plan` writes. The network is
+and the same particle counts, from the plan that `dp-bench --write_plan` writes. The network is
 written the way a notebook user would write it: float32 tensors, `torch.nn.functional.linear`
 and `silu`, under `torch.inference_mode()`; the first layer's time features are already folded
 into the plan's per-step hidden biases, so it is a [2 -> 64] layer on x.
@@ -140,7 +140,7 @@ def native_cpu_rows(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plan", required=True, help="plan written by `dp-bench --write-plan`")
+    parser.add_argument("--plan", required=True, help="plan written by `dp-bench --write_plan`")
     parser.add_argument("--native", help="our measurements, written by `dp-bench --json`")
     parser.add_argument("--out", default="bench/results/torch.json", help="where the JSON goes")
     parser.add_argument(

@@ -156,7 +156,7 @@ fn dp_likelihood_writes_a_log_density_per_point_and_the_bound_per_term() {
         let out = Command::new(exe).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let message = String::from_utf8_lossy(&out.stderr);
-        assert!(message.starts_with("dp-likelihood: ") && message.contains("usage:"), "{message}");
+        assert!(message.starts_with("error: ") && message.contains("try '--help'"), "{message}");
     }
     std::fs::remove_dir_all(&dir).ok();
 }

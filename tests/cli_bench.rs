@@ -8,7 +8,7 @@ fn the_plan_and_the_measurements_are_valid_json_with_the_fields_their_readers_us
     let dir = std::env::temp_dir().join(format!("dp-bench-{}", std::process::id()));
     let plan = dir.join("plan.json");
     let out = Command::new(env!("CARGO_BIN_EXE_dp-bench"))
-        .args(["--write-plan", plan.to_str().unwrap()])
+        .args(["--write_plan", plan.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -32,7 +32,7 @@ fn the_plan_and_the_measurements_are_valid_json_with_the_fields_their_readers_us
 
     let rows = dir.join("rows.json");
     let out = Command::new(env!("CARGO_BIN_EXE_dp-bench"))
-        .args(["--cpu-only", "--particles", "64", "--json", rows.to_str().unwrap()])
+        .args(["--cpu_only", "--particles", "64", "--json", rows.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

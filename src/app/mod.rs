@@ -7,6 +7,8 @@
 //! Layer order: `core` -> `gpu` -> `app` -> `web`; nothing here depends on `web` or on a browser.
 
 pub mod backend;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod library_equivalents;
 pub mod likelihood;
 pub mod measurement;

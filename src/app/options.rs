@@ -725,23 +725,17 @@ impl Options {
     }
 }
 
-/// What every option of the table accepts, one `--name: allowed` line each, in table order: the
-/// command-line tools' `--help`. The text is the table's own refusal of an impossible value, so
-/// it cannot drift from what is checked (a sampler added to the table appears here by itself).
-pub fn help_text() -> String {
-    FIELDS
-        .iter()
-        .map(|&field| {
-            // U+0001 is no name, number or class of anything, so every field refuses it.
-            let raw: RawOptions = [(field.to_string(), Some(RawValue::Text("\u{1}".into())))].into();
-            let allowed = match Options::default().merged(&raw) {
-                Err(e) => e.allowed,
-                Ok(_) => "text".to_string(),
-            };
-            format!("  --{field}: {allowed}")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// What option `field` accepts over `base` (the classes are those of its dataset), in the words
+/// of the table's own refusal of an impossible value: the command-line tools' `--help` shows it
+/// (`app::cli`), so it cannot drift from what is checked (a sampler added to the table appears
+/// there by itself).
+pub fn allowed(field: &str, base: &Options) -> String {
+    // U+0001 is no name, number or class of anything, so every field refuses it.
+    let raw: RawOptions = [(field.to_string(), Some(RawValue::Text("\u{1}".into())))].into();
+    match base.merged(&raw) {
+        Err(e) => e.allowed,
+        Ok(_) => "text".to_string(),
+    }
 }
 
 /// Checks an integer argument that is not in the table (a count, a budget, a grid size) as the

@@ -1,5 +1,5 @@
 //! The plan handed to the benchmark's peers (TensorFlow.js in the page through the wasm's
-//! `peer_plan`, PyTorch natively through `dp-bench --write-plan`): everything an outside
+//! `peer_plan`, PyTorch natively through `dp-bench --write_plan`): everything an outside
 //! implementation needs to run exactly our reverse SDE with our network.
 
 use serde::Serialize;

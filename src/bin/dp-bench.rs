@@ -4,12 +4,16 @@
 //! Vulkan adapter (lavapipe without a GPU). Prints steps and MLP evaluations per second (median of
 //! the repeats, with min and max) and the sliced W2 distance of the final particles to the data.
 //!
-//! Usage: `dp-bench [--cpu-only] [--particles N[,N...]] [--json PATH] [--write-plan PATH]`.
-//! `--write-plan PATH` writes the plan the native peers run (`bench/torch_peer.py`) and exits;
-//! `--json PATH` also writes the measurements as JSON.
+//! Usage: `dp-bench [--cpu_only] [--particles N[,N...]] [--threads N[,N...]|all] [--json PATH]
+//! [--write_plan PATH]` (`--cpu-only` and `--write-plan` are still accepted). `--write_plan PATH`
+//! writes the plan the native peers run (`bench/torch_peer.py`) and exits; `--json PATH` also
+//! writes the measurements as JSON (serde_json).
 
 use std::path::PathBuf;
 use std::time::Instant;
+
+use clap::Parser;
+use diffusion_playground::app::cli;
 
 use diffusion_playground::app::options::{Options, RawOptions, RawValue, MAX_PARTICLES_CPU};
 use diffusion_playground::app::peer_plan::PeerPlan;
@@ -34,59 +38,70 @@ const REFERENCE_POINTS: usize = 4096;
 /// `cargo xtask bench` is per thread).
 const DEFAULT_THREADS: usize = 1;
 
-const USAGE: &str =
-    "usage: dp-bench [--cpu-only] [--particles N[,N...]] [--threads N[,N...]|all] [--json PATH] [--write-plan PATH]";
-
-/// What the command line asks for.
+/// Measures the playground's CPU core and its WGSL kernels on the same reverse run: steps and
+/// network evaluations per second, and the sliced W2 distance of the final particles to the data.
+#[derive(Parser, Debug)]
+#[command(name = "dp-bench", rename_all = "snake_case")]
 struct Args {
-    particles: Vec<u32>,
-    /// Thread counts of the CPU rows (`sampler::run_threaded`).
-    threads: Vec<usize>,
+    /// Measure the CPU core only (no GPU adapter needed)
+    #[arg(long, alias = "cpu-only")]
     cpu_only: bool,
+    /// Particle counts to measure
+    #[arg(long, value_name = "N[,N...]", value_delimiter = ',', default_value = DEFAULT_PARTICLES.map(|n| n.to_string()).join(","),
+          value_parser = cli::integer_from(1, u32::MAX))]
+    particles: Vec<u32>,
+    /// Thread counts of the CPU rows, or all (1 to every core)
+    #[arg(long, value_name = "N[,N...]|all", default_value_t = Threads::List(vec![DEFAULT_THREADS]),
+          value_parser = threads)]
+    threads: Threads,
+    /// Also write the measurements as JSON
+    #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write the plan the native peers run (`bench/torch_peer.py`) and exit
+    #[arg(long, alias = "write-plan", value_name = "PATH")]
     write_plan: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        particles: DEFAULT_PARTICLES.to_vec(),
-        threads: vec![DEFAULT_THREADS],
-        cpu_only: false,
-        json: None,
-        write_plan: None,
-    };
-    let mut words = std::env::args().skip(1);
-    while let Some(word) = words.next() {
-        let mut value = || words.next().ok_or_else(|| format!("{word} needs a value\n{USAGE}"));
-        match word.as_str() {
-            "--cpu-only" => args.cpu_only = true,
-            "--json" => args.json = Some(value()?.into()),
-            "--write-plan" => args.write_plan = Some(value()?.into()),
-            "--particles" => {
-                let list = value()?;
-                args.particles = list
-                    .split(',')
-                    .map(|n| n.trim().parse().ok().filter(|&n| n > 0))
-                    .collect::<Option<Vec<u32>>>()
-                    .ok_or_else(|| format!("--particles: `{list}` is not a list of positive integers"))?;
-            }
-            "--threads" => {
-                let list = value()?;
-                args.threads = if list == "all" {
-                    (1..=sampler::available_threads()).collect()
-                } else {
-                    list.split(',')
-                        .map(|n| n.trim().parse().ok().filter(|&n| n > 0))
-                        .collect::<Option<Vec<usize>>>()
-                        .ok_or_else(|| {
-                            format!("--threads: `{list}` is not `all` or a list of positive integers")
-                        })?
-                };
-            }
-            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+/// The thread counts of `--threads`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Threads {
+    /// 1 to every core.
+    All,
+    /// These counts.
+    List(Vec<usize>),
+}
+
+impl Threads {
+    fn counts(&self) -> Vec<usize> {
+        match self {
+            Threads::All => (1..=sampler::available_threads()).collect(),
+            Threads::List(counts) => counts.clone(),
         }
     }
-    Ok(args)
+}
+
+impl std::fmt::Display for Threads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threads::All => write!(f, "all"),
+            Threads::List(counts) => {
+                let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
+                write!(f, "{}", counts.join(","))
+            }
+        }
+    }
+}
+
+/// `--threads all` or a list of positive counts.
+fn threads(text: &str) -> Result<Threads, String> {
+    if text == "all" {
+        return Ok(Threads::All);
+    }
+    text.split(',')
+        .map(|n| n.trim().parse().ok().filter(|&n| n > 0))
+        .collect::<Option<Vec<usize>>>()
+        .map(Threads::List)
+        .ok_or_else(|| "allowed: all or a list of positive integers".into())
 }
 
 fn options(particles: u32) -> Result<Options, String> {
@@ -258,7 +273,8 @@ fn measure(particles: u32, on_gpu: bool, threads: usize, gpu: Option<&GpuContext
 }
 
 fn run() -> Result<(), String> {
-    let args = parse_args()?;
+    let args = Args::parse();
+    let threads = args.threads.counts();
     if let Some(path) = &args.write_plan {
         return write_plan(path);
     }
@@ -273,7 +289,7 @@ fn run() -> Result<(), String> {
     println!("| --- | --- | --- | --- | --- | --- |");
     let mut rows = Vec::new();
     for &particles in &args.particles {
-        let runs = gpu.iter().map(|_| (true, 1)).chain(args.threads.iter().map(|&t| (false, t)));
+        let runs = gpu.iter().map(|_| (true, 1)).chain(threads.iter().map(|&t| (false, t)));
         for (on_gpu, threads) in runs.collect::<Vec<_>>() {
             let row = measure(particles, on_gpu, threads, gpu.as_ref())?;
             let seconds = &row.timed.seconds;
@@ -294,7 +310,7 @@ fn run() -> Result<(), String> {
         let text = serde_json::json!({
             "steps": STEPS,
             "repeats": REPEATS,
-            "cpu_core_threads": args.threads,
+            "cpu_core_threads": threads,
             "rows": rows,
         })
         .to_string();
@@ -307,5 +323,15 @@ fn main() {
     if let Err(message) = run() {
         eprintln!("dp-bench: {message}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <Args as clap::CommandFactory>::command().debug_assert();
     }
 }

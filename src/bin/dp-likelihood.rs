@@ -21,18 +21,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::{Parser, ValueEnum};
+use diffusion_playground::app::cli::{self, TableArgs};
 use diffusion_playground::app::likelihood::{
     NllSummary, PriorChoice, LIKELIHOOD_DATA_SEED, MAX_ELBO_DRAWS, MAX_LIKELIHOOD_POINTS,
 };
 use diffusion_playground::app::network_file;
-use diffusion_playground::app::options::{self, Options, RawOptions, RawValue};
+use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::session::{Particles, Session};
+use diffusion_playground::core::likelihood::LIKELIHOOD_SAMPLERS;
 use diffusion_playground::gpu::{context, ComputeEngine};
-
-const USAGE: &str = "usage: dp-likelihood [--dataset NAME] [--schedule NAME] [--score mlp|exact|empirical] \
-[--sampler probability_flow_euler|ddim|heun|dpm_2|dpm_solver_2s] [--steps N] [--time_grid NAME] \
-[--points FILE.csv | --data N] [--prior gaussian|exact] [--elbo [--draws K]] [--out FILE.csv] [--device cpu|gpu] [--weights FILE.safetensors]";
 
 /// Fresh data points evaluated when no `--points` are given.
 const DEFAULT_DATA_POINTS: u32 = 1024;
@@ -41,92 +40,80 @@ const DEFAULT_DRAWS: u32 = 8;
 /// Most fresh data points of `--data`.
 const MAX_DATA_POINTS: u32 = 1_000_000;
 
+/// The log-density of points under a score model by the probability-flow ODE (`x,y,log_p`, nats),
+/// or with --elbo the variational bound of the discrete chain (`term,t,nats`).
+///
+/// The options are the playground's, checked by its options table; the sampler must be a
+/// deterministic solver. A summary (mean NLL in bits per dimension with its standard error,
+/// under the model and exactly) goes to stderr.
+#[derive(Parser, Debug)]
+#[command(name = "dp-likelihood", rename_all = "snake_case")]
 struct Args {
-    options: RawOptions,
+    /// The points to evaluate (CSV, one `x,y` per line) instead of fresh data
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "data")]
     points: Option<PathBuf>,
+    /// Evaluate N fresh draws of the dataset
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DATA_POINTS,
+          value_parser = cli::integer_from(1, MAX_DATA_POINTS))]
     data: u32,
+    /// The prior density at the end of the ODE: the Gaussian, or the exact noised data
+    #[arg(long, default_value = PriorChoice::Gaussian.name(),
+          value_parser = cli::named(&PriorChoice::ALL, PriorChoice::name))]
     prior: PriorChoice,
+    /// Write the variational bound's terms averaged over the points instead (on the CPU)
+    #[arg(long)]
     elbo: bool,
+    /// Monte Carlo draws per latent of --elbo
+    #[arg(long, value_name = "K", default_value_t = DEFAULT_DRAWS,
+          value_parser = cli::integer_from(1, MAX_ELBO_DRAWS))]
     draws: u32,
+    /// Write to FILE instead of stdout
+    #[arg(long, value_name = "FILE.csv")]
     out: Option<PathBuf>,
-    gpu: bool,
+    /// Where the ODE is integrated: the CPU core, or the WGSL kernels on the native GPU
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    device: Device,
+    /// Use the network of this file (its dataset unless --dataset says otherwise)
+    #[arg(long, value_name = "FILE.safetensors")]
     weights: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        options: RawOptions::new(),
-        points: None,
-        data: DEFAULT_DATA_POINTS,
-        prior: PriorChoice::Gaussian,
-        elbo: false,
-        draws: DEFAULT_DRAWS,
-        out: None,
-        gpu: false,
-        weights: None,
-    };
-    // Defaults of a likelihood run: Heun on the Karras grid (the uniform grid of the page's runs
-    // spends few steps where the density sharpens near the data).
-    args.options.insert("sampler".into(), Some(RawValue::Text("heun".into())));
-    args.options.insert("time_grid".into(), Some(RawValue::Text("karras".into())));
-    // The session's own particles are not used here.
-    args.options.insert("particles".into(), Some(RawValue::Number(1.0)));
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let name =
-            flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument {flag:?}"))?.to_string();
-        match name.as_str() {
-            "help" => return Err(String::new()),
-            "elbo" => {
-                args.elbo = true;
-                continue;
-            }
-            _ => {}
-        }
-        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        let integer = |max: u32| {
-            value
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| format!("--{name} {value:?}: allowed an integer from 1 to {max}"))
-        };
-        match name.as_str() {
-            "points" => args.points = Some(PathBuf::from(&value)),
-            "weights" => args.weights = Some(PathBuf::from(&value)),
-            "data" => args.data = integer(MAX_DATA_POINTS)?,
-            "draws" => args.draws = integer(MAX_ELBO_DRAWS)?,
-            "out" => args.out = Some(PathBuf::from(&value)),
-            "prior" => {
-                args.prior = options::check_choice("prior", &value, &PriorChoice::ALL, PriorChoice::name)
-                    .map_err(|e| e.to_string())?
-            }
-            "device" => {
-                args.gpu = match value.as_str() {
-                    "gpu" => true,
-                    "cpu" => false,
-                    other => return Err(format!("--device {other:?}: allowed cpu or gpu")),
-                }
-            }
-            "particles" => return Err("--particles: the points are --points or --data".into()),
-            _ => {
-                args.options.insert(name, Some(RawValue::Text(value)));
-            }
-        }
-    }
-    Ok(args)
+/// Where `--device` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Device {
+    Cpu,
+    Gpu,
 }
 
-fn run() -> Result<(), String> {
-    let args = parse_args()?;
+/// The options a likelihood run starts from: Heun on the Karras grid (the uniform grid of the
+/// page's runs spends few steps where the density sharpens near the data), and one particle
+/// (the session's own particles are not used here).
+fn presets() -> RawOptions {
+    [("sampler", "heun"), ("time_grid", "karras"), ("particles", "1")]
+        .into_iter()
+        .map(|(field, value)| (field.to_string(), Some(RawValue::Text(value.into()))))
+        .collect()
+}
+
+/// The playground's options as dp-likelihood takes them.
+fn table() -> Result<TableArgs, String> {
+    let defaults = Options::default().merged(&presets()).map_err(|e| e.to_string())?;
+    let solvers: Vec<&str> = LIKELIHOOD_SAMPLERS.iter().map(|s| s.name()).collect();
+    Ok(TableArgs::new(defaults)
+        .note("sampler", format!("here a deterministic one: {}", solvers.join(", ")))
+        .refuse("particles", "the points are --points or --data"))
+}
+
+fn run(args: Args, given: RawOptions) -> Result<(), String> {
     let imported = args.weights.as_deref().map(network_file::read_network).transpose()?;
-    let mut raw = args.options.clone();
+    let mut raw = presets();
+    raw.extend(given);
     if let Some(dataset) = imported.as_ref().and_then(|net| net.dataset) {
         raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
     }
     let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
     let (solver, grid, steps) = (options.sampler.name(), options.time_grid.name(), options.steps);
-    let particles = if args.gpu {
+    let particles = if args.device == Device::Gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
         eprintln!("dp-likelihood: running on {}", gpu.describe());
         Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))
@@ -199,15 +186,19 @@ fn run() -> Result<(), String> {
 }
 
 fn main() {
-    if let Err(message) = run() {
-        if message.is_empty() {
-            println!(
-                "{USAGE}\n\nthe playground's options, checked as in the page:\n{}",
-                options::help_text()
-            );
-            return;
-        }
-        eprintln!("dp-likelihood: {message}\n{USAGE}");
-        std::process::exit(2);
+    let table = table().unwrap_or_else(|e| panic!("the presets of dp-likelihood are options: {e}"));
+    let cli::Parsed { args, options, mut command } = cli::parse::<Args>(Some(&table));
+    if let Err(message) = run(args, options) {
+        cli::fail(&mut command, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        cli::command::<Args>(Some(&table().unwrap())).debug_assert();
     }
 }

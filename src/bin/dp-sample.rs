@@ -1,18 +1,18 @@
 //! Command-line sampling for people who want numbers rather than pictures:
 //!
 //! ```text
-//! dp-sample [--OPTION VALUE]... [--weights FILE.safetensors] [--export_weights FILE.safetensors] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE]
-//!           [--device cpu|gpu] [--threads N]
+//! dp-sample [--OPTION VALUE]... [--weights FILE.safetensors] [--export_weights FILE.safetensors]
+//!           [--exact_posterior_samples N] [--emit python] [--from points.csv] [--trajectory] [--format csv|npy]
+//!           [--out FILE] [--device cpu|gpu] [--threads N]
 //! ```
 //!
-//! Every playground option is accepted as `--name value` (dataset, schedule, sampler, score,
-//! steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed (or `random`: drawn and printed), class, guidance, guidance_scale,
-//! guidance_low, guidance_high, posterior, observe, observation, observation_noise,
-//! posterior_scale), validated exactly as in the browser; `--class` also takes the
-//! class's index, and `--guidance_interval LO,HI` sets both ends of the guidance interval. The run
-//! starts from the prior noise, or from the points of `--from` (CSV, one `x,y` per line). The
-//! final particles (or, with `--trajectory`, every step's) are written as CSV (`step,particle,x,y`)
-//! or as a NumPy `.npy` array of shape (particles, 2) or (steps + 1, particles, 2).
+//! Every playground option is accepted as `--name value` (`app::cli`: one argument per option of
+//! the table, whose `--help` says what it accepts), validated exactly as in the browser; `--seed`
+//! also takes `random` (drawn and printed), `--class` also takes the class's index, and
+//! `--guidance_interval LO,HI` sets both ends of the guidance interval. The run starts from the
+//! prior noise, or from the points of `--from` (CSV, one `x,y` per line). The final particles
+//! (or, with `--trajectory`, every step's) are written as CSV (`step,particle,x,y`) or as a NumPy
+//! `.npy` array of shape (particles, 2) or (steps + 1, particles, 2).
 //!
 //! `--exact_posterior_samples N` writes N exact draws of what the run targets instead (the
 //! dataset's distribution, or p(x0 | c) with a class and guidance), so that a sampler can be
@@ -33,8 +33,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::{Parser, ValueEnum};
+use diffusion_playground::app::cli::{self, TableArgs};
 use diffusion_playground::app::network_file;
-use diffusion_playground::app::options::{self, Options, RawOptions, RawValue};
+use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::python_export;
 use diffusion_playground::app::random_seed;
@@ -45,117 +47,118 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::sampler;
 use diffusion_playground::gpu::{context, ComputeEngine};
 
-const USAGE: &str =
-    "usage: dp-sample [--dataset NAME] [--schedule NAME] [--sampler NAME] [--score mlp|exact] \
-[--steps N] [--time_grid NAME] [--shift X] [--rho X] [--eta X] [--churn X] [--s_tmin X] [--s_tmax X] [--s_noise X] [--order 2|3] [--particles N] [--seed N|random] \
-[--class NAME|INDEX] [--guidance none|cfg|classifier] [--guidance_scale W] [--guidance_interval LO,HI] \
-[--observe \"A11,A12[;A21,A22]\" --observation \"Y1[,Y2]\" --observation_noise S [--posterior exact|dps|pigdm|smc] [--posterior_scale W]] \
-[--exact_posterior_samples N] [--emit python] [--from points.csv] [--trajectory] [--format csv|npy] [--out FILE] [--device cpu|gpu] [--threads N]";
-
+/// Samples a playground run natively and writes the particles (or whole trajectories) as CSV or
+/// NumPy.
+///
+/// Every playground option is taken as `--name VALUE` and checked exactly as in the page. The
+/// run starts from the prior noise, or from the points of --from. With a measurement
+/// y = A x0 + n (--observe, --observation, --observation_noise) the run conditions on y.
+#[derive(Parser, Debug)]
+#[command(name = "dp-sample", rename_all = "snake_case")]
 struct Args {
-    options: RawOptions,
-    exact_samples: Option<usize>,
+    /// Start from these points instead of the prior noise (CSV, one `x,y` per line; as many
+    /// particles as points)
+    #[arg(long, value_name = "POINTS.csv")]
     from: Option<PathBuf>,
+    /// Sample with the network of this file (its dataset unless --dataset says otherwise)
+    #[arg(long, value_name = "FILE.safetensors")]
     weights: Option<PathBuf>,
+    /// Write the network in use as a file instead of sampling
+    #[arg(long, value_name = "FILE.safetensors")]
     export_weights: Option<PathBuf>,
+    /// Write N exact draws of what the run targets instead (`sample,x,y`): the dataset's
+    /// distribution, p(x0 | c) with a class and guidance, p(x0 | y) with a measurement
+    #[arg(long, value_name = "N", value_parser = cli::integer_from(1, MAX_EXACT_SAMPLES))]
+    exact_posterior_samples: Option<usize>,
+    /// Both ends of the guidance interval at once (--guidance_low LO --guidance_high HI)
+    #[arg(
+        long,
+        value_name = "LO,HI",
+        allow_hyphen_values = true,
+        value_parser = interval,
+        conflicts_with_all = ["guidance_low", "guidance_high"]
+    )]
+    guidance_interval: Option<(String, String)>,
+    /// Write the run as code instead of running it: a NumPy script that lands on the same
+    /// particles from the same seed (--start points.csv in the script for --from's points)
+    #[arg(long, value_enum, value_name = "LANGUAGE")]
+    emit: Option<Emit>,
+    /// Write every step's particles (`step,particle,x,y`, or an array of shape (steps + 1,
+    /// particles, 2)), not only the final ones
+    #[arg(long)]
     trajectory: bool,
-    npy: bool,
+    /// The file format: CSV, or a NumPy `.npy` array of shape (particles, 2)
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Write to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    gpu: bool,
-    /// Threads of the CPU path (all the machine's by default).
-    threads: usize,
-    /// `--emit python`: write the run as a NumPy script instead of running it.
-    emit_python: bool,
+    /// Where the particles live: the CPU core, or the WGSL kernels on the native GPU
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    device: Device,
+    /// Threads of the CPU path [default: every core]
+    #[arg(long, value_name = "N", value_parser = cli::integer_from(1, MAX_THREADS))]
+    threads: Option<usize>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        options: RawOptions::new(),
-        exact_samples: None,
-        from: None,
-        weights: None,
-        export_weights: None,
-        trajectory: false,
-        npy: false,
-        out: None,
-        gpu: false,
-        threads: sampler::available_threads(),
-        emit_python: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let name =
-            flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument {flag:?}"))?.to_string();
-        if name == "trajectory" {
-            args.trajectory = true;
-            continue;
-        }
-        if name == "help" {
-            return Err(String::new());
-        }
-        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        match name.as_str() {
-            "from" => args.from = Some(PathBuf::from(value)),
-            "weights" => args.weights = Some(PathBuf::from(value)),
-            "export_weights" => args.export_weights = Some(PathBuf::from(value)),
-            "exact_posterior_samples" => {
-                let n = value.parse::<usize>().ok().filter(|n| (1..=MAX_EXACT_SAMPLES).contains(n));
-                args.exact_samples = Some(n.ok_or_else(|| {
-                    format!("--exact_posterior_samples {value:?}: allowed an integer from 1 to {MAX_EXACT_SAMPLES}")
-                })?);
-            }
-            "guidance_interval" => {
-                let ends: Vec<&str> = value.split(',').collect();
-                let [low, high] = ends.as_slice() else {
-                    return Err(format!("--guidance_interval {value:?}: allowed two numbers LO,HI"));
-                };
-                args.options.insert("guidance_low".into(), Some(RawValue::Text(low.to_string())));
-                args.options.insert("guidance_high".into(), Some(RawValue::Text(high.to_string())));
-            }
-            "seed" if value == "random" => {
-                let seed = random_seed::random_seed()?;
-                eprintln!("seed {seed}");
-                args.options.insert("seed".into(), Some(RawValue::Number(seed as f64)));
-            }
-            "out" => args.out = Some(PathBuf::from(value)),
-            "emit" => {
-                args.emit_python = match value.as_str() {
-                    "python" => true,
-                    other => return Err(format!("--emit {other:?}: allowed python")),
-                }
-            }
-            "format" => {
-                args.npy = match value.as_str() {
-                    "npy" => true,
-                    "csv" => false,
-                    other => return Err(format!("--format {other:?}: allowed csv or npy")),
-                }
-            }
-            "threads" => {
-                let n = value.parse::<usize>().ok().filter(|n| (1..=MAX_THREADS).contains(n));
-                args.threads = n.ok_or_else(|| {
-                    format!("--threads {value:?}: allowed an integer from 1 to {MAX_THREADS}")
-                })?;
-            }
-            "device" => {
-                args.gpu = match value.as_str() {
-                    "gpu" => true,
-                    "cpu" => false,
-                    other => return Err(format!("--device {other:?}: allowed cpu or gpu")),
-                }
-            }
-            _ => {
-                args.options.insert(name, Some(RawValue::Text(value)));
-            }
-        }
+/// What `--format` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Csv,
+    Npy,
+}
+
+/// What `--emit` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Emit {
+    Python,
+}
+
+/// Where `--device` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Device {
+    Cpu,
+    Gpu,
+}
+
+/// The playground's options as dp-sample takes them.
+fn table() -> TableArgs {
+    TableArgs::new(Options::default())
+        .note("seed", "or random (drawn, and printed on stderr)")
+        .note("class", "or its index")
+        .note("particles", "with --from, the number of points")
+        .note("posterior", "a measurement without it: exact, with the exact score")
+}
+
+/// `--guidance_interval LO,HI`: the two ends, as text for the table to check.
+fn interval(text: &str) -> Result<(String, String), String> {
+    match text.split(',').collect::<Vec<_>>().as_slice() {
+        [low, high] => Ok((low.to_string(), high.to_string())),
+        _ => Err("allowed: two numbers LO,HI".into()),
     }
-    Ok(args)
 }
 
 /// Most threads `--threads` asks for.
 const MAX_THREADS: usize = 256;
 /// Most exact draws `--exact_posterior_samples` writes.
 const MAX_EXACT_SAMPLES: usize = 10_000_000;
+
+/// The table's options of the command line with dp-sample's own spellings resolved: `--seed
+/// random` drawn (and printed), `--guidance_interval` as its two ends.
+fn resolve(args: &Args, mut raw: RawOptions) -> Result<RawOptions, String> {
+    if let Some(Some(RawValue::Text(seed))) = raw.get("seed") {
+        if seed == "random" {
+            let seed = random_seed::random_seed()?;
+            eprintln!("seed {seed}");
+            raw.insert("seed".into(), Some(RawValue::Number(seed as f64)));
+        }
+    }
+    if let Some((low, high)) = &args.guidance_interval {
+        raw.insert("guidance_low".into(), Some(RawValue::Text(low.clone())));
+        raw.insert("guidance_high".into(), Some(RawValue::Text(high.clone())));
+    }
+    Ok(raw)
+}
 
 /// `--class 2` names the dataset's third class: a class given by its index becomes its name.
 fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
@@ -182,9 +185,8 @@ fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
     Ok(())
 }
 
-fn run() -> Result<(), String> {
-    let args = parse_args()?;
-    let mut raw = args.options.clone();
+fn run(args: Args, raw: RawOptions) -> Result<(), String> {
+    let mut raw = resolve(&args, raw)?;
     let imported = args.weights.as_deref().map(network_file::read_network).transpose()?;
     if let Some(dataset) = imported.as_ref().and_then(|net| net.dataset) {
         raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
@@ -203,7 +205,7 @@ fn run() -> Result<(), String> {
         }
     }
     let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
-    let particles = if args.gpu {
+    let particles = if args.device == Device::Gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
         eprintln!("dp-sample: running on {}", gpu.describe());
         Particles::Gpu(Box::new(ComputeEngine::new(&gpu)))
@@ -212,14 +214,14 @@ fn run() -> Result<(), String> {
     };
     let dataset = options.dataset;
     let mut session = Session::new(options, particles)?;
-    session.set_cpu_threads(args.threads);
+    session.set_cpu_threads(args.threads.unwrap_or_else(sampler::available_threads));
     if let Some(net) = imported {
         session.use_network(net.into_trained(dataset))?;
     }
     if args.export_weights.is_some() {
         return write_out(&args.export_weights, session.network_file());
     }
-    if args.emit_python {
+    if args.emit == Some(Emit::Python) {
         if let Some(from) = &args.from {
             eprintln!(
                 "dp-sample: the script starts from the prior noise; run it with --start {} for these points",
@@ -230,12 +232,12 @@ fn run() -> Result<(), String> {
         let origin = format!("`dp-sample {}`", command.join(" "));
         return write_out(&args.out, python_export::script(&session, &origin)?.into_bytes());
     }
-    if let Some(n) = args.exact_samples {
+    if let Some(n) = args.exact_posterior_samples {
         let seed = session.options().seed;
         // The target is p(x0 | y) with a measurement, p(x0 | c) with a class.
         let draws = session.target().sample(seed, 0, n);
         let flat: Vec<f32> = draws.iter().flatten().copied().collect();
-        let bytes = if args.npy {
+        let bytes = if args.format == Format::Npy {
             sample_files::npy(&[n, 2], &flat)
         } else {
             let mut text = String::from("sample,x,y\n");
@@ -261,9 +263,9 @@ fn run() -> Result<(), String> {
         frames.push(read(&session)?);
     }
     let bytes = if args.trajectory {
-        sample_files::trajectory_file(&frames, if args.npy { "npy" } else { "csv" })
+        sample_files::trajectory_file(&frames, if args.format == Format::Npy { "npy" } else { "csv" })
             .map_err(|e| e.to_string())?
-    } else if args.npy {
+    } else if args.format == Format::Npy {
         sample_files::particles_npy(&frames)
     } else {
         sample_files::particles_csv(&frames, session.step_index()).into_bytes()
@@ -282,15 +284,19 @@ fn write_out(out: &Option<PathBuf>, bytes: Vec<u8>) -> Result<(), String> {
 }
 
 fn main() {
-    if let Err(message) = run() {
-        if message.is_empty() {
-            println!(
-                "{USAGE}\n\nthe playground's options, checked as in the page:\n{}",
-                options::help_text()
-            );
-            return;
-        }
-        eprintln!("dp-sample: {message}\n{USAGE}");
-        std::process::exit(2);
+    let table = table();
+    let cli::Parsed { args, options, mut command } = cli::parse::<Args>(Some(&table));
+    if let Err(message) = run(args, options) {
+        cli::fail(&mut command, message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        cli::command::<Args>(Some(&table())).debug_assert();
     }
 }

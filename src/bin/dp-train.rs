@@ -3,8 +3,9 @@
 //! format version 2) and prints the quality of the half-float network.
 //!
 //! `--objective eps|x0|score|velocity|edm_denoiser`, `--weighting unit|sigma2|edm` and
-//! `--time-sampling uniform|log_normal` choose the loss (`core::train`); the file records the
-//! objective as the network's parametrization.
+//! `--time_sampling uniform|log_normal` choose the loss (`core::train`; `--time-sampling`, the
+//! older spelling, is still accepted); the file records the objective as the network's
+//! parametrization. `--help` lists every flag with its values and default.
 //!
 //! `--requantize` trains nothing: it reads each existing file from `--out`, rounds its weights to
 //! half floats, measures them again and rewrites the file in the current format (for files
@@ -13,6 +14,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::Parser;
+use diffusion_playground::app::cli;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::sampler::NetFrame;
@@ -21,78 +24,96 @@ use diffusion_playground::core::train::{TimeSampling, TrainConfig, Weighting};
 use diffusion_playground::core::weights::{file_name, TrainedNet};
 use diffusion_playground::core::{embedded, quality, train};
 
+/// Trains the embedded score networks: writes `<dataset>.<schedule>.dpw` files (half-float
+/// weights) and prints the quality of the half-float networks.
+#[derive(Parser, Debug)]
+#[command(name = "dp-train", rename_all = "snake_case")]
 struct Args {
+    /// Adam steps
+    #[arg(long, value_name = "N", default_value_t = TrainConfig::default().steps)]
+    steps: u32,
+    /// Seed of initialisation and batches
+    #[arg(long, value_name = "S", default_value_t = TrainConfig::default().seed)]
+    seed: u32,
+    /// Train for this dataset only [default: every dataset]
+    #[arg(long, value_parser = cli::named(&Dataset::ALL, Dataset::name))]
+    dataset: Option<Dataset>,
+    /// Train for this schedule only
+    #[arg(long, value_parser = cli::named(&Schedule::ALL, Schedule::name), help = schedule_help())]
+    schedule: Option<Schedule>,
+    /// What the network learns to predict (recorded in the file as its parametrization)
+    #[arg(long, default_value = TrainConfig::default().objective.name(),
+          value_parser = cli::named(&Parametrization::NETWORK_OUTPUTS, Parametrization::name))]
+    objective: Parametrization,
+    /// The weighting lambda(t) of the squared errors
+    #[arg(long, default_value = weighting_name(TrainConfig::default().weighting),
+          value_parser = cli::named(&WEIGHTINGS, weighting_name))]
+    weighting: Weighting,
+    /// How training times are drawn
+    #[arg(long, alias = "time-sampling", default_value = time_sampling_name(TrainConfig::default().time_sampling),
+          value_parser = cli::named(&TIME_SAMPLINGS, time_sampling_name))]
+    time_sampling: TimeSampling,
+    /// Train nothing: read each existing file of --out, round its weights to half floats,
+    /// measure them again and rewrite the file in the current format (seed and steps kept)
+    #[arg(long)]
     requantize: bool,
-    config: TrainConfig,
-    datasets: Vec<Dataset>,
-    schedules: Vec<Schedule>,
+    /// The folder of the weight files
+    #[arg(long, value_name = "DIR", default_value = "weights")]
     out: PathBuf,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        requantize: false,
-        config: TrainConfig::default(),
-        datasets: Dataset::ALL.to_vec(),
-        schedules: embedded::TRAINED_SCHEDULES.to_vec(),
-        out: PathBuf::from("weights"),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--steps" => args.config.steps = value()?.parse().map_err(|e| format!("--steps: {e}"))?,
-            "--seed" => args.config.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
-            "--out" => args.out = PathBuf::from(value()?),
-            "--requantize" => args.requantize = true,
-            "--objective" => {
-                let name = value()?;
-                args.config.objective = Parametrization::from_name(&name)
-                    .ok_or(format!("unknown objective {name} (eps, x0, score, velocity, edm_denoiser)"))?;
-            }
-            "--weighting" => {
-                args.config.weighting = match value()?.as_str() {
-                    "unit" => Weighting::Unit,
-                    "sigma2" => Weighting::SigmaSquared,
-                    "edm" => Weighting::Edm,
-                    other => return Err(format!("unknown weighting {other} (unit, sigma2, edm)")),
-                }
-            }
-            "--time-sampling" => {
-                args.config.time_sampling = match value()?.as_str() {
-                    "uniform" => TimeSampling::Uniform,
-                    "log_normal" => TimeSampling::LogNormal,
-                    other => return Err(format!("unknown time sampling {other} (uniform, log_normal)")),
-                }
-            }
-            "--dataset" => {
-                let name = value()?;
-                args.datasets = vec![Dataset::from_name(&name).ok_or(format!("unknown dataset {name}"))?];
-            }
-            "--schedule" => {
-                let name = value()?;
-                args.schedules = vec![Schedule::from_name(&name).ok_or(format!("unknown schedule {name}"))?];
-            }
-            other => return Err(format!("unknown argument {other}")),
+/// The help of `--schedule`, with the schedules trained by default.
+fn schedule_help() -> String {
+    let names: Vec<&str> = embedded::TRAINED_SCHEDULES.iter().map(|s| s.name()).collect();
+    format!("Train for this schedule only [default: the embedded networks' {}]", names.join(", "))
+}
+
+/// The weightings of `--weighting`.
+const WEIGHTINGS: [Weighting; 3] = [Weighting::Unit, Weighting::SigmaSquared, Weighting::Edm];
+
+fn weighting_name(weighting: Weighting) -> &'static str {
+    match weighting {
+        Weighting::Unit => "unit",
+        Weighting::SigmaSquared => "sigma2",
+        Weighting::Edm => "edm",
+    }
+}
+
+/// The time samplings of `--time_sampling`.
+const TIME_SAMPLINGS: [TimeSampling; 2] = [TimeSampling::Uniform, TimeSampling::LogNormal];
+
+fn time_sampling_name(sampling: TimeSampling) -> &'static str {
+    match sampling {
+        TimeSampling::Uniform => "uniform",
+        TimeSampling::LogNormal => "log_normal",
+    }
+}
+
+impl Args {
+    /// The training hyper-parameters of the command line.
+    fn config(&self) -> TrainConfig {
+        TrainConfig {
+            steps: self.steps,
+            seed: self.seed,
+            objective: self.objective,
+            weighting: self.weighting,
+            time_sampling: self.time_sampling,
+            ..TrainConfig::default()
         }
     }
-    Ok(args)
 }
 
 fn main() {
-    let args = match parse_args() {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("dp-train: {message}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::parse();
+    let config = args.config();
+    let datasets = args.dataset.map_or(Dataset::ALL.to_vec(), |d| vec![d]);
+    let schedules = args.schedule.map_or(embedded::TRAINED_SCHEDULES.to_vec(), |s| vec![s]);
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("dp-train: cannot create {}: {e}", args.out.display());
         std::process::exit(1);
     }
     let jobs: Vec<(Dataset, Schedule)> =
-        args.datasets.iter().flat_map(|&d| args.schedules.iter().map(move |&s| (d, s))).collect();
+        datasets.iter().flat_map(|&d| schedules.iter().map(move |&s| (d, s))).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
     println!("| dataset | schedule | steps | final loss | SW2 net | SW2 data vs data | log-density gap (nats) | seconds |");
@@ -116,10 +137,10 @@ fn main() {
                     }
                 } else {
                     let mixture = dataset.mixture();
-                    let mlp = train::train(&mixture, schedule, &args.config, |_, loss| {
+                    let mlp = train::train(&mixture, schedule, &config, |_, loss| {
                         recent_loss = 0.99 * recent_loss + 0.01 * loss;
                     });
-                    (mlp, args.config.seed, args.config.steps, args.config.objective)
+                    (mlp, config.seed, config.steps, config.objective)
                 };
                 // The file stores half floats: measure the network the page will run.
                 let mlp = trained.quantized();
@@ -152,4 +173,14 @@ fn main() {
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <Args as clap::CommandFactory>::command().debug_assert();
+    }
 }

@@ -13,12 +13,15 @@ use crate::util::{cargo, err, find_program, format_duration, repo_root, run, Res
 use crate::wasm::{self, WASM_TARGET};
 
 /// Developer shortcuts; CI uses neither.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::Args)]
+#[command(rename_all = "snake_case")]
 pub struct Options {
-    /// Skip `cargo fmt` and `cargo clippy` (and installing rustfmt and clippy).
+    /// Skip cargo fmt and cargo clippy (and installing rustfmt and clippy)
+    #[arg(long, alias = "skip-lint")]
     pub skip_lint: bool,
     /// Skip the type check and the browser tests (and installing Chromium, Xvfb, Node.js and npm
-    /// packages, which both need).
+    /// packages, which both need)
+    #[arg(long, alias = "skip-browser")]
     pub skip_browser: bool,
 }
 
@@ -43,8 +46,8 @@ pub fn run_all(options: Options) -> Result<()> {
 
 fn run_steps(steps: &mut Steps, options: Options) -> Result<()> {
     let root = repo_root();
-    let lint_skipped = options.skip_lint.then_some("--skip-lint");
-    let browser_skipped = options.skip_browser.then_some("--skip-browser");
+    let lint_skipped = options.skip_lint.then_some("--skip_lint");
+    let browser_skipped = options.skip_browser.then_some("--skip_browser");
 
     let mut python = None;
     steps.run(None, || {

@@ -1,6 +1,6 @@
 //! PyTorch on the CPU as a native peer of `cargo xtask bench`: installs PyTorch with pip into a
 //! virtual environment of the bench's own (`bench/.venv`), then runs `bench/torch_peer.py` on the
-//! plan `dp-bench --write-plan` writes (the same network, reverse SDE and particle counts as our
+//! plan `dp-bench --write_plan` writes (the same network, reverse SDE and particle counts as our
 //! native CPU core) and prints our CPU path / PyTorch at each N, with torch's default threads and
 //! with one. Best effort throughout: whatever fails is said and the bench goes on.
 
@@ -19,7 +19,7 @@ const VENV: &str = "bench/.venv";
 const PACKAGES: [&str; 2] = ["torch", "numpy"];
 /// The peer itself.
 const SCRIPT: &str = "bench/torch_peer.py";
-/// Where `dp-bench --write-plan` puts the plan for the script.
+/// Where `dp-bench --write_plan` puts the plan for the script.
 const PLAN: &str = "bench/results/torch_plan.json";
 /// Our native CPU path's measurements, from `dp-bench --json`, next to PyTorch's.
 const NATIVE: &str = "bench/results/native_cpu.json";
@@ -112,8 +112,8 @@ fn measure(root: &Path, python: &Path) -> Result<()> {
         command.current_dir(root).args(["run", "--release", "--quiet", "--bin", "dp-bench", "--"]).args(args);
         command
     };
-    run_command(&mut dp_bench(&["--write-plan", PLAN]))?;
-    run_command(&mut dp_bench(&["--cpu-only", "--particles", PARTICLES, "--json", NATIVE]))?;
+    run_command(&mut dp_bench(&["--write_plan", PLAN]))?;
+    run_command(&mut dp_bench(&["--cpu_only", "--particles", PARTICLES, "--json", NATIVE]))?;
     run_command(Command::new(python).current_dir(root).arg(SCRIPT).args([
         "--plan",
         PLAN,
