@@ -233,9 +233,9 @@ fn the_reproduced_nan_links_now_stay_finite() {
         let dataset = if index == 2 { Dataset::TwoNormals1d } else { Dataset::TwoMoons };
         let options = Options {
             dataset,
-            score: ScoreChoice::ALL.into_iter().find(|s| s.name() == score).unwrap(),
+            score: ScoreChoice::from_name(score).unwrap(),
             schedule: Schedule::from_name(schedule).unwrap(),
-            sampler: Sampler::ALL.into_iter().find(|s| s.name() == sampler).unwrap(),
+            sampler: Sampler::from_name(sampler).unwrap(),
             particles: 256,
             ..Options::default()
         };

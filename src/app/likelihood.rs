@@ -8,12 +8,14 @@
 //! [`Session::target`]'s (the dataset's, or the drawing's). Arguments are checked like options.
 
 use serde::Serialize;
+use strum::{IntoStaticStr, VariantArray};
 
 use crate::app::options::{self, OptionError, ScoreChoice};
 use crate::app::session::Session;
 use crate::core::dataset::GaussianMixture;
 use crate::core::elbo::Chain;
 use crate::core::likelihood::{self, bits_per_dimension, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS};
+use crate::core::names;
 use crate::core::sampler::{NetFrame, Sampler, Unguided};
 use crate::core::timesteps::TimeGrid;
 use crate::gpu::likelihood::PendingLikelihood;
@@ -37,7 +39,8 @@ pub const LIKELIHOOD_DATA_SEED: u32 = 4004;
 pub const ELBO_SEED: u32 = 5005;
 
 /// The density the ODE starts from at the noise end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, IntoStaticStr, VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum PriorChoice {
     /// N(0, sigma_T^2 I), where every reverse run starts: the likelihood of the sampler's model.
     Gaussian,
@@ -46,15 +49,17 @@ pub enum PriorChoice {
 }
 
 impl PriorChoice {
-    /// Every choice.
-    pub const ALL: [PriorChoice; 2] = [PriorChoice::Gaussian, PriorChoice::Exact];
+    /// Every choice (declaration order).
+    pub const ALL: [PriorChoice; 2] = names::all(PriorChoice::VARIANTS);
 
     /// The identifier.
     pub fn name(self) -> &'static str {
-        match self {
-            PriorChoice::Gaussian => "gaussian",
-            PriorChoice::Exact => "exact",
-        }
+        self.into()
+    }
+
+    /// Parses [`PriorChoice::name`].
+    pub fn from_name(name: &str) -> Option<PriorChoice> {
+        names::from_name(name)
     }
 }
 

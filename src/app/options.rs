@@ -11,12 +11,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
 use crate::app::measurement;
 use crate::core::classes;
 use crate::core::dataset::Dataset;
 use crate::core::drawing;
 use crate::core::guidance::{Guidance, MAX_GUIDANCE_NOISE, MAX_GUIDANCE_SCALE};
+use crate::core::names;
 use crate::core::posterior::Observation;
 use crate::core::posterior_guidance::PosteriorMethod;
 use crate::core::render::Palette;
@@ -58,8 +60,9 @@ pub const MIN_RHO: f64 = 0.25;
 pub const MAX_RHO: f64 = 20.0;
 
 /// Which score eps_hat comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ScoreChoice {
     /// The embedded MLP trained on the dataset.
     Mlp,
@@ -74,16 +77,17 @@ pub enum ScoreChoice {
 pub const EMPIRICAL_POINTS: usize = 64;
 
 impl ScoreChoice {
-    /// Every choice, in the order the UI lists them.
-    pub const ALL: [ScoreChoice; 3] = [ScoreChoice::Mlp, ScoreChoice::Exact, ScoreChoice::Empirical];
+    /// Every choice, in the order the UI lists them (declaration order).
+    pub const ALL: [ScoreChoice; 3] = names::all(ScoreChoice::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            ScoreChoice::Mlp => "mlp",
-            ScoreChoice::Exact => "exact",
-            ScoreChoice::Empirical => "empirical",
-        }
+        self.into()
+    }
+
+    /// Parses [`ScoreChoice::name`].
+    pub fn from_name(name: &str) -> Option<ScoreChoice> {
+        names::from_name(name)
     }
 
     /// Human label for the UI.
@@ -97,8 +101,9 @@ impl ScoreChoice {
 }
 
 /// How a run is steered toward the chosen class (`core::guidance`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum GuidanceChoice {
     /// No guidance: the unconditional distribution.
     None,
@@ -111,17 +116,17 @@ pub enum GuidanceChoice {
 }
 
 impl GuidanceChoice {
-    /// Every choice, in the order the UI lists them.
-    pub const ALL: [GuidanceChoice; 3] =
-        [GuidanceChoice::None, GuidanceChoice::Cfg, GuidanceChoice::Classifier];
+    /// Every choice, in the order the UI lists them (declaration order).
+    pub const ALL: [GuidanceChoice; 3] = names::all(GuidanceChoice::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            GuidanceChoice::None => "none",
-            GuidanceChoice::Cfg => "cfg",
-            GuidanceChoice::Classifier => "classifier",
-        }
+        self.into()
+    }
+
+    /// Parses [`GuidanceChoice::name`].
+    pub fn from_name(name: &str) -> Option<GuidanceChoice> {
+        names::from_name(name)
     }
 
     /// Human label for the UI.
@@ -147,8 +152,9 @@ impl GuidanceChoice {
 }
 
 /// Where the particles live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum BackendChoice {
     /// WebGPU unless it is missing or a software emulation slower than the CPU.
     Auto,
@@ -159,16 +165,17 @@ pub enum BackendChoice {
 }
 
 impl BackendChoice {
-    /// Every choice, in the order the UI lists them.
-    pub const ALL: [BackendChoice; 3] = [BackendChoice::Auto, BackendChoice::Webgpu, BackendChoice::Cpu];
+    /// Every choice, in the order the UI lists them (declaration order).
+    pub const ALL: [BackendChoice; 3] = names::all(BackendChoice::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            BackendChoice::Auto => "auto",
-            BackendChoice::Webgpu => "webgpu",
-            BackendChoice::Cpu => "cpu",
-        }
+        self.into()
+    }
+
+    /// Parses [`BackendChoice::name`].
+    pub fn from_name(name: &str) -> Option<BackendChoice> {
+        names::from_name(name)
     }
 }
 

@@ -20,7 +20,9 @@
 
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, TAU};
+use strum::{IntoStaticStr, VariantArray};
 
+use crate::core::names;
 use crate::core::rng;
 
 /// Number of components of the "8 Gaussians" mixture.
@@ -115,8 +117,9 @@ pub const TWO_NORMALS_STD: f64 = 0.1;
 const SPIRAL_BISECTION_STEPS: usize = 60;
 
 /// A built-in 2-D data distribution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Dataset {
     /// "8 Gaussians": equal-weight components on a circle of radius [`EIGHT_GAUSSIANS_RADIUS`].
     GaussianMixture,
@@ -137,41 +140,22 @@ pub enum Dataset {
     /// Seed 000's 1-D data: two narrow normals on the x axis (flat in y).
     // snake_case would spell it two_normals1d; the name everywhere else is two_normals_1d.
     #[serde(rename = "two_normals_1d")]
+    #[strum(serialize = "two_normals_1d")]
     TwoNormals1d,
 }
 
 impl Dataset {
-    /// Every dataset, in the order the UI lists them.
-    pub const ALL: [Dataset; 9] = [
-        Dataset::GaussianMixture,
-        Dataset::TwoMoons,
-        Dataset::Spiral,
-        Dataset::Pinwheel,
-        Dataset::Checkerboard,
-        Dataset::Rings,
-        Dataset::Line,
-        Dataset::Smiley,
-        Dataset::TwoNormals1d,
-    ];
+    /// Every dataset, in the order the UI lists them (declaration order).
+    pub const ALL: [Dataset; 9] = names::all(Dataset::VARIANTS);
 
     /// The identifier used in options, share links and weight file names.
     pub fn name(self) -> &'static str {
-        match self {
-            Dataset::GaussianMixture => "gaussian_mixture",
-            Dataset::TwoMoons => "two_moons",
-            Dataset::Spiral => "spiral",
-            Dataset::Pinwheel => "pinwheel",
-            Dataset::Checkerboard => "checkerboard",
-            Dataset::Rings => "rings",
-            Dataset::Line => "line",
-            Dataset::Smiley => "smiley",
-            Dataset::TwoNormals1d => "two_normals_1d",
-        }
+        self.into()
     }
 
     /// Parses [`Dataset::name`].
     pub fn from_name(name: &str) -> Option<Dataset> {
-        Dataset::ALL.into_iter().find(|d| d.name() == name)
+        names::from_name(name)
     }
 
     /// Stable numeric id stored in weight files.

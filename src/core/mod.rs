@@ -13,6 +13,7 @@ pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx2;
 pub mod model_error;
+pub mod names;
 pub mod param;
 pub mod posterior;
 pub mod posterior_guidance;

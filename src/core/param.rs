@@ -13,12 +13,15 @@
 //! is positive wherever the noise-to-signal ratio increases.
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
+use crate::core::names;
 use crate::core::schedule::Schedule;
 
 /// The quantity a network predicts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Parametrization {
     /// The noise eps (Ho et al. 2020).
     Eps,
@@ -76,33 +79,22 @@ impl EdmPreconditioning {
 
 impl Parametrization {
     /// The four targets of theory seed 003, between which everything converts, in the order the
-    /// UI lists them.
+    /// UI lists them. Written out: a subset of the variants.
     pub const ALL: [Parametrization; 4] =
         [Parametrization::Eps, Parametrization::X0, Parametrization::Score, Parametrization::Velocity];
 
-    /// Everything a network may output: the four targets and EDM's preconditioned denoiser.
-    pub const NETWORK_OUTPUTS: [Parametrization; 5] = [
-        Parametrization::Eps,
-        Parametrization::X0,
-        Parametrization::Score,
-        Parametrization::Velocity,
-        Parametrization::EdmDenoiser,
-    ];
+    /// Everything a network may output, every variant: the four targets and EDM's preconditioned
+    /// denoiser.
+    pub const NETWORK_OUTPUTS: [Parametrization; 5] = names::all(Parametrization::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            Parametrization::Eps => "eps",
-            Parametrization::X0 => "x0",
-            Parametrization::Score => "score",
-            Parametrization::Velocity => "velocity",
-            Parametrization::EdmDenoiser => "edm_denoiser",
-        }
+        self.into()
     }
 
     /// Parses [`Parametrization::name`].
     pub fn from_name(name: &str) -> Option<Parametrization> {
-        Parametrization::NETWORK_OUTPUTS.into_iter().find(|p| p.name() == name)
+        names::from_name(name)
     }
 
     /// Human label for the UI.

@@ -24,13 +24,16 @@
 //! exact posterior (`core::posterior`) is the reference they are measured against.
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
+use crate::core::names;
 use crate::core::posterior::Observation;
 use crate::core::sampler::Evaluation;
 
 /// How a run conditions on a measurement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PosteriorMethod {
     /// No measurement: the prior.
     None,
@@ -47,24 +50,17 @@ pub enum PosteriorMethod {
 }
 
 impl PosteriorMethod {
-    /// Every method, in the order the UI lists them.
-    pub const ALL: [PosteriorMethod; 5] = [
-        PosteriorMethod::None,
-        PosteriorMethod::Exact,
-        PosteriorMethod::Dps,
-        PosteriorMethod::Pigdm,
-        PosteriorMethod::Smc,
-    ];
+    /// Every method, in the order the UI lists them (declaration order).
+    pub const ALL: [PosteriorMethod; 5] = names::all(PosteriorMethod::VARIANTS);
 
     /// The identifier of options and links.
     pub fn name(self) -> &'static str {
-        match self {
-            PosteriorMethod::None => "none",
-            PosteriorMethod::Exact => "exact",
-            PosteriorMethod::Dps => "dps",
-            PosteriorMethod::Pigdm => "pigdm",
-            PosteriorMethod::Smc => "smc",
-        }
+        self.into()
+    }
+
+    /// Parses [`PosteriorMethod::name`].
+    pub fn from_name(name: &str) -> Option<PosteriorMethod> {
+        names::from_name(name)
     }
 
     /// Human label.

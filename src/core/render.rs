@@ -1,6 +1,9 @@
 //! What the particle picture looks like: the view transform, each particle's colour, and the CPU
 //! rasteriser used when there is no WebGPU. Twin of `shaders/draw_particles.wgsl`.
 
+use strum::{IntoStaticStr, VariantArray};
+
+use crate::core::names;
 use crate::core::rng;
 
 /// Background of the canvas (sRGB bytes), dark so that colours and density read well.
@@ -14,8 +17,20 @@ pub const DEFAULT_OPACITY: f32 = 0.7;
 
 /// How particles are coloured. Both colour particle i by the angle of its initial noise z_i, so a
 /// colour follows one particle from noise to data and shows how the flow rearranges space.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Palette {
     /// A smooth cyclic rainbow over the angle (cosine palette, I. Quilez 2015).
     #[default]
@@ -39,15 +54,17 @@ pub const OKABE_ITO: [[f32; 3]; 8] = [
 ];
 
 impl Palette {
-    /// Every palette, in the order the UI lists them.
-    pub const ALL: [Palette; 2] = [Palette::Rainbow, Palette::OkabeIto];
+    /// Every palette, in the order the UI lists them (declaration order).
+    pub const ALL: [Palette; 2] = names::all(Palette::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            Palette::Rainbow => "rainbow",
-            Palette::OkabeIto => "okabe_ito",
-        }
+        self.into()
+    }
+
+    /// Parses [`Palette::name`].
+    pub fn from_name(name: &str) -> Option<Palette> {
+        names::from_name(name)
     }
 
     /// Human label for the UI.

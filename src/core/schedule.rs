@@ -21,7 +21,9 @@
 use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
+use crate::core::names;
 use crate::core::timesteps::KARRAS_RHO;
 
 /// beta_min of the DDPM linear schedule in continuous time (Song et al. 2021, VP SDE).
@@ -71,8 +73,9 @@ const MIN_START_BISECTIONS: usize = 200;
 const DOMAIN_TOLERANCE: f64 = 1e-9;
 
 /// A family of (alpha_t, sigma_t); t in [0, 1] except for EDM (t in [0.002, 80]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Schedule {
     /// Variance preserving, beta(t) = beta_min + t (beta_max - beta_min) (DDPM, Ho et al. 2020;
     /// continuous form of Song et al. 2021): alpha_t = exp(-B(t)/2), sigma_t = sqrt(1 - alpha_t^2),
@@ -94,19 +97,12 @@ pub enum Schedule {
 }
 
 impl Schedule {
-    /// Every schedule, in the order the UI lists them.
-    pub const ALL: [Schedule; 5] =
-        [Schedule::VpLinear, Schedule::VpCosine, Schedule::Ve, Schedule::Edm, Schedule::RectifiedFlow];
+    /// Every schedule, in the order the UI lists them (declaration order).
+    pub const ALL: [Schedule; 5] = names::all(Schedule::VARIANTS);
 
     /// The identifier used in options, share links and weight files.
     pub fn name(self) -> &'static str {
-        match self {
-            Schedule::VpLinear => "vp_linear",
-            Schedule::VpCosine => "vp_cosine",
-            Schedule::Ve => "ve",
-            Schedule::Edm => "edm",
-            Schedule::RectifiedFlow => "rectified_flow",
-        }
+        self.into()
     }
 
     /// Human label for the UI.
@@ -122,7 +118,7 @@ impl Schedule {
 
     /// Parses [`Schedule::name`].
     pub fn from_name(name: &str) -> Option<Schedule> {
-        Schedule::ALL.into_iter().find(|s| s.name() == name)
+        names::from_name(name)
     }
 
     /// Stable numeric id stored in weight files.

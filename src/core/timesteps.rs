@@ -9,7 +9,9 @@
 use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
+use crate::core::names;
 use crate::core::schedule::{Schedule, EDM_SIGMA_MAX, EDM_SIGMA_MIN};
 
 /// rho of Karras et al. 2022 (eq. 5 and Table 1): the larger, the denser the steps at low noise.
@@ -20,8 +22,9 @@ pub const KARRAS_RHO: f64 = 7.0;
 pub const TRAIN_TIMESTEPS: usize = 1000;
 
 /// How the times of a run are spaced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TimeGrid {
     /// Equal steps in t.
     Uniform,
@@ -52,35 +55,17 @@ pub enum TimeGrid {
 }
 
 impl TimeGrid {
-    /// Every grid, in the order the UI lists them.
-    pub const ALL: [TimeGrid; 8] = [
-        TimeGrid::Uniform,
-        TimeGrid::Quadratic,
-        TimeGrid::Karras,
-        TimeGrid::UniformLogSnr,
-        TimeGrid::Polyexponential,
-        TimeGrid::Linspace,
-        TimeGrid::Leading,
-        TimeGrid::Trailing,
-    ];
+    /// Every grid, in the order the UI lists them (declaration order).
+    pub const ALL: [TimeGrid; 8] = names::all(TimeGrid::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            TimeGrid::Uniform => "uniform",
-            TimeGrid::Quadratic => "quadratic",
-            TimeGrid::Karras => "karras",
-            TimeGrid::UniformLogSnr => "uniform_log_snr",
-            TimeGrid::Polyexponential => "polyexponential",
-            TimeGrid::Linspace => "linspace",
-            TimeGrid::Leading => "leading",
-            TimeGrid::Trailing => "trailing",
-        }
+        self.into()
     }
 
     /// Parses [`TimeGrid::name`].
     pub fn from_name(name: &str) -> Option<TimeGrid> {
-        TimeGrid::ALL.into_iter().find(|g| g.name() == name)
+        names::from_name(name)
     }
 
     /// Human label for the UI.

@@ -38,10 +38,12 @@ pub fn empty_history(n: usize) -> Vec<History> {
 }
 
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::guidance::{self, Guidance};
 use crate::core::mlp::{Mlp, BATCH, HIDDEN};
+use crate::core::names;
 use crate::core::param::{self, Coefficients, Parametrization};
 use crate::core::posterior_guidance::{self, ObservationParams};
 use crate::core::rng;
@@ -49,8 +51,9 @@ use crate::core::schedule::Schedule;
 use crate::core::weights::TrainedNet;
 
 /// A reverse-time integrator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Sampler {
     /// Euler-Maruyama on the reverse SDE, with a stochasticity dial (seed 000; Anderson 1982).
     EulerMaruyama,
@@ -64,9 +67,11 @@ pub enum Sampler {
     DdpmAncestral,
     /// DPM-Solver++(2S), single-step second order in log-SNR (Lu et al. 2022, Alg. 1).
     #[serde(rename = "dpm_solver_2s")]
+    #[strum(serialize = "dpm_solver_2s")]
     DpmSolver2S,
     /// DPM-Solver++(2M), multistep second order in log-SNR (Lu et al. 2022, Alg. 2).
     #[serde(rename = "dpm_solver_2m")]
+    #[strum(serialize = "dpm_solver_2m")]
     DpmSolver2M,
     /// Euler ancestral (k-diffusion's `sample_euler_ancestral`; Karras et al. 2022's Euler step
     /// to sigma_down, then fresh noise sigma_up, with eta).
@@ -75,14 +80,17 @@ pub enum Sampler {
     /// `sample_dpm_2`): an Euler half step to the geometric midpoint of sigma, then the full step
     /// with the midpoint's derivative.
     #[serde(rename = "dpm_2")]
+    #[strum(serialize = "dpm_2")]
     Dpm2,
     /// DPM-2 ancestral (k-diffusion's `sample_dpm_2_ancestral`): DPM-2 to sigma_down, then fresh
     /// noise sigma_up, with eta.
     #[serde(rename = "dpm_2_ancestral")]
+    #[strum(serialize = "dpm_2_ancestral")]
     Dpm2Ancestral,
     /// DPM-Solver++(2S) ancestral (k-diffusion's `sample_dpm_2s_ancestral`; Lu et al. 2022):
     /// the data-prediction 2S step to sigma_down, then fresh noise sigma_up, with eta.
     #[serde(rename = "dpm_solver_2s_ancestral")]
+    #[strum(serialize = "dpm_solver_2s_ancestral")]
     DpmSolver2SAncestral,
     /// Linear multistep of order 4 (k-diffusion's `sample_lms`): x~ moves by the integral over
     /// sigma~ of the Lagrange polynomial through the last four eps_hat.
@@ -97,75 +105,39 @@ pub enum Sampler {
     /// UniPC with B(h) = e^h - 1 (Zhao et al. 2023, "UniPC: A Unified Predictor-Corrector
     /// Framework", variant bh2; diffusers' `UniPCMultistepScheduler`), order 2 or 3.
     #[serde(rename = "unipc")]
+    #[strum(serialize = "unipc")]
     UniPc,
     /// UniPC with B(h) = h (Zhao et al. 2023, variant bh1).
     #[serde(rename = "unipc_bh1")]
+    #[strum(serialize = "unipc_bh1")]
     UniPcBh1,
     /// DPM-Solver++ SDE (k-diffusion's `sample_dpmpp_sde`; Lu et al. 2022): the 2S step with
     /// ancestral noise at both stages, the two increments of one Brownian path, with eta.
     #[serde(rename = "dpm_solver_sde")]
+    #[strum(serialize = "dpm_solver_sde")]
     DpmSolverSde,
     /// DPM-Solver++(2M) SDE with the midpoint correction (k-diffusion's `sample_dpmpp_2m_sde`;
     /// Lu et al. 2022), with eta.
     #[serde(rename = "dpm_solver_2m_sde")]
+    #[strum(serialize = "dpm_solver_2m_sde")]
     DpmSolver2MSde,
     /// DPM-Solver++(2M) SDE with the Heun correction (k-diffusion's `solver_type='heun'`).
     #[serde(rename = "dpm_solver_2m_sde_heun")]
+    #[strum(serialize = "dpm_solver_2m_sde_heun")]
     DpmSolver2MSdeHeun,
     /// DPM-Solver++(3M) SDE (k-diffusion's `sample_dpmpp_3m_sde`; Lu et al. 2022), with eta.
     #[serde(rename = "dpm_solver_3m_sde")]
+    #[strum(serialize = "dpm_solver_3m_sde")]
     DpmSolver3MSde,
 }
 
 impl Sampler {
-    /// Every sampler, in the order the UI lists them.
-    pub const ALL: [Sampler; 20] = [
-        Sampler::EulerMaruyama,
-        Sampler::ProbabilityFlowEuler,
-        Sampler::Heun,
-        Sampler::Ddim,
-        Sampler::DdpmAncestral,
-        Sampler::DpmSolver2S,
-        Sampler::DpmSolver2M,
-        Sampler::EulerAncestral,
-        Sampler::Dpm2,
-        Sampler::Dpm2Ancestral,
-        Sampler::DpmSolver2SAncestral,
-        Sampler::Lms,
-        Sampler::Ipndm,
-        Sampler::Deis,
-        Sampler::UniPc,
-        Sampler::UniPcBh1,
-        Sampler::DpmSolverSde,
-        Sampler::DpmSolver2MSde,
-        Sampler::DpmSolver2MSdeHeun,
-        Sampler::DpmSolver3MSde,
-    ];
+    /// Every sampler, in the order the UI lists them (declaration order).
+    pub const ALL: [Sampler; 20] = names::all(Sampler::VARIANTS);
 
     /// The identifier used in options and share links.
     pub fn name(self) -> &'static str {
-        match self {
-            Sampler::EulerMaruyama => "euler_maruyama",
-            Sampler::ProbabilityFlowEuler => "probability_flow_euler",
-            Sampler::Heun => "heun",
-            Sampler::Ddim => "ddim",
-            Sampler::DdpmAncestral => "ddpm_ancestral",
-            Sampler::DpmSolver2S => "dpm_solver_2s",
-            Sampler::DpmSolver2M => "dpm_solver_2m",
-            Sampler::EulerAncestral => "euler_ancestral",
-            Sampler::Dpm2 => "dpm_2",
-            Sampler::Dpm2Ancestral => "dpm_2_ancestral",
-            Sampler::DpmSolver2SAncestral => "dpm_solver_2s_ancestral",
-            Sampler::Lms => "lms",
-            Sampler::Ipndm => "ipndm",
-            Sampler::Deis => "deis",
-            Sampler::UniPc => "unipc",
-            Sampler::UniPcBh1 => "unipc_bh1",
-            Sampler::DpmSolverSde => "dpm_solver_sde",
-            Sampler::DpmSolver2MSde => "dpm_solver_2m_sde",
-            Sampler::DpmSolver2MSdeHeun => "dpm_solver_2m_sde_heun",
-            Sampler::DpmSolver3MSde => "dpm_solver_3m_sde",
-        }
+        self.into()
     }
 
     /// Human label for the UI.
@@ -196,7 +168,7 @@ impl Sampler {
 
     /// Parses [`Sampler::name`].
     pub fn from_name(name: &str) -> Option<Sampler> {
-        Sampler::ALL.into_iter().find(|s| s.name() == name)
+        names::from_name(name)
     }
 
     /// Network evaluations per step (before a run's last step, which the second-order methods
