@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -48,15 +48,17 @@ async function readNpy(file) {
 }
 
 /**
- * Opens `link`, runs it to the end, downloads Export code, runs the script; returns the largest
- * difference between its particles and the page's (null where Python is missing).
+ * Opens `link`, lets `prepare` act on the page (a drawing, say), runs it to the end, downloads
+ * Export code, runs the script; returns the largest difference between its particles and the
+ * page's (null where Python is missing) and the script's file name.
  */
-async function exportAndRun(t, link, tolerance) {
+async function exportAndRun(t, link, tolerance, prepare = async (/** @type {any} */ _page) => {}) {
   const session = await openPlayground(browser, link);
   const { page } = session;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'dp-export-code-'));
   try {
     await waitReady(page);
+    await prepare(page);
     await runToEnd(page);
     const positions = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#python')]);
@@ -72,7 +74,7 @@ async function exportAndRun(t, link, tolerance) {
     const found = python();
     if (!found.python) {
       t.diagnostic(`the script was not run: ${found.why}`);
-      return null;
+      return { worst: null, name: download.suggestedFilename() };
     }
     const out = path.join(dir, 'samples.npy');
     execFileSync(found.python, [script, '--out', out], { stdio: 'pipe' });
@@ -82,7 +84,7 @@ async function exportAndRun(t, link, tolerance) {
     for (let i = 0; i < values.length; i += 1) worst = Math.max(worst, Math.abs(values[i] - positions[i]));
     t.diagnostic(`largest difference between the script's particles and the page's: ${worst}`);
     assert.ok(worst <= tolerance, `the script's particles differ from the page's by up to ${worst}`);
-    return worst;
+    return { worst, name: download.suggestedFilename() };
   } catch (error) {
     throw new Error(`${error}\n${await pageReport(session)}`);
   } finally {
@@ -100,6 +102,16 @@ describe('Export code', { timeout: TEST_TIMEOUT_MS }, () => {
   test('the script lands on the particles WebGPU shows', async (t) => {
     // The WGSL kernels round differently (their exp and the order of the sums): a looser bound.
     await exportAndRun(t, 'backend=webgpu&dataset=two_moons&sampler=heun&time_grid=karras&steps=10&particles=256&playing=0', 1e-2);
+  });
+
+  test('a drawing in place of the dataset is exported with its own mixture', async (t) => {
+    const { name } = await exportAndRun(t, 'backend=cpu&particles=256&steps=12&draw=1&playing=0&score=exact&sampler=ddim&eta=0', 1e-4, async (page) => {
+      await drawCircle(page, 0.15);
+      await page.click('#draw-use');
+      await page.waitForFunction(() => /drawn=/.test(location.hash), null, { timeout: 5000 });
+      await page.evaluate(() => window.dp.playground.reset());
+    });
+    assert.match(name, /^diffusion-playground-drawing-ddim\.py$/);
   });
 
   test('a method the script cannot write is refused with a notice, and the page runs on', async () => {

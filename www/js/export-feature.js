@@ -106,7 +106,7 @@ function pythonScript() {
     publishState();
     const script = pg.python_script(`the page, ${shareUrl(toHash(page.state))}`);
     download(new Blob([script], { type: 'text/x-python' }), pg.python_script_name());
-    ui.notice('The run is written as a NumPy script: python3 it --out samples.npy lands on these particles.', 'info');
+    ui.notice(`The run is written as a NumPy script: python3 ${pg.python_script_name()} --out samples.npy reruns it from the prior noise and lands on the particles this run ends with (--start points.csv for other starts).`, 'info');
   } catch (error) {
     ui.notice(`The code could not be written: ${messageOf(error)}`, 'error');
   }
