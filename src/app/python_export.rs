@@ -360,13 +360,18 @@ def silu(a):
     return a / (np.float32(1.0) + np.exp(-a))
 
 
-def network(x_net, t_net):
-    """The MLP's output at the points x_net (n, 2) and the time t_net of its own schedule."""
+def network_input(x_net, t_net):
+    """[x, sin(w_k t), cos(w_k t)] for the points x_net (n, 2) at the time t_net of the network."""
     low, high = float(METADATA["time_frequency_min"]), float(METADATA["time_frequency_max"])
     frequencies = (low * (high / low) ** (np.arange(8) / 7.0)).astype(np.float32)
     phase = np.float32(t_net) * frequencies
     time_features = np.concatenate([np.sin(phase), np.cos(phase)])
-    features = np.concatenate([x_net, np.broadcast_to(time_features, (len(x_net), 16))], axis=1)
+    return np.concatenate([x_net, np.broadcast_to(time_features, (len(x_net), 16))], axis=1)
+
+
+def network(x_net, t_net):
+    """The MLP's output at the points x_net (n, 2) and the time t_net of its own schedule."""
+    features = network_input(x_net, t_net)
     h = silu(features @ TENSORS["net.0.weight"].T + TENSORS["net.0.bias"])
     h = silu(h @ TENSORS["net.2.weight"].T + TENSORS["net.2.bias"])
     return h @ TENSORS["net.4.weight"].T + TENSORS["net.4.bias"]
@@ -463,11 +468,7 @@ def unguided_eps_and_jacobian(x, e):
     """eps_hat and d eps_hat / dx (n, 2, 2), by forward mode through the MLP (two tangents)."""
     scale = np.float32(e["input_scale"])
     x_net = scale * x
-    low, high = float(METADATA["time_frequency_min"]), float(METADATA["time_frequency_max"])
-    frequencies = (low * (high / low) ** (np.arange(8) / 7.0)).astype(np.float32)
-    phase = np.float32(e["t_net"]) * frequencies
-    time_features = np.concatenate([np.sin(phase), np.cos(phase)])
-    features = np.concatenate([x_net, np.broadcast_to(time_features, (len(x_net), 16))], axis=1)
+    features = network_input(x_net, e["t_net"])
     w0, w2, w4 = TENSORS["net.0.weight"], TENSORS["net.2.weight"], TENSORS["net.4.weight"]
     a1 = features @ w0.T + TENSORS["net.0.bias"]
     d1 = silu_derivative(a1)[:, :, None] * w0[None, :, :2]

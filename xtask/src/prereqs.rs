@@ -169,9 +169,8 @@ pub fn python_for_tests(root: &Path) -> Result<PathBuf> {
     }
     // Debian's own Python, whose NumPy is the python3-numpy package (a pyenv shim on PATH may
     // lack both it and venv).
-    let system = [PathBuf::from("/usr/bin/python3")]
-        .into_iter()
-        .find(|p| p.is_file())
+    let system = Some(PathBuf::from("/usr/bin/python3"))
+        .filter(|p| p.is_file())
         .or_else(|| find_program("python3"))
         .ok_or_else(|| {
             err("python3 not found; install it with: sudo apt-get install -y python3-numpy python3-venv")
