@@ -35,7 +35,7 @@ fn a_class_must_be_one_of_the_datasets_and_guidance_needs_a_score_it_works_with(
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
     let cases: [Case; 6] = [
         (&[("class", "north"), ("guidance", "classifier")], &["'class'", "\"north\"", "upper, lower"]),
-        (&[("guidance", "cfg")], &["'guidance'", "\"cfg\" with score \"mlp\"", "score exact"]),
+        (&[("guidance", "cfg"), ("score", "empirical")], &["'guidance'", "exact or mlp", "no classes"]),
         (
             &[("guidance", "classifier"), ("score", "empirical")],
             &["'guidance'", "exact or mlp", "no classes"],
@@ -69,7 +69,7 @@ fn describe_lists_every_datasets_classes_and_the_guidances_with_their_scores() {
     assert_eq!(moons.classes.iter().map(|c| c.name).collect::<Vec<_>>(), ["upper", "lower"]);
     assert!(description.datasets.iter().all(|d| !d.classes.is_empty()));
     let cfg = description.guidances.iter().find(|g| g.name == "cfg").unwrap();
-    assert_eq!(cfg.scores, ["exact"]);
+    assert_eq!(cfg.scores, ["exact", "mlp"]);
     assert_eq!(description.limits.guidance_scale.max, 20.0);
 }
 
@@ -172,9 +172,11 @@ fn a_guided_session_runs_the_same_on_the_gpu_and_the_cpu() {
         Err(e) if std::env::var("DP_REQUIRE_GPU").is_ok_and(|v| v == "1") => panic!("DP_REQUIRE_GPU=1: {e}"),
         Err(e) => return eprintln!("skipping GPU test: {e}"),
     };
-    for score in ["exact", "mlp"] {
+    for (score, guidance) in [("exact", "classifier"), ("mlp", "classifier"), ("mlp", "cfg")] {
         let options = guided(&[
-            ("guidance", "classifier"),
+            ("guidance", guidance),
+            ("guidance_scale", "2.5"),
+            ("guidance_low", "0.3"),
             ("class", "outer"),
             ("dataset", "rings"),
             ("score", score),
@@ -190,7 +192,7 @@ fn a_guided_session_runs_the_same_on_the_gpu_and_the_cpu() {
             .zip(&on_gpu)
             .map(|(a, b)| (a[0] - b[0]).abs().max((a[1] - b[1]).abs()))
             .fold(0.0f32, f32::max);
-        assert!(worst < 5e-3, "{score}: GPU and CPU differ by {worst}");
+        assert!(worst < 5e-3, "{score} {guidance}: GPU and CPU differ by {worst}");
     }
 }
 
@@ -204,9 +206,11 @@ fn guided_runs_stay_finite_for_every_schedule_sampler_score_and_scale() {
     let mut runs = 0;
     for schedule in Schedule::ALL {
         for sampler in Sampler::ALL {
-            for (score, guidance) in
-                [(ScoreChoice::Exact, GuidanceChoice::Cfg), (ScoreChoice::Mlp, GuidanceChoice::Classifier)]
-            {
+            for (score, guidance) in [
+                (ScoreChoice::Exact, GuidanceChoice::Cfg),
+                (ScoreChoice::Mlp, GuidanceChoice::Classifier),
+                (ScoreChoice::Mlp, GuidanceChoice::Cfg),
+            ] {
                 for scale in [0.0, 1.0, diffusion_playground::core::guidance::MAX_GUIDANCE_SCALE] {
                     let options = Options {
                         schedule,
@@ -239,4 +243,46 @@ fn guided_runs_stay_finite_for_every_schedule_sampler_score_and_scale() {
         }
     }
     eprintln!("{runs} guided runs, every particle finite");
+}
+
+/// Classifier-free guidance with the network: the session samples with the dataset's
+/// class-conditional network, lands on the class at w = 1 as the exact conditional score does,
+/// and goes back to the unconditional network when guidance is switched off.
+#[test]
+fn cfg_with_the_network_uses_the_class_conditional_network_and_lands_on_the_class() {
+    let options =
+        guided(&[("score", "mlp"), ("guidance", "cfg"), ("class", "lower"), ("sampler", "dpm_solver_2m")]);
+    let (mut session, points) = run(options.clone());
+    assert!(session.net().class_embedding.is_some(), "the conditional network is in use");
+    assert!(session.classifier_free().is_some());
+    let readout = session.distance_to_data(&points).unwrap();
+    let exact = run(Options { score: ScoreChoice::Exact, ..options.clone() }).1;
+    let exact_readout = session.distance_to_data(&exact).unwrap();
+    assert!(readout.distance < exact_readout.distance + 0.05, "{readout:?} vs exact {exact_readout:?}");
+    session.set_options(Options { guidance: GuidanceChoice::None, ..options }).unwrap();
+    assert!(session.net().class_embedding.is_none(), "unguided runs use the unconditional network");
+}
+
+/// A loaded network without classes cannot guide without a classifier: the message names the
+/// field and what to do, and the session keeps running as it was.
+#[test]
+fn a_loaded_unconditional_network_refuses_cfg_and_a_conditional_one_is_accepted() {
+    let options = guided(&[("score", "mlp")]);
+    let mut session = Session::new(options.clone(), Particles::Cpu(Vec::new())).unwrap();
+    let plain = diffusion_playground::core::embedded::net_for(options.dataset, options.schedule).unwrap();
+    session.use_network(plain.clone()).unwrap();
+    let next = Options { guidance: GuidanceChoice::Cfg, class: "upper".into(), ..options.clone() };
+    let message = session.set_options(next.clone()).unwrap_err();
+    assert!(message.contains("'guidance'") && message.contains("unconditional"), "{message}");
+    assert_eq!(session.options().guidance, GuidanceChoice::None);
+    let conditional = diffusion_playground::core::embedded::conditional_net(options.dataset).unwrap();
+    session.use_network(conditional.clone()).unwrap();
+    session.set_options(next).unwrap();
+    assert_eq!(session.net(), &conditional);
+    // Its share-link bytes round trip.
+    let bytes = session.network_link_bytes().unwrap();
+    assert!(diffusion_playground::app::session::network_link_size(bytes.len()));
+    let mut other = Session::new(guided(&[("score", "mlp")]), Particles::Cpu(Vec::new())).unwrap();
+    other.use_network_link_bytes(&bytes).unwrap();
+    assert_eq!(other.net(), &conditional);
 }

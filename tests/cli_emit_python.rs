@@ -98,7 +98,7 @@ const MEASUREMENT: [&str; 8] =
 
 #[test]
 fn the_script_lands_on_dp_samples_particles_for_every_kind_of_sampler_and_schedule() {
-    let cases: [(&str, &[&str]); 12] = [
+    let cases: [(&str, &[&str]); 13] = [
         ("default", &[]),
         ("ddim-stochastic", &["--sampler", "ddim", "--eta", "0.7", "--dataset", "gaussian_mixture"]),
         (
@@ -140,6 +140,21 @@ fn the_script_lands_on_dp_samples_particles_for_every_kind_of_sampler_and_schedu
                 "classifier",
                 "--guidance_scale",
                 "2",
+                "--guidance_interval",
+                "0.1,5",
+            ],
+        ),
+        (
+            "classifier-free-network",
+            &[
+                "--dataset",
+                "rings",
+                "--class",
+                "inner",
+                "--guidance",
+                "cfg",
+                "--guidance_scale",
+                "2.5",
                 "--guidance_interval",
                 "0.1,5",
             ],

@@ -20,6 +20,7 @@ fn sample_net() -> TrainedNet {
         training_steps: 1000,
         quality: 0.05,
         reference: 0.03,
+        class_embedding: None,
     }
 }
 
@@ -67,10 +68,10 @@ fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
         (
             {
                 let mut b = good.clone();
-                b[4..8].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+                b[4..8].copy_from_slice(&(FORMAT_VERSION + 2).to_le_bytes());
                 b
             },
-            "version 3 is not supported (this build reads versions 1 and 2)",
+            "version 4 is not supported (this build reads versions 1 to 3)",
         ),
         (
             {

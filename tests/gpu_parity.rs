@@ -532,3 +532,57 @@ fn likelihood_runs_match_their_cpu_twins_for_every_solver_and_both_scores() {
         }
     }
 }
+
+/// Classifier-free guidance with a class-conditional network (`CLASSIFIER_FREE` in
+/// `shaders/common/eps_hat_mlp.wgsl`): runs with a guidance interval (so some evaluations are
+/// w = 1, the conditional prediction alone) and predictions equal their CPU twins.
+#[test]
+fn classifier_free_runs_and_predictions_match_their_cpu_twins() {
+    use diffusion_playground::core::guidance::{self, Guidance};
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    // The embedded class-conditional network of two moons, as the page runs it.
+    let net = diffusion_playground::core::embedded::conditional_net(Dataset::TwoMoons).unwrap();
+    let (mlp, embedding) = (net.mlp.clone(), net.class_embedding.clone().unwrap());
+    let guidance = Guidance { scale: 2.5, noise_low: 0.2, noise_high: 5.0 };
+    let schedule = Schedule::VpLinear;
+    let steps = 16;
+    let times = TimeGrid::Uniform.times(schedule, schedule.t_max(), schedule.t_min(), steps);
+    let plan = sampler::plan(schedule, VP_EPS_NET, &SamplerSettings::new(Sampler::Heun), &times);
+    let start = sampler::prior(schedule, times[0], 4, N);
+    engine.set_weights(&mlp);
+    engine.set_data(&start).unwrap();
+    let class = 1;
+    engine.set_plan(&plan, &sampler::classifier_free_hidden_biases(&mlp, &embedding, class, &plan));
+    engine.set_classifier_free(true);
+    let weights = guidance::guidance_weights(&plan, Some(&guidance));
+    assert!(
+        weights.contains(&1.0) && weights.contains(&2.5),
+        "the interval leaves some evaluations unguided"
+    );
+    engine.set_guidance_weights(&weights).unwrap();
+    engine.write_particles(&start).unwrap();
+    engine.reverse(ScoreKind::Mlp, 4, 0, steps as u32).unwrap();
+    let source = ScoreSource::ClassifierFree { mlp: &mlp, embedding: &embedding, class, guidance };
+    let mut cpu = start.clone();
+    sampler::run_from_start(source, &plan, &mut cpu, 4, 0);
+    assert_close(&read(&engine), &cpu, 2e-3, "classifier-free run");
+    // A prediction at one time: the class's bias row, then the null class's.
+    let points = Dataset::Rings.sample(2, N);
+    engine.write_particles(&points).unwrap();
+    let evaluation = sampler::evaluation(schedule, VP_EPS_NET, 0.5);
+    let coefficients = Coefficients::at(schedule, 0.5);
+    let plain = mlp.hidden_bias(evaluation.t_net);
+    let bias: Vec<f32> =
+        [class, embedding.null()].into_iter().flat_map(|c| embedding.shifted(plain, c)).collect();
+    engine.predict(ScoreKind::Mlp, &evaluation, &coefficients, Parametrization::Eps, &bias, 2.5).unwrap();
+    let gpu = pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
+    let cpu = sampler::predict(source, evaluation, &coefficients, Parametrization::Eps, &points);
+    assert_close(&gpu, &cpu, 1e-3, "classifier-free prediction");
+    assert!(
+        engine
+            .predict(ScoreKind::Mlp, &evaluation, &coefficients, Parametrization::Eps, &plain, 2.5)
+            .is_err(),
+        "a classifier-free prediction needs both rows"
+    );
+}

@@ -4,10 +4,25 @@
 // weight is 0), or with a measurement to condition on (DPS, PiGDM) the likelihood term of
 // common/posterior_guidance.wgsl, which needs the Jacobian by forward mode:
 //   d eps_hat / d x = input_scale (eps_from_output J_net + eps_from_input I).
+// Or, with CLASSIFIER_FREE, classifier-free guidance (below).
 // Twin of EvaluationModel::eps_hat in src/core/sampler/mod.rs.
 // Needs common/mlp.wgsl, common/mlp_jacobian.wgsl, common/mixture.wgsl, common/evaluation.wgsl,
 // common/guidance.wgsl and common/posterior_guidance.wgsl, and `weights`, `hidden_biases`,
 // `components`, `guidance_weights` and `observation` bindings.
+
+// Classifier-free guidance with a class-conditional network (Ho and Salimans 2022, in diffusers'
+// `guidance_scale` convention: src/core/guidance.rs):
+//   eps = eps(x, empty) + w (eps(x, c) - eps(x, empty)),   w = guidance_weights[row],
+// eps(x, c) the network with class c's embedding row added to its hidden bias. The hidden biases
+// then hold the class's rows and after them as many rows of the null class
+// (sampler::classifier_free_hidden_biases), so row r's null row is r plus half the rows. Where
+// w = 1 (outside the guidance interval, or w = 1 itself) eps(x, c) alone.
+override CLASSIFIER_FREE: bool = false;
+
+// eps_u + w (eps_c - eps_u); twin of sampler::classifier_free.
+fn classifier_free(unconditional: vec2<f32>, conditional: vec2<f32>, weight: f32) -> vec2<f32> {
+    return unconditional + weight * (conditional - unconditional);
+}
 
 fn eps_hat_with_jacobian(x: vec2<f32>, evaluation: Evaluation, row: u32) -> EpsJacobian {
     let x_net = evaluation.input_scale * x;
@@ -31,5 +46,15 @@ fn eps_hat(x: vec2<f32>, evaluation: Evaluation, row: u32) -> vec2<f32> {
     }
     let x_net = evaluation.input_scale * x;
     let eps = evaluation.eps_from_output * mlp_forward(x_net, row) + evaluation.eps_from_input * x_net;
+    if (CLASSIFIER_FREE) {
+        let weight = guidance_weights[row];
+        if (weight == 1.0) {
+            return eps;
+        }
+        let null_row = row + arrayLength(&hidden_biases) / (2u * MLP_HIDDEN);
+        let unconditional =
+            evaluation.eps_from_output * mlp_forward(x_net, null_row) + evaluation.eps_from_input * x_net;
+        return classifier_free(unconditional, eps, weight);
+    }
     return guided(eps, x, evaluation, row);
 }

@@ -108,7 +108,8 @@ pub enum GuidanceChoice {
     /// No guidance: the unconditional distribution.
     None,
     /// Classifier-free guidance, eps(x, empty) + w (eps(x, c) - eps(x, empty)) (Ho and
-    /// Salimans 2022), with the exact conditional and unconditional scores.
+    /// Salimans 2022): with the exact conditional and unconditional scores, or with the
+    /// dataset's class-conditional network (`core::class_embedding`).
     Cfg,
     /// Classifier guidance, score + w grad log p_t(c | x) (Dhariwal and Nichol 2021), with the
     /// exact classifier.
@@ -139,13 +140,13 @@ impl GuidanceChoice {
     }
 
     /// The score choices this guidance works with: classifier-free guidance needs conditional
-    /// and unconditional scores, which only the exact score has (the embedded networks are not
-    /// class-conditional); classifier guidance adds the exact classifier of the dataset to the
-    /// network's or the exact score. The memorising empirical score has no classes.
+    /// and unconditional scores (the exact ones, or the class-conditional network's);
+    /// classifier guidance adds the exact classifier of the dataset to the network's or the
+    /// exact score. The memorising empirical score has no classes.
     pub fn scores(self) -> &'static [ScoreChoice] {
         match self {
             GuidanceChoice::None => &ScoreChoice::ALL,
-            GuidanceChoice::Cfg => &[ScoreChoice::Exact],
+            GuidanceChoice::Cfg => &[ScoreChoice::Exact, ScoreChoice::Mlp],
             GuidanceChoice::Classifier => &[ScoreChoice::Exact, ScoreChoice::Mlp],
         }
     }
@@ -603,13 +604,7 @@ impl Options {
             }
             if !self.guidance.scores().contains(&self.score) {
                 let allowed: Vec<&str> = self.guidance.scores().iter().map(|s| s.name()).collect();
-                let why = match self.guidance {
-                    GuidanceChoice::Cfg => {
-                        "classifier-free guidance needs conditional and unconditional scores; the embedded \
-                         networks are unconditional, so use guidance classifier with the network"
-                    }
-                    _ => "the memorising empirical score has no classes",
-                };
+                let why = "the memorising empirical score has no classes";
                 return Err(OptionError {
                     field: "guidance".into(),
                     value: format!("{:?} with score {:?}", self.guidance.name(), self.score.name()),

@@ -78,6 +78,10 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
             )
         }
         (true, _) => format!("the exact score of {data}'s Gaussian mixture"),
+        (false, _) if session.classifier_free().is_some() => format!(
+            "the class-conditional network ({} prediction, trained on {data}'s classes)",
+            session.net().parametrization.label()
+        ),
         (false, _) => {
             format!("the network ({} prediction, trained on {data})", session.net().parametrization.label())
         }
@@ -86,7 +90,8 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
     if !exact {
         score_code.push_str(&network_code(session));
     }
-    let class_guided = guidance.is_some() && !observation.guides();
+    let classifier_free = session.classifier_free().map(|(embedding, class)| (embedding.null(), class));
+    let class_guided = guidance.is_some() && !observation.guides() && classifier_free.is_none();
     if exact || class_guided {
         score_code.push_str(&mixture_code(session.score_mixture()));
     }
@@ -97,10 +102,13 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
         score_code.push_str(if exact { EXACT_JACOBIAN } else { MLP_JACOBIAN });
         score_code.push_str(&posterior_code(observation));
     }
-    let guidance_call = match (observation.guides(), class_guided) {
-        (true, _) => POSTERIOR_CALL,
-        (false, true) => GUIDANCE_CALL,
-        (false, false) => "",
+    let guidance_call = match (observation.guides(), class_guided, classifier_free) {
+        (true, _, _) => POSTERIOR_CALL.to_string(),
+        (false, true, _) => GUIDANCE_CALL.to_string(),
+        (false, false, Some((null, class))) => CLASSIFIER_FREE_CALL
+            .replace("{{CLASS}}", &class.to_string())
+            .replace("{{NULL}}", &null.to_string()),
+        (false, false, None) => String::new(),
     };
     let grid_line = match options.time_grid.uses_rho() {
         true => {
@@ -131,7 +139,7 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
         ("PLAN", plan_rows(&plan, &weights)),
         ("EQUIVALENTS", library_equivalents::comment_lines(options).join("\n")),
         ("SCORE_CODE", score_code),
-        ("GUIDANCE_CALL", guidance_call.to_string()),
+        ("GUIDANCE_CALL", guidance_call),
     ];
     let mut text = TEMPLATE.to_string();
     for (name, value) in fields {
@@ -369,18 +377,24 @@ def network_input(x_net, t_net):
     return np.concatenate([x_net, np.broadcast_to(time_features, (len(x_net), 16))], axis=1)
 
 
-def network(x_net, t_net):
-    """The MLP's output at the points x_net (n, 2) and the time t_net of its own schedule."""
+def network(x_net, t_net, label=None):
+    """The MLP's output at the points x_net (n, 2) and the time t_net of its own schedule; a
+    class-conditional network adds row `label` of its class embedding (the null class last) to
+    the first layer."""
     features = network_input(x_net, t_net)
-    h = silu(features @ TENSORS["net.0.weight"].T + TENSORS["net.0.bias"])
+    a = features @ TENSORS["net.0.weight"].T + TENSORS["net.0.bias"]
+    if label is not None:
+        a = a + TENSORS["class_embedding.weight"][label]
+    h = silu(a)
     h = silu(h @ TENSORS["net.2.weight"].T + TENSORS["net.2.bias"])
     return h @ TENSORS["net.4.weight"].T + TENSORS["net.4.bias"]
 
 
-def unguided_eps(x, e):
+def unguided_eps(x, e, label=None):
     """eps_hat = eps_from_output net(x_net) + eps_from_input x_net, x_net = input_scale x."""
     x_net = np.float32(e["input_scale"]) * x
-    return np.float32(e["eps_from_output"]) * network(x_net, e["t_net"]) + np.float32(e["eps_from_input"]) * x_net
+    out = network(x_net, e["t_net"], label)
+    return np.float32(e["eps_from_output"]) * out + np.float32(e["eps_from_input"]) * x_net
 
 "#;
 
@@ -552,6 +566,15 @@ const POSTERIOR_CALL: &str = r#"    if e["guidance_weight"]:
 "#;
 
 /// Class guidance: eps - sigma w grad log p_t(c | x) (`core::guidance::guided_eps`).
+const CLASSIFIER_FREE_CALL: &str = r#"    # Classifier-free guidance (Ho and Salimans 2022; w is diffusers' guidance_scale):
+    # eps = eps(x, empty) + w (eps(x, c) - eps(x, empty)), class c = {{CLASS}}, the null class {{NULL}};
+    # w = 1 (also outside the guidance interval) is eps(x, c) alone.
+    eps = unguided_eps(x, e, {{CLASS}})
+    if e["guidance_weight"] != 1.0:
+        unconditional = unguided_eps(x, e, {{NULL}})
+        eps = unconditional + np.float32(e["guidance_weight"]) * (eps - unconditional)
+"#;
+
 const GUIDANCE_CALL: &str = r#"    if e["guidance_weight"]:
         # Guidance toward the class (Dhariwal and Nichol 2021 with the exact classifier; with the
         # exact conditional scores this is also classifier-free guidance, Ho and Salimans 2022):

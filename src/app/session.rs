@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
 use crate::app::training::Learning;
+use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::classes;
 use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
@@ -171,11 +172,14 @@ fn condition_of(options: &Options) -> (Option<usize>, PosteriorMethod, Option<Ob
 /// The score of a run: the network or the exact score of `mixture`, guided when `guidance` is
 /// given (the classifier from the marked `mixture`), or with the likelihood term of
 /// `likelihood` (DPS, PiGDM) with weight `likelihood_scale`.
+/// With `classifier_free` (a class-conditional network's embedding and the class), the network
+/// is guided without a classifier instead.
 fn score_source_of<'a>(
     score: ScoreChoice,
     net: &'a Mlp,
     mixture: &'a GaussianMixture,
     guidance: Option<guidance::Guidance>,
+    classifier_free: Option<(&'a ClassEmbedding, usize)>,
     likelihood: &'a ObservationParams,
     likelihood_scale: f64,
 ) -> ScoreSource<'a> {
@@ -186,9 +190,52 @@ fn score_source_of<'a>(
     if likelihood.guides() {
         return base.posterior_guided(likelihood, guidance::Guidance::everywhere(likelihood_scale));
     }
-    match guidance {
-        Some(guidance) => base.guided(mixture, guidance),
-        None => base,
+    match (guidance, classifier_free) {
+        (Some(guidance), Some((embedding, class))) if score == ScoreChoice::Mlp => {
+            ScoreSource::ClassifierFree { mlp: net, embedding, class, guidance }
+        }
+        (Some(guidance), _) => base.guided(mixture, guidance),
+        (None, _) => base,
+    }
+}
+
+/// True when `options` run classifier-free guidance with a network: the class-conditional one.
+fn needs_conditional_network(options: &Options) -> bool {
+    options.guidance == options::GuidanceChoice::Cfg && options.score == ScoreChoice::Mlp
+}
+
+/// The network a session on `options` samples with, when nothing was trained or loaded: the
+/// dataset's class-conditional one for classifier-free guidance with the network, else the
+/// dataset's for the schedule.
+fn embedded_network(options: &Options) -> Result<TrainedNet, String> {
+    let net = if needs_conditional_network(options) {
+        embedded::conditional_net(options.dataset)
+    } else {
+        embedded::net_for(options.dataset, options.schedule)
+    };
+    net.map_err(|e| e.to_string())
+}
+
+/// Refuses `net` for `options` when they guide without a classifier and it has no class
+/// embedding for the dataset's classes.
+fn check_conditional_network(options: &Options, net: &TrainedNet) -> Result<(), String> {
+    if !needs_conditional_network(options) {
+        return Ok(());
+    }
+    let classes = classes::classes(options.dataset).len();
+    match &net.class_embedding {
+        Some(embedding) if embedding.classes() == classes => Ok(()),
+        Some(embedding) => Err(format!(
+            "invalid option 'guidance': \"cfg\" with score \"mlp\" needs a network conditioned on the {classes} \
+             classes of {}; the network in use has {} (use guidance classifier, or score exact)",
+            options.dataset.name(),
+            embedding.classes()
+        )),
+        None => Err(format!(
+            "invalid option 'guidance': \"cfg\" with score \"mlp\" needs a class-conditional network; the network \
+             in use ({}) is unconditional (use guidance classifier, or score exact)",
+            if net.dataset == options.dataset { "loaded or trained here" } else { "loaded" }
+        )),
     }
 }
 
@@ -224,6 +271,15 @@ impl Drawing {
 /// Bytes of a network in a share link ([`Session::network_link_bytes`]): the weight format's
 /// header and [`crate::core::mlp::PARAMETERS`] half floats.
 pub const NETWORK_LINK_BYTES: usize = crate::core::weights::HEADER_BYTES + 2 * crate::core::mlp::PARAMETERS;
+
+/// True for the size of a network in a share link: [`NETWORK_LINK_BYTES`], or a
+/// class-conditional network's (one more header word and (classes + 1) rows of half floats).
+pub fn network_link_size(bytes: usize) -> bool {
+    let row = 2 * HIDDEN;
+    let extra = bytes.checked_sub(NETWORK_LINK_BYTES + 4).filter(|_| bytes != NETWORK_LINK_BYTES);
+    bytes == NETWORK_LINK_BYTES
+        || extra.is_some_and(|e| e.is_multiple_of(row) && (2..=MAX_CLASSES + 1).contains(&(e / row)))
+}
 
 /// Source of [`Session::revision`] numbers, shared by every session so that two sessions never
 /// show the same number.
@@ -298,7 +354,7 @@ impl Session {
             options.check_cpu_particles().map_err(|e| e.to_string())?;
         }
         check_smc(&options, matches!(particles, Particles::Gpu(_)))?;
-        let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+        let net = embedded_network(&options)?;
         let target = target_mixture(&options);
         let mixture = conditioned_score_mixture(&options, score_mixture(&options));
         let likelihood = likelihood_of(&options);
@@ -365,9 +421,20 @@ impl Session {
             &self.net.mlp,
             &self.mixture,
             self.guidance(),
+            self.classifier_free(),
             &self.likelihood,
             self.options.posterior_scale,
         )
+    }
+
+    /// The class-conditional network's embedding and the class, when the run is guided without
+    /// a classifier by the network (`guidance` cfg, `score` mlp).
+    pub fn classifier_free(&self) -> Option<(&ClassEmbedding, usize)> {
+        self.guidance()?;
+        if !needs_conditional_network(&self.options) {
+            return None;
+        }
+        Some((self.net.class_embedding.as_ref()?, self.options.guided_class()?))
     }
 
     /// The measurement's likelihood as DPS and PiGDM (and SMC's twist) evaluate it
@@ -443,6 +510,9 @@ impl Session {
         }
         check_smc(&next, self.on_gpu())?;
         let keeps_drawing = self.drawing.is_some() && next.dataset == self.options.dataset;
+        if let Some(loaded) = self.loaded.as_ref().filter(|_| !keeps_drawing || !self.drawing_has_network()) {
+            check_conditional_network(&next, loaded)?;
+        }
         if keeps_drawing {
             if let Some(drawing) = &self.drawing {
                 drawing.check_score(next.score, next.guidance)?;
@@ -455,7 +525,8 @@ impl Session {
         } else {
             let condition_changed = condition_of(&previous) != condition_of(&next);
             self.load_target(
-                (previous.dataset, previous.schedule) != (next.dataset, next.schedule),
+                (previous.dataset, previous.schedule) != (next.dataset, next.schedule)
+                    || needs_conditional_network(&previous) != needs_conditional_network(&next),
                 (previous.dataset, previous.score) != (next.dataset, next.score) || condition_changed,
                 (previous.dataset, previous.particles, previous.seed)
                     != (next.dataset, next.particles, next.seed)
@@ -495,6 +566,7 @@ impl Session {
             training_steps: 0,
             quality: f32::NAN,
             reference: f32::NAN,
+            class_embedding: None,
         });
         let drawing = Drawing { points: points.to_vec(), mixture, net };
         drawing.check_score(self.options.score, self.options.guidance)?;
@@ -507,6 +579,7 @@ impl Session {
     /// Uses `net` (read from a file) as the network in place of the embedded one, whatever the
     /// dataset and schedule (other schedules use it through the log-SNR). Restarts the run.
     pub fn use_network(&mut self, net: TrainedNet) -> Result<(), String> {
+        check_conditional_network(&self.options, &net)?;
         self.loaded = Some(net);
         self.load_target(true, false, false)?;
         self.revision = next_revision();
@@ -551,7 +624,7 @@ impl Session {
     /// in place of the embedded one ([`Session::use_network`]). Returns what it is; malformed
     /// bytes are refused with what is wrong, and the network in use stays.
     pub fn use_network_link_bytes(&mut self, bytes: &[u8]) -> Result<LoadedNetwork, String> {
-        if bytes.len() != NETWORK_LINK_BYTES {
+        if !network_link_size(bytes.len()) {
             return Err(format!(
                 "the network in the link is {} bytes; a network is {NETWORK_LINK_BYTES} bytes (5,506 half floats and a header)",
                 bytes.len()
@@ -599,9 +672,7 @@ impl Session {
             self.net = match (self.drawing.as_ref().and_then(|d| d.net.clone()), &self.loaded) {
                 (Some(trained), _) => trained,
                 (None, Some(loaded)) => loaded.clone(),
-                (None, None) => {
-                    embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?
-                }
+                (None, None) => embedded_network(options)?,
             };
         }
         if mixture || data {
@@ -755,13 +826,19 @@ impl Session {
         self.history = sampler::empty_history(cpu_particles);
         self.step_index = 0;
         self.current_t = t_start;
+        let classifier_free = self.classifier_free().map(|(embedding, class)| (embedding.clone(), class));
         if let Particles::Gpu(engine) = &mut self.particles {
-            let biases = match options.score {
-                ScoreChoice::Mlp => sampler::hidden_biases(&self.net.mlp, &self.plan),
-                ScoreChoice::Exact | ScoreChoice::Empirical => Vec::new(),
+            let biases = match (options.score, &classifier_free) {
+                (ScoreChoice::Mlp, Some((embedding, class))) => {
+                    sampler::classifier_free_hidden_biases(&self.net.mlp, embedding, *class, &self.plan)
+                }
+                (ScoreChoice::Mlp, None) => sampler::hidden_biases(&self.net.mlp, &self.plan),
+                (ScoreChoice::Exact | ScoreChoice::Empirical, _) => Vec::new(),
             };
-            debug_assert!(biases.is_empty() || biases.len() == 2 * self.plan.len() * HIDDEN);
+            let rows = if classifier_free.is_some() { 4 } else { 2 };
+            debug_assert!(biases.is_empty() || biases.len() == rows * self.plan.len() * HIDDEN);
             engine.set_plan(&self.plan, &biases);
+            engine.set_classifier_free(classifier_free.is_some());
             engine.set_observation(&likelihood);
             let guidance = match likelihood.guides() {
                 true => Some(guidance::Guidance::everywhere(options.posterior_scale)),
@@ -800,11 +877,13 @@ impl Session {
                 smc::run(prior, &self.likelihood, scale, steps, points, state, seed, last);
             }
             Particles::Cpu(points) => {
+                let classifier_free = self.net.class_embedding.as_ref().zip(self.options.guided_class());
                 let source = score_source_of(
                     self.options.score,
                     &self.net.mlp,
                     &self.mixture,
                     guidance,
+                    classifier_free.filter(|_| needs_conditional_network(&self.options)),
                     &self.likelihood,
                     self.options.posterior_scale,
                 );
@@ -881,7 +960,15 @@ impl Session {
                     ScoreChoice::Mlp => ScoreKind::Mlp,
                     ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
                 };
-                let bias = self.net.mlp.hidden_bias(evaluation.t_net);
+                let plain = self.net.mlp.hidden_bias(evaluation.t_net);
+                // Classifier-free guidance reads the class's row and then the null class's.
+                let bias: Vec<f32> = match self.classifier_free() {
+                    Some((embedding, class)) => [class, embedding.null()]
+                        .into_iter()
+                        .flat_map(|c| embedding.shifted(plain, c))
+                        .collect(),
+                    None => plain.to_vec(),
+                };
                 let weight = match self.likelihood.guides() {
                     true => self.options.posterior_scale as f32,
                     false => self.guidance().map_or(0.0, |g| g.weight(&evaluation)),

@@ -7,6 +7,11 @@
 //! older spelling, is still accepted); the file records the objective as the network's
 //! parametrization. `--help` lists every flag with its values and default.
 //!
+//! `--conditional` trains class-conditional networks instead (`core::class_embedding`: the
+//! dataset's classes, label dropout for the null class), writing
+//! `<dataset>.<schedule>.conditional.dpw` (format version 3; VP-linear only unless `--schedule`
+//! says otherwise), and prints each class's quality beside the unconditional prediction's.
+//!
 //! `--requantize` trains nothing: it reads each existing file from `--out`, rounds its weights to
 //! half floats, measures them again and rewrites the file in the current format (for files
 //! written by an older version; the training seed and steps are kept).
@@ -21,8 +26,8 @@ use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::train::{TimeSampling, TrainConfig, Weighting};
-use diffusion_playground::core::weights::{file_name, TrainedNet};
-use diffusion_playground::core::{embedded, quality, train};
+use diffusion_playground::core::weights::{conditional_file_name, file_name, TrainedNet};
+use diffusion_playground::core::{classes, embedded, quality, train};
 
 /// Trains the embedded score networks: writes `<dataset>.<schedule>.dpw` files (half-float
 /// weights) and prints the quality of the half-float networks.
@@ -57,6 +62,10 @@ struct Args {
     /// measure them again and rewrite the file in the current format (seed and steps kept)
     #[arg(long)]
     requantize: bool,
+    /// Train class-conditional networks (a class embedding, labels dropped with probability
+    /// 0.2 for classifier-free guidance) into <dataset>.<schedule>.conditional.dpw
+    #[arg(long)]
+    conditional: bool,
     /// The folder of the weight files
     #[arg(long, value_name = "DIR", default_value = "weights")]
     out: PathBuf,
@@ -107,7 +116,9 @@ fn main() {
     let args = Args::parse();
     let config = args.config();
     let datasets = args.dataset.map_or(Dataset::ALL.to_vec(), |d| vec![d]);
-    let schedules = args.schedule.map_or(embedded::TRAINED_SCHEDULES.to_vec(), |s| vec![s]);
+    let default_schedules =
+        if args.conditional { vec![Schedule::VpLinear] } else { embedded::TRAINED_SCHEDULES.to_vec() };
+    let schedules = args.schedule.map_or(default_schedules, |s| vec![s]);
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("dp-train: cannot create {}: {e}", args.out.display());
         std::process::exit(1);
@@ -116,7 +127,11 @@ fn main() {
         datasets.iter().flat_map(|&d| schedules.iter().map(move |&s| (d, s))).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    println!("| dataset | schedule | steps | final loss | SW2 net | SW2 data vs data | log-density gap (nats) | seconds |");
+    if args.conditional {
+        println!("| dataset | schedule | class | steps | SW2 net | SW2 data vs data | log-density gap (nats) | seconds |");
+    } else {
+        println!("| dataset | schedule | steps | final loss | SW2 net | SW2 data vs data | log-density gap (nats) | seconds |");
+    }
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -124,6 +139,10 @@ fn main() {
                 let job = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(&(dataset, schedule)) = jobs.get(job) else { break };
                 let started = Instant::now();
+                if args.conditional {
+                    train_conditional(&args, &config, dataset, schedule, started);
+                    continue;
+                }
                 let path = args.out.join(file_name(dataset, schedule));
                 let mut recent_loss = 0.0f32;
                 let (trained, seed, steps, parametrization) = if args.requantize {
@@ -154,6 +173,7 @@ fn main() {
                     training_steps: steps,
                     quality: report.net as f32,
                     reference: report.reference as f32,
+                    class_embedding: None,
                 };
                 if let Err(e) = std::fs::write(&path, net.to_bytes()) {
                     eprintln!("dp-train: cannot write {}: {e}", path.display());
@@ -173,6 +193,65 @@ fn main() {
             });
         }
     });
+}
+
+/// Trains (or with `--requantize` re-reads) the class-conditional network of `dataset`, writes
+/// it and prints a row per class and one for the unconditional prediction.
+fn train_conditional(
+    args: &Args,
+    config: &TrainConfig,
+    dataset: Dataset,
+    schedule: Schedule,
+    started: Instant,
+) {
+    let path = args.out.join(conditional_file_name(dataset, schedule));
+    let (mlp, embedding, seed, steps, parametrization) = if args.requantize {
+        let Some(old) = std::fs::read(&path).ok().and_then(|b| TrainedNet::from_bytes(&b).ok()) else {
+            return;
+        };
+        let Some(embedding) = old.class_embedding else { return };
+        (old.mlp, embedding, old.training_seed, old.training_steps, old.parametrization)
+    } else {
+        let component_classes = classes::component_classes(dataset);
+        let labels =
+            train::Labels { component_classes: &component_classes, classes: classes::classes(dataset).len() };
+        let (mlp, embedding) =
+            train::train_conditional(&dataset.mixture(), &labels, schedule, config, |_, _| {});
+        (mlp, embedding, config.seed, config.steps, config.objective)
+    };
+    let (mlp, embedding) = (mlp.quantized(), embedding.quantized());
+    let frame = NetFrame { schedule, parametrization };
+    let report = quality::measure_conditional(&mlp, &embedding, frame, dataset);
+    let net = TrainedNet {
+        mlp,
+        parametrization,
+        schedule,
+        dataset,
+        training_seed: seed,
+        training_steps: steps,
+        quality: report.unconditional.net as f32,
+        reference: report.unconditional.reference as f32,
+        class_embedding: Some(embedding),
+    };
+    if let Err(e) = std::fs::write(&path, net.to_bytes()) {
+        eprintln!("dp-train: cannot write {}: {e}", path.display());
+        std::process::exit(1);
+    }
+    let rows = std::iter::once(("(none: unconditional)", report.unconditional))
+        .chain(classes::classes(dataset).iter().map(|c| c.name).zip(report.classes.iter().copied()));
+    let mut table = String::new();
+    for (class, quality) in rows {
+        table += &format!(
+            "| {} | {} | {class} | {steps} | {:.4} | {:.4} | {:.3} | {:.1} |\n",
+            dataset.name(),
+            schedule.name(),
+            quality.net,
+            quality.reference,
+            quality.log_density_gap,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    print!("{table}");
 }
 
 #[cfg(test)]

@@ -387,6 +387,12 @@ impl GaussianMixture {
     /// `uniform(w[0])` over the cumulative weights, and `x_i = mu_k + L_k box_muller(w[1], w[2])`
     /// with L_k the lower Cholesky factor of Sigma_k (sqrt(v) I for an isotropic component).
     pub fn sample(&self, seed: u32, first_index: u32, n: usize) -> Vec<[f32; 2]> {
+        self.sample_labelled(seed, first_index, n).into_iter().map(|(x, _)| x).collect()
+    }
+
+    /// [`GaussianMixture::sample`] with the index of the component each sample came from (its
+    /// class label through `classes::component_classes`).
+    pub fn sample_labelled(&self, seed: u32, first_index: u32, n: usize) -> Vec<([f32; 2], usize)> {
         let cumulative: Vec<f64> = self
             .weights()
             .into_iter()
@@ -407,7 +413,7 @@ impl GaussianMixture {
                 let c = &self.components[k];
                 let z = rng::box_muller(w[1], w[2]);
                 let [l11, l21, l22] = cholesky(c);
-                [c.mean[0] + l11 * z[0], c.mean[1] + l21 * z[0] + l22 * z[1]]
+                ([c.mean[0] + l11 * z[0], c.mean[1] + l21 * z[0] + l22 * z[1]], k)
             })
             .collect()
     }

@@ -32,6 +32,28 @@ pub fn bytes(dataset: Dataset, schedule: Schedule) -> Option<&'static [u8]> {
     })
 }
 
+/// The raw bytes of the embedded class-conditional network of `dataset` (VP-linear; every
+/// dataset has one; `cargo xtask train --conditional` writes them).
+pub fn conditional_bytes(dataset: Dataset) -> &'static [u8] {
+    match dataset {
+        Dataset::GaussianMixture => weights!("gaussian_mixture.vp_linear.conditional.dpw"),
+        Dataset::TwoMoons => weights!("two_moons.vp_linear.conditional.dpw"),
+        Dataset::Spiral => weights!("spiral.vp_linear.conditional.dpw"),
+        Dataset::Pinwheel => weights!("pinwheel.vp_linear.conditional.dpw"),
+        Dataset::TwoNormals1d => weights!("two_normals_1d.vp_linear.conditional.dpw"),
+        Dataset::Checkerboard => weights!("checkerboard.vp_linear.conditional.dpw"),
+        Dataset::Rings => weights!("rings.vp_linear.conditional.dpw"),
+        Dataset::Line => weights!("line.vp_linear.conditional.dpw"),
+        Dataset::Smiley => weights!("smiley.vp_linear.conditional.dpw"),
+    }
+}
+
+/// The embedded class-conditional network of `dataset` (trained with VP-linear; other
+/// schedules use it through the log-SNR), parsed and validated.
+pub fn conditional_net(dataset: Dataset) -> Result<TrainedNet, WeightsError> {
+    TrainedNet::from_bytes(conditional_bytes(dataset))
+}
+
 /// Schedules with networks of their own (for some datasets); the others use the VP-linear network
 /// through `schedule::equivalent_input` (same log-SNR, rescaled input).
 pub const TRAINED_SCHEDULES: [Schedule; 2] = [Schedule::VpLinear, Schedule::RectifiedFlow];

@@ -358,6 +358,12 @@ impl Mlp {
 
     /// Forward pass with the full 18-wide first layer, keeping every activation.
     pub fn forward_traced(&self, x: [f32; 2], t: f32) -> Activations {
+        self.forward_traced_shifted(x, t, None)
+    }
+
+    /// [`Mlp::forward_traced`] with `shift` added to the first layer's pre-activations (a class
+    /// embedding row, `core::class_embedding`).
+    pub fn forward_traced_shifted(&self, x: [f32; 2], t: f32, shift: Option<&[f32]>) -> Activations {
         let w = &self.weights;
         let mut features = [0.0; FEATURES];
         features[..INPUT_DIM].copy_from_slice(&x);
@@ -373,6 +379,9 @@ impl Mlp {
         for j in 0..HIDDEN {
             let row = &w[W1 + j * FEATURES..W1 + (j + 1) * FEATURES];
             act.a1[j] = w[B1 + j] + row.iter().zip(&features).map(|(a, b)| a * b).sum::<f32>();
+            if let Some(shift) = shift {
+                act.a1[j] += shift[j];
+            }
             act.h1[j] = silu(act.a1[j]);
         }
         for j in 0..HIDDEN {
@@ -389,8 +398,14 @@ impl Mlp {
 
     /// Backward pass: adds d loss / d weights to `gradient`, given the activations of a forward
     /// pass and d loss / d output. Hand-written chain rule, checked against finite differences
-    /// in `tests/core_mlp.rs`.
-    pub fn accumulate_gradient(&self, act: &Activations, d_output: [f32; OUTPUT_DIM], gradient: &mut [f32]) {
+    /// in `tests/core_mlp.rs`. Returns d loss / d a1, the gradient of the first layer's
+    /// pre-activations (also that of a class embedding row added to them).
+    pub fn accumulate_gradient(
+        &self,
+        act: &Activations,
+        d_output: [f32; OUTPUT_DIM],
+        gradient: &mut [f32],
+    ) -> [f32; HIDDEN] {
         let w = &self.weights;
         let mut d_a2 = [0.0f32; HIDDEN];
         for o in 0..OUTPUT_DIM {
@@ -414,11 +429,13 @@ impl Mlp {
         }
         for j in 0..HIDDEN {
             let d = d_a1[j] * silu_derivative(act.a1[j]);
+            d_a1[j] = d;
             gradient[B1 + j] += d;
             let row = W1 + j * FEATURES;
             for i in 0..FEATURES {
                 gradient[row + i] += d * act.features[i];
             }
         }
+        d_a1
     }
 }

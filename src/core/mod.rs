@@ -1,5 +1,6 @@
 //! Pure Rust reference implementation: no GPU, no wasm. Every GPU kernel has a twin here.
 
+pub mod class_embedding;
 pub mod classes;
 pub mod dataset;
 pub mod drawing;

@@ -5,7 +5,10 @@
 //! the reference is the same distance between two independent data samples of that size, which is
 //! the floor a perfect sampler reaches at this sample size.
 
+use crate::core::class_embedding::ClassEmbedding;
+use crate::core::classes;
 use crate::core::dataset::{Dataset, GaussianMixture};
+use crate::core::guidance::Guidance;
 use crate::core::metrics;
 use crate::core::mlp::Mlp;
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
@@ -93,14 +96,57 @@ pub fn sample(source: ScoreSource, setup: &RunSetup, seed: u32, n: usize) -> Vec
 /// Measures a net in the frame `net` (trained with its schedule, predicting its parametrization)
 /// on `dataset` (reverse SDE with the net's schedule, [`QUALITY_STEPS`] steps).
 pub fn measure(mlp: &Mlp, net: NetFrame, dataset: Dataset) -> QualityReport {
+    measure_source(ScoreSource::Mlp(mlp), net, &dataset.mixture())
+}
+
+/// [`measure`] for any score source against samples of `data`.
+pub fn measure_source(source: ScoreSource, net: NetFrame, data: &GaussianMixture) -> QualityReport {
     let setup = RunSetup { net, ..RunSetup::new(net.schedule, Sampler::EulerMaruyama, QUALITY_STEPS) };
-    let samples = sample(ScoreSource::Mlp(mlp), &setup, SAMPLE_SEED, QUALITY_SAMPLES);
-    let data = dataset.sample(DATA_SEED, QUALITY_SAMPLES);
-    let reference = dataset.sample(REFERENCE_SEED, QUALITY_SAMPLES);
-    let mixture = dataset.mixture();
+    let samples = sample(source, &setup, SAMPLE_SEED, QUALITY_SAMPLES);
+    let fresh = data.sample(DATA_SEED, 0, QUALITY_SAMPLES);
+    let reference = data.sample(REFERENCE_SEED, 0, QUALITY_SAMPLES);
     QualityReport {
-        net: metrics::sliced_wasserstein(&samples, &data),
-        reference: metrics::sliced_wasserstein(&reference, &data),
-        log_density_gap: mean_log_density(&mixture, &data) - mean_log_density(&mixture, &samples),
+        net: metrics::sliced_wasserstein(&samples, &fresh),
+        reference: metrics::sliced_wasserstein(&reference, &fresh),
+        log_density_gap: mean_log_density(data, &fresh) - mean_log_density(data, &samples),
     }
+}
+
+/// The quality of a class-conditional network: its unconditional prediction (the null class)
+/// against the data, and each class's conditional prediction against that class's data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConditionalQuality {
+    /// eps(x, empty) against `dataset`'s samples.
+    pub unconditional: QualityReport,
+    /// eps(x, c) against samples of p_0(x | c), in class order.
+    pub classes: Vec<QualityReport>,
+}
+
+/// Measures a class-conditional network (`mlp` with `embedding`) on `dataset`, whose classes
+/// are `classes::classes(dataset)`: each prediction sampled by [`measure_source`]'s run.
+pub fn measure_conditional(
+    mlp: &Mlp,
+    embedding: &ClassEmbedding,
+    net: NetFrame,
+    dataset: Dataset,
+) -> ConditionalQuality {
+    let mixture = dataset.mixture();
+    let guided = |class: usize, scale: f64| ScoreSource::ClassifierFree {
+        mlp,
+        embedding,
+        class,
+        guidance: Guidance::everywhere(scale),
+    };
+    // w = 0: eps(x, empty) + 0 (eps(x, c) - eps(x, empty)) is the null class's prediction.
+    let unconditional = measure_source(guided(0, 0.0), net, &mixture);
+    let classes = (0..embedding.classes())
+        .map(|class| {
+            let members = classes::class_members(dataset, class);
+            let conditional = classes::marked(&mixture, &members)
+                .and_then(|marked| classes::conditional(&marked))
+                .expect("every class of a dataset has components");
+            measure_source(guided(class, 1.0), net, &conditional)
+        })
+        .collect();
+    ConditionalQuality { unconditional, classes }
 }

@@ -30,6 +30,9 @@ pub mod stream {
     pub const STAGE2: u32 = 8;
     /// The uniform of each systematic resampling of the SMC sampler (`core::smc`).
     pub const RESAMPLE: u32 = 9;
+    /// Whether a class-conditional training example keeps its label or gets the null class
+    /// (`core::class_embedding::LABEL_DROPOUT`).
+    pub const LABEL: u32 = 10;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).

@@ -11,10 +11,15 @@
 //! of its time t, and where it came from. `docs/weights.md` documents the layout with a PyTorch
 //! module that loads the file.
 //!
+//! A class-conditional network (`core::class_embedding`) has one more tensor,
+//! [`CLASS_EMBEDDING_TENSOR`] of shape `[classes + 1, 64]` (PyTorch's `nn.Embedding` weight,
+//! the null class's row last), added to the first layer's pre-activations.
+//!
 //! Reading is strict and says what is wrong: a header over [`MAX_HEADER_BYTES`], other names,
 //! shapes or dtypes (f32, or f16 widened exactly), a missing or different metadata entry, or a
 //! value that is not finite.
 
+use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::dataset::Dataset;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::Parametrization;
@@ -41,6 +46,9 @@ pub const TENSOR_NAMES: [(&str, [usize; 2], usize); 6] = [
     ("net.4.weight", [mlp::OUTPUT_DIM, mlp::HIDDEN], mlp::W3),
     ("net.4.bias", [mlp::OUTPUT_DIM, 1], mlp::B3),
 ];
+
+/// The name of a class-conditional network's embedding tensor.
+pub const CLASS_EMBEDDING_TENSOR: &str = "class_embedding.weight";
 
 /// Metadata entries a file must have, with the value it must have where there is only one.
 pub const REQUIRED_METADATA: [(&str, Option<&str>); 9] = [
@@ -85,6 +93,8 @@ pub struct ImportedNet {
     pub training_steps: u32,
     /// Its recorded quality (NaN where not recorded).
     pub quality: f32,
+    /// The class embedding of a class-conditional network.
+    pub class_embedding: Option<ClassEmbedding>,
 }
 
 impl ImportedNet {
@@ -99,6 +109,7 @@ impl ImportedNet {
             training_steps: self.training_steps,
             quality: self.quality,
             reference: f32::NAN,
+            class_embedding: self.class_embedding,
         }
     }
 }
@@ -114,6 +125,10 @@ pub fn to_bytes(net: &TrainedNet, dataset: &str) -> Vec<u8> {
             let data = w[offset..offset + count].iter().flat_map(|v| v.to_le_bytes()).collect();
             (name, torch_shape(shape), data)
         })
+        .chain(net.class_embedding.as_ref().map(|e| {
+            let data = e.rows.iter().flat_map(|v| v.to_le_bytes()).collect();
+            (CLASS_EMBEDDING_TENSOR, vec![e.classes() + 1, mlp::HIDDEN], data)
+        }))
         .collect();
     let views = bytes.iter().map(|(name, shape, data)| {
         (
@@ -188,12 +203,29 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
     let expected: Vec<&str> = TENSOR_NAMES.iter().map(|t| t.0).collect();
-    if let Some(extra) = names.iter().find(|n| !expected.contains(n)) {
+    if let Some(extra) = names.iter().find(|n| !expected.contains(n) && **n != CLASS_EMBEDDING_TENSOR) {
         return Err(format!(
-            "the file holds a tensor {extra:?}; a network has exactly {}",
+            "the file holds a tensor {extra:?}; a network has exactly {} (and {CLASS_EMBEDDING_TENSOR} if it is \
+             class-conditional)",
             expected.join(", ")
         ));
     }
+    let class_embedding = match file.tensor(CLASS_EMBEDDING_TENSOR) {
+        Err(_) => None,
+        Ok(tensor) => {
+            let shape = tensor.shape();
+            let rows = shape.first().copied().unwrap_or(0);
+            if shape.len() != 2 || shape[1] != mlp::HIDDEN || !(2..=MAX_CLASSES + 1).contains(&rows) {
+                return Err(format!(
+                    "tensor {CLASS_EMBEDDING_TENSOR:?} has shape {shape:?}; a class-conditional network needs \
+                     [classes + 1, {}] with 1 to {MAX_CLASSES} classes",
+                    mlp::HIDDEN
+                ));
+            }
+            let values = tensor_values(CLASS_EMBEDDING_TENSOR, &tensor)?;
+            Some(ClassEmbedding::from_rows(values).expect("shape checked"))
+        }
+    };
     let mut weights = vec![0.0f32; mlp::PARAMETERS];
     for (name, shape, offset) in TENSOR_NAMES {
         let tensor = file.tensor(name).map_err(|_| format!("the file has no tensor {name:?}"))?;
@@ -204,23 +236,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
                 tensor.shape()
             ));
         }
-        let values: Vec<f32> = match tensor.dtype() {
-            Dtype::F32 => {
-                tensor.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-            }
-            Dtype::F16 => tensor
-                .data()
-                .chunks_exact(2)
-                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
-                .collect(),
-            other => return Err(format!("tensor {name:?} is {other:?}; the network reads F32 or F16")),
-        };
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(format!(
-                "tensor {name:?} holds {} at index {i}: every parameter must be finite",
-                values[i]
-            ));
-        }
+        let values = tensor_values(name, &tensor)?;
         weights[offset..offset + values.len()].copy_from_slice(&values);
     }
     let number = |key: &str| entry(key).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
@@ -232,5 +248,27 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
         training_seed: number("training_seed"),
         training_steps: number("training_steps"),
         quality: entry("quality").and_then(|v| v.parse::<f32>().ok()).unwrap_or(f32::NAN),
+        class_embedding,
     })
+}
+
+/// The values of tensor `name` as f32 (F16 widened exactly); an error for another dtype or a
+/// value that is not finite.
+fn tensor_values(name: &str, tensor: &safetensors::tensor::TensorView) -> Result<Vec<f32>, String> {
+    let values: Vec<f32> = match tensor.dtype() {
+        Dtype::F32 => {
+            tensor.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        }
+        Dtype::F16 => {
+            tensor.data().chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect()
+        }
+        other => return Err(format!("tensor {name:?} is {other:?}; the network reads F32 or F16")),
+    };
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(format!(
+            "tensor {name:?} holds {} at index {i}: every parameter must be finite",
+            values[i]
+        ));
+    }
+    Ok(values)
 }

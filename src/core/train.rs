@@ -23,8 +23,9 @@
 //! Every random number comes from the counter-based RNG, so a run is reproduced exactly by its
 //! seed.
 
+use crate::core::class_embedding::{ClassEmbedding, LABEL_DROPOUT};
 use crate::core::dataset::GaussianMixture;
-use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
 use crate::core::param::{EdmPreconditioning, Parametrization};
 use crate::core::rng;
 use crate::core::schedule::Schedule;
@@ -176,7 +177,18 @@ pub fn example(
     seed: u32,
     index: u32,
 ) -> Example {
-    let x0 = data.sample(seed, index, 1)[0];
+    labelled_example(data, schedule, sampling, seed, index).0
+}
+
+/// [`example`] and the index of the mixture component its x_0 came from.
+pub fn labelled_example(
+    data: &GaussianMixture,
+    schedule: Schedule,
+    sampling: TimeSampling,
+    seed: u32,
+    index: u32,
+) -> (Example, usize) {
+    let (x0, component) = data.sample_labelled(seed, index, 1)[0];
     let w = rng::words(seed, index, 0, rng::stream::TRAIN);
     let t = match sampling {
         TimeSampling::Uniform => TRAIN_T_MIN + (schedule.t_max() - TRAIN_T_MIN) * rng::uniform(w[0]) as f64,
@@ -193,7 +205,8 @@ pub fn example(
     };
     let eps = rng::box_muller(w[1], w[2]);
     let (alpha, sigma) = (schedule.alpha(t) as f32, schedule.sigma(t) as f32);
-    Example { x: [alpha * x0[0] + sigma * eps[0], alpha * x0[1] + sigma * eps[1]], t: t as f32, eps, x0 }
+    let x = [alpha * x0[0] + sigma * eps[0], alpha * x0[1] + sigma * eps[1]];
+    (Example { x, t: t as f32, eps, x0 }, component)
 }
 
 /// The regression target of `objective` for `example` (see the module docs).
@@ -256,15 +269,26 @@ pub fn prepare(
     config: &TrainConfig,
     index: u32,
 ) -> PreparedExample {
-    let example = example(data, schedule, config.time_sampling, config.seed, index);
+    prepare_labelled(data, schedule, config, index).0
+}
+
+/// [`prepare`] and the mixture component of the example's x_0.
+pub fn prepare_labelled(
+    data: &GaussianMixture,
+    schedule: Schedule,
+    config: &TrainConfig,
+    index: u32,
+) -> (PreparedExample, usize) {
+    let (example, component) = labelled_example(data, schedule, config.time_sampling, config.seed, index);
     let (x, t) = network_input(config.objective, schedule, &example);
-    PreparedExample {
+    let prepared = PreparedExample {
         x,
         t,
         weight: config.weighting.at(schedule, example.t as f64) as f32,
         goal: target(config.objective, schedule, &example),
         padding: [0.0; 2],
-    }
+    };
+    (prepared, component)
 }
 
 /// The examples of step `step` of `config`'s run (indices step * batch onwards).
@@ -326,4 +350,107 @@ pub fn train(
         on_step(step, loss);
     }
     mlp
+}
+
+/// The classes of a class-conditional training run: the class of every component of the data
+/// (`classes::component_classes`, or a drawing's stroke classes) and how many there are.
+#[derive(Clone, Copy, Debug)]
+pub struct Labels<'a> {
+    /// Class index of each mixture component.
+    pub component_classes: &'a [usize],
+    /// Number of classes (the null class not counted).
+    pub classes: usize,
+}
+
+impl Labels<'_> {
+    /// The label example `index` of a run with `seed` trains with: the class of its component,
+    /// or with probability [`LABEL_DROPOUT`] the null class (its own stream of the counter-based
+    /// RNG, so a run is reproduced by its seed).
+    pub fn label(&self, component: usize, seed: u32, index: u32) -> usize {
+        let u = rng::uniform(rng::words(seed, index, 0, rng::stream::LABEL)[0]);
+        if u < LABEL_DROPOUT {
+            self.classes
+        } else {
+            self.component_classes[component]
+        }
+    }
+}
+
+/// Mean weighted loss of the class-conditional network (`mlp` with `embedding`) on labelled
+/// examples, adding the gradients to `gradient` (the network's) and `embedding_gradient` (the
+/// rows'); both zeroed by the caller. The loss is [`prepared_loss_and_gradient`]'s with E[label]
+/// added to the first layer; E[label]'s gradient is that of the first pre-activations.
+pub fn conditional_loss_and_gradient(
+    mlp: &Mlp,
+    embedding: &ClassEmbedding,
+    examples: &[(PreparedExample, usize)],
+    gradient: &mut [f32],
+    embedding_gradient: &mut [f32],
+) -> f32 {
+    let scale = 1.0 / examples.len().max(1) as f32;
+    let mut loss = 0.0;
+    for (e, label) in examples {
+        let act = mlp.forward_traced_shifted(e.x, e.t, Some(embedding.row(*label)));
+        let residual = [act.output[0] - e.goal[0], act.output[1] - e.goal[1]];
+        loss += scale * e.weight * (residual[0] * residual[0] + residual[1] * residual[1]);
+        let d_output = [2.0 * scale * e.weight * residual[0], 2.0 * scale * e.weight * residual[1]];
+        let d_shift = mlp.accumulate_gradient(&act, d_output, gradient);
+        let row = &mut embedding_gradient[label * HIDDEN..(label + 1) * HIDDEN];
+        row.iter_mut().zip(d_shift).for_each(|(g, d)| *g += d);
+    }
+    loss
+}
+
+/// The labelled examples of step `step` of a conditional run: [`prepare_batch`]'s, each with
+/// its [`Labels::label`].
+pub fn prepare_labelled_batch(
+    data: &GaussianMixture,
+    labels: &Labels,
+    schedule: Schedule,
+    config: &TrainConfig,
+    step: u32,
+) -> Vec<(PreparedExample, usize)> {
+    let first = step.wrapping_mul(config.batch);
+    (0..config.batch)
+        .map(|b| {
+            let index = first.wrapping_add(b);
+            let (example, component) = prepare_labelled(data, schedule, config, index);
+            (example, labels.label(component, config.seed, index))
+        })
+        .collect()
+}
+
+/// Trains a fresh class-conditional network (Ho and Salimans 2022, Alg. 1: one network for the
+/// conditional and, through label dropout, the unconditional prediction); `on_step(step,
+/// loss)` sees every step's batch loss. The network starts as [`train`]'s does and the
+/// embedding at zero; both follow the same Adam schedule.
+pub fn train_conditional(
+    data: &GaussianMixture,
+    labels: &Labels,
+    schedule: Schedule,
+    config: &TrainConfig,
+    mut on_step: impl FnMut(u32, f32),
+) -> (Mlp, ClassEmbedding) {
+    let mut mlp = Mlp::initialise(config.seed);
+    let mut embedding = ClassEmbedding::zeros(labels.classes);
+    let (mut adam, mut adam_embedding) = (Adam::new(PARAMETERS), Adam::new(embedding.rows.len()));
+    let mut gradient = vec![0.0; PARAMETERS];
+    let mut embedding_gradient = vec![0.0; embedding.rows.len()];
+    for step in 0..config.steps {
+        gradient.iter_mut().for_each(|g| *g = 0.0);
+        embedding_gradient.iter_mut().for_each(|g| *g = 0.0);
+        let examples = prepare_labelled_batch(data, labels, schedule, config, step);
+        let loss = conditional_loss_and_gradient(
+            &mlp,
+            &embedding,
+            &examples,
+            &mut gradient,
+            &mut embedding_gradient,
+        );
+        let rate = learning_rate(config, step);
+        adam.update(&mut mlp.weights, &gradient, rate);
+        adam_embedding.update(&mut embedding.rows, &embedding_gradient, rate);
+        on_step(step, loss);
+    }
+    (mlp, embedding)
 }

@@ -21,6 +21,12 @@
 //! parameters       f16 x parameter_count (version 2; version 1 files hold f32)
 //! ```
 //!
+//! Version 3 is a class-conditional network (`core::class_embedding`): one more header word,
+//! `classes` (u32, 1 to MAX_CLASSES), after `parameter_count`, and after the network's
+//! parameters the class embedding, (classes + 1) x hidden half floats, the null class's row
+//! last. Its `quality` and `reference` are those of the null class (the unconditional
+//! prediction); the per-class figures are in `dp-train --conditional`'s report.
+//!
 //! Version 2 stores the parameters as IEEE half floats: the networks are embedded in the wasm,
 //! and halves halve their share of the download. The network that runs (and whose quality the
 //! header records) is the half-float one, widened to f32 exactly; [`Mlp::quantized`] rounds a
@@ -28,6 +34,7 @@
 
 use std::fmt;
 
+use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::dataset::Dataset;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::Parametrization;
@@ -40,12 +47,16 @@ pub const MAGIC: [u8; 4] = *b"DPW\0";
 pub const FORMAT_VERSION: u32 = 2;
 /// The version with f32 parameters, still read.
 pub const FORMAT_VERSION_F32: u32 = 1;
+/// The version of class-conditional networks (half floats and a class embedding).
+pub const FORMAT_VERSION_CONDITIONAL: u32 = 3;
 /// Activation id of SiLU.
 pub const ACTIVATION_SILU: u32 = 0;
 /// Number of u32/f32 header words after the magic.
 const HEADER_WORDS: usize = 15;
 /// Bytes before the parameters.
 pub const HEADER_BYTES: usize = MAGIC.len() + 4 * HEADER_WORDS;
+/// Bytes before the parameters of a class-conditional file (one more word: `classes`).
+pub const CONDITIONAL_HEADER_BYTES: usize = HEADER_BYTES + 4;
 
 /// A trained network with what it was trained for and how good it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,6 +77,8 @@ pub struct TrainedNet {
     pub quality: f32,
     /// Sliced Wasserstein distance between two data samples of the same size.
     pub reference: f32,
+    /// The class embedding of a class-conditional network; `None` for an unconditional one.
+    pub class_embedding: Option<ClassEmbedding>,
 }
 
 /// Why a weight file was rejected.
@@ -85,6 +98,8 @@ pub enum WeightsError {
     UnknownId { field: &'static str, found: u32 },
     /// A parameter is NaN or infinite.
     NonFinite { index: usize },
+    /// A class-conditional file with a class count outside 1..=MAX_CLASSES.
+    BadClassCount(u32),
 }
 
 impl fmt::Display for WeightsError {
@@ -99,7 +114,7 @@ impl fmt::Display for WeightsError {
             WeightsError::BadMagic => write!(f, "not a weight file (magic is not \"DPW\\0\")"),
             WeightsError::UnsupportedVersion(v) => write!(
                 f,
-                "weight file format version {v} is not supported (this build reads versions {FORMAT_VERSION_F32} and {FORMAT_VERSION})"
+                "weight file format version {v} is not supported (this build reads versions {FORMAT_VERSION_F32} to {FORMAT_VERSION_CONDITIONAL})"
             ),
             WeightsError::Mismatch { field, expected, found } => {
                 write!(f, "weight file field '{field}' is {found}, this build needs {expected}")
@@ -110,6 +125,10 @@ impl fmt::Display for WeightsError {
             WeightsError::NonFinite { index } => {
                 write!(f, "weight file parameter {index} is NaN or infinite")
             }
+            WeightsError::BadClassCount(found) => write!(
+                f,
+                "weight file field 'classes' is {found}, a class-conditional network has 1 to {MAX_CLASSES}"
+            ),
         }
     }
 }
@@ -119,10 +138,12 @@ impl std::error::Error for WeightsError {}
 impl TrainedNet {
     /// Serialises to the format of the module docs.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HEADER_BYTES + 2 * mlp::PARAMETERS);
+        let mut out = Vec::with_capacity(CONDITIONAL_HEADER_BYTES + 2 * mlp::PARAMETERS);
         out.extend_from_slice(&MAGIC);
+        let version =
+            if self.class_embedding.is_some() { FORMAT_VERSION_CONDITIONAL } else { FORMAT_VERSION };
         let words = [
-            FORMAT_VERSION,
+            version,
             mlp::INPUT_DIM as u32,
             mlp::TIME_FEATURES as u32,
             mlp::HIDDEN as u32,
@@ -141,7 +162,11 @@ impl TrainedNet {
         for word in words {
             out.extend_from_slice(&word.to_le_bytes());
         }
-        for w in &self.mlp.weights {
+        if let Some(embedding) = &self.class_embedding {
+            out.extend_from_slice(&(embedding.classes() as u32).to_le_bytes());
+        }
+        let embedding = self.class_embedding.as_ref().map_or(&[][..], |e| &e.rows[..]);
+        for w in self.mlp.weights.iter().chain(embedding) {
             out.extend_from_slice(&half::f16::from_f32(*w).to_le_bytes());
         }
         out
@@ -161,10 +186,20 @@ impl TrainedNet {
         };
         let version = word(0);
         let bytes_per_parameter = match version {
-            FORMAT_VERSION => 2,
+            FORMAT_VERSION | FORMAT_VERSION_CONDITIONAL => 2,
             FORMAT_VERSION_F32 => 4,
             _ => return Err(WeightsError::UnsupportedVersion(version)),
         };
+        let conditional = version == FORMAT_VERSION_CONDITIONAL;
+        let header_bytes = if conditional { CONDITIONAL_HEADER_BYTES } else { HEADER_BYTES };
+        if bytes.len() < header_bytes {
+            return Err(WeightsError::Truncated { needed: header_bytes, found: bytes.len() });
+        }
+        let classes = if conditional { word(15) } else { 0 };
+        if conditional && !(1..=MAX_CLASSES as u32).contains(&classes) {
+            return Err(WeightsError::BadClassCount(classes));
+        }
+        let embedding_len = if conditional { (classes as usize + 1) * mlp::HIDDEN } else { 0 };
         let expect = |field: &'static str, i: usize, expected: u32| {
             let found = word(i);
             if found == expected {
@@ -186,20 +221,20 @@ impl TrainedNet {
         let dataset =
             Dataset::from_id(word(9)).ok_or(WeightsError::UnknownId { field: "dataset", found: word(9) })?;
         expect("parameter_count", 14, mlp::PARAMETERS as u32)?;
-        let expected_len = HEADER_BYTES + bytes_per_parameter * mlp::PARAMETERS;
+        let expected_len = header_bytes + bytes_per_parameter * (mlp::PARAMETERS + embedding_len);
         if bytes.len() < expected_len {
             return Err(WeightsError::Truncated { needed: expected_len, found: bytes.len() });
         }
         if bytes.len() > expected_len {
             return Err(WeightsError::TrailingBytes { expected: expected_len, found: bytes.len() });
         }
-        let weights: Vec<f32> = if bytes_per_parameter == 2 {
-            bytes[HEADER_BYTES..]
+        let mut weights: Vec<f32> = if bytes_per_parameter == 2 {
+            bytes[header_bytes..]
                 .chunks_exact(2)
                 .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
                 .collect()
         } else {
-            bytes[HEADER_BYTES..]
+            bytes[header_bytes..]
                 .chunks_exact(4)
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect()
@@ -207,6 +242,9 @@ impl TrainedNet {
         if let Some(index) = weights.iter().position(|w| !w.is_finite()) {
             return Err(WeightsError::NonFinite { index });
         }
+        let class_embedding = conditional.then(|| {
+            ClassEmbedding::from_rows(weights.split_off(mlp::PARAMETERS)).expect("1 to MAX_CLASSES rows")
+        });
         Ok(TrainedNet {
             mlp: Mlp { weights },
             parametrization,
@@ -216,6 +254,7 @@ impl TrainedNet {
             training_steps: word(11),
             quality: f32::from_bits(word(12)),
             reference: f32::from_bits(word(13)),
+            class_embedding,
         })
     }
 }
@@ -223,4 +262,9 @@ impl TrainedNet {
 /// File name of the embedded net for a dataset and schedule, e.g. `two_moons.vp_linear.dpw`.
 pub fn file_name(dataset: Dataset, schedule: Schedule) -> String {
     format!("{}.{}.dpw", dataset.name(), schedule.name())
+}
+
+/// File name of the embedded class-conditional net, e.g. `two_moons.vp_linear.conditional.dpw`.
+pub fn conditional_file_name(dataset: Dataset, schedule: Schedule) -> String {
+    format!("{}.{}.conditional.dpw", dataset.name(), schedule.name())
 }

@@ -150,7 +150,8 @@ pub struct ComputeEngine {
     histogram_params: wgpu::Buffer,
     noise_params: wgpu::Buffer,
     predict_params: wgpu::Buffer,
-    /// The hidden bias of the one evaluation the predict kernels make.
+    /// The hidden bias of the one evaluation the predict kernels make (two rows: the class's
+    /// and the null class's under classifier-free guidance; the first only otherwise).
     predict_bias: wgpu::Buffer,
     run_params: wgpu::Buffer,
     weights: wgpu::Buffer,
@@ -166,6 +167,9 @@ pub struct ComputeEngine {
     /// Whether the uploaded measurement guides (the kernels then run their posterior-guided
     /// pipelines).
     posterior_guided: bool,
+    /// Whether the MLP kernels guide without a classifier (their `CLASSIFIER_FREE` pipelines;
+    /// the hidden biases hold the null class's rows after the class's).
+    classifier_free: bool,
     mixture: wgpu::Buffer,
     /// The likelihood kernels on the same device.
     likelihood: GpuLikelihood,
@@ -243,6 +247,20 @@ pub(crate) struct Kernel {
     pipeline: std::cell::OnceCell<wgpu::ComputePipeline>,
     /// The pipeline with `POSTERIOR_GUIDED` (kernels including `common/posterior_guidance.wgsl`).
     posterior_guided: std::cell::OnceCell<wgpu::ComputePipeline>,
+    /// The pipeline with `CLASSIFIER_FREE` (kernels including `common/eps_hat_mlp.wgsl`).
+    classifier_free: std::cell::OnceCell<wgpu::ComputePipeline>,
+}
+
+/// Which pipeline of a kernel runs: the plain one or one of its two guided variants (which
+/// never combine: a measurement and a class are not conditioned on together).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Variant {
+    /// Unguided, or guided by the exact classifier.
+    Plain,
+    /// DPS's or PiGDM's likelihood term (`POSTERIOR_GUIDED`).
+    PosteriorGuided,
+    /// Classifier-free guidance with a class-conditional network (`CLASSIFIER_FREE`).
+    ClassifierFree,
 }
 
 impl Kernel {
@@ -259,7 +277,8 @@ impl Kernel {
             entries: &compute_entries(bindings),
         });
         let (pipeline, posterior_guided) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
-        Kernel { label, source, layout, pipeline, posterior_guided }
+        let classifier_free = std::cell::OnceCell::new();
+        Kernel { label, source, layout, pipeline, posterior_guided, classifier_free }
     }
 
     /// The compiled pipeline (compiled now if this is its first use).
@@ -276,12 +295,21 @@ impl Kernel {
         })
     }
 
-    /// [`Kernel::pipeline`], or the posterior-guided one when `guided`.
-    fn pipeline_for(&self, device: &wgpu::Device, guided: bool) -> &wgpu::ComputePipeline {
-        if guided {
-            self.posterior_guided_pipeline(device)
-        } else {
-            self.pipeline(device)
+    /// The pipeline guided without a classifier (`CLASSIFIER_FREE` true), for the kernels that
+    /// include `common/eps_hat_mlp.wgsl`; compiled on first use.
+    fn classifier_free_pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
+        self.classifier_free.get_or_init(|| {
+            let constants = [("CLASSIFIER_FREE", 1.0)];
+            pipeline_with_constants(device, self.label, (self.source)(), &self.layout, &constants)
+        })
+    }
+
+    /// The pipeline of `variant`.
+    fn pipeline_for(&self, device: &wgpu::Device, variant: Variant) -> &wgpu::ComputePipeline {
+        match variant {
+            Variant::Plain => self.pipeline(device),
+            Variant::PosteriorGuided => self.posterior_guided_pipeline(device),
+            Variant::ClassifierFree => self.classifier_free_pipeline(device),
         }
     }
 
@@ -369,7 +397,12 @@ impl ComputeEngine {
                 &zeros(std::mem::size_of::<HistogramParams>()),
                 uniform_usage,
             ),
-            predict_bias: buffer_with(&device, "predict hidden bias", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
+            predict_bias: buffer_with(
+                &device,
+                "predict hidden bias",
+                &zeros(2 * 4 * mlp::HIDDEN),
+                STORAGE_IN,
+            ),
             run_params: buffer_with(
                 &device,
                 "run params",
@@ -395,6 +428,7 @@ impl ComputeEngine {
                 STORAGE_IN,
             ),
             posterior_guided: false,
+            classifier_free: false,
             likelihood: GpuLikelihood::new(context),
             step_count: 0,
             scene: None,
@@ -504,6 +538,24 @@ impl ComputeEngine {
     pub fn set_observation(&mut self, observation: &ObservationParams) {
         self.queue.write_buffer(&self.observation, 0, bytemuck::bytes_of(observation));
         self.posterior_guided = observation.guides();
+    }
+
+    /// Whether the MLP kernels guide without a classifier: eps(x, empty) + w (eps(x, c) -
+    /// eps(x, empty)), w the guidance weight ([`ComputeEngine::set_guidance_weights`]). The plan's
+    /// hidden biases ([`ComputeEngine::set_plan`]) must then be
+    /// `sampler::classifier_free_hidden_biases` (the null class's rows second), and the predict
+    /// kernels' bias two rows.
+    pub fn set_classifier_free(&mut self, on: bool) {
+        self.classifier_free = on;
+    }
+
+    /// The pipeline variant the kernels of `score` run.
+    fn variant(&self, score: ScoreKind) -> Variant {
+        match (self.posterior_guided, self.classifier_free && score == ScoreKind::Mlp) {
+            (true, _) => Variant::PosteriorGuided,
+            (false, true) => Variant::ClassifierFree,
+            (false, false) => Variant::Plain,
+        }
     }
 
     fn rebind(&mut self) {
@@ -678,7 +730,7 @@ impl ComputeEngine {
             ScoreKind::Exact => (&self.exact_kernel, &scene.exact_group),
         };
         let label = kernel.label;
-        let pipeline = kernel.pipeline_for(&self.device, self.posterior_guided);
+        let pipeline = kernel.pipeline_for(&self.device, self.variant(score));
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         {
@@ -698,7 +750,8 @@ impl ComputeEngine {
 
     /// Computes the prediction of the score source at every particle, in the parametrization
     /// `target`, into the predictions buffer ([`ComputeEngine::read_predictions`]): eps_hat at
-    /// `evaluation` (`hidden_bias` is the MLP's at `evaluation.t_net`; ignored by the exact score)
+    /// `evaluation` (`hidden_bias` is the MLP's at `evaluation.t_net`, one row, or under
+    /// classifier-free guidance the class's and the null class's; ignored by the exact score)
     /// with guidance weight `guidance_weight` (0: none), converted with the sampling schedule's
     /// `coefficients`. Twin of `sampler::predict`.
     pub fn predict(
@@ -707,10 +760,18 @@ impl ComputeEngine {
         evaluation: &Evaluation,
         coefficients: &Coefficients,
         target: Parametrization,
-        hidden_bias: &[f32; mlp::HIDDEN],
+        hidden_bias: &[f32],
         guidance_weight: f32,
     ) -> Result<(), GpuError> {
         let scene = self.scene()?;
+        let rows = if self.classifier_free && score == ScoreKind::Mlp { 2 } else { 1 };
+        if score == ScoreKind::Mlp && hidden_bias.len() != rows * mlp::HIDDEN {
+            return Err(GpuError::Unsupported(format!(
+                "{} hidden-bias numbers for a prediction that reads {rows} rows of {}",
+                hidden_bias.len(),
+                mlp::HIDDEN
+            )));
+        }
         self.queue.write_buffer(&self.predict_guidance, 0, bytemuck::bytes_of(&guidance_weight));
         let params = PredictParams {
             alpha: coefficients.alpha,
@@ -733,7 +794,7 @@ impl ComputeEngine {
             }
             ScoreKind::Exact => (&self.predict_exact_kernel, &scene.predict_exact_group),
         };
-        let pipeline = kernel.pipeline_for(&self.device, self.posterior_guided);
+        let pipeline = kernel.pipeline_for(&self.device, self.variant(score));
         self.dispatch_with(kernel.label, pipeline, group, scene.particle_count);
         Ok(())
     }

@@ -29,7 +29,8 @@ const distance = (page) =>
   });
 
 describe('guidance in the page', { timeout: TEST_TIMEOUT_MS }, () => {
-  for (const [backend, score, guidance] of [['cpu', 'exact', 'cfg'], ['webgpu', 'mlp', 'classifier']]) {
+  const cases = [['cpu', 'exact', 'cfg'], ['webgpu', 'mlp', 'classifier'], ['cpu', 'mlp', 'cfg'], ['webgpu', 'mlp', 'cfg']];
+  for (const [backend, score, guidance] of cases) {
     test(`a link guided to the lower moon (${guidance}, ${score} score) runs there on ${backend}`, async () => {
       const link = `backend=${backend}&dataset=two_moons&score=${score}&guidance=${guidance}&class=lower&particles=1024&steps=30&sampler=heun&playing=0`;
       const session = await openPlayground(browser, link);
@@ -63,17 +64,21 @@ describe('guidance in the page', { timeout: TEST_TIMEOUT_MS }, () => {
     const { page } = session;
     try {
       await waitReady(page);
-      // Classifier-free guidance with the (unconditional) network: the score becomes exact.
+      // Classifier-free guidance with the network: the class-conditional network, first class.
       await page.selectOption('#guidance', 'cfg');
       await page.waitForFunction(() => window.dp.playground.options().guidance === 'cfg');
       let options = await page.evaluate(() => window.dp.playground.options());
-      assert.deepEqual([options.score, options.class], ['exact', 'upper'], 'exact score, first class');
-      assert.ok((await noticeTexts(page)).some((n) => /needs the score exact/.test(n)), `notices: ${await noticeTexts(page)}`);
-      // Back to the network: guidance gives way to the exact classifier.
-      await page.selectOption('#score', 'mlp');
-      await page.waitForFunction(() => window.dp.playground.options().score === 'mlp');
+      assert.deepEqual([options.score, options.class], ['mlp', 'upper'], 'the network, first class');
+      // The memorising empirical score has no classes: guidance gives way and says so.
+      await page.selectOption('#score', 'empirical');
+      await page.waitForFunction(() => window.dp.playground.options().score === 'empirical');
       options = await page.evaluate(() => window.dp.playground.options());
-      assert.equal(options.guidance, 'classifier');
+      assert.equal(options.guidance, 'none');
+      assert.ok((await noticeTexts(page)).some((n) => /does not work with the score empirical/.test(n)), `notices: ${await noticeTexts(page)}`);
+      // Back to the network and to guidance by the exact classifier.
+      await page.selectOption('#score', 'mlp');
+      await page.selectOption('#guidance', 'classifier');
+      await page.waitForFunction(() => window.dp.playground.options().guidance === 'classifier');
       // A new dataset: its classes in the control, its first class chosen.
       await page.selectOption('#dataset', 'smiley');
       await page.waitForFunction(() => window.dp.playground.options().dataset === 'smiley');

@@ -68,7 +68,7 @@ export function settleCondition(state, latest) {
     } else {
       const scores = guidanceScores.get(asked) ?? [];
       next.score = scores[0];
-      notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')} (the embedded networks are not class-conditional); the score ${next.score} is used.`);
+      notices.push(`Guidance ${asked} needs the score ${scores.join(' or ')}; the score ${next.score} is used.`);
     }
   }
   // The exact posterior's score is the mixture's: it needs an exact score (src/app/options.rs).

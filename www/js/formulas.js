@@ -165,7 +165,7 @@ async function loadKatex() {
  */
 const GUIDANCES = {
   cfg: [
-    'Classifier-free guidance (Ho & Salimans 2022; w = 1 the class, Ho & Salimans write w − 1), here with the exact scores: the score of the tilted density',
+    'Classifier-free guidance (Ho & Salimans 2022; w = 1 the class, Ho & Salimans write w − 1), with the dataset’s class-conditional network (a class embedding, trained with 20% of labels dropped to the null class ∅) or the exact scores, where it is the score of the tilted density',
     String.raw`\hatarepsilon_w = \hatarepsilon(x, arnothing) + w\,ig(\hatarepsilon(x, c) - \hatarepsilon(x, arnothing)ig) = -\sigma_t\,
 abla\logig[p_t(x \mid c)^{w}\,p_t(x)^{1-w}ig]`,
   ],

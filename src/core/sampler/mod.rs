@@ -40,6 +40,7 @@ pub fn empty_history(n: usize) -> Vec<History> {
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
+use crate::core::class_embedding::ClassEmbedding;
 use crate::core::dataset::GaussianMixture;
 use crate::core::guidance::{self, Guidance};
 use crate::core::mlp::{Mlp, BATCH, HIDDEN};
@@ -328,6 +329,20 @@ pub enum ScoreSource<'a> {
         /// Scale and interval.
         guidance: Guidance,
     },
+    /// Classifier-free guidance with a class-conditional network (Ho and Salimans 2022, in
+    /// diffusers' convention, `core::guidance`): eps(x, empty) + w (eps(x, c) - eps(x, empty)),
+    /// eps(x, c) the network with the hidden bias shifted by class c's embedding row. Where the
+    /// weight is 1 (w = 1, or outside the guidance interval) eps(x, c) alone.
+    ClassifierFree {
+        /// The network.
+        mlp: &'a Mlp,
+        /// Its class embedding (the null class last).
+        embedding: &'a ClassEmbedding,
+        /// The class guided toward (an index below `embedding.classes()`).
+        class: usize,
+        /// Scale and interval.
+        guidance: Guidance,
+    },
     /// An unguided source with the likelihood gradient of a measurement added
     /// (`core::posterior_guidance`: DPS or PiGDM): eps_hat(x) - sigma w grad log p~(y | x_t).
     PosteriorGuided {
@@ -360,10 +375,11 @@ impl<'a> Unguided<'a> {
 }
 
 impl<'a> ScoreSource<'a> {
-    /// The unguided source this one guides, or itself.
+    /// The unguided source this one guides, or itself (for classifier-free guidance, the
+    /// network without its classes: not a model of the data on its own).
     pub fn base(self) -> Unguided<'a> {
         match self {
-            ScoreSource::Mlp(mlp) => Unguided::Mlp(mlp),
+            ScoreSource::Mlp(mlp) | ScoreSource::ClassifierFree { mlp, .. } => Unguided::Mlp(mlp),
             ScoreSource::Exact(mixture) => Unguided::Exact(mixture),
             ScoreSource::Guided { base, .. } | ScoreSource::PosteriorGuided { base, .. } => base,
         }
@@ -388,6 +404,24 @@ pub fn hidden_biases(mlp: &Mlp, steps: &[ReverseStep]) -> Vec<f32> {
     hidden_bias_rows(mlp, steps.iter().map(|s| [s.eval1, s.eval2]))
 }
 
+/// The hidden biases classifier-free guidance reads: [`hidden_biases`] shifted by class
+/// `class`'s embedding row, then as many rows shifted by the null class's (so the null rows are
+/// the second half, as `shaders/common/eps_hat_mlp.wgsl` reads them).
+pub fn classifier_free_hidden_biases(
+    mlp: &Mlp,
+    embedding: &ClassEmbedding,
+    class: usize,
+    steps: &[ReverseStep],
+) -> Vec<f32> {
+    let plain = hidden_biases(mlp, steps);
+    let shifted = |label: usize| {
+        plain
+            .chunks_exact(HIDDEN)
+            .flat_map(move |row| embedding.shifted(row.try_into().expect("rows of HIDDEN"), label))
+    };
+    shifted(class).chain(shifted(embedding.null())).collect()
+}
+
 /// The MLP's hidden-bias rows of pairs of evaluations, two rows per pair (the GPU's layout for
 /// every step form: reverse steps and likelihood steps).
 pub fn hidden_bias_rows(mlp: &Mlp, pairs: impl Iterator<Item = [Evaluation; 2]>) -> Vec<f32> {
@@ -401,6 +435,9 @@ pub struct EvaluationModel<'a> {
     guidance: Option<(&'a GaussianMixture, f32)>,
     /// The measurement and this evaluation's weight of its likelihood gradient (0: none).
     posterior: Option<(&'a ObservationParams, f32)>,
+    /// Classifier-free guidance: the null class's hidden bias and this evaluation's weight
+    /// (`None` where the weight is 1: the conditional prediction alone).
+    classifier_free: Option<([f32; HIDDEN], f32)>,
     evaluation: Evaluation,
     hidden_bias: [f32; HIDDEN],
 }
@@ -409,10 +446,18 @@ impl<'a> EvaluationModel<'a> {
     /// Prepares eps_hat at `evaluation`.
     pub fn new(source: ScoreSource<'a>, evaluation: Evaluation) -> EvaluationModel<'a> {
         let base = source.base();
-        let hidden_bias = match base {
+        let mut hidden_bias = match base {
             Unguided::Mlp(mlp) => mlp.hidden_bias(evaluation.t_net),
             Unguided::Exact(_) => [0.0; HIDDEN],
         };
+        let mut classifier_free = None;
+        if let ScoreSource::ClassifierFree { embedding, class, guidance, .. } = source {
+            let weight = guidance.weight(&evaluation);
+            if weight != 1.0 {
+                classifier_free = Some((embedding.shifted(hidden_bias, embedding.null()), weight));
+            }
+            hidden_bias = embedding.shifted(hidden_bias, class);
+        }
         let guidance = match source {
             ScoreSource::Guided { classes, guidance, .. } => Some((classes, guidance.weight(&evaluation))),
             _ => None,
@@ -423,7 +468,7 @@ impl<'a> EvaluationModel<'a> {
             }
             _ => None,
         };
-        EvaluationModel { base, guidance, posterior, evaluation, hidden_bias }
+        EvaluationModel { base, guidance, posterior, classifier_free, evaluation, hidden_bias }
     }
 
     /// eps_hat(x); twin of `eps_hat` in the WGSL kernels.
@@ -475,7 +520,18 @@ impl<'a> EvaluationModel<'a> {
             Unguided::Mlp(mlp) => {
                 let x_net = [x[0] * e.input_scale, x[1] * e.input_scale];
                 let out = mlp.forward_with_bias(x_net, &self.hidden_bias);
-                combine(e.eps_from_output, out, e.eps_from_input, x_net)
+                let eps = combine(e.eps_from_output, out, e.eps_from_input, x_net);
+                match &self.classifier_free {
+                    Some((null_bias, weight)) => {
+                        let out = mlp.forward_with_bias(x_net, null_bias);
+                        classifier_free(
+                            combine(e.eps_from_output, out, e.eps_from_input, x_net),
+                            eps,
+                            *weight,
+                        )
+                    }
+                    None => eps,
+                }
             }
             Unguided::Exact(mixture) => {
                 let score = mixture.score_noised(x, e.alpha, e.sigma);
@@ -499,13 +555,24 @@ impl<'a> EvaluationModel<'a> {
                 let e = &self.evaluation;
                 let scaled = x.map(|p| [p[0] * e.input_scale, p[1] * e.input_scale]);
                 let out = mlp.forward_batch_with_bias(&scaled, &self.hidden_bias);
-                std::array::from_fn(|p| {
-                    self.guided(combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p]), x[p])
-                })
+                let eps = |out: &[[f32; 2]; BATCH], p: usize| {
+                    combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p])
+                };
+                if let Some((null_bias, weight)) = &self.classifier_free {
+                    let null = mlp.forward_batch_with_bias(&scaled, null_bias);
+                    return std::array::from_fn(|p| classifier_free(eps(&null, p), eps(&out, p), *weight));
+                }
+                std::array::from_fn(|p| self.guided(eps(&out, p), x[p]))
             }
             _ => x.map(|p| self.eps_hat(p)),
         }
     }
+}
+
+/// Classifier-free guidance's combination eps_u + w (eps_c - eps_u) (`core::guidance`); twin of
+/// `classifier_free` in `shaders/common/eps_hat_mlp.wgsl`.
+pub fn classifier_free(unconditional: [f32; 2], conditional: [f32; 2], weight: f32) -> [f32; 2] {
+    std::array::from_fn(|k| unconditional[k] + weight * (conditional[k] - unconditional[k]))
 }
 
 fn combine(a: f32, x: [f32; 2], b: f32, y: [f32; 2]) -> [f32; 2] {
