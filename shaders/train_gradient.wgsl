@@ -3,9 +3,12 @@
 //   a2 = W2 h1 + b2,  h2 = SiLU(a2),  F = W3 h2 + b3,
 //   loss_e = scale w_e |F - goal_e|^2,  dL/dF = 2 scale w_e (F - goal_e),
 // then the chain rule back through the layers (d SiLU/da = s (1 + a (1 - s)), s = sigmoid(a)).
-// Writes every parameter's term to gradients[e * MLP_PARAMETERS + p] and loss_e to losses[e];
+// Writes every parameter's term to gradients[e * stride + p] and loss_e to losses[e];
 // adam_step.wgsl sums them in example order. Twin of Mlp::forward_traced and
 // Mlp::accumulate_gradient (src/core/mlp.rs) for one example of train::batch_loss_and_gradient.
+// A class-conditional network (params.embedding_rows > 0) stores its class embedding E after
+// the network's weights: a1 = W1 features + b1 + E[label], so d loss / d E[label] = d loss / d a1
+// and every other row's term is 0 (twin: train::conditional_loss_and_gradient).
 // Layout constants come from src/core/mlp.rs (src/gpu/shaders.rs). TrainExample is
 // train::PreparedExample (src/core/train.rs) and TrainParams trainer::TrainParams
 // (src/gpu/trainer.rs); tests/gpu_layout.rs checks both layouts.
@@ -17,15 +20,19 @@ struct TrainExample {
     // The weighting lambda(t) of this example's squared error.
     weight: f32,
     goal: vec2<f32>,
-    padding: vec2<f32>,
+    // The class-conditional network's label: a row of the embedding (the null class last).
+    label: u32,
+    padding: u32,
 }
 
 struct TrainParams {
     batch: u32,
     // 1 / batch: the loss is the batch mean.
     scale: f32,
-    padding0: u32,
-    padding1: u32,
+    // Rows of the class embedding after the network's weights (classes + 1; 0: unconditional).
+    embedding_rows: u32,
+    // Parameters trained, MLP_PARAMETERS + embedding_rows * MLP_HIDDEN: one example's terms.
+    stride: u32,
 }
 
 // Bindings: the table `layout::train_gradient` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
@@ -67,6 +74,9 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
             acc += weights[MLP_W1 + j * MLP_FEATURES + i] * features[i];
         }
         a1[j] = weights[MLP_B1 + j] + acc;
+        if (params.embedding_rows > 0u) {
+            a1[j] += weights[MLP_PARAMETERS + example.label * MLP_HIDDEN + j];
+        }
         h1[j] = a1[j] * sigmoid(a1[j]);
     }
     var a2: array<f32, MLP_HIDDEN>;
@@ -91,7 +101,7 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
         d_out[o] = 2.0 * params.scale * example.weight * residual;
     }
     losses[e] = loss;
-    let g = e * MLP_PARAMETERS;
+    let g = e * params.stride;
     // Layer 3, and d loss / d a2.
     var d_a2: array<f32, MLP_HIDDEN>;
     for (var o = 0u; o < 2u; o++) {
@@ -121,6 +131,10 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
         gradients[g + MLP_B1 + j] = d;
         for (var i = 0u; i < MLP_FEATURES; i++) {
             gradients[g + MLP_W1 + j * MLP_FEATURES + i] = d * features[i];
+        }
+        // The embedding: the label's row gets d loss / d a1, every other row 0.
+        for (var r = 0u; r < params.embedding_rows; r++) {
+            gradients[g + MLP_PARAMETERS + r * MLP_HIDDEN + j] = select(0.0, d, r == example.label);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use diffusion_playground::app::options::{self, GuidanceChoice, Options, RawOptions, RawValue, ScoreChoice};
 use diffusion_playground::app::session::{Particles, Session};
+use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::guidance;
 use diffusion_playground::core::histogram;
 use diffusion_playground::core::metrics::sliced_wasserstein;
@@ -151,18 +152,124 @@ fn classifier_guidance_steers_the_network_toward_the_class() {
     assert!(readout.distance < 0.2, "{readout:?}");
 }
 
+/// Two strokes of two colours: a circle (blue) and a short bar (orange), 40 points each.
+fn two_coloured_strokes() -> (Vec<[f32; 2]>, Vec<u32>) {
+    let circle = (0..40).map(|i| (i as f32 * 0.157).sin_cos()).map(|(s, c)| [1.5 * c - 0.5, 1.5 * s]);
+    let bar = (0..40).map(|i| [1.8, -1.0 + 0.05 * i as f32]);
+    (circle.chain(bar).collect(), (0..80).map(|i| u32::from(i >= 40)).collect())
+}
+
 #[test]
-fn a_drawing_has_no_classes_to_guide_toward() {
+fn a_drawing_guides_toward_its_stroke_colours() {
     let mut session =
         Session::new(Options { score: ScoreChoice::Exact, ..Options::default() }, Particles::Cpu(Vec::new()))
             .unwrap();
-    let circle: Vec<[f32; 2]> =
-        (0..64).map(|i| (i as f32 * 0.1).sin_cos()).map(|(s, c)| [2.0 * c, 2.0 * s]).collect();
-    session.use_drawing(&circle, None).unwrap();
-    let next = Options { guidance: GuidanceChoice::Cfg, class: "upper".into(), ..session.options().clone() };
-    let message = session.set_options(next).unwrap_err();
-    assert!(message.contains("'guidance'") && message.contains("a drawing has no classes"), "{message}");
-    assert_eq!(session.guidance(), None);
+    let (points, labels) = two_coloured_strokes();
+    session.use_labelled_drawing(&points, &labels, None).unwrap();
+    let names: Vec<&str> = session.guidable_classes().iter().map(|c| c.name).collect();
+    assert_eq!(names, ["blue", "orange"], "the colours the drawing has points of");
+    // A dataset's class, or a colour the drawing has no points of, is refused by name.
+    for class in ["upper", "green"] {
+        let next =
+            Options { guidance: GuidanceChoice::Cfg, class: class.into(), ..session.options().clone() };
+        let message = session.set_options(next).unwrap_err();
+        assert!(message.contains("'class'") && message.contains("blue, orange"), "{message}");
+        assert_eq!(session.guidance(), None);
+    }
+    // Guidance toward the bar with the exact scores: the particles land on the bar (x = 1.8).
+    let next = Options {
+        guidance: GuidanceChoice::Cfg,
+        class: "orange".into(),
+        particles: 800,
+        steps: 60,
+        ..session.options().clone()
+    };
+    session.set_options(next).unwrap();
+    assert_eq!(session.guided_class().map(|c| c.name), Some("orange"));
+    assert_eq!(session.target().components.len(), 40, "the target is the class conditional");
+    while session.step(64).unwrap() > 0 {}
+    let end = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    let on_bar = end.iter().filter(|p| (p[0] - 1.8).abs() < 0.3 && p[1].abs() < 1.3).count();
+    assert!(on_bar as f64 > 0.95 * end.len() as f64, "{on_bar} of {} on the orange bar", end.len());
+    // A new dataset ends the drawing, and its classes with it.
+    let next = Options {
+        dataset: Dataset::Rings,
+        class: String::new(),
+        guidance: GuidanceChoice::None,
+        ..session.options().clone()
+    };
+    session.set_options(next).unwrap();
+    assert!(session.drawing_labels().is_none() && !session.options().classes_of_drawing);
+    assert_eq!(session.guidable_classes().len(), 2);
+}
+
+#[test]
+fn a_guided_run_keeps_its_guidance_on_a_new_drawing_and_drawings_without_labels_are_one_class() {
+    let options = guided(&[("guidance", "classifier"), ("class", "upper")]);
+    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    let (points, labels) = two_coloured_strokes();
+    session.use_labelled_drawing(&points, &labels, None).unwrap();
+    assert_eq!(session.options().class, "blue", "the drawing's first class");
+    assert_eq!(session.options().guidance, GuidanceChoice::Classifier);
+    session.use_drawing(&points, None).unwrap();
+    assert_eq!(session.drawing_labels().unwrap(), vec![0; points.len()].as_slice());
+    let wrong = session.use_labelled_drawing(&points, &[7; 80], None).unwrap_err();
+    assert!(wrong.contains("class 7") && wrong.contains("blue, orange, green, pink"), "{wrong}");
+    let short = session.use_labelled_drawing(&points, &[0; 3], None).unwrap_err();
+    assert!(short.contains("80 points, 3 classes"), "{short}");
+}
+
+/// A class-conditional network trained on a drawing of two colours (on the CPU, as the page
+/// does): unguided it samples the whole drawing, with classifier-free guidance toward a colour
+/// that colour's strokes.
+#[test]
+fn a_network_trained_on_stroke_colours_guides_without_a_classifier() {
+    use diffusion_playground::app::training::{Learning, Training, TrainingPlan};
+    let (points, labels) = two_coloured_strokes();
+    let plan = TrainingPlan::for_labelled_drawing(&points, &labels, 2500, 128, 0, Learning::DEFAULT).unwrap();
+    assert!(plan.conditional());
+    let mut training = Training::on_cpu(plan);
+    training.run(2500).unwrap();
+    let net = training.trained().unwrap();
+    assert_eq!(net.class_embedding.as_ref().map(|e| e.classes()), Some(4));
+    let options = guided(&[("particles", "800"), ("steps", "60")]);
+    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    session.use_labelled_drawing(&points, &labels, Some(net.clone())).unwrap();
+    let next = Options {
+        score: ScoreChoice::Mlp,
+        guidance: GuidanceChoice::Cfg,
+        class: "orange".into(),
+        guidance_scale: 2.0,
+        ..session.options().clone()
+    };
+    session.set_options(next).unwrap();
+    assert!(session.classifier_free().is_some(), "the network's own embedding guides");
+    while session.step(64).unwrap() > 0 {}
+    let end = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    let on_bar = end.iter().filter(|p| (p[0] - 1.8).abs() < 0.35 && p[1].abs() < 1.4).count();
+    assert!(on_bar as f64 > 0.85 * end.len() as f64, "{on_bar} of {} on the orange bar", end.len());
+    // Unguided, the folded null class samples both strokes.
+    let next = Options { guidance: GuidanceChoice::None, class: String::new(), ..session.options().clone() };
+    session.set_options(next).unwrap();
+    assert!(session.net().class_embedding.is_none());
+    while session.step(64).unwrap() > 0 {}
+    let end = pollster::block_on(session.read_positions().unwrap().positions()).unwrap();
+    let on_bar = end.iter().filter(|p| (p[0] - 1.8).abs() < 0.35 && p[1].abs() < 1.4).count();
+    let share = on_bar as f64 / end.len() as f64;
+    assert!((0.3..0.7).contains(&share), "half the drawing is the bar: {share}");
+    // The link carries the conditional network; opened on the drawing it guides again.
+    let bytes = session.network_link_bytes().unwrap();
+    let mut other = Session::new(guided(&[]), Particles::Cpu(Vec::new())).unwrap();
+    other.use_labelled_drawing(&points, &labels, None).unwrap();
+    other.use_network_link_bytes(&bytes).unwrap();
+    let next = Options {
+        score: ScoreChoice::Mlp,
+        guidance: GuidanceChoice::Cfg,
+        class: "blue".into(),
+        ..other.options().clone()
+    };
+    other.set_options(next).unwrap();
+    assert!(other.classifier_free().is_some());
 }
 
 #[test]
@@ -284,5 +391,9 @@ fn a_loaded_unconditional_network_refuses_cfg_and_a_conditional_one_is_accepted(
     assert!(diffusion_playground::app::session::network_link_size(bytes.len()));
     let mut other = Session::new(guided(&[("score", "mlp")]), Particles::Cpu(Vec::new())).unwrap();
     other.use_network_link_bytes(&bytes).unwrap();
-    assert_eq!(other.net(), &conditional);
+    // Unguided, it samples with its null class folded into the first-layer bias; the link
+    // still carries the whole conditional network.
+    assert_eq!(other.net(), &conditional.unconditional());
+    assert!(other.net().class_embedding.is_none());
+    assert_eq!(other.network_link_bytes(), Some(bytes));
 }

@@ -84,9 +84,9 @@ fn the_embedding_gradient_matches_finite_differences() {
     mlp.weights.iter_mut().for_each(|w| *w *= 2.0);
     let embedding = random_embedding(3, 9);
     let examples = [
-        (PreparedExample { x: [0.4, -0.3], t: 0.3, weight: 1.0, goal: [0.2, -1.0], padding: [0.0; 2] }, 0),
-        (PreparedExample { x: [-1.1, 0.8], t: 0.7, weight: 0.5, goal: [-0.6, 0.4], padding: [0.0; 2] }, 3),
-        (PreparedExample { x: [0.9, 0.1], t: 0.1, weight: 2.0, goal: [1.0, 0.3], padding: [0.0; 2] }, 0),
+        (PreparedExample { x: [0.4, -0.3], t: 0.3, weight: 1.0, goal: [0.2, -1.0], label: 0, padding: 0 }, 0),
+        (PreparedExample { x: [-1.1, 0.8], t: 0.7, weight: 0.5, goal: [-0.6, 0.4], label: 0, padding: 0 }, 3),
+        (PreparedExample { x: [0.9, 0.1], t: 0.1, weight: 2.0, goal: [1.0, 0.3], label: 0, padding: 0 }, 0),
     ];
     let loss = |mlp: &Mlp, embedding: &ClassEmbedding| {
         let (mut g, mut ge) = (vec![0.0; mlp::PARAMETERS], vec![0.0; embedding.rows.len()]);

@@ -164,11 +164,11 @@ fn histogram_params() -> HostStruct {
 }
 
 fn train_params() -> HostStruct {
-    host!(TrainParams { batch, scale, _pad => ["padding0", "padding1"] })
+    host!(TrainParams { batch, scale, embedding_rows, stride })
 }
 
 fn prepared_example() -> HostStruct {
-    host!(PreparedExample as "TrainExample" { x, t, weight, goal, padding })
+    host!(PreparedExample as "TrainExample" { x, t, weight, goal, label, padding })
 }
 
 fn adam_params() -> HostStruct {

@@ -336,7 +336,7 @@ fn the_training_kernels_match_their_cpu_twins() {
     let config = TrainConfig { batch: 100, ..TrainConfig::default() };
     let schedule = Schedule::VpLinear;
     let mlp = Mlp::initialise(12);
-    let mut trainer = GpuTrainer::new(&context, &mlp, config.batch).unwrap();
+    let mut trainer = GpuTrainer::new(&context, &mlp, None, config.batch).unwrap();
     let examples = train::prepare_batch(&data, schedule, &config, 0);
     trainer.step(&examples, 1e-3).unwrap();
     let gpu_gradient = pollster::block_on(trainer.read_gradient().floats()).unwrap();
@@ -358,7 +358,7 @@ fn the_training_kernels_match_their_cpu_twins() {
     }
     // A short run: the GPU's training loss falls as the CPU's does.
     let run = TrainConfig { steps: 150, batch: 100, learning_rate: 1e-2, ..TrainConfig::default() };
-    let mut trainer = GpuTrainer::new(&context, &Mlp::initialise(run.seed), run.batch).unwrap();
+    let mut trainer = GpuTrainer::new(&context, &Mlp::initialise(run.seed), None, run.batch).unwrap();
     let mut losses = Vec::new();
     for step in 0..run.steps {
         trainer
@@ -377,6 +377,73 @@ fn the_training_kernels_match_their_cpu_twins() {
     eprintln!("GPU loss {losses:?}, CPU loss {cpu_losses:?}");
     assert!(losses[1] < 0.6 * losses[0], "the GPU's loss falls: {losses:?}");
     assert!((losses[1] - cpu_losses[1]).abs() < 0.25 * cpu_losses[1], "GPU {losses:?} vs CPU {cpu_losses:?}");
+}
+
+/// A class-conditional network trains its embedding rows as parameters after the network's:
+/// the GPU's batch gradient of both (the label's row added to the first pre-activations, its
+/// gradient d loss / d a1) and the Adam update equal `train::conditional_loss_and_gradient`
+/// and `Adam::update`; a labelled drawing trains on the GPU as on the CPU.
+#[test]
+fn conditional_training_kernels_match_their_cpu_twins() {
+    use diffusion_playground::app::training::{self, Training, TrainingPlan};
+    use diffusion_playground::core::class_embedding::ClassEmbedding;
+    use diffusion_playground::core::classes;
+    use diffusion_playground::core::rng;
+    use diffusion_playground::core::train::{self, Adam, Labels, PreparedExample, TrainConfig};
+    use diffusion_playground::gpu::GpuTrainer;
+    let Some(context) = gpu() else { return };
+    let dataset = Dataset::Smiley;
+    let data = dataset.mixture();
+    let component_classes = classes::component_classes(dataset);
+    let labels = Labels { component_classes: &component_classes, classes: classes::classes(dataset).len() };
+    let config = TrainConfig { batch: 96, ..TrainConfig::default() };
+    let mlp = Mlp::initialise(3);
+    // Rows away from zero, so that adding the label's row to a1 matters.
+    let rows = (0..(labels.classes + 1) * 64).map(|i| 0.5 * rng::normal2(9, i as u32, 0, 0)[0]);
+    let embedding = ClassEmbedding::from_rows(rows.collect()).unwrap();
+    let labelled = train::prepare_labelled_batch(&data, &labels, Schedule::VpLinear, &config, 0);
+    let examples: Vec<PreparedExample> =
+        labelled.iter().map(|(e, label)| PreparedExample { label: *label as u32, ..*e }).collect();
+    assert!(labelled.iter().any(|(_, l)| *l == labels.classes), "some labels are dropped to the null class");
+    let mut trainer = GpuTrainer::new(&context, &mlp, Some(&embedding), config.batch).unwrap();
+    trainer.step(&examples, 1e-3).unwrap();
+    let gpu_gradient = pollster::block_on(trainer.read_gradient().floats()).unwrap();
+    let gpu_loss: f32 = pollster::block_on(trainer.read_losses().floats()).unwrap().iter().sum();
+    let mut cpu_gradient = vec![0.0; mlp.weights.len()];
+    let mut cpu_rows = vec![0.0; embedding.rows.len()];
+    let cpu_loss =
+        train::conditional_loss_and_gradient(&mlp, &embedding, &labelled, &mut cpu_gradient, &mut cpu_rows);
+    assert!((gpu_loss - cpu_loss).abs() < 1e-4 * cpu_loss.abs().max(1.0), "loss {gpu_loss} vs {cpu_loss}");
+    let cpu_all: Vec<f32> = cpu_gradient.iter().chain(&cpu_rows).copied().collect();
+    assert_eq!(gpu_gradient.len(), cpu_all.len());
+    let largest = cpu_all.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+    for (p, (g, c)) in gpu_gradient.iter().zip(&cpu_all).enumerate() {
+        assert!((g - c).abs() <= 1e-4 * largest, "gradient {p}: gpu {g} cpu {c} (largest {largest})");
+    }
+    let gpu_weights = pollster::block_on(trainer.read_weights().floats()).unwrap();
+    let mut expected: Vec<f32> = mlp.weights.iter().chain(&embedding.rows).copied().collect();
+    Adam::new(expected.len()).update(&mut expected, &gpu_gradient, 1e-3);
+    for (p, (g, c)) in gpu_weights.iter().zip(&expected).enumerate() {
+        assert!((g - c).abs() <= 1e-6 * (1.0 + c.abs()), "weight {p} after Adam: gpu {g} cpu {c}");
+    }
+    // A drawing of two stroke classes trains a conditional network on either path alike.
+    let points: Vec<[f32; 2]> =
+        (0..40).map(|i| [if i < 20 { -1.0 } else { 1.0 }, 0.05 * (i % 20) as f32 - 0.5]).collect();
+    let stroke_classes: Vec<u32> = (0..40).map(|i| u32::from(i >= 20)).collect();
+    let plan =
+        TrainingPlan::for_labelled_drawing(&points, &stroke_classes, 120, 64, 2, training::Learning::DEFAULT)
+            .unwrap();
+    assert!(plan.conditional());
+    let mut on_gpu = Training::on_gpu(&context, plan.clone()).unwrap();
+    let mut on_cpu = Training::on_cpu(plan);
+    on_gpu.run(120).unwrap();
+    on_cpu.run(120).unwrap();
+    let gpu_weights = pollster::block_on(on_gpu.weights().values()).unwrap();
+    let cpu_weights = pollster::block_on(on_cpu.weights().values()).unwrap();
+    let (_, gpu_embedding) = training::trained_from_weights(gpu_weights.clone()).unwrap();
+    assert_eq!(gpu_embedding.map(|e| e.classes()), Some(4), "the drawing's four stroke classes");
+    let gap = gpu_weights.iter().zip(&cpu_weights).fold(0.0f32, |m, (g, c)| m.max((g - c).abs()));
+    assert!(gap < 1e-2, "GPU and CPU weights after 120 steps differ by {gap}");
 }
 
 /// Guided runs (`shaders/common/guidance.wgsl`): the exact classifier's gradient added to the

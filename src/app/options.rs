@@ -243,6 +243,11 @@ pub struct Options {
     pub observation_noise: f64,
     /// The weight w of DPS's and PiGDM's likelihood gradient (1: the papers' approximation).
     pub posterior_scale: f64,
+    /// True while a drawing stands in for the dataset: `class` then names one of its stroke
+    /// classes (`core::drawing::DRAWING_CLASSES`). The session sets it; no link or option field
+    /// does, and a new dataset clears it (it ends the drawing).
+    #[serde(skip)]
+    pub classes_of_drawing: bool,
 }
 
 /// Smallest measurement noise s: below it DPS and PiGDM are stiff beyond any step count the
@@ -283,6 +288,7 @@ impl Default for Options {
             observation: "0".into(),
             observation_noise: 0.1,
             posterior_scale: 1.0,
+            classes_of_drawing: false,
         }
     }
 }
@@ -571,6 +577,9 @@ impl Options {
                 }
             }
         }
+        if next.dataset != self.dataset {
+            next.classes_of_drawing = false;
+        }
         next.settle_condition(self, raw)?;
         Ok(next)
     }
@@ -582,16 +591,16 @@ impl Options {
     /// ([`GuidanceChoice::scores`]); the interval must not be empty.
     fn settle_condition(&mut self, previous: &Options, raw: &RawOptions) -> Result<(), OptionError> {
         let given = |field: &str| raw.get(field).is_some_and(Option::is_some);
-        let names: Vec<&str> = classes::classes(self.dataset).iter().map(|c| c.name).collect();
+        let names: Vec<&str> = self.class_list().iter().map(|c| c.name).collect();
         let first = names.first().copied().unwrap_or_default();
-        if !self.class.is_empty() && classes::class_index(self.dataset, &self.class).is_none() {
+        if !self.class.is_empty() && !names.contains(&self.class.as_str()) {
             if given("class") || self.dataset == previous.dataset {
                 return Err(OptionError {
                     field: "class".into(),
                     value: format!("{:?}", self.class.chars().take(40).collect::<String>()),
                     allowed: format!(
                         "a class of {}: {} (or empty for none)",
-                        self.dataset.name(),
+                        if self.classes_of_drawing { "the drawing" } else { self.dataset.name() },
                         names.join(", ")
                     ),
                 });
@@ -683,10 +692,21 @@ impl Options {
         })
     }
 
-    /// The index of the class guidance steers toward, when the run is guided.
+    /// The index of the class guidance steers toward (in [`Options::class_list`]), when the run
+    /// is guided.
     pub fn guided_class(&self) -> Option<usize> {
         self.run_guidance()?;
-        classes::class_index(self.dataset, &self.class)
+        self.class_list().iter().position(|c| c.name == self.class)
+    }
+
+    /// The classes `class` names one of: the dataset's, or a drawing's stroke classes while one
+    /// stands in for it.
+    pub fn class_list(&self) -> &'static [classes::DataClass] {
+        if self.classes_of_drawing {
+            &crate::core::drawing::DRAWING_CLASSES
+        } else {
+            classes::classes(self.dataset)
+        }
     }
 
     /// The sampler with the knobs of these options.
@@ -900,6 +920,8 @@ pub struct DrawingLimits {
     pub half_extent: f32,
     /// Most points of a drawing.
     pub max_points: usize,
+    /// A drawing's classes, one per stroke colour (`core::drawing::DRAWING_CLASSES`).
+    pub classes: Vec<Choice>,
 }
 
 /// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
@@ -1008,6 +1030,10 @@ pub fn describe() -> Description {
         drawing: DrawingLimits {
             half_extent: drawing::DRAWN_HALF_EXTENT,
             max_points: drawing::MAX_DRAWN_POINTS,
+            classes: drawing::DRAWING_CLASSES
+                .iter()
+                .map(|c| Choice { name: c.name, label: c.label })
+                .collect(),
         },
         samplers: Sampler::ALL
             .iter()

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
-use crate::app::training::Learning;
+use crate::app::training::{drawn_network, Learning};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::classes;
 use crate::core::dataset::GaussianMixture;
@@ -222,13 +222,13 @@ fn check_conditional_network(options: &Options, net: &TrainedNet) -> Result<(), 
     if !needs_conditional_network(options) {
         return Ok(());
     }
-    let classes = classes::classes(options.dataset).len();
+    let classes = options.class_list().len();
     match &net.class_embedding {
         Some(embedding) if embedding.classes() == classes => Ok(()),
         Some(embedding) => Err(format!(
             "invalid option 'guidance': \"cfg\" with score \"mlp\" needs a network conditioned on the {classes} \
              classes of {}; the network in use has {} (use guidance classifier, or score exact)",
-            options.dataset.name(),
+            if options.classes_of_drawing { "a drawing" } else { options.dataset.name() },
             embedding.classes()
         )),
         None => Err(format!(
@@ -242,29 +242,54 @@ fn check_conditional_network(options: &Options, net: &TrainedNet) -> Result<(), 
 /// A drawing standing in for the dataset.
 struct Drawing {
     points: Vec<[f32; 2]>,
+    /// The class (stroke colour, an index of `drawing::DRAWING_CLASSES`) of every point.
+    labels: Vec<usize>,
     mixture: GaussianMixture,
-    /// The network trained on it, once there is one.
+    /// The network trained on it, once there is one (class-conditional when it was trained on
+    /// the stroke classes).
     net: Option<TrainedNet>,
 }
 
 impl Drawing {
-    /// The learned score needs a network trained on the drawing, and a drawing has no classes.
-    fn check_score(&self, score: ScoreChoice, guidance: options::GuidanceChoice) -> Result<(), String> {
-        if guidance != options::GuidanceChoice::None {
-            return Err(format!(
-                "invalid option 'guidance': {:?} is not allowed for a drawing (allowed: none; a drawing has \
-                 no classes)",
-                guidance.name()
-            ));
-        }
-        if score == ScoreChoice::Mlp && self.net.is_none() {
+    /// The learned score needs a network trained on the drawing (a class-conditional one for
+    /// classifier-free guidance with it), and guidance a class the drawing has points of.
+    fn check_score(&self, options: &Options) -> Result<(), String> {
+        if options.score == ScoreChoice::Mlp && self.net.is_none() {
             return Err(
                 "invalid option 'score': \"mlp\" is not allowed for a drawing without a trained network \
                  (allowed: exact or empirical until one is trained)"
                     .into(),
             );
         }
+        if options.run_guidance().is_some() {
+            let used = drawing::used_classes(&self.labels);
+            let names: Vec<&str> = used.iter().map(|&c| drawing::DRAWING_CLASSES[c].name).collect();
+            if !options.guided_class().is_some_and(|c| used.contains(&c)) {
+                return Err(format!(
+                    "invalid option 'class': {:?} is not a class of the drawing (allowed: {}, the colours it \
+                     has points of)",
+                    options.class.chars().take(40).collect::<String>(),
+                    names.join(", ")
+                ));
+            }
+        }
+        if let Some(net) = &self.net {
+            check_conditional_network(options, net)?;
+        }
         Ok(())
+    }
+
+    /// The drawing's mixture with the guided class marked (the exact classifier's), else as it is.
+    fn score_prior(&self, options: &Options) -> GaussianMixture {
+        options
+            .guided_class()
+            .and_then(|class| drawing::marked_mixture(&self.mixture, &self.labels, class))
+            .unwrap_or_else(|| self.mixture.clone())
+    }
+
+    /// The drawing's distribution, or its class conditional p_0(x | c) when the run is guided.
+    fn target_prior(&self, options: &Options) -> GaussianMixture {
+        classes::conditional(&self.score_prior(options)).unwrap_or_else(|| self.mixture.clone())
     }
 }
 
@@ -405,6 +430,18 @@ impl Session {
         &self.target
     }
 
+    /// The classes a run may be guided toward: the dataset's, or while a drawing stands in for
+    /// it the stroke classes it has points of.
+    pub fn guidable_classes(&self) -> Vec<classes::DataClass> {
+        match &self.drawing {
+            Some(drawing) => drawing::used_classes(&drawing.labels)
+                .into_iter()
+                .map(|c| drawing::DRAWING_CLASSES[c])
+                .collect(),
+            None => classes::classes(self.options.dataset).to_vec(),
+        }
+    }
+
     /// The mixture whose exact score the `exact` and `empirical` choices evaluate: the target,
     /// or for `empirical` on a built-in dataset the empirical distribution of its training set.
     /// Its p_t is what the particles follow with an exact score.
@@ -458,19 +495,16 @@ impl Session {
         self.smc.as_ref()
     }
 
-    /// The guidance of the run, when it is guided toward a class of the dataset (never with a
-    /// drawing, which has none).
+    /// The guidance of the run, when it is guided toward a class of the dataset (or of the
+    /// drawing in use).
     pub fn guidance(&self) -> Option<guidance::Guidance> {
-        if self.drawing.is_some() {
-            return None;
-        }
         self.options.guided_class().and(self.options.run_guidance())
     }
 
     /// The class the run is guided toward, if any.
     pub fn guided_class(&self) -> Option<classes::DataClass> {
         self.guidance()?;
-        classes::classes(self.options.dataset).get(self.options.guided_class()?).copied()
+        self.options.class_list().get(self.options.guided_class()?).copied()
     }
 
     /// A number that changes whenever the options or what is sampled change (a new dataset,
@@ -504,18 +538,29 @@ impl Session {
     /// Applies new options. Everything but the look of the dots restarts the run from the prior.
     /// A new dataset ends a drawing in use; other changes keep it (its distribution, network and
     /// data stand in for the dataset's).
-    pub fn set_options(&mut self, next: Options) -> Result<(), String> {
+    pub fn set_options(&mut self, mut next: Options) -> Result<(), String> {
         if !self.on_gpu() {
             next.check_cpu_particles().map_err(|e| e.to_string())?;
         }
         check_smc(&next, self.on_gpu())?;
         let keeps_drawing = self.drawing.is_some() && next.dataset == self.options.dataset;
+        // The class names one of the drawing's while it stays, else one of the dataset's.
+        next.classes_of_drawing = keeps_drawing;
+        if next.run_guidance().is_some() && next.guided_class().is_none() && !keeps_drawing {
+            let names: Vec<&str> = next.class_list().iter().map(|c| c.name).collect();
+            return Err(format!(
+                "invalid option 'class': {:?} is not a class of {} (allowed: {})",
+                next.class.chars().take(40).collect::<String>(),
+                next.dataset.name(),
+                names.join(", ")
+            ));
+        }
         if let Some(loaded) = self.loaded.as_ref().filter(|_| !keeps_drawing || !self.drawing_has_network()) {
             check_conditional_network(&next, loaded)?;
         }
         if keeps_drawing {
             if let Some(drawing) = &self.drawing {
-                drawing.check_score(next.score, next.guidance)?;
+                drawing.check_score(&next)?;
             }
         }
         let previous = std::mem::replace(&mut self.options, next.clone());
@@ -556,24 +601,42 @@ impl Session {
         points: &[[f32; 2]],
         net: Option<(Mlp, Learning)>,
     ) -> Result<(), String> {
+        self.use_labelled_drawing(points, &[], net.map(|(mlp, learning)| drawn_network(mlp, None, learning)))
+    }
+
+    /// Replaces the dataset by a drawing whose point i has class `labels[i]` (an index of
+    /// `drawing::DRAWING_CLASSES`; no labels: every point in the first), with `net` trained on
+    /// it ([`drawn_network`]), if any. A run guided toward a class keeps its guidance, toward
+    /// the drawing's first class unless it names one the drawing has. Restarts the run.
+    pub fn use_labelled_drawing(
+        &mut self,
+        points: &[[f32; 2]],
+        labels: &[u32],
+        net: Option<TrainedNet>,
+    ) -> Result<(), String> {
         let mixture = drawing::drawn_mixture(points)?;
-        let net = net.map(|(mlp, learning)| TrainedNet {
-            mlp,
-            parametrization: learning.objective,
-            schedule: learning.schedule,
-            dataset: self.options.dataset,
-            training_seed: 0,
-            training_steps: 0,
-            quality: f32::NAN,
-            reference: f32::NAN,
-            class_embedding: None,
-        });
-        let drawing = Drawing { points: points.to_vec(), mixture, net };
-        drawing.check_score(self.options.score, self.options.guidance)?;
+        let labels = drawing::drawn_labels(points, labels)?;
+        let net = net.map(|net| TrainedNet { dataset: self.options.dataset, ..net });
+        let drawing = Drawing { points: points.to_vec(), labels, mixture, net };
+        let mut options = Options { classes_of_drawing: true, ..self.options.clone() };
+        if options.run_guidance().is_some() {
+            let used = drawing::used_classes(&drawing.labels);
+            if !options.guided_class().is_some_and(|c| used.contains(&c)) {
+                options.class = drawing::DRAWING_CLASSES[used[0]].name.into();
+            }
+        }
+        drawing.check_score(&options)?;
+        self.options = options;
         self.drawing = Some(drawing);
         self.load_target(true, true, true)?;
         self.revision = next_revision();
         self.reset()
+    }
+
+    /// The class of every drawn point (indices of `drawing::DRAWING_CLASSES`), if a drawing
+    /// replaces the dataset.
+    pub fn drawing_labels(&self) -> Option<&[usize]> {
+        self.drawing.as_ref().map(|d| d.labels.as_slice())
     }
 
     /// Uses `net` (read from a file) as the network in place of the embedded one, whatever the
@@ -639,8 +702,8 @@ impl Session {
         match &self.drawing {
             Some(drawing) => {
                 let points = drawing.points.clone();
-                let learning = Learning { objective: net.parametrization, schedule: net.schedule };
-                self.use_drawing_learned(&points, Some((net.mlp, learning)))?;
+                let labels: Vec<u32> = drawing.labels.iter().map(|&l| l as u32).collect();
+                self.use_labelled_drawing(&points, &labels, Some(net))?;
             }
             None => self.use_network(net)?,
         }
@@ -651,7 +714,11 @@ impl Session {
     /// the drawing's network names "drawing" as its dataset.
     pub fn network_file(&self) -> Vec<u8> {
         let dataset = if self.drawing_has_network() { "drawing" } else { self.net.dataset.name() };
-        crate::core::safetensors_net::to_bytes(&self.net, dataset)
+        // The network as trained (a class-conditional one with its embedding), not as folded
+        // for an unguided run.
+        let net =
+            self.drawing.as_ref().and_then(|d| d.net.as_ref()).or(self.loaded.as_ref()).unwrap_or(&self.net);
+        crate::core::safetensors_net::to_bytes(net, dataset)
     }
 
     /// True when a drawing is in use and a network has been trained on it.
@@ -669,21 +736,24 @@ impl Session {
     fn load_target(&mut self, net: bool, mixture: bool, data: bool) -> Result<(), String> {
         let options = &self.options;
         if net {
-            self.net = match (self.drawing.as_ref().and_then(|d| d.net.clone()), &self.loaded) {
+            let source = match (self.drawing.as_ref().and_then(|d| d.net.clone()), &self.loaded) {
                 (Some(trained), _) => trained,
                 (None, Some(loaded)) => loaded.clone(),
                 (None, None) => embedded_network(options)?,
             };
+            // Only classifier-free guidance reads the class embedding; every other run samples
+            // with the unconditional network (the null class folded in).
+            self.net = if needs_conditional_network(options) { source } else { source.unconditional() };
         }
         if mixture || data {
             self.target = match &self.drawing {
-                Some(drawing) => conditioned_target(options, drawing.mixture.clone()),
+                Some(drawing) => conditioned_target(options, drawing.target_prior(options)),
                 None => target_mixture(options),
             };
         }
         if mixture {
             let unconditioned = match &self.drawing {
-                Some(drawing) => drawing.mixture.clone(),
+                Some(drawing) => drawing.score_prior(options),
                 None => score_mixture(options),
             };
             self.mixture = conditioned_score_mixture(options, unconditioned);

@@ -4,12 +4,14 @@
 //! frames. Both draw the same batches on the CPU, so both paths train on the same examples.
 
 use crate::app::options::{self, OptionError};
+use crate::core::class_embedding::ClassEmbedding;
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
-use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
 use crate::core::param::Parametrization;
 use crate::core::schedule::Schedule;
-use crate::core::train::{self, TimeSampling, TrainConfig, Weighting};
+use crate::core::train::{self, Labels, PreparedExample, TimeSampling, TrainConfig, Weighting};
+use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
 use crate::gpu::{GpuContext, GpuError, GpuTrainer};
 
@@ -83,6 +85,21 @@ impl Learning {
     }
 }
 
+/// A network trained on a drawing: what it learned (`learning`), with the class embedding of
+/// the drawing's stroke classes when it was trained on them.
+pub fn drawn_network(mlp: Mlp, class_embedding: Option<ClassEmbedding>, learning: Learning) -> TrainedNet {
+    TrainedNet {
+        mlp,
+        parametrization: learning.objective,
+        schedule: learning.schedule,
+        dataset: Dataset::TwoMoons,
+        training_seed: 0,
+        training_steps: 0,
+        quality: f32::NAN,
+        reference: f32::NAN,
+        class_embedding,
+    }
+}
 /// What to train on, and how.
 #[derive(Clone, Debug)]
 pub struct TrainingPlan {
@@ -94,6 +111,9 @@ pub struct TrainingPlan {
     pub config: TrainConfig,
     /// The drawing trained on (empty for a built-in dataset).
     pub points: Vec<[f32; 2]>,
+    /// The class of each drawn point (indices of `drawing::DRAWING_CLASSES`; empty for a
+    /// built-in dataset). With two classes or more the network is class-conditional.
+    pub labels: Vec<usize>,
 }
 
 /// Refuses runs outside 1..=[`MAX_TRAIN_STEPS`] steps or 1..=[`MAX_TRAIN_BATCH`] examples.
@@ -123,20 +143,37 @@ impl TrainingPlan {
         seed: u32,
         learning: Learning,
     ) -> Result<TrainingPlan, String> {
+        Self::for_labelled_drawing(points, &[], steps, batch, seed, learning)
+    }
+
+    /// [`TrainingPlan::for_drawing_with`] on a drawing whose point i has class `labels[i]`
+    /// (`drawing::drawn_labels`): with points of two classes or more, a class-conditional
+    /// network (Ho and Salimans 2022; label dropout `class_embedding::LABEL_DROPOUT`).
+    pub fn for_labelled_drawing(
+        points: &[[f32; 2]],
+        labels: &[u32],
+        steps: u32,
+        batch: u32,
+        seed: u32,
+        learning: Learning,
+    ) -> Result<TrainingPlan, String> {
         let mixture = drawing::drawn_mixture(points)?;
+        let labels = drawing::drawn_labels(points, labels)?;
         check_size(steps, batch).map_err(|e| e.to_string())?;
         Ok(TrainingPlan {
             mixture,
             schedule: learning.schedule,
             config: learning.config(drawing::drawn_config(seed, steps, batch)),
             points: points.to_vec(),
+            labels,
         })
     }
 
-    /// [`TrainingPlan::for_drawing_with`] learning the objective and schedule named `objective`
-    /// and `schedule` ([`Learning::from_names`]).
+    /// [`TrainingPlan::for_labelled_drawing`] learning the objective and schedule named
+    /// `objective` and `schedule` ([`Learning::from_names`]).
     pub fn for_drawing_named(
         points: &[[f32; 2]],
+        labels: &[u32],
         steps: u32,
         batch: u32,
         seed: u32,
@@ -144,7 +181,25 @@ impl TrainingPlan {
         schedule: &str,
     ) -> Result<TrainingPlan, String> {
         let learning = Learning::from_names(objective, schedule).map_err(|e| e.to_string())?;
-        Self::for_drawing_with(points, steps, batch, seed, learning)
+        Self::for_labelled_drawing(points, labels, steps, batch, seed, learning)
+    }
+
+    /// True when the plan trains a class-conditional network: on a drawing with points of two
+    /// classes or more.
+    pub fn conditional(&self) -> bool {
+        drawing::used_classes(&self.labels).len() > 1
+    }
+
+    /// The examples of Adam step `step` (with their labels when the plan is conditional).
+    pub fn batch(&self, step: u32) -> Vec<PreparedExample> {
+        if !self.conditional() {
+            return train::prepare_batch(&self.mixture, self.schedule, &self.config, step);
+        }
+        let labels = Labels { component_classes: &self.labels, classes: drawing::DRAWING_CLASSES.len() };
+        train::prepare_labelled_batch(&self.mixture, &labels, self.schedule, &self.config, step)
+            .into_iter()
+            .map(|(example, label)| PreparedExample { label: label as u32, ..example })
+            .collect()
     }
 
     /// What the plan's network learns.
@@ -167,6 +222,7 @@ impl TrainingPlan {
             schedule: drawing::DRAWN_SCHEDULE,
             config: TrainConfig { seed, steps, batch, ..TrainConfig::default() },
             points: Vec::new(),
+            labels: Vec::new(),
         })
     }
 }
@@ -213,13 +269,21 @@ impl PendingValues {
 impl Training {
     /// Starts `plan` on the CPU.
     pub fn on_cpu(plan: TrainingPlan) -> Training {
-        let trainer = drawing::Trainer::new(plan.mixture.clone(), plan.schedule, plan.config.clone());
+        let (mixture, schedule, config) = (plan.mixture.clone(), plan.schedule, plan.config.clone());
+        let trainer = if plan.conditional() {
+            drawing::Trainer::conditional(mixture, plan.labels.clone(), schedule, config)
+        } else {
+            drawing::Trainer::new(mixture, schedule, config)
+        };
         Training { plan, engine: Engine::Cpu(trainer) }
     }
 
-    /// Starts `plan` on `context`'s GPU, from the same initial network as the CPU would.
+    /// Starts `plan` on `context`'s GPU, from the same initial network (and embedding) as the
+    /// CPU would.
     pub fn on_gpu(context: &GpuContext, plan: TrainingPlan) -> Result<Training, GpuError> {
-        let trainer = GpuTrainer::new(context, &Mlp::initialise(plan.config.seed), plan.config.batch)?;
+        let embedding = plan.conditional().then(|| ClassEmbedding::zeros(drawing::DRAWING_CLASSES.len()));
+        let mlp = Mlp::initialise(plan.config.seed);
+        let trainer = GpuTrainer::new(context, &mlp, embedding.as_ref(), plan.config.batch)?;
         Ok(Training { plan, engine: Engine::Gpu { trainer, step: 0 } })
     }
 
@@ -242,7 +306,7 @@ impl Training {
                 let first = *step;
                 let end = step.saturating_add(n).min(plan.config.steps);
                 while *step < end {
-                    let examples = train::prepare_batch(&plan.mixture, plan.schedule, &plan.config, *step);
+                    let examples = plan.batch(*step);
                     trainer.step(&examples, train::learning_rate(&plan.config, *step))?;
                     *step += 1;
                 }
@@ -290,6 +354,17 @@ impl Training {
         }
     }
 
+    /// The network as trained so far with what it learned (and its class embedding, when the
+    /// plan is conditional), where it is on the CPU.
+    pub fn trained(&self) -> Option<TrainedNet> {
+        match &self.engine {
+            Engine::Cpu(trainer) => {
+                Some(drawn_network(trainer.mlp().clone(), trainer.embedding().cloned(), self.plan.learning()))
+            }
+            Engine::Gpu { .. } => None,
+        }
+    }
+
     /// The batch loss of the last step taken (NaN before the first), as one value; on the GPU
     /// it waits for the GPU to get there.
     pub fn loss(&self) -> PendingValues {
@@ -301,10 +376,19 @@ impl Training {
         }
     }
 
-    /// The network's weights as trained so far (the layout of `core::mlp`).
+    /// The network's weights as trained so far (the layout of `core::mlp`), then the class
+    /// embedding's rows when the plan is conditional ([`trained_from_weights`] reads both).
     pub fn weights(&self) -> PendingValues {
         match &self.engine {
-            Engine::Cpu(trainer) => PendingValues::Ready(trainer.mlp().weights.clone()),
+            Engine::Cpu(trainer) => PendingValues::Ready(
+                trainer
+                    .mlp()
+                    .weights
+                    .iter()
+                    .chain(trainer.embedding().map_or(&[][..], |e| &e.rows))
+                    .copied()
+                    .collect(),
+            ),
             Engine::Gpu { trainer, .. } => PendingValues::Gpu(trainer.read_weights()),
         }
     }
@@ -324,4 +408,20 @@ pub fn network_from_weights(weights: Vec<f32>) -> Result<Mlp, String> {
         return Err("the trained weights are not all finite (training diverged)".into());
     }
     Mlp::from_weights(weights).ok_or_else(|| "the weights do not fit the network".into())
+}
+
+/// The network (and class embedding) in trained `weights` (from [`Training::weights`]):
+/// [`PARAMETERS`] values for an unconditional network, or that many and the rows of a drawing's
+/// class embedding (`drawing::DRAWING_CLASSES` and the null class) for a conditional one; all
+/// finite (a diverged run is refused with a message saying so).
+pub fn trained_from_weights(mut weights: Vec<f32>) -> Result<(Mlp, Option<ClassEmbedding>), String> {
+    let conditional = PARAMETERS + (drawing::DRAWING_CLASSES.len() + 1) * HIDDEN;
+    if weights.len() != conditional {
+        return network_from_weights(weights).map(|mlp| (mlp, None));
+    }
+    let rows = weights.split_off(PARAMETERS);
+    if rows.iter().any(|w| !w.is_finite()) {
+        return Err("the trained class embedding is not all finite (training diverged)".into());
+    }
+    Ok((network_from_weights(weights)?, ClassEmbedding::from_rows(rows)))
 }

@@ -13,7 +13,7 @@
 //! probability [`LABEL_DROPOUT`], so that eps(x, empty) learns the unconditional prediction.
 //! Classifier-free guidance combines the two predictions (`core::guidance`).
 
-use crate::core::mlp::{Mlp, HIDDEN};
+use crate::core::mlp::{Mlp, B1, HIDDEN};
 
 /// Probability that a training example's label is replaced by the null class. Ho and Salimans
 /// (2022, Section 4) trained with p_uncond in {0.1, 0.2} and found 0.1 to 0.2 equally good;
@@ -70,6 +70,16 @@ impl ClassEmbedding {
     pub fn shifted(&self, bias: [f32; HIDDEN], label: usize) -> [f32; HIDDEN] {
         let row = self.row(label);
         std::array::from_fn(|j| bias[j] + row[j])
+    }
+
+    /// `mlp` with row `label` folded into its first-layer bias (b1 + E[label]): a plain network
+    /// that predicts exactly what the conditional one does for `label`. With the null class it
+    /// is the unconditional network, what an unguided run samples with.
+    pub fn folded(&self, mlp: &Mlp, label: usize) -> Mlp {
+        let mut folded = mlp.clone();
+        let row = self.row(label);
+        folded.weights[B1..B1 + HIDDEN].iter_mut().zip(row).for_each(|(b, e)| *b += e);
+        folded
     }
 
     /// Rounded to half floats and widened back, as a weight file stores them.

@@ -2,11 +2,18 @@
 //! Gaussian "knot", as the built-in curves are made), with an exact noised score like every
 //! built-in dataset, and a network can be trained on it ([`Trainer`]) in small chunks, so a page
 //! can show the loss falling between frames.
+//!
+//! Every drawn point carries a class, its stroke colour ([`DRAWING_CLASSES`]: pick a colour, then
+//! draw), so a drawing has class conditionals, an exact classifier and guidance like the built-in
+//! datasets (`core::classes`), and a class-conditional network can be trained on it
+//! ([`Trainer::conditional`]).
 
+use crate::core::class_embedding::ClassEmbedding;
+use crate::core::classes::{self, DataClass};
 use crate::core::dataset::GaussianMixture;
 use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::schedule::Schedule;
-use crate::core::train::{self, Adam, TrainConfig};
+use crate::core::train::{self, Adam, Labels, TrainConfig};
 
 /// Standard deviation of each drawn point's knot (about the spacing of a drawn stroke).
 pub const DRAWN_STD: f64 = 0.06;
@@ -28,6 +35,59 @@ pub const DRAWN_FINAL_LEARNING_RATE: f32 = 1e-4;
 pub const DRAWN_TRAIN_STEPS: u32 = 2500;
 /// Examples per Adam step of training on a drawing.
 pub const DRAWN_BATCH: u32 = 128;
+
+/// The classes of a drawing, one per stroke colour, in index order (a drawn point's class is the
+/// colour it was drawn in; points without one, as in older links and files, are the first).
+pub const DRAWING_CLASSES: [DataClass; 4] = [
+    DataClass { name: "blue", label: "Blue strokes" },
+    DataClass { name: "orange", label: "Orange strokes" },
+    DataClass { name: "green", label: "Green strokes" },
+    DataClass { name: "pink", label: "Pink strokes" },
+];
+
+/// Checks a drawing's labels: one per point, each an index of [`DRAWING_CLASSES`]; empty labels
+/// stand for every point in the first class. Returns the labels, one per point.
+pub fn drawn_labels(points: &[[f32; 2]], labels: &[u32]) -> Result<Vec<usize>, String> {
+    if labels.is_empty() {
+        return Ok(vec![0; points.len()]);
+    }
+    if labels.len() != points.len() {
+        return Err(format!(
+            "a drawing has one class per point: {} points, {} classes given",
+            points.len(),
+            labels.len()
+        ));
+    }
+    let names: Vec<&str> = DRAWING_CLASSES.iter().map(|c| c.name).collect();
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, &label)| {
+            let class = label as usize;
+            if class < DRAWING_CLASSES.len() {
+                Ok(class)
+            } else {
+                Err(format!(
+                    "drawn point {i} has class {label}; a drawing's classes are 0 to {} ({})",
+                    DRAWING_CLASSES.len() - 1,
+                    names.join(", ")
+                ))
+            }
+        })
+        .collect()
+}
+
+/// The classes a drawing's points use (indices of [`DRAWING_CLASSES`], ascending).
+pub fn used_classes(labels: &[usize]) -> Vec<usize> {
+    (0..DRAWING_CLASSES.len()).filter(|c| labels.contains(c)).collect()
+}
+
+/// The drawing's mixture with class `class`'s points marked (`classes::marked`), or `None`
+/// when no point has it.
+pub fn marked_mixture(mixture: &GaussianMixture, labels: &[usize], class: usize) -> Option<GaussianMixture> {
+    let members: Vec<bool> = labels.iter().map(|&l| l == class).collect();
+    classes::marked(mixture, &members)
+}
 
 /// The training configuration for a drawing: `steps` Adam steps of `batch` examples from `seed`
 /// at [`DRAWN_LEARNING_RATE`].
@@ -76,6 +136,17 @@ pub struct Trainer {
     gradient: Vec<f32>,
     step: u32,
     losses: Vec<f32>,
+    /// A class-conditional run: the class of every point (component), the embedding being
+    /// trained, its Adam state and gradient.
+    conditional: Option<ConditionalState>,
+}
+
+/// What a class-conditional [`Trainer`] trains besides the network.
+struct ConditionalState {
+    labels: Vec<usize>,
+    embedding: ClassEmbedding,
+    adam: Adam,
+    gradient: Vec<f32>,
 }
 
 impl Trainer {
@@ -90,6 +161,29 @@ impl Trainer {
             mixture,
             schedule,
             config,
+            conditional: None,
+        }
+    }
+
+    /// A fresh class-conditional network (with [`DRAWING_CLASSES`]' embedding and the null
+    /// class, label dropout `class_embedding::LABEL_DROPOUT`) to train on `mixture`, whose
+    /// component k has class `labels[k]`: the same run as `train::train_conditional`.
+    pub fn conditional(
+        mixture: GaussianMixture,
+        labels: Vec<usize>,
+        schedule: Schedule,
+        config: TrainConfig,
+    ) -> Trainer {
+        let embedding = ClassEmbedding::zeros(DRAWING_CLASSES.len());
+        let rows = embedding.rows.len();
+        Trainer {
+            conditional: Some(ConditionalState {
+                labels,
+                embedding,
+                adam: Adam::new(rows),
+                gradient: vec![0.0; rows],
+            }),
+            ..Trainer::new(mixture, schedule, config)
         }
     }
 
@@ -99,16 +193,40 @@ impl Trainer {
         let (first, mut total) = (self.step, 0.0);
         while self.step < end {
             self.gradient.iter_mut().for_each(|g| *g = 0.0);
-            let first_index = self.step.wrapping_mul(self.config.batch);
-            let loss = train::batch_loss_and_gradient(
-                &self.mlp,
-                &self.mixture,
-                self.schedule,
-                &self.config,
-                first_index,
-                &mut self.gradient,
-            );
             let rate = train::learning_rate(&self.config, self.step);
+            let loss = match &mut self.conditional {
+                None => {
+                    let first_index = self.step.wrapping_mul(self.config.batch);
+                    train::batch_loss_and_gradient(
+                        &self.mlp,
+                        &self.mixture,
+                        self.schedule,
+                        &self.config,
+                        first_index,
+                        &mut self.gradient,
+                    )
+                }
+                Some(state) => {
+                    state.gradient.iter_mut().for_each(|g| *g = 0.0);
+                    let labels = Labels { component_classes: &state.labels, classes: DRAWING_CLASSES.len() };
+                    let examples = train::prepare_labelled_batch(
+                        &self.mixture,
+                        &labels,
+                        self.schedule,
+                        &self.config,
+                        self.step,
+                    );
+                    let loss = train::conditional_loss_and_gradient(
+                        &self.mlp,
+                        &state.embedding,
+                        &examples,
+                        &mut self.gradient,
+                        &mut state.gradient,
+                    );
+                    state.adam.update(&mut state.embedding.rows, &state.gradient, rate);
+                    loss
+                }
+            };
             self.adam.update(&mut self.mlp.weights, &self.gradient, rate);
             self.losses.push(loss);
             total += loss;
@@ -139,6 +257,11 @@ impl Trainer {
     /// The network as trained so far.
     pub fn mlp(&self) -> &Mlp {
         &self.mlp
+    }
+
+    /// The class embedding as trained so far, for a class-conditional run.
+    pub fn embedding(&self) -> Option<&ClassEmbedding> {
+        self.conditional.as_ref().map(|c| &c.embedding)
     }
 
     /// The schedule it trains with.

@@ -258,8 +258,10 @@ pub struct PreparedExample {
     pub weight: f32,
     /// The target of the objective.
     pub goal: [f32; 2],
+    /// The class label of a class-conditional run (an embedding row; 0 and unread otherwise).
+    pub label: u32,
     /// Padding to the WGSL struct's 8-byte alignment.
-    pub padding: [f32; 2],
+    pub padding: u32,
 }
 
 /// Example `index` of `config`'s run, prepared for the network and the loss.
@@ -286,7 +288,8 @@ pub fn prepare_labelled(
         t,
         weight: config.weighting.at(schedule, example.t as f64) as f32,
         goal: target(config.objective, schedule, &example),
-        padding: [0.0; 2],
+        label: 0,
+        padding: 0,
     };
     (prepared, component)
 }

@@ -136,6 +136,20 @@ impl fmt::Display for WeightsError {
 impl std::error::Error for WeightsError {}
 
 impl TrainedNet {
+    /// The network an unguided run samples with: a class-conditional network with its null
+    /// class folded into the first-layer bias ([`ClassEmbedding::folded`]), an unconditional one
+    /// as it is.
+    pub fn unconditional(&self) -> TrainedNet {
+        match &self.class_embedding {
+            Some(embedding) => TrainedNet {
+                mlp: embedding.folded(&self.mlp, embedding.null()),
+                class_embedding: None,
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
+    }
+
     /// Serialises to the format of the module docs.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(CONDITIONAL_HEADER_BYTES + 2 * mlp::PARAMETERS);

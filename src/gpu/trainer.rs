@@ -4,9 +4,16 @@
 //! examples are drawn on the CPU (`train::prepare_batch`, a few hundred bytes per step) so both
 //! paths see the same ones. CPU twins: `train::prepared_loss_and_gradient` and
 //! `train::Adam::update`; `tests/gpu_parity.rs` compares them.
+//!
+//! A class-conditional network (`core::class_embedding`) trains its embedding rows as more
+//! parameters stored after the network's: each example adds its label's row to the first
+//! pre-activations and writes that row's gradient (d loss / d a1; the other rows' terms are 0),
+//! and Adam, elementwise, updates them with the rest (twin: `train::conditional_loss_and_gradient`
+//! with two `Adam`s at the same rate).
 
 use wgpu::util::DeviceExt;
 
+use crate::core::class_embedding::ClassEmbedding;
 use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::train::{PreparedExample, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON};
 use crate::gpu::engine::{bind, compute_pipeline};
@@ -25,8 +32,12 @@ pub struct TrainParams {
     pub batch: u32,
     /// 1 / batch: the loss is the batch mean.
     pub scale: f32,
-    /// Padding to 16 bytes; always 0.
-    pub _pad: [u32; 2],
+    /// Rows of the class embedding stored after the network's weights (classes + 1), or 0 for
+    /// an unconditional network.
+    pub embedding_rows: u32,
+    /// Parameters trained: the network's and the embedding's (each example's gradient terms
+    /// are this far apart).
+    pub stride: u32,
 }
 
 /// Uniforms of `adam_step.wgsl` (its `AdamParams`; layout checked by `tests/gpu_layout.rs`).
@@ -66,6 +77,10 @@ pub struct GpuTrainer {
     gradient: wgpu::Buffer,
     losses: wgpu::Buffer,
     batch: u32,
+    /// Rows of the class embedding trained with the network (0: none).
+    embedding_rows: u32,
+    /// Parameters trained: the network's, then the embedding's.
+    parameters: u32,
     step: i32,
 }
 
@@ -75,15 +90,23 @@ fn whole<'a>(buffers: &[(Binding, &'a wgpu::Buffer)]) -> Vec<(Binding, wgpu::Bin
 }
 
 impl GpuTrainer {
-    /// Uploads `mlp` (and zeroed Adam moments) to train with batches of `batch` examples.
-    pub fn new(context: &GpuContext, mlp: &Mlp, batch: u32) -> Result<GpuTrainer, GpuError> {
+    /// Uploads `mlp` (and zeroed Adam moments) to train with batches of `batch` examples;
+    /// with `embedding`, a class-conditional network whose examples carry their labels.
+    pub fn new(
+        context: &GpuContext,
+        mlp: &Mlp,
+        embedding: Option<&ClassEmbedding>,
+        batch: u32,
+    ) -> Result<GpuTrainer, GpuError> {
         let device = context.device.clone();
-        let gradients_bytes = 4 * PARAMETERS as u64 * batch as u64;
+        let rows = embedding.map_or(&[][..], |e| &e.rows[..]);
+        let parameters = PARAMETERS + rows.len();
+        let gradients_bytes = 4 * parameters as u64 * batch as u64;
         let limit = device.limits().max_storage_buffer_binding_size;
         if batch == 0 || gradients_bytes > limit {
             return Err(GpuError::Unsupported(format!(
                 "a batch of {batch} needs {gradients_bytes} bytes of gradient terms (1 to {} examples fit)",
-                limit / (4 * PARAMETERS as u64)
+                limit / (4 * parameters as u64)
             )));
         }
         let gradient_pipeline =
@@ -97,7 +120,8 @@ impl GpuTrainer {
                 usage,
             })
         };
-        let zeros = vec![0.0f32; PARAMETERS];
+        let zeros = vec![0.0f32; parameters];
+        let trained: Vec<f32> = mlp.weights.iter().chain(rows).copied().collect();
         let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
         let train_params = init("train params", &[0u8; std::mem::size_of::<TrainParams>()], uniform_usage);
         let adam_params = init("adam params", &[0u8; std::mem::size_of::<AdamParams>()], uniform_usage);
@@ -106,7 +130,7 @@ impl GpuTrainer {
             bytemuck::cast_slice(&vec![PreparedExample::default(); batch as usize]),
             usage,
         );
-        let weights = init("train weights", bytemuck::cast_slice(&mlp.weights), usage);
+        let weights = init("train weights", bytemuck::cast_slice(&trained), usage);
         let first = init("adam first moment", bytemuck::cast_slice(&zeros), usage);
         let second = init("adam second moment", bytemuck::cast_slice(&zeros), usage);
         let gradient = init("batch gradient", bytemuck::cast_slice(&zeros), usage);
@@ -156,6 +180,8 @@ impl GpuTrainer {
             gradient,
             losses,
             batch,
+            embedding_rows: embedding.map_or(0, |e| (e.classes() + 1) as u32),
+            parameters: parameters as u32,
             step: 0,
         })
     }
@@ -170,9 +196,20 @@ impl GpuTrainer {
             )));
         }
         self.step += 1;
-        let train = TrainParams { batch: self.batch, scale: 1.0 / self.batch as f32, _pad: [0; 2] };
+        let train = TrainParams {
+            batch: self.batch,
+            scale: 1.0 / self.batch as f32,
+            embedding_rows: self.embedding_rows,
+            stride: self.parameters,
+        };
+        if let Some(e) = examples.iter().find(|e| self.embedding_rows > 0 && e.label >= self.embedding_rows) {
+            return Err(GpuError::Unsupported(format!(
+                "an example's label {} is not a row of the {}-row class embedding",
+                e.label, self.embedding_rows
+            )));
+        }
         let adam = AdamParams {
-            parameters: PARAMETERS as u32,
+            parameters: self.parameters,
             batch: self.batch,
             learning_rate,
             correction1: 1.0 - ADAM_BETA1.powi(self.step),
@@ -196,20 +233,20 @@ impl GpuTrainer {
             pass.dispatch_workgroups(self.batch.div_ceil(WORKGROUP_SIZE), 1, 1);
             pass.set_pipeline(&self.adam_pipeline);
             pass.set_bind_group(0, &self.adam_group, &[]);
-            pass.dispatch_workgroups((PARAMETERS as u32).div_ceil(WORKGROUP_SIZE), 1, 1);
+            pass.dispatch_workgroups(self.parameters.div_ceil(WORKGROUP_SIZE), 1, 1);
         }
         self.queue.submit([encoder.finish()]);
         Ok(())
     }
 
-    /// Starts copying the weights back.
+    /// Starts copying the weights back: the network's, then the class embedding's rows.
     pub fn read_weights(&self) -> Readback {
-        Readback::start(&self.device, &self.queue, &self.weights, 4 * PARAMETERS as u64)
+        Readback::start(&self.device, &self.queue, &self.weights, 4 * self.parameters as u64)
     }
 
-    /// Starts copying the last step's batch gradient back.
+    /// Starts copying the last step's batch gradient back (the network's, then the rows').
     pub fn read_gradient(&self) -> Readback {
-        Readback::start(&self.device, &self.queue, &self.gradient, 4 * PARAMETERS as u64)
+        Readback::start(&self.device, &self.queue, &self.gradient, 4 * self.parameters as u64)
     }
 
     /// Starts copying the last step's per-example losses back (their sum is the batch loss).

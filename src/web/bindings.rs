@@ -215,13 +215,15 @@ pub struct Trainer {
 
 #[wasm_bindgen]
 impl Trainer {
-    /// A fresh network for the drawing `points` (interleaved x, y), to train for `steps` Adam
-    /// steps of `batch` examples from `seed`, learning the objective `objective` ("eps", "x0",
-    /// "score", "velocity" or "edm_denoiser") on the schedule `schedule`
-    /// (`TrainingPlan::for_drawing_with`).
+    /// A fresh network for the drawing `points` (interleaved x, y) whose point i has class
+    /// `labels[i]` (empty: all the first), to train for `steps` Adam steps of `batch` examples
+    /// from `seed`, learning the objective `objective` ("eps", "x0", "score", "velocity" or
+    /// "edm_denoiser") on the schedule `schedule` (`TrainingPlan::for_labelled_drawing`: with
+    /// points of two classes or more, a class-conditional network).
     #[wasm_bindgen(constructor)]
     pub fn new(
         points: &[f32],
+        labels: &[u32],
         steps: u32,
         batch: u32,
         seed: u32,
@@ -230,6 +232,7 @@ impl Trainer {
     ) -> Result<Trainer, JsError> {
         let plan = TrainingPlan::for_drawing_named(
             &self::points("points", points)?,
+            labels,
             steps,
             batch,
             seed,
@@ -267,6 +270,12 @@ impl Trainer {
     /// Every step's batch loss so far.
     pub fn losses(&self) -> Vec<f32> {
         self.inner.losses().to_vec()
+    }
+
+    /// True when it trains a class-conditional network (a drawing of two classes or more).
+    #[wasm_bindgen(getter)]
+    pub fn conditional(&self) -> bool {
+        self.inner.plan().conditional()
     }
 }
 
@@ -317,6 +326,17 @@ impl GpuTraining {
     /// The drawing it trains on (interleaved x, y).
     pub fn points(&self) -> Vec<f32> {
         flat(self.inner.points())
+    }
+
+    /// The class of each drawn point it trains on.
+    pub fn labels(&self) -> Vec<u32> {
+        self.inner.plan().labels.iter().map(|&l| l as u32).collect()
+    }
+
+    /// True when it trains a class-conditional network (a drawing of two classes or more).
+    #[wasm_bindgen(getter)]
+    pub fn conditional(&self) -> bool {
+        self.inner.plan().conditional()
     }
 }
 
@@ -607,19 +627,42 @@ impl Playground {
     }
 
     /// Replaces the dataset by the drawing `points` (interleaved x, y; at most 512 inside the
-    /// picture) with its exact score; the score option must be "exact" or "empirical" until a
-    /// network is trained (`use_trainer`). Restarts the run.
-    pub fn use_drawing(&mut self, points: &[f32]) -> Result<(), JsError> {
+    /// picture) whose point i has class `labels[i]` (an index of `describe().drawing.classes`;
+    /// empty: all the first), with its exact score; the score option must be "exact" or
+    /// "empirical" until a network is trained (`use_trainer`). A guided run keeps its guidance,
+    /// toward the drawing's first class unless its class is one of the drawing's (read
+    /// `options()` back). Restarts the run.
+    pub fn use_drawing(&mut self, points: &[f32], labels: &[u32]) -> Result<(), JsError> {
         self.check_device()?;
-        self.session.use_drawing(&self::points("points", points)?, None).map_err(js_error)
+        self.session.use_labelled_drawing(&self::points("points", points)?, labels, None).map_err(js_error)
     }
 
     /// Replaces the dataset by the trainer's drawing and its network as trained so far (the
-    /// learned score then samples the drawing). Restarts the run.
+    /// learned score then samples the drawing; a class-conditional one can guide without a
+    /// classifier). Restarts the run.
     pub fn use_trainer(&mut self, trainer: &Trainer) -> Result<(), JsError> {
         self.check_device()?;
-        let net = trainer.inner.mlp().cloned().map(|mlp| (mlp, trainer.inner.plan().learning()));
-        self.session.use_drawing_learned(trainer.inner.points(), net).map_err(js_error)
+        let labels: Vec<u32> = trainer.inner.plan().labels.iter().map(|&l| l as u32).collect();
+        self.session
+            .use_labelled_drawing(trainer.inner.points(), &labels, trainer.inner.trained())
+            .map_err(js_error)
+    }
+
+    /// The classes a run may be guided toward, `[{ name, label }]`: the dataset's, or the
+    /// stroke classes the drawing in use has points of.
+    pub fn guidable_classes(&self) -> Result<JsValue, JsError> {
+        let classes: Vec<options::Choice> = self
+            .session
+            .guidable_classes()
+            .iter()
+            .map(|c| options::Choice { name: c.name, label: c.label })
+            .collect();
+        to_js(&classes)
+    }
+
+    /// The class of each drawn point in use, or undefined when the dataset is a built-in one.
+    pub fn drawing_labels(&self) -> Option<Vec<u32>> {
+        self.session.drawing_labels().map(|labels| labels.iter().map(|&l| l as u32).collect())
     }
 
     /// Starts training a fresh network on the drawing `points` on this playground's GPU (WebGPU
@@ -628,6 +671,7 @@ impl Playground {
     pub fn gpu_training(
         &self,
         points: &[f32],
+        labels: &[u32],
         steps: u32,
         batch: u32,
         seed: u32,
@@ -637,6 +681,7 @@ impl Playground {
         let context = self.training_context()?;
         let plan = TrainingPlan::for_drawing_named(
             &self::points("points", points)?,
+            labels,
             steps,
             batch,
             seed,
@@ -673,11 +718,14 @@ impl Playground {
         }
     }
 
-    /// Replaces the dataset by the drawing `points` with a network of `weights` trained on it
-    /// (from `GpuTraining.weights()`), which learned `objective` on `schedule`. Restarts the run.
+    /// Replaces the dataset by the drawing `points` (classes `labels`) with a network of
+    /// `weights` trained on it (from `GpuTraining.weights()`: a class-conditional network's
+    /// embedding rows follow its weights), which learned `objective` on `schedule`. Restarts
+    /// the run.
     pub fn use_weights(
         &mut self,
         points: &[f32],
+        labels: &[u32],
         weights: Vec<f32>,
         objective: &str,
         schedule: &str,
@@ -685,8 +733,9 @@ impl Playground {
         self.check_device()?;
         let points = self::points("points", points)?;
         let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
-        let mlp = training::network_from_weights(weights).map_err(js_error)?;
-        self.session.use_drawing_learned(&points, Some((mlp, learning))).map_err(js_error)
+        let (mlp, embedding) = training::trained_from_weights(weights).map_err(js_error)?;
+        let net = training::drawn_network(mlp, embedding, learning);
+        self.session.use_labelled_drawing(&points, labels, Some(net)).map_err(js_error)
     }
 
     /// The run as a runnable NumPy script (`app::python_export`), with the page's share link

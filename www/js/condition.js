@@ -5,6 +5,7 @@
 
 import { quote } from './quote.js';
 import { parseOperator, parseValues, resizedValues } from './measurement.js';
+import { decodeStrokeClasses } from './drawing.js';
 
 /** @typedef {import('./state.js').State} State */
 
@@ -12,6 +13,8 @@ import { parseOperator, parseValues, resizedValues } from './measurement.js';
 let classesByDataset = new Map();
 /** The scores each guidance works with, from describe(). @type {Map<string, string[]>} */
 let guidanceScores = new Map();
+/** A drawing's classes (stroke colours) as [name, label] pairs, from describe(). @type {Array<[string, string]>} */
+let strokeClasses = [];
 
 /**
  * The classes of `dataset` as [name, label] pairs (empty before `useDescription`).
@@ -22,11 +25,24 @@ export function classesOf(dataset) {
 }
 
 /**
- * Whether `name` is a class of any dataset.
+ * The classes a run of `state` may be guided toward: those of the drawing in use (the stroke
+ * colours it has points of), else the dataset's. `endsDrawing`: the dataset was just chosen,
+ * which ends the drawing.
+ * @param {State} state
+ */
+export function classesFor(state, endsDrawing = false) {
+  if (!state.drawn || endsDrawing) return classesOf(state.dataset);
+  const decoded = decodeStrokeClasses(state.drawn_classes ?? '');
+  const used = new Set(decoded.ok && decoded.classes.length > 0 ? decoded.classes : [0]);
+  return strokeClasses.filter((_, c) => used.has(c));
+}
+
+/**
+ * Whether `name` is a class of any dataset, or a drawing's.
  * @param {string} name
  */
 export function isKnownClass(name) {
-  return [...classesByDataset.values()].some((list) => list.some(([c]) => c === name));
+  return [...classesByDataset.values(), strokeClasses].some((list) => list.some(([c]) => c === name));
 }
 
 /** The samplers whose step is one Gaussian kernel, which SMC weighs (src/core/smc.rs, check_plan). */
@@ -51,10 +67,11 @@ export function settleCondition(state, latest) {
   const just = new Set(latest);
   const next = { ...state };
   const notices = [];
-  const classes = classesOf(next.dataset).map(([name]) => name);
+  const ofDrawing = Boolean(next.drawn) && !just.has('dataset');
+  const classes = classesFor(next, !ofDrawing).map(([name]) => name);
   if (next.class !== '' && !classes.includes(next.class)) {
     if (just.has('class')) {
-      notices.push(`class ${quote(next.class)} is not a class of ${next.dataset} (allowed: ${classes.join(', ')}); using ${next.guidance === 'none' ? 'none' : classes[0]}.`);
+      notices.push(`class ${quote(next.class)} is not a class of ${ofDrawing ? 'the drawing' : next.dataset} (allowed: ${classes.join(', ')}); using ${next.guidance === 'none' ? 'none' : classes[0]}.`);
     }
     next.class = '';
   }
@@ -137,4 +154,5 @@ export function useConditionDescription(described) {
   guidanceScores = new Map(
     (described.guidances ?? []).map((/** @type {{ name: string, scores: string[] }} */ g) => [g.name, g.scores]),
   );
+  strokeClasses = (described.drawing?.classes ?? []).map((/** @type {{ name: string, label: string }} */ { name, label }) => /** @type {[string, string]} */ ([name, label]));
 }

@@ -6,7 +6,7 @@
 //
 // Every text that may come from outside (the URL, error messages) is set with textContent.
 
-import { FIELDS, applies, classesOf } from './state.js';
+import { FIELDS, applies, classesFor } from './state.js';
 import { $ } from './dom.js';
 import { PANELS, chosenRacers } from './panels.js';
 import { formatTime } from './status.js';
@@ -100,7 +100,7 @@ export function build(racers = []) {
  * @param {State} state
  */
 export function setValues(state) {
-  fillClasses(state.dataset);
+  fillClasses(state);
   for (const field of FORM_FIELDS) {
     const control = /** @type {FormControl} */ ($(field.name));
     if (field.type === 'boolean') /** @type {HTMLInputElement} */ (control).checked = Boolean(state[field.name]);
@@ -113,18 +113,20 @@ export function setValues(state) {
   applyChrome(state);
 }
 
-/** The dataset whose classes the class control lists. */
+/** The dataset (or drawing's classes) whose classes the class control lists. */
 let classesListed = '';
 
 /**
- * Lists the classes of `dataset` in the class control (when it changed).
- * @param {string} dataset
+ * Lists the classes a run of `state` may be guided toward in the class control (when they
+ * changed): the dataset's, or the drawing's stroke colours.
+ * @param {import('./state.js').State} state
  */
-function fillClasses(dataset) {
-  if (dataset === classesListed) return;
-  classesListed = dataset;
+function fillClasses(state) {
+  const key = state.drawn ? `drawing ${state.drawn_classes}` : state.dataset;
+  if (key === classesListed) return;
+  classesListed = key;
   $('class').replaceChildren(
-    ...classesOf(dataset).map(([name, label]) => {
+    ...classesFor(state).map(([name, label]) => {
       const option = document.createElement('option');
       option.value = name;
       option.textContent = label;

@@ -1,7 +1,8 @@
 // @ts-check
 // drawing-feature.js: "Draw your own data". Strokes on the picture become points
-// (drawing.js); Use makes them the data with their exact score, Train teaches a network on them
-// (training.js); drawings come from share links and go to JSON files.
+// (drawing.js), each of the class (stroke colour) picked when it was drawn; Use makes them the
+// data with their exact score, Train teaches a network on them (training.js); drawings come from
+// share links and go to JSON files.
 
 import * as ui from './controls.js';
 import { page } from './page.js';
@@ -31,7 +32,7 @@ export function drawStatus(text) {
 /**
  * Makes `points` the data: with a trained network when `useNetwork(pg)` installs one, else with
  * the exact score (the learned score needs a network trained on the drawing, so `mlp` switches
- * to `exact`).
+ * to `exact`). A guided run stays guided, toward the drawing's class the wasm settled on.
  * @param {number[][]} points
  * @param {((pg: any) => void) | null} useNetwork
  * @returns {boolean} whether it worked
@@ -48,14 +49,18 @@ export function applyDrawing(points, useNetwork = null) {
         pg.set_options({ score: 'exact' });
         state.score = 'exact';
       }
-      pg.use_drawing(draw.flatten(points));
+      pg.use_drawing(draw.flatten(points), draw.labelsOf(points));
     }
   } catch (error) {
     ui.notice(`The drawing was not used: ${messageOf(error)}`, 'error');
     restoreScore(scoreBefore);
     return false;
   }
+  // The class now names one of the drawing's (src/app/session.rs, use_labelled_drawing).
+  const { class: settledClass, guidance } = pg.options();
+  Object.assign(state, { class: settledClass, guidance });
   state.drawn = draw.encodeDrawing(points);
+  state.drawn_classes = draw.encodeStrokeClasses(points);
   state.t = 1;
   page.runStart = 1;
   page.pendingT = null;
@@ -87,7 +92,8 @@ function restoreScore(score) {
  */
 export function useLinkDrawing() {
   const { state } = page;
-  const decoded = draw.decodeDrawing(state.drawn);
+  const read = draw.decodeDrawing(state.drawn);
+  const decoded = read.ok ? draw.withStrokeClasses(read.points, state.drawn_classes) : read;
   const hadNetwork = state.score === 'mlp';
   if (!decoded.ok) {
     ui.notice(`The drawing in the link was not used: ${decoded.problem}.`, 'error');
@@ -98,7 +104,26 @@ export function useLinkDrawing() {
     }
     return;
   }
-  state.drawn = '';
+  Object.assign(state, { drawn: '', drawn_classes: '' });
+  ui.setValues(state);
+}
+
+/**
+ * Guides the run of a link's drawing as the link says (`condition`: its guidance and class),
+ * once the drawing (and its network) are in use: the wasm checks the class against the
+ * drawing's. A class the drawing cannot be guided toward is reported; the run stays unguided.
+ * @param {{ guidance: string, class: string }} condition
+ */
+export function useLinkCondition(condition) {
+  const { pg, state } = page;
+  if (!pg || condition.guidance === 'none' || (state.guidance === condition.guidance && state.class === condition.class)) return;
+  try {
+    pg.set_options(condition);
+    Object.assign(state, condition);
+  } catch (error) {
+    ui.notice(`The link's guidance was not used: ${messageOf(error)}`, 'error');
+    Object.assign(state, { guidance: 'none', class: '' });
+  }
   ui.setValues(state);
 }
 
@@ -113,6 +138,8 @@ export function setUpDrawing() {
     drawStatus(`${points.length} point${points.length === 1 ? '' : 's'} drawn${points.length >= draw.drawingLimits().maxPoints ? ' (the most a drawing holds)' : ''}.`);
   });
   strokes = recorder;
+  const swatches = document.querySelectorAll('#draw-classes .swatch');
+  swatches.forEach((swatch, c) => { /** @type {HTMLElement} */ (swatch).style.background = draw.STROKE_COLOURS[c]; });
   const mode = /** @type {HTMLElement} */ (document.getElementById('draw-mode'));
   const setMode = (/** @type {boolean} */ on) => {
     mode.setAttribute('aria-pressed', String(on));
@@ -123,6 +150,13 @@ export function setUpDrawing() {
       surface.scrollIntoView({ block: 'nearest', behavior: 'instant' });
     }
   };
+  // Pick a colour, then draw: picking one starts drawing in it, with the picture in view.
+  for (const radio of document.querySelectorAll('input[name="draw-class"]')) {
+    radio.addEventListener('change', (event) => {
+      recorder.setClass(Number(/** @type {HTMLInputElement} */ (event.target).value));
+      setMode(true);
+    });
+  }
   const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   mode.addEventListener('click', () => setMode(mode.getAttribute('aria-pressed') !== 'true'));
   byId('draw-clear').addEventListener('click', () => recorder.clear());

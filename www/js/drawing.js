@@ -3,7 +3,9 @@
 // DRAW_SPACING world units along a stroke, at most `drawingLimits().maxPoints`); the drawing
 // becomes the dataset, first with its exact score, then, once a network has been trained on it
 // (on the CPU inside the wasm, a chunk of Adam steps between frames), with the learned one.
-// Drawings travel in share links (compressed) and as JSON files.
+// Drawings travel in share links (compressed) and as JSON files. Every point carries a class, its
+// stroke colour (`[x, y, c]`, c an index of `describe().drawing.classes`: pick a colour, then
+// draw), so guidance works on drawings as on the built-in datasets.
 
 import { sizeToBox } from './canvas-size.js';
 
@@ -21,6 +23,9 @@ export const DEFAULT_DRAWING_LIMITS = Object.freeze({ halfExtent: 3, maxPoints: 
  * halfExtent / LINK_INT16_MAX, and |v| <= halfExtent for every value a link can carry.
  */
 export const LINK_INT16_MAX = 32767;
+
+/** The colour strokes of each class are drawn in (the classes of `core::drawing::DRAWING_CLASSES`). */
+export const STROKE_COLOURS = Object.freeze(['#4ea8ff', '#ff9d3b', '#5fd35f', '#ff6fb5']);
 
 /**
  * The limits in force: the defaults, or what the wasm described.
@@ -72,14 +77,16 @@ export function worldPoint(element, event) {
 }
 
 /**
- * Turns pointer strokes on `surface` into points, calling `onChange(points)` as they grow.
- * Returns `{ points, clear(), set(points) }`.
+ * Turns pointer strokes on `surface` into points `[x, y, class]`, calling `onChange(points)` as
+ * they grow; new strokes take the class last given to `setClass`. Returns
+ * `{ points, clear(), set(points), setClass(c) }`.
  * @param {HTMLElement} surface
  * @param {(points: number[][]) => void} onChange
  */
 export function strokeRecorder(surface, onChange) {
   /** @type {number[][]} */
   const points = [];
+  let strokeClass = 0;
   let drawing = false;
   /** @type {number[] | null} */
   let last = null;
@@ -88,7 +95,7 @@ export function strokeRecorder(surface, onChange) {
     const p = worldPoint(surface, event);
     if (!p || points.length >= limits.maxPoints) return;
     if (last && Math.hypot(p[0] - last[0], p[1] - last[1]) < DRAW_SPACING) return;
-    points.push(p);
+    points.push([p[0], p[1], strokeClass]);
     last = p;
     onChange(points);
   };
@@ -114,6 +121,10 @@ export function strokeRecorder(surface, onChange) {
       points.push(...next.slice(0, limits.maxPoints));
       onChange(points);
     },
+    /** @param {number} c the class of the strokes drawn next */
+    setClass(c) {
+      strokeClass = c;
+    },
   };
 }
 
@@ -127,8 +138,10 @@ export function drawStrokes(canvas, points) {
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const ppu = (0.5 * Math.min(canvas.width, canvas.height)) / limits.halfExtent;
-  ctx.fillStyle = '#ffffff';
-  for (const [x, y] of points) {
+  // A drawing of one class keeps the plain white dots; with more, each stroke shows its colour.
+  const coloured = points.some((p) => (p[2] ?? 0) !== 0);
+  for (const [x, y, c = 0] of points) {
+    ctx.fillStyle = coloured ? STROKE_COLOURS[c] ?? '#ffffff' : '#ffffff';
     ctx.beginPath();
     ctx.arc(0.5 * canvas.width + ppu * x, 0.5 * canvas.height - ppu * y, 2.5 * ratio, 0, 2 * Math.PI);
     ctx.fill();
@@ -140,7 +153,78 @@ export function drawStrokes(canvas, points) {
  * @param {number[][]} points
  */
 export function flatten(points) {
-  return Float32Array.from(points.flat());
+  return Float32Array.from(points.flatMap((p) => [p[0], p[1]]));
+}
+
+/**
+ * The class of each point (0 where a point has none), for the wasm.
+ * @param {number[][]} points
+ */
+export function labelsOf(points) {
+  return Uint32Array.from(points, (p) => p[2] ?? 0);
+}
+
+/** Letters of the classes in the link form of a drawing's classes ('a' is class 0). */
+const CLASS_LETTERS = 'abcd';
+
+/**
+ * The link form of the points' classes (`drawn_classes`): runs of one letter per class and a
+ * count, in point order ("a40b12"); empty when every point is in the first class (the links of
+ * before classes mean just that).
+ * @param {number[][]} points
+ */
+export function encodeStrokeClasses(points) {
+  if (points.every((p) => (p[2] ?? 0) === 0)) return '';
+  let text = '';
+  for (let i = 0; i < points.length;) {
+    const c = points[i][2] ?? 0;
+    let j = i;
+    while (j < points.length && (points[j][2] ?? 0) === c) j += 1;
+    text += `${CLASS_LETTERS[c]}${j - i}`;
+    i = j;
+  }
+  return text;
+}
+
+/**
+ * Reads the link form of a drawing's classes: the class of each point, at most `maxPoints`.
+ * @param {string} text
+ * @returns {{ ok: true, classes: number[] } | { ok: false, problem: string }}
+ */
+export function decodeStrokeClasses(text) {
+  if (text.length > encodedLength(limits.maxPoints)) return { ok: false, problem: 'it is too long' };
+  if (!/^([a-d][1-9][0-9]{0,3})*$/.test(text)) return { ok: false, problem: `it is not runs of a class letter (${CLASS_LETTERS}) and a count` };
+  /** @type {number[]} */
+  const classes = [];
+  for (const [, letter, count] of text.matchAll(/([a-d])([0-9]+)/g)) {
+    if (classes.length + Number(count) > limits.maxPoints) return { ok: false, problem: `it has more than ${limits.maxPoints} points` };
+    for (let k = 0; k < Number(count); k += 1) classes.push(CLASS_LETTERS.indexOf(letter));
+  }
+  return { ok: true, classes };
+}
+
+/**
+ * `points` with the classes of the link form `text` (empty: all the first class).
+ * @param {number[][]} points
+ * @param {string} text
+ * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
+ */
+export function withStrokeClasses(points, text) {
+  const decoded = decodeStrokeClasses(text);
+  if (!decoded.ok) return decoded;
+  const { classes } = decoded;
+  if (text !== '' && classes.length !== points.length) {
+    return { ok: false, problem: `its classes are for ${classes.length} points, the drawing has ${points.length}` };
+  }
+  return { ok: true, points: points.map(([x, y], i) => [x, y, classes[i] ?? 0]) };
+}
+
+/**
+ * The stroke classes `points` have, ascending.
+ * @param {number[][]} points
+ */
+export function usedClasses(points) {
+  return [...new Set(points.map((p) => p[2] ?? 0))].sort((a, b) => a - b);
 }
 
 /**
@@ -212,11 +296,18 @@ export function decodeDrawing(text) {
  * @param {number[][]} points
  */
 export function drawingToJson(points) {
-  return JSON.stringify({ format: 'diffusion-playground-drawing', version: 1, points: points.map(([x, y]) => [+x.toFixed(4), +y.toFixed(4)]) });
+  const classes = points.map((p) => p[2] ?? 0);
+  return JSON.stringify({
+    format: 'diffusion-playground-drawing',
+    version: 2,
+    points: points.map(([x, y]) => [+x.toFixed(4), +y.toFixed(4)]),
+    ...(classes.some((c) => c !== 0) && { classes }),
+  });
 }
 
 /**
- * Reads a JSON drawing: `{ "points": [[x, y], ...] }` (or a bare array of pairs).
+ * Reads a JSON drawing: `{ "points": [[x, y], ...], "classes": [c, ...] }` (classes optional:
+ * all the first), or a bare array of pairs.
  * @param {string} text
  * @returns {{ ok: true, points: number[][] } | { ok: false, problem: string }}
  */
@@ -238,7 +329,13 @@ export function drawingFromJson(text) {
     }
     points.push([p[0], p[1]]);
   }
-  return { ok: true, points };
+  const classes = Array.isArray(value) ? undefined : value?.classes;
+  if (classes === undefined) return { ok: true, points: points.map(([x, y]) => [x, y, 0]) };
+  const count = STROKE_COLOURS.length;
+  if (!Array.isArray(classes) || classes.length !== points.length || !classes.every((c) => Number.isInteger(c) && c >= 0 && c < count)) {
+    return { ok: false, problem: `its "classes" are not one class from 0 to ${count - 1} per point` };
+  }
+  return { ok: true, points: points.map(([x, y], i) => [x, y, classes[i]]) };
 }
 
 /**

@@ -11,7 +11,7 @@ import { fail, messageOf } from './errors.js';
 import { FIELD, defaultState, toOptions } from './state.js';
 import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
 import { applyHash, publishState, takeQueuedHash, writeHashSoon } from './store.js';
-import { useLinkDrawing } from './drawing-feature.js';
+import { useLinkCondition, useLinkDrawing } from './drawing-feature.js';
 import { useLinkNetwork } from './network-file.js';
 import { startRace } from './view-race.js';
 import { runWaitingCommands } from './actions.js';
@@ -117,6 +117,8 @@ async function createPlayground(wanted) {
     let why;
     try {
       const options = toOptions(candidate);
+      // A drawing's classes exist once the drawing is in use: its guidance comes after it.
+      if (candidate.drawn) Object.assign(options, { guidance: 'none', class: '' });
       // The automatic choice already timed WebGPU faster on this software adapter: use it.
       if (candidate.backend === 'auto' && pathComparison?.winner === 'webgpu') options.backend = 'webgpu';
       page.pg = await page.wasm.Playground.create(canvas, options);
@@ -183,8 +185,13 @@ export async function start(wanted) {
   ui.setValues(state);
   ui.setEnabled(true);
   ui.setOverlay(null);
-  if (state.drawn) useLinkDrawing();
+  const condition = { guidance: state.guidance, class: state.class };
+  if (state.drawn) {
+    Object.assign(state, { guidance: 'none', class: '' });
+    useLinkDrawing();
+  }
   if (state.net) useLinkNetwork();
+  if (state.drawn) useLinkCondition(condition);
   // A widget whose link says play, created while scrolled out of view, starts once it is seen.
   if (state.playing && page.offscreen) page.offscreen = 'was-playing';
   setPlaying(state.playing && !page.offscreen);

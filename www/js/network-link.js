@@ -2,7 +2,9 @@
 // network-link.js: a trained network in a share link (`net=`). The wasm gives the network in use
 // in the weight format of weights/ (half floats and a header: 11,076 bytes) when it is not an
 // embedded one (a drawing's trained network, or one loaded from a file); the link carries it as
-// base64url, 14,768 characters. Opening such a link installs it again (the drawing's network
+// base64url, 14,768 characters (a class-conditional network, trained on a drawing of several
+// colours or loaded, one more header word and a row of 64 half floats per class and the null
+// class: 15,627 characters for a drawing's 4 classes). Opening such a link installs it again (the drawing's network
 // when the link has a drawing). What the bytes hold is the wasm's to check; here: the length and
 // the alphabet.
 
@@ -10,6 +12,20 @@
 export const NETWORK_LINK_BYTES = 11_076;
 /** Characters of its base64url form (no padding: 11,076 is a multiple of 3). */
 export const NETWORK_LINK_CHARS = (4 * NETWORK_LINK_BYTES) / 3;
+
+/** Bytes a class-conditional network adds per class (a row of 64 half floats), the most classes, and its extra header word (app::session::network_link_size). */
+const CLASS_ROW_BYTES = 128;
+const MAX_CLASSES = 16;
+const CONDITIONAL_HEADER_BYTES = 4;
+/** Characters of the base64url form (no padding) of `bytes` bytes. */
+const charsOf = (/** @type {number} */ bytes) => Math.ceil((4 * bytes) / 3);
+/** Every length a network's text may have: the plain network, and conditional ones of 2 to MAX_CLASSES classes. */
+const NETWORK_TEXT_LENGTHS = new Set([
+  NETWORK_LINK_CHARS,
+  ...Array.from({ length: MAX_CLASSES - 1 }, (_, k) => charsOf(NETWORK_LINK_BYTES + CONDITIONAL_HEADER_BYTES + (k + 3) * CLASS_ROW_BYTES)),
+]);
+/** The longest network text: a conditional network of MAX_CLASSES classes. */
+export const MAX_NETWORK_LINK_CHARS = Math.max(...NETWORK_TEXT_LENGTHS);
 
 /**
  * `bytes` as base64url without padding.
@@ -22,12 +38,12 @@ export function encodeNetwork(bytes) {
 }
 
 /**
- * Whether `text` can be a network of a link: empty (none) or NETWORK_LINK_CHARS characters of
- * base64url.
+ * Whether `text` can be a network of a link: empty (none), or base64url of the length of a
+ * network (NETWORK_LINK_CHARS) or of a class-conditional one.
  * @param {string} text
  */
 export function isNetworkText(text) {
-  return text === '' || (text.length === NETWORK_LINK_CHARS && /^[A-Za-z0-9_-]*$/.test(text));
+  return text === '' || (NETWORK_TEXT_LENGTHS.has(text.length) && /^[A-Za-z0-9_-]*$/.test(text));
 }
 
 /**

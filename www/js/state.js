@@ -19,15 +19,15 @@
 // whitespace the wasm trims too, and the work per link is linear in its length (unknown keys
 // are summarised in one notice, not one each).
 
-import { decodeDrawing, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
+import { decodeDrawing, decodeStrokeClasses, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
 import { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace } from './link-number.js';
 import { quote } from './quote.js';
 import { isKnownClass, useConditionDescription } from './condition.js';
 
 export { QUOTE_LIMIT, quote } from './quote.js';
-import { NETWORK_LINK_CHARS, isNetworkText } from './network-link.js';
+import { MAX_NETWORK_LINK_CHARS, NETWORK_LINK_CHARS, isNetworkText } from './network-link.js';
 import { measurementAllowed, parseMeasurementField } from './measurement.js';
-export { LINK_SETTLES_WITH, classesOf, settleCondition } from './condition.js';
+export { LINK_SETTLES_WITH, classesFor, classesOf, settleCondition } from './condition.js';
 
 export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
 
@@ -189,8 +189,10 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
     name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
     choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
   },
-  // A drawing that replaces the dataset: int16 coordinate pairs, base64url (drawing.js).
+  // A drawing that replaces the dataset: int16 coordinate pairs, base64url, and its points'
+  // classes (stroke colours) as runs, "a40b12" (drawing.js).
   { name: 'drawn', type: 'drawing', default: '', label: 'Drawing', option: false },
+  { name: 'drawn_classes', type: 'drawing', default: '', label: 'Drawing classes', option: false },
   // A network trained in the page or loaded from a file (network-link.js): its half floats as
   // base64url; written by the page from the wasm's network in use.
   { name: 'net', type: 'network', default: '', label: 'Network', option: false },
@@ -326,7 +328,7 @@ export function maxValueLength() {
  * @param {Field} field
  */
 export function maxLengthOf(field) {
-  return field.type === 'network' ? NETWORK_LINK_CHARS : maxValueLength();
+  return field.type === 'network' ? MAX_NETWORK_LINK_CHARS : maxValueLength();
 }
 
 /**
@@ -339,11 +341,11 @@ export function allowed(field) {
     case 'integer': return `an integer from ${field.min} to ${field.max}`;
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
-    case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
+    case 'drawing': return field.name === 'drawn' ? `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs` : 'runs of a class letter (a to d) and a count, one class per drawn point';
     case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     case 'class': return 'the name of a class of the dataset, or nothing for none';
     case 'measurement': return measurementAllowed(field.name);
-    case 'network': return `a network as ${NETWORK_LINK_CHARS} characters of base64url, or nothing for the embedded one`;
+    case 'network': return `a network as ${NETWORK_LINK_CHARS} characters of base64url (more for a class-conditional one), or nothing for the embedded one`;
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }
@@ -395,8 +397,8 @@ export function parseField(field, raw) {
     }
     case 'drawing': {
       const text = String(raw);
-      if (text === '') return { ok: true, value: '' };
-      return decodeDrawing(text).ok ? { ok: true, value: text } : reject();
+      const decode = field.name === 'drawn' ? decodeDrawing : decodeStrokeClasses;
+      return text === '' || decode(text).ok ? { ok: true, value: text } : reject();
     }
     case 'samplers': {
       const text = String(raw);

@@ -98,7 +98,7 @@ export function applyChanges(asked) {
     state.playing = changes.playing;
   }
   // Choosing a dataset ends a drawing (the wasm has dropped it).
-  if ('dataset' in options) state.drawn = '';
+  if ('dataset' in options) Object.assign(state, { drawn: '', drawn_classes: '' });
   // Page-only fields (layers, theme, interface, hide flags) only change the look.
   for (const [name, v] of Object.entries(changes)) {
     if (!FIELD[name].option && name !== 't' && name !== 'playing') state[name] = v;

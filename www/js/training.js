@@ -80,7 +80,9 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
     ui.setValues(state);
     redraw();
   }
-  const trained = `Trained ${steps} steps (${objective} on ${schedule}) in ${seconds} s on this device (${where}); the learned score now samples your drawing.`;
+  const colours = draw.usedClasses(points).length;
+  const conditional = colours > 1 ? ` It is class-conditional on your ${colours} stroke colours (label dropout 0.2): guidance cfg with the network steers toward one.` : '';
+  const trained = `Trained ${steps} steps (${objective} on ${schedule}) in ${seconds} s on this device (${where}); the learned score now samples your drawing.${conditional}`;
   drawStatus(`${trained} Measuring it…`);
   setPlaying(true);
   measureTrained(pg, trained, /** @type {TrainingReport} */ (report));
@@ -141,7 +143,7 @@ function measureTrained(pg, trained, into) {
  */
 function onTheCpu(points, steps) {
   const { state } = page;
-  const trainer = new page.wasm.Trainer(draw.flatten(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
+  const trainer = new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
   return {
     where: 'CPU',
     every: 1,
@@ -168,7 +170,7 @@ function onTheCpu(points, steps) {
  */
 function onTheGpu(pg, points, steps) {
   const { state } = page;
-  const gpu = pg.gpu_training(draw.flatten(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
+  const gpu = pg.gpu_training(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
   const learned = [state.train_objective, state.train_schedule];
   /** @type {number[]} */
   const losses = [];
@@ -184,7 +186,7 @@ function onTheGpu(pg, points, steps) {
     losses: () => losses,
     async network() {
       const weights = await gpu.weights();
-      return (p) => p.use_weights(draw.flatten(points), weights, learned[0], learned[1]);
+      return (p) => p.use_weights(draw.flatten(points), draw.labelsOf(points), weights, learned[0], learned[1]);
     },
     free: () => gpu.free(),
   };

@@ -1,0 +1,143 @@
+// Drawings with classes: strokes drawn in two colours are two classes; guidance steers a run of
+// the drawing toward one (exact scores, and a class-conditional network trained in the page on
+// the CPU and on WebGPU); share links carry the colours, the guidance and the network.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The orange bar: x = 2.1 (0.35 of the picture's width right of centre), |y| <= 0.9. */
+const BAR_X = 2.1;
+
+/**
+ * Draws a blue circle of radius 0.9, then picks orange and draws the vertical bar at BAR_X.
+ * @param {import('playwright-core').Page} page
+ */
+async function drawTwoColours(page) {
+  await drawCircle(page, 0.15);
+  await page.check('input[name="draw-class"][value="1"]');
+  const box = await page.$eval('#canvas-frame', (e) => {
+    const b = e.getBoundingClientRect();
+    return { x: b.x, y: b.y, w: b.width, h: b.height };
+  });
+  const side = Math.min(box.w, box.h);
+  const [x, top] = [box.x + box.w / 2 + (BAR_X / 6) * side, box.y + box.h / 2 - 0.15 * side];
+  await page.mouse.move(x, top);
+  await page.mouse.down();
+  for (let i = 1; i <= 40; i += 1) await page.mouse.move(x, top + (0.3 * side * i) / 40);
+  await page.mouse.up();
+}
+
+/** Fraction of `positions` (x, y pairs) on the orange bar. */
+function onBar(positions) {
+  let near = 0;
+  for (let i = 0; i < positions.length; i += 2) if (Math.abs(positions[i] - BAR_X) < 0.35 && Math.abs(positions[i + 1]) < 1.3) near += 1;
+  return near / (positions.length / 2);
+}
+
+/** @param {import('playwright-core').Page} page */
+async function endPositions(page) {
+  await runToEnd(page);
+  return page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+}
+
+describe('drawings with classes', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('on cpu: two stroke colours are two classes; guidance toward orange lands on the bar; the link reopens it', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&score=exact&particles=1024&steps=60&draw=1&playing=0');
+    try {
+      await waitReady(session.page);
+      await drawTwoColours(session.page);
+      await session.page.click('#draw-use');
+      const classes = await session.page.evaluate(() => window.dp.playground.guidable_classes().map((c) => c.name));
+      assert.deepEqual(classes, ['blue', 'orange'], 'the colours drawn');
+      await session.page.selectOption('#guidance', 'cfg');
+      const listed = await session.page.$$eval('#class option', (options) => options.map((o) => o.value));
+      assert.deepEqual(listed, ['blue', 'orange'], 'the class control lists the drawing’s colours');
+      await session.page.selectOption('#class', 'orange');
+      await session.page.fill('#guidance_scale', '3');
+      await session.page.dispatchEvent('#guidance_scale', 'change');
+      const guided = await endPositions(session.page);
+      assert.ok(onBar(guided) > 0.95, `${(100 * onBar(guided)).toFixed(1)}% on the orange bar`);
+      await session.page.waitForFunction(() => /[#&]drawn_classes=a\d+b\d+(&|$)/.test(location.hash) && /[#&]class=orange/.test(location.hash), null, { timeout: 5000 });
+      const hash = await session.page.evaluate(() => location.hash.slice(1));
+      const second = await openPlayground(browser, hash);
+      try {
+        await waitReady(second.page);
+        const opened = await second.page.evaluate(() => ({ ...window.dp.playground.options(), labels: window.dp.playground.drawing_labels()?.length }));
+        assert.equal(opened.guidance, 'cfg', await pageReport(second));
+        assert.equal(opened.class, 'orange');
+        assert.ok(opened.labels > 40, 'every drawn point keeps its colour');
+        const again = await endPositions(second.page);
+        assert.ok(onBar(again) > 0.95, `from the link: ${(100 * onBar(again)).toFixed(1)}% on the orange bar`);
+        assert.deepEqual(second.errors, []);
+      } finally {
+        await second.close();
+      }
+      // Unguided, both colours are sampled; a link whose classes do not fit its drawing says so.
+      await session.page.selectOption('#guidance', 'none');
+      const both = onBar(await endPositions(session.page));
+      assert.ok(both > 0.2 && both < 0.8, `unguided: ${(100 * both).toFixed(1)}% on the bar`);
+      const drawn = /drawn=([A-Za-z0-9_-]+)/.exec(hash)?.[1];
+      const broken = await openPlayground(browser, `backend=cpu&score=exact&particles=256&drawn=${drawn}&drawn_classes=a3`);
+      try {
+        await waitReady(broken.page);
+        assert.match((await noticeTexts(broken.page)).join(' '), /The drawing in the link was not used: its classes are for 3 points/);
+        assert.deepEqual(broken.errors, []);
+      } finally {
+        await broken.close();
+      }
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
+  for (const backend of ['webgpu', 'cpu']) {
+    test(`on ${backend}: a network trained on two colours is class-conditional and guides without a classifier`, async (t) => {
+      const session = await openPlayground(browser, `backend=${backend}&particles=1024&steps=60&draw=1&playing=0`);
+      try {
+        await waitReady(session.page);
+        await drawTwoColours(session.page);
+        await session.page.fill('#train-steps', '1500');
+        await session.page.click('#draw-train');
+        await session.page.waitForFunction(() => window.dp.trainingsFinished() > 0, null, { timeout: 180_000 });
+        const report = await session.page.evaluate(() => window.dp.trainingReport());
+        t.diagnostic(`trained ${report.steps} steps on ${report.where} in ${report.seconds} s; loss ${report.first.toFixed(3)} -> ${report.last.toFixed(3)}`);
+        assert.equal(report.where, backend === 'webgpu' ? 'WebGPU' : 'CPU');
+        assert.match(await session.page.$eval('#draw-status', (e) => e.textContent), /class-conditional on your 2 stroke colours/);
+        await session.page.selectOption('#guidance', 'cfg');
+        await session.page.selectOption('#class', 'orange');
+        const options = await session.page.evaluate(() => window.dp.playground.options());
+        assert.deepEqual([options.score, options.guidance, options.class], ['mlp', 'cfg', 'orange'], await pageReport(session));
+        const guided = onBar(await endPositions(session.page));
+        assert.ok(guided > 0.8, `${(100 * guided).toFixed(1)}% of the guided samples on the orange bar`);
+        // The conditional network travels with the link: 5,506 half floats and 5 rows of 64.
+        await session.page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{15627}(&|$)/.test(location.hash), null, { timeout: 5000 });
+        const hash = await session.page.evaluate(() => location.hash.slice(1));
+        const second = await openPlayground(browser, hash);
+        try {
+          await waitReady(second.page);
+          const opened = await second.page.evaluate(() => window.dp.playground.options());
+          assert.deepEqual([opened.score, opened.guidance, opened.class], ['mlp', 'cfg', 'orange'], await pageReport(second));
+          const again = onBar(await endPositions(second.page));
+          assert.ok(again > 0.8, `from the link: ${(100 * again).toFixed(1)}% on the orange bar`);
+          assert.deepEqual(second.errors, []);
+        } finally {
+          await second.close();
+        }
+        assert.deepEqual(session.errors, []);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});
