@@ -668,6 +668,8 @@ impl Playground {
     /// Starts training a fresh network on the drawing `points` on this playground's GPU (WebGPU
     /// backend only): `steps` Adam steps of `batch` examples from `seed`, as `Trainer` does on
     /// the CPU. Errors on the CPU backend.
+    // The same arguments as `Trainer`'s constructor, which JavaScript calls the same way.
+    #[allow(clippy::too_many_arguments)]
     pub fn gpu_training(
         &self,
         points: &[f32],

@@ -17,7 +17,7 @@ import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import { WWW } from './helpers.mjs';
-import { decodeDrawing, encodeDrawing, drawingLimits } from '../../www/js/drawing.js';
+import { decodeDrawing, decodeStrokeClasses, encodeDrawing, encodeStrokeClasses, drawingLimits } from '../../www/js/drawing.js';
 import {
   FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
   settleCondition, useDescription,
@@ -127,6 +127,8 @@ function valueFor(field) {
       );
     case 'drawing':
       return fc.oneof(fc.constant(''), drawingText, fc.uint8Array({ maxLength: 40 }).map(base64url), fc.string({ maxLength: 16 }));
+    case 'stroke_classes':
+      return fc.oneof(fc.constant(''), strokeClassesText, fc.stringMatching(/^[a-z][0-9]{1,5}$/), fc.string({ maxLength: 12 }));
     case 'samplers':
       return fc.oneof(samplerList, samplerList.map((list) => `${list},${list}`), fc.string({ maxLength: 24 }));
     case 'class':
@@ -168,6 +170,8 @@ const point = () => {
 };
 /** The link form of a drawing. */
 const drawingText = fc.constant(null).chain(() => fc.array(point(), { minLength: 1, maxLength: drawingLimits().maxPoints }).map(encodeDrawing));
+/** The link form of a drawing's classes: the class of up to 512 points, in runs. */
+const strokeClassesText = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 512 }).map((classes) => encodeStrokeClasses(classes.map((c) => [0, 0, c])));
 
 /** A key of a link: a field, a prototype name, the version, or anything. */
 const anyKey = fc.oneof(fc.constantFrom(...NAMES), fc.constantFrom(...PROTOTYPE_KEYS, 'v'), fc.string({ unit: 'binary', maxLength: 10 }));
@@ -224,6 +228,11 @@ function assertInsideTable(state) {
         assert.equal(parseMeasurementField(field.name, value), value, `${where}: valid and canonical`);
         if (field.name === 'observation') assert.equal(parseValues(value).length, parseOperator(state.observe).length, `${where}: one value per row of ${state.observe}`);
         break;
+      case 'stroke_classes': {
+        const decoded = decodeStrokeClasses(value);
+        assert.ok(decoded.ok && decoded.classes.length <= drawingLimits().maxPoints && decoded.classes.every((c) => c >= 0 && c < 4), where);
+        break;
+      }
       case 'drawing': {
         if (value === '') break;
         const decoded = decodeDrawing(value);
@@ -386,6 +395,7 @@ describe('share links under fuzzing (fast-check)', () => {
         case 'number': return fc.double({ min: field.min, max: field.max, noNaN: true }).map((v) => v + 0);
         case 'boolean': return fc.boolean();
         case 'drawing': return fc.oneof(fc.constant(''), drawingText);
+        case 'stroke_classes': return fc.oneof(fc.constant(''), strokeClassesText);
         case 'samplers': return samplerList;
         case 'class': return anyClass;
         case 'network': return fc.oneof(fc.constant(''), networkText);

@@ -172,7 +172,7 @@ export function toHash(state) {
   params.set('v', String(LINK_VERSION));
   for (const field of FIELDS) {
     const value = state[field.name];
-    if ((field.hides || field.type === 'drawing') && !value) continue;
+    if ((field.hides || field.type === 'drawing' || field.type === 'stroke_classes') && !value) continue;
     params.set(field.name, field.type === 'boolean' ? (value ? '1' : '0') : String(value));
   }
   return `#${params.toString()}`;

@@ -37,7 +37,7 @@ export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
  */
 export const LINK_VERSION = 1;
 
-/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'samplers' | 'class' | 'measurement' | 'network'} FieldType */
+/** @typedef {'choice' | 'integer' | 'number' | 'boolean' | 'drawing' | 'stroke_classes' | 'samplers' | 'class' | 'measurement' | 'network'} FieldType */
 
 /**
  * One row of the state table.
@@ -189,10 +189,9 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
     name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
     choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
   },
-  // A drawing that replaces the dataset: int16 coordinate pairs, base64url, and its points'
-  // classes (stroke colours) as runs, "a40b12" (drawing.js).
+  // A drawing that replaces the dataset (int16 pairs, base64url), its points' colours ("a40b12").
   { name: 'drawn', type: 'drawing', default: '', label: 'Drawing', option: false },
-  { name: 'drawn_classes', type: 'drawing', default: '', label: 'Drawing classes', option: false },
+  { name: 'drawn_classes', type: 'stroke_classes', default: '', label: 'Drawing classes', option: false },
   // A network trained in the page or loaded from a file (network-link.js): its half floats as
   // base64url; written by the page from the wasm's network in use.
   { name: 'net', type: 'network', default: '', label: 'Network', option: false },
@@ -341,7 +340,8 @@ export function allowed(field) {
     case 'integer': return `an integer from ${field.min} to ${field.max}`;
     case 'number': return `a number from ${field.min} to ${field.max}`;
     case 'boolean': return '1, 0, true or false';
-    case 'drawing': return field.name === 'drawn' ? `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs` : 'runs of a class letter (a to d) and a count, one class per drawn point';
+    case 'drawing': return `a drawing: up to ${drawingLimits().maxPoints} points as base64url int16 pairs`;
+    case 'stroke_classes': return 'runs of a class letter (a to d) and a count, one class per drawn point';
     case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     case 'class': return 'the name of a class of the dataset, or nothing for none';
     case 'measurement': return measurementAllowed(field.name);
@@ -397,9 +397,9 @@ export function parseField(field, raw) {
     }
     case 'drawing': {
       const text = String(raw);
-      const decode = field.name === 'drawn' ? decodeDrawing : decodeStrokeClasses;
-      return text === '' || decode(text).ok ? { ok: true, value: text } : reject();
+      return text === '' || decodeDrawing(text).ok ? { ok: true, value: text } : reject();
     }
+    case 'stroke_classes': return String(raw) === '' || decodeStrokeClasses(String(raw)).ok ? { ok: true, value: String(raw) } : reject();
     case 'samplers': {
       const text = String(raw);
       if (text === '') return { ok: true, value: '' };
