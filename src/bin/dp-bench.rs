@@ -4,10 +4,14 @@
 //! Vulkan adapter (lavapipe without a GPU). Prints steps and MLP evaluations per second (median of
 //! the repeats, with min and max) and the sliced W2 distance of the final particles to the data.
 //!
-//! Usage: `dp-bench [--cpu_only] [--particles N[,N...]] [--threads N[,N...]|all] [--json PATH]
-//! [--write_plan PATH]` (`--cpu-only` and `--write-plan` are still accepted). `--write_plan PATH`
-//! writes the plan the native peers run (`bench/torch_peer.py`) and exits; `--json PATH` also
-//! writes the measurements as JSON (serde_json).
+//! Usage: `dp-bench [--cpu_only | --gpu_only] [--particles N[,N...]] [--threads N[,N...]|all]
+//! [--fp32_peak_tflops P] [--json PATH] [--write_plan PATH]` (`--cpu-only` and `--write-plan` are
+//! still accepted). `--write_plan PATH` writes the plan the native peers run
+//! (`bench/torch_peer.py`) and exits; `--json PATH` also writes the measurements as JSON
+//! (serde_json). Every row gives the achieved FLOP/s (network evaluations per second times
+//! `mlp::FLOP_PER_EVALUATION`, the multiply-adds of the three layers); with `--fp32_peak_tflops`
+//! (the device's FP32 peak, from its data sheet) also its fraction of the peak.
+//! `bench/device-check.sh` runs it on a GPU machine.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -44,8 +48,14 @@ const DEFAULT_THREADS: usize = 1;
 #[command(name = "dp-bench", rename_all = "snake_case")]
 struct Args {
     /// Measure the CPU core only (no GPU adapter needed)
-    #[arg(long, alias = "cpu-only")]
+    #[arg(long, alias = "cpu-only", conflicts_with = "gpu_only")]
     cpu_only: bool,
+    /// Measure the wgpu path only (no CPU rows)
+    #[arg(long)]
+    gpu_only: bool,
+    /// The device's FP32 peak in TFLOP/s, to report the achieved fraction of it
+    #[arg(long, value_name = "P", value_parser = peak_tflops)]
+    fp32_peak_tflops: Option<f64>,
     /// Particle counts to measure
     #[arg(long, value_name = "N[,N...]", value_delimiter = ',', default_value = DEFAULT_PARTICLES.map(|n| n.to_string()).join(","),
           value_parser = cli::integer_from(1, u32::MAX))]
@@ -102,6 +112,14 @@ fn threads(text: &str) -> Result<Threads, String> {
         .collect::<Option<Vec<usize>>>()
         .map(Threads::List)
         .ok_or_else(|| "allowed: all or a list of positive integers".into())
+}
+
+/// `--fp32_peak_tflops`: a finite number above 0 (TFLOP/s).
+fn peak_tflops(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|p| p.is_finite() && *p > 0.0)
+        .ok_or_else(|| "allowed: a number of TFLOP/s above 0".into())
 }
 
 fn options(particles: u32) -> Result<Options, String> {
@@ -192,6 +210,11 @@ impl Row {
         self.particles as f64 * STEPS as f64 / self.median()
     }
 
+    /// Achieved FLOP/s: one network evaluation per particle and step, FLOP_PER_EVALUATION each.
+    fn flops(&self) -> f64 {
+        self.evaluations_per_second() * mlp::FLOP_PER_EVALUATION as f64
+    }
+
     /// The row as JSON (non-finite numbers become null).
     fn to_json(&self) -> serde_json::Value {
         let (mean, variance) = metrics::mean_and_variance(&self.timed.final_points);
@@ -203,6 +226,7 @@ impl Row {
             "seconds": self.timed.seconds,
             "steps_per_second": self.steps_per_second(),
             "evaluations_per_second": self.evaluations_per_second(),
+            "flop_per_second": self.flops(),
             "sw2_after_steps": self.sw2,
             "mean": mean,
             "std": variance.map(f64::sqrt),
@@ -285,19 +309,24 @@ fn run() -> Result<(), String> {
         println!("native GPU adapter: {}", gpu.describe());
         Some(gpu)
     };
-    println!("| path | N | steps/s | M evaluations/s | run seconds (min..max) | SW2 to data |");
-    println!("| --- | --- | --- | --- | --- | --- |");
+    let peak = args.fp32_peak_tflops.map(|p| p * 1e12);
+    let peak_column = if peak.is_some() { " | of FP32 peak" } else { "" };
+    println!("| path | N | steps/s | M evaluations/s | GFLOP/s{peak_column} | run seconds (min..max) | SW2 to data |");
+    println!("| --- | --- | --- | --- | ---{} | --- | --- |", if peak.is_some() { " | ---" } else { "" });
+    let cpu_threads = if args.gpu_only { &[][..] } else { &threads[..] };
     let mut rows = Vec::new();
     for &particles in &args.particles {
-        let runs = gpu.iter().map(|_| (true, 1)).chain(threads.iter().map(|&t| (false, t)));
+        let runs = gpu.iter().map(|_| (true, 1)).chain(cpu_threads.iter().map(|&t| (false, t)));
         for (on_gpu, threads) in runs.collect::<Vec<_>>() {
             let row = measure(particles, on_gpu, threads, gpu.as_ref())?;
             let seconds = &row.timed.seconds;
+            let fraction = peak.map_or(String::new(), |p| format!(" | {:.1}%", 100.0 * row.flops() / p));
             println!(
-                "| {} | {particles} | {:.2} | {:.3} | {:.2}..{:.2} | {:.3} |",
+                "| {} | {particles} | {:.2} | {:.3} | {:.1}{fraction} | {:.2}..{:.2} | {:.3} |",
                 row.label,
                 row.steps_per_second(),
                 row.evaluations_per_second() / 1e6,
+                row.flops() / 1e9,
                 seconds[0],
                 seconds[seconds.len() - 1],
                 row.sw2
@@ -310,7 +339,9 @@ fn run() -> Result<(), String> {
         let text = serde_json::json!({
             "steps": STEPS,
             "repeats": REPEATS,
-            "cpu_core_threads": threads,
+            "cpu_core_threads": cpu_threads,
+            "flop_per_evaluation": mlp::FLOP_PER_EVALUATION,
+            "fp32_peak_flop_per_second": peak,
             "rows": rows,
         })
         .to_string();

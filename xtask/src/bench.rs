@@ -70,6 +70,21 @@ fn install_peers(root: &std::path::Path) {
     }
 }
 
+/// Particle counts of the native GPU rows (up to the engine's cap, `gpu::engine::MAX_PARTICLES`),
+/// the same as `bench/device-check.sh`'s.
+const NATIVE_GPU_PARTICLES: &str = "65536,262144,1048576";
+
+/// The native wgpu path alone (`--native_gpu_only`): what a GPU machine is asked to measure.
+pub fn native_gpu() -> Result<()> {
+    prereqs::ensure(Needs { vulkan: true, browser: false, lint: false, wasm: false, python: false })?;
+    let root = repo_root();
+    println!("\n==> Native: our wgpu path at {NATIVE_GPU_PARTICLES} particles");
+    run(crate::util::cargo()
+        .current_dir(&root)
+        .args(["run", "--release", "--quiet", "--bin", "dp-bench", "--"])
+        .args(["--gpu_only", "--particles", NATIVE_GPU_PARTICLES, "--json", "bench/results/native-gpu.json"]))
+}
+
 /// Runs every benchmark.
 pub fn run_all() -> Result<()> {
     prereqs::ensure(Needs { vulkan: true, browser: true, lint: false, wasm: true, python: false })?;

@@ -81,7 +81,12 @@ enum Task {
     /// Chromium, and peers running the same network: PyTorch on the CPU (pip, into bench/.venv)
     /// and TensorFlow.js and ONNX Runtime Web in the page. Steps and network evaluations per
     /// second; JSON in bench/results/.
-    Bench,
+    Bench {
+        /// Only the native wgpu path at 65,536 to 1,048,576 particles (steps/s, evaluations/s,
+        /// GFLOP/s), as `bench/device-check.sh` runs it on a GPU machine
+        #[arg(long = "native_gpu_only", alias = "native-gpu-only")]
+        native_gpu_only: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -126,7 +131,8 @@ fn run(task: Task) -> Result<ExitCode> {
         }
         Task::Test(options) => test::run_all(options)?,
         Task::Train { args } => return train::run(&args),
-        Task::Bench => bench::run_all()?,
+        Task::Bench { native_gpu_only: false } => bench::run_all()?,
+        Task::Bench { native_gpu_only: true } => bench::native_gpu()?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -217,7 +223,8 @@ mod tests {
             assert_eq!(error.exit_code(), 2, "{words:?}");
         }
         assert_eq!(task(&["build-wasm"]), Some(Task::BuildWasm));
-        assert_eq!(task(&["bench"]), Some(Task::Bench));
+        assert_eq!(task(&["bench"]), Some(Task::Bench { native_gpu_only: false }));
+        assert_eq!(task(&["bench", "--native-gpu-only"]), Some(Task::Bench { native_gpu_only: true }));
     }
 
     #[test]
