@@ -325,3 +325,30 @@ fn learned_and_exact_classifier_free_guidance_land_close_together() {
         assert!(distance < 2.0 * floor + 0.03, "{dataset:?} {class_name}: {distance} vs floor {floor}");
     }
 }
+
+/// The wasm does not embed the class-conditional networks; the page hands them over
+/// (`embedded::provide_conditional`), checked like a weight file and against the dataset's
+/// classes. Natively the embedded ones stand behind.
+#[test]
+fn a_provided_conditional_network_is_checked_against_the_datasets_classes() {
+    let moons = embedded::conditional_bytes(Dataset::TwoMoons);
+    embedded::provide_conditional(Dataset::TwoMoons, moons).unwrap();
+    assert!(embedded::has_conditional(Dataset::TwoMoons));
+    assert_eq!(embedded::conditional_net(Dataset::TwoMoons).unwrap().class_embedding.unwrap().classes(), 2);
+    let eight = embedded::provide_conditional(
+        Dataset::TwoMoons,
+        embedded::conditional_bytes(Dataset::GaussianMixture),
+    );
+    assert!(eight.unwrap_err().contains("needs 2 classes; the file has 8"));
+    let plain = embedded::provide_conditional(
+        Dataset::TwoMoons,
+        embedded::bytes(Dataset::TwoMoons, Schedule::VpLinear).unwrap(),
+    );
+    assert!(plain.unwrap_err().contains("none (an unconditional network)"));
+    assert!(embedded::provide_conditional(Dataset::Rings, b"not a network")
+        .unwrap_err()
+        .contains("weight file"));
+    // The refused files left the networks as they were.
+    assert_eq!(embedded::conditional_net(Dataset::TwoMoons).unwrap().to_bytes(), moons);
+    assert!(embedded::conditional_net(Dataset::Rings).is_ok(), "natively the embedded one");
+}

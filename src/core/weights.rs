@@ -100,6 +100,9 @@ pub enum WeightsError {
     NonFinite { index: usize },
     /// A class-conditional file with a class count outside 1..=MAX_CLASSES.
     BadClassCount(u32),
+    /// A network the build does not embed (the wasm's class-conditional ones) and nobody has
+    /// provided yet: the file to fetch.
+    NotFetched(String),
 }
 
 impl fmt::Display for WeightsError {
@@ -128,6 +131,11 @@ impl fmt::Display for WeightsError {
             WeightsError::BadClassCount(found) => write!(
                 f,
                 "weight file field 'classes' is {found}, a class-conditional network has 1 to {MAX_CLASSES}"
+            ),
+            WeightsError::NotFetched(file) => write!(
+                f,
+                "the class-conditional network {file} has not been fetched yet (the page fetches it from weights/ \
+                 the first time classifier-free guidance runs on the network)"
             ),
         }
     }

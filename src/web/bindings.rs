@@ -340,6 +340,29 @@ impl GpuTraining {
     }
 }
 
+/// The file of the class-conditional network of the dataset `name` (under `weights/`), which the
+/// wasm does not embed: the page fetches it before classifier-free guidance runs on the network
+/// and hands it to `provide_conditional_network`.
+#[wasm_bindgen]
+pub fn conditional_network_file(name: &str) -> Result<String, JsError> {
+    let dataset = options_with(&[("dataset", name)])?.dataset;
+    Ok(crate::core::weights::conditional_file_name(dataset, crate::core::schedule::Schedule::VpLinear))
+}
+
+/// Makes `bytes` (the file `conditional_network_file(name)`) the class-conditional network of
+/// the dataset `name`; a file that is not one, or has another number of classes, is refused.
+#[wasm_bindgen]
+pub fn provide_conditional_network(name: &str, bytes: &[u8]) -> Result<(), JsError> {
+    let dataset = options_with(&[("dataset", name)])?.dataset;
+    crate::core::embedded::provide_conditional(dataset, bytes).map_err(js_error)
+}
+
+/// True when the class-conditional network of the dataset `name` has been provided.
+#[wasm_bindgen]
+pub fn has_conditional_network(name: &str) -> Result<bool, JsError> {
+    Ok(crate::core::embedded::has_conditional(options_with(&[("dataset", name)])?.dataset))
+}
+
 /// A playground bound to one canvas.
 #[wasm_bindgen]
 pub struct Playground {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+import { STROKE_BAR_X, TEST_TIMEOUT_MS, drawTwoColours, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -15,27 +15,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** The orange bar: x = 2.1 (0.35 of the picture's width right of centre), |y| <= 0.9. */
-const BAR_X = 2.1;
-
-/**
- * Draws a blue circle of radius 0.9, then picks orange and draws the vertical bar at BAR_X.
- * @param {import('playwright-core').Page} page
- */
-async function drawTwoColours(page) {
-  await drawCircle(page, 0.15);
-  await page.check('input[name="draw-class"][value="1"]');
-  const box = await page.$eval('#canvas-frame', (e) => {
-    const b = e.getBoundingClientRect();
-    return { x: b.x, y: b.y, w: b.width, h: b.height };
-  });
-  const side = Math.min(box.w, box.h);
-  const [x, top] = [box.x + box.w / 2 + (BAR_X / 6) * side, box.y + box.h / 2 - 0.15 * side];
-  await page.mouse.move(x, top);
-  await page.mouse.down();
-  for (let i = 1; i <= 40; i += 1) await page.mouse.move(x, top + (0.3 * side * i) / 40);
-  await page.mouse.up();
-}
+const BAR_X = STROKE_BAR_X;
 
 /** Fraction of `positions` (x, y pairs) on the orange bar. */
 function onBar(positions) {

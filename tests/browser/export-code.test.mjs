@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+import { TEST_TIMEOUT_MS, drawCircle, drawTwoColours, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -112,6 +112,16 @@ describe('Export code', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.evaluate(() => window.dp.playground.reset());
     });
     assert.match(name, /^diffusion-playground-drawing-ddim\.py$/);
+  });
+
+  test('a drawing of two colours guided toward one is exported with its classes', async (t) => {
+    await exportAndRun(t, 'backend=cpu&particles=256&steps=12&draw=1&playing=0&score=exact&sampler=ddim&eta=0', 1e-4, async (page) => {
+      await drawTwoColours(page);
+      await page.click('#draw-use');
+      await page.selectOption('#guidance', 'classifier');
+      await page.selectOption('#class', 'orange');
+      await page.waitForFunction(() => /drawn_classes=a\d+b\d+/.test(location.hash) && /class=orange/.test(location.hash), null, { timeout: 5000 });
+    });
   });
 
   test('a method the script cannot write is refused with a notice, and the page runs on', async () => {

@@ -59,6 +59,40 @@ describe('guidance in the page', { timeout: TEST_TIMEOUT_MS }, () => {
     });
   }
 
+  test('the class-conditional network is fetched when first needed; a file that cannot be fetched is reported and the run stays as it was', async () => {
+    let fetched = 0;
+    let available = false;
+    const session = await openPlayground(browser, 'backend=cpu&particles=256&steps=20&playing=0', {
+      beforeLoad: (context) => context.route('**/weights/*.conditional.dpw', (route) => {
+        fetched += 1;
+        return available ? route.continue() : route.fulfill({ status: 404, body: 'missing' });
+      }),
+    });
+    const { page } = session;
+    try {
+      await waitReady(page);
+      assert.equal(fetched, 0, 'the first frame needs no class-conditional network');
+      await page.selectOption('#guidance', 'cfg');
+      await page.waitForFunction(() => [...document.querySelectorAll('#notices .notice')].some((n) => /could not be fetched/.test(n.textContent)));
+      const notices = (await noticeTexts(page)).join(' ');
+      assert.match(notices, /needs the class-conditional network of two_moons, which could not be fetched \(.*two_moons\.vp_linear\.conditional\.dpw answered HTTP 404\)/);
+      let options = await page.evaluate(() => window.dp.playground.options());
+      assert.equal(options.guidance, 'none', 'the settings stay as they were');
+      assert.equal(await page.$eval('#guidance', (e) => e.value), 'none', 'and so does the control');
+      assert.ok((await runToEnd(page)) > 0, 'the page runs on');
+      // Once the file is there, the same choice works (the failed fetch is tried again).
+      available = true;
+      await page.selectOption('#guidance', 'cfg');
+      await page.waitForFunction(() => window.dp.playground.options().guidance === 'cfg');
+      options = await page.evaluate(() => window.dp.playground.options());
+      assert.deepEqual([options.score, options.class], ['mlp', 'upper']);
+      assert.equal(fetched, 2);
+      assert.deepEqual(session.errors.filter((e) => !/404/.test(e)), []);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('the controls keep class, guidance and score consistent and say so', async () => {
     const session = await openPlayground(browser, 'backend=cpu&particles=256&steps=20&playing=0');
     const { page } = session;

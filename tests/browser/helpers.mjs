@@ -179,10 +179,11 @@ const NAVIGATION_ATTEMPTS = 3;
  * fails after NAVIGATION_ATTEMPTS tries.
  * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
  */
-export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS } = {}) {
+export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS, beforeLoad = async (/** @type {any} */ _context) => {} } = {}) {
   const url = `${await baseUrl()}index.html${hash ? `#${hash}` : ''}`;
   for (let attempt = 1; ; attempt += 1) {
     const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
+    await beforeLoad(context);
     const page = await context.newPage();
     const errors = [];
     const dialogs = [];
@@ -268,5 +269,27 @@ export async function drawCircle(page, fraction = 0.25) {
     const a = (2 * Math.PI * i) / 90;
     await page.mouse.move(cx + r * Math.cos(a), cy + r * Math.sin(a));
   }
+  await page.mouse.up();
+}
+
+/** The orange bar of `drawTwoColours`: x = 2.1 (0.35 of the picture's width right of centre), |y| <= 0.9. */
+export const STROKE_BAR_X = 2.1;
+
+/**
+ * Draws a blue circle of radius 0.9, then picks orange and draws the vertical bar at BAR_X.
+ * @param {import('playwright-core').Page} page
+ */
+export async function drawTwoColours(page) {
+  await drawCircle(page, 0.15);
+  await page.check('input[name="draw-class"][value="1"]');
+  const box = await page.$eval('#canvas-frame', (e) => {
+    const b = e.getBoundingClientRect();
+    return { x: b.x, y: b.y, w: b.width, h: b.height };
+  });
+  const side = Math.min(box.w, box.h);
+  const [x, top] = [box.x + box.w / 2 + (STROKE_BAR_X / 6) * side, box.y + box.h / 2 - 0.15 * side];
+  await page.mouse.move(x, top);
+  await page.mouse.down();
+  for (let i = 1; i <= 40; i += 1) await page.mouse.move(x, top + (0.3 * side * i) / 40);
   await page.mouse.up();
 }

@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { WWW } from './helpers.mjs';
 import { decodeDrawing, decodeStrokeClasses, encodeDrawing, encodeStrokeClasses, drawingLimits } from '../../www/js/drawing.js';
 import {
-  FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
+  FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesFor, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
   settleCondition, useDescription,
 } from '../../www/js/state.js';
 import { parseHash, toHash } from '../../www/js/link.js';
@@ -218,7 +218,8 @@ function assertInsideTable(state) {
         break;
       }
       case 'class':
-        assert.ok(value === '' || classesOf(state.dataset).some(([name]) => name === value), `${where} for ${state.dataset}`);
+        // The dataset's classes, or the drawing's colours while a drawing stands in for it.
+        assert.ok(value === '' || classesFor(state).some(([name]) => name === value), `${where} for ${state.drawn ? 'the drawing' : state.dataset}`);
         if (state.guidance !== 'none') assert.notEqual(value, '', 'a guided state has a class');
         break;
       case 'network':

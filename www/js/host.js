@@ -13,6 +13,7 @@ import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } fro
 import { applyHash, publishState, takeQueuedHash, writeHashSoon } from './store.js';
 import { useLinkCondition, useLinkDrawing } from './drawing-feature.js';
 import { useLinkNetwork } from './network-file.js';
+import { ensureConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
 import { startRace } from './view-race.js';
 import { runWaitingCommands } from './actions.js';
 
@@ -121,6 +122,13 @@ async function createPlayground(wanted) {
       if (candidate.drawn) Object.assign(options, { guidance: 'none', class: '' });
       // The automatic choice already timed WebGPU faster on this software adapter: use it.
       if (candidate.backend === 'auto' && pathComparison?.winner === 'webgpu') options.backend = 'webgpu';
+      // Classifier-free guidance with the network needs the dataset's class-conditional network.
+      if (needsConditionalNetwork(candidate)) {
+        const { dataset } = candidate;
+        await ensureConditionalNetwork(dataset).catch((error) => {
+          throw new Error(`invalid option 'guidance': "cfg" with the network needs the class-conditional network of ${dataset}, which could not be fetched (${messageOf(error)})`);
+        });
+      }
       page.pg = await page.wasm.Playground.create(canvas, options);
       if (candidate !== wanted) ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
       return candidate;

@@ -16,6 +16,7 @@ import { dropFence, redraw, setPlaying } from './frame-loop.js';
 import { start } from './host.js';
 import { startRace } from './view-race.js';
 import { startLikelihood } from './view-likelihood.js';
+import { ensureConditionalNetwork, hasConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
 
 /** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
 const HASH_WRITE_DELAY_MS = 120;
@@ -56,6 +57,18 @@ export function applyChanges(asked) {
   if (!pg || page.creating) return;
   // The class and guidance fields follow the dataset and score (and say so when they must).
   const settled = settleCondition({ ...state, ...asked }, Object.keys(asked));
+  // Classifier-free guidance with the network: fetch the dataset's conditional network first.
+  const { dataset } = settled.state;
+  if (needsConditionalNetwork(settled.state) && !hasConditionalNetwork(dataset)) {
+    ensureConditionalNetwork(dataset).then(
+      () => applyChanges(asked),
+      (error) => {
+        ui.notice(`Classifier-free guidance with the network needs the class-conditional network of ${dataset}, which could not be fetched (${messageOf(error)}); the settings stay as they were.`, 'error');
+        ui.setValues(page.state);
+      },
+    );
+    return;
+  }
   for (const text of settled.notices) ui.notice(text, 'warn');
   /** @type {Record<string, any>} */
   const changes = Object.fromEntries(

@@ -47,7 +47,34 @@ pub fn build() -> Result<()> {
     optimise(&root, &module)?;
     print_size(&module)?;
     copy_katex(&root)?;
+    copy_conditional_networks(&root)?;
     copy_muxers(&root)
+}
+
+/// Where the page fetches the class-conditional networks from (the wasm leaves them out).
+const NETWORKS_OUT_DIR: &str = "www/weights";
+
+/// Copies the class-conditional networks (`weights/*.conditional.dpw`) to `www/weights/`: the
+/// wasm does not embed them (`core::embedded`), the page fetches the one a run needs.
+fn copy_conditional_networks(root: &Path) -> Result<()> {
+    let out = root.join(NETWORKS_OUT_DIR);
+    fs::create_dir_all(&out).map_err(|e| err(format!("cannot create {}: {e}", out.display())))?;
+    let mut copied = 0;
+    let entries =
+        fs::read_dir(root.join("weights")).map_err(|e| err(format!("cannot read weights/: {e}")))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".conditional.dpw") {
+            let from = entry.path();
+            fs::copy(&from, out.join(&name))
+                .map_err(|e| err(format!("could not copy {}: {e}", from.display())))?;
+            copied += 1;
+        }
+    }
+    println!(
+        "class-conditional networks: {copied} copied to {NETWORKS_OUT_DIR}/ (fetched by the page when used)"
+    );
+    Ok(())
 }
 
 /// binaryen's wasm-opt, from npm (a JavaScript build of it, run with Node.js).
