@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
-use crate::app::training::{drawn_network, Learning};
+use crate::app::training::{drawn_network, Learning, Training};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::classes;
 use crate::core::dataset::GaussianMixture;
@@ -631,6 +631,13 @@ impl Session {
         self.load_target(true, true, true)?;
         self.revision = next_revision();
         self.reset()
+    }
+
+    /// Replaces the dataset by the drawing `training` trains on (with its classes) and the
+    /// network as trained so far, where it trains on the CPU ([`Session::use_labelled_drawing`]).
+    pub fn use_trained_drawing(&mut self, training: &Training) -> Result<(), String> {
+        let labels: Vec<u32> = training.plan().labels.iter().map(|&l| l as u32).collect();
+        self.use_labelled_drawing(training.points(), &labels, training.trained())
     }
 
     /// The class of every drawn point (indices of `drawing::DRAWING_CLASSES`), if a drawing

@@ -17,7 +17,7 @@ use std::f64::consts::TAU;
 use crate::core::dataset::{self, Dataset, GaussianMixture};
 
 /// A named class of a dataset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DataClass {
     /// The identifier used in options, share links and the command line.
     pub name: &'static str,

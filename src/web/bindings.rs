@@ -271,12 +271,6 @@ impl Trainer {
     pub fn losses(&self) -> Vec<f32> {
         self.inner.losses().to_vec()
     }
-
-    /// True when it trains a class-conditional network (a drawing of two classes or more).
-    #[wasm_bindgen(getter)]
-    pub fn conditional(&self) -> bool {
-        self.inner.plan().conditional()
-    }
 }
 
 /// A network being trained on the playground's GPU (`app::training::Training` on the GPU), a
@@ -326,17 +320,6 @@ impl GpuTraining {
     /// The drawing it trains on (interleaved x, y).
     pub fn points(&self) -> Vec<f32> {
         flat(self.inner.points())
-    }
-
-    /// The class of each drawn point it trains on.
-    pub fn labels(&self) -> Vec<u32> {
-        self.inner.plan().labels.iter().map(|&l| l as u32).collect()
-    }
-
-    /// True when it trains a class-conditional network (a drawing of two classes or more).
-    #[wasm_bindgen(getter)]
-    pub fn conditional(&self) -> bool {
-        self.inner.plan().conditional()
     }
 }
 
@@ -665,22 +648,13 @@ impl Playground {
     /// classifier). Restarts the run.
     pub fn use_trainer(&mut self, trainer: &Trainer) -> Result<(), JsError> {
         self.check_device()?;
-        let labels: Vec<u32> = trainer.inner.plan().labels.iter().map(|&l| l as u32).collect();
-        self.session
-            .use_labelled_drawing(trainer.inner.points(), &labels, trainer.inner.trained())
-            .map_err(js_error)
+        self.session.use_trained_drawing(&trainer.inner).map_err(js_error)
     }
 
     /// The classes a run may be guided toward, `[{ name, label }]`: the dataset's, or the
     /// stroke classes the drawing in use has points of.
     pub fn guidable_classes(&self) -> Result<JsValue, JsError> {
-        let classes: Vec<options::Choice> = self
-            .session
-            .guidable_classes()
-            .iter()
-            .map(|c| options::Choice { name: c.name, label: c.label })
-            .collect();
-        to_js(&classes)
+        to_js(&self.session.guidable_classes())
     }
 
     /// The class of each drawn point in use, or undefined when the dataset is a built-in one.

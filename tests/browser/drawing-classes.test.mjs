@@ -24,6 +24,23 @@ function onBar(positions) {
   return near / (positions.length / 2);
 }
 
+/**
+ * Opens `hash` in a page of its own, waits until it is ready, runs `check` on it, and asserts
+ * that the page logged no error.
+ * @param {string} hash
+ * @param {(session: Awaited<ReturnType<typeof openPlayground>>) => Promise<void>} check
+ */
+async function inPageOf(hash, check) {
+  const session = await openPlayground(browser, hash);
+  try {
+    await waitReady(session.page);
+    await check(session);
+    assert.deepEqual(session.errors, []);
+  } finally {
+    await session.close();
+  }
+}
+
 /** @param {import('playwright-core').Page} page */
 async function endPositions(page) {
   await runToEnd(page);
@@ -49,32 +66,22 @@ describe('drawings with classes', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.ok(onBar(guided) > 0.95, `${(100 * onBar(guided)).toFixed(1)}% on the orange bar`);
       await session.page.waitForFunction(() => /[#&]drawn_classes=a\d+b\d+(&|$)/.test(location.hash) && /[#&]class=orange/.test(location.hash), null, { timeout: 5000 });
       const hash = await session.page.evaluate(() => location.hash.slice(1));
-      const second = await openPlayground(browser, hash);
-      try {
-        await waitReady(second.page);
+      await inPageOf(hash, async (second) => {
         const opened = await second.page.evaluate(() => ({ ...window.dp.playground.options(), labels: window.dp.playground.drawing_labels()?.length }));
         assert.equal(opened.guidance, 'cfg', await pageReport(second));
         assert.equal(opened.class, 'orange');
         assert.ok(opened.labels > 40, 'every drawn point keeps its colour');
         const again = await endPositions(second.page);
         assert.ok(onBar(again) > 0.95, `from the link: ${(100 * onBar(again)).toFixed(1)}% on the orange bar`);
-        assert.deepEqual(second.errors, []);
-      } finally {
-        await second.close();
-      }
+      });
       // Unguided, both colours are sampled; a link whose classes do not fit its drawing says so.
       await session.page.selectOption('#guidance', 'none');
       const both = onBar(await endPositions(session.page));
       assert.ok(both > 0.2 && both < 0.8, `unguided: ${(100 * both).toFixed(1)}% on the bar`);
       const drawn = /drawn=([A-Za-z0-9_-]+)/.exec(hash)?.[1];
-      const broken = await openPlayground(browser, `backend=cpu&score=exact&particles=256&drawn=${drawn}&drawn_classes=a3`);
-      try {
-        await waitReady(broken.page);
+      await inPageOf(`backend=cpu&score=exact&particles=256&drawn=${drawn}&drawn_classes=a3`, async (broken) => {
         assert.match((await noticeTexts(broken.page)).join(' '), /The drawing in the link was not used: its classes are for 3 points/);
-        assert.deepEqual(broken.errors, []);
-      } finally {
-        await broken.close();
-      }
+      });
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();
@@ -103,17 +110,12 @@ describe('drawings with classes', { timeout: TEST_TIMEOUT_MS }, () => {
         // The conditional network travels with the link: 5,506 half floats and 5 rows of 64.
         await session.page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{15627}(&|$)/.test(location.hash), null, { timeout: 5000 });
         const hash = await session.page.evaluate(() => location.hash.slice(1));
-        const second = await openPlayground(browser, hash);
-        try {
-          await waitReady(second.page);
+        await inPageOf(hash, async (second) => {
           const opened = await second.page.evaluate(() => window.dp.playground.options());
           assert.deepEqual([opened.score, opened.guidance, opened.class], ['mlp', 'cfg', 'orange'], await pageReport(second));
           const again = onBar(await endPositions(second.page));
           assert.ok(again > 0.8, `from the link: ${(100 * again).toFixed(1)}% on the orange bar`);
-          assert.deepEqual(second.errors, []);
-        } finally {
-          await second.close();
-        }
+        });
         assert.deepEqual(session.errors, []);
       } finally {
         await session.close();
