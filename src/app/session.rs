@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::app::cpu_work::{score_source_of, CpuWork, HISTORY_FLOATS};
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
 use crate::app::training::{drawn_network, Learning, Training};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
@@ -169,34 +170,13 @@ fn condition_of(options: &Options) -> (Option<usize>, PosteriorMethod, Option<Ob
     (options.guided_class(), options.posterior, options.measurement())
 }
 
-/// The score of a run: the network or the exact score of `mixture`, guided when `guidance` is
-/// given (the classifier from the marked `mixture`), or with the likelihood term of
-/// `likelihood` (DPS, PiGDM) with weight `likelihood_scale`.
-/// With `classifier_free` (a class-conditional network's embedding and the class), the network
-/// is guided without a classifier instead.
-fn score_source_of<'a>(
-    score: ScoreChoice,
-    net: &'a Mlp,
-    mixture: &'a GaussianMixture,
-    guidance: Option<guidance::Guidance>,
-    classifier_free: Option<(&'a ClassEmbedding, usize)>,
-    likelihood: &'a ObservationParams,
-    likelihood_scale: f64,
-) -> ScoreSource<'a> {
-    let base = match score {
-        ScoreChoice::Mlp => ScoreSource::Mlp(net),
-        ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(mixture),
-    };
-    if likelihood.guides() {
-        return base.posterior_guided(likelihood, guidance::Guidance::everywhere(likelihood_scale));
+/// The class-conditional network's embedding and the guided class, when `options` run
+/// classifier-free guidance with `net`.
+fn classifier_free<'a>(options: &Options, net: &'a TrainedNet) -> Option<(&'a ClassEmbedding, usize)> {
+    if !needs_conditional_network(options) {
+        return None;
     }
-    match (guidance, classifier_free) {
-        (Some(guidance), Some((embedding, class))) if score == ScoreChoice::Mlp => {
-            ScoreSource::ClassifierFree { mlp: net, embedding, class, guidance }
-        }
-        (Some(guidance), _) => base.guided(mixture, guidance),
-        (None, _) => base,
-    }
+    Some((net.class_embedding.as_ref()?, options.guided_class()?))
 }
 
 /// True when `options` run classifier-free guidance with a network: the class-conditional one.
@@ -339,6 +319,9 @@ pub struct Session {
     likelihood: ObservationParams,
     /// Changes whenever the options or what is sampled change.
     revision: u64,
+    /// Changes with every new run (and so with every new revision): what work done elsewhere
+    /// names to be taken back ([`Session::accept_cpu_steps`]).
+    run_key: u64,
     /// A network loaded from a file (`core::safetensors_net`), used in place of the embedded ones
     /// (a drawing's own network still comes first).
     loaded: Option<TrainedNet>,
@@ -396,6 +379,7 @@ impl Session {
             mixture,
             likelihood,
             revision: next_revision(),
+            run_key: 0,
             loaded: None,
             net,
             data,
@@ -468,10 +452,7 @@ impl Session {
     /// a classifier by the network (`guidance` cfg, `score` mlp).
     pub fn classifier_free(&self) -> Option<(&ClassEmbedding, usize)> {
         self.guidance()?;
-        if !needs_conditional_network(&self.options) {
-            return None;
-        }
-        Some((self.net.class_embedding.as_ref()?, self.options.guided_class()?))
+        classifier_free(&self.options, &self.net)
     }
 
     /// The measurement's likelihood as DPS and PiGDM (and SMC's twist) evaluate it
@@ -868,6 +849,79 @@ impl Session {
         self.cpu_threads = threads.max(1);
     }
 
+    /// Identifies the current run: it changes with every new run, and so with whatever the run
+    /// samples. Work done elsewhere names it to be taken back ([`Session::accept_cpu_steps`]).
+    pub fn run_key(&self) -> u64 {
+        self.run_key
+    }
+
+    /// The CPU path's steps of the current run as work another copy of the module can do on a
+    /// slice of the particles (`app::cpu_work`); `None` on the GPU, and for an SMC run, whose
+    /// resampling couples the particles.
+    pub fn cpu_work(&self) -> Option<CpuWork> {
+        if self.on_gpu() || self.smc.is_some() {
+            return None;
+        }
+        Some(CpuWork {
+            score: self.options.score,
+            mlp: self.net.mlp.clone(),
+            mixture: self.mixture.clone(),
+            guidance: self.guidance(),
+            classifier_free: classifier_free(&self.options, &self.net)
+                .map(|(embedding, class)| (embedding.clone(), class)),
+            likelihood: self.likelihood,
+            likelihood_scale: self.options.posterior_scale,
+            plan: self.plan.clone(),
+            seed: self.options.seed,
+        })
+    }
+
+    /// The CPU path's multistep history, flat ([`HISTORY_FLOATS`] numbers per particle; `None`
+    /// on the GPU): with the positions, what [`CpuWork::run`] continues from.
+    pub fn cpu_history(&self) -> Option<Vec<f32>> {
+        self.cpu_particles()?;
+        Some(bytemuck::cast_slice(&self.history).to_vec())
+    }
+
+    /// Takes back `count` steps from step `start` of run `run_key` that [`CpuWork::run`] took
+    /// elsewhere: every particle's new position (x, y each) and history. `Ok(false)`, and nothing
+    /// changes, when the run has moved on meanwhile (a new run, or steps taken here): the work
+    /// is stale. An error when the numbers do not fit the particles or the run.
+    pub fn accept_cpu_steps(
+        &mut self,
+        run_key: u64,
+        start: usize,
+        count: usize,
+        positions: &[f32],
+        history: &[f32],
+    ) -> Result<bool, String> {
+        if run_key != self.run_key || start != self.step_index || self.smc.is_some() {
+            return Ok(false);
+        }
+        let Particles::Cpu(points) = &mut self.particles else {
+            return Ok(false);
+        };
+        if count == 0 || count > self.plan.len() - self.step_index {
+            return Err(format!(
+                "{count} steps from step {start} do not fit the run's {} steps",
+                self.plan.len()
+            ));
+        }
+        if positions.len() != points.len() * 2 || history.len() != points.len() * HISTORY_FLOATS {
+            return Err(format!(
+                "{} position and {} history numbers do not fit {} particles",
+                positions.len(),
+                history.len(),
+                points.len()
+            ));
+        }
+        points.copy_from_slice(bytemuck::cast_slice(positions));
+        self.history.copy_from_slice(bytemuck::cast_slice(history));
+        self.step_index += count;
+        self.current_t = self.times[self.step_index];
+        Ok(true)
+    }
+
     /// The steps of the current run.
     pub fn plan(&self) -> &[ReverseStep] {
         &self.plan
@@ -903,6 +957,7 @@ impl Session {
         self.history = sampler::empty_history(cpu_particles);
         self.step_index = 0;
         self.current_t = t_start;
+        self.run_key = next_revision();
         let classifier_free = self.classifier_free().map(|(embedding, class)| (embedding.clone(), class));
         if let Particles::Gpu(engine) = &mut self.particles {
             let biases = match (options.score, &classifier_free) {
@@ -954,13 +1009,12 @@ impl Session {
                 smc::run(prior, &self.likelihood, scale, steps, points, state, seed, last);
             }
             Particles::Cpu(points) => {
-                let classifier_free = self.net.class_embedding.as_ref().zip(self.options.guided_class());
                 let source = score_source_of(
                     self.options.score,
                     &self.net.mlp,
                     &self.mixture,
                     guidance,
-                    classifier_free.filter(|_| needs_conditional_network(&self.options)),
+                    classifier_free(&self.options, &self.net),
                     &self.likelihood,
                     self.options.posterior_scale,
                 );

@@ -25,7 +25,7 @@ pub const LABEL_DROPOUT: f32 = 0.2;
 pub const MAX_CLASSES: usize = 16;
 
 /// One row of [`HIDDEN`] numbers per class, then the null class's row.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClassEmbedding {
     /// `(classes + 1) * HIDDEN` numbers, row-major; the null class last.
     pub rows: Vec<f32>,

@@ -224,7 +224,7 @@ impl Dataset {
 /// The layout of `struct MixtureComponent` in `shaders/common/mixture.wgsl` (32 bytes; checked by
 /// `tests/gpu_layout.rs`).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
 pub struct MixtureComponent {
     /// Mean mu_k.
     pub mean: [f32; 2],
@@ -278,7 +278,7 @@ fn noised_determinant(c: &MixtureComponent, alpha: f32, sigma: f32) -> f32 {
 /// Built by [`GaussianMixture::new`] or [`GaussianMixture::with_covariances`] it has at least one
 /// component, finite means, valid covariances and normalised weights; the field is public so the
 /// GPU can upload it as it is.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GaussianMixture {
     /// The components; their weights exp(log_weight) sum to 1.
     pub components: Vec<MixtureComponent>,

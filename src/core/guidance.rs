@@ -38,7 +38,7 @@ pub const MAX_GUIDANCE_SCALE: f64 = 20.0;
 pub const MAX_GUIDANCE_NOISE: f64 = 1000.0;
 
 /// A guidance scale and the interval of noise levels it applies in.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Guidance {
     /// The weight w of the classifier gradient (1: conditional sampling, 0: unconditional).
     pub scale: f64,

@@ -151,7 +151,7 @@ pub struct Activations {
 }
 
 /// The network: a flat array of [`PARAMETERS`] weights.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mlp {
     /// Flat weights in the layout of the module docs.
     pub weights: Vec<f32>,
