@@ -13,11 +13,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
+import { STEPS_PER_JOB, median, ortThreadedRow, ourWorkerRows } from './cpu-scaling.mjs';
 
 const BASE_URL = process.env.DP_BASE_URL;
 if (!BASE_URL) throw new Error('DP_BASE_URL is not set: run this through `cargo xtask bench`');
 const OUT = process.env.DP_BENCH_OUT ?? 'bench/results/browser.json';
-const PARTICLES = (process.env.DP_BENCH_PARTICLES ?? '16384,65536,262144').split(',').map(Number);
+// `cargo xtask bench --quick`: the CPU rows only, at 65,536 particles (ours on the page's thread and
+// on workers, ONNX Runtime Web's wasm on one thread and on every core).
+const QUICK = process.env.DP_BENCH_QUICK === '1';
+const PARTICLES = (process.env.DP_BENCH_PARTICLES ?? (QUICK ? '65536' : '16384,65536,262144')).split(',').map(Number);
+// The same www/ from a server that makes pages cross-origin isolated (for ONNX Runtime's threads).
+const ISOLATED_URL = process.env.DP_ISOLATED_URL;
 const STEPS = Number(process.env.DP_BENCH_STEPS ?? 20);
 const REPEATS = Number(process.env.DP_BENCH_REPEATS ?? 3);
 // A path (ours or a peer) is measured at a particle count only when one run there is expected to
@@ -50,7 +56,7 @@ await page.goto(new URL('bench.html', BASE_URL).href).catch(() => {});
 const version = browser.version();
 
 const results = [];
-for (const backend of ['webgpu', 'cpu']) {
+for (const backend of QUICK ? ['cpu'] : ['webgpu', 'cpu']) {
   for (const particles of PARTICLES) {
     const skipped = overBudget(`ours ${backend}`, particles);
     if (skipped) {
@@ -115,19 +121,20 @@ for (const backend of ['webgpu', 'cpu']) {
 const peerRows = [];
 const vendor = new URL('vendor/peers/', BASE_URL).href;
 let haveTf = false;
-try {
+if (!QUICK) try {
   for (const file of ['tf.min.js', 'tf-backend-wasm.min.js', 'tf-backend-webgpu.min.js']) await page.addScriptTag({ url: vendor + file });
   haveTf = await page.evaluate(() => typeof window.tf === 'object');
 } catch {
   haveTf = false;
 }
-if (!haveTf) console.log('(TensorFlow.js is not installed in www/vendor/peers: its peers do not run)');
+if (QUICK) console.log('(quick: TensorFlow.js and the WebGPU peers are left out)');
+else if (!haveTf) console.log('(TensorFlow.js is not installed in www/vendor/peers: its peers do not run)');
 // ONNX Runtime Web: each execution provider from the package's build for it (the exports
 // onnxruntime-web/webgpu and onnxruntime-web/wasm), in www/vendor/peers/ort/; the model is
 // encoded with onnx-proto from www/vendor/peers/onnx/. The page is not cross-origin isolated, so
 // ORT's wasm cannot use threads: numThreads = 1, set explicitly (our CPU path is single-threaded
 // too).
-const ORT_BUNDLES = { webgpu: 'ort.webgpu.min.mjs', wasm: 'ort.wasm.min.mjs' };
+const ORT_BUNDLES = QUICK ? { wasm: 'ort.wasm.min.mjs' } : { webgpu: 'ort.webgpu.min.mjs', wasm: 'ort.wasm.min.mjs' };
 const ORT_THREADS = 1;
 const haveOrt = await page.evaluate((url) => fetch(url).then((r) => r.ok, () => false), `${vendor}ort/${ORT_BUNDLES.wasm}`);
 if (!haveOrt) console.log('(ONNX Runtime Web is not installed in www/vendor/peers/ort: its peers do not run)');
@@ -141,7 +148,7 @@ let ortVersion = null;
 const PEER_NAMES = ['plain JavaScript', 'TensorFlow.js webgpu', 'TensorFlow.js wasm', 'ONNX Runtime Web webgpu', 'ONNX Runtime Web wasm'];
 for (const particles of PARTICLES) {
   const skip = Object.fromEntries(PEER_NAMES.map((name) => [name, overBudget(name, particles)]).filter(([, why]) => why));
-  const rows = await page.evaluate(async ({ particles, steps, base, vendor, haveTf, haveOrt, ortBundles, ortThreads, skip }) => {
+  const rows = await page.evaluate(async ({ particles, steps, base, vendor, haveTf, haveOrt, ortBundles, ortThreads, skip, quick }) => {
     const m = await import(new URL('pkg/diffusion_playground.js', base).href);
     await m.default();
     const peers = await import(new URL('bench/peers.js', base).href);
@@ -152,7 +159,7 @@ for (const particles of PARTICLES) {
     const out = [];
     // Peers expected to overrun the run budget at this N get a row saying so instead.
     const skipped = (peer) => skip[peer] && out.push({ peer, skipped: skip[peer] });
-    if (!skipped('plain JavaScript')) {
+    if (!quick && !skipped('plain JavaScript')) {
       const js = peers.plainJs(plan, start);
       out.push({ peer: 'plain JavaScript', seconds: js.seconds, sw2_after_steps: distance(js.particles) });
     }
@@ -186,10 +193,10 @@ for (const particles of PARTICLES) {
       }
     }
     return out;
-  }, { particles, steps: STEPS, base: BASE_URL, vendor, haveTf, haveOrt, ortBundles: ORT_BUNDLES, ortThreads: ORT_THREADS, skip });
+  }, { particles, steps: STEPS, base: BASE_URL, vendor, haveTf, haveOrt, ortBundles: ORT_BUNDLES, ortThreads: ORT_THREADS, skip, quick: QUICK });
   if (!ortVersion) {
     ortVersion = rows.find((row) => row.version)?.version ?? null;
-    if (ortVersion) console.log(`(ONNX Runtime Web ${ortVersion}: webgpu from ${ORT_BUNDLES.webgpu}, wasm from ${ORT_BUNDLES.wasm} with numThreads = ${ORT_THREADS}, as the page is not cross-origin isolated)`);
+    if (ortVersion) console.log(`(ONNX Runtime Web ${ortVersion}: ${QUICK ? '' : `webgpu from ${ORT_BUNDLES.webgpu}, `}wasm from ${ORT_BUNDLES.wasm} with numThreads = ${ORT_THREADS}, as the page is not cross-origin isolated)`);
   }
   // Each peer is compared with our path on the same hardware: GPU peers with our WebGPU path,
   // CPU peers (wasm, plain JavaScript) with our CPU path inside the wasm.
@@ -215,6 +222,47 @@ for (const particles of PARTICLES) {
 }
 
 if (ortWarnings.size) console.log(`ONNX Runtime Web warned:\n  ${[...ortWarnings].join('\n  ')}`);
+
+// Every core: our CPU path on 1, 2, ... workers (scaling against its own single worker and
+// against the page's thread), and ONNX Runtime Web's wasm on as many threads on an isolated page.
+const workerRows = [];
+const ortThreadRows = [];
+for (const particles of PARTICLES) {
+  const single = results.find((r) => r.particles === particles && r.backend === 'cpu' && r.evaluations_per_second);
+  if (!single) continue;
+  const { cores, rows } = await ourWorkerRows(page, BASE_URL, particles, STEPS, REPEATS);
+  const rate = (seconds) => (particles * STEPS) / median(seconds);
+  const oneWorker = rate(rows[0].seconds);
+  const ortOne = peerRows.find((r) => r.particles === particles && r.peer === 'ONNX Runtime Web wasm')?.evaluations_per_second;
+  let ortAll = null;
+  if (haveOrt && ISOLATED_URL) {
+    const row = await ortThreadedRow(browser, ISOLATED_URL, particles, STEPS, REPEATS, cores);
+    ortAll = row.seconds ? rate(row.seconds) : null;
+    ortThreadRows.push({ particles, steps: STEPS, ...row, evaluations_per_second: ortAll });
+    console.log(row.error
+      ? `peer ONNX Runtime Web wasm, ${cores} threads (isolated page) N=${particles}: failed (${row.error.slice(0, 160)})`
+      : `peer ${`ONNX Runtime Web wasm ${cores}T`.padEnd(24)} N=${String(particles).padStart(7)}  ${(ortAll / 1e6).toFixed(3)} M evals/s on ${cores} threads, cross-origin-isolated page (SW2 to data after ${STEPS} steps ${row.sw2_after_steps.toFixed(3)})`);
+  }
+  for (const row of rows) {
+    const evaluations = rate(row.seconds);
+    const entry = {
+      particles, steps: STEPS, workers: row.workers, steps_per_job: STEPS_PER_JOB, evaluations_per_second: evaluations,
+      over_one_worker: evaluations / oneWorker, scaling_efficiency: evaluations / oneWorker / row.workers,
+      over_page_thread: evaluations / single.evaluations_per_second,
+      over_ort_one_thread: ortOne ? evaluations / ortOne : null,
+      over_ort_same_threads: row.workers === cores && ortAll ? evaluations / ortAll : null,
+      identical_to_page_thread: row.identical_to_page_thread, seconds: row.seconds,
+    };
+    workerRows.push(entry);
+    const versus = [
+      `${entry.over_one_worker.toFixed(2)}x one worker (efficiency ${(100 * entry.scaling_efficiency).toFixed(0)}%)`,
+      `${entry.over_page_thread.toFixed(2)}x the page's thread`,
+      entry.over_ort_one_thread ? `${entry.over_ort_one_thread.toFixed(2)}x ORT wasm 1 thread` : null,
+      entry.over_ort_same_threads ? `${entry.over_ort_same_threads.toFixed(2)}x ORT wasm ${cores} threads` : null,
+    ].filter(Boolean).join(', ');
+    console.log(`cpu, ${row.workers} worker${row.workers === 1 ? ' ' : 's'} N=${String(particles).padStart(7)}  ${(evaluations / 1e6).toFixed(3)} M evals/s  ${versus}${row.identical_to_page_thread ? '' : '  PARTICLES DIFFER FROM THE PAGE THREAD'}`);
+  }
+}
 
 /**
  * A new tab at `url`. Chromium with SwiftShader was seen, now and then, never to commit a
@@ -242,7 +290,7 @@ async function openTab(url) {
 // Counts where our path could not run above are left out.
 const FPS_SECONDS = Number(process.env.DP_BENCH_FPS_SECONDS ?? 3);
 const pageRows = [];
-for (const backend of ['auto', 'webgpu', 'cpu']) {
+for (const backend of QUICK ? [] : ['auto', 'webgpu', 'cpu']) {
   for (const particles of PARTICLES) {
     const ours = results.find((r) => r.particles === particles && r.backend === (backend === 'auto' ? 'cpu' : backend));
     if (!ours || ours.error || ours.skipped) {
@@ -291,7 +339,7 @@ for (const backend of ['auto', 'webgpu', 'cpu']) {
 // timed, and scaled to the 40,000 steps of `cargo xtask train` (per-step cost is constant).
 const TRAIN_STEPS = Number(process.env.DP_BENCH_TRAIN_STEPS ?? 100);
 const FULL_RUN_STEPS = 40_000;
-const trainRows = await page.evaluate(async ({ base, steps }) => {
+const trainRows = QUICK ? [] : await page.evaluate(async ({ base, steps }) => {
   const m = await import(new URL('pkg/diffusion_playground.js', base).href);
   await m.default();
   const canvas = document.createElement('canvas');
@@ -339,5 +387,5 @@ const total = Object.values(transfer).reduce((a, b) => a + b, 0);
 console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
 
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, workers: workerRows, onnxruntime_web_threads: ortThreadRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);

@@ -40,8 +40,14 @@ fn run_in_slices(session: &mut Session, chunk: usize, cuts: &[usize]) {
         bounds.push(particles);
         for pair in bounds.windows(2) {
             let (a, b) = (pair[0], pair[1]);
-            work.run(start, count, a as u32, &mut xs[2 * a..2 * b], &mut hs[HISTORY_FLOATS * a..HISTORY_FLOATS * b])
-                .expect("a slice of the run");
+            work.run(
+                start,
+                count,
+                a as u32,
+                &mut xs[2 * a..2 * b],
+                &mut hs[HISTORY_FLOATS * a..HISTORY_FLOATS * b],
+            )
+            .expect("a slice of the run");
         }
         assert!(session.accept_cpu_steps(key, start, count, &xs, &hs).expect("fits the run"));
     }
@@ -57,7 +63,13 @@ fn a_run_split_over_workers_is_the_sessions_own_run_bit_for_bit() {
         &[("sampler", "unipc"), ("order", "3")],
         &[("sampler", "heun"), ("schedule", "edm"), ("churn", "30"), ("score", "exact")],
         &[("sampler", "dpm_solver_3m_sde"), ("dataset", "spiral")],
-        &[("sampler", "ddim"), ("eta", "0.6"), ("guidance", "classifier"), ("class", "lower"), ("guidance_scale", "3")],
+        &[
+            ("sampler", "ddim"),
+            ("eta", "0.6"),
+            ("guidance", "classifier"),
+            ("class", "lower"),
+            ("guidance_scale", "3"),
+        ],
         &[("guidance", "cfg"), ("class", "lower"), ("guidance_scale", "2")],
         &[("posterior", "dps"), ("observe", "1,0"), ("observation", "0.5"), ("score", "exact")],
         &[("score", "empirical"), ("sampler", "euler_ancestral"), ("dataset", "rings")],
@@ -67,7 +79,8 @@ fn a_run_split_over_workers_is_the_sessions_own_run_bit_for_bit() {
         while reference.step(5).unwrap() > 0 {}
         let expected = positions(&reference);
         // One slice, uneven slices (not whole batches), and many.
-        for (chunk, cuts) in [(24, vec![]), (5, vec![300, 301, 555]), (1, (1..12).map(|k| 58 * k).collect())] {
+        for (chunk, cuts) in [(24, vec![]), (5, vec![300, 301, 555]), (1, (1..12).map(|k| 58 * k).collect())]
+        {
             let mut split = session(options(pairs));
             run_in_slices(&mut split, chunk, &cuts);
             let got = positions(&split);
@@ -75,7 +88,10 @@ fn a_run_split_over_workers_is_the_sessions_own_run_bit_for_bit() {
                 got.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()),
                 "{pairs:?} in slices {cuts:?}, {chunk} steps a job, differs from the session's own run"
             );
-            assert_eq!((split.step_index(), split.evaluations()), (reference.step_index(), reference.evaluations()));
+            assert_eq!(
+                (split.step_index(), split.evaluations()),
+                (reference.step_index(), reference.evaluations())
+            );
             assert_eq!(split.current_t(), reference.current_t());
         }
     }

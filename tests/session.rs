@@ -65,7 +65,7 @@ fn hostile_strings_are_truncated_in_messages() {
 fn the_cpu_path_refuses_more_particles_than_it_can_animate() {
     let options = Options { particles: 1 << 20, ..Options::default() };
     let error = Session::new(options, Particles::Cpu(Vec::new())).err().expect("refused");
-    assert!(error.contains("'particles'") && error.contains("131072"), "{error}");
+    assert!(error.contains("'particles'") && error.contains("262144"), "{error}");
 }
 
 fn small(score: &str, sampler: &str) -> Options {

@@ -92,7 +92,7 @@ impl CpuWork {
         }
         if let Some((embedding, class)) = &self.classifier_free {
             let rows = embedding.rows.len() / HIDDEN;
-            if embedding.rows.len() % HIDDEN != 0 || *class + 1 >= rows {
+            if !embedding.rows.len().is_multiple_of(HIDDEN) || *class + 1 >= rows {
                 return Err(format!("the class embedding has no row for class {class}"));
             }
         }
@@ -131,10 +131,14 @@ impl CpuWork {
     ) -> Result<(), String> {
         self.check()?;
         let steps = start.checked_add(count).and_then(|end| self.plan.get(start..end)).ok_or_else(|| {
-            format!("steps {start} to {} are not in the run's {} steps", start.saturating_add(count), self.plan.len())
+            format!(
+                "steps {start} to {} are not in the run's {} steps",
+                start.saturating_add(count),
+                self.plan.len()
+            )
         })?;
         let particles = positions.len() / 2;
-        if positions.len() % 2 != 0 || history.len() != particles * HISTORY_FLOATS {
+        if !positions.len().is_multiple_of(2) || history.len() != particles * HISTORY_FLOATS {
             return Err(format!(
                 "{} position numbers and {} history numbers do not describe whole particles \
                  (2 and {HISTORY_FLOATS} numbers each)",

@@ -7,9 +7,9 @@
 //! Layer order: `core` -> `gpu` -> `app` -> `web`; nothing here depends on `web` or on a browser.
 
 pub mod backend;
-pub mod cpu_work;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod cpu_work;
 pub mod library_equivalents;
 pub mod likelihood;
 pub mod measurement;

@@ -33,8 +33,10 @@ pub const MAX_STEPS: u32 = 1000;
 /// Most particles on the GPU path (8 MiB of positions at 8 bytes each; well inside WebGPU's
 /// default 128 MiB storage-buffer binding).
 pub const MAX_PARTICLES: u32 = 1 << 20;
-/// Most particles on the CPU path (beyond this a frame takes seconds).
-pub const MAX_PARTICLES_CPU: u32 = 1 << 17;
+/// Most particles on the CPU path: a step of this many takes about 90 ms on the page's Web Workers
+/// of a 2-core machine (3.1 M evaluations/s, `cargo xtask bench --quick`), what half as many took
+/// on one thread before the workers; beyond it the flow is no longer watchable.
+pub const MAX_PARTICLES_CPU: u32 = 1 << 18;
 /// Largest stochasticity eta (Euler-Maruyama's dial and DDIM's eta).
 pub const MAX_ETA: f64 = 1.0;
 /// Largest EDM S_churn (Karras et al. 2022 use up to 80 on images).

@@ -94,7 +94,9 @@ impl PosteriorMethod {
 /// `ObservationParams` in `shaders/common/posterior_guidance.wgsl`; checked by
 /// `tests/gpu_layout.rs`). A second row of zeros with `row_count` 1 is a 1 x 2 A.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize,
+)]
 pub struct ObservationParams {
     /// The first row of A.
     pub row0: [f32; 2],

@@ -349,7 +349,7 @@ pub fn has_conditional_network(name: &str) -> Result<bool, JsError> {
 /// A playground bound to one canvas.
 #[wasm_bindgen]
 pub struct Playground {
-    session: Session,
+    pub(super) session: Session,
     canvas: HtmlCanvasElement,
     display: Display,
     backend_note: String,

@@ -132,7 +132,7 @@ describe('the URL-hash state table', () => {
     assert.equal(Object.getPrototypeOf(state), Object.prototype);
     assert.deepEqual(notices, [
       'The setting seed appears more than once in the link; the first value is used.',
-      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, posterior, observe, observation, observation_noise, posterior_scale, ghosts, arrows, lens, contours, paths, theme, drawn, drawn_classes, net, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
+      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, posterior, observe, observation, observation_noise, posterior_scale, ghosts, arrows, lens, contours, paths, theme, drawn, drawn_classes, net, threads, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
     ]);
   });
 

@@ -10,6 +10,7 @@ import { runtimeError } from './errors.js';
 import { noiseTo } from './host.js';
 import { updateViews } from './views.js';
 import { captureForRecordings } from './export-feature.js';
+import { stepOnWorkers, workersInUse } from './cpu-workers.js';
 
 /** A frame that takes longer than this (ms) gets fewer reverse steps next time. */
 const FRAME_BUDGET_MS = 30;
@@ -28,6 +29,8 @@ const MIN_FRAMES_PER_RUN = 120;
 const MAX_FRAMES_AHEAD = 3;
 
 let stepsPerFrame = MIN_STEPS_PER_FRAME;
+/** Reverse steps taken since the last frame began (the workers may take several jobs a frame). */
+let stepsThisFrame = 0;
 let frameRequest = 0;
 let frameCount = 0;
 /** @type {{ frame: number, stalled: boolean } | null} The fence in flight on WebGPU. */
@@ -88,6 +91,7 @@ function frame() {
   const pg = page.pg;
   if (!pg || page.creating) return;
   frameCount += 1;
+  stepsThisFrame = 0;
   const started = performance.now();
   let stepped = false;
   let what = 'Drawing';
@@ -133,11 +137,48 @@ function stepIfGpuKeepsUp() {
     fence.stalled = true;
     return false;
   }
-  const cap = Math.max(MIN_STEPS_PER_FRAME, Math.ceil(pg.total_steps / MIN_FRAMES_PER_RUN));
-  const taken = pg.step(Math.min(stepsPerFrame, cap));
+  const steps = Math.min(stepsPerFrame, stepsLeftThisFrame(pg));
+  if (!onGpu && stepOnWorkers(pg, page.wasmModule, page.state.threads, steps, (result) => takeBack(pg, result))) return false;
+  const taken = pg.step(steps);
+  stepsThisFrame += taken;
   if (taken > 0) page.dirty = true;
   if (onGpu && taken > 0 && !fence) startFence();
   return taken > 0;
+}
+
+/**
+ * Steps a frame may still take: a run is spread over at least MIN_FRAMES_PER_RUN frames.
+ * @param {import('./page.js').Playground} pg
+ */
+function stepsLeftThisFrame(pg) {
+  return Math.max(MIN_STEPS_PER_FRAME, Math.ceil(pg.total_steps / MIN_FRAMES_PER_RUN)) - stepsThisFrame;
+}
+
+/**
+ * The workers' steps are back: into the run they were taken from, if it is still the one shown
+ * and has not moved on; the next job's size follows from how long this one took, and it starts
+ * at once while this frame may take more steps (so the workers do not wait for the next frame).
+ * @param {import('./page.js').Playground} owner
+ * @param {import('./cpu-workers.js').StepResult | null} result
+ */
+function takeBack(owner, result) {
+  if (result && owner === page.pg && !page.creating) {
+    try {
+      if (owner.accept_cpu_steps(result.key, result.start, result.count, result.state)) {
+        stepsThisFrame += result.count;
+        adaptToFrameTime(result.ms);
+        page.dirty = true;
+        if (owner.done) setPlaying(false);
+        const more = Math.min(stepsPerFrame, stepsLeftThisFrame(owner));
+        if (page.playing && !page.comparingPaths && more > 0) {
+          stepOnWorkers(owner, page.wasmModule, page.state.threads, more, (next) => takeBack(owner, next));
+        }
+      }
+    } catch (error) {
+      runtimeError('Taking back the CPU workers\' steps', error);
+    }
+  }
+  requestFrame();
 }
 
 /** Queues a fence behind the work queued so far; when it resolves, adapts the steps per frame. */
@@ -197,6 +238,7 @@ function showReadouts() {
     particles: page.state.particles,
     backend: pg.backend,
     adapter: pg.adapter_name,
+    workers: workersInUse(pg),
     // On the CPU the banner already carries the note.
     note: pg.backend === 'webgpu' ? pg.backend_note : '',
     ess: pg.smc_ess,

@@ -30,6 +30,8 @@ import { setUpNetworkFiles } from './network-file.js';
 import { observationAt } from './measurement.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
+import { compileModule } from './wasm-module.js';
+import { onWorkerFailure } from './cpu-workers.js';
 
 /** The wasm-bindgen module (built by `cargo xtask build-wasm`). */
 const PKG_URL = new URL('../pkg/diffusion_playground.js', import.meta.url).href;
@@ -45,7 +47,8 @@ async function main() {
   ui.setOverlay('Loading the WebAssembly module…');
   try {
     page.wasm = await import(PKG_URL);
-    await page.wasm.default();
+    page.wasmModule = await compileModule();
+    await page.wasm.default({ module_or_path: page.wasmModule });
   } catch (error) {
     fail(
       `The WebAssembly module could not be loaded (${messageOf(error)}). ` +
@@ -100,6 +103,7 @@ async function main() {
   ui.onResize(() => {
     if (page.pg && !page.creating && ui.sizeCanvas()) redraw();
   });
+  onWorkerFailure((message) => ui.notice(`${message}; the CPU path steps on the page's own thread from now on.`, 'warn'));
   window.addEventListener('hashchange', onHashChange);
   watchTheDevice();
   await start(page.state);

@@ -30,6 +30,8 @@ export const page = {
    * typed as always there).
    */
   wasm: /** @type {Wasm} */ (/** @type {unknown} */ (null)),
+  /** @type {WebAssembly.Module | null} The compiled module, for the CPU path's workers (main.js). */
+  wasmModule: null,
   /** @type {any} What the wasm offers, `describe()`: choices, limits, defaults (main.js). */
   description: null,
   /** @type {Playground | null} The running Playground, or null while (re)creating (host.js). */

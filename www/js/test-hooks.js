@@ -15,6 +15,7 @@ import { networksLoaded } from './network-file.js';
 import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
+import { breakWorkersForTest, workerFailure, workersInUse } from './cpu-workers.js';
 
 /** @param {Blob} blob */
 function blobToDataUrl(blob) {
@@ -52,6 +53,11 @@ export function installTestHooks() {
     state: () => ({ ...page.state }),
     /** Current adaptive steps per frame. */
     stepsPerFrame: currentStepsPerFrame,
+    /** Web Workers the CPU path steps on now (0: the page's own thread), and why they were given up. */
+    workersInUse: () => (page.pg ? workersInUse(page.pg) : 0),
+    workerFailure,
+    /** Makes a CPU worker fail (it is sent steps of a run it has no work for). */
+    breakWorkers: breakWorkersForTest,
     /** In-page training runs finished so far. */
     trainingsFinished,
     /** { first, last, steps, seconds, where } of the last finished training run, or null. */

@@ -4,7 +4,7 @@
 use std::process::Command;
 
 use crate::prereqs::{self, Needs};
-use crate::serve::StaticServer;
+use crate::serve::{ServeOptions, StaticServer};
 use crate::util::{err, repo_root, run, Result};
 use crate::wasm;
 
@@ -85,17 +85,38 @@ pub fn native_gpu() -> Result<()> {
         .args(["--gpu_only", "--particles", NATIVE_GPU_PARTICLES, "--json", "bench/results/native-gpu.json"]))
 }
 
-/// Runs every benchmark.
-pub fn run_all() -> Result<()> {
-    prereqs::ensure(Needs { vulkan: true, browser: true, lint: false, wasm: true, python: false })?;
+/// Runs every benchmark; with `quick`, only the CPU rows in Chromium at 65,536 particles (ours on
+/// the page's thread and on 1, 2, ... workers, ONNX Runtime Web's wasm on one thread and, on a
+/// cross-origin-isolated page, on every core), written to `bench/results/quick.json`.
+pub fn run_all(quick: bool) -> Result<()> {
+    prereqs::ensure(Needs { vulkan: !quick, browser: true, lint: false, wasm: true, python: false })?;
     wasm::build()?;
     let root = repo_root();
-    let server = StaticServer::start(root.join("www"), 0)
-        .map_err(|e| err(format!("could not start the static server: {e}")))?;
-    println!("\n==> Native: our CPU core and our wgpu path");
-    run(crate::util::cargo().current_dir(&root).args(["run", "--release", "--quiet", "--bin", "dp-bench"]))?;
-    crate::torch_peer::run(&root);
+    let www = root.join("www");
+    let server =
+        StaticServer::start(&www, 0).map_err(|e| err(format!("could not start the static server: {e}")))?;
+    // ONNX Runtime Web's wasm threads need SharedArrayBuffer, which only a cross-origin-isolated
+    // page has: the same files from a second server that sends COOP and COEP.
+    let isolated =
+        StaticServer::start_with(&www, 0, ServeOptions { isolated: true, ..ServeOptions::default() })
+            .map_err(|e| err(format!("could not start the isolated static server: {e}")))?;
+    if !quick {
+        println!("\n==> Native: our CPU core and our wgpu path");
+        run(crate::util::cargo().current_dir(&root).args([
+            "run",
+            "--release",
+            "--quiet",
+            "--bin",
+            "dp-bench",
+        ]))?;
+        crate::torch_peer::run(&root);
+    }
     install_peers(&root);
-    println!("\n==> Browser: our WebGPU and CPU (wasm) paths, the whole page, training, peers");
-    run(Command::new("node").current_dir(&root).env("DP_BASE_URL", server.url()).arg("bench/browser.mjs"))
+    println!("\n==> Browser: our WebGPU and CPU (wasm) paths, the CPU path on workers, the whole page, training, peers");
+    let mut node = Command::new("node");
+    node.current_dir(&root).env("DP_BASE_URL", server.url()).env("DP_ISOLATED_URL", isolated.url());
+    if quick {
+        node.env("DP_BENCH_QUICK", "1").env("DP_BENCH_OUT", "bench/results/quick.json");
+    }
+    run(node.arg("bench/browser.mjs"))
 }

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::{ArgAction, CommandFactory, Parser, Subcommand};
 
 use crate::prereqs::Needs;
-use crate::serve::{ServeOptions, StaticServer, STRICT_CSP};
+use crate::serve::{ServeOptions, StaticServer, ISOLATION_HEADERS, STRICT_CSP};
 use crate::util::{repo_root, Result};
 
 /// Developer tasks for Diffusion Playground.
@@ -52,6 +52,10 @@ enum Task {
         /// response (the policy the browser tests run under)
         #[arg(long)]
         csp: bool,
+        /// Make the page cross-origin isolated (Cross-Origin-Opener-Policy: same-origin and
+        /// Cross-Origin-Embedder-Policy: require-corp on every response)
+        #[arg(long)]
+        isolated: bool,
     },
     /// Build the library for wasm32 (release) and run wasm-bindgen into www/pkg/
     ///
@@ -86,6 +90,11 @@ enum Task {
         /// GFLOP/s), as `bench/device-check.sh` runs it on a GPU machine
         #[arg(long = "native_gpu_only", alias = "native-gpu-only")]
         native_gpu_only: bool,
+        /// Only the CPU rows in Chromium at 65,536 particles (our CPU path on the page's thread
+        /// and on 1, 2, ... workers; ONNX Runtime Web's wasm on 1 thread and on every core) in a
+        /// few minutes; writes bench/results/quick.json
+        #[arg(long, conflicts_with = "native_gpu_only")]
+        quick: bool,
     },
 }
 
@@ -124,22 +133,24 @@ where
 
 fn run(task: Task) -> Result<ExitCode> {
     match task {
-        Task::Serve { port, build, csp } => serve(port, build, csp)?,
+        Task::Serve { port, build, csp, isolated } => {
+            serve(port, build, ServeOptions { csp: csp.then_some(STRICT_CSP), isolated })?
+        }
         Task::BuildWasm => {
             prereqs::ensure(Needs::WASM)?;
             wasm::build()?;
         }
         Task::Test(options) => test::run_all(options)?,
         Task::Train { args } => return train::run(&args),
-        Task::Bench { native_gpu_only: false } => bench::run_all()?,
-        Task::Bench { native_gpu_only: true } => bench::native_gpu()?,
+        Task::Bench { native_gpu_only: true, .. } => bench::native_gpu()?,
+        Task::Bench { native_gpu_only: false, quick } => bench::run_all(quick)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// `cargo xtask serve`: build (unless `--no_build`), then serve `www/` until Ctrl-C, with the
-/// strict Content-Security-Policy under `--csp`.
-fn serve(port: u16, build: bool, csp: bool) -> Result<()> {
+/// strict Content-Security-Policy under `--csp`, cross-origin isolated under `--isolated`.
+fn serve(port: u16, build: bool, options: ServeOptions) -> Result<()> {
     if build {
         prereqs::ensure(Needs::WASM)?;
         wasm::build()?;
@@ -148,11 +159,13 @@ fn serve(port: u16, build: bool, csp: bool) -> Result<()> {
     if !www.join("index.html").is_file() {
         eprintln!("warning: www/index.html does not exist yet; the page will answer 404");
     }
-    let options = ServeOptions { csp: csp.then_some(STRICT_CSP) };
     let server = StaticServer::start_on_free_port(&www, port, PORT_ATTEMPTS, options)?;
     println!("Diffusion Playground: {}", server.url());
     if let Some(policy) = options.csp {
         println!("Every response carries Content-Security-Policy: {policy}");
+    }
+    if options.isolated {
+        println!("Every response carries {ISOLATION_HEADERS:?}: the page is cross-origin isolated");
     }
     server.wait();
     Ok(())
@@ -182,7 +195,7 @@ mod tests {
 
     #[test]
     fn serve_takes_a_port_in_either_spelling() {
-        let serve = |port, build| Some(Task::Serve { port, build, csp: false });
+        let serve = |port, build| Some(Task::Serve { port, build, csp: false, isolated: false });
         assert_eq!(task(&["serve"]), serve(8000, true));
         assert_eq!(task(&["serve", "--port", "9000"]), serve(9000, true));
         assert_eq!(task(&["serve", "--port=0", "--no_build"]), serve(0, false));
@@ -196,7 +209,9 @@ mod tests {
     #[test]
     fn serve_csp_sends_the_strict_policy() {
         let parsed = task(&["serve", "--csp", "--no_build", "--port", "9000"]);
-        assert_eq!(parsed, Some(Task::Serve { port: 9000, build: false, csp: true }));
+        assert_eq!(parsed, Some(Task::Serve { port: 9000, build: false, csp: true, isolated: false }));
+        let isolated = task(&["serve", "--isolated"]);
+        assert_eq!(isolated, Some(Task::Serve { port: 8000, build: true, csp: false, isolated: true }));
     }
 
     #[test]
@@ -223,8 +238,13 @@ mod tests {
             assert_eq!(error.exit_code(), 2, "{words:?}");
         }
         assert_eq!(task(&["build-wasm"]), Some(Task::BuildWasm));
-        assert_eq!(task(&["bench"]), Some(Task::Bench { native_gpu_only: false }));
-        assert_eq!(task(&["bench", "--native-gpu-only"]), Some(Task::Bench { native_gpu_only: true }));
+        assert_eq!(task(&["bench"]), Some(Task::Bench { native_gpu_only: false, quick: false }));
+        assert_eq!(
+            task(&["bench", "--native-gpu-only"]),
+            Some(Task::Bench { native_gpu_only: true, quick: false })
+        );
+        assert_eq!(task(&["bench", "--quick"]), Some(Task::Bench { native_gpu_only: false, quick: true }));
+        assert!(parse_words(&["bench", "--quick", "--native_gpu_only"]).is_err());
     }
 
     #[test]

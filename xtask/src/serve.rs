@@ -35,7 +35,15 @@ pub const STRICT_CSP: &str = "script-src 'self' 'wasm-unsafe-eval'";
 pub struct ServeOptions {
     /// A `Content-Security-Policy` header for every response (files, redirects and errors).
     pub csp: Option<&'static str>,
+    /// Cross-origin isolation: `Cross-Origin-Opener-Policy: same-origin` and
+    /// `Cross-Origin-Embedder-Policy: require-corp` on every response, so that pages get
+    /// `SharedArrayBuffer` (what ONNX Runtime Web's wasm threads need).
+    pub isolated: bool,
 }
+
+/// The two headers of a cross-origin-isolated page (`ServeOptions::isolated`).
+pub const ISOLATION_HEADERS: [(&str, &str); 2] =
+    [("Cross-Origin-Opener-Policy", "same-origin"), ("Cross-Origin-Embedder-Policy", "require-corp")];
 
 /// A running server; dropping it stops the server and joins its threads.
 pub struct StaticServer {
@@ -115,6 +123,11 @@ fn serve_requests(server: &Server, root: &Path, options: ServeOptions, stopping:
                 let mut response = respond_to(request.method(), request.url(), root);
                 if let Some(policy) = options.csp {
                     response.add_header(header("Content-Security-Policy", policy));
+                }
+                if options.isolated {
+                    for (name, value) in ISOLATION_HEADERS {
+                        response.add_header(header(name, value));
+                    }
                 }
                 // An error here means the client went away: nothing to tell anyone.
                 let _ = request.respond(response);
@@ -383,8 +396,12 @@ mod tests {
     fn a_content_security_policy_is_sent_on_every_response_when_asked() {
         let (dir, plain) = site();
         let www = dir.0.join("www");
-        let strict =
-            StaticServer::start_with(&www, 0, ServeOptions { csp: Some(STRICT_CSP) }).expect("start");
+        let strict = StaticServer::start_with(
+            &www,
+            0,
+            ServeOptions { csp: Some(STRICT_CSP), ..ServeOptions::default() },
+        )
+        .expect("start");
         let expected = format!("content-security-policy: {}", STRICT_CSP.to_ascii_lowercase());
         for (method, path, status) in [
             ("GET", "/", 200),
@@ -398,6 +415,29 @@ mod tests {
             assert!(head.contains(&expected), "{method} {path}: {head}");
             let (_, head, _) = request(&plain.url(), method, path);
             assert!(!head.contains("content-security-policy"), "{method} {path} without --csp: {head}");
+        }
+    }
+
+    #[test]
+    fn an_isolated_server_sends_both_isolation_headers_on_every_response() {
+        let (dir, plain) = site();
+        let isolated = StaticServer::start_with(
+            dir.0.join("www"),
+            0,
+            ServeOptions { isolated: true, ..ServeOptions::default() },
+        )
+        .expect("start");
+        for (method, path) in [("GET", "/"), ("GET", "/pkg"), ("GET", "/nope")] {
+            let (_, head, _) = request(&isolated.url(), method, path);
+            let (_, plain_head, _) = request(&plain.url(), method, path);
+            for (name, value) in ISOLATION_HEADERS {
+                let line = format!("{}: {value}", name.to_ascii_lowercase());
+                assert!(head.contains(&line), "{method} {path}: {head}");
+                assert!(
+                    !plain_head.contains(&name.to_ascii_lowercase()),
+                    "{method} {path} not isolated: {plain_head}"
+                );
+            }
         }
     }
 

@@ -121,8 +121,12 @@ fn browser_tests(root: &Path, python: &Path) -> Result<()> {
         err("xvfb-run not found; install it with:\n\n    \
              sudo apt-get install -y --no-install-recommends xvfb xauth")
     })?;
-    let server = StaticServer::start_with(root.join("www"), 0, ServeOptions { csp: Some(STRICT_CSP) })
-        .map_err(|e| err(format!("could not start the static server: {e}")))?;
+    let server = StaticServer::start_with(
+        root.join("www"),
+        0,
+        ServeOptions { csp: Some(STRICT_CSP), ..ServeOptions::default() },
+    )
+    .map_err(|e| err(format!("could not start the static server: {e}")))?;
     let url = server.url();
     println!("Serving www/ at {url} (Content-Security-Policy: {STRICT_CSP})");
     run(Command::new(xvfb_run)

@@ -221,7 +221,9 @@ impl Sampler {
 /// (`param::eps_affine` in the network's schedule at t_net; eps is the same in every schedule of
 /// equal log-SNR, so no further conversion is needed).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize,
+)]
 pub struct Evaluation {
     /// Time fed to the network (in the schedule it was trained with).
     pub t_net: f32,
@@ -264,7 +266,9 @@ impl NetFrame {
 /// `shaders/common/reverse_step.wgsl`; checked by `tests/gpu_layout.rs`). See the module docs for
 /// the meaning.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize,
+)]
 pub struct ReverseStep {
     /// First noise prediction.
     pub eval1: Evaluation,
