@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
-import { STEPS_PER_JOB, median, ortThreadedRow, ourWorkerRows } from './cpu-scaling.mjs';
+import { STEPS_PER_JOB, fmaPeak, median, ortThreadedRow, ourWorkerRows } from './cpu-scaling.mjs';
 
 const BASE_URL = process.env.DP_BASE_URL;
 if (!BASE_URL) throw new Error('DP_BASE_URL is not set: run this through `cargo xtask bench`');
@@ -230,57 +230,72 @@ const ortThreadRows = [];
 for (const particles of PARTICLES) {
   const single = results.find((r) => r.particles === particles && r.backend === 'cpu' && r.evaluations_per_second);
   if (!single) continue;
-  const { cores, rows } = await ourWorkerRows(page, BASE_URL, particles, STEPS, REPEATS);
   const rate = (seconds) => (particles * STEPS) / median(seconds);
-  const oneWorker = rate(rows[0].seconds);
   const ortOne = peerRows.find((r) => r.particles === particles && r.peer === 'ONNX Runtime Web wasm')?.evaluations_per_second;
   let ortAll = null;
-  if (haveOrt && ISOLATED_URL) {
-    const row = await ortThreadedRow(browser, ISOLATED_URL, particles, STEPS, REPEATS, cores);
-    ortAll = row.seconds ? rate(row.seconds) : null;
-    ortThreadRows.push({ particles, steps: STEPS, ...row, evaluations_per_second: ortAll });
-    console.log(row.error
-      ? `peer ONNX Runtime Web wasm, ${cores} threads (isolated page) N=${particles}: failed (${row.error.slice(0, 160)})`
-      : `peer ${`ONNX Runtime Web wasm ${cores}T`.padEnd(24)} N=${String(particles).padStart(7)}  ${(ortAll / 1e6).toFixed(3)} M evals/s on ${cores} threads, cross-origin-isolated page (SW2 to data after ${STEPS} steps ${row.sw2_after_steps.toFixed(3)})`);
-  }
-  for (const row of rows) {
-    const evaluations = rate(row.seconds);
-    const entry = {
-      particles, steps: STEPS, workers: row.workers, steps_per_job: STEPS_PER_JOB, evaluations_per_second: evaluations,
-      over_one_worker: evaluations / oneWorker, scaling_efficiency: evaluations / oneWorker / row.workers,
-      over_page_thread: evaluations / single.evaluations_per_second,
-      over_ort_one_thread: ortOne ? evaluations / ortOne : null,
-      over_ort_same_threads: row.workers === cores && ortAll ? evaluations / ortAll : null,
-      identical_to_page_thread: row.identical_to_page_thread, seconds: row.seconds,
-    };
-    workerRows.push(entry);
-    const versus = [
-      `${entry.over_one_worker.toFixed(2)}x one worker (efficiency ${(100 * entry.scaling_efficiency).toFixed(0)}%)`,
-      `${entry.over_page_thread.toFixed(2)}x the page's thread`,
-      entry.over_ort_one_thread ? `${entry.over_ort_one_thread.toFixed(2)}x ORT wasm 1 thread` : null,
-      entry.over_ort_same_threads ? `${entry.over_ort_same_threads.toFixed(2)}x ORT wasm ${cores} threads` : null,
-    ].filter(Boolean).join(', ');
-    console.log(`cpu, ${row.workers} worker${row.workers === 1 ? ' ' : 's'} N=${String(particles).padStart(7)}  ${(evaluations / 1e6).toFixed(3)} M evals/s  ${versus}${row.identical_to_page_thread ? '' : '  PARTICLES DIFFER FROM THE PAGE THREAD'}`);
+  let cores = 0;
+  for (const build of ['simd128', 'relaxed-simd']) {
+    const measured = await ourWorkerRows(page, BASE_URL, build, particles, STEPS, REPEATS);
+    if (measured.error) {
+      console.log(`cpu, ${build}: not measured (${measured.error})`);
+      continue;
+    }
+    if (!cores && haveOrt && ISOLATED_URL) {
+      cores = measured.cores;
+      const row = await ortThreadedRow(browser, ISOLATED_URL, particles, STEPS, REPEATS, cores);
+      ortAll = row.seconds ? rate(row.seconds) : null;
+      ortThreadRows.push({ particles, steps: STEPS, ...row, evaluations_per_second: ortAll });
+      console.log(row.error
+        ? `peer ONNX Runtime Web wasm, ${cores} threads (isolated page) N=${particles}: failed (${row.error.slice(0, 160)})`
+        : `peer ${`ONNX Runtime Web wasm ${cores}T`.padEnd(24)} N=${String(particles).padStart(7)}  ${(ortAll / 1e6).toFixed(3)} M evals/s on ${cores} threads, cross-origin-isolated page (SW2 to data after ${STEPS} steps ${row.sw2_after_steps.toFixed(3)})`);
+    }
+    const pageThread = rate(measured.pageThread);
+    const oneWorker = rate(measured.rows[0].seconds);
+    console.log(`cpu, ${build}, page thread N=${String(particles).padStart(7)}  ${(pageThread / 1e6).toFixed(3)} M evals/s  ${(pageThread / single.evaluations_per_second).toFixed(2)}x the SIMD128 row above`);
+    for (const row of measured.rows) {
+      const evaluations = rate(row.seconds);
+      const entry = {
+        build, particles, steps: STEPS, workers: row.workers, steps_per_job: STEPS_PER_JOB, evaluations_per_second: evaluations,
+        over_one_worker: evaluations / oneWorker, scaling_efficiency: evaluations / oneWorker / row.workers,
+        over_page_thread: evaluations / pageThread,
+        over_simd128_page_thread: evaluations / single.evaluations_per_second,
+        over_ort_one_thread: ortOne ? evaluations / ortOne : null,
+        over_ort_same_threads: row.workers === measured.cores && ortAll ? evaluations / ortAll : null,
+        identical_to_page_thread: row.identical_to_page_thread, seconds: row.seconds, page_thread_seconds: measured.pageThread,
+      };
+      workerRows.push(entry);
+      const versus = [
+        `${entry.over_one_worker.toFixed(2)}x one worker (efficiency ${(100 * entry.scaling_efficiency).toFixed(0)}%)`,
+        `${entry.over_page_thread.toFixed(2)}x its page thread`,
+        entry.over_ort_one_thread ? `${entry.over_ort_one_thread.toFixed(2)}x ORT wasm 1 thread` : null,
+        entry.over_ort_same_threads ? `${entry.over_ort_same_threads.toFixed(2)}x ORT wasm ${measured.cores} threads` : null,
+      ].filter(Boolean).join(', ');
+      console.log(`cpu, ${build}, ${row.workers} worker${row.workers === 1 ? ' ' : 's'} N=${String(particles).padStart(7)}  ${(evaluations / 1e6).toFixed(3)} M evals/s  ${versus}${row.identical_to_page_thread ? '' : '  PARTICLES DIFFER FROM THE PAGE THREAD'}`);
+    }
   }
 }
 
-/**
- * A new tab at `url`. Chromium with SwiftShader was seen, now and then, never to commit a
- * navigation; a tab that does not get there in 45 s is closed and the navigation tried again
- * in a fresh tab (up to three times).
- */
-async function openTab(url) {
-  for (let attempt = 1; ; attempt += 1) {
-    const tab = await browser.newPage();
-    try {
-      await tab.goto(url, { waitUntil: 'domcontentloaded', timeout: 45_000 });
-      return tab;
-    } catch (error) {
-      await tab.close().catch(() => {});
-      if (attempt >= 3) throw error;
-      console.log(`(navigation ${attempt} to ${url} timed out; trying again in a new tab)`);
-    }
+// How close to the limit: the browser's FMA peak on one core and on all of them (a chained-FMA
+// microkernel, www/bench/fma-peak.js), and our best all-core rate as a fraction of it.
+/** Floating-point operations of one network evaluation (src/core/mlp.rs, FLOP_PER_EVALUATION). */
+const FLOP_PER_EVALUATION = 10_752;
+const FMA_SECONDS = Number(process.env.DP_BENCH_FMA_SECONDS ?? 2);
+const peakRows = [];
+const allCores = Math.max(0, ...workerRows.map((r) => r.workers));
+for (const workers of allCores ? [...new Set([1, allCores])] : []) {
+  const peak = await fmaPeak(page, BASE_URL, workers, FMA_SECONDS);
+  if (peak.error) {
+    console.log(`FMA peak on ${workers} core(s): not measured (${peak.error})`);
+    continue;
   }
+  const ours = workerRows.filter((r) => r.workers === workers);
+  const row = {
+    workers, fma_peak_flop_per_second: peak.flop_per_second, per_worker: peak.per_worker,
+    ours: ours.map((r) => ({ build: r.build, particles: r.particles, flop_per_second: r.evaluations_per_second * FLOP_PER_EVALUATION, fraction_of_peak: (r.evaluations_per_second * FLOP_PER_EVALUATION) / peak.flop_per_second })),
+  };
+  peakRows.push(row);
+  const fractions = row.ours.map((o) => `${o.build} N=${o.particles} ${(o.flop_per_second / 1e9).toFixed(1)} GFLOP/s = ${(100 * o.fraction_of_peak).toFixed(0)}%`).join(', ');
+  console.log(`FMA peak on ${workers} core${workers === 1 ? '' : 's'}: ${(peak.flop_per_second / 1e9).toFixed(1)} GFLOP/s (f32x4.relaxed_madd chains); ours on ${workers} worker${workers === 1 ? '' : 's'}: ${fractions}`);
 }
 
 // The whole page: time from navigation to the first frame on screen (window.dp.firstFrame: drawn,
@@ -387,5 +402,5 @@ const total = Object.values(transfer).reduce((a, b) => a + b, 0);
 console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
 
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, workers: workerRows, onnxruntime_web_threads: ortThreadRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, workers: workerRows, fma_peak: peakRows, onnxruntime_web_threads: ortThreadRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows, transfer_gzip_bytes: transfer }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);

@@ -320,7 +320,7 @@ impl Mlp {
                 for (sums, row) in dot.iter_mut().zip(&rows) {
                     let weight = F32x4::splat(row[k]);
                     for v in 0..VECTORS {
-                        sums[v] = sums[v] + weight * input[v];
+                        sums[v] = weight.mul_add(input[v], sums[v]);
                     }
                 }
             }
@@ -338,7 +338,7 @@ impl Mlp {
             for (&weight, input) in row.iter().zip(&h2) {
                 let weight = F32x4::splat(weight);
                 for v in 0..VECTORS {
-                    dot[v] = dot[v] + weight * input[v];
+                    dot[v] = weight.mul_add(input[v], dot[v]);
                 }
             }
             for v in 0..VECTORS {

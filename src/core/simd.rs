@@ -1,9 +1,15 @@
 //! Four f32 lanes for the CPU path's batched network: wasm SIMD128 in the browser, SSE2 natively
 //! on x86-64, and plain arrays elsewhere (which compilers vectorise as they can).
 //!
-//! Only IEEE-exact lane-wise operations are offered (no fused multiply-add, no approximate
-//! reciprocals), so every backend gives the same bits as the scalar code it replaces; the batched
-//! MLP's bit-identity test (`tests/core_mlp.rs`) holds on all of them.
+//! Only IEEE-exact lane-wise operations are offered (no approximate reciprocals), so every backend
+//! gives the same bits as the scalar code it replaces; the batched MLP's bit-identity test
+//! (`tests/core_mlp.rs`) holds on all of them. The one exception is [`F32x4::mul_add`] in the
+//! page's second build, with wasm's relaxed SIMD (`-C target-feature=+relaxed-simd`, which
+//! `cargo xtask build-wasm` writes to `www/pkg/relaxed-simd/`): there it is
+//! `f32x4.relaxed_madd`, fused where the hardware has FMA, so the network's sums round once
+//! per term instead of twice (the page loads that build only where `WebAssembly.validate`
+//! accepts a relaxed-SIMD probe; its tolerance against this exact form is tested in the
+//! browser, `tests/browser/wasm-builds.test.mjs`).
 
 /// Four f32 values processed together.
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +45,20 @@ impl F32x4 {
     #[inline(always)]
     pub fn exp2_of_integer(self) -> F32x4 {
         F32x4(lanes::exp2_of_integer(self.0))
+    }
+
+    /// `self * factor + addend`, lane-wise: two roundings everywhere except in the relaxed-SIMD
+    /// build, where the hardware may fuse them into one (see the module docs).
+    #[inline(always)]
+    pub fn mul_add(self, factor: F32x4, addend: F32x4) -> F32x4 {
+        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        {
+            F32x4(core::arch::wasm32::f32x4_relaxed_madd(self.0, factor.0, addend.0))
+        }
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+        {
+            self * factor + addend
+        }
     }
 
     /// The lanes as an array.

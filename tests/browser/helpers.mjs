@@ -170,7 +170,8 @@ const NAVIGATION_ATTEMPTS = 3;
 
 /**
  * Opens the playground with `hash` (without '#') in a new page of `browser`, collecting console
- * errors, page errors and dialogs (a dialog is dismissed and recorded).
+ * errors, page errors and dialogs (a dialog is dismissed and recorded); `query` (without '?') goes
+ * before the hash (`wasm=simd128`).
  *
  * Chromium on SwiftShader was seen, now and then, never to commit a navigation (not even
  * DOMContentLoaded within minutes). Such a navigation is abandoned after NAVIGATION_ATTEMPT_MS
@@ -179,8 +180,8 @@ const NAVIGATION_ATTEMPTS = 3;
  * fails after NAVIGATION_ATTEMPTS tries.
  * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
  */
-export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS, beforeLoad = async (/** @type {any} */ _context) => {} } = {}) {
-  const url = `${await baseUrl()}index.html${hash ? `#${hash}` : ''}`;
+export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS, query = '', beforeLoad = async (/** @type {any} */ _context) => {} } = {}) {
+  const url = `${await baseUrl()}index.html${query ? `?${query}` : ''}${hash ? `#${hash}` : ''}`;
   for (let attempt = 1; ; attempt += 1) {
     const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
     await beforeLoad(context);

@@ -1,22 +1,25 @@
 // @ts-check
 // cpu-worker.js: one Web Worker of the CPU path (cpu-workers.js starts them). It instantiates
-// the module the page compiled (posted as a WebAssembly.Module, so it is compiled once), keeps
-// the current run's work (`CpuStepper`), and steps the slices of particles it is sent, from
-// their first particle's index: the counter-based noise makes the result the same bit for bit
-// as the page's own steps. Messages are handled one at a time, in order.
+// the module the page compiled (posted as a WebAssembly.Module, so it is compiled once) with the
+// same build's glue, keeps the current run's work (`CpuStepper`), and steps the slices of
+// particles it is sent, from their first particle's index: the counter-based noise makes the
+// result the same bit for bit as the page's own steps. Messages are handled one at a time, in
+// order (the first, which imports the glue, is awaited before the next).
 //
-// In:  { type: 'init', module }            -> { type: 'ready' }
+// In:  { type: 'init', module, glue }      -> { type: 'ready' }
 //      { type: 'work', key, work }          (the run's work, kept until the next)
 //      { type: 'steps', id, key, start, count, first, state }
 //                                           -> { type: 'stepped', id, state } (state transferred)
 // Any failure answers { type: 'failed', id, message }.
 
-import { CpuStepper, initSync } from '../pkg/diffusion_playground.js';
+/** @typedef {typeof import('../pkg/diffusion_playground.js')} Glue */
 
 /** @type {{ postMessage(message: unknown, transfer?: Transferable[]): void, onmessage: ((event: MessageEvent) => void) | null }} */
 const scope = /** @type {any} */ (globalThis);
 
-/** @type {CpuStepper | null} */
+/** @type {Glue | null} The build's glue, once imported. */
+let glue = null;
+/** @type {import('../pkg/diffusion_playground.js').CpuStepper | null} */
 let stepper = null;
 let stepperKey = NaN;
 
@@ -26,16 +29,18 @@ function messageOf(error) {
 }
 
 /** @param {any} message */
-function handle(message) {
+async function handle(message) {
+  if (message?.type !== 'init' && !glue) throw new Error('the worker was not initialised');
   switch (message?.type) {
     case 'init':
-      initSync({ module: message.module });
+      glue = /** @type {Glue} */ (await import(message.glue));
+      glue.initSync({ module: message.module });
       scope.postMessage({ type: 'ready' });
       return;
     case 'work':
       stepper?.free();
       stepper = null;
-      stepper = new CpuStepper(message.work);
+      stepper = new (/** @type {Glue} */ (glue).CpuStepper)(message.work);
       stepperKey = message.key;
       return;
     case 'steps': {
@@ -53,10 +58,11 @@ function handle(message) {
   }
 }
 
+/** Messages in order: each handled after the one before has finished. */
+let queue = Promise.resolve();
+
 scope.onmessage = (event) => {
-  try {
-    handle(event.data);
-  } catch (error) {
+  queue = queue.then(() => handle(event.data)).catch((error) => {
     scope.postMessage({ type: 'failed', id: event.data?.id ?? null, message: messageOf(error) });
-  }
+  });
 };

@@ -25,10 +25,16 @@ const HISTORY_FLOATS = 6;
 const START_TIMEOUT_MS = 20_000;
 
 /** @typedef {import('../pkg/diffusion_playground.js').Playground} Playground */
+/**
+ * The page's compiled module and the URL of its glue (wasm-module.js): what every worker
+ * instantiates.
+ * @typedef {{ module: WebAssembly.Module, glue: string }} CompiledBuild
+ */
 
 /**
  * @typedef {object} Pool
  * @property {Worker[]} workers
+ * @property {CompiledBuild} build    what the workers instantiated
  * @property {boolean} ready          every worker has instantiated the module
  * @property {number} sentKey         the run whose work the workers hold (NaN: none)
  * @property {number} noWorkKey       a run whose steps stay on the page (SMC)
@@ -91,14 +97,14 @@ function giveUp(message) {
 }
 
 /**
- * Starts `count` workers on `module` (replacing a pool of another size).
- * @param {WebAssembly.Module} module
+ * Starts `count` workers on `build` (replacing a pool of another size or build).
+ * @param {CompiledBuild} build
  * @param {number} count
  */
-function startPool(module, count) {
+function startPool(build, count) {
   for (const worker of pool?.workers ?? []) worker.terminate();
   /** @type {Pool} */
-  const next = { workers: [], ready: false, sentKey: NaN, noWorkKey: NaN };
+  const next = { workers: [], build, ready: false, sentKey: NaN, noWorkKey: NaN };
   pool = next;
   let started = 0;
   const timer = setTimeout(() => {
@@ -126,7 +132,7 @@ function startPool(module, count) {
       giveUp(`a CPU worker stopped: ${event.message || 'it could not be loaded'}`);
     };
     next.workers.push(worker);
-    worker.postMessage({ type: 'init', module });
+    worker.postMessage({ type: 'init', module: build.module, glue: build.glue });
   }
 }
 
@@ -168,18 +174,18 @@ function postSlice(worker, job) {
  * `pg.accept_cpu_steps(key, start, count, state)` (which drops them when the run has moved on
  * meanwhile), and how long the job took; `done(null)` when the workers were given up.
  * @param {Playground} pg
- * @param {WebAssembly.Module | null} module  the page's compiled module
+ * @param {CompiledBuild | null} build  the page's compiled module and its glue
  * @param {number} threads   the link's `threads`
  * @param {number} steps
  * @param {(result: StepResult | null) => void} done
  */
-export function stepOnWorkers(pg, module, threads, steps, done) {
-  if (failure || !module || pg.backend !== 'cpu') return false;
+export function stepOnWorkers(pg, build, threads, steps, done) {
+  if (failure || !build || pg.backend !== 'cpu') return false;
   if (busy) return true;
   const count = workersWanted(threads);
-  if (!pool || pool.workers.length !== count) {
+  if (!pool || pool.workers.length !== count || pool.build !== build) {
     try {
-      startPool(module, count);
+      startPool(build, count);
     } catch (error) {
       giveUp(`the CPU workers could not start: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -244,16 +250,16 @@ export function breakWorkersForTest() {
  * job and the jobs back to back (no frames in between); resolves to the steps taken. Starts the
  * workers first if needed (not timed by the caller if it calls this once to warm up).
  * @param {Playground} pg
- * @param {WebAssembly.Module} module
+ * @param {CompiledBuild} build
  * @param {number} threads
  * @param {number} stepsPerJob
  */
-export async function runToEndOnWorkers(pg, module, threads, stepsPerJob) {
+export async function runToEndOnWorkers(pg, build, threads, stepsPerJob) {
   let taken = 0;
   while (!pg.done) {
     /** @type {StepResult | null | undefined} */
     const result = await new Promise((resolve) => {
-      if (!stepOnWorkers(pg, module, threads, stepsPerJob, resolve)) setTimeout(() => resolve(undefined), 10);
+      if (!stepOnWorkers(pg, build, threads, stepsPerJob, resolve)) setTimeout(() => resolve(undefined), 10);
     });
     if (failure) throw new Error(failure);
     if (result && pg.accept_cpu_steps(result.key, result.start, result.count, result.state)) taken += result.count;

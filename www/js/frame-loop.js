@@ -138,7 +138,7 @@ function stepIfGpuKeepsUp() {
     return false;
   }
   const steps = Math.min(stepsPerFrame, stepsLeftThisFrame(pg));
-  if (!onGpu && stepOnWorkers(pg, page.wasmModule, page.state.threads, steps, (result) => takeBack(pg, result))) return false;
+  if (!onGpu && stepOnWorkers(pg, page.compiled, page.state.threads, steps, (result) => takeBack(pg, result))) return false;
   const taken = pg.step(steps);
   stepsThisFrame += taken;
   if (taken > 0) page.dirty = true;
@@ -171,7 +171,7 @@ function takeBack(owner, result) {
         if (owner.done) setPlaying(false);
         const more = Math.min(stepsPerFrame, stepsLeftThisFrame(owner));
         if (page.playing && !page.comparingPaths && more > 0) {
-          stepOnWorkers(owner, page.wasmModule, page.state.threads, more, (next) => takeBack(owner, next));
+          stepOnWorkers(owner, page.compiled, page.state.threads, more, (next) => takeBack(owner, next));
         }
       }
     } catch (error) {
@@ -239,6 +239,7 @@ function showReadouts() {
     backend: pg.backend,
     adapter: pg.adapter_name,
     workers: workersInUse(pg),
+    build: page.wasmBuild,
     // On the CPU the banner already carries the note.
     note: pg.backend === 'webgpu' ? pg.backend_note : '',
     ess: pg.smc_ess,

@@ -30,11 +30,9 @@ import { setUpNetworkFiles } from './network-file.js';
 import { observationAt } from './measurement.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
-import { compileModule } from './wasm-module.js';
+import { chosenBuild, compileModule, glueUrl } from './wasm-module.js';
 import { onWorkerFailure } from './cpu-workers.js';
 
-/** The wasm-bindgen module (built by `cargo xtask build-wasm`). */
-const PKG_URL = new URL('../pkg/diffusion_playground.js', import.meta.url).href;
 
 installTestHooks();
 reportUnexpectedErrors();
@@ -46,9 +44,12 @@ async function main() {
   ui.setEnabled(false);
   ui.setOverlay('Loading the WebAssembly module…');
   try {
-    page.wasm = await import(PKG_URL);
-    page.wasmModule = await compileModule();
-    await page.wasm.default({ module_or_path: page.wasmModule });
+    page.wasmBuild = chosenBuild();
+    const glue = glueUrl(page.wasmBuild);
+    page.wasm = await import(glue);
+    const module = await compileModule(page.wasmBuild);
+    await page.wasm.default({ module_or_path: module });
+    page.compiled = { module, glue };
   } catch (error) {
     fail(
       `The WebAssembly module could not be loaded (${messageOf(error)}). ` +

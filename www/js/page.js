@@ -30,8 +30,13 @@ export const page = {
    * typed as always there).
    */
   wasm: /** @type {Wasm} */ (/** @type {unknown} */ (null)),
-  /** @type {WebAssembly.Module | null} The compiled module, for the CPU path's workers (main.js). */
-  wasmModule: null,
+  /**
+   * @type {import('./cpu-workers.js').CompiledBuild | null} The compiled module and its glue, for
+   * the CPU path's workers (main.js).
+   */
+  compiled: null,
+  /** @type {import('./wasm-module.js').Build} Which build of the module runs (main.js). */
+  wasmBuild: 'simd128',
   /** @type {any} What the wasm offers, `describe()`: choices, limits, defaults (main.js). */
   description: null,
   /** @type {Playground | null} The running Playground, or null while (re)creating (host.js). */

@@ -17,9 +17,10 @@ export function formatTime(t) {
 /**
  * Updates the readouts.
  * @param {{ t: number, step: number, total: number, done: boolean, evaluations: number,
- *           particles: number, backend: string, adapter: string, workers: number, note: string,
+ *           particles: number, backend: string, adapter: string, workers: number, build: string, note: string,
  *           ess: number, resamplings: number }} r
- *   `t` is the schedule's own time; `workers` the Web Workers the CPU path steps on (0: the page's thread); `evaluations` the network evaluations per particle so far;
+ *   `t` is the schedule's own time; `workers` the Web Workers the CPU path steps on (0: the page's thread); `build` the
+ *   module's build (wasm-module.js: 'relaxed-simd' is named on the CPU path); `evaluations` the network evaluations per particle so far;
  *   `ess` the SMC weights' effective sample size as a share of the particles (NaN: no SMC run)
  */
 export function setReadouts(r) {
@@ -30,8 +31,9 @@ export function setReadouts(r) {
   $('readout-nfe').textContent = String(r.evaluations);
   $('readout-particles').textContent = r.particles.toLocaleString('en-US');
   const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
-  const where = r.adapter || (r.workers > 0 ? `${r.workers} worker${r.workers === 1 ? '' : 's'}` : '');
-  $('readout-backend-name').textContent = where ? `${backend} · ${where}` : backend;
+  const workers = r.workers > 0 ? `${r.workers} worker${r.workers === 1 ? '' : 's'}` : '';
+  const fused = r.backend !== 'webgpu' && r.build === 'relaxed-simd' ? 'relaxed SIMD' : '';
+  $('readout-backend-name').textContent = [backend, r.adapter || workers, fused].filter(Boolean).join(' · ');
   $('readout-backend-note').textContent = r.note;
   document.body.dataset.done = String(r.done);
 }

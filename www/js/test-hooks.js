@@ -56,6 +56,10 @@ export function installTestHooks() {
     /** Web Workers the CPU path steps on now (0: the page's own thread), and why they were given up. */
     workersInUse: () => (page.pg ? workersInUse(page.pg) : 0),
     workerFailure,
+    /** The build of the module this page runs ('relaxed-simd' or 'simd128': wasm-module.js). */
+    get wasmBuild() {
+      return page.wasmBuild;
+    },
     /** Makes a CPU worker fail (it is sent steps of a run it has no work for). */
     breakWorkers: breakWorkersForTest,
     /** In-page training runs finished so far. */

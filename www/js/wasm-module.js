@@ -1,18 +1,76 @@
 // @ts-check
-// wasm-module.js: fetches and compiles the WebAssembly module once. The page instantiates it,
-// and the CPU path's workers (cpu-workers.js) are each sent the same compiled WebAssembly.Module,
-// so none of them downloads or compiles it again.
+// wasm-module.js: picks the build of the WebAssembly module this browser runs, then fetches and
+// compiles it once. The page instantiates it, and the CPU path's workers (cpu-workers.js) are
+// each sent the same compiled WebAssembly.Module and the same glue, so none of them downloads or
+// compiles it again.
+//
+// Two builds (`cargo xtask build-wasm`): `relaxed-simd` computes the network's multiply-adds with
+// `f32x4.relaxed_madd` (fused where the hardware has FMA: one rounding instead of two, so its
+// particles differ from the other build's within rounding; src/core/simd.rs), and `simd128` has
+// only IEEE-exact operations. The first is loaded where WebAssembly.validate accepts a probe
+// that uses relaxed SIMD, the second everywhere else; only one is downloaded. `?wasm=simd128`
+// forces the exact build.
 
-/** The module wasm-bindgen writes (built by `cargo xtask build-wasm`). */
-const WASM_URL = new URL('../pkg/diffusion_playground_bg.wasm', import.meta.url).href;
+/** Where each build's glue and module are, relative to this file. */
+const BUILD_FOLDERS = Object.freeze({ simd128: '../pkg/', 'relaxed-simd': '../pkg/relaxed-simd/' });
+
+/** @typedef {keyof typeof BUILD_FOLDERS} Build */
 
 /**
- * The compiled module: streamed where the server says `application/wasm`, else from the bytes.
+ * The smallest module that uses relaxed SIMD: one function, () -> v128, returning
+ * f32x4.relaxed_madd of three zero vectors.
+ */
+const RELAXED_SIMD_PROBE = Uint8Array.of(
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: one type, () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code section: one 59-byte body without locals
+  0xfd, 0x0c, ...new Array(16).fill(0), // v128.const 0
+  0xfd, 0x0c, ...new Array(16).fill(0), // v128.const 0
+  0xfd, 0x0c, ...new Array(16).fill(0), // v128.const 0
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd (0xfd 0x105)
+  0x0b, // end
+);
+
+/** True where this browser's WebAssembly has relaxed SIMD. */
+export function relaxedSimdSupported() {
+  try {
+    return WebAssembly.validate(RELAXED_SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The build to load: SIMD128 when `?wasm=simd128` asks for it, else relaxed SIMD where it
+ * validates, else SIMD128.
+ * @param {string} [search]  a query string (location.search)
+ * @returns {Build}
+ */
+export function chosenBuild(search = globalThis.location?.search ?? '') {
+  const asked = new URLSearchParams(search).get('wasm');
+  if (asked === 'simd128') return 'simd128';
+  return relaxedSimdSupported() ? 'relaxed-simd' : 'simd128';
+}
+
+/**
+ * The URL of `build`'s wasm-bindgen glue (the module to import).
+ * @param {Build} build
+ */
+export function glueUrl(build) {
+  return new URL(`${BUILD_FOLDERS[build]}diffusion_playground.js`, import.meta.url).href;
+}
+
+/**
+ * `build`'s module, compiled: streamed where the server says `application/wasm`, else from the
+ * bytes.
+ * @param {Build} build
  * @returns {Promise<WebAssembly.Module>}
  */
-export async function compileModule() {
-  const response = await fetch(WASM_URL);
-  if (!response.ok) throw new Error(`${WASM_URL} answered HTTP ${response.status}`);
+export async function compileModule(build) {
+  const url = new URL(`${BUILD_FOLDERS[build]}diffusion_playground_bg.wasm`, import.meta.url).href;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
   if (response.headers.get('Content-Type') === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
     return WebAssembly.compileStreaming(response);
   }

@@ -19,36 +19,71 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The crate's library name, which names the `.wasm` cargo writes.
 const LIB_NAME: &str = "diffusion_playground";
 
-/// Where wasm-bindgen writes the module and its JS glue, relative to the repository root.
-const OUT_DIR: &str = "www/pkg";
+/// The two builds of the module the page chooses between (`www/js/wasm-module.js`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Build {
+    /// SIMD128, every operation IEEE-exact (`.cargo/config.toml`'s flags): every browser with
+    /// WebAssembly SIMD runs it.
+    Simd128,
+    /// SIMD128 and relaxed SIMD: the network's multiply-adds as `f32x4.relaxed_madd` (fused where
+    /// the hardware has FMA; `core::simd`), for browsers that validate it.
+    RelaxedSimd,
+}
 
-/// Builds the library for wasm32 in release mode, runs wasm-bindgen into `www/pkg/` (module, glue
-/// and `.d.ts`), and prints
-/// the size of the module the page downloads. Expects the prerequisites to be in place.
+impl Build {
+    /// Where wasm-bindgen writes the build's module and JS glue, relative to the repository root.
+    fn out_dir(self) -> &'static str {
+        match self {
+            Build::Simd128 => "www/pkg",
+            Build::RelaxedSimd => "www/pkg/relaxed-simd",
+        }
+    }
+
+    /// The rustflags of the build (`None`: `.cargo/config.toml`'s), and its own target
+    /// directory below cargo's, so the two builds do not rebuild each other.
+    fn flags(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Build::Simd128 => None,
+            Build::RelaxedSimd => Some(("-C target-feature=+simd128,+relaxed-simd", "relaxed-simd")),
+        }
+    }
+}
+
+/// Builds the library for wasm32 in release mode twice (SIMD128, and SIMD128 with relaxed SIMD),
+/// runs wasm-bindgen into `www/pkg/` and `www/pkg/relaxed-simd/` (module, glue and `.d.ts`), and
+/// prints the size of each module (a visitor downloads one). Expects the prerequisites.
 pub fn build() -> Result<()> {
     let root = repo_root();
-    run(cargo().args([
-        "build",
-        "--lib",
-        "--release",
-        "--target",
-        WASM_TARGET,
-        "-p",
-        "diffusion-playground",
-    ]))?;
-
-    let wasm = target_dir(&root).join(WASM_TARGET).join("release").join(format!("{LIB_NAME}.wasm"));
-    run(Command::new(wasm_bindgen_program())
-        .current_dir(&root)
-        .args(["--target", "web", "--out-dir", OUT_DIR])
-        .arg(relative_to(&wasm, &root)))?;
-
-    let module = root.join(OUT_DIR).join(format!("{LIB_NAME}_bg.wasm"));
-    optimise(&root, &module)?;
-    print_size(&module)?;
+    for variant in [Build::Simd128, Build::RelaxedSimd] {
+        build_variant(&root, variant)?;
+    }
     copy_katex(&root)?;
     copy_conditional_networks(&root)?;
     copy_muxers(&root)
+}
+
+/// One build of the module: cargo, wasm-bindgen, wasm-opt, its size.
+fn build_variant(root: &Path, variant: Build) -> Result<()> {
+    let mut build = cargo();
+    build.args(["build", "--lib", "--release", "--target", WASM_TARGET, "-p", "diffusion-playground"]);
+    let mut target = target_dir(root);
+    if let Some((flags, folder)) = variant.flags() {
+        // Overrides `[target.wasm32-unknown-unknown] rustflags` of .cargo/config.toml.
+        build.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", flags);
+        target = target.join(folder);
+        build.arg("--target-dir").arg(&target);
+    }
+    run(&mut build)?;
+
+    let wasm = target.join(WASM_TARGET).join("release").join(format!("{LIB_NAME}.wasm"));
+    run(Command::new(wasm_bindgen_program())
+        .current_dir(root)
+        .args(["--target", "web", "--out-dir", variant.out_dir()])
+        .arg(relative_to(&wasm, root)))?;
+
+    let module = root.join(variant.out_dir()).join(format!("{LIB_NAME}_bg.wasm"));
+    optimise(root, &module)?;
+    print_size(&module)
 }
 
 /// Where the page fetches the class-conditional networks from (the wasm leaves them out).
