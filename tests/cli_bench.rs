@@ -44,3 +44,14 @@ fn the_plan_and_the_measurements_are_valid_json_with_the_fields_their_readers_us
     assert_eq!(row["mean"].as_array().unwrap().len(), 2);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn particle_counts_go_past_the_pages_cap_up_to_one_gpu_dispatch_and_no_further() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dp-bench"))
+        .args(["--cpu_only", "--particles", "4194241"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "one particle more than a dispatch covers is refused");
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("4194241 particles: at most 4194240"), "{message}");
+}

@@ -19,7 +19,8 @@ use std::time::Instant;
 use clap::Parser;
 use diffusion_playground::app::cli;
 
-use diffusion_playground::app::options::{Options, RawOptions, RawValue, MAX_PARTICLES_CPU};
+use diffusion_playground::app::options::{Options, RawOptions, RawValue, MAX_PARTICLES, MAX_PARTICLES_CPU};
+use diffusion_playground::gpu::engine::MAX_PARTICLES as ENGINE_MAX_PARTICLES;
 use diffusion_playground::app::peer_plan::PeerPlan;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::embedded;
@@ -122,12 +123,19 @@ fn peak_tflops(text: &str) -> Result<f64, String> {
         .ok_or_else(|| "allowed: a number of TFLOP/s above 0".into())
 }
 
+/// The bench's options at `particles`: the options table's, except that counts above the page's
+/// cap (`options::MAX_PARTICLES`) are allowed up to what one GPU dispatch covers
+/// (`gpu::engine::MAX_PARTICLES`, 64 x 65,535), since the bench measures how far the paths scale.
 fn options(particles: u32) -> Result<Options, String> {
-    let raw: RawOptions = [("particles", particles as f64), ("steps", STEPS as f64)]
+    if particles > ENGINE_MAX_PARTICLES {
+        return Err(format!("{particles} particles: at most {ENGINE_MAX_PARTICLES} (one GPU dispatch of 64 x 65,535)"));
+    }
+    let raw: RawOptions = [("particles", particles.min(MAX_PARTICLES) as f64), ("steps", STEPS as f64)]
         .into_iter()
         .map(|(k, v)| (k.to_string(), Some(RawValue::Number(v))))
         .collect();
-    Options::default().merged(&raw).map_err(|e| e.to_string())
+    let table = Options::default().merged(&raw).map_err(|e| e.to_string())?;
+    Ok(Options { particles, ..table })
 }
 
 /// The data sample the final particles are compared with.
