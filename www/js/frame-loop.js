@@ -155,14 +155,15 @@ function stepsLeftThisFrame(pg) {
 }
 
 /**
- * The workers' steps are back: into the run they were taken from, if it is still the one shown
- * and has not moved on; the next job's size follows from how long this one took, and it starts
- * at once while this frame may take more steps (so the workers do not wait for the next frame).
+ * The workers' steps are back: into the run they were taken from, if it is still the one shown,
+ * has not moved on and is still playing (a run paused meanwhile stays where it was paused); the
+ * next job's size follows from how long this one took, and it starts at once while this frame
+ * may take more steps (so the workers do not wait for the next frame).
  * @param {import('./page.js').Playground} owner
  * @param {import('./cpu-workers.js').StepResult | null} result
  */
 function takeBack(owner, result) {
-  if (result && owner === page.pg && !page.creating) {
+  if (result && owner === page.pg && !page.creating && page.playing) {
     try {
       if (owner.accept_cpu_steps(result.key, result.start, result.count, result.state)) {
         stepsThisFrame += result.count;
