@@ -20,13 +20,13 @@ use clap::Parser;
 use diffusion_playground::app::cli;
 
 use diffusion_playground::app::options::{Options, RawOptions, RawValue, MAX_PARTICLES, MAX_PARTICLES_CPU};
-use diffusion_playground::gpu::engine::MAX_PARTICLES as ENGINE_MAX_PARTICLES;
 use diffusion_playground::app::peer_plan::PeerPlan;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::metrics;
 use diffusion_playground::core::mlp;
 use diffusion_playground::core::sampler::{self, NetFrame, ScoreSource};
+use diffusion_playground::gpu::engine::MAX_PARTICLES as ENGINE_MAX_PARTICLES;
 use diffusion_playground::gpu::{context, ComputeEngine, GpuContext};
 
 /// Particle counts measured unless `--particles` says otherwise.
@@ -128,7 +128,9 @@ fn peak_tflops(text: &str) -> Result<f64, String> {
 /// (`gpu::engine::MAX_PARTICLES`, 64 x 65,535), since the bench measures how far the paths scale.
 fn options(particles: u32) -> Result<Options, String> {
     if particles > ENGINE_MAX_PARTICLES {
-        return Err(format!("{particles} particles: at most {ENGINE_MAX_PARTICLES} (one GPU dispatch of 64 x 65,535)"));
+        return Err(format!(
+            "{particles} particles: at most {ENGINE_MAX_PARTICLES} (one GPU dispatch of 64 x 65,535)"
+        ));
     }
     let raw: RawOptions = [("particles", particles.min(MAX_PARTICLES) as f64), ("steps", STEPS as f64)]
         .into_iter()

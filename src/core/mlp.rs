@@ -113,7 +113,8 @@ pub fn silu_derivative(a: f32) -> f32 {
     s * (1.0 + a * (1.0 - s))
 }
 
-/// [`exp`] on four lanes, operation for operation (so bit for bit) the same.
+/// [`exp`] on four lanes, operation for operation (so bit for bit) the same; in the relaxed-SIMD
+/// build the polynomial's Horner steps may be fused ([`F32x4::mul_add`]).
 #[inline(always)]
 fn exp_lanes(x: F32x4) -> F32x4 {
     let x = x.clamp(EXP_MIN_INPUT, EXP_MAX_INPUT);
@@ -121,7 +122,7 @@ fn exp_lanes(x: F32x4) -> F32x4 {
     let r = x - n * F32x4::splat(LN2_HIGH) - n * F32x4::splat(LN2_LOW);
     let mut p = F32x4::splat(EXP_POLYNOMIAL[0]);
     for &c in &EXP_POLYNOMIAL[1..] {
-        p = p * r + F32x4::splat(c);
+        p = p.mul_add(r, F32x4::splat(c));
     }
     let e_r = p * r * r + r + F32x4::splat(1.0);
     e_r * n.exp2_of_integer()
@@ -303,7 +304,7 @@ impl Mlp {
             let row = W1 + j * FEATURES;
             let (wx, wy, b) = (F32x4::splat(w[row]), F32x4::splat(w[row + 1]), F32x4::splat(hidden_bias[j]));
             for v in 0..VECTORS {
-                h[v] = silu_lanes(wx * xs[v] + wy * ys[v] + b);
+                h[v] = silu_lanes(wy.mul_add(ys[v], wx * xs[v]) + b);
             }
         }
         let mut h2 = [[F32x4::splat(0.0); VECTORS]; HIDDEN];
