@@ -59,11 +59,11 @@ describe('the CPU path on Web Workers', { timeout: TEST_TIMEOUT_MS }, () => {
         assert.ok(onTwo.every(Number.isFinite), 'finite particles');
         const own = await rerunOnThePagesThread(page);
         assert.equal(firstDifference(onTwo, own), -1, 'two workers give the page thread\'s particles exactly');
-        // Three workers split the 1,500 particles unevenly: 512, 512 and 476.
-        await page.evaluate(() => {
-          location.hash = location.hash.replace('threads=2', 'threads=3');
-        });
-        await page.waitForFunction(() => window.dp.state().threads === 3);
+        // Three workers, from the settings' control, split the 1,500 particles unevenly: 512, 512
+        // and 476.
+        await page.fill('#threads', '3');
+        await page.dispatchEvent('#threads', 'change');
+        await page.waitForFunction(() => window.dp.state().threads === 3 && /threads=3/.test(location.hash));
         await page.evaluate(() => {
           window.dp.playground.reset();
           document.getElementById('play').click();

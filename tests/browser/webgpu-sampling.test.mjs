@@ -107,7 +107,8 @@ describe('every sampler in the browser', () => {
     try {
       await waitReady(session.page);
       const rows = await session.page.evaluate(async () => {
-        const m = await import(new URL('pkg/diffusion_playground.js', document.baseURI).href);
+        // The module the page loaded (whichever build: wasm-module.js), already instantiated.
+        const m = window.dp.wasm;
         const samplers = window.dp.describe().samplers.map((s) => s.name);
         const noisy = window.dp.describe().samplers.filter((s) => s.uses_eta).map((s) => s.name).concat(['ddpm_ancestral']);
         const results = [];

@@ -196,7 +196,7 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // base64url; written by the page from the wasm's network in use.
   { name: 'net', type: 'network', default: '', label: 'Network', option: false },
   // Web Workers the CPU path steps on (cpu-workers.js; 0: one per core, up to 8).
-  { name: 'threads', type: 'integer', default: 0, min: 0, max: 16, label: 'CPU workers', option: false },
+  { name: 'threads', type: 'integer', default: 0, min: 0, max: 16, label: 'CPU workers', option: false, control: true },
   // The drawing panel is open.
   { name: 'draw', type: 'boolean', default: false, label: 'Drawing panel', option: false },
   // The schedule lab (curves of the schedule with the time grid) is open.
