@@ -174,3 +174,51 @@ fn schedules_without_a_network_of_their_own_sample_with_the_vp_linear_one() {
         }
     }
 }
+
+/// The wasm embeds only the default link's network; the page hands the others over
+/// (`embedded::provide`), checked like a weight file and against the dataset and schedule it is
+/// for. Natively every trained network is embedded, so none is missing.
+#[test]
+fn a_provided_network_must_be_the_one_trained_for_its_dataset_and_schedule() {
+    for (dataset, schedule) in embedded::TRAINED {
+        assert!(
+            embedded::bytes(dataset, schedule).is_some(),
+            "natively {dataset:?} {schedule:?} is embedded"
+        );
+        assert_eq!(embedded::missing_file(dataset, schedule), None);
+    }
+    let spiral = embedded::bytes(Dataset::Spiral, Schedule::VpLinear).unwrap();
+    embedded::provide(Dataset::Spiral, Schedule::VpLinear, spiral).unwrap();
+    assert_eq!(embedded::net_for(Dataset::Spiral, Schedule::Ve).unwrap().to_bytes(), spiral);
+    let refusals = [
+        (
+            Dataset::Rings,
+            Schedule::VpLinear,
+            spiral,
+            "the network of spiral with vp_linear, not the network of rings",
+        ),
+        (
+            Dataset::Spiral,
+            Schedule::RectifiedFlow,
+            spiral,
+            "the network of spiral with vp_linear, not the network of spiral with rectified_flow",
+        ),
+        (
+            Dataset::Spiral,
+            Schedule::VpLinear,
+            embedded::conditional_bytes(Dataset::Spiral),
+            "the class-conditional network of spiral",
+        ),
+        (Dataset::Rings, Schedule::Ve, spiral, "no network was trained for rings with ve"),
+        (Dataset::Line, Schedule::VpLinear, b"not a network".as_slice(), "weight file"),
+    ];
+    for (dataset, schedule, bytes, fragment) in refusals {
+        let message = embedded::provide(dataset, schedule, bytes).expect_err("refused");
+        assert!(message.contains(fragment), "{message:?} should contain {fragment:?}");
+    }
+    assert_eq!(
+        embedded::net(Dataset::Rings, Schedule::VpLinear).unwrap().dataset,
+        Dataset::Rings,
+        "unchanged"
+    );
+}

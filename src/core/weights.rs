@@ -100,7 +100,7 @@ pub enum WeightsError {
     NonFinite { index: usize },
     /// A class-conditional file with a class count outside 1..=MAX_CLASSES.
     BadClassCount(u32),
-    /// A network the build does not embed (the wasm's class-conditional ones) and nobody has
+    /// A network the build does not embed (the wasm leaves out all but one) and nobody has
     /// provided yet: the file to fetch.
     NotFetched(String),
 }
@@ -134,8 +134,8 @@ impl fmt::Display for WeightsError {
             ),
             WeightsError::NotFetched(file) => write!(
                 f,
-                "the class-conditional network {file} has not been fetched yet (the page fetches it from weights/ \
-                 the first time classifier-free guidance runs on the network)"
+                "the network {file} has not been fetched yet (the page fetches it from weights/ the first \
+                 time a run needs it)"
             ),
         }
     }

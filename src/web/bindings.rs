@@ -24,7 +24,7 @@ use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
 use crate::gpu::{context, ComputeEngine, GpuContext, GpuError, SurfaceRenderer};
 
-fn js_error(message: impl std::fmt::Display) -> JsError {
+pub(super) fn js_error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
 }
 
@@ -50,7 +50,7 @@ fn raw_options(value: &JsValue) -> Result<RawOptions, JsError> {
 
 /// The default options with `pairs` applied by the options table: how a named argument (a
 /// dataset, a schedule) is read, with the table's message when it is not allowed.
-fn options_with(pairs: &[(&str, &str)]) -> Result<Options, JsError> {
+pub(super) fn options_with(pairs: &[(&str, &str)]) -> Result<Options, JsError> {
     let raw: RawOptions =
         pairs.iter().map(|(k, v)| (k.to_string(), Some(RawValue::Text(v.to_string())))).collect();
     Options::default().merged(&raw).map_err(js_error)
@@ -321,29 +321,6 @@ impl GpuTraining {
     pub fn points(&self) -> Vec<f32> {
         flat(self.inner.points())
     }
-}
-
-/// The file of the class-conditional network of the dataset `name` (under `weights/`), which the
-/// wasm does not embed: the page fetches it before classifier-free guidance runs on the network
-/// and hands it to `provide_conditional_network`.
-#[wasm_bindgen]
-pub fn conditional_network_file(name: &str) -> Result<String, JsError> {
-    let dataset = options_with(&[("dataset", name)])?.dataset;
-    Ok(crate::core::weights::conditional_file_name(dataset, crate::core::schedule::Schedule::VpLinear))
-}
-
-/// Makes `bytes` (the file `conditional_network_file(name)`) the class-conditional network of
-/// the dataset `name`; a file that is not one, or has another number of classes, is refused.
-#[wasm_bindgen]
-pub fn provide_conditional_network(name: &str, bytes: &[u8]) -> Result<(), JsError> {
-    let dataset = options_with(&[("dataset", name)])?.dataset;
-    crate::core::embedded::provide_conditional(dataset, bytes).map_err(js_error)
-}
-
-/// True when the class-conditional network of the dataset `name` has been provided.
-#[wasm_bindgen]
-pub fn has_conditional_network(name: &str) -> Result<bool, JsError> {
-    Ok(crate::core::embedded::has_conditional(options_with(&[("dataset", name)])?.dataset))
 }
 
 /// A playground bound to one canvas.

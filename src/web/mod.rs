@@ -6,3 +6,5 @@
 mod bindings;
 #[cfg(target_arch = "wasm32")]
 mod cpu_work;
+#[cfg(target_arch = "wasm32")]
+mod networks;

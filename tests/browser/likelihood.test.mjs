@@ -210,6 +210,7 @@ describe('networks as files', { timeout: TEST_TIMEOUT_MS }, () => {
       // The file of the spiral's network, as the Download button writes it.
       const bytes = await page.evaluate(async () => {
         const pg = window.dp.playground;
+        await window.dp.ensureNetwork('spiral', 'vp_linear');
         pg.set_options({ dataset: 'spiral' });
         const file = Array.from(pg.network_file());
         pg.set_options({ dataset: 'two_moons' });

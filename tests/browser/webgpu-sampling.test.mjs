@@ -109,6 +109,7 @@ describe('every sampler in the browser', () => {
       const rows = await session.page.evaluate(async () => {
         // The module the page loaded (whichever build: wasm-module.js), already instantiated.
         const m = window.dp.wasm;
+        await window.dp.ensureNetwork('gaussian_mixture', 've');
         const samplers = window.dp.describe().samplers.map((s) => s.name);
         const noisy = window.dp.describe().samplers.filter((s) => s.uses_eta).map((s) => s.name).concat(['ddpm_ancestral']);
         const results = [];

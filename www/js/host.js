@@ -14,6 +14,7 @@ import { applyHash, publishState, takeQueuedHash, writeHashSoon } from './store.
 import { useLinkCondition, useLinkDrawing } from './drawing-feature.js';
 import { useLinkNetwork } from './network-file.js';
 import { ensureConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
+import { ensureNetwork } from './networks.js';
 import { startRace } from './view-race.js';
 import { runWaitingCommands } from './actions.js';
 
@@ -122,9 +123,16 @@ async function createPlayground(wanted) {
       if (candidate.drawn) Object.assign(options, { guidance: 'none', class: '' });
       // The automatic choice already timed WebGPU faster on this software adapter: use it.
       if (candidate.backend === 'auto' && pathComparison?.winner === 'webgpu') options.backend = 'webgpu';
+      // The dataset's network for the schedule (the wasm embeds only the default's). A file that
+      // cannot be fetched names the field to fall back on: the dataset, or for the default
+      // dataset the schedule.
+      const { dataset, schedule } = candidate;
+      await ensureNetwork(dataset, schedule).catch((error) => {
+        const field = dataset === FIELD.dataset.default ? 'schedule' : 'dataset';
+        throw new Error(`invalid option '${field}': the network of ${dataset} with ${schedule} could not be fetched (${messageOf(error)})`);
+      });
       // Classifier-free guidance with the network needs the dataset's class-conditional network.
       if (needsConditionalNetwork(candidate)) {
-        const { dataset } = candidate;
         await ensureConditionalNetwork(dataset).catch((error) => {
           throw new Error(`invalid option 'guidance': "cfg" with the network needs the class-conditional network of ${dataset}, which could not be fetched (${messageOf(error)})`);
         });

@@ -17,6 +17,7 @@ import { start } from './host.js';
 import { startRace } from './view-race.js';
 import { startLikelihood } from './view-likelihood.js';
 import { ensureConditionalNetwork, hasConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
+import { ensureNetwork, missingNetwork } from './networks.js';
 
 /** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
 const HASH_WRITE_DELAY_MS = 120;
@@ -57,8 +58,19 @@ export function applyChanges(asked) {
   if (!pg || page.creating) return;
   // The class and guidance fields follow the dataset and score (and say so when they must).
   const settled = settleCondition({ ...state, ...asked }, Object.keys(asked));
+  // Another dataset or schedule: fetch its network first (the wasm embeds only the default's).
+  const { dataset, schedule } = settled.state;
+  if (missingNetwork(dataset, schedule) !== null) {
+    ensureNetwork(dataset, schedule).then(
+      () => applyChanges(asked),
+      (error) => {
+        ui.notice(`The network of ${dataset} with ${schedule} could not be fetched (${messageOf(error)}); the settings stay as they were.`, 'error');
+        ui.setValues(page.state);
+      },
+    );
+    return;
+  }
   // Classifier-free guidance with the network: fetch the dataset's conditional network first.
-  const { dataset } = settled.state;
   if (needsConditionalNetwork(settled.state) && !hasConditionalNetwork(dataset)) {
     ensureConditionalNetwork(dataset).then(
       () => applyChanges(asked),

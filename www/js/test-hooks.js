@@ -16,6 +16,7 @@ import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
 import { breakWorkersForTest, workerFailure, workersInUse } from './cpu-workers.js';
+import { ensureNetwork } from './networks.js';
 
 /** @param {Blob} blob */
 function blobToDataUrl(blob) {
@@ -60,6 +61,11 @@ export function installTestHooks() {
     get wasmBuild() {
       return page.wasmBuild;
     },
+    /**
+     * Fetches the network a run of (dataset, schedule) needs, as the page does before it creates
+     * a Playground (the wasm embeds only the default's): for Playgrounds created from the console.
+     */
+    ensureNetwork,
     /** Makes a CPU worker fail (it is sent steps of a run it has no work for). */
     breakWorkers: breakWorkersForTest,
     /** In-page training runs finished so far. */

@@ -58,7 +58,7 @@ pub fn build() -> Result<()> {
         build_variant(&root, variant)?;
     }
     copy_katex(&root)?;
-    copy_conditional_networks(&root)?;
+    copy_networks(&root)?;
     copy_muxers(&root)
 }
 
@@ -86,12 +86,12 @@ fn build_variant(root: &Path, variant: Build) -> Result<()> {
     print_size(&module)
 }
 
-/// Where the page fetches the class-conditional networks from (the wasm leaves them out).
+/// Where the page fetches the networks the wasm leaves out (`core::embedded`).
 const NETWORKS_OUT_DIR: &str = "www/weights";
 
-/// Copies the class-conditional networks (`weights/*.conditional.dpw`) to `www/weights/`: the
-/// wasm does not embed them (`core::embedded`), the page fetches the one a run needs.
-fn copy_conditional_networks(root: &Path) -> Result<()> {
+/// Copies the networks (`weights/*.dpw`) to `www/weights/`: the wasm embeds only the default
+/// link's, the page fetches the one a run needs.
+fn copy_networks(root: &Path) -> Result<()> {
     let out = root.join(NETWORKS_OUT_DIR);
     fs::create_dir_all(&out).map_err(|e| err(format!("cannot create {}: {e}", out.display())))?;
     let mut copied = 0;
@@ -99,16 +99,14 @@ fn copy_conditional_networks(root: &Path) -> Result<()> {
         fs::read_dir(root.join("weights")).map_err(|e| err(format!("cannot read weights/: {e}")))?;
     for entry in entries.flatten() {
         let name = entry.file_name();
-        if name.to_string_lossy().ends_with(".conditional.dpw") {
+        if name.to_string_lossy().ends_with(".dpw") {
             let from = entry.path();
             fs::copy(&from, out.join(&name))
                 .map_err(|e| err(format!("could not copy {}: {e}", from.display())))?;
             copied += 1;
         }
     }
-    println!(
-        "class-conditional networks: {copied} copied to {NETWORKS_OUT_DIR}/ (fetched by the page when used)"
-    );
+    println!("networks: {copied} copied to {NETWORKS_OUT_DIR}/ (fetched by the page when a run needs one)");
     Ok(())
 }
 
