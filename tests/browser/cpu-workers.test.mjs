@@ -2,7 +2,7 @@
 // particles over Web Workers, each with its own instance of the module it compiled once. A run
 // played on two or three workers is the run the page's own thread takes, bit for bit (guided,
 // multistep, with the class-conditional network), and the readout says how many workers step it.
-// A worker that fails hands the run back to the page's thread with a notice and the same
+// A worker that fails, or dies without a word, hands the run back to the page's thread with a notice and the same
 // particles; an SMC run (its resampling couples the particles) stays on the page's thread; a
 // `threads` value out of range is reported and the automatic choice used.
 
@@ -96,6 +96,27 @@ describe('the CPU path on Web Workers', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.doesNotMatch(await readout(page), /worker/, 'the readout no longer names workers');
       const ended = await positions(page);
       assert.equal(firstDifference(ended, await rerunOnThePagesThread(page)), -1, 'the run the workers began and the page ended is the page\'s own');
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a worker that dies without a word is given up after the job timeout; the page ends the run the same', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=2000&steps=300&threads=2&sampler=heun');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.waitForFunction(() => window.dp.workersInUse() === 2 && window.dp.playground.step_index > 3, null, { timeout: 60_000 });
+      await page.evaluate(() => window.dp.silenceWorker(500));
+      await page.waitForFunction(() => window.dp.workerFailure() !== '', null, { timeout: 30_000 });
+      await playedToEnd(page);
+      const notices = await noticeTexts(page);
+      assert.ok(
+        notices.some((text) => /a CPU worker did not answer within 0\.5 s; the CPU path steps on the page's own thread/.test(text)),
+        `the silence is reported: ${JSON.stringify(notices)}`,
+      );
+      const ended = await positions(page);
+      assert.equal(firstDifference(ended, await rerunOnThePagesThread(page)), -1, 'the same particles');
     } finally {
       await session.close();
     }

@@ -23,6 +23,20 @@ const POSITION_FLOATS = 2;
 const HISTORY_FLOATS = 6;
 /** A worker that has not started by then is taken for broken. */
 const START_TIMEOUT_MS = 20_000;
+/**
+ * A job not back by then is taken for a worker that died without a word (killed for memory, say):
+ * a job of 20 steps of 262,144 particles takes about 2 s on the 2-core development machine.
+ */
+const JOB_TIMEOUT_MS = 60_000;
+let jobTimeoutMs = JOB_TIMEOUT_MS;
+/** The timer of the job in flight (giveUp when it fires). */
+let watchdog = 0;
+
+/** (Re)starts the job in flight's timer. */
+function armWatchdog() {
+  clearTimeout(watchdog);
+  watchdog = window.setTimeout(() => giveUp(`a CPU worker did not answer within ${jobTimeoutMs / 1000} s`), jobTimeoutMs);
+}
 
 /** @typedef {import('../pkg/diffusion_playground.js').Playground} Playground */
 /**
@@ -213,6 +227,7 @@ export function stepOnWorkers(pg, build, threads, steps, done) {
   const parts = slices(particles, pool.workers.length);
   const workers = pool.workers;
   busy = true;
+  armWatchdog();
   const jobs = parts.map(([first, end], k) => {
     const n = end - first;
     const part = new Float32Array((POSITION_FLOATS + HISTORY_FLOATS) * n);
@@ -223,6 +238,7 @@ export function stepOnWorkers(pg, build, threads, steps, done) {
   });
   Promise.all(jobs).then(
     (results) => {
+      clearTimeout(watchdog);
       busy = false;
       results.forEach((part, k) => {
         const [first, end] = parts[k];
@@ -233,6 +249,7 @@ export function stepOnWorkers(pg, build, threads, steps, done) {
       done({ key, start, count: taken, state, ms: performance.now() - began });
     },
     () => {
+      clearTimeout(watchdog);
       busy = false;
       done(null);
     },
@@ -243,6 +260,17 @@ export function stepOnWorkers(pg, build, threads, steps, done) {
 /** Test hook: sends the workers steps for a run they have no work for (they report a failure). */
 export function breakWorkersForTest() {
   pool?.workers[0]?.postMessage({ type: 'steps', id: -1, key: -1, start: 0, count: 1, first: 0, state: new Float32Array(8) });
+}
+
+/**
+ * Test hook: a worker dies without a word (terminated, as the browser may kill one), and jobs
+ * are given `ms` to come back.
+ * @param {number} ms
+ */
+export function silenceWorkerForTest(ms) {
+  jobTimeoutMs = ms;
+  if (busy) armWatchdog();
+  pool?.workers[0]?.terminate();
 }
 
 /**

@@ -15,7 +15,7 @@ import { networksLoaded } from './network-file.js';
 import { layersDrawn } from './view-layers.js';
 import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
-import { breakWorkersForTest, workerFailure, workersInUse } from './cpu-workers.js';
+import { breakWorkersForTest, silenceWorkerForTest, workerFailure, workersInUse } from './cpu-workers.js';
 import { ensureNetwork } from './networks.js';
 
 /** @param {Blob} blob */
@@ -68,6 +68,8 @@ export function installTestHooks() {
     ensureNetwork,
     /** Makes a CPU worker fail (it is sent steps of a run it has no work for). */
     breakWorkers: breakWorkersForTest,
+    /** Terminates a CPU worker without a word and gives jobs `ms` to come back. */
+    silenceWorker: silenceWorkerForTest,
     /** In-page training runs finished so far. */
     trainingsFinished,
     /** { first, last, steps, seconds, where } of the last finished training run, or null. */
