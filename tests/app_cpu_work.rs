@@ -173,3 +173,19 @@ fn an_smc_run_keeps_its_steps_on_the_session() {
     let smc = session(options(&[("posterior", "smc"), ("score", "exact")]));
     assert!(smc.cpu_work().is_none(), "SMC's resampling couples the particles");
 }
+
+#[test]
+fn the_state_a_worker_is_sent_is_every_position_then_every_history() {
+    let mut split = session(options(&[("sampler", "unipc")]));
+    let mut own = session(options(&[("sampler", "unipc")]));
+    let work = split.cpu_work().unwrap();
+    let mut state = split.cpu_state().unwrap();
+    let mut flat = positions(&split);
+    flat.extend(split.cpu_history().unwrap());
+    assert_eq!(state, flat, "positions first, then history");
+    work.run_state(0, 4, 0, &mut state).unwrap();
+    assert!(split.accept_cpu_state(split.run_key(), 0, 4, &state).unwrap());
+    own.step(4).unwrap();
+    assert_eq!(positions(&split), positions(&own));
+    assert_eq!(split.cpu_history(), own.cpu_history());
+}

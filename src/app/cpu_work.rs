@@ -10,7 +10,12 @@
 //! result back with [`Session::accept_cpu_steps`](crate::app::session::Session::accept_cpu_steps).
 //!
 //! Positions travel flat (x, y per particle) and the multistep history flat too
-//! ([`HISTORY_FLOATS`] per particle, the slots in order).
+//! ([`HISTORY_FLOATS`] per particle, the slots in order). In a message the two are one array, the
+//! state: every position, then every history ([`CpuWork::run_state`],
+//! [`Session::cpu_state`](crate::app::session::Session::cpu_state)).
+
+/// Numbers of one particle's position in the flat form.
+pub const POSITION_FLOATS: usize = 2;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,11 +83,6 @@ pub struct CpuWork {
 }
 
 impl CpuWork {
-    /// Steps in the run's plan.
-    pub fn steps(&self) -> usize {
-        self.plan.len()
-    }
-
     /// Refuses work that could not have come from a session (a network or an embedding of the
     /// wrong size, a class it has no row for, an empty mixture or plan), so that a corrupted
     /// message is an error and never a panic.
@@ -154,4 +154,26 @@ impl CpuWork {
         sampler::run(self.source(), steps, points, history, self.seed, first_particle);
         Ok(())
     }
+
+    /// [`CpuWork::run`] on a state: the slice's positions, then its history, in one array.
+    pub fn run_state(
+        &self,
+        start: usize,
+        count: usize,
+        first_particle: u32,
+        state: &mut [f32],
+    ) -> Result<(), String> {
+        let (positions, history) = split_state_mut(state);
+        self.run(start, count, first_particle, positions, history)
+    }
+}
+
+/// A state's positions and history (the positions of as many whole particles as it holds).
+pub(crate) fn split_state(state: &[f32]) -> (&[f32], &[f32]) {
+    state.split_at(POSITION_FLOATS * (state.len() / (POSITION_FLOATS + HISTORY_FLOATS)))
+}
+
+/// [`split_state`], mutable.
+fn split_state_mut(state: &mut [f32]) -> (&mut [f32], &mut [f32]) {
+    state.split_at_mut(POSITION_FLOATS * (state.len() / (POSITION_FLOATS + HISTORY_FLOATS)))
 }

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::app::cpu_work::{score_source_of, CpuWork, HISTORY_FLOATS};
+use crate::app::cpu_work::{score_source_of, split_state, CpuWork, HISTORY_FLOATS};
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
 use crate::app::training::{drawn_network, Learning, Training};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
@@ -881,6 +881,28 @@ impl Session {
     pub fn cpu_history(&self) -> Option<Vec<f32>> {
         self.cpu_particles()?;
         Some(bytemuck::cast_slice(&self.history).to_vec())
+    }
+
+    /// The CPU path's state in one array, as the workers take it: every position (x, y), then
+    /// every history ([`HISTORY_FLOATS`] numbers); `None` on the GPU.
+    pub fn cpu_state(&self) -> Option<Vec<f32>> {
+        let points = self.cpu_particles()?;
+        let mut state: Vec<f32> = bytemuck::cast_slice(points).to_vec();
+        state.extend_from_slice(bytemuck::cast_slice(&self.history));
+        Some(state)
+    }
+
+    /// [`Session::accept_cpu_steps`] with the particles as one state ([`Session::cpu_state`]'s
+    /// layout, as [`CpuWork::run_state`] leaves it).
+    pub fn accept_cpu_state(
+        &mut self,
+        run_key: u64,
+        start: usize,
+        count: usize,
+        state: &[f32],
+    ) -> Result<bool, String> {
+        let (positions, history) = split_state(state);
+        self.accept_cpu_steps(run_key, start, count, positions, history)
     }
 
     /// Takes back `count` steps from step `start` of run `run_key` that [`CpuWork::run`] took

@@ -4,12 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::bindings::Playground;
+use super::bindings::{js_error, Playground};
 use crate::app::cpu_work::CpuWork;
-
-fn js_error(message: impl std::fmt::Display) -> JsError {
-    JsError::new(&message.to_string())
-}
 
 #[wasm_bindgen]
 impl Playground {
@@ -32,10 +28,7 @@ impl Playground {
     /// The CPU path's positions (x, y per particle) and multistep history (6 numbers per
     /// particle) in one array, positions first; `undefined` on WebGPU.
     pub fn cpu_state(&self) -> Option<Vec<f32>> {
-        let points = self.session.cpu_particles()?;
-        let mut state: Vec<f32> = points.iter().flatten().copied().collect();
-        state.extend(self.session.cpu_history()?);
-        Some(state)
+        self.session.cpu_state()
     }
 
     /// Takes back `count` steps from step `start` of run `run_key` that the workers took:
@@ -48,11 +41,7 @@ impl Playground {
         count: u32,
         state: &[f32],
     ) -> Result<bool, JsError> {
-        let particles = self.session.cpu_particles().map_or(0, <[_]>::len);
-        let (positions, history) = state.split_at((2 * particles).min(state.len()));
-        self.session
-            .accept_cpu_steps(run_key as u64, start as usize, count as usize, positions, history)
-            .map_err(js_error)
+        self.session.accept_cpu_state(run_key as u64, start as usize, count as usize, state).map_err(js_error)
     }
 }
 
@@ -73,18 +62,10 @@ impl CpuStepper {
         Ok(CpuStepper { work })
     }
 
-    /// Steps in the run.
-    #[wasm_bindgen(getter)]
-    pub fn steps(&self) -> u32 {
-        self.work.steps() as u32
-    }
-
     /// Takes steps `start .. start + count` for the particles of `state` (positions, then
     /// history, as `Playground.cpu_state()` lays them out, for this slice), whose first has index
     /// `first_particle`; `state` is updated in place.
     pub fn run(&self, start: u32, count: u32, first_particle: u32, state: &mut [f32]) -> Result<(), JsError> {
-        let particles = state.len() / (2 + crate::app::cpu_work::HISTORY_FLOATS);
-        let (positions, history) = state.split_at_mut(2 * particles);
-        self.work.run(start as usize, count as usize, first_particle, positions, history).map_err(js_error)
+        self.work.run_state(start as usize, count as usize, first_particle, state).map_err(js_error)
     }
 }
