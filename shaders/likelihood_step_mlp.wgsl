@@ -6,7 +6,7 @@
 // Bindings: the table `layout::likelihood_step_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<LikelihoodStep>;
-@group(0) @binding(2) var<uniform> weights: array<vec4<f32>, MLP_WEIGHT_QUADS>;
+// Binding 2, the weights: declared by common/weights_*.wgsl (src/gpu/kernel_config.rs).
 // Two rows of 64 per step: the hidden biases of its first and second evaluation.
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read_write> points: array<vec2<f32>>;

@@ -8,9 +8,7 @@
 // Bindings: the table `layout::reverse_step_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
-// The weights in a uniform buffer: every invocation reads the same address at the same time,
-// which GPUs serve from their constant caches.
-@group(0) @binding(2) var<uniform> weights: array<vec4<f32>, MLP_WEIGHT_QUADS>;
+// Binding 2, the weights: declared by common/weights_*.wgsl (src/gpu/kernel_config.rs).
 // Two rows of 64 per step: the hidden biases of its first and second evaluation.
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;
 @group(0) @binding(4) var<storage, read_write> particles: array<vec2<f32>>;
@@ -22,7 +20,7 @@
 // The measurement DPS and PiGDM condition on (method 0: none; common/posterior_guidance.wgsl).
 @group(0) @binding(9) var<uniform> observation: ObservationParams;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn reverse_step_mlp(@builtin(global_invocation_id) id: vec3<u32>) {
     if (id.x >= run.particle_count) {
         return;

@@ -21,7 +21,7 @@ use diffusion_playground::core::train::PreparedExample;
 use diffusion_playground::gpu::engine::{HistogramParams, NoiseParams, PredictParams, RunParams};
 use diffusion_playground::gpu::layout::{self, Access, Binding};
 use diffusion_playground::gpu::trainer::{AdamParams, TrainParams};
-use diffusion_playground::gpu::{shaders, DrawParams};
+use diffusion_playground::gpu::{shaders, DrawParams, WeightsFormat};
 use naga::common::wgsl::TypeContext;
 use naga::{AddressSpace, Handle, Module, ResourceBinding, StorageAccess, StructMember, Type, TypeInner};
 
@@ -246,22 +246,49 @@ fn every_assembled_shader_has_its_layout_checked_here() {
     }
 }
 
+/// A kernel's name, its source in a weights format, and its binding table.
+type ShapedKernel = (&'static str, fn(WeightsFormat) -> String, &'static [Binding]);
+
+/// The MLP kernels whose shape is tuned (`gpu::kernel_config`), with their sources in a format.
+fn shaped_kernels() -> [ShapedKernel; 2] {
+    [
+        ("reverse_step_mlp", shaders::reverse_step_mlp_with, layout::reverse_step_mlp::BINDINGS),
+        ("predict_mlp", shaders::predict_mlp_with, layout::predict_mlp::BINDINGS),
+    ]
+}
+
 #[test]
-fn the_mlp_weights_uniform_holds_every_parameter_padded_to_whole_vec4s() {
-    // The engine's weights buffer: the flat parameters, zero-padded to a multiple of 4 floats.
-    let host_bytes = 4 * mlp::PARAMETERS.next_multiple_of(4) as u32;
-    for kernel in ["reverse_step_mlp", "predict_mlp"] {
-        let module = parse(kernel);
-        let (_, weights) = module
-            .global_variables
-            .iter()
-            .find(|(_, g)| g.name.as_deref() == Some("weights"))
-            .unwrap_or_else(|| panic!("{kernel}: no `weights`"));
-        let wgsl_bytes = module.types[weights.ty].inner.size(module.to_ctx());
-        assert_eq!(
-            wgsl_bytes, host_bytes,
-            "{kernel}: `weights` is {wgsl_bytes} bytes, the host's {host_bytes}"
-        );
+fn every_weights_format_of_the_mlp_kernels_matches_its_table() {
+    for format in WeightsFormat::ALL {
+        for (kernel, source, table) in shaped_kernels() {
+            let label = format!("{kernel} with {}", format.describe());
+            let module = parse_source(&label, &source(format));
+            let (_, structs) = spec(kernel).unwrap();
+            check_module(&label, &module, &layout::with_weights(table, format.access()), &structs);
+        }
+    }
+}
+
+#[test]
+fn the_weights_buffer_of_every_format_is_the_size_the_shader_declares() {
+    // The engine's weights buffer: the flat parameters, zero-padded to whole 16-byte rows.
+    assert_eq!(WeightsFormat::F32Uniform.buffer_bytes(), 4 * mlp::PARAMETERS.next_multiple_of(4));
+    for format in WeightsFormat::ALL {
+        let host_bytes = format.buffer_bytes() as u32;
+        for (kernel, source, _) in shaped_kernels() {
+            let label = format!("{kernel} with {}", format.describe());
+            let module = parse_source(&label, &source(format));
+            let (_, weights) = module
+                .global_variables
+                .iter()
+                .find(|(_, g)| g.name.as_deref() == Some("weights"))
+                .unwrap_or_else(|| panic!("{label}: no `weights`"));
+            let wgsl_bytes = module.types[weights.ty].inner.size(module.to_ctx());
+            assert_eq!(
+                wgsl_bytes, host_bytes,
+                "{label}: `weights` is {wgsl_bytes} bytes, the host's {host_bytes}"
+            );
+        }
     }
 }
 
@@ -290,20 +317,30 @@ fn parse(kernel: &str) -> Module {
         .into_iter()
         .find(|(name, _)| *name == kernel)
         .unwrap_or_else(|| panic!("gpu::shaders::all() has no {kernel}"));
-    naga::front::wgsl::parse_str(&source)
-        .unwrap_or_else(|e| panic!("{kernel}.wgsl does not parse:\n{}", e.emit_to_string(&source)))
+    parse_source(kernel, &source)
+}
+
+/// `source`, parsed (`label` names it in the failure).
+fn parse_source(label: &str, source: &str) -> Module {
+    naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{label}.wgsl does not parse:\n{}", e.emit_to_string(source)))
 }
 
 /// Checks everything `kernel` shares with the host; the failure lists every disagreement.
 fn check(kernel: &str) {
     let module = parse(kernel);
     let (bindings, structs) = spec(kernel).unwrap_or_else(|| panic!("no layout specified for {kernel}"));
+    check_module(kernel, &module, bindings, &structs);
+}
+
+/// Checks `module` against `bindings` and `structs`; the failure lists every disagreement.
+fn check_module(label: &str, module: &Module, bindings: &[Binding], structs: &[HostStruct]) {
     let mut errors = Vec::new();
-    for host in &structs {
-        check_struct(&module, host, &structs, &mut errors);
+    for host in structs {
+        check_struct(module, host, structs, &mut errors);
     }
-    check_bindings(&module, bindings, &structs, &mut errors);
-    assert!(errors.is_empty(), "{kernel}: the host and the shader disagree:\n  {}", errors.join("\n  "));
+    check_bindings(module, bindings, structs, &mut errors);
+    assert!(errors.is_empty(), "{label}: the host and the shader disagree:\n  {}", errors.join("\n  "));
 }
 
 fn check_struct(module: &Module, host: &HostStruct, checked: &[HostStruct], errors: &mut Vec<String>) {

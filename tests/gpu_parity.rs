@@ -8,6 +8,8 @@
 //! about 1e-4 relative on SwiftShader), and those differences grow through the steps of a run.
 //! Single kernels are compared at 1e-4 absolute + 1e-4 relative; whole runs at 2e-3.
 
+#[path = "support/gpu.rs"]
+mod support_gpu;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::histogram::{self, Bins};
 use diffusion_playground::core::mlp::Mlp;
@@ -17,25 +19,8 @@ use diffusion_playground::core::rng;
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
-use diffusion_playground::gpu::{
-    context, ComputeEngine, DrawParams, GpuContext, ParticleRenderer, ScoreKind,
-};
-
-fn gpu() -> Option<GpuContext> {
-    match context::native_context() {
-        Ok(context) => {
-            eprintln!("GPU tests run on {}", context.describe());
-            Some(context)
-        }
-        Err(e) if std::env::var("DP_REQUIRE_GPU").is_ok_and(|v| v == "1") => {
-            panic!("DP_REQUIRE_GPU=1 but no adapter: {e} (install mesa-vulkan-drivers for lavapipe)")
-        }
-        Err(e) => {
-            eprintln!("skipping GPU test: {e}");
-            None
-        }
-    }
-}
+use diffusion_playground::gpu::{ComputeEngine, DrawParams, ParticleRenderer, ScoreKind};
+use support_gpu::gpu;
 
 fn read(engine: &ComputeEngine) -> Vec<[f32; 2]> {
     pollster::block_on(engine.read_particles().expect("particles").points()).expect("readback")

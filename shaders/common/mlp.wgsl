@@ -3,19 +3,16 @@
 // src/core/mlp.rs): row-major [out][in] matrices in the order W1 (64x18), b1, W2 (64x64), b2,
 // W3 (2x64), b3. The time-dependent part of layer 1, hidden_bias = b1 + W1[:, emb] emb(t), is
 // precomputed per step on the CPU and read from `hidden_biases[step * 64 + j]`.
-// Expects the including kernel to declare `weights: array<vec4<f32>>` (the flat array read four
-// at a time: W2 and W3 rows start at multiples of 4, so their dot products run on vec4s) and
-// `hidden_biases: array<f32>`.
+// Reads the weights through `weight(i)` and `weight_quad(q)` (weights 4q .. 4q + 3: W2 and W3
+// rows start at multiples of 4, so their dot products run on vec4s), which one of
+// common/weights_*.wgsl declares with the weights binding (the formats of
+// src/gpu/kernel_config.rs); expects the including kernel to declare `hidden_biases: array<f32>`.
 // The layout constants MLP_FEATURES, MLP_HIDDEN, MLP_W1, MLP_W2, MLP_B2, MLP_W3 and MLP_B3 are
 // generated from src/core/mlp.rs when the shader is assembled (src/gpu/shaders.rs), so the two
 // sides cannot drift apart.
 
 // Hidden activations are held as 16 vec4s.
 const MLP_QUADS: u32 = 16u;
-
-fn weight(i: u32) -> f32 {
-    return weights[i >> 2u][i & 3u];
-}
 
 fn silu4(a: vec4<f32>) -> vec4<f32> {
     return a / (vec4<f32>(1.0) + exp(-a));
@@ -26,7 +23,7 @@ fn mlp_row_dot(row: u32, h: ptr<function, array<vec4<f32>, 16>>) -> f32 {
     let base = row >> 2u;
     var acc = vec4<f32>(0.0);
     for (var q = 0u; q < MLP_QUADS; q++) {
-        acc += weights[base + q] * (*h)[q];
+        acc += weight_quad(base + q) * (*h)[q];
     }
     return acc.x + acc.y + acc.z + acc.w;
 }

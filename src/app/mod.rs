@@ -10,6 +10,7 @@ pub mod backend;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod cpu_work;
+pub mod kernel_tuning;
 pub mod library_equivalents;
 pub mod likelihood;
 pub mod measurement;

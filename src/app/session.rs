@@ -28,7 +28,7 @@ use crate::core::schedule::Schedule;
 use crate::core::smc::{self, SmcState};
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
-use crate::gpu::{ComputeEngine, GpuError, ScoreKind};
+use crate::gpu::{ComputeEngine, GpuError, MlpKernelConfig, ScoreKind};
 
 /// Where the particles live.
 pub enum Particles {
@@ -841,6 +841,23 @@ impl Session {
             RunStart::Noised(t) => sampler::forward_noise(schedule, *t, seed, &self.data[..n]),
             RunStart::Points(points) => points[..n].to_vec(),
         }
+    }
+
+    /// Runs the GPU's MLP kernels in `shape` from now on (a measured choice,
+    /// `app::kernel_tuning`): the same particles, in less time where the adapter favours it.
+    /// Errs on the CPU path and where the device cannot run the shape.
+    pub fn set_mlp_kernel_shape(&mut self, shape: MlpKernelConfig) -> Result<(), String> {
+        match &mut self.particles {
+            Particles::Gpu(engine) => engine.set_mlp_config(shape).map_err(|e| e.to_string()),
+            Particles::Cpu(_) => {
+                Err("the MLP kernels' shape applies to the GPU path; this run is on the CPU".into())
+            }
+        }
+    }
+
+    /// The shape the GPU's MLP kernels run in now (`None` on the CPU path).
+    pub fn mlp_kernel_shape(&self) -> Option<MlpKernelConfig> {
+        self.engine().map(ComputeEngine::running_mlp_config)
     }
 
     /// Steps the CPU path on `threads` threads (natively; at least 1): the same particles, bit

@@ -11,13 +11,19 @@
 //! (serde_json). Every row gives the achieved FLOP/s (network evaluations per second times
 //! `mlp::FLOP_PER_EVALUATION`, the multiply-adds of the three layers); with `--fp32_peak_tflops`
 //! (the device's FP32 peak, from its data sheet) also its fraction of the peak.
+//! Before its GPU rows it times every shape of the MLP kernels the adapter can run (workgroup
+//! size and weights format, `app::kernel_tuning`) and runs the rows in the fastest: `--tune auto`
+//! (the default) does so on hardware adapters only (a software one takes minutes), `always` and
+//! `never` say so; `--tune_particles N` sets the particles of the timed runs.
 //! `bench/device-check.sh` runs it on a GPU machine.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
+use diffusion_playground::app::backend::Clock;
 use diffusion_playground::app::cli;
+use diffusion_playground::app::kernel_tuning::{self, TuningReport};
 
 use diffusion_playground::app::options::{Options, RawOptions, RawValue, MAX_PARTICLES, MAX_PARTICLES_CPU};
 use diffusion_playground::app::peer_plan::PeerPlan;
@@ -27,7 +33,7 @@ use diffusion_playground::core::metrics;
 use diffusion_playground::core::mlp;
 use diffusion_playground::core::sampler::{self, NetFrame, ScoreSource};
 use diffusion_playground::gpu::engine::MAX_PARTICLES as ENGINE_MAX_PARTICLES;
-use diffusion_playground::gpu::{context, ComputeEngine, GpuContext};
+use diffusion_playground::gpu::{context, ComputeEngine, GpuContext, MlpKernelConfig};
 
 /// Particle counts measured unless `--particles` says otherwise.
 const DEFAULT_PARTICLES: [u32; 2] = [16_384, 65_536];
@@ -42,6 +48,11 @@ const REFERENCE_POINTS: usize = 4096;
 /// Threads our CPU core runs on unless `--threads` says otherwise (the peers' comparison in
 /// `cargo xtask bench` is per thread).
 const DEFAULT_THREADS: usize = 1;
+/// Particles of the shape-tuning runs unless `--tune_particles` says otherwise (the issue's
+/// reference size for a real GPU).
+const DEFAULT_TUNE_PARTICLES: u32 = 1 << 20;
+/// Timed runs per shape when tuning (the best counts).
+const TUNE_REPEATS: u32 = 3;
 
 /// Measures the playground's CPU core and its WGSL kernels on the same reverse run: steps and
 /// network evaluations per second, and the sliced W2 distance of the final particles to the data.
@@ -71,6 +82,64 @@ struct Args {
     /// Write the plan the native peers run (`bench/torch_peer.py`) and exit
     #[arg(long, alias = "write-plan", value_name = "PATH")]
     write_plan: Option<PathBuf>,
+    /// Time every shape of the MLP kernels first and run the GPU rows in the fastest: auto
+    /// (hardware adapters only), always or never
+    #[arg(long, value_enum, default_value_t = Tune::Auto)]
+    tune: Tune,
+    /// Particles of the shape-tuning runs
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TUNE_PARTICLES,
+          value_parser = cli::integer_from(64, ENGINE_MAX_PARTICLES))]
+    tune_particles: u32,
+}
+
+/// When the GPU rows' kernel shape is tuned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Tune {
+    /// On hardware adapters only.
+    Auto,
+    /// Always (slow on a software adapter).
+    Always,
+    /// Never: the default shape.
+    Never,
+}
+
+/// Wall-clock milliseconds for the tuner.
+struct WallClock(Instant);
+
+impl Clock for WallClock {
+    fn now_ms(&mut self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1e3
+    }
+}
+
+/// Times every shape of the MLP kernels on `gpu` and prints them; the report names the fastest.
+fn tune_shape(gpu: &GpuContext, particles: u32, peak: Option<f64>) -> Result<TuningReport, String> {
+    let mut engine = ComputeEngine::new(gpu);
+    let mut clock = WallClock(Instant::now());
+    let report =
+        pollster::block_on(kernel_tuning::tune(&mut engine, &mut clock, particles as usize, TUNE_REPEATS))?;
+    println!(
+        "MLP kernel shapes on this adapter ({particles} particles, {} reverse steps, best of {TUNE_REPEATS}):",
+        report.steps
+    );
+    let peak_column = if peak.is_some() { " | of FP32 peak" } else { "" };
+    println!(
+        "| shape (workgroup x weights) | M evaluations/s | GFLOP/s{peak_column} | agrees with the default |"
+    );
+    println!("| --- | --- | ---{} | --- |", if peak.is_some() { " | ---" } else { "" });
+    for timing in &report.timings {
+        let fraction =
+            peak.map_or(String::new(), |p| format!(" | {:.1}%", 100.0 * timing.flop_per_second / p));
+        println!(
+            "| {} | {:.1} | {:.1}{fraction} | {} |",
+            timing.shape,
+            timing.evaluations_per_second / 1e6,
+            timing.flop_per_second / 1e9,
+            if timing.agrees { "yes" } else { "NO" }
+        );
+    }
+    println!("chosen: {} ({:.2}x the default shape)\n", report.chosen, report.speedup_over_default);
+    Ok(report)
 }
 
 /// The thread counts of `--threads`.
@@ -281,11 +350,19 @@ fn write_plan(path: &PathBuf) -> Result<(), String> {
     Ok(())
 }
 
-fn measure(particles: u32, on_gpu: bool, threads: usize, gpu: Option<&GpuContext>) -> Result<Row, String> {
+fn measure(
+    particles: u32,
+    on_gpu: bool,
+    threads: usize,
+    gpu: Option<&GpuContext>,
+    shape: MlpKernelConfig,
+) -> Result<Row, String> {
     let opts = options(particles)?;
     let timed = match gpu.filter(|_| on_gpu) {
         Some(gpu) => {
-            time_session(Session::new(opts.clone(), Particles::Gpu(Box::new(ComputeEngine::new(gpu))))?)?
+            let mut engine = ComputeEngine::new(gpu);
+            engine.set_mlp_config(shape).map_err(|e| e.to_string())?;
+            time_session(Session::new(opts.clone(), Particles::Gpu(Box::new(engine)))?)?
         }
         None if particles > MAX_PARTICLES_CPU => time_cpu_core_uncapped(&opts, threads)?,
         None => {
@@ -298,7 +375,7 @@ fn measure(particles: u32, on_gpu: bool, threads: usize, gpu: Option<&GpuContext
     let sw2 = metrics::sliced_wasserstein(&timed.final_points[..compared], &reference_points(&opts));
     let threads_note = if threads == 1 { "1 thread".to_string() } else { format!("{threads} threads") };
     let (path, label) = match (on_gpu, particles > MAX_PARTICLES_CPU) {
-        (true, _) => ("wgpu", "native wgpu (Vulkan)".to_string()),
+        (true, _) => ("wgpu", format!("native wgpu (Vulkan), {}", shape.describe())),
         (false, false) => ("cpu", format!("native CPU core, {threads_note}")),
         (false, true) => ("cpu", format!("native CPU core, {threads_note} (no session: above the CPU cap)")),
     };
@@ -320,6 +397,13 @@ fn run() -> Result<(), String> {
         Some(gpu)
     };
     let peak = args.fp32_peak_tflops.map(|p| p * 1e12);
+    let tuning = match &gpu {
+        Some(gpu) if args.tune == Tune::Always || (args.tune == Tune::Auto && !gpu.is_software()) => {
+            Some(tune_shape(gpu, args.tune_particles, peak)?)
+        }
+        _ => None,
+    };
+    let shape = tuning.as_ref().map_or(MlpKernelConfig::DEFAULT, |t| t.config);
     let peak_column = if peak.is_some() { " | of FP32 peak" } else { "" };
     println!("| path | N | steps/s | M evaluations/s | GFLOP/s{peak_column} | run seconds (min..max) | SW2 to data |");
     println!("| --- | --- | --- | --- | ---{} | --- | --- |", if peak.is_some() { " | ---" } else { "" });
@@ -328,7 +412,7 @@ fn run() -> Result<(), String> {
     for &particles in &args.particles {
         let runs = gpu.iter().map(|_| (true, 1)).chain(cpu_threads.iter().map(|&t| (false, t)));
         for (on_gpu, threads) in runs.collect::<Vec<_>>() {
-            let row = measure(particles, on_gpu, threads, gpu.as_ref())?;
+            let row = measure(particles, on_gpu, threads, gpu.as_ref(), shape)?;
             let seconds = &row.timed.seconds;
             let fraction = peak.map_or(String::new(), |p| format!(" | {:.1}%", 100.0 * row.flops() / p));
             println!(
@@ -352,6 +436,8 @@ fn run() -> Result<(), String> {
             "cpu_core_threads": cpu_threads,
             "flop_per_evaluation": mlp::FLOP_PER_EVALUATION,
             "fp32_peak_flop_per_second": peak,
+            "mlp_kernel_shape": gpu.as_ref().map(|_| shape.describe()),
+            "mlp_kernel_tuning": tuning,
             "rows": rows,
         })
         .to_string();

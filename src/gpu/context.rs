@@ -110,7 +110,8 @@ pub fn instance() -> wgpu::Instance {
 }
 
 /// Requests an adapter (compatible with `surface` when given) and a device with WebGPU's
-/// default limits, and watches for the device being lost.
+/// default limits (and `shader-f16` where the adapter has it), and watches for the device being
+/// lost.
 pub async fn request_context(
     instance: &wgpu::Instance,
     surface: Option<&wgpu::Surface<'_>>,
@@ -127,7 +128,9 @@ pub async fn request_context(
     let (device, queue) = adapter
         .request_device(&wgpu::DeviceDescriptor {
             label: Some("diffusion-playground device"),
-            required_features: wgpu::Features::empty(),
+            // Half floats in shaders where the adapter has them (a shape of the MLP kernels,
+            // `gpu::kernel_config`); nothing else beyond WebGPU's core.
+            required_features: adapter.features() & wgpu::Features::SHADER_F16,
             required_limits: wgpu::Limits::default(),
             ..Default::default()
         })

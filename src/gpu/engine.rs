@@ -10,6 +10,7 @@ use crate::core::param::{Coefficients, Parametrization};
 use crate::core::posterior_guidance::ObservationParams;
 use crate::core::sampler::Unguided;
 use crate::core::sampler::{self, Evaluation, ReverseStep};
+use crate::gpu::kernel_config::{MlpKernelConfig, WeightsFormat};
 use crate::gpu::layout::{self, Binding};
 use crate::gpu::likelihood::{GpuLikelihood, PendingLikelihood};
 use crate::gpu::readback::Readback;
@@ -32,8 +33,9 @@ const MAX_DISPATCHES_PER_CALL: u32 = 128;
 /// `minUniformBufferOffsetAlignment`.
 pub(crate) const RUN_PARAMS_STRIDE: u64 = 256;
 
-/// The weights buffer holds the flat parameters padded with zeros to whole vec4s, as the MLP
-/// kernels read it as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked by `tests/gpu_layout.rs`).
+/// The likelihood kernel's weights buffer holds the flat parameters padded with zeros to whole
+/// vec4s, as it reads them as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked by
+/// `tests/gpu_layout.rs`; the other MLP kernels' formats are [`WeightsFormat`]s).
 pub(crate) const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
 
 /// Which eps_hat the reverse kernel uses.
@@ -154,7 +156,17 @@ pub struct ComputeEngine {
     /// and the null class's under classifier-free guidance; the first only otherwise).
     predict_bias: wgpu::Buffer,
     run_params: wgpu::Buffer,
+    /// The network's weights in [`ComputeEngine::weights_format`].
     weights: wgpu::Buffer,
+    /// The flat weights last uploaded (re-encoded when the format changes).
+    flat_weights: Vec<f32>,
+    /// The shape asked for ([`ComputeEngine::set_mlp_config`]).
+    mlp_config: MlpKernelConfig,
+    /// The format the MLP kernels read now: the config's, or its f32 counterpart while the
+    /// weights are not all half floats.
+    weights_format: WeightsFormat,
+    /// What the device can do (`shader-f16`).
+    features: wgpu::Features,
     data: wgpu::Buffer,
     steps: wgpu::Buffer,
     hidden_biases: wgpu::Buffer,
@@ -242,8 +254,12 @@ fn pipeline_with_constants(
 /// (software adapters take tens of milliseconds per pipeline).
 pub(crate) struct Kernel {
     label: &'static str,
-    source: fn() -> String,
+    source: Box<dyn Fn() -> String>,
     layout: wgpu::BindGroupLayout,
+    /// Invocations per workgroup (`WORKGROUP_SIZE` where the WGSL overrides it).
+    workgroup_size: u32,
+    /// Values of the pipeline-overridable constants every pipeline of the kernel gets.
+    constants: Vec<(&'static str, f64)>,
     pipeline: std::cell::OnceCell<wgpu::ComputePipeline>,
     /// The pipeline with `POSTERIOR_GUIDED` (kernels including `common/posterior_guidance.wgsl`).
     posterior_guided: std::cell::OnceCell<wgpu::ComputePipeline>,
@@ -272,36 +288,66 @@ impl Kernel {
         source: fn() -> String,
         bindings: &[Binding],
     ) -> Kernel {
+        Kernel::shaped(device, label, Box::new(source), bindings, WORKGROUP_SIZE)
+    }
+
+    /// A kernel whose WGSL overrides `WORKGROUP_SIZE`, run with `workgroup_size` invocations.
+    pub(crate) fn shaped(
+        device: &wgpu::Device,
+        label: &'static str,
+        source: Box<dyn Fn() -> String>,
+        bindings: &[Binding],
+        workgroup_size: u32,
+    ) -> Kernel {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(label),
             entries: &compute_entries(bindings),
         });
         let (pipeline, posterior_guided) = (std::cell::OnceCell::new(), std::cell::OnceCell::new());
         let classifier_free = std::cell::OnceCell::new();
-        Kernel { label, source, layout, pipeline, posterior_guided, classifier_free }
+        let constants = if workgroup_size == WORKGROUP_SIZE {
+            Vec::new()
+        } else {
+            vec![("WORKGROUP_SIZE", f64::from(workgroup_size))]
+        };
+        Kernel {
+            label,
+            source,
+            layout,
+            workgroup_size,
+            constants,
+            pipeline,
+            posterior_guided,
+            classifier_free,
+        }
+    }
+
+    /// The pipeline with the kernel's constants and `extra` (compiled now).
+    fn compile(&self, device: &wgpu::Device, extra: &[(&'static str, f64)]) -> wgpu::ComputePipeline {
+        let constants: Vec<(&str, f64)> = self.constants.iter().chain(extra).copied().collect();
+        pipeline_with_constants(device, self.label, (self.source)(), &self.layout, &constants)
     }
 
     /// The compiled pipeline (compiled now if this is its first use).
     pub(crate) fn pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
-        self.pipeline.get_or_init(|| pipeline_with_layout(device, self.label, (self.source)(), &self.layout))
+        self.pipeline.get_or_init(|| self.compile(device, &[]))
     }
 
     /// The pipeline that adds DPS's or PiGDM's likelihood term (`POSTERIOR_GUIDED` true), for
     /// the kernels that include `common/posterior_guidance.wgsl`; compiled on first use.
     fn posterior_guided_pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
-        self.posterior_guided.get_or_init(|| {
-            let constants = [("POSTERIOR_GUIDED", 1.0)];
-            pipeline_with_constants(device, self.label, (self.source)(), &self.layout, &constants)
-        })
+        self.posterior_guided.get_or_init(|| self.compile(device, &[("POSTERIOR_GUIDED", 1.0)]))
     }
 
     /// The pipeline guided without a classifier (`CLASSIFIER_FREE` true), for the kernels that
     /// include `common/eps_hat_mlp.wgsl`; compiled on first use.
     fn classifier_free_pipeline(&self, device: &wgpu::Device) -> &wgpu::ComputePipeline {
-        self.classifier_free.get_or_init(|| {
-            let constants = [("CLASSIFIER_FREE", 1.0)];
-            pipeline_with_constants(device, self.label, (self.source)(), &self.layout, &constants)
-        })
+        self.classifier_free.get_or_init(|| self.compile(device, &[("CLASSIFIER_FREE", 1.0)]))
+    }
+
+    /// Workgroups covering `count` invocations.
+    pub(crate) fn workgroups(&self, count: u32) -> u32 {
+        count.div_ceil(self.workgroup_size)
     }
 
     /// The pipeline of `variant`.
@@ -362,17 +408,40 @@ pub(crate) fn buffer_with(
 pub(crate) const STORAGE_IN: wgpu::BufferUsages =
     wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
 
+/// A weights buffer holding `bytes` for kernels reading `format`.
+fn weights_buffer(device: &wgpu::Device, format: WeightsFormat, bytes: &[u8]) -> wgpu::Buffer {
+    let usage = match format.access() {
+        layout::Access::Uniform => wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        _ => STORAGE_IN,
+    };
+    buffer_with(device, "mlp weights", bytes, usage)
+}
+
+/// `reverse_step_mlp` in the shape (`workgroup_size`, `format`).
+fn reverse_mlp_kernel(device: &wgpu::Device, workgroup_size: u32, format: WeightsFormat) -> Kernel {
+    let bindings = layout::with_weights(layout::reverse_step_mlp::BINDINGS, format.access());
+    let source = Box::new(move || shaders::reverse_step_mlp_with(format));
+    Kernel::shaped(device, "reverse_step_mlp", source, &bindings, workgroup_size)
+}
+
+/// `predict_mlp` in the shape (`workgroup_size`, `format`).
+fn predict_mlp_kernel(device: &wgpu::Device, workgroup_size: u32, format: WeightsFormat) -> Kernel {
+    let bindings = layout::with_weights(layout::predict_mlp::BINDINGS, format.access());
+    let source = Box::new(move || shaders::predict_mlp_with(format));
+    Kernel::shaped(device, "predict_mlp", source, &bindings, workgroup_size)
+}
+
 impl ComputeEngine {
     /// The kernels on `context`'s device (each compiled when it first runs, see [`Kernel`]).
     pub fn new(context: &GpuContext) -> ComputeEngine {
         let device = context.device.clone();
         let kernel = |label, source, bindings| Kernel::new(&device, label, source, bindings);
         let forward_kernel = kernel("forward_noise", shaders::forward_noise, layout::forward_noise::BINDINGS);
-        let mlp_kernel =
-            kernel("reverse_step_mlp", shaders::reverse_step_mlp, layout::reverse_step_mlp::BINDINGS);
+        let config = MlpKernelConfig::DEFAULT;
+        let mlp_kernel = reverse_mlp_kernel(&device, config.workgroup_size, config.weights);
         let exact_kernel =
             kernel("reverse_step_exact", shaders::reverse_step_exact, layout::reverse_step_exact::BINDINGS);
-        let predict_mlp_kernel = kernel("predict_mlp", shaders::predict_mlp, layout::predict_mlp::BINDINGS);
+        let predict_mlp_kernel = predict_mlp_kernel(&device, config.workgroup_size, config.weights);
         let predict_exact_kernel =
             kernel("predict_exact", shaders::predict_exact, layout::predict_exact::BINDINGS);
         let histogram_kernel = kernel("histogram", shaders::histogram, layout::histogram::BINDINGS);
@@ -409,7 +478,11 @@ impl ComputeEngine {
                 &zeros((RUN_PARAMS_STRIDE * MAX_DISPATCHES_PER_CALL as u64) as usize),
                 uniform_usage,
             ),
-            weights: buffer_with(&device, "mlp weights", &zeros(4 * PADDED_PARAMETERS), uniform_usage),
+            weights: weights_buffer(&device, config.weights, &zeros(config.weights.buffer_bytes())),
+            flat_weights: Vec::new(),
+            mlp_config: config,
+            weights_format: config.weights,
+            features: device.features(),
             data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
             steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
             hidden_biases: buffer_with(&device, "hidden biases", &zeros(4 * mlp::HIDDEN), STORAGE_IN),
@@ -444,9 +517,67 @@ impl ComputeEngine {
         }
     }
 
-    /// Uploads the network weights.
+    /// Uploads the network weights, in the format of the MLP kernels' shape (f32 where the
+    /// shape's is half floats but some weight is not a half float).
     pub fn set_weights(&mut self, mlp: &Mlp) {
-        self.queue.write_buffer(&self.weights, 0, bytemuck::cast_slice(&mlp.weights));
+        self.flat_weights.clone_from(&mlp.weights);
+        self.upload_weights();
+    }
+
+    /// Runs the MLP kernels in `config`'s shape from now on (compiled when they next run).
+    /// Errs, changing nothing, when the device cannot run it (see [`MlpKernelConfig::check`]).
+    pub fn set_mlp_config(&mut self, config: MlpKernelConfig) -> Result<(), GpuError> {
+        config.check(self.features).map_err(GpuError::Unsupported)?;
+        if config != self.mlp_config {
+            self.mlp_config = config;
+            self.upload_weights();
+        }
+        Ok(())
+    }
+
+    /// The shape asked for with [`ComputeEngine::set_mlp_config`] ([`MlpKernelConfig::DEFAULT`]
+    /// until then).
+    pub fn mlp_config(&self) -> MlpKernelConfig {
+        self.mlp_config
+    }
+
+    /// The shape the MLP kernels run in now: the one asked for, with f32 weights in the same
+    /// place while the network's weights are not all half floats.
+    pub fn running_mlp_config(&self) -> MlpKernelConfig {
+        MlpKernelConfig { weights: self.weights_format, ..self.mlp_config }
+    }
+
+    /// What the device can do, as far as the kernels care (`shader-f16`).
+    pub fn features(&self) -> wgpu::Features {
+        self.features
+    }
+
+    /// Encodes the last weights for the config's format (or its f32 counterpart), rebuilding the
+    /// MLP kernels, the buffer and the bind groups when the running shape changes.
+    fn upload_weights(&mut self) {
+        let wanted = self.mlp_config.weights;
+        let (format, bytes) = match wanted.encode(&self.flat_weights) {
+            Some(bytes) => (wanted, bytes),
+            None => {
+                let f32_format = wanted.f32_counterpart();
+                (f32_format, f32_format.encode(&self.flat_weights).unwrap_or_default())
+            }
+        };
+        let size = self.mlp_config.workgroup_size;
+        let reshaped = format != self.weights_format || size != self.mlp_kernel.workgroup_size;
+        if reshaped {
+            self.mlp_kernel = reverse_mlp_kernel(&self.device, size, format);
+            self.predict_mlp_kernel = predict_mlp_kernel(&self.device, size, format);
+        }
+        if reshaped || bytes.len() as u64 != self.weights.size() {
+            let mut padded = bytes;
+            padded.resize(format.buffer_bytes(), 0);
+            self.weights = weights_buffer(&self.device, format, &padded);
+            self.weights_format = format;
+            self.rebind();
+        } else if !bytes.is_empty() {
+            self.queue.write_buffer(&self.weights, 0, &bytes);
+        }
     }
 
     /// Uploads the mixture whose exact score the exact kernel evaluates.
@@ -657,7 +788,7 @@ impl ComputeEngine {
     }
 
     fn dispatch(&self, kernel: &Kernel, group: &wgpu::BindGroup, count: u32) {
-        self.dispatch_with(kernel.label, kernel.pipeline(&self.device), group, count);
+        self.dispatch_with(kernel.label, kernel.pipeline(&self.device), group, kernel.workgroups(count));
     }
 
     fn dispatch_with(
@@ -665,7 +796,7 @@ impl ComputeEngine {
         label: &str,
         pipeline: &wgpu::ComputePipeline,
         group: &wgpu::BindGroup,
-        count: u32,
+        workgroups: u32,
     ) {
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
@@ -676,7 +807,7 @@ impl ComputeEngine {
             });
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, group, &[]);
-            pass.dispatch_workgroups(count.div_ceil(WORKGROUP_SIZE), 1, 1);
+            pass.dispatch_workgroups(workgroups, 1, 1);
         }
         self.queue.submit([encoder.finish()]);
     }
@@ -741,7 +872,7 @@ impl ComputeEngine {
             pass.set_pipeline(pipeline);
             for d in 0..dispatches {
                 pass.set_bind_group(0, group, &[(RUN_PARAMS_STRIDE * d as u64) as u32]);
-                pass.dispatch_workgroups(scene.particle_count.div_ceil(WORKGROUP_SIZE), 1, 1);
+                pass.dispatch_workgroups(kernel.workgroups(scene.particle_count), 1, 1);
             }
         }
         self.queue.submit([encoder.finish()]);
@@ -795,7 +926,7 @@ impl ComputeEngine {
             ScoreKind::Exact => (&self.predict_exact_kernel, &scene.predict_exact_group),
         };
         let pipeline = kernel.pipeline_for(&self.device, self.variant(score));
-        self.dispatch_with(kernel.label, pipeline, group, scene.particle_count);
+        self.dispatch_with(kernel.label, pipeline, group, kernel.workgroups(scene.particle_count));
         Ok(())
     }
 

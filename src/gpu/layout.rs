@@ -62,6 +62,14 @@ impl Binding {
 
 use Access::{ReadOnly, ReadWrite, Uniform};
 
+/// `bindings` with its `weights` binding declared as `access`: the table of an MLP kernel whose
+/// weights are in another format ([`WeightsFormat::access`]).
+///
+/// [`WeightsFormat::access`]: crate::gpu::WeightsFormat::access
+pub fn with_weights(bindings: &[Binding], access: Access) -> Vec<Binding> {
+    bindings.iter().map(|&b| if b.name == "weights" { Binding { access, ..b } } else { b }).collect()
+}
+
 /// The run uniform of the reverse kernels, read at a per-dispatch offset.
 const RUN: Binding = Binding::new(
     0,

@@ -6,6 +6,7 @@
 
 pub mod context;
 pub mod engine;
+pub mod kernel_config;
 pub mod layout;
 pub mod likelihood;
 pub mod readback;
@@ -15,6 +16,7 @@ pub mod trainer;
 
 pub use context::{GpuContext, GpuError};
 pub use engine::{ComputeEngine, ScoreKind};
+pub use kernel_config::{MlpKernelConfig, WeightsFormat};
 pub use likelihood::GpuLikelihood;
 pub use render::{DrawParams, ParticleRenderer, SurfaceRenderer};
 pub use trainer::GpuTrainer;

@@ -3,6 +3,7 @@
 //! MLP layout constants are generated from `core::mlp` so Rust and WGSL cannot disagree.
 
 use crate::core::mlp;
+use crate::gpu::kernel_config::WeightsFormat;
 
 const RNG: &str = include_str!("../../shaders/common/rng.wgsl");
 const MLP: &str = include_str!("../../shaders/common/mlp.wgsl");
@@ -50,6 +51,9 @@ pub fn mlp_layout() -> String {
         format!("const MLP_PARAMETERS: u32 = {}u;\n", mlp::PARAMETERS),
         // The weights read as vec4s (the last one padded with zeros).
         format!("const MLP_WEIGHT_QUADS: u32 = {}u;\n", mlp::PARAMETERS.div_ceil(4)),
+        // The same rounded up to whole 16-byte rows of eight halves (the half-float formats).
+        format!("const MLP_WEIGHT_QUADS_EVEN: u32 = {}u;\n", 2 * mlp::PARAMETERS.div_ceil(8)),
+        format!("const MLP_WEIGHT_OCTETS: u32 = {}u;\n", mlp::PARAMETERS.div_ceil(8)),
         format!("const MLP_TIME_FREQUENCIES: u32 = {}u;\n", mlp::TIME_FREQUENCIES),
         format!("const MLP_TIME_FREQUENCY_MIN: f32 = {:?};\n", mlp::TIME_FREQUENCY_MIN),
         format!("const MLP_TIME_FREQUENCY_MAX: f32 = {:?};\n", mlp::TIME_FREQUENCY_MAX),
@@ -62,11 +66,29 @@ pub fn forward_noise() -> String {
     [RNG, FORWARD_NOISE].concat()
 }
 
+/// The workgroup size of the kernels whose shape is tuned per adapter, set when the pipeline is
+/// made (`src/gpu/kernel_config.rs`); 64 unless set.
+const WORKGROUP_SIZE_OVERRIDE: &str = "override WORKGROUP_SIZE: u32 = 64u;\n";
+
+/// What comes first in a kernel reading the weights in `format`: `enable f16;` where it needs
+/// the extension (WGSL wants it before any declaration), then the workgroup-size override.
+fn preamble(format: WeightsFormat) -> String {
+    let extension = if format.needs_shader_f16() { "enable f16;\n" } else { "" };
+    format!("{extension}{WORKGROUP_SIZE_OVERRIDE}")
+}
+
 /// `reverse_step_mlp.wgsl`: reverse steps with the MLP (optionally guided by the exact classifier).
 pub fn reverse_step_mlp() -> String {
+    reverse_step_mlp_with(WeightsFormat::F32Uniform)
+}
+
+/// `reverse_step_mlp.wgsl` reading the weights in `format`.
+pub fn reverse_step_mlp_with(format: WeightsFormat) -> String {
     [
+        &preamble(format),
         RNG,
         &mlp_layout(),
+        format.wgsl(),
         MLP,
         MLP_JACOBIAN,
         MIXTURE,
@@ -98,8 +120,15 @@ pub fn reverse_step_exact() -> String {
 
 /// `predict_mlp.wgsl`: the MLP's prediction at every particle, in any parametrization.
 pub fn predict_mlp() -> String {
+    predict_mlp_with(WeightsFormat::F32Uniform)
+}
+
+/// `predict_mlp.wgsl` reading the weights in `format`.
+pub fn predict_mlp_with(format: WeightsFormat) -> String {
     [
+        &preamble(format),
         &mlp_layout(),
+        format.wgsl(),
         MLP,
         MLP_JACOBIAN,
         MIXTURE,
@@ -133,8 +162,17 @@ pub fn predict_exact() -> String {
 /// `likelihood_step_mlp.wgsl`: the probability-flow ODE with its log-determinant, the MLP's
 /// divergence by forward mode.
 pub fn likelihood_step_mlp() -> String {
-    [&mlp_layout(), MLP, MLP_JACOBIAN, EVALUATION, EPS_DIVERGENCE_MLP, LIKELIHOOD_STEP, LIKELIHOOD_STEP_MLP]
-        .concat()
+    [
+        &mlp_layout(),
+        WeightsFormat::F32Uniform.wgsl(),
+        MLP,
+        MLP_JACOBIAN,
+        EVALUATION,
+        EPS_DIVERGENCE_MLP,
+        LIKELIHOOD_STEP,
+        LIKELIHOOD_STEP_MLP,
+    ]
+    .concat()
 }
 
 /// `likelihood_step_exact.wgsl`: the same with the exact mixture score and its divergence.

@@ -11,6 +11,7 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::app::backend::{self, Adapter, Clock, Path};
+use crate::app::kernel_tuning;
 use crate::app::likelihood::PriorChoice;
 use crate::app::options::{self, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
@@ -22,7 +23,7 @@ use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
 use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
-use crate::gpu::{context, ComputeEngine, GpuContext, GpuError, SurfaceRenderer};
+use crate::gpu::{context, ComputeEngine, GpuContext, GpuError, MlpKernelConfig, SurfaceRenderer};
 
 pub(super) fn js_error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
@@ -98,6 +99,23 @@ async fn try_gpu() -> Result<(wgpu::Instance, GpuContext), String> {
 pub async fn compare_paths() -> Result<JsValue, JsError> {
     let (_instance, context) = try_gpu().await.map_err(js_error)?;
     to_js(&backend::compare_paths(&context, &mut PerformanceClock).await.map_err(js_error)?)
+}
+
+/// Times every shape of the MLP kernels (workgroup size, weights format) on this browser's
+/// WebGPU adapter, on `particles` particles (`app::kernel_tuning::PAGE_TUNING_PARTICLES` when
+/// undefined; `app::kernel_tuning::tune_adapter`). Resolves to
+/// the report `{ particles, steps, timings: [{ shape, evaluations_per_second, agrees, ... }],
+/// chosen, speedup_over_default, config }`, whose `config` goes to
+/// [`Playground::set_gpu_kernel_shape`]; or to `null` on a software adapter unless
+/// `even_on_software`.
+#[wasm_bindgen]
+pub async fn tune_gpu_kernels(particles: Option<u32>, even_on_software: bool) -> Result<JsValue, JsError> {
+    let (_instance, context) = try_gpu().await.map_err(js_error)?;
+    let particles = particles.unwrap_or(kernel_tuning::PAGE_TUNING_PARTICLES);
+    let report = kernel_tuning::tune_adapter(&context, &mut PerformanceClock, particles, even_on_software)
+        .await
+        .map_err(js_error)?;
+    to_js(&report)
 }
 
 /// How particles reach the canvas.
@@ -383,6 +401,21 @@ impl Playground {
     #[wasm_bindgen(getter)]
     pub fn paths_to_compare(&self) -> bool {
         self.paths_to_compare
+    }
+
+    /// Runs the WebGPU path's MLP kernels in `shape` (a tuning report's `config`); the particles
+    /// are the same. Errs on the CPU path and for a shape the device cannot run.
+    pub fn set_gpu_kernel_shape(&mut self, shape: JsValue) -> Result<(), JsError> {
+        let shape: MlpKernelConfig = serde_wasm_bindgen::from_value(shape)
+            .map_err(|e| js_error(format!("a kernel shape is {{ workgroup_size, weights }}: {e}")))?;
+        self.session.set_mlp_kernel_shape(shape).map_err(js_error)
+    }
+
+    /// The shape the WebGPU path's MLP kernels run in, such as "64 x f16 uniform (packed)" (""
+    /// on the CPU path).
+    #[wasm_bindgen(getter)]
+    pub fn gpu_kernel_shape(&self) -> String {
+        self.session.mlp_kernel_shape().map(MlpKernelConfig::describe).unwrap_or_default()
     }
 
     /// Name of the WebGPU adapter ("" on the CPU path).

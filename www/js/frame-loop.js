@@ -239,6 +239,7 @@ function showReadouts() {
     particles: page.state.particles,
     backend: pg.backend,
     adapter: pg.adapter_name,
+    shape: pg.gpu_kernel_shape,
     workers: workersInUse(pg),
     build: page.wasmBuild,
     // On the CPU the banner already carries the note.

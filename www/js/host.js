@@ -7,6 +7,7 @@
 
 import * as ui from './controls.js';
 import { firstFrame, page, running } from './page.js';
+import { applyTunedShape, kernelTuning, tuneKernels } from './kernel-tuning.js';
 import { fail, messageOf } from './errors.js';
 import { FIELD, defaultState, toOptions } from './state.js';
 import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
@@ -189,6 +190,11 @@ export async function start(wanted) {
   if (pg.paths_to_compare) {
     if (pathComparison) ui.setBackendBanner(true, comparisonNote(pathComparison));
     else firstFrame.then(() => comparePaths(pg));
+  }
+  // On a hardware WebGPU adapter: the measured fastest shape of the MLP kernels.
+  if (pg.backend === 'webgpu') {
+    if (kernelTuning()) applyTunedShape(pg);
+    else firstFrame.then(() => tuneKernels());
   }
   if (state.t < 1) {
     try {

@@ -17,7 +17,7 @@ export function formatTime(t) {
 /**
  * Updates the readouts.
  * @param {{ t: number, step: number, total: number, done: boolean, evaluations: number,
- *           particles: number, backend: string, adapter: string, workers: number, build: string, note: string,
+ *           particles: number, backend: string, adapter: string, shape: string, workers: number, build: string, note: string,
  *           ess: number, resamplings: number }} r
  *   `t` is the schedule's own time; `workers` the Web Workers the CPU path steps on (0: the page's thread); `build` the
  *   module's build (wasm-module.js: 'relaxed-simd' is named on the CPU path); `evaluations` the network evaluations per particle so far;
@@ -33,7 +33,9 @@ export function setReadouts(r) {
   const backend = r.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)';
   const workers = r.workers > 0 ? `${r.workers} worker${r.workers === 1 ? '' : 's'}` : '';
   const fused = r.backend !== 'webgpu' && r.build === 'relaxed-simd' ? 'relaxed SIMD' : '';
-  $('readout-backend-name').textContent = [backend, r.adapter || workers, fused].filter(Boolean).join(' · ');
+  // On WebGPU, the MLP kernels' shape (workgroup size x weights format: kernel-tuning.js).
+  const shape = r.backend === 'webgpu' ? r.shape : '';
+  $('readout-backend-name').textContent = [backend, r.adapter || workers, fused, shape].filter(Boolean).join(' · ');
   $('readout-backend-note').textContent = r.note;
   document.body.dataset.done = String(r.done);
 }

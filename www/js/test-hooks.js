@@ -17,6 +17,7 @@ import { trainingReport, trainingsFinished } from './training.js';
 import { pngNow, recordFor } from './export-feature.js';
 import { breakWorkersForTest, silenceWorkerForTest, workerFailure, workersInUse } from './cpu-workers.js';
 import { ensureNetwork } from './networks.js';
+import { kernelTuning, kernelTuningFailure, tuneKernels } from './kernel-tuning.js';
 
 /** @param {Blob} blob */
 function blobToDataUrl(blob) {
@@ -66,6 +67,14 @@ export function installTestHooks() {
      * a Playground (the wasm embeds only the default's): for Playgrounds created from the console.
      */
     ensureNetwork,
+    /**
+     * Times the MLP kernels' shapes on this page's adapter, even a software one, and runs the
+     * playground in the fastest: `tuneKernels({ force: true, particles })`.
+     */
+    tuneKernels,
+    /** The page's tuning report (null before tuning) and why tuning failed (null if it did not). */
+    kernelTuning,
+    kernelTuningFailure,
     /** Makes a CPU worker fail (it is sent steps of a run it has no work for). */
     breakWorkers: breakWorkersForTest,
     /** Terminates a CPU worker without a word and gives jobs `ms` to come back. */

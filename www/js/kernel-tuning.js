@@ -1,0 +1,78 @@
+// @ts-check
+// kernel-tuning.js: the measured shape of the MLP kernels on this page's WebGPU adapter. On a
+// hardware adapter the page times every workgroup size and weights format once, after its first
+// frame (the wasm's tune_gpu_kernels: app::kernel_tuning), and runs every playground it creates
+// afterwards in the fastest. A software adapter is not tuned (the CPU path usually runs there)
+// unless a test or the console asks (`window.dp.tuneKernels`).
+
+import { page } from './page.js';
+
+/** @typedef {{ workgroup_size: number, weights: string }} KernelShape */
+/**
+ * @typedef {{ particles: number, steps: number, chosen: string, speedup_over_default: number,
+ *   config: KernelShape, timings: { shape: string, evaluations_per_second: number, agrees: boolean }[] }} TuningReport
+ */
+
+/** The report of this page's tuning, once measured. @type {TuningReport | null} */
+let report = null;
+/** The tuning in progress. @type {Promise<TuningReport | null> | null} */
+let inProgress = null;
+/** Why tuning failed, if it did (the default shape is kept). @type {string | null} */
+let failure = null;
+
+/** The report, or null before (or without) tuning. */
+export function kernelTuning() {
+  return report;
+}
+
+/** Why tuning failed, or null. */
+export function kernelTuningFailure() {
+  return failure;
+}
+
+/**
+ * Runs `pg` in the tuned shape when there is one (a playground on WebGPU).
+ * @param {import('./page.js').Playground} pg
+ */
+export function applyTunedShape(pg) {
+  if (!report || pg.backend !== 'webgpu') return;
+  try {
+    pg.set_gpu_kernel_shape(report.config);
+  } catch (error) {
+    failure = `the tuned kernel shape could not be applied: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/**
+ * Times the shapes once per page (again only when `force`d) and applies the winner to the
+ * running playground; resolves to the report, or null where the adapter is software and the
+ * call is not forced, or where tuning failed (`kernelTuningFailure`).
+ * @param {{ force?: boolean, particles?: number }} [options]
+ * @returns {Promise<TuningReport | null>}
+ */
+export function tuneKernels({ force = false, particles } = {}) {
+  if (inProgress && !force) return inProgress;
+  if (report && !force) return Promise.resolve(report);
+  const wasm = page.wasm;
+  if (!wasm) return Promise.resolve(null);
+  // Undefined particles: the wasm's PAGE_TUNING_PARTICLES.
+  inProgress = wasm.tune_gpu_kernels(particles, force).then(
+    (/** @type {TuningReport | null} */ measured) => {
+      if (measured) {
+        report = measured;
+        failure = null;
+        if (page.pg) applyTunedShape(page.pg);
+      }
+      return measured;
+    },
+    (/** @type {unknown} */ error) => {
+      failure = `timing the GPU kernel shapes failed: ${error instanceof Error ? error.message : String(error)}`;
+      return null;
+    },
+  );
+  const mine = inProgress;
+  mine.finally(() => {
+    if (inProgress === mine) inProgress = null;
+  });
+  return mine;
+}
