@@ -6,9 +6,11 @@
 #                                                  loader, into bench/device/
 #   bench/device-check.sh [--fp32_peak_tflops P]   on the GPU machine (bench/device/ carried
 #                                                  along): the reverse SDE with the embedded
-#                                                  network at 65,536 to 4,194,240 particles
-#                                                  (the engine's cap, gpu::engine MAX_PARTICLES:
-#                                                  one dispatch of 65,535 workgroups of 64)
+#                                                  network at 65,536 to 4,194,304 particles
+#                                                  (the engine's cap, gpu::engine MAX_PARTICLES),
+#                                                  after timing every shape of the MLP kernels
+#                                                  (workgroup size, weights format) at 1,048,576
+#                                                  and running the rows in the fastest
 #
 # Prints the adapter, steps/s, network evaluations/s and achieved GFLOP/s per particle count
 # (with P, the device's FP32 peak from its data sheet, also the fraction of it), and writes
@@ -19,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 bundle="$here/device"
-particles=65536,262144,1048576,4194240
+particles=65536,262144,1048576,4194304
 
 if [[ "${1:-}" == "--build" ]]; then
   (cd "$root" && cargo build --release --quiet --bin dp-bench)

@@ -21,9 +21,9 @@ struct NoiseParams {
 @group(0) @binding(1) var<storage, read> data: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read_write> particles: array<vec2<f32>>;
 
-@compute @workgroup_size(64)
-fn forward_noise(@builtin(global_invocation_id) id: vec3<u32>) {
-    let i = id.x;
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn forward_noise(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = grid_index(id, groups);
     if (i >= params.particle_count) {
         return;
     }

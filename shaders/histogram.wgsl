@@ -16,12 +16,13 @@ struct HistogramParams {
 @group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> counts: array<atomic<u32>>;
 
-@compute @workgroup_size(64)
-fn histogram(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= params.particle_count) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn histogram(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = grid_index(id, groups);
+    if (i >= params.particle_count) {
         return;
     }
-    let p = particles[id.x];
+    let p = particles[i];
     let width = 2.0 * params.half_extent;
     let side = f32(params.side);
     let column = (p.x + params.half_extent) / width * side;

@@ -10,10 +10,11 @@
 @group(0) @binding(4) var<storage, read_write> points: array<vec2<f32>>;
 @group(0) @binding(5) var<storage, read_write> log_dets: array<f32>;
 
-@compute @workgroup_size(64)
-fn likelihood_step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= run.particle_count) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn likelihood_step_exact(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = grid_index(id, groups);
+    if (i >= run.particle_count) {
         return;
     }
-    run_likelihood_steps(id.x);
+    run_likelihood_steps(i);
 }

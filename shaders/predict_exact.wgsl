@@ -12,10 +12,11 @@
 // The measurement DPS and PiGDM condition on (method 0: none; common/posterior_guidance.wgsl).
 @group(0) @binding(9) var<uniform> observation: ObservationParams;
 
-@compute @workgroup_size(64)
-fn predict_exact(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= predict.particle_count) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn predict_exact(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = grid_index(id, groups);
+    if (i >= predict.particle_count) {
         return;
     }
-    predict_at(id.x);
+    predict_at(i);
 }

@@ -16,9 +16,10 @@
 @group(0) @binding(9) var<uniform> observation: ObservationParams;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn predict_mlp(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= predict.particle_count) {
+fn predict_mlp(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = grid_index(id, groups);
+    if (i >= predict.particle_count) {
         return;
     }
-    predict_at(id.x);
+    predict_at(i);
 }

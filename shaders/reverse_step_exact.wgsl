@@ -15,10 +15,11 @@
 // The measurement DPS and PiGDM condition on (method 0: none; common/posterior_guidance.wgsl).
 @group(0) @binding(9) var<uniform> observation: ObservationParams;
 
-@compute @workgroup_size(64)
-fn reverse_step_exact(@builtin(global_invocation_id) id: vec3<u32>) {
-    if (id.x >= run.particle_count) {
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn reverse_step_exact(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = grid_index(id, groups);
+    if (i >= run.particle_count) {
         return;
     }
-    run_steps(id.x);
+    run_steps(i);
 }

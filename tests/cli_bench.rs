@@ -46,12 +46,12 @@ fn the_plan_and_the_measurements_are_valid_json_with_the_fields_their_readers_us
 }
 
 #[test]
-fn particle_counts_go_past_the_pages_cap_up_to_one_gpu_dispatch_and_no_further() {
+fn particle_counts_go_past_the_pages_cap_up_to_the_gpu_engines_and_no_further() {
     let out = Command::new(env!("CARGO_BIN_EXE_dp-bench"))
-        .args(["--cpu_only", "--particles", "4194241"])
+        .args(["--cpu_only", "--particles", "4194305"])
         .output()
         .unwrap();
-    assert!(!out.status.success(), "one particle more than a dispatch covers is refused");
+    assert!(!out.status.success(), "one particle more than the engine takes is refused");
     let message = String::from_utf8_lossy(&out.stderr);
-    assert!(message.contains("4194241 particles: at most 4194240"), "{message}");
+    assert!(message.contains("4194305 particles: at most 4194304"), "{message}");
 }

@@ -15,9 +15,11 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::mlp::{self, Mlp};
 use diffusion_playground::core::param::{Coefficients, Parametrization};
+use diffusion_playground::core::rng;
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
+use diffusion_playground::gpu::engine::MAX_PARTICLES;
 use diffusion_playground::gpu::{ComputeEngine, GpuContext, MlpKernelConfig, ScoreKind, WeightsFormat};
 use support_gpu::gpu;
 
@@ -170,5 +172,46 @@ fn half_float_formats_hold_half_floats_and_refuse_anything_else() {
         let bytes = format.encode(&weights).unwrap();
         assert_eq!(&bytes[..4 * weights.len()], bytemuck::cast_slice::<f32, u8>(&weights));
         assert_eq!(bytes.len(), 4 * mlp::PARAMETERS.next_multiple_of(4));
+    }
+}
+
+#[test]
+fn the_engines_cap_of_2_pow_22_particles_is_dispatched_as_rows_of_workgroups() {
+    let Some(context) = gpu() else { return };
+    let n = MAX_PARTICLES;
+    assert_eq!(n, 1 << 22);
+    // More workgroups of 64 than one dimension of a dispatch takes (65,535): the grid wraps.
+    assert!(n / 64 > 65_535);
+    let schedule = Schedule::VpLinear;
+    let data: Vec<[f32; 2]> = (0..n).map(|i| [(i % 1000) as f32 * 1e-3, (i / 1000) as f32 * 1e-3]).collect();
+    let mut engine = ComputeEngine::new(&context);
+    engine.set_data(&data).unwrap();
+    let t = 0.5;
+    engine.noise(schedule.alpha(t) as f32, schedule.sigma(t) as f32, 3, rng::stream::FORWARD).unwrap();
+    let noised = pollster::block_on(engine.read_particles().unwrap().points()).unwrap();
+    let apart = largest_difference(&noised, &sampler::forward_noise(schedule, t, 3, &data));
+    assert!(apart < 1e-4, "every particle is noised, the last row of workgroups included ({apart})");
+
+    // A reverse run from there with the MLP, at 64 a workgroup (the grid wraps) and at 256 (it
+    // does not): the tail, past the first row, matches the CPU twin run from the same indices.
+    let net = embedded::net(Dataset::TwoMoons, Schedule::VpLinear).unwrap().mlp;
+    let times = TimeGrid::Uniform.times(schedule, t, schedule.t_min(), 2);
+    let settings = SamplerSettings::new(Sampler::EulerMaruyama);
+    let plan = sampler::plan(schedule, NetFrame::eps(schedule), &settings, &times);
+    let first = n as usize - 5000;
+    let mut cpu_tail = noised[first..].to_vec();
+    sampler::run_from_start(ScoreSource::Mlp(&net), &plan, &mut cpu_tail, 9, first as u32);
+    engine.set_weights(&net);
+    engine.set_plan(&plan, &sampler::hidden_biases(&net, &plan));
+    for shape in [
+        MlpKernelConfig::DEFAULT,
+        MlpKernelConfig { workgroup_size: 256, weights: WeightsFormat::F16Uniform },
+    ] {
+        engine.set_mlp_config(shape).unwrap();
+        engine.write_particles(&noised).unwrap();
+        engine.reverse(ScoreKind::Mlp, 9, 0, plan.len() as u32).unwrap();
+        let stepped = pollster::block_on(engine.read_particles().unwrap().points()).unwrap();
+        let apart = largest_difference(&stepped[first..], &cpu_tail);
+        assert!(apart < 1e-3, "{}: the last particles are stepped as on the CPU ({apart})", shape.describe());
     }
 }

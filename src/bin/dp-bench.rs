@@ -194,11 +194,11 @@ fn peak_tflops(text: &str) -> Result<f64, String> {
 
 /// The bench's options at `particles`: the options table's, except that counts above the page's
 /// cap (`options::MAX_PARTICLES`) are allowed up to what one GPU dispatch covers
-/// (`gpu::engine::MAX_PARTICLES`, 64 x 65,535), since the bench measures how far the paths scale.
+/// (`gpu::engine::MAX_PARTICLES`, 2^22), since the bench measures how far the paths scale.
 fn options(particles: u32) -> Result<Options, String> {
     if particles > ENGINE_MAX_PARTICLES {
         return Err(format!(
-            "{particles} particles: at most {ENGINE_MAX_PARTICLES} (one GPU dispatch of 64 x 65,535)"
+            "{particles} particles: at most {ENGINE_MAX_PARTICLES} (the GPU engine's cap, 2^22)"
         ));
     }
     let raw: RawOptions = [("particles", particles.min(MAX_PARTICLES) as f64), ("steps", STEPS as f64)]

@@ -16,12 +16,23 @@ use crate::gpu::likelihood::{GpuLikelihood, PendingLikelihood};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
 
-/// Invocations per workgroup of every compute kernel (`@workgroup_size(64)` in the WGSL).
+/// Invocations per workgroup of the compute kernels unless their shape says otherwise
+/// (`override WORKGROUP_SIZE` in `shaders/common/grid.wgsl`; `gpu::kernel_config`).
 pub const WORKGROUP_SIZE: u32 = 64;
-/// Most workgroups in one dimension of a dispatch (WebGPU's default limit).
+/// Most workgroups in one dimension of a dispatch (WebGPU's default limit): more wrap into rows
+/// of a 2-D grid ([`workgroup_grid`]).
 const MAX_WORKGROUPS_PER_DIMENSION: u32 = 65_535;
-/// Most particles a dispatch can cover.
-pub const MAX_PARTICLES: u32 = WORKGROUP_SIZE * MAX_WORKGROUPS_PER_DIMENSION;
+/// Most particles the engine simulates: 2^22, whose multistep history (24 bytes a particle,
+/// 96 MiB) fits WebGPU's default storage-binding limit of 128 MiB.
+pub const MAX_PARTICLES: u32 = 1 << 22;
+
+/// The (x, y) workgroups of a dispatch of `groups` workgroups: one row while it fits in
+/// [`MAX_WORKGROUPS_PER_DIMENSION`], else full rows (the kernels skip the invocations past their
+/// particles: `shaders/common/grid.wgsl`).
+pub(crate) fn workgroup_grid(groups: u32) -> (u32, u32) {
+    let width = groups.clamp(1, MAX_WORKGROUPS_PER_DIMENSION);
+    (width, groups.div_ceil(width).max(1))
+}
 /// Most reverse steps one dispatch integrates. Longer calls are split into several dispatches in
 /// one pass: this bounds the duration of a dispatch (GPU watchdogs reset devices that run one
 /// for seconds), and Mesa's lavapipe (LLVM 15) was seen to miscompute the MLP kernel when its
@@ -345,9 +356,9 @@ impl Kernel {
         self.classifier_free.get_or_init(|| self.compile(device, &[("CLASSIFIER_FREE", 1.0)]))
     }
 
-    /// Workgroups covering `count` invocations.
-    pub(crate) fn workgroups(&self, count: u32) -> u32 {
-        count.div_ceil(self.workgroup_size)
+    /// The grid of workgroups covering `count` invocations ([`workgroup_grid`]).
+    pub(crate) fn workgroups(&self, count: u32) -> (u32, u32) {
+        workgroup_grid(count.div_ceil(self.workgroup_size))
     }
 
     /// The pipeline of `variant`.
@@ -796,7 +807,7 @@ impl ComputeEngine {
         label: &str,
         pipeline: &wgpu::ComputePipeline,
         group: &wgpu::BindGroup,
-        workgroups: u32,
+        (x, y): (u32, u32),
     ) {
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
@@ -807,7 +818,7 @@ impl ComputeEngine {
             });
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, group, &[]);
-            pass.dispatch_workgroups(workgroups, 1, 1);
+            pass.dispatch_workgroups(x, y, 1);
         }
         self.queue.submit([encoder.finish()]);
     }
@@ -872,7 +883,8 @@ impl ComputeEngine {
             pass.set_pipeline(pipeline);
             for d in 0..dispatches {
                 pass.set_bind_group(0, group, &[(RUN_PARAMS_STRIDE * d as u64) as u32]);
-                pass.dispatch_workgroups(kernel.workgroups(scene.particle_count), 1, 1);
+                let (x, y) = kernel.workgroups(scene.particle_count);
+                pass.dispatch_workgroups(x, y, 1);
             }
         }
         self.queue.submit([encoder.finish()]);

@@ -7,7 +7,7 @@ use crate::core::likelihood::{self, LikelihoodStep};
 use crate::core::sampler::Unguided;
 use crate::gpu::engine::{
     buffer_with, Kernel, RunParams, MAX_PARTICLES, MAX_STEPS_PER_DISPATCH, PADDED_PARAMETERS,
-    RUN_PARAMS_STRIDE, STORAGE_IN, WORKGROUP_SIZE,
+    RUN_PARAMS_STRIDE, STORAGE_IN,
 };
 use crate::gpu::layout;
 use crate::gpu::readback::Readback;
@@ -148,7 +148,8 @@ impl GpuLikelihood {
             pass.set_pipeline(pipeline);
             for d in 0..dispatches {
                 pass.set_bind_group(0, &group, &[(RUN_PARAMS_STRIDE * d as u64) as u32]);
-                pass.dispatch_workgroups(count.div_ceil(WORKGROUP_SIZE), 1, 1);
+                let (x, y) = kernel.workgroups(count);
+                pass.dispatch_workgroups(x, y, 1);
             }
         }
         self.queue.submit([encoder.finish()]);

@@ -6,6 +6,7 @@ use crate::core::mlp;
 use crate::gpu::kernel_config::WeightsFormat;
 
 const RNG: &str = include_str!("../../shaders/common/rng.wgsl");
+const GRID: &str = include_str!("../../shaders/common/grid.wgsl");
 const MLP: &str = include_str!("../../shaders/common/mlp.wgsl");
 const MIXTURE: &str = include_str!("../../shaders/common/mixture.wgsl");
 const EVALUATION: &str = include_str!("../../shaders/common/evaluation.wgsl");
@@ -63,18 +64,17 @@ pub fn mlp_layout() -> String {
 
 /// `forward_noise.wgsl`: x_t = alpha x_0 + sigma eps for every particle.
 pub fn forward_noise() -> String {
-    [RNG, FORWARD_NOISE].concat()
+    [GRID, RNG, FORWARD_NOISE].concat()
 }
 
-/// The workgroup size of the kernels whose shape is tuned per adapter, set when the pipeline is
-/// made (`src/gpu/kernel_config.rs`); 64 unless set.
-const WORKGROUP_SIZE_OVERRIDE: &str = "override WORKGROUP_SIZE: u32 = 64u;\n";
-
 /// What comes first in a kernel reading the weights in `format`: `enable f16;` where it needs
-/// the extension (WGSL wants it before any declaration), then the workgroup-size override.
-fn preamble(format: WeightsFormat) -> String {
-    let extension = if format.needs_shader_f16() { "enable f16;\n" } else { "" };
-    format!("{extension}{WORKGROUP_SIZE_OVERRIDE}")
+/// the extension (WGSL wants it before any declaration).
+fn preamble(format: WeightsFormat) -> &'static str {
+    if format.needs_shader_f16() {
+        "enable f16;\n"
+    } else {
+        ""
+    }
 }
 
 /// `reverse_step_mlp.wgsl`: reverse steps with the MLP (optionally guided by the exact classifier).
@@ -85,7 +85,8 @@ pub fn reverse_step_mlp() -> String {
 /// `reverse_step_mlp.wgsl` reading the weights in `format`.
 pub fn reverse_step_mlp_with(format: WeightsFormat) -> String {
     [
-        &preamble(format),
+        preamble(format),
+        GRID,
         RNG,
         &mlp_layout(),
         format.wgsl(),
@@ -105,6 +106,7 @@ pub fn reverse_step_mlp_with(format: WeightsFormat) -> String {
 /// `reverse_step_exact.wgsl`: reverse steps with the exact mixture score (optionally guided).
 pub fn reverse_step_exact() -> String {
     [
+        GRID,
         RNG,
         MIXTURE,
         MIXTURE_DIVERGENCE,
@@ -126,7 +128,8 @@ pub fn predict_mlp() -> String {
 /// `predict_mlp.wgsl` reading the weights in `format`.
 pub fn predict_mlp_with(format: WeightsFormat) -> String {
     [
-        &preamble(format),
+        preamble(format),
+        GRID,
         &mlp_layout(),
         format.wgsl(),
         MLP,
@@ -146,6 +149,7 @@ pub fn predict_mlp_with(format: WeightsFormat) -> String {
 /// `predict_exact.wgsl`: the exact score's prediction at every particle, in any parametrization.
 pub fn predict_exact() -> String {
     [
+        GRID,
         MIXTURE,
         MIXTURE_DIVERGENCE,
         EVALUATION,
@@ -163,6 +167,7 @@ pub fn predict_exact() -> String {
 /// divergence by forward mode.
 pub fn likelihood_step_mlp() -> String {
     [
+        GRID,
         &mlp_layout(),
         WeightsFormat::F32Uniform.wgsl(),
         MLP,
@@ -177,8 +182,16 @@ pub fn likelihood_step_mlp() -> String {
 
 /// `likelihood_step_exact.wgsl`: the same with the exact mixture score and its divergence.
 pub fn likelihood_step_exact() -> String {
-    [MIXTURE, MIXTURE_DIVERGENCE, EVALUATION, EPS_DIVERGENCE_EXACT, LIKELIHOOD_STEP, LIKELIHOOD_STEP_EXACT]
-        .concat()
+    [
+        GRID,
+        MIXTURE,
+        MIXTURE_DIVERGENCE,
+        EVALUATION,
+        EPS_DIVERGENCE_EXACT,
+        LIKELIHOOD_STEP,
+        LIKELIHOOD_STEP_EXACT,
+    ]
+    .concat()
 }
 
 /// `train_gradient.wgsl`: each example's gradient terms of the training loss.
@@ -193,7 +206,7 @@ pub fn adam_step() -> String {
 
 /// `histogram.wgsl`: counts of the particles per bin.
 pub fn histogram() -> String {
-    HISTOGRAM.to_string()
+    [GRID, HISTOGRAM].concat()
 }
 
 /// `draw_particles.wgsl`: the particle renderer.

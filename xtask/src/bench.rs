@@ -71,9 +71,9 @@ fn install_peers(root: &std::path::Path) {
 }
 
 /// Particle counts of the native GPU rows, up to the engine's cap (`gpu::engine::MAX_PARTICLES`,
-/// what one dispatch of 65,535 workgroups of 64 covers), the same as `bench/device-check.sh`'s.
+/// 2^22, dispatched as a 2-D grid of workgroups), the same as `bench/device-check.sh`'s.
 /// (The largest takes minutes a run on lavapipe; on a GPU, well under a second.)
-const NATIVE_GPU_PARTICLES: &str = "65536,262144,1048576,4194240";
+const NATIVE_GPU_PARTICLES: &str = "65536,262144,1048576,4194304";
 
 /// The native wgpu path alone (`--native_gpu_only`): what a GPU machine is asked to measure.
 pub fn native_gpu() -> Result<()> {

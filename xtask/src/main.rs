@@ -86,7 +86,7 @@ enum Task {
     /// and TensorFlow.js and ONNX Runtime Web in the page. Steps and network evaluations per
     /// second; JSON in bench/results/.
     Bench {
-        /// Only the native wgpu path at 65,536 to 4,194,240 particles (steps/s, evaluations/s,
+        /// Only the native wgpu path at 65,536 to 4,194,304 particles (steps/s, evaluations/s,
         /// GFLOP/s), as `bench/device-check.sh` runs it on a GPU machine
         #[arg(long = "native_gpu_only", alias = "native-gpu-only")]
         native_gpu_only: bool,
