@@ -131,7 +131,7 @@ fn tune_shape(gpu: &GpuContext, particles: u32, peak: Option<f64>) -> Result<Tun
         let fraction =
             peak.map_or(String::new(), |p| format!(" | {:.1}%", 100.0 * timing.flop_per_second / p));
         println!(
-            "| {} | {:.1} | {:.1}{fraction} | {} |",
+            "| {} | {:.2} | {:.1}{fraction} | {} |",
             timing.shape,
             timing.evaluations_per_second / 1e6,
             timing.flop_per_second / 1e9,
