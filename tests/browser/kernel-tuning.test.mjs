@@ -3,6 +3,8 @@
 // request times every workgroup size and weights format (the half-float ones included), every
 // shape agrees with the default's particles, the running playground switches to the fastest,
 // the readout names it, a restart keeps it, and the particles of a run are the default shape's.
+// The report is kept in localStorage for the adapter: a second page starts in the shape without
+// timing again, and a kept shape the device cannot run is dropped.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -65,6 +67,53 @@ describe('the MLP kernels tuned for the adapter', { timeout: TEST_TIMEOUT_MS }, 
       const apart = largestDifference(tunedParticles, defaultParticles);
       assert.ok(apart <= SHAPE_TOLERANCE, `the tuned shape's particles are ${apart} from the default's`);
       await page.waitForFunction((shape) => document.getElementById('readout-backend').textContent.includes(shape), report.chosen);
+
+      // A second page of the same site (another embed, or a later visit) reads the kept report.
+      const second = await page.context().newPage();
+      await second.goto(page.url());
+      await waitReady(second);
+      await second.waitForFunction(() => window.dp.kernelTuning() !== null);
+      const kept = await second.evaluate(() => ({ report: window.dp.kernelTuning(), shape: window.dp.playground.gpu_kernel_shape }));
+      assert.equal(kept.report.from_storage, true, 'the kept report, not a new timing');
+      assert.equal(kept.report.chosen, report.chosen);
+      assert.equal(kept.shape, report.chosen, 'the second page runs the kept shape');
+      await second.close();
+      assert.deepEqual(session.errors, [], `no console errors; ${await pageReport(session)}`);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a kept shape the device cannot run is dropped, and the default shape runs', async () => {
+    const session = await openPlayground(browser, RUN);
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.evaluate(() => {
+        const adapter = window.dp.playground.adapter_name;
+        const report = { chosen: '100 x f32 uniform', config: { workgroup_size: 100, weights: 'f32_uniform' }, timings: [] };
+        localStorage.setItem('diffusion-playground.kernel-shape.v1', JSON.stringify({ adapter, report }));
+      });
+      await page.reload();
+      await waitReady(page);
+      await page.evaluate(() => window.dp.firstFrame);
+      await page.waitForFunction(() => window.dp.kernelTuningFailure() !== null);
+      const seen = await page.evaluate(() => ({
+        failure: window.dp.kernelTuningFailure(),
+        report: window.dp.kernelTuning(),
+        shape: window.dp.playground.gpu_kernel_shape,
+        kept: localStorage.getItem('diffusion-playground.kernel-shape.v1'),
+      }));
+      assert.match(seen.failure, /workgroup size 100/);
+      assert.equal(seen.report, null);
+      assert.equal(seen.shape, '64 x f32 uniform', 'the default shape runs');
+      assert.equal(seen.kept, null, 'the entry is dropped');
+      // Garbage in storage is ignored.
+      await page.evaluate(() => localStorage.setItem('diffusion-playground.kernel-shape.v1', '{not json'));
+      await page.reload();
+      await waitReady(page);
+      await page.evaluate(() => window.dp.firstFrame);
+      assert.equal(await page.evaluate(() => window.dp.kernelTuning()), null);
       assert.deepEqual(session.errors, [], `no console errors; ${await pageReport(session)}`);
     } finally {
       await session.close();

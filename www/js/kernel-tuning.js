@@ -3,14 +3,18 @@
 // hardware adapter the page times every workgroup size and weights format once, after its first
 // frame (the wasm's tune_gpu_kernels: app::kernel_tuning), and runs every playground it creates
 // afterwards in the fastest. A software adapter is not tuned (the CPU path usually runs there)
-// unless a test or the console asks (`window.dp.tuneKernels`).
+// unless a test or the console asks (`window.dp.tuneKernels`). The report is kept in
+// localStorage under the adapter's name, so later visits and the other embeds of a page of notes
+// start in the measured shape without timing again; every shape computes the same particles, so
+// a stale entry can only cost speed, and one the device cannot run is dropped and measured anew.
 
 import { page } from './page.js';
 
 /** @typedef {{ workgroup_size: number, weights: string }} KernelShape */
 /**
  * @typedef {{ particles: number, steps: number, chosen: string, speedup_over_default: number,
- *   config: KernelShape, timings: { shape: string, evaluations_per_second: number, agrees: boolean }[] }} TuningReport
+ *   config: KernelShape, timings: { shape: string, evaluations_per_second: number, agrees: boolean }[],
+ *   from_storage?: boolean }} TuningReport
  */
 
 /** The report of this page's tuning, once measured. @type {TuningReport | null} */
@@ -19,6 +23,48 @@ let report = null;
 let inProgress = null;
 /** Why tuning failed, if it did (the default shape is kept). @type {string | null} */
 let failure = null;
+
+/** Where the last report is kept, with the adapter it was measured on. */
+const STORAGE_KEY = 'diffusion-playground.kernel-shape.v1';
+
+/**
+ * The report kept for `adapter`, or null (none, another adapter's, unreadable, or no storage).
+ * @param {string} adapter
+ * @returns {TuningReport | null}
+ */
+function keptReport(adapter) {
+  try {
+    const kept = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null');
+    if (kept && kept.adapter === adapter && kept.report && typeof kept.report.config === 'object') {
+      return { ...kept.report, from_storage: true };
+    }
+  } catch {
+    // Storage blocked (a sandboxed embed) or a malformed entry: measure instead.
+  }
+  return null;
+}
+
+/**
+ * Keeps `measured` for `adapter` (quietly skipped where storage is blocked).
+ * @param {string} adapter
+ * @param {TuningReport} measured
+ */
+function keepReport(adapter, measured) {
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ adapter, report: measured }));
+  } catch {
+    // No storage: the next visit measures again.
+  }
+}
+
+/** Forgets the kept report (one the device could not run). */
+function forgetReport() {
+  try {
+    localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // No storage.
+  }
+}
 
 /** The report, or null before (or without) tuning. */
 export function kernelTuning() {
@@ -31,15 +77,20 @@ export function kernelTuningFailure() {
 }
 
 /**
- * Runs `pg` in the tuned shape when there is one (a playground on WebGPU).
+ * Runs `pg` in the tuned shape when there is one (a playground on WebGPU); false when the device
+ * refused it (the report is then dropped).
  * @param {import('./page.js').Playground} pg
  */
 export function applyTunedShape(pg) {
-  if (!report || pg.backend !== 'webgpu') return;
+  if (!report || pg.backend !== 'webgpu') return true;
   try {
     pg.set_gpu_kernel_shape(report.config);
+    return true;
   } catch (error) {
     failure = `the tuned kernel shape could not be applied: ${error instanceof Error ? error.message : String(error)}`;
+    if (report.from_storage) forgetReport();
+    report = null;
+    return false;
   }
 }
 
@@ -55,12 +106,18 @@ export function tuneKernels({ force = false, particles } = {}) {
   if (report && !force) return Promise.resolve(report);
   const wasm = page.wasm;
   if (!wasm) return Promise.resolve(null);
+  const adapter = page.pg?.backend === 'webgpu' ? page.pg.adapter_name : null;
+  if (!force && adapter !== null) {
+    report = keptReport(adapter);
+    if (report && page.pg && applyTunedShape(page.pg)) return Promise.resolve(report);
+  }
   // Undefined particles: the wasm's PAGE_TUNING_PARTICLES.
   inProgress = wasm.tune_gpu_kernels(particles, force).then(
     (/** @type {TuningReport | null} */ measured) => {
       if (measured) {
         report = measured;
         failure = null;
+        if (adapter !== null) keepReport(adapter, measured);
         if (page.pg) applyTunedShape(page.pg);
       }
       return measured;
