@@ -88,9 +88,10 @@ pub async fn tune(
     let mut timings = Vec::new();
     let mut best: Option<(MlpKernelConfig, f64)> = None;
     let mut reference: Option<Vec<[f32; 2]>> = None;
+    // Set once: a new shape re-encodes the weights it has.
+    engine.set_weights(&net.mlp);
     for config in MlpKernelConfig::candidates(engine.features()) {
         engine.set_mlp_config(config).map_err(gpu)?;
-        engine.set_weights(&net.mlp);
         engine.write_particles(&start).map_err(gpu)?;
         engine.reverse(ScoreKind::Mlp, 0, 0, 1).map_err(gpu)?;
         engine.read_first_particles(1).map_err(gpu)?.bytes().await.map_err(gpu)?;
@@ -146,15 +147,17 @@ pub const PAGE_TUNING_PARTICLES: u32 = 1 << 16;
 pub const PAGE_TUNING_REPEATS: u32 = 2;
 
 /// What the page calls once its first frame is up on WebGPU: [`tune`] on a fresh engine of
-/// `context`'s device, on `particles` particles (64 to the engine's cap). `None` on a software
+/// `context`'s device, on `particles` particles (64 to the engine's cap;
+/// [`PAGE_TUNING_PARTICLES`] when `None`). `None` on a software
 /// adapter unless `even_on_software` (there the CPU path usually runs, and timing fifteen
 /// shapes takes seconds).
 pub async fn tune_adapter(
     context: &GpuContext,
     clock: &mut impl Clock,
-    particles: u32,
+    particles: Option<u32>,
     even_on_software: bool,
 ) -> Result<Option<TuningReport>, String> {
+    let particles = particles.unwrap_or(PAGE_TUNING_PARTICLES);
     options::check_integer("particles", particles, 64, ENGINE_MAX_PARTICLES).map_err(|e| e.to_string())?;
     if context.is_software() && !even_on_software {
         return Ok(None);

@@ -570,23 +570,24 @@ impl ComputeEngine {
         let (format, bytes) = match wanted.encode(&self.flat_weights) {
             Some(bytes) => (wanted, bytes),
             None => {
+                // An f32 format holds any weights: this encode always succeeds.
                 let f32_format = wanted.f32_counterpart();
-                (f32_format, f32_format.encode(&self.flat_weights).unwrap_or_default())
+                (
+                    f32_format,
+                    f32_format
+                        .encode(&self.flat_weights)
+                        .unwrap_or_else(|| vec![0; f32_format.buffer_bytes()]),
+                )
             }
         };
         let size = self.mlp_config.workgroup_size;
-        let reshaped = format != self.weights_format || size != self.mlp_kernel.workgroup_size;
-        if reshaped {
+        if format != self.weights_format || size != self.mlp_kernel.workgroup_size {
             self.mlp_kernel = reverse_mlp_kernel(&self.device, size, format);
             self.predict_mlp_kernel = predict_mlp_kernel(&self.device, size, format);
-        }
-        if reshaped || bytes.len() as u64 != self.weights.size() {
-            let mut padded = bytes;
-            padded.resize(format.buffer_bytes(), 0);
-            self.weights = weights_buffer(&self.device, format, &padded);
+            self.weights = weights_buffer(&self.device, format, &bytes);
             self.weights_format = format;
             self.rebind();
-        } else if !bytes.is_empty() {
+        } else {
             self.queue.write_buffer(&self.weights, 0, &bytes);
         }
     }

@@ -101,21 +101,13 @@ pub async fn compare_paths() -> Result<JsValue, JsError> {
     to_js(&backend::compare_paths(&context, &mut PerformanceClock).await.map_err(js_error)?)
 }
 
-/// Times every shape of the MLP kernels (workgroup size, weights format) on this browser's
-/// WebGPU adapter, on `particles` particles (`app::kernel_tuning::PAGE_TUNING_PARTICLES` when
-/// undefined; `app::kernel_tuning::tune_adapter`). Resolves to
-/// the report `{ particles, steps, timings: [{ shape, evaluations_per_second, agrees, ... }],
-/// chosen, speedup_over_default, config }`, whose `config` goes to
-/// [`Playground::set_gpu_kernel_shape`]; or to `null` on a software adapter unless
-/// `even_on_software`.
+/// Times every MLP kernel shape on this browser's adapter (`app::kernel_tuning::tune_adapter`):
+/// the report, whose `config` goes to [`Playground::set_gpu_kernel_shape`], or `null`.
 #[wasm_bindgen]
-pub async fn tune_gpu_kernels(particles: Option<u32>, even_on_software: bool) -> Result<JsValue, JsError> {
-    let (_instance, context) = try_gpu().await.map_err(js_error)?;
-    let particles = particles.unwrap_or(kernel_tuning::PAGE_TUNING_PARTICLES);
-    let report = kernel_tuning::tune_adapter(&context, &mut PerformanceClock, particles, even_on_software)
-        .await
-        .map_err(js_error)?;
-    to_js(&report)
+pub async fn tune_gpu_kernels(particles: Option<u32>, on_software: bool) -> Result<JsValue, JsError> {
+    let (_instance, gpu) = try_gpu().await.map_err(js_error)?;
+    let tuning = kernel_tuning::tune_adapter(&gpu, &mut PerformanceClock, particles, on_software).await;
+    to_js(&tuning.map_err(js_error)?)
 }
 
 /// How particles reach the canvas.
@@ -403,16 +395,14 @@ impl Playground {
         self.paths_to_compare
     }
 
-    /// Runs the WebGPU path's MLP kernels in `shape` (a tuning report's `config`); the particles
-    /// are the same. Errs on the CPU path and for a shape the device cannot run.
+    /// Runs the WebGPU path's MLP kernels in `shape` (`Session::set_mlp_kernel_shape`).
     pub fn set_gpu_kernel_shape(&mut self, shape: JsValue) -> Result<(), JsError> {
         let shape: MlpKernelConfig = serde_wasm_bindgen::from_value(shape)
             .map_err(|e| js_error(format!("a kernel shape is {{ workgroup_size, weights }}: {e}")))?;
         self.session.set_mlp_kernel_shape(shape).map_err(js_error)
     }
 
-    /// The shape the WebGPU path's MLP kernels run in, such as "64 x f16 uniform (packed)" (""
-    /// on the CPU path).
+    /// The WebGPU path's MLP kernel shape, "64 x f16 uniform (packed)" ("" on the CPU path).
     #[wasm_bindgen(getter)]
     pub fn gpu_kernel_shape(&self) -> String {
         self.session.mlp_kernel_shape().map(MlpKernelConfig::describe).unwrap_or_default()
