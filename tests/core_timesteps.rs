@@ -202,6 +202,59 @@ fn diffusers_spacings_pick_its_training_timesteps() {
     }
 }
 
+/// Timesteps that diffusers 0.42.1 (NumPy 2.4.6) visits, written once by a Python script that
+/// called `set_timesteps(N)` on each scheduler for N = 1 to 60 (num_train_timesteps 1000,
+/// steps_offset 0): `tests/data/diffusers_timesteps.json`.
+fn diffusers_table() -> serde_json::Value {
+    serde_json::from_str(include_str!("data/diffusers_timesteps.json")).expect("the table is JSON")
+}
+
+#[test]
+fn diffusers_spacings_are_ddim_schedulers_to_the_timestep_for_1_to_60_steps() {
+    let table = diffusers_table();
+    let ddim = &table["schedulers"]["DDIMScheduler"];
+    for (grid, spacing) in
+        [(TimeGrid::Linspace, "linspace"), (TimeGrid::Leading, "leading"), (TimeGrid::Trailing, "trailing")]
+    {
+        for steps in 1..=60usize {
+            let wanted: Vec<i64> = ddim[spacing][steps.to_string()]
+                .as_array()
+                .unwrap_or_else(|| panic!("{spacing} {steps} in the table"))
+                .iter()
+                .map(|k| k.as_i64().expect("integer timesteps"))
+                .collect();
+            assert_eq!(grid.diffusers_timesteps(steps), Some(wanted), "{spacing}, {steps} steps");
+        }
+    }
+    // Ties round half to even, as NumPy does: 16 trailing steps visit 811, 561, 311 and 61.
+    let trailing = TimeGrid::Trailing.diffusers_timesteps(16).expect("a diffusers spacing");
+    assert_eq!(&trailing[3..4], &[811]);
+    assert_eq!(&trailing[15..], &[61]);
+}
+
+#[test]
+fn every_diffusers_scheduler_shares_trailing_and_the_multistep_ones_space_the_others_over_one_more_point() {
+    // What the docs say about the other schedulers, read from the same table.
+    let table = diffusers_table();
+    let schedulers = &table["schedulers"];
+    for steps in 1..=60usize {
+        let n = steps.to_string();
+        let ddim = |spacing: &str| schedulers["DDIMScheduler"][spacing][&n].clone();
+        for name in ["DPMSolverMultistepScheduler", "UniPCMultistepScheduler", "DEISMultistepScheduler"] {
+            assert_eq!(schedulers[name]["trailing"][&n], ddim("trailing"), "{name} trailing {steps}");
+            // linspace(0, 999, N + 1), rounded, newest first, without the 0.
+            let linspace: Vec<i64> = schedulers[name]["linspace"][&n]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|k| k.as_i64().expect("integer timesteps"))
+                .collect();
+            let one_more = TimeGrid::Linspace.diffusers_timesteps(steps + 1).expect("a diffusers spacing");
+            assert_eq!(linspace, one_more[..steps], "{name} linspace {steps}");
+        }
+    }
+}
+
 #[test]
 fn the_polyexponential_grid_is_the_log_snr_grid_at_rho_one_and_crowds_the_data_end_above() {
     for schedule in Schedule::ALL {

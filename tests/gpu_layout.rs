@@ -18,7 +18,9 @@ use diffusion_playground::core::mlp;
 use diffusion_playground::core::posterior_guidance::ObservationParams;
 use diffusion_playground::core::sampler::{Evaluation, ReverseStep};
 use diffusion_playground::core::train::PreparedExample;
-use diffusion_playground::gpu::engine::{HistogramParams, NoiseParams, PredictParams, RunParams};
+use diffusion_playground::gpu::engine::{
+    ContainParams, HistogramParams, NoiseParams, PredictParams, RunParams,
+};
 use diffusion_playground::gpu::layout::{self, Access, Binding};
 use diffusion_playground::gpu::trainer::{AdamParams, TrainParams};
 use diffusion_playground::gpu::{shaders, DrawParams, WeightsFormat};
@@ -78,6 +80,7 @@ fn spec(kernel: &str) -> Option<(&'static [Binding], Vec<HostStruct>)> {
             vec![run_params(), likelihood_step(), evaluation(), mixture_component()],
         ),
         "histogram" => (layout::histogram::BINDINGS, vec![histogram_params()]),
+        "contain_escaped" => (layout::contain_escaped::BINDINGS, vec![contain_params()]),
         "train_gradient" => (layout::train_gradient::BINDINGS, vec![train_params(), prepared_example()]),
         "adam_step" => (layout::adam_step::BINDINGS, vec![adam_params()]),
         "draw_particles" => (layout::draw_particles::BINDINGS, vec![draw_params()]),
@@ -163,6 +166,10 @@ fn histogram_params() -> HostStruct {
     host!(HistogramParams { side, half_extent, particle_count, _pad => ["padding"] })
 }
 
+fn contain_params() -> HostStruct {
+    host!(ContainParams { particle_count, runaway_coordinate, _pad => ["padding0", "padding1"] })
+}
+
 fn train_params() -> HostStruct {
     host!(TrainParams { batch, scale, embedding_rows, stride })
 }
@@ -219,6 +226,11 @@ fn likelihood_step_exact() {
 #[test]
 fn histogram() {
     check("histogram");
+}
+
+#[test]
+fn contain_escaped() {
+    check("contain_escaped");
 }
 
 #[test]

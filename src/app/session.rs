@@ -19,10 +19,12 @@ use crate::core::embedded;
 use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
 use crate::core::mlp::{Mlp, HIDDEN};
+use crate::core::network_check;
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::posterior::{self, Observation};
 use crate::core::posterior_guidance::{ObservationParams, PosteriorMethod};
 use crate::core::rng;
+use crate::core::runaway;
 use crate::core::sampler::{self, NetFrame, ReverseStep, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::smc::{self, SmcState};
@@ -71,6 +73,25 @@ impl PendingCounts {
             PendingCounts::Ready(counts) => Ok(counts),
             PendingCounts::Gpu(readback) => readback.words().await,
         }
+    }
+}
+
+/// The count of escaped particles on its way back from the GPU ([`Session::divergence`]).
+pub struct PendingDivergence {
+    readback: Option<Readback>,
+    particles: usize,
+    step: usize,
+    steps: usize,
+}
+
+impl PendingDivergence {
+    /// Waits for the count: why the run must stop, or `None` while every particle is finite.
+    pub async fn message(self) -> Result<Option<String>, GpuError> {
+        let Some(readback) = self.readback else {
+            return Ok(None);
+        };
+        let escaped = readback.words().await?.first().copied().unwrap_or(0) as usize;
+        Ok((escaped > 0).then(|| runaway::diverged_message(escaped, self.particles, self.step, self.steps)))
     }
 }
 
@@ -630,6 +651,7 @@ impl Session {
     /// Uses `net` (read from a file) as the network in place of the embedded one, whatever the
     /// dataset and schedule (other schedules use it through the log-SNR). Restarts the run.
     pub fn use_network(&mut self, net: TrainedNet) -> Result<(), String> {
+        network_check::check(&net).map_err(|e| e.to_string())?;
         check_conditional_network(&self.options, &net)?;
         self.loaded = Some(net);
         self.load_target(true, false, false)?;
@@ -689,6 +711,7 @@ impl Session {
         };
         match &self.drawing {
             Some(drawing) => {
+                network_check::check(&net).map_err(|e| e.to_string())?;
                 let points = drawing.points.clone();
                 let labels: Vec<u32> = drawing.labels.iter().map(|&l| l as u32).collect();
                 self.use_labelled_drawing(&points, &labels, Some(net))?;
@@ -789,6 +812,14 @@ impl Session {
                 field: "points".into(),
                 value: format!("{} points", points.len()),
                 allowed: format!("{} points, one per particle", self.data.len()),
+            }
+            .to_string());
+        }
+        if let Some(at) = points.iter().position(|&p| runaway::escaped(p)) {
+            return Err(OptionError {
+                field: "points".into(),
+                value: format!("point {at} at ({}, {})", points[at][0], points[at][1]),
+                allowed: format!("finite points within ±{:e}", runaway::RUNAWAY_COORDINATE),
             }
             .to_string());
         }
@@ -954,10 +985,13 @@ impl Session {
                 points.len()
             ));
         }
+        let before = points.clone();
         points.copy_from_slice(bytemuck::cast_slice(positions));
         self.history.copy_from_slice(bytemuck::cast_slice(history));
+        let escaped = runaway::contain(points, &before);
         self.step_index += count;
         self.current_t = self.times[self.step_index];
+        self.stop_if_escaped(escaped)?;
         Ok(true)
     }
 
@@ -1031,6 +1065,7 @@ impl Session {
         let range = self.step_index..self.step_index + count;
         let seed = self.options.seed;
         let guidance = self.guidance();
+        let before = self.cpu_particles().map(<[[f32; 2]]>::to_vec);
         match &mut self.particles {
             Particles::Cpu(points) if self.smc.is_some() => {
                 let state = self.smc.as_mut().expect("an SMC run has its weights");
@@ -1068,9 +1103,41 @@ impl Session {
                 engine.reverse(kind, seed, range.start as u32, count as u32).map_err(|e| e.to_string())?;
             }
         }
+        let escaped = match (&mut self.particles, before) {
+            (Particles::Cpu(points), Some(before)) => runaway::contain(points, &before),
+            _ => 0,
+        };
         self.step_index = range.end;
         self.current_t = self.times[self.step_index];
+        self.stop_if_escaped(escaped)?;
         Ok(count as u32)
+    }
+
+    /// Why the run was stopped, once it is known: on the GPU the reverse steps hold the
+    /// particles that escaped (`core::runaway`, `shaders/contain_escaped.wgsl`) and count them;
+    /// this copies the count back and resolves to the message when any did (`None` otherwise).
+    /// On the CPU path [`Session::step`] says so at once, so this resolves to `None`.
+    pub fn divergence(&self) -> Result<PendingDivergence, String> {
+        let readback = match &self.particles {
+            Particles::Gpu(engine) => Some(engine.read_escaped().map_err(|e| e.to_string())?),
+            Particles::Cpu(_) => None,
+        };
+        Ok(PendingDivergence {
+            readback,
+            particles: self.options.particles as usize,
+            step: self.step_index,
+            steps: self.plan.len(),
+        })
+    }
+
+    /// After a batch of steps in which `escaped` particles left the finite range (and were held
+    /// where they were, `core::runaway`): an error that says so, when there were any.
+    fn stop_if_escaped(&self, escaped: usize) -> Result<(), String> {
+        if escaped == 0 {
+            return Ok(());
+        }
+        let particles = self.options.particles as usize;
+        Err(runaway::diverged_message(escaped, particles, self.step_index, self.plan.len()))
     }
 
     /// Time of the particles now, in the schedule's own units.

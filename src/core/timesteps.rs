@@ -41,16 +41,18 @@ pub enum TimeGrid {
     /// (log sigma_max - log sigma_min); rho = 1 is the log-SNR grid, larger rho crowds the steps
     /// toward the data.
     Polyexponential,
-    /// diffusers' `timestep_spacing="linspace"`: the timesteps round(linspace(0, T - 1, N)) of T =
-    /// 1,000 training steps, newest first, then the end.
+    /// diffusers' `timestep_spacing="linspace"` as `DDIMScheduler` spaces it: the timesteps
+    /// round(linspace(0, T - 1, N)) of T = 1,000 training steps (0 included), newest first, then
+    /// the end ([`TimeGrid::diffusers_timesteps`]).
     Linspace,
-    /// diffusers' "leading": timesteps (N - 1 - i) * (T // N). Its first timestep lies below the
+    /// diffusers' "leading" as `DDIMScheduler` spaces it: timesteps (N - 1 - i) * (T // N). Its first timestep lies below the
     /// start; here the run still starts at t_start (from the marginal there), where diffusers
     /// evaluates that first timestep on pure noise (the mismatch Lin et al. 2024, "Common
     /// Diffusion Noise Schedules and Sample Steps Are Flawed", fix with "trailing").
     Leading,
-    /// diffusers' "trailing" (Lin et al. 2024): timesteps round(T - i T / N) - 1, so the first is
-    /// the last training timestep.
+    /// diffusers' "trailing" (Lin et al. 2024, sec. 3.3), as every diffusers scheduler spaces it:
+    /// timesteps round(T - i T / N) - 1 (NumPy's rounding, half to even), so the first is the
+    /// last training timestep.
     Trailing,
 }
 
@@ -76,8 +78,8 @@ impl TimeGrid {
             TimeGrid::Karras => "Karras (EDM, rho)",
             TimeGrid::UniformLogSnr => "Uniform in log-SNR (exponential)",
             TimeGrid::Polyexponential => "Polyexponential (k-diffusion, rho)",
-            TimeGrid::Linspace => "Linspace (diffusers)",
-            TimeGrid::Leading => "Leading (diffusers)",
+            TimeGrid::Linspace => "Linspace (diffusers, DDIM)",
+            TimeGrid::Leading => "Leading (diffusers, DDIM)",
             TimeGrid::Trailing => "Trailing (diffusers; Lin et al. 2024)",
         }
     }
@@ -87,21 +89,33 @@ impl TimeGrid {
         matches!(self, TimeGrid::Karras | TimeGrid::Polyexponential)
     }
 
-    /// diffusers' `steps` timesteps out of [`TRAIN_TIMESTEPS`] for its spacings, newest first.
-    fn diffusers_timesteps(self, steps: usize) -> Vec<f64> {
-        let n = steps as f64;
-        let last = (TRAIN_TIMESTEPS - 1) as f64;
-        (0..steps)
-            .map(|i| {
-                let i = i as f64;
-                match self {
-                    TimeGrid::Linspace if steps > 1 => (last * (n - 1.0 - i) / (n - 1.0)).round(),
-                    TimeGrid::Linspace => last,
-                    TimeGrid::Leading => (n - 1.0 - i) * (TRAIN_TIMESTEPS / steps) as f64,
-                    _ => (TRAIN_TIMESTEPS as f64 - i * TRAIN_TIMESTEPS as f64 / n).round() - 1.0,
-                }
-            })
-            .collect()
+    /// diffusers' `steps` timesteps out of [`TRAIN_TIMESTEPS`] for the spacings `Linspace`,
+    /// `Leading` and `Trailing`, newest first, exactly as `DDIMScheduler.set_timesteps` (and
+    /// `DDPMScheduler`'s) computes them in NumPy: the same f64 operations, rounded half to even
+    /// (`np.round`), with `steps_offset` 0. `tests/core_timesteps.rs` checks 1 to 60 steps
+    /// against a table written by diffusers 0.42.1 (`tests/data/diffusers_timesteps.json`).
+    /// diffusers' multistep schedulers (DPMSolverMultistep, UniPC, DEIS) space "linspace" and
+    /// "leading" over `steps + 1` points and drop the 0, and EulerDiscrete keeps "linspace"
+    /// unrounded; the table records those too. `None` for the other grids.
+    pub fn diffusers_timesteps(self, steps: usize) -> Option<Vec<i64>> {
+        let train = TRAIN_TIMESTEPS as f64;
+        let mut timesteps: Vec<f64> = match self {
+            // np.linspace(0, T - 1, N).round()[::-1]
+            TimeGrid::Linspace => numpy_linspace(0.0, train - 1.0, steps),
+            // (np.arange(0, N) * (T // N)).round()[::-1]
+            TimeGrid::Leading => {
+                let ratio = (TRAIN_TIMESTEPS / steps.max(1)) as f64;
+                (0..steps).map(|i| i as f64 * ratio).collect()
+            }
+            // np.round(np.arange(T, 0, -T / N)) - 1
+            TimeGrid::Trailing => numpy_arange(train, 0.0, -train / steps as f64),
+            _ => return None,
+        };
+        if self != TimeGrid::Trailing {
+            timesteps.reverse();
+        }
+        let offset = if self == TimeGrid::Trailing { 1 } else { 0 };
+        Some(timesteps.into_iter().take(steps).map(|k| k.round_ties_even() as i64 - offset).collect())
     }
 
     /// `steps + 1` decreasing times from `t_start` to `t_end` (t_start > t_end >= schedule.t_min()),
@@ -148,10 +162,10 @@ impl TimeGrid {
             }
             TimeGrid::Linspace | TimeGrid::Leading | TimeGrid::Trailing => {
                 let span = t_start - t_end;
-                let mut times: Vec<f64> = self
-                    .diffusers_timesteps(steps)
+                let timesteps = self.diffusers_timesteps(steps).unwrap_or_default();
+                let mut times: Vec<f64> = timesteps
                     .iter()
-                    .map(|k| t_end + span * (k + 1.0) / TRAIN_TIMESTEPS as f64)
+                    .map(|&k| t_end + span * (k + 1) as f64 / TRAIN_TIMESTEPS as f64)
                     .collect();
                 times.push(t_end);
                 let times = pin_ends(times, t_start, t_end);
@@ -228,6 +242,29 @@ impl TimeGrid {
         let strictly_decreasing = times.windows(2).all(|pair| pair[0] > pair[1]);
         (strictly_decreasing && times.iter().all(|t| t.is_finite())).then_some(times)
     }
+}
+
+/// `np.linspace(start, stop, num)` in f64 as NumPy computes it: `i * step + start` with
+/// `step = (stop - start) / (num - 1)`, the last point exactly `stop`; `[start]` for one point.
+fn numpy_linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
+    if num <= 1 {
+        return vec![start; num];
+    }
+    let step = (stop - start) / (num - 1) as f64;
+    let mut values: Vec<f64> = (0..num).map(|i| i as f64 * step + start).collect();
+    values[num - 1] = stop;
+    values
+}
+
+/// `np.arange(start, stop, step)` in f64 as NumPy computes it: `ceil((stop - start) / step)`
+/// values `start + i * delta`, where `delta = (start + step) - start`.
+fn numpy_arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
+    let count = ((stop - start) / step).ceil();
+    if !(count.is_finite() && count > 0.0) {
+        return Vec::new();
+    }
+    let delta = (start + step) - start;
+    (0..count as usize).map(|i| start + i as f64 * delta).collect()
 }
 
 /// Log-SNR where sigma/alpha = `sigma_over_alpha`: -2 ln(sigma/alpha).

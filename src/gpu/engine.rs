@@ -8,6 +8,7 @@ use crate::core::likelihood::LikelihoodStep;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::posterior_guidance::ObservationParams;
+use crate::core::runaway;
 use crate::core::sampler::Unguided;
 use crate::core::sampler::{self, Evaluation, ReverseStep};
 use crate::gpu::kernel_config::{MlpKernelConfig, WeightsFormat};
@@ -134,6 +135,18 @@ pub struct HistogramParams {
     pub _pad: u32,
 }
 
+/// Uniforms of `contain_escaped.wgsl` (its `ContainParams`; layout checked by `tests/gpu_layout.rs`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct ContainParams {
+    /// Number of particles.
+    pub particle_count: u32,
+    /// [`RUNAWAY_COORDINATE`](crate::core::runaway::RUNAWAY_COORDINATE).
+    pub runaway_coordinate: f32,
+    /// Padding to 16 bytes; always 0.
+    pub _pad: [u32; 2],
+}
+
 /// Buffers whose size depends on the scene, and the bind groups that use them.
 struct Scene {
     particle_count: u32,
@@ -143,11 +156,25 @@ struct Scene {
     history: wgpu::Buffer,
     /// Output of the predict kernels (one vec2 per particle).
     predictions: wgpu::Buffer,
+    /// The particles before the last batch of reverse steps (`contain_escaped.wgsl`).
+    before: wgpu::Buffer,
+    /// Count of the particles that escaped since the run started (one atomic u32).
+    escaped: wgpu::Buffer,
+    contain_group: wgpu::BindGroup,
     forward_group: wgpu::BindGroup,
     predict_mlp_group: wgpu::BindGroup,
     predict_exact_group: wgpu::BindGroup,
     mlp_group: wgpu::BindGroup,
     exact_group: wgpu::BindGroup,
+}
+
+/// The buffers of a [`Scene`], before its bind groups are made.
+struct SceneBuffers {
+    particles: wgpu::Buffer,
+    history: wgpu::Buffer,
+    predictions: wgpu::Buffer,
+    before: wgpu::Buffer,
+    escaped: wgpu::Buffer,
 }
 
 /// Particle state on the GPU and the kernels that move it.
@@ -161,6 +188,8 @@ pub struct ComputeEngine {
     predict_exact_kernel: Kernel,
     histogram_kernel: Kernel,
     histogram_params: wgpu::Buffer,
+    contain_kernel: Kernel,
+    contain_params: wgpu::Buffer,
     noise_params: wgpu::Buffer,
     predict_params: wgpu::Buffer,
     /// The hidden bias of the one evaluation the predict kernels make (two rows: the class's
@@ -456,6 +485,8 @@ impl ComputeEngine {
         let predict_exact_kernel =
             kernel("predict_exact", shaders::predict_exact, layout::predict_exact::BINDINGS);
         let histogram_kernel = kernel("histogram", shaders::histogram, layout::histogram::BINDINGS);
+        let contain_kernel =
+            kernel("contain_escaped", shaders::contain_escaped, layout::contain_escaped::BINDINGS);
         let zeros = |n: usize| vec![0u8; n];
         let uniform_usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
         ComputeEngine {
@@ -475,6 +506,12 @@ impl ComputeEngine {
                 &device,
                 "histogram params",
                 &zeros(std::mem::size_of::<HistogramParams>()),
+                uniform_usage,
+            ),
+            contain_params: buffer_with(
+                &device,
+                "contain params",
+                &zeros(std::mem::size_of::<ContainParams>()),
                 uniform_usage,
             ),
             predict_bias: buffer_with(
@@ -525,6 +562,7 @@ impl ComputeEngine {
             predict_mlp_kernel,
             predict_exact_kernel,
             histogram_kernel,
+            contain_kernel,
         }
     }
 
@@ -630,7 +668,16 @@ impl ComputeEngine {
         };
         let (particles, history) = (state_buffer("particles", bytes), state_buffer("history", history_bytes));
         let predictions = state_buffer("predictions", bytes);
-        self.scene = Some(self.make_scene(count, particles, history, predictions));
+        let before = state_buffer("particles before a batch", bytes);
+        let escaped = state_buffer("escaped particles", 4);
+        let params = ContainParams {
+            particle_count: count,
+            runaway_coordinate: runaway::RUNAWAY_COORDINATE,
+            _pad: [0; 2],
+        };
+        self.queue.write_buffer(&self.contain_params, 0, bytemuck::bytes_of(&params));
+        let buffers = SceneBuffers { particles, history, predictions, before, escaped };
+        self.scene = Some(self.make_scene(count, buffers));
         self.generation += 1;
         Ok(())
     }
@@ -703,23 +750,16 @@ impl ComputeEngine {
 
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
-            self.scene = Some(self.make_scene(
-                scene.particle_count,
-                scene.particles,
-                scene.history,
-                scene.predictions,
-            ));
+            let Scene { particle_count, particles, history, predictions, before, escaped, .. } = scene;
+            let buffers = SceneBuffers { particles, history, predictions, before, escaped };
+            self.scene = Some(self.make_scene(particle_count, buffers));
         }
     }
 
-    fn make_scene(
-        &self,
-        particle_count: u32,
-        particles: wgpu::Buffer,
-        history: wgpu::Buffer,
-        predictions: wgpu::Buffer,
-    ) -> Scene {
+    fn make_scene(&self, particle_count: u32, buffers: SceneBuffers) -> Scene {
+        let SceneBuffers { particles, history, predictions, before, escaped } = buffers;
         let device = &self.device;
+        use layout::contain_escaped as ce;
         let run = || {
             wgpu::BindingResource::Buffer(wgpu::BufferBinding {
                 buffer: &self.run_params,
@@ -788,10 +828,21 @@ impl ComputeEngine {
                     (pe::OBSERVATION, self.observation.as_entire_binding()),
                 ],
             ),
+            contain_group: self.contain_kernel.bind(
+                device,
+                &[
+                    (ce::PARAMS, self.contain_params.as_entire_binding()),
+                    (ce::PARTICLES, particles.as_entire_binding()),
+                    (ce::BEFORE, before.as_entire_binding()),
+                    (ce::ESCAPED, escaped.as_entire_binding()),
+                ],
+            ),
             particle_count,
             particles,
             history,
             predictions,
+            before,
+            escaped,
         }
     }
 
@@ -830,6 +881,7 @@ impl ComputeEngine {
         let params =
             NoiseParams { alpha, sigma, seed, stream, particle_count: scene.particle_count, _pad: [0; 3] };
         self.queue.write_buffer(&self.noise_params, 0, bytemuck::bytes_of(&params));
+        self.queue.write_buffer(&scene.escaped, 0, &[0; 4]);
         self.dispatch(&self.forward_kernel, &scene.forward_group, scene.particle_count);
         Ok(())
     }
@@ -874,8 +926,11 @@ impl ComputeEngine {
         };
         let label = kernel.label;
         let pipeline = kernel.pipeline_for(&self.device, self.variant(score));
+        let contain = self.contain_kernel.pipeline(&self.device);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
+        // The particles before the batch, where escaped ones are held (`contain_escaped.wgsl`).
+        encoder.copy_buffer_to_buffer(&scene.particles, 0, &scene.before, 0, scene.particles.size());
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some(label),
@@ -887,9 +942,20 @@ impl ComputeEngine {
                 let (x, y) = kernel.workgroups(scene.particle_count);
                 pass.dispatch_workgroups(x, y, 1);
             }
+            pass.set_pipeline(contain);
+            pass.set_bind_group(0, &scene.contain_group, &[]);
+            let (x, y) = self.contain_kernel.workgroups(scene.particle_count);
+            pass.dispatch_workgroups(x, y, 1);
         }
         self.queue.submit([encoder.finish()]);
         Ok(())
+    }
+
+    /// Starts copying back how many particles escaped (`core::runaway`) since the run started:
+    /// the reverse steps hold them where they were before their batch and count them.
+    pub fn read_escaped(&self) -> Result<Readback, GpuError> {
+        let scene = self.scene()?;
+        Ok(Readback::start(&self.device, &self.queue, &scene.escaped, 4))
     }
 
     /// Computes the prediction of the score source at every particle, in the parametrization
@@ -1001,6 +1067,7 @@ impl ComputeEngine {
             )));
         }
         self.queue.write_buffer(&scene.particles, 0, bytemuck::cast_slice(points));
+        self.queue.write_buffer(&scene.escaped, 0, &[0; 4]);
         Ok(())
     }
 

@@ -240,6 +240,21 @@ pub mod histogram {
     pub const BINDINGS: &[Binding] = &[PARAMS, PARTICLES, COUNTS];
 }
 
+/// `contain_escaped.wgsl`.
+pub mod contain_escaped {
+    use super::*;
+    /// [`ContainParams`](crate::gpu::engine::ContainParams).
+    pub const PARAMS: Binding = Binding::new(0, "params", Uniform);
+    /// The particles after a batch of steps, the escaped ones written back.
+    pub const PARTICLES: Binding = Binding::new(1, "particles", ReadWrite);
+    /// The particles before the batch.
+    pub const BEFORE: Binding = Binding::new(2, "before", ReadOnly);
+    /// The count of escaped particles (atomic, cleared when a run starts).
+    pub const ESCAPED: Binding = Binding::new(3, "escaped", ReadWrite);
+    /// Every binding of the kernel.
+    pub const BINDINGS: &[Binding] = &[PARAMS, PARTICLES, BEFORE, ESCAPED];
+}
+
 /// `train_gradient.wgsl`.
 pub mod train_gradient {
     use super::*;

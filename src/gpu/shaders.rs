@@ -32,6 +32,7 @@ const PREDICT_EXACT: &str = include_str!("../../shaders/predict_exact.wgsl");
 const TRAIN_GRADIENT: &str = include_str!("../../shaders/train_gradient.wgsl");
 const ADAM_STEP: &str = include_str!("../../shaders/adam_step.wgsl");
 const HISTOGRAM: &str = include_str!("../../shaders/histogram.wgsl");
+const CONTAIN_ESCAPED: &str = include_str!("../../shaders/contain_escaped.wgsl");
 const DRAW_PARTICLES: &str = include_str!("../../shaders/draw_particles.wgsl");
 
 /// WGSL constants of the flat weight layout, generated from [`core::mlp`](crate::core::mlp).
@@ -209,6 +210,11 @@ pub fn histogram() -> String {
     [GRID, HISTOGRAM].concat()
 }
 
+/// `contain_escaped.wgsl`: particles that left the finite range held where they were, and counted.
+pub fn contain_escaped() -> String {
+    [GRID, CONTAIN_ESCAPED].concat()
+}
+
 /// `draw_particles.wgsl`: the particle renderer.
 pub fn draw_particles() -> String {
     [RNG, DRAW_PARTICLES].concat()
@@ -225,6 +231,7 @@ pub fn all() -> Vec<(&'static str, String)> {
         ("likelihood_step_mlp", likelihood_step_mlp()),
         ("likelihood_step_exact", likelihood_step_exact()),
         ("histogram", histogram()),
+        ("contain_escaped", contain_escaped()),
         ("train_gradient", train_gradient()),
         ("adam_step", adam_step()),
         ("draw_particles", draw_particles()),

@@ -549,6 +549,18 @@ impl Playground {
         }))
     }
 
+    /// Resolves, once the GPU has finished the work queued so far, to why the run must stop
+    /// (some particles left the finite range: `Session::divergence`), or null. On the CPU path
+    /// `step` throws that at once, and this resolves to null.
+    pub fn divergence(&self) -> Result<js_sys::Promise, JsError> {
+        self.check_device()?;
+        let pending = self.session.divergence().map_err(js_error)?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let message = pending.message().await.map_err(js_reject)?;
+            Ok(message.map_or(JsValue::NULL, |m| JsValue::from_str(&m)))
+        }))
+    }
+
     /// The exact probability of each bin of the same grid under p_t of what is sampled (the
     /// drawing's distribution when one is in use) at time `t` in the schedule's own units
     /// (`Session::exact_probabilities`).
