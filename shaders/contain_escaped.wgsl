@@ -2,7 +2,9 @@
 // before it, and counts them. Twin of core::runaway::contain (src/core/runaway.rs): a particle has
 // escaped when a coordinate is NaN, infinite, or beyond RUNAWAY_COORDINATE in magnitude:
 //   escaped(p) = !(|p.x| <= R && |p.y| <= R),   R = RUNAWAY_COORDINATE,
-// and then p = before[i] and the count grows by one. NaN and infinity are found from the bits
+// and then p = before[i], and the count grows by one the first time particle i escapes in the run
+// (so it counts particles, however many batches run before the page reads it: twin of the CPU
+// path, which stops at the first). NaN and infinity are found from the bits
 // (an all-ones exponent), since WGSL lets implementations assume floats are finite.
 // ContainParams is engine::ContainParams (src/gpu/engine.rs; tests/gpu_layout.rs checks both).
 
@@ -18,6 +20,8 @@ struct ContainParams {
 @group(0) @binding(1) var<storage, read_write> particles: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read> before: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> escaped: atomic<u32>;
+// 1 for each particle that has escaped in this run (cleared with the count when a run starts).
+@group(0) @binding(4) var<storage, read_write> escaped_before: array<u32>;
 
 /// The exponent bits of an f32; all ones for NaN and the infinities.
 const EXPONENT_BITS: u32 = 0x7f800000u;
@@ -39,6 +43,9 @@ fn contain_escaped(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_wo
     }
     if (has_escaped(particles[i])) {
         particles[i] = before[i];
-        atomicAdd(&escaped, 1u);
+        if (escaped_before[i] == 0u) {
+            escaped_before[i] = 1u;
+            atomicAdd(&escaped, 1u);
+        }
     }
 }

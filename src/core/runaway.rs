@@ -2,11 +2,12 @@
 //! they were before it, so a diverging run stops with a reason instead of filling the picture
 //! and the views with Infinity and NaN. CPU twin of `shaders/contain_escaped.wgsl`.
 
-/// A coordinate beyond this (world units) has escaped. Data lie within a few units of the origin
-/// and the widest prior (EDM's sigma_max = 80, Karras et al. 2022, Table 1) puts particles within
-/// a few hundred; 10^6 is far past any honest run, and its square (10^12) is still exact enough in
-/// f32 for every view's arithmetic.
-pub const RUNAWAY_COORDINATE: f32 = 1.0e6;
+/// A coordinate beyond this (world units) has escaped: the range in which every view's arithmetic
+/// stays finite in f32, since the square of such a coordinate summed over the most particles the
+/// engine runs (2^22, `gpu::engine::MAX_PARTICLES`) is 4.2e36, below f32's 3.4e38. Honest runs
+/// stay within a few hundred units (the widest prior, EDM's sigma_max = 80, Karras et al. 2022,
+/// Table 1); the strongest guidance in eight steps goes past a million (`tests/app_guidance.rs`).
+pub const RUNAWAY_COORDINATE: f32 = 1.0e15;
 
 /// Whether `p` has escaped: a coordinate is NaN, infinite, or beyond [`RUNAWAY_COORDINATE`].
 pub fn escaped(p: [f32; 2]) -> bool {

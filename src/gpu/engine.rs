@@ -160,6 +160,8 @@ struct Scene {
     before: wgpu::Buffer,
     /// Count of the particles that escaped since the run started (one atomic u32).
     escaped: wgpu::Buffer,
+    /// One u32 per particle: 1 once it has escaped in this run.
+    escaped_flags: wgpu::Buffer,
     contain_group: wgpu::BindGroup,
     forward_group: wgpu::BindGroup,
     predict_mlp_group: wgpu::BindGroup,
@@ -175,6 +177,7 @@ struct SceneBuffers {
     predictions: wgpu::Buffer,
     before: wgpu::Buffer,
     escaped: wgpu::Buffer,
+    escaped_flags: wgpu::Buffer,
 }
 
 /// Particle state on the GPU and the kernels that move it.
@@ -670,13 +673,14 @@ impl ComputeEngine {
         let predictions = state_buffer("predictions", bytes);
         let before = state_buffer("particles before a batch", bytes);
         let escaped = state_buffer("escaped particles", 4);
+        let escaped_flags = state_buffer("escaped flags", 4 * count as u64);
         let params = ContainParams {
             particle_count: count,
             runaway_coordinate: runaway::RUNAWAY_COORDINATE,
             _pad: [0; 2],
         };
         self.queue.write_buffer(&self.contain_params, 0, bytemuck::bytes_of(&params));
-        let buffers = SceneBuffers { particles, history, predictions, before, escaped };
+        let buffers = SceneBuffers { particles, history, predictions, before, escaped, escaped_flags };
         self.scene = Some(self.make_scene(count, buffers));
         self.generation += 1;
         Ok(())
@@ -750,14 +754,15 @@ impl ComputeEngine {
 
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
-            let Scene { particle_count, particles, history, predictions, before, escaped, .. } = scene;
-            let buffers = SceneBuffers { particles, history, predictions, before, escaped };
+            let Scene { particle_count, particles, history, predictions, before, escaped, escaped_flags, .. } =
+                scene;
+            let buffers = SceneBuffers { particles, history, predictions, before, escaped, escaped_flags };
             self.scene = Some(self.make_scene(particle_count, buffers));
         }
     }
 
     fn make_scene(&self, particle_count: u32, buffers: SceneBuffers) -> Scene {
-        let SceneBuffers { particles, history, predictions, before, escaped } = buffers;
+        let SceneBuffers { particles, history, predictions, before, escaped, escaped_flags } = buffers;
         let device = &self.device;
         use layout::contain_escaped as ce;
         let run = || {
@@ -835,6 +840,7 @@ impl ComputeEngine {
                     (ce::PARTICLES, particles.as_entire_binding()),
                     (ce::BEFORE, before.as_entire_binding()),
                     (ce::ESCAPED, escaped.as_entire_binding()),
+                    (ce::ESCAPED_BEFORE, escaped_flags.as_entire_binding()),
                 ],
             ),
             particle_count,
@@ -843,6 +849,7 @@ impl ComputeEngine {
             predictions,
             before,
             escaped,
+            escaped_flags,
         }
     }
 
@@ -881,7 +888,7 @@ impl ComputeEngine {
         let params =
             NoiseParams { alpha, sigma, seed, stream, particle_count: scene.particle_count, _pad: [0; 3] };
         self.queue.write_buffer(&self.noise_params, 0, bytemuck::bytes_of(&params));
-        self.queue.write_buffer(&scene.escaped, 0, &[0; 4]);
+        self.clear_escaped(scene);
         self.dispatch(&self.forward_kernel, &scene.forward_group, scene.particle_count);
         Ok(())
     }
@@ -949,6 +956,15 @@ impl ComputeEngine {
         }
         self.queue.submit([encoder.finish()]);
         Ok(())
+    }
+
+    /// A new run: no particle has escaped yet (`contain_escaped.wgsl`'s count and flags cleared).
+    fn clear_escaped(&self, scene: &Scene) {
+        let mut encoder =
+            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("clear escaped") });
+        encoder.clear_buffer(&scene.escaped, 0, None);
+        encoder.clear_buffer(&scene.escaped_flags, 0, None);
+        self.queue.submit([encoder.finish()]);
     }
 
     /// Starts copying back how many particles escaped (`core::runaway`) since the run started:
@@ -1067,7 +1083,7 @@ impl ComputeEngine {
             )));
         }
         self.queue.write_buffer(&scene.particles, 0, bytemuck::cast_slice(points));
-        self.queue.write_buffer(&scene.escaped, 0, &[0; 4]);
+        self.clear_escaped(scene);
         Ok(())
     }
 

@@ -251,8 +251,10 @@ pub mod contain_escaped {
     pub const BEFORE: Binding = Binding::new(2, "before", ReadOnly);
     /// The count of escaped particles (atomic, cleared when a run starts).
     pub const ESCAPED: Binding = Binding::new(3, "escaped", ReadWrite);
+    /// Whether each particle has escaped in this run (so the count counts particles).
+    pub const ESCAPED_BEFORE: Binding = Binding::new(4, "escaped_before", ReadWrite);
     /// Every binding of the kernel.
-    pub const BINDINGS: &[Binding] = &[PARAMS, PARTICLES, BEFORE, ESCAPED];
+    pub const BINDINGS: &[Binding] = &[PARAMS, PARTICLES, BEFORE, ESCAPED, ESCAPED_BEFORE];
 }
 
 /// `train_gradient.wgsl`.

@@ -457,6 +457,13 @@ impl Playground {
         self.session.reset().map_err(js_error)
     }
 
+    /// Starts the run from `positions` (interleaved x, y, one point per particle, each finite
+    /// and within the runaway limit: `Session::start_from`), at the start of the time range.
+    pub fn start_from(&mut self, positions: &[f32]) -> Result<(), JsError> {
+        self.check_device()?;
+        self.session.start_from(&points("positions", positions)?).map_err(js_error)
+    }
+
     /// Shows forward-noised data at the fraction `t` in [0, 1] of the time range.
     pub fn noise_to(&mut self, t: f64) -> Result<(), JsError> {
         self.check_device()?;

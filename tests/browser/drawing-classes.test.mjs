@@ -1,6 +1,8 @@
 // Drawings with classes: strokes drawn in two colours are two classes; guidance steers a run of
 // the drawing toward one (exact scores, and a class-conditional network trained in the page on
-// the CPU and on WebGPU); share links carry the colours, the guidance and the network.
+// the CPU and on WebGPU); share links carry the colours, the guidance and the network, and
+// reopen guided whatever the timing (a busy page's thread, late network files, a link typed into
+// the address bar of a running page).
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -24,14 +26,47 @@ function onBar(positions) {
   return near / (positions.length / 2);
 }
 
+/** How long the busy page's thread is blocked in each BUSY_PERIOD_MS, and the delay of its network files (ms). */
+const BUSY_BLOCK_MS = 35;
+const BUSY_PERIOD_MS = 50;
+const LATE_FILE_MS = 600;
+
 /**
- * Opens `hash` in a page of its own, waits until it is ready, runs `check` on it, and asserts
- * that the page logged no error.
+ * Makes a context's pages slow in the ways a busy machine does: the page's thread is blocked
+ * most of the time (from before its first script), and every network file arrives late.
+ * @param {import('playwright-core').BrowserContext} context
+ */
+async function keepBusy(context) {
+  await context.addInitScript(([block, period]) => {
+    setInterval(() => {
+      const until = performance.now() + block;
+      while (performance.now() < until);
+    }, period);
+  }, [BUSY_BLOCK_MS, BUSY_PERIOD_MS]);
+  await context.route(/\/weights\//, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, LATE_FILE_MS));
+    await route.continue();
+  });
+}
+
+/**
+ * The page's link (without '#') once the address bar matches every pattern of `wanted`.
+ * @param {import('playwright-core').Page} page
+ * @param {RegExp[]} wanted
+ */
+async function linkOnceWritten(page, wanted) {
+  await page.waitForFunction((sources) => sources.every((source) => new RegExp(source).test(location.hash)), wanted.map((r) => r.source), { timeout: 10_000 });
+  return page.evaluate(() => location.hash.slice(1));
+}
+
+/**
+ * Opens `hash` in a page of its own (`busy`: with keepBusy), waits until it is ready, runs
+ * `check` on it, and asserts that the page logged no error.
  * @param {string} hash
  * @param {(session: Awaited<ReturnType<typeof openPlayground>>) => Promise<void>} check
  */
-async function inPageOf(hash, check) {
-  const session = await openPlayground(browser, hash);
+async function inPageOf(hash, check, { busy = false } = {}) {
+  const session = await openPlayground(browser, hash, busy ? { beforeLoad: keepBusy } : {});
   try {
     await waitReady(session.page);
     await check(session);
@@ -107,14 +142,29 @@ describe('drawings with classes', { timeout: TEST_TIMEOUT_MS }, () => {
         assert.deepEqual([options.score, options.guidance, options.class], ['mlp', 'cfg', 'orange'], await pageReport(session));
         const guided = onBar(await endPositions(session.page));
         assert.ok(guided > 0.8, `${(100 * guided).toFixed(1)}% of the guided samples on the orange bar`);
-        // The conditional network travels with the link: 5,506 half floats and 5 rows of 64.
-        await session.page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{15627}(&|$)/.test(location.hash), null, { timeout: 5000 });
-        const hash = await session.page.evaluate(() => location.hash.slice(1));
-        await inPageOf(hash, async (second) => {
+        // The conditional network travels with the link: 5,506 half floats and 5 rows of 64. The
+        // address bar follows the state a moment after a change: the link is read once it says
+        // everything the page shows (the network, the guidance and its class).
+        const hash = await linkOnceWritten(session.page, [/[#&]net=[A-Za-z0-9_-]{15627}(&|$)/, /[#&]guidance=cfg(&|$)/, /[#&]class=orange(&|$)/]);
+        const reopened = async (/** @type {Awaited<ReturnType<typeof openPlayground>>} */ second) => {
           const opened = await second.page.evaluate(() => window.dp.playground.options());
           assert.deepEqual([opened.score, opened.guidance, opened.class], ['mlp', 'cfg', 'orange'], await pageReport(second));
           const again = onBar(await endPositions(second.page));
           assert.ok(again > 0.8, `from the link: ${(100 * again).toFixed(1)}% on the orange bar`);
+          // The page writes the same link back: nothing was lost on the way in.
+          const written = await linkOnceWritten(second.page, [/[#&]net=[A-Za-z0-9_-]{15627}(&|$)/, /[#&]guidance=cfg(&|$)/, /[#&]class=orange(&|$)/]);
+          assert.equal(new URLSearchParams(written).get('net'), new URLSearchParams(hash).get('net'), 'the network written back is the link\'s');
+        };
+        await inPageOf(hash, reopened);
+        // The same link on a page whose thread is busy and whose network files arrive late: the
+        // drawing, its network and the guidance are applied in one order whatever the timing.
+        await inPageOf(hash, reopened, { busy: true });
+        // Typed into the address bar of a page already running: the playground is made again
+        // with the drawing, its network and the guidance, in that order.
+        await inPageOf(`backend=${backend}&particles=1024&steps=60&playing=0`, async (third) => {
+          await third.page.evaluate((next) => { location.hash = next; }, hash);
+          await third.page.waitForFunction(() => window.dp.playground?.drawing_labels()?.length > 40 && window.dp.playground.options().guidance === 'cfg', null, { timeout: 60_000 });
+          await reopened(third);
         });
         assert.deepEqual(session.errors, []);
       } finally {

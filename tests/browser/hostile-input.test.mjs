@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { LOAD_TIMEOUT_MS, NAVIGATION, STRICT_CSP, TEST_TIMEOUT_MS, baseUrl, launchHeadless, noticeTexts, openPlayground, pageReport, waitReady } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+
+import { LOAD_TIMEOUT_MS, NAVIGATION, STRICT_CSP, TEST_TIMEOUT_MS, baseUrl, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -46,7 +48,94 @@ async function openReady(hash) {
   return session;
 }
 
+/** The header of a real network file (weights/, 64 bytes) and `count` random finite half floats after it, base64url. */
+function randomNetwork(count = 5506, seed = 1) {
+  const header = readFileSync(new URL('../../weights/two_moons.vp_linear.dpw', import.meta.url)).subarray(0, 64);
+  const weights = Buffer.alloc(2 * count);
+  let state = seed;
+  for (let i = 0; i < count; i += 1) {
+    let bits;
+    do {
+      state = (state * 1103515245 + 12345) >>> 0;
+      bits = state >>> 16;
+    } while ((bits & 0x7c00) === 0x7c00);
+    weights.writeUInt16LE(bits, 2 * i);
+  }
+  return Buffer.concat([header, weights]).toString('base64url');
+}
+
+/** Eight points of a drawing in the link form (int16 pairs), base64url. */
+function eightPoints() {
+  const bytes = Buffer.alloc(32);
+  for (let i = 0; i < 8; i += 1) {
+    bytes.writeInt16LE(1000 * i - 4000, 4 * i);
+    bytes.writeInt16LE(500 * i, 4 * i + 2);
+  }
+  return bytes.toString('base64url');
+}
+
 describe('hostile input', { timeout: TEST_TIMEOUT_MS }, () => {
+  for (const backend of ['cpu', 'webgpu']) {
+    test(`on ${backend}: #net= of random half floats under a valid header is refused with why; the run samples the embedded network, finite`, async () => {
+      const session = await openReady(`backend=${backend}&particles=1024&steps=20&playing=0&net=${randomNetwork()}`);
+      try {
+        const notices = await noticeTexts(session.page);
+        assert.ok(notices.some((n) => /The network in the link was not used: it is not a trained network: at x = \(/.test(n)), `notices: ${JSON.stringify(notices)}`);
+        assert.equal(await session.page.evaluate(() => window.dp.state().net), '', 'the state no longer carries it');
+        await runToEnd(session.page);
+        const largest = await session.page.evaluate(async () => Math.max(...Array.from(await window.dp.playground.read_positions(), Math.abs)));
+        assert.ok(Number.isFinite(largest) && largest < 10, `the embedded network's samples stay in the picture: ${largest}`);
+        assert.deepEqual(session.errors, [], await pageReport(session));
+      } finally {
+        await session.close();
+      }
+    });
+  }
+
+  for (const backend of ['cpu', 'webgpu']) {
+    test(`on ${backend}: a run whose particles leave the finite range stops with why, and nothing shown is NaN`, async () => {
+      const session = await openReady(`backend=${backend}&score=exact&sampler=euler_maruyama&particles=256&steps=2&playing=0`);
+      try {
+        // One particle starts at 9e14: far from the data the exact score is about -x / sigma^2,
+        // so the first of two reverse-SDE steps (h = 0.5 at beta = 20) multiplies it by
+        // 1 + h beta / 2 - h beta = -4, past the limit of 1e15 (tests/app_runaway.rs does the same).
+        await session.page.evaluate(() => {
+          const positions = new Float32Array(2 * 256).map((_, i) => ((i * 37) % 200) / 100 - 1);
+          positions[14] = 9e14;
+          window.dp.playground.start_from(positions);
+        });
+        await session.page.click('#play');
+        await session.page.waitForFunction(() => [...document.querySelectorAll('#notices .notice')].some((n) => /The run was stopped: the run diverged/.test(n.textContent)), null, { timeout: 60_000 });
+        const notice = (await noticeTexts(session.page)).find((n) => /The run was stopped/.test(n));
+        assert.match(notice, /by step 1 of 2, 1 of 256 particles left the finite range/);
+        const seen = await session.page.evaluate(async () => ({
+          playing: window.dp.state().playing,
+          positions: Array.from(await window.dp.playground.read_positions()),
+          readouts: document.getElementById('readouts')?.textContent ?? document.body.textContent,
+        }));
+        assert.equal(seen.playing, false, 'the run is stopped');
+        assert.ok(seen.positions.every(Number.isFinite), 'every particle is finite');
+        assert.ok(Math.abs(seen.positions[14]) <= 1e15, `the particle that escaped is held inside the limit: ${seen.positions[14]}`);
+        assert.doesNotMatch(seen.readouts, /Infinity|NaN/, 'no readout shows Infinity or NaN');
+        assert.deepEqual(session.errors, [], await pageReport(session));
+      } finally {
+        await session.close();
+      }
+    });
+  }
+
+  test('a link whose drawing is refused says that its guidance toward the drawing\'s class was not used either', async () => {
+    const session = await openReady(`${LIGHT}&score=exact&drawn=${eightPoints()}&drawn_classes=a3&guidance=cfg&class=blue`);
+    try {
+      const notices = (await noticeTexts(session.page)).join(' ');
+      assert.match(notices, /The drawing in the link was not used: its classes are for 3 points/);
+      assert.match(notices, /The link's guidance \(cfg toward blue of its drawing\) was not used, since its drawing was not: the run is unguided/);
+      assert.equal(await session.page.evaluate(() => window.dp.playground.options().guidance), 'none');
+    } finally {
+      await session.close();
+    }
+  });
+
   test('#steps= with 100,000 nines then "x" is rejected at once (no regex backtracking)', async () => {
     const session = await openReady(LIGHT);
     try {
@@ -148,7 +237,7 @@ describe('hostile input', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.ok(seen.messageShown, 'the element says why');
       assert.match(seen.message, /src attribute was not used \(only http and https URLs are allowed, not javascript:\)/);
       assert.ok(warnings.some((w) => w.includes('src attribute was not used')), `console.warn: ${JSON.stringify(warnings)}`);
-      assert.equal(seen.relative.split('#')[0], `${base}embed.html`, 'a relative http(s) src is resolved against the document');
+      assert.equal(seen.relative.split('#')[0], `${base}embed.html?autosize=1`, 'a relative http(s) src is resolved against the document (and sized to its content)');
       assert.equal(seen.relativeMessage, false, 'and needs no message');
     } finally {
       await context.close();

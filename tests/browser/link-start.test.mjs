@@ -44,6 +44,27 @@ describe('a run returns to the link\'s starting state', { timeout: TEST_TIMEOUT_
     }
   });
 
+  test('a drawing opened at t = 0.1 starts from the drawing noised there, not from the prior or the dataset', async () => {
+    // Eight points on a vertical line at x = -2.4 (int16 pairs of the link form, 3 / 32767 per unit).
+    const bytes = Buffer.alloc(32);
+    for (let i = 0; i < 8; i += 1) {
+      bytes.writeInt16LE(-26214, 4 * i);
+      bytes.writeInt16LE(2000 * i - 7000, 4 * i + 2);
+    }
+    const session = await openPlayground(browser, `backend=cpu&score=exact&particles=512&steps=20&t=0.1&playing=0&drawn=${bytes.toString('base64url')}`);
+    try {
+      await waitReady(session.page);
+      const start = await where(session.page);
+      assert.ok(Math.abs(start.fraction - 0.1) < 1e-9 && start.step === 0 && start.t === 0.1, `the link's start: ${JSON.stringify(start)}`);
+      const xs = (await positions(session.page)).filter((_, i) => i % 2 === 0);
+      const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+      assert.ok(Math.abs(meanX + 2.4 * Math.sqrt(1 - 0.1)) < 0.5, `the particles are the drawing noised a little (mean x ${meanX})`);
+      assert.deepEqual(session.errors, [], await pageReport(session));
+    } finally {
+      await session.close();
+    }
+  });
+
   test('opened at the prior, R returns to the prior noise', async () => {
     const session = await openPlayground(browser, 'backend=cpu&particles=512&steps=20&playing=0');
     try {

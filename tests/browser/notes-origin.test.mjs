@@ -3,7 +3,8 @@
 // scrolled into view only later. Both reach ready, a widget whose link says play plays once seen,
 // nothing scrolls inside a ui=min iframe at the Embed button's snippet size (so the mouse wheel
 // over it scrolls the notes), the element sizes its iframe to the content, and the element's API
-// (play, pause, reset, set; events ready, step, done) drives a widget from the notes.
+// (play, pause, reset, set; events ready, step, done) drives a widget from the notes. Elements
+// given a height (400, 520, 640 px) keep it and fit it, with nothing scrolling inside.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,6 +20,9 @@ const SNIPPET = { width: 560, height: 640 };
 const LIGHT = 'backend=cpu&particles=1024&steps=40';
 /** Notes above and below the widgets, so both start far out of view. */
 const FILLER_PX = 2500;
+/** The heights given to widgets in the sized notes (px), and the prose between them. */
+const SIZED_HEIGHTS = [400, 520, 640];
+const SIZED_GAP_PX = 900;
 
 let browser;
 let notes;
@@ -42,6 +46,19 @@ before(async () => {
   <div style="height: ${FILLER_PX}px">Prose between the figures.</div>
   <iframe id="snippet" src="${site}embed.html#${iframeHash}" width="${SNIPPET.width}" height="${SNIPPET.height}" style="border:0" loading="lazy" title="Diffusion Playground"></iframe>
   <div style="height: ${FILLER_PX}px">Prose after the figures.</div>
+</body></html>`,
+  );
+  // Notes whose widgets are given a height (a slide deck's fixed boxes): each a ui=min element.
+  await writeFile(
+    path.join(directory, 'sized.html'),
+    `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sized widgets on another origin</title>
+<script type="module" src="${site}js/element.js"></script></head>
+<body style="margin: 0; font: 16px sans-serif">
+  <p>Slides with widgets of a fixed height.</p>
+${SIZED_HEIGHTS.map((height) => `  <div style="height: ${SIZED_GAP_PX}px">Prose.</div>
+  <diffusion-playground id="sized-${height}" height="${height}" seed="${height}" ${LIGHT.split('&').map((kv) => kv.replace('=', '="') + '"').join(' ')} ui="min"></diffusion-playground>`).join('\n')}
+  <div style="height: ${FILLER_PX}px">Prose after the widgets.</div>
 </body></html>`,
   );
   // The notes' own strict policy, which lets in scripts from the widget's site as well.
@@ -84,6 +101,15 @@ function scrollsInside(frame) {
     const root = document.scrollingElement;
     return root.scrollHeight > root.clientHeight + 1 || root.scrollWidth > root.clientWidth + 1;
   });
+}
+
+/** The mouse wheel over the widget `selector` scrolls the notes (nothing inside takes it). */
+async function wheelScrollsTheNotes(page, selector) {
+  const box = await page.locator(selector).boundingBox();
+  const before = await page.evaluate(() => window.scrollY);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, 300);
+  await page.waitForFunction((y) => window.scrollY > y + 100, before, { timeout: 10_000 });
 }
 
 /** A frame's navigation that has not made the widget ready in this long is tried again. */
@@ -172,12 +198,49 @@ describe('widgets in notes on another origin', { timeout: TEST_TIMEOUT_MS }, () 
       });
       assert.ok(transport.bottom <= transport.height, `the Play button is inside the frame: ${JSON.stringify(transport)}`);
 
-      // The mouse wheel over the widget scrolls the notes.
-      const box = await page.locator('#snippet').boundingBox();
-      const before = await page.evaluate(() => window.scrollY);
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await page.mouse.wheel(0, 400);
-      await page.waitForFunction((y) => window.scrollY > y + 100, before, { timeout: 10_000 });
+      await wheelScrollsTheNotes(page, '#snippet');
+      assert.deepEqual(errors, [], 'no error in the notes page');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('widgets given a height in notes on another origin', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('at 400, 520 and 640 px the element keeps its height, nothing scrolls inside, Play is in view and the wheel scrolls the notes', async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 800 } });
+    const page = await context.newPage();
+    /** @type {string[]} */
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await page.goto(`${notes.url}sized.html`, NAVIGATION);
+      await page.waitForFunction(() => customElements.get('diffusion-playground') !== undefined, null, { timeout: 30_000 });
+      for (const height of SIZED_HEIGHTS) {
+        await page.evaluate((id) => {
+          const element = document.getElementById(id);
+          window.readyIds = window.readyIds ?? [];
+          element.addEventListener('ready', () => window.readyIds.push(id));
+          element.scrollIntoView({ block: 'center' });
+        }, `sized-${height}`);
+        await page.waitForFunction((id) => window.readyIds.includes(id), `sized-${height}`, { timeout: 120_000 }).catch(async (error) => {
+          throw new Error(`${error.message}; ${await framesReport(page)}`);
+        });
+        const frame = page.frames().find((f) => f.url().includes('index.html?embed=1') && f.url().includes(`seed=${height}`));
+        assert.ok(frame, `the frame of the ${height} px widget`);
+        assert.equal(frame.url().includes('autosize'), false, `a widget given a height is not autosized: ${frame.url()}`);
+        const box = await page.evaluate((id) => document.getElementById(id).shadowRoot.querySelector('iframe').getBoundingClientRect().height, `sized-${height}`);
+        assert.equal(Math.round(box), height, `the iframe is ${height} px tall`);
+        assert.equal(await scrollsInside(frame), false, `nothing scrolls inside the ${height} px widget`);
+        const transport = await frame.evaluate(() => {
+          const play = document.getElementById('play').getBoundingClientRect();
+          const canvas = document.getElementById('canvas-frame').getBoundingClientRect();
+          return { bottom: play.bottom, height: window.innerHeight, canvas: canvas.height };
+        });
+        assert.ok(transport.bottom <= transport.height, `the Play button is inside the ${height} px frame: ${JSON.stringify(transport)}`);
+        assert.ok(transport.canvas >= 0.3 * height, `the picture takes what is left: ${JSON.stringify(transport)}`);
+        await wheelScrollsTheNotes(page, `#sized-${height}`);
+      }
       assert.deepEqual(errors, [], 'no error in the notes page');
     } finally {
       await context.close();

@@ -16,7 +16,8 @@
 // `data:`, ...) would run in or beside the host page, so it is refused, with a message.
 //
 // Without a `height` attribute the element sizes its iframe to the embedded page's content (the
-// page reports its height), so nothing scrolls inside it. Notes can drive a widget from their
+// page reports its height), so nothing scrolls inside it. With one, the iframe has that height
+// and the embedded page fits it, as the iframe snippet does: the picture takes what is left. Notes can drive a widget from their
 // own prose through a small API (embed-bridge.js carries it over postMessage; messages are
 // taken only from this element's own frame and origin):
 //
@@ -34,11 +35,15 @@ const ELEMENT_ONLY = new Set(['width', 'height', 'title', 'class', 'style', 'id'
 /** Height of the widget until the embedded page reports its own (or when it never does). */
 const DEFAULT_HEIGHT = '480px';
 
+/** The embed page next to this module (www/embed.html), unless the element's `src` names another. */
+const EMBED_URL = new URL('../embed.html', import.meta.url).href;
+
 /**
- * The embed page next to this module (www/embed.html), unless the element's `src` names another;
- * `autosize` asks it to lay out by width and report its height.
+ * The query parameter that asks the embedded page to lay out by width and report its height
+ * (the element then sizes its iframe to it). Without a `height` attribute only: with one, the
+ * page fits the given height as the iframe snippet does (the picture takes what is left).
  */
-const EMBED_URL = new URL('../embed.html?autosize=1', import.meta.url).href;
+const AUTOSIZE_PARAM = 'autosize';
 
 /** Marks the API's messages (embed-bridge.js's CHANNEL). */
 const CHANNEL = 'diffusion-playground';
@@ -50,23 +55,31 @@ const SRC_PROTOCOLS = new Set(['http:', 'https:']);
 
 /**
  * The embed page for a `src` attribute: `src` resolved against the document when it is an
- * http(s) URL (without its hash, which the element sets), else the default EMBED_URL.
+ * http(s) URL (without its hash, which the element sets), else the default EMBED_URL; asked to
+ * size itself to its content (`autosize`) unless the element has a height of its own.
  * @param {string | null} src
+ * @param {boolean} [autosize]
  * @returns {{ url: string, refused: string | null }}  `refused`: why `src` was not used
  */
-export function embedUrlFor(src) {
-  if (src === null || src.trim() === '') return { url: EMBED_URL, refused: null };
+export function embedUrlFor(src, autosize = true) {
+  const sized = (/** @type {URL} */ url) => {
+    if (autosize) url.searchParams.set(AUTOSIZE_PARAM, '1');
+    else url.searchParams.delete(AUTOSIZE_PARAM);
+    return url.href;
+  };
+  const fallback = (/** @type {string | null} */ refused) => ({ url: sized(new URL(EMBED_URL)), refused });
+  if (src === null || src.trim() === '') return fallback(null);
   let url;
   try {
     url = new URL(src, document.baseURI);
   } catch {
-    return { url: EMBED_URL, refused: 'it is not a URL' };
+    return fallback('it is not a URL');
   }
   if (!SRC_PROTOCOLS.has(url.protocol)) {
-    return { url: EMBED_URL, refused: `only http and https URLs are allowed, not ${url.protocol}` };
+    return fallback(`only http and https URLs are allowed, not ${url.protocol}`);
   }
   url.hash = '';
-  return { url: url.href, refused: null };
+  return { url: sized(url), refused: null };
 }
 
 /**
@@ -199,7 +212,7 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     const height = this.getAttribute('height');
     if (height) this.style.setProperty('--dp-height', /^\d+$/.test(height) ? `${height}px` : height);
     this.frame.title = this.getAttribute('title') || 'Diffusion Playground';
-    const { url, refused } = embedUrlFor(this.getAttribute('src'));
+    const { url, refused } = embedUrlFor(this.getAttribute('src'), !height);
     const text = refused && `The src attribute was not used (${refused}); showing the playground from ${url}.`;
     if (text && text !== this.message.textContent) console.warn(`<diffusion-playground>: ${text}`);
     this.message.textContent = text || '';

@@ -54,9 +54,16 @@ export function fail(message) {
  */
 export function runtimeError(what, error) {
   setPlaying(false);
+  page.state.playing = false;
+  const message = messageOf(error);
   if (deviceLost()) recoverFromLostDevice();
-  else ui.notice(`${what} failed: ${messageOf(error)}`, 'error');
+  // Particles that left the finite range stop the run (src/core/runaway.rs says why).
+  else if (message.startsWith(DIVERGED)) ui.notice(`The run was stopped: ${message}.`, 'error');
+  else ui.notice(`${what} failed: ${message}`, 'error');
 }
+
+/** How the wasm's reason for stopping a diverged run begins (`core::runaway::diverged_message`). */
+export const DIVERGED = 'the run diverged';
 
 /**
  * Runs `action` on the Playground now; reports a failure as a notice. Returns whether it ran.

@@ -21,8 +21,8 @@ const MAX_STEPS_PER_FRAME = 20;
 const MIN_FRAMES_PER_RUN = 120;
 /**
  * On WebGPU, step() only queues work, so the time spent in a frame says nothing about the GPU.
- * The loop keeps one fence in flight (`gpu_idle()`, which resolves when the GPU has finished
- * everything submitted before it; nothing is read back) and stops queueing steps while the
+ * The loop keeps one fence in flight (`divergence()`, which resolves when the GPU has finished
+ * everything submitted before it, with the count of escaped particles: four bytes read back) and stops queueing steps while the
  * unfinished fence is more than this many frames old: the GPU never runs further behind the page
  * than that.
  */
@@ -188,10 +188,16 @@ function startFence() {
   const started = performance.now();
   const current = { frame: frameCount, stalled: false };
   fence = current;
-  owner.gpu_idle().then(
-    () => {
+  // The fence is the count of particles that left the finite range (read back once the GPU has
+  // done everything queued before it): a run that diverged stops here with the reason.
+  owner.divergence().then(
+    (/** @type {string | null} */ diverged) => {
       if (fence !== current) return;
       fence = null;
+      if (diverged !== null && owner === page.pg) {
+        stopDivergedRun(diverged);
+        return;
+      }
       // Additive increase while the GPU keeps up within the budget, multiplicative decrease when
       // the page had to wait for it.
       const framesCovered = Math.max(1, frameCount - current.frame);
@@ -204,6 +210,18 @@ function startFence() {
       if (owner === page.pg) runtimeError('Waiting for the GPU', error);
     },
   );
+}
+
+/**
+ * A run whose particles left the finite range (`core::runaway`): it stops, and says why. The
+ * particles that escaped are held where they were, so the picture and the views stay finite.
+ * @param {string} reason
+ */
+function stopDivergedRun(reason) {
+  setPlaying(false);
+  page.state.playing = false;
+  ui.notice(`The run was stopped: ${reason}.`, 'error');
+  redraw();
 }
 
 /** Additive increase, multiplicative decrease of the steps per frame from the cost of a frame. */

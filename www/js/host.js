@@ -196,24 +196,33 @@ export async function start(wanted) {
     if (kernelTuning()) applyTunedShape(pg);
     else firstFrame.then(() => tuneKernels());
   }
-  if (state.t < 1) {
-    try {
-      noiseTo(state.t);
-    } catch (error) {
-      ui.notice(`Could not show the data noised to ${state.t} of the time range: ${messageOf(error)}`, 'error');
-      state.t = 1;
-    }
-  }
   ui.setValues(state);
   ui.setEnabled(true);
   ui.setOverlay(null);
+  // A link's drawing, then its network (the drawing's, or in place of the embedded one), then
+  // the guidance toward one of the drawing's classes, then its time: in this order, all before
+  // the first frame (each of the first three restarts the run, so the time comes last).
+  const linkTime = state.t;
   const condition = { guidance: state.guidance, class: state.class };
   if (state.drawn) {
     Object.assign(state, { guidance: 'none', class: '' });
     useLinkDrawing();
+    if (!state.drawn && condition.guidance !== 'none') {
+      ui.notice(`The link's guidance (${condition.guidance} toward ${condition.class || 'a class'} of its drawing) was not used, since its drawing was not: the run is unguided.`, 'warn');
+    }
   }
   if (state.net) useLinkNetwork();
   if (state.drawn) useLinkCondition(condition);
+  if (linkTime < 1) {
+    state.t = linkTime;
+    try {
+      noiseTo(linkTime);
+    } catch (error) {
+      ui.notice(`Could not show the data noised to ${linkTime} of the time range: ${messageOf(error)}`, 'error');
+      state.t = 1;
+    }
+    ui.setValues(state);
+  }
   // A widget whose link says play, created while scrolled out of view, starts once it is seen.
   if (state.playing && page.offscreen) page.offscreen = 'was-playing';
   setPlaying(state.playing && !page.offscreen);
@@ -284,7 +293,7 @@ async function comparePaths(started) {
   if (page.pg !== started || page.state.backend !== 'auto') return;
   if (measured.winner === 'webgpu') {
     ui.notice(measured.note, 'info');
-    start(page.state);
+    start({ ...page.state });
   } else {
     ui.setBackendBanner(true, comparisonNote(pathComparison));
     requestFrame();

@@ -107,7 +107,7 @@ async function main() {
   onWorkerFailure((message) => ui.notice(`${message}; the CPU path steps on the page's own thread from now on.`, 'warn'));
   window.addEventListener('hashchange', onHashChange);
   watchTheDevice();
-  await start(page.state);
+  await start({ ...page.state });
 }
 
 main().catch((error) => fail(`Diffusion Playground failed to start: ${messageOf(error)}`));

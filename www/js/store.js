@@ -22,15 +22,25 @@ import { ensureNetwork, missingNetwork } from './networks.js';
 /** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
 const HASH_WRITE_DELAY_MS = 120;
 
+/**
+ * Link fields whose change makes the Playground again (as a backend change does): a drawing, its
+ * stroke classes and a network are applied in one order when it is created, never piecemeal.
+ */
+const RECREATED_BY = Object.freeze(['drawn', 'drawn_classes', 'net']);
+
 let hashTimer = 0;
 /** @type {string | null} A hash that arrived while the Playground was being (re)created. */
 let queuedHash = null;
 
 /** Writes the state into the address bar (and the embedded page's "open full page" link). */
 export function publishState() {
-  // The link carries the network in use when it is not an embedded one (network-link.js).
-  const network = page.pg && !page.creating ? page.pg.network_link() : undefined;
-  page.state.net = network ? encodeNetwork(network) : '';
+  // The link carries the network in use when it is not an embedded one (network-link.js). While
+  // the Playground is being (re)created there is none to ask: the state keeps the link's, which
+  // the creation is about to use (clearing it here would lose it).
+  if (page.pg && !page.creating) {
+    const network = page.pg.network_link();
+    page.state.net = network ? encodeNetwork(network) : '';
+  }
   writeHash(page.state);
   ui.setFullPageLink(shareUrl(toHash(page.state)));
 }
@@ -87,7 +97,10 @@ export function applyChanges(asked) {
     Object.entries(settled.state).filter(([name, v]) => name in asked || v !== state[name]),
   );
   const next = { ...state, ...changes };
-  if (next.backend !== state.backend) {
+  // Another backend, or another drawing or network from a link (typed into the address bar or
+  // sent by an embedding page): the Playground is made again, which applies the drawing, then
+  // its network, then the guidance toward the drawing's class, in that order (host.js, start).
+  if (next.backend !== state.backend || RECREATED_BY.some((name) => name in changes && next[name] !== state[name])) {
     start(next).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));
     return;
   }
