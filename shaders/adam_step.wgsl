@@ -3,7 +3,7 @@
 //   g = sum_e gradients[e * P + p],  m <- b1 m + (1 - b1) g,  v <- b2 v + (1 - b2) g^2,
 //   w <- w - lr (m / c1) / (sqrt(v / c2) + eps),  c1 = 1 - b1^step, c2 = 1 - b2^step.
 // Twin of train::Adam::update (src/core/train.rs). AdamParams is trainer::AdamParams
-// (src/gpu/trainer.rs; tests/gpu_layout.rs checks the two layouts).
+// (src/gpu/trainer.rs; tests/it/gpu_layout.rs checks the two layouts).
 
 struct AdamParams {
     parameters: u32,
@@ -16,7 +16,7 @@ struct AdamParams {
     epsilon: f32,
 }
 
-// Bindings: the table `layout::adam_step` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::adam_step` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> adam: AdamParams;
 @group(0) @binding(2) var<storage, read_write> weights: array<f32>;
 @group(0) @binding(3) var<storage, read> gradients: array<f32>;

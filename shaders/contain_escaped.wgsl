@@ -6,7 +6,7 @@
 // (so it counts particles, however many batches run before the page reads it: twin of the CPU
 // path, which stops at the first). NaN and infinity are found from the bits
 // (an all-ones exponent), since WGSL lets implementations assume floats are finite.
-// ContainParams is engine::ContainParams (src/gpu/engine.rs; tests/gpu_layout.rs checks both).
+// ContainParams is engine::ContainParams (src/gpu/engine.rs; tests/it/gpu_layout.rs checks both).
 
 struct ContainParams {
     particle_count: u32,
@@ -15,7 +15,7 @@ struct ContainParams {
     padding1: u32,
 }
 
-// Bindings: the table `layout::contain_escaped` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::contain_escaped` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> params: ContainParams;
 @group(0) @binding(1) var<storage, read_write> particles: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read> before: array<vec2<f32>>;

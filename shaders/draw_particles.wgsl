@@ -4,7 +4,7 @@
 // from noise to data and shows how the flow rearranges space: a smooth rainbow (palette 0) or eight
 // sectors in the colour-blind-safe Okabe-Ito colours (palette 1).
 // Twin of src/core/render.rs (the CPU rasteriser of the fallback path). DrawParams is
-// gpu::DrawParams (src/gpu/render.rs; tests/gpu_layout.rs checks the two layouts).
+// gpu::DrawParams (src/gpu/render.rs; tests/it/gpu_layout.rs checks the two layouts).
 // Needs common/rng.wgsl.
 
 struct DrawParams {
@@ -25,7 +25,7 @@ const OKABE_ITO = array<vec3<f32>, 8>(
     vec3<f32>(0.800, 0.475, 0.655), vec3<f32>(0.600, 0.600, 0.600),
 );
 
-// Bindings: the table `layout::draw_particles` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::draw_particles` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> draw: DrawParams;
 @group(0) @binding(1) var<storage, read> particles: array<vec2<f32>>;
 

@@ -2,7 +2,7 @@
 //   column = floor((x + h) / 2h * side),  row = floor((h - y) / 2h * side),
 // one atomic add per particle inside the window. Twin of core::histogram::histogram (the same
 // f32 operations in the same order). HistogramParams is engine::HistogramParams
-// (src/gpu/engine.rs; tests/gpu_layout.rs checks the two layouts).
+// (src/gpu/engine.rs; tests/it/gpu_layout.rs checks the two layouts).
 
 struct HistogramParams {
     side: u32,
@@ -11,7 +11,7 @@ struct HistogramParams {
     padding: u32,
 }
 
-// Bindings: the table `layout::histogram` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::histogram` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> params: HistogramParams;
 @group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read_write> counts: array<atomic<u32>>;

@@ -3,7 +3,7 @@
 // likelihood::run with Unguided::Exact. Needs common/mixture.wgsl, common/mixture_divergence.wgsl,
 // common/evaluation.wgsl, common/eps_divergence_exact.wgsl, common/likelihood_step.wgsl.
 
-// Bindings: the table `layout::likelihood_step_exact` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::likelihood_step_exact` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<LikelihoodStep>;
 @group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;

@@ -3,7 +3,7 @@
 // Unguided::Mlp. Needs common/mlp.wgsl, common/mlp_jacobian.wgsl, common/evaluation.wgsl,
 // common/eps_divergence_mlp.wgsl, common/likelihood_step.wgsl.
 
-// Bindings: the table `layout::likelihood_step_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::likelihood_step_mlp` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<LikelihoodStep>;
 // Binding 2, the weights: declared by common/weights_*.wgsl (src/gpu/kernel_config.rs).

@@ -2,7 +2,7 @@
 // Needs common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl, common/posterior_guidance.wgsl, common/eps_hat_exact.wgsl,
 // common/parametrization.wgsl, common/predict.wgsl.
 
-// Bindings: the table `layout::predict_exact` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::predict_exact` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> predict: PredictParams;
 @group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;
 @group(0) @binding(4) var<storage, read> particles: array<vec2<f32>>;

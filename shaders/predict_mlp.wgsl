@@ -2,7 +2,7 @@
 // Needs common/mlp.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl, common/posterior_guidance.wgsl,
 // common/eps_hat_mlp.wgsl, common/parametrization.wgsl, common/predict.wgsl.
 
-// Bindings: the table `layout::predict_mlp` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::predict_mlp` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> predict: PredictParams;
 // Binding 2, the weights: declared by common/weights_*.wgsl (src/gpu/kernel_config.rs).
 @group(0) @binding(3) var<storage, read> hidden_biases: array<f32>;

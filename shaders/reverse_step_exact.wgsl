@@ -4,7 +4,7 @@
 // Needs common/rng.wgsl, common/mixture.wgsl, common/evaluation.wgsl, common/guidance.wgsl, common/posterior_guidance.wgsl,
 // common/eps_hat_exact.wgsl, common/reverse_step.wgsl.
 
-// Bindings: the table `layout::reverse_step_exact` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::reverse_step_exact` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> run: RunParams;
 @group(0) @binding(1) var<storage, read> steps: array<ReverseStep>;
 @group(0) @binding(2) var<storage, read> components: array<MixtureComponent>;

@@ -11,7 +11,7 @@
 // and every other row's term is 0 (twin: train::conditional_loss_and_gradient).
 // Layout constants come from src/core/mlp.rs (src/gpu/shaders.rs). TrainExample is
 // train::PreparedExample (src/core/train.rs) and TrainParams trainer::TrainParams
-// (src/gpu/trainer.rs); tests/gpu_layout.rs checks both layouts.
+// (src/gpu/trainer.rs); tests/it/gpu_layout.rs checks both layouts.
 
 struct TrainExample {
     // What the network sees (x_t and t, or EDM's preconditioned input and c_noise).
@@ -35,7 +35,7 @@ struct TrainParams {
     stride: u32,
 }
 
-// Bindings: the table `layout::train_gradient` in src/gpu/layout.rs (checked by tests/gpu_layout.rs).
+// Bindings: the table `layout::train_gradient` in src/gpu/layout.rs (checked by tests/it/gpu_layout.rs).
 @group(0) @binding(0) var<uniform> params: TrainParams;
 @group(0) @binding(1) var<storage, read> examples: array<TrainExample>;
 @group(0) @binding(2) var<storage, read> weights: array<f32>;

@@ -1,6 +1,6 @@
 // eps_hat from the exact score of the dataset's Gaussian mixture: eps_hat = -sigma_t grad log p_t(x)
-// (theory seed 003), with the guidance term of common/guidance.wgsl (none where its weight is 0),
-// or with a measurement to condition on (DPS, PiGDM) the likelihood term of
+// (Tweedie's formula; docs/theory.md), with the guidance term of common/guidance.wgsl (none where
+// its weight is 0), or with a measurement to condition on (DPS, PiGDM) the likelihood term of
 // common/posterior_guidance.wgsl, with d eps_hat / d x = -sigma (Hessian of log p_t).
 // Twin of EvaluationModel::eps_hat in src/core/sampler/mod.rs.
 // Needs common/mixture.wgsl, common/mixture_divergence.wgsl, common/evaluation.wgsl,

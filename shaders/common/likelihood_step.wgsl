@@ -4,7 +4,7 @@
 //   x <- out_x x + out_e1 e1 + out_e2 e2
 //   l <- l + log_det + log_det_1 d1 + log_det_2 d2
 // so that at the noise end ln p_t0(x_t0) = ln p_T(x_T) + l (instantaneous change of variables).
-// Twin of likelihood::apply_step in src/core/likelihood.rs (structs checked by tests/gpu_layout.rs).
+// Twin of likelihood::apply_step in src/core/likelihood.rs (structs checked by tests/it/gpu_layout.rs).
 // Needs common/evaluation.wgsl and an `eps_hat_with_divergence`, and the including kernel's
 // `run`, `steps`, `points` and `log_dets` bindings.
 

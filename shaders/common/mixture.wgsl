@@ -4,7 +4,7 @@
 // det C_k = alpha^4 det Sigma_k + alpha^2 sigma^2 tr Sigma_k + sigma^4 (no cancellation for flat
 // components); C^-1 = adj(C) / det C for a symmetric 2x2 matrix.
 // Twin of GaussianMixture::score_noised in src/core/dataset.rs; the struct is MixtureComponent
-// there (tests/gpu_layout.rs checks the two layouts). Expects the including kernel to declare `components: array<MixtureComponent>`.
+// there (tests/it/gpu_layout.rs checks the two layouts). Expects the including kernel to declare `components: array<MixtureComponent>`.
 
 struct MixtureComponent {
     mean: vec2<f32>,

@@ -1,4 +1,4 @@
-// What a network predicts, and the conversions between the four targets (theory seed 003), for
+// What a network predicts, and the conversions between the four targets (docs/theory.md), for
 // x = alpha x0 + sigma eps at one time of a schedule:
 //   eps   = (x - alpha x0) / sigma,       x0 = (x - sigma eps) / alpha   (Tweedie),
 //   score = -eps / sigma,                 v  = alpha' x0 + sigma' eps      (velocity).

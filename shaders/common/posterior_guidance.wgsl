@@ -8,7 +8,7 @@
 // Twin of posterior_guidance::likelihood_gradient and posterior_guided_eps. Needs
 // common/evaluation.wgsl and the including kernel's `observation` binding.
 
-// The layout of posterior_guidance::ObservationParams (48 bytes; tests/gpu_layout.rs checks it).
+// The layout of posterior_guidance::ObservationParams (48 bytes; tests/it/gpu_layout.rs checks it).
 struct ObservationParams {
     row0: vec2<f32>,
     row1: vec2<f32>,

@@ -2,7 +2,7 @@
 //   predictions[i] = convert(eps_hat(x_i), eps -> target, x_i)   (common/parametrization.wgsl)
 // eps_hat comes from the including kernel (MLP or exact score); this is what the page draws as
 // the x0-hat "ghost" of each particle (Tweedie), its score arrow or its velocity.
-// PredictParams is engine::PredictParams in src/gpu/engine.rs (tests/gpu_layout.rs checks the two
+// PredictParams is engine::PredictParams in src/gpu/engine.rs (tests/it/gpu_layout.rs checks the two
 // layouts). Twin of sampler::predict.
 
 struct PredictParams {

@@ -7,7 +7,7 @@
 // with z0, z1, z ~ N(0, I) keyed (seed, particle, step index) in the CHURN, STAGE2 and REVERSE
 // streams. Twin of sampler::apply_step. ReverseStep is sampler::ReverseStep
 // (src/core/sampler/mod.rs, 112 bytes) and RunParams engine::RunParams (src/gpu/engine.rs);
-// tests/gpu_layout.rs checks both. The history buffer holds HISTORY_SLOTS vec2s per particle.
+// tests/it/gpu_layout.rs checks both. The history buffer holds HISTORY_SLOTS vec2s per particle.
 // Needs common/evaluation.wgsl.
 
 const STREAM_CHURN: u32 = 6u;

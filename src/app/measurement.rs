@@ -1,4 +1,4 @@
-//! The measurement options as text (issue "Conditional generation", item 5): the operator A as
+//! The measurement options as text (docs/features.md, "Inverse problems"): the operator A as
 //! `observe` ("a11,a12" or "a11,a12;a21,a22") and the measured y as `observation` ("y1" or
 //! "y1,y2"), as links, the page and `dp-sample` carry them. Parsed here into numbers with
 //! messages naming the field, and written back in one canonical spelling (the shortest decimal

@@ -1,4 +1,4 @@
-//! "Export code" (issue 17): the session's run written as a runnable NumPy script
+//! "Export code" (docs/cli.md, "The run as code"): the session's run written as a runnable NumPy script
 //! (`python_export_template.py`), for the page's button and `dp-sample --emit python`.
 //!
 //! The script carries what makes the run: the settings, the schedule's alpha and sigma as Python
@@ -401,7 +401,7 @@ def unguided_eps(x, e, label=None):
 const MIXTURE_CODE: &str = r#"
 # The Gaussian mixture sum_k w_k N(mu_k, Sigma_k) ({{COMPONENTS}} components): its noised density
 # p_t = sum_k w_k N(alpha mu_k, alpha^2 Sigma_k + sigma^2 I) has the exact score
-# sum_k r_k C_k^-1 (alpha mu_k - x) with responsibilities r_k (seed 003). MEMBERS marks the
+# sum_k r_k C_k^-1 (alpha mu_k - x) with responsibilities r_k. MEMBERS marks the
 # components of the class guidance steers toward.
 MEANS = np.array([{{MEANS}}], np.float32).reshape(-1, 2)
 COVARIANCES = np.array([{{COVARIANCES}}], np.float32).reshape(-1, 3)  # Sigma_xx, Sigma_xy, Sigma_yy

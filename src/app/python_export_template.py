@@ -8,7 +8,7 @@ Exported by Diffusion Playground ({{ORIGIN}}). The settings:
 This script is the run itself, as a plain NumPy loop: the same prior noise (the playground's
 counter-based random numbers), the same score ({{SCORE_LINE}}), the same schedule, time grid and
 per-step coefficients, so it lands on the playground's samples (to float32 rounding;
-`tests/cli_emit_python.rs` checks it against `dp-sample` to 1e-4). It needs NumPy only:
+`tests/it/cli_emit_python.rs` checks it against `dp-sample` to 1e-4). It needs NumPy only:
 
     python3 {{FILE_NAME}} --out samples.npy          # (particles, 2) float32
     python3 {{FILE_NAME}} --trajectory --out path.npy  # (steps + 1, particles, 2)

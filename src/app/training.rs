@@ -30,8 +30,8 @@ pub const MAX_TRAIN_BATCH: u32 = 4096;
 pub const TRAINABLE_SCHEDULES: [Schedule; 3] =
     [Schedule::VpLinear, Schedule::VpCosine, Schedule::RectifiedFlow];
 
-/// What a network trained in the page learns: its objective (what it predicts, seed 003's
-/// parametrizations) and the schedule of its noisy inputs.
+/// What a network trained in the page learns: its objective (what it predicts, one of the
+/// parametrizations of `core::param`) and the schedule of its noisy inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Learning {
     /// What the network predicts (eps, x0, the score, the velocity or EDM's denoiser).

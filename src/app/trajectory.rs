@@ -4,7 +4,7 @@
 //!
 //! The replay runs the session's own plan with its own score (guidance included) and noise, so
 //! on the CPU path its last frame is bit-identical to the run's end; on the WebGPU path it agrees
-//! with the GPU's particles to the CPU/GPU parity of the kernels (`tests/gpu_parity.rs`).
+//! with the GPU's particles to the CPU/GPU parity of the kernels (`tests/it/gpu_parity.rs`).
 
 use crate::app::options::{self, OptionError};
 use crate::app::sample_files;

@@ -325,7 +325,7 @@ impl Session {
         }
     }
 
-    /// The space-time view of seed 000 (`core::space_time`, [`SPACE_TIME_SIZE`]): the exact
+    /// The 1-D space-time view (`core::space_time`, [`SPACE_TIME_SIZE`]; docs/theory.md): the exact
     /// density of x_t over t for [`Session::target`], and forward SDE, reverse SDE and
     /// probability-flow ODE paths driven by the session's score.
     pub fn space_time(&self) -> SpaceTime {

@@ -48,7 +48,7 @@ const REFERENCE_POINTS: usize = 4096;
 /// Threads our CPU core runs on unless `--threads` says otherwise (the peers' comparison in
 /// `cargo xtask bench` is per thread).
 const DEFAULT_THREADS: usize = 1;
-/// Particles of the shape-tuning runs unless `--tune_particles` says otherwise (the issue's
+/// Particles of the shape-tuning runs unless `--tune_particles` says otherwise (a
 /// reference size for a real GPU).
 const DEFAULT_TUNE_PARTICLES: u32 = 1 << 20;
 /// Timed runs per shape when tuning (the best counts).

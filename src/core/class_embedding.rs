@@ -1,4 +1,4 @@
-//! Class-conditional networks (issue "Conditional generation", item 3): a learned row of
+//! Class-conditional networks (docs/features.md, "Guidance toward a class"): a learned row of
 //! [`HIDDEN`] numbers per class, added to the first layer's pre-activations, with one more row for
 //! the null class (no label).
 //!

@@ -1,5 +1,5 @@
 //! Classes of the built-in datasets: each dataset's mixture components grouped into named
-//! classes (issue "Conditional generation"), so that the class conditionals p_0(x | c), the class
+//! classes (docs/features.md), so that the class conditionals p_0(x | c), the class
 //! priors p(c) and the exact classifier p_t(c | x) are all exact.
 //!
 //! A class c is a set of components K_c; its prior is W_c = sum_{k in K_c} w_k and its

@@ -1,18 +1,18 @@
 //! Built-in datasets, each represented exactly as a Gaussian mixture with full covariances.
 //!
 //! A mixture p_0 = sum_k w_k N(mu_k, Sigma_k) stays a mixture under the forward process
-//! x_t = alpha_t x_0 + sigma_t eps (theory seed 000, "Forward process"):
+//! x_t = alpha_t x_0 + sigma_t eps (Ho et al. 2020, eq. 4; Kingma et al. 2021):
 //!
 //! p_t = sum_k w_k N(alpha mu_k, C_k),   C_k = alpha^2 Sigma_k + sigma^2 I,
 //!
 //! so its noised density and score are exact at every t. The mixture of 8 Gaussians is one
 //! directly, the pinwheel's arms are tilted, elongated components (full covariances), and the 1-D
-//! mixture of seed 000 ("a mixture of two narrow normal distributions") lives on the x axis with
+//! mixture of two narrow normals (the picture of docs/theory.md) lives on the x axis with
 //! components flat in y (Sigma_yy = 0: the y coordinate is pure noise that the reverse process
 //! returns to 0, while x follows the 1-D process exactly, the coordinates being independent). The
 //! curves (two moons, spiral) are many narrow components ("knots") placed densely
 //! along the curve, closer together than their standard deviation, so the density is smooth along
-//! the curve. The exact score is what the reverse process needs (seed 000, "Reverse process"), and
+//! the curve. The exact score is what the reverse process needs (Song et al. 2021, eq. 6), and
 //! it is the reference a trained network is compared with.
 //!
 //! [`GaussianMixture::score_noised`] is the CPU twin of `mixture_score` in
@@ -106,11 +106,11 @@ pub const SMILEY_SPACING: f64 = 0.06;
 /// Standard deviation of the smiley's curve knots.
 pub const SMILEY_STD: f64 = 0.06;
 
-/// Means of seed 000's two narrow normals (1-D, on the x axis).
+/// Means of the 1-D dataset's two narrow normals (on the x axis).
 pub const TWO_NORMALS_MEANS: [f64; 2] = [-1.0, 1.0];
-/// Weights of seed 000's two narrow normals (unequal, so that the weights visibly matter).
+/// Weights of the 1-D dataset's two narrow normals (unequal, so that the weights visibly matter).
 pub const TWO_NORMALS_WEIGHTS: [f64; 2] = [0.4, 0.6];
-/// Standard deviation of each of seed 000's narrow normals.
+/// Standard deviation of each of the 1-D dataset's narrow normals.
 pub const TWO_NORMALS_STD: f64 = 0.1;
 
 /// Bisection steps that invert the spiral's arc length (each halves an interval of < 15 radians).
@@ -137,7 +137,7 @@ pub enum Dataset {
     Line,
     /// A smiley: the face's outline, two eyes and a smile.
     Smiley,
-    /// Seed 000's 1-D data: two narrow normals on the x axis (flat in y).
+    /// The 1-D data: a mixture of two narrow normals on the x axis (flat in y).
     // snake_case would spell it two_normals1d; the name everywhere else is two_normals_1d.
     #[serde(rename = "two_normals_1d")]
     #[strum(serialize = "two_normals_1d")]
@@ -222,7 +222,7 @@ impl Dataset {
 /// non-negative terms without cancellation, even for a flat (rank-one) component.
 ///
 /// The layout of `struct MixtureComponent` in `shaders/common/mixture.wgsl` (32 bytes; checked by
-/// `tests/gpu_layout.rs`).
+/// `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
 pub struct MixtureComponent {
@@ -803,7 +803,7 @@ fn pinwheel() -> GaussianMixture {
         .expect("the pinwheel's constants make a valid mixture")
 }
 
-/// Seed 000's 1-D data: N(mean_k, std^2) on the x axis with weights [`TWO_NORMALS_WEIGHTS`],
+/// The 1-D data: N(mean_k, std^2) on the x axis with weights [`TWO_NORMALS_WEIGHTS`],
 /// flat in y (Sigma = diag(std^2, 0)).
 fn two_normals_1d() -> GaussianMixture {
     let means = TWO_NORMALS_MEANS.map(|m| [m, 0.0]);

@@ -1,9 +1,9 @@
-//! The variational bound of seed 002 for the discrete chain of a schedule and a time grid.
+//! The variational bound (Ho et al. 2020, eq. 5) for the discrete chain of a schedule and a time grid.
 //!
 //! The latents are x_t at the grid's times t_1 < ... < t_N with sigma > 0 (the data x_0 itself is
 //! not a latent), the forward process q(x_t | x_0) = N(alpha_t x_0, sigma_t^2 I), and the model
 //! p_theta(x_s | x_t) = q(x_s | x_t, x0_hat(x_t)), DDPM's ancestral step with the posterior variance
-//! (seed 002, "beta tilde"; Ho et al. 2020). Then (seed 002, the three terms of L-bar)
+//! (beta-tilde; Ho et al. 2020, eqs. 6-7). Then (the three terms of Ho et al. 2020, eq. 5)
 //!
 //! ```text
 //! ELBO(x_0) = -KL(q(x_T | x_0) || N(0, sigma_T^2 I))
@@ -13,8 +13,8 @@
 //!
 //! For the general x_t = alpha_t x_0 + sigma_t eps, the posterior q(x_s | x_t, x_0) has mean
 //! (alpha_{t|s} sigma_s^2 / sigma_t^2) x_t + (alpha_s sigma_{t|s}^2 / sigma_t^2) x_0, with
-//! alpha_{t|s} = alpha_t / alpha_s and sigma_{t|s}^2 = sigma_t^2 - alpha_{t|s}^2 sigma_s^2 (seed
-//! 002's mu-tilde and beta-tilde written for any schedule; Kingma et al. 2021, eq. 30), and both
+//! alpha_{t|s} = alpha_t / alpha_s and sigma_{t|s}^2 = sigma_t^2 - alpha_{t|s}^2 sigma_s^2 (Ho et
+//! al. 2020's mu-tilde and beta-tilde, eq. 7, for any schedule; Kingma et al. 2021, eq. 30), and both
 //! Gaussians share its variance, so each KL is a squared distance of the x0 predictions scaled by
 //! the difference of signal-to-noise ratios SNR = alpha^2 / sigma^2 (Kingma et al. 2021, eq. 13):
 //!

@@ -1,4 +1,4 @@
-//! Guidance toward a class (issue "Conditional generation"), with the exact classifier of a
+//! Guidance toward a class (docs/features.md), with the exact classifier of a
 //! Gaussian mixture whose class components are marked (`core::classes::marked`).
 //!
 //! Classifier guidance (Dhariwal and Nichol 2021, eq. 10 and Alg. 1) adds a scaled gradient of

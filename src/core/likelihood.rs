@@ -2,7 +2,7 @@
 //! al. 2018, "Neural ODEs", Thm. 1; Song et al. 2021, "Score-based generative modeling through
 //! SDEs", appendix D.2).
 //!
-//! Along the probability-flow ODE dx/dt = F(x, t) (seed 000; seed 003), the density of the
+//! Along the probability-flow ODE dx/dt = F(x, t) (Song et al. 2021, eq. 13), the density of the
 //! marginal obeys d ln p_t(x_t) / dt = -div F(x_t, t), so integrating from the data end t_0 to the
 //! noise end T gives
 //!
@@ -52,7 +52,7 @@ pub const LIKELIHOOD_SAMPLERS: [Sampler; 5] =
     [Sampler::ProbabilityFlowEuler, Sampler::Ddim, Sampler::Heun, Sampler::Dpm2, Sampler::DpmSolver2S];
 
 /// One step of the augmented ODE (x, ln det), as the GPU reads it (84 bytes, the layout of
-/// `LikelihoodStep` in `shaders/common/likelihood_step.wgsl`; checked by `tests/gpu_layout.rs`).
+/// `LikelihoodStep` in `shaders/common/likelihood_step.wgsl`; checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct LikelihoodStep {
@@ -125,7 +125,7 @@ pub fn times(schedule: Schedule, grid: TimeGrid, steps: usize) -> Vec<f64> {
 /// in the frame `net`. DDIM is its deterministic form (eta = 0) whatever the run's eta.
 ///
 /// - probability_flow_euler: Euler in t on dx/dt = f x + g^2 / (2 sigma) eps_hat, whose divergence
-///   is 2 f + g^2 / (2 sigma) tr J (seed 000).
+///   is 2 f + g^2 / (2 sigma) tr J (Song et al. 2021, eq. 13).
 /// - ddim: Euler in sigma_bar (DDIM with eta = 0 is exactly this; Song, Meng and Ermon 2021, eq. 14).
 /// - heun: Heun in sigma_bar, the trapezoid rule for the log-determinant (Karras et al. 2022, Alg. 1).
 /// - dpm_2: the midpoint rule at the geometric mean of sigma_bar (Karras et al. 2022's DPM-2).

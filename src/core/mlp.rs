@@ -83,7 +83,7 @@ pub(crate) const EXP_POLYNOMIAL: [f32; 6] =
 
 /// e^x in f32 from plain arithmetic (Cephes `expf`: range reduction x = n ln 2 + r, a degree-7
 /// polynomial for e^r, then scaling by 2^n through the exponent bits), within 2 ulp of the
-/// correctly rounded value over [-87, 88] (checked in `tests/core_mlp.rs`). Written without
+/// correctly rounded value over [-87, 88] (checked in `tests/it/core_mlp.rs`). Written without
 /// library calls so that loops over a batch of particles vectorise; `std`'s `exp` is a scalar call.
 pub fn exp(x: f32) -> f32 {
     let x = x.clamp(EXP_MIN_INPUT, EXP_MAX_INPUT);
@@ -225,7 +225,7 @@ impl Mlp {
     /// one per input coordinate, pushed through every layer beside the values (a tangent of
     /// SiLU(a) is SiLU'(a) times the tangent of a). `jacobian[o][k]` = d output_o / d x_k. Twin of
     /// `mlp_forward_with_jacobian` in `shaders/common/mlp_jacobian.wgsl`; checked against finite
-    /// differences in `tests/core_likelihood.rs`.
+    /// differences in `tests/it/core_likelihood.rs`.
     pub fn forward_with_jacobian(
         &self,
         x: [f32; 2],
@@ -399,7 +399,7 @@ impl Mlp {
 
     /// Backward pass: adds d loss / d weights to `gradient`, given the activations of a forward
     /// pass and d loss / d output. Hand-written chain rule, checked against finite differences
-    /// in `tests/core_mlp.rs`. Returns d loss / d a1, the gradient of the first layer's
+    /// in `tests/it/core_mlp.rs`. Returns d loss / d a1, the gradient of the first layer's
     /// pre-activations (also that of a class embedding row added to them).
     pub fn accumulate_gradient(
         &self,

@@ -2,7 +2,7 @@
 //! machines that have them (detected at run time): the [`BATCH`] particles fill one 256-bit
 //! vector, and the second layer runs [`NEURON_BLOCK`] neurons at a time. Operation for operation
 //! the four-lane kernel (multiplies and adds, no fused multiply-add), so the outputs are
-//! bit-identical to it and to the scalar pass (`tests/core_mlp.rs`).
+//! bit-identical to it and to the scalar pass (`tests/it/core_mlp.rs`).
 
 use core::arch::x86_64::*;
 

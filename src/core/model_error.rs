@@ -1,6 +1,6 @@
 //! Where the network is wrong: its noise prediction against the exact one of the data's mixture.
 //!
-//! Denoising score matching (theory seed 003; Vincent 2011) trains eps_theta(x_t, t) toward the
+//! Denoising score matching (Vincent 2011; Ho et al. 2020, eq. 14) trains eps_theta(x_t, t) toward the
 //! noise eps of x_t = alpha x_0 + sigma eps. Its minimiser is the exact eps*(x, t) = E[eps | x_t =
 //! x] = -sigma grad ln p_t(x), so the loss at one noise level splits exactly into the network's
 //! error and a part no network can remove (the cross term vanishes because eps* is the

@@ -3,7 +3,7 @@
 //! variant (`#[strum(serialize_all = "snake_case")]`, with the same exceptions as serde's
 //! renames), `VariantArray` lists the variants in declaration order, which is the order the UI
 //! shows. Each enum keeps one-line `name`, `from_name` and `ALL` over these two helpers;
-//! `tests/core_enum_names.rs` checks every name against serde's.
+//! `tests/it/core_enum_names.rs` checks every name against serde's.
 
 use strum::VariantArray;
 

@@ -12,7 +12,7 @@
 //! x0 + sigma eps as in Ho et al. 2020, eq. 4) has |eps| <= (|x| + alpha R) / sigma. A learned
 //! network is allowed [`PLAUSIBLE_FACTOR`] times that plus one (the noise's own standard
 //! deviation, for the network's own error near pure noise, where the data explain almost
-//! nothing); the embedded networks stay far below it (`tests/core_network_check.rs`).
+//! nothing); the embedded networks stay far below it (`tests/it/core_network_check.rs`).
 
 use crate::core::mlp::Mlp;
 use crate::core::sampler::{self, EvaluationModel, NetFrame, ScoreSource};

@@ -1,11 +1,12 @@
-//! What a network predicts, and the conversions between the four usual targets (theory seed 003,
-//! "Denoising" and Tweedie's formula). For x = alpha x0 + sigma eps at one time of a schedule:
+//! What a network predicts, and the conversions between the four usual targets (Kingma et al.
+//! 2021; Salimans & Ho 2022; Tweedie's formula, Efron 2011). For x = alpha x0 + sigma eps at one
+//! time of a schedule:
 //!
 //! - eps: the noise, eps = (x - alpha x0) / sigma;
 //! - x0: the clean data, E[x0 | x] by Tweedie, x0 = (x - sigma eps) / alpha = (x + sigma^2 score) / alpha;
 //! - score: grad log p_t(x) = -eps / sigma;
 //! - velocity: the flow dx/dt of the interpolation, v = alpha' x0 + sigma' eps, which equals the
-//!   probability-flow drift f x - g^2/2 score (seed 003, "parametrization equivalence").
+//!   probability-flow drift f x - g^2/2 score (Song et al. 2021, eq. 13).
 //!
 //! A prediction in any of them fixes the pair (x0, eps) given x, since x = alpha x0 + sigma eps; every
 //! conversion goes through that pair. Velocity inverts the 2x2 system [x; v] = [[alpha, sigma],
@@ -78,7 +79,7 @@ impl EdmPreconditioning {
 }
 
 impl Parametrization {
-    /// The four targets of theory seed 003, between which everything converts, in the order the
+    /// The four targets (docs/theory.md), between which everything converts, in the order the
     /// UI lists them. Written out: a subset of the variants.
     pub const ALL: [Parametrization; 4] =
         [Parametrization::Eps, Parametrization::X0, Parametrization::Score, Parametrization::Velocity];
@@ -175,7 +176,7 @@ pub fn eps_affine(from: Parametrization, c: &Coefficients) -> (f64, f64) {
 }
 
 /// Converts a prediction `value` at the point `x` from one parametrization to another, per
-/// coordinate, through the pair (x0, eps) fixed by x = alpha x0 + sigma eps (theory seed 003):
+/// coordinate, through the pair (x0, eps) fixed by x = alpha x0 + sigma eps (docs/theory.md):
 /// eps = (x - alpha x0)/sigma; score = -eps/sigma; x0 = (x - sigma eps)/alpha (Tweedie);
 /// v = alpha' x0 + sigma' eps. Arithmetic is in f64, rounded to f32 once at the end; `from == to`
 /// returns `value` unchanged.

@@ -1,5 +1,5 @@
-//! The exact posterior of a linear-Gaussian measurement of the data (issue "Conditional
-//! generation", item 5): y = A x0 + n, n ~ N(0, s^2 I), A a 1 x 2 or 2 x 2 matrix. For a mixture
+//! The exact posterior of a linear-Gaussian measurement of the data (docs/features.md, "Inverse
+//! problems"): y = A x0 + n, n ~ N(0, s^2 I), A a 1 x 2 or 2 x 2 matrix. For a mixture
 //! prior p_0 = sum_k w_k N(mu_k, Sigma_k) the posterior is again a Gaussian mixture, by
 //! conditioning each component (the Kalman update; Bishop 2006, eq. 2.113-2.117) and reweighting
 //! it by its evidence:

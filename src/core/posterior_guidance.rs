@@ -1,7 +1,7 @@
 //! Approximate posterior sampling for a linear-Gaussian measurement y = A x0 + n,
-//! n ~ N(0, s^2 I) (issue "Conditional generation", item 5): the reverse run's score becomes
+//! n ~ N(0, s^2 I) (docs/features.md, "Inverse problems"): the reverse run's score becomes
 //! grad log p_t(x) + w grad log p~(y | x_t), with p(y | x_t) replaced by a Gaussian around the
-//! measurement of the Tweedie denoiser x0_hat(x_t) = (x - sigma eps_hat) / alpha (seed 003):
+//! measurement of the Tweedie denoiser x0_hat(x_t) = (x - sigma eps_hat) / alpha (Efron 2011):
 //!
 //! ```text
 //! DPS   (Chung et al. 2023, "Diffusion Posterior Sampling for General Noisy Inverse Problems",
@@ -92,7 +92,7 @@ impl PosteriorMethod {
 
 /// The measurement and method as the GPU reads them (48 bytes, the layout of
 /// `ObservationParams` in `shaders/common/posterior_guidance.wgsl`; checked by
-/// `tests/gpu_layout.rs`). A second row of zeros with `row_count` 1 is a 1 x 2 A.
+/// `tests/it/gpu_layout.rs`). A second row of zeros with `row_count` 1 is a 1 x 2 A.
 #[repr(C)]
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize,

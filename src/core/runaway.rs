@@ -6,7 +6,7 @@
 /// stays finite in f32, since the square of such a coordinate summed over the most particles the
 /// engine runs (2^22, `gpu::engine::MAX_PARTICLES`) is 4.2e36, below f32's 3.4e38. Honest runs
 /// stay within a few hundred units (the widest prior, EDM's sigma_max = 80, Karras et al. 2022,
-/// Table 1); the strongest guidance in eight steps goes past a million (`tests/app_guidance.rs`).
+/// Table 1); the strongest guidance in eight steps goes past a million (`tests/it/app_guidance.rs`).
 pub const RUNAWAY_COORDINATE: f32 = 1.0e15;
 
 /// Whether `p` has escaped: a coordinate is NaN, infinite, or beyond [`RUNAWAY_COORDINATE`].

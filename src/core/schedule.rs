@@ -1,8 +1,8 @@
 //! Noise schedules: the marginal x_t | x_0 ~ N(alpha_t x_0, sigma_t^2 I) and the SDE it implies.
 //!
 //! Every schedule is given by (alpha_t, sigma_t) and their time derivatives, all in closed form; the
-//! drift and the diffusion of the forward SDE dx = f(t) x dt + g(t) dW follow from them (theory seed
-//! 000, "Forward process"; seed 001, "unified forward process"):
+//! drift and the diffusion of the forward SDE dx = f(t) x dt + g(t) dW follow from them (Song et al.
+//! 2021, eq. 5, whose VE and VP SDEs are eqs. 9 and 11; docs/theory.md):
 //!
 //! - f(t) = d/dt log alpha_t = -lambda_t
 //! - g(t)^2 = sigma_t^2 d/dt log(sigma_t^2 / alpha_t^2) = 2 sigma_t sigma_t' - 2 f(t) sigma_t^2
@@ -308,7 +308,7 @@ impl Schedule {
     }
 
     /// Drift coefficient f(t) = d/dt log alpha_t of the forward SDE dx = f x dt + g dW
-    /// (seed 000 writes it as -lambda_t).
+    /// (also written -lambda_t).
     pub fn drift(self, t: f64) -> f64 {
         match self {
             // d/dt log cos(phi) = -phi' tan(phi).
@@ -383,7 +383,7 @@ impl Schedule {
     }
 
     /// Verifies over the reverse-run range [`Schedule::t_min`]..[`Schedule::t_max`] what the theory
-    /// requires of a schedule (seed 000): alpha > 0, sigma > 0 (sigma = 0 allowed at t_min only),
+    /// requires of a schedule (docs/theory.md): alpha > 0, sigma > 0 (sigma = 0 allowed at t_min only),
     /// g^2 > 0 (>= 0 where sigma = 0) and a strictly decreasing log-SNR, all finite. The error
     /// names the schedule and the first bad time.
     pub fn check(self) -> Result<(), String> {

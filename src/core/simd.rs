@@ -3,7 +3,7 @@
 //!
 //! Only IEEE-exact lane-wise operations are offered (no approximate reciprocals), so every backend
 //! gives the same bits as the scalar code it replaces; the batched MLP's bit-identity test
-//! (`tests/core_mlp.rs`) holds on all of them. The one exception is [`F32x4::mul_add`] in the
+//! (`tests/it/core_mlp.rs`) holds on all of them. The one exception is [`F32x4::mul_add`] in the
 //! page's second build, with wasm's relaxed SIMD (`-C target-feature=+relaxed-simd`, which
 //! `cargo xtask build-wasm` writes to `www/pkg/relaxed-simd/`): there it is
 //! `f32x4.relaxed_madd`, fused where the hardware has FMA, so the network's sums round once

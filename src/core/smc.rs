@@ -1,8 +1,8 @@
 //! Twisted diffusion sampling, a sequential Monte Carlo method for a linear-Gaussian measurement
 //! (Wu, Trippe, Naesseth, Blei and Cunningham 2023, "Practical and Asymptotically Exact
-//! Conditional Sampling in Diffusion Models", Alg. 1; seed 003's `CondDenoiser` resamples the
-//! same way). Each particle carries a weight; the twisting function is PiGDM's Gaussian
-//! approximation of the likelihood (`core::posterior_guidance`),
+//! Conditional Sampling in Diffusion Models", Alg. 1). Each particle carries a weight; the
+//! twisting function is PiGDM's Gaussian approximation of the likelihood
+//! (`core::posterior_guidance`),
 //!
 //! ```text
 //! log p~_t(y | x) = -(1/2) r^T M_t^-1 r,   r = y - A x0_hat(x),   M_t = r_t^2 A A^T + s^2 I

@@ -1,10 +1,10 @@
-//! The 1-D space-time picture of theory seed 000 ("an illustrative one-dimensional example of the
-//! diffusion process"): the density of the x coordinate of x_t over t as a heatmap, exact for
+//! The 1-D space-time picture of the diffusion process (as in Song et al. 2021, Fig. 1; see
+//! docs/theory.md): the density of the x coordinate of x_t over t as a heatmap, exact for
 //! every built-in dataset (each is a Gaussian mixture, whose x-marginal is a 1-D mixture), with
 //! sample paths overlaid: the forward SDE from data, and the reverse SDE and the probability-flow
 //! ODE from the same prior noise.
 //!
-//! For the 1-D dataset (seed 000's two narrow normals) this is exactly the seed's figure; for a
+//! For the 1-D dataset (the mixture of two narrow normals) this is exactly that picture; for a
 //! 2-D dataset it is the same picture for the x coordinate, which is itself a 1-D diffusion whose
 //! data distribution is the x-marginal (the paths are the x coordinates of 2-D particles).
 
@@ -121,7 +121,7 @@ pub fn space_time(
 }
 
 /// Euler-Maruyama on the forward SDE dx = f x dt + g dW over `times` (increasing), from
-/// x(t_min) = alpha x0 + sigma eps with x0 from the data (seed 000, "Forward process"); the x
+/// x(t_min) = alpha x0 + sigma eps with x0 from the data (Song et al. 2021, eq. 5); the x
 /// coordinate of each path at each time, path-major.
 fn forward_paths(
     data: &GaussianMixture,

@@ -92,7 +92,7 @@ impl TimeGrid {
     /// diffusers' `steps` timesteps out of [`TRAIN_TIMESTEPS`] for the spacings `Linspace`,
     /// `Leading` and `Trailing`, newest first, exactly as `DDIMScheduler.set_timesteps` (and
     /// `DDPMScheduler`'s) computes them in NumPy: the same f64 operations, rounded half to even
-    /// (`np.round`), with `steps_offset` 0. `tests/core_timesteps.rs` checks 1 to 60 steps
+    /// (`np.round`), with `steps_offset` 0. `tests/it/core_timesteps.rs` checks 1 to 60 steps
     /// against a table written by diffusers 0.42.1 (`tests/data/diffusers_timesteps.json`).
     /// diffusers' multistep schedulers (DPMSolverMultistep, UniPC, DEIS) space "linspace" and
     /// "leading" over `steps + 1` points and drop the 0, and EulerDiscrete keeps "linspace"

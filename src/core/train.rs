@@ -1,5 +1,5 @@
-//! Denoising score matching, trained by Adam (seed 000, "Denoising score matching"; seed 003,
-//! the four parametrizations).
+//! Denoising score matching, trained by Adam (Vincent 2011; Song et al. 2021, eq. 7; the four
+//! parametrizations of Kingma et al. 2021 and Salimans & Ho 2022).
 //!
 //! Each example draws x_0 from the dataset, a time t and eps ~ N(0, I), forms
 //! x_t = alpha_t x_0 + sigma_t eps and regresses the net's output F(x_t, t) onto the target of the
@@ -246,7 +246,7 @@ pub fn network_input(objective: Parametrization, schedule: Schedule, example: &E
 
 /// An example as the network and the loss see it: the network's input (x, t), the weight
 /// lambda(t) and the regression target. 32 bytes, the layout of `TrainExample` in
-/// `shaders/train_gradient.wgsl` (checked by `tests/gpu_layout.rs`).
+/// `shaders/train_gradient.wgsl` (checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct PreparedExample {

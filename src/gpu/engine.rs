@@ -37,7 +37,7 @@ pub(crate) fn workgroup_grid(groups: u32) -> (u32, u32) {
 /// Most reverse steps one dispatch integrates. Longer calls are split into several dispatches in
 /// one pass: this bounds the duration of a dispatch (GPU watchdogs reset devices that run one
 /// for seconds), and Mesa's lavapipe (LLVM 15) was seen to miscompute the MLP kernel when its
-/// step loop ran 16 or more iterations (`tests/gpu_parity.rs` covers long runs).
+/// step loop ran 16 or more iterations (`tests/it/gpu_parity.rs` covers long runs).
 pub const MAX_STEPS_PER_DISPATCH: u32 = 8;
 /// Most dispatches of one [`ComputeEngine::reverse`] call (so at most 1,024 steps per call).
 const MAX_DISPATCHES_PER_CALL: u32 = 128;
@@ -47,7 +47,7 @@ pub(crate) const RUN_PARAMS_STRIDE: u64 = 256;
 
 /// The likelihood kernel's weights buffer holds the flat parameters padded with zeros to whole
 /// vec4s, as it reads them as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked by
-/// `tests/gpu_layout.rs`; the other MLP kernels' formats are [`WeightsFormat`]s).
+/// `tests/it/gpu_layout.rs`; the other MLP kernels' formats are [`WeightsFormat`]s).
 pub(crate) const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
 
 /// Which eps_hat the reverse kernel uses.
@@ -59,7 +59,7 @@ pub enum ScoreKind {
     Exact,
 }
 
-/// Uniforms of `forward_noise.wgsl` (its `NoiseParams`; layout checked by `tests/gpu_layout.rs`).
+/// Uniforms of `forward_noise.wgsl` (its `NoiseParams`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct NoiseParams {
@@ -78,7 +78,7 @@ pub struct NoiseParams {
 }
 
 /// Uniforms of one dispatch of `reverse_step_*.wgsl` (`RunParams` in
-/// `shaders/common/reverse_step.wgsl`; layout checked by `tests/gpu_layout.rs`).
+/// `shaders/common/reverse_step.wgsl`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct RunParams {
@@ -93,7 +93,7 @@ pub struct RunParams {
 }
 
 /// Uniforms of `predict_*.wgsl` (`PredictParams` in `shaders/common/predict.wgsl`, where the
-/// first four fields are its `coefficients`; layout checked by `tests/gpu_layout.rs`).
+/// first four fields are its `coefficients`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct PredictParams {
@@ -121,7 +121,7 @@ pub struct PredictParams {
     pub _pad: [u32; 2],
 }
 
-/// Uniforms of `histogram.wgsl` (its `HistogramParams`; layout checked by `tests/gpu_layout.rs`).
+/// Uniforms of `histogram.wgsl` (its `HistogramParams`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct HistogramParams {
@@ -135,7 +135,7 @@ pub struct HistogramParams {
     pub _pad: u32,
 }
 
-/// Uniforms of `contain_escaped.wgsl` (its `ContainParams`; layout checked by `tests/gpu_layout.rs`).
+/// Uniforms of `contain_escaped.wgsl` (its `ContainParams`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct ContainParams {
@@ -754,8 +754,9 @@ impl ComputeEngine {
 
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
-            let Scene { particle_count, particles, history, predictions, before, escaped, escaped_flags, .. } =
-                scene;
+            let Scene {
+                particle_count, particles, history, predictions, before, escaped, escaped_flags, ..
+            } = scene;
             let buffers = SceneBuffers { particles, history, predictions, before, escaped, escaped_flags };
             self.scene = Some(self.make_scene(particle_count, buffers));
         }
@@ -960,8 +961,9 @@ impl ComputeEngine {
 
     /// A new run: no particle has escaped yet (`contain_escaped.wgsl`'s count and flags cleared).
     fn clear_escaped(&self, scene: &Scene) {
-        let mut encoder =
-            self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("clear escaped") });
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("clear escaped") });
         encoder.clear_buffer(&scene.escaped, 0, None);
         encoder.clear_buffer(&scene.escaped_flags, 0, None);
         self.queue.submit([encoder.finish()]);

@@ -1,7 +1,7 @@
 //! The bindings of every kernel, in one place: for each shader of [`shaders::all`], the number,
 //! WGSL name and access of every binding of its group 0. The engine, the trainer and the
 //! renderer build their bind-group layouts from these tables and name the buffers of their bind
-//! groups with them; `tests/gpu_layout.rs` parses each assembled shader with naga and checks the
+//! groups with them; `tests/it/gpu_layout.rs` parses each assembled shader with naga and checks the
 //! tables against its `@binding`s, and the structs the host uploads against the WGSL structs.
 //!
 //! [`shaders::all`]: crate::gpu::shaders::all

@@ -4,7 +4,7 @@ use crate::core::render::View;
 use crate::gpu::layout::draw_particles;
 use crate::gpu::{shaders, ComputeEngine, GpuContext, GpuError};
 
-/// Uniforms of `draw_particles.wgsl` (its `DrawParams`; layout checked by `tests/gpu_layout.rs`).
+/// Uniforms of `draw_particles.wgsl` (its `DrawParams`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct DrawParams {

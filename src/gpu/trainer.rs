@@ -3,7 +3,7 @@
 //! (one invocation per parameter: the batch gradient summed in example order, then Adam). The
 //! examples are drawn on the CPU (`train::prepare_batch`, a few hundred bytes per step) so both
 //! paths see the same ones. CPU twins: `train::prepared_loss_and_gradient` and
-//! `train::Adam::update`; `tests/gpu_parity.rs` compares them.
+//! `train::Adam::update`; `tests/it/gpu_parity.rs` compares them.
 //!
 //! A class-conditional network (`core::class_embedding`) trains its embedding rows as more
 //! parameters stored after the network's: each example adds its label's row to the first
@@ -24,7 +24,7 @@ use crate::gpu::{shaders, GpuContext, GpuError};
 /// Invocations per workgroup of both kernels.
 const WORKGROUP_SIZE: u32 = 64;
 
-/// Uniforms of `train_gradient.wgsl` (its `TrainParams`; layout checked by `tests/gpu_layout.rs`).
+/// Uniforms of `train_gradient.wgsl` (its `TrainParams`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct TrainParams {
@@ -40,7 +40,7 @@ pub struct TrainParams {
     pub stride: u32,
 }
 
-/// Uniforms of `adam_step.wgsl` (its `AdamParams`; layout checked by `tests/gpu_layout.rs`).
+/// Uniforms of `adam_step.wgsl` (its `AdamParams`; layout checked by `tests/it/gpu_layout.rs`).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct AdamParams {

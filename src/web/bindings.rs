@@ -640,7 +640,7 @@ impl Playground {
         to_js(&self.session.loss_profile(samples, count).map_err(js_error)?)
     }
 
-    /// The 1-D space-time view of seed 000 for what is sampled (`Session::space_time`).
+    /// The 1-D space-time view (docs/theory.md) for what is sampled (`Session::space_time`).
     pub fn space_time(&self) -> Result<JsValue, JsError> {
         to_js(&self.session.space_time())
     }

@@ -1,4 +1,4 @@
-// The CPU path on every core (issue "Speed where the users are", item 1): the page splits its
+// The CPU path on every core (docs/features.md, "Backends"): the page splits its
 // particles over Web Workers, each with its own instance of the module it compiled once. A run
 // played on two or three workers is the run the page's own thread takes, bit for bit (guided,
 // multistep, with the class-conditional network), and the readout says how many workers step it.

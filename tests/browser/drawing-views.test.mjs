@@ -1,4 +1,4 @@
-// A drawing flows into every view (issue 11, item 1): draw a circle, use it with the exact score
+// A drawing flows into every view: draw a circle, use it with the exact score
 // and run; the density view's exact p_t, the distance readout, the space-time view and the
 // sampler race all measure against the circle, not against the dataset it replaced (two moons:
 // before, the density view said TV 0.900, the readout 0.311 and the race raced to two moons).

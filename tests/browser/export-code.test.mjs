@@ -1,4 +1,4 @@
-// "Export code" (issue "The way in and out", item 3): the page writes its run as a NumPy script
+// "Export code" (docs/cli.md, "The run as code"): the page writes its run as a NumPy script
 // that names the link it came from, and the script, run by Python, lands on the particles the
 // page shows at the end of the run (on the CPU path and on WebGPU); a method it cannot write out
 // is refused with a notice and the page keeps running.

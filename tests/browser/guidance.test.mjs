@@ -1,4 +1,4 @@
-// Guidance toward a class in the page (issue "Conditional generation"): a link with a class and
+// Guidance toward a class in the page (docs/features.md): a link with a class and
 // guidance runs to that class on the CPU and on WebGPU, the controls keep the class, guidance and
 // score consistent (and say so), a class the dataset does not have is reported, and the density
 // view says what a guided run targets.

@@ -1,4 +1,4 @@
-// Hostile input in the page (issue 12): the reproducers a fuzzer found, each a regression test.
+// Hostile input in the page: the reproducers a fuzzer found, each a regression test.
 // A crafted link or tag must never freeze the tab, run script, switch settings behind the
 // visitor's back or be silently dropped; the pages must work under a strict
 // Content-Security-Policy; and the page trims whitespace exactly as the wasm does.
@@ -98,7 +98,7 @@ describe('hostile input', { timeout: TEST_TIMEOUT_MS }, () => {
       try {
         // One particle starts at 9e14: far from the data the exact score is about -x / sigma^2,
         // so the first of two reverse-SDE steps (h = 0.5 at beta = 20) multiplies it by
-        // 1 + h beta / 2 - h beta = -4, past the limit of 1e15 (tests/app_runaway.rs does the same).
+        // 1 + h beta / 2 - h beta = -4, past the limit of 1e15 (tests/it/app_runaway.rs does the same).
         await session.page.evaluate(() => {
           const positions = new Float32Array(2 * 256).map((_, i) => ((i * 37) % 200) / 100 - 1);
           positions[14] = 9e14;

@@ -1,5 +1,5 @@
-// The measured shape of the MLP kernels on the page's WebGPU adapter (issue "Speed where the users
-// are", item 4): a software adapter (SwiftShader here) is not tuned on its own; tuning it on
+// The measured shape of the MLP kernels on the page's WebGPU adapter (docs/measured.md): a
+// software adapter (SwiftShader here) is not tuned on its own; tuning it on
 // request times every workgroup size and weights format (the half-float ones included), every
 // shape agrees with the default's particles, the running playground switches to the fastest,
 // the readout names it, a restart keeps it, and the particles of a run are the default shape's.

@@ -1,4 +1,4 @@
-// The likelihood panel (issue "Likelihood and model error you can see"): opened from a link it
+// The likelihood panel (docs/features.md, "Likelihood and the ELBO"): opened from a link it
 // measures the NLL of fresh data under the model by the ODE next to the exact NLL and the ELBO, on
 // the CPU and on WebGPU; it measures again when its settings or what is sampled change, keeps its
 // settings in the link, gives a clicked point's ln p, and says why it cannot measure a guided run.

@@ -1,6 +1,6 @@
 // Everything on screen is in the link, and the link's starting state is where a run returns: a
 // figure opened at t = 0.5 goes back to the same forward-noised particles on Reset (R) and on
-// Play after the end, instead of jumping to pure noise (issue 11, item 5).
+// Play after the end, instead of jumping to pure noise.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

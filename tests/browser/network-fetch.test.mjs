@@ -1,4 +1,4 @@
-// The networks the wasm leaves out (issue "Speed where the users are": the download before the
+// The networks the wasm leaves out (docs/measured.md: the download before the
 // first frame): the default link needs no network file; a link to another dataset fetches that
 // dataset's network (only it) before the playground starts, a control that changes the dataset
 // fetches the new one, and a schedule without a network of its own uses the VP-linear file

@@ -1,4 +1,4 @@
-// Conditioning on a measurement in the page (issue "Conditional generation", item 5): a link with
+// Conditioning on a measurement in the page (docs/features.md, "Inverse problems"): a link with
 // a measurement samples the exact posterior on the CPU and DPS / PiGDM on WebGPU, a click on the
 // picture measures the point clicked (the hash follows, the dashed line is drawn), the density
 // view names the posterior, and a bad measurement in a link is reported and replaced.

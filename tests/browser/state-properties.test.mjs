@@ -330,7 +330,7 @@ describe('share links under fuzzing (fast-check)', () => {
       }),
       {
         numRuns: RUNS.largeValues,
-        // The reproducers of the issue: 100,000 nines then a non-digit, 400,000 nines, and
+        // The known reproducers: 100,000 nines then a non-digit, 400,000 nines, and
         // thousands of unknown keys.
         examples: [
           [{ key: 'steps', unit: '9', length: 100_000, tail: 'x' }],
@@ -451,7 +451,7 @@ describe('share links under fuzzing (fast-check)', () => {
 
   test("every option text is read as the wasm's validate_options reads it: accepted by both or neither, to the same value", (t) => {
     if (typeof wasm.validate_options !== 'function') {
-      t.skip('this build of the wasm has no validate_options (added on the Rust side of issue 12): agreement not checked');
+      t.skip('this build of the wasm has no validate_options: agreement not checked');
       return;
     }
     let cases = 0;

@@ -1,4 +1,4 @@
-// The teaching views: the schedule lab, the 1-D space-time view of seed 000, the distance
+// The teaching views: the schedule lab, the 1-D space-time view (docs/theory.md), the distance
 // readout and the predictions behind the ghost and arrow layers.
 
 import assert from 'node:assert/strict';
@@ -53,7 +53,7 @@ describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 
-  test("the space-time view draws seed 000's picture: the density and 16 paths of each process", async () => {
+  test("the space-time view draws the 1-D picture: the density and 16 paths of each process", async () => {
     const session = await openPlayground(browser, `${LIGHT}&spacetime=1&dataset=two_normals_1d&score=exact&playing=0`);
     try {
       await waitReady(session.page);

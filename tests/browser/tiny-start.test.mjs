@@ -1,6 +1,6 @@
 // A link may ask a run to start a hair above t = 0, where the noise is smaller than f32 particles
-// can hold. Such links used to give NaN particles and an "Infinity" distance with no notice (issue
-// 12, item 2); now the run starts at the schedule's smallest meaningful time, the page says so,
+// can hold. Such links used to give NaN particles and an "Infinity" distance with no notice; now
+// the run starts at the schedule's smallest meaningful time, the page says so,
 // the link keeps the fraction actually used, and every particle stays finite to the end.
 
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ after(async () => {
 });
 
 const SMALL = 'particles=1024&playing=0';
-/** The issue's reproducers: each gave every particle NaN. */
+/** The links that reproduced it: each gave every particle NaN. */
 const LINKS = [
   `t=1e-300&score=empirical&backend=cpu&${SMALL}`,
   `t=1e-300&score=empirical&backend=webgpu&${SMALL}`,

@@ -1,4 +1,4 @@
-// The two builds of the module (issue "Speed where the users are", item 2): Chromium validates the
+// The two builds of the module (docs/features.md, "Backends"): Chromium validates the
 // relaxed-SIMD probe, so the page downloads only the relaxed-SIMD build (the network's
 // multiply-adds fused where the hardware has FMA) and says so in the backend readout;
 // `?wasm=simd128` loads only the exact SIMD128 build. The two agree within rounding: a

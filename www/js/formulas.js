@@ -38,7 +38,7 @@ const SCHEDULES = {
 };
 
 /**
- * What every schedule shares (theory seeds 000, 001 and 003).
+ * What every schedule shares (Song et al. 2021; Kingma et al. 2021; docs/theory.md).
  * @type {Formula[]}
  */
 const COMMON = [
@@ -69,7 +69,7 @@ const SAMPLERS = {
     String.raw`x_s = \alpha_s \hat x_0 + \sqrt{\sigma_s^2 - \sigma_\eta^2}\;\hat\varepsilon + \sigma_\eta z,\quad \sigma_\eta^2 = \eta^2\sigma_s^2\Big(1 - \frac{\alpha_t^2\sigma_s^2}{\alpha_s^2\sigma_t^2}\Big)`,
   ],
   ddpm_ancestral: [
-    'DDPM ancestral: a draw from the posterior q(x_s | x_t, x_0 = x̂_0) (theory seed 002)',
+    'DDPM ancestral: a draw from the posterior q(x_s | x_t, x_0 = x̂_0) (Ho et al. 2020, eqs. 6-7)',
     String.raw`x_s = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}\,x_t + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}\,\hat x_0 + \frac{\sigma_s\,\sigma_{t|s}}{\sigma_t}\,z,\quad \alpha_{t|s} = \frac{\alpha_t}{\alpha_s},\ \ \sigma_{t|s}^2 = \sigma_t^2 - \alpha_{t|s}^2\sigma_s^2`,
   ],
   dpm_solver_2s: [

@@ -3,10 +3,10 @@
 // 2-D canvas. The wasm's `predict(target, limit)` gives, for the first `limit` particles, the
 // position x_t and the prediction (4 numbers per particle):
 //
-// - ghosts: x0_hat = E[x0 | x_t] = (x_t - sigma_t eps_hat) / alpha_t (Tweedie's formula, theory
-//   seed 003), a white dot where the particle "thinks" its clean data point is; early in a
+// - ghosts: x0_hat = E[x0 | x_t] = (x_t - sigma_t eps_hat) / alpha_t (Tweedie's formula, Efron
+//   2011), a white dot where the particle "thinks" its clean data point is; early in a
 //   reverse run all ghosts sit near the data mean, and they spread onto the data as t falls;
-// - arrows, through the "lens" of one parametrization of the same prediction (theory seed 003):
+// - arrows, through the "lens" of one parametrization of the same prediction (docs/theory.md):
 //   the score grad log p_t = -eps_hat / sigma_t (drawn along -eps_hat with a length proportional
 //   to |eps_hat|, the score scaled by sigma_t, so arrows keep a readable size at every noise
 //   level), the noise eps_hat itself, or the velocity v = alpha'_t x0_hat + sigma'_t eps_hat of

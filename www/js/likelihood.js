@@ -2,9 +2,9 @@
 // likelihood.js: the likelihood panel's pictures. Top, the histograms of ln p over a fresh data
 // sample under the model (the probability-flow ODE from the sampler's prior, core::likelihood)
 // and exactly (the data's Gaussian mixture), with their means; bottom, the variational bound of
-// theory seed 002 term by term: the prior KL, one KL per step of the discrete chain (from the
-// noise end, left, to the data end, right) and the reconstruction term, in nats. A point's ln p
-// under both is what a click on the picture asks for.
+// DDPM (Ho et al. 2020, eq. 5) term by term: the prior KL, one KL per step of the discrete chain
+// (from the noise end, left, to the data end, right) and the reconstruction term, in nats. A
+// point's ln p under both is what a click on the picture asks for.
 
 import { sizeToBox } from './canvas-size.js';
 

@@ -1,6 +1,6 @@
 // @ts-check
 // schedule-lab.js: the schedule lab, three small charts of the current noise schedule against
-// the time slider's position u (theory seeds 000 and 001):
+// the time slider's position u (docs/theory.md):
 //
 //   1. the signal and noise scales alpha_t and sigma_t;
 //   2. the log signal-to-noise ratio log(alpha_t^2 / sigma_t^2), which every schedule makes

@@ -1,5 +1,5 @@
 // @ts-check
-// space-time.js: the 1-D space-time view of theory seed 000. The heatmap is the exact density of
+// space-time.js: the 1-D space-time view (docs/theory.md). The heatmap is the exact density of
 // the x coordinate of x_t (each column scaled to its own maximum, so the narrow peaks near the
 // data and the wide normal near the prior both show), against the time slider's position; over
 // it, 16 sample paths: on the left the forward SDE from data (white) and the reverse SDE from

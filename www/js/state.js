@@ -201,7 +201,7 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'draw', type: 'boolean', default: false, label: 'Drawing panel', option: false },
   // The schedule lab (curves of the schedule with the time grid) is open.
   { name: 'lab', type: 'boolean', default: false, label: 'Schedule lab', option: false },
-  // The 1-D space-time view of seed 000 is open.
+  // The 1-D space-time view (docs/theory.md) is open.
   { name: 'spacetime', type: 'boolean', default: false, label: 'Space-time view', option: false },
   // The density view (particles' histogram next to the exact p_t) is open.
   { name: 'density', type: 'boolean', default: false, label: 'Density view', option: false },
@@ -225,7 +225,7 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // The likelihood panel is open (src/app/likelihood.rs): the NLL of fresh data under the model by
   // the probability-flow ODE with one of describe()'s likelihood solvers, its time grid (Karras by
   // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's
-  // schedule, next to the exact NLL, and the ELBO of seed 002 on the same grid.
+  // schedule, next to the exact NLL, and DDPM's ELBO (Ho et al. 2020, eq. 5) on the same grid.
   { name: 'likelihood', type: 'boolean', default: false, label: 'Likelihood panel', option: false },
   // The panel "where the network is wrong" is open (src/app/model_error.rs).
   { name: 'errors', type: 'boolean', default: false, label: 'Network error panel', option: false },

@@ -77,7 +77,7 @@ export function startLikelihood() {
         drawElbo(ui.panelCanvas('elbo'), /** @type {import('./likelihood.js').ElboView} */ (elbo));
         const e = /** @type {import('./likelihood.js').ElboView} */ (elbo);
         elboText =
-          ` The bound of seed 002 for the ${e.latent_times.length}-latent chain of this schedule on the same grid: ` +
+          ` The DDPM bound (Ho et al. 2020, eq. 5) for the ${e.latent_times.length}-latent chain of this schedule on the same grid: ` +
           `ELBO = ${e.bits_per_dimension.toFixed(3)} bits/dim (${e.elbo.toFixed(3)} nats; ${ELBO_DRAWS} draws per latent), ` +
           `${(e.bits_per_dimension - view.model.bits_per_dimension).toFixed(3)} bits/dim above the ODE's NLL.`;
       } catch (error) {

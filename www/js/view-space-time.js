@@ -1,5 +1,5 @@
 // @ts-check
-// view-space-time.js: the 1-D space-time view of seed 000 (when open), recomputed when its
+// view-space-time.js: the 1-D space-time view (docs/theory.md) when open, recomputed when its
 // settings change, with the particles' time marked.
 
 import * as ui from './controls.js';

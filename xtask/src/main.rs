@@ -3,7 +3,7 @@
 //!
 //! Modules: `prereqs` (checks and installs), `wasm` (build-wasm), `serve` (static server),
 //! `test` (every check, as CI runs it), `train`, `bench` with `torch_peer` (PyTorch as a native
-//! peer), and `util` (running commands, errors).
+//! peer), `report` (the measured tables of the docs, here), and `util` (running commands, errors).
 
 mod bench;
 mod prereqs;
@@ -96,7 +96,19 @@ enum Task {
         #[arg(long, conflicts_with = "native_gpu_only")]
         quick: bool,
     },
+    /// Print the measured tables of the docs: the report modules of the integration tests
+    ///
+    /// Runs the ignored tests of tests/it/*_report.rs (release build, one thread, output shown):
+    /// sampler, guidance, posterior and likelihood; NAME picks one (`cargo xtask report sampler`).
+    Report {
+        /// sampler, guidance, posterior or likelihood (all when left out)
+        #[arg(value_parser = REPORTS)]
+        name: Option<String>,
+    },
 }
+
+/// The report modules of the integration tests (`tests/it/<name>_report.rs`).
+const REPORTS: [&str; 4] = ["sampler", "guidance", "posterior", "likelihood"];
 
 fn main() -> ExitCode {
     util::ensure_cargo_bin_on_path();
@@ -144,8 +156,22 @@ fn run(task: Task) -> Result<ExitCode> {
         Task::Train { args } => return train::run(&args),
         Task::Bench { native_gpu_only: true, .. } => bench::native_gpu()?,
         Task::Bench { native_gpu_only: false, quick } => bench::run_all(quick)?,
+        Task::Report { name } => report(name.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `cargo xtask report [NAME]`: the ignored report tests of `tests/it/NAME_report.rs` (every
+/// report without a name), built in release and run on one thread with their output shown.
+fn report(name: Option<&str>) -> Result<()> {
+    let filter = name.map_or_else(|| "_report::".to_string(), |n| format!("{n}_report::"));
+    util::run(
+        util::cargo().args(["test", "--release", "--test", "it", "--", "--ignored", "--nocapture"]).args([
+            "--test-threads",
+            "1",
+            &filter,
+        ]),
+    )
 }
 
 /// `cargo xtask serve`: build (unless `--no_build`), then serve `www/` until Ctrl-C, with the
@@ -245,6 +271,9 @@ mod tests {
         );
         assert_eq!(task(&["bench", "--quick"]), Some(Task::Bench { native_gpu_only: false, quick: true }));
         assert!(parse_words(&["bench", "--quick", "--native_gpu_only"]).is_err());
+        assert_eq!(task(&["report"]), Some(Task::Report { name: None }));
+        assert_eq!(task(&["report", "sampler"]), Some(Task::Report { name: Some("sampler".into()) }));
+        assert!(parse_words(&["report", "speed"]).is_err());
     }
 
     #[test]

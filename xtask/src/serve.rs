@@ -5,7 +5,7 @@
 //! could leave the served directory (`..` segments, absolute paths). Every response carries
 //! `Cache-Control: no-cache` so a rebuilt wasm is always picked up, every file
 //! `Access-Control-Allow-Origin: *`, so course notes on another origin can load `js/element.js`
-//! (a module script, fetched with CORS) and the modules and wasm it brings (README, "Hosting"),
+//! (a module script, fetched with CORS) and the modules and wasm it brings (docs/embedding.md, "Hosting"),
 //! and, when asked ([`ServeOptions::csp`]), a Content-Security-Policy: the browser tests run every
 //! page under [`STRICT_CSP`], so an inline script anywhere in `www/` fails them.
 

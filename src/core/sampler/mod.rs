@@ -1,7 +1,7 @@
 //! Reverse-time samplers, all written as one per-step update that is linear in what it combines.
 //!
 //! A step from t_i to t_{i+1} < t_i evaluates the noise prediction eps_hat (the network's, or the
-//! exact one; grad log p_t(x) = -eps_hat / sigma_t, seed 003) once or twice and combines:
+//! exact one; grad log p_t(x) = -eps_hat / sigma_t, by Tweedie's formula) once or twice and combines:
 //!
 //! ```text
 //! x^  = x + pre_noise z0                                    (EDM "churn"; 0 for most samplers)
@@ -56,15 +56,16 @@ use crate::core::weights::TrainedNet;
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum Sampler {
-    /// Euler-Maruyama on the reverse SDE, with a stochasticity dial (seed 000; Anderson 1982).
+    /// Euler-Maruyama on the reverse SDE, with a stochasticity dial (Song et al. 2021, eq. 6;
+    /// Anderson 1982).
     EulerMaruyama,
-    /// Euler on the probability-flow ODE (seed 000; Song et al. 2021).
+    /// Euler on the probability-flow ODE (Song et al. 2021, eq. 13).
     ProbabilityFlowEuler,
     /// Heun's second-order method on the probability-flow ODE (Karras et al. 2022, Alg. 1 and 2).
     Heun,
     /// DDIM with eta (Song, Meng and Ermon 2021, eq. 12).
     Ddim,
-    /// DDPM ancestral sampling from the posterior q(x_s | x_t, x0_hat) (Ho et al. 2020; seed 002).
+    /// DDPM ancestral sampling from the posterior q(x_s | x_t, x0_hat) (Ho et al. 2020, eqs. 6-7).
     DdpmAncestral,
     /// DPM-Solver++(2S), single-step second order in log-SNR (Lu et al. 2022, Alg. 1).
     #[serde(rename = "dpm_solver_2s")]
@@ -214,7 +215,7 @@ impl Sampler {
 }
 
 /// Where one noise prediction is evaluated (24 bytes, the layout of `Evaluation` in
-/// `shaders/common/evaluation.wgsl`; checked by `tests/gpu_layout.rs`).
+/// `shaders/common/evaluation.wgsl`; checked by `tests/it/gpu_layout.rs`).
 ///
 /// A network sees x_net = input_scale x at t_net and predicts in its own parametrization; its
 /// prediction becomes eps_hat = eps_from_output net(x_net) + eps_from_input x_net
@@ -263,7 +264,7 @@ impl NetFrame {
 }
 
 /// One step of a reverse run, as the GPU reads it (112 bytes, the layout of `ReverseStep` in
-/// `shaders/common/reverse_step.wgsl`; checked by `tests/gpu_layout.rs`). See the module docs for
+/// `shaders/common/reverse_step.wgsl`; checked by `tests/it/gpu_layout.rs`). See the module docs for
 /// the meaning.
 #[repr(C)]
 #[derive(

@@ -1,9 +1,10 @@
 //! The coefficients of every sampler (see the module docs of [`super`] for the update they feed).
 //!
 //! Notation for a step from t to s < t of the sampling schedule: alpha_t, sigma_t, f = d log alpha/dt,
-//! g^2 (seed 000), the probability-flow drift dx/dt = a(t) x + b(t) eps_hat with a = f and
-//! b = g^2 / (2 sigma) (seed 000 with grad log p = -eps_hat / sigma), x0_hat = (x - sigma eps_hat)/alpha
-//! (Tweedie, seed 003) and lambda = log(alpha / sigma) (half the log-SNR; Lu et al. 2022).
+//! g^2 (docs/theory.md), the probability-flow drift dx/dt = a(t) x + b(t) eps_hat with a = f and
+//! b = g^2 / (2 sigma) (Song et al. 2021, eq. 13 with grad log p = -eps_hat / sigma),
+//! x0_hat = (x - sigma eps_hat)/alpha (Tweedie; Efron 2011) and lambda = log(alpha / sigma) (half
+//! the log-SNR; Lu et al. 2022).
 
 use super::multistep::{self, Multistep, UniPcVariant};
 use super::{Evaluation, NetFrame, ReverseStep, Sampler};
@@ -170,7 +171,8 @@ pub fn plan(
 
 /// Euler-Maruyama on dx = [f x - (1 + eta^2)/2 g^2 grad log p] dt + eta g dW, backwards by
 /// dt = t - s: x_s = (1 - f dt) x - dt (1 + eta^2)/2 g^2/sigma eps_hat + eta g sqrt(dt) z
-/// (seed 000 "Reverse process" for eta = 1, "Probability flow" for eta = 0).
+/// (Song et al. 2021: the reverse SDE, eq. 6, for eta = 1; the probability-flow ODE, eq. 13, for
+/// eta = 0).
 fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
     let dt = t - s;
     let (f, g2, sigma) = (schedule.drift(t), schedule.diffusion_squared(t), schedule.sigma(t));
@@ -231,7 +233,7 @@ fn heun(
 /// DDIM (Song, Meng and Ermon 2021, eq. 12) in (alpha, sigma) form:
 /// x_s = alpha_s x0_hat + sqrt(sigma_s^2 - sigma_eta^2) eps_hat + sigma_eta z, with
 /// sigma_eta^2 = eta^2 sigma_s^2 (1 - (alpha_t sigma_s)^2 / (alpha_s sigma_t)^2), the posterior
-/// variance of seed 002 scaled by eta^2.
+/// variance of DDPM (Ho et al. 2020, eq. 7) scaled by eta^2.
 fn ddim(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
     let (alpha_t, sigma_t, alpha_s, sigma_s) =
         (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));
@@ -242,10 +244,10 @@ fn ddim(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
     step.out_noise = sigma_eta2.sqrt() as f32;
 }
 
-/// DDPM ancestral step: a draw from the posterior q(x_s | x_t, x0 = x0_hat) (seed 002): with
-/// alpha_ts = alpha_t/alpha_s and sigma_ts^2 = sigma_t^2 - alpha_ts^2 sigma_s^2, its mean is
-/// (alpha_ts sigma_s^2 / sigma_t^2) x_t + (alpha_s sigma_ts^2 / sigma_t^2) x0_hat and its variance
-/// sigma_s^2 sigma_ts^2 / sigma_t^2.
+/// DDPM ancestral step: a draw from the posterior q(x_s | x_t, x0 = x0_hat) (Ho et al. 2020,
+/// eqs. 6-7): with alpha_ts = alpha_t/alpha_s and sigma_ts^2 = sigma_t^2 - alpha_ts^2 sigma_s^2,
+/// its mean is (alpha_ts sigma_s^2 / sigma_t^2) x_t + (alpha_s sigma_ts^2 / sigma_t^2) x0_hat and
+/// its variance sigma_s^2 sigma_ts^2 / sigma_t^2.
 fn ddpm_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
     let (alpha_t, sigma_t, alpha_s, sigma_s) =
         (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));

@@ -3,7 +3,7 @@
 //! particle indices it would have in one run. Every particle's path depends only on its own
 //! index, position and history (the noise is counter-based, keyed by the particle), so the
 //! result is bit-identical whatever the number of threads. On wasm32 there are no threads here
-//! (the page's workers are issue 16's), and it is the one-thread run.
+//! (the page's workers are `www/js/cpu-workers.js`), and it is the one-thread run.
 
 use super::{History, ReverseStep, ScoreSource, BATCH};
 

@@ -1,0 +1,4 @@
+//! What several test modules share: the GPU they run on and the Python some of them call.
+
+pub mod gpu;
+pub mod python;
