@@ -1,5 +1,5 @@
 // The particle of an invocation. A dispatch of more workgroups than WebGPU allows in one
-// dimension (65,535) wraps them into rows of a 2-D grid (src/gpu/engine.rs, `workgroup_grid`), so
+// dimension (65,535) wraps them into rows of a 2-D grid (src/gpu/kernel.rs, `workgroup_grid`), so
 // invocation `id` of a grid `groups` workgroups wide handles particle
 //   id.x + id.y * groups.x * WORKGROUP_SIZE.
 // WORKGROUP_SIZE is set when the pipeline is made (64 unless the kernel's shape says otherwise:

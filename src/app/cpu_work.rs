@@ -43,10 +43,7 @@ pub(crate) fn score_source_of<'a>(
     likelihood: &'a ObservationParams,
     likelihood_scale: f64,
 ) -> ScoreSource<'a> {
-    let base = match score {
-        ScoreChoice::Mlp => ScoreSource::Mlp(net),
-        ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(mixture),
-    };
+    let base = score.source(net, mixture);
     if likelihood.guides() {
         return base.posterior_guided(likelihood, Guidance::everywhere(likelihood_scale));
     }

@@ -10,7 +10,7 @@
 use serde::Serialize;
 use strum::{IntoStaticStr, VariantArray};
 
-use crate::app::options::{self, OptionError, ScoreChoice};
+use crate::app::options::{self, OptionError};
 use crate::app::session::Session;
 use crate::core::dataset::GaussianMixture;
 use crate::core::elbo::Chain;
@@ -385,9 +385,10 @@ impl Session {
 
     /// The frame of the session's score: the network's, or eps on the schedule for the exact.
     fn score_frame(&self) -> NetFrame {
-        match self.options().score {
-            ScoreChoice::Mlp => NetFrame::of(self.net()),
-            ScoreChoice::Exact | ScoreChoice::Empirical => NetFrame::eps(self.options().schedule),
+        if self.options().score.is_learned() {
+            NetFrame::of(self.net())
+        } else {
+            NetFrame::eps(self.options().schedule)
         }
     }
 

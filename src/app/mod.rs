@@ -10,9 +10,11 @@ pub mod backend;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod cpu_work;
+pub mod description;
 pub mod kernel_tuning;
 pub mod library_equivalents;
 pub mod likelihood;
+pub mod link_number;
 pub mod measurement;
 pub mod model_error;
 pub mod network_file;

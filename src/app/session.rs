@@ -30,7 +30,7 @@ use crate::core::schedule::Schedule;
 use crate::core::smc::{self, SmcState};
 use crate::core::weights::TrainedNet;
 use crate::gpu::readback::Readback;
-use crate::gpu::{ComputeEngine, GpuError, MlpKernelConfig, ScoreKind};
+use crate::gpu::{ComputeEngine, GpuError, MlpKernelConfig};
 
 /// Where the particles live.
 pub enum Particles {
@@ -1033,12 +1033,12 @@ impl Session {
         self.run_key = next_revision();
         let classifier_free = self.classifier_free().map(|(embedding, class)| (embedding.clone(), class));
         if let Particles::Gpu(engine) = &mut self.particles {
-            let biases = match (options.score, &classifier_free) {
-                (ScoreChoice::Mlp, Some((embedding, class))) => {
+            let biases = match (options.score.is_learned(), &classifier_free) {
+                (true, Some((embedding, class))) => {
                     sampler::classifier_free_hidden_biases(&self.net.mlp, embedding, *class, &self.plan)
                 }
-                (ScoreChoice::Mlp, None) => sampler::hidden_biases(&self.net.mlp, &self.plan),
-                (ScoreChoice::Exact | ScoreChoice::Empirical, _) => Vec::new(),
+                (true, None) => sampler::hidden_biases(&self.net.mlp, &self.plan),
+                (false, _) => Vec::new(),
             };
             let rows = if classifier_free.is_some() { 4 } else { 2 };
             debug_assert!(biases.is_empty() || biases.len() == rows * self.plan.len() * HIDDEN);
@@ -1069,10 +1069,7 @@ impl Session {
         match &mut self.particles {
             Particles::Cpu(points) if self.smc.is_some() => {
                 let state = self.smc.as_mut().expect("an SMC run has its weights");
-                let prior = match self.options.score {
-                    ScoreChoice::Mlp => ScoreSource::Mlp(&self.net.mlp),
-                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&self.mixture),
-                };
+                let prior = self.options.score.source(&self.net.mlp, &self.mixture);
                 // The last step ends the run: a final weighting at t_min and equal weights.
                 let last = (range.end == self.plan.len()).then(|| {
                     let t = self.times[range.end].max(self.options.schedule.t_min());
@@ -1096,10 +1093,7 @@ impl Session {
                 sampler::run_threaded(source, steps, points, &mut self.history, seed, 0, self.cpu_threads);
             }
             Particles::Gpu(engine) => {
-                let kind = match self.options.score {
-                    ScoreChoice::Mlp => ScoreKind::Mlp,
-                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
-                };
+                let kind = self.options.score.kernel();
                 engine.reverse(kind, seed, range.start as u32, count as u32).map_err(|e| e.to_string())?;
             }
         }
@@ -1193,10 +1187,7 @@ impl Session {
                 })
             }
             Particles::Gpu(engine) => {
-                let kind = match self.options.score {
-                    ScoreChoice::Mlp => ScoreKind::Mlp,
-                    ScoreChoice::Exact | ScoreChoice::Empirical => ScoreKind::Exact,
-                };
+                let kind = self.options.score.kernel();
                 let plain = self.net.mlp.hidden_bias(evaluation.t_net);
                 // Classifier-free guidance reads the class's row and then the null class's.
                 let bias: Vec<f32> = match self.classifier_free() {

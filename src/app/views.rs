@@ -9,7 +9,6 @@
 
 use serde::Serialize;
 
-use crate::app::options::ScoreChoice;
 use crate::app::options::{self, OptionError, RawOptions, MAX_PARTICLES};
 use crate::app::session::Session;
 use crate::core::guidance;
@@ -261,10 +260,7 @@ impl Session {
         let track = self.race_track(particles as usize);
         let frame = NetFrame::of(self.net());
         let prior_mixture = self.prior_mixture();
-        let prior = match self.options().score {
-            ScoreChoice::Mlp => ScoreSource::Mlp(&self.net().mlp),
-            ScoreChoice::Exact | ScoreChoice::Empirical => ScoreSource::Exact(&prior_mixture),
-        };
+        let prior = self.options().score.source(&self.net().mlp, &prior_mixture);
         let params = ObservationParams::new(&measurement, method);
         let scale = self.options().posterior_scale;
         let lap = match method {

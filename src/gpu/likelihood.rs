@@ -6,9 +6,9 @@ use crate::core::dataset::MixtureComponent;
 use crate::core::likelihood::{self, LikelihoodStep};
 use crate::core::sampler::Unguided;
 use crate::gpu::engine::{
-    buffer_with, Kernel, RunParams, MAX_PARTICLES, MAX_STEPS_PER_DISPATCH, PADDED_PARAMETERS,
-    RUN_PARAMS_STRIDE, STORAGE_IN,
+    RunParams, MAX_PARTICLES, MAX_STEPS_PER_DISPATCH, PADDED_PARAMETERS, RUN_PARAMS_STRIDE,
 };
+use crate::gpu::kernel::{buffer_with, Kernel, STORAGE_IN};
 use crate::gpu::layout;
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};

@@ -6,6 +6,7 @@
 
 pub mod context;
 pub mod engine;
+pub mod kernel;
 pub mod kernel_config;
 pub mod layout;
 pub mod likelihood;

@@ -16,7 +16,7 @@ use wgpu::util::DeviceExt;
 use crate::core::class_embedding::ClassEmbedding;
 use crate::core::mlp::{Mlp, PARAMETERS};
 use crate::core::train::{PreparedExample, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON};
-use crate::gpu::engine::{bind, compute_pipeline};
+use crate::gpu::kernel::{bind, compute_pipeline};
 use crate::gpu::layout::{adam_step, train_gradient, Binding};
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
@@ -84,7 +84,7 @@ pub struct GpuTrainer {
     step: i32,
 }
 
-/// Bindings of whole buffers, for `engine::bind`.
+/// Bindings of whole buffers, for `kernel::bind`.
 fn whole<'a>(buffers: &[(Binding, &'a wgpu::Buffer)]) -> Vec<(Binding, wgpu::BindingResource<'a>)> {
     buffers.iter().map(|(binding, buffer)| (*binding, buffer.as_entire_binding())).collect()
 }

@@ -8,7 +8,8 @@ import { page } from './page.js';
 import { act } from './errors.js';
 import { FIELD, parseField } from './state.js';
 import { requestFrame, setPlaying } from './frame-loop.js';
-import { applyChanges, applySettings, writeHashSoon } from './store.js';
+import { applyChanges, applySettings } from './store.js';
+import { writeHashSoon } from './address-bar.js';
 import { exportHandlers } from './export-feature.js';
 
 /** The handlers controls.js binds to the page's controls. */

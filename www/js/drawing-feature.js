@@ -1,17 +1,16 @@
 // @ts-check
 // drawing-feature.js: "Draw your own data". Strokes on the picture become points
 // (drawing.js), each of the class (stroke colour) picked when it was drawn; Use makes them the
-// data with their exact score, Train teaches a network on them (training.js); drawings come from
-// share links and go to JSON files.
+// data with their exact score, Train teaches a network on them (training.js, handed in by
+// main.js); drawings come from share links and go to JSON files.
 
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { messageOf } from './errors.js';
 import { redraw, setPlaying } from './frame-loop.js';
-import { writeHashSoon } from './store.js';
+import { writeHashSoon } from './address-bar.js';
 import { download } from './export.js';
 import * as draw from './drawing.js';
-import { startTraining } from './training.js';
 
 /** @type {ReturnType<typeof draw.strokeRecorder> | null} The strokes of the drawing panel. */
 let strokes = null;
@@ -128,10 +127,12 @@ export function useLinkCondition(condition) {
 }
 
 /**
- * Wires the drawing panel: draw mode, clear, use, train, JSON export and import.
+ * Wires the drawing panel: draw mode, clear, use, train (`train`, given the points drawn:
+ * training.js, which uses this module), JSON export and import.
+ * @param {(points: number[][]) => void} train
  * @returns {(open: boolean) => void} shows or hides the drawing surface with the panel
  */
-export function setUpDrawing() {
+export function setUpDrawing(train) {
   const surface = /** @type {HTMLCanvasElement} */ (document.getElementById('draw-surface'));
   const recorder = draw.strokeRecorder(surface, (points) => {
     draw.drawStrokes(surface, points);
@@ -164,7 +165,7 @@ export function setUpDrawing() {
     if (recorder.points.length === 0) drawStatus('Draw something first.');
     else if (applyDrawing([...recorder.points])) setPlaying(true);
   });
-  byId('draw-train').addEventListener('click', () => startTraining(drawnPoints()));
+  byId('draw-train').addEventListener('click', () => train(drawnPoints()));
   const json = /** @type {HTMLTextAreaElement} */ (byId('draw-json'));
   byId('draw-export').addEventListener('click', () => {
     json.value = draw.drawingToJson(recorder.points);

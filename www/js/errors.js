@@ -1,12 +1,11 @@
 // @ts-check
 // errors.js: how the page says that something went wrong: a failure's text, the page-wide error
-// listeners, the page that cannot run at all, and an error while running (which pauses, and
-// restarts after a lost GPU device).
+// listeners, the page that cannot run at all, and an error while running (told as a
+// `run-failed` event: the host pauses, and restarts after a lost GPU device).
 
 import * as ui from './controls.js';
 import { announceFailure, page } from './page.js';
-import { requestFrame, setPlaying } from './frame-loop.js';
-import { deviceLost, recoverFromLostDevice } from './host.js';
+import { emit } from './events.js';
 
 /**
  * The text of anything thrown (an Error, a string from the wasm, an object).
@@ -39,7 +38,8 @@ export function reportUnexpectedErrors() {
  * @param {string} message
  */
 export function fail(message) {
-  setPlaying(false);
+  page.playing = false;
+  ui.setPlaying(false, false);
   ui.notice(message, 'error');
   ui.setOverlay(message);
   ui.setEnabled(false);
@@ -48,18 +48,13 @@ export function fail(message) {
 }
 
 /**
- * An error while running (a step, a render): pause and report; a lost device restarts.
+ * An error while running (a step, a render): the host pauses and reports it, or restarts after a
+ * lost device (host.js, `handleRunFailure`).
  * @param {string} what
  * @param {unknown} error
  */
 export function runtimeError(what, error) {
-  setPlaying(false);
-  page.state.playing = false;
-  const message = messageOf(error);
-  if (deviceLost()) recoverFromLostDevice();
-  // Particles that left the finite range stop the run (src/core/runaway.rs says why).
-  else if (message.startsWith(DIVERGED)) ui.notice(`The run was stopped: ${message}.`, 'error');
-  else ui.notice(`${what} failed: ${message}`, 'error');
+  emit('run-failed', { what, error });
 }
 
 /** How the wasm's reason for stopping a diverged run begins (`core::runaway::diverged_message`). */
@@ -75,7 +70,7 @@ export function act(what, action) {
   try {
     action(page.pg);
     page.dirty = true;
-    requestFrame();
+    emit('frame-wanted', undefined);
     return true;
   } catch (error) {
     runtimeError(what, error);

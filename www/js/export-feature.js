@@ -5,7 +5,7 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { messageOf } from './errors.js';
-import { publishState } from './store.js';
+import { publishState } from './address-bar.js';
 import { toHash } from './link.js';
 import { canvasPng, copyText, download, embedSnippets, shareUrl } from './export.js';
 import { VideoRecorder, recordingSupported } from './recorder.js';

@@ -7,7 +7,7 @@
 import * as ui from './controls.js';
 import { announceReady, page, running } from './page.js';
 import { runtimeError } from './errors.js';
-import { noiseTo } from './host.js';
+import { noiseTo } from './noising.js';
 import { updateViews } from './views.js';
 import { captureForRecordings } from './export-feature.js';
 import { stepOnWorkers, workersInUse } from './cpu-workers.js';

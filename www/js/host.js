@@ -8,10 +8,12 @@
 import * as ui from './controls.js';
 import { firstFrame, page, running } from './page.js';
 import { applyTunedShape, kernelTuning, tuneKernels } from './kernel-tuning.js';
-import { fail, messageOf } from './errors.js';
+import { DIVERGED, fail, messageOf } from './errors.js';
+import { noiseTo } from './noising.js';
 import { FIELD, defaultState, toOptions } from './state.js';
 import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
-import { applyHash, publishState, takeQueuedHash, writeHashSoon } from './store.js';
+import { applyHash, takeQueuedHash } from './store.js';
+import { publishState, writeHashSoon } from './address-bar.js';
 import { useLinkCondition, useLinkDrawing } from './drawing-feature.js';
 import { useLinkNetwork } from './network-file.js';
 import { ensureConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
@@ -42,6 +44,21 @@ export function measuredPaths() {
 export function deviceLost() {
   const { pg } = page;
   return pg && typeof pg.device_lost === 'string' ? pg.device_lost : null;
+}
+
+/**
+ * A step, a render or a view failed (the `run-failed` event): pause and say what failed, or say
+ * why the run was stopped (particles that left the finite range: src/core/runaway.rs); a lost
+ * GPU device restarts instead.
+ * @param {{ what: string, error: unknown }} failure
+ */
+export function handleRunFailure({ what, error }) {
+  setPlaying(false);
+  page.state.playing = false;
+  const message = messageOf(error);
+  if (deviceLost()) recoverFromLostDevice();
+  else if (message.startsWith(DIVERGED)) ui.notice(`The run was stopped: ${message}.`, 'error');
+  else ui.notice(`${what} failed: ${message}`, 'error');
 }
 
 /** Restarts after a lost GPU device: once more on WebGPU, after that on the CPU. */
@@ -237,33 +254,6 @@ export async function start(wanted) {
   publishState();
   if (page.state.race) startRace();
   runWaitingCommands();
-}
-
-/**
- * Shows the data forward-noised to the fraction `u` of the time range. A fraction above 0 but
- * below the schedule's smallest meaningful start (noise under `MIN_START_SIGMA` of
- * `src/core/schedule.rs`, which f32 particles cannot hold) starts there instead: say so, and keep
- * the fraction actually used in the state and the link.
- * @param {number} u
- */
-export function noiseTo(u) {
-  const pg = running();
-  const { state, description } = page;
-  pg.noise_to(u);
-  page.runStart = u;
-  const schedule = description.schedules.find((/** @type {any} */ s) => s.name === state.schedule);
-  const floor = schedule?.min_start_fraction ?? 0;
-  if (u > 0 && u < floor) {
-    ui.notice(
-      `Time t ${u} is below the smallest meaningful start of the ${schedule.label} schedule ` +
-        `(t = ${floor.toPrecision(3)} of its range, where the noise sigma is ${description.limits.min_start_sigma}); starting there.`,
-      'info',
-    );
-    state.t = pg.time_fraction;
-    page.runStart = state.t;
-    ui.setValues(state);
-    writeHashSoon();
-  }
 }
 
 /**

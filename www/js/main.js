@@ -7,8 +7,12 @@
 // fails), and start the animation loop (frame-loop.js). It never leaves a blank page without a
 // reason.
 //
-// The modules: page.js (what they share), store.js (the state and its link), host.js (creation,
-// device loss, path timing, embedded visibility), frame-loop.js (the animation), views.js (the
+// The modules import each other one way only; where a lower one must make a higher one act, it
+// emits an event (events.js) that this module subscribes the answer to.
+//
+// The modules: page.js (what they share), store.js (the state's changes), address-bar.js (the
+// link written back), host.js (creation, device loss, path timing, embedded visibility),
+// noising.js (the data noised to t), frame-loop.js (the animation), views.js (the
 // registry of views: view-*.js), actions.js (what the controls do), drawing-feature.js and
 // training.js (your own data), export-feature.js (share, embed, PNG, video), embed-bridge.js (the
 // element's API), controls.js (the DOM), test-hooks.js (`window.dp`), errors.js.
@@ -18,14 +22,17 @@ import { AUTOSIZE, EMBEDDED, page } from './page.js';
 import { fail, messageOf, reportUnexpectedErrors } from './errors.js';
 import { FIELD, useDescription } from './state.js';
 import { parseHash } from './link.js';
-import { redraw } from './frame-loop.js';
-import { pauseWhileOffscreen, start, watchTheDevice } from './host.js';
-import { onHashChange, writeHashSoon } from './store.js';
+import { redraw, requestFrame } from './frame-loop.js';
+import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
+import { onHashChange } from './store.js';
+import { writeHashSoon } from './address-bar.js';
 import { viewOfPanel } from './views.js';
 import { startRace } from './view-race.js';
 import { likelihoodAt, startLikelihood } from './view-likelihood.js';
 import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
+import { startTraining } from './training.js';
+import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
 import { observationAt } from './measurement.js';
 import { connectToEmbedder } from './embed-bridge.js';
@@ -36,6 +43,12 @@ import { onWorkerFailure } from './cpu-workers.js';
 
 installTestHooks();
 reportUnexpectedErrors();
+// What lower modules tell (events.js), and who answers.
+on('run-failed', handleRunFailure);
+on('frame-wanted', requestFrame);
+on('recreate', (state) => {
+  start(state).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));
+});
 
 async function main() {
   if (EMBEDDED) document.body.classList.add('embed');
@@ -85,7 +98,7 @@ async function main() {
   }
   ui.setValues(page.state);
   ui.bind(handlers);
-  const showDrawing = setUpDrawing();
+  const showDrawing = setUpDrawing(startTraining);
   setUpNetworkFiles();
   showDrawing(page.state.draw);
   ui.onPanelToggle((name, open) => {

@@ -1,26 +1,23 @@
 // @ts-check
-// store.js: the state and its link. Validated changes of state fields go to the Playground (an
-// option) or only change the page (a look, a panel); the address bar follows (a burst of
-// changes is written once); a hash typed into the address bar, or sent by an embedding page, is
-// read like a share link and applied as changes. A hash that arrives while the Playground is
-// being (re)created waits (the latest only) until creation ends.
+// store.js: the state's changes. Validated changes of state fields go to the Playground (an
+// option) or only change the page (a look, a panel), or ask for it to be made again (a backend,
+// a link's drawing or network: the `recreate` event); the address bar follows (address-bar.js);
+// a hash typed into the address bar, or sent by an embedding page, is read like a share link and
+// applied as changes. A hash that arrives while the Playground is being (re)created waits (the
+// latest only) until creation ends.
 
-import { encodeNetwork } from './network-link.js';
 import * as ui from './controls.js';
 import { page } from './page.js';
-import { act, fail, messageOf } from './errors.js';
+import { act, messageOf } from './errors.js';
 import { FIELD, settleCondition } from './state.js';
-import { parseHash, toHash, writeHash } from './link.js';
-import { shareUrl } from './export.js';
+import { parseHash, toHash } from './link.js';
 import { dropFence, redraw, setPlaying } from './frame-loop.js';
-import { start } from './host.js';
+import { emit } from './events.js';
+import { writeHashSoon } from './address-bar.js';
 import { startRace } from './view-race.js';
 import { startLikelihood } from './view-likelihood.js';
 import { ensureConditionalNetwork, hasConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
 import { ensureNetwork, missingNetwork } from './networks.js';
-
-/** Delay before the address bar follows a burst of changes (ms); browsers throttle replaceState. */
-const HASH_WRITE_DELAY_MS = 120;
 
 /**
  * Link fields whose change makes the Playground again (as a backend change does): a drawing, its
@@ -28,28 +25,8 @@ const HASH_WRITE_DELAY_MS = 120;
  */
 const RECREATED_BY = Object.freeze(['drawn', 'drawn_classes', 'net']);
 
-let hashTimer = 0;
 /** @type {string | null} A hash that arrived while the Playground was being (re)created. */
 let queuedHash = null;
-
-/** Writes the state into the address bar (and the embedded page's "open full page" link). */
-export function publishState() {
-  // The link carries the network in use when it is not an embedded one (network-link.js). While
-  // the Playground is being (re)created there is none to ask: the state keeps the link's, which
-  // the creation is about to use (clearing it here would lose it).
-  if (page.pg && !page.creating) {
-    const network = page.pg.network_link();
-    page.state.net = network ? encodeNetwork(network) : '';
-  }
-  writeHash(page.state);
-  ui.setFullPageLink(shareUrl(toHash(page.state)));
-}
-
-/** Writes the state into the address bar soon (once for a burst of changes). */
-export function writeHashSoon() {
-  clearTimeout(hashTimer);
-  hashTimer = window.setTimeout(publishState, HASH_WRITE_DELAY_MS);
-}
 
 /** The hash that waited for creation to end, if any (and forgets it). */
 export function takeQueuedHash() {
@@ -101,7 +78,7 @@ export function applyChanges(asked) {
   // sent by an embedding page): the Playground is made again, which applies the drawing, then
   // its network, then the guidance toward the drawing's class, in that order (host.js, start).
   if (next.backend !== state.backend || RECREATED_BY.some((name) => name in changes && next[name] !== state[name])) {
-    start(next).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));
+    emit('recreate', next);
     return;
   }
   /** @type {Record<string, any>} */
