@@ -195,10 +195,47 @@ pub struct Description {
     pub palettes: Vec<Choice>,
     /// Backend preferences.
     pub backends: Vec<&'static str>,
+    /// Every option of the table, in order: label, range or list ([`OPTIONS`]).
+    pub options: Vec<OptionDescription>,
     /// Numeric limits.
     pub limits: Limits,
     /// The default options.
     pub defaults: Options,
+}
+
+/// An option as the page is told of it ([`OPTIONS`]): its name, label, how its value reads, and
+/// its range or the list of `describe()` that names its choices. Its default is in
+/// [`Description::defaults`].
+#[derive(Clone, Debug, Serialize)]
+pub struct OptionDescription {
+    /// The option's name.
+    pub name: &'static str,
+    /// Human name, for controls and notices.
+    pub label: &'static str,
+    /// "integer", "number", "choice" or "text".
+    pub kind: &'static str,
+    /// Smallest allowed value, for numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest allowed value, for numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// The list of [`Description`] that holds the choices, for choices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list: Option<&'static str>,
+}
+
+impl OptionDescription {
+    /// The description of `spec`.
+    pub fn of(spec: &OptionSpec) -> OptionDescription {
+        let (kind, min, max, list) = match spec.reader {
+            Reader::Integer { min, max, .. } => ("integer", Some(min as f64), Some(max as f64), None),
+            Reader::Number { min, max, .. } => ("number", Some(min), Some(max), None),
+            Reader::Choice { list, .. } => ("choice", None, None, Some(list)),
+            Reader::Text { .. } => ("text", None, None, None),
+        };
+        OptionDescription { name: spec.name, label: spec.label, kind, min, max, list }
+    }
 }
 
 /// The [`Description`] of this build.
@@ -294,6 +331,7 @@ pub fn describe() -> Description {
             max_operator_entry: measurement::MAX_OPERATOR_ENTRY,
             max_observed_value: measurement::MAX_OBSERVED_VALUE,
         },
+        options: OPTIONS.iter().map(OptionDescription::of).collect(),
         defaults: Options::default(),
     }
 }

@@ -21,18 +21,18 @@ pub use crate::app::link_number::{is_decimal_number, parse_number, trim_link_whi
 use crate::app::measurement;
 use crate::core::classes;
 use crate::core::dataset::Dataset;
+use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
 use crate::core::guidance::{Guidance, MAX_GUIDANCE_NOISE, MAX_GUIDANCE_SCALE};
+use crate::core::mlp::Mlp;
 use crate::core::names;
 use crate::core::posterior::Observation;
 use crate::core::posterior_guidance::PosteriorMethod;
 use crate::core::render::Palette;
-use crate::core::dataset::GaussianMixture;
-use crate::core::mlp::Mlp;
 use crate::core::sampler::{Sampler, SamplerSettings, ScoreSource, MAX_CHURN_NOISE};
-use crate::gpu::ScoreKind;
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
+use crate::gpu::ScoreKind;
 
 /// Fewest reverse steps of a run.
 pub const MIN_STEPS: u32 = 1;
@@ -214,118 +214,11 @@ impl BackendChoice {
     }
 }
 
-/// Every option of a playground, with defaults.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Options {
-    /// Target distribution.
-    pub dataset: Dataset,
-    /// Noise schedule.
-    pub schedule: Schedule,
-    /// Reverse-time integrator.
-    pub sampler: Sampler,
-    /// Learned or exact score.
-    pub score: ScoreChoice,
-    /// Reverse steps of a full run.
-    pub steps: u32,
-    /// How the run's times are spaced.
-    pub time_grid: TimeGrid,
-    /// The flow-matching time shift applied to the grid (`core::timesteps::shift_time`; 1: none).
-    pub shift: f64,
-    /// rho of the Karras and polyexponential grids ([`TimeGrid::uses_rho`]).
-    pub rho: f64,
-    /// Stochasticity eta of Euler-Maruyama and DDIM (0 deterministic, 1 the reverse SDE / DDPM).
-    pub eta: f64,
-    /// EDM's S_churn for Heun (schedules with alpha = 1 only).
-    pub churn: f64,
-    /// EDM's S_tmin: the lowest noise level sigma / alpha where churn applies.
-    pub s_tmin: f64,
-    /// EDM's S_tmax ([`MAX_CHURN_NOISE`]: no upper end).
-    pub s_tmax: f64,
-    /// k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers.
-    pub s_noise: f64,
-    /// The solver order of DEIS and UniPC.
-    pub order: u32,
-    /// Number of particles.
-    pub particles: u32,
-    /// Seed of every random number (noise, data, sampler).
-    pub seed: u32,
-    /// Backend preference (used when the playground is created).
-    pub backend: BackendChoice,
-    /// Dot radius in device pixels.
-    pub point_size: f64,
-    /// How the dots are coloured.
-    pub palette: Palette,
-    /// The class guidance steers toward (a name of `core::classes::classes` of the dataset), or
-    /// empty for none.
-    pub class: String,
-    /// How the run is steered toward `class`.
-    pub guidance: GuidanceChoice,
-    /// The guidance scale w (1: the class conditional, 0: unconditional).
-    pub guidance_scale: f64,
-    /// Lower end of the noise levels sigma / alpha where the scale applies (Kynkaanniemi et al.
-    /// 2024); outside the interval the weight is 1.
-    pub guidance_low: f64,
-    /// Upper end ([`MAX_GUIDANCE_NOISE`]: none).
-    pub guidance_high: f64,
-    /// How the run conditions on the measurement y = A x0 + n (`none`: it does not).
-    pub posterior: PosteriorMethod,
-    /// The rows of A, canonical text ("a11,a12" or "a11,a12;a21,a22"; `app::measurement`).
-    pub observe: String,
-    /// The measured y, canonical text (one value per row of A).
-    pub observation: String,
-    /// The standard deviation s of the measurement noise.
-    pub observation_noise: f64,
-    /// The weight w of DPS's and PiGDM's likelihood gradient (1: the papers' approximation).
-    pub posterior_scale: f64,
-    /// True while a drawing stands in for the dataset: `class` then names one of its stroke
-    /// classes (`core::drawing::DRAWING_CLASSES`). The session sets it; no link or option field
-    /// does, and a new dataset clears it (it ends the drawing).
-    #[serde(skip)]
-    pub classes_of_drawing: bool,
-}
-
 /// Smallest measurement noise s: below it DPS and PiGDM are stiff beyond any step count the
 /// page offers, and the exact posterior is a point mass for the grid.
 pub const MIN_OBSERVATION_NOISE: f64 = 0.01;
 /// Largest measurement noise s (the measurement then says next to nothing).
 pub const MAX_OBSERVATION_NOISE: f64 = 10.0;
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            dataset: Dataset::TwoMoons,
-            schedule: Schedule::VpLinear,
-            sampler: Sampler::EulerMaruyama,
-            score: ScoreChoice::Mlp,
-            steps: 100,
-            time_grid: TimeGrid::Uniform,
-            shift: 1.0,
-            rho: crate::core::timesteps::KARRAS_RHO,
-            eta: 1.0,
-            churn: 0.0,
-            s_tmin: 0.0,
-            s_tmax: MAX_CHURN_NOISE,
-            s_noise: 1.0,
-            order: crate::core::sampler::DEFAULT_ORDER as u32,
-            particles: 16_384,
-            seed: 1,
-            backend: BackendChoice::Auto,
-            point_size: 1.5,
-            palette: Palette::Rainbow,
-            class: String::new(),
-            guidance: GuidanceChoice::None,
-            guidance_scale: 1.0,
-            guidance_low: 0.0,
-            guidance_high: MAX_GUIDANCE_NOISE,
-            posterior: PosteriorMethod::None,
-            observe: "1,0".into(),
-            observation: "0".into(),
-            observation_noise: 0.1,
-            posterior_scale: 1.0,
-            classes_of_drawing: false,
-        }
-    }
-}
 
 /// One loosely typed value as JavaScript sends it.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -389,38 +282,217 @@ impl fmt::Display for OptionError {
 
 impl std::error::Error for OptionError {}
 
-/// Names of every option, in table order.
-pub const FIELDS: [&str; 29] = [
-    "dataset",
-    "schedule",
-    "sampler",
-    "score",
-    "steps",
-    "time_grid",
-    "shift",
-    "rho",
-    "eta",
-    "churn",
-    "s_tmin",
-    "s_tmax",
-    "s_noise",
-    "order",
-    "particles",
-    "seed",
-    "backend",
-    "point_size",
-    "palette",
-    "class",
-    "guidance",
-    "guidance_scale",
-    "guidance_low",
-    "guidance_high",
-    "posterior",
-    "observe",
-    "observation",
-    "observation_noise",
-    "posterior_scale",
-];
+/// How an option's value is read: a number in a range (the value goes to the options through
+/// `set`), or by a rule of its own (a name of a list, a class, a measurement).
+#[derive(Clone, Copy)]
+pub enum Reader {
+    /// A whole number from `min` to `max`.
+    Integer {
+        /// Smallest allowed value.
+        min: u32,
+        /// Largest allowed value.
+        max: u32,
+        /// Where the value goes.
+        set: fn(&mut Options, u32),
+    },
+    /// A number from `min` to `max`.
+    Number {
+        /// Smallest allowed value.
+        min: f64,
+        /// Largest allowed value.
+        max: f64,
+        /// Where the value goes.
+        set: fn(&mut Options, f64),
+    },
+    /// One of the names of the list `list` of `describe()`.
+    Choice {
+        /// The list of [`Description`] that holds the names and labels.
+        list: &'static str,
+        /// Reads the value into the options (`field` names it in the error).
+        read: fn(&mut Options, &str, &RawValue) -> Result<(), OptionError>,
+    },
+    /// Text read by a rule of its own (a class name, a measurement).
+    Text {
+        /// Reads the value into the options (`field` names it in the error).
+        read: fn(&mut Options, &str, &RawValue) -> Result<(), OptionError>,
+    },
+}
+
+/// One option, declared once: its name in options, links and command lines, its label, and how
+/// its value is read. Merging ([`Options::merged`]), the command lines' arguments (`app::cli`)
+/// and what the page is told ([`describe`]: label, range or list, default) all come from
+/// [`OPTIONS`]; the value itself is a field of [`Options`] with its default in `Default`.
+#[derive(Clone, Copy)]
+pub struct OptionSpec {
+    /// The option's name.
+    pub name: &'static str,
+    /// Human name, for controls and notices.
+    pub label: &'static str,
+    /// How its value is read.
+    pub reader: Reader,
+}
+
+impl OptionSpec {
+    /// Reads `value` into `options`, or says why it is not allowed.
+    fn read(&self, options: &mut Options, value: &RawValue) -> Result<(), OptionError> {
+        match self.reader {
+            Reader::Integer { min, max, set } => set(options, integer(self.name, value, min, max)?),
+            Reader::Number { min, max, set } => set(options, real(self.name, value, min, max)?),
+            Reader::Choice { read, .. } | Reader::Text { read } => read(options, self.name, value)?,
+        }
+        Ok(())
+    }
+}
+
+/// Declares every option once: `name: type = default, "label", reader(...)` with its doc
+/// comment, where the reader is `integer(min, max)`, `number(min, max)`, `choice("list", ALL,
+/// name_fn)` (`list`: the list of `describe()` holding the names) or `text(read_fn)`. It writes the
+/// [`Options`] struct, its `Default` and the table [`OPTIONS`] that merging, the command lines and
+/// `describe()` read.
+macro_rules! options_table {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident: $ty:ty = $default:expr, $label:literal, $kind:ident($($args:tt)*);
+    )*) => {
+        /// Every option of a playground, with defaults: one row of [`OPTIONS`] each.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub struct Options {
+            $($(#[doc = $doc])* pub $name: $ty,)*
+            /// True while a drawing stands in for the dataset: `class` then names one of its
+            /// stroke classes (`core::drawing::DRAWING_CLASSES`). The session sets it; no link or
+            /// option field does, and a new dataset clears it (it ends the drawing). Not an option.
+            #[serde(skip)]
+            pub classes_of_drawing: bool,
+        }
+
+        impl Default for Options {
+            fn default() -> Self {
+                Options { $($name: $default,)* classes_of_drawing: false }
+            }
+        }
+
+        /// Every option of a playground, in table order (the order of share links and `--help`).
+        pub const OPTIONS: &[OptionSpec] = &[
+            $(OptionSpec { name: stringify!($name), label: $label, reader: options_table!(@reader $name $kind($($args)*)) },)*
+        ];
+    };
+    (@reader $name:ident integer($min:expr, $max:expr)) => {
+        Reader::Integer { min: $min, max: $max, set: |o, v| o.$name = v }
+    };
+    (@reader $name:ident number($min:expr, $max:expr)) => {
+        Reader::Number { min: $min, max: $max, set: |o, v| o.$name = v }
+    };
+    (@reader $name:ident choice($list:literal, $all:expr, $names:expr)) => {
+        Reader::Choice {
+            list: $list,
+            read: |o, field, value| {
+                o.$name = choice(field, value, &$all, $names)?;
+                Ok(())
+            },
+        }
+    };
+    (@reader $name:ident text($read:expr)) => {
+        Reader::Text { read: $read }
+    };
+}
+
+options_table! {
+    /// Target distribution.
+    dataset: Dataset = Dataset::TwoMoons, "Dataset", choice("datasets", Dataset::ALL, Dataset::name);
+    /// Noise schedule.
+    schedule: Schedule = Schedule::VpLinear, "Noise schedule", choice("schedules", Schedule::ALL, Schedule::name);
+    /// Reverse-time integrator.
+    sampler: Sampler = Sampler::EulerMaruyama, "Sampler", choice("samplers", Sampler::ALL, Sampler::name);
+    /// Learned or exact score.
+    score: ScoreChoice = ScoreChoice::Mlp, "Score", choice("scores", ScoreChoice::ALL, ScoreChoice::name);
+    /// Reverse steps of a full run.
+    steps: u32 = 100, "Steps", integer(MIN_STEPS, MAX_STEPS);
+    /// How the run's times are spaced.
+    time_grid: TimeGrid = TimeGrid::Uniform, "Time grid", choice("time_grids", TimeGrid::ALL, TimeGrid::name);
+    /// The flow-matching time shift applied to the grid (`core::timesteps::shift_time`; 1: none).
+    shift: f64 = 1.0, "Time shift", number(MIN_SHIFT, MAX_SHIFT);
+    /// rho of the Karras and polyexponential grids ([`TimeGrid::uses_rho`]).
+    rho: f64 = crate::core::timesteps::KARRAS_RHO, "Grid rho", number(MIN_RHO, MAX_RHO);
+    /// Stochasticity eta of Euler-Maruyama and DDIM (0 deterministic, 1 the reverse SDE / DDPM).
+    eta: f64 = 1.0, "Stochasticity (eta)", number(0.0, MAX_ETA);
+    /// EDM's S_churn for Heun (schedules with alpha = 1 only).
+    churn: f64 = 0.0, "Churn (S_churn)", number(0.0, MAX_CHURN);
+    /// EDM's S_tmin: the lowest noise level sigma / alpha where churn applies.
+    s_tmin: f64 = 0.0, "Churn from sigma (S_tmin)", number(0.0, MAX_CHURN_NOISE);
+    /// EDM's S_tmax ([`MAX_CHURN_NOISE`]: no upper end).
+    s_tmax: f64 = MAX_CHURN_NOISE, "Churn up to sigma (S_tmax)", number(0.0, MAX_CHURN_NOISE);
+    /// k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers.
+    s_noise: f64 = 1.0, "Noise factor (s_noise)", number(0.0, MAX_S_NOISE);
+    /// The solver order of DEIS and UniPC.
+    order: u32 = crate::core::sampler::DEFAULT_ORDER as u32, "Solver order", integer(MIN_ORDER, MAX_ORDER);
+    /// Number of particles.
+    particles: u32 = 16_384, "Particles", integer(1, MAX_PARTICLES);
+    /// Seed of every random number (noise, data, sampler).
+    seed: u32 = 1, "Seed", integer(0, u32::MAX);
+    /// Backend preference (used when the playground is created).
+    backend: BackendChoice = BackendChoice::Auto, "Backend", choice("backends", BackendChoice::ALL, BackendChoice::name);
+    /// Dot radius in device pixels.
+    point_size: f64 = 1.5, "Dot size", number(MIN_POINT_SIZE, MAX_POINT_SIZE);
+    /// How the dots are coloured.
+    palette: Palette = Palette::Rainbow, "Colours", choice("palettes", Palette::ALL, Palette::name);
+    /// The class guidance steers toward (a name of `core::classes::classes` of the dataset), or
+    /// empty for none.
+    class: String = String::new(), "Class", text(read_class);
+    /// How the run is steered toward `class`.
+    guidance: GuidanceChoice = GuidanceChoice::None, "Guidance", choice("guidances", GuidanceChoice::ALL, GuidanceChoice::name);
+    /// The guidance scale w (1: the class conditional, 0: unconditional).
+    guidance_scale: f64 = 1.0, "Guidance scale w", number(0.0, MAX_GUIDANCE_SCALE);
+    /// Lower end of the noise levels sigma / alpha where the scale applies (Kynkaanniemi et al.
+    /// 2024); outside the interval the weight is 1.
+    guidance_low: f64 = 0.0, "Guide from noise level", number(0.0, MAX_GUIDANCE_NOISE);
+    /// Upper end ([`MAX_GUIDANCE_NOISE`]: none).
+    guidance_high: f64 = MAX_GUIDANCE_NOISE, "Guide up to noise level", number(0.0, MAX_GUIDANCE_NOISE);
+    /// How the run conditions on the measurement y = A x0 + n (`none`: it does not).
+    posterior: PosteriorMethod = PosteriorMethod::None, "Condition on a measurement", choice("posteriors", PosteriorMethod::ALL, PosteriorMethod::name);
+    /// The rows of A, canonical text ("a11,a12" or "a11,a12;a21,a22"; `app::measurement`).
+    observe: String = "1,0".into(), "Measurement operator A", text(read_observe);
+    /// The measured y, canonical text (one value per row of A).
+    observation: String = "0".into(), "Measured y", text(read_observation);
+    /// The standard deviation s of the measurement noise.
+    observation_noise: f64 = 0.1, "Measurement noise s", number(MIN_OBSERVATION_NOISE, MAX_OBSERVATION_NOISE);
+    /// The weight w of DPS's and PiGDM's likelihood gradient (1: the papers' approximation).
+    posterior_scale: f64 = 1.0, "Likelihood weight", number(0.0, MAX_GUIDANCE_SCALE);
+}
+
+/// Reads `class`: a name, checked against the dataset's or drawing's classes once every field is
+/// merged (`settle_condition`).
+fn read_class(o: &mut Options, field: &str, value: &RawValue) -> Result<(), OptionError> {
+    o.class = text(field, value)?;
+    Ok(())
+}
+
+/// Reads `observe`: the rows of A, kept in their canonical text.
+fn read_observe(o: &mut Options, field: &str, value: &RawValue) -> Result<(), OptionError> {
+    let rows = measurement::parse_operator(&text(field, value)?)?;
+    o.observe = measurement::operator_text(&rows);
+    Ok(())
+}
+
+/// Reads `observation`: the measured values, as text (one value may come as a number, from a
+/// slider or a script); checked against A once every field is merged (`settle_measurement`).
+fn read_observation(o: &mut Options, field: &str, value: &RawValue) -> Result<(), OptionError> {
+    o.observation = match value {
+        RawValue::Number(n) => n.to_string(),
+        _ => text(field, value)?,
+    };
+    Ok(())
+}
+
+/// Names of every option, in table order ([`OPTIONS`]).
+pub const FIELDS: [&str; OPTIONS.len()] = {
+    let mut names = [""; OPTIONS.len()];
+    let mut i = 0;
+    while i < OPTIONS.len() {
+        names[i] = OPTIONS[i].name;
+        i += 1;
+    }
+    names
+};
 
 /// Longest text of any option, in UTF-16 code units as JavaScript counts them: that of the
 /// longest legal value of a link, a drawing of the most points in base64url (2,731 for 512
@@ -495,53 +567,10 @@ impl Options {
                     ));
                 }
             }
-            match field.as_str() {
-                "dataset" => next.dataset = choice(field, value, &Dataset::ALL, Dataset::name)?,
-                "schedule" => next.schedule = choice(field, value, &Schedule::ALL, Schedule::name)?,
-                "sampler" => next.sampler = choice(field, value, &Sampler::ALL, Sampler::name)?,
-                "score" => next.score = choice(field, value, &ScoreChoice::ALL, ScoreChoice::name)?,
-                "backend" => next.backend = choice(field, value, &BackendChoice::ALL, BackendChoice::name)?,
-                "steps" => next.steps = integer(field, value, MIN_STEPS, MAX_STEPS)?,
-                "time_grid" => next.time_grid = choice(field, value, &TimeGrid::ALL, TimeGrid::name)?,
-                "eta" => next.eta = real(field, value, 0.0, MAX_ETA)?,
-                "churn" => next.churn = real(field, value, 0.0, MAX_CHURN)?,
-                "s_tmin" => next.s_tmin = real(field, value, 0.0, MAX_CHURN_NOISE)?,
-                "s_tmax" => next.s_tmax = real(field, value, 0.0, MAX_CHURN_NOISE)?,
-                "s_noise" => next.s_noise = real(field, value, 0.0, MAX_S_NOISE)?,
-                "order" => next.order = integer(field, value, MIN_ORDER, MAX_ORDER)?,
-                "particles" => next.particles = integer(field, value, 1, MAX_PARTICLES)?,
-                "seed" => next.seed = integer(field, value, 0, u32::MAX)?,
-                "point_size" => next.point_size = real(field, value, MIN_POINT_SIZE, MAX_POINT_SIZE)?,
-                "shift" => next.shift = real(field, value, MIN_SHIFT, MAX_SHIFT)?,
-                "rho" => next.rho = real(field, value, MIN_RHO, MAX_RHO)?,
-                "palette" => next.palette = choice(field, value, &Palette::ALL, Palette::name)?,
-                "class" => next.class = text(field, value)?,
-                "guidance" => {
-                    next.guidance = choice(field, value, &GuidanceChoice::ALL, GuidanceChoice::name)?
-                }
-                "guidance_scale" => next.guidance_scale = real(field, value, 0.0, MAX_GUIDANCE_SCALE)?,
-                "guidance_low" => next.guidance_low = real(field, value, 0.0, MAX_GUIDANCE_NOISE)?,
-                "guidance_high" => next.guidance_high = real(field, value, 0.0, MAX_GUIDANCE_NOISE)?,
-                "posterior" => {
-                    next.posterior = choice(field, value, &PosteriorMethod::ALL, PosteriorMethod::name)?
-                }
-                "observe" => {
-                    let rows = measurement::parse_operator(&text(field, value)?)?;
-                    next.observe = measurement::operator_text(&rows);
-                }
-                "observation" => {
-                    next.observation = match value {
-                        // One value may come as a number (a slider, a script).
-                        RawValue::Number(n) => n.to_string(),
-                        _ => text(field, value)?,
-                    }
-                }
-                "observation_noise" => {
-                    next.observation_noise = real(field, value, MIN_OBSERVATION_NOISE, MAX_OBSERVATION_NOISE)?
-                }
-                "posterior_scale" => next.posterior_scale = real(field, value, 0.0, MAX_GUIDANCE_SCALE)?,
-                unknown => {
-                    let shown: String = unknown.chars().take(40).collect();
+            match OPTIONS.iter().find(|spec| spec.name == field) {
+                Some(spec) => spec.read(&mut next, value)?,
+                None => {
+                    let shown: String = field.chars().take(40).collect();
                     return Err(OptionError {
                         field: shown,
                         value: String::new(),

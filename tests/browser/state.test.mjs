@@ -23,6 +23,27 @@ before(async () => {
 });
 
 describe('the URL-hash state table', () => {
+  test("the options' labels, defaults and ranges are the wasm's table (describe().options and defaults)", () => {
+    const options = FIELDS.filter((f) => f.option);
+    assert.deepEqual(options.map((f) => f.name), described.options.map((o) => o.name), 'the same options in the same order');
+    for (const spec of described.options) {
+      const field = FIELD[spec.name];
+      assert.equal(field.label, spec.label, spec.name);
+      assert.equal(field.default, described.defaults[spec.name], spec.name);
+      if (spec.kind === 'integer' || spec.kind === 'number') assert.deepEqual([field.min, field.max], [spec.min, spec.max], spec.name);
+    }
+  });
+
+  test('a table that does not match the wasm\'s is refused when the description is taken', () => {
+    const missing = { ...described, options: described.options.filter((o) => o.name !== 'eta') };
+    assert.throws(() => useDescription(missing), /has no option 'eta'/);
+    const extra = { ...described, options: [...described.options, { name: 'warp', label: 'Warp', kind: 'number', min: 0, max: 1 }] };
+    assert.throws(() => useDescription(extra), /option 'warp' has no row here/);
+    const retyped = { ...described, options: described.options.map((o) => (o.name === 'steps' ? { ...o, kind: 'choice' } : o)) };
+    assert.throws(() => useDescription(retyped), /'steps' is of kind choice in the wasm's table; its row here reads integer/);
+    useDescription(described);
+  });
+
   test("the choice lists are the wasm's, names and labels", () => {
     const lists = { dataset: 'datasets', schedule: 'schedules', sampler: 'samplers', time_grid: 'time_grids', score: 'scores', palette: 'palettes' };
     for (const [name, list] of Object.entries(lists)) {
@@ -132,7 +153,8 @@ describe('the URL-hash state table', () => {
     assert.equal(Object.getPrototypeOf(state), Object.prototype);
     assert.deepEqual(notices, [
       'The setting seed appears more than once in the link; the first value is used.',
-      '2 unknown settings in the link were ignored: "__proto__", "colour" (known: dataset, schedule, sampler, score, steps, time_grid, shift, rho, eta, churn, s_tmin, s_tmax, s_noise, order, particles, seed, backend, point_size, palette, class, guidance, guidance_scale, guidance_low, guidance_high, posterior, observe, observation, observation_noise, posterior_scale, ghosts, arrows, lens, contours, paths, theme, drawn, drawn_classes, net, threads, draw, lab, spacetime, density, formulas, race, racers, race_eta, train_objective, train_schedule, likelihood, errors, likelihood_solver, likelihood_grid, likelihood_steps, likelihood_points, ui, t, playing, and <name>_hide flags).',
+      // The known settings: every field of the table but the `_hide` flags, named together.
+      `2 unknown settings in the link were ignored: "__proto__", "colour" (known: ${FIELDS.filter((f) => !f.hides).map((f) => f.name).join(', ')}, and <name>_hide flags).`,
     ]);
   });
 

@@ -13,6 +13,7 @@ mod app_kernel_tuning;
 mod app_likelihood;
 mod app_network_link;
 mod app_network_refused;
+mod app_options_table;
 mod app_posterior;
 mod app_random_seed;
 mod app_runaway;

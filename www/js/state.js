@@ -7,12 +7,13 @@
 // default and yields a notice that names the field, the value and what is allowed. Nothing read
 // from the URL is ever inserted as HTML: notices are plain strings for `textContent`.
 //
-// The playground fields (every row with `option: true`) are the options of the wasm `Playground`.
-// Keep their types, defaults and ranges in sync with the options table of `src/app/options.rs`;
-// the browser test "the state table ... agrees with the wasm's describe()" in
-// `tests/browser/page.test.mjs` checks it. The lists of datasets, schedules, samplers, time grids
-// and scores belong to the wasm and grow with it: their rows name a list of `describe()` (`from`),
-// and `useDescription` fills them in once the wasm is loaded, before any hash is parsed.
+// The playground fields (every row with `option: true`, written `option(name, type)`) are the
+// options of the wasm `Playground`, declared once in the options table of `src/app/options.rs`
+// (`OPTIONS`): their labels, defaults and ranges come from `describe()`, and so do the lists of
+// datasets, schedules, samplers, time grids and scores (a row names its list: `from`).
+// `useDescription` fills them in once the wasm is loaded, before any hash is parsed, and refuses
+// a table that does not match the wasm's (an option of one missing in the other, another kind).
+// Here only what the page adds: the type its control reads, and when a control shows (`onlyFor`).
 //
 // Links are hostile input: every value is capped in length before it is read, numbers are read
 // by a one-pass scanner (no regular expression that could backtrack), whitespace is the ASCII
@@ -71,104 +72,71 @@ export const SAMPLER_KNOBS = /** @type {const} */ ([
   ['s_noise', 'uses_s_noise'], ['order', 'uses_order'],
 ]);
 
+/**
+ * The row of an option of the wasm's table: its label, default and range are filled in by
+ * `useDescription` from `describe()`; until then it has none.
+ * @param {string} name
+ * @param {FieldType} type
+ * @param {Partial<Field>} [page]  what the page adds: `from` or `choices`, `onlyFor`
+ * @returns {Field}
+ */
+function option(name, type, page = {}) {
+  return { name, type, default: '', label: name, option: true, ...page };
+}
+
+/** The kinds of `describe().options` and the types of this table that read them. */
+const TYPES_OF_KIND = Object.freeze({ integer: ['integer'], number: ['number'], choice: ['choice'], text: ['class', 'measurement'] });
+
 export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
-  { name: 'dataset', type: 'choice', from: 'datasets', default: 'two_moons', label: 'Dataset', option: true },
-  { name: 'schedule', type: 'choice', from: 'schedules', default: 'vp_linear', label: 'Noise schedule', option: true },
-  { name: 'sampler', type: 'choice', from: 'samplers', default: 'euler_maruyama', label: 'Sampler', option: true },
-  { name: 'score', type: 'choice', from: 'scores', default: 'mlp', label: 'Score', option: true },
-  { name: 'steps', type: 'integer', default: 100, min: 1, max: 1000, label: 'Steps', option: true },
-  { name: 'time_grid', type: 'choice', from: 'time_grids', default: 'uniform', label: 'Time grid', option: true },
+  option('dataset', 'choice', { from: 'datasets' }),
+  option('schedule', 'choice', { from: 'schedules' }),
+  option('sampler', 'choice', { from: 'samplers' }),
+  option('score', 'choice', { from: 'scores' }),
+  option('steps', 'integer'),
+  option('time_grid', 'choice', { from: 'time_grids' }),
   // The flow-matching time shift of the grid (src/core/timesteps.rs, shift_time; 1: none).
-  { name: 'shift', type: 'number', default: 1, min: 0.1, max: 10, label: 'Time shift', option: true },
+  option('shift', 'number'),
   // rho of the Karras and polyexponential grids (which ones: describe()).
-  {
-    name: 'rho', type: 'number', default: 7, min: 0.25, max: 20, label: 'Grid rho', option: true,
-    onlyFor: { time_grid: ['karras', 'polyexponential'] },
-  },
+  option('rho', 'number', { onlyFor: { time_grid: ['karras', 'polyexponential'] } }),
   // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE), DDIM's eta
   // and the ancestral samplers' eta; which samplers read it comes from describe().
-  {
-    name: 'eta', type: 'number', default: 1, min: 0, max: 1, label: 'Stochasticity (eta)', option: true,
-    onlyFor: { sampler: ['euler_maruyama', 'ddim'] },
-  },
+  option('eta', 'number', { onlyFor: { sampler: ['euler_maruyama', 'ddim'] } }),
   // EDM's S_churn; the wasm applies it only on schedules with alpha = 1 (ve, edm), and only for
   // the samplers describe() says read it.
-  {
-    name: 'churn', type: 'number', default: 0, min: 0, max: 100, label: 'Churn (S_churn)', option: true,
-    onlyFor: { sampler: ['heun'] },
-  },
+  option('churn', 'number', { onlyFor: { sampler: ['heun'] } }),
   // EDM's S_tmin and S_tmax: churn acts on steps starting at sigma / alpha in [s_tmin, s_tmax]
   // (1000: no upper end).
-  {
-    name: 's_tmin', type: 'number', default: 0, min: 0, max: 1000, label: 'Churn from sigma (S_tmin)', option: true,
-    onlyFor: { sampler: ['heun'] },
-  },
-  {
-    name: 's_tmax', type: 'number', default: 1000, min: 0, max: 1000, label: 'Churn up to sigma (S_tmax)', option: true,
-    onlyFor: { sampler: ['heun'] },
-  },
+  option('s_tmin', 'number', { onlyFor: { sampler: ['heun'] } }),
+  option('s_tmax', 'number', { onlyFor: { sampler: ['heun'] } }),
   // k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers (which
   // ones: describe()).
-  {
-    name: 's_noise', type: 'number', default: 1, min: 0, max: 2, label: 'Noise factor (s_noise)', option: true,
-    onlyFor: { sampler: ['euler_ancestral'] },
-  },
+  option('s_noise', 'number', { onlyFor: { sampler: ['euler_ancestral'] } }),
   // The solver order of DEIS and UniPC (which ones: describe()).
-  {
-    name: 'order', type: 'integer', default: 3, min: 2, max: 3, label: 'Solver order', option: true,
-    onlyFor: { sampler: ['deis', 'unipc', 'unipc_bh1'] },
-  },
-  { name: 'particles', type: 'integer', default: 16384, min: 1, max: 1048576, label: 'Particles', option: true },
-  { name: 'seed', type: 'integer', default: 1, min: 0, max: 4294967295, label: 'Seed', option: true },
-  {
-    name: 'backend', type: 'choice', default: 'auto', label: 'Backend', option: true,
-    choices: [['auto', 'Automatic'], ['webgpu', 'WebGPU'], ['cpu', 'CPU (WebAssembly)']],
-  },
-  { name: 'point_size', type: 'number', default: 1.5, min: 0.5, max: 8, label: 'Dot size', option: true },
+  option('order', 'integer', { onlyFor: { sampler: ['deis', 'unipc', 'unipc_bh1'] } }),
+  option('particles', 'integer'),
+  option('seed', 'integer'),
+  option('backend', 'choice', { choices: [['auto', 'Automatic'], ['webgpu', 'WebGPU'], ['cpu', 'CPU (WebAssembly)']] }),
+  option('point_size', 'number'),
   // How the dots are coloured (by the angle of each particle's initial noise).
-  { name: 'palette', type: 'choice', from: 'palettes', default: 'rainbow', label: 'Colours', option: true },
+  option('palette', 'choice', { from: 'palettes' }),
   // Guidance toward a class of the dataset (src/core/guidance.rs): the class (a name of the
   // dataset's classes in describe(), or '' for none), how the run is steered, the scale w
   // (diffusers' guidance_scale: 1 the class conditional, 0 unconditional) and the interval of
   // noise levels sigma/alpha where it applies (Kynkaanniemi et al. 2024; 1000: no upper end).
-  {
-    name: 'class', type: 'class', default: '', label: 'Class', option: true,
-    onlyFor: { guidance: ['cfg', 'classifier'] },
-  },
-  { name: 'guidance', type: 'choice', from: 'guidances', default: 'none', label: 'Guidance', option: true },
-  {
-    name: 'guidance_scale', type: 'number', default: 1, min: 0, max: 20, label: 'Guidance scale w', option: true,
-    onlyFor: { guidance: ['cfg', 'classifier'] },
-  },
-  {
-    name: 'guidance_low', type: 'number', default: 0, min: 0, max: 1000, label: 'Guide from noise level', option: true,
-    onlyFor: { guidance: ['cfg', 'classifier'] },
-  },
-  {
-    name: 'guidance_high', type: 'number', default: 1000, min: 0, max: 1000, label: 'Guide up to noise level', option: true,
-    onlyFor: { guidance: ['cfg', 'classifier'] },
-  },
+  option('class', 'class', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
+  option('guidance', 'choice', { from: 'guidances' }),
+  option('guidance_scale', 'number', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
+  option('guidance_low', 'number', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
+  option('guidance_high', 'number', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
   // Conditioning on a measurement y = A x0 + n, n ~ N(0, s^2 I) (src/core/posterior.rs,
   // src/core/posterior_guidance.rs): the method (the exact posterior's score, DPS or PiGDM), the
   // rows of A, the measured y (a click on the picture measures the point clicked:
   // measurement.js), the noise s and the weight of DPS's and PiGDM's likelihood term.
-  { name: 'posterior', type: 'choice', from: 'posteriors', default: 'none', label: 'Condition on a measurement', option: true },
-  {
-    name: 'observe', type: 'measurement', default: '1,0', label: 'Measurement operator A', option: true,
-    onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] },
-  },
-  {
-    name: 'observation', type: 'measurement', default: '0', label: 'Measured y', option: true,
-    onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] },
-  },
-  {
-    name: 'observation_noise', type: 'number', default: 0.1, min: 0.01, max: 10, label: 'Measurement noise s', option: true,
-    onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] },
-  },
-  {
-    name: 'posterior_scale', type: 'number', default: 1, min: 0, max: 20, label: 'Likelihood weight', option: true,
-    onlyFor: { posterior: ['dps', 'pigdm', 'smc'] },
-  },
+  option('posterior', 'choice', { from: 'posteriors' }),
+  option('observe', 'measurement', { onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] } }),
+  option('observation', 'measurement', { onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] } }),
+  option('observation_noise', 'number', { onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] } }),
+  option('posterior_scale', 'number', { onlyFor: { posterior: ['dps', 'pigdm', 'smc'] } }),
   // Page-only fields.
   // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
@@ -271,6 +239,20 @@ export const FIELD = Object.freeze(Object.fromEntries(FIELDS.map((f) => [f.name,
  * @param {Record<string, any>} described
  */
 export function useDescription(described) {
+  // The options: label, default and range from the wasm's table, which must be this one's.
+  const declared = new Map((described.options ?? []).map((/** @type {{ name: string }} */ o) => [o.name, o]));
+  for (const field of FIELDS.filter((f) => f.option)) {
+    const spec = declared.get(field.name);
+    if (!spec) throw new Error(`state.js: the wasm's options table (describe().options) has no option '${field.name}'`);
+    if (!/** @type {Record<string, string[]>} */ (TYPES_OF_KIND)[spec.kind]?.includes(field.type)) {
+      throw new Error(`state.js: option '${field.name}' is of kind ${spec.kind} in the wasm's table; its row here reads ${field.type}`);
+    }
+    Object.assign(field, { label: spec.label, default: described.defaults[field.name] });
+    if (spec.kind === 'integer' || spec.kind === 'number') Object.assign(field, { min: spec.min, max: spec.max });
+  }
+  for (const name of declared.keys()) {
+    if (!FIELD[name]?.option) throw new Error(`state.js: the wasm's option '${name}' has no row here`);
+  }
   for (const field of FIELDS) {
     if (!field.from) continue;
     const list = described[field.from];
