@@ -168,22 +168,32 @@ fn likelihood_of(options: &Options) -> ObservationParams {
         .map_or_else(ObservationParams::none, |m| ObservationParams::new(&m, options.posterior))
 }
 
-/// SMC (`posterior` smc) couples the particles by resampling: it runs on the CPU path, with a
-/// sampler whose step is one Gaussian kernel (`smc::check_plan`).
-fn check_smc(options: &Options, on_gpu: bool) -> Result<(), String> {
+/// Refuses options that cannot run on the path chosen (the GPU when `on_gpu`), naming the field:
+/// more particles than the CPU path takes; SMC, which resamples across particles (the CPU path
+/// does) and needs a step that is one Gaussian kernel with fresh noise (`core::smc`). Run by
+/// [`Session::new`]; the web layer runs it first to tell the page which field to fall back on.
+pub fn check_for_path(options: &Options, on_gpu: bool) -> Result<(), OptionError> {
+    if !on_gpu {
+        options.check_cpu_particles()?;
+    }
     if options.posterior != PosteriorMethod::Smc {
         return Ok(());
     }
     if on_gpu {
-        return Err("invalid option 'posterior': \"smc\" is not allowed on WebGPU (allowed: backend cpu; \
-                    SMC resamples across particles, which the CPU path does)"
-            .into());
+        return Err(OptionError {
+            field: "posterior".into(),
+            value: "\"smc\" on WebGPU".into(),
+            allowed: "backend cpu; SMC resamples across particles, which the CPU path does".into(),
+        });
     }
     let schedule = options.schedule;
     let times = options.run_times(schedule.t_max(), options.steps as usize);
     let plan = sampler::plan(schedule, NetFrame::eps(schedule), &options.sampler_settings(), &times);
-    smc::check_plan(&plan)
-        .map_err(|e| format!("invalid option 'sampler': {:?} with {e}", options.sampler.name()))
+    smc::check_plan(&plan).map_err(|allowed| OptionError {
+        field: "sampler".into(),
+        value: format!("{:?} with posterior smc", options.sampler.name()),
+        allowed,
+    })
 }
 
 /// What a run conditions on: a change reloads the mixtures and the data.
@@ -379,10 +389,7 @@ enum RunStart {
 impl Session {
     /// A session with particles at the prior noise, ready to run.
     pub fn new(options: Options, mut particles: Particles) -> Result<Session, String> {
-        if let Particles::Cpu(_) = particles {
-            options.check_cpu_particles().map_err(|e| e.to_string())?;
-        }
-        check_smc(&options, matches!(particles, Particles::Gpu(_)))?;
+        check_for_path(&options, matches!(particles, Particles::Gpu(_))).map_err(|e| e.to_string())?;
         let net = embedded_network(&options)?;
         let target = target_mixture(&options);
         let mixture = conditioned_score_mixture(&options, score_mixture(&options));
@@ -541,10 +548,7 @@ impl Session {
     /// A new dataset ends a drawing in use; other changes keep it (its distribution, network and
     /// data stand in for the dataset's).
     pub fn set_options(&mut self, mut next: Options) -> Result<(), String> {
-        if !self.on_gpu() {
-            next.check_cpu_particles().map_err(|e| e.to_string())?;
-        }
-        check_smc(&next, self.on_gpu())?;
+        check_for_path(&next, self.on_gpu()).map_err(|e| e.to_string())?;
         let keeps_drawing = self.drawing.is_some() && next.dataset == self.options.dataset;
         // The class names one of the drawing's while it stays, else one of the dataset's.
         next.classes_of_drawing = keeps_drawing;

@@ -90,7 +90,7 @@ pub fn smc_lap(
     let times =
         track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift, track.rho);
     let plan = sampler::plan(schedule, net, settings, &times);
-    smc::check_plan(&plan)?;
+    smc::check_plan(&plan).map_err(|allowed| format!("posterior smc needs {allowed}"))?;
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
     let mut state = SmcState::new(particles.len());
     let last = sampler::evaluation(schedule, net, *times.last().expect("a grid has its end"));

@@ -68,15 +68,15 @@ fn is_gaussian_kernel(step: &ReverseStep) -> bool {
 }
 
 /// Refuses a plan whose steps are not Gaussian kernels of one evaluation, or that is
-/// deterministic before its last step (resampled copies of a deterministic flow stay copies),
-/// naming what works.
+/// deterministic before its last step (resampled copies of a deterministic flow stay copies):
+/// the error says what SMC allows.
 pub fn check_plan(steps: &[ReverseStep]) -> Result<(), String> {
     let stochastic = steps.len() < 2 || steps[..steps.len() - 1].iter().all(|s| s.out_noise > 0.0);
     if steps.iter().all(is_gaussian_kernel) && stochastic {
         Ok(())
     } else {
-        Err("posterior smc needs a sampler whose step is one Gaussian kernel of one evaluation \
-             with fresh noise (allowed: euler_maruyama, ddim or euler_ancestral with eta > 0, ddpm_ancestral)"
+        Err("a sampler whose step is one Gaussian kernel of one evaluation with fresh noise: \
+             euler_maruyama, ddim or euler_ancestral with eta > 0, ddpm_ancestral"
             .into())
     }
 }

@@ -13,11 +13,11 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::app::backend::{self, Adapter, Clock, Path};
 use crate::app::kernel_tuning;
 use crate::app::likelihood::PriorChoice;
-use crate::app::options::{self, Options, RawOptions, RawValue};
+use crate::app::options::{self, OptionError, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
 use crate::app::python_export;
 use crate::app::sample_files;
-use crate::app::session::{Particles, Session};
+use crate::app::session::{self, Particles, Session};
 use crate::app::training::{self, Learning, Training, TrainingPlan};
 use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
@@ -27,6 +27,17 @@ use crate::gpu::{context, ComputeEngine, GpuContext, GpuError, MlpKernelConfig, 
 
 pub(super) fn js_error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
+}
+
+/// A refused option as a JavaScript `Error` whose `field`, `value` and `allowed` say which and
+/// why, so the page can fall back on that field without reading the message.
+fn option_error(e: OptionError) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    for (key, value) in [("field", &e.field), ("value", &e.value), ("allowed", &e.allowed)] {
+        // Setting a property of a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    error.into()
 }
 
 /// A rejected promise's value with `message`.
@@ -349,9 +360,9 @@ pub struct Playground {
 impl Playground {
     /// Creates a playground on `canvas`. `options` may set any subset of the option table; the
     /// backend is chosen by `app::backend::decide`.
-    pub async fn create(canvas: HtmlCanvasElement, options: JsValue) -> Result<Playground, JsError> {
+    pub async fn create(canvas: HtmlCanvasElement, options: JsValue) -> Result<Playground, JsValue> {
         console_error_panic_hook::set_once();
-        let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
+        let options = Options::default().merged(&raw_options(&options)?).map_err(option_error)?;
         let gpu = if backend::needs_probe(options.backend) { Some(try_gpu().await) } else { None };
         let probe =
             gpu.as_ref().map(|found| found.as_ref().map(|(_, c)| Adapter::of(c)).map_err(Clone::clone));
@@ -365,6 +376,8 @@ impl Playground {
             }
             _ => (cpu_display(&canvas)?, Particles::Cpu(Vec::new()), String::new()),
         };
+        // Options the chosen path cannot run are refused with the field to fall back on.
+        session::check_for_path(&options, matches!(particles, Particles::Gpu(_))).map_err(option_error)?;
         let session = Session::new(options, particles).map_err(js_error)?;
         Ok(Playground {
             session,

@@ -99,12 +99,23 @@ function sameOptions(a, b) {
 }
 
 /**
- * The option a wasm error message names ("invalid option 'steps': ..."), if any.
+ * The option a failure was about: the `field` of the wasm's refusal (an Error carrying `field`,
+ * `value` and `allowed`) or of the page's own (a network file that could not be fetched), if it
+ * is an option of the table.
+ * @param {unknown} error
+ */
+function fieldOf(error) {
+  const field = error instanceof Error ? /** @type {{ field?: unknown }} */ (error).field : undefined;
+  return typeof field === 'string' && Object.hasOwn(FIELD, field) && FIELD[field].option ? field : null;
+}
+
+/**
+ * An Error about the option `field` (what `fieldOf` reads).
+ * @param {string} field
  * @param {string} message
  */
-function fieldNamedIn(message) {
-  const match = /option '([a-z_]+)'/.exec(message);
-  return match && Object.hasOwn(FIELD, match[1]) && FIELD[match[1]].option ? match[1] : null;
+function optionFailure(field, message) {
+  return Object.assign(new Error(message), { field });
 }
 
 /**
@@ -134,7 +145,8 @@ async function createPlayground(wanted) {
     ui.sizeCanvas(canvas);
     canvasUsed = true;
     ui.setOverlay(candidate.backend === 'cpu' ? 'Starting…' : 'Starting… (looking for WebGPU)');
-    let why;
+    /** @type {string | null} The option the failure was about. */
+    let field = null;
     try {
       const options = toOptions(candidate);
       // A drawing's classes exist once the drawing is in use: its guidance comes after it.
@@ -146,25 +158,24 @@ async function createPlayground(wanted) {
       // dataset the schedule.
       const { dataset, schedule } = candidate;
       await ensureNetwork(dataset, schedule).catch((error) => {
-        const field = dataset === FIELD.dataset.default ? 'schedule' : 'dataset';
-        throw new Error(`invalid option '${field}': the network of ${dataset} with ${schedule} could not be fetched (${messageOf(error)})`);
+        const failing = dataset === FIELD.dataset.default ? 'schedule' : 'dataset';
+        throw optionFailure(failing, `invalid option '${failing}': the network of ${dataset} with ${schedule} could not be fetched (${messageOf(error)})`);
       });
       // Classifier-free guidance with the network needs the dataset's class-conditional network.
       if (needsConditionalNetwork(candidate)) {
         await ensureConditionalNetwork(dataset).catch((error) => {
-          throw new Error(`invalid option 'guidance': "cfg" with the network needs the class-conditional network of ${dataset}, which could not be fetched (${messageOf(error)})`);
+          throw optionFailure('guidance', `invalid option 'guidance': "cfg" with the network needs the class-conditional network of ${dataset}, which could not be fetched (${messageOf(error)})`);
         });
       }
       page.pg = await page.wasm.Playground.create(canvas, options);
       if (candidate !== wanted) ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
       return candidate;
     } catch (error) {
-      why = messageOf(error);
-      ui.notice(`The playground could not start: ${why}`, 'error');
+      ui.notice(`The playground could not start: ${messageOf(error)}`, 'error');
+      field = fieldOf(error);
     }
-    // Next: without the field the error names, then with the automatic backend instead of a
-    // forced WebGPU, then the defaults, then the defaults on the CPU.
-    const field = fieldNamedIn(why);
+    // Next: without the field the failure was about, then with the automatic backend instead of
+    // a forced WebGPU, then the defaults, then the defaults on the CPU.
     /** @type {Record<string, any>} */
     const current = candidate;
     /** @type {Array<Record<string, any> | null | false>} */
