@@ -3,7 +3,7 @@
 //   grad log p_t(x) = sum_k r_k(x) C_k^-1 (alpha mu_k - x),   r_k = posterior responsibilities.
 // det C_k = alpha^4 det Sigma_k + alpha^2 sigma^2 tr Sigma_k + sigma^4 (no cancellation for flat
 // components); C^-1 = adj(C) / det C for a symmetric 2x2 matrix.
-// Twin of GaussianMixture::score_noised in src/core/dataset.rs; the struct is MixtureComponent
+// Twin of GaussianMixture::score_noised in src/core/mixture.rs; the struct is MixtureComponent
 // there (tests/it/gpu_layout.rs checks the two layouts). Expects the including kernel to declare `components: array<MixtureComponent>`.
 
 struct MixtureComponent {

@@ -3,7 +3,7 @@
 // with s_k = C_k^-1 (alpha mu_k - x) and tr C^-1 = (C_xx + C_yy) / det C. Three passes (largest log
 // responsibility, score, spread around it), so no sum of |s_k|^2 cancels against |s|^2.
 // Twins of GaussianMixture::score_divergence_noised and score_jacobian_noised in
-// src/core/dataset.rs. Needs common/mixture.wgsl.
+// src/core/mixture.rs. Needs common/mixture.wgsl.
 
 fn noised_precision_trace(c: MixtureComponent, alpha: f32, sigma: f32) -> f32 {
     let a2 = alpha * alpha;

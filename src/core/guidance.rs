@@ -27,8 +27,9 @@
 //! evaluation of a plan once; the GPU reads the same numbers (`shaders/common/guidance.wgsl`).
 
 use crate::core::classes::log_sum_exp;
-use crate::core::dataset::{mixture_component_score, mixture_log_responsibility, GaussianMixture};
+use crate::core::dataset::GaussianMixture;
 use crate::core::histogram::{self, Bins};
+use crate::core::mixture::{mixture_component_score, mixture_log_responsibility};
 use crate::core::sampler::{Evaluation, ReverseStep};
 
 /// Largest guidance scale w.

@@ -10,6 +10,7 @@ pub mod guidance;
 pub mod histogram;
 pub mod likelihood;
 pub mod metrics;
+pub mod mixture;
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx2;

@@ -112,7 +112,7 @@ pub mod reverse_step_mlp {
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadWrite);
     /// The multistep history of every particle.
     pub const HISTORY: Binding = Binding::new(5, "history", ReadWrite);
-    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s whose marked class
+    /// The [`MixtureComponent`](crate::core::mixture::MixtureComponent)s whose marked class
     /// guidance steers toward.
     pub const COMPONENTS: Binding = super::GUIDED_COMPONENTS;
     /// The guidance weight of every evaluation.
@@ -131,7 +131,7 @@ pub mod reverse_step_exact {
     pub const RUN: Binding = super::RUN;
     /// The plan's [`ReverseStep`](crate::core::sampler::ReverseStep)s.
     pub const STEPS: Binding = Binding::new(1, "steps", ReadOnly);
-    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s.
+    /// The [`MixtureComponent`](crate::core::mixture::MixtureComponent)s.
     pub const COMPONENTS: Binding = Binding::new(2, "components", ReadOnly);
     /// The particles.
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadWrite);
@@ -159,7 +159,7 @@ pub mod predict_mlp {
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadOnly);
     /// One prediction per particle, written.
     pub const PREDICTIONS: Binding = Binding::new(6, "predictions", ReadWrite);
-    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s whose marked class
+    /// The [`MixtureComponent`](crate::core::mixture::MixtureComponent)s whose marked class
     /// guidance steers toward.
     pub const COMPONENTS: Binding = super::GUIDED_COMPONENTS;
     /// The guidance weight of the one evaluation.
@@ -176,7 +176,7 @@ pub mod predict_exact {
     use super::*;
     /// [`PredictParams`](crate::gpu::engine::PredictParams).
     pub const PARAMS: Binding = Binding::new(0, "predict", Uniform);
-    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s.
+    /// The [`MixtureComponent`](crate::core::mixture::MixtureComponent)s.
     pub const COMPONENTS: Binding = Binding::new(2, "components", ReadOnly);
     /// The particles, read.
     pub const PARTICLES: Binding = Binding::new(4, "particles", ReadOnly);
@@ -217,7 +217,7 @@ pub mod likelihood_step_exact {
     pub const RUN: Binding = super::RUN;
     /// The [`LikelihoodStep`](crate::core::likelihood::LikelihoodStep)s.
     pub const STEPS: Binding = Binding::new(1, "steps", ReadOnly);
-    /// The [`MixtureComponent`](crate::core::dataset::MixtureComponent)s.
+    /// The [`MixtureComponent`](crate::core::mixture::MixtureComponent)s.
     pub const COMPONENTS: Binding = Binding::new(2, "components", ReadOnly);
     /// The points, moved toward the noise end.
     pub const POINTS: Binding = Binding::new(4, "points", ReadWrite);

@@ -55,7 +55,7 @@ export function applyDrawing(points, useNetwork = null) {
     restoreScore(scoreBefore);
     return false;
   }
-  // The class now names one of the drawing's (src/app/session.rs, use_labelled_drawing).
+  // The class now names one of the drawing's (src/app/session/mod.rs, use_labelled_drawing).
   const { class: settledClass, guidance } = pg.options();
   Object.assign(state, { class: settledClass, guidance });
   state.drawn = draw.encodeDrawing(points);
