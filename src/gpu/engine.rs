@@ -139,6 +139,17 @@ pub struct ContainParams {
 /// Buffers whose size depends on the scene, and the bind groups that use them.
 struct Scene {
     particle_count: u32,
+    buffers: SceneBuffers,
+    contain_group: wgpu::BindGroup,
+    forward_group: wgpu::BindGroup,
+    predict_mlp_group: wgpu::BindGroup,
+    predict_exact_group: wgpu::BindGroup,
+    mlp_group: wgpu::BindGroup,
+    exact_group: wgpu::BindGroup,
+}
+
+/// The buffers of a [`Scene`] (kept when its bind groups are made again).
+struct SceneBuffers {
     particles: wgpu::Buffer,
     /// Per-particle history of multistep samplers (`sampler::History`: the x0_hat or eps of the
     /// last HISTORY_SLOTS steps).
@@ -150,22 +161,6 @@ struct Scene {
     /// Count of the particles that escaped since the run started (one atomic u32).
     escaped: wgpu::Buffer,
     /// One u32 per particle: 1 once it has escaped in this run.
-    escaped_flags: wgpu::Buffer,
-    contain_group: wgpu::BindGroup,
-    forward_group: wgpu::BindGroup,
-    predict_mlp_group: wgpu::BindGroup,
-    predict_exact_group: wgpu::BindGroup,
-    mlp_group: wgpu::BindGroup,
-    exact_group: wgpu::BindGroup,
-}
-
-/// The buffers of a [`Scene`], before its bind groups are made.
-struct SceneBuffers {
-    particles: wgpu::Buffer,
-    history: wgpu::Buffer,
-    predictions: wgpu::Buffer,
-    before: wgpu::Buffer,
-    escaped: wgpu::Buffer,
     escaped_flags: wgpu::Buffer,
 }
 
@@ -476,7 +471,7 @@ impl ComputeEngine {
             let mut encoder = self
                 .device
                 .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("clear history") });
-            encoder.clear_buffer(&scene.history, 0, None);
+            encoder.clear_buffer(&scene.buffers.history, 0, None);
             self.queue.submit([encoder.finish()]);
         }
     }
@@ -526,16 +521,12 @@ impl ComputeEngine {
 
     fn rebind(&mut self) {
         if let Some(scene) = self.scene.take() {
-            let Scene {
-                particle_count, particles, history, predictions, before, escaped, escaped_flags, ..
-            } = scene;
-            let buffers = SceneBuffers { particles, history, predictions, before, escaped, escaped_flags };
-            self.scene = Some(self.make_scene(particle_count, buffers));
+            self.scene = Some(self.make_scene(scene.particle_count, scene.buffers));
         }
     }
 
     fn make_scene(&self, particle_count: u32, buffers: SceneBuffers) -> Scene {
-        let SceneBuffers { particles, history, predictions, before, escaped, escaped_flags } = buffers;
+        let SceneBuffers { particles, history, predictions, before, escaped, escaped_flags } = &buffers;
         let device = &self.device;
         use layout::contain_escaped as ce;
         let run = || {
@@ -617,12 +608,7 @@ impl ComputeEngine {
                 ],
             ),
             particle_count,
-            particles,
-            history,
-            predictions,
-            before,
-            escaped,
-            escaped_flags,
+            buffers,
         }
     }
 
@@ -710,7 +696,13 @@ impl ComputeEngine {
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) });
         // The particles before the batch, where escaped ones are held (`contain_escaped.wgsl`).
-        encoder.copy_buffer_to_buffer(&scene.particles, 0, &scene.before, 0, scene.particles.size());
+        encoder.copy_buffer_to_buffer(
+            &scene.buffers.particles,
+            0,
+            &scene.buffers.before,
+            0,
+            scene.buffers.particles.size(),
+        );
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                 label: Some(label),
@@ -736,8 +728,8 @@ impl ComputeEngine {
         let mut encoder = self
             .device
             .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("clear escaped") });
-        encoder.clear_buffer(&scene.escaped, 0, None);
-        encoder.clear_buffer(&scene.escaped_flags, 0, None);
+        encoder.clear_buffer(&scene.buffers.escaped, 0, None);
+        encoder.clear_buffer(&scene.buffers.escaped_flags, 0, None);
         self.queue.submit([encoder.finish()]);
     }
 
@@ -745,7 +737,7 @@ impl ComputeEngine {
     /// the reverse steps hold them where they were before their batch and count them.
     pub fn read_escaped(&self) -> Result<Readback, GpuError> {
         let scene = self.scene()?;
-        Ok(Readback::start(&self.device, &self.queue, &scene.escaped, 4))
+        Ok(Readback::start(&self.device, &self.queue, &scene.buffers.escaped, 4))
     }
 
     /// Computes the prediction of the score source at every particle, in the parametrization
@@ -804,7 +796,7 @@ impl ComputeEngine {
     pub fn read_predictions(&self, limit: u32) -> Result<Readback, GpuError> {
         let scene = self.scene()?;
         let count = limit.min(scene.particle_count) as u64;
-        Ok(Readback::start(&self.device, &self.queue, &scene.predictions, 8 * count))
+        Ok(Readback::start(&self.device, &self.queue, &scene.buffers.predictions, 8 * count))
     }
 
     /// Counts the particles in each bin of `bins` on the GPU (`histogram.wgsl`) and starts copying
@@ -838,7 +830,7 @@ impl ComputeEngine {
             &self.device,
             &[
                 (layout::histogram::PARAMS, self.histogram_params.as_entire_binding()),
-                (layout::histogram::PARTICLES, scene.particles.as_entire_binding()),
+                (layout::histogram::PARTICLES, scene.buffers.particles.as_entire_binding()),
                 (layout::histogram::COUNTS, counts.as_entire_binding()),
             ],
         );
@@ -856,7 +848,7 @@ impl ComputeEngine {
                 points.len()
             )));
         }
-        self.queue.write_buffer(&scene.particles, 0, bytemuck::cast_slice(points));
+        self.queue.write_buffer(&scene.buffers.particles, 0, bytemuck::cast_slice(points));
         self.clear_escaped(scene);
         Ok(())
     }
@@ -870,12 +862,12 @@ impl ComputeEngine {
     pub fn read_first_particles(&self, limit: u32) -> Result<Readback, GpuError> {
         let scene = self.scene()?;
         let count = limit.min(scene.particle_count) as u64;
-        Ok(Readback::start(&self.device, &self.queue, &scene.particles, 8 * count))
+        Ok(Readback::start(&self.device, &self.queue, &scene.buffers.particles, 8 * count))
     }
 
     /// The particle buffer (for renderers) and its generation (changes when it is replaced).
     pub fn particles(&self) -> Option<(&wgpu::Buffer, u32, u64)> {
-        self.scene.as_ref().map(|s| (&s.particles, s.particle_count, self.generation))
+        self.scene.as_ref().map(|s| (&s.buffers.particles, s.particle_count, self.generation))
     }
 
     /// The likelihood of `points` by the ODE of `steps` on this device (`gpu::likelihood`).

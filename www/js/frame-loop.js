@@ -195,7 +195,8 @@ function startFence() {
       if (fence !== current) return;
       fence = null;
       if (diverged !== null && owner === page.pg) {
-        stopDivergedRun(diverged);
+        // Told like the CPU path's step that diverged: the run stops and says why.
+        runtimeError('A reverse step', diverged);
         return;
       }
       // Additive increase while the GPU keeps up within the budget, multiplicative decrease when
@@ -210,18 +211,6 @@ function startFence() {
       if (owner === page.pg) runtimeError('Waiting for the GPU', error);
     },
   );
-}
-
-/**
- * A run whose particles left the finite range (`core::runaway`): it stops, and says why. The
- * particles that escaped are held where they were, so the picture and the views stay finite.
- * @param {string} reason
- */
-function stopDivergedRun(reason) {
-  setPlaying(false);
-  page.state.playing = false;
-  ui.notice(`The run was stopped: ${reason}.`, 'error');
-  redraw();
 }
 
 /** Additive increase, multiplicative decrease of the steps per frame from the cost of a frame. */

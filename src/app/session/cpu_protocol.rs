@@ -94,10 +94,10 @@ impl Session {
                 points.len()
             ));
         }
-        let before = points.clone();
+        self.held.clone_from(points);
         points.copy_from_slice(bytemuck::cast_slice(positions));
         self.history.copy_from_slice(bytemuck::cast_slice(history));
-        let escaped = runaway::contain(points, &before);
+        let escaped = runaway::contain(points, &self.held);
         self.step_index += count;
         self.current_t = self.times[self.step_index];
         self.stop_if_escaped(escaped)?;

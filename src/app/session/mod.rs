@@ -371,6 +371,9 @@ pub struct Session {
     run_start: RunStart,
     /// Threads the CPU path steps its particles on (natively; 1 in the page).
     cpu_threads: usize,
+    /// The CPU particles before the latest batch of steps, where escaped ones are held
+    /// (`core::runaway`); kept between batches so a frame allocates nothing.
+    held: Vec<[f32; 2]>,
     /// The weights of an SMC run (`posterior` smc), from its start.
     smc: Option<SmcState>,
     particles: Particles,
@@ -420,6 +423,7 @@ impl Session {
             current_t: 0.0,
             run_start: RunStart::Prior(0.0),
             cpu_threads: 1,
+            held: Vec::new(),
             smc: None,
             particles,
         };
@@ -973,7 +977,9 @@ impl Session {
         let range = self.step_index..self.step_index + count;
         let seed = self.options.seed;
         let guidance = self.guidance();
-        let before = self.cpu_particles().map(<[[f32; 2]]>::to_vec);
+        if let Particles::Cpu(points) = &self.particles {
+            self.held.clone_from(points);
+        }
         match &mut self.particles {
             Particles::Cpu(points) if self.smc.is_some() => {
                 let state = self.smc.as_mut().expect("an SMC run has its weights");
@@ -1005,8 +1011,8 @@ impl Session {
                 engine.reverse(kind, seed, range.start as u32, count as u32).map_err(|e| e.to_string())?;
             }
         }
-        let escaped = match (&mut self.particles, before) {
-            (Particles::Cpu(points), Some(before)) => runaway::contain(points, &before),
+        let escaped = match &mut self.particles {
+            Particles::Cpu(points) => runaway::contain(points, &self.held),
             _ => 0,
         };
         self.step_index = range.end;
