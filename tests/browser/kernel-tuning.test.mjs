@@ -89,6 +89,9 @@ describe('the MLP kernels tuned for the adapter', { timeout: TEST_TIMEOUT_MS }, 
     const { page } = session;
     try {
       await waitReady(page);
+      // This page reads the kept shape once its first frame is done: plant the entry after
+      // that, or this page finds it, drops it, and the reloaded page never sees it.
+      await page.evaluate(() => window.dp.firstFrame);
       await page.evaluate(() => {
         const adapter = window.dp.playground.adapter_name;
         const report = { chosen: '100 x f32 uniform', config: { workgroup_size: 100, weights: 'f32_uniform' }, timings: [] };
