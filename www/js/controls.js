@@ -103,6 +103,12 @@ export function setValues(state) {
   fillClasses(state);
   for (const field of FORM_FIELDS) {
     const control = /** @type {FormControl} */ ($(field.name));
+    // A value being typed or a slider being dragged is the person's until it is committed: a
+    // change made meanwhile elsewhere (a network file arriving) must not overwrite it.
+    if (editing.has(control)) {
+      /** @type {HTMLElement} */ (control.closest('.field')).hidden = !applies(field, state);
+      continue;
+    }
     if (field.type === 'boolean') /** @type {HTMLInputElement} */ (control).checked = Boolean(state[field.name]);
     else control.value = String(state[field.name]);
     showValue(control, state[field.name]);
@@ -112,6 +118,9 @@ export function setValues(state) {
   for (const box of $('race-racers').querySelectorAll('input')) box.checked = racers.has(box.value);
   applyChrome(state);
 }
+
+/** Controls with an edit not yet committed (typed, or a slider being dragged). @type {Set<FormControl>} */
+const editing = new Set();
 
 /** The dataset (or drawing's classes) whose classes the class control lists. */
 let classesListed = '';
@@ -209,10 +218,22 @@ export function bind(handlers) {
       continue;
     }
     // Number inputs commit on change (Enter or leaving the field), not on every keystroke.
-    control.addEventListener('change', () => handlers.change(field.name, control.value));
+    control.addEventListener('change', () => {
+      editing.delete(control);
+      handlers.change(field.name, control.value);
+    });
     if (field.name === 'point_size') control.addEventListener('input', () => handlers.change(field.name, control.value));
-    // Other sliders commit when let go (each change restarts the run); meanwhile show the value.
-    else if (control.type === 'range') control.addEventListener('input', () => showValue(control));
+    else {
+      // Until then the edit is uncommitted (setValues leaves it alone); sliders, which commit
+      // when let go (each change restarts the run), show the value meanwhile.
+      control.addEventListener('input', () => {
+        if (control instanceof HTMLSelectElement) return;
+        editing.add(control);
+        if (control.type === 'range') showValue(control);
+      });
+      // Left without a change (typed back to the value in use): nothing is pending any more.
+      control.addEventListener('blur', () => editing.delete(control));
+    }
   }
   $('controls').addEventListener('submit', (event) => event.preventDefault());
   // The race's ticks are the `racers` field: comma-separated names, in the list's order.
