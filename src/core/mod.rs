@@ -11,6 +11,7 @@ pub mod histogram;
 pub mod likelihood;
 pub mod metrics;
 pub mod mixture;
+pub mod mixture_grid;
 pub mod mlp;
 #[cfg(target_arch = "x86_64")]
 mod mlp_avx2;

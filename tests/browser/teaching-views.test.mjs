@@ -257,3 +257,34 @@ describe('the parametrization lens', { timeout: TEST_TIMEOUT_MS }, () => {
     });
   }
 });
+
+describe('a slow view', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('does not hold back the run: it is drawn less often than the particles move, and shows the last step once the run ends', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=2048&steps=120&density=1&dataset=gaussian_mixture&score=exact&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.waitForFunction(() => window.dp.densityDrawn() > 0, null, { timeout: 60_000 });
+      // From now on every update of the density view takes 60 ms. Drawn at every step, the run
+      // would wait 60 ms a step; with the views' share of the page's time (views.js) it is drawn
+      // at most every 600 ms, while a run of 120 steps takes at least 120 frames (frame-loop.js).
+      const drawnBefore = await page.evaluate(() => {
+        window.dp.slowView('density', 60);
+        return window.dp.densityDrawn();
+      });
+      await page.click('#play');
+      await page.waitForFunction(() => window.dp.playground.done, null, { timeout: 120_000 });
+      const drawnWhilePlaying = (await page.evaluate(() => window.dp.densityDrawn())) - drawnBefore;
+      assert.ok(drawnWhilePlaying <= 30, `the density view was drawn ${drawnWhilePlaying} times during 120 steps`);
+      // Its last turn comes after the run's end: it then shows the last step.
+      await page.waitForFunction(
+        () => document.getElementById('density-distance').textContent.includes(`at t = ${window.dp.playground.current_t.toPrecision(3)} `),
+        null,
+        { timeout: 30_000 },
+      );
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -7,9 +7,16 @@ import { $ } from './dom.js';
 /** Largest canvas side in device pixels (the CPU path rasterises every pixel). */
 const MAX_CANVAS_PX = 2048;
 
-/** The transparent canvas of the ghosts and arrows, sized like the particle canvas. */
+/**
+ * The transparent canvas of the ghosts and arrows, sized like the particle canvas. Its context is
+ * rasterised on the CPU (`willReadFrequently`): on a software GPU a GPU-backed layer copied and
+ * composited at every frame took a fifth of the run's time (bench/views.mjs), and the recordings
+ * read its pixels anyway.
+ */
 export function layersCanvas() {
   const layers = /** @type {HTMLCanvasElement} */ ($('layers'));
+  // The first call fixes the context's attributes; later calls return the same context.
+  layers.getContext('2d', { willReadFrequently: true });
   const particles = canvas();
   if (layers.width !== particles.width || layers.height !== particles.height) {
     layers.width = particles.width;

@@ -11,7 +11,8 @@
 //   to |eps_hat|, the score scaled by sigma_t, so arrows keep a readable size at every noise
 //   level), the noise eps_hat itself, or the velocity v = alpha'_t x0_hat + sigma'_t eps_hat of
 //   the probability-flow ODE (drawn as -v, the way particles move as t decreases);
-// - trails: the whole path of a few particles since the run started, fading with age.
+// - trails: the whole path of a few particles since the run started, fading with age
+//   (painted by trails.js).
 
 /** Particles whose whole trajectory is drawn (the trajectories layer). */
 export const PATH_PARTICLES = 48;
@@ -34,6 +35,18 @@ export const LENSES = {
 
 /** Particles that get a ghost or an arrow (the first ones; each has a random colour anyway). */
 export const LAYER_PARTICLES = 1500;
+/** Opacities of a trail, from the oldest segment's to the newest's. */
+const TRAIL_SHADES = 17;
+
+/**
+ * The shade (0 to TRAIL_SHADES - 1) of segment `k` (1 to `segments`) of a trail.
+ * @param {number} k
+ * @param {number} segments
+ */
+function trailShade(k, segments) {
+  return Math.round(((TRAIL_SHADES - 1) * k) / segments);
+}
+
 /** Ghosts that also get a faint line back to their particle. */
 const GHOST_LINES = 200;
 /** World units shown from the centre to the nearer edge: render::DEFAULT_HALF_EXTENT. */
@@ -87,41 +100,24 @@ export function clearLayers(canvas) {
 
 /**
  * Draws the layers. `ghosts` and `arrows` are the Float32Arrays of `predict('x0', n)` and
- * `predict('eps', n)`, or null for a layer that is off; `paths` is null or
- * `{ snapshots, colours }`: the first PATH_PARTICLES positions after each drawn frame of the run
- * (Float32Arrays of x, y) and their dots' colours (r, g, b in [0, 1]). Non-finite predictions (x0
+ * `predict('eps', n)`, or null for a layer that is off; `trails` is null or the trails of the
+ * first PATH_PARTICLES particles painted as large as the canvas (trails.js). Non-finite predictions (x0
  * where alpha = 0) are skipped. Returns `{ arrowMagnification }`: how many times longer than
  * the lens's `lengthPerUnit` the arrows were drawn (1 unless the vectors were small).
  * @param {HTMLCanvasElement} canvas
  * @param {Float32Array | null} ghosts
  * @param {Float32Array | null} arrows
- * @param {{ snapshots: Float32Array[], colours: Float32Array } | null} paths
+ * @param {HTMLCanvasElement | null} trails
  * @param {Lens} lens
  */
-export function drawLayers(canvas, ghosts, arrows, paths = null, lens = LENSES.score) {
+export function drawLayers(canvas, ghosts, arrows, trails = null, lens = LENSES.score) {
   const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   let scale = lens.lengthPerUnit;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const style = getComputedStyle(document.documentElement);
   const toPixel = projector(canvas);
   const px = Math.max(1, canvas.width / 600);
-  if (paths && paths.snapshots.length > 0) {
-    const count = paths.snapshots[0].length / 2;
-    ctx.lineWidth = 1.25 * px;
-    const segments = paths.snapshots.length - 1;
-    for (let i = 0; i < count; i += 1) {
-      const [r, g, b] = [0, 1, 2].map((c) => Math.round(255 * paths.colours[3 * i + c]));
-      // Fading trails: the oldest segment at 15% opacity, the newest at 95%.
-      for (let k = 1; k <= segments; k += 1) {
-        const [a, b2] = [paths.snapshots[k - 1], paths.snapshots[k]];
-        ctx.strokeStyle = `rgb(${r} ${g} ${b} / ${(0.15 + (0.8 * k) / segments).toFixed(3)})`;
-        ctx.beginPath();
-        ctx.moveTo(...toPixel(a[2 * i], a[2 * i + 1]));
-        ctx.lineTo(...toPixel(b2[2 * i], b2[2 * i + 1]));
-        ctx.stroke();
-      }
-    }
-  }
+  if (trails) ctx.drawImage(trails, 0, 0);
   if (ghosts) {
     ctx.strokeStyle = 'rgb(255 255 255 / 0.18)';
     ctx.lineWidth = px;

@@ -40,6 +40,10 @@ import { installTestHooks } from './test-hooks.js';
 import { chosenBuild, compileModule, glueUrl } from './wasm-module.js';
 import { onWorkerFailure } from './cpu-workers.js';
 
+/** Fields whose change runs the race on screen again, and the likelihood panel's measurement. */
+const RACE_SETTINGS = ['racers', 'race_eta'];
+const LIKELIHOOD_SETTINGS = ['likelihood_solver', 'likelihood_grid', 'likelihood_steps', 'likelihood_points'];
+
 
 installTestHooks();
 reportUnexpectedErrors();
@@ -79,6 +83,12 @@ async function main() {
     if (page.pg && !page.creating) startRace();
   });
   ui.onLikelihoodRun(() => startLikelihood());
+  // The race on screen always has the ticked samplers and their settings: it runs again when
+  // they change; so does the likelihood panel with its settings.
+  on('changed', (fields) => {
+    if (page.state.race && fields.some((f) => RACE_SETTINGS.includes(f))) startRace();
+    if (page.state.likelihood && fields.some((f) => LIKELIHOOD_SETTINGS.includes(f))) startLikelihood();
+  });
   ui.onPictureClick((x, y) => {
     likelihoodAt(x, y);
     // Conditioning on a measurement: a click measures the point clicked, y = A p.

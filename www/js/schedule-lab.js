@@ -11,7 +11,7 @@
 // A vertical line marks the particles' current time. The curves come from the wasm's
 // `schedule_curves`, the same f64 code the samplers use.
 
-import { sizeToBox } from './canvas-size.js';
+import { drawMarkedChart } from './marked-chart.js';
 
 /**
  * What the wasm's `schedule_curves` returns (`ScheduleCurves` in src/web/bindings.rs): each curve
@@ -77,14 +77,27 @@ function interpolate(us, ys, u) {
 
 /**
  * Draws the lab for `curves` (the result of `schedule_curves`) with a marker at `currentU`.
- * The canvas's drawing buffer is sized here from its CSS box and the pixel ratio.
+ * The canvas's drawing buffer is sized here from its CSS box and the pixel ratio; the charts are
+ * painted once (marked-chart.js) and the marker drawn over them.
  * @param {HTMLCanvasElement} canvas
  * @param {ScheduleCurves} curves
  * @param {number} currentU
  */
 export function drawScheduleLab(canvas, curves, currentU) {
-  const { ratio, width, height } = sizeToBox(canvas);
-  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  drawMarkedChart(canvas, curves, (ctx, size) => paintScheduleLab(ctx, size, curves), currentU);
+}
+
+/**
+ * Paints the lab's charts of `curves` on `ctx` (a buffer of `width` x `height`) and tells where
+ * the time marker goes.
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {{ ratio: number, width: number, height: number }} size
+ * @param {ScheduleCurves} curves
+ * @returns {import('./marked-chart.js').Marker}
+ */
+function paintScheduleLab(ctx, { ratio, width, height }, curves) {
+  /** @type {import('./marked-chart.js').Marker['panels']} */
+  const markers = [];
   const style = getComputedStyle(document.documentElement);
   const colour = (/** @type {string} */ name, /** @type {string} */ fallback) => style.getPropertyValue(name).trim() || fallback;
   ctx.clearRect(0, 0, width, height);
@@ -147,14 +160,7 @@ export function drawScheduleLab(canvas, curves, currentU) {
         ctx.fill();
       }
     }
-    if (Number.isFinite(currentU)) {
-      ctx.strokeStyle = colour('--error', '#ff7a85');
-      ctx.lineWidth = ratio;
-      ctx.beginPath();
-      ctx.moveTo(toX(currentU), y0);
-      ctx.lineTo(toX(currentU), y1);
-      ctx.stroke();
-    }
+    markers.push({ x: toX, top: y0, bottom: y1 });
   });
   // The time axis: the slider's 0 and 1 and the schedule's own times there.
   ctx.fillStyle = colour('--muted', '#999');
@@ -164,4 +170,5 @@ export function drawScheduleLab(canvas, curves, currentU) {
   ctx.fillText(`t = ${short(t[0])}`, MARGIN.left * ratio, height);
   ctx.textAlign = 'right';
   ctx.fillText(`t = ${short(t[t.length - 1])}`, width - MARGIN.right * ratio, height);
+  return { colour: colour('--error', '#ff7a85'), lineWidth: ratio, panels: markers };
 }

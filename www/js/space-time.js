@@ -6,7 +6,7 @@
 // noise (amber), on the right the probability-flow ODE from the same noise (blue). The data come
 // from the playground's `space_time()`, for what it samples.
 
-import { sizeToBox } from './canvas-size.js';
+import { drawMarkedChart } from './marked-chart.js';
 
 /** Gap between the two panels and room for labels, in CSS pixels (scaled by the pixel ratio). */
 const GAP = 12;
@@ -69,16 +69,25 @@ const cache = new WeakMap();
 
 /**
  * Draws `picture` (the result of `space_time`) on `canvas`, sized here from its CSS box, with a
- * marker at the slider position `currentU`.
+ * marker at the slider position `currentU` (marked-chart.js: the picture is painted once).
  * @param {HTMLCanvasElement} canvas
  * @param {SpaceTime} picture
  * @param {number} currentU
  */
 export function drawSpaceTime(canvas, picture, currentU) {
-  const { ratio, width, height } = sizeToBox(canvas);
+  drawMarkedChart(canvas, picture, (ctx, size) => paintSpaceTime(ctx, size, picture), currentU);
+}
+
+/**
+ * Paints `picture` on `ctx` (a buffer of `width` x `height`) and tells where the time marker goes.
+ * @param {CanvasRenderingContext2D} ctx
+ * @param {{ ratio: number, width: number, height: number }} size
+ * @param {SpaceTime} picture
+ * @returns {import('./marked-chart.js').Marker}
+ */
+function paintSpaceTime(ctx, { ratio, width, height }, picture) {
   if (!cache.has(picture)) cache.set(picture, heatmapImage(picture));
   const image = /** @type {HTMLCanvasElement} */ (cache.get(picture));
-  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
   ctx.clearRect(0, 0, width, height);
   const style = getComputedStyle(document.documentElement);
   const colour = (/** @type {string} */ name, /** @type {string} */ fallback) => style.getPropertyValue(name).trim() || fallback;
@@ -93,6 +102,8 @@ export function drawSpaceTime(canvas, picture, currentU) {
     { x: panelWidth + GAP * ratio, title: 'probability-flow ODE (blue), same noise', paths: [[picture.reverse_ode, '#56b4e9']] },
   ];
   const [u0, u1] = [picture.u[0], picture.u[picture.u.length - 1]];
+  /** @type {import('./marked-chart.js').Marker['panels']} */
+  const markers = [];
   for (const panel of panels) {
     const toX = (/** @type {number} */ u) => panel.x + ((u - u0) / (u1 - u0)) * panelWidth;
     const toY = (/** @type {number} */ x) => top + ((3 - x) / 6) * panelHeight;
@@ -111,14 +122,7 @@ export function drawSpaceTime(canvas, picture, currentU) {
       }
       ctx.stroke();
     }
-    if (Number.isFinite(currentU)) {
-      ctx.strokeStyle = colour('--error', '#ff7a85');
-      ctx.lineWidth = ratio;
-      ctx.beginPath();
-      ctx.moveTo(toX(currentU), top);
-      ctx.lineTo(toX(currentU), top + panelHeight);
-      ctx.stroke();
-    }
+    markers.push({ x: toX, top, bottom: top + panelHeight });
     ctx.fillStyle = colour('--muted', '#999');
     ctx.textBaseline = 'bottom';
     ctx.textAlign = 'left';
@@ -128,4 +132,5 @@ export function drawSpaceTime(canvas, picture, currentU) {
     ctx.textAlign = 'right';
     ctx.fillText('noise (t_max)', panel.x + panelWidth, top + panelHeight + 2 * ratio);
   }
+  return { colour: colour('--error', '#ff7a85'), lineWidth: ratio, panels: markers };
 }

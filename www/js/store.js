@@ -14,8 +14,6 @@ import { parseHash, toHash } from './link.js';
 import { dropFence, redraw, setPlaying } from './frame-loop.js';
 import { emit } from './events.js';
 import { writeHashSoon } from './address-bar.js';
-import { startRace } from './view-race.js';
-import { startLikelihood } from './view-likelihood.js';
 import { ensureConditionalNetwork, hasConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
 import { ensureNetwork, missingNetwork } from './networks.js';
 
@@ -121,10 +119,9 @@ export function applyChanges(asked) {
   ui.setValues(state);
   redraw();
   writeHashSoon();
-  // The race on screen always has the ticked samplers and their settings: run it again.
-  if (state.race && ('racers' in changes || 'race_eta' in changes)) startRace();
-  // So does the likelihood panel with its settings.
-  if (state.likelihood && ['likelihood_solver', 'likelihood_grid', 'likelihood_steps', 'likelihood_points'].some((f) => f in changes)) startLikelihood();
+  // What follows a change elsewhere (the race and the likelihood panel measure again) is
+  // subscribed in main.js.
+  emit('changed', Object.keys(changes));
 }
 
 /**

@@ -5,6 +5,7 @@
 
 import { firstFrame, page, ready } from './page.js';
 import { currentStepsPerFrame } from './frame-loop.js';
+import { slowViewForTest, viewCosts } from './views.js';
 import { measuredPaths } from './host.js';
 import { densityDrawn } from './view-density.js';
 import { formulasShown } from './view-formulas.js';
@@ -55,6 +56,10 @@ export function installTestHooks() {
     state: () => ({ ...page.state }),
     /** Current adaptive steps per frame. */
     stepsPerFrame: currentStepsPerFrame,
+    /** Each view's updates so far and running cost in ms an update (views.js). */
+    viewCosts,
+    /** Makes each update of a view take at least `ms`: `slowView('density', 40)`. */
+    slowView: slowViewForTest,
     /** Web Workers the CPU path steps on now (0: the page's own thread), and why they were given up. */
     workersInUse: () => (page.pg ? workersInUse(page.pg) : 0),
     workerFailure,

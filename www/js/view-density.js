@@ -1,23 +1,24 @@
 // @ts-check
 // view-density.js: the density view (when open): the particles' histogram, counted where they
-// live, next to the exact bin probabilities of p_t (recomputed when the time or the data
-// change), and their total variation distance with the floor that sampling noise leaves.
+// live, next to the exact bin probabilities of p_t (exact-density.js: computed once per time
+// of a run), and their total variation distance with the floor that sampling noise leaves.
 
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { runtimeError } from './errors.js';
-import { keyedCache, oneAtATime } from './one-at-a-time.js';
+import { oneAtATime } from './one-at-a-time.js';
+import { exactProbabilitiesAt } from './exact-density.js';
 import { DENSITY_SIDE, drawDensity, noiseFloor } from './density.js';
 
 /** Density views drawn so far (tests wait for it to grow). */
 let drawn = 0;
+/** Milliseconds the last picture took to draw, once the counts were back. */
+let drawMs = 0;
 
 /** Density views drawn so far. */
 export function densityDrawn() {
   return drawn;
 }
-
-const exactProbabilities = keyedCache((pg, t) => pg.exact_probabilities(t, DENSITY_SIDE));
 
 const update = oneAtATime(() => {
   const { pg, state, wasm } = page;
@@ -27,9 +28,8 @@ const update = oneAtATime(() => {
   let exact;
   let counting;
   try {
-    // What is sampled (dataset, drawing, network, score) comes from the playground itself; its
-    // revision changes with it.
-    exact = exactProbabilities.get(`${owner.revision}@${t}`, owner, t);
+    // What is sampled (dataset, drawing, network, score) comes from the playground itself.
+    exact = exactProbabilitiesAt(owner, t);
     counting = owner.histogram(DENSITY_SIDE);
   } catch (error) {
     runtimeError('Counting the particles', error);
@@ -39,6 +39,7 @@ const update = oneAtATime(() => {
   return counting
     .then((counts) => {
       if (owner !== page.pg) return;
+      const began = performance.now();
       drawDensity(ui.panelCanvas('density'), counts, total, exact);
       const tv = wasm.total_variation(counts, total, exact);
       const floor = noiseFloor(total, exact);
@@ -57,6 +58,7 @@ const update = oneAtATime(() => {
           `(sampling noise alone leaves about ${floor.toFixed(3)} with ${total.toLocaleString('en-US')} particles)`,
       );
       drawn += 1;
+      drawMs = performance.now() - began;
     })
     .catch((error) => {
       if (owner === page.pg) runtimeError('Counting the particles', error);
@@ -64,4 +66,4 @@ const update = oneAtATime(() => {
 });
 
 /** @type {import('./views.js').View} */
-export const densityView = { name: 'density', update };
+export const densityView = { name: 'density', update, lastDrawMs: () => drawMs };

@@ -8,11 +8,13 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { runtimeError } from './errors.js';
-import { keyedCache, oneAtATime } from './one-at-a-time.js';
+import { oneAtATime } from './one-at-a-time.js';
+import { exactProbabilitiesAt } from './exact-density.js';
 import { drawContours } from './contours.js';
 import { drawMeasurement } from './measurement.js';
 import { DENSITY_SIDE } from './density.js';
 import { LAYER_PARTICLES, LENSES, PATH_PARTICLES, clearLayers, drawLayers } from './layers.js';
+import { Trails } from './trails.js';
 import { captureForRecordings, recordingsRunning } from './export-feature.js';
 
 /** The trajectories layer: positions of the first particles after each drawn frame of this run. */
@@ -24,12 +26,15 @@ const trajectories = {
   colourKey: '',
   lastStep: -1,
   lastFraction: -1,
+  /** Their picture. */
+  trails: new Trails(),
 };
 /** Layer pictures drawn so far (tests wait for it to grow). */
 let drawn = 0;
-
-/** The exact bin probabilities of p_t the contours trace (the density view's grid). */
-const exactForContours = keyedCache((pg, t) => pg.exact_probabilities(t, DENSITY_SIDE));
+/** The layers canvas holds nothing (cleared, and nothing drawn since). */
+let blank = false;
+/** Milliseconds the last picture took to draw, once its predictions were back. */
+let drawMs = 0;
 
 /** Layer pictures drawn so far. */
 export function layersDrawn() {
@@ -40,10 +45,13 @@ const refresh = oneAtATime(() => {
   const { pg, state, wasm } = page;
   const canvas = ui.layersCanvas();
   if (!state.ghosts && !state.arrows && !state.paths && !state.contours) {
-    clearLayers(canvas);
-    if (state.posterior !== 'none') drawMeasurement(canvas, state);
+    // Cleared once, not at every frame: a canvas that changes is composited again.
+    if (!blank || state.posterior !== 'none') clearLayers(canvas);
+    blank = state.posterior === 'none';
+    if (!blank) drawMeasurement(canvas, state);
     return null;
   }
+  blank = false;
   if (!pg || page.creating) return null;
   const owner = pg;
   const wanted = { ghosts: state.ghosts, arrows: state.arrows, paths: state.paths, lens: state.lens };
@@ -51,11 +59,13 @@ const refresh = oneAtATime(() => {
   const [step, fraction] = [owner.step_index, owner.time_fraction];
   if (step < trajectories.lastStep || (step === trajectories.lastStep && fraction !== trajectories.lastFraction) || step === 0) {
     trajectories.snapshots = [];
+    trajectories.trails.forget();
   }
   const colourKey = `${state.seed}/${state.palette}`;
   if (trajectories.colourKey !== colourKey) {
     trajectories.colours = wasm.particle_colours(state.seed, PATH_PARTICLES, state.palette);
     trajectories.colourKey = colourKey;
+    trajectories.trails.forget();
   }
   const recordStep = step !== trajectories.lastStep || trajectories.snapshots.length === 0;
   [trajectories.lastStep, trajectories.lastFraction] = [step, fraction];
@@ -64,7 +74,7 @@ const refresh = oneAtATime(() => {
   try {
     // What is sampled (dataset, drawing, guidance) comes from the playground; its revision changes with it.
     const t = owner.current_t;
-    exact = state.contours ? exactForContours.get(`${owner.revision}@${t}`, owner, t) : null;
+    exact = state.contours ? exactProbabilitiesAt(owner, t) : null;
     requests = [
       wanted.ghosts ? owner.predict('x0', LAYER_PARTICLES) : null,
       wanted.arrows ? owner.predict(LENSES[state.lens].target, LAYER_PARTICLES) : null,
@@ -77,16 +87,23 @@ const refresh = oneAtATime(() => {
   return Promise.all(requests)
     .then(([ghosts, arrows, positions]) => {
       if (owner !== page.pg) return;
+      const began = performance.now();
       const now = page.state;
       if (positions) trajectories.snapshots.push(positions);
-      const colours = trajectories.colours;
-      const paths = now.paths && colours ? { snapshots: trajectories.snapshots, colours } : null;
+      const { colours, snapshots } = trajectories;
+      const canvas = ui.layersCanvas();
+      // In full when the run rests (the picture a lecturer pauses on), else the newest segments.
+      const resting = !page.playing || owner.done;
+      const trails = now.paths && colours && snapshots.length > 0
+        ? trajectories.trails.paint(canvas.width, canvas.height, snapshots, colours, resting)
+        : null;
       const arrowsNow = now.arrows && now.lens === wanted.lens ? arrows : null;
-      const picture = drawLayers(ui.layersCanvas(), now.ghosts ? ghosts : null, arrowsNow, paths, LENSES[wanted.lens]);
+      const picture = drawLayers(canvas, now.ghosts ? ghosts : null, arrowsNow, trails, LENSES[wanted.lens]);
       if (now.contours && exact) drawContours(ui.layersCanvas(), exact, DENSITY_SIDE);
       if (now.posterior !== 'none') drawMeasurement(ui.layersCanvas(), now);
       ui.setArrowMagnification(arrowsNow ? picture.arrowMagnification : 1);
       drawn += 1;
+      drawMs = performance.now() - began;
       // A WebGPU canvas holds its picture only in the task that rendered it: render again, then
       // let recordings take the particles with the new layers.
       if (recordingsRunning()) {
@@ -100,4 +117,4 @@ const refresh = oneAtATime(() => {
 });
 
 /** @type {import('./views.js').View} */
-export const layersView = { name: 'layers', update: refresh };
+export const layersView = { name: 'layers', update: refresh, lastDrawMs: () => drawMs };

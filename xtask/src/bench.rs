@@ -88,7 +88,9 @@ pub fn native_gpu() -> Result<()> {
 
 /// Runs every benchmark; with `quick`, only the CPU rows in Chromium at 65,536 particles (ours on
 /// the page's thread and on 1, 2, ... workers, ONNX Runtime Web's wasm on one thread and, on a
-/// cross-origin-isolated page, on every core), written to `bench/results/quick.json`.
+/// cross-origin-isolated page, on every core), written to `bench/results/quick.json`. Both end
+/// with the views' row (`bench/views.mjs`: the run's speed with each view open, as a ratio to
+/// nothing open, on the CPU path and on WebGPU), written to `bench/results/views.json`.
 pub fn run_all(quick: bool) -> Result<()> {
     prereqs::ensure(Needs { vulkan: !quick, browser: true, lint: false, wasm: true, python: false })?;
     wasm::build()?;
@@ -119,5 +121,11 @@ pub fn run_all(quick: bool) -> Result<()> {
     if quick {
         node.env("DP_BENCH_QUICK", "1").env("DP_BENCH_OUT", "bench/results/quick.json");
     }
-    run(node.arg("bench/browser.mjs"))
+    run(node.arg("bench/browser.mjs"))?;
+    println!("\n==> Browser: what each open view costs the run (CPU path and WebGPU), as a ratio to nothing open");
+    run(Command::new("node")
+        .current_dir(&root)
+        .env("DP_BASE_URL", server.url())
+        .env("DP_BENCH_VIEWS_OUT", "bench/results/views.json")
+        .arg("bench/views.mjs"))
 }
