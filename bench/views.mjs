@@ -22,9 +22,13 @@ const PARTICLES = {
   cpu: Number(process.env.DP_BENCH_VIEWS_CPU_PARTICLES ?? 16384),
   webgpu: Number(process.env.DP_BENCH_VIEWS_GPU_PARTICLES ?? 4096),
 };
-const STEPS = Number(process.env.DP_BENCH_VIEWS_STEPS ?? 200);
+/** Steps of a run on each path (DP_BENCH_VIEWS_STEPS sets both). */
+const STEPS = {
+  cpu: Number(process.env.DP_BENCH_VIEWS_STEPS ?? 200),
+  webgpu: Number(process.env.DP_BENCH_VIEWS_STEPS ?? 100),
+};
 /** Pairs of runs per row (nothing open, then the row's views); the row reports the median ratio. */
-const REPEATS = Number(process.env.DP_BENCH_VIEWS_REPEATS ?? 3);
+const REPEATS = Number(process.env.DP_BENCH_VIEWS_REPEATS ?? 2);
 const BACKENDS = (process.env.DP_BENCH_VIEWS_BACKENDS ?? 'cpu,webgpu').split(',');
 /** Rows to measure (their first words, comma-separated; default all): 'nothing' is always measured. */
 const ONLY = process.env.DP_BENCH_VIEWS_ONLY?.split(',') ?? null;
@@ -56,7 +60,7 @@ const ARGS = [
  */
 async function timeRun(browser, backend, open) {
   const views = open.map((name) => `&${name}=1`).join('');
-  const hash = `dataset=spiral&backend=${backend}&particles=${PARTICLES[backend]}&steps=${STEPS}&playing=0${views}`;
+  const hash = `dataset=spiral&backend=${backend}&particles=${PARTICLES[backend]}&steps=${STEPS[backend]}&playing=0${views}`;
   const tab = await browser.newPage({ viewport: { width: 1280, height: 1024 } });
   try {
     await tab.goto(new URL(`index.html#${hash}`, BASE_URL).href, { waitUntil: 'domcontentloaded', timeout: 120_000 });
@@ -86,7 +90,12 @@ async function timeRun(browser, backend, open) {
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
 const rows = [];
-const median = (/** @type {number[]} */ values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** The median of `values` (the mean of the middle two for an even count). */
+const median = (/** @type {number[]} */ values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 for (const backend of BACKENDS) {
   /** Every run with nothing open on this path (each row's runs are paired with one). */
   const nothingSeconds = [];
@@ -108,15 +117,15 @@ for (const backend of BACKENDS) {
       ranOn = run.backend;
       costs = run.costs;
     }
-    const row = { backend, ran_on: ranOn, particles: PARTICLES[backend], steps: STEPS, open: label, seconds: median(seconds), steps_per_second: STEPS / median(seconds), ratio_to_nothing_open: median(ratios), ratios, view_costs: costs };
+    const row = { backend, ran_on: ranOn, particles: PARTICLES[backend], steps: STEPS[backend], open: label, seconds: median(seconds), steps_per_second: STEPS[backend] / median(seconds), ratio_to_nothing_open: median(ratios), ratios, view_costs: costs };
     rows.push(row);
     console.log(`views ${backend.padEnd(6)} N=${PARTICLES[backend]} ${label.padEnd(34)} ${row.seconds.toFixed(2).padStart(6)} s  ${row.steps_per_second.toFixed(1).padStart(6)} steps/s  ${row.ratio_to_nothing_open.toFixed(2)} of nothing open (pairs: ${ratios.map((q) => q.toFixed(2)).join(', ')})${ranOn === backend ? '' : ` (ran on ${ranOn})`}`);
     const profile = costs.map((view) => `${view.name} ${view.ms.toFixed(1)} ms x ${view.updates}`).join(', ');
     if (profile) console.log(`      per update (last run): ${profile}`);
   }
   const nothing = median(nothingSeconds);
-  rows.unshift({ backend, particles: PARTICLES[backend], steps: STEPS, open: 'nothing', seconds: nothing, steps_per_second: STEPS / nothing, ratio_to_nothing_open: 1, runs: nothingSeconds.length });
-  console.log(`views ${backend.padEnd(6)} N=${PARTICLES[backend]} ${'nothing'.padEnd(34)} ${nothing.toFixed(2).padStart(6)} s  ${(STEPS / nothing).toFixed(1).padStart(6)} steps/s  (median of ${nothingSeconds.length} runs)`);
+  rows.unshift({ backend, particles: PARTICLES[backend], steps: STEPS[backend], open: 'nothing', seconds: nothing, steps_per_second: STEPS[backend] / nothing, ratio_to_nothing_open: 1, runs: nothingSeconds.length });
+  console.log(`views ${backend.padEnd(6)} N=${PARTICLES[backend]} ${'nothing'.padEnd(34)} ${nothing.toFixed(2).padStart(6)} s  ${(STEPS[backend] / nothing).toFixed(1).padStart(6)} steps/s  (median of ${nothingSeconds.length} runs)`);
 }
 const version = browser.version();
 await browser.close();

@@ -194,7 +194,7 @@ pub struct Description {
     /// Colour palettes.
     pub palettes: Vec<Choice>,
     /// Backend preferences.
-    pub backends: Vec<&'static str>,
+    pub backends: Vec<Choice>,
     /// Every option of the table, in order: label, range or list ([`OPTIONS`]).
     pub options: Vec<OptionDescription>,
     /// Numeric limits.
@@ -223,6 +223,19 @@ pub struct OptionDescription {
     /// The list of [`Description`] that holds the choices, for choices.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub list: Option<&'static str>,
+    /// When the option matters ([`applies_when`]); absent: always. The page hides its control
+    /// elsewhere and keeps its value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applies_when: Option<AppliesWhen>,
+}
+
+/// An option matters only while the option `field` has one of `values`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppliesWhen {
+    /// The option it depends on.
+    pub field: &'static str,
+    /// Its values under which the option is read.
+    pub values: Vec<&'static str>,
 }
 
 impl OptionDescription {
@@ -234,7 +247,45 @@ impl OptionDescription {
             Reader::Choice { list, .. } => ("choice", None, None, Some(list)),
             Reader::Text { .. } => ("text", None, None, None),
         };
-        OptionDescription { name: spec.name, label: spec.label, kind, min, max, list }
+        let applies_when = applies_when(spec.name);
+        OptionDescription { name: spec.name, label: spec.label, kind, min, max, list, applies_when }
+    }
+}
+
+/// When the option `name` is read: the sampler knobs by the samplers that read them
+/// ([`Sampler::uses_eta`] and the like), rho by the grids that read it, the guidance settings
+/// by the guidances that steer, the measurement by the methods that condition on it and the
+/// likelihood weight by those that add a likelihood gradient ([`PosteriorMethod::guides`]).
+/// `None` for an option that always matters.
+pub fn applies_when(name: &str) -> Option<AppliesWhen> {
+    fn samplers(reads: fn(Sampler) -> bool) -> Option<AppliesWhen> {
+        let values = Sampler::ALL.iter().filter(|&&s| reads(s)).map(|s| s.name()).collect();
+        Some(AppliesWhen { field: "sampler", values })
+    }
+    fn posteriors(reads: fn(PosteriorMethod) -> bool) -> Option<AppliesWhen> {
+        let values = PosteriorMethod::ALL.iter().filter(|&&m| reads(m)).map(|m| m.name()).collect();
+        Some(AppliesWhen { field: "posterior", values })
+    }
+    match name {
+        "eta" => samplers(Sampler::uses_eta),
+        "churn" | "s_tmin" | "s_tmax" => samplers(Sampler::uses_churn),
+        "s_noise" => samplers(Sampler::uses_s_noise),
+        "order" => samplers(Sampler::uses_order),
+        "rho" => Some(AppliesWhen {
+            field: "time_grid",
+            values: TimeGrid::ALL.iter().filter(|g| g.uses_rho()).map(|g| g.name()).collect(),
+        }),
+        "class" | "guidance_scale" | "guidance_low" | "guidance_high" => Some(AppliesWhen {
+            field: "guidance",
+            values: GuidanceChoice::ALL
+                .iter()
+                .filter(|&&g| g != GuidanceChoice::None)
+                .map(|g| g.name())
+                .collect(),
+        }),
+        "observe" | "observation" | "observation_noise" => posteriors(|m| m != PosteriorMethod::None),
+        "posterior_scale" => posteriors(PosteriorMethod::guides),
+        _ => None,
     }
 }
 
@@ -310,7 +361,7 @@ pub fn describe() -> Description {
             .collect(),
         scores: ScoreChoice::ALL.iter().map(|s| Choice { name: s.name(), label: s.label() }).collect(),
         palettes: Palette::ALL.iter().map(|p| Choice { name: p.name(), label: p.label() }).collect(),
-        backends: BackendChoice::ALL.iter().map(|b| b.name()).collect(),
+        backends: BackendChoice::ALL.iter().map(|b| Choice { name: b.name(), label: b.label() }).collect(),
         limits: Limits {
             steps: Range { min: MIN_STEPS, max: MAX_STEPS },
             eta: Range { min: 0.0, max: MAX_ETA },

@@ -212,6 +212,15 @@ impl BackendChoice {
     pub fn from_name(name: &str) -> Option<BackendChoice> {
         names::from_name(name)
     }
+
+    /// Human label for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "Automatic",
+            BackendChoice::Webgpu => "WebGPU",
+            BackendChoice::Cpu => "CPU (WebAssembly)",
+        }
+    }
 }
 
 /// Smallest measurement noise s: below it DPS and PiGDM are stiff beyond any step count the

@@ -46,7 +46,7 @@ pub struct GridPoints {
 pub fn noised_density(mixture: &GaussianMixture, alpha: f64, sigma: f64, grid: &GridPoints) -> Vec<f64> {
     let mut density = vec![0.0; grid.rows * grid.columns];
     let h = grid.spacing;
-    if grid.rows == 0 || grid.columns == 0 || !(h > 0.0) {
+    if grid.rows == 0 || grid.columns == 0 || h.is_nan() || h <= 0.0 {
         return density;
     }
     let (a2, s2) = (alpha * alpha, sigma * sigma);
@@ -109,8 +109,7 @@ pub fn noised_density(mixture: &GaussianMixture, alpha: f64, sigma: f64, grid: &
 fn index_range(lo: f64, hi: f64, h: f64, count: usize) -> Option<(usize, usize)> {
     let first = (lo / h).ceil().max(0.0);
     let last = (hi / h).floor().min(count as f64 - 1.0);
-    // NaN bounds fail this comparison too.
-    if !(first <= last) {
+    if first.is_nan() || last.is_nan() || first > last {
         return None;
     }
     Some((first as usize, last as usize))
@@ -133,7 +132,8 @@ mod tests {
                 let left_out = 2.0 * (-0.5 * REACH * REACH).exp() * peak;
                 for row in 0..grid.rows {
                     for column in 0..grid.columns {
-                        let x = [grid.left + column as f64 * grid.spacing, grid.top - row as f64 * grid.spacing];
+                        let x =
+                            [grid.left + column as f64 * grid.spacing, grid.top - row as f64 * grid.spacing];
                         let exact = mixture.log_density_noised(x, alpha, sigma).exp();
                         let got = fast[row * grid.columns + column];
                         // The pointwise form divides by det C built from Sigma's determinant rounded

@@ -95,7 +95,7 @@ describe('the page', { timeout: TEST_TIMEOUT_MS }, () => {
         assert.deepEqual(choices(name), offered, `${list} in the table`);
         assert.deepEqual(selects[name], offered, `${list} in the #${name} control`);
       }
-      assert.deepEqual(row.backend.choices.map(([n]) => n), described.backends, 'backends');
+      assert.deepEqual(choices('backend'), described.backends, 'backends, names and labels');
       for (const name of ['steps', 'eta', 'churn', 'point_size', 'shift', 'seed']) {
         assert.deepEqual([row[name].min, row[name].max], [described.limits[name].min, described.limits[name].max], `${name} range`);
       }

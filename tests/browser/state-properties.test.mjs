@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import fc from 'fast-check';
 
@@ -46,20 +46,19 @@ const RUNS = {
   agreementPerField: 600,
 };
 
+// The table's options come from the wasm's description, as in the page: taken before the
+// arbitraries below read the table.
+const wasm = await import(new URL('../../www/pkg/diffusion_playground.js', import.meta.url).href);
+wasm.initSync({ module: await readFile(path.join(WWW, 'pkg', 'diffusion_playground_bg.wasm')) });
+const described = wasm.describe();
+useDescription(described);
+
 /** Options are fields of the wasm too; page-only fields are state.js's alone. */
 const OPTION_FIELDS = FIELDS.filter((f) => f.option);
 const NAMES = FIELDS.map((f) => f.name);
 /** Keys that would reach a prototype if the state were filled carelessly. */
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
 
-let wasm;
-let described;
-before(async () => {
-  wasm = await import(new URL('../../www/pkg/diffusion_playground.js', import.meta.url).href);
-  wasm.initSync({ module: await readFile(path.join(WWW, 'pkg', 'diffusion_playground_bg.wasm')) });
-  described = wasm.describe();
-  useDescription(described);
-});
 
 // --- Arbitraries ------------------------------------------------------------------------------
 

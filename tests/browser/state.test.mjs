@@ -34,14 +34,28 @@ describe('the URL-hash state table', () => {
     }
   });
 
-  test('a table that does not match the wasm\'s is refused when the description is taken', () => {
-    const missing = { ...described, options: described.options.filter((o) => o.name !== 'eta') };
-    assert.throws(() => useDescription(missing), /has no option 'eta'/);
-    const extra = { ...described, options: [...described.options, { name: 'warp', label: 'Warp', kind: 'number', min: 0, max: 1 }] };
-    assert.throws(() => useDescription(extra), /option 'warp' has no row here/);
-    const retyped = { ...described, options: described.options.map((o) => (o.name === 'steps' ? { ...o, kind: 'choice' } : o)) };
-    assert.throws(() => useDescription(retyped), /'steps' is of kind choice in the wasm's table; its row here reads integer/);
-    useDescription(described);
+  test("an option added to the wasm's table is a field of the page with no row in state.js: its label, range, default, hide flag and link", () => {
+    const warp = { name: 'warp', label: 'Warp factor', kind: 'number', min: 0, max: 9, applies_when: { field: 'sampler', values: ['heun'] } };
+    const extended = { ...described, options: [...described.options, warp], defaults: { ...described.defaults, warp: 1 } };
+    try {
+      useDescription(extended);
+      assert.deepEqual(
+        { ...FIELD.warp },
+        { name: 'warp', type: 'number', default: 1, label: 'Warp factor', option: true, min: 0, max: 9, onlyFor: { sampler: ['heun'] } },
+      );
+      assert.equal(FIELD.warp_hide.hides, 'warp', 'it can be hidden like every control');
+      assert.deepEqual(parseField(FIELD.warp, '4.5'), { ok: true, value: 4.5 });
+      assert.match(parseField(FIELD.warp, '10').problem, /warp "10" is not allowed \(allowed: a number from 0 to 9\)/);
+      assert.equal(toOptions(defaultState()).warp, 1, 'it goes to the Playground with the other options');
+      assert.ok(!applies(FIELD.warp, { ...defaultState(), sampler: 'euler_maruyama' }) && applies(FIELD.warp, { ...defaultState(), sampler: 'heun' }));
+      const unreadable = { ...described, options: [...described.options, { name: 'mystery', label: 'Mystery', kind: 'text' }] };
+      assert.throws(() => useDescription(unreadable), /option 'mystery' is of kind text, which the page has no reader for/);
+      const clash = { ...described, options: [...described.options, { name: 'theme', label: 'Theme', kind: 'number', min: 0, max: 1 }] };
+      assert.throws(() => useDescription(clash), /option 'theme' has the name of a page field/);
+    } finally {
+      useDescription(described);
+    }
+    assert.equal(FIELD.warp, undefined, 'the table is rebuilt from the description taken last');
   });
 
   test("the choice lists are the wasm's, names and labels", () => {

@@ -79,3 +79,45 @@ fn describe_tells_the_page_every_option_with_its_label_and_range() {
         }
     }
 }
+
+#[test]
+fn describe_tells_when_each_knob_applies_by_the_choices_that_read_it() {
+    use diffusion_playground::core::sampler::Sampler;
+    let description = describe();
+    let when = |name: &str| {
+        let option = description.options.iter().find(|o| o.name == name).unwrap();
+        option.applies_when.clone().map(|w| (w.field, w.values))
+    };
+    let reading = |reads: fn(Sampler) -> bool| {
+        Sampler::ALL.iter().filter(|&&s| reads(s)).map(|s| s.name()).collect::<Vec<_>>()
+    };
+    assert_eq!(when("eta"), Some(("sampler", reading(Sampler::uses_eta))));
+    assert!(when("eta").unwrap().1.contains(&"ddim") && !when("eta").unwrap().1.contains(&"heun"));
+    assert_eq!(when("s_tmax"), Some(("sampler", reading(Sampler::uses_churn))));
+    assert_eq!(when("guidance_scale"), Some(("guidance", vec!["cfg", "classifier"])));
+    assert_eq!(when("posterior_scale"), Some(("posterior", vec!["dps", "pigdm", "smc"])));
+    assert_eq!(when("observe"), Some(("posterior", vec!["exact", "dps", "pigdm", "smc"])));
+    for name in ["dataset", "steps", "seed", "sampler"] {
+        assert_eq!(when(name), None, "{name} always applies");
+    }
+    // Every condition names an option and values it can take.
+    for option in &description.options {
+        let Some(w) = &option.applies_when else { continue };
+        let spec = OPTIONS
+            .iter()
+            .find(|s| s.name == w.field)
+            .unwrap_or_else(|| panic!("{}: no option {}", option.name, w.field));
+        let Reader::Choice { list, .. } = spec.reader else {
+            panic!("{}: {} is not a choice", option.name, w.field)
+        };
+        let listed = serde_json::to_value(&description).unwrap()[list].clone();
+        let names: Vec<&str> =
+            listed.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert!(
+            w.values.iter().all(|v| names.contains(v)) && !w.values.is_empty(),
+            "{}: {:?}",
+            option.name,
+            w.values
+        );
+    }
+}

@@ -6,9 +6,9 @@
 //
 // Every text that may come from outside (the URL, error messages) is set with textContent.
 
-import { FIELDS, applies, classesFor } from './state.js';
+import { FIELDS, PANELS, applies, classesFor } from './state.js';
 import { $ } from './dom.js';
-import { PANELS, chosenRacers } from './panels.js';
+import { chosenRacers } from './panels.js';
 import { formatTime } from './status.js';
 
 // The rest of the DOM layer, so callers import one module (`import * as ui from './controls.js'`).
@@ -43,14 +43,19 @@ export * from './canvases.js';
  */
 
 
-/** The fields that have a control in the settings form (same id as the field name). */
-const FORM_FIELDS = FIELDS.filter((f) => f.option || f.control);
+/**
+ * The fields that have a control in the settings form (same id as the field name): the table's
+ * options are there once state.js has taken the wasm's description.
+ */
+function formFields() {
+  return FIELDS.filter((f) => f.option || f.control);
+}
 
 /**
  * What a `<name>_hide` flag hides, for the names that are not form fields.
  * @type {Record<string, string>}
  */
-const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', lab: 'lab', spacetime: 'spacetime', formulas: 'formulas', race: 'race', density: 'density', draw: 'draw', likelihood: 'likelihood', errors: 'errors' };
+const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', ...Object.fromEntries(PANELS.map(({ name }) => [name, name])) };
 
 /** Buttons that need a playground. */
 const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy', 'python', 'draw-train', 'draw-use'];
@@ -74,7 +79,7 @@ export function build(racers = []) {
       return item;
     }),
   );
-  for (const field of FORM_FIELDS) {
+  for (const field of formFields()) {
     const control = $(field.name);
     if (field.type === 'choice') {
       control.replaceChildren(
@@ -101,7 +106,7 @@ export function build(racers = []) {
  */
 export function setValues(state) {
   fillClasses(state);
-  for (const field of FORM_FIELDS) {
+  for (const field of formFields()) {
     const control = /** @type {FormControl} */ ($(field.name));
     // A value being typed or a slider being dragged is the person's until it is committed: a
     // change made meanwhile elsewhere (a network file arriving) must not overwrite it.
@@ -165,7 +170,7 @@ export function applyChrome(state) {
   $('legend-arrows').hidden = !state.arrows;
   for (const lens of ['score', 'eps', 'velocity']) $(`lens-${lens}`).hidden = !state.arrows || state.lens !== lens;
   $('layers').hidden = !(state.ghosts || state.arrows || state.paths || state.contours || state.posterior !== 'none');
-  for (const name of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
+  for (const { name } of PANELS) /** @type {HTMLDetailsElement} */ ($(name)).open = Boolean(state[name]);
 }
 
 /**
@@ -196,7 +201,7 @@ export function setValue(name, v) {
  * @param {boolean} enabled
  */
 export function setEnabled(enabled) {
-  for (const field of FORM_FIELDS) /** @type {FormControl} */ ($(field.name)).disabled = !enabled;
+  for (const field of formFields()) /** @type {FormControl} */ ($(field.name)).disabled = !enabled;
   // The buttons, and the time slider `t`.
   for (const id of ACTION_BUTTONS) /** @type {HTMLButtonElement | HTMLInputElement} */ ($(id)).disabled = !enabled;
 }
@@ -210,7 +215,7 @@ export function setEnabled(enabled) {
  * @param {Handlers} handlers
  */
 export function bind(handlers) {
-  for (const field of FORM_FIELDS) {
+  for (const field of formFields()) {
     const control = /** @type {FormControl} */ ($(field.name));
     if (field.type === 'boolean') {
       const box = /** @type {HTMLInputElement} */ (control);

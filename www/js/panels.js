@@ -4,16 +4,14 @@
 // status line, the likelihood panel's Measure button and lines.
 
 import { $ } from './dom.js';
-
-/** The folding panels (`<details>` with the id of their state field). */
-export const PANELS = ['draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood', 'errors'];
+import { PANELS } from './state.js';
 
 /**
  * Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed.
  * @param {(name: string, open: boolean) => void} callback
  */
 export function onPanelToggle(callback) {
-  for (const name of PANELS) {
+  for (const { name } of PANELS) {
     const panel = /** @type {HTMLDetailsElement} */ ($(name));
     panel.addEventListener('toggle', () => callback(name, panel.open));
   }

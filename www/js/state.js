@@ -7,13 +7,12 @@
 // default and yields a notice that names the field, the value and what is allowed. Nothing read
 // from the URL is ever inserted as HTML: notices are plain strings for `textContent`.
 //
-// The playground fields (every row with `option: true`, written `option(name, type)`) are the
-// options of the wasm `Playground`, declared once in the options table of `src/app/options.rs`
-// (`OPTIONS`): their labels, defaults and ranges come from `describe()`, and so do the lists of
-// datasets, schedules, samplers, time grids and scores (a row names its list: `from`).
-// `useDescription` fills them in once the wasm is loaded, before any hash is parsed, and refuses
-// a table that does not match the wasm's (an option of one missing in the other, another kind).
-// Here only what the page adds: the type its control reads, and when a control shows (`onlyFor`).
+// The playground fields (every row with `option: true`) are the options of the wasm
+// `Playground`, declared once in the options table of `src/app/options.rs` (`OPTIONS`): their
+// rows are made from `describe().options` (label, range or list of choices, when each applies)
+// and its defaults by `useDescription`, once the wasm is loaded and before any hash is parsed.
+// An option added to that table needs no row here, only its control in index.html. The rows
+// written here are the page's own fields (layers, panels, theme, ...).
 //
 // Links are hostile input: every value is capped in length before it is read, numbers are read
 // by a one-pass scanner (no regular expression that could backtrack), whitespace is the ASCII
@@ -62,82 +61,72 @@ export const LINK_VERSION = 1;
 /** A state of the page: a value for every field of the table, by field name. @typedef {Record<string, any>} State */
 
 /**
- * The rows are checked against Field (`@satisfies`), then typed as Field[] (the literal's own
- * inferred type, a union of its rows' shapes, is not assignable to it).
- * @type {ReadonlyArray<Field>}
+ * The kinds of `describe().options` and the type of this table that reads each; a text option
+ * is read by the page's reader of its name (TEXT_TYPES).
+ * @type {Readonly<Record<string, FieldType>>}
  */
-/** The sampler knobs and the flag of describe()'s samplers that says which read each. */
-export const SAMPLER_KNOBS = /** @type {const} */ ([
-  ['eta', 'uses_eta'], ['churn', 'uses_churn'], ['s_tmin', 'uses_churn'], ['s_tmax', 'uses_churn'],
-  ['s_noise', 'uses_s_noise'], ['order', 'uses_order'],
+const TYPE_OF_KIND = Object.freeze({ integer: 'integer', number: 'number', choice: 'choice' });
+
+/**
+ * The page's readers of the wasm's text options: a class name, and the measurement's operator
+ * and values (measurement.js).
+ * @type {Readonly<Record<string, FieldType>>}
+ */
+const TEXT_TYPES = Object.freeze({ class: 'class', observe: 'measurement', observation: 'measurement' });
+
+/**
+ * The row of an option of the wasm's table (`describe().options`): its label, range or list of
+ * choices and when it applies are the wasm's, its default is `defaults`'.
+ * @param {{ name: string, label: string, kind: string, min?: number, max?: number, list?: string,
+ *   applies_when?: { field: string, values: string[] } }} spec
+ * @param {Record<string, any>} described
+ * @returns {Field}
+ */
+function optionField(spec, described) {
+  const type = spec.kind === 'text' ? TEXT_TYPES[spec.name] : TYPE_OF_KIND[spec.kind];
+  if (!type) throw new Error(`state.js: the wasm's option '${spec.name}' is of kind ${spec.kind}, which the page has no reader for`);
+  /** @type {Field} */
+  const field = { name: spec.name, type, default: described.defaults[spec.name], label: spec.label, option: true };
+  if (type === 'integer' || type === 'number') Object.assign(field, { min: spec.min, max: spec.max });
+  if (spec.list) {
+    const list = described[spec.list];
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`state.js: describe() has no list '${spec.list}' for the option '${spec.name}'`);
+    field.choices = list.map(({ name, label }) => [name, label]);
+  }
+  if (spec.applies_when) field.onlyFor = { [spec.applies_when.field]: spec.applies_when.values };
+  return field;
+}
+
+/**
+ * The folding panels of the page, each a `<details>` with the id of its state field (true: open),
+ * with that field's label. panels.js, the hide flags and the controls take them from here.
+ * @type {ReadonlyArray<{ name: string, label: string }>}
+ */
+export const PANELS = Object.freeze([
+  // Draw your own data (drawing-feature.js).
+  { name: 'draw', label: 'Drawing panel' },
+  // The schedule's curves with the time grid.
+  { name: 'lab', label: 'Schedule lab' },
+  // The 1-D space-time view (docs/theory.md).
+  { name: 'spacetime', label: 'Space-time view' },
+  // The particles' histogram next to the exact p_t.
+  { name: 'density', label: 'Density view' },
+  // The formulas of the schedule and sampler.
+  { name: 'formulas', label: 'Formulas' },
+  // The sampler race (it runs when opened).
+  { name: 'race', label: 'Sampler race' },
+  // The likelihood of fresh data under the model (src/app/likelihood.rs).
+  { name: 'likelihood', label: 'Likelihood panel' },
+  // Where the network is wrong (src/app/model_error.rs).
+  { name: 'errors', label: 'Network error panel' },
 ]);
 
 /**
- * The row of an option of the wasm's table: its label, default and range are filled in by
- * `useDescription` from `describe()`; until then it has none.
- * @param {string} name
- * @param {FieldType} type
- * @param {Partial<Field>} [page]  what the page adds: `from` or `choices`, `onlyFor`
- * @returns {Field}
+ * The page's own fields. The playground's options come first in the table, one row each from
+ * the wasm's table (`useDescription`).
+ * @type {ReadonlyArray<Field>}
  */
-function option(name, type, page = {}) {
-  return { name, type, default: '', label: name, option: true, ...page };
-}
-
-/** The kinds of `describe().options` and the types of this table that read them. */
-const TYPES_OF_KIND = Object.freeze({ integer: ['integer'], number: ['number'], choice: ['choice'], text: ['class', 'measurement'] });
-
-export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
-  option('dataset', 'choice', { from: 'datasets' }),
-  option('schedule', 'choice', { from: 'schedules' }),
-  option('sampler', 'choice', { from: 'samplers' }),
-  option('score', 'choice', { from: 'scores' }),
-  option('steps', 'integer'),
-  option('time_grid', 'choice', { from: 'time_grids' }),
-  // The flow-matching time shift of the grid (src/core/timesteps.rs, shift_time; 1: none).
-  option('shift', 'number'),
-  // rho of the Karras and polyexponential grids (which ones: describe()).
-  option('rho', 'number', { onlyFor: { time_grid: ['karras', 'polyexponential'] } }),
-  // Stochasticity of Euler-Maruyama (1 the reverse SDE, 0 the probability-flow ODE), DDIM's eta
-  // and the ancestral samplers' eta; which samplers read it comes from describe().
-  option('eta', 'number', { onlyFor: { sampler: ['euler_maruyama', 'ddim'] } }),
-  // EDM's S_churn; the wasm applies it only on schedules with alpha = 1 (ve, edm), and only for
-  // the samplers describe() says read it.
-  option('churn', 'number', { onlyFor: { sampler: ['heun'] } }),
-  // EDM's S_tmin and S_tmax: churn acts on steps starting at sigma / alpha in [s_tmin, s_tmax]
-  // (1000: no upper end).
-  option('s_tmin', 'number', { onlyFor: { sampler: ['heun'] } }),
-  option('s_tmax', 'number', { onlyFor: { sampler: ['heun'] } }),
-  // k-diffusion's s_noise, the factor on the fresh noise of the ancestral and SDE solvers (which
-  // ones: describe()).
-  option('s_noise', 'number', { onlyFor: { sampler: ['euler_ancestral'] } }),
-  // The solver order of DEIS and UniPC (which ones: describe()).
-  option('order', 'integer', { onlyFor: { sampler: ['deis', 'unipc', 'unipc_bh1'] } }),
-  option('particles', 'integer'),
-  option('seed', 'integer'),
-  option('backend', 'choice', { choices: [['auto', 'Automatic'], ['webgpu', 'WebGPU'], ['cpu', 'CPU (WebAssembly)']] }),
-  option('point_size', 'number'),
-  // How the dots are coloured (by the angle of each particle's initial noise).
-  option('palette', 'choice', { from: 'palettes' }),
-  // Guidance toward a class of the dataset (src/core/guidance.rs): the class (a name of the
-  // dataset's classes in describe(), or '' for none), how the run is steered, the scale w
-  // (diffusers' guidance_scale: 1 the class conditional, 0 unconditional) and the interval of
-  // noise levels sigma/alpha where it applies (Kynkaanniemi et al. 2024; 1000: no upper end).
-  option('class', 'class', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
-  option('guidance', 'choice', { from: 'guidances' }),
-  option('guidance_scale', 'number', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
-  option('guidance_low', 'number', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
-  option('guidance_high', 'number', { onlyFor: { guidance: ['cfg', 'classifier'] } }),
-  // Conditioning on a measurement y = A x0 + n, n ~ N(0, s^2 I) (src/core/posterior.rs,
-  // src/core/posterior_guidance.rs): the method (the exact posterior's score, DPS or PiGDM), the
-  // rows of A, the measured y (a click on the picture measures the point clicked:
-  // measurement.js), the noise s and the weight of DPS's and PiGDM's likelihood term.
-  option('posterior', 'choice', { from: 'posteriors' }),
-  option('observe', 'measurement', { onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] } }),
-  option('observation', 'measurement', { onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] } }),
-  option('observation_noise', 'number', { onlyFor: { posterior: ['exact', 'dps', 'pigdm', 'smc'] } }),
-  option('posterior_scale', 'number', { onlyFor: { posterior: ['dps', 'pigdm', 'smc'] } }),
-  // Page-only fields.
+const PAGE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
   // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
   // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
   { name: 'ghosts', type: 'boolean', default: false, label: 'Denoised ghosts', option: false, control: true },
@@ -165,18 +154,8 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'net', type: 'network', default: '', label: 'Network', option: false },
   // Web Workers the CPU path steps on (cpu-workers.js; 0: one per core, up to 8).
   { name: 'threads', type: 'integer', default: 0, min: 0, max: 16, label: 'CPU workers', option: false, control: true },
-  // The drawing panel is open.
-  { name: 'draw', type: 'boolean', default: false, label: 'Drawing panel', option: false },
-  // The schedule lab (curves of the schedule with the time grid) is open.
-  { name: 'lab', type: 'boolean', default: false, label: 'Schedule lab', option: false },
-  // The 1-D space-time view (docs/theory.md) is open.
-  { name: 'spacetime', type: 'boolean', default: false, label: 'Space-time view', option: false },
-  // The density view (particles' histogram next to the exact p_t) is open.
-  { name: 'density', type: 'boolean', default: false, label: 'Density view', option: false },
-  // The formulas of the schedule and sampler are shown.
-  { name: 'formulas', type: 'boolean', default: false, label: 'Formulas', option: false },
-  // The sampler race is open (it runs when opened).
-  { name: 'race', type: 'boolean', default: false, label: 'Sampler race', option: false },
+  // The folding panels are open (PANELS).
+  ...PANELS.map(({ name, label }) => /** @type {Field} */ ({ name, type: 'boolean', default: false, label, option: false })),
   // The samplers ticked in the race, in the order they run (comma-separated names).
   {
     name: 'racers', type: 'samplers', default: 'probability_flow_euler,heun,dpm_solver_2m,euler_maruyama',
@@ -190,13 +169,10 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   // objective, one of describe()'s objectives, and its schedule.
   { name: 'train_objective', type: 'choice', from: 'objectives', default: 'eps', label: 'Training objective', option: false, control: true },
   { name: 'train_schedule', type: 'choice', from: 'training_schedules', default: 'vp_linear', label: 'Training schedule', option: false, control: true },
-  // The likelihood panel is open (src/app/likelihood.rs): the NLL of fresh data under the model by
+  // The likelihood panel's settings (src/app/likelihood.rs): the NLL of fresh data under the model by
   // the probability-flow ODE with one of describe()'s likelihood solvers, its time grid (Karras by
   // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's
   // schedule, next to the exact NLL, and DDPM's ELBO (Ho et al. 2020, eq. 5) on the same grid.
-  { name: 'likelihood', type: 'boolean', default: false, label: 'Likelihood panel', option: false },
-  // The panel "where the network is wrong" is open (src/app/model_error.rs).
-  { name: 'errors', type: 'boolean', default: false, label: 'Network error panel', option: false },
   {
     name: 'likelihood_solver', type: 'choice', from: 'likelihood_samplers', default: 'heun', label: 'Likelihood solver',
     option: false, control: true,
@@ -215,45 +191,46 @@ export const BASE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies 
   { name: 'playing', type: 'boolean', default: true, label: 'Playing', option: false },
 ])));
 
-/** Fields whose control a `<name>_hide` flag can hide (in the manner of TensorFlow Playground). */
-const HIDEABLE = BASE_FIELDS.filter((f) => f.option || f.control).map((f) => f.name).concat(['t', 'readouts', 'draw', 'lab', 'spacetime', 'density', 'formulas', 'race', 'likelihood', 'errors']);
+/** What a `<name>_hide` flag can hide besides the controls: the time bar, the readouts, the panels. */
+const HIDEABLE_PANELS = ['t', 'readouts', ...PANELS.map((p) => p.name)];
 
 /**
- * The whole table: the fields above, then one `<name>_hide` flag per hideable control.
- * @type {ReadonlyArray<Field>}
+ * The table for the option rows `options`: the options, the page's fields, then one
+ * `<name>_hide` flag per hideable control or panel (in the manner of TensorFlow Playground).
+ * @param {Field[]} options
  */
-export const FIELDS = Object.freeze([
-  ...BASE_FIELDS,
-  ...HIDEABLE.map((name) => /** @type {Field} */ ({
-    name: `${name}_hide`, type: 'boolean', default: false, label: `Hide ${name}`, option: false, hides: name,
-  })),
-]);
+function tableOf(options) {
+  const base = Object.freeze([...options, ...PAGE_FIELDS]);
+  const hideable = base.filter((f) => f.option || f.control).map((f) => f.name).concat(HIDEABLE_PANELS);
+  const fields = Object.freeze([
+    ...base,
+    ...hideable.map((name) => /** @type {Field} */ ({
+      name: `${name}_hide`, type: 'boolean', default: false, label: `Hide ${name}`, option: false, hides: name,
+    })),
+  ]);
+  return { base, fields, lookup: Object.freeze(Object.fromEntries(fields.map((f) => [f.name, f]))) };
+}
 
-/** The table as a lookup by name. */
-export const FIELD = Object.freeze(Object.fromEntries(FIELDS.map((f) => [f.name, f])));
+/** The fields a link names (options and page fields, without the hide flags). */
+export let BASE_FIELDS = tableOf([]).base;
+/** The whole table; its options are there once `useDescription` has run. */
+export let FIELDS = tableOf([]).fields;
+/** The table as a lookup by name. @type {Readonly<Record<string, Field>>} */
+export let FIELD = tableOf([]).lookup;
 
 /**
- * Takes the choice lists of the wasm: every row with `from` gets the `[name, label]` pairs of
- * that list of `described` (the result of the wasm's `describe()`), and the drawing limits
- * (`described.drawing`, when the build has them) go to drawing.js. Call it once, before parsing.
+ * Takes the wasm's description (the result of its `describe()`): the option rows come from its
+ * options table (`describe().options`: label, range or list, when each applies) with its
+ * defaults, the page fields read its lists (`from`), and the drawing limits and the classes go
+ * to drawing.js and condition.js. Call it before parsing; calling it again rebuilds the table.
  * @param {Record<string, any>} described
  */
 export function useDescription(described) {
-  // The options: label, default and range from the wasm's table, which must be this one's.
-  const declared = new Map((described.options ?? []).map((/** @type {{ name: string }} */ o) => [o.name, o]));
-  for (const field of FIELDS.filter((f) => f.option)) {
-    const spec = declared.get(field.name);
-    if (!spec) throw new Error(`state.js: the wasm's options table (describe().options) has no option '${field.name}'`);
-    if (!/** @type {Record<string, string[]>} */ (TYPES_OF_KIND)[spec.kind]?.includes(field.type)) {
-      throw new Error(`state.js: option '${field.name}' is of kind ${spec.kind} in the wasm's table; its row here reads ${field.type}`);
-    }
-    Object.assign(field, { label: spec.label, default: described.defaults[field.name] });
-    if (spec.kind === 'integer' || spec.kind === 'number') Object.assign(field, { min: spec.min, max: spec.max });
-  }
-  for (const name of declared.keys()) {
-    if (!FIELD[name]?.option) throw new Error(`state.js: the wasm's option '${name}' has no row here`);
-  }
-  for (const field of FIELDS) {
+  const options = (described.options ?? []).map((/** @type {any} */ spec) => optionField(spec, described));
+  const names = new Set(PAGE_FIELDS.map((f) => f.name));
+  const clash = options.find((/** @type {Field} */ f) => names.has(f.name));
+  if (clash) throw new Error(`state.js: the wasm's option '${clash.name}' has the name of a page field`);
+  for (const field of PAGE_FIELDS) {
     if (!field.from) continue;
     const list = described[field.from];
     if (!Array.isArray(list) || list.length === 0) {
@@ -261,17 +238,7 @@ export function useDescription(described) {
     }
     field.choices = list.map(({ name, label }) => [name, label]);
   }
-  // The samplers that read each knob are the wasm's to say (a new sampler needs no edit here).
-  const samplers = described.samplers;
-  for (const [knob, flag] of SAMPLER_KNOBS) {
-    if (samplers.every((/** @type {Record<string, unknown>} */ s) => typeof s[flag] === 'boolean')) {
-      FIELD[knob].onlyFor = { sampler: samplers.filter((/** @type {Record<string, unknown>} */ s) => s[flag]).map((/** @type {{ name: string }} */ s) => s.name) };
-    }
-  }
-  const grids = described.time_grids;
-  if (grids.every((/** @type {Record<string, unknown>} */ g) => typeof g.uses_rho === 'boolean')) {
-    FIELD.rho.onlyFor = { time_grid: grids.filter((/** @type {{ uses_rho: boolean }} */ g) => g.uses_rho).map((/** @type {{ name: string }} */ g) => g.name) };
-  }
+  ({ base: BASE_FIELDS, fields: FIELDS, lookup: FIELD } = tableOf(options));
   useDrawingLimits(described.drawing);
   useConditionDescription(described);
 }

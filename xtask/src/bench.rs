@@ -122,7 +122,9 @@ pub fn run_all(quick: bool) -> Result<()> {
         node.env("DP_BENCH_QUICK", "1").env("DP_BENCH_OUT", "bench/results/quick.json");
     }
     run(node.arg("bench/browser.mjs"))?;
-    println!("\n==> Browser: what each open view costs the run (CPU path and WebGPU), as a ratio to nothing open");
+    println!(
+        "\n==> Browser: what each open view costs the run (CPU path and WebGPU), as a ratio to nothing open"
+    );
     run(Command::new("node")
         .current_dir(&root)
         .env("DP_BASE_URL", server.url())
