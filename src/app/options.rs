@@ -60,6 +60,8 @@ pub const MAX_ORDER: u32 = 3;
 pub const MIN_POINT_SIZE: f64 = 0.5;
 /// Largest dot radius in device pixels.
 pub const MAX_POINT_SIZE: f64 = 8.0;
+/// Largest prior temperature (twice the prior's spread).
+pub const MAX_TEMPERATURE: f64 = 2.0;
 /// Smallest time shift of the grid (`shift`; below 1 the steps crowd towards the data).
 pub const MIN_SHIFT: f64 = 0.1;
 /// Largest time shift of the grid (Stable Diffusion 3 samples with 3; Esser et al. 2024).
@@ -438,6 +440,11 @@ options_table! {
     particles: u32 = 16_384, "Particles", integer(1, MAX_PARTICLES);
     /// Seed of every random number (noise, data, sampler).
     seed: u32 = 1, "Seed", integer(0, u32::MAX);
+    /// Scale of the prior noise a run starts from, x_T = temperature sigma(t_max) z (1: the
+    /// prior; below 1 a colder start, the reduced-temperature sampling of Kingma and Dhariwal
+    /// 2018, "Glow", whose samples at temperatures below 1 trade variety for typicality). A run
+    /// started from the data noised to t < 1 is not scaled.
+    temperature: f64 = 1.0, "Prior temperature", number(0.0, MAX_TEMPERATURE);
     /// Backend preference (used when the playground is created).
     backend: BackendChoice = BackendChoice::Auto, "Backend", choice("backends", BackendChoice::ALL, BackendChoice::name);
     /// Dot radius in device pixels.

@@ -123,7 +123,7 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
         plan.iter().map(ReverseStep::evaluations).sum::<usize>()
     );
     let title = format!("Diffusion Playground: {data}, {}, {}", schedule.label(), sampler_line);
-    let fields: [(&str, String); 16] = [
+    let fields: [(&str, String); 17] = [
         ("TITLE", title),
         ("ORIGIN", origin.to_string()),
         ("SETTINGS_LINE", settings_line(session)),
@@ -132,6 +132,7 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
         ("SCORE_LINE", score_line),
         ("SEED", options.seed.to_string()),
         ("PARTICLES", options.particles.to_string()),
+        ("TEMPERATURE", format!("{:?}", options.temperature)),
         ("SCHEDULE_CODE", schedule_code(schedule)),
         ("GRID_LINE", grid_line),
         ("TIMES", format!("[{}]", times.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(", "))),

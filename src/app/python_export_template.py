@@ -27,6 +27,7 @@ import numpy as np
 SETTINGS = json.loads(r"""{{SETTINGS_JSON}}""")
 SEED = {{SEED}}
 PARTICLES = {{PARTICLES}}
+TEMPERATURE = {{TEMPERATURE}}
 
 # ----------------------------------------------------------------------------------------------
 # Schedule: x_t = alpha_t x_0 + sigma_t eps.
@@ -145,8 +146,9 @@ def check_plan():
 
 
 def prior():
-    """x_T = sigma(t_max) z: the forward marginal at the first time (alpha x_0 there is dropped)."""
-    return np.float32(sigma(TIMES[0])) * normal2(0, STREAM_PRIOR, PARTICLES)
+    """x_T = temperature sigma(t_max) z: the forward marginal at the first time (alpha x_0 there
+    is dropped), its spread scaled by the prior temperature (1: the prior itself)."""
+    return np.float32(TEMPERATURE * sigma(TIMES[0])) * normal2(0, STREAM_PRIOR, PARTICLES)
 
 
 def read_points(path):

@@ -127,6 +127,41 @@ fn the_same_options_give_the_same_particles_on_the_gpu_and_the_cpu() {
     }
 }
 
+#[test]
+fn the_prior_temperature_scales_the_starting_noise_on_both_paths_and_nothing_else() {
+    let warm = small("exact", "euler_maruyama");
+    let cold = Options { temperature: 0.5, ..warm.clone() };
+    let start = |options: &Options, particles| {
+        let session = Session::new(options.clone(), particles).unwrap();
+        pollster::block_on(session.read_positions().unwrap().positions()).unwrap()
+    };
+    let (prior, colder) =
+        (start(&warm, Particles::Cpu(Vec::new())), start(&cold, Particles::Cpu(Vec::new())));
+    for (p, q) in prior.iter().zip(&colder) {
+        assert!(
+            (0.5 * p[0] - q[0]).abs() <= 1e-6 * p[0].abs() && (0.5 * p[1] - q[1]).abs() <= 1e-6 * p[1].abs()
+        );
+    }
+    let session = Session::new(cold.clone(), Particles::Cpu(Vec::new())).unwrap();
+    assert_eq!(session.run_start_points(16), colder[..16], "where the run started, as the exports read it");
+    // A run started from the data noised to t is not scaled.
+    let mut noised =
+        [warm.clone(), cold.clone()].map(|o| Session::new(o, Particles::Cpu(Vec::new())).unwrap());
+    for session in &mut noised {
+        session.noise_to(0.5).unwrap();
+    }
+    assert_eq!(noised[0].run_start_points(64), noised[1].run_start_points(64));
+    let Some(gpu) = crate::support::gpu::gpu() else { return };
+    let on_gpu = start(&cold, Particles::Gpu(Box::new(ComputeEngine::new(&gpu))));
+    // The GPU's Box-Muller (sin, cos, log in WGSL) agrees with the CPU's to a few ulps.
+    let worst = on_gpu
+        .iter()
+        .zip(&colder)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-4, "the GPU draws the same colder prior: largest difference {worst}");
+}
+
 /// Tweedie's formula in the page's "ghosts" layer: x0_hat = E[x0 | x_t]. At pure noise every
 /// ghost sits near the data mean (the 8 Gaussians are centred); with little noise each ghost
 /// sits next to its particle; and only the first `limit` particles come back.

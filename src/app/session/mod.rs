@@ -797,17 +797,23 @@ impl Session {
         Ok(())
     }
 
-    /// Particles back to the prior noise x_T = sigma(t_max) z, run restarted.
+    /// Particles back to the prior noise x_T = temperature sigma(t_max) z, run restarted.
     pub fn reset(&mut self) -> Result<(), String> {
         let schedule = self.options.schedule;
         let t_start = schedule.t_max();
+        let (temperature, seed) = (self.options.temperature, self.options.seed);
         match &mut self.particles {
             Particles::Cpu(points) => {
-                *points =
-                    sampler::prior(schedule, t_start, self.options.seed, self.options.particles as usize)
+                *points = sampler::prior_at_temperature(
+                    schedule,
+                    t_start,
+                    temperature,
+                    seed,
+                    self.options.particles as usize,
+                )
             }
             Particles::Gpu(engine) => engine
-                .noise(0.0, schedule.sigma(t_start) as f32, self.options.seed, rng::stream::PRIOR)
+                .noise(0.0, (temperature * schedule.sigma(t_start)) as f32, seed, rng::stream::PRIOR)
                 .map_err(|e| e.to_string())?,
         }
         self.start_run(t_start, self.options.steps as usize);
@@ -878,7 +884,9 @@ impl Session {
         let n = n.min(self.data.len());
         let (schedule, seed) = (self.options.schedule, self.options.seed);
         match &self.run_start {
-            RunStart::Prior(t) => sampler::prior(schedule, *t, seed, n),
+            RunStart::Prior(t) => {
+                sampler::prior_at_temperature(schedule, *t, self.options.temperature, seed, n)
+            }
             RunStart::Noised(t) => sampler::forward_noise(schedule, *t, seed, &self.data[..n]),
             RunStart::Points(points) => points[..n].to_vec(),
         }

@@ -752,7 +752,19 @@ pub fn predict(
 /// (the forward marginal at t_start with the small alpha(t_start) x_0 term dropped).
 /// Twin of `shaders/forward_noise.wgsl` with alpha = 0.
 pub fn prior(schedule: Schedule, t_start: f64, seed: u32, n: usize) -> Vec<[f32; 2]> {
-    let sigma = schedule.sigma(t_start) as f32;
+    prior_at_temperature(schedule, t_start, 1.0, seed, n)
+}
+
+/// [`prior`] with its spread scaled by `temperature`: x_T = (temperature sigma(t_start)) z, the
+/// product taken in f64 and rounded once, as the GPU path passes it to `forward_noise.wgsl`.
+pub fn prior_at_temperature(
+    schedule: Schedule,
+    t_start: f64,
+    temperature: f64,
+    seed: u32,
+    n: usize,
+) -> Vec<[f32; 2]> {
+    let sigma = (temperature * schedule.sigma(t_start)) as f32;
     (0..n as u32)
         .map(|i| {
             let z = rng::normal2(seed, i, 0, rng::stream::PRIOR);
