@@ -15,35 +15,28 @@
 // noising.js (the data noised to t), frame-loop.js (the animation), views.js (the
 // registry of views: view-*.js), actions.js (what the controls do), drawing-feature.js and
 // training.js (your own data), export-feature.js (share, embed, PNG, video), embed-bridge.js (the
-// element's API), controls.js (the DOM), test-hooks.js (`window.dp`), errors.js.
+// element's API), controls.js (the DOM), test-hooks.js (`window.dp`), errors.js, wasm-module.js
+// (the build loaded), first-state.js (the link the page opens with), panel-reactions.js (panels,
+// their buttons and clicks on the picture).
 
 import * as ui from './controls.js';
 import { AUTOSIZE, EMBEDDED, page } from './page.js';
 import { fail, messageOf, reportUnexpectedErrors } from './errors.js';
-import { FIELD, useDescription } from './state.js';
-import { parseHash } from './link.js';
+import { useDescription } from './state.js';
 import { redraw, requestFrame } from './frame-loop.js';
 import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange } from './store.js';
-import { writeHashSoon } from './address-bar.js';
-import { viewOfPanel } from './views.js';
-import { startRace } from './view-race.js';
-import { likelihoodAt, startLikelihood } from './view-likelihood.js';
 import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
 import { startTraining } from './training.js';
 import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
-import { observationAt } from './measurement.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
-import { chosenBuild, compileModule, glueUrl } from './wasm-module.js';
+import { loadModule } from './wasm-module.js';
 import { onWorkerFailure } from './cpu-workers.js';
-
-/** Fields whose change runs the race on screen again, and the likelihood panel's measurement. */
-const RACE_SETTINGS = ['racers', 'race_eta'];
-const LIKELIHOOD_SETTINGS = ['likelihood_solver', 'likelihood_grid', 'likelihood_steps', 'likelihood_points'];
-
+import { firstState } from './first-state.js';
+import { likelihoodRun, panelToggled, pictureClicked, raceRun, settingsChanged } from './panel-reactions.js';
 
 installTestHooks();
 reportUnexpectedErrors();
@@ -53,6 +46,7 @@ on('frame-wanted', requestFrame);
 on('recreate', (state) => {
   start(state).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));
 });
+on('changed', settingsChanged);
 
 async function main() {
   if (EMBEDDED) document.body.classList.add('embed');
@@ -61,12 +55,7 @@ async function main() {
   ui.setEnabled(false);
   ui.setOverlay('Loading the WebAssembly module…');
   try {
-    page.wasmBuild = chosenBuild();
-    const glue = glueUrl(page.wasmBuild);
-    page.wasm = await import(glue);
-    const module = await compileModule(page.wasmBuild);
-    await page.wasm.default({ module_or_path: module });
-    page.compiled = { module, glue };
+    ({ wasm: page.wasm, build: page.wasmBuild, compiled: page.compiled } = await loadModule());
   } catch (error) {
     fail(
       `The WebAssembly module could not be loaded (${messageOf(error)}). ` +
@@ -74,34 +63,15 @@ async function main() {
     );
     return;
   }
-  // The wasm owns the lists of datasets, schedules, samplers, ...: the table needs them to parse.
+  // The wasm owns the options and the lists of datasets, samplers, ...: the table needs them to parse.
   page.description = page.wasm.describe();
   useDescription(page.description);
 
   ui.build();
-  ui.onRaceRun(() => {
-    if (page.pg && !page.creating) startRace();
-  });
-  ui.onLikelihoodRun(() => startLikelihood());
-  // The race on screen always has the ticked samplers and their settings: it runs again when
-  // they change; so does the likelihood panel with its settings.
-  on('changed', (fields) => {
-    if (page.state.race && fields.some((f) => RACE_SETTINGS.includes(f))) startRace();
-    if (page.state.likelihood && fields.some((f) => LIKELIHOOD_SETTINGS.includes(f))) startLikelihood();
-  });
-  ui.onPictureClick((x, y) => {
-    likelihoodAt(x, y);
-    // Conditioning on a measurement: a click measures the point clicked, y = A p.
-    const observation = page.state.posterior === 'none' ? null : observationAt(page.state.observe, x, y);
-    if (observation !== null) handlers.change('observation', observation);
-  });
-  const parsed = parseHash(location.hash);
-  for (const text of parsed.notices) ui.notice(text, 'warn');
-  page.state = parsed.state;
-  if (!parsed.given.has('playing') && page.state.playing && matchMedia('(prefers-reduced-motion: reduce)').matches) {
-    page.state.playing = false;
-    ui.notice('Paused at the start because your system asks for reduced motion: press Play to run.', 'info');
-  }
+  ui.onRaceRun(raceRun);
+  ui.onLikelihoodRun(likelihoodRun);
+  ui.onPictureClick(pictureClicked);
+  page.state = firstState();
   if (EMBEDDED) {
     pauseWhileOffscreen();
     page.embedder = connectToEmbedder({ onCommand: runCommand, reportSize: AUTOSIZE });
@@ -111,19 +81,7 @@ async function main() {
   const showDrawing = setUpDrawing(startTraining);
   setUpNetworkFiles();
   showDrawing(page.state.draw);
-  ui.onPanelToggle((name, open) => {
-    if (name === 'draw') showDrawing(open);
-    if (open === page.state[name]) return;
-    page.state[name] = open;
-    writeHashSoon();
-    if (page.pg && !page.creating && open) {
-      try {
-        viewOfPanel(name)?.update();
-      } catch (error) {
-        ui.notice(`The ${FIELD[name].label.toLowerCase()} could not be drawn: ${messageOf(error)}`, 'error');
-      }
-    }
-  });
+  ui.onPanelToggle((name, open) => panelToggled(name, open, showDrawing));
   ui.onResize(() => {
     if (page.pg && !page.creating && ui.sizeCanvas()) redraw();
   });

@@ -76,3 +76,18 @@ export async function compileModule(build) {
   }
   return WebAssembly.compile(await response.arrayBuffer());
 }
+
+/**
+ * Loads the build this browser runs: imports its glue, compiles its module once and instantiates
+ * it. Resolves to the glue's exports (the wasm's classes and functions), the build, and the
+ * compiled module with its glue's URL (for the CPU path's workers).
+ * @returns {Promise<{ wasm: any, build: Build, compiled: { module: WebAssembly.Module, glue: string } }>}
+ */
+export async function loadModule() {
+  const build = chosenBuild();
+  const glue = glueUrl(build);
+  const wasm = await import(glue);
+  const module = await compileModule(build);
+  await wasm.default({ module_or_path: module });
+  return { wasm, build, compiled: { module, glue } };
+}
