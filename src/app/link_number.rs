@@ -1,24 +1,24 @@
-//! The number grammar of share links and options, one definition for the wasm and the page's
-//! `www/js/link-number.js` (its twin, for the page's own fields): ASCII whitespace trimmed, plain
-//! decimal numbers only, read in one pass without backtracking, and at most
-//! [`MAX_NUMBER_LENGTH`] characters, so a hostile link cannot make reading a number slow.
+//! The number grammar of share links and options, the one definition: the options read their
+//! numbers with it, and the page reads every number of a link through the wasm's `link_number`
+//! (`www/js/link-number.js`): ASCII whitespace trimmed, plain decimal numbers only, read in one
+//! pass without backtracking, and at most [`MAX_NUMBER_LENGTH`] characters, so a hostile link
+//! cannot make reading a number slow.
 
 /// Longest text accepted as a number (after trimming): longer texts are rejected before they are
 /// read. Every number of the table fits in far fewer characters ("4294967295", "0.123456789e-3").
-/// Twin of `MAX_NUMBER_LENGTH` in `www/js/link-number.js`.
 pub const MAX_NUMBER_LENGTH: usize = 32;
 
 /// `text` without leading and trailing ASCII whitespace (U+0020, U+0009, U+000A, U+000C, U+000D):
-/// the one definition of whitespace that the options and `www/js/link-number.js` trim. Unicode spaces
-/// such as U+0085 or U+FEFF are kept, so a value carrying them is rejected on both sides.
+/// the one definition of whitespace that the options and the page (through the wasm's
+/// `link_text`) trim. Unicode spaces such as U+0085 or U+FEFF are kept, so a value carrying them
+/// is rejected.
 pub fn trim_link_whitespace(text: &str) -> &str {
     text.trim_ascii()
 }
 
 /// True when `text` is a plain decimal number: `[+-]? (digits ('.' digits?)? | '.' digits)
-/// ([eE] [+-]? digits)?`. Checked in one pass, without backtracking; the grammar is the one
-/// `www/js/link-number.js` accepts. Words such as "inf" or "NaN", hexadecimal and empty text are not
-/// numbers.
+/// ([eE] [+-]? digits)?`. Checked in one pass, without backtracking. Words such as "inf" or
+/// "NaN", hexadecimal and empty text are not numbers.
 pub fn is_decimal_number(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut i = 0;

@@ -160,6 +160,27 @@ fn gpu_display(
     Ok(Display::Gpu(Box::new(GpuDisplay { context, surface })))
 }
 
+/// The number a share link's text stands for (`app::link_number::parse_number`: ASCII
+/// whitespace trimmed, at most `MAX_NUMBER_LENGTH` characters, a plain decimal number), or
+/// undefined. The page reads every number of a link through it.
+#[wasm_bindgen]
+pub fn link_number(text: &str) -> Option<f64> {
+    options::parse_number(text)
+}
+
+/// `text` without the ASCII whitespace a link's values are trimmed of
+/// (`app::link_number::trim_link_whitespace`).
+#[wasm_bindgen]
+pub fn link_text(text: &str) -> String {
+    options::trim_link_whitespace(text).to_string()
+}
+
+/// The longest text read as a number (`app::link_number::MAX_NUMBER_LENGTH`).
+#[wasm_bindgen]
+pub fn link_number_max_length() -> u32 {
+    options::MAX_NUMBER_LENGTH as u32
+}
+
 /// What the playground offers: choices with labels, numeric limits and default options
 /// (`app::options::describe`).
 #[wasm_bindgen]

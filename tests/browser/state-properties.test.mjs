@@ -19,9 +19,10 @@ import fc from 'fast-check';
 import { WWW } from './helpers.mjs';
 import { decodeDrawing, decodeStrokeClasses, encodeDrawing, encodeStrokeClasses, drawingLimits } from '../../www/js/drawing.js';
 import {
-  FIELD, FIELDS, LINK_SETTLES_WITH, MAX_NUMBER_LENGTH, classesFor, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
+  FIELD, FIELDS, LINK_SETTLES_WITH, classesFor, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
   settleCondition, useDescription,
 } from '../../www/js/state.js';
+import { useLinkRules } from '../../www/js/link-number.js';
 import { parseHash, toHash } from '../../www/js/link.js';
 import { NETWORK_LINK_BYTES, NETWORK_LINK_CHARS, encodeNetwork, isNetworkText } from '../../www/js/network-link.js';
 import { MAX_OBSERVED_VALUE, MAX_OPERATOR_ENTRY, operatorText, parseMeasurementField, parseOperator, parseValues, valuesText } from '../../www/js/measurement.js';
@@ -52,6 +53,9 @@ const wasm = await import(new URL('../../www/pkg/diffusion_playground.js', impor
 wasm.initSync({ module: await readFile(path.join(WWW, 'pkg', 'diffusion_playground_bg.wasm')) });
 const described = wasm.describe();
 useDescription(described);
+useLinkRules(wasm);
+/** The longest text read as a number (the wasm's rule, `src/app/link_number.rs`). */
+const MAX_NUMBER_LENGTH = wasm.link_number_max_length();
 
 /** Options are fields of the wasm too; page-only fields are state.js's alone. */
 const OPTION_FIELDS = FIELDS.filter((f) => f.option);

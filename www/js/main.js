@@ -23,6 +23,7 @@ import * as ui from './controls.js';
 import { AUTOSIZE, EMBEDDED, page } from './page.js';
 import { fail, messageOf, reportUnexpectedErrors } from './errors.js';
 import { useDescription } from './state.js';
+import { useLinkRules } from './link-number.js';
 import { redraw, requestFrame } from './frame-loop.js';
 import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange } from './store.js';
@@ -66,6 +67,7 @@ async function main() {
   // The wasm owns the options and the lists of datasets, samplers, ...: the table needs them to parse.
   page.description = page.wasm.describe();
   useDescription(page.description);
+  useLinkRules(page.wasm);
 
   ui.build();
   ui.onRaceRun(raceRun);

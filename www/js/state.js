@@ -20,7 +20,7 @@
 // are summarised in one notice, not one each).
 
 import { decodeDrawing, decodeStrokeClasses, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
-import { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace } from './link-number.js';
+import { parseNumber, trimLinkWhitespace } from './link-number.js';
 import { quote } from './quote.js';
 import { isKnownClass, useConditionDescription } from './condition.js';
 
@@ -29,7 +29,7 @@ import { MAX_NETWORK_LINK_CHARS, NETWORK_LINK_CHARS, isNetworkText } from './net
 import { measurementAllowed, parseMeasurementField } from './measurement.js';
 export { LINK_SETTLES_WITH, classesFor, classesOf, settleCondition } from './condition.js';
 
-export { MAX_NUMBER_LENGTH, isDecimalNumber, parseNumber, trimLinkWhitespace };
+export { parseNumber, trimLinkWhitespace };
 
 /**
  * Version of the link format this page writes (`v=1`). A link without `v` is version 1; a link
