@@ -1,6 +1,6 @@
 //! The number grammar of share links and options, the one definition: the options read their
 //! numbers with it, and the page reads every number of a link through the wasm's `link_number`
-//! (`www/js/link-number.js`): ASCII whitespace trimmed, plain decimal numbers only, read in one
+//! (`www/js/link-rules.js`): ASCII whitespace trimmed, plain decimal numbers only, read in one
 //! pass without backtracking, and at most [`MAX_NUMBER_LENGTH`] characters, so a hostile link
 //! cannot make reading a number slow.
 

@@ -13,6 +13,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::app::backend::{self, Adapter, Clock, Path};
 use crate::app::kernel_tuning;
 use crate::app::likelihood::PriorChoice;
+use crate::app::measurement;
 use crate::app::options::{self, OptionError, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
 use crate::app::python_export;
@@ -173,6 +174,34 @@ pub fn link_number(text: &str) -> Option<f64> {
 #[wasm_bindgen]
 pub fn link_text(text: &str) -> String {
     options::trim_link_whitespace(text).to_string()
+}
+
+/// The rows of the measurement operator A in `text` (`app::measurement::parse_operator`),
+/// flattened row by row, or undefined when `text` is not one.
+#[wasm_bindgen]
+pub fn measurement_operator(text: &str) -> Option<Vec<f64>> {
+    measurement::parse_operator(text).ok().map(|rows| rows.concat())
+}
+
+/// The one or two measured values in `text` (`app::measurement::parse_values`), or undefined.
+#[wasm_bindgen]
+pub fn measurement_values(text: &str) -> Option<Vec<f64>> {
+    let count = text.split(',').count();
+    (count <= 2).then(|| measurement::parse_values(text, count).ok()).flatten()
+}
+
+/// The canonical text of the operator whose rows are `flat`, row by row
+/// (`app::measurement::operator_text`).
+#[wasm_bindgen]
+pub fn measurement_operator_text(flat: &[f64]) -> String {
+    let rows: Vec<[f64; 2]> = flat.chunks_exact(2).map(|r| [r[0], r[1]]).collect();
+    measurement::operator_text(&rows)
+}
+
+/// The canonical text of measured values (`app::measurement::values_text`).
+#[wasm_bindgen]
+pub fn measurement_values_text(values: &[f64]) -> String {
+    measurement::values_text(values)
 }
 
 /// The longest text read as a number (`app::link_number::MAX_NUMBER_LENGTH`).

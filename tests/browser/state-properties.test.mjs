@@ -22,10 +22,10 @@ import {
   FIELD, FIELDS, LINK_SETTLES_WITH, classesFor, classesOf, defaultState, maxLengthOf, maxValueLength, parseField, quote,
   settleCondition, useDescription,
 } from '../../www/js/state.js';
-import { useLinkRules } from '../../www/js/link-number.js';
+import { useLinkRules } from '../../www/js/link-rules.js';
 import { parseHash, toHash } from '../../www/js/link.js';
 import { NETWORK_LINK_BYTES, NETWORK_LINK_CHARS, encodeNetwork, isNetworkText } from '../../www/js/network-link.js';
-import { MAX_OBSERVED_VALUE, MAX_OPERATOR_ENTRY, operatorText, parseMeasurementField, parseOperator, parseValues, valuesText } from '../../www/js/measurement.js';
+import { operatorText, parseMeasurementField, parseOperator, parseValues, valuesText } from '../../www/js/measurement.js';
 
 /** Slowest parse allowed, in ms, for any hash with values up to 1 MB. */
 const PARSE_LIMIT_MS = 50;
@@ -56,6 +56,8 @@ useDescription(described);
 useLinkRules(wasm);
 /** The longest text read as a number (the wasm's rule, `src/app/link_number.rs`). */
 const MAX_NUMBER_LENGTH = wasm.link_number_max_length();
+/** The measurement's limits (the wasm's, `src/app/measurement.rs`). */
+const { max_operator_entry: MAX_OPERATOR_ENTRY, max_observed_value: MAX_OBSERVED_VALUE } = described.limits;
 
 /** Options are fields of the wasm too; page-only fields are state.js's alone. */
 const OPTION_FIELDS = FIELDS.filter((f) => f.option);
@@ -404,7 +406,9 @@ describe('share links under fuzzing (fast-check)', () => {
         case 'class': return anyClass;
         case 'network': return fc.oneof(fc.constant(''), networkText);
         case 'measurement': {
-          const entry = (max) => fc.double({ min: -max, max, noNaN: true }).map((v) => v + 0);
+          // Below the measurement's resolution (1e-6, src/app/measurement.rs) a number reads as 0;
+          // the canonical text is positional, as the wasm writes it.
+          const entry = (max) => fc.double({ min: -max, max, noNaN: true }).map((v) => (Math.abs(v) < 1e-6 ? 0 : v + 0));
           const row = fc.tuple(entry(MAX_OPERATOR_ENTRY), entry(MAX_OPERATOR_ENTRY));
           return field.name === 'observe'
             ? fc.array(row, { minLength: 1, maxLength: 2 }).map((rows) => parseMeasurementField('observe', operatorText(rows)))

@@ -13,7 +13,7 @@ import { WWW } from './helpers.mjs';
 import { DEFAULT_DRAWING_LIMITS, decodeDrawing, drawingLimits, encodeDrawing } from '../../www/js/drawing.js';
 import { FIELD, FIELDS, LINK_VERSION, applies, defaultState, parseField, toOptions, useDescription } from '../../www/js/state.js';
 import { MAX_LINK_SETTINGS, parseHash, toHash } from '../../www/js/link.js';
-import { useLinkRules } from '../../www/js/link-number.js';
+import { useLinkRules } from '../../www/js/link-rules.js';
 
 let described;
 before(async () => {

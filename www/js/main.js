@@ -23,7 +23,7 @@ import * as ui from './controls.js';
 import { AUTOSIZE, EMBEDDED, page } from './page.js';
 import { fail, messageOf, reportUnexpectedErrors } from './errors.js';
 import { useDescription } from './state.js';
-import { useLinkRules } from './link-number.js';
+import { useLinkRules } from './link-rules.js';
 import { redraw, requestFrame } from './frame-loop.js';
 import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange } from './store.js';

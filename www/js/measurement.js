@@ -1,66 +1,62 @@
 // @ts-check
 // measurement.js: the measurement y = A x0 + n a run conditions on (src/core/posterior.rs,
 // src/core/posterior_guidance.rs). Its operator A travels as `observe` ("a11,a12" or
-// "a11,a12;a21,a22") and its values as `observation` ("y1" or "y1,y2"), checked here as the wasm
-// checks them (src/app/measurement.rs); a click on the picture measures the clicked point,
+// "a11,a12;a21,a22") and its values as `observation` ("y1" or "y1,y2"), read and written by the
+// wasm's rules (src/app/measurement.rs, through link-rules.js); a click on the picture measures the clicked point,
 // y = A p; and the layers show what was measured: the line a . x = y of each row, and the point
 // A^-1 y where two rows pin one down.
 
-import { parseNumber } from './link-number.js';
+import { wasmRules } from './link-rules.js';
 import { projector } from './layers.js';
 
-/** Largest |entry| of A (measurement::MAX_OPERATOR_ENTRY). */
-export const MAX_OPERATOR_ENTRY = 100;
-/** Largest |y| (measurement::MAX_OBSERVED_VALUE). */
-export const MAX_OBSERVED_VALUE = 1000;
-/** Smaller magnitudes read as 0 (measurement::MEASUREMENT_RESOLUTION), which keeps every
- * canonical number positional and short, as the wasm writes it. */
-const MEASUREMENT_RESOLUTION = 1e-6;
+/**
+ * Largest |entry| of A and largest |y|: the wasm's (describe().limits), set by `useMeasurementLimits`.
+ * @type {{ maxOperatorEntry: number, maxObservedValue: number }}
+ */
+let limits = { maxOperatorEntry: NaN, maxObservedValue: NaN };
 /** Digits of a measured value set by a click (a thousandth of a world unit). */
 const CLICK_DIGITS = 3;
 
 /**
- * The numbers of comma-separated `text`, each a decimal number of magnitude at most `max`, or null.
- * @param {string} text
- * @param {number} max
+ * Takes the measurement's limits from the wasm's description (`describe().limits`).
+ * @param {{ max_operator_entry: number, max_observed_value: number }} described
  */
-function numbers(text, max) {
-  const values = text.split(',').map((part) => {
-    const value = parseNumber(part);
-    if (value === null || !Number.isFinite(value)) return NaN;
-    return Math.abs(value) < MEASUREMENT_RESOLUTION ? 0 : value;
-  });
-  return values.every((v) => Math.abs(v) <= max) ? values : null;
+export function useMeasurementLimits(described) {
+  limits = { maxOperatorEntry: described.max_operator_entry, maxObservedValue: described.max_observed_value };
 }
 
 /**
- * The rows of A in `text`, or null: one or two rows of two numbers.
+ * The rows of A in `text` (the wasm's `measurement_operator`), or null: one or two rows of two
+ * numbers.
  * @param {string} text
  * @returns {number[][] | null}
  */
 export function parseOperator(text) {
-  const rows = String(text).split(';');
-  if (rows.length > 2) return null;
-  const parsed = rows.map((row) => numbers(row, MAX_OPERATOR_ENTRY));
-  return parsed.every((row) => row !== null && row.length === 2) ? /** @type {number[][]} */ (parsed) : null;
+  const flat = wasmRules().measurement_operator(String(text));
+  if (!flat) return null;
+  return Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]);
 }
 
 /**
- * The measured values in `text`, or null: one or two numbers.
+ * The measured values in `text` (the wasm's `measurement_values`), or null: one or two numbers.
  * @param {string} text
+ * @returns {number[] | null}
  */
 export function parseValues(text) {
-  const values = numbers(String(text), MAX_OBSERVED_VALUE);
-  return values && values.length <= 2 ? values : null;
+  const values = wasmRules().measurement_values(String(text));
+  return values ? Array.from(values) : null;
 }
 
 /**
- * The canonical text of the operator (the wasm's `operator_text`) or of the values.
+ * The canonical text of the operator (the wasm's `measurement_operator_text`).
  * @param {number[][]} rows
  */
-export const operatorText = (rows) => rows.map((row) => row.map(String).join(',')).join(';');
-/** @param {number[]} values */
-export const valuesText = (values) => values.map(String).join(',');
+export const operatorText = (rows) => wasmRules().measurement_operator_text(Float64Array.from(rows.flat()));
+/**
+ * The canonical text of measured values (the wasm's `measurement_values_text`).
+ * @param {number[]} values
+ */
+export const valuesText = (values) => wasmRules().measurement_values_text(Float64Array.from(values));
 
 /**
  * What a field of type 'measurement' accepts, in words.
@@ -68,8 +64,8 @@ export const valuesText = (values) => values.map(String).join(',');
  */
 export function measurementAllowed(name) {
   return name === 'observe'
-    ? `one or two rows of A as "a11,a12" or "a11,a12;a21,a22", entries from -${MAX_OPERATOR_ENTRY} to ${MAX_OPERATOR_ENTRY}`
-    : `one or two numbers separated by commas (one per row of observe), from -${MAX_OBSERVED_VALUE} to ${MAX_OBSERVED_VALUE}`;
+    ? `one or two rows of A as "a11,a12" or "a11,a12;a21,a22", entries from -${limits.maxOperatorEntry} to ${limits.maxOperatorEntry}`
+    : `one or two numbers separated by commas (one per row of observe), from -${limits.maxObservedValue} to ${limits.maxObservedValue}`;
 }
 
 /**
@@ -98,7 +94,7 @@ export function parseMeasurementField(name, raw) {
 export function observationAt(observe, x, y) {
   const rows = parseOperator(observe);
   if (!rows) return null;
-  const round = (/** @type {number} */ v) => Number(Math.max(-MAX_OBSERVED_VALUE, Math.min(MAX_OBSERVED_VALUE, v)).toFixed(CLICK_DIGITS)) + 0;
+  const round = (/** @type {number} */ v) => Number(Math.max(-limits.maxObservedValue, Math.min(limits.maxObservedValue, v)).toFixed(CLICK_DIGITS)) + 0;
   return valuesText(rows.map(([a, b]) => round(a * x + b * y)));
 }
 

@@ -20,13 +20,13 @@
 // are summarised in one notice, not one each).
 
 import { decodeDrawing, decodeStrokeClasses, drawingLimits, encodedLength, useDrawingLimits } from './drawing.js';
-import { parseNumber, trimLinkWhitespace } from './link-number.js';
+import { parseNumber, trimLinkWhitespace } from './link-rules.js';
 import { quote } from './quote.js';
 import { isKnownClass, useConditionDescription } from './condition.js';
 
 export { QUOTE_LIMIT, quote } from './quote.js';
 import { MAX_NETWORK_LINK_CHARS, NETWORK_LINK_CHARS, isNetworkText } from './network-link.js';
-import { measurementAllowed, parseMeasurementField } from './measurement.js';
+import { measurementAllowed, parseMeasurementField, useMeasurementLimits } from './measurement.js';
 export { LINK_SETTLES_WITH, classesFor, classesOf, settleCondition } from './condition.js';
 
 export { parseNumber, trimLinkWhitespace };
@@ -241,6 +241,7 @@ export function useDescription(described) {
   ({ base: BASE_FIELDS, fields: FIELDS, lookup: FIELD } = tableOf(options));
   useDrawingLimits(described.drawing);
   useConditionDescription(described);
+  useMeasurementLimits(described.limits);
 }
 
 /**

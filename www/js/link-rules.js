@@ -1,12 +1,17 @@
 // @ts-check
-// link-number.js: how a share link's text becomes a number, and the whitespace its values are
-// trimmed of: the wasm's rules (`src/app/link_number.rs`), the one definition, which the page
-// hands this module once the module is loaded (`useLinkRules`), before any link is read. Numbers
-// are plain decimals of at most `link_number_max_length()` characters, read in one pass.
+// link-rules.js: the wasm's rules for the text of a share link, the one definition of each,
+// which the page hands this module once the wasm is loaded (`useLinkRules`), before any link is
+// read: how text becomes a number (plain decimals of at most `link_number_max_length()`
+// characters, read in one pass; `src/app/link_number.rs`), the whitespace values are trimmed of,
+// and how a measurement's operator and values read and are written (`src/app/measurement.rs`).
 
 /**
  * The wasm's functions this module calls.
- * @typedef {{ link_number: (text: string) => number | undefined, link_text: (text: string) => string }} LinkRules
+ * @typedef {{ link_number: (text: string) => number | undefined, link_text: (text: string) => string,
+ *   measurement_operator: (text: string) => Float64Array | undefined,
+ *   measurement_values: (text: string) => Float64Array | undefined,
+ *   measurement_operator_text: (flat: Float64Array) => string,
+ *   measurement_values_text: (values: Float64Array) => string }} LinkRules
  */
 
 /** @type {LinkRules | null} */
@@ -21,8 +26,8 @@ export function useLinkRules(wasm) {
 }
 
 /** The wasm's rules; throws before `useLinkRules`. */
-function wasmRules() {
-  if (!rules) throw new Error('link-number.js: the wasm is not loaded yet (call useLinkRules first)');
+export function wasmRules() {
+  if (!rules) throw new Error('link-rules.js: the wasm is not loaded yet (call useLinkRules first)');
   return rules;
 }
 
