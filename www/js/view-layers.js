@@ -33,7 +33,7 @@ const trajectories = {
 let drawn = 0;
 /** The layers canvas holds nothing (cleared, and nothing drawn since). */
 let blank = false;
-/** Milliseconds the last picture took to draw, once its predictions were back. */
+/** Milliseconds the last picture cost besides its request: its drawing, and on WebGPU the wait for its predictions. */
 let drawMs = 0;
 
 /** Layer pictures drawn so far. */
@@ -71,6 +71,13 @@ const refresh = oneAtATime(() => {
   [trajectories.lastStep, trajectories.lastFraction] = [step, fraction];
   let requests;
   let exact = null;
+  const requested = performance.now();
+  // On WebGPU the predictions are kernels that share the (perhaps software) GPU with the run's
+  // steps, and the page's thread sees none of their cost: the update is charged from the request
+  // to the end of the drawing (which includes waiting for the steps queued before it, so the
+  // charge errs on the side of the run). On the CPU path they were computed in the request,
+  // which views.js timed: only the drawing is added.
+  const chargedFrom = owner.backend === 'webgpu' && (wanted.ghosts || wanted.arrows) ? requested : null;
   try {
     // What is sampled (dataset, drawing, guidance) comes from the playground; its revision changes with it.
     const t = owner.current_t;
@@ -103,7 +110,7 @@ const refresh = oneAtATime(() => {
       if (now.posterior !== 'none') drawMeasurement(ui.layersCanvas(), now);
       ui.setArrowMagnification(arrowsNow ? picture.arrowMagnification : 1);
       drawn += 1;
-      drawMs = performance.now() - began;
+      drawMs = performance.now() - (chargedFrom ?? began);
       // A WebGPU canvas holds its picture only in the task that rendered it: render again, then
       // let recordings take the particles with the new layers.
       if (recordingsRunning()) {
