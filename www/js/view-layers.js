@@ -33,7 +33,7 @@ const trajectories = {
 let drawn = 0;
 /** The layers canvas holds nothing (cleared, and nothing drawn since). */
 let blank = false;
-/** Milliseconds the last picture cost besides its request: its drawing, and on WebGPU the wait for its predictions. */
+/** Milliseconds the pictures drawn since views.js last asked cost besides their requests: their drawing, and on WebGPU the wait for their predictions. */
 let drawMs = 0;
 
 /** Layer pictures drawn so far. */
@@ -110,7 +110,7 @@ const refresh = oneAtATime(() => {
       if (now.posterior !== 'none') drawMeasurement(ui.layersCanvas(), now);
       ui.setArrowMagnification(arrowsNow ? picture.arrowMagnification : 1);
       drawn += 1;
-      drawMs = performance.now() - (chargedFrom ?? began);
+      drawMs += performance.now() - (chargedFrom ?? began);
       // A WebGPU canvas holds its picture only in the task that rendered it: render again, then
       // let recordings take the particles with the new layers.
       if (recordingsRunning()) {
@@ -123,5 +123,12 @@ const refresh = oneAtATime(() => {
     });
 });
 
+/** The drawing cost since the last call, charged once (views.js). */
+function takeDrawMs() {
+  const ms = drawMs;
+  drawMs = 0;
+  return ms;
+}
+
 /** @type {import('./views.js').View} */
-export const layersView = { name: 'layers', update: refresh, lastDrawMs: () => drawMs };
+export const layersView = { name: 'layers', update: refresh, takeDrawMs };

@@ -26,8 +26,9 @@ import { spaceTimeView } from './view-space-time.js';
  * @typedef {object} View
  * @property {string} name     the state field of its panel, or another name
  * @property {() => void} update
- * @property {() => number} [lastDrawMs]  for a view that draws once a readback is back: what
- *   its last drawing took (its update's cost is the call plus this)
+ * @property {() => number} [takeDrawMs]  for a view that draws once a readback is back: what
+ *   its drawings since the last call took (its update's cost is the call plus this, each
+ *   drawing charged once, so a closed view is not charged for its last picture)
  */
 
 /** Every view, in drawing order. @type {ReadonlyArray<View>} */
@@ -79,7 +80,7 @@ function timedUpdate(view) {
     const extra = extraCostForTest.get(view.name) ?? 0;
     while (performance.now() - started < extra);
   } finally {
-    const cost = performance.now() - started + (view.lastDrawMs?.() ?? 0);
+    const cost = performance.now() - started + (view.takeDrawMs?.() ?? 0);
     entry.cost = entry.updates === 0 ? cost : entry.cost + COST_SMOOTHING * (cost - entry.cost);
     entry.updates += 1;
     entry.waiting = false;
