@@ -189,6 +189,7 @@ pub async fn calibrate(engine: &mut ComputeEngine, clock: &mut impl Clock) -> Re
 
 /// What timing both paths found, and what to do about it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct PathComparison {
     /// The adapter, described ([`Adapter::describe`]).
     pub adapter: String,

@@ -18,6 +18,7 @@ use crate::core::timesteps::TimeGrid;
 
 /// A named choice as `describe()` lists it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Choice {
     /// The identifier used in options and links.
     pub name: &'static str,
@@ -27,6 +28,7 @@ pub struct Choice {
 
 /// An inclusive numeric range.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Range<T> {
     /// Smallest allowed value.
     pub min: T,
@@ -36,6 +38,7 @@ pub struct Range<T> {
 
 /// The particle counts allowed on each path.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ParticleRange {
     /// Fewest particles.
     pub min: u32,
@@ -47,6 +50,7 @@ pub struct ParticleRange {
 
 /// The numeric limits of the table.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Limits {
     /// Reverse steps of a run.
     pub steps: Range<u32>,
@@ -88,6 +92,7 @@ pub struct Limits {
 
 /// A dataset in [`describe`]: its choice and its classes (`core::classes`).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct DatasetChoice {
     /// The identifier.
     pub name: &'static str,
@@ -99,6 +104,7 @@ pub struct DatasetChoice {
 
 /// A guidance choice in [`describe`], with the scores it works with.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct GuidanceDescription {
     /// The identifier.
     pub name: &'static str,
@@ -111,6 +117,7 @@ pub struct GuidanceDescription {
 /// A schedule in [`describe`]: its choice, and the smallest start fraction of the time slider
 /// above 0 ([`Schedule::min_start_fraction`]; below it a run starts there instead).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ScheduleChoice {
     /// The identifier.
     pub name: &'static str,
@@ -123,6 +130,7 @@ pub struct ScheduleChoice {
 /// What a drawing may hold ([`crate::core::drawing`]): coordinates within +-half_extent, at most
 /// max_points points.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct DrawingLimits {
     /// Half the side of the window drawn points must lie in.
     pub half_extent: f32,
@@ -135,6 +143,7 @@ pub struct DrawingLimits {
 /// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
 /// control only there).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct TimeGridChoice {
     /// Identifier.
     pub name: &'static str,
@@ -148,6 +157,7 @@ pub struct TimeGridChoice {
 /// shows the `eta`, `churn`, `s_noise` and `order` controls only where they apply, from these
 /// flags).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct SamplerChoice {
     /// Identifier.
     pub name: &'static str,
@@ -167,6 +177,7 @@ pub struct SamplerChoice {
 
 /// What a playground offers: every choice with its label, the numeric limits and the defaults.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Description {
     /// Built-in datasets, with their classes.
     pub datasets: Vec<DatasetChoice>,
@@ -201,12 +212,16 @@ pub struct Description {
     pub limits: Limits,
     /// The default options.
     pub defaults: Options,
+    /// The fields a share link's settings win conflicts with
+    /// (`app::condition::LINK_SETTLES_WITH`).
+    pub link_settles_with: Vec<&'static str>,
 }
 
 /// An option as the page is told of it ([`OPTIONS`]): its name, label, how its value reads, and
 /// its range or the list of `describe()` that names its choices. Its default is in
 /// [`Description::defaults`].
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct OptionDescription {
     /// The option's name.
     pub name: &'static str,
@@ -231,6 +246,7 @@ pub struct OptionDescription {
 
 /// An option matters only while the option `field` has one of `values`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct AppliesWhen {
     /// The option it depends on.
     pub field: &'static str,
@@ -384,5 +400,6 @@ pub fn describe() -> Description {
         },
         options: OPTIONS.iter().map(OptionDescription::of).collect(),
         defaults: Options::default(),
+        link_settles_with: crate::app::condition::LINK_SETTLES_WITH.to_vec(),
     }
 }

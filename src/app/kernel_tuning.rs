@@ -31,6 +31,7 @@ const AGREEMENT: f32 = 1e-4;
 
 /// How fast one shape ran.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ShapeTiming {
     /// Invocations per workgroup.
     pub workgroup_size: u32,
@@ -48,6 +49,7 @@ pub struct ShapeTiming {
 
 /// What tuning measured and chose.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct TuningReport {
     /// Particles of the timed runs.
     pub particles: usize,

@@ -65,6 +65,7 @@ impl PriorChoice {
 
 /// The mean negative log-likelihood of a set of points.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct NllSummary {
     /// Mean ln p in nats.
     pub mean_log_p: f64,
@@ -100,6 +101,7 @@ fn mean_and_standard_error(values: &[f64]) -> (f64, f64) {
 
 /// Histograms of the model's and the exact log p over the same bins.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LogDensityHistogram {
     /// Lower edge of the first bin (nats).
     pub low: f64,
@@ -138,6 +140,7 @@ impl LogDensityHistogram {
 
 /// What the likelihood panel shows for a set of points.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LikelihoodView {
     /// The solver (a sampler's name).
     pub solver: &'static str,
@@ -161,6 +164,7 @@ pub struct LikelihoodView {
 
 /// What the bound's bar chart shows: the terms averaged over the points.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ElboView {
     /// The latents' times, decreasing (the noise end first).
     pub latent_times: Vec<f64>,

@@ -72,6 +72,13 @@ pub fn values_text(values: &[f64]) -> String {
     values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")
 }
 
+/// The one or two measured values of `text` (as many as it lists), or `None` when it is not
+/// such a list.
+pub fn parse_value_list(text: &str) -> Option<Vec<f64>> {
+    let count = text.split(',').count();
+    (count <= 2).then(|| parse_values(text, count).ok()).flatten()
+}
+
 /// `values` resized to `rows` (zeros appended, or the extra values dropped): what the
 /// measurement becomes when the operator gains or loses a row and no new values are given.
 pub fn resized(values: &[f64], rows: usize) -> Vec<f64> {

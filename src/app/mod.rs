@@ -9,6 +9,7 @@
 pub mod backend;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod condition;
 pub mod cpu_work;
 pub mod description;
 pub mod kernel_tuning;

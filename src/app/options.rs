@@ -75,6 +75,7 @@ pub const MAX_RHO: f64 = 20.0;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum ScoreChoice {
     /// The embedded MLP trained on the dataset.
     Mlp,
@@ -140,6 +141,7 @@ impl ScoreChoice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum GuidanceChoice {
     /// No guidance: the unconditional distribution.
     None,
@@ -192,6 +194,7 @@ impl GuidanceChoice {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum BackendChoice {
     /// WebGPU unless it is missing or a software emulation slower than the CPU.
     Auto,
@@ -367,6 +370,7 @@ macro_rules! options_table {
     )*) => {
         /// Every option of a playground, with defaults: one row of [`OPTIONS`] each.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
         pub struct Options {
             $($(#[doc = $doc])* pub $name: $ty,)*
             /// True while a drawing stands in for the dataset: `class` then names one of its
@@ -571,6 +575,16 @@ fn real(field: &str, value: &RawValue, min: f64, max: f64) -> Result<f64, Option
 impl Options {
     /// A copy with the fields of `raw` applied, or the first invalid field.
     pub fn merged(&self, raw: &RawOptions) -> Result<Options, OptionError> {
+        let mut next = self.with_fields(raw)?;
+        next.settle_condition(self, raw)?;
+        Ok(next)
+    }
+
+    /// A copy with the fields of `raw` read in, each checked on its own (its range, its list, its
+    /// grammar), or the first invalid field; the fields that depend on each other (the class,
+    /// guidance and measurement) are left as given: [`Options::merged`] refuses a conflict,
+    /// `app::condition::settle` resolves it.
+    pub fn with_fields(&self, raw: &RawOptions) -> Result<Options, OptionError> {
         let mut next = self.clone();
         for (field, value) in raw {
             let Some(value) = value else { continue };
@@ -598,7 +612,6 @@ impl Options {
         if next.dataset != self.dataset {
             next.classes_of_drawing = false;
         }
-        next.settle_condition(self, raw)?;
         Ok(next)
     }
 

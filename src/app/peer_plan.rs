@@ -13,6 +13,7 @@ use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings};
 /// first layer at that step's time and the update x <- out_x x + out_e1 eps_hat + out_noise z,
 /// with eps_hat = MLP(input_scale x).
 #[derive(Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct PeerPlan {
     /// Flat weights in the layout of `core::mlp`.
     pub weights: Vec<f32>,

@@ -51,6 +51,7 @@ pub const RACER_FIELDS: [&str; 8] =
 /// g^2 (seeds 000 and 001) at `samples` times spread like the time slider (`u` from 0 to 1 over
 /// [t_min, t_max]), and the times of a `steps`-step time grid (with their slider positions).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct ScheduleCurves {
     /// Slider position of each sample.
     pub u: Vec<f64>,
@@ -106,6 +107,7 @@ pub fn schedule_curves(
 /// The distance readout: how far some particles are from the data, and how far two samples of
 /// the data of the same size are from each other (what a perfect sampler reaches).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Distance {
     /// Sliced 2-Wasserstein distance of the particles to the reference sample.
     pub distance: f64,
@@ -115,6 +117,7 @@ pub struct Distance {
 
 /// One lap of a sampler race, as the page's chart reads it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct RaceLap {
     /// Steps taken.
     pub steps: usize,

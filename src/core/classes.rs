@@ -18,6 +18,7 @@ use crate::core::dataset::{self, Dataset, GaussianMixture};
 
 /// A named class of a dataset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct DataClass {
     /// The identifier used in options, share links and the command line.
     pub name: &'static str,

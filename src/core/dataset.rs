@@ -119,6 +119,7 @@ const SPIRAL_BISECTION_STEPS: usize = 60;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Dataset {
     /// "8 Gaussians": equal-weight components on a circle of radius [`EIGHT_GAUSSIANS_RADIUS`].
     GaussianMixture,

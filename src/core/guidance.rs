@@ -40,6 +40,7 @@ pub const MAX_GUIDANCE_NOISE: f64 = 1000.0;
 
 /// A guidance scale and the interval of noise levels it applies in.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct Guidance {
     /// The weight w of the classifier gradient (1: conditional sampling, 0: unconditional).
     pub scale: f64,

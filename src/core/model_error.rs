@@ -79,6 +79,7 @@ pub fn error_field(
 
 /// The two parts of the denoising loss at one time (per particle, summed over both coordinates).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LossAtTime {
     /// The time.
     pub t: f64,

@@ -23,6 +23,7 @@ use crate::core::schedule::Schedule;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Parametrization {
     /// The noise eps (Ho et al. 2020).
     Eps,

@@ -31,6 +31,7 @@ pub const DEFAULT_OPACITY: f32 = 0.7;
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Palette {
     /// A smooth cyclic rainbow over the angle (cosine palette, I. Quilez 2015).
     #[default]

@@ -76,6 +76,7 @@ const DOMAIN_TOLERANCE: f64 = 1e-9;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Schedule {
     /// Variance preserving, beta(t) = beta_min + t (beta_max - beta_min) (DDPM, Ho et al. 2020;
     /// continuous form of Song et al. 2021): alpha_t = exp(-B(t)/2), sigma_t = sqrt(1 - alpha_t^2),

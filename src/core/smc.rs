@@ -28,7 +28,7 @@
 
 use crate::core::posterior_guidance::{self, ObservationParams};
 use crate::core::rng;
-use crate::core::sampler::{Evaluation, EvaluationModel, ReverseStep, ScoreSource};
+use crate::core::sampler::{Evaluation, EvaluationModel, ReverseStep, Sampler, ScoreSource};
 
 /// Resampling happens when the ESS falls below this fraction of the particles (Wu et al. 2023
 /// resample at every step; half is the customary adaptive rule, Doucet and Johansen 2009).
@@ -57,6 +57,11 @@ impl SmcState {
         self.ess.last().copied().unwrap_or(1.0)
     }
 }
+
+/// The samplers whose step is one Gaussian kernel of one evaluation (with eta > 0 for DDIM and
+/// Euler-Maruyama): what [`check_plan`] accepts.
+pub const SMC_SAMPLERS: [Sampler; 4] =
+    [Sampler::EulerMaruyama, Sampler::Ddim, Sampler::EulerAncestral, Sampler::DdpmAncestral];
 
 /// Whether `step` can carry weights: one evaluation, no churn, no history, a Gaussian kernel.
 fn is_gaussian_kernel(step: &ReverseStep) -> bool {

@@ -21,6 +21,7 @@ const FORWARD_PATH_SEED_OFFSET: u32 = 1000;
 /// What to draw, on a grid of `columns` times (the time slider's positions `u`, from t_min to
 /// t_max) by `rows` values of x (from `X_RANGE[1]` at the top row to `X_RANGE[0]` at the bottom).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct SpaceTime {
     /// Columns of the heatmap.
     pub columns: usize,

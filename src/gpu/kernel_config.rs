@@ -23,6 +23,7 @@ pub const WORKGROUP_SIZES: [u32; 3] = [64, 128, 256];
 /// How the weights reach the MLP kernels (`shaders/common/weights_*.wgsl`, binding 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum WeightsFormat {
     /// f32 in a uniform buffer (`var<uniform>`): every invocation reads the same address at the
     /// same time, which GPUs serve from their constant caches.
@@ -131,6 +132,7 @@ impl WeightsFormat {
 /// buffer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct MlpKernelConfig {
     /// Invocations per workgroup (one of [`WORKGROUP_SIZES`]).
     pub workgroup_size: u32,

@@ -11,6 +11,7 @@ use wasm_bindgen::Clamped;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::app::backend::{self, Adapter, Clock, Path};
+use crate::app::condition;
 use crate::app::kernel_tuning;
 use crate::app::likelihood::PriorChoice;
 use crate::app::measurement;
@@ -25,6 +26,12 @@ use crate::core::metrics;
 use crate::core::param::Parametrization;
 use crate::core::render::{self, View};
 use crate::gpu::{context, ComputeEngine, GpuContext, GpuError, MlpKernelConfig, SurfaceRenderer};
+
+/// What the functions that take options accept: any of the table's options, by name, as the
+/// typed value or as a share link's text (the table reads and checks each).
+#[wasm_bindgen(typescript_custom_section)]
+const OPTION_VALUES: &str =
+    "export type OptionValues = { [Name in keyof Options]?: Options[Name] | string | number | boolean };";
 
 pub(super) fn js_error(message: impl std::fmt::Display) -> JsError {
     JsError::new(&message.to_string())
@@ -107,7 +114,7 @@ async fn try_gpu() -> Result<(wgpu::Instance, GpuContext), String> {
 /// started on the CPU). Resolves to `app::backend::PathComparison`: `{ adapter, software,
 /// gpu_evaluations_per_second, cpu_evaluations_per_second, winner, note }`; rejects when there
 /// is no WebGPU adapter.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "PathComparison")]
 pub async fn compare_paths() -> Result<JsValue, JsError> {
     let (_instance, context) = try_gpu().await.map_err(js_error)?;
     to_js(&backend::compare_paths(&context, &mut PerformanceClock).await.map_err(js_error)?)
@@ -115,7 +122,7 @@ pub async fn compare_paths() -> Result<JsValue, JsError> {
 
 /// Times every MLP kernel shape on this browser's adapter (`app::kernel_tuning::tune_adapter`):
 /// the report, whose `config` goes to [`Playground::set_gpu_kernel_shape`], or `null`.
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "TuningReport | null")]
 pub async fn tune_gpu_kernels(particles: Option<u32>, on_software: bool) -> Result<JsValue, JsError> {
     let (_instance, gpu) = try_gpu().await.map_err(js_error)?;
     let tuning = kernel_tuning::tune_adapter(&gpu, &mut PerformanceClock, particles, on_software).await;
@@ -186,8 +193,7 @@ pub fn measurement_operator(text: &str) -> Option<Vec<f64>> {
 /// The one or two measured values in `text` (`app::measurement::parse_values`), or undefined.
 #[wasm_bindgen]
 pub fn measurement_values(text: &str) -> Option<Vec<f64>> {
-    let count = text.split(',').count();
-    (count <= 2).then(|| measurement::parse_values(text, count).ok()).flatten()
+    measurement::parse_value_list(text)
 }
 
 /// The canonical text of the operator whose rows are `flat`, row by row
@@ -204,6 +210,21 @@ pub fn measurement_values_text(values: &[f64]) -> String {
     measurement::values_text(values)
 }
 
+/// `options` (any of the table's, each valid on its own) with the fields that depend on each
+/// other made consistent, and a notice for each field changed (`app::condition::settle`):
+/// `drawing_classes`, the class of each drawn point when a drawing is in use; `latest`, the
+/// fields just set, which win a conflict.
+#[wasm_bindgen(unchecked_return_type = "Settled")]
+pub fn settle_options(
+    #[wasm_bindgen(unchecked_param_type = "OptionValues")] options: JsValue,
+    drawing_classes: Option<Vec<u32>>,
+    latest: Vec<String>,
+) -> Result<JsValue, JsError> {
+    let options = Options::default().with_fields(&raw_options(&options)?).map_err(js_error)?;
+    let latest: Vec<&str> = latest.iter().map(String::as_str).collect();
+    to_js(&condition::settle(&options, drawing_classes.as_deref(), &latest))
+}
+
 /// The longest text read as a number (`app::link_number::MAX_NUMBER_LENGTH`).
 #[wasm_bindgen]
 pub fn link_number_max_length() -> u32 {
@@ -212,21 +233,25 @@ pub fn link_number_max_length() -> u32 {
 
 /// What the playground offers: choices with labels, numeric limits and default options
 /// (`app::options::describe`).
-#[wasm_bindgen]
+#[wasm_bindgen(unchecked_return_type = "Description")]
 pub fn describe() -> Result<JsValue, JsError> {
     to_js(&options::describe())
 }
 
 /// Checks an options object exactly as `Playground.create` does and returns the options it
 /// would run with (defaults filled in); throws the same message, naming the field, otherwise.
-#[wasm_bindgen]
-pub fn validate_options(options: JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "Options")]
+pub fn validate_options(
+    #[wasm_bindgen(unchecked_param_type = "OptionValues")] options: JsValue,
+) -> Result<JsValue, JsError> {
     to_js(&Options::default().merged(&raw_options(&options)?).map_err(js_error)?)
 }
 
 /// The network and plan of a reverse run for peers in the benchmark (`app::peer_plan`).
-#[wasm_bindgen]
-pub fn peer_plan(options: JsValue) -> Result<JsValue, JsError> {
+#[wasm_bindgen(unchecked_return_type = "PeerPlan")]
+pub fn peer_plan(
+    #[wasm_bindgen(unchecked_param_type = "OptionValues")] options: JsValue,
+) -> Result<JsValue, JsError> {
     let options = Options::default().merged(&raw_options(&options)?).map_err(js_error)?;
     to_js(&PeerPlan::for_options(&options).map_err(js_error)?)
 }
@@ -371,6 +396,7 @@ impl GpuTraining {
     }
 
     /// Resolves to the batch loss of the last step queued (waits for the GPU to get there).
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn loss(&self) -> js_sys::Promise {
         let pending = self.inner.loss();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -380,6 +406,7 @@ impl GpuTraining {
     }
 
     /// Resolves to the network's weights as trained so far (a Float32Array for `use_weights`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<Float32Array>")]
     pub fn weights(&self) -> js_sys::Promise {
         let pending = self.inner.weights();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -410,7 +437,10 @@ pub struct Playground {
 impl Playground {
     /// Creates a playground on `canvas`. `options` may set any subset of the option table; the
     /// backend is chosen by `app::backend::decide`.
-    pub async fn create(canvas: HtmlCanvasElement, options: JsValue) -> Result<Playground, JsValue> {
+    pub async fn create(
+        canvas: HtmlCanvasElement,
+        #[wasm_bindgen(unchecked_param_type = "OptionValues")] options: JsValue,
+    ) -> Result<Playground, JsValue> {
         console_error_panic_hook::set_once();
         let options = Options::default().merged(&raw_options(&options)?).map_err(option_error)?;
         let gpu = if backend::needs_probe(options.backend) { Some(try_gpu().await) } else { None };
@@ -459,7 +489,10 @@ impl Playground {
     }
 
     /// Runs the WebGPU path's MLP kernels in `shape` (`Session::set_mlp_kernel_shape`).
-    pub fn set_gpu_kernel_shape(&mut self, shape: JsValue) -> Result<(), JsError> {
+    pub fn set_gpu_kernel_shape(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "MlpKernelConfig")] shape: JsValue,
+    ) -> Result<(), JsError> {
         let shape: MlpKernelConfig = serde_wasm_bindgen::from_value(shape)
             .map_err(|e| js_error(format!("a kernel shape is {{ workgroup_size, weights }}: {e}")))?;
         self.session.set_mlp_kernel_shape(shape).map_err(js_error)
@@ -496,12 +529,16 @@ impl Playground {
     }
 
     /// The full current options.
+    #[wasm_bindgen(unchecked_return_type = "Options")]
     pub fn options(&self) -> Result<JsValue, JsError> {
         to_js(self.session.options())
     }
 
     /// Changes some options (validated; everything but point_size restarts the run).
-    pub fn set_options(&mut self, options: JsValue) -> Result<(), JsError> {
+    pub fn set_options(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "OptionValues")] options: JsValue,
+    ) -> Result<(), JsError> {
         self.check_device()?;
         let next = self.session.options().merged(&raw_options(&options)?).map_err(js_error)?;
         self.session.set_options(next).map_err(js_error)
@@ -609,6 +646,7 @@ impl Playground {
 
     /// Counts of the particles in a `side` x `side` grid over the picture ([-3, 3]^2, row 0 at
     /// the top), counted on the GPU where the particles are there: a Uint32Array.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint32Array>")]
     pub fn histogram(&self, side: u32) -> Result<js_sys::Promise, JsError> {
         self.check_device()?;
         let bins = Bins { side, half_extent: render::DEFAULT_HALF_EXTENT };
@@ -622,6 +660,7 @@ impl Playground {
     /// Resolves, once the GPU has finished the work queued so far, to why the run must stop
     /// (some particles left the finite range: `Session::divergence`), or null. On the CPU path
     /// `step` throws that at once, and this resolves to null.
+    #[wasm_bindgen(unchecked_return_type = "Promise<string | null>")]
     pub fn divergence(&self) -> Result<js_sys::Promise, JsError> {
         self.check_device()?;
         let pending = self.session.divergence().map_err(js_error)?;
@@ -641,6 +680,7 @@ impl Playground {
     /// The distance readout for `positions` (interleaved x, y): `{ distance, floor }`, the sliced
     /// Wasserstein distance to as many fresh points of what is sampled, and that of a second
     /// sample (`Session::distance_to_data`).
+    #[wasm_bindgen(unchecked_return_type = "Distance")]
     pub fn distance_to_data(&self, positions: &[f32]) -> Result<JsValue, JsError> {
         to_js(&self.session.distance_to_data(&points("positions", positions)?).map_err(js_error)?)
     }
@@ -650,7 +690,13 @@ impl Playground {
     /// to what is sampled with about `budget` evaluations of the playground's score, or with
     /// `posterior` conditioned by that method on the playground's measurement
     /// (`Session::racer_lap`). Returns `{ steps, evaluations, distance, particles, floor }`.
-    pub fn race_lap(&self, racer: JsValue, budget: u32, particles: u32) -> Result<JsValue, JsError> {
+    #[wasm_bindgen(unchecked_return_type = "RaceLap")]
+    pub fn race_lap(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "OptionValues")] racer: JsValue,
+        budget: u32,
+        particles: u32,
+    ) -> Result<JsValue, JsError> {
         to_js(&self.session.racer_lap(&raw_options(&racer)?, budget, particles).map_err(js_error)?)
     }
 
@@ -659,6 +705,7 @@ impl Playground {
     /// on the time grid `grid` (on the GPU when the particles are there), next to the exact log-density of what is
     /// sampled (`Session::likelihood`). Resolves to `{ solver, steps, evaluations, data_time,
     /// log_p, exact_log_p, model, exact, histogram }`; refused while the run is guided.
+    #[wasm_bindgen(unchecked_return_type = "Promise<LikelihoodView>")]
     pub fn likelihood(
         &self,
         solver: &str,
@@ -687,6 +734,7 @@ impl Playground {
     /// `grid` in `steps` steps, averaged over `points` with `draws` Monte Carlo draws per latent
     /// (`Session::elbo`): `{ latent_times, prior, transitions, reconstruction, elbo,
     /// standard_error, bits_per_dimension, exact_log_p }`, in nats.
+    #[wasm_bindgen(unchecked_return_type = "ElboView")]
     pub fn elbo(&self, grid: &str, steps: u32, points: &[f32], draws: u32) -> Result<JsValue, JsError> {
         to_js(&self.session.elbo(grid, steps, &self::points("points", points)?, draws).map_err(js_error)?)
     }
@@ -699,17 +747,20 @@ impl Playground {
 
     /// The denoising loss of the network in use at `count` times along the time slider, split
     /// into `{ t, network_error, irreducible, loss }` (`Session::loss_profile`).
+    #[wasm_bindgen(unchecked_return_type = "LossAtTime[]")]
     pub fn loss_profile(&self, samples: u32, count: u32) -> Result<JsValue, JsError> {
         to_js(&self.session.loss_profile(samples, count).map_err(js_error)?)
     }
 
     /// The 1-D space-time view (docs/theory.md) for what is sampled (`Session::space_time`).
+    #[wasm_bindgen(unchecked_return_type = "SpaceTime")]
     pub fn space_time(&self) -> Result<JsValue, JsError> {
         to_js(&self.session.space_time())
     }
 
     /// The schedule lab's curves for the playground's schedule, time grid and steps, with
     /// `samples` points per curve (`Session::schedule_curves`).
+    #[wasm_bindgen(unchecked_return_type = "ScheduleCurves")]
     pub fn schedule_curves(&self, samples: u32) -> Result<JsValue, JsError> {
         to_js(&self.session.schedule_curves(samples).map_err(js_error)?)
     }
@@ -735,6 +786,7 @@ impl Playground {
 
     /// The classes a run may be guided toward, `[{ name, label }]`: the dataset's, or the
     /// stroke classes the drawing in use has points of.
+    #[wasm_bindgen(unchecked_return_type = "DataClass[]")]
     pub fn guidable_classes(&self) -> Result<JsValue, JsError> {
         to_js(&self.session.guidable_classes())
     }
@@ -839,6 +891,7 @@ impl Playground {
     /// (`Session::use_network`; on the file's dataset where it names one, else the playground's).
     /// Returns `{ parametrization, schedule, dataset }` of the file (dataset null when it names
     /// none); a malformed file is refused with what is wrong and the current network is kept.
+    #[wasm_bindgen(unchecked_return_type = "LoadedNetwork")]
     pub fn use_network_file(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
         self.check_device()?;
         to_js(&self.session.use_network_file(bytes).map_err(js_error)?)
@@ -853,6 +906,7 @@ impl Playground {
     /// Uses the network of a share link (`Session::use_network_link_bytes`): the drawing's when
     /// one is in use, else in place of the embedded one. Returns `{ parametrization, schedule,
     /// dataset }`; malformed bytes are refused with what is wrong and the network kept.
+    #[wasm_bindgen(unchecked_return_type = "LoadedNetwork")]
     pub fn use_network_link(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
         self.check_device()?;
         to_js(&self.session.use_network_link_bytes(bytes).map_err(js_error)?)
@@ -896,6 +950,7 @@ impl Playground {
 
     /// Resolves when the GPU has finished all work submitted so far (immediately on the CPU path):
     /// lets the page pace its animation without reading particles back.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn gpu_idle(&self) -> js_sys::Promise {
         let (sender, receiver) = futures_channel::oneshot::channel::<()>();
         match &self.display {

@@ -41,7 +41,7 @@ fn a_drawing_network_goes_out_and_back_in_as_half_floats() {
     let mut target = session();
     target.use_drawing(&circle(), None).unwrap();
     let loaded = target.use_network_link_bytes(&bytes).unwrap();
-    assert_eq!((loaded.parametrization, loaded.schedule), ("eps", "vp_linear"));
+    assert_eq!((loaded.parametrization.name(), loaded.schedule.name()), ("eps", "vp_linear"));
     assert!(target.drawing_has_network());
     for (a, b) in target.net().mlp.weights.iter().zip(&mlp.weights) {
         assert_eq!(*a, half::f16::from_f32(*b).to_f32(), "each weight is its half float");

@@ -8,6 +8,7 @@ use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::embedded::{self, TRAINED_SCHEDULES};
 use diffusion_playground::core::mlp;
+use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::safetensors_net::{from_bytes, to_bytes, MAX_HEADER_BYTES, TENSOR_NAMES};
 
 #[test]
@@ -196,7 +197,7 @@ fn the_session_loads_a_file_refuses_a_bad_or_huge_one_and_keeps_its_network() {
     let loaded = session.use_network_file(&to_bytes(&spiral, "spiral")).unwrap();
     assert_eq!(
         (loaded.parametrization, loaded.schedule, loaded.dataset),
-        ("eps", "vp_linear", Some("spiral"))
+        (Parametrization::Eps, Schedule::VpLinear, Some(Dataset::Spiral))
     );
     assert_eq!(session.net().mlp.weights, spiral.mlp.weights);
     let huge = vec![0u8; (diffusion_playground::app::network_file::MAX_NETWORK_FILE_BYTES + 1) as usize];

@@ -7,6 +7,7 @@
 mod support;
 
 mod app_backend;
+mod app_condition;
 mod app_cpu_work;
 mod app_guidance;
 mod app_kernel_tuning;

@@ -6,10 +6,10 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { act } from './errors.js';
-import { FIELD, parseField } from './state.js';
-import { requestFrame, setPlaying } from './frame-loop.js';
+import { FIELD, byName, parseField } from './state.js';
+import { setPlaying } from './frame-loop.js';
 import { applyChanges, applySettings } from './store.js';
-import { writeHashSoon } from './address-bar.js';
+import { record } from './record.js';
 import { exportHandlers } from './export-feature.js';
 
 /** The handlers controls.js binds to the page's controls. */
@@ -24,10 +24,11 @@ export const handlers = {
     const parsed = parseField(field, raw);
     if (!parsed.ok) {
       ui.notice(`${field.label}: ${parsed.problem}.`, 'warn');
-      ui.setValue(name, page.state[name]);
+      ui.setValue(name, byName(page.state)[name]);
       return;
     }
-    applyChanges({ [name]: parsed.value });
+    // The value was read by its field's row.
+    applyChanges(/** @type {Partial<import('./state.js').State>} */ ({ [name]: parsed.value }));
   },
   /**
    * The time slider moved to `u`, a fraction of the schedule's time range: show the
@@ -38,28 +39,26 @@ export const handlers = {
     if (!page.pg || page.creating) return;
     setPlaying(false);
     page.pendingT = u;
-    page.state.t = u;
-    page.state.playing = false;
-    requestFrame();
-    writeHashSoon();
+    record({ t: u, playing: false });
   },
   play() {
-    const { pg, state } = page;
+    const { pg } = page;
     if (!pg || page.creating) return;
+    /** @type {Partial<import('./state.js').State>} */
+    const changes = {};
     if (!page.playing && pg.done) {
       // Play after the end runs again from where the run started (the next frame noises the
       // data there before it steps), or from the prior.
       if (page.runStart < 1) {
         page.pendingT = page.runStart;
-        state.t = page.runStart;
+        changes.t = page.runStart;
       } else {
         if (!act('Reset', (/** @type {import('./page.js').Playground} */ p) => p.reset())) return;
-        state.t = 1;
+        changes.t = 1;
       }
     }
     setPlaying(!page.playing);
-    state.playing = page.playing;
-    writeHashSoon();
+    record({ ...changes, playing: page.playing });
   },
   step() {
     setPlaying(false);
@@ -71,19 +70,14 @@ export const handlers = {
    */
   reset() {
     setPlaying(false);
-    page.state.playing = false;
     if (page.runStart < 1) {
       page.pendingT = page.runStart;
-      page.state.t = page.runStart;
-      requestFrame();
-      writeHashSoon();
+      record({ playing: false, t: page.runStart });
       return;
     }
     page.pendingT = null;
-    if (act('Reset', (/** @type {import('./page.js').Playground} */ p) => p.reset())) {
-      page.state.t = 1;
-      writeHashSoon();
-    }
+    const reset = act('Reset', (/** @type {import('./page.js').Playground} */ p) => p.reset());
+    record(reset ? { playing: false, t: 1 } : { playing: false });
   },
   reseed() {
     // Drawn in the wasm (getrandom: crypto.getRandomValues); the link then carries it.

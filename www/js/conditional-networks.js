@@ -13,7 +13,7 @@ const fetches = new Map();
 /**
  * Whether a run of `state` samples with the dataset's class-conditional network: classifier-free
  * guidance with the network (a drawing's run is guided after its own network is in use).
- * @param {Record<string, any>} state
+ * @param {import('./state.js').State} state
  */
 export function needsConditionalNetwork(state) {
   return state.guidance === 'cfg' && state.score === 'mlp' && !state.drawn;

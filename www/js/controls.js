@@ -6,7 +6,7 @@
 //
 // Every text that may come from outside (the URL, error messages) is set with textContent.
 
-import { FIELDS, PANELS, applies, classesFor } from './state.js';
+import { FIELDS, PANELS, applies, byName, classesFor } from './state.js';
 import { $ } from './dom.js';
 import { chosenRacers } from './panels.js';
 import { formatTime } from './status.js';
@@ -114,9 +114,9 @@ export function setValues(state) {
       /** @type {HTMLElement} */ (control.closest('.field')).hidden = !applies(field, state);
       continue;
     }
-    if (field.type === 'boolean') /** @type {HTMLInputElement} */ (control).checked = Boolean(state[field.name]);
-    else control.value = String(state[field.name]);
-    showValue(control, state[field.name]);
+    if (field.type === 'boolean') /** @type {HTMLInputElement} */ (control).checked = Boolean(byName(state)[field.name]);
+    else control.value = String(byName(state)[field.name]);
+    showValue(control, byName(state)[field.name]);
     /** @type {HTMLElement} */ (control.closest('.field')).hidden = !applies(field, state);
   }
   const racers = new Set(String(state.racers).split(','));
@@ -162,7 +162,7 @@ export function applyChrome(state) {
     const target = HIDE_TARGETS[field.hides]
       ? $(HIDE_TARGETS[field.hides])
       : /** @type {Element} */ ($(field.hides).closest('.field'));
-    target.classList.toggle('hidden-by-link', Boolean(state[field.name]));
+    target.classList.toggle('hidden-by-link', Boolean(byName(state)[field.name]));
   }
   $('layer-legend').hidden = !(state.ghosts || state.arrows || state.contours);
   $('legend-ghosts').hidden = !state.ghosts;

@@ -7,8 +7,8 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { messageOf } from './errors.js';
-import { redraw, setPlaying } from './frame-loop.js';
-import { writeHashSoon } from './address-bar.js';
+import { setPlaying } from './frame-loop.js';
+import { record } from './record.js';
 import { download } from './export.js';
 import * as draw from './drawing.js';
 
@@ -33,56 +33,53 @@ export function drawStatus(text) {
  * the exact score (the learned score needs a network trained on the drawing, so `mlp` switches
  * to `exact`). A guided run stays guided, toward the drawing's class the wasm settled on.
  * @param {number[][]} points
- * @param {((pg: any) => void) | null} useNetwork
+ * @param {((pg: import('./page.js').Playground) => void) | null} useNetwork
  * @returns {boolean} whether it worked
  */
 export function applyDrawing(points, useNetwork = null) {
   const { pg, state } = page;
   if (!pg || page.creating) return false;
-  const scoreBefore = state.score;
+  const score = !useNetwork && state.score === 'mlp' ? 'exact' : state.score;
   try {
     if (useNetwork) {
       useNetwork(pg);
     } else {
-      if (state.score === 'mlp') {
-        pg.set_options({ score: 'exact' });
-        state.score = 'exact';
-      }
+      if (score !== state.score) pg.set_options({ score });
       pg.use_drawing(draw.flatten(points), draw.labelsOf(points));
     }
   } catch (error) {
     ui.notice(`The drawing was not used: ${messageOf(error)}`, 'error');
-    restoreScore(scoreBefore);
+    restoreScore(state.score);
     return false;
   }
   // The class now names one of the drawing's (src/app/session/mod.rs, use_labelled_drawing).
   const { class: settledClass, guidance } = pg.options();
-  Object.assign(state, { class: settledClass, guidance });
-  state.drawn = draw.encodeDrawing(points);
-  state.drawn_classes = draw.encodeStrokeClasses(points);
-  state.t = 1;
   page.runStart = 1;
   page.pendingT = null;
-  ui.setValues(state);
-  redraw();
-  writeHashSoon();
+  record({
+    score,
+    class: settledClass,
+    guidance,
+    drawn: draw.encodeDrawing(points),
+    drawn_classes: draw.encodeStrokeClasses(points),
+    t: 1,
+  });
   return true;
 }
 
 /**
- * Puts the score back to `score` after a refused drawing had switched it.
- * @param {string} score
+ * Puts the Playground's score back to `score` (the state's) after a refused drawing had
+ * switched it.
+ * @param {import('../pkg/diffusion_playground.js').ScoreChoice} score
  */
 function restoreScore(score) {
-  const { pg, state } = page;
-  if (state.score === score || !pg) return;
+  const { pg } = page;
+  if (!pg || pg.options().score === score) return;
   try {
     pg.set_options({ score });
-    state.score = score;
   } catch (error) {
     ui.notice(`The score could not be set back to ${score}: ${messageOf(error)}`, 'error');
   }
-  ui.setValues(state);
 }
 
 /**
@@ -103,27 +100,25 @@ export function useLinkDrawing() {
     }
     return;
   }
-  Object.assign(state, { drawn: '', drawn_classes: '' });
-  ui.setValues(state);
+  record({ drawn: '', drawn_classes: '' });
 }
 
 /**
  * Guides the run of a link's drawing as the link says (`condition`: its guidance and class),
  * once the drawing (and its network) are in use: the wasm checks the class against the
  * drawing's. A class the drawing cannot be guided toward is reported; the run stays unguided.
- * @param {{ guidance: string, class: string }} condition
+ * @param {{ guidance: import('../pkg/diffusion_playground.js').GuidanceChoice, class: string }} condition
  */
 export function useLinkCondition(condition) {
   const { pg, state } = page;
   if (!pg || condition.guidance === 'none' || (state.guidance === condition.guidance && state.class === condition.class)) return;
   try {
     pg.set_options(condition);
-    Object.assign(state, condition);
+    record(condition);
   } catch (error) {
     ui.notice(`The link's guidance was not used: ${messageOf(error)}`, 'error');
-    Object.assign(state, { guidance: 'none', class: '' });
+    record({ guidance: 'none', class: '' });
   }
-  ui.setValues(state);
 }
 
 /**

@@ -10,7 +10,7 @@
  * @typedef {object} PageEvents
  * @property {{ what: string, error: unknown }} run-failed  a step, a render or a view failed
  * @property {undefined} frame-wanted                       something changed: draw it
- * @property {Record<string, any>} recreate                 make the Playground again for this state
+ * @property {import('./state.js').State} recreate                 make the Playground again for this state
  * @property {string[]} changed                             these state fields were changed and applied
  */
 

@@ -8,7 +8,7 @@ import { parseHash } from './link.js';
 
 /**
  * The state of the address bar's link, and its notices shown.
- * @returns {Record<string, any>}
+ * @returns {import('./state.js').State}
  */
 export function firstState() {
   const parsed = parseHash(location.hash);

@@ -10,9 +10,10 @@ import { firstFrame, page, running } from './page.js';
 import { applyTunedShape, kernelTuning, tuneKernels } from './kernel-tuning.js';
 import { DIVERGED, fail, messageOf } from './errors.js';
 import { noiseTo } from './noising.js';
-import { FIELD, defaultState, toOptions } from './state.js';
+import { FIELD, byName, defaultState, toOptions } from './state.js';
 import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
 import { applyHash, takeQueuedHash } from './store.js';
+import { record } from './record.js';
 import { publishState, writeHashSoon } from './address-bar.js';
 import { useLinkCondition, useLinkDrawing } from './drawing-feature.js';
 import { useLinkNetwork } from './network-file.js';
@@ -31,7 +32,7 @@ let devicesLost = 0;
 /**
  * The automatic backend on a software WebGPU adapter starts on the CPU, then times both paths
  * (`compare_paths`) while the first frame is up: the result, kept for later restarts, or null.
- * @type {any}
+ * @type {import('../pkg/diffusion_playground.js').PathComparison | null}
  */
 let pathComparison = null;
 
@@ -54,7 +55,7 @@ export function deviceLost() {
  */
 export function handleRunFailure({ what, error }) {
   setPlaying(false);
-  page.state.playing = false;
+  record({ playing: false });
   const message = messageOf(error);
   if (deviceLost()) recoverFromLostDevice();
   else if (message.startsWith(DIVERGED)) ui.notice(`The run was stopped: ${message}.`, 'error');
@@ -66,6 +67,7 @@ export function recoverFromLostDevice() {
   const reason = deviceLost();
   if (!reason || page.creating) return;
   devicesLost += 1;
+  /** @type {import('./state.js').State} */
   const next = devicesLost === 1 ? { ...page.state } : { ...page.state, backend: 'cpu' };
   ui.notice(
     `The GPU device was lost (${reason.replace(/\.$/, '')}). ` +
@@ -89,8 +91,8 @@ export function watchTheDevice() {
 
 /**
  * Options objects equal field by field.
- * @param {Record<string, any>} a
- * @param {Record<string, any>} b
+ * @param {import('./state.js').State} a
+ * @param {import('./state.js').State} b
  */
 function sameOptions(a, b) {
   const x = toOptions(a);
@@ -120,24 +122,24 @@ function optionFailure(field, message) {
 
 /**
  * "steps 100, backend cpu": the fields where `used` differs from `wanted`.
- * @param {Record<string, any>} wanted
- * @param {Record<string, any>} used
+ * @param {import('./state.js').State} wanted
+ * @param {import('./state.js').State} used
  */
 function describeFallback(wanted, used) {
-  const changed = Object.keys(toOptions(used)).filter((k) => wanted[k] !== used[k]);
-  return changed.map((k) => `${k} ${used[k]}`).join(', ') || 'the default settings';
+  const changed = Object.keys(toOptions(used)).filter((k) => byName(wanted)[k] !== byName(used)[k]);
+  return changed.map((k) => `${k} ${byName(used)[k]}`).join(', ') || 'the default settings';
 }
 
 /**
  * Creates the Playground for `wanted`, retrying with safer settings when that fails.
- * @param {Record<string, any>} wanted
- * @returns {Promise<Record<string, any> | null>} the state that worked, or null when nothing did
+ * @param {import('./state.js').State} wanted
+ * @returns {Promise<import('./state.js').State | null>} the state that worked, or null when nothing did
  */
 async function createPlayground(wanted) {
   const defaults = { ...defaultState(), t: wanted.t, playing: wanted.playing };
-  /** @type {Record<string, any>[]} */
+  /** @type {import('./state.js').State[]} */
   const tried = [];
-  /** @type {Record<string, any> | null} */
+  /** @type {import('./state.js').State | null} */
   let candidate = wanted;
   while (candidate) {
     tried.push(candidate);
@@ -176,9 +178,9 @@ async function createPlayground(wanted) {
     }
     // Next: without the field the failure was about, then with the automatic backend instead of
     // a forced WebGPU, then the defaults, then the defaults on the CPU.
-    /** @type {Record<string, any>} */
+    /** @type {import('./state.js').State} */
     const current = candidate;
-    /** @type {Array<Record<string, any> | null | false>} */
+    /** @type {Array<import('./state.js').State | null | false>} */
     const fallbacks = [
       field ? { ...current, [field]: FIELD[field].default } : null,
       current.backend === 'webgpu' && { ...current, backend: 'auto' },
@@ -192,7 +194,7 @@ async function createPlayground(wanted) {
 
 /**
  * Creates (or re-creates) the Playground for `wanted` and starts showing it.
- * @param {Record<string, any>} wanted
+ * @param {import('./state.js').State} wanted
  */
 export async function start(wanted) {
   page.creating = true;
@@ -233,7 +235,7 @@ export async function start(wanted) {
   const linkTime = state.t;
   const condition = { guidance: state.guidance, class: state.class };
   if (state.drawn) {
-    Object.assign(state, { guidance: 'none', class: '' });
+    record({ guidance: 'none', class: '' });
     useLinkDrawing();
     if (!state.drawn && condition.guidance !== 'none') {
       ui.notice(`The link's guidance (${condition.guidance} toward ${condition.class || 'a class'} of its drawing) was not used, since its drawing was not: the run is unguided.`, 'warn');
@@ -242,14 +244,13 @@ export async function start(wanted) {
   if (state.net) useLinkNetwork();
   if (state.drawn) useLinkCondition(condition);
   if (linkTime < 1) {
-    state.t = linkTime;
     try {
+      record({ t: linkTime });
       noiseTo(linkTime);
     } catch (error) {
       ui.notice(`Could not show the data noised to ${linkTime} of the time range: ${messageOf(error)}`, 'error');
-      state.t = 1;
+      record({ t: 1 });
     }
-    ui.setValues(state);
   }
   // A widget whose link says play, created while scrolled out of view, starts once it is seen.
   if (state.playing && page.offscreen) page.offscreen = 'was-playing';

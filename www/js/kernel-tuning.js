@@ -10,11 +10,10 @@
 
 import { page } from './page.js';
 
-/** @typedef {{ workgroup_size: number, weights: string }} KernelShape */
+/** A kernel shape, as `set_gpu_kernel_shape` takes it. @typedef {import('../pkg/diffusion_playground.js').MlpKernelConfig} KernelShape */
 /**
- * @typedef {{ particles: number, steps: number, chosen: string, speedup_over_default: number,
- *   config: KernelShape, timings: { shape: string, evaluations_per_second: number, agrees: boolean }[],
- *   from_storage?: boolean }} TuningReport
+ * The wasm's tuning report, and whether this page read it from storage rather than measured it.
+ * @typedef {import('../pkg/diffusion_playground.js').TuningReport & { from_storage?: boolean }} TuningReport
  */
 
 /** The report of this page's tuning, once measured. @type {TuningReport | null} */

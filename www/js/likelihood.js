@@ -8,18 +8,10 @@
 
 import { sizeToBox } from './canvas-size.js';
 
-/** The histograms of the wasm's `likelihood`: bins over [low, high] (nats). @typedef {{ low: number, high: number, model: number[], exact: number[] }} LogDensityHistogram */
-/** A mean negative log-likelihood. @typedef {{ mean_log_p: number, bits_per_dimension: number, standard_error: number }} NllSummary */
-/**
- * What the wasm's `likelihood` resolves to.
- * @typedef {{ solver: string, steps: number, evaluations: number, data_time: number, log_p: number[],
- *   exact_log_p: number[], model: NllSummary, exact: NllSummary, histogram: LogDensityHistogram }} LikelihoodView
- */
-/**
- * What the wasm's `elbo` returns (nats).
- * @typedef {{ latent_times: number[], prior: number, transitions: number[], reconstruction: number, elbo: number,
- *   standard_error: number, bits_per_dimension: number, exact_log_p: number }} ElboView
- */
+/** The histograms of the wasm's `likelihood`: bins over [low, high] (nats). @typedef {import('../pkg/diffusion_playground.js').LogDensityHistogram} LogDensityHistogram */
+/** A mean negative log-likelihood. @typedef {import('../pkg/diffusion_playground.js').NllSummary} NllSummary */
+/** What the wasm's `likelihood` resolves to. @typedef {import('../pkg/diffusion_playground.js').LikelihoodView} LikelihoodView */
+/** What the wasm's `elbo` returns (nats). @typedef {import('../pkg/diffusion_playground.js').ElboView} ElboView */
 
 /** Colours of the model and of the exact density (Okabe-Ito orange and blue). */
 const MODEL_COLOUR = '#e69f00';

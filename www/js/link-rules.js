@@ -3,15 +3,13 @@
 // which the page hands this module once the wasm is loaded (`useLinkRules`), before any link is
 // read: how text becomes a number (plain decimals of at most `link_number_max_length()`
 // characters, read in one pass; `src/app/link_number.rs`), the whitespace values are trimmed of,
-// and how a measurement's operator and values read and are written (`src/app/measurement.rs`).
+// how a measurement's operator and values read and are written (`src/app/measurement.rs`), and
+// how the fields that depend on each other settle (`src/app/condition.rs`).
 
 /**
- * The wasm's functions this module calls.
- * @typedef {{ link_number: (text: string) => number | undefined, link_text: (text: string) => string,
- *   measurement_operator: (text: string) => Float64Array | undefined,
- *   measurement_values: (text: string) => Float64Array | undefined,
- *   measurement_operator_text: (flat: Float64Array) => string,
- *   measurement_values_text: (values: Float64Array) => string }} LinkRules
+ * The wasm's functions this module calls (their types from the declarations wasm-bindgen writes).
+ * @typedef {Pick<import('../pkg/diffusion_playground.js'), 'link_number' | 'link_text' | 'measurement_operator'
+ *   | 'measurement_values' | 'measurement_operator_text' | 'measurement_values_text' | 'settle_options'>} LinkRules
  */
 
 /** @type {LinkRules | null} */

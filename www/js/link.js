@@ -5,7 +5,7 @@
 // notice for all unknown keys), and written back in table order with its format version.
 
 import {
-  BASE_FIELDS, FIELD, FIELDS, LINK_SETTLES_WITH, LINK_VERSION, QUOTE_LIMIT, defaultState, maxLengthOf, maxValueLength, parseField, quote, settleCondition,
+  BASE_FIELDS, FIELD, FIELDS, LINK_SETTLES_WITH, LINK_VERSION, QUOTE_LIMIT, byName, defaultState, maxLengthOf, maxValueLength, parseField, quote, settleCondition,
   tooLong,
 } from './state.js';
 
@@ -108,7 +108,7 @@ function unknownKeysNotice(keys) {
  * Reads a URL hash such as `#dataset=spiral&steps=50`, as URLSearchParams would, in time linear
  * in the length of the hash: values are capped in length before they are decoded or read.
  * @param {string} hash  `location.hash`, with or without the leading '#'
- * @returns {{ state: Record<string, any>, notices: string[], given: Set<string> }}  a complete
+ * @returns {{ state: State, notices: string[], given: Set<string> }}  a complete
  *   state (bad or missing fields at their defaults); one plain-text notice per rejected field, one
  *   per field that appears more than once, one for all unknown keys, and one when the link has
  *   more than MAX_LINK_SETTINGS settings; and the names of the fields the link gives (valid or not)
@@ -144,7 +144,7 @@ export function parseHash(hash) {
     }
     seen.add(key);
     const parsed = valueWhole ? parseField(field, value) : tooLong(field, value, valueLength);
-    if (parsed.ok) state[key] = parsed.value;
+    if (parsed.ok) byName(state)[key] = parsed.value;
     else notices.push(`Link setting ${parsed.problem}; using the default ${field.default}.`);
   }
   // The class and guidance fields depend on each other and on the dataset and score; in a
@@ -171,7 +171,7 @@ export function toHash(state) {
   const params = new URLSearchParams();
   params.set('v', String(LINK_VERSION));
   for (const field of FIELDS) {
-    const value = state[field.name];
+    const value = byName(state)[field.name];
     if ((field.hides || field.type === 'drawing' || field.type === 'stroke_classes') && !value) continue;
     params.set(field.name, field.type === 'boolean' ? (value ? '1' : '0') : String(value));
   }

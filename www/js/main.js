@@ -10,7 +10,8 @@
 // The modules import each other one way only; where a lower one must make a higher one act, it
 // emits an event (events.js) that this module subscribes the answer to.
 //
-// The modules: page.js (what they share), store.js (the state's changes), address-bar.js (the
+// The modules: page.js (what they share), store.js (the state's changes), record.js (changes a
+// feature applied itself), state.js and page-fields.js (the state table), address-bar.js (the
 // link written back), host.js (creation, device loss, path timing, embedded visibility),
 // noising.js (the data noised to t), frame-loop.js (the animation), views.js (the
 // registry of views: view-*.js), actions.js (what the controls do), drawing-feature.js and
@@ -27,6 +28,7 @@ import { useLinkRules } from './link-rules.js';
 import { redraw, requestFrame } from './frame-loop.js';
 import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange } from './store.js';
+import { writeHashSoon } from './address-bar.js';
 import { handlers, runCommand } from './actions.js';
 import { setUpDrawing } from './drawing-feature.js';
 import { startTraining } from './training.js';
@@ -47,6 +49,12 @@ on('frame-wanted', requestFrame);
 on('recreate', (state) => {
   start(state).catch((error) => fail(`The playground could not restart: ${messageOf(error)}`));
 });
+// A change of the state (store.js: applied, or recorded after a feature applied it): the
+// controls show it, the picture is drawn again, the address bar follows, and the panels that
+// measure something measure again.
+on('changed', () => ui.setValues(page.state));
+on('changed', () => redraw());
+on('changed', () => writeHashSoon());
 on('changed', settingsChanged);
 
 async function main() {

@@ -98,21 +98,12 @@ export function observationAt(observe, x, y) {
   return valuesText(rows.map(([a, b]) => round(a * x + b * y)));
 }
 
-/**
- * `values` resized to `rows` values (zeros appended, extras dropped), as the wasm's `resized`.
- * @param {string} values
- * @param {number} rows
- */
-export function resizedValues(values, rows) {
-  const old = parseValues(values) ?? [];
-  return valuesText(Array.from({ length: rows }, (_, i) => old[i] ?? 0));
-}
 
 /**
  * Draws the measurement of `state` on the layers canvas: the line a . x = y of each row of A
  * (dashed), and, where two rows are independent, the point A^-1 y they pin down.
  * @param {HTMLCanvasElement} canvas
- * @param {Record<string, any>} state  the page state (its `observe` and `observation`)
+ * @param {import('./state.js').State} state  the page state (its `observe` and `observation`)
  */
 export function drawMeasurement(canvas, state) {
   const rows = parseOperator(state.observe);

@@ -19,7 +19,7 @@ const LABEL_HEIGHT = 16;
 const NETWORK_COLOUR = '#e69f00';
 const IRREDUCIBLE_COLOUR = '#56b4e9';
 
-/** One position of the loss profile. @typedef {{ t: number, network_error: number, irreducible: number, loss: number }} LossAtTime */
+/** One position of the loss profile. @typedef {import('../pkg/diffusion_playground.js').LossAtTime} LossAtTime */
 
 /**
  * Draws the error map `field` (ERROR_SIDE x ERROR_SIDE, row 0 at the top) and the loss profile.

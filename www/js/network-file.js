@@ -11,6 +11,7 @@ import { page } from './page.js';
 import { messageOf } from './errors.js';
 import { download } from './export.js';
 import { applyChanges } from './store.js';
+import { record } from './record.js';
 import { NETWORK_LINK_CHARS, decodeNetwork } from './network-link.js';
 
 /** Largest network file read (app::network_file::MAX_NETWORK_FILE_BYTES; the real one is ~24 KB). */
@@ -44,7 +45,8 @@ export async function loadNetworkFile(file) {
     ui.notice(`${file.name} was not loaded: ${messageOf(error)}. The current network is kept.`, 'error');
     return;
   }
-  const changes = /** @type {Record<string, string>} */ ({});
+  /** @type {Partial<import('./state.js').State>} */
+  const changes = {};
   if (page.state.score !== 'mlp') changes.score = 'mlp';
   if (described.dataset && described.dataset !== page.state.dataset) changes.dataset = described.dataset;
   if (Object.keys(changes).length > 0) applyChanges(changes);
@@ -66,21 +68,18 @@ export function useLinkNetwork() {
   let described;
   try {
     described = pg.use_network_link(decodeNetwork(state.net));
-    if (state.score !== 'mlp') {
-      pg.set_options({ score: 'mlp' });
-      state.score = 'mlp';
-    }
+    if (state.score !== 'mlp') pg.set_options({ score: 'mlp' });
   } catch (error) {
     ui.notice(`The network in the link was not used: ${messageOf(error)}. Sampling with ${state.drawn ? 'the drawing’s exact score' : 'the embedded network'}.`, 'error');
-    state.net = '';
+    record({ net: '' });
     return;
   }
+  record({ score: 'mlp' });
   ui.notice(
     `The link carries a network (${described.parametrization} on ${described.schedule}, as half floats): ` +
       `the learned score samples ${state.drawn ? 'the drawing' : 'the dataset'}.`,
     'info',
   );
-  ui.setValues(state);
 }
 
 /** Binds the Download and Load controls and drops of `.safetensors` files on the picture. */

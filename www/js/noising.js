@@ -4,7 +4,7 @@
 
 import * as ui from './controls.js';
 import { page, running } from './page.js';
-import { writeHashSoon } from './address-bar.js';
+import { record } from './record.js';
 
 /**
  * Shows the data forward-noised to the fraction `u` of the time range. A fraction above 0 but
@@ -18,17 +18,15 @@ export function noiseTo(u) {
   const { state, description } = page;
   pg.noise_to(u);
   page.runStart = u;
-  const schedule = description.schedules.find((/** @type {any} */ s) => s.name === state.schedule);
+  const schedule = description.schedules.find((s) => s.name === state.schedule);
   const floor = schedule?.min_start_fraction ?? 0;
   if (u > 0 && u < floor) {
     ui.notice(
-      `Time t ${u} is below the smallest meaningful start of the ${schedule.label} schedule ` +
+      `Time t ${u} is below the smallest meaningful start of the ${schedule?.label} schedule ` +
         `(t = ${floor.toPrecision(3)} of its range, where the noise sigma is ${description.limits.min_start_sigma}); starting there.`,
       'info',
     );
-    state.t = pg.time_fraction;
-    page.runStart = state.t;
-    ui.setValues(state);
-    writeHashSoon();
+    page.runStart = pg.time_fraction;
+    record({ t: pg.time_fraction });
   }
 }

@@ -37,11 +37,16 @@ export const page = {
   compiled: null,
   /** @type {import('./wasm-module.js').Build} Which build of the module runs (main.js). */
   wasmBuild: 'simd128',
-  /** @type {any} What the wasm offers, `describe()`: choices, limits, defaults (main.js). */
-  description: null,
+  /** @type {import('../pkg/diffusion_playground.js').Description} What the wasm offers, `describe()`: choices, limits, defaults (main.js). */
+  description: /** @type {import('../pkg/diffusion_playground.js').Description} */ (/** @type {unknown} */ (null)),
   /** @type {Playground | null} The running Playground, or null while (re)creating (host.js). */
   pg: null,
-  /** @type {Record<string, any>} The full UI state (the table of state.js): what the hash shows. */
+  /**
+   * @type {import('./state.js').State} The full UI state (the table of state.js): what the hash
+   * shows. Changed only through store.js's `applyChanges` and record.js's `record`, which tell
+   * `changed`; made whole by main.js (the first link) and host.js (a creation); address-bar.js
+   * fills in `net` from the network in use when it writes the link.
+   */
   state: defaultState(),
   /** True while the page waits for a Playground (host.js). */
   creating: false,

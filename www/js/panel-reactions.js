@@ -9,7 +9,7 @@ import * as ui from './controls.js';
 import { page } from './page.js';
 import { messageOf } from './errors.js';
 import { FIELD } from './state.js';
-import { writeHashSoon } from './address-bar.js';
+import { record } from './record.js';
 import { viewOfPanel } from './views.js';
 import { startRace } from './view-race.js';
 import { likelihoodAt, startLikelihood } from './view-likelihood.js';
@@ -23,15 +23,14 @@ const LIKELIHOOD_SETTINGS = Object.freeze(['likelihood_solver', 'likelihood_grid
 /**
  * A panel was opened or closed: the state and the link keep it, and an opened panel's view is
  * drawn at once (the drawing panel shows its tools through `showDrawing`).
- * @param {string} name
+ * @param {import('./state.js').PanelName} name
  * @param {boolean} open
  * @param {(open: boolean) => void} showDrawing
  */
 export function panelToggled(name, open, showDrawing) {
   if (name === 'draw') showDrawing(open);
   if (open === page.state[name]) return;
-  page.state[name] = open;
-  writeHashSoon();
+  record({ [name]: open });
   if (page.pg && !page.creating && open) {
     try {
       viewOfPanel(name)?.update();

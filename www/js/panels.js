@@ -8,7 +8,7 @@ import { PANELS } from './state.js';
 
 /**
  * Calls `callback(name, open)` when a folding panel ('lab', 'spacetime') is opened or closed.
- * @param {(name: string, open: boolean) => void} callback
+ * @param {(name: import('./state.js').PanelName, open: boolean) => void} callback
  */
 export function onPanelToggle(callback) {
   for (const { name } of PANELS) {

@@ -40,8 +40,7 @@ const SNAPSHOT_HALF_EXTENT = 3;
  * One lap: the budget asked for, and what the wasm's `race_lap` returns for it (its steps and
  * evaluations, the distance to fresh data, the final particles as interleaved x, y, and the
  * data-vs-data floor).
- * @typedef {{ budget: number, steps: number, evaluations: number, distance: number,
- *   particles: number[], floor: number }} Lap
+ * @typedef {{ budget: number } & import('../pkg/diffusion_playground.js').RaceLap} Lap
  */
 
 /** One sampler in the race and its laps so far. @typedef {{ name: string, label: string, colour: string, laps: Lap[] }} Racer */

@@ -14,10 +14,9 @@
 import { drawMarkedChart } from './marked-chart.js';
 
 /**
- * What the wasm's `schedule_curves` returns (`ScheduleCurves` in src/web/bindings.rs): each curve
- * at the slider positions `u` (times `t`), and the time grid's points.
- * @typedef {{ u: number[], t: number[], alpha: number[], sigma: number[], log_snr: number[],
- *   drift: number[], diffusion_squared: number[], grid_u: number[], grid_t: number[] }} ScheduleCurves
+ * What the wasm's `schedule_curves` returns (`app::views::ScheduleCurves`): each curve at the
+ * slider positions `u` (times `t`), and the time grid's points.
+ * @typedef {import('../pkg/diffusion_playground.js').ScheduleCurves} ScheduleCurves
  */
 
 /**

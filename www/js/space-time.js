@@ -13,8 +13,7 @@ const GAP = 12;
 const LABEL_HEIGHT = 16;
 /**
  * What the wasm's `space_time` returns (`SpaceTime` in src/core/space_time.rs).
- * @typedef {{ columns: number, rows: number, u: number[], path_u: number[], density: number[],
- *   forward: number[], reverse_sde: number[], reverse_ode: number[] }} SpaceTime
+ * @typedef {import('../pkg/diffusion_playground.js').SpaceTime} SpaceTime
  */
 
 /**

@@ -23,6 +23,13 @@ import { decodeDrawing, decodeStrokeClasses, drawingLimits, encodedLength, useDr
 import { parseNumber, trimLinkWhitespace } from './link-rules.js';
 import { quote } from './quote.js';
 import { isKnownClass, useConditionDescription } from './condition.js';
+import { byName } from './by-name.js';
+import { PAGE_FIELDS, PANELS } from './page-fields.js';
+
+export { PANELS };
+
+export { byName };
+/** @typedef {import('./by-name.js').FieldValue} FieldValue */
 
 export { QUOTE_LIMIT, quote } from './quote.js';
 import { MAX_NETWORK_LINK_CHARS, NETWORK_LINK_CHARS, isNetworkText } from './network-link.js';
@@ -58,7 +65,6 @@ export const LINK_VERSION = 1;
  * @property {number} [max]         inclusive, for 'integer' and 'number'
  */
 
-/** A state of the page: a value for every field of the table, by field name. @typedef {Record<string, any>} State */
 
 /**
  * The kinds of `describe().options` and the type of this table that reads each; a text option
@@ -74,122 +80,46 @@ const TYPE_OF_KIND = Object.freeze({ integer: 'integer', number: 'number', choic
  */
 const TEXT_TYPES = Object.freeze({ class: 'class', observe: 'measurement', observation: 'measurement' });
 
+/** @typedef {import('../pkg/diffusion_playground.js').Description} Description */
+
+/**
+ * The [name, label] pairs of the list `name` of `described` (its datasets, samplers, ...), or
+ * null when it has no such non-empty list.
+ * @param {Description} described
+ * @param {string} name
+ * @returns {Array<[string, string]> | null}
+ */
+function choiceList(described, name) {
+  const list = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (described))[name];
+  if (!Array.isArray(list) || list.length === 0) return null;
+  return list.map(({ name, label }) => [String(name), String(label)]);
+}
+
 /**
  * The row of an option of the wasm's table (`describe().options`): its label, range or list of
  * choices and when it applies are the wasm's, its default is `defaults`'.
- * @param {{ name: string, label: string, kind: string, min?: number, max?: number, list?: string,
- *   applies_when?: { field: string, values: string[] } }} spec
- * @param {Record<string, any>} described
+ * @param {import('../pkg/diffusion_playground.js').OptionDescription} spec
+ * @param {Description} described
  * @returns {Field}
  */
 function optionField(spec, described) {
   const type = spec.kind === 'text' ? TEXT_TYPES[spec.name] : TYPE_OF_KIND[spec.kind];
   if (!type) throw new Error(`state.js: the wasm's option '${spec.name}' is of kind ${spec.kind}, which the page has no reader for`);
   /** @type {Field} */
-  const field = { name: spec.name, type, default: described.defaults[spec.name], label: spec.label, option: true };
+  const field = { name: spec.name, type, default: byName(described.defaults)[spec.name], label: spec.label, option: true };
   if (type === 'integer' || type === 'number') Object.assign(field, { min: spec.min, max: spec.max });
   if (spec.list) {
-    const list = described[spec.list];
-    if (!Array.isArray(list) || list.length === 0) throw new Error(`state.js: describe() has no list '${spec.list}' for the option '${spec.name}'`);
-    field.choices = list.map(({ name, label }) => [name, label]);
+    const choices = choiceList(described, spec.list);
+    if (!choices) throw new Error(`state.js: describe() has no list '${spec.list}' for the option '${spec.name}'`);
+    field.choices = choices;
   }
   if (spec.applies_when) field.onlyFor = { [spec.applies_when.field]: spec.applies_when.values };
   return field;
 }
 
-/**
- * The folding panels of the page, each a `<details>` with the id of its state field (true: open),
- * with that field's label. panels.js, the hide flags and the controls take them from here.
- * @type {ReadonlyArray<{ name: string, label: string }>}
- */
-export const PANELS = Object.freeze([
-  // Draw your own data (drawing-feature.js).
-  { name: 'draw', label: 'Drawing panel' },
-  // The schedule's curves with the time grid.
-  { name: 'lab', label: 'Schedule lab' },
-  // The 1-D space-time view (docs/theory.md).
-  { name: 'spacetime', label: 'Space-time view' },
-  // The particles' histogram next to the exact p_t.
-  { name: 'density', label: 'Density view' },
-  // The formulas of the schedule and sampler.
-  { name: 'formulas', label: 'Formulas' },
-  // The sampler race (it runs when opened).
-  { name: 'race', label: 'Sampler race' },
-  // The likelihood of fresh data under the model (src/app/likelihood.rs).
-  { name: 'likelihood', label: 'Likelihood panel' },
-  // Where the network is wrong (src/app/model_error.rs).
-  { name: 'errors', label: 'Network error panel' },
-]);
-
-/**
- * The page's own fields. The playground's options come first in the table, one row each from
- * the wasm's table (`useDescription`).
- * @type {ReadonlyArray<Field>}
- */
-const PAGE_FIELDS = Object.freeze(/** @type {Field[]} */ (/** @satisfies {Field[]} */ ([
-  // Layers drawn over the particles (for up to LAYER_PARTICLES of them): each particle's
-  // denoised ghost x0_hat = E[x0 | x_t] (Tweedie), and the score direction -eps_hat / sigma.
-  { name: 'ghosts', type: 'boolean', default: false, label: 'Denoised ghosts', option: false, control: true },
-  { name: 'arrows', type: 'boolean', default: false, label: 'Arrows', option: false, control: true },
-  // What the arrows show: the score, the noise eps_hat or the velocity of the same prediction.
-  {
-    name: 'lens', type: 'choice', default: 'score', label: 'Arrows show', option: false, control: true,
-    choices: [['score', 'Score ∇log p'], ['eps', 'Noise ε̂'], ['velocity', 'Velocity v (drawn as −v)']],
-    onlyFor: { arrows: [true] },
-  },
-  // The exact p_t (the density the particles should follow at their time) as contour lines of its
-  // highest-density regions (contours.js).
-  { name: 'contours', type: 'boolean', default: false, label: 'Exact p_t contours', option: false, control: true },
-  // The whole trajectory of a few particles, from where the run started.
-  { name: 'paths', type: 'boolean', default: false, label: 'Trajectories', option: false, control: true },
-  {
-    name: 'theme', type: 'choice', default: 'dark', label: 'Theme', option: false, control: true,
-    choices: [['dark', 'Dark'], ['light', 'Light (projectors)']],
-  },
-  // A drawing that replaces the dataset (int16 pairs, base64url), its points' colours ("a40b12").
-  { name: 'drawn', type: 'drawing', default: '', label: 'Drawing', option: false },
-  { name: 'drawn_classes', type: 'stroke_classes', default: '', label: 'Drawing classes', option: false },
-  // A network trained in the page or loaded from a file (network-link.js): its half floats as
-  // base64url; written by the page from the wasm's network in use.
-  { name: 'net', type: 'network', default: '', label: 'Network', option: false },
-  // Web Workers the CPU path steps on (cpu-workers.js; 0: one per core, up to 8).
-  { name: 'threads', type: 'integer', default: 0, min: 0, max: 16, label: 'CPU workers', option: false, control: true },
-  // The folding panels are open (PANELS).
-  ...PANELS.map(({ name, label }) => /** @type {Field} */ ({ name, type: 'boolean', default: false, label, option: false })),
-  // The samplers ticked in the race, in the order they run (comma-separated names).
-  {
-    name: 'racers', type: 'samplers', default: 'probability_flow_euler,heun,dpm_solver_2m,euler_maruyama',
-    label: 'Race samplers', option: false,
-  },
-  // DDIM's eta in the race (0: deterministic; 1 would be DDPM ancestral, which races on its own).
-  // The race never reads the main eta or churn, whose controls may be hidden: Euler-Maruyama
-  // races as the reverse SDE (eta = 1) and Heun without churn.
-  { name: 'race_eta', type: 'number', default: 0, min: 0, max: 1, label: 'DDIM eta in the race', option: false, control: true },
-  // What a network trained in the drawing panel learns (src/app/training.rs, Learning): its
-  // objective, one of describe()'s objectives, and its schedule.
-  { name: 'train_objective', type: 'choice', from: 'objectives', default: 'eps', label: 'Training objective', option: false, control: true },
-  { name: 'train_schedule', type: 'choice', from: 'training_schedules', default: 'vp_linear', label: 'Training schedule', option: false, control: true },
-  // The likelihood panel's settings (src/app/likelihood.rs): the NLL of fresh data under the model by
-  // the probability-flow ODE with one of describe()'s likelihood solvers, its time grid (Karras by
-  // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's
-  // schedule, next to the exact NLL, and DDPM's ELBO (Ho et al. 2020, eq. 5) on the same grid.
-  {
-    name: 'likelihood_solver', type: 'choice', from: 'likelihood_samplers', default: 'heun', label: 'Likelihood solver',
-    option: false, control: true,
-  },
-  { name: 'likelihood_grid', type: 'choice', from: 'time_grids', default: 'karras', label: 'Likelihood time grid', option: false, control: true },
-  { name: 'likelihood_steps', type: 'integer', default: 64, min: 1, max: 1000, label: 'Likelihood steps', option: false, control: true },
-  { name: 'likelihood_points', type: 'integer', default: 1024, min: 2, max: 16384, label: 'Likelihood points', option: false, control: true },
-  // `min` shows the canvas and the transport only (classroom mode); embed.html starts from it.
-  {
-    name: 'ui', type: 'choice', default: 'full', label: 'Interface', option: false,
-    choices: [['full', 'Full'], ['min', 'Minimal']],
-  },
-  // Where the run starts, as a fraction of the schedule's time range (the time slider's position):
-  // 1 is the prior noise; below 1 the link opens on forward-noised data.
-  { name: 't', type: 'number', default: 1, min: 0, max: 1, label: 'Time t', option: false },
-  { name: 'playing', type: 'boolean', default: true, label: 'Playing', option: false },
-])));
+/** @typedef {import('./page-fields.js').State} State */
+/** @typedef {import('./page-fields.js').FieldName} FieldName */
+/** @typedef {import('./page-fields.js').PanelName} PanelName */
 
 /** What a `<name>_hide` flag can hide besides the controls: the time bar, the readouts, the panels. */
 const HIDEABLE_PANELS = ['t', 'readouts', ...PANELS.map((p) => p.name)];
@@ -223,20 +153,18 @@ export let FIELD = tableOf([]).lookup;
  * options table (`describe().options`: label, range or list, when each applies) with its
  * defaults, the page fields read its lists (`from`), and the drawing limits and the classes go
  * to drawing.js and condition.js. Call it before parsing; calling it again rebuilds the table.
- * @param {Record<string, any>} described
+ * @param {Description} described
  */
 export function useDescription(described) {
-  const options = (described.options ?? []).map((/** @type {any} */ spec) => optionField(spec, described));
+  const options = described.options.map((spec) => optionField(spec, described));
   const names = new Set(PAGE_FIELDS.map((f) => f.name));
   const clash = options.find((/** @type {Field} */ f) => names.has(f.name));
   if (clash) throw new Error(`state.js: the wasm's option '${clash.name}' has the name of a page field`);
   for (const field of PAGE_FIELDS) {
     if (!field.from) continue;
-    const list = described[field.from];
-    if (!Array.isArray(list) || list.length === 0) {
-      throw new Error(`state.js: describe() has no list '${field.from}' for the field '${field.name}'`);
-    }
-    field.choices = list.map(({ name, label }) => [name, label]);
+    const choices = choiceList(described, field.from);
+    if (!choices) throw new Error(`state.js: describe() has no list '${field.from}' for the field '${field.name}'`);
+    field.choices = choices;
   }
   ({ base: BASE_FIELDS, fields: FIELDS, lookup: FIELD } = tableOf(options));
   useDrawingLimits(described.drawing);
@@ -261,7 +189,7 @@ function choicesOf(field) {
  * @param {State} state
  */
 export function applies(field, state) {
-  return Object.entries(field.onlyFor ?? {}).every(([name, values]) => values.includes(state[name]));
+  return Object.entries(field.onlyFor ?? {}).every(([name, values]) => values.includes(/** @type {string | boolean} */ (byName(state)[name])));
 }
 
 /**
@@ -321,7 +249,7 @@ export function tooLong(field, shown, length) {
  * Checks one value (text from the URL, or a number or boolean from a control) against its field.
  * @param {Field} field
  * @param {unknown} raw
- * @returns {{ ok: true, value: any } | { ok: false, problem: string }}  `problem` names the
+ * @returns {{ ok: true, value: FieldValue } | { ok: false, problem: string }}  `problem` names the
  *   field, the value and what is allowed, e.g. `steps "0" is not allowed (allowed: an integer from 1 to 1000)`
  */
 export function parseField(field, raw) {
@@ -388,7 +316,7 @@ export function parseField(field, raw) {
 
 /** The default state: every field at its default. */
 export function defaultState() {
-  return Object.fromEntries(FIELDS.map((f) => [f.name, f.default]));
+  return /** @type {State} */ (/** @type {unknown} */ (Object.fromEntries(FIELDS.map((f) => [f.name, f.default]))));
 }
 
 /**
@@ -396,5 +324,5 @@ export function defaultState() {
  * @param {State} state
  */
 export function toOptions(state) {
-  return Object.fromEntries(FIELDS.filter((f) => f.option).map((f) => [f.name, state[f.name]]));
+  return Object.fromEntries(FIELDS.filter((f) => f.option).map((f) => [f.name, byName(state)[f.name]]));
 }

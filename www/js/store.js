@@ -9,13 +9,16 @@
 import * as ui from './controls.js';
 import { page } from './page.js';
 import { act, messageOf } from './errors.js';
-import { FIELD, settleCondition } from './state.js';
+import { FIELD, byName, settleCondition } from './state.js';
 import { parseHash, toHash } from './link.js';
-import { dropFence, redraw, setPlaying } from './frame-loop.js';
+import { dropFence, setPlaying } from './frame-loop.js';
 import { emit } from './events.js';
 import { writeHashSoon } from './address-bar.js';
 import { ensureConditionalNetwork, hasConditionalNetwork, needsConditionalNetwork } from './conditional-networks.js';
 import { ensureNetwork, missingNetwork } from './networks.js';
+
+/** @typedef {import('./state.js').State} State */
+/** @typedef {import('./state.js').FieldValue} FieldValue */
 
 /**
  * Link fields whose change makes the Playground again (as a backend change does): a drawing, its
@@ -36,13 +39,13 @@ export function takeQueuedHash() {
 /**
  * Applies validated changes of state fields: options go to the Playground (a backend change
  * re-creates it), then t and playing. A rejected option is reported and its control restored.
- * @param {Record<string, any>} asked
+ * @param {Partial<import('./state.js').State>} asked
  */
 export function applyChanges(asked) {
   const { pg, state } = page;
   if (!pg || page.creating) return;
   // The class and guidance fields follow the dataset and score (and say so when they must).
-  const settled = settleCondition({ ...state, ...asked }, Object.keys(asked));
+  const settled = settleCondition(/** @type {State} */ ({ ...state, ...asked }), Object.keys(asked));
   // Another dataset or schedule: fetch its network first (the wasm embeds only the default's).
   const { dataset, schedule } = settled.state;
   if (missingNetwork(dataset, schedule) !== null) {
@@ -67,22 +70,23 @@ export function applyChanges(asked) {
     return;
   }
   for (const text of settled.notices) ui.notice(text, 'warn');
-  /** @type {Record<string, any>} */
-  const changes = Object.fromEntries(
-    Object.entries(settled.state).filter(([name, v]) => name in asked || v !== state[name]),
-  );
-  const next = { ...state, ...changes };
+  const current = byName(state);
+  const changes = /** @type {Partial<State>} */ (Object.fromEntries(
+    Object.entries(byName(settled.state)).filter(([name, v]) => name in asked || v !== current[name]),
+  ));
+  const changed = byName(changes);
+  const next = /** @type {State} */ ({ ...state, ...changes });
   // Another backend, or another drawing or network from a link (typed into the address bar or
   // sent by an embedding page): the Playground is made again, which applies the drawing, then
   // its network, then the guidance toward the drawing's class, in that order (host.js, start).
-  if (next.backend !== state.backend || RECREATED_BY.some((name) => name in changes && next[name] !== state[name])) {
+  if (next.backend !== state.backend || RECREATED_BY.some((name) => name in changes && changed[name] !== current[name])) {
     emit('recreate', next);
     return;
   }
-  /** @type {Record<string, any>} */
+  /** @type {Record<string, FieldValue>} */
   const options = {};
-  for (const [name, v] of Object.entries(changes)) {
-    if (FIELD[name].option && state[name] !== v) options[name] = v;
+  for (const [name, v] of Object.entries(changed)) {
+    if (FIELD[name].option && current[name] !== v) options[name] = v;
   }
   if (Object.keys(options).length > 0) {
     try {
@@ -101,28 +105,26 @@ export function applyChanges(asked) {
       dropFence();
     }
   }
-  if ('t' in changes && changes.t !== state.t) {
+  if (changes.t !== undefined && changes.t !== state.t) {
     if (changes.t < 1) page.pendingT = changes.t;
     else if (act('Reset', (/** @type {import('./page.js').Playground} */ p) => p.reset())) page.runStart = 1;
     state.t = changes.t;
   }
-  if ('playing' in changes) {
+  if (changes.playing !== undefined) {
     setPlaying(changes.playing);
     state.playing = changes.playing;
   }
   // Choosing a dataset ends a drawing (the wasm has dropped it).
   if ('dataset' in options) Object.assign(state, { drawn: '', drawn_classes: '' });
   // Page-only fields (layers, theme, interface, hide flags) only change the look.
-  for (const [name, v] of Object.entries(changes)) {
-    if (!FIELD[name].option && name !== 't' && name !== 'playing') state[name] = v;
+  for (const [name, v] of Object.entries(changed)) {
+    if (!FIELD[name].option && name !== 't' && name !== 'playing') current[name] = v;
   }
-  ui.setValues(state);
-  redraw();
-  writeHashSoon();
-  // What follows a change elsewhere (the race and the likelihood panel measure again) is
-  // subscribed in main.js.
+  // What follows (the controls, the picture, the address bar, the race and the likelihood
+  // panel) is subscribed to `changed` in main.js.
   emit('changed', Object.keys(changes));
 }
+
 
 /**
  * The user edited the address bar: apply the new hash like a set of control changes, or, while
@@ -147,12 +149,14 @@ export function applyHash(hash, triedBackend) {
   const { state: wanted, notices } = parseHash(hash);
   for (const text of notices) ui.notice(text, 'warn');
   if (wanted.backend === triedBackend) wanted.backend = page.state.backend;
-  /** @type {Record<string, any>} */
+  const [asked, current] = [byName(wanted), byName(page.state)];
+  /** @type {Record<string, FieldValue>} */
   const changes = {};
-  for (const name of Object.keys(wanted)) {
-    if (wanted[name] !== page.state[name]) changes[name] = wanted[name];
+  for (const name of Object.keys(asked)) {
+    if (asked[name] !== current[name]) changes[name] = asked[name];
   }
-  if (Object.keys(changes).length > 0) applyChanges(changes);
+  // (each value was read by its field's row: `parseHash`)
+  if (Object.keys(changes).length > 0) applyChanges(/** @type {Partial<State>} */ (changes));
 }
 
 /**

@@ -7,7 +7,8 @@
 
 import { page, running } from './page.js';
 import { messageOf } from './errors.js';
-import { redraw, setPlaying } from './frame-loop.js';
+import { setPlaying } from './frame-loop.js';
+import { record } from './record.js';
 import * as ui from './controls.js';
 import * as draw from './drawing.js';
 import { applyDrawing, drawStatus } from './drawing-feature.js';
@@ -76,9 +77,7 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
   const { state } = page;
   if (state.score !== 'mlp') {
     pg.set_options({ score: 'mlp' });
-    state.score = 'mlp';
-    ui.setValues(state);
-    redraw();
+    record({ score: 'mlp' });
   }
   const colours = draw.usedClasses(points).length;
   const conditional = colours > 1 ? ` It is class-conditional on your ${colours} stroke colours (label dropout 0.2): guidance cfg with the network steers toward one.` : '';

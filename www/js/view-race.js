@@ -12,7 +12,7 @@ import { RACE_BUDGETS, drawRaceChart, drawSnapshots, racerSettings, runRace } fr
 let started = 0;
 let finished = 0;
 
-/** @type {any[] | null} The results of the last race finished. */
+/** @type {import('./race.js').Racer[] | null} The results of the last race finished. */
 let lastResults = null;
 
 /** Sampler races finished so far (tests wait for it to grow). */

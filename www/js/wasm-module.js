@@ -81,7 +81,7 @@ export async function compileModule(build) {
  * Loads the build this browser runs: imports its glue, compiles its module once and instantiates
  * it. Resolves to the glue's exports (the wasm's classes and functions), the build, and the
  * compiled module with its glue's URL (for the CPU path's workers).
- * @returns {Promise<{ wasm: any, build: Build, compiled: { module: WebAssembly.Module, glue: string } }>}
+ * @returns {Promise<{ wasm: import('./page.js').Wasm, build: Build, compiled: { module: WebAssembly.Module, glue: string } }>}
  */
 export async function loadModule() {
   const build = chosenBuild();

@@ -100,12 +100,24 @@ const TSC: &str = "node_modules/typescript/bin/tsc";
 /// Type-checks the page's modules (`// @ts-check` JavaScript with JSDoc types) with `tsc --noEmit`
 /// as `tsconfig.json` says, against the declarations build-wasm has just written to
 /// `www/pkg/diffusion_playground.d.ts`, so a call into the wasm with the wrong arguments fails here.
+/// The declarations themselves are checked first, without `skipLibCheck`: every type they name
+/// (the serde types of what the wasm returns, derived by tsify) must be declared, or the page
+/// would read that value as `any`.
 fn typecheck(root: &Path) -> Result<()> {
     if !root.join(TSC).is_file() {
         return Err(err(format!(
             "{TSC} not found: install the npm packages of package-lock.json with `npm ci`"
         )));
     }
+    run(Command::new("node").current_dir(root).args([
+        TSC,
+        "--ignoreConfig",
+        "--noEmit",
+        "--strict",
+        "--lib",
+        "ESNext,DOM",
+        "www/pkg/diffusion_playground.d.ts",
+    ]))?;
     run(Command::new("node").current_dir(root).args([TSC, "--noEmit", "-p", "tsconfig.json"]))
 }
 

@@ -13,6 +13,7 @@ use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POI
 use crate::app::training::{drawn_network, Learning, Training};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::classes;
+use crate::core::dataset::Dataset;
 use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
 use crate::core::embedded;
@@ -330,13 +331,14 @@ fn next_revision() -> u64 {
 /// What [`Session::use_network_file`] read: what the network predicts, its schedule and the
 /// built-in dataset it names (if any).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub struct LoadedNetwork {
-    /// Its parametrization's name.
-    pub parametrization: &'static str,
-    /// Its schedule's name.
-    pub schedule: &'static str,
+    /// What it predicts.
+    pub parametrization: Parametrization,
+    /// The schedule it was trained on.
+    pub schedule: Schedule,
     /// The dataset it was trained on, where the file names a built-in one.
-    pub dataset: Option<&'static str>,
+    pub dataset: Option<Dataset>,
 }
 
 /// A playground's simulation.
@@ -684,9 +686,9 @@ impl Session {
         }
         let imported = crate::core::safetensors_net::from_bytes(bytes)?;
         let loaded = LoadedNetwork {
-            parametrization: imported.parametrization.name(),
-            schedule: imported.schedule.name(),
-            dataset: imported.dataset.map(|d| d.name()),
+            parametrization: imported.parametrization,
+            schedule: imported.schedule,
+            dataset: imported.dataset,
         };
         let dataset = self.options.dataset;
         self.use_network(imported.into_trained(dataset))?;
@@ -714,11 +716,8 @@ impl Session {
             ));
         }
         let net = TrainedNet::from_bytes(bytes).map_err(|e| e.to_string())?;
-        let loaded = LoadedNetwork {
-            parametrization: net.parametrization.name(),
-            schedule: net.schedule.name(),
-            dataset: None,
-        };
+        let loaded =
+            LoadedNetwork { parametrization: net.parametrization, schedule: net.schedule, dataset: None };
         match &self.drawing {
             Some(drawing) => {
                 network_check::check(&net).map_err(|e| e.to_string())?;

@@ -23,6 +23,7 @@ mod multistep;
 mod plans;
 mod threads;
 
+use plans::StepCoefficients;
 pub use plans::{evaluation, plan, SamplerSettings, DEFAULT_ORDER, MAX_CHURN_NOISE};
 pub use threads::{available_threads, run_threaded};
 
@@ -55,6 +56,7 @@ use crate::core::weights::TrainedNet;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify), tsify(missing_as_null))]
 pub enum Sampler {
     /// Euler-Maruyama on the reverse SDE, with a stochasticity dial (Song et al. 2021, eq. 6;
     /// Anderson 1982).
@@ -142,30 +144,49 @@ impl Sampler {
         self.into()
     }
 
+    /// The sampler's row of the table: its label, the knobs it reads and the function that
+    /// writes its steps' coefficients (`plans`, `multistep`). A new sampler is a variant, its
+    /// row here and its coefficients, with the formula in their doc comment.
+    fn row(self) -> SamplerRow {
+        use Knob::{Churn, Eta, Order, SNoise};
+        let (label, knobs, coefficients): (&'static str, &'static [Knob], StepCoefficients) = match self {
+            Sampler::EulerMaruyama => ("Reverse SDE (Euler-Maruyama)", &[Eta], plans::euler_maruyama),
+            Sampler::ProbabilityFlowEuler => {
+                ("Probability-flow ODE (Euler)", &[], plans::probability_flow_euler)
+            }
+            Sampler::Heun => ("Probability-flow ODE (Heun, EDM)", &[Churn], plans::heun),
+            Sampler::Ddim => ("DDIM", &[Eta], plans::ddim),
+            Sampler::DdpmAncestral => ("DDPM ancestral", &[], plans::ddpm_ancestral),
+            Sampler::DpmSolver2S => ("DPM-Solver++ (2S)", &[], plans::dpm_solver_2s),
+            Sampler::DpmSolver2M => ("DPM-Solver++ (2M)", &[], plans::dpm_solver_2m),
+            Sampler::EulerAncestral => ("Euler ancestral", &[Eta, SNoise], plans::euler_ancestral),
+            Sampler::Dpm2 => ("DPM-2 (Karras)", &[], plans::dpm_2),
+            Sampler::Dpm2Ancestral => ("DPM-2 ancestral", &[Eta, SNoise], plans::dpm_2_ancestral),
+            Sampler::DpmSolver2SAncestral => {
+                ("DPM-Solver++ (2S) ancestral", &[Eta, SNoise], plans::dpm_solver_2s_ancestral)
+            }
+            Sampler::Lms => ("LMS (order 4)", &[], multistep::lms),
+            Sampler::Ipndm => ("iPNDM (order 4)", &[], multistep::ipndm),
+            Sampler::Deis => ("DEIS", &[Order], multistep::deis),
+            Sampler::UniPc => ("UniPC (bh2)", &[Order], multistep::unipc),
+            Sampler::UniPcBh1 => ("UniPC (bh1)", &[Order], multistep::unipc_bh1),
+            Sampler::DpmSolverSde => ("DPM-Solver++ SDE", &[Eta, SNoise], plans::dpm_solver_sde),
+            Sampler::DpmSolver2MSde => {
+                ("DPM-Solver++ (2M) SDE", &[Eta, SNoise], multistep::dpm_solver_2m_sde)
+            }
+            Sampler::DpmSolver2MSdeHeun => {
+                ("DPM-Solver++ (2M) SDE, Heun", &[Eta, SNoise], multistep::dpm_solver_2m_sde_heun)
+            }
+            Sampler::DpmSolver3MSde => {
+                ("DPM-Solver++ (3M) SDE", &[Eta, SNoise], multistep::dpm_solver_3m_sde)
+            }
+        };
+        SamplerRow { label, knobs, coefficients }
+    }
+
     /// Human label for the UI.
     pub fn label(self) -> &'static str {
-        match self {
-            Sampler::EulerMaruyama => "Reverse SDE (Euler-Maruyama)",
-            Sampler::ProbabilityFlowEuler => "Probability-flow ODE (Euler)",
-            Sampler::Heun => "Probability-flow ODE (Heun, EDM)",
-            Sampler::Ddim => "DDIM",
-            Sampler::DdpmAncestral => "DDPM ancestral",
-            Sampler::DpmSolver2S => "DPM-Solver++ (2S)",
-            Sampler::DpmSolver2M => "DPM-Solver++ (2M)",
-            Sampler::EulerAncestral => "Euler ancestral",
-            Sampler::Dpm2 => "DPM-2 (Karras)",
-            Sampler::Dpm2Ancestral => "DPM-2 ancestral",
-            Sampler::DpmSolver2SAncestral => "DPM-Solver++ (2S) ancestral",
-            Sampler::Lms => "LMS (order 4)",
-            Sampler::Ipndm => "iPNDM (order 4)",
-            Sampler::Deis => "DEIS",
-            Sampler::UniPc => "UniPC (bh2)",
-            Sampler::UniPcBh1 => "UniPC (bh1)",
-            Sampler::DpmSolverSde => "DPM-Solver++ SDE",
-            Sampler::DpmSolver2MSde => "DPM-Solver++ (2M) SDE",
-            Sampler::DpmSolver2MSdeHeun => "DPM-Solver++ (2M) SDE, Heun",
-            Sampler::DpmSolver3MSde => "DPM-Solver++ (3M) SDE",
-        }
+        self.row().label
     }
 
     /// Parses [`Sampler::name`].
@@ -182,36 +203,50 @@ impl Sampler {
         plan(schedule, NetFrame::eps(schedule), &SamplerSettings::new(self), &times)[0].evaluations()
     }
 
-    /// Whether the sampler's stochasticity eta is a knob of it (the options' `eta`).
+    /// Whether the sampler's stochasticity eta is a knob of it (the options' `eta`): the
+    /// reverse-SDE dial, DDIM's eta and the k-diffusion family's.
     pub fn uses_eta(self) -> bool {
-        // The k-diffusion family (which also reads s_noise), the reverse-SDE dial and DDIM's eta.
-        self.uses_s_noise() || matches!(self, Sampler::EulerMaruyama | Sampler::Ddim)
+        self.row().knobs.contains(&Knob::Eta)
     }
 
     /// Whether EDM's S_churn is a knob of it (the options' `churn`).
     pub fn uses_churn(self) -> bool {
-        self == Sampler::Heun
+        self.row().knobs.contains(&Knob::Churn)
     }
 
     /// Whether k-diffusion's `s_noise`, the factor on the fresh noise of each step, is a knob of
     /// it (the options' `s_noise`).
     pub fn uses_s_noise(self) -> bool {
-        matches!(
-            self,
-            Sampler::EulerAncestral
-                | Sampler::Dpm2Ancestral
-                | Sampler::DpmSolver2SAncestral
-                | Sampler::DpmSolverSde
-                | Sampler::DpmSolver2MSde
-                | Sampler::DpmSolver2MSdeHeun
-                | Sampler::DpmSolver3MSde
-        )
+        self.row().knobs.contains(&Knob::SNoise)
     }
 
     /// Whether the solver order is a knob of it (the options' `order`, 2 or 3).
     pub fn uses_order(self) -> bool {
-        matches!(self, Sampler::Deis | Sampler::UniPc | Sampler::UniPcBh1)
+        self.row().knobs.contains(&Knob::Order)
     }
+}
+
+/// A knob of [`SamplerSettings`] that a sampler reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Knob {
+    /// `eta`, the stochasticity.
+    Eta,
+    /// `churn` with `s_tmin` and `s_tmax`.
+    Churn,
+    /// `s_noise`, the factor on fresh noise.
+    SNoise,
+    /// `order`, the solver order.
+    Order,
+}
+
+/// A sampler's row of the table ([`Sampler::row`]).
+struct SamplerRow {
+    /// Human label for the UI.
+    label: &'static str,
+    /// The knobs it reads.
+    knobs: &'static [Knob],
+    /// Writes one step's coefficients.
+    coefficients: StepCoefficients,
 }
 
 /// Where one noise prediction is evaluated (24 bytes, the layout of `Evaluation` in

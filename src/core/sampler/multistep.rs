@@ -10,7 +10,7 @@
 
 use std::ops::{Add, Mul, Sub};
 
-use super::plans::{denoise_to_data, lambda, scaled_sigma};
+use super::plans::{denoise_to_data, lambda, scaled_sigma, StepContext};
 use super::{ReverseStep, HISTORY_SLOTS};
 use crate::core::schedule::Schedule;
 
@@ -113,7 +113,7 @@ impl Multistep<'_> {
     }
 
     /// Steps in the run.
-    fn steps(&self) -> usize {
+    pub fn steps(&self) -> usize {
         self.times.len() - 1
     }
 
@@ -209,7 +209,8 @@ fn lagrange_integral(nodes: &[f64], j: usize, a: f64, b: f64) -> f64 {
 /// eps_k the derivative dx~/dsigma~ at sigma~_k,
 /// x~_s = x~_t + sum_j eps_j int_{sigma~_t}^{sigma~_s} l_j(tau) dtau, l_j the Lagrange basis over
 /// the last `order` = min(steps so far + 1, 4) levels sigma~_k. The history keeps eps_hat.
-pub(super) fn lms(step: &mut ReverseStep, run: &Multistep) {
+pub(super) fn lms(step: &mut ReverseStep, cx: &StepContext) {
+    let run = &cx.run;
     run.keep_eps(step);
     let order = run.available().min(LINEAR_MULTISTEP_ORDER);
     let nodes: Vec<f64> = (0..order).map(|k| scaled_sigma(run.schedule, run.past(k))).collect();
@@ -232,7 +233,8 @@ const IPNDM_COEFFICIENTS: [&[f64]; LINEAR_MULTISTEP_ORDER] = [
 /// iPNDM (k-diffusion's `sample_ipndm`, max_order 4): x~_s = x~_t + (sigma~_s - sigma~_t) sum_j
 /// c_j eps_j with the fixed Adams-Bashforth coefficients of the available order. The history
 /// keeps eps_hat.
-pub(super) fn ipndm(step: &mut ReverseStep, run: &Multistep) {
+pub(super) fn ipndm(step: &mut ReverseStep, cx: &StepContext) {
+    let run = &cx.run;
     run.keep_eps(step);
     let order = run.available().min(LINEAR_MULTISTEP_ORDER);
     let dt = scaled_sigma(run.schedule, run.s()) - scaled_sigma(run.schedule, run.t());
@@ -294,7 +296,8 @@ fn log_polynomial_antiderivative(p: &[f64], rho: f64) -> f64 {
 /// x~_s = x~_t + sum_j eps_j int_{rho_t}^{rho_s} l_j(ln rho) d rho, in closed form
 /// (diffusers' `ind_fn` for orders 2 and 3). The order follows [`diffusers_order`]. The history
 /// keeps eps_hat.
-pub(super) fn deis(step: &mut ReverseStep, run: &Multistep, solver_order: usize) {
+pub(super) fn deis(step: &mut ReverseStep, cx: &StepContext) {
+    let (run, solver_order) = (&cx.run, cx.settings.order);
     run.keep_eps(step);
     let order = diffusers_order(solver_order, run.index, run.steps()).min(run.available());
     let logs: Vec<f64> = (0..order).map(|k| scaled_sigma(run.schedule, run.past(k)).ln()).collect();
@@ -417,7 +420,18 @@ fn unipc_order(solver_order: usize, index: usize, steps: usize) -> usize {
 /// (whose predictor and corrector start from the same point, so the correction is a combination
 /// of evaluations alone). As in diffusers, m_0 is evaluated at the uncorrected x_t and kept; the
 /// last step is first order, which into sigma = 0 is x_s = alpha_s m_0.
-pub(super) fn unipc(step: &mut ReverseStep, run: &Multistep, solver_order: usize, variant: UniPcVariant) {
+pub(super) fn unipc(step: &mut ReverseStep, cx: &StepContext) {
+    unipc_with(step, cx, UniPcVariant::Bh2);
+}
+
+/// UniPC with B(h) = h (Zhao et al. 2023, variant bh1).
+pub(super) fn unipc_bh1(step: &mut ReverseStep, cx: &StepContext) {
+    unipc_with(step, cx, UniPcVariant::Bh1);
+}
+
+/// The UniPC step of `variant`, at the run's order.
+fn unipc_with(step: &mut ReverseStep, cx: &StepContext, variant: UniPcVariant) {
+    let (run, solver_order) = (&cx.run, cx.settings.order);
     run.keep_denoised(step);
     let schedule = run.schedule;
     let (t, s) = (run.t(), run.s());
@@ -461,7 +475,18 @@ pub(super) fn unipc(step: &mut ReverseStep, run: &Multistep, solver_order: usize
 /// c = (1 - e^(-h-eta_h)) / 2 (midpoint) or 1 - (1 - e^(-h-eta_h)) / (h + eta_h) (`heun`); the
 /// first step has no correction, the step into sigma = 0 is x_s = alpha_s m_0. With eta = 0 and the
 /// midpoint it is DPM-Solver++(2M). The history keeps x0_hat.
-pub(super) fn dpm_solver_2m_sde(step: &mut ReverseStep, run: &Multistep, eta: f64, s_noise: f64, heun: bool) {
+pub(super) fn dpm_solver_2m_sde(step: &mut ReverseStep, cx: &StepContext) {
+    dpm_solver_2m_sde_with(step, cx, false);
+}
+
+/// DPM-Solver++(2M) SDE with the Heun correction (k-diffusion's `solver_type='heun'`).
+pub(super) fn dpm_solver_2m_sde_heun(step: &mut ReverseStep, cx: &StepContext) {
+    dpm_solver_2m_sde_with(step, cx, true);
+}
+
+/// The DPM-Solver++(2M) SDE step, with the Heun correction where `heun`, else the midpoint one.
+fn dpm_solver_2m_sde_with(step: &mut ReverseStep, cx: &StepContext, heun: bool) {
+    let (run, eta, s_noise) = (&cx.run, cx.settings.eta, cx.settings.s_noise);
     run.keep_denoised(step);
     let schedule = run.schedule;
     if schedule.sigma(run.s()) <= 0.0 {
@@ -491,7 +516,8 @@ pub(super) fn dpm_solver_2m_sde(step: &mut ReverseStep, run: &Multistep, eta: f6
 /// h_eta + 1 and phi_3 = phi_2/h_eta - 1/2; second order (phi_2 (m_0 - m_1)/r0) on the second step,
 /// first on the first; the step into sigma = 0 is x_s = alpha_s m_0. With eta = 0 it is
 /// DPM-Solver++(3M). The history keeps x0_hat.
-pub(super) fn dpm_solver_3m_sde(step: &mut ReverseStep, run: &Multistep, eta: f64, s_noise: f64) {
+pub(super) fn dpm_solver_3m_sde(step: &mut ReverseStep, cx: &StepContext) {
+    let (run, eta, s_noise) = (&cx.run, cx.settings.eta, cx.settings.s_noise);
     run.keep_denoised(step);
     let schedule = run.schedule;
     if schedule.sigma(run.s()) <= 0.0 {

@@ -6,7 +6,7 @@
 //! x0_hat = (x - sigma eps_hat)/alpha (Tweedie; Efron 2011) and lambda = log(alpha / sigma) (half
 //! the log-SNR; Lu et al. 2022).
 
-use super::multistep::{self, Multistep, UniPcVariant};
+use super::multistep::{self, Multistep};
 use super::{Evaluation, NetFrame, ReverseStep, Sampler};
 use crate::core::param::{self, Coefficients, EdmPreconditioning, Parametrization};
 use crate::core::schedule::{self, Schedule};
@@ -110,6 +110,29 @@ pub(super) fn lambda(schedule: Schedule, t: f64) -> f64 {
     0.5 * schedule.log_snr(t)
 }
 
+/// What a sampler's step reads: the sampling schedule, the network's frame, the step's times
+/// t > s, the run's knobs, and the run around the step (its times and the step's index, for the
+/// multistep methods' history and the per-run churn). Every sampler is one function of it
+/// ([`StepCoefficients`]), named in its row of the samplers' table (`Sampler::row`).
+pub(super) struct StepContext<'a> {
+    /// The sampling schedule.
+    pub schedule: Schedule,
+    /// The frame of the network that predicts eps_hat.
+    pub net: NetFrame,
+    /// The step's start time.
+    pub t: f64,
+    /// The step's end time, s < t.
+    pub s: f64,
+    /// The sampler's knobs (eta, churn, s_noise, order).
+    pub settings: &'a SamplerSettings,
+    /// The run around the step.
+    pub run: Multistep<'a>,
+}
+
+/// Writes the coefficients of one step into `step`, whose first evaluation (at t) is set: the one
+/// signature of every sampler.
+pub(super) type StepCoefficients = fn(&mut ReverseStep, &StepContext);
+
 /// The coefficients of every step of a run over `times` (decreasing, `steps + 1` of them), for a
 /// sampling `schedule` and a network in the frame `net` (`NetFrame::eps(schedule)` for
 /// the exact score).
@@ -119,7 +142,7 @@ pub fn plan(
     settings: &SamplerSettings,
     times: &[f64],
 ) -> Vec<ReverseStep> {
-    let steps = times.len().saturating_sub(1);
+    let coefficients = settings.sampler.row().coefficients;
     times
         .windows(2)
         .enumerate()
@@ -130,40 +153,8 @@ pub fn plan(
                 index: index as u32,
                 ..Default::default()
             };
-            let history = Multistep { schedule, times, index };
-            let s_noise = settings.s_noise;
-            match settings.sampler {
-                Sampler::EulerMaruyama => euler_maruyama(&mut step, schedule, t, s, settings.eta),
-                Sampler::ProbabilityFlowEuler => euler_maruyama(&mut step, schedule, t, s, 0.0),
-                Sampler::Heun => heun(&mut step, schedule, net, t, s, settings, steps),
-                Sampler::Ddim => ddim(&mut step, schedule, t, s, settings.eta),
-                Sampler::DdpmAncestral => ddpm_ancestral(&mut step, schedule, t, s),
-                Sampler::DpmSolver2S => dpm_solver_2s(&mut step, schedule, net, t, s),
-                Sampler::DpmSolver2M => dpm_solver_2m(&mut step, &history),
-                Sampler::EulerAncestral => euler_ancestral(&mut step, schedule, t, s, settings.eta, s_noise),
-                Sampler::Dpm2 => dpm_2(&mut step, schedule, net, t, s, 0.0, 1.0),
-                Sampler::Dpm2Ancestral => dpm_2(&mut step, schedule, net, t, s, settings.eta, s_noise),
-                Sampler::DpmSolver2SAncestral => {
-                    dpm_solver_2s_ancestral(&mut step, schedule, net, t, s, settings.eta, s_noise)
-                }
-                Sampler::Lms => multistep::lms(&mut step, &history),
-                Sampler::Ipndm => multistep::ipndm(&mut step, &history),
-                Sampler::Deis => multistep::deis(&mut step, &history, settings.order),
-                Sampler::UniPc => multistep::unipc(&mut step, &history, settings.order, UniPcVariant::Bh2),
-                Sampler::UniPcBh1 => multistep::unipc(&mut step, &history, settings.order, UniPcVariant::Bh1),
-                Sampler::DpmSolverSde => {
-                    dpm_solver_sde(&mut step, schedule, net, t, s, settings.eta, s_noise)
-                }
-                Sampler::DpmSolver2MSde => {
-                    multistep::dpm_solver_2m_sde(&mut step, &history, settings.eta, s_noise, false)
-                }
-                Sampler::DpmSolver2MSdeHeun => {
-                    multistep::dpm_solver_2m_sde(&mut step, &history, settings.eta, s_noise, true)
-                }
-                Sampler::DpmSolver3MSde => {
-                    multistep::dpm_solver_3m_sde(&mut step, &history, settings.eta, s_noise)
-                }
-            }
+            let run = Multistep { schedule, times, index };
+            coefficients(&mut step, &StepContext { schedule, net, t, s, settings, run });
             step
         })
         .collect()
@@ -173,7 +164,18 @@ pub fn plan(
 /// dt = t - s: x_s = (1 - f dt) x - dt (1 + eta^2)/2 g^2/sigma eps_hat + eta g sqrt(dt) z
 /// (Song et al. 2021: the reverse SDE, eq. 6, for eta = 1; the probability-flow ODE, eq. 13, for
 /// eta = 0).
-fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
+pub(super) fn euler_maruyama(step: &mut ReverseStep, cx: &StepContext) {
+    euler(step, cx, cx.settings.eta);
+}
+
+/// Euler on the probability-flow ODE: [`euler_maruyama`] with eta = 0.
+pub(super) fn probability_flow_euler(step: &mut ReverseStep, cx: &StepContext) {
+    euler(step, cx, 0.0);
+}
+
+/// The Euler-Maruyama step with stochasticity `eta`.
+fn euler(step: &mut ReverseStep, cx: &StepContext, eta: f64) {
+    let (schedule, t, s) = (cx.schedule, cx.t, cx.s);
     let dt = t - s;
     let (f, g2, sigma) = (schedule.drift(t), schedule.diffusion_squared(t), schedule.sigma(t));
     step.out_x = (1.0 - f * dt) as f32;
@@ -190,15 +192,9 @@ fn euler_maruyama(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, et
 /// runs end at t_min (sigma = 0.002 for EDM) instead, and a second evaluation there would divide
 /// the predictor's error by sigma_min (a one-step Heun run from sigma = 80 lands ~1,000 units
 /// off). Where sigma(s) = 0 the second evaluation is impossible anyway.
-fn heun(
-    step: &mut ReverseStep,
-    schedule: Schedule,
-    net: NetFrame,
-    t: f64,
-    s: f64,
-    settings: &SamplerSettings,
-    steps: usize,
-) {
+pub(super) fn heun(step: &mut ReverseStep, cx: &StepContext) {
+    let (schedule, net, t, s, settings, steps) =
+        (cx.schedule, cx.net, cx.t, cx.s, cx.settings, cx.run.steps());
     let mut t_hat = t;
     let churn = settings.churn;
     let level = scaled_sigma(schedule, t);
@@ -234,7 +230,8 @@ fn heun(
 /// x_s = alpha_s x0_hat + sqrt(sigma_s^2 - sigma_eta^2) eps_hat + sigma_eta z, with
 /// sigma_eta^2 = eta^2 sigma_s^2 (1 - (alpha_t sigma_s)^2 / (alpha_s sigma_t)^2), the posterior
 /// variance of DDPM (Ho et al. 2020, eq. 7) scaled by eta^2.
-fn ddim(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
+pub(super) fn ddim(step: &mut ReverseStep, cx: &StepContext) {
+    let (schedule, t, s, eta) = (cx.schedule, cx.t, cx.s, cx.settings.eta);
     let (alpha_t, sigma_t, alpha_s, sigma_s) =
         (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));
     let ratio = (alpha_t * sigma_s) / (alpha_s * sigma_t);
@@ -248,7 +245,8 @@ fn ddim(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64) {
 /// eqs. 6-7): with alpha_ts = alpha_t/alpha_s and sigma_ts^2 = sigma_t^2 - alpha_ts^2 sigma_s^2,
 /// its mean is (alpha_ts sigma_s^2 / sigma_t^2) x_t + (alpha_s sigma_ts^2 / sigma_t^2) x0_hat and
 /// its variance sigma_s^2 sigma_ts^2 / sigma_t^2.
-fn ddpm_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
+pub(super) fn ddpm_ancestral(step: &mut ReverseStep, cx: &StepContext) {
+    let (schedule, t, s) = (cx.schedule, cx.t, cx.s);
     let (alpha_t, sigma_t, alpha_s, sigma_s) =
         (schedule.alpha(t), schedule.sigma(t), schedule.alpha(s), schedule.sigma(s));
     let alpha_ts = alpha_t / alpha_s;
@@ -269,7 +267,8 @@ pub(super) fn denoise_to_data(step: &mut ReverseStep, schedule: Schedule, t: f64
 /// DPM-Solver++(2S) (Lu et al. 2022, Alg. 1 with r = 1/2): with h = lambda_s - lambda_t and the
 /// midpoint m at lambda_t + h/2, u = (sigma_m/sigma_t) x - alpha_m (e^(-h/2) - 1) x0_hat(x, t), then
 /// x_s = (sigma_s/sigma_t) x - alpha_s (e^(-h) - 1) x0_hat(u, m).
-fn dpm_solver_2s(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64) {
+pub(super) fn dpm_solver_2s(step: &mut ReverseStep, cx: &StepContext) {
+    let (schedule, net, t, s) = (cx.schedule, cx.net, cx.t, cx.s);
     if schedule.sigma(s) <= 0.0 {
         return denoise_to_data(step, schedule, t, s);
     }
@@ -306,7 +305,8 @@ fn dpm_first_order(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64) {
 /// DPM-Solver++(2M) (Lu et al. 2022, Alg. 2): with r = h_prev / h and
 /// D = (1 + 1/(2r)) x0_hat_t - 1/(2r) x0_hat_prev, x_s = (sigma_s/sigma_t) x - alpha_s (e^(-h) - 1) D.
 /// The first step (no history yet) is first order; the history kept is x0_hat_t.
-fn dpm_solver_2m(step: &mut ReverseStep, history: &Multistep) {
+pub(super) fn dpm_solver_2m(step: &mut ReverseStep, cx: &StepContext) {
+    let history = &cx.run;
     history.keep_denoised(step);
     let (schedule, t, s) = (history.schedule, history.t(), history.s());
     if schedule.sigma(s) <= 0.0 {
@@ -363,14 +363,8 @@ struct AncestralLevels {
 
 /// Starts an ancestral step from t to s: x_s = (alpha_s / alpha_t) x + ... + alpha_s sigma~_up z,
 /// with the levels of [`ancestral_levels`] at `eta`.
-fn ancestral_start(
-    step: &mut ReverseStep,
-    schedule: Schedule,
-    t: f64,
-    s: f64,
-    eta: f64,
-    s_noise: f64,
-) -> AncestralLevels {
+fn ancestral_start(step: &mut ReverseStep, cx: &StepContext, eta: f64, s_noise: f64) -> AncestralLevels {
+    let (schedule, t, s) = (cx.schedule, cx.t, cx.s);
     let (alpha_t, alpha_s) = (schedule.alpha(t), schedule.alpha(s));
     let level_t = scaled_sigma(schedule, t);
     let (down, up) = ancestral_levels(level_t, scaled_sigma(schedule, s), eta);
@@ -387,13 +381,8 @@ fn euler_to_down(step: &mut ReverseStep, levels: &AncestralLevels) {
 /// The second stage of the two-evaluation ancestral steps: the Euler point x~_m = x~_t + e1
 /// (sigma~_m - sigma~_t) at the geometric midpoint sigma~_m = sqrt(sigma~_t sigma~_down), where e2
 /// is evaluated. Returns sigma~_m, or None where sigma~_down = 0 (the end), whose step is Euler.
-fn midpoint_stage(
-    step: &mut ReverseStep,
-    schedule: Schedule,
-    net: NetFrame,
-    t: f64,
-    levels: &AncestralLevels,
-) -> Option<f64> {
+fn midpoint_stage(step: &mut ReverseStep, cx: &StepContext, levels: &AncestralLevels) -> Option<f64> {
+    let (schedule, net, t) = (cx.schedule, cx.net, cx.t);
     let midpoint = (levels.level_t * levels.down).sqrt();
     let m = time_at_scaled_sigma(schedule, midpoint).filter(|_| levels.down > 0.0)?;
     let (alpha_t, alpha_m) = (schedule.alpha(t), schedule.alpha(m));
@@ -407,8 +396,8 @@ fn midpoint_stage(
 /// Euler ancestral (k-diffusion's `sample_euler_ancestral`) in the scaled variable x~ = x /
 /// alpha: x~_s = x~_t + eps_hat (sigma~_down - sigma~_t) + s_noise sigma~_up z, then x_s =
 /// alpha_s x~_s. With eta = 0 it is DDIM's deterministic step.
-fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, eta: f64, s_noise: f64) {
-    let levels = ancestral_start(step, schedule, t, s, eta, s_noise);
+pub(super) fn euler_ancestral(step: &mut ReverseStep, cx: &StepContext) {
+    let levels = ancestral_start(step, cx, cx.settings.eta, cx.settings.s_noise);
     euler_to_down(step, &levels);
 }
 
@@ -417,9 +406,20 @@ fn euler_ancestral(step: &mut ReverseStep, schedule: Schedule, t: f64, s: f64, e
 /// alpha: the midpoint sigma~_m = sqrt(sigma~_t sigma~_down), x~_m = x~_t + e1 (sigma~_m -
 /// sigma~_t), e2 = eps_hat(x_m at sigma~_m), x~_s = x~_t + e2 (sigma~_down - sigma~_t) + sigma~_up z.
 /// A step to sigma~_down = 0 (the end) is Euler, as in k-diffusion.
-fn dpm_2(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f64, eta: f64, s_noise: f64) {
-    let levels = ancestral_start(step, schedule, t, s, eta, s_noise);
-    if midpoint_stage(step, schedule, net, t, &levels).is_none() {
+pub(super) fn dpm_2(step: &mut ReverseStep, cx: &StepContext) {
+    dpm_2_with_noise(step, cx, 0.0, 1.0);
+}
+
+/// DPM-2 ancestral (k-diffusion's `sample_dpm_2_ancestral`): [`dpm_2`] with the run's eta and
+/// s_noise.
+pub(super) fn dpm_2_ancestral(step: &mut ReverseStep, cx: &StepContext) {
+    dpm_2_with_noise(step, cx, cx.settings.eta, cx.settings.s_noise);
+}
+
+/// The DPM-2 step with ancestral noise `eta` scaled by `s_noise`.
+fn dpm_2_with_noise(step: &mut ReverseStep, cx: &StepContext, eta: f64, s_noise: f64) {
+    let levels = ancestral_start(step, cx, eta, s_noise);
+    if midpoint_stage(step, cx, &levels).is_none() {
         return euler_to_down(step, &levels);
     }
     step.out_e2 = (levels.alpha_s * (levels.down - levels.level_t)) as f32;
@@ -431,17 +431,9 @@ fn dpm_2(step: &mut ReverseStep, schedule: Schedule, net: NetFrame, t: f64, s: f
 /// (= x~_t + (sigma~_m - sigma~_t) e1), then x~_s = (sigma~_down / sigma~_t) x~_t + (1 -
 /// sigma~_down / sigma~_t) D_2 + sigma~_up z, with sigma~_m = sqrt(sigma~_t sigma~_down) and D_2 =
 /// x~_m - sigma~_m e2. A step to sigma~_down = 0 is Euler.
-fn dpm_solver_2s_ancestral(
-    step: &mut ReverseStep,
-    schedule: Schedule,
-    net: NetFrame,
-    t: f64,
-    s: f64,
-    eta: f64,
-    s_noise: f64,
-) {
-    let levels = ancestral_start(step, schedule, t, s, eta, s_noise);
-    let Some(midpoint) = midpoint_stage(step, schedule, net, t, &levels) else {
+pub(super) fn dpm_solver_2s_ancestral(step: &mut ReverseStep, cx: &StepContext) {
+    let levels = ancestral_start(step, cx, cx.settings.eta, cx.settings.s_noise);
+    let Some(midpoint) = midpoint_stage(step, cx, &levels) else {
         return euler_to_down(step, &levels);
     };
     // x~_s = x~_t + c (x~_m - sigma~_m e2 - x~_t) with c = 1 - sigma~_down / sigma~_t, and
@@ -465,15 +457,9 @@ fn dpm_solver_2s_ancestral(
 /// z_full = sqrt(a / (a + b)) z_a + sqrt(b / (a + b)) z with a = sigma~_t - sigma~_m, b = sigma~_m -
 /// sigma~_s and z independent of z_a (our z1 is z_a). With eta = 0 it is DPM-Solver++(2S). A step
 /// into sigma = 0 is Euler, as in k-diffusion.
-fn dpm_solver_sde(
-    step: &mut ReverseStep,
-    schedule: Schedule,
-    net: NetFrame,
-    t: f64,
-    s: f64,
-    eta: f64,
-    s_noise: f64,
-) {
+pub(super) fn dpm_solver_sde(step: &mut ReverseStep, cx: &StepContext) {
+    let (schedule, net, t, s, eta, s_noise) =
+        (cx.schedule, cx.net, cx.t, cx.s, cx.settings.eta, cx.settings.s_noise);
     if schedule.sigma(s) <= 0.0 {
         return denoise_to_data(step, schedule, t, s);
     }
