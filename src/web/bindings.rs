@@ -48,6 +48,15 @@ fn option_error(e: OptionError) -> JsValue {
     error.into()
 }
 
+/// A JavaScript `Error` with `message` whose `kind` says what happened, so the page can tell it
+/// apart from a failure without reading the message.
+fn kinded_error(message: &str, kind: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    // Setting a property of a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("kind"), &JsValue::from_str(kind));
+    error.into()
+}
+
 /// A rejected promise's value with `message`.
 fn js_reject(message: impl std::fmt::Display) -> JsValue {
     JsValue::from(js_error(message))
@@ -571,9 +580,14 @@ impl Playground {
     }
 
     /// Advances the reverse run by up to `n` steps; returns the number taken (0 when done).
-    pub fn step(&mut self, n: u32) -> Result<u32, JsError> {
+    /// Throws an `Error` whose `kind` is `"diverged"` when the run was stopped because particles
+    /// left the finite range (`Session::diverged`), or a plain `Error` when the step failed.
+    pub fn step(&mut self, n: u32) -> Result<u32, JsValue> {
         self.check_device()?;
-        self.session.step(n).map_err(js_error)
+        self.session.step(n).map_err(|message| match self.session.diverged() {
+            true => kinded_error(&message, "diverged"),
+            false => js_error(message).into(),
+        })
     }
 
     /// Draws the particles onto the canvas.

@@ -7,6 +7,10 @@ use wasm_bindgen::prelude::*;
 use super::bindings::{js_error, Playground};
 use crate::app::cpu_work::CpuWork;
 
+/// A run's CPU work as it travels to a worker: opaque to the page, read back by `CpuStepper`.
+#[wasm_bindgen(typescript_custom_section)]
+const CPU_WORK: &str = "export type CpuWork = { readonly __cpu_work: unique symbol };";
+
 #[wasm_bindgen]
 impl Playground {
     /// Identifies the current run (it changes with every new run): work is handed out and taken
@@ -18,6 +22,7 @@ impl Playground {
 
     /// The current run's CPU work for the workers (a plain object for `CpuStepper`), or
     /// `undefined` where the steps stay here (on WebGPU, and for SMC).
+    #[wasm_bindgen(unchecked_return_type = "CpuWork | undefined")]
     pub fn cpu_work(&self) -> Result<JsValue, JsError> {
         match self.session.cpu_work() {
             Some(work) => serde_wasm_bindgen::to_value(&work).map_err(js_error),
@@ -55,7 +60,9 @@ pub struct CpuStepper {
 impl CpuStepper {
     /// The work `Playground.cpu_work()` handed out; refused when it could not have come from it.
     #[wasm_bindgen(constructor)]
-    pub fn new(work: JsValue) -> Result<CpuStepper, JsError> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "CpuWork")] work: JsValue,
+    ) -> Result<CpuStepper, JsError> {
         let work: CpuWork = serde_wasm_bindgen::from_value(work)
             .map_err(|e| js_error(format!("the CPU work could not be read: {e}")))?;
         work.check().map_err(js_error)?;

@@ -57,8 +57,25 @@ export function runtimeError(what, error) {
   emit('run-failed', { what, error });
 }
 
-/** How the wasm's reason for stopping a diverged run begins (`core::runaway::diverged_message`). */
-export const DIVERGED = 'the run diverged';
+/** The `kind` of the wasm's Error when a run was stopped because particles left the finite range. */
+const DIVERGED = 'diverged';
+
+/**
+ * The WebGPU path's reason for stopping a diverged run (`divergence()` resolves to it) as the
+ * CPU path's step throws it: an Error of kind 'diverged'.
+ * @param {string} reason
+ */
+export function divergence(reason) {
+  return Object.assign(new Error(reason), { kind: DIVERGED });
+}
+
+/**
+ * Whether `error` is the wasm's reason for stopping a diverged run rather than a failure.
+ * @param {unknown} error
+ */
+export function isDivergence(error) {
+  return error instanceof Error && /** @type {{ kind?: unknown }} */ (error).kind === DIVERGED;
+}
 
 /**
  * Runs `action` on the Playground now; reports a failure as a notice. Returns whether it ran.

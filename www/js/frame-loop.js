@@ -6,7 +6,7 @@
 
 import * as ui from './controls.js';
 import { announceReady, page, running } from './page.js';
-import { runtimeError } from './errors.js';
+import { divergence, runtimeError } from './errors.js';
 import { noiseTo } from './noising.js';
 import { updateViews } from './views.js';
 import { captureForRecordings } from './export-feature.js';
@@ -196,7 +196,7 @@ function startFence() {
       fence = null;
       if (diverged !== null && owner === page.pg) {
         // Told like the CPU path's step that diverged: the run stops and says why.
-        runtimeError('A reverse step', diverged);
+        runtimeError('A reverse step', divergence(diverged));
         return;
       }
       // Additive increase while the GPU keeps up within the budget, multiplicative decrease when

@@ -8,7 +8,7 @@
 import * as ui from './controls.js';
 import { firstFrame, page, running } from './page.js';
 import { applyTunedShape, kernelTuning, tuneKernels } from './kernel-tuning.js';
-import { DIVERGED, fail, messageOf } from './errors.js';
+import { fail, isDivergence, messageOf } from './errors.js';
 import { noiseTo } from './noising.js';
 import { FIELD, byName, defaultState, toOptions } from './state.js';
 import { readoutsAreStale, redraw, requestFrame, restartPacing, setPlaying } from './frame-loop.js';
@@ -58,7 +58,7 @@ export function handleRunFailure({ what, error }) {
   record({ playing: false });
   const message = messageOf(error);
   if (deviceLost()) recoverFromLostDevice();
-  else if (message.startsWith(DIVERGED)) ui.notice(`The run was stopped: ${message}.`, 'error');
+  else if (isDivergence(error)) ui.notice(`The run was stopped: ${message}.`, 'error');
   else ui.notice(`${what} failed: ${message}`, 'error');
 }
 

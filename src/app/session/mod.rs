@@ -376,6 +376,9 @@ pub struct Session {
     /// The CPU particles before the latest batch of steps, where escaped ones are held
     /// (`core::runaway`); kept between batches so a frame allocates nothing.
     held: Vec<[f32; 2]>,
+    /// The latest [`Session::step`] stopped because particles left the finite range
+    /// (`core::runaway`): its error is that reason, not a failure of the step.
+    diverged: bool,
     /// The weights of an SMC run (`posterior` smc), from its start.
     smc: Option<SmcState>,
     particles: Particles,
@@ -426,6 +429,7 @@ impl Session {
             run_start: RunStart::Prior(0.0),
             cpu_threads: 1,
             held: Vec::new(),
+            diverged: false,
             smc: None,
             particles,
         };
@@ -977,6 +981,7 @@ impl Session {
 
     /// Advances the reverse run by up to `n` steps; returns how many were taken (0 when done).
     pub fn step(&mut self, n: u32) -> Result<u32, String> {
+        self.diverged = false;
         let count = (n as usize).min(self.plan.len() - self.step_index);
         if count == 0 {
             return Ok(0);
@@ -1024,8 +1029,15 @@ impl Session {
         };
         self.step_index = range.end;
         self.current_t = self.times[self.step_index];
+        self.diverged = escaped > 0;
         self.stop_if_escaped(escaped)?;
         Ok(count as u32)
+    }
+
+    /// Whether the latest [`Session::step`] was stopped because particles left the finite range
+    /// (its error then says how many, and by which step), rather than failing.
+    pub fn diverged(&self) -> bool {
+        self.diverged
     }
 
     /// Why the run was stopped, once it is known: on the GPU the reverse steps hold the
