@@ -9,8 +9,10 @@ use crate::core::class_embedding::ClassEmbedding;
 use crate::core::classes;
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::guidance::Guidance;
+use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
 use crate::core::mlp::Mlp;
+use crate::core::render;
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
@@ -149,4 +151,68 @@ pub fn measure_conditional(
         })
         .collect();
     ConditionalQuality { unconditional, classes }
+}
+
+/// Particles of the density measurement (the page's default particle count).
+pub const DENSITY_SAMPLES: usize = 16_384;
+/// Seed of the density measurement's runs (the page's default seed).
+pub const DENSITY_SEED: u32 = 1;
+
+/// What the page's density view shows at the end of a run, as numbers: the total variation
+/// distance between the particles' histogram and the exact p_t on its 64 x 64 bins, and the
+/// distance that sampling noise alone leaves at this particle count.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DensityDistance {
+    /// TV between the particles and the exact p_t (`histogram::total_variation`).
+    pub total_variation: f64,
+    /// TV that exact samples of the same count leave (`histogram::noise_floor`).
+    pub noise_floor: f64,
+}
+
+/// The density view's distance for `particles` at time `t` of `schedule`: their histogram on the
+/// page's bins ([`histogram::DEFAULT_SIDE`] over the picture) against the exact p_t of `data`.
+pub fn density_distance(
+    particles: &[[f32; 2]],
+    data: &GaussianMixture,
+    schedule: Schedule,
+    t: f64,
+) -> DensityDistance {
+    let bins = Bins { side: histogram::DEFAULT_SIDE, half_extent: render::DEFAULT_HALF_EXTENT };
+    let probabilities = histogram::exact_probabilities(data, schedule.alpha(t), schedule.sigma(t), &bins);
+    let counts = histogram::histogram(particles, &bins);
+    DensityDistance {
+        total_variation: histogram::total_variation(&counts, particles.len(), &probabilities),
+        noise_floor: histogram::noise_floor(particles.len(), &probabilities),
+    }
+}
+
+/// A learned score next to the exact one on the same run: the density view's distance of each
+/// and the log-density gap of the learned run's samples (what the eye sees, where SW2 sits at its
+/// floor).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AgainstExact {
+    /// The density view's distance of the run with the learned score.
+    pub learned: DensityDistance,
+    /// The same run with the exact score of `data`.
+    pub exact: DensityDistance,
+    /// Mean log-density of fresh data minus that of the learned run's samples (nats).
+    pub log_density_gap: f64,
+}
+
+/// Runs `learned` (a network in the frame `net`) and the exact score of `data` through the same
+/// reverse SDE ([`QUALITY_STEPS`] uniform steps of the network's schedule, [`DENSITY_SAMPLES`]
+/// particles from [`DENSITY_SEED`]) and compares both with the exact p at the runs' last time.
+pub fn against_exact(learned: ScoreSource, net: NetFrame, data: &GaussianMixture) -> AgainstExact {
+    let schedule = net.schedule;
+    let setup = RunSetup { net, ..RunSetup::new(schedule, Sampler::EulerMaruyama, QUALITY_STEPS) };
+    let exact_setup = RunSetup::new(schedule, Sampler::EulerMaruyama, QUALITY_STEPS);
+    let samples = sample(learned, &setup, DENSITY_SEED, DENSITY_SAMPLES);
+    let exact_samples = sample(ScoreSource::Exact(data), &exact_setup, DENSITY_SEED, DENSITY_SAMPLES);
+    let t_end = schedule.t_min();
+    let fresh = data.sample(DATA_SEED, 0, DENSITY_SAMPLES);
+    AgainstExact {
+        learned: density_distance(&samples, data, schedule, t_end),
+        exact: density_distance(&exact_samples, data, schedule, t_end),
+        log_density_gap: mean_log_density(data, &fresh) - mean_log_density(data, &samples),
+    }
 }

@@ -61,6 +61,7 @@ mod gpu_parity;
 mod guidance_report;
 mod hostile_input;
 mod likelihood_report;
+mod networks_report;
 mod posterior_report;
 mod sampler_report;
 mod session;
