@@ -138,6 +138,8 @@ pub struct DrawingLimits {
     pub max_points: usize,
     /// A drawing's classes, one per stroke colour (`core::drawing::DRAWING_CLASSES`).
     pub classes: Vec<Choice>,
+    /// Largest data file read as a drawing (`app::data_file::MAX_DATA_FILE_BYTES`).
+    pub max_data_file_bytes: usize,
 }
 
 /// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
@@ -346,6 +348,7 @@ pub fn describe() -> Description {
                 .iter()
                 .map(|c| Choice { name: c.name, label: c.label })
                 .collect(),
+            max_data_file_bytes: crate::app::data_file::MAX_DATA_FILE_BYTES,
         },
         samplers: Sampler::ALL
             .iter()

@@ -11,6 +11,7 @@ pub mod backend;
 pub mod cli;
 pub mod condition;
 pub mod cpu_work;
+pub mod data_file;
 pub mod description;
 pub mod kernel_tuning;
 pub mod library_equivalents;

@@ -1,7 +1,7 @@
 //! Command-line sampling for people who want numbers rather than pictures:
 //!
 //! ```text
-//! dp-sample [--OPTION VALUE]... [--weights FILE.safetensors] [--export_weights FILE.safetensors]
+//! dp-sample [--OPTION VALUE]... [--data FILE] [--weights FILE.safetensors] [--export_weights FILE.safetensors]
 //!           [--exact_posterior_samples N] [--emit python] [--from points.csv] [--trajectory] [--format csv|npy]
 //!           [--out FILE] [--device cpu|gpu] [--threads N]
 //! ```
@@ -10,7 +10,9 @@
 //! the table, whose `--help` says what it accepts), validated exactly as in the browser; `--seed`
 //! also takes `random` (drawn and printed), `--class` also takes the class's index, and
 //! `--guidance_interval LO,HI` sets both ends of the guidance interval. The run starts from the
-//! prior noise, or from the points of `--from` (CSV, one `x,y` per line). The final particles
+//! prior noise, or from the points of `--from` (CSV, one `x,y` per line). `--data FILE` samples a
+//! user's own points instead of a dataset (CSV or TSV, NumPy .npy, drawing JSON: `app::data_file`),
+//! as the page's "Load data" does, with their exact score. The final particles
 //! (or, with `--trajectory`, every step's) are written as CSV (`step,particle,x,y`) or as a NumPy
 //! `.npy` array of shape (particles, 2) or (steps + 1, particles, 2).
 //!
@@ -35,6 +37,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use diffusion_playground::app::cli::{self, TableArgs};
+use diffusion_playground::app::data_file;
 use diffusion_playground::app::network_file;
 use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
@@ -56,6 +59,12 @@ use diffusion_playground::gpu::{context, ComputeEngine};
 #[derive(Parser, Debug)]
 #[command(name = "dp-sample", rename_all = "snake_case")]
 struct Args {
+    /// Sample this data instead of a dataset: points as CSV or TSV (`x,y` or `x,y,class`), a
+    /// NumPy .npy array (N x 2 or N x 3) or the page's drawing JSON, fitted into the picture and
+    /// cut to a drawing's 512 points (`app::data_file`), with its exact score unless --score says
+    /// empirical
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
     /// Start from these points instead of the prior noise (CSV, one `x,y` per line; as many
     /// particles as points)
     #[arg(long, value_name = "POINTS.csv")]
@@ -192,6 +201,11 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
         raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
     }
     class_by_index(&mut raw)?;
+    let data = args.data.as_deref().map(data_file::read).transpose()?;
+    if data.is_some() {
+        // A file carries no network: its exact score (or the empirical one) samples it.
+        raw.entry("score".into()).or_insert(Some(RawValue::Text("exact".into())));
+    }
     let start = args.from.as_ref().map(|p| points_file::read_points(p)).transpose()?;
     if let Some(points) = &start {
         raw.insert("particles".into(), Some(RawValue::Number(points.len() as f64)));
@@ -217,6 +231,12 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
     session.set_cpu_threads(args.threads.unwrap_or_else(sampler::available_threads));
     if let Some(net) = imported {
         session.use_network(net.into_trained(dataset))?;
+    }
+    if let Some(data) = &data {
+        for notice in &data.notices {
+            eprintln!("dp-sample: {notice}");
+        }
+        session.use_labelled_drawing(&data.point_pairs(), &data.labels, None)?;
     }
     if args.export_weights.is_some() {
         return write_out(&args.export_weights, session.network_file());

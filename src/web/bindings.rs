@@ -12,6 +12,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::app::backend::{self, Adapter, Clock, Path};
 use crate::app::condition;
+use crate::app::data_file;
 use crate::app::kernel_tuning;
 use crate::app::likelihood::PriorChoice;
 use crate::app::measurement;
@@ -232,6 +233,15 @@ pub fn settle_options(
     let options = Options::default().with_fields(&raw_options(&options)?).map_err(js_error)?;
     let latest: Vec<&str> = latest.iter().map(String::as_str).collect();
     to_js(&condition::settle(&options, drawing_classes.as_deref(), &latest))
+}
+
+/// The data file `bytes` called `name` (CSV or TSV, NumPy .npy, or the drawing JSON) as a
+/// drawing: its points fitted into the picture and cut to a drawing's limit, their classes, and
+/// a notice for each change (`app::data_file::load`); a file that cannot be read is refused with
+/// what is wrong.
+#[wasm_bindgen(unchecked_return_type = "LoadedData")]
+pub fn load_data(bytes: &[u8], name: &str) -> Result<JsValue, JsError> {
+    to_js(&data_file::load(bytes, name).map_err(js_error)?)
 }
 
 /// The longest text read as a number (`app::link_number::MAX_NUMBER_LENGTH`).

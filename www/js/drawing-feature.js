@@ -83,6 +83,38 @@ function restoreScore(score) {
 }
 
 /**
+ * Loads a data file (CSV or TSV, a NumPy .npy array, a drawing's JSON) as the data: read,
+ * fitted into the picture and cut to a drawing's limit by the wasm (`load_data`), then shown in
+ * the drawing panel and used as a drawing is, with its exact score. A file too big or that
+ * cannot be read is refused with a notice naming the problem, and the current data stays.
+ * @param {File} file
+ */
+export async function loadDataFile(file) {
+  const pg = page.pg;
+  if (!pg || page.creating) return;
+  const limit = page.description.drawing.max_data_file_bytes;
+  if (file.size > limit) {
+    ui.notice(`${file.name} was not loaded: it is ${(file.size / 1e6).toFixed(1)} MB, and data files of at most ${limit / 2 ** 20} MB are read (a drawing keeps ${page.description.drawing.max_points} points: sample it down first). The current data stays.`, 'error');
+    return;
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (page.pg !== pg) return;
+  let data;
+  try {
+    data = page.wasm.load_data(bytes, file.name);
+  } catch (error) {
+    ui.notice(`${file.name} was not loaded: ${messageOf(error)}. The current data stays.`, 'error');
+    return;
+  }
+  const points = data.labels.map((label, i) => [data.points[2 * i], data.points[2 * i + 1], label]);
+  if (!applyDrawing(points)) return;
+  strokes?.set(points);
+  for (const text of data.notices) ui.notice(text, 'info');
+  drawStatus(`${file.name}: ${points.length} points (${data.format}) are the data, with their exact score; Train teaches a network on them.`);
+  setPlaying(true);
+}
+
+/**
  * Uses the drawing of the link (`drawn=`): its exact score, since a link carries no network. A
  * drawing that cannot be used leaves the score as it was and leaves the link.
  */
@@ -176,6 +208,12 @@ export function setUpDrawing(train) {
     applyDrawing(parsed.points);
   };
   byId('draw-import').addEventListener('click', () => importText(json.value));
+  byId('data-file').addEventListener('change', (event) => {
+    const input = /** @type {HTMLInputElement} */ (event.target);
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) loadDataFile(file);
+  });
   byId('draw-file').addEventListener('change', async (event) => {
     const file = /** @type {HTMLInputElement} */ (event.target).files?.[0];
     if (file) importText(await file.text());

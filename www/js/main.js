@@ -30,7 +30,7 @@ import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './
 import { onHashChange } from './store.js';
 import { writeHashSoon } from './address-bar.js';
 import { handlers, runCommand } from './actions.js';
-import { setUpDrawing } from './drawing-feature.js';
+import { loadDataFile, setUpDrawing } from './drawing-feature.js';
 import { startTraining } from './training.js';
 import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
@@ -89,7 +89,7 @@ async function main() {
   ui.setValues(page.state);
   ui.bind(handlers);
   const showDrawing = setUpDrawing(startTraining);
-  setUpNetworkFiles();
+  setUpNetworkFiles(loadDataFile);
   showDrawing(page.state.draw);
   ui.onPanelToggle((name, open) => panelToggled(name, open, showDrawing));
   ui.onResize(() => {

@@ -82,8 +82,12 @@ export function useLinkNetwork() {
   );
 }
 
-/** Binds the Download and Load controls and drops of `.safetensors` files on the picture. */
-export function setUpNetworkFiles() {
+/**
+ * Binds the Download and Load controls and drops of files on the picture: a `.safetensors` file
+ * is a network, any other goes to `onOtherFile` (the data files of drawing-feature.js).
+ * @param {(file: File) => void} onOtherFile
+ */
+export function setUpNetworkFiles(onOtherFile) {
   const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   byId('network-download').addEventListener('click', () => {
     const { pg, state } = page;
@@ -106,8 +110,9 @@ export function setUpNetworkFiles() {
   });
   frame.addEventListener('drop', (event) => {
     const file = event.dataTransfer?.files?.[0];
-    if (!file || !file.name.endsWith('.safetensors')) return;
+    if (!file) return;
     event.preventDefault();
-    loadNetworkFile(file);
+    if (file.name.endsWith('.safetensors')) loadNetworkFile(file);
+    else onOtherFile(file);
   });
 }

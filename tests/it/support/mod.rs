@@ -1,4 +1,5 @@
 //! What several test modules share: the GPU they run on and the Python some of them call.
 
 pub mod gpu;
+pub mod npy;
 pub mod python;

@@ -1,0 +1,142 @@
+// Bring your own data: a file of points (CSV, TSV with classes, NumPy .npy, a drawing's JSON)
+// becomes what is sampled, by the "Load data" control or a drop on the picture: fitted into the
+// picture, with its exact score in the density view, and in the share link. Careless and hostile
+// files are refused with a notice naming the problem, and the data in use stays.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, launchHeadless, noticeTexts, openPlayground, pageReport, waitReady } from './helpers.mjs';
+
+/** Half the width of the square a file's data is fitted into (`app::data_file::FIT_HALF_EXTENT`). */
+const FIT_HALF_EXTENT = 2.4;
+/** Points of the circle file. */
+const CIRCLE_POINTS = 300;
+
+let browser;
+let dir;
+before(async () => {
+  browser = await launchHeadless({ webgpu: false });
+  dir = await mkdtemp(path.join(tmpdir(), 'dp-data-'));
+});
+after(async () => {
+  await browser?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** A circle of radius 10 around (50, 50), in a file's own units, as CSV with a header. */
+function circleCsv() {
+  const lines = ['x,y'];
+  for (let i = 0; i < CIRCLE_POINTS; i += 1) {
+    const a = (i / CIRCLE_POINTS) * 2 * Math.PI;
+    lines.push(`${(50 + 10 * Math.cos(a)).toFixed(5)},${(50 + 10 * Math.sin(a)).toFixed(5)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Fraction of `positions` (x, y pairs) within 0.3 of the fitted circle. */
+function onCircle(positions) {
+  let near = 0;
+  for (let i = 0; i < positions.length; i += 2) if (Math.abs(Math.hypot(positions[i], positions[i + 1]) - FIT_HALF_EXTENT) < 0.3) near += 1;
+  return near / (positions.length / 2);
+}
+
+/** Drops a file of `text` called `name` on the picture, as a browser delivers a dragged file. */
+async function dropFile(page, name, text) {
+  await page.evaluate(({ name, text }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], name, { type: 'text/plain' }));
+    const frame = document.getElementById('canvas-frame');
+    frame.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    frame.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, { name, text });
+}
+
+describe('your own data as a file', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a CSV of a circle by the file input: fitted, sampled with its exact score, in the link; a TSV with classes by a drop', async (t) => {
+    const session = await openPlayground(browser, 'backend=cpu&dataset=two_moons&score=mlp&particles=4096&steps=60&draw=1&density=1&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      const csv = path.join(dir, 'circle.csv');
+      await writeFile(csv, circleCsv());
+      await page.setInputFiles('#data-file', csv);
+      await page.waitForFunction((n) => window.dp.playground.drawing()?.length === 2 * n, CIRCLE_POINTS);
+      const options = await page.evaluate(() => window.dp.playground.options());
+      assert.equal(options.score, 'exact', 'a file carries no network: its exact score samples it');
+      try {
+        await page.waitForFunction(() => {
+          const pg = window.dp.playground;
+          return pg.done && document.getElementById('density-distance').textContent.includes(`at t = ${pg.current_t.toPrecision(3)} `);
+        }, null, { timeout: 60_000 });
+      } catch {
+        assert.fail(`the run and the density view did not finish; ${await pageReport(session)}`);
+      }
+      const positions = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+      assert.ok(onCircle(positions) > 0.95, `the particles land on the fitted circle (${onCircle(positions)})`);
+      const densityText = await page.$eval('#density-distance', (e) => e.textContent);
+      const [tv, , floor] = densityText.match(/\d+\.\d+/g).map(Number);
+      t.diagnostic(`density view: ${densityText}`);
+      assert.ok(tv < 2 * floor + 0.05, `the density view's exact p_t is the file's: ${densityText}`);
+
+      // The link carries the data (a drawing of at most 512 points) and reopens it.
+      await page.waitForFunction(() => /[#&]drawn=[A-Za-z0-9_-]+/.test(location.hash));
+      const hash = await page.evaluate(() => location.hash.slice(1));
+      const reopened = await openPlayground(browser, hash);
+      try {
+        await waitReady(reopened.page);
+        const drawn = await reopened.page.evaluate(() => window.dp.playground.drawing()?.length);
+        assert.equal(drawn, 2 * CIRCLE_POINTS, 'the link reopens the loaded data');
+      } finally {
+        await reopened.close();
+      }
+
+      await dropFile(page, 'pets.tsv', 'x\ty\tkind\n0\t0\tcat\n1\t0\tcat\n5\t5\tdog\n6\t5\tdog\n');
+      await page.waitForFunction(() => window.dp.playground.drawing()?.length === 8);
+      assert.deepEqual(Array.from(await page.evaluate(() => window.dp.playground.drawing_labels())), [0, 0, 1, 1]);
+      assert.match((await noticeTexts(page)).join(' '), /The classes of pets\.tsv are the drawing's stroke colours: "cat" is blue, "dog" is orange\./);
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('hostile and careless files are refused with a notice naming the problem, and the data in use stays', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=1024&steps=20&draw=1&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      const csv = path.join(dir, 'small.csv');
+      await writeFile(csv, '0,0\n1,1\n2,0\n');
+      await page.setInputFiles('#data-file', csv);
+      await page.waitForFunction(() => window.dp.playground.drawing()?.length === 6);
+      const cases = [
+        ['nan.csv', '0,0\n1,NaN\n', /nan\.csv was not loaded: nan\.csv, line 2: "NaN" is not a finite number\. The current data stays\./],
+        ['words.csv', 'x,y\n1,2\nthree,4\n', /words\.csv was not loaded: words\.csv, line 3: "three" is not a finite number/],
+        ['empty.csv', '', /empty\.csv was not loaded: empty\.csv holds no points/],
+        ['many.csv', '0,0,a\n1,0,b\n2,0,c\n3,0,d\n4,0,e\n', /many\.csv was not loaded: many\.csv has more than 4 classes/],
+        ['broken.npy', '\u0093NUMPY\u0001\u0000', /broken\.npy was not loaded/],
+      ];
+      for (const [name, text, expected] of cases) {
+        const file = path.join(dir, name);
+        await writeFile(file, text, 'latin1');
+        const started = Date.now();
+        await page.setInputFiles('#data-file', file);
+        await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('notices').textContent), expected.source);
+        assert.ok(Date.now() - started < 5_000, `${name} is answered at once`);
+      }
+      // Twenty megabytes: refused by its size before it is read.
+      const huge = path.join(dir, 'huge.csv');
+      await writeFile(huge, Buffer.alloc(20_000_000, 0x31));
+      await page.setInputFiles('#data-file', huge);
+      await page.waitForFunction(() => /huge\.csv was not loaded: it is 20\.0 MB, and data files of at most 16 MB are read/.test(document.getElementById('notices').textContent));
+      assert.equal(await page.evaluate(() => window.dp.playground.drawing()?.length), 6, 'the data in use stays');
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});
