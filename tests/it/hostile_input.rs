@@ -412,3 +412,28 @@ fn an_over_long_value_is_refused_before_it_is_read_as_in_the_page() {
     assert_eq!(error.field, "steps");
     assert!(error.to_string().contains("at most 2731 characters"), "{error}");
 }
+
+/// LMS on the polyexponential grid, whose last levels differ in the twelfth digit: its Lagrange
+/// weights over such crowded levels would amplify rounding into the particles (every particle
+/// at 1e13 after the last step, exact score or network, before the gain bound of
+/// `core::sampler::multistep`); the step takes a lower order instead, and the run ends on the data.
+#[test]
+fn lms_on_the_crowded_end_of_the_polyexponential_grid_stays_on_the_data() {
+    for score in [ScoreChoice::Mlp, ScoreChoice::Exact] {
+        let options = Options {
+            dataset: Dataset::Rings,
+            schedule: Schedule::VpLinear,
+            sampler: Sampler::Lms,
+            time_grid: TimeGrid::Polyexponential,
+            score,
+            steps: 44,
+            particles: 6,
+            seed: 0,
+            ..Options::default()
+        };
+        let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+        run_to_end(&mut session).unwrap();
+        let farthest = positions(&session).iter().map(|p| p[0].abs().max(p[1].abs())).fold(0.0, f32::max);
+        assert!(farthest < 3.0, "{score:?}: a particle ends at {farthest}, off the rings");
+    }
+}

@@ -180,6 +180,14 @@ impl Multistep<'_> {
 /// The order of LMS and iPNDM (k-diffusion's default for both).
 const LINEAR_MULTISTEP_ORDER: usize = 4;
 
+/// Largest sum of the absolute LMS weights, as a multiple of the step's length, that a step
+/// takes. Adams-Bashforth of order 4 on equal steps has (55 + 59 + 37 + 9) / 24 = 6.7 (Hairer,
+/// Norsett and Wanner, "Solving Ordinary Differential Equations I", sec. III.1); far larger gains
+/// come from levels crowded much closer together than the step (the polyexponential grid's last
+/// steps, whose levels differ in the twelfth digit), where the Lagrange weights amplify rounding
+/// into the particles, so such a step takes the highest order within this bound.
+const MAX_LMS_GAIN: f64 = 16.0;
+
 /// Nodes and weights of 4-point Gauss-Legendre quadrature on [-1, 1] (exact for polynomials of
 /// degree 7, so for every Lagrange basis polynomial of LMS, of degree 3 at most).
 const GAUSS_LEGENDRE_4: [(f64, f64); 4] = [
@@ -208,16 +216,29 @@ fn lagrange_integral(nodes: &[f64], j: usize, a: f64, b: f64) -> f64 {
 /// LMS of order 4 (k-diffusion's `sample_lms`, after `linear_multistep_coeff`): in x~, with
 /// eps_k the derivative dx~/dsigma~ at sigma~_k,
 /// x~_s = x~_t + sum_j eps_j int_{sigma~_t}^{sigma~_s} l_j(tau) dtau, l_j the Lagrange basis over
-/// the last `order` = min(steps so far + 1, 4) levels sigma~_k. The history keeps eps_hat.
+/// the last `order` = min(steps so far + 1, 4) levels sigma~_k, lowered where the weights would
+/// exceed [`MAX_LMS_GAIN`]. The history keeps eps_hat.
 pub(super) fn lms(step: &mut ReverseStep, cx: &StepContext) {
     let run = &cx.run;
     run.keep_eps(step);
-    let order = run.available().min(LINEAR_MULTISTEP_ORDER);
-    let nodes: Vec<f64> = (0..order).map(|k| scaled_sigma(run.schedule, run.past(k))).collect();
+    let nodes: Vec<f64> = (0..run.available().min(LINEAR_MULTISTEP_ORDER))
+        .map(|k| scaled_sigma(run.schedule, run.past(k)))
+        .collect();
     let (from, to) = (nodes[0], scaled_sigma(run.schedule, run.s()));
-    let moves = (0..order)
-        .map(|j| run.eps(j) * lagrange_integral(&nodes, j, from, to))
-        .fold(Combination::default(), Add::add);
+    // The highest order whose weights stay within MAX_LMS_GAIN of the step (order 1, Euler, has
+    // gain 1 and is always taken when none other is).
+    let weights = (1..=nodes.len())
+        .rev()
+        .map(|order| {
+            (0..order).map(|j| lagrange_integral(&nodes[..order], j, from, to)).collect::<Vec<f64>>()
+        })
+        .find(|w| {
+            let gain: f64 = w.iter().map(|c| c.abs()).sum();
+            w.len() == 1 || (gain.is_finite() && gain <= MAX_LMS_GAIN * (to - from).abs())
+        })
+        .unwrap_or_else(|| vec![to - from]);
+    let moves =
+        weights.iter().enumerate().map(|(j, &w)| run.eps(j) * w).fold(Combination::default(), Add::add);
     run.scaled_move(moves).write_output(step);
 }
 
