@@ -35,7 +35,7 @@ pub struct LoadedData {
     pub points: Vec<f32>,
     /// The class of each point: an index of the drawing's stroke classes.
     pub labels: Vec<u32>,
-    /// What the file was read as: "csv", "npy" or "json".
+    /// What the file was read as: "csv", "npy", "json" or "picture".
     pub format: &'static str,
     /// How many points the file held.
     pub points_in_file: usize,
@@ -275,6 +275,24 @@ fn fit(table: Table, format: &'static str, name: &str) -> Result<LoadedData, Str
         Some(values) => class_labels(&values, name, &mut notices)?,
         None => vec![0; points.len()],
     };
+    let points_in_file = points.len();
+    fit_points(points, labels, format, points_in_file, notices, name)
+}
+
+/// `points` (with their `labels`) cut to a drawing's limit and fitted into the picture, with
+/// `notices` and a notice for each change: what every data source ends with (a file's points, a
+/// picture's: `app::picture_data`). `points_in_file`: how many the source held.
+pub fn fit_points(
+    points: Vec<[f64; 2]>,
+    labels: Vec<u32>,
+    format: &'static str,
+    points_in_file: usize,
+    mut notices: Vec<String>,
+    name: &str,
+) -> Result<LoadedData, String> {
+    if points.is_empty() {
+        return Err(format!("{name} holds no points"));
+    }
     let kept = kept_indices(points.len());
     if kept.len() < points.len() {
         notices.push(format!(
@@ -303,7 +321,7 @@ fn fit(table: Table, format: &'static str, name: &str) -> Result<LoadedData, Str
         points: flat,
         labels: kept.iter().map(|&i| labels[i]).collect(),
         format,
-        points_in_file: points.len(),
+        points_in_file,
         notices,
     })
 }

@@ -140,6 +140,9 @@ pub struct DrawingLimits {
     pub classes: Vec<Choice>,
     /// Largest data file read as a drawing (`app::data_file::MAX_DATA_FILE_BYTES`).
     pub max_data_file_bytes: usize,
+    /// Longest side of a picture's pixels handed to `picture_data`
+    /// (`app::picture_data::MAX_PICTURE_SIDE`).
+    pub max_picture_side: u32,
 }
 
 /// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
@@ -349,6 +352,7 @@ pub fn describe() -> Description {
                 .map(|c| Choice { name: c.name, label: c.label })
                 .collect(),
             max_data_file_bytes: crate::app::data_file::MAX_DATA_FILE_BYTES,
+            max_picture_side: crate::app::picture_data::MAX_PICTURE_SIDE,
         },
         samplers: Sampler::ALL
             .iter()

@@ -22,6 +22,7 @@ pub mod model_error;
 pub mod network_file;
 pub mod options;
 pub mod peer_plan;
+pub mod picture_data;
 pub mod points_file;
 pub mod python_export;
 pub mod random_seed;

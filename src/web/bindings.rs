@@ -18,6 +18,7 @@ use crate::app::likelihood::PriorChoice;
 use crate::app::measurement;
 use crate::app::options::{self, OptionError, Options, RawOptions, RawValue};
 use crate::app::peer_plan::PeerPlan;
+use crate::app::picture_data;
 use crate::app::python_export;
 use crate::app::sample_files;
 use crate::app::session::{self, Particles, Session};
@@ -242,6 +243,14 @@ pub fn settle_options(
 #[wasm_bindgen(unchecked_return_type = "LoadedData")]
 pub fn load_data(bytes: &[u8], name: &str) -> Result<JsValue, JsError> {
     to_js(&data_file::load(bytes, name).map_err(js_error)?)
+}
+
+/// The picture (or rendered word) called `name` as a drawing: the RGBA `pixels` of `width` x
+/// `height` (at most `describe().drawing.max_picture_side` on a side), points drawn from their
+/// ink and their colours as classes (`app::picture_data::from_pixels`).
+#[wasm_bindgen(unchecked_return_type = "LoadedData")]
+pub fn picture_data(pixels: &[u8], width: u32, height: u32, name: &str) -> Result<JsValue, JsError> {
+    to_js(&picture_data::from_pixels(pixels, width, height, name).map_err(js_error)?)
 }
 
 /// The longest text read as a number (`app::link_number::MAX_NUMBER_LENGTH`).

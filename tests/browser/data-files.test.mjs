@@ -1,5 +1,5 @@
-// Bring your own data: a file of points (CSV, TSV with classes, NumPy .npy, a drawing's JSON)
-// becomes what is sampled, by the "Load data" control or a drop on the picture: fitted into the
+// Bring your own data: a file of points (CSV, TSV with classes, NumPy .npy, a drawing's JSON), a
+// picture or a typed word becomes what is sampled, by the "Load data" control or a drop on the picture: fitted into the
 // picture, with its exact score in the density view, and in the share link. Careless and hostile
 // files are refused with a notice naming the problem, and the data in use stays.
 
@@ -134,6 +134,74 @@ describe('your own data as a file', { timeout: TEST_TIMEOUT_MS }, () => {
       await page.setInputFiles('#data-file', huge);
       await page.waitForFunction(() => /huge\.csv was not loaded: it is 20\.0 MB, and data files of at most 16 MB are read/.test(document.getElementById('notices').textContent));
       assert.equal(await page.evaluate(() => window.dp.playground.drawing()?.length), 6, 'the data in use stays');
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a PNG of a two-colour figure by the file input, an SVG by a drop, the word DIFFUSION; guidance by a colour lands on it', async () => {
+    const painter = await browser.newPage({ viewport: { width: 200, height: 100 } });
+    await painter.setContent('<body style="margin:0;background:#fff"><div style="position:absolute;left:15px;top:15px;width:70px;height:70px;border-radius:35px;background:#d01c1c"></div><div style="position:absolute;left:135px;top:35px;width:30px;height:30px;background:#1c30d0"></div></body>');
+    const figure = path.join(dir, 'figure.png');
+    await writeFile(figure, await painter.screenshot({ clip: { x: 0, y: 0, width: 200, height: 100 } }));
+    await painter.setContent('<body style="margin:0;background:#fff"></body>');
+    const blank = path.join(dir, 'blank.png');
+    await writeFile(blank, await painter.screenshot({ clip: { x: 0, y: 0, width: 200, height: 100 } }));
+    await painter.close();
+    const session = await openPlayground(browser, 'backend=cpu&dataset=two_moons&particles=2048&steps=40&draw=1&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.setInputFiles('#data-file', figure);
+      await page.waitForFunction(() => window.dp.playground.drawing()?.length === 1024);
+      const read = await page.evaluate(() => ({ points: Array.from(window.dp.playground.drawing()), labels: Array.from(window.dp.playground.drawing_labels()) }));
+      const sideOf = (label) => read.labels.map((l, i) => [l, read.points[2 * i]]).filter(([l]) => l === label).map(([, x]) => Math.sign(x));
+      assert.ok(sideOf(0).every((s) => s < 0) && sideOf(1).every((s) => s > 0), 'the red disc (more ink) is the first class, on the left; the blue square the second, on the right');
+      assert.match((await noticeTexts(page)).join(' '), /The colours of figure\.png are the drawing's stroke colours: #[0-9a-f]{6} is blue, #[0-9a-f]{6} is orange\./);
+      // Guidance toward the blue square's class (the second stroke colour) lands on the right.
+      await page.evaluate(() => {
+        const settings = new URLSearchParams(location.hash.slice(1));
+        for (const [name, value] of [['guidance', 'classifier'], ['class', 'orange'], ['playing', '1']]) settings.set(name, value);
+        location.hash = settings.toString();
+      });
+      await page.waitForFunction(() => window.dp.playground.options().class === 'orange' && window.dp.playground.done, null, { timeout: 60_000 });
+      const guided = await page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));
+      let right = 0;
+      for (let i = 0; i < guided.length; i += 2) if (guided[i] > 0) right += 1;
+      assert.ok(right / (guided.length / 2) > 0.95, `guidance toward the square's colour lands on it (${right} of ${guided.length / 2})`);
+
+      // An SVG with a script and an external reference, by a drop: rasterised, never run.
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><script>window.__svgRan = true</script><image href="http://example.invalid/x.png" width="10" height="10"/><rect x="10" y="10" width="80" height="30" fill="#000"/></svg>';
+      await page.evaluate((text) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], 'shape.svg', { type: 'image/svg+xml' }));
+        document.getElementById('canvas-frame').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }, svg);
+      await page.waitForFunction(() => /shape\.svg: 512 points \(picture\)/.test(document.getElementById('draw-status').textContent));
+      assert.equal(await page.evaluate(() => window.__svgRan), undefined, 'the SVG\'s script never ran');
+
+      await page.fill('#data-word', 'DIFFUSION');
+      await page.click('#data-word-use');
+      await page.waitForFunction(() => /"DIFFUSION": 512 points \(picture\)/.test(document.getElementById('draw-status').textContent));
+      const word = await page.evaluate(() => Array.from(window.dp.playground.drawing()));
+      const xs = word.filter((_, i) => i % 2 === 0);
+      const ys = word.filter((_, i) => i % 2 === 1);
+      const spread = (v) => Math.max(...v) - Math.min(...v);
+      assert.ok(spread(xs) > 4 * spread(ys), `a word is wide: ${spread(xs).toFixed(2)} by ${spread(ys).toFixed(2)}`);
+
+      const cases = [
+        [blank, /blank\.png was not loaded: blank\.png has no dark pixel to take points from\. The current data stays\./],
+        [path.join(dir, 'not-a-picture.png'), /not-a-picture\.png was not loaded: the browser could not read it as a picture/],
+        [path.join(dir, 'big.png'), /big\.png was not loaded: it is 25\.0 MB; pictures of at most 20 MB are read/],
+      ];
+      await writeFile(cases[1][0], 'plain text, not a PNG');
+      await writeFile(cases[2][0], Buffer.alloc(25_000_000, 7));
+      for (const [file, expected] of cases) {
+        await page.setInputFiles('#data-file', file);
+        await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('notices').textContent), expected.source);
+      }
+      assert.equal(await page.evaluate(() => window.dp.playground.drawing()?.length), 1024, 'the word stays in use');
       assert.deepEqual(session.errors, []);
     } finally {
       await session.close();

@@ -11,6 +11,7 @@ import { setPlaying } from './frame-loop.js';
 import { record } from './record.js';
 import { download } from './export.js';
 import * as draw from './drawing.js';
+import { MAX_WORD_LENGTH, isPicture, picturePixels, wordPixels } from './picture-data.js';
 
 /** @type {ReturnType<typeof draw.strokeRecorder> | null} The strokes of the drawing panel. */
 let strokes = null;
@@ -92,25 +93,63 @@ function restoreScore(score) {
 export async function loadDataFile(file) {
   const pg = page.pg;
   if (!pg || page.creating) return;
-  const limit = page.description.drawing.max_data_file_bytes;
-  if (file.size > limit) {
-    ui.notice(`${file.name} was not loaded: it is ${(file.size / 1e6).toFixed(1)} MB, and data files of at most ${limit / 2 ** 20} MB are read (a drawing keeps ${page.description.drawing.max_points} points: sample it down first). The current data stays.`, 'error');
-    return;
-  }
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  if (page.pg !== pg) return;
+  const { max_data_file_bytes: limit, max_points: maxPoints, max_picture_side: side } = page.description.drawing;
+  /** @type {import('../pkg/diffusion_playground.js').LoadedData} */
   let data;
   try {
-    data = page.wasm.load_data(bytes, file.name);
+    if (isPicture(file)) {
+      const { pixels, width, height } = await picturePixels(file, side);
+      if (page.pg !== pg) return;
+      data = page.wasm.picture_data(pixels, width, height, file.name);
+    } else {
+      if (file.size > limit) {
+        throw new Error(`it is ${(file.size / 1e6).toFixed(1)} MB, and data files of at most ${limit / 2 ** 20} MB are read (a drawing keeps ${maxPoints} points: sample it down first)`);
+      }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (page.pg !== pg) return;
+      data = page.wasm.load_data(bytes, file.name);
+    }
   } catch (error) {
     ui.notice(`${file.name} was not loaded: ${messageOf(error)}. The current data stays.`, 'error');
     return;
   }
+  useData(data, file.name);
+}
+
+/**
+ * Sets the word `text` in the page's sans-serif and uses its ink as the data (the wasm's
+ * `picture_data`); an empty or overlong word is refused with a notice.
+ * @param {string} text
+ */
+export function useWord(text) {
+  if (!page.pg || page.creating) return;
+  const word = text.trim();
+  if (word === '' || word.length > MAX_WORD_LENGTH) {
+    ui.notice(`A word of 1 to ${MAX_WORD_LENGTH} characters is set as data (${word.length} given).`, 'error');
+    return;
+  }
+  const { pixels, width, height } = wordPixels(word, page.description.drawing.max_picture_side);
+  let data;
+  try {
+    data = page.wasm.picture_data(pixels, width, height, `"${word}"`);
+  } catch (error) {
+    ui.notice(`The word was not used: ${messageOf(error)}. The current data stays.`, 'error');
+    return;
+  }
+  useData(data, `"${word}"`);
+}
+
+/**
+ * Makes the points the wasm read (from a file, a picture or a word) the data, as a drawing.
+ * @param {import('../pkg/diffusion_playground.js').LoadedData} data
+ * @param {string} name
+ */
+function useData(data, name) {
   const points = data.labels.map((label, i) => [data.points[2 * i], data.points[2 * i + 1], label]);
   if (!applyDrawing(points)) return;
   strokes?.set(points);
   for (const text of data.notices) ui.notice(text, 'info');
-  drawStatus(`${file.name}: ${points.length} points (${data.format}) are the data, with their exact score; Train teaches a network on them.`);
+  drawStatus(`${name}: ${points.length} points (${data.format}) are the data, with their exact score; Train teaches a network on them.`);
   setPlaying(true);
 }
 
@@ -208,6 +247,7 @@ export function setUpDrawing(train) {
     applyDrawing(parsed.points);
   };
   byId('draw-import').addEventListener('click', () => importText(json.value));
+  byId('data-word-use').addEventListener('click', () => useWord(/** @type {HTMLInputElement} */ (byId('data-word')).value));
   byId('data-file').addEventListener('change', (event) => {
     const input = /** @type {HTMLInputElement} */ (event.target);
     const file = input.files?.[0];
