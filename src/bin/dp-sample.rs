@@ -202,8 +202,8 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
     }
     class_by_index(&mut raw)?;
     let data = args.data.as_deref().map(data_file::read).transpose()?;
-    if data.is_some() {
-        // A file carries no network: its exact score (or the empirical one) samples it.
+    if data.is_some() && imported.is_none() {
+        // Data without a network (--weights): its exact score (or the empirical one) samples it.
         raw.entry("score".into()).or_insert(Some(RawValue::Text("exact".into())));
     }
     let start = args.from.as_ref().map(|p| points_file::read_points(p)).transpose()?;
@@ -229,14 +229,20 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
     let dataset = options.dataset;
     let mut session = Session::new(options, particles)?;
     session.set_cpu_threads(args.threads.unwrap_or_else(sampler::available_threads));
-    if let Some(net) = imported {
-        session.use_network(net.into_trained(dataset))?;
-    }
-    if let Some(data) = &data {
-        for notice in &data.notices {
-            eprintln!("dp-sample: {notice}");
+    let imported = imported.map(|net| net.into_trained(dataset));
+    match &data {
+        Some(data) => {
+            for notice in &data.notices {
+                eprintln!("dp-sample: {notice}");
+            }
+            // With --weights, the network trained on the data (`dp-train --data`) samples it.
+            session.use_labelled_drawing(&data.point_pairs(), &data.labels, imported)?;
         }
-        session.use_labelled_drawing(&data.point_pairs(), &data.labels, None)?;
+        None => {
+            if let Some(net) = imported {
+                session.use_network(net)?;
+            }
+        }
     }
     if args.export_weights.is_some() {
         return write_out(&args.export_weights, session.network_file());

@@ -2,6 +2,11 @@
 //! [--schedule NAME] [--out DIR]`. Writes `<dataset>.<schedule>.dpw` files (half-float weights,
 //! format version 2) and prints the quality of the half-float network.
 //!
+//! `--data FILE` trains one network on a user's own points instead (CSV or TSV, NumPy `.npy`,
+//! drawing JSON: `app::data_file`, as the page's "Load data"), the page's recipe for a drawing
+//! with the schedule and objective of the flags, and writes `<DIR>/<stem>.<schedule>.safetensors`
+//! (`core::safetensors_net`), which `dp-sample --weights FILE --data FILE` samples with.
+//!
 //! `--objective eps|x0|score|velocity|edm_denoiser`, `--weighting unit|sigma2|edm` and
 //! `--time_sampling uniform|log_normal` choose the loss (`core::train`; `--time-sampling`, the
 //! older spelling, is still accepted); the file records the objective as the network's
@@ -21,9 +26,13 @@ use std::time::Instant;
 
 use clap::Parser;
 use diffusion_playground::app::cli;
+use diffusion_playground::app::data_file;
+use diffusion_playground::app::training::{self, Learning, Training, TrainingPlan};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::param::Parametrization;
+use diffusion_playground::core::safetensors_net;
 use diffusion_playground::core::sampler::NetFrame;
+use diffusion_playground::core::sampler::ScoreSource;
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::train::{TimeSampling, TrainConfig, Weighting};
 use diffusion_playground::core::weights::{conditional_file_name, file_name, TrainedNet};
@@ -69,6 +78,12 @@ struct Args {
     /// The folder of the weight files
     #[arg(long, value_name = "DIR", default_value = "weights")]
     out: PathBuf,
+    /// Train one network on your own data instead (points as CSV or TSV, x,y or x,y,class; a
+    /// NumPy .npy array; or the page's drawing JSON; fitted into the picture and cut to 512
+    /// points as the page does: `app::data_file`), written to <DIR>/<file stem>.<schedule>.safetensors
+    /// (class-conditional when the data has two classes or more)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dataset", "requantize", "conditional"])]
+    data: Option<PathBuf>,
 }
 
 /// The help of `--schedule`, with the schedules trained by default.
@@ -112,8 +127,67 @@ impl Args {
     }
 }
 
+/// Examples per Adam step of a network trained on a data file (as `cargo xtask train`'s).
+const DATA_BATCH: u32 = 256;
+
+/// Trains one network on the data of `path` (`--data`) and writes it as a safetensors file,
+/// printing its quality against the data's exact (kernel-smoothed) distribution.
+fn train_on_data(args: &Args, path: &std::path::Path) -> Result<(), String> {
+    let data = data_file::read(path)?;
+    for notice in &data.notices {
+        eprintln!("dp-train: {notice}");
+    }
+    let schedule = args.schedule.unwrap_or(Schedule::VpLinear);
+    let plan = TrainingPlan::for_drawing_named(
+        &data.point_pairs(),
+        &data.labels,
+        args.steps,
+        DATA_BATCH,
+        args.seed,
+        args.objective.name(),
+        schedule.name(),
+    )?;
+    let mixture = plan.mixture.clone();
+    let started = Instant::now();
+    let mut training = Training::on_cpu(plan);
+    while training.step() < training.steps() {
+        training.run(1_000).map_err(|e| e.to_string())?;
+    }
+    let weights = pollster::block_on(training.weights().values()).map_err(|e| e.to_string())?;
+    let (mlp, embedding) = training::trained_from_weights(weights)?;
+    let net = training::drawn_network(mlp, embedding, Learning { objective: args.objective, schedule });
+    let frame = NetFrame::of(&net);
+    let report = quality::measure_source(ScoreSource::Mlp(&net.mlp), frame, &mixture);
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let stem = path.file_stem().map_or("data".into(), |s| s.to_string_lossy().into_owned());
+    let out = args.out.join(format!("{stem}.{}.safetensors", schedule.name()));
+    std::fs::write(&out, safetensors_net::to_bytes(&net, "drawing"))
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "{}: {} points, {} steps ({} on {}) in {:.1} s: SW2 {:.4} (data vs data {:.4}), log-density gap {:.3} nats; written to {}",
+        path.display(),
+        data.points.len() / 2,
+        args.steps,
+        args.objective.name(),
+        schedule.name(),
+        started.elapsed().as_secs_f64(),
+        report.net,
+        report.reference,
+        report.log_density_gap,
+        out.display()
+    );
+    Ok(())
+}
+
 fn main() {
     let args = Args::parse();
+    if let Some(path) = &args.data {
+        if let Err(e) = train_on_data(&args, path) {
+            eprintln!("dp-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let config = args.config();
     let datasets = args.dataset.map_or(Dataset::ALL.to_vec(), |d| vec![d]);
     let default_schedules =

@@ -68,3 +68,43 @@ fn every_format_of_the_same_points_samples_the_same_particles_near_them() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `dp-train --data FILE` trains a network on the data and writes it; `dp-sample --weights` of
+/// that file with `--data` samples the data with it.
+#[test]
+fn a_network_trained_on_a_data_file_samples_it() {
+    let dir = std::env::temp_dir().join(format!("dp-cli-train-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows: Vec<String> = CORNERS.iter().map(|r| format!("{},{}", r[0], r[1])).collect();
+    let data = write(&dir, "square.csv", rows.join("\n").as_bytes());
+    let trained = Command::new(env!("CARGO_BIN_EXE_dp-train"))
+        .args(["--steps", "300", "--out"])
+        .arg(&dir)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let said = String::from_utf8_lossy(&trained.stdout);
+    assert!(
+        said.contains("4 points, 300 steps (eps on vp_linear)")
+            && said.contains("square.vp_linear.safetensors"),
+        "{said}"
+    );
+    let network = dir.join("square.vp_linear.safetensors");
+    let sampled = Command::new(env!("CARGO_BIN_EXE_dp-sample"))
+        .args(["--particles", "50", "--steps", "10", "--weights"])
+        .arg(&network)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(particles(&sampled).len(), 50);
+    let refused = Command::new(env!("CARGO_BIN_EXE_dp-train"))
+        .args(["--dataset", "spiral", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "--data and --dataset do not combine");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
