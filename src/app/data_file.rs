@@ -50,11 +50,7 @@ pub fn read(path: &std::path::Path) -> Result<LoadedData, String> {
     let name = path.display().to_string();
     let size = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?.len();
     if size > MAX_DATA_FILE_BYTES as u64 {
-        return Err(format!(
-            "{name} is {:.1} MB; data files of at most {} MB are read (a drawing keeps {MAX_DRAWN_POINTS} points: sample the file down first)",
-            size as f64 / 1e6,
-            MAX_DATA_FILE_BYTES >> 20
-        ));
+        return Err(too_big(&name, size));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     load(&bytes, &name)
@@ -77,11 +73,7 @@ struct Table {
 /// NumPy magic, JSON's opening bracket, else delimited text).
 pub fn load(bytes: &[u8], name: &str) -> Result<LoadedData, String> {
     if bytes.len() > MAX_DATA_FILE_BYTES {
-        return Err(format!(
-            "{name} is {:.1} MB; data files of at most {} MB are read (a drawing keeps {MAX_DRAWN_POINTS} points: sample the file down first)",
-            bytes.len() as f64 / 1e6,
-            MAX_DATA_FILE_BYTES >> 20
-        ));
+        return Err(too_big(name, bytes.len() as u64));
     }
     let (format, table) = if bytes.starts_with(NPY_MAGIC) {
         ("npy", parse_npy(bytes, name)?)
@@ -167,8 +159,7 @@ fn parse_json(text: &str, name: &str) -> Result<Table, String> {
             }
             _ => return Err(format!("{name}: point {i} is not [x, y] or [x, y, class] of numbers")),
         }
-        let [x, y] = points[i];
-        finite(Some(x).filter(|_| y.is_finite()), || format!("{name}: point {i} is not finite"))?;
+        finite_pair(points[i], || format!("{name}: point {i} is not finite"))?;
     }
     if !classes.is_empty() && classes.len() != points.len() {
         return Err(format!("{name}: some points have a class and others not"));
@@ -237,9 +228,8 @@ fn parse_npy(bytes: &[u8], name: &str) -> Result<Table, String> {
     let mut points = Vec::with_capacity(rows);
     let mut classes = Vec::new();
     for row in 0..rows {
-        let [x, y] = [value(row * columns), value(row * columns + 1)];
-        finite(Some(x).filter(|_| y.is_finite()), || format!("{name}: row {row} is not finite"))?;
-        points.push([x, y]);
+        let point = [value(row * columns), value(row * columns + 1)];
+        points.push(finite_pair(point, || format!("{name}: row {row} is not finite"))?);
         if columns == 3 {
             classes.push(value(row * columns + 2).to_string());
         }
@@ -254,9 +244,27 @@ fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
     Some(rest[..end].trim())
 }
 
+/// Why a file of `size` bytes called `name` is not read.
+fn too_big(name: &str, size: u64) -> String {
+    format!(
+        "{name} is {:.1} MB; data files of at most {} MB are read (a drawing keeps {MAX_DRAWN_POINTS} points: sample the file down first)",
+        size as f64 / 1e6,
+        MAX_DATA_FILE_BYTES >> 20
+    )
+}
+
 /// `value` when it is a finite number, else the error `why` makes.
 fn finite(value: Option<f64>, why: impl Fn() -> String) -> Result<f64, String> {
     value.filter(|v| v.is_finite()).ok_or_else(why)
+}
+
+/// `point` when both its coordinates are finite, else the error `why` makes.
+fn finite_pair(point: [f64; 2], why: impl Fn() -> String) -> Result<[f64; 2], String> {
+    if point.iter().all(|v| v.is_finite()) {
+        Ok(point)
+    } else {
+        Err(why())
+    }
 }
 
 /// `text` quoted for a message, shortened.
@@ -267,9 +275,6 @@ fn quote(text: &str) -> String {
 /// The table fitted into the picture, cut to a drawing's limit, its classes named.
 fn fit(table: Table, format: &'static str, name: &str) -> Result<LoadedData, String> {
     let Table { points, classes } = table;
-    if points.is_empty() {
-        return Err(format!("{name} holds no points"));
-    }
     let mut notices = Vec::new();
     let labels = match classes {
         Some(values) => class_labels(&values, name, &mut notices)?,
