@@ -43,17 +43,39 @@ pub struct LoadedData {
     pub notices: Vec<String>,
 }
 
-/// Reads the data file at `path` ([`load`]); a file over [`MAX_DATA_FILE_BYTES`] is refused
-/// before it is read.
+/// Reads the data file at `path`: a picture (PNG, JPEG, WebP, GIF) through
+/// [`crate::app::picture_file`], points through [`load`]. The kind is told from the file's first
+/// bytes, and a file over its kind's size cap is refused before it is read.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read(path: &std::path::Path) -> Result<LoadedData, String> {
+    use crate::app::picture_data::MAX_PICTURE_FILE_BYTES;
+    use crate::app::picture_file;
+    use std::io::Read;
+    /// Bytes read to tell a picture from points.
+    const SNIFFED_BYTES: u64 = 512;
     let name = path.display().to_string();
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?.len();
-    if size > MAX_DATA_FILE_BYTES as u64 {
-        return Err(too_big(&name, size));
+    let cannot = |e: std::io::Error| format!("cannot read {name}: {e}");
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let size = file.metadata().map_err(cannot)?.len();
+    let mut head = Vec::new();
+    file.by_ref().take(SNIFFED_BYTES).read_to_end(&mut head).map_err(cannot)?;
+    if picture_file::is_svg(&head, &name) {
+        return Err(format!(
+            "{name} is an SVG picture: the page reads it (through the browser); for the command-line tools save it as PNG"
+        ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    load(&bytes, &name)
+    let picture = picture_file::is_picture(&head);
+    let cap = if picture { MAX_PICTURE_FILE_BYTES } else { MAX_DATA_FILE_BYTES };
+    if size > cap as u64 {
+        return Err(if picture { picture_file::too_big(&name, size) } else { too_big(&name, size) });
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(cannot)?;
+    if picture {
+        picture_file::load(&bytes, &name)
+    } else {
+        load(&bytes, &name)
+    }
 }
 
 impl LoadedData {

@@ -143,6 +143,10 @@ pub struct DrawingLimits {
     /// Longest side of a picture's pixels handed to `picture_data`
     /// (`app::picture_data::MAX_PICTURE_SIDE`).
     pub max_picture_side: u32,
+    /// Largest picture file read (`app::picture_data::MAX_PICTURE_FILE_BYTES`).
+    pub max_picture_file_bytes: usize,
+    /// Most pixels of a picture read (`app::picture_data::MAX_PICTURE_PIXELS`).
+    pub max_picture_pixels: u32,
 }
 
 /// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
@@ -353,6 +357,8 @@ pub fn describe() -> Description {
                 .collect(),
             max_data_file_bytes: crate::app::data_file::MAX_DATA_FILE_BYTES,
             max_picture_side: crate::app::picture_data::MAX_PICTURE_SIDE,
+            max_picture_file_bytes: crate::app::picture_data::MAX_PICTURE_FILE_BYTES,
+            max_picture_pixels: crate::app::picture_data::MAX_PICTURE_PIXELS,
         },
         samplers: Sampler::ALL
             .iter()

@@ -23,6 +23,8 @@ pub mod network_file;
 pub mod options;
 pub mod peer_plan;
 pub mod picture_data;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod picture_file;
 pub mod points_file;
 pub mod python_export;
 pub mod random_seed;

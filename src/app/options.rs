@@ -573,6 +573,13 @@ fn real(field: &str, value: &RawValue, min: f64, max: f64) -> Result<f64, Option
 }
 
 impl Options {
+    /// The defaults, with the drawing's classes (its stroke colours) as the classes when a user's
+    /// own data (`--data FILE`, a drawing) is what is sampled, so that `--class orange` is
+    /// checked against them.
+    pub fn for_data(of_data: bool) -> Options {
+        Options { classes_of_drawing: of_data, ..Options::default() }
+    }
+
     /// A copy with the fields of `raw` applied, or the first invalid field.
     pub fn merged(&self, raw: &RawOptions) -> Result<Options, OptionError> {
         let mut next = self.with_fields(raw)?;

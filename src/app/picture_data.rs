@@ -11,6 +11,13 @@ use crate::core::rng;
 /// Longest side of the pixels read (the page scales a picture down to it, aspect kept).
 pub const MAX_PICTURE_SIDE: u32 = 512;
 
+/// Largest picture file read (bytes): a 50 MB photograph is refused before it is decoded.
+pub const MAX_PICTURE_FILE_BYTES: usize = 20 << 20;
+
+/// Most pixels a picture may have before it is decoded (a 20,000 x 20,000 PNG is refused from
+/// its header).
+pub const MAX_PICTURE_PIXELS: u32 = 40_000_000;
+
 /// Ink below this fraction counts as paper (the near-white of a scan or a photo's background).
 const PAPER_INK: f64 = 0.1;
 
@@ -18,6 +25,11 @@ const PAPER_INK: f64 = 0.1;
 /// scaled to 0-255 a channel) are one class: shades of one colour, and the edges a picture's
 /// anti-aliasing mixes with the paper, stay together; colours a person tells apart do not.
 const SAME_COLOUR: f64 = 80.0;
+
+/// A colour group holding less than this share of the ink is not a class of its own: its pixels
+/// join the nearest larger group. A lossy picture (JPEG's chroma subsampling) rings at the edges
+/// between colours, in colours no one drew.
+const MINOR_COLOUR_SHARE: f64 = 0.03;
 
 /// Rounds of Lloyd's k-means on the ink's colours.
 const KMEANS_ROUNDS: usize = 12;
@@ -108,7 +120,8 @@ impl ColourClasses {
 
 /// Lloyd's k-means (k = the drawing's classes) on the ink directions of the inked pixels,
 /// weighted by their ink, from centres spread by farthest-point seeding; groups closer than
-/// [`SAME_COLOUR`] are merged, and the groups are ordered by ink, largest first. A pixel's ink
+/// [`SAME_COLOUR`] are merged, groups with less than [`MINOR_COLOUR_SHARE`] of the ink are
+/// dropped (their pixels join the nearest group left), and the groups are ordered by ink, largest first. A pixel's ink
 /// direction is its distance from white, 255 - c, scaled so its largest channel is 255: a colour
 /// mixed with the paper (c = a k + (1 - a) 255) has the direction of the colour k itself.
 fn colour_classes(ink: &[f64], pixel: impl Fn(usize) -> [u8; 4], count: usize) -> ColourClasses {
@@ -171,8 +184,12 @@ fn colour_classes(ink: &[f64], pixel: impl Fn(usize) -> [u8; 4], count: usize) -
     for &i in &inked {
         weights[nearest(colour(i), &merged)] += ink[i];
     }
+    let total: f64 = weights.iter().sum();
     let mut order: Vec<usize> = (0..merged.len()).collect();
     order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]));
+    // The largest group always stays; the minor ones go.
+    let kept = order.iter().skip(1).take_while(|&&k| weights[k] >= MINOR_COLOUR_SHARE * total).count() + 1;
+    order.truncate(kept);
     let directions: Vec<[f64; 3]> = order.iter().map(|&k| merged[k]).collect();
     let labels: Vec<u32> =
         (0..count).map(|i| if ink[i] > 0.0 { nearest(colour(i), &directions) as u32 } else { 0 }).collect();

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! dp-likelihood [--dataset D] [--schedule S] [--score exact|mlp|empirical] [--sampler S] [--steps N]
-//!               [--time_grid G] [--points FILE.csv | --data N] [--prior gaussian|exact] [--out FILE.csv]
+//!               [--time_grid G] [--points FILE.csv] [--data N | --data FILE] [--prior gaussian|exact] [--out FILE.csv]
 //!               [--device cpu|gpu] [--weights FILE.safetensors]
 //! dp-likelihood ... --elbo [--draws K]
 //! ```
@@ -11,7 +11,11 @@
 //! The options are the playground's, validated by its options table (the sampler must be a
 //! deterministic solver: probability_flow_euler, ddim, heun, dpm_2 or dpm_solver_2s; heun by
 //! default, on the Karras grid by default). The points come from `--points` (CSV, one `x,y` per line) or are `--data N` fresh
-//! draws of the dataset (1,024 by default). The output is CSV `x,y,log_p` (nats, at sigma/alpha =
+//! draws of the dataset (1,024 by default). `--data FILE` makes a user's own data what is modelled,
+//! as the page's "Load data" does (points as CSV or TSV, NumPy .npy, drawing JSON, or a PNG, JPEG,
+//! WebP or GIF picture: `app::data_file`), with its exact score unless `--weights` names the
+//! network `dp-train --data` trained on it; its own (fitted) points are evaluated unless
+//! `--points` says otherwise. The output is CSV `x,y,log_p` (nats, at sigma/alpha =
 //! 0.002) on stdout or in `--out`; a summary (mean NLL in bits per dimension with its standard
 //! error, under the model and exactly) goes to stderr. With `--elbo` the output is the bound's
 //! terms averaged over the points: `term,t,nats` rows (the prior, one KL per transition into the
@@ -23,6 +27,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use diffusion_playground::app::cli::{self, TableArgs};
+use diffusion_playground::app::data_file::{self, LoadedData};
 use diffusion_playground::app::likelihood::{
     NllSummary, PriorChoice, LIKELIHOOD_DATA_SEED, MAX_ELBO_DRAWS, MAX_LIKELIHOOD_POINTS,
 };
@@ -34,7 +39,7 @@ use diffusion_playground::core::likelihood::LIKELIHOOD_SAMPLERS;
 use diffusion_playground::gpu::{context, ComputeEngine};
 
 /// Fresh data points evaluated when no `--points` are given.
-const DEFAULT_DATA_POINTS: u32 = 1024;
+const DEFAULT_DATA_POINTS: &str = "1024";
 /// Monte Carlo draws per latent of `--elbo` by default.
 const DEFAULT_DRAWS: u32 = 8;
 /// Most fresh data points of `--data`.
@@ -50,12 +55,12 @@ const MAX_DATA_POINTS: u32 = 1_000_000;
 #[command(name = "dp-likelihood", rename_all = "snake_case")]
 struct Args {
     /// The points to evaluate (CSV, one `x,y` per line) instead of fresh data
-    #[arg(long, value_name = "FILE.csv", conflicts_with = "data")]
+    #[arg(long, value_name = "FILE.csv")]
     points: Option<PathBuf>,
-    /// Evaluate N fresh draws of the dataset
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_DATA_POINTS,
-          value_parser = cli::integer_from(1, MAX_DATA_POINTS))]
-    data: u32,
+    /// Evaluate N fresh draws of the dataset, or model the data of FILE (points as CSV, TSV,
+    /// .npy or drawing JSON, or a picture) and evaluate its points
+    #[arg(long, value_name = "N|FILE", default_value = DEFAULT_DATA_POINTS, value_parser = data_choice)]
+    data: DataChoice,
     /// The prior density at the end of the ODE: the Gaussian, or the exact noised data
     #[arg(long, default_value = PriorChoice::Gaussian.name(),
           value_parser = cli::named(&PriorChoice::ALL, PriorChoice::name))]
@@ -76,6 +81,22 @@ struct Args {
     /// Use the network of this file (its dataset unless --dataset says otherwise)
     #[arg(long, value_name = "FILE.safetensors")]
     weights: Option<PathBuf>,
+}
+
+/// What `--data` names: a count of fresh draws, or a data file.
+#[derive(Clone, Debug, PartialEq)]
+enum DataChoice {
+    Fresh(u32),
+    File(PathBuf),
+}
+
+/// `--data`: a whole number is a count of fresh draws (1 to [`MAX_DATA_POINTS`]), anything else
+/// a file (write `./100` for a file called `100`).
+fn data_choice(text: &str) -> Result<DataChoice, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return cli::integer_from(1, MAX_DATA_POINTS)(text).map(DataChoice::Fresh);
+    }
+    Ok(DataChoice::File(PathBuf::from(text)))
 }
 
 /// Where `--device` runs.
@@ -104,14 +125,29 @@ fn table() -> Result<TableArgs, String> {
         .refuse("particles", "the points are --points or --data"))
 }
 
+/// Prints the notices of a data file read (fitted, cut, classes named).
+fn tell(data: &LoadedData) {
+    for notice in &data.notices {
+        eprintln!("dp-likelihood: {notice}");
+    }
+}
+
 fn run(args: Args, given: RawOptions) -> Result<(), String> {
     let imported = args.weights.as_deref().map(network_file::read_network).transpose()?;
+    let (data, fresh) = match &args.data {
+        DataChoice::File(path) => (Some(data_file::read(path)?), 0),
+        DataChoice::Fresh(count) => (None, *count as usize),
+    };
     let mut raw = presets();
+    if data.is_some() && imported.is_none() {
+        // Data without a network (--weights): its exact score is the model.
+        raw.insert("score".into(), Some(RawValue::Text("exact".into())));
+    }
     raw.extend(given);
     if let Some(dataset) = imported.as_ref().and_then(|net| net.dataset) {
         raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
     }
-    let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
+    let options = Options::for_data(data.is_some()).merged(&raw).map_err(|e| e.to_string())?;
     let (solver, grid, steps) = (options.sampler.name(), options.time_grid.name(), options.steps);
     let particles = if args.device == Device::Gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
@@ -122,14 +158,24 @@ fn run(args: Args, given: RawOptions) -> Result<(), String> {
     };
     let dataset = options.dataset;
     let mut session = Session::new(options, particles)?;
-    if let Some(net) = imported {
-        session.use_network(net.into_trained(dataset))?;
+    let imported = imported.map(|net| net.into_trained(dataset));
+    match &data {
+        Some(data) => {
+            tell(data);
+            session.use_labelled_drawing(&data.point_pairs(), &data.labels, imported)?;
+        }
+        None => {
+            if let Some(net) = imported {
+                session.use_network(net)?;
+            }
+        }
     }
     // Checked before any work: a stochastic sampler, too many steps.
     session.likelihood_setup(solver, grid, steps).map_err(|e| e.to_string())?;
-    let points = match &args.points {
-        Some(path) => points_file::read_points(path)?,
-        None => session.target().sample(LIKELIHOOD_DATA_SEED, 0, args.data as usize),
+    let points = match (&args.points, &data) {
+        (Some(path), _) => points_file::read_points(path)?,
+        (None, Some(data)) => data.point_pairs(),
+        (None, None) => session.target().sample(LIKELIHOOD_DATA_SEED, 0, fresh),
     };
     let mut text = String::new();
     if args.elbo {
@@ -200,5 +246,14 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         cli::command::<Args>(Some(&table().unwrap())).debug_assert();
+    }
+
+    #[test]
+    fn data_is_a_count_of_fresh_draws_or_a_file() {
+        assert_eq!(data_choice("250"), Ok(DataChoice::Fresh(250)));
+        assert_eq!(data_choice("./250"), Ok(DataChoice::File("./250".into())));
+        assert_eq!(data_choice("logo.png"), Ok(DataChoice::File("logo.png".into())));
+        assert!(data_choice("0").is_err());
+        assert!(data_choice("99999999999").is_err());
     }
 }

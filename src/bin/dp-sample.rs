@@ -45,9 +45,9 @@ use diffusion_playground::app::python_export;
 use diffusion_playground::app::random_seed;
 use diffusion_playground::app::sample_files;
 use diffusion_playground::app::session::{Particles, Session};
-use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::sampler;
+use diffusion_playground::core::{classes, drawing};
 use diffusion_playground::gpu::{context, ComputeEngine};
 
 /// Samples a playground run natively and writes the particles (or whole trajectories) as CSV or
@@ -169,23 +169,27 @@ fn resolve(args: &Args, mut raw: RawOptions) -> Result<RawOptions, String> {
     Ok(raw)
 }
 
-/// `--class 2` names the dataset's third class: a class given by its index becomes its name.
-fn class_by_index(raw: &mut RawOptions) -> Result<(), String> {
+/// `--class 2` names the third class of the dataset (of the drawing's stroke colours, with
+/// `--data`): a class given by its index becomes its name.
+fn class_by_index(raw: &mut RawOptions, of_data: bool) -> Result<(), String> {
     let Some(Some(RawValue::Text(text))) = raw.get("class") else { return Ok(()) };
     let Ok(index) = text.parse::<usize>() else { return Ok(()) };
     // An unknown dataset is the options' to report.
-    let dataset = match raw.get("dataset") {
-        Some(Some(RawValue::Text(name))) => match Dataset::from_name(name) {
-            Some(dataset) => dataset,
-            None => return Ok(()),
-        },
-        _ => Options::default().dataset,
+    let (names, whose) = if of_data {
+        (&drawing::DRAWING_CLASSES[..], "the data")
+    } else {
+        let dataset = match raw.get("dataset") {
+            Some(Some(RawValue::Text(name))) => match Dataset::from_name(name) {
+                Some(dataset) => dataset,
+                None => return Ok(()),
+            },
+            _ => Options::default().dataset,
+        };
+        (classes::classes(dataset), dataset.name())
     };
-    let names = classes::classes(dataset);
     let class = names.get(index).ok_or_else(|| {
         format!(
-            "--class {index}: {} has classes 0 to {} ({})",
-            dataset.name(),
+            "--class {index}: {whose} has classes 0 to {} ({})",
             names.len() - 1,
             names.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
         )
@@ -200,8 +204,8 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
     if let Some(dataset) = imported.as_ref().and_then(|net| net.dataset) {
         raw.entry("dataset".into()).or_insert(Some(RawValue::Text(dataset.name().into())));
     }
-    class_by_index(&mut raw)?;
     let data = args.data.as_deref().map(data_file::read).transpose()?;
+    class_by_index(&mut raw, data.is_some())?;
     if data.is_some() && imported.is_none() {
         // Data without a network (--weights): its exact score (or the empirical one) samples it.
         raw.entry("score".into()).or_insert(Some(RawValue::Text("exact".into())));
@@ -218,7 +222,7 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
             raw.entry("score".into()).or_insert(Some(RawValue::Text("exact".into())));
         }
     }
-    let options = Options::default().merged(&raw).map_err(|e| e.to_string())?;
+    let options = Options::for_data(data.is_some()).merged(&raw).map_err(|e| e.to_string())?;
     let particles = if args.device == Device::Gpu {
         let gpu = context::native_context().map_err(|e| e.to_string())?;
         eprintln!("dp-sample: running on {}", gpu.describe());

@@ -190,6 +190,16 @@ describe('your own data as a file', { timeout: TEST_TIMEOUT_MS }, () => {
       const spread = (v) => Math.max(...v) - Math.min(...v);
       assert.ok(spread(xs) > 4 * spread(ys), `a word is wide: ${spread(xs).toFixed(2)} by ${spread(ys).toFixed(2)}`);
 
+      // A font that is not installed: the word is set in the page's sans-serif, and the notice says so.
+      await page.fill('#data-word-font', 'No Such Font 123');
+      await page.click('#data-word-use');
+      await page.waitForFunction(() => /The font "No Such Font 123" is not installed here; the word is set in the page's sans-serif\./.test(document.getElementById('notices').textContent));
+      assert.deepEqual(await page.evaluate(() => Array.from(window.dp.playground.drawing())), word, 'the same word in the same fallback font');
+      // A font that is there (a generic family always is) sets other letter shapes.
+      await page.fill('#data-word-font', 'monospace');
+      await page.click('#data-word-use');
+      await page.waitForFunction((before) => window.dp.playground.drawing()?.[0] !== before, word[0]);
+
       const cases = [
         [blank, /blank\.png was not loaded: blank\.png has no dark pixel to take points from\. The current data stays\./],
         [path.join(dir, 'not-a-picture.png'), /not-a-picture\.png was not loaded: the browser could not read it as a picture/],

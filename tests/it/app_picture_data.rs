@@ -77,3 +77,19 @@ fn no_ink_or_pixels_of_the_wrong_size_are_refused() {
     assert!(from_pixels(&[], huge, 1, "x").unwrap_err().contains("1 to 512 on a side"));
     assert!(from_pixels(&[], 0, 1, "x").is_err());
 }
+
+#[test]
+fn a_colour_with_a_sliver_of_the_ink_is_not_a_class_of_its_own() {
+    let mut pixels = two_colours();
+    // A few green pixels (a lossy picture's ringing, a speck of dust): under 3% of the ink.
+    for column in 30..34 {
+        let at = (4 * (5 * SIDE + column)) as usize;
+        pixels[at..at + 3].copy_from_slice(&[20, 200, 40]);
+    }
+    let data = from_pixels(&pixels, SIDE, SIDE, "specks.png").unwrap();
+    assert_eq!(
+        *data.labels.iter().max().unwrap(),
+        1,
+        "red and blue are the classes; the green speck joins one"
+    );
+}

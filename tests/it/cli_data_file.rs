@@ -108,3 +108,87 @@ fn a_network_trained_on_a_data_file_samples_it() {
     assert!(!refused.status.success(), "--data and --dataset do not combine");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A picture file in the command line (`image` crate): `dp-sample --data figure.png` samples its
+/// ink, its two colours as classes, and guidance by the second colour lands on it.
+#[test]
+fn a_picture_is_data_for_the_command_line_and_its_colours_guide() {
+    let dir = std::env::temp_dir().join(format!("dp-cli-picture-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Red on the left, blue on the right, on white.
+    let picture = image::RgbaImage::from_fn(120, 60, |column, _| match column {
+        10..=40 => image::Rgba([210, 30, 30, 255]),
+        80..=100 => image::Rgba([20, 40, 200, 255]),
+        _ => image::Rgba([255, 255, 255, 255]),
+    });
+    let path = dir.join("figure.png");
+    picture.save(&path).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dp-sample"))
+        .args([
+            "--particles",
+            "400",
+            "--steps",
+            "30",
+            "--guidance",
+            "classifier",
+            "--class",
+            "orange",
+            "--data",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("512 points were drawn from the ink of"), "{stderr}");
+    assert!(stderr.contains(" is blue, #") && stderr.contains(" is orange."), "{stderr}");
+    let landed = particles(&out);
+    let right = landed.iter().filter(|p| p[0] > 0.0).count();
+    assert!(
+        right as f64 > 0.95 * landed.len() as f64,
+        "guidance by the blue class: {right} of {}",
+        landed.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `dp-likelihood --data FILE` models the file's data with its exact score and evaluates its own
+/// points; `--data N` still means N fresh draws of the dataset.
+#[test]
+fn the_likelihood_of_a_data_file_is_of_its_own_points() {
+    let dir = std::env::temp_dir().join(format!("dp-cli-likelihood-data-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows: Vec<String> = CORNERS.iter().map(|r| format!("{},{}", r[0], r[1])).collect();
+    let data = write(&dir, "square.csv", rows.join("\n").as_bytes());
+    let out = Command::new(env!("CARGO_BIN_EXE_dp-likelihood"))
+        .args(["--steps", "30", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let rows: Vec<Vec<f64>> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 4, "the file's four points");
+    assert!(
+        rows.iter().all(|r| (r[0].abs() - 2.4).abs() < 1e-5 && (r[1].abs() - 2.4).abs() < 1e-5),
+        "fitted: {rows:?}"
+    );
+    // Each corner carries a quarter of the smoothed mixture: ln p is the same at all four.
+    assert!(rows.iter().all(|r| (r[2] - rows[0][2]).abs() < 1e-3), "{rows:?}");
+    assert!(stderr.contains("(4 points)"), "{stderr}");
+    let fresh = Command::new(env!("CARGO_BIN_EXE_dp-likelihood"))
+        .args(["--steps", "10", "--data", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&fresh.stdout).lines().count(), 8, "--data 7: seven fresh draws");
+    let missing = Command::new(env!("CARGO_BIN_EXE_dp-likelihood"))
+        .args(["--data", "no-such-file.csv"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read no-such-file.csv"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

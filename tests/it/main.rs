@@ -17,6 +17,7 @@ mod app_network_link;
 mod app_network_refused;
 mod app_options_table;
 mod app_picture_data;
+mod app_picture_file;
 mod app_posterior;
 mod app_random_seed;
 mod app_runaway;

@@ -11,7 +11,7 @@ import { setPlaying } from './frame-loop.js';
 import { record } from './record.js';
 import { download } from './export.js';
 import * as draw from './drawing.js';
-import { MAX_WORD_LENGTH, isPicture, picturePixels, wordPixels } from './picture-data.js';
+import { MAX_WORD_LENGTH, isPicture, picturePixels, wordFont, wordPixels } from './picture-data.js';
 
 /** @type {ReturnType<typeof draw.strokeRecorder> | null} The strokes of the drawing panel. */
 let strokes = null;
@@ -93,12 +93,13 @@ function restoreScore(score) {
 export async function loadDataFile(file) {
   const pg = page.pg;
   if (!pg || page.creating) return;
-  const { max_data_file_bytes: limit, max_points: maxPoints, max_picture_side: side } = page.description.drawing;
+  const limits = page.description.drawing;
+  const { max_data_file_bytes: limit, max_points: maxPoints } = limits;
   /** @type {import('../pkg/diffusion_playground.js').LoadedData} */
   let data;
   try {
     if (isPicture(file)) {
-      const { pixels, width, height } = await picturePixels(file, side);
+      const { pixels, width, height } = await picturePixels(file, limits);
       if (page.pg !== pg) return;
       data = page.wasm.picture_data(pixels, width, height, file.name);
     } else {
@@ -117,18 +118,24 @@ export async function loadDataFile(file) {
 }
 
 /**
- * Sets the word `text` in the page's sans-serif and uses its ink as the data (the wasm's
+ * Sets the word `text` in the font family `family` (the page's sans-serif when empty, or when
+ * that font is not installed, with a notice saying so) and uses its ink as the data (the wasm's
  * `picture_data`); an empty or overlong word is refused with a notice.
  * @param {string} text
+ * @param {string} [family]
  */
-export function useWord(text) {
+export function useWord(text, family = '') {
   if (!page.pg || page.creating) return;
   const word = text.trim();
   if (word === '' || word.length > MAX_WORD_LENGTH) {
     ui.notice(`A word of 1 to ${MAX_WORD_LENGTH} characters is set as data (${word.length} given).`, 'error');
     return;
   }
-  const { pixels, width, height } = wordPixels(word, page.description.drawing.max_picture_side);
+  const { font, available } = wordFont(family);
+  if (!available) {
+    ui.notice(`The font "${family.trim()}" is not installed here; the word is set in the page's sans-serif.`, 'info');
+  }
+  const { pixels, width, height } = wordPixels(word, font, page.description.drawing.max_picture_side);
   let data;
   try {
     data = page.wasm.picture_data(pixels, width, height, `"${word}"`);
@@ -247,7 +254,8 @@ export function setUpDrawing(train) {
     applyDrawing(parsed.points);
   };
   byId('draw-import').addEventListener('click', () => importText(json.value));
-  byId('data-word-use').addEventListener('click', () => useWord(/** @type {HTMLInputElement} */ (byId('data-word')).value));
+  byId('data-word-use').addEventListener('click', () =>
+    useWord(/** @type {HTMLInputElement} */ (byId('data-word')).value, /** @type {HTMLInputElement} */ (byId('data-word-font')).value));
   byId('data-file').addEventListener('change', (event) => {
     const input = /** @type {HTMLInputElement} */ (event.target);
     const file = input.files?.[0];

@@ -2,19 +2,20 @@
 // picture-data.js: a picture file or a typed word as RGBA pixels for the wasm's `picture_data`,
 // which draws the data's points from their ink. A picture is decoded by the browser through an
 // image element that is never inserted into the page (so an SVG's scripts and external
-// references do not run), checked for its size before it is drawn, and scaled down to the wasm's
-// side with its aspect kept; a word is set in the page's sans-serif, black on clear.
+// references do not run), checked for its size (the wasm's limits, `describe().drawing`) before
+// it is drawn, and scaled down to the wasm's side with its aspect kept; a word is set in the font
+// the reader names (the page's sans-serif when that font is not installed), black on clear.
 
-/** Largest picture file read (bytes): a 50 MB photograph is refused before it is decoded. */
-export const MAX_PICTURE_FILE_BYTES = 20 * 2 ** 20;
-/** Most pixels a picture may have before it is drawn (a 20,000 x 20,000 PNG is refused). */
-export const MAX_PICTURE_PIXELS = 40e6;
 /** Longest word set as data (characters). */
 export const MAX_WORD_LENGTH = 24;
 /** Size of the type a word is set in (CSS pixels), before it is scaled to the wasm's side. */
 const WORD_FONT_PX = 120;
-/** The type a word is set in: the page's own sans-serif, so it is always there. */
-const WORD_FONT = `bold ${WORD_FONT_PX}px system-ui, sans-serif`;
+/** The font a word falls back on: the page's own sans-serif, always there. */
+export const FALLBACK_FONT = 'system-ui, sans-serif';
+/** The CSS generic families: always available, whatever is installed. */
+const GENERIC_FAMILIES = ['serif', 'sans-serif', 'monospace', 'cursive', 'fantasy', 'system-ui'];
+/** Text measured to tell whether a font is installed (wide and narrow letters differ by font). */
+const FONT_PROBE = 'mmmmmmmmmwwwwwiiiiil10O@';
 
 /** The file extensions (and image types) read as pictures. */
 const PICTURE_NAME = /\.(png|jpe?g|webp|gif|svg)$/i;
@@ -32,14 +33,20 @@ export function isPicture(file) {
  */
 
 /**
- * The pixels of the picture `file`, at most `side` on its longer side; rejects with what is wrong.
+ * @typedef {{ max_picture_side: number, max_picture_file_bytes: number, max_picture_pixels: number }} PictureLimits
+ */
+
+/**
+ * The pixels of the picture `file`, at most `limits.max_picture_side` on its longer side; rejects
+ * with what is wrong.
  * @param {File} file
- * @param {number} side
+ * @param {PictureLimits} limits
  * @returns {Promise<Pixels>}
  */
-export async function picturePixels(file, side) {
-  if (file.size > MAX_PICTURE_FILE_BYTES) {
-    throw new Error(`it is ${(file.size / 1e6).toFixed(1)} MB; pictures of at most ${MAX_PICTURE_FILE_BYTES / 2 ** 20} MB are read`);
+export async function picturePixels(file, limits) {
+  const { max_picture_side: side, max_picture_file_bytes: maxBytes, max_picture_pixels: maxPixels } = limits;
+  if (file.size > maxBytes) {
+    throw new Error(`it is ${(file.size / 1e6).toFixed(1)} MB; pictures of at most ${maxBytes / 2 ** 20} MB are read`);
   }
   const url = URL.createObjectURL(file);
   try {
@@ -52,8 +59,8 @@ export async function picturePixels(file, side) {
     await loaded;
     const { naturalWidth: width, naturalHeight: height } = image;
     if (!width || !height) throw new Error('it has no size (an SVG needs a width and height, or a viewBox)');
-    if (width * height > MAX_PICTURE_PIXELS) {
-      throw new Error(`it is ${width} x ${height} pixels; pictures of at most ${MAX_PICTURE_PIXELS / 1e6} megapixels are read`);
+    if (width * height > maxPixels) {
+      throw new Error(`it is ${width} x ${height} pixels; pictures of at most ${maxPixels / 1e6} megapixels are read`);
     }
     return rasterise(image, width, height, side);
   } finally {
@@ -62,20 +69,53 @@ export async function picturePixels(file, side) {
 }
 
 /**
- * The pixels of `text` set in the page's bold sans-serif, black on clear, at most `side` wide.
+ * Whether the font family `family` is installed here: text set in it measures differently from
+ * the generic family it would otherwise fall back on (checked against two, since a font may match
+ * one of them).
+ * @param {string} family
+ */
+export function fontAvailable(family) {
+  if (GENERIC_FAMILIES.includes(family.trim().toLowerCase())) return true;
+  const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (new OffscreenCanvas(1, 1).getContext('2d'));
+  return ['monospace', 'serif'].some((generic) => {
+    ctx.font = `${WORD_FONT_PX}px ${generic}`;
+    const fallback = ctx.measureText(FONT_PROBE).width;
+    ctx.font = `${WORD_FONT_PX}px ${JSON.stringify(family.trim())}, ${generic}`;
+    return ctx.measureText(FONT_PROBE).width !== fallback;
+  });
+}
+
+/**
+ * The CSS font list a word is set in for the family the reader named: that family when it is
+ * installed (or generic), else the page's sans-serif.
+ * @param {string} family
+ * @returns {{ font: string, available: boolean }}
+ */
+export function wordFont(family) {
+  const named = family.trim();
+  if (named === '') return { font: FALLBACK_FONT, available: true };
+  if (!fontAvailable(named)) return { font: FALLBACK_FONT, available: false };
+  const generic = GENERIC_FAMILIES.includes(named.toLowerCase());
+  return { font: generic ? named.toLowerCase() : `${JSON.stringify(named)}, ${FALLBACK_FONT}`, available: true };
+}
+
+/**
+ * The pixels of `text` set in bold `font` (a CSS font list), black on clear, at most `side` wide.
  * @param {string} text
+ * @param {string} font
  * @param {number} side
  * @returns {Pixels}
  */
-export function wordPixels(text, side) {
+export function wordPixels(text, font, side) {
+  const css = `bold ${WORD_FONT_PX}px ${font}`;
   const measure = /** @type {OffscreenCanvasRenderingContext2D} */ (new OffscreenCanvas(1, 1).getContext('2d'));
-  measure.font = WORD_FONT;
+  measure.font = css;
   const margin = WORD_FONT_PX / 8;
   const width = Math.ceil(measure.measureText(text).width + 2 * margin);
   const height = Math.ceil(1.4 * WORD_FONT_PX);
   const canvas = new OffscreenCanvas(width, height);
   const ctx = /** @type {OffscreenCanvasRenderingContext2D} */ (canvas.getContext('2d'));
-  ctx.font = WORD_FONT;
+  ctx.font = css;
   ctx.textBaseline = 'middle';
   ctx.fillStyle = '#000';
   ctx.fillText(text, margin, height / 2);
