@@ -30,6 +30,7 @@ pub mod python_export;
 pub mod random_seed;
 pub mod sample_files;
 pub mod session;
+pub mod straightness;
 pub mod training;
 pub mod trajectory;
 pub mod views;

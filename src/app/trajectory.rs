@@ -9,7 +9,7 @@
 use crate::app::options::{self, OptionError};
 use crate::app::sample_files;
 use crate::app::session::Session;
-use crate::core::sampler;
+use crate::core::sampler::{self, ScoreSource};
 
 /// Most particles a trajectory holds (a 1,000-step run of 4,096 particles is 33 MB as NPY).
 pub const MAX_TRAJECTORY_PARTICLES: u32 = 4096;
@@ -28,16 +28,21 @@ impl Session {
                     .into(),
             });
         }
-        let mut x = self.run_start_points(n as usize);
+        Ok(self.replay(self.score_source(), n as usize))
+    }
+
+    /// The current run's plan replayed with `source` from the run's start for its first `n`
+    /// particles: `steps + 1` frames, the start first.
+    pub(crate) fn replay(&self, source: ScoreSource<'_>, n: usize) -> Vec<Vec<[f32; 2]>> {
+        let mut x = self.run_start_points(n);
         let mut history = sampler::empty_history(x.len());
-        let source = self.score_source();
         let seed = self.options().seed;
         let mut frames = vec![x.clone()];
         for step in self.plan() {
             sampler::run(source, std::slice::from_ref(step), &mut x, &mut history, seed, 0);
             frames.push(x.clone());
         }
-        Ok(frames)
+        frames
     }
 
     /// [`Session::trajectory`] as the file `format` names ([`sample_files::trajectory_file`]).

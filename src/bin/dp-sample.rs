@@ -45,6 +45,7 @@ use diffusion_playground::app::python_export;
 use diffusion_playground::app::random_seed;
 use diffusion_playground::app::sample_files;
 use diffusion_playground::app::session::{Particles, Session};
+use diffusion_playground::app::straightness::STRAIGHTNESS_PATHS;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::sampler;
 use diffusion_playground::core::{classes, drawing};
@@ -292,6 +293,7 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
         while session.step(64)? > 0 {}
         frames.push(read(&session)?);
     }
+    summarise(&session);
     let bytes = if args.trajectory {
         sample_files::trajectory_file(&frames, if args.format == Format::Npy { "npy" } else { "csv" })
             .map_err(|e| e.to_string())?
@@ -301,6 +303,28 @@ fn run(args: Args, raw: RawOptions) -> Result<(), String> {
         sample_files::particles_csv(&frames, session.step_index()).into_bytes()
     };
     write_out(&args.out, bytes)
+}
+
+/// The run's summary on stderr: its sampler, steps and evaluations, and for a deterministic run
+/// the straightness of its paths next to the exact flow's (`app::straightness`).
+fn summarise(session: &Session) {
+    let sampler = session.options().sampler.name();
+    let evaluations: usize = session.plan().iter().map(|step| step.evaluations()).sum();
+    let straightness = match session.straightness(STRAIGHTNESS_PATHS) {
+        Ok(view) => format!(
+            "straightness={:.6} (exact flow {:.6}, relative {:.4}) mean_curvature={:.4} over {} paths",
+            view.run.straightness,
+            view.exact.straightness,
+            view.run.relative,
+            view.run.mean_curvature,
+            view.run.paths
+        ),
+        Err(why) => format!("straightness=none ({})", why.allowed),
+    };
+    eprintln!(
+        "dp-sample: {sampler}, {} steps, {evaluations} evaluations: {straightness}",
+        session.plan().len()
+    );
 }
 
 /// Writes `bytes` to `out`, or to stdout.

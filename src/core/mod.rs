@@ -32,6 +32,7 @@ pub mod schedule;
 pub mod simd;
 pub mod smc;
 pub mod space_time;
+pub mod straightness;
 pub mod timesteps;
 pub mod train;
 pub mod weights;

@@ -718,6 +718,15 @@ impl Playground {
         to_js(&self.session.distance_to_data(&points("positions", positions)?).map_err(js_error)?)
     }
 
+    /// The straightness readout of the current run's first `paths` paths, and of the exact
+    /// flow's from the same start, replayed on the CPU (`Session::straightness`); refused (field
+    /// `sampler`) for a run that draws noise.
+    #[wasm_bindgen(unchecked_return_type = "StraightnessView")]
+    pub fn straightness(&self, paths: u32) -> Result<JsValue, JsValue> {
+        let view = self.session.straightness(paths).map_err(option_error)?;
+        Ok(to_js(&view)?)
+    }
+
     /// One lap of the sampler race: the racer `{ sampler, eta?, churn?, ..., posterior? }`
     /// (checked by the options table over the playground's own) carries `particles` prior samples
     /// to what is sampled with about `budget` evaluations of the playground's score, or with

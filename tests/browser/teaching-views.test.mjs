@@ -86,6 +86,33 @@ describe('teaching views', { timeout: TEST_TIMEOUT_MS }, () => {
     }
   });
 
+  test('when a deterministic run ends, the straightness readout shows its paths\' S next to the exact flow\'s; a stochastic run has none', async () => {
+    const session = await openPlayground(browser, `${LIGHT}&dataset=two_moons&score=exact&sampler=heun&playing=0`);
+    try {
+      await waitReady(session.page);
+      assert.equal(await session.page.$eval('#readout-straightness', (e) => e.textContent), '–');
+      await runToEnd(session.page);
+      await session.page.waitForFunction(() => /exact/.test(document.getElementById('readout-straightness').textContent), null, { timeout: 30_000 });
+      const text = await session.page.$eval('#readout-straightness', (e) => e.textContent);
+      const [run, exact] = text.match(/[\d.]+/g).map(Number);
+      assert.ok(run > 0 && run === exact, `with the exact score the run is the exact flow: ${text}`);
+      assert.match(await session.page.$eval('#readout-straightness', (e) => e.title), /over 256 paths/);
+
+      // The same data with the reverse SDE: no smooth paths to measure.
+      await session.page.evaluate(() => {
+        const settings = new URLSearchParams(location.hash.slice(1));
+        settings.set('sampler', 'euler_maruyama');
+        location.hash = settings.toString();
+      });
+      await session.page.waitForFunction(() => window.dp.playground.options().sampler === 'euler_maruyama');
+      await runToEnd(session.page);
+      await session.page.waitForFunction(() => document.getElementById('readout-straightness').textContent === 'none (the sampler draws noise)', null, { timeout: 30_000 });
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('predict() gives positions and predictions for the first particles, and rejects unknown targets', async () => {
     const session = await openPlayground(browser, `${LIGHT}&playing=0&t=0.4`);
     try {

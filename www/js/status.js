@@ -51,6 +51,23 @@ export function setDistance(distance, floor) {
 }
 
 /**
+ * Shows the straightness of the run's paths next to the exact flow's (`view`), a dash while the
+ * run is not done (`null`), or why a run has none (`why`).
+ * @param {import('../pkg/diffusion_playground.js').StraightnessView | null} view
+ * @param {string} [why]
+ */
+export function setStraightness(view, why) {
+  const cell = $('readout-straightness');
+  if (view === null) {
+    cell.textContent = why ?? '–';
+    return;
+  }
+  const { run, exact } = view;
+  cell.textContent = `${run.straightness.toPrecision(3)} (exact ${exact.straightness.toPrecision(3)})`;
+  cell.title = `S = ${run.straightness.toPrecision(4)} over ${run.paths} paths, ${(100 * run.relative).toFixed(1)}% of their mean squared displacement; mean curvature ${run.mean_curvature.toPrecision(3)} per unit (exact flow: S = ${exact.straightness.toPrecision(4)}, curvature ${exact.mean_curvature.toPrecision(3)})`;
+}
+
+/**
  * Shows the banner with `note` when running on the CPU; hides it otherwise.
  * @param {boolean} onCpu
  * @param {string} note

@@ -21,6 +21,7 @@ import { likelihoodView } from './view-likelihood.js';
 import { modelErrorView } from './view-model-error.js';
 import { raceView } from './view-race.js';
 import { spaceTimeView } from './view-space-time.js';
+import { straightnessView } from './view-straightness.js';
 
 /**
  * @typedef {object} View
@@ -32,7 +33,7 @@ import { spaceTimeView } from './view-space-time.js';
  */
 
 /** Every view, in drawing order. @type {ReadonlyArray<View>} */
-const VIEWS = [distanceView, labView, spaceTimeView, formulasView, densityView, layersView, likelihoodView, modelErrorView];
+const VIEWS = [distanceView, straightnessView, labView, spaceTimeView, formulasView, densityView, layersView, likelihoodView, modelErrorView];
 
 /** Share of the page's time the open views may take together (the run keeps the rest). */
 const VIEW_TIME_SHARE = 0.1;

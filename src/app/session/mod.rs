@@ -923,6 +923,12 @@ impl Session {
         &self.plan
     }
 
+    /// The times of the current run's frames: `plan().len() + 1` of them, from where it starts
+    /// to where it ends.
+    pub fn run_times(&self) -> &[f64] {
+        &self.times
+    }
+
     /// The time [`Session::noise_to`] shows for the fraction `u`: [`Schedule::time_at_fraction`],
     /// except that a fraction above 0 but below [`Schedule::min_start_fraction`] (noise too small
     /// to exist in f32) starts at [`Schedule::min_start_time`]; u = 0 is the data itself.

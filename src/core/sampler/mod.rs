@@ -347,6 +347,12 @@ impl ReverseStep {
         1 + self.stage2 as usize
     }
 
+    /// Whether the step draws no noise at all (no churn, no Brownian increment): a step of an
+    /// ODE solver, whose path is a function of where it starts.
+    pub fn is_deterministic(&self) -> bool {
+        self.pre_noise == 0.0 && self.out_noise == 0.0 && !self.draws_stage2_noise()
+    }
+
     /// Whether the step draws z1 (the second stage's Brownian increment).
     fn draws_stage2_noise(&self) -> bool {
         self.stage2_noise != 0.0 || self.out_stage2_noise != 0.0
