@@ -5,6 +5,7 @@
 
 use crate::app::options::{self, OptionError};
 use crate::core::class_embedding::ClassEmbedding;
+use crate::core::coupling::Coupling;
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
 use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
@@ -32,18 +33,23 @@ pub const TRAINABLE_SCHEDULES: [Schedule; 3] =
 
 /// What a network trained in the page learns: its objective (what it predicts, one of the
 /// parametrizations of `core::param`) and the schedule of its noisy inputs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Learning {
     /// What the network predicts (eps, x0, the score, the velocity or EDM's denoiser).
     pub objective: Parametrization,
     /// The schedule it is trained with (other schedules use it through the log-SNR).
     pub schedule: Schedule,
+    /// How its batches pair noise with data (`core::coupling`).
+    pub coupling: Coupling,
 }
 
 impl Learning {
     /// The eps objective on VP linear: what the page trained before it offered a choice.
-    pub const DEFAULT: Learning =
-        Learning { objective: Parametrization::Eps, schedule: drawing::DRAWN_SCHEDULE };
+    pub const DEFAULT: Learning = Learning {
+        objective: Parametrization::Eps,
+        schedule: drawing::DRAWN_SCHEDULE,
+        coupling: Coupling::Independent,
+    };
 
     /// The objective and schedule named `objective` and `schedule`, checked like options.
     pub fn from_names(objective: &str, schedule: &str) -> Result<Learning, OptionError> {
@@ -65,6 +71,7 @@ impl Learning {
                     ..e
                 },
             )?,
+            coupling: Coupling::Independent,
         })
     }
 
@@ -81,7 +88,7 @@ impl Learning {
         } else {
             TimeSampling::Uniform
         };
-        TrainConfig { objective: self.objective, weighting, time_sampling, ..config }
+        TrainConfig { objective: self.objective, weighting, time_sampling, coupling: self.coupling, ..config }
     }
 }
 
@@ -98,6 +105,7 @@ pub fn drawn_network(mlp: Mlp, class_embedding: Option<ClassEmbedding>, learning
         quality: f32::NAN,
         reference: f32::NAN,
         class_embedding,
+        coupling: learning.coupling,
     }
 }
 /// What to train on, and how.
@@ -160,13 +168,9 @@ impl TrainingPlan {
         let mixture = drawing::drawn_mixture(points)?;
         let labels = drawing::drawn_labels(points, labels)?;
         check_size(steps, batch).map_err(|e| e.to_string())?;
-        Ok(TrainingPlan {
-            mixture,
-            schedule: learning.schedule,
-            config: learning.config(drawing::drawn_config(seed, steps, batch)),
-            points: points.to_vec(),
-            labels,
-        })
+        let config = learning.config(drawing::drawn_config(seed, steps, batch));
+        train::check_coupling(&config, learning.schedule)?;
+        Ok(TrainingPlan { mixture, schedule: learning.schedule, config, points: points.to_vec(), labels })
     }
 
     /// [`TrainingPlan::for_labelled_drawing`] learning the objective and schedule named
@@ -204,7 +208,7 @@ impl TrainingPlan {
 
     /// What the plan's network learns.
     pub fn learning(&self) -> Learning {
-        Learning { objective: self.config.objective, schedule: self.schedule }
+        Learning { objective: self.config.objective, schedule: self.schedule, coupling: self.config.coupling }
     }
 
     /// A fresh network for the built-in `dataset`, trained as `cargo xtask train` trains the

@@ -28,6 +28,7 @@ use clap::Parser;
 use diffusion_playground::app::cli;
 use diffusion_playground::app::data_file;
 use diffusion_playground::app::training::{self, Learning, Training, TrainingPlan};
+use diffusion_playground::core::coupling::{self, Coupling};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::safetensors_net;
@@ -67,6 +68,17 @@ struct Args {
     #[arg(long, alias = "time-sampling", default_value = time_sampling_name(TrainConfig::default().time_sampling),
           value_parser = cli::named(&TIME_SAMPLINGS, time_sampling_name))]
     time_sampling: TimeSampling,
+    /// How each batch pairs noise with data: independent (I-CFM), ot (exact optimal transport
+    /// within groups of --coupling_batch, OT-CFM) or sb (a Schrödinger bridge of width
+    /// --bridge_sigma, SB-CFM; rectified_flow and velocity only)
+    #[arg(long, default_value = "independent", value_parser = ["independent", "ot", "sb"])]
+    coupling: String,
+    /// Examples per OT or SB group (a divisor of the batch of 256)
+    #[arg(long, value_name = "N", default_value_t = coupling::DEFAULT_COUPLING_BATCH)]
+    coupling_batch: u32,
+    /// The Schrödinger bridge's sigma_b (its plan's regularisation is 2 sigma_b^2)
+    #[arg(long, value_name = "SIGMA", default_value_t = coupling::DEFAULT_BRIDGE_SIGMA)]
+    bridge_sigma: f64,
     /// Train nothing: read each existing file of --out, round its weights to half floats,
     /// measure them again and rewrite the file in the current format (seed and steps kept)
     #[arg(long)]
@@ -75,8 +87,9 @@ struct Args {
     /// 0.2 for classifier-free guidance) into <dataset>.<schedule>.conditional.dpw
     #[arg(long)]
     conditional: bool,
-    /// The folder of the weight files
-    #[arg(long, value_name = "DIR", default_value = "weights")]
+    /// The folder of the weight files; or FILE.safetensors: train the one network of --dataset
+    /// (and --schedule, vp_linear by default) and write it there, in f32
+    #[arg(long, value_name = "DIR|FILE.safetensors", default_value = "weights")]
     out: PathBuf,
     /// Train one network on your own data instead (points as CSV or TSV, x,y or x,y,class; a
     /// NumPy .npy array; or the page's drawing JSON; fitted into the picture and cut to 512
@@ -114,16 +127,22 @@ fn time_sampling_name(sampling: TimeSampling) -> &'static str {
 }
 
 impl Args {
-    /// The training hyper-parameters of the command line.
-    fn config(&self) -> TrainConfig {
-        TrainConfig {
+    /// The training hyper-parameters of the command line, the coupling checked.
+    fn config(&self) -> Result<TrainConfig, String> {
+        Ok(TrainConfig {
             steps: self.steps,
             seed: self.seed,
             objective: self.objective,
             weighting: self.weighting,
             time_sampling: self.time_sampling,
+            coupling: Coupling::from_parts(&self.coupling, self.coupling_batch, self.bridge_sigma)?,
             ..TrainConfig::default()
-        }
+        })
+    }
+
+    /// Whether --out names one network's file rather than a folder.
+    fn one_file(&self) -> bool {
+        self.out.extension().is_some_and(|e| e == "safetensors")
     }
 }
 
@@ -138,14 +157,17 @@ fn train_on_data(args: &Args, path: &std::path::Path) -> Result<(), String> {
         eprintln!("dp-train: {notice}");
     }
     let schedule = args.schedule.unwrap_or(Schedule::VpLinear);
-    let plan = TrainingPlan::for_drawing_named(
+    let learning = Learning {
+        coupling: args.config()?.coupling,
+        ..Learning::from_names(args.objective.name(), schedule.name()).map_err(|e| e.to_string())?
+    };
+    let plan = TrainingPlan::for_labelled_drawing(
         &data.point_pairs(),
         &data.labels,
         args.steps,
         DATA_BATCH,
         args.seed,
-        args.objective.name(),
-        schedule.name(),
+        learning,
     )?;
     let mixture = plan.mixture.clone();
     let started = Instant::now();
@@ -155,12 +177,16 @@ fn train_on_data(args: &Args, path: &std::path::Path) -> Result<(), String> {
     }
     let weights = pollster::block_on(training.weights().values()).map_err(|e| e.to_string())?;
     let (mlp, embedding) = training::trained_from_weights(weights)?;
-    let net = training::drawn_network(mlp, embedding, Learning { objective: args.objective, schedule });
+    let net = training::drawn_network(mlp, embedding, learning);
     let frame = NetFrame::of(&net);
     let report = quality::measure_source(ScoreSource::Mlp(&net.mlp), frame, &mixture);
     std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let stem = path.file_stem().map_or("data".into(), |s| s.to_string_lossy().into_owned());
-    let out = args.out.join(format!("{stem}.{}.safetensors", schedule.name()));
+    let out = if args.one_file() {
+        args.out.clone()
+    } else {
+        args.out.join(format!("{stem}.{}.safetensors", schedule.name()))
+    };
     std::fs::write(&out, safetensors_net::to_bytes(&net, "drawing"))
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!(
@@ -188,7 +214,17 @@ fn main() {
         }
         return;
     }
-    let config = args.config();
+    let config = args.config().unwrap_or_else(|e| {
+        eprintln!("dp-train: {e}");
+        std::process::exit(2);
+    });
+    if args.one_file() {
+        if let Err(e) = train_one_file(&args, &config) {
+            eprintln!("dp-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let datasets = args.dataset.map_or(Dataset::ALL.to_vec(), |d| vec![d]);
     let default_schedules =
         if args.conditional { vec![Schedule::VpLinear] } else { embedded::TRAINED_SCHEDULES.to_vec() };
@@ -248,6 +284,7 @@ fn main() {
                     quality: report.net as f32,
                     reference: report.reference as f32,
                     class_embedding: None,
+                    coupling: config.coupling,
                 };
                 if let Err(e) = std::fs::write(&path, net.to_bytes()) {
                     eprintln!("dp-train: cannot write {}: {e}", path.display());
@@ -267,6 +304,66 @@ fn main() {
             });
         }
     });
+}
+
+/// Trains the one network of `--dataset` on `--schedule` (vp_linear by default) with `config`,
+/// class-conditional with `--conditional`, and writes it in f32 to `--out FILE.safetensors`
+/// with its coupling in the metadata, printing its quality (by the probability-flow ODE for a
+/// coupled network, which has no score).
+fn train_one_file(args: &Args, config: &TrainConfig) -> Result<(), String> {
+    let dataset = args.dataset.ok_or("--out FILE.safetensors writes one network: name its --dataset")?;
+    let schedule = args.schedule.unwrap_or(Schedule::VpLinear);
+    train::check_coupling(config, schedule)?;
+    let started = Instant::now();
+    let mixture = dataset.mixture();
+    let (mlp, class_embedding) = if args.conditional {
+        let component_classes = classes::component_classes(dataset);
+        let labels =
+            train::Labels { component_classes: &component_classes, classes: classes::classes(dataset).len() };
+        let (mlp, embedding) = train::train_conditional(&mixture, &labels, schedule, config, |_, _| {});
+        (mlp, Some(embedding))
+    } else {
+        (train::train(&mixture, schedule, config, |_, _| {}), None)
+    };
+    let net = TrainedNet {
+        mlp,
+        parametrization: config.objective,
+        schedule,
+        dataset,
+        training_seed: config.seed,
+        training_steps: config.steps,
+        quality: f32::NAN,
+        reference: f32::NAN,
+        class_embedding,
+        coupling: config.coupling,
+    };
+    let unconditional = net.unconditional();
+    let (source, frame) = (ScoreSource::Mlp(&unconditional.mlp), NetFrame::of(&net));
+    let report = if config.coupling == Coupling::Independent {
+        quality::measure_source(source, frame, &mixture)
+    } else {
+        quality::measure_flow(source, frame, &mixture)
+    };
+    let net = TrainedNet { quality: report.net as f32, reference: report.reference as f32, ..net };
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&args.out, safetensors_net::to_bytes(&net, dataset.name()))
+        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    println!(
+        "{} on {} ({} coupling, {}): {} steps in {:.1} s: SW2 {:.4} (data vs data {:.4}), log-density gap {:.3} nats; written to {}",
+        dataset.name(),
+        schedule.name(),
+        config.coupling.name(),
+        config.objective.name(),
+        config.steps,
+        started.elapsed().as_secs_f64(),
+        report.net,
+        report.reference,
+        report.log_density_gap,
+        args.out.display()
+    );
+    Ok(())
 }
 
 /// Trains (or with `--requantize` re-reads) the class-conditional network of `dataset`, writes
@@ -306,6 +403,7 @@ fn train_conditional(
         quality: report.unconditional.net as f32,
         reference: report.unconditional.reference as f32,
         class_embedding: Some(embedding),
+        coupling: config.coupling,
     };
     if let Err(e) = std::fs::write(&path, net.to_bytes()) {
         eprintln!("dp-train: cannot write {}: {e}", path.display());

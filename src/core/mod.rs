@@ -1,7 +1,9 @@
 //! Pure Rust reference implementation: no GPU, no wasm. Every GPU kernel has a twin here.
 
+pub mod assignment;
 pub mod class_embedding;
 pub mod classes;
+pub mod coupling;
 pub mod dataset;
 pub mod drawing;
 pub mod elbo;

@@ -103,7 +103,23 @@ pub fn measure(mlp: &Mlp, net: NetFrame, dataset: Dataset) -> QualityReport {
 
 /// [`measure`] for any score source against samples of `data`.
 pub fn measure_source(source: ScoreSource, net: NetFrame, data: &GaussianMixture) -> QualityReport {
-    let setup = RunSetup { net, ..RunSetup::new(net.schedule, Sampler::EulerMaruyama, QUALITY_STEPS) };
+    measure_with(source, net, data, Sampler::EulerMaruyama)
+}
+
+/// [`measure_source`] by the probability-flow ODE (Heun): for a network trained with an OT or
+/// Schrödinger-bridge coupling (`core::coupling`), which has a velocity but no score.
+pub fn measure_flow(source: ScoreSource, net: NetFrame, data: &GaussianMixture) -> QualityReport {
+    measure_with(source, net, data, Sampler::Heun)
+}
+
+/// [`measure_source`]'s run with `sampler`.
+fn measure_with(
+    source: ScoreSource,
+    net: NetFrame,
+    data: &GaussianMixture,
+    sampler: Sampler,
+) -> QualityReport {
+    let setup = RunSetup { net, ..RunSetup::new(net.schedule, sampler, QUALITY_STEPS) };
     let samples = sample(source, &setup, SAMPLE_SEED, QUALITY_SAMPLES);
     let fresh = data.sample(DATA_SEED, 0, QUALITY_SAMPLES);
     let reference = data.sample(REFERENCE_SEED, 0, QUALITY_SAMPLES);

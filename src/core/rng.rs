@@ -33,6 +33,9 @@ pub mod stream {
     /// Whether a class-conditional training example keeps its label or gets the null class
     /// (`core::class_embedding::LABEL_DROPOUT`).
     pub const LABEL: u32 = 10;
+    /// The pairing draws of a training coupling: the Schrödinger-bridge coupling's choice of a
+    /// noise for each data point and its bridge noise (`core::coupling`).
+    pub const COUPLING: u32 = 11;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).

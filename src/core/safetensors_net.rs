@@ -20,6 +20,7 @@
 //! value that is not finite.
 
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
+use crate::core::coupling::Coupling;
 use crate::core::dataset::Dataset;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::Parametrization;
@@ -95,6 +96,8 @@ pub struct ImportedNet {
     pub quality: f32,
     /// The class embedding of a class-conditional network.
     pub class_embedding: Option<ClassEmbedding>,
+    /// How its training paired noise with data (the independent coupling where the file says none).
+    pub coupling: Coupling,
 }
 
 impl ImportedNet {
@@ -110,6 +113,7 @@ impl ImportedNet {
             quality: self.quality,
             reference: f32::NAN,
             class_embedding: self.class_embedding,
+            coupling: self.coupling,
         }
     }
 }
@@ -151,7 +155,14 @@ pub fn to_bytes(net: &TrainedNet, dataset: &str) -> Vec<u8> {
         ("training_seed", net.training_seed.to_string()),
         ("training_steps", net.training_steps.to_string()),
         ("quality", format!("{}", net.quality)),
-    ];
+        ("coupling", net.coupling.name().to_string()),
+    ]
+    .into_iter()
+    .chain(net.coupling.group().map(|batch| ("coupling_batch", batch.to_string())))
+    .chain(match net.coupling {
+        Coupling::SchrodingerBridge { sigma, .. } => Some(("bridge_sigma", format!("{sigma}"))),
+        _ => None,
+    });
     let metadata = Some(metadata.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
     safetensors::serialize(views, metadata).expect("a small, valid header")
 }
@@ -240,6 +251,15 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
         weights[offset..offset + values.len()].copy_from_slice(&values);
     }
     let number = |key: &str| entry(key).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
+    // Files written before couplings existed name none: their networks are independent.
+    let coupling = match entry("coupling") {
+        None => Coupling::Independent,
+        Some(name) => {
+            let sigma = entry("bridge_sigma").and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+            Coupling::from_parts(name, number("coupling_batch"), sigma)
+                .map_err(|e| format!("the metadata's coupling is not one this playground trains: {e}"))?
+        }
+    };
     Ok(ImportedNet {
         mlp: Mlp::from_weights(weights).expect("exactly PARAMETERS weights"),
         parametrization,
@@ -249,6 +269,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
         training_steps: number("training_steps"),
         quality: entry("quality").and_then(|v| v.parse::<f32>().ok()).unwrap_or(f32::NAN),
         class_embedding,
+        coupling,
     })
 }
 

@@ -24,6 +24,7 @@
 //! seed.
 
 use crate::core::class_embedding::{ClassEmbedding, LABEL_DROPOUT};
+use crate::core::coupling::{self, Coupling};
 use crate::core::dataset::GaussianMixture;
 use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
 use crate::core::param::{EdmPreconditioning, Parametrization};
@@ -94,6 +95,8 @@ pub struct TrainConfig {
     pub weighting: Weighting,
     /// How training times are drawn.
     pub time_sampling: TimeSampling,
+    /// Which noise each data point of a batch is paired with (`core::coupling`).
+    pub coupling: Coupling,
 }
 
 impl Default for TrainConfig {
@@ -107,6 +110,7 @@ impl Default for TrainConfig {
             objective: Parametrization::Eps,
             weighting: Weighting::Unit,
             time_sampling: TimeSampling::Uniform,
+            coupling: Coupling::Independent,
         }
     }
 }
@@ -167,6 +171,9 @@ pub struct Example {
     pub eps: [f32; 2],
     /// The data point.
     pub x0: [f32; 2],
+    /// sigma_b z, the Schrödinger-bridge coupling's noise (x_t holds sqrt(t (1 - t)) of it;
+    /// zero for the other couplings).
+    pub bridge: [f32; 2],
 }
 
 /// Example `index` of the run: x_0 from the data, t as `sampling` says, eps ~ N(0, I).
@@ -206,7 +213,7 @@ pub fn labelled_example(
     let eps = rng::box_muller(w[1], w[2]);
     let (alpha, sigma) = (schedule.alpha(t) as f32, schedule.sigma(t) as f32);
     let x = [alpha * x0[0] + sigma * eps[0], alpha * x0[1] + sigma * eps[1]];
-    (Example { x, t: t as f32, eps, x0 }, component)
+    (Example { x, t: t as f32, eps, x0, bridge: [0.0; 2] }, component)
 }
 
 /// The regression target of `objective` for `example` (see the module docs).
@@ -220,6 +227,12 @@ pub fn target(objective: Parametrization, schedule: Schedule, example: &Example)
             Parametrization::Eps => eps,
             Parametrization::X0 => x0,
             Parametrization::Score => -eps / sigma,
+            // The bridge's term: d/dt sqrt(t (1 - t)) sigma_b z (rectified flow only, `core::coupling`).
+            Parametrization::Velocity if example.bridge != [0.0; 2] => {
+                d_alpha * x0
+                    + d_sigma * eps
+                    + (1.0 - 2.0 * t) / (2.0 * (t * (1.0 - t)).sqrt()) * example.bridge[k] as f64
+            }
             Parametrization::Velocity => d_alpha * x0 + d_sigma * eps,
             Parametrization::EdmDenoiser => {
                 let alpha = schedule.alpha(t);
@@ -282,16 +295,94 @@ pub fn prepare_labelled(
     index: u32,
 ) -> (PreparedExample, usize) {
     let (example, component) = labelled_example(data, schedule, config.time_sampling, config.seed, index);
-    let (x, t) = network_input(config.objective, schedule, &example);
-    let prepared = PreparedExample {
+    (prepared(schedule, config, &example), component)
+}
+
+/// `example` as the network and the loss of `config` see it.
+pub fn prepared(schedule: Schedule, config: &TrainConfig, example: &Example) -> PreparedExample {
+    let (x, t) = network_input(config.objective, schedule, example);
+    PreparedExample {
         x,
         t,
         weight: config.weighting.at(schedule, example.t as f64) as f32,
-        goal: target(config.objective, schedule, &example),
+        goal: target(config.objective, schedule, example),
         label: 0,
         padding: 0,
+    }
+}
+
+/// The examples `first .. first + config.batch` of `config`'s run with the mixture component of
+/// each x_0, their noises paired with the data as `config.coupling` says: each group of
+/// `coupling.group()` examples re-pairs its own noises (the independent coupling keeps each
+/// example's own, bit for bit).
+pub fn coupled_examples(
+    data: &GaussianMixture,
+    schedule: Schedule,
+    config: &TrainConfig,
+    first: u32,
+) -> Vec<(Example, usize)> {
+    let mut batch: Vec<(Example, usize)> = (0..config.batch)
+        .map(|b| labelled_example(data, schedule, config.time_sampling, config.seed, first.wrapping_add(b)))
+        .collect();
+    if let Some(group) = config.coupling.group() {
+        for (g, chunk) in batch.chunks_mut(group as usize).enumerate() {
+            let first_of_group = first.wrapping_add(g as u32 * group);
+            couple(chunk, schedule, config.coupling, config.seed, first_of_group);
+        }
+    }
+    batch
+}
+
+/// Re-pairs the noises of `group` (examples `first ..` of the run) as `coupling` says and forms
+/// each x_t again from its data point, its new noise and (Schrödinger bridge) its bridge noise.
+fn couple(group: &mut [(Example, usize)], schedule: Schedule, coupling: Coupling, seed: u32, first: u32) {
+    let x0: Vec<[f32; 2]> = group.iter().map(|(e, _)| e.x0).collect();
+    let eps: Vec<[f32; 2]> = group.iter().map(|(e, _)| e.eps).collect();
+    let (pairs, bridges) = match coupling {
+        Coupling::Independent => return,
+        Coupling::MinibatchOt { .. } => (coupling::ot_pairs(&x0, &eps), vec![[0.0; 2]; group.len()]),
+        Coupling::SchrodingerBridge { sigma, .. } => {
+            let draws: Vec<(f32, [f32; 2])> = (0..group.len())
+                .map(|i| coupling::bridge_draws(seed, first.wrapping_add(i as u32)))
+                .collect();
+            let uniforms: Vec<f32> = draws.iter().map(|d| d.0).collect();
+            let bridges = draws.iter().map(|d| d.1.map(|z| sigma as f32 * z)).collect();
+            (coupling::bridge_pairs(&x0, &eps, sigma, &uniforms), bridges)
+        }
     };
-    (prepared, component)
+    for (i, (example, _)) in group.iter_mut().enumerate() {
+        let t = example.t as f64;
+        let (alpha, sigma) = (schedule.alpha(t) as f32, schedule.sigma(t) as f32);
+        let (noise, bridge) = (eps[pairs[i]], bridges[i]);
+        let width = (t * (1.0 - t)).max(0.0).sqrt() as f32;
+        example.eps = noise;
+        example.bridge = bridge;
+        example.x = std::array::from_fn(|k| alpha * example.x0[k] + sigma * noise[k] + width * bridge[k]);
+    }
+}
+
+/// Whether `config`'s coupling can train a network on `schedule`: the Schrödinger bridge's path
+/// is rectified flow's with a Brownian term and its target a velocity; an OT or SB group must
+/// divide the batch. The error names the field and what it takes.
+pub fn check_coupling(config: &TrainConfig, schedule: Schedule) -> Result<(), String> {
+    if let Some(group) = config.coupling.group() {
+        if !config.batch.is_multiple_of(group) || group > config.batch {
+            return Err(format!(
+                "coupling batch {group}: a divisor of the training batch of {} examples",
+                config.batch
+            ));
+        }
+    }
+    if matches!(config.coupling, Coupling::SchrodingerBridge { .. })
+        && (schedule != Schedule::RectifiedFlow || config.objective != Parametrization::Velocity)
+    {
+        return Err(format!(
+            "coupling sb: the Schrödinger bridge trains the velocity objective on the rectified_flow schedule ({} on {} given)",
+            config.objective.name(),
+            schedule.name()
+        ));
+    }
+    Ok(())
 }
 
 /// The examples of step `step` of `config`'s run (indices step * batch onwards).
@@ -302,7 +393,10 @@ pub fn prepare_batch(
     step: u32,
 ) -> Vec<PreparedExample> {
     let first = step.wrapping_mul(config.batch);
-    (0..config.batch).map(|b| prepare(data, schedule, config, first.wrapping_add(b))).collect()
+    coupled_examples(data, schedule, config, first)
+        .iter()
+        .map(|(e, _)| prepared(schedule, config, e))
+        .collect()
 }
 
 /// Mean weighted loss of `mlp` on prepared examples, adding its gradient to `gradient` (zeroed by
@@ -330,8 +424,10 @@ pub fn batch_loss_and_gradient(
     first_index: u32,
     gradient: &mut [f32],
 ) -> f32 {
-    let examples: Vec<PreparedExample> =
-        (0..config.batch).map(|b| prepare(data, schedule, config, first_index.wrapping_add(b))).collect();
+    let examples: Vec<PreparedExample> = coupled_examples(data, schedule, config, first_index)
+        .iter()
+        .map(|(e, _)| prepared(schedule, config, e))
+        .collect();
     prepared_loss_and_gradient(mlp, &examples, gradient)
 }
 
@@ -414,11 +510,12 @@ pub fn prepare_labelled_batch(
     step: u32,
 ) -> Vec<(PreparedExample, usize)> {
     let first = step.wrapping_mul(config.batch);
-    (0..config.batch)
-        .map(|b| {
-            let index = first.wrapping_add(b);
-            let (example, component) = prepare_labelled(data, schedule, config, index);
-            (example, labels.label(component, config.seed, index))
+    coupled_examples(data, schedule, config, first)
+        .iter()
+        .enumerate()
+        .map(|(b, (example, component))| {
+            let index = first.wrapping_add(b as u32);
+            (prepared(schedule, config, example), labels.label(*component, config.seed, index))
         })
         .collect()
 }

@@ -35,6 +35,7 @@
 use std::fmt;
 
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
+use crate::core::coupling::Coupling;
 use crate::core::dataset::Dataset;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::Parametrization;
@@ -79,6 +80,10 @@ pub struct TrainedNet {
     pub reference: f32,
     /// The class embedding of a class-conditional network; `None` for an unconditional one.
     pub class_embedding: Option<ClassEmbedding>,
+    /// How its training paired noise with data (`core::coupling`): a network trained with OT
+    /// or a Schrödinger bridge has a velocity but no score. The embedded format records none:
+    /// its networks are independent.
+    pub coupling: Coupling,
 }
 
 /// Why a weight file was rejected.
@@ -277,6 +282,7 @@ impl TrainedNet {
             quality: f32::from_bits(word(12)),
             reference: f32::from_bits(word(13)),
             class_embedding,
+            coupling: Coupling::Independent,
         })
     }
 }

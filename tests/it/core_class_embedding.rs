@@ -5,6 +5,7 @@
 
 use diffusion_playground::core::class_embedding::{ClassEmbedding, LABEL_DROPOUT, MAX_CLASSES};
 use diffusion_playground::core::classes::{self, class_members, marked};
+use diffusion_playground::core::coupling::Coupling;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::guidance::{self, Guidance};
 use diffusion_playground::core::metrics::sliced_wasserstein;
@@ -36,6 +37,7 @@ fn conditional_net(classes: usize) -> TrainedNet {
         quality: 0.1,
         reference: 0.05,
         class_embedding: Some(random_embedding(classes, 8).quantized()),
+        coupling: Coupling::Independent,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The weight file format and the embedded networks.
 
+use diffusion_playground::core::coupling::Coupling;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::{self, Mlp};
 use diffusion_playground::core::param::Parametrization;
@@ -21,6 +22,7 @@ fn sample_net() -> TrainedNet {
         quality: 0.05,
         reference: 0.03,
         class_embedding: None,
+        coupling: Coupling::Independent,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POI
 use crate::app::training::{drawn_network, Learning, Training};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::classes;
+use crate::core::coupling::Coupling;
 use crate::core::dataset::Dataset;
 use crate::core::dataset::GaussianMixture;
 use crate::core::drawing;
@@ -253,6 +254,49 @@ fn check_conditional_network(options: &Options, net: &TrainedNet) -> Result<(), 
     }
 }
 
+/// Refuses `options` that need the score of `net` when `net` was trained with an OT or
+/// Schrödinger-bridge coupling (`core::coupling`): its marginals are not the noised data's, so
+/// it has a velocity (an ODE every deterministic sampler integrates) but no score for a
+/// stochastic sampler, classifier guidance or a posterior method to add to.
+fn check_coupled_network(options: &Options, net: &TrainedNet) -> Result<(), String> {
+    if net.coupling == Coupling::Independent || options.score != ScoreChoice::Mlp {
+        return Ok(());
+    }
+    let why = format!(
+        "the network in use was trained with the {} coupling: it has a velocity but no score",
+        net.coupling.name()
+    );
+    let schedule = options.schedule;
+    let times = options.run_times(schedule.t_max(), options.steps as usize);
+    let plan = sampler::plan(schedule, NetFrame::of(net), &options.sampler_settings(), &times);
+    if !plan.iter().all(|step| step.is_deterministic()) {
+        return Err(format!(
+            "invalid option 'sampler': {:?} draws noise and needs the score; {why} (use a deterministic sampler: \
+             an ODE solver, DDIM with eta 0, no churn)",
+            options.sampler.name()
+        ));
+    }
+    if options.run_guidance().is_some() && options.guidance != options::GuidanceChoice::Cfg {
+        return Err(format!(
+            "invalid option 'guidance': {:?} adds to the score; {why}",
+            options.guidance.name()
+        ));
+    }
+    if options.posterior != PosteriorMethod::None {
+        return Err(format!(
+            "invalid option 'posterior': {:?} adds to the score; {why}",
+            options.posterior.name()
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_conditional_network`] and [`check_coupled_network`]: whether `options` can run with `net`.
+fn check_network_fits(options: &Options, net: &TrainedNet) -> Result<(), String> {
+    check_conditional_network(options, net)?;
+    check_coupled_network(options, net)
+}
+
 /// A drawing standing in for the dataset.
 struct Drawing {
     points: Vec<[f32; 2]>,
@@ -288,7 +332,7 @@ impl Drawing {
             }
         }
         if let Some(net) = &self.net {
-            check_conditional_network(options, net)?;
+            check_network_fits(options, net)?;
         }
         Ok(())
     }
@@ -574,7 +618,7 @@ impl Session {
             ));
         }
         if let Some(loaded) = self.loaded.as_ref().filter(|_| !keeps_drawing || !self.drawing_has_network()) {
-            check_conditional_network(&next, loaded)?;
+            check_network_fits(&next, loaded)?;
         }
         if keeps_drawing {
             if let Some(drawing) = &self.drawing {
@@ -668,7 +712,7 @@ impl Session {
     /// dataset and schedule (other schedules use it through the log-SNR). Restarts the run.
     pub fn use_network(&mut self, net: TrainedNet) -> Result<(), String> {
         network_check::check(&net).map_err(|e| e.to_string())?;
-        check_conditional_network(&self.options, &net)?;
+        check_network_fits(&self.options, &net)?;
         self.loaded = Some(net);
         self.load_target(true, false, false)?;
         self.revision = next_revision();
