@@ -207,6 +207,8 @@ pub struct Description {
     pub objectives: Vec<Choice>,
     /// The schedules it may be trained with (`app::training::TRAINABLE_SCHEDULES`).
     pub training_schedules: Vec<Choice>,
+    /// How its training may pair noise with data (`core::coupling::COUPLINGS`).
+    pub couplings: Vec<Choice>,
     /// Time grids.
     pub time_grids: Vec<TimeGridChoice>,
     /// Score sources.
@@ -379,6 +381,10 @@ pub fn describe() -> Description {
         training_schedules: crate::app::training::TRAINABLE_SCHEDULES
             .iter()
             .map(|s| Choice { name: s.name(), label: s.label() })
+            .collect(),
+        couplings: crate::core::coupling::COUPLINGS
+            .iter()
+            .map(|c| Choice { name: c.name(), label: c.label() })
             .collect(),
         objectives: crate::core::param::Parametrization::NETWORK_OUTPUTS
             .iter()

@@ -32,7 +32,7 @@ impl Session {
     /// smooth path: it is refused, naming the sampler, as is an SMC run (its particles are copied).
     pub fn straightness(&self, paths: u32) -> Result<StraightnessView, OptionError> {
         let n = options::check_integer("paths", paths, 1, MAX_TRAJECTORY_PARTICLES)? as usize;
-        if !self.plan().iter().all(|step| step.is_deterministic()) {
+        if self.draws_noise() {
             let settings = self.options().sampler_settings();
             return Err(OptionError {
                 field: "sampler".into(),

@@ -5,7 +5,7 @@
 
 use crate::app::options::{self, OptionError};
 use crate::core::class_embedding::ClassEmbedding;
-use crate::core::coupling::Coupling;
+use crate::core::coupling::{Coupling, DEFAULT_BRIDGE_SIGMA, DEFAULT_COUPLING_BATCH};
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
 use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
@@ -73,6 +73,31 @@ impl Learning {
             )?,
             coupling: Coupling::Independent,
         })
+    }
+
+    /// This learning with the coupling named `coupling` ("independent", "ot" or "sb", in groups
+    /// of `coupling::DEFAULT_COUPLING_BATCH`, the bridge's sigma_b
+    /// `coupling::DEFAULT_BRIDGE_SIGMA`), checked like an option: the Schrödinger bridge needs
+    /// the velocity objective on rectified flow.
+    pub fn with_coupling(self, coupling: &str) -> Result<Learning, OptionError> {
+        let refused = |allowed: String| OptionError {
+            field: "coupling".into(),
+            value: format!("{:?}", coupling.chars().take(40).collect::<String>()),
+            allowed,
+        };
+        let coupling = Coupling::from_parts(coupling, DEFAULT_COUPLING_BATCH, DEFAULT_BRIDGE_SIGMA)
+            .map_err(|_| refused("independent, ot or sb".into()))?;
+        let bridge = matches!(coupling, Coupling::SchrodingerBridge { .. });
+        if bridge && (self.objective != Parametrization::Velocity || self.schedule != Schedule::RectifiedFlow)
+        {
+            return Err(refused(format!(
+                "independent or ot with the {} objective on {} (the Schrödinger bridge trains the velocity on \
+                 rectified_flow)",
+                self.objective.name(),
+                self.schedule.name()
+            )));
+        }
+        Ok(Learning { coupling, ..self })
     }
 
     /// `config` learning this: the objective, and the weighting and times that keep its loss
@@ -173,21 +198,6 @@ impl TrainingPlan {
         Ok(TrainingPlan { mixture, schedule: learning.schedule, config, points: points.to_vec(), labels })
     }
 
-    /// [`TrainingPlan::for_labelled_drawing`] learning the objective and schedule named
-    /// `objective` and `schedule` ([`Learning::from_names`]).
-    pub fn for_drawing_named(
-        points: &[[f32; 2]],
-        labels: &[u32],
-        steps: u32,
-        batch: u32,
-        seed: u32,
-        objective: &str,
-        schedule: &str,
-    ) -> Result<TrainingPlan, String> {
-        let learning = Learning::from_names(objective, schedule).map_err(|e| e.to_string())?;
-        Self::for_labelled_drawing(points, labels, steps, batch, seed, learning)
-    }
-
     /// True when the plan trains a class-conditional network: on a drawing with points of two
     /// classes or more.
     pub fn conditional(&self) -> bool {
@@ -204,6 +214,15 @@ impl TrainingPlan {
             .into_iter()
             .map(|(example, label)| PreparedExample { label: label as u32, ..example })
             .collect()
+    }
+
+    /// The data point and noise of the first `n` examples of the first step (at most a batch),
+    /// paired as the plan's coupling pairs them, interleaved x0.x, x0.y, eps.x, eps.y: the
+    /// training pairs the drawing panel shows (crossing lines for the independent coupling,
+    /// nearly parallel ones for OT).
+    pub fn first_pairs(&self, n: u32) -> Vec<f32> {
+        let examples = train::coupled_examples(&self.mixture, self.schedule, &self.config, 0);
+        examples.iter().take(n as usize).flat_map(|(e, _)| [e.x0[0], e.x0[1], e.eps[0], e.eps[1]]).collect()
     }
 
     /// What the plan's network learns.

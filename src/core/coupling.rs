@@ -70,7 +70,24 @@ pub enum Coupling {
     },
 }
 
+/// The couplings by name, as the page offers them (with [`DEFAULT_COUPLING_BATCH`] and
+/// [`DEFAULT_BRIDGE_SIGMA`]).
+pub const COUPLINGS: [Coupling; 3] = [
+    Coupling::Independent,
+    Coupling::MinibatchOt { batch: DEFAULT_COUPLING_BATCH },
+    Coupling::SchrodingerBridge { batch: DEFAULT_COUPLING_BATCH, sigma: DEFAULT_BRIDGE_SIGMA },
+];
+
 impl Coupling {
+    /// What the page calls the coupling.
+    pub fn label(self) -> &'static str {
+        match self {
+            Coupling::Independent => "Independent (I-CFM)",
+            Coupling::MinibatchOt { .. } => "Minibatch optimal transport (OT-CFM)",
+            Coupling::SchrodingerBridge { .. } => "Schrödinger bridge (SB-CFM)",
+        }
+    }
+
     /// The coupling's name in options, files and the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -78,6 +95,21 @@ impl Coupling {
             Coupling::MinibatchOt { .. } => "ot",
             Coupling::SchrodingerBridge { .. } => "sb",
         }
+    }
+
+    /// The coupling's id in the weight format (`core::weights`, version 4).
+    pub fn id(self) -> u32 {
+        match self {
+            Coupling::Independent => 0,
+            Coupling::MinibatchOt { .. } => 1,
+            Coupling::SchrodingerBridge { .. } => 2,
+        }
+    }
+
+    /// The coupling of id `id` with its group size and bridge width, when they are in range.
+    pub fn from_id(id: u32, batch: u32, sigma: f64) -> Option<Coupling> {
+        let name = ["independent", "ot", "sb"].get(id as usize)?;
+        Coupling::from_parts(name, batch, sigma).ok()
     }
 
     /// The group size of an OT or SB coupling.

@@ -27,6 +27,13 @@
 //! last. Its `quality` and `reference` are those of the null class (the unconditional
 //! prediction); the per-class figures are in `dp-train --conditional`'s report.
 //!
+//! Version 4 is a network trained with a coupling other than the independent one
+//! (`core::coupling`): four more header words after `parameter_count`, `classes` (u32, 0 for an
+//! unconditional network), `coupling` (u32, `Coupling::id`), `coupling_batch` (u32) and
+//! `bridge_sigma` (f32, 0 but for the Schrödinger bridge), then the parameters and, with classes,
+//! the class embedding as in version 3. Networks trained with the independent coupling keep
+//! versions 2 and 3, so the embedded files and the links made before couplings are unchanged.
+//!
 //! Version 2 stores the parameters as IEEE half floats: the networks are embedded in the wasm,
 //! and halves halve their share of the download. The network that runs (and whose quality the
 //! header records) is the half-float one, widened to f32 exactly; [`Mlp::quantized`] rounds a
@@ -50,6 +57,8 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const FORMAT_VERSION_F32: u32 = 1;
 /// The version of class-conditional networks (half floats and a class embedding).
 pub const FORMAT_VERSION_CONDITIONAL: u32 = 3;
+/// The version of networks trained with a coupling (half floats, classes optional).
+pub const FORMAT_VERSION_COUPLED: u32 = 4;
 /// Activation id of SiLU.
 pub const ACTIVATION_SILU: u32 = 0;
 /// Number of u32/f32 header words after the magic.
@@ -58,6 +67,9 @@ const HEADER_WORDS: usize = 15;
 pub const HEADER_BYTES: usize = MAGIC.len() + 4 * HEADER_WORDS;
 /// Bytes before the parameters of a class-conditional file (one more word: `classes`).
 pub const CONDITIONAL_HEADER_BYTES: usize = HEADER_BYTES + 4;
+/// Bytes before the parameters of a coupled file (four more words: classes, coupling,
+/// coupling_batch, bridge_sigma).
+pub const COUPLED_HEADER_BYTES: usize = HEADER_BYTES + 16;
 
 /// A trained network with what it was trained for and how good it is.
 #[derive(Clone, Debug, PartialEq)]
@@ -122,7 +134,7 @@ impl fmt::Display for WeightsError {
             WeightsError::BadMagic => write!(f, "not a weight file (magic is not \"DPW\\0\")"),
             WeightsError::UnsupportedVersion(v) => write!(
                 f,
-                "weight file format version {v} is not supported (this build reads versions {FORMAT_VERSION_F32} to {FORMAT_VERSION_CONDITIONAL})"
+                "weight file format version {v} is not supported (this build reads versions {FORMAT_VERSION_F32} to {FORMAT_VERSION_COUPLED})"
             ),
             WeightsError::Mismatch { field, expected, found } => {
                 write!(f, "weight file field '{field}' is {found}, this build needs {expected}")
@@ -167,8 +179,12 @@ impl TrainedNet {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(CONDITIONAL_HEADER_BYTES + 2 * mlp::PARAMETERS);
         out.extend_from_slice(&MAGIC);
-        let version =
-            if self.class_embedding.is_some() { FORMAT_VERSION_CONDITIONAL } else { FORMAT_VERSION };
+        let coupled = self.coupling != Coupling::Independent;
+        let version = match (coupled, self.class_embedding.is_some()) {
+            (true, _) => FORMAT_VERSION_COUPLED,
+            (false, true) => FORMAT_VERSION_CONDITIONAL,
+            (false, false) => FORMAT_VERSION,
+        };
         let words = [
             version,
             mlp::INPUT_DIM as u32,
@@ -189,8 +205,18 @@ impl TrainedNet {
         for word in words {
             out.extend_from_slice(&word.to_le_bytes());
         }
-        if let Some(embedding) = &self.class_embedding {
-            out.extend_from_slice(&(embedding.classes() as u32).to_le_bytes());
+        let classes = self.class_embedding.as_ref().map_or(0, |e| e.classes() as u32);
+        if coupled {
+            let sigma = match self.coupling {
+                Coupling::SchrodingerBridge { sigma, .. } => sigma as f32,
+                _ => 0.0,
+            };
+            let group = self.coupling.group().unwrap_or(0);
+            for word in [classes, self.coupling.id(), group, sigma.to_bits()] {
+                out.extend_from_slice(&word.to_le_bytes());
+            }
+        } else if classes > 0 {
+            out.extend_from_slice(&classes.to_le_bytes());
         }
         let embedding = self.class_embedding.as_ref().map_or(&[][..], |e| &e.rows[..]);
         for w in self.mlp.weights.iter().chain(embedding) {
@@ -213,19 +239,35 @@ impl TrainedNet {
         };
         let version = word(0);
         let bytes_per_parameter = match version {
-            FORMAT_VERSION | FORMAT_VERSION_CONDITIONAL => 2,
+            FORMAT_VERSION | FORMAT_VERSION_CONDITIONAL | FORMAT_VERSION_COUPLED => 2,
             FORMAT_VERSION_F32 => 4,
             _ => return Err(WeightsError::UnsupportedVersion(version)),
         };
-        let conditional = version == FORMAT_VERSION_CONDITIONAL;
-        let header_bytes = if conditional { CONDITIONAL_HEADER_BYTES } else { HEADER_BYTES };
+        let coupled = version == FORMAT_VERSION_COUPLED;
+        let header_bytes = match version {
+            FORMAT_VERSION_CONDITIONAL => CONDITIONAL_HEADER_BYTES,
+            FORMAT_VERSION_COUPLED => COUPLED_HEADER_BYTES,
+            _ => HEADER_BYTES,
+        };
         if bytes.len() < header_bytes {
             return Err(WeightsError::Truncated { needed: header_bytes, found: bytes.len() });
         }
-        let classes = if conditional { word(15) } else { 0 };
+        let classes = if version == FORMAT_VERSION_CONDITIONAL || coupled { word(15) } else { 0 };
+        let conditional = classes > 0 || version == FORMAT_VERSION_CONDITIONAL;
         if conditional && !(1..=MAX_CLASSES as u32).contains(&classes) {
             return Err(WeightsError::BadClassCount(classes));
         }
+        let coupling = if coupled {
+            let sigma = f32::from_bits(word(18)) as f64;
+            let coupling = Coupling::from_id(word(16), word(17), sigma)
+                .ok_or(WeightsError::UnknownId { field: "coupling", found: word(16) })?;
+            if coupling == Coupling::Independent {
+                return Err(WeightsError::UnknownId { field: "coupling", found: word(16) });
+            }
+            coupling
+        } else {
+            Coupling::Independent
+        };
         let embedding_len = if conditional { (classes as usize + 1) * mlp::HIDDEN } else { 0 };
         let expect = |field: &'static str, i: usize, expected: u32| {
             let found = word(i);
@@ -282,7 +324,7 @@ impl TrainedNet {
             quality: f32::from_bits(word(12)),
             reference: f32::from_bits(word(13)),
             class_embedding,
-            coupling: Coupling::Independent,
+            coupling,
         })
     }
 }

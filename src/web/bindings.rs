@@ -64,6 +64,12 @@ fn js_reject(message: impl std::fmt::Display) -> JsValue {
     JsValue::from(js_error(message))
 }
 
+/// What a network trained in the page learns: `objective` on `schedule` with `coupling`
+/// (`Learning::from_names`, `Learning::with_coupling`); a refusal is a structured option error.
+fn learning(objective: &str, schedule: &str, coupling: &str) -> Result<Learning, JsValue> {
+    Learning::from_names(objective, schedule).and_then(|l| l.with_coupling(coupling)).map_err(option_error)
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_error)
 }
@@ -245,6 +251,33 @@ pub fn load_data(bytes: &[u8], name: &str) -> Result<JsValue, JsError> {
     to_js(&data_file::load(bytes, name).map_err(js_error)?)
 }
 
+/// The first `n` training pairs (data point, noise) of a run from `seed` on the drawing `points`
+/// (classes `labels`) learning `objective` on `schedule` with `coupling`, interleaved x0.x, x0.y, eps.x,
+/// eps.y (`TrainingPlan::first_pairs`): what the drawing panel draws.
+#[wasm_bindgen]
+pub fn training_pairs(
+    points: &[f32],
+    labels: &[u32],
+    objective: &str,
+    schedule: &str,
+    coupling: &str,
+    seed: u32,
+    n: u32,
+) -> Result<Vec<f32>, JsValue> {
+    let learning = learning(objective, schedule, coupling)?;
+    let batch = n.clamp(1, crate::app::training::MAX_TRAIN_BATCH);
+    let plan = TrainingPlan::for_labelled_drawing(
+        &self::points("points", points)?,
+        labels,
+        1,
+        batch,
+        seed,
+        learning,
+    )
+    .map_err(js_error)?;
+    Ok(plan.first_pairs(n))
+}
+
 /// The picture (or rendered word) called `name` as a drawing: the RGBA `pixels` of `width` x
 /// `height` (at most `describe().drawing.max_picture_side` on a side), points drawn from their
 /// ink and their colours as classes (`app::picture_data::from_pixels`).
@@ -342,9 +375,11 @@ impl Trainer {
     /// A fresh network for the drawing `points` (interleaved x, y) whose point i has class
     /// `labels[i]` (empty: all the first), to train for `steps` Adam steps of `batch` examples
     /// from `seed`, learning the objective `objective` ("eps", "x0", "score", "velocity" or
-    /// "edm_denoiser") on the schedule `schedule` (`TrainingPlan::for_labelled_drawing`: with
+    /// "edm_denoiser") on the schedule `schedule` with the coupling `coupling` ("independent",
+    /// "ot" or "sb": `Learning::with_coupling`) (`TrainingPlan::for_labelled_drawing`: with
     /// points of two classes or more, a class-conditional network).
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         points: &[f32],
         labels: &[u32],
@@ -353,15 +388,16 @@ impl Trainer {
         seed: u32,
         objective: &str,
         schedule: &str,
-    ) -> Result<Trainer, JsError> {
-        let plan = TrainingPlan::for_drawing_named(
+        coupling: &str,
+    ) -> Result<Trainer, JsValue> {
+        let learning = learning(objective, schedule, coupling)?;
+        let plan = TrainingPlan::for_labelled_drawing(
             &self::points("points", points)?,
             labels,
             steps,
             batch,
             seed,
-            objective,
-            schedule,
+            learning,
         );
         Ok(Trainer { inner: Training::on_cpu(plan.map_err(js_error)?) })
     }
@@ -718,6 +754,12 @@ impl Playground {
         to_js(&self.session.distance_to_data(&points("positions", positions)?).map_err(js_error)?)
     }
 
+    /// Whether the current run draws noise (`Session::draws_noise`): a network trained with an
+    /// OT or bridge coupling, which has no score, cannot run it.
+    pub fn draws_noise(&self) -> bool {
+        self.session.draws_noise()
+    }
+
     /// The straightness readout of the current run's first `paths` paths, and of the exact
     /// flow's from the same start, replayed on the CPU (`Session::straightness`); refused (field
     /// `sampler`) for a run that draws noise.
@@ -852,16 +894,17 @@ impl Playground {
         seed: u32,
         objective: &str,
         schedule: &str,
-    ) -> Result<GpuTraining, JsError> {
+        coupling: &str,
+    ) -> Result<GpuTraining, JsValue> {
         let context = self.training_context()?;
-        let plan = TrainingPlan::for_drawing_named(
+        let learning = learning(objective, schedule, coupling)?;
+        let plan = TrainingPlan::for_labelled_drawing(
             &self::points("points", points)?,
             labels,
             steps,
             batch,
             seed,
-            objective,
-            schedule,
+            learning,
         );
         Ok(GpuTraining { inner: Training::on_gpu(context, plan.map_err(js_error)?).map_err(js_error)? })
     }
@@ -904,13 +947,14 @@ impl Playground {
         weights: Vec<f32>,
         objective: &str,
         schedule: &str,
-    ) -> Result<(), JsError> {
+        coupling: &str,
+    ) -> Result<(), JsValue> {
         self.check_device()?;
         let points = self::points("points", points)?;
-        let learning = Learning::from_names(objective, schedule).map_err(js_error)?;
+        let learning = learning(objective, schedule, coupling)?;
         let (mlp, embedding) = training::trained_from_weights(weights).map_err(js_error)?;
         let net = training::drawn_network(mlp, embedding, learning);
-        self.session.use_labelled_drawing(&points, labels, Some(net)).map_err(js_error)
+        Ok(self.session.use_labelled_drawing(&points, labels, Some(net)).map_err(js_error)?)
     }
 
     /// The run as a runnable NumPy script (`app::python_export`), with the page's share link

@@ -131,5 +131,19 @@ fn a_drawing_can_be_learned_with_every_objective_on_every_schedule_and_sampled_w
     assert!(refused.contains("'schedule'") && refused.contains("edm_denoiser objective"), "{refused}");
     assert!(Learning::from_names("eps", "ve").is_err());
     assert!(Learning::from_names("noise", "ve").unwrap_err().to_string().contains("'objective'"));
+    // The coupling: OT with any objective; the bridge trains the velocity on rectified flow only.
+    let ot = Learning::from_names("eps", "vp_linear").unwrap().with_coupling("ot").unwrap();
+    assert_eq!(ot.coupling.name(), "ot");
+    let refused = Learning::from_names("eps", "vp_linear").unwrap().with_coupling("sb").unwrap_err();
+    assert_eq!(refused.field, "coupling");
+    assert!(
+        refused.allowed.contains("the Schrödinger bridge trains the velocity on rectified_flow"),
+        "{refused}"
+    );
+    assert!(Learning::from_names("velocity", "rectified_flow").unwrap().with_coupling("sb").is_ok());
+    assert_eq!(
+        Learning::from_names("eps", "vp_linear").unwrap().with_coupling("nearest").unwrap_err().field,
+        "coupling"
+    );
     let _ = Schedule::Edm;
 }

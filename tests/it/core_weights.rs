@@ -42,6 +42,41 @@ fn a_weight_file_round_trips_in_half_floats() {
 }
 
 #[test]
+fn a_coupled_network_is_version_4_with_its_coupling_and_fits_a_share_link() {
+    use diffusion_playground::app::session::network_link_size;
+    use diffusion_playground::core::class_embedding::ClassEmbedding;
+    use diffusion_playground::core::weights::{COUPLED_HEADER_BYTES, FORMAT_VERSION_COUPLED};
+    let plain = TrainedNet { mlp: sample_net().mlp.quantized(), ..sample_net() };
+    let embedding = ClassEmbedding::from_rows(vec![0.25; 3 * mlp::HIDDEN]).unwrap();
+    for coupling in
+        [Coupling::MinibatchOt { batch: 64 }, Coupling::SchrodingerBridge { batch: 32, sigma: 0.75 }]
+    {
+        for class_embedding in [None, Some(embedding.clone())] {
+            let net = TrainedNet { coupling, class_embedding: class_embedding.clone(), ..plain.clone() };
+            let bytes = net.to_bytes();
+            assert_eq!(u32::from_le_bytes(bytes[4..8].try_into().unwrap()), FORMAT_VERSION_COUPLED);
+            let rows = class_embedding.as_ref().map_or(0, |e| e.rows.len());
+            assert_eq!(bytes.len(), COUPLED_HEADER_BYTES + 2 * (mlp::PARAMETERS + rows));
+            assert_eq!(TrainedNet::from_bytes(&bytes), Ok(net), "{coupling:?}");
+            assert!(network_link_size(bytes.len()), "a link carries it");
+        }
+    }
+    // The independent coupling keeps version 2: the embedded files and old links are unchanged.
+    assert_eq!(plain.to_bytes().len(), HEADER_BYTES + 2 * mlp::PARAMETERS);
+    // A coupling id or bridge width this build does not know is refused by name.
+    let mut bytes = TrainedNet { coupling: Coupling::MinibatchOt { batch: 64 }, ..plain.clone() }.to_bytes();
+    bytes[4 + 4 * 16..4 + 4 * 17].copy_from_slice(&7u32.to_le_bytes());
+    assert_eq!(
+        TrainedNet::from_bytes(&bytes).unwrap_err().to_string(),
+        "weight file field 'coupling' has unknown id 7"
+    );
+    let mut bytes =
+        TrainedNet { coupling: Coupling::SchrodingerBridge { batch: 64, sigma: 0.5 }, ..plain }.to_bytes();
+    bytes[4 + 4 * 18..4 + 4 * 19].copy_from_slice(&f32::NAN.to_bits().to_le_bytes());
+    assert!(TrainedNet::from_bytes(&bytes).is_err(), "a bridge of width NaN");
+}
+
+#[test]
 fn version_1_files_with_f32_weights_still_load() {
     let net = sample_net();
     let mut bytes = net.to_bytes()[..HEADER_BYTES].to_vec();
@@ -70,10 +105,10 @@ fn corrupt_weight_files_are_rejected_with_a_message_naming_the_problem() {
         (
             {
                 let mut b = good.clone();
-                b[4..8].copy_from_slice(&(FORMAT_VERSION + 2).to_le_bytes());
+                b[4..8].copy_from_slice(&(FORMAT_VERSION + 3).to_le_bytes());
                 b
             },
-            "version 4 is not supported (this build reads versions 1 to 3)",
+            "version 5 is not supported (this build reads versions 1 to 4)",
         ),
         (
             {

@@ -372,3 +372,38 @@ export function drawLoss(canvas, losses, steps, every = 1) {
   ctx.font = `${11 * ratio}px system-ui, sans-serif`;
   ctx.fillText(`loss ${smoothed[smoothed.length - 1].toFixed(3)} (step ${Math.min(steps, losses.length * every)} of ${steps})`, pad, pad);
 }
+
+/**
+ * Draws training pairs on `canvas`: a line from each noise (grey) to the data point it is paired
+ * with (the accent colour), in world coordinates within +-`halfExtent`, aspect kept.
+ * @param {HTMLCanvasElement} canvas
+ * @param {Float32Array | number[]} pairs  interleaved x0.x, x0.y, eps.x, eps.y
+ * @param {number} halfExtent
+ */
+export function drawPairs(canvas, pairs, halfExtent) {
+  const { ratio } = sizeToBox(canvas);
+  const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const scale = Math.min(canvas.width, canvas.height) / (2 * halfExtent);
+  const toX = (/** @type {number} */ x) => canvas.width / 2 + x * scale;
+  const toY = (/** @type {number} */ y) => canvas.height / 2 - y * scale;
+  const style = getComputedStyle(document.documentElement);
+  const accent = style.getPropertyValue('--accent').trim() || '#7cc4ff';
+  const muted = style.getPropertyValue('--muted').trim() || '#999';
+  ctx.lineWidth = ratio;
+  ctx.globalAlpha = 0.45;
+  ctx.strokeStyle = muted;
+  ctx.beginPath();
+  for (let i = 0; i + 3 < pairs.length; i += 4) {
+    ctx.moveTo(toX(pairs[i + 2]), toY(pairs[i + 3]));
+    ctx.lineTo(toX(pairs[i]), toY(pairs[i + 1]));
+  }
+  ctx.stroke();
+  ctx.globalAlpha = 1;
+  for (let i = 0; i + 3 < pairs.length; i += 4) {
+    ctx.fillStyle = muted;
+    ctx.fillRect(toX(pairs[i + 2]) - ratio, toY(pairs[i + 3]) - ratio, 2 * ratio, 2 * ratio);
+    ctx.fillStyle = accent;
+    ctx.fillRect(toX(pairs[i]) - 1.5 * ratio, toY(pairs[i + 1]) - 1.5 * ratio, 3 * ratio, 3 * ratio);
+  }
+}

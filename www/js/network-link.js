@@ -4,7 +4,8 @@
 // embedded one (a drawing's trained network, or one loaded from a file); the link carries it as
 // base64url, 14,768 characters (a class-conditional network, trained on a drawing of several
 // colours or loaded, one more header word and a row of 64 half floats per class and the null
-// class: 15,627 characters for a drawing's 4 classes). Opening such a link installs it again (the drawing's network
+// class: 15,627 characters for a drawing's 4 classes; a network trained with an OT or bridge
+// coupling, four more header words). Opening such a link installs it again (the drawing's network
 // when the link has a drawing). What the bytes hold is the wasm's to check; here: the length and
 // the alphabet.
 
@@ -17,12 +18,18 @@ export const NETWORK_LINK_CHARS = (4 * NETWORK_LINK_BYTES) / 3;
 const CLASS_ROW_BYTES = 128;
 const MAX_CLASSES = 16;
 const CONDITIONAL_HEADER_BYTES = 4;
+/** A network trained with an OT or bridge coupling: four more header words (core::weights, version 4). */
+const COUPLED_HEADER_BYTES = 16;
 /** Characters of the base64url form (no padding) of `bytes` bytes. */
 const charsOf = (/** @type {number} */ bytes) => Math.ceil((4 * bytes) / 3);
-/** Every length a network's text may have: the plain network, and conditional ones of 2 to MAX_CLASSES classes. */
+/** The class rows a class-conditional network may have: 2 to MAX_CLASSES classes and the null class. */
+const CLASS_ROWS = Array.from({ length: MAX_CLASSES - 1 }, (_, k) => (k + 3) * CLASS_ROW_BYTES);
+/** Every length a network's text may have: the plain network, conditional ones, and coupled ones of either kind. */
 const NETWORK_TEXT_LENGTHS = new Set([
   NETWORK_LINK_CHARS,
-  ...Array.from({ length: MAX_CLASSES - 1 }, (_, k) => charsOf(NETWORK_LINK_BYTES + CONDITIONAL_HEADER_BYTES + (k + 3) * CLASS_ROW_BYTES)),
+  ...CLASS_ROWS.map((rows) => charsOf(NETWORK_LINK_BYTES + CONDITIONAL_HEADER_BYTES + rows)),
+  charsOf(NETWORK_LINK_BYTES + COUPLED_HEADER_BYTES),
+  ...CLASS_ROWS.map((rows) => charsOf(NETWORK_LINK_BYTES + COUPLED_HEADER_BYTES + rows)),
 ]);
 /** The longest network text: a conditional network of MAX_CLASSES classes. */
 export const MAX_NETWORK_LINK_CHARS = Math.max(...NETWORK_TEXT_LENGTHS);

@@ -78,6 +78,9 @@ const PAGE_FIELD_ROWS = /** @type {const} */ ([
   // objective, one of describe()'s objectives, and its schedule.
   { name: 'train_objective', type: 'choice', from: 'objectives', default: 'eps', label: 'Training objective', option: false, control: true },
   { name: 'train_schedule', type: 'choice', from: 'training_schedules', default: 'vp_linear', label: 'Training schedule', option: false, control: true },
+  // How its batches pair noise with data (src/core/coupling.rs): independent, minibatch OT, or
+  // the Schrödinger bridge (velocity on rectified_flow only).
+  { name: 'train_coupling', type: 'choice', from: 'couplings', default: 'independent', label: 'Training coupling', option: false, control: true },
   // The likelihood panel's settings (src/app/likelihood.rs): the NLL of fresh data under the model by
   // the probability-flow ODE with one of describe()'s likelihood solvers, its time grid (Karras by
   // default: the run's uniform grid is far less accurate for a likelihood) and steps, on the run's

@@ -22,7 +22,7 @@ const GPU_STEPS_PER_TICK = 25;
 const MIN_TRAIN_STEPS = 100;
 const MAX_TRAIN_STEPS = 20_000;
 
-/** @type {{ points: number[][], started: number, objective: string, schedule: string } | null} The run under way (a newer one replaces it). */
+/** @type {{ points: number[][], started: number, objective: string, schedule: string, coupling: string } | null} The run under way (a newer one replaces it). */
 let training = null;
 let finished = 0;
 /**
@@ -50,6 +50,20 @@ export function trainingReport() {
   return report;
 }
 
+/** World half-width of the pairs' picture: the prior's noise reaches about 3. */
+const PAIRS_HALF_EXTENT = 3.2;
+
+/**
+ * Draws the first training batch's pairs of `points` as the chosen coupling pairs them (the
+ * wasm's `training_pairs`, the very examples training starts with).
+ * @param {number[][]} points
+ */
+function showPairs(points) {
+  const { state } = page;
+  const pairs = page.wasm.training_pairs(draw.flatten(points), draw.labelsOf(points), state.train_objective, state.train_schedule, state.train_coupling, state.seed, TRAIN_BATCH);
+  draw.drawPairs(/** @type {HTMLCanvasElement} */ (document.getElementById('draw-pairs')), pairs, PAIRS_HALF_EXTENT);
+}
+
 function lossCanvas() {
   return /** @type {HTMLCanvasElement} */ (document.getElementById('draw-loss'));
 }
@@ -63,15 +77,30 @@ function lossCanvas() {
  * @param {number} steps
  * @param {string} seconds
  * @param {string} where
- * @param {{ objective: string, schedule: string }} learned  what the network learned
+ * @param {{ objective: string, schedule: string, coupling: string }} learned  what the network learned
  */
 function finishTraining(points, useNetwork, losses, every, steps, seconds, where, learned) {
   const mean = (/** @type {number[]} */ a) => a.reduce((x, y) => x + y, 0) / a.length;
   // First: the loss at the start (the first 20 steps on the CPU; the first step on the GPU, which
   // reports one loss per chunk). Last: the last 100 steps.
   const first = every === 1 ? mean(losses.slice(0, 20)) : losses[0];
-  const { objective, schedule } = learned;
+  const { objective, schedule, coupling } = learned;
   report = { first, last: mean(losses.slice(-Math.max(1, Math.round(100 / every)))), steps, seconds: Number(seconds), where, objective, schedule };
+  const previous = running();
+  // A flow trained with OT or the bridge has a velocity but no score: what needs one gives way
+  // before the network is installed (the session refuses it otherwise).
+  if (coupling !== 'independent') {
+    /** @type {Partial<import('./state.js').State>} */
+    const noScore = {};
+    if (previous.draws_noise()) noScore.sampler = 'heun';
+    if (page.state.guidance === 'classifier') noScore.guidance = 'none';
+    if (page.state.posterior !== 'none') noScore.posterior = 'none';
+    if (Object.keys(noScore).length > 0) {
+      previous.set_options(noScore);
+      record(noScore);
+      ui.notice(`A flow trained with the ${coupling} coupling has a velocity but no score: ${Object.entries(noScore).map(([k, v]) => `${k} is now ${v}`).join(', ')}.`, 'info');
+    }
+  }
   if (!applyDrawing(points, useNetwork)) return;
   const pg = running();
   const { state } = page;
@@ -81,7 +110,8 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
   }
   const colours = draw.usedClasses(points).length;
   const conditional = colours > 1 ? ` It is class-conditional on your ${colours} stroke colours (label dropout 0.2): guidance cfg with the network steers toward one.` : '';
-  const trained = `Trained ${steps} steps (${objective} on ${schedule}) in ${seconds} s on this device (${where}); the learned score now samples your drawing.${conditional}`;
+  const how = coupling === 'independent' ? '' : `, ${coupling} coupling`;
+  const trained = `Trained ${steps} steps (${objective} on ${schedule}${how}) in ${seconds} s on this device (${where}); the learned score now samples your drawing.${conditional}`;
   drawStatus(`${trained} Measuring it…`);
   setPlaying(true);
   measureTrained(pg, trained, /** @type {TrainingReport} */ (report));
@@ -142,7 +172,7 @@ function measureTrained(pg, trained, into) {
  */
 function onTheCpu(points, steps) {
   const { state } = page;
-  const trainer = new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
+  const trainer = new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling);
   return {
     where: 'CPU',
     every: 1,
@@ -169,8 +199,8 @@ function onTheCpu(points, steps) {
  */
 function onTheGpu(pg, points, steps) {
   const { state } = page;
-  const gpu = pg.gpu_training(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule);
-  const learned = [state.train_objective, state.train_schedule];
+  const gpu = pg.gpu_training(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling);
+  const learned = [state.train_objective, state.train_schedule, state.train_coupling];
   /** @type {number[]} */
   const losses = [];
   return {
@@ -185,7 +215,7 @@ function onTheGpu(pg, points, steps) {
     losses: () => losses,
     async network() {
       const weights = await gpu.weights();
-      return (p) => p.use_weights(draw.flatten(points), draw.labelsOf(points), weights, learned[0], learned[1]);
+      return (p) => p.use_weights(draw.flatten(points), draw.labelsOf(points), weights, learned[0], learned[1], learned[2]);
     },
     free: () => gpu.free(),
   };
@@ -195,7 +225,7 @@ function onTheGpu(pg, points, steps) {
  * Runs `handle` to its last step, a tick at a time between frames, drawing the loss as it falls;
  * then samples with the network. Stops when another run or another playground replaces it.
  * @param {TrainingHandle} handle
- * @param {{ points: number[][], started: number, objective: string, schedule: string }} run
+ * @param {{ points: number[][], started: number, objective: string, schedule: string, coupling: string }} run
  */
 async function train(handle, run) {
   const owner = page.pg;
@@ -245,7 +275,9 @@ export function startTraining(points) {
     drawStatus(`Training could not start: ${messageOf(error)}`);
     return;
   }
-  const run = { points, started: performance.now(), objective: page.state.train_objective, schedule: page.state.train_schedule };
+  const { train_objective: objective, train_schedule: schedule, train_coupling: coupling } = page.state;
+  const run = { points, started: performance.now(), objective, schedule, coupling };
+  showPairs(points);
   training = run;
   train(handle, run).catch((error) => {
     if (training === run) training = null;

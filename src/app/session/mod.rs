@@ -355,13 +355,16 @@ impl Drawing {
 /// header and [`crate::core::mlp::PARAMETERS`] half floats.
 pub const NETWORK_LINK_BYTES: usize = crate::core::weights::HEADER_BYTES + 2 * crate::core::mlp::PARAMETERS;
 
-/// True for the size of a network in a share link: [`NETWORK_LINK_BYTES`], or a
-/// class-conditional network's (one more header word and (classes + 1) rows of half floats).
+/// True for the size of a network in a share link: [`NETWORK_LINK_BYTES`]; a class-conditional
+/// network's (one more header word and (classes + 1) rows of half floats); or a coupled
+/// network's (four more header words, with or without the rows; `core::weights`, version 4).
 pub fn network_link_size(bytes: usize) -> bool {
     let row = 2 * HIDDEN;
-    let extra = bytes.checked_sub(NETWORK_LINK_BYTES + 4).filter(|_| bytes != NETWORK_LINK_BYTES);
+    let rows_fit = |rows: usize| rows.is_multiple_of(row) && (2..=MAX_CLASSES + 1).contains(&(rows / row));
+    let after = |extra_header: usize| bytes.checked_sub(NETWORK_LINK_BYTES + extra_header);
     bytes == NETWORK_LINK_BYTES
-        || extra.is_some_and(|e| e.is_multiple_of(row) && (2..=MAX_CLASSES + 1).contains(&(e / row)))
+        || after(4).is_some_and(rows_fit)
+        || after(16).is_some_and(|rows| rows == 0 || rows_fit(rows))
 }
 
 /// Source of [`Session::revision`] numbers, shared by every session so that two sessions never
@@ -965,6 +968,12 @@ impl Session {
     /// The steps of the current run.
     pub fn plan(&self) -> &[ReverseStep] {
         &self.plan
+    }
+
+    /// Whether the current run draws noise (a stochastic sampler, DDIM with eta > 0, churn):
+    /// such a run needs a score, and its paths have no straightness.
+    pub fn draws_noise(&self) -> bool {
+        !self.plan.iter().all(|step| step.is_deterministic())
     }
 
     /// The times of the current run's frames: `plan().len() + 1` of them, from where it starts

@@ -1,0 +1,97 @@
+// Straight paths: a flow trained in the page with the minibatch-OT coupling (Tong et al. 2023)
+// shows its training pairs, gives way on what needs a score it has not got (the sampler becomes
+// Heun), reads far straighter than the independent coupling's flow on the Straightness readout,
+// and travels in the share link with its coupling.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT_MS, drawCircle, launchHeadless, noticeTexts, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchHeadless({ webgpu: true });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Adam steps of each flow: enough for the couplings' flows to differ, seconds on the CPU path. */
+const TRAIN_STEPS = '600';
+
+/** Fraction of the pairs canvas's pixels with ink. */
+function pairsInk(page) {
+  return page.$eval('#draw-pairs', (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink += 1;
+    return ink / (canvas.width * canvas.height);
+  });
+}
+
+/** Trains a velocity flow on rectified flow with `coupling` on the drawn circle; returns the S readout after a run. */
+async function trainAndMeasure(page, coupling) {
+  const before = await page.evaluate(() => window.dp.trainingsFinished());
+  await page.selectOption('#train_objective', 'velocity');
+  await page.selectOption('#train_schedule', 'rectified_flow');
+  await page.selectOption('#train_coupling', coupling);
+  await page.fill('#train-steps', TRAIN_STEPS);
+  await page.click('#draw-train');
+  await page.waitForFunction((n) => window.dp.trainingsFinished() > n, before, { timeout: 180_000 });
+  await runToEnd(page);
+  await page.waitForFunction(() => /exact/.test(document.getElementById('readout-straightness').textContent), null, { timeout: 30_000 });
+  const text = await page.$eval('#readout-straightness', (e) => e.textContent);
+  return Number(text.match(/[\d.]+/)[0]);
+}
+
+describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
+  for (const backend of ['cpu', 'webgpu']) {
+    test(`on ${backend}: the OT coupling's flow is straighter, shows its pairs, has no score, and reopens from its link`, async (t) => {
+      const session = await openPlayground(browser, `backend=${backend}&schedule=rectified_flow&sampler=heun&particles=1024&steps=16&draw=1&playing=0`);
+      const { page } = session;
+      try {
+        await waitReady(page);
+        await drawCircle(page);
+        const independent = await trainAndMeasure(page, 'independent');
+        // The reverse SDE needs a score: training with OT switches it to Heun, with a notice.
+        await page.evaluate(() => {
+          const settings = new URLSearchParams(location.hash.slice(1));
+          settings.set('sampler', 'euler_maruyama');
+          location.hash = settings.toString();
+        });
+        await page.waitForFunction(() => window.dp.playground.options().sampler === 'euler_maruyama');
+        const ot = await trainAndMeasure(page, 'ot');
+        t.diagnostic(`straightness: independent ${independent}, OT ${ot}`);
+        assert.ok(ot < 0.5 * independent, `OT's flow is straighter: ${ot} against ${independent}`);
+        assert.ok((await pairsInk(page)) > 0.01, 'the first batch\'s pairs are drawn');
+        const report = await page.$eval('#draw-status', (e) => e.textContent);
+        assert.match(report, /velocity on rectified_flow, ot coupling/);
+        assert.equal(await page.evaluate(() => window.dp.playground.options().sampler), 'heun');
+        assert.match((await noticeTexts(page)).join(' '), /A flow trained with the ot coupling has a velocity but no score: sampler is now heun/);
+
+        // The link carries the network with its coupling: a stochastic sampler is refused there too.
+        await page.waitForFunction(() => /[#&]net=/.test(location.hash), null, { timeout: 5000 });
+        const hash = await page.evaluate(() => location.hash.slice(1));
+        const second = await openPlayground(browser, hash);
+        try {
+          await waitReady(second.page);
+          const refused = await second.page.evaluate(() => {
+            try {
+              window.dp.playground.set_options({ sampler: 'euler_maruyama' });
+              return null;
+            } catch (error) {
+              return String(error);
+            }
+          });
+          assert.match(refused ?? '', /trained with the ot coupling: it has a velocity but no score/, await pageReport(second));
+          assert.deepEqual(second.errors, []);
+        } finally {
+          await second.close();
+        }
+        assert.deepEqual(session.errors, []);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});
