@@ -27,10 +27,12 @@ use std::time::Instant;
 use clap::Parser;
 use diffusion_playground::app::cli;
 use diffusion_playground::app::data_file;
+use diffusion_playground::app::network_file;
 use diffusion_playground::app::training::{self, Learning, Training, TrainingPlan};
 use diffusion_playground::core::coupling::{self, Coupling};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::param::Parametrization;
+use diffusion_playground::core::reflow;
 use diffusion_playground::core::safetensors_net;
 use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::sampler::ScoreSource;
@@ -41,7 +43,7 @@ use diffusion_playground::core::{classes, embedded, quality, train};
 
 /// Trains the embedded score networks: writes `<dataset>.<schedule>.dpw` files (half-float
 /// weights) and prints the quality of the half-float networks.
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(name = "dp-train", rename_all = "snake_case")]
 struct Args {
     /// Adam steps
@@ -79,6 +81,11 @@ struct Args {
     /// The Schrödinger bridge's sigma_b (its plan's regularisation is 2 sigma_b^2)
     #[arg(long, value_name = "SIGMA", default_value_t = coupling::DEFAULT_BRIDGE_SIGMA)]
     bridge_sigma: f64,
+    /// Reflow (Liu et al. 2022): train the next rectified flow on the pairs of the flow in this
+    /// file (velocity on rectified_flow, of --dataset or its own), each noise with where the
+    /// file's ODE carries it; writes --out FILE.safetensors, its round one more than the file's
+    #[arg(long, value_name = "FILE.safetensors", conflicts_with_all = ["data", "requantize", "conditional"])]
+    reflow: Option<PathBuf>,
     /// Train nothing: read each existing file of --out, round its weights to half floats,
     /// measure them again and rewrite the file in the current format (seed and steps kept)
     #[arg(long)]
@@ -218,6 +225,13 @@ fn main() {
         eprintln!("dp-train: {e}");
         std::process::exit(2);
     });
+    if let Some(teacher) = &args.reflow {
+        if let Err(e) = reflow(&args, config, teacher) {
+            eprintln!("dp-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if args.one_file() {
         if let Err(e) = train_one_file(&args, &config) {
             eprintln!("dp-train: {e}");
@@ -304,6 +318,67 @@ fn main() {
             });
         }
     });
+}
+
+/// `--reflow FILE`: the pairs of the flow in `teacher`, and the next rectified flow trained on
+/// them into `--out FILE.safetensors` (the dataset the teacher's, or `--dataset` when they agree).
+fn reflow(args: &Args, config: TrainConfig, teacher: &std::path::Path) -> Result<(), String> {
+    let shown = teacher.display();
+    let read = network_file::read_network(teacher)?;
+    if read.parametrization != Parametrization::Velocity || read.schedule != Schedule::RectifiedFlow {
+        return Err(format!(
+            "--reflow {shown}: a reflow's teacher is a flow (velocity on rectified_flow); this one is {} on {}",
+            read.parametrization.name(),
+            read.schedule.name()
+        ));
+    }
+    if read.class_embedding.is_some() {
+        return Err(format!(
+            "--reflow {shown}: the teacher is class-conditional; reflow takes an unconditional flow"
+        ));
+    }
+    let dataset = match (read.dataset, args.dataset) {
+        (Some(theirs), Some(ours)) if theirs != ours => {
+            return Err(format!(
+                "--reflow {shown}: the teacher learned {}, not --dataset {}",
+                theirs.name(),
+                ours.name()
+            ))
+        }
+        (Some(dataset), _) | (None, Some(dataset)) => dataset,
+        (None, None) => return Err(format!("--reflow {shown}: the file names no dataset; give --dataset")),
+    };
+    if !args.one_file() {
+        return Err("--reflow writes one network: --out FILE.safetensors".into());
+    }
+    if config.coupling != Coupling::Independent {
+        return Err("--reflow is a coupling of its own: leave --coupling out".into());
+    }
+    let round = match read.coupling {
+        Coupling::Reflow { round } => round + 1,
+        _ => 1,
+    };
+    let teacher_net = read.into_trained(dataset);
+    let started = Instant::now();
+    let pairs = reflow::pairs(
+        ScoreSource::Mlp(&teacher_net.mlp),
+        NetFrame::of(&teacher_net),
+        reflow::REFLOW_PAIRS,
+        reflow::REFLOW_SEED,
+    );
+    eprintln!(
+        "dp-train: {} reflow pairs from {shown} in {:.1} s (round {round})",
+        pairs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let config = TrainConfig {
+        objective: Parametrization::Velocity,
+        coupling: Coupling::Reflow { round },
+        reflow_pairs: Some(pairs.into()),
+        ..config
+    };
+    let args = Args { dataset: Some(dataset), schedule: Some(Schedule::RectifiedFlow), ..args.clone() };
+    train_one_file(&args, &config)
 }
 
 /// Trains the one network of `--dataset` on `--schedule` (vp_linear by default) with `config`,

@@ -33,6 +33,9 @@ pub const MIN_BRIDGE_SIGMA: f64 = 0.05;
 /// Largest Schrödinger-bridge sigma_b (above it the plan is the independent coupling to many
 /// digits, and the bridge's noise swamps the data).
 pub const MAX_BRIDGE_SIGMA: f64 = 5.0;
+/// The most rounds of reflow a file may record (each round's teacher must be integrated to
+/// make the next round's pairs; Liu et al. 2022 find one or two rounds enough).
+pub const MAX_REFLOW_ROUND: u32 = 16;
 /// Examples per OT or SB group by default: exact OT costs n^3 per group, so 64 keeps a step of
 /// 256 examples within a few times the cost of its gradient, and pairs well already (Tong et al.
 /// 2023 train their 2-D flows with whole batches of 256; `docs/straight-paths.md` measures both).
@@ -68,6 +71,13 @@ pub enum Coupling {
         /// The bridge's sigma_b (the plan's regularisation is 2 sigma_b^2).
         sigma: f64,
     },
+    /// Reflow (Liu et al. 2022, Sec. 2.2 and Alg. 1): each noise paired with where a teacher
+    /// flow's ODE carries it (`core::reflow`); the `round`-th rectified flow (1 for a flow
+    /// trained on the pairs of a flow trained on the data).
+    Reflow {
+        /// Which rectification this is (1, 2, ...).
+        round: u32,
+    },
 }
 
 /// The couplings by name, as the page offers them (with [`DEFAULT_COUPLING_BATCH`] and
@@ -85,6 +95,7 @@ impl Coupling {
             Coupling::Independent => "Independent (I-CFM)",
             Coupling::MinibatchOt { .. } => "Minibatch optimal transport (OT-CFM)",
             Coupling::SchrodingerBridge { .. } => "Schrödinger bridge (SB-CFM)",
+            Coupling::Reflow { .. } => "Reflow (k-rectified flow)",
         }
     }
 
@@ -94,6 +105,7 @@ impl Coupling {
             Coupling::Independent => "independent",
             Coupling::MinibatchOt { .. } => "ot",
             Coupling::SchrodingerBridge { .. } => "sb",
+            Coupling::Reflow { .. } => "reflow",
         }
     }
 
@@ -103,19 +115,33 @@ impl Coupling {
             Coupling::Independent => 0,
             Coupling::MinibatchOt { .. } => 1,
             Coupling::SchrodingerBridge { .. } => 2,
+            Coupling::Reflow { .. } => 3,
         }
     }
 
-    /// The coupling of id `id` with its group size and bridge width, when they are in range.
+    /// The coupling of id `id` with its group size (a reflow's round) and bridge width, when
+    /// they are in range.
     pub fn from_id(id: u32, batch: u32, sigma: f64) -> Option<Coupling> {
+        if id == 3 {
+            return (1..=MAX_REFLOW_ROUND).contains(&batch).then_some(Coupling::Reflow { round: batch });
+        }
         let name = ["independent", "ot", "sb"].get(id as usize)?;
         Coupling::from_parts(name, batch, sigma).ok()
+    }
+
+    /// The number stored with the coupling (`coupling_batch` of files): an OT or SB group's
+    /// size, a reflow's round.
+    pub fn number(self) -> Option<u32> {
+        match self {
+            Coupling::Reflow { round } => Some(round),
+            other => other.group(),
+        }
     }
 
     /// The group size of an OT or SB coupling.
     pub fn group(self) -> Option<u32> {
         match self {
-            Coupling::Independent => None,
+            Coupling::Independent | Coupling::Reflow { .. } => None,
             Coupling::MinibatchOt { batch } | Coupling::SchrodingerBridge { batch, .. } => Some(batch),
         }
     }

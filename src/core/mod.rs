@@ -25,6 +25,7 @@ pub mod posterior;
 pub mod posterior_guidance;
 pub mod quality;
 pub mod race;
+pub mod reflow;
 pub mod render;
 pub mod rng;
 pub mod runaway;

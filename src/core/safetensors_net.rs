@@ -20,7 +20,7 @@
 //! value that is not finite.
 
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
-use crate::core::coupling::Coupling;
+use crate::core::coupling::{Coupling, MAX_REFLOW_ROUND};
 use crate::core::dataset::Dataset;
 use crate::core::mlp::{self, Mlp};
 use crate::core::param::Parametrization;
@@ -160,6 +160,10 @@ pub fn to_bytes(net: &TrainedNet, dataset: &str) -> Vec<u8> {
     .into_iter()
     .chain(net.coupling.group().map(|batch| ("coupling_batch", batch.to_string())))
     .chain(match net.coupling {
+        Coupling::Reflow { round } => Some(("reflow_round", round.to_string())),
+        _ => None,
+    })
+    .chain(match net.coupling {
         Coupling::SchrodingerBridge { sigma, .. } => Some(("bridge_sigma", format!("{sigma}"))),
         _ => None,
     });
@@ -254,6 +258,12 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
     // Files written before couplings existed name none: their networks are independent.
     let coupling = match entry("coupling") {
         None => Coupling::Independent,
+        Some("reflow") => Coupling::from_id(3, number("reflow_round"), 0.0).ok_or_else(|| {
+            format!(
+                "the metadata's 'reflow_round' {:?} is not 1 to {MAX_REFLOW_ROUND}",
+                entry("reflow_round")
+            )
+        })?,
         Some(name) => {
             let sigma = entry("bridge_sigma").and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
             Coupling::from_parts(name, number("coupling_batch"), sigma)

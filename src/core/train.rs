@@ -23,6 +23,8 @@
 //! Every random number comes from the counter-based RNG, so a run is reproduced exactly by its
 //! seed.
 
+use std::sync::Arc;
+
 use crate::core::class_embedding::{ClassEmbedding, LABEL_DROPOUT};
 use crate::core::coupling::{self, Coupling};
 use crate::core::dataset::GaussianMixture;
@@ -97,7 +99,13 @@ pub struct TrainConfig {
     pub time_sampling: TimeSampling,
     /// Which noise each data point of a batch is paired with (`core::coupling`).
     pub coupling: Coupling,
+    /// The (data end, noise) pairs of a reflow ([`Coupling::Reflow`], `core::reflow::pairs`):
+    /// each example takes one, drawn by its own counter, in place of a draw of the data.
+    pub reflow_pairs: Option<Arc<[ReflowPair]>>,
 }
+
+/// A reflow pair: where the teacher's ODE ends (the data end x_0) and the noise it started from.
+pub type ReflowPair = [[f32; 2]; 2];
 
 impl Default for TrainConfig {
     fn default() -> Self {
@@ -111,6 +119,7 @@ impl Default for TrainConfig {
             weighting: Weighting::Unit,
             time_sampling: TimeSampling::Uniform,
             coupling: Coupling::Independent,
+            reflow_pairs: None,
         }
     }
 }
@@ -324,6 +333,16 @@ pub fn coupled_examples(
     let mut batch: Vec<(Example, usize)> = (0..config.batch)
         .map(|b| labelled_example(data, schedule, config.time_sampling, config.seed, first.wrapping_add(b)))
         .collect();
+    if let (Coupling::Reflow { .. }, Some(pairs)) = (config.coupling, &config.reflow_pairs) {
+        for (b, (example, _)) in batch.iter_mut().enumerate() {
+            let index = first.wrapping_add(b as u32);
+            let pick = rng::words(config.seed, index, 1, rng::stream::TRAIN)[0] as usize % pairs.len();
+            let [x0, eps] = pairs[pick];
+            let t = example.t as f64;
+            let (alpha, sigma) = (schedule.alpha(t) as f32, schedule.sigma(t) as f32);
+            *example = Example { x: [0, 1].map(|k| alpha * x0[k] + sigma * eps[k]), x0, eps, ..*example };
+        }
+    }
     if let Some(group) = config.coupling.group() {
         for (g, chunk) in batch.chunks_mut(group as usize).enumerate() {
             let first_of_group = first.wrapping_add(g as u32 * group);
@@ -339,7 +358,7 @@ fn couple(group: &mut [(Example, usize)], schedule: Schedule, coupling: Coupling
     let x0: Vec<[f32; 2]> = group.iter().map(|(e, _)| e.x0).collect();
     let eps: Vec<[f32; 2]> = group.iter().map(|(e, _)| e.eps).collect();
     let (pairs, bridges) = match coupling {
-        Coupling::Independent => return,
+        Coupling::Independent | Coupling::Reflow { .. } => return,
         Coupling::MinibatchOt { .. } => (coupling::ot_pairs(&x0, &eps), vec![[0.0; 2]; group.len()]),
         Coupling::SchrodingerBridge { sigma, .. } => {
             let draws: Vec<(f32, [f32; 2])> = (0..group.len())
@@ -373,14 +392,27 @@ pub fn check_coupling(config: &TrainConfig, schedule: Schedule) -> Result<(), St
             ));
         }
     }
-    if matches!(config.coupling, Coupling::SchrodingerBridge { .. })
-        && (schedule != Schedule::RectifiedFlow || config.objective != Parametrization::Velocity)
-    {
+    let flow = schedule == Schedule::RectifiedFlow && config.objective == Parametrization::Velocity;
+    if matches!(config.coupling, Coupling::SchrodingerBridge { .. }) && !flow {
         return Err(format!(
             "coupling sb: the Schrödinger bridge trains the velocity objective on the rectified_flow schedule ({} on {} given)",
             config.objective.name(),
             schedule.name()
         ));
+    }
+    if let Coupling::Reflow { .. } = config.coupling {
+        if !flow {
+            return Err(format!(
+                "coupling reflow: a rectified flow trains the velocity objective on the rectified_flow schedule ({} on {} given)",
+                config.objective.name(),
+                schedule.name()
+            ));
+        }
+        if config.reflow_pairs.as_ref().is_none_or(|pairs| pairs.is_empty()) {
+            return Err(
+                "coupling reflow: the pairs of a teacher flow are needed (core::reflow::pairs)".into()
+            );
+        }
     }
     Ok(())
 }

@@ -211,7 +211,7 @@ impl TrainedNet {
                 Coupling::SchrodingerBridge { sigma, .. } => sigma as f32,
                 _ => 0.0,
             };
-            let group = self.coupling.group().unwrap_or(0);
+            let group = self.coupling.number().unwrap_or(0);
             for word in [classes, self.coupling.id(), group, sigma.to_bits()] {
                 out.extend_from_slice(&word.to_le_bytes());
             }

@@ -8,7 +8,9 @@
 //! For each dataset, a velocity network on rectified flow is trained with the independent
 //! coupling, minibatch OT in groups of 64 and of 256, and the Schrödinger bridge (sigma_b 0.5,
 //! groups of 64), [`STEPS`] Adam steps of 256 examples each from seed 0 (`core::train`, the
-//! recipe of `dp-train --schedule rectified_flow --objective velocity --coupling ...`). Each then
+//! recipe of `dp-train --schedule rectified_flow --objective velocity --coupling ...`), and two
+//! rounds of reflow from the independent flow (`dp-train --reflow FILE`: 16,384 pairs of the
+//! teacher's 64-step Heun ODE, `core::reflow`), each [`STEPS`] more steps. Each then
 //! carries 16,384 prior particles (seed 1) to the data with 1, 2, 4 and 8 Euler steps of the
 //! probability-flow ODE; the table gives the straightness S of the 8-step paths (and the exact
 //! flow's from the same start), the sliced Wasserstein distance to fresh data at each step count
@@ -24,6 +26,7 @@ use diffusion_playground::core::param::Parametrization;
 use diffusion_playground::core::quality::{
     density_distance, DATA_SEED, DENSITY_SAMPLES, DENSITY_SEED, REFERENCE_SEED,
 };
+use diffusion_playground::core::reflow;
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::straightness::{self, PathStraightness};
@@ -115,6 +118,7 @@ fn flows_trained_with_each_coupling() {
         println!("| **{}** | | | | | | | |", dataset.name());
         let exact_s = straightness_of(ScoreSource::Exact(&data), frame).straightness;
         row("exact score", None, ScoreSource::Exact(&data), frame, &data, exact_s);
+        let mut independent = None;
         for (label, coupling) in couplings() {
             let config = TrainConfig {
                 steps: STEPS,
@@ -126,6 +130,33 @@ fn flows_trained_with_each_coupling() {
             let mlp = train::train(&data, SCHEDULE, &config, |_, _| {});
             let seconds = started.elapsed().as_secs_f64();
             row(label, Some(seconds), ScoreSource::Mlp(&mlp), frame, &data, exact_s);
+            if coupling == Coupling::Independent {
+                independent = Some(mlp);
+            }
+        }
+        let mut teacher = independent.expect("the independent flow is trained first");
+        for round in 1..=2 {
+            let started = Instant::now();
+            let pairs =
+                reflow::pairs(ScoreSource::Mlp(&teacher), frame, reflow::REFLOW_PAIRS, reflow::REFLOW_SEED);
+            let config = TrainConfig {
+                steps: STEPS,
+                objective: Parametrization::Velocity,
+                coupling: Coupling::Reflow { round },
+                reflow_pairs: Some(pairs.into()),
+                ..TrainConfig::default()
+            };
+            let mlp = train::train(&data, SCHEDULE, &config, |_, _| {});
+            let seconds = started.elapsed().as_secs_f64();
+            row(
+                &format!("reflow, round {round}"),
+                Some(seconds),
+                ScoreSource::Mlp(&mlp),
+                frame,
+                &data,
+                exact_s,
+            );
+            teacher = mlp;
         }
     }
 }

@@ -52,6 +52,7 @@ mod core_param;
 mod core_posterior;
 mod core_posterior_guidance;
 mod core_race;
+mod core_reflow;
 mod core_render;
 mod core_rng;
 mod core_safetensors;
