@@ -195,7 +195,7 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
 
 describe('the formulas', { timeout: TEST_TIMEOUT_MS }, () => {
   test('formulas=1 typesets the schedule and sampler with KaTeX served by the page, and follows changes', async () => {
-    const session = await openPlayground(browser, `${LIGHT}&formulas=1&schedule=edm&sampler=heun&playing=0`);
+    const session = await openPlayground(browser, `${LIGHT}&formulas=1&draw=1&schedule=edm&sampler=heun&playing=0`);
     try {
       await waitReady(session.page);
       await session.page.waitForFunction(() => window.dp.formulasShown() > 0, null, { timeout: 30_000 });
@@ -205,9 +205,14 @@ describe('the formulas', { timeout: TEST_TIMEOUT_MS }, () => {
         fallback: document.querySelector('#formulas-body .help')?.textContent ?? null,
       }));
       assert.equal(first.fallback, null, 'KaTeX loaded from www/vendor/katex');
-      assert.equal(first.typeset, 5, 'schedule, three shared formulas, sampler');
+      assert.equal(first.typeset, 6, 'schedule, four shared formulas (the straightness last), sampler');
       assert.match(first.captions[0], /^EDM/);
-      assert.match(first.captions[4], /^Heun/);
+      assert.match(first.captions[4], /^Straightness of the paths/);
+      assert.match(first.captions[5], /^Heun/);
+      // The drawing panel's training coupling adds its formula.
+      await session.page.selectOption('#train_coupling', 'ot');
+      await session.page.waitForFunction(() => /Training coupling: minibatch optimal transport/.test(document.getElementById('formulas-body').textContent), null, { timeout: 30_000 });
+      await session.page.selectOption('#train_coupling', 'independent');
       await session.page.selectOption('#sampler', 'ddim');
       await session.page.waitForFunction(() => window.dp.formulasShown() > 1, null, { timeout: 30_000 });
       const caption = await session.page.$eval('#formulas-body figure:last-child figcaption', (c) => c.textContent);

@@ -45,7 +45,28 @@ const COMMON = [
   ['Forward process and its SDE', String.raw`x_t = \alpha_t x_0 + \sigma_t \varepsilon,\qquad dx = f(t)\,x\,dt + g(t)\,dW,\quad f = \frac{d\log\alpha_t}{dt},\ \ g^2 = \sigma_t^2\,\frac{d}{dt}\log\frac{\sigma_t^2}{\alpha_t^2}`],
   ['Score, noise and Tweedie', String.raw`\nabla_x \log p_t(x) = -\frac{\hat\varepsilon}{\sigma_t},\qquad \hat x_0 = \mathbb E[x_0 \mid x_t] = \frac{x_t - \sigma_t\hat\varepsilon}{\alpha_t}`],
   ['Reverse SDE and probability-flow ODE', String.raw`dx = \big[f x - g^2\,\nabla\log p_t\big]dt + g\,d\bar W,\qquad \frac{dx}{dt} = f x - \tfrac12 g^2\,\nabla\log p_t`],
+  [
+    'Straightness of the paths (Liu, Gong & Liu 2022), in rectified flow\'s frame y = x/(α + σ), s = σ/(α + σ), u the run\'s share of s (src/core/straightness.rs)',
+    String.raw`S = \int_0^1 \mathbb E\,\big\|(y_1 - y_0) - \tfrac{dy}{du}\big\|^2 du = \mathbb E\sum_k \frac{\|y_{k+1} - y_k\|^2}{u_{k+1} - u_k} - \mathbb E\,\|y_K - y_0\|^2`,
+  ],
 ];
+
+/**
+ * The training couplings of the drawing panel other than the independent one (src/core/coupling.rs):
+ * how a batch pairs data x_0 with noise ε, and the path the velocity is learned on. Shown when
+ * one is chosen.
+ * @type {Record<string, Formula>}
+ */
+const COUPLINGS = {
+  ot: [
+    'Training coupling: minibatch optimal transport (OT-CFM; Tong et al. 2023, Alg. 1), exact assignment within groups of 64',
+    String.raw`\pi^\star = \arg\min_{\pi \in S_n} \sum_i \|x_{0,i} - \varepsilon_{\pi(i)}\|^2,\qquad x_t = \alpha_t x_{0,i} + \sigma_t \varepsilon_{\pi^\star(i)}`,
+  ],
+  sb: [
+    'Training coupling: Schrödinger bridge (SB-CFM; Tong et al. 2023, Sec. 3.3), entropic plan with ε = 2σ_b², σ_b = 0.5',
+    String.raw`x_t = (1 - t)\,x_0 + t\,\varepsilon + \sigma_b\sqrt{t(1-t)}\,z,\qquad u_t = \varepsilon - x_0 + \frac{1 - 2t}{2\sqrt{t(1-t)}}\,\sigma_b z`,
+  ],
+};
 
 /**
  * One step from t to s < t of every sampler (src/core/sampler/plans.rs).
@@ -204,17 +225,18 @@ const POSTERIORS = {
 };
 
 /**
- * The formulas a panel shows for `schedule`, `sampler`, `guidance` and `posterior`: [caption,
- * TeX] pairs.
+ * The formulas a panel shows for `schedule`, `sampler`, `guidance`, `posterior` and the
+ * training `coupling`: [caption, TeX] pairs.
  * @param {string} schedule
  * @param {string} sampler
  * @param {string} [guidance]
  * @param {string} [posterior]
+ * @param {string} [coupling]
  * @returns {Formula[]}
  */
-export function formulasFor(schedule, sampler, guidance = 'none', posterior = 'none') {
+export function formulasFor(schedule, sampler, guidance = 'none', posterior = 'none', coupling = 'independent') {
   // An unknown name has no formula (undefined, filtered out).
-  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance], POSTERIORS[posterior]].filter(Boolean);
+  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance], POSTERIORS[posterior], COUPLINGS[coupling]].filter(Boolean);
 }
 
 /**
@@ -224,12 +246,13 @@ export function formulasFor(schedule, sampler, guidance = 'none', posterior = 'n
  * @param {string} sampler
  * @param {string} [guidance]
  * @param {string} [posterior]
+ * @param {string} [coupling]
  * @returns {Promise<boolean>} whether KaTeX typeset them
  */
-export async function showFormulas(container, schedule, sampler, guidance = 'none', posterior = 'none') {
+export async function showFormulas(container, schedule, sampler, guidance = 'none', posterior = 'none', coupling = 'independent') {
   const tex = await loadKatex();
   container.replaceChildren(
-    ...formulasFor(schedule, sampler, guidance, posterior).map(([caption, source]) => {
+    ...formulasFor(schedule, sampler, guidance, posterior, coupling).map(([caption, source]) => {
       const figure = document.createElement('figure');
       figure.className = 'formula';
       const math = document.createElement('div');

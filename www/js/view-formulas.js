@@ -19,10 +19,10 @@ export function formulasShown() {
 
 function update() {
   const { state } = page;
-  const key = `${state.schedule}/${state.sampler}/${state.guidance}/${state.posterior}`;
+  const key = `${state.schedule}/${state.sampler}/${state.guidance}/${state.posterior}/${state.train_coupling}`;
   if (!state.formulas || key === shownKey) return;
   shownKey = key;
-  showFormulas(ui.formulasBody(), state.schedule, state.sampler, state.guidance, state.posterior).then(
+  showFormulas(ui.formulasBody(), state.schedule, state.sampler, state.guidance, state.posterior, state.train_coupling).then(
     () => {
       shown += 1;
     },
