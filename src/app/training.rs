@@ -4,12 +4,15 @@
 //! frames. Both draw the same batches on the CPU, so both paths train on the same examples.
 
 use crate::app::options::{self, OptionError};
+use crate::app::session::Session;
 use crate::core::class_embedding::ClassEmbedding;
-use crate::core::coupling::{Coupling, DEFAULT_BRIDGE_SIGMA, DEFAULT_COUPLING_BATCH};
+use crate::core::coupling::{Coupling, DEFAULT_BRIDGE_SIGMA, DEFAULT_COUPLING_BATCH, MAX_REFLOW_ROUND};
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
 use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
 use crate::core::param::Parametrization;
+use crate::core::reflow::{self, REFLOW_SEED};
+use crate::core::sampler::{NetFrame, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::train::{self, Labels, PreparedExample, TimeSampling, TrainConfig, Weighting};
 use crate::core::weights::TrainedNet;
@@ -20,6 +23,8 @@ use crate::gpu::{GpuContext, GpuError, GpuTrainer};
 pub const MAX_TRAIN_STEPS: u32 = 100_000;
 /// Most examples per Adam step of an in-page training run.
 pub const MAX_TRAIN_BATCH: u32 = 4096;
+/// Most reflow pairs the page makes (each is a 64-step Heun run of the teacher).
+pub const MAX_REFLOW_PAIRS: u32 = 65_536;
 
 /// The schedules a network can be trained with in the page: those whose noise levels reach every
 /// noise level a run of any schedule visits, so that the network serves every schedule through
@@ -196,6 +201,70 @@ impl TrainingPlan {
         let config = learning.config(drawing::drawn_config(seed, steps, batch));
         train::check_coupling(&config, learning.schedule)?;
         Ok(TrainingPlan { mixture, schedule: learning.schedule, config, points: points.to_vec(), labels })
+    }
+
+    /// The next rectified flow of the drawing in `session` (Liu et al. 2022, reflow): trained on
+    /// `pairs` pairs of the drawing's own network, which must be an unconditional flow (velocity
+    /// on rectified flow), for `steps` Adam steps of `batch` examples from `seed`. Errors name
+    /// what is missing.
+    pub fn reflow_of(
+        session: &Session,
+        steps: u32,
+        batch: u32,
+        seed: u32,
+        pairs: u32,
+    ) -> Result<TrainingPlan, OptionError> {
+        let refused = |field: &str, allowed: &str| OptionError {
+            field: field.into(),
+            value: String::new(),
+            allowed: allowed.into(),
+        };
+        let (Some(points), Some(teacher)) = (session.drawing_points(), session.drawing_network()) else {
+            return Err(refused(
+                "coupling",
+                "a reflow of a drawing's trained flow: draw, then train a flow first",
+            ));
+        };
+        if teacher.parametrization != Parametrization::Velocity || teacher.schedule != Schedule::RectifiedFlow
+        {
+            return Err(refused(
+                "train_objective",
+                "a flow as the reflow's teacher: train the velocity on rectified_flow first",
+            ));
+        }
+        if teacher.class_embedding.is_some() {
+            return Err(refused(
+                "coupling",
+                "an unconditional teacher: reflow a drawing of one stroke colour",
+            ));
+        }
+        check_size(steps, batch)?;
+        options::check_integer("pairs", pairs, 1, MAX_REFLOW_PAIRS)?;
+        let round = match teacher.coupling {
+            Coupling::Reflow { round } => round + 1,
+            _ => 1,
+        };
+        if round > MAX_REFLOW_ROUND {
+            return Err(refused("coupling", "at most 16 rounds of reflow"));
+        }
+        let made =
+            reflow::pairs(ScoreSource::Mlp(&teacher.mlp), NetFrame::of(teacher), pairs as usize, REFLOW_SEED);
+        let learning = Learning {
+            objective: Parametrization::Velocity,
+            schedule: Schedule::RectifiedFlow,
+            coupling: Coupling::Reflow { round },
+        };
+        let config = TrainConfig {
+            reflow_pairs: Some(made.into()),
+            ..learning.config(drawing::drawn_config(seed, steps, batch))
+        };
+        Ok(TrainingPlan {
+            mixture: drawing::drawn_mixture(points).map_err(|e| refused("drawing", &e))?,
+            schedule: Schedule::RectifiedFlow,
+            config,
+            points: points.to_vec(),
+            labels: Vec::new(),
+        })
     }
 
     /// True when the plan trains a class-conditional network: on a drawing with points of two

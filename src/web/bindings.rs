@@ -860,6 +860,39 @@ impl Playground {
         self.session.use_labelled_drawing(&self::points("points", points)?, labels, None).map_err(js_error)
     }
 
+    /// A CPU trainer of the next rectified flow of the drawing in use (reflow, Liu et al. 2022):
+    /// `pairs` pairs of the drawing's trained flow, then `steps` Adam steps of `batch` examples
+    /// from `seed` on them (`TrainingPlan::reflow_of`); refused, naming what is missing, without
+    /// a drawing's unconditional flow.
+    pub fn reflow_trainer(&self, steps: u32, batch: u32, seed: u32, pairs: u32) -> Result<Trainer, JsValue> {
+        let plan = TrainingPlan::reflow_of(&self.session, steps, batch, seed, pairs).map_err(option_error)?;
+        Ok(Trainer { inner: Training::on_cpu(plan) })
+    }
+
+    /// `reflow_trainer` on this playground's GPU (WebGPU backend only).
+    pub fn gpu_reflow_training(
+        &self,
+        steps: u32,
+        batch: u32,
+        seed: u32,
+        pairs: u32,
+    ) -> Result<GpuTraining, JsValue> {
+        let context = self.training_context()?;
+        let plan = TrainingPlan::reflow_of(&self.session, steps, batch, seed, pairs).map_err(option_error)?;
+        Ok(GpuTraining { inner: Training::on_gpu(context, plan).map_err(js_error)? })
+    }
+
+    /// Replaces the dataset by `gpu`'s drawing with the network of `weights` (from its
+    /// `weights()`), which learned what its plan says (objective, schedule, coupling). Restarts the run.
+    pub fn use_gpu_weights(&mut self, gpu: &GpuTraining, weights: Vec<f32>) -> Result<(), JsValue> {
+        self.check_device()?;
+        let plan = gpu.inner.plan();
+        let (mlp, embedding) = training::trained_from_weights(weights).map_err(js_error)?;
+        let net = training::drawn_network(mlp, embedding, plan.learning());
+        let labels: Vec<u32> = plan.labels.iter().map(|&l| l as u32).collect();
+        Ok(self.session.use_labelled_drawing(&plan.points, &labels, Some(net)).map_err(js_error)?)
+    }
+
     /// Replaces the dataset by the trainer's drawing and its network as trained so far (the
     /// learned score then samples the drawing; a class-conditional one can guide without a
     /// classifier). Restarts the run.

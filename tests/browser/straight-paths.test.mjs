@@ -93,5 +93,29 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         await session.close();
       }
     });
+
+    test(`on ${backend}: Reflow trains the next rectified flow on the pairs of the drawing's flow, and its paths straighten`, async (t) => {
+      const session = await openPlayground(browser, `backend=${backend}&schedule=rectified_flow&sampler=heun&particles=1024&steps=16&draw=1&playing=0`);
+      const { page } = session;
+      try {
+        await waitReady(page);
+        await page.click('#draw-reflow');
+        await page.waitForFunction(() => /Reflow could not start: .*a reflow of a drawing's trained flow|Reflow needs a drawing/.test(document.getElementById('draw-status').textContent));
+        await drawCircle(page);
+        const teacher = await trainAndMeasure(page, 'independent');
+        const before = await page.evaluate(() => window.dp.trainingsFinished());
+        await page.click('#draw-reflow');
+        await page.waitForFunction((n) => window.dp.trainingsFinished() > n, before, { timeout: 180_000 });
+        await runToEnd(page);
+        await page.waitForFunction(() => /exact/.test(document.getElementById('readout-straightness').textContent), null, { timeout: 30_000 });
+        const reflowed = Number((await page.$eval('#readout-straightness', (e) => e.textContent)).match(/[\d.]+/)[0]);
+        t.diagnostic(`straightness: teacher ${teacher}, reflow round 1 ${reflowed}`);
+        assert.ok(reflowed < 0.5 * teacher, `the reflowed flow is straighter: ${reflowed} against ${teacher}`);
+        assert.match(await page.$eval('#draw-status', (e) => e.textContent), /velocity on rectified_flow, reflow coupling/);
+        assert.deepEqual(session.errors, []);
+      } finally {
+        await session.close();
+      }
+    });
   }
 });

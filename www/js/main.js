@@ -31,7 +31,7 @@ import { onHashChange } from './store.js';
 import { writeHashSoon } from './address-bar.js';
 import { handlers, runCommand } from './actions.js';
 import { loadDataFile, setUpDrawing } from './drawing-feature.js';
-import { startTraining } from './training.js';
+import { startReflow, startTraining } from './training.js';
 import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
 import { connectToEmbedder } from './embed-bridge.js';
@@ -89,6 +89,7 @@ async function main() {
   ui.setValues(page.state);
   ui.bind(handlers);
   const showDrawing = setUpDrawing(startTraining);
+  document.getElementById('draw-reflow')?.addEventListener('click', startReflow);
   setUpNetworkFiles(loadDataFile);
   showDrawing(page.state.draw);
   ui.onPanelToggle((name, open) => panelToggled(name, open, showDrawing));

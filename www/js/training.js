@@ -172,7 +172,15 @@ function measureTrained(pg, trained, into) {
  */
 function onTheCpu(points, steps) {
   const { state } = page;
-  const trainer = new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling);
+  return cpuHandle(new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling));
+}
+
+/**
+ * The handle of a CPU `trainer`.
+ * @param {import('../pkg/diffusion_playground.js').Trainer} trainer
+ * @returns {TrainingHandle}
+ */
+function cpuHandle(trainer) {
   return {
     where: 'CPU',
     every: 1,
@@ -200,7 +208,17 @@ function onTheCpu(points, steps) {
 function onTheGpu(pg, points, steps) {
   const { state } = page;
   const gpu = pg.gpu_training(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling);
-  const learned = [state.train_objective, state.train_schedule, state.train_coupling];
+  return gpuHandle(gpu, steps);
+}
+
+/**
+ * The handle of a GPU training `gpu` of `steps` steps; its network is installed with what its
+ * plan learned (`use_gpu_weights`).
+ * @param {import('../pkg/diffusion_playground.js').GpuTraining} gpu
+ * @param {number} steps
+ * @returns {TrainingHandle}
+ */
+function gpuHandle(gpu, steps) {
   /** @type {number[]} */
   const losses = [];
   return {
@@ -215,7 +233,7 @@ function onTheGpu(pg, points, steps) {
     losses: () => losses,
     async network() {
       const weights = await gpu.weights();
-      return (p) => p.use_weights(draw.flatten(points), draw.labelsOf(points), weights, learned[0], learned[1], learned[2]);
+      return (p) => p.use_gpu_weights(gpu, weights);
     },
     free: () => gpu.free(),
   };
@@ -276,8 +294,51 @@ export function startTraining(points) {
     return;
   }
   const { train_objective: objective, train_schedule: schedule, train_coupling: coupling } = page.state;
-  const run = { points, started: performance.now(), objective, schedule, coupling };
   showPairs(points);
+  begin(handle, { points, started: performance.now(), objective, schedule, coupling });
+}
+
+/** Reflow pairs the page makes: each is a 64-step Heun run of the teacher (about a second on the CPU path). */
+const REFLOW_PAIRS = 4096;
+
+/**
+ * Reflow (Liu et al. 2022): trains the next rectified flow of the drawing in use on the pairs of
+ * its trained flow (each noise with where the flow's ODE carries it), on the GPU where the
+ * playground runs on WebGPU; refused with what is missing when there is no trained flow.
+ */
+export function startReflow() {
+  const steps = Number(/** @type {HTMLInputElement} */ (document.getElementById('train-steps')).value);
+  if (!Number.isInteger(steps) || steps < MIN_TRAIN_STEPS || steps > MAX_TRAIN_STEPS) {
+    drawStatus('Steps must be a whole number from 100 to 20,000.');
+    return;
+  }
+  const { pg } = page;
+  if (!pg || page.creating) return;
+  const flat = pg.drawing();
+  if (!flat) {
+    drawStatus('Reflow needs a drawing with a trained flow: draw, pick velocity on rectified_flow, and train first.');
+    return;
+  }
+  /** @type {TrainingHandle} */
+  let handle;
+  try {
+    const { seed } = page.state;
+    handle = pg.backend === 'webgpu'
+      ? gpuHandle(pg.gpu_reflow_training(steps, TRAIN_BATCH, seed, REFLOW_PAIRS), steps)
+      : cpuHandle(pg.reflow_trainer(steps, TRAIN_BATCH, seed, REFLOW_PAIRS));
+  } catch (error) {
+    drawStatus(`Reflow could not start: ${messageOf(error)}`);
+    return;
+  }
+  begin(handle, { points: draw.unflatten(flat), started: performance.now(), objective: 'velocity', schedule: 'rectified_flow', coupling: 'reflow' });
+}
+
+/**
+ * Starts `run` with `handle`, replacing any run under way.
+ * @param {TrainingHandle} handle
+ * @param {{ points: number[][], started: number, objective: string, schedule: string, coupling: string }} run
+ */
+function begin(handle, run) {
   training = run;
   train(handle, run).catch((error) => {
     if (training === run) training = null;

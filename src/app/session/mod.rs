@@ -797,6 +797,11 @@ impl Session {
         self.drawing.as_ref().is_some_and(|d| d.net.is_some())
     }
 
+    /// The network trained on the drawing in use, if there is one.
+    pub fn drawing_network(&self) -> Option<&TrainedNet> {
+        self.drawing.as_ref().and_then(|d| d.net.as_ref())
+    }
+
     /// The drawn points in use, if a drawing replaces the dataset.
     pub fn drawing_points(&self) -> Option<&[[f32; 2]]> {
         self.drawing.as_ref().map(|d| d.points.as_slice())
