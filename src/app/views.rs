@@ -129,6 +129,9 @@ pub struct RaceLap {
     pub particles: Vec<f32>,
     /// The data-vs-data floor at this many particles.
     pub floor: f64,
+    /// The straightness S of the lap's first paths, for a racer that draws no noise
+    /// (`core::race::RACE_STRAIGHTNESS_PATHS`).
+    pub straightness: Option<f64>,
 }
 
 /// A lap's budget (1 to [`MAX_RACE_BUDGET`]) and particles ([`MIN_RACE_PARTICLES`] to
@@ -148,6 +151,7 @@ impl RaceLap {
             distance: lap.distance,
             particles: lap.particles.into_iter().flatten().collect(),
             floor: race::floor(track),
+            straightness: lap.straightness,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::core::posterior_guidance::ObservationParams;
 use crate::core::sampler::{self, NetFrame, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::smc::{self, SmcState};
+use crate::core::straightness;
 use crate::core::timesteps::TimeGrid;
 
 /// Seed of the fresh data the racers are compared with (as in `quality`).
@@ -46,6 +47,23 @@ pub struct Lap {
     pub distance: f64,
     /// Where the particles ended.
     pub particles: Vec<[f32; 2]>,
+    /// The straightness S of the first [`RACE_STRAIGHTNESS_PATHS`] paths (`core::straightness`),
+    /// for a racer that draws no noise.
+    pub straightness: Option<f64>,
+}
+
+/// Paths of a lap whose straightness is measured.
+pub const RACE_STRAIGHTNESS_PATHS: usize = 256;
+
+/// A racer "reaches the floor" when its distance is within this factor of the data-vs-data
+/// floor: two data samples of the race's size differ from sample to sample by about a tenth of
+/// the floor, so 1.25 is clear of that noise and still close to a perfect sampler.
+pub const REACHED_FLOOR_FACTOR: f64 = 1.25;
+
+/// The fewest evaluations among `laps` (evaluations, distance) whose distance is within
+/// [`REACHED_FLOOR_FACTOR`] of `floor`: the evaluations a racer needs to reach the floor.
+pub fn evaluations_to_floor(laps: &[(usize, f64)], floor: f64) -> Option<usize> {
+    laps.iter().filter(|(_, distance)| *distance <= REACHED_FLOOR_FACTOR * floor).map(|(e, _)| *e).min()
 }
 
 /// Runs `settings` on `track` with about `budget` network evaluations of `source`.
@@ -62,13 +80,26 @@ pub fn lap(
         track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift, track.rho);
     let plan = sampler::plan(schedule, net, settings, &times);
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
-    sampler::run_from_start(source, &plan, &mut particles, track.seed, 0);
+    // Step by step, keeping the first paths of a racer that draws no noise.
+    let smooth = plan.iter().all(|step| step.is_deterministic());
+    let kept = if smooth { RACE_STRAIGHTNESS_PATHS.min(particles.len()) } else { 0 };
+    let mut frames = vec![particles[..kept].to_vec()];
+    let mut history = sampler::empty_history(particles.len());
+    for step in &plan {
+        sampler::run(source, std::slice::from_ref(step), &mut particles, &mut history, track.seed, 0);
+        frames.push(particles[..kept].to_vec());
+    }
+    let straightness = (kept > 0)
+        .then(|| straightness::of_paths(&frames, schedule, &times))
+        .flatten()
+        .map(|measured| measured.straightness);
     let data = track.data.sample(RACE_DATA_SEED, 0, track.particles);
     Lap {
         steps,
         evaluations: plan.iter().map(|s| s.evaluations()).sum(),
         distance: metrics::sliced_wasserstein(&particles, &data),
         particles,
+        straightness,
     }
 }
 
@@ -101,6 +132,7 @@ pub fn smc_lap(
         evaluations: steps + 1,
         distance: metrics::sliced_wasserstein(&particles, &data),
         particles,
+        straightness: None,
     })
 }
 

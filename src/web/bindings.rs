@@ -251,6 +251,15 @@ pub fn load_data(bytes: &[u8], name: &str) -> Result<JsValue, JsError> {
     to_js(&data_file::load(bytes, name).map_err(js_error)?)
 }
 
+/// The fewest evaluations among a racer's laps (`evaluations[i]` with `distances[i]`) whose
+/// distance is within `core::race::REACHED_FLOOR_FACTOR` of `floor`, or undefined when none is
+/// (`race::evaluations_to_floor`).
+#[wasm_bindgen]
+pub fn evaluations_to_floor(evaluations: &[u32], distances: &[f64], floor: f64) -> Option<u32> {
+    let laps: Vec<(usize, f64)> = evaluations.iter().zip(distances).map(|(&e, &d)| (e as usize, d)).collect();
+    crate::core::race::evaluations_to_floor(&laps, floor).map(|e| e as u32)
+}
+
 /// The first `n` training pairs (data point, noise) of a run from `seed` on the drawing `points`
 /// (classes `labels`) learning `objective` on `schedule` with `coupling`, interleaved x0.x, x0.y, eps.x,
 /// eps.y (`TrainingPlan::first_pairs`): what the drawing panel draws.

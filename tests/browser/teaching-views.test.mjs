@@ -152,6 +152,12 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.match(seen.status, /4 samplers × 6 budgets, 1,024 particles each, from the same noise \(seed 1\)/);
       assert.equal(seen.pictures, 4);
       assert.ok(seen.captions.every((c) => /\d+ NFE, SW₂ \d\.\d{3}/.test(c)), seen.captions.join(' | '));
+      // The deterministic racers' paths have a straightness; every racer says where it reaches the floor.
+      assert.ok(seen.captions.every((c) => /; (at the floor from \d+ NFE|not at the floor by 64 NFE)$/.test(c)), seen.captions.join(' | '));
+      const euler = seen.captions.find((c) => /^Reverse SDE/.test(c));
+      assert.ok(euler && !/, S /.test(euler), `the reverse SDE draws noise: no straightness (${euler})`);
+      assert.ok(seen.captions.filter((c) => /, S \d/.test(c)).length === 3, seen.captions.join(' | '));
+      assert.ok(seen.captions.some((c) => /\(Heun, EDM\).*at the floor from \d+ NFE/.test(c)), `Heun with the exact score reaches the floor: ${seen.captions.join(' | ')}`);
       assert.ok((await inkOf(session.page, '#race-canvas')) > 0.002, 'the chart is drawn');
       const lap = await session.page.evaluate(() => {
         const pg = window.dp.playground;

@@ -59,3 +59,40 @@ fn more_evaluations_bring_every_sampler_to_the_data_and_few_separate_them() {
         "two reverse-SDE steps from sigma = 80 are far off"
     );
 }
+
+#[test]
+fn a_lap_that_draws_no_noise_has_a_straightness_and_the_floor_is_reached_where_the_distance_nears_it() {
+    let mixture = Dataset::TwoMoons.mixture();
+    let track = Track { schedule: Schedule::RectifiedFlow, grid: TimeGrid::Uniform, ..track(&mixture) };
+    let source = ScoreSource::Exact(&mixture);
+    let net = NetFrame::eps(track.schedule);
+    let heun = race::lap(&track, source, net, &SamplerSettings::new(Sampler::Heun), 16);
+    let sde = race::lap(&track, source, net, &SamplerSettings::new(Sampler::EulerMaruyama), 16);
+    assert!(heun.straightness.is_some_and(|s| s > 0.0), "{:?}", heun.straightness);
+    assert_eq!(sde.straightness, None, "the reverse SDE's paths are Brownian");
+    // The lap's particles are the run's, step by step or at once.
+    let mut at_once = diffusion_playground::core::sampler::prior(
+        Schedule::RectifiedFlow,
+        Schedule::RectifiedFlow.t_max(),
+        3,
+        1024,
+    );
+    let times =
+        TimeGrid::Uniform.times(Schedule::RectifiedFlow, Schedule::RectifiedFlow.t_max(), 0.0, heun.steps);
+    let plan = diffusion_playground::core::sampler::plan(
+        Schedule::RectifiedFlow,
+        net,
+        &SamplerSettings::new(Sampler::Heun),
+        &times,
+    );
+    diffusion_playground::core::sampler::run_from_start(source, &plan, &mut at_once, 3, 0);
+    assert_eq!(at_once, heun.particles);
+    let floor = 0.1;
+    let laps = [(2, 0.9), (4, 0.3), (8, 0.124), (16, 0.13), (32, 0.11)];
+    assert_eq!(
+        race::evaluations_to_floor(&laps, floor),
+        Some(8),
+        "within 1.25 x the floor from 8 evaluations"
+    );
+    assert_eq!(race::evaluations_to_floor(&laps[..2], floor), None);
+}

@@ -173,19 +173,27 @@ export function drawRaceChart(canvas, results) {
 
 /**
  * Fills `container` with one small picture per racer: its particles at SNAPSHOT_BUDGET
- * evaluations, labelled with the sampler and its distance.
+ * evaluations, labelled with the sampler, its distance, the straightness of its paths (a racer
+ * that draws no noise) and, once all its laps are in, the evaluations it needs to reach the
+ * floor (`toFloor`, the wasm's `evaluations_to_floor`).
  * @param {HTMLElement} container
  * @param {Racer[]} results
+ * @param {(racer: Racer) => number | undefined} toFloor
  */
-export function drawSnapshots(container, results) {
+export function drawSnapshots(container, results, toFloor) {
   container.replaceChildren(
     ...results.map((racer) => {
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       const caption = document.createElement('figcaption');
       const lap = racer.laps.find((l) => l.budget === SNAPSHOT_BUDGET);
+      const straightness = lap?.straightness == null ? '' : `, S ${lap.straightness.toPrecision(2)}`;
+      const reached = racer.laps.length < RACE_BUDGETS.length ? undefined : toFloor(racer);
+      const floor = racer.laps.length < RACE_BUDGETS.length
+        ? ''
+        : reached === undefined ? `; not at the floor by ${RACE_BUDGETS[RACE_BUDGETS.length - 1]} NFE` : `; at the floor from ${reached} NFE`;
       caption.textContent = lap
-        ? `${racer.label}: ${lap.evaluations} NFE, SW₂ ${lap.distance.toFixed(3)}`
+        ? `${racer.label}: ${lap.evaluations} NFE, SW₂ ${lap.distance.toFixed(3)}${straightness}${floor}`
         : `${racer.label}: running…`;
       caption.style.color = racer.colour;
       figure.append(canvas, caption);

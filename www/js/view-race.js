@@ -47,7 +47,11 @@ export function startRace() {
   ui.setRaceStatus('Running…');
   const draw = (/** @type {import('./race.js').Racer[]} */ results) => {
     drawRaceChart(ui.panelCanvas('race'), results);
-    drawSnapshots(ui.raceSnapshots(), results);
+    drawSnapshots(ui.raceSnapshots(), results, (racer) => {
+      const evaluations = Uint32Array.from(racer.laps, (l) => l.evaluations);
+      const distances = Float64Array.from(racer.laps, (l) => l.distance);
+      return page.wasm.evaluations_to_floor(evaluations, distances, racer.laps[0].floor);
+    });
   };
   const cancelled = () => generation !== started || !page.state.race || page.pg !== owner || owner.revision !== revision;
   const described = new Map(page.description.samplers.map((/** @type {{ name: string }} */ s) => [s.name, s]));
