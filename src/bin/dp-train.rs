@@ -36,10 +36,13 @@ use diffusion_playground::core::reflow;
 use diffusion_playground::core::safetensors_net;
 use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::sampler::ScoreSource;
+use diffusion_playground::core::sampler::{Sampler, SamplerSettings};
 use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::timesteps::TimeGrid;
 use diffusion_playground::core::train::{TimeSampling, TrainConfig, Weighting};
 use diffusion_playground::core::weights::{conditional_file_name, file_name, TrainedNet};
 use diffusion_playground::core::{classes, embedded, quality, train};
+use diffusion_playground::core::{consistency, metrics, sampler};
 
 /// Trains the embedded score networks: writes `<dataset>.<schedule>.dpw` files (half-float
 /// weights) and prints the quality of the half-float networks.
@@ -86,6 +89,11 @@ struct Args {
     /// file's ODE carries it; writes --out FILE.safetensors, its round one more than the file's
     #[arg(long, value_name = "FILE.safetensors", conflicts_with_all = ["data", "requantize", "conditional"])]
     reflow: Option<PathBuf>,
+    /// Consistency distillation (Song et al. 2023, Alg. 2): distill the flow in this file
+    /// (velocity on rectified_flow) into a one-step generator, --steps steps; writes --out
+    /// FILE.safetensors
+    #[arg(long, value_name = "FILE.safetensors", conflicts_with_all = ["data", "requantize", "conditional", "reflow"])]
+    distill: Option<PathBuf>,
     /// Train nothing: read each existing file of --out, round its weights to half floats,
     /// measure them again and rewrite the file in the current format (seed and steps kept)
     #[arg(long)]
@@ -225,6 +233,13 @@ fn main() {
         eprintln!("dp-train: {e}");
         std::process::exit(2);
     });
+    if let Some(teacher) = &args.distill {
+        if let Err(e) = distill(&args, config, teacher) {
+            eprintln!("dp-train: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if let Some(teacher) = &args.reflow {
         if let Err(e) = reflow(&args, config, teacher) {
             eprintln!("dp-train: {e}");
@@ -320,45 +335,124 @@ fn main() {
     });
 }
 
-/// `--reflow FILE`: the pairs of the flow in `teacher`, and the next rectified flow trained on
-/// them into `--out FILE.safetensors` (the dataset the teacher's, or `--dataset` when they agree).
-fn reflow(args: &Args, config: TrainConfig, teacher: &std::path::Path) -> Result<(), String> {
+/// The flow of the file `teacher` for `--reflow` or `--distill` (`flag`): an unconditional
+/// velocity network on rectified flow, of `--dataset` when both name one; and its dataset.
+fn read_flow(args: &Args, flag: &str, teacher: &std::path::Path) -> Result<(TrainedNet, Dataset), String> {
     let shown = teacher.display();
     let read = network_file::read_network(teacher)?;
     if read.parametrization != Parametrization::Velocity || read.schedule != Schedule::RectifiedFlow {
         return Err(format!(
-            "--reflow {shown}: a reflow's teacher is a flow (velocity on rectified_flow); this one is {} on {}",
+            "{flag} {shown}: the teacher is a flow (velocity on rectified_flow); this one is {} on {}",
             read.parametrization.name(),
             read.schedule.name()
         ));
     }
     if read.class_embedding.is_some() {
         return Err(format!(
-            "--reflow {shown}: the teacher is class-conditional; reflow takes an unconditional flow"
+            "{flag} {shown}: the teacher is class-conditional; {flag} takes an unconditional flow"
         ));
     }
     let dataset = match (read.dataset, args.dataset) {
         (Some(theirs), Some(ours)) if theirs != ours => {
             return Err(format!(
-                "--reflow {shown}: the teacher learned {}, not --dataset {}",
+                "{flag} {shown}: the teacher learned {}, not --dataset {}",
                 theirs.name(),
                 ours.name()
             ))
         }
         (Some(dataset), _) | (None, Some(dataset)) => dataset,
-        (None, None) => return Err(format!("--reflow {shown}: the file names no dataset; give --dataset")),
+        (None, None) => return Err(format!("{flag} {shown}: the file names no dataset; give --dataset")),
     };
     if !args.one_file() {
-        return Err("--reflow writes one network: --out FILE.safetensors".into());
+        return Err(format!("{flag} writes one network: --out FILE.safetensors"));
     }
+    Ok((read.into_trained(dataset), dataset))
+}
+
+/// Euler steps of the teacher a consistency model's one step is measured against.
+const TEACHER_STEPS: usize = 32;
+
+/// `--distill FILE`: the consistency model of the flow in `teacher` (`core::consistency`),
+/// written to `--out FILE.safetensors` with its one- and two-step quality.
+fn distill(args: &Args, config: TrainConfig, teacher: &std::path::Path) -> Result<(), String> {
+    let (teacher, dataset) = read_flow(args, "--distill", teacher)?;
+    let mixture = dataset.mixture();
+    let started = Instant::now();
+    let mlp = consistency::distill(&teacher.mlp, &mixture, &config, |_, _| {});
+    let seconds = started.elapsed().as_secs_f64();
+    let fresh = mixture.sample(quality::DATA_SEED, 0, quality::QUALITY_SAMPLES);
+    let floor = metrics::sliced_wasserstein(
+        &mixture.sample(quality::REFERENCE_SEED, 0, quality::QUALITY_SAMPLES),
+        &fresh,
+    );
+    let noise = sampler::prior(
+        Schedule::RectifiedFlow,
+        Schedule::RectifiedFlow.t_max(),
+        quality::SAMPLE_SEED,
+        quality::QUALITY_SAMPLES,
+    );
+    let one = consistency::sample_multistep(&mlp, &noise, &[], quality::SAMPLE_SEED);
+    let two = consistency::sample_multistep(&mlp, &noise, &[0.5], quality::SAMPLE_SEED);
+    let (sw1, sw2) = (metrics::sliced_wasserstein(&one, &fresh), metrics::sliced_wasserstein(&two, &fresh));
+    // The density view's TV to the exact p_0: the student in one step against the teacher in 32
+    // Euler steps of its ODE (16,384 particles each).
+    let flow = Schedule::RectifiedFlow;
+    let start = sampler::prior(flow, flow.t_max(), quality::DENSITY_SEED, quality::DENSITY_SAMPLES);
+    let student_tv = quality::density_distance(
+        &consistency::sample_multistep(&mlp, &start, &[], quality::DENSITY_SEED),
+        &mixture,
+        flow,
+        flow.t_min(),
+    );
+    let times = TimeGrid::Uniform.times(flow, flow.t_max(), flow.t_min(), TEACHER_STEPS);
+    let plan = sampler::plan(
+        flow,
+        NetFrame::of(&teacher),
+        &SamplerSettings::new(Sampler::ProbabilityFlowEuler),
+        &times,
+    );
+    let mut taught = start.clone();
+    sampler::run_from_start(ScoreSource::Mlp(&teacher.mlp), &plan, &mut taught, quality::DENSITY_SEED, 0);
+    let teacher_tv = quality::density_distance(&taught, &mixture, flow, flow.t_min());
+    eprintln!(
+        "dp-train: density-view TV {:.3} in one step, the teacher's {:.3} in {TEACHER_STEPS} Euler steps (ratio {:.2}; exact samples leave {:.3})",
+        student_tv.total_variation,
+        teacher_tv.total_variation,
+        student_tv.total_variation / teacher_tv.total_variation,
+        student_tv.noise_floor
+    );
+    let net = TrainedNet {
+        mlp,
+        coupling: Coupling::Consistency,
+        training_seed: config.seed,
+        training_steps: config.steps,
+        quality: sw1 as f32,
+        reference: floor as f32,
+        ..teacher
+    };
+    std::fs::write(&args.out, safetensors_net::to_bytes(&net, dataset.name()))
+        .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    println!(
+        "{} consistency model: {} steps in {seconds:.1} s: SW2 {sw1:.4} in one step, {sw2:.4} in two (data vs data {floor:.4}); written to {}",
+        dataset.name(),
+        config.steps,
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `--reflow FILE`: the pairs of the flow in `teacher`, and the next rectified flow trained on
+/// them into `--out FILE.safetensors` (the dataset the teacher's, or `--dataset` when they agree).
+fn reflow(args: &Args, config: TrainConfig, teacher: &std::path::Path) -> Result<(), String> {
+    let shown = teacher.display();
+    let (teacher_net, dataset) = read_flow(args, "--reflow", teacher)?;
     if config.coupling != Coupling::Independent {
         return Err("--reflow is a coupling of its own: leave --coupling out".into());
     }
-    let round = match read.coupling {
+    let round = match teacher_net.coupling {
         Coupling::Reflow { round } => round + 1,
         _ => 1,
     };
-    let teacher_net = read.into_trained(dataset);
     let started = Instant::now();
     let pairs = reflow::pairs(
         ScoreSource::Mlp(&teacher_net.mlp),

@@ -78,6 +78,10 @@ pub enum Coupling {
         /// Which rectification this is (1, 2, ...).
         round: u32,
     },
+    /// Consistency distillation of a flow (`core::consistency`; Song et al. 2023, Alg. 2): each
+    /// point of the teacher's trajectories paired with where the trajectory ends. A one-step
+    /// generator, sampled as a flow.
+    Consistency,
 }
 
 /// The couplings by name, as the page offers them (with [`DEFAULT_COUPLING_BATCH`] and
@@ -96,6 +100,7 @@ impl Coupling {
             Coupling::MinibatchOt { .. } => "Minibatch optimal transport (OT-CFM)",
             Coupling::SchrodingerBridge { .. } => "Schrödinger bridge (SB-CFM)",
             Coupling::Reflow { .. } => "Reflow (k-rectified flow)",
+            Coupling::Consistency => "Consistency distillation (one-step generator)",
         }
     }
 
@@ -106,6 +111,7 @@ impl Coupling {
             Coupling::MinibatchOt { .. } => "ot",
             Coupling::SchrodingerBridge { .. } => "sb",
             Coupling::Reflow { .. } => "reflow",
+            Coupling::Consistency => "consistency",
         }
     }
 
@@ -116,6 +122,7 @@ impl Coupling {
             Coupling::MinibatchOt { .. } => 1,
             Coupling::SchrodingerBridge { .. } => 2,
             Coupling::Reflow { .. } => 3,
+            Coupling::Consistency => 4,
         }
     }
 
@@ -124,6 +131,9 @@ impl Coupling {
     pub fn from_id(id: u32, batch: u32, sigma: f64) -> Option<Coupling> {
         if id == 3 {
             return (1..=MAX_REFLOW_ROUND).contains(&batch).then_some(Coupling::Reflow { round: batch });
+        }
+        if id == 4 {
+            return Some(Coupling::Consistency);
         }
         let name = ["independent", "ot", "sb"].get(id as usize)?;
         Coupling::from_parts(name, batch, sigma).ok()
@@ -141,7 +151,7 @@ impl Coupling {
     /// The group size of an OT or SB coupling.
     pub fn group(self) -> Option<u32> {
         match self {
-            Coupling::Independent | Coupling::Reflow { .. } => None,
+            Coupling::Independent | Coupling::Reflow { .. } | Coupling::Consistency => None,
             Coupling::MinibatchOt { batch } | Coupling::SchrodingerBridge { batch, .. } => Some(batch),
         }
     }

@@ -3,6 +3,7 @@
 pub mod assignment;
 pub mod class_embedding;
 pub mod classes;
+pub mod consistency;
 pub mod coupling;
 pub mod dataset;
 pub mod drawing;

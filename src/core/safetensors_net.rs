@@ -258,6 +258,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
     // Files written before couplings existed name none: their networks are independent.
     let coupling = match entry("coupling") {
         None => Coupling::Independent,
+        Some("consistency") => Coupling::Consistency,
         Some("reflow") => Coupling::from_id(3, number("reflow_round"), 0.0).ok_or_else(|| {
             format!(
                 "the metadata's 'reflow_round' {:?} is not 1 to {MAX_REFLOW_ROUND}",

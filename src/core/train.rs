@@ -358,7 +358,7 @@ fn couple(group: &mut [(Example, usize)], schedule: Schedule, coupling: Coupling
     let x0: Vec<[f32; 2]> = group.iter().map(|(e, _)| e.x0).collect();
     let eps: Vec<[f32; 2]> = group.iter().map(|(e, _)| e.eps).collect();
     let (pairs, bridges) = match coupling {
-        Coupling::Independent | Coupling::Reflow { .. } => return,
+        Coupling::Independent | Coupling::Reflow { .. } | Coupling::Consistency => return,
         Coupling::MinibatchOt { .. } => (coupling::ot_pairs(&x0, &eps), vec![[0.0; 2]; group.len()]),
         Coupling::SchrodingerBridge { sigma, .. } => {
             let draws: Vec<(f32, [f32; 2])> = (0..group.len())
@@ -399,6 +399,12 @@ pub fn check_coupling(config: &TrainConfig, schedule: Schedule) -> Result<(), St
             config.objective.name(),
             schedule.name()
         ));
+    }
+    if config.coupling == Coupling::Consistency {
+        return Err(
+            "coupling consistency: a consistency model is distilled from a flow (core::consistency::distill)"
+                .into(),
+        );
     }
     if let Coupling::Reflow { .. } = config.coupling {
         if !flow {

@@ -83,6 +83,31 @@ fn coupled_and_reflowed_flows_from_the_command_line() {
     };
     let s = [straightness(&independent), straightness(&ot), straightness(&reflowed)];
     assert!(s[1] < 0.25 * s[0] && s[2] < 0.25 * s[0], "independent, OT, reflow: {s:?}");
+    // A consistency model distilled from the independent flow, sampled in one step; it has no score.
+    let (distilled, done) = train(&["--distill", &teacher], "consistency.safetensors");
+    let said = String::from_utf8_lossy(&done.stdout).to_string() + &String::from_utf8_lossy(&done.stderr);
+    assert!(
+        said.contains("consistency model: 800 steps") && said.contains("in one step, the teacher's"),
+        "{said}"
+    );
+    let one_step = Command::new(env!("CARGO_BIN_EXE_dp-sample"))
+        .args([
+            "--schedule",
+            "rectified_flow",
+            "--sampler",
+            "probability_flow_euler",
+            "--steps",
+            "1",
+            "--weights",
+        ])
+        .arg(&distilled)
+        .output()
+        .unwrap();
+    assert!(one_step.status.success(), "{}", String::from_utf8_lossy(&one_step.stderr));
+    let noisy =
+        Command::new(env!("CARGO_BIN_EXE_dp-sample")).arg("--weights").arg(&distilled).output().unwrap();
+    assert!(String::from_utf8_lossy(&noisy.stderr)
+        .contains("trained with the consistency coupling: it has a velocity but no score"));
     // Bad reflows.
     let (_, done) = train(&["--reflow", &teacher, "--dataset", "spiral"], "x.safetensors");
     assert!(String::from_utf8_lossy(&done.stderr)
@@ -96,7 +121,7 @@ fn coupled_and_reflowed_flows_from_the_command_line() {
     assert!(made.status.success());
     let (_, done) = train(&["--reflow", eps.to_str().unwrap()], "y.safetensors");
     assert!(String::from_utf8_lossy(&done.stderr)
-        .contains("a reflow's teacher is a flow (velocity on rectified_flow); this one is eps on vp_linear"));
+        .contains("the teacher is a flow (velocity on rectified_flow); this one is eps on vp_linear"));
     assert!(!dir.join("x.safetensors").exists() && !dir.join("y.safetensors").exists(), "nothing written");
     let (_, done) =
         train(&["--dataset", "gaussian_mixture", "--coupling", "sb", "--bridge_sigma", "0"], "z.safetensors");

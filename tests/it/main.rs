@@ -37,6 +37,7 @@ mod cli_sample_threads;
 mod cli_straightness;
 mod cli_torch_module;
 mod core_class_embedding;
+mod core_consistency;
 mod core_coupling;
 mod core_dataset;
 mod core_drawing;
