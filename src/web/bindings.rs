@@ -763,6 +763,15 @@ impl Playground {
         to_js(&self.session.distance_to_data(&points("positions", positions)?).map_err(js_error)?)
     }
 
+    /// The conditional paths of flow matching and the marginal trajectories of the run and of
+    /// the exact flow for the first `paths` particles (`Session::path_comparison`); refused
+    /// (field `sampler`) for a run that draws noise.
+    #[wasm_bindgen(unchecked_return_type = "PathComparison")]
+    pub fn path_comparison(&self, paths: u32) -> Result<JsValue, JsValue> {
+        let picture = self.session.path_comparison(paths).map_err(option_error)?;
+        Ok(to_js(&picture)?)
+    }
+
     /// Whether the current run draws noise (`Session::draws_noise`): a network trained with an
     /// OT or bridge coupling, which has no score, cannot run it.
     pub fn draws_noise(&self) -> bool {

@@ -118,4 +118,34 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
       }
     });
   }
+
+  test('the straight-and-curved-paths panel draws conditional paths beside the exact and the run\'s trajectories', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&dataset=two_moons&schedule=rectified_flow&sampler=heun&steps=24&particles=512&straight=1&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.waitForFunction(() => /^16 paths of 24 steps\./.test(document.getElementById('straight-status').textContent));
+      const picture = await page.evaluate(() => {
+        const p = window.dp.playground.path_comparison(16);
+        return { paths: p.paths, frames: p.frames, conditional: p.conditional.length, exact: p.exact.length, learned: p.learned.length };
+      });
+      assert.deepEqual(picture, { paths: 16, frames: 25, conditional: 64, exact: 2 * 16 * 25, learned: 2 * 16 * 25 });
+      const ink = await page.$eval('#straight-canvas', (canvas) => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let lit = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 200) lit += 1;
+        return lit / (canvas.width * canvas.height);
+      });
+      assert.ok(ink > 0.005, `the paths are drawn (${ink})`);
+      await page.evaluate(() => {
+        const settings = new URLSearchParams(location.hash.slice(1));
+        settings.set('sampler', 'euler_maruyama');
+        location.hash = settings.toString();
+      });
+      await page.waitForFunction(() => /The sampler draws noise/.test(document.getElementById('straight-status').textContent));
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
 });

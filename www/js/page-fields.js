@@ -16,6 +16,8 @@ export const PANELS = Object.freeze(/** @type {const} */ ([
   { name: 'draw', label: 'Drawing panel' },
   // The schedule's curves with the time grid.
   { name: 'lab', label: 'Schedule lab' },
+  // Straight conditional paths beside the curved marginal ones (src/app/straightness.rs).
+  { name: 'straight', label: 'Straight and curved paths panel' },
   // The 1-D space-time view (docs/theory.md).
   { name: 'spacetime', label: 'Space-time view' },
   // The particles' histogram next to the exact p_t.

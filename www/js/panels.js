@@ -108,6 +108,14 @@ export function formulasBody() {
   return $('formulas-body');
 }
 
+/**
+ * Shows the status of the paths panel.
+ * @param {string} text
+ */
+export function setPathsStatus(text) {
+  $('straight-status').textContent = text;
+}
+
 /** The container of the race's small pictures. */
 export function raceSnapshots() {
   return $('race-snapshots');

@@ -19,6 +19,7 @@ import { labView } from './view-lab.js';
 import { layersView } from './view-layers.js';
 import { likelihoodView } from './view-likelihood.js';
 import { modelErrorView } from './view-model-error.js';
+import { pathsView } from './view-paths.js';
 import { raceView } from './view-race.js';
 import { spaceTimeView } from './view-space-time.js';
 import { straightnessView } from './view-straightness.js';
@@ -33,7 +34,7 @@ import { straightnessView } from './view-straightness.js';
  */
 
 /** Every view, in drawing order. @type {ReadonlyArray<View>} */
-const VIEWS = [distanceView, straightnessView, labView, spaceTimeView, formulasView, densityView, layersView, likelihoodView, modelErrorView];
+const VIEWS = [distanceView, straightnessView, labView, pathsView, spaceTimeView, formulasView, densityView, layersView, likelihoodView, modelErrorView];
 
 /** Share of the page's time the open views may take together (the run keeps the rest). */
 const VIEW_TIME_SHARE = 0.1;
