@@ -83,7 +83,12 @@ pub fn script(session: &Session, origin: &str) -> Result<String, String> {
             session.net().parametrization.label()
         ),
         (false, _) => {
-            format!("the network ({} prediction, trained on {data})", session.net().parametrization.label())
+            let net = session.net();
+            let how = match net.coupling {
+                crate::core::coupling::Coupling::Independent => String::new(),
+                coupling => format!(", {}: a velocity but no score", coupling.label()),
+            };
+            format!("the network ({} prediction, trained on {data}{how})", net.parametrization.label())
         }
     };
     let mut score_code = String::new();
