@@ -382,6 +382,21 @@ const trainRows = QUICK ? [] : await page.evaluate(async ({ base, steps }) => {
     gpu.free();
     rows.push({ dataset: name, cpu_seconds_per_step: cpuSeconds / steps, webgpu_seconds_per_step: gpuSeconds / gpuSteps });
   }
+  // The drawing panel's couplings (src/core/coupling.rs) on a drawn circle of 256 points, batch
+  // 128 as the page trains: what pairing costs per step next to the independent coupling.
+  const circle = new Float32Array(512);
+  for (let i = 0; i < 256; i += 1) {
+    circle[2 * i] = 1.5 * Math.cos((2 * Math.PI * i) / 256);
+    circle[2 * i + 1] = 1.5 * Math.sin((2 * Math.PI * i) / 256);
+  }
+  for (const coupling of ['independent', 'ot', 'sb']) {
+    const cpu = new m.Trainer(circle, new Uint32Array(0), steps, 128, 0, 'velocity', 'rectified_flow', coupling);
+    const started = performance.now();
+    cpu.run(steps);
+    const seconds = (performance.now() - started) / 1000;
+    cpu.free();
+    rows.push({ dataset: `circle, ${coupling} coupling`, cpu_seconds_per_step: seconds / steps, webgpu_seconds_per_step: NaN });
+  }
   pg.free();
   return rows;
 }, { base: BASE_URL, steps: TRAIN_STEPS });
