@@ -112,6 +112,27 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         t.diagnostic(`straightness: teacher ${teacher}, reflow round 1 ${reflowed}`);
         assert.ok(reflowed < 0.5 * teacher, `the reflowed flow is straighter: ${reflowed} against ${teacher}`);
         assert.match(await page.$eval('#draw-status', (e) => e.textContent), /velocity on rectified_flow, reflow coupling/);
+        // The link reopens the reflowed network, round and all.
+        await page.waitForFunction(() => /[#&]net=/.test(location.hash), null, { timeout: 5000 });
+        const second = await openPlayground(browser, await page.evaluate(() => location.hash.slice(1)));
+        try {
+          await waitReady(second.page);
+          const opened = await second.page.evaluate(() => {
+            const pg = window.dp.playground;
+            let refused = null;
+            try {
+              pg.set_options({ sampler: 'euler_maruyama' });
+            } catch (error) {
+              refused = String(error);
+            }
+            return { score: pg.options().score, refused };
+          });
+          assert.equal(opened.score, 'mlp');
+          assert.match(opened.refused ?? '', /trained with the reflow coupling: it has a velocity but no score/, await pageReport(second));
+          assert.deepEqual(second.errors, []);
+        } finally {
+          await second.close();
+        }
         assert.deepEqual(session.errors, []);
       } finally {
         await session.close();
