@@ -9,7 +9,7 @@ use crate::app::options::{self, OptionError};
 use crate::app::session::Session;
 use crate::app::trajectory::MAX_TRAJECTORY_PARTICLES;
 use crate::core::sampler::ScoreSource;
-use crate::core::straightness::{self, PathStraightness};
+use crate::core::straightness::{self, PathStraightness, MIN_MEASURED_STEPS};
 
 /// Paths the page's readout and `dp-sample` measure: the mean over 512 paths is within a few
 /// percent of the mean over all of them, at a cost of 512 replayed particles.
@@ -82,6 +82,15 @@ impl Session {
     pub fn straightness(&self, paths: u32) -> Result<StraightnessView, OptionError> {
         let n = options::check_integer("paths", paths, 1, MAX_TRAJECTORY_PARTICLES)? as usize;
         self.refuse_noisy_run()?;
+        if self.plan().len() < MIN_MEASURED_STEPS {
+            return Err(OptionError {
+                field: "steps".into(),
+                value: format!("{}", self.plan().len()),
+                allowed:
+                    "two steps or more for a straightness: one step is a straight chord whatever the flow"
+                        .into(),
+            });
+        }
         let run = self.trajectory(n as u32)?;
         let exact = self.replay(ScoreSource::Exact(self.target()), n);
         let (schedule, times) = (self.options().schedule, self.run_times());

@@ -48,7 +48,7 @@ pub struct Lap {
     /// Where the particles ended.
     pub particles: Vec<[f32; 2]>,
     /// The straightness S of the first [`RACE_STRAIGHTNESS_PATHS`] paths (`core::straightness`),
-    /// for a racer that draws no noise.
+    /// for a racer that draws no noise and takes two steps or more.
     pub straightness: Option<f64>,
 }
 
@@ -81,7 +81,8 @@ pub fn lap(
     let plan = sampler::plan(schedule, net, settings, &times);
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
     // Step by step, keeping the first paths of a racer that draws no noise.
-    let smooth = plan.iter().all(|step| step.is_deterministic());
+    let smooth =
+        plan.len() >= straightness::MIN_MEASURED_STEPS && plan.iter().all(|step| step.is_deterministic());
     let kept = if smooth { RACE_STRAIGHTNESS_PATHS.min(particles.len()) } else { 0 };
     let mut frames = vec![particles[..kept].to_vec()];
     let mut history = sampler::empty_history(particles.len());

@@ -39,6 +39,10 @@ use serde::Serialize;
 
 use crate::core::schedule::Schedule;
 
+/// Fewest steps of a run whose straightness is measured: a one-step run is a single chord,
+/// straight by construction, so it says nothing about the flow.
+pub const MIN_MEASURED_STEPS: usize = 2;
+
 /// The straightness readout of a set of paths.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]

@@ -100,4 +100,10 @@ fn a_run_that_draws_noise_has_no_straightness() {
     assert_eq!(refused.field, "sampler");
     assert!(refused.allowed.contains("a deterministic run"), "{refused}");
     assert_eq!(session.straightness(0).unwrap_err().field, "paths");
+    let one_step =
+        Options { steps: 1, ..one_gaussian(Schedule::RectifiedFlow, Sampler::Heun).options().clone() };
+    let single = Session::new(one_step, Particles::Cpu(Vec::new())).unwrap();
+    let refused = single.straightness(64).unwrap_err();
+    assert_eq!(refused.field, "steps");
+    assert!(refused.allowed.contains("one step is a straight chord whatever the flow"), "{refused}");
 }

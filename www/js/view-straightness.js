@@ -29,6 +29,8 @@ function update() {
   } catch (error) {
     if (/** @type {{ field?: string }} */ (error)?.field === 'sampler') {
       ui.setStraightness(null, 'none (the sampler draws noise)');
+    } else if (/** @type {{ field?: string }} */ (error)?.field === 'steps') {
+      ui.setStraightness(null, 'none (one step is a straight chord)');
     } else if (/** @type {{ field?: string }} */ (error)?.field === 'posterior') {
       ui.setStraightness(null, 'none (SMC copies particles)');
     } else {
