@@ -19,6 +19,15 @@ after(async () => {
 /** Adam steps of each flow: enough for the couplings' flows to differ, seconds on the CPU path. */
 const TRAIN_STEPS = '600';
 
+/** Sets one setting in the page's link, as a reader editing the address bar does. */
+function setLinkSetting(page, name, value) {
+  return page.evaluate(([name, value]) => {
+    const settings = new URLSearchParams(location.hash.slice(1));
+    settings.set(name, value);
+    location.hash = settings.toString();
+  }, [name, value]);
+}
+
 /** Fraction of the pairs canvas's pixels with ink. */
 function pairsInk(page) {
   return page.$eval('#draw-pairs', (canvas) => {
@@ -54,11 +63,7 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         await drawCircle(page);
         const independent = await trainAndMeasure(page, 'independent');
         // The reverse SDE needs a score: training with OT switches it to Heun, with a notice.
-        await page.evaluate(() => {
-          const settings = new URLSearchParams(location.hash.slice(1));
-          settings.set('sampler', 'euler_maruyama');
-          location.hash = settings.toString();
-        });
+        await setLinkSetting(page, 'sampler', 'euler_maruyama');
         await page.waitForFunction(() => window.dp.playground.options().sampler === 'euler_maruyama');
         const ot = await trainAndMeasure(page, 'ot');
         t.diagnostic(`straightness: independent ${independent}, OT ${ot}`);
@@ -158,11 +163,7 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         return lit / (canvas.width * canvas.height);
       });
       assert.ok(ink > 0.005, `the paths are drawn (${ink})`);
-      await page.evaluate(() => {
-        const settings = new URLSearchParams(location.hash.slice(1));
-        settings.set('sampler', 'euler_maruyama');
-        location.hash = settings.toString();
-      });
+      await setLinkSetting(page, 'sampler', 'euler_maruyama');
       await page.waitForFunction(() => /The sampler draws noise/.test(document.getElementById('straight-status').textContent));
       assert.deepEqual(session.errors, []);
     } finally {

@@ -278,11 +278,8 @@ export function startTraining(points) {
     drawStatus('Draw something first (press Draw, then draw on the picture).');
     return;
   }
-  const steps = Number(/** @type {HTMLInputElement} */ (document.getElementById('train-steps')).value);
-  if (!Number.isInteger(steps) || steps < MIN_TRAIN_STEPS || steps > MAX_TRAIN_STEPS) {
-    drawStatus('Steps must be a whole number from 100 to 20,000.');
-    return;
-  }
+  const steps = stepsAsked();
+  if (steps === null) return;
   const { pg } = page;
   if (!pg || page.creating) return;
   /** @type {TrainingHandle} */
@@ -298,6 +295,20 @@ export function startTraining(points) {
   begin(handle, { points, started: performance.now(), objective, schedule, coupling });
 }
 
+/**
+ * The training steps of the drawing panel's field, or null (with a status saying why) when they
+ * are not a whole number in MIN_TRAIN_STEPS..MAX_TRAIN_STEPS.
+ * @returns {number | null}
+ */
+function stepsAsked() {
+  const steps = Number(/** @type {HTMLInputElement} */ (document.getElementById('train-steps')).value);
+  if (!Number.isInteger(steps) || steps < MIN_TRAIN_STEPS || steps > MAX_TRAIN_STEPS) {
+    drawStatus('Steps must be a whole number from 100 to 20,000.');
+    return null;
+  }
+  return steps;
+}
+
 /** Reflow pairs the page makes: each is a 64-step Heun run of the teacher (about a second on the CPU path). */
 const REFLOW_PAIRS = 4096;
 
@@ -307,11 +318,8 @@ const REFLOW_PAIRS = 4096;
  * playground runs on WebGPU; refused with what is missing when there is no trained flow.
  */
 export function startReflow() {
-  const steps = Number(/** @type {HTMLInputElement} */ (document.getElementById('train-steps')).value);
-  if (!Number.isInteger(steps) || steps < MIN_TRAIN_STEPS || steps > MAX_TRAIN_STEPS) {
-    drawStatus('Steps must be a whole number from 100 to 20,000.');
-    return;
-  }
+  const steps = stepsAsked();
+  if (steps === null) return;
   const { pg } = page;
   if (!pg || page.creating) return;
   const flat = pg.drawing();
