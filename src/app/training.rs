@@ -152,6 +152,9 @@ pub struct TrainingPlan {
     /// The class of each drawn point (indices of `drawing::DRAWING_CLASSES`; empty for a
     /// built-in dataset). With two classes or more the network is class-conditional.
     pub labels: Vec<usize>,
+    /// The flow a reflow retrains on its own pairs ([`TrainingPlan::reflow_of`]), kept so the
+    /// race can show the flow before and after; `None` for every other plan.
+    pub teacher: Option<TrainedNet>,
 }
 
 /// Refuses runs outside 1..=[`MAX_TRAIN_STEPS`] steps or 1..=[`MAX_TRAIN_BATCH`] examples.
@@ -200,7 +203,14 @@ impl TrainingPlan {
         check_size(steps, batch).map_err(|e| e.to_string())?;
         let config = learning.config(drawing::drawn_config(seed, steps, batch));
         train::check_coupling(&config, learning.schedule)?;
-        Ok(TrainingPlan { mixture, schedule: learning.schedule, config, points: points.to_vec(), labels })
+        Ok(TrainingPlan {
+            mixture,
+            schedule: learning.schedule,
+            config,
+            points: points.to_vec(),
+            labels,
+            teacher: None,
+        })
     }
 
     /// The next rectified flow of the drawing in `session` (Liu et al. 2022, reflow): trained on
@@ -264,6 +274,7 @@ impl TrainingPlan {
             config,
             points: points.to_vec(),
             labels: Vec::new(),
+            teacher: Some(teacher.clone()),
         })
     }
 
@@ -315,6 +326,7 @@ impl TrainingPlan {
             config: TrainConfig { seed, steps, batch, ..TrainConfig::default() },
             points: Vec::new(),
             labels: Vec::new(),
+            teacher: None,
         })
     }
 }

@@ -9,8 +9,9 @@
 
 use serde::Serialize;
 
-use crate::app::options::{self, OptionError, RawOptions, MAX_PARTICLES};
+use crate::app::options::{self, OptionError, RawOptions, ScoreChoice, MAX_PARTICLES};
 use crate::app::session::Session;
+use crate::core::coupling::Coupling;
 use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
 use crate::core::metrics;
@@ -21,6 +22,7 @@ use crate::core::sampler::{NetFrame, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::space_time::{self, SpaceTime, SpaceTimeSize};
 use crate::core::timesteps::TimeGrid;
+use crate::core::weights::TrainedNet;
 
 /// Seed of the reference sample of the distance readout (the race's, so both compare with the
 /// same data).
@@ -140,6 +142,31 @@ fn check_lap_size(budget: u32, particles: u32) -> Result<(), OptionError> {
     options::check_integer("budget", budget, 1, MAX_RACE_BUDGET)?;
     options::check_integer("particles", particles, MIN_RACE_PARTICLES, MAX_RACE_PARTICLES)?;
     Ok(())
+}
+
+/// A racer that draws noise needs the score: refused on a network trained with a coupling
+/// other than the independent one, which has a velocity but no score (`core::coupling`), as the
+/// session refuses such a sampler for its own run.
+fn check_racer_for_network(
+    track: &Track,
+    net: &TrainedNet,
+    settings: &SamplerSettings,
+    budget: u32,
+) -> Result<(), OptionError> {
+    if net.coupling == Coupling::Independent
+        || !race::lap_draws_noise(track, NetFrame::of(net), settings, budget as usize)
+    {
+        return Ok(());
+    }
+    Err(OptionError {
+        field: "sampler".into(),
+        value: format!("{:?} in the race", settings.sampler.name()),
+        allowed: format!(
+            "a sampler that draws no noise: the network was trained with the {} coupling, it has a velocity but no \
+             score",
+            net.coupling.name()
+        ),
+    })
 }
 
 impl RaceLap {
@@ -310,7 +337,44 @@ impl Session {
             });
         }
         let track = self.race_track(particles as usize);
-        let lap = race::lap(&track, self.score_source(), NetFrame::of(self.net()), settings, budget as usize);
+        let frame = NetFrame::of(self.net());
+        if self.options().score == ScoreChoice::Mlp {
+            check_racer_for_network(&track, self.net(), settings, budget)?;
+        }
+        let lap = race::lap(&track, self.score_source(), frame, settings, budget as usize);
+        Ok(RaceLap::of(lap, &track))
+    }
+
+    /// One lap of the racer `racer` ([`RACER_FIELDS`] but posterior) run on the flow the
+    /// drawing's network was reflowed from ([`Session::flow_before_reflow`]) instead of the
+    /// network in use, from the same noise: the race shows the flow before and after a reflow
+    /// side by side (Liu et al. 2022, Fig. 1 and Table 1: few-step quality is what a reflow
+    /// buys). Refused when no reflow trained the network in use here.
+    pub fn racer_lap_before_reflow(
+        &self,
+        racer: &RawOptions,
+        budget: u32,
+        particles: u32,
+    ) -> Result<RaceLap, OptionError> {
+        let settings = self.racer_settings(racer)?;
+        check_lap_size(budget, particles)?;
+        let Some(teacher) = self.flow_before_reflow() else {
+            return Err(OptionError {
+                field: "coupling".into(),
+                value: "before reflow".into(),
+                allowed: "a race before and after a reflow on a drawing whose flow was reflowed here (press Reflow)"
+                    .into(),
+            });
+        };
+        let track = self.race_track(particles as usize);
+        check_racer_for_network(&track, teacher, &settings, budget)?;
+        let lap = race::lap(
+            &track,
+            ScoreSource::Mlp(&teacher.mlp),
+            NetFrame::of(teacher),
+            &settings,
+            budget as usize,
+        );
         Ok(RaceLap::of(lap, &track))
     }
 

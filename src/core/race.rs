@@ -66,6 +66,28 @@ pub fn evaluations_to_floor(laps: &[(usize, f64)], floor: f64) -> Option<usize> 
     laps.iter().filter(|(_, distance)| *distance <= REACHED_FLOOR_FACTOR * floor).map(|(e, _)| *e).min()
 }
 
+/// The time grid and the steps of a lap of `settings` on `track` with about `budget` network
+/// evaluations: the budget divided by the sampler's evaluations per step, at least one step.
+pub fn lap_plan(
+    track: &Track,
+    net: NetFrame,
+    settings: &SamplerSettings,
+    budget: usize,
+) -> (Vec<f64>, Vec<sampler::ReverseStep>) {
+    let steps = (budget / settings.sampler.evaluations_per_step()).max(1);
+    let schedule = track.schedule;
+    let times =
+        track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift, track.rho);
+    let plan = sampler::plan(schedule, net, settings, &times);
+    (times, plan)
+}
+
+/// Whether a lap of `settings` on `track` with `budget` evaluations draws noise (and so needs
+/// the score, not only the probability-flow ODE's velocity).
+pub fn lap_draws_noise(track: &Track, net: NetFrame, settings: &SamplerSettings, budget: usize) -> bool {
+    !lap_plan(track, net, settings, budget).1.iter().all(|step| step.is_deterministic())
+}
+
 /// Runs `settings` on `track` with about `budget` network evaluations of `source`.
 pub fn lap(
     track: &Track,
@@ -74,11 +96,9 @@ pub fn lap(
     settings: &SamplerSettings,
     budget: usize,
 ) -> Lap {
-    let steps = (budget / settings.sampler.evaluations_per_step()).max(1);
+    let (times, plan) = lap_plan(track, net, settings, budget);
+    let steps = plan.len();
     let schedule = track.schedule;
-    let times =
-        track.grid.shifted_times(schedule, schedule.t_max(), schedule.t_min(), steps, track.shift, track.rho);
-    let plan = sampler::plan(schedule, net, settings, &times);
     let mut particles = sampler::prior(schedule, times[0], track.seed, track.particles);
     // Step by step, keeping the first paths of a racer that draws no noise.
     let smooth =

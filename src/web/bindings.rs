@@ -802,6 +802,29 @@ impl Playground {
         to_js(&self.session.racer_lap(&raw_options(&racer)?, budget, particles).map_err(js_error)?)
     }
 
+    /// `race_lap` run on the flow the drawing's network was reflowed from here, from the same
+    /// noise (`Session::racer_lap_before_reflow`); refused when no reflow trained it here.
+    #[wasm_bindgen(unchecked_return_type = "RaceLap")]
+    pub fn race_lap_before_reflow(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "OptionValues")] racer: JsValue,
+        budget: u32,
+        particles: u32,
+    ) -> Result<JsValue, JsError> {
+        to_js(
+            &self
+                .session
+                .racer_lap_before_reflow(&raw_options(&racer)?, budget, particles)
+                .map_err(js_error)?,
+        )
+    }
+
+    /// Whether the drawing's network was reflowed here, so the race can also run the flow
+    /// before the reflow (`race_lap_before_reflow`).
+    pub fn has_flow_before_reflow(&self) -> bool {
+        self.session.flow_before_reflow().is_some()
+    }
+
     /// The log-likelihood of `points` (interleaved x, y; 1 to 16,384) under the playground's
     /// model by the probability-flow ODE with the deterministic sampler `solver` in `steps` steps
     /// on the time grid `grid` (on the GPU when the particles are there), next to the exact log-density of what is
@@ -907,8 +930,7 @@ impl Playground {
         let plan = gpu.inner.plan();
         let (mlp, embedding) = training::trained_from_weights(weights).map_err(js_error)?;
         let net = training::drawn_network(mlp, embedding, plan.learning());
-        let labels: Vec<u32> = plan.labels.iter().map(|&l| l as u32).collect();
-        Ok(self.session.use_labelled_drawing(&plan.points, &labels, Some(net)).map_err(js_error)?)
+        Ok(self.session.use_planned_drawing(plan, Some(net)).map_err(js_error)?)
     }
 
     /// Replaces the dataset by the trainer's drawing and its network as trained so far (the

@@ -117,6 +117,35 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         t.diagnostic(`straightness: teacher ${teacher}, reflow round 1 ${reflowed}`);
         assert.ok(reflowed < 0.5 * teacher, `the reflowed flow is straighter: ${reflowed} against ${teacher}`);
         assert.match(await page.$eval('#draw-status', (e) => e.textContent), /velocity on rectified_flow, reflow coupling/);
+
+        // The race runs every sampler on the flow before the reflow too, from the same noise: the
+        // reflowed flow is nearer the data at one and two evaluations; the reverse SDE sits out
+        // where there is no score.
+        const races = await page.evaluate(() => window.dp.racesFinished());
+        await page.evaluate(() => {
+          const settings = new URLSearchParams(location.hash.slice(1));
+          settings.set('racers', 'probability_flow_euler,euler_maruyama');
+          settings.set('race', '1');
+          location.hash = settings.toString();
+        });
+        await page.waitForFunction((n) => window.dp.racesFinished() > n, races, { timeout: 180_000 });
+        const race = await page.evaluate(() => ({
+          racers: window.dp.lastRace().map((r) => ({ label: r.label, satOut: r.satOut ?? null, distances: r.laps.map((l) => l.distance), budgets: r.laps.map((l) => l.budget) })),
+          status: document.getElementById('race-status').textContent,
+          captions: [...document.querySelectorAll('#race-snapshots figcaption')].map((c) => c.textContent),
+        }));
+        t.diagnostic(JSON.stringify(race));
+        const byLabel = Object.fromEntries(race.racers.map((r) => [r.label, r]));
+        const after = byLabel['Probability-flow ODE (Euler), after reflow'];
+        const beforeReflow = byLabel['Probability-flow ODE (Euler), before reflow'];
+        assert.deepEqual(after.budgets, [1, 2, 4, 8, 16, 32, 64]);
+        for (const k of [0, 1]) assert.ok(after.distances[k] < beforeReflow.distances[k], `at ${after.budgets[k]} NFE the reflow is nearer the data: ${after.distances[k]} against ${beforeReflow.distances[k]}`);
+        assert.match(byLabel['Reverse SDE (Euler-Maruyama), after reflow'].satOut ?? '', /draws no noise.*reflow coupling/);
+        assert.equal(byLabel['Reverse SDE (Euler-Maruyama), before reflow'].satOut, null, 'the flow before the reflow has a score');
+        assert.match(race.status, /on the reflowed flow \(solid\) and on the flow before the reflow \(dashed\).*Reverse SDE \(Euler-Maruyama\), after reflow sat out/);
+        assert.equal(race.captions.length, 3, 'a picture for each racer that ran');
+        assert.ok(race.captions.every((c) => /: 2 NFE, SW₂/.test(c)), race.captions.join(' | '));
+
         // The link reopens the reflowed network, round and all.
         await page.waitForFunction(() => /[#&]net=/.test(location.hash), null, { timeout: 5000 });
         const second = await openPlayground(browser, await page.evaluate(() => location.hash.slice(1)));

@@ -149,7 +149,7 @@ describe('the sampler race', { timeout: TEST_TIMEOUT_MS }, () => {
         pictures: document.querySelectorAll('#race-snapshots canvas').length,
         captions: [...document.querySelectorAll('#race-snapshots figcaption')].map((c) => c.textContent),
       }));
-      assert.match(seen.status, /4 samplers × 6 budgets, 1,024 particles each, from the same noise \(seed 1\)/);
+      assert.match(seen.status, /4 samplers × 7 budgets, 1,024 particles each, from the same noise \(seed 1\)/);
       assert.equal(seen.pictures, 4);
       assert.ok(seen.captions.every((c) => /\d+ NFE, SW₂ \d\.\d{3}/.test(c)), seen.captions.join(' | '));
       // The deterministic racers' paths have a straightness; every racer says where it reaches the floor.

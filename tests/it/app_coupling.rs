@@ -88,3 +88,79 @@ fn a_coupled_network_refuses_what_needs_a_score() {
     set(&mut session, "score", "exact").unwrap();
     set(&mut session, "sampler", "euler_maruyama").expect("the exact score has a score");
 }
+
+fn racer(sampler: &str) -> RawOptions {
+    [("sampler".to_string(), Some(RawValue::Text(sampler.into())))].into_iter().collect()
+}
+
+#[test]
+fn the_race_sits_a_noisy_racer_out_on_a_coupled_network() {
+    let session = session_with(flow(Coupling::MinibatchOt { batch: 64 }));
+    let refused = session.racer_lap(&racer("euler_maruyama"), 8, 256).unwrap_err().to_string();
+    assert!(
+        refused.contains("'sampler'")
+            && refused.contains("draws no noise")
+            && refused.contains("ot coupling"),
+        "{refused}"
+    );
+    let lap = session.racer_lap(&racer("heun"), 8, 256).unwrap();
+    assert!(lap.distance.is_finite() && lap.straightness.is_some());
+}
+
+#[test]
+fn after_a_reflow_the_race_runs_the_flow_before_it_from_the_same_noise() {
+    use diffusion_playground::app::training::{Learning, Training, TrainingPlan};
+    let ring: Vec<[f32; 2]> = (0..48)
+        .map(|k| {
+            let a = k as f32 * std::f32::consts::TAU / 48.0;
+            [1.5 * a.cos(), 1.5 * a.sin()]
+        })
+        .collect();
+    let learning = Learning::from_names("velocity", "rectified_flow").unwrap();
+    let options = Options {
+        schedule: Schedule::RectifiedFlow,
+        sampler: Sampler::Heun,
+        particles: 256,
+        ..Options::default()
+    };
+    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    let mut first = Training::on_cpu(TrainingPlan::for_drawing_with(&ring, 300, 128, 1, learning).unwrap());
+    first.run(300).unwrap();
+    session.use_trained_drawing(&first).unwrap();
+    let flow = session.drawing_network().unwrap().clone();
+    let mut merged = session.options().clone();
+    merged.score = ScoreChoice::Mlp;
+    session.set_options(merged).unwrap();
+    let teachers_own = session.racer_lap(&racer("heun"), 4, 256).unwrap();
+    assert!(session.flow_before_reflow().is_none(), "a flow trained from scratch has no flow before it");
+    assert!(session
+        .racer_lap_before_reflow(&racer("heun"), 4, 256)
+        .unwrap_err()
+        .to_string()
+        .contains("Reflow"));
+
+    let mut reflow = Training::on_cpu(TrainingPlan::reflow_of(&session, 200, 128, 2, 512).unwrap());
+    reflow.run(200).unwrap();
+    session.use_trained_drawing(&reflow).unwrap();
+    assert_eq!(session.drawing_network().unwrap().coupling, Coupling::Reflow { round: 1 });
+    let teacher = session.flow_before_reflow().expect("the teacher is kept beside its reflow");
+    assert!(
+        teacher.mlp == flow.mlp && teacher.coupling == Coupling::Independent,
+        "it is the flow that was in use"
+    );
+    let before = session.racer_lap_before_reflow(&racer("heun"), 4, 256).unwrap();
+    assert_eq!(before, teachers_own, "the flow before the reflow races exactly as it did when in use");
+    let after = session.racer_lap(&racer("heun"), 4, 256).unwrap();
+    assert_ne!(after.particles, before.particles);
+    // The reflowed flow has no score: a noisy racer sits out on both sides of the comparison.
+    assert!(session.racer_lap_before_reflow(&racer("euler_maruyama"), 4, 256).is_ok(), "the teacher has one");
+    assert!(session.racer_lap(&racer("euler_maruyama"), 4, 256).is_err());
+
+    // A new drawing forgets the teacher.
+    session.use_drawing(&ring[..40], None).unwrap_err();
+    let mut merged = session.options().clone();
+    merged.score = ScoreChoice::Exact;
+    session.set_options(merged).unwrap();
+    session.use_drawing(&ring[..40], None).unwrap();
+    assert!(session.flow_before_reflow().is_none());
+}

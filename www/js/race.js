@@ -8,10 +8,15 @@
 
 import { sizeToBox } from './canvas-size.js';
 
-/** Budgets of network evaluations. */
-export const RACE_BUDGETS = [2, 4, 8, 16, 32, 64];
+/** Budgets of network evaluations (one: the one-step quality a straight flow is trained for). */
+export const RACE_BUDGETS = [1, 2, 4, 8, 16, 32, 64];
 /** The budget of the small pictures. */
-const SNAPSHOT_BUDGET = 8;
+export const SNAPSHOT_BUDGET = 8;
+/**
+ * The budget of the small pictures when the race runs a flow before and after its reflow: a
+ * reflow buys few-step quality (Liu et al. 2022, Table 1), so the pictures show two evaluations.
+ */
+export const REFLOW_SNAPSHOT_BUDGET = 2;
 /** Particles per lap. */
 const RACE_PARTICLES = 1024;
 /** The solver order DEIS and UniPC race at (their highest, the options' default). */
@@ -43,7 +48,13 @@ const SNAPSHOT_HALF_EXTENT = 3;
  * @typedef {{ budget: number } & import('../pkg/diffusion_playground.js').RaceLap} Lap
  */
 
-/** One sampler in the race and its laps so far. @typedef {{ name: string, label: string, colour: string, laps: Lap[] }} Racer */
+/**
+ * One sampler in the race and its laps so far: `beforeReflow` when it runs on the flow the
+ * drawing's network was reflowed from (drawn dashed, in its twin's colour), `satOut` the reason
+ * when the playground refused it (a sampler that draws noise on a network with no score).
+ * @typedef {{ name: string, label: string, colour: string, laps: Lap[], beforeReflow: boolean, satOut?: string }} Racer
+ */
+/** A racer to run: its sampler's name, its label and whether it runs on the flow before the reflow. @typedef {[string, string, boolean?]} RacerSpec */
 
 /**
  * The knobs a sampler races with, whatever the main settings (whose controls may be hidden):
@@ -67,27 +78,57 @@ export function racerSettings(sampler, ddimEta) {
 }
 
 /**
- * Runs the race on the playground `pg` with the samplers `racers` ([name, label] pairs), each
- * with the knobs `knobsOf(name)` (see racerSettings), calling `onLap(results)` after every lap so the chart
- * fills in. Resolves to the results, or to null when `isCancelled()` turns true between laps.
- * @param {import('../pkg/diffusion_playground.js').Playground} pg
+ * The racers of a race on a flow before and after its reflow: each of `racers` ([name, label]
+ * pairs) on the reflowed flow, then its twin on the flow before.
  * @param {Array<[string, string]>} racers
+ * @returns {RacerSpec[]}
+ */
+export function beforeAndAfterReflow(racers) {
+  return [...racers.map(([name, label]) => /** @type {RacerSpec} */ ([name, `${label}, after reflow`, false])),
+    ...racers.map(([name, label]) => /** @type {RacerSpec} */ ([name, `${label}, before reflow`, true]))];
+}
+
+/**
+ * Runs the race on the playground `pg` with the samplers `racers` ([name, label, beforeReflow]),
+ * each with the knobs `knobsOf(name)` (see racerSettings), calling `onLap(results)` after every
+ * lap so the chart fills in. A racer the playground refuses sits out (its `satOut` says why) and
+ * the others race on. Resolves to the results, or to null when `isCancelled()` turns true
+ * between laps.
+ * @param {import('../pkg/diffusion_playground.js').Playground} pg
+ * @param {RacerSpec[]} racers
  * @param {(sampler: string) => Record<string, number | string>} knobsOf
  * @param {(results: Racer[]) => void} onLap
  * @param {() => boolean} isCancelled
  * @returns {Promise<Racer[] | null>}
  */
 export async function runRace(pg, racers, knobsOf, onLap, isCancelled) {
+  const twins = racers.filter(([, , before]) => !before).length;
   /** @type {Racer[]} */
-  const results = racers.map(([name, label], k) => ({ name, label, colour: racerColour(k), laps: [] }));
+  const results = racers.map(([name, label, before], k) => ({
+    name,
+    label,
+    // A flow before its reflow takes its twin's colour (it is drawn dashed).
+    colour: racerColour(before ? k - twins : k),
+    laps: [],
+    beforeReflow: Boolean(before),
+  }));
   for (const racer of results) {
     for (const budget of RACE_BUDGETS) {
       // Yield to the page between laps: the animation and the controls stay responsive.
       await new Promise((resolve) => setTimeout(resolve, 0));
       if (isCancelled()) return null;
       // A racer's knobs may name its sampler (the posterior race names the method instead).
-      const lap = pg.race_lap({ sampler: racer.name, ...knobsOf(racer.name) }, budget, RACE_PARTICLES);
-      racer.laps.push({ budget, ...lap });
+      const knobs = { sampler: racer.name, ...knobsOf(racer.name) };
+      try {
+        const lap = racer.beforeReflow
+          ? pg.race_lap_before_reflow(knobs, budget, RACE_PARTICLES)
+          : pg.race_lap(knobs, budget, RACE_PARTICLES);
+        racer.laps.push({ budget, ...lap });
+      } catch (error) {
+        racer.satOut = error instanceof Error ? error.message : String(error);
+        racer.laps = [];
+        break;
+      }
       onLap(results);
     }
   }
@@ -156,6 +197,7 @@ export function drawRaceChart(canvas, results) {
     ctx.strokeStyle = racer.colour;
     ctx.fillStyle = racer.colour;
     ctx.lineWidth = 2 * ratio;
+    ctx.setLineDash(racer.beforeReflow ? [6 * ratio, 4 * ratio] : []);
     ctx.beginPath();
     racer.laps.forEach((lap, i) => {
       const [x, y] = [toX(lap.evaluations || lap.budget), toY(Math.max(lap.distance, 10 ** yLo))];
@@ -163,6 +205,7 @@ export function drawRaceChart(canvas, results) {
       else ctx.lineTo(x, y);
     });
     ctx.stroke();
+    ctx.setLineDash([]);
     for (const lap of racer.laps) {
       ctx.beginPath();
       ctx.arc(toX(lap.evaluations || lap.budget), toY(Math.max(lap.distance, 10 ** yLo)), 3 * ratio, 0, 2 * Math.PI);
@@ -172,21 +215,22 @@ export function drawRaceChart(canvas, results) {
 }
 
 /**
- * Fills `container` with one small picture per racer: its particles at SNAPSHOT_BUDGET
+ * Fills `container` with one small picture per racer that runs: its particles at `budget`
  * evaluations, labelled with the sampler, its distance, the straightness of its paths (a racer
  * that draws no noise) and, once all its laps are in, the evaluations it needs to reach the
  * floor (`toFloor`, the wasm's `evaluations_to_floor`).
  * @param {HTMLElement} container
  * @param {Racer[]} results
  * @param {(racer: Racer) => number | undefined} toFloor
+ * @param {number} budget
  */
-export function drawSnapshots(container, results, toFloor) {
+export function drawSnapshots(container, results, toFloor, budget) {
   container.replaceChildren(
-    ...results.map((racer) => {
+    ...results.filter((racer) => !racer.satOut).map((racer) => {
       const figure = document.createElement('figure');
       const canvas = document.createElement('canvas');
       const caption = document.createElement('figcaption');
-      const lap = racer.laps.find((l) => l.budget === SNAPSHOT_BUDGET);
+      const lap = racer.laps.find((l) => l.budget === budget);
       const straightness = lap?.straightness == null ? '' : `, S ${lap.straightness.toPrecision(2)}`;
       const reached = racer.laps.length < RACE_BUDGETS.length ? undefined : toFloor(racer);
       const floor = racer.laps.length < RACE_BUDGETS.length

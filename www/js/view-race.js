@@ -6,7 +6,7 @@
 import * as ui from './controls.js';
 import { page, running } from './page.js';
 import { messageOf } from './errors.js';
-import { RACE_BUDGETS, drawRaceChart, drawSnapshots, racerSettings, runRace } from './race.js';
+import { RACE_BUDGETS, REFLOW_SNAPSHOT_BUDGET, SNAPSHOT_BUDGET, beforeAndAfterReflow, drawRaceChart, drawSnapshots, racerSettings, runRace } from './race.js';
 
 /** Races started so far (a newer race cancels an older one) and races finished. */
 let started = 0;
@@ -30,10 +30,10 @@ export function startRace() {
   // With a measurement the race compares the ways to condition on it (the posterior race), each
   // with Euler-Maruyama, against the exact posterior; otherwise the ticked samplers.
   const posteriorRace = page.state.posterior !== 'none';
-  const racers = posteriorRace
+  const chosen = posteriorRace
     ? page.description.posteriors.map((/** @type {{ name: string, label: string }} */ p) => /** @type {[string, string]} */ ([p.name, p.label]))
     : ui.chosenRacers();
-  if (racers.length === 0) {
+  if (chosen.length === 0) {
     ui.setRaceStatus('Tick at least one sampler.');
     return;
   }
@@ -42,6 +42,11 @@ export function startRace() {
   // The laps race on what the playground samples; a change of it (or a new playground) stops
   // the race.
   const owner = running();
+  // After a reflow here, every sampler also races on the flow before it, from the same noise.
+  const reflowRace = !posteriorRace && state.score === 'mlp' && owner.has_flow_before_reflow();
+  /** @type {import('./race.js').RacerSpec[]} */
+  const racers = reflowRace ? beforeAndAfterReflow(chosen) : chosen;
+  const snapshotBudget = reflowRace ? REFLOW_SNAPSHOT_BUDGET : SNAPSHOT_BUDGET;
   const revision = owner.revision;
   const seed = state.seed;
   ui.setRaceStatus('Running…');
@@ -51,7 +56,7 @@ export function startRace() {
       const evaluations = Uint32Array.from(racer.laps, (l) => l.evaluations);
       const distances = Float64Array.from(racer.laps, (l) => l.distance);
       return page.wasm.evaluations_to_floor(evaluations, distances, racer.laps[0].floor);
-    });
+    }, snapshotBudget);
   };
   const cancelled = () => generation !== started || !page.state.race || page.pg !== owner || owner.revision !== revision;
   const described = new Map(page.description.samplers.map((/** @type {{ name: string }} */ s) => [s.name, s]));
@@ -67,9 +72,13 @@ export function startRace() {
       }
       finished += 1;
       lastResults = results;
+      const satOut = results.filter((r) => r.satOut).map((r) => `${r.label} sat out (${r.satOut})`);
+      const sitting = satOut.length ? ` ${satOut.join('; ')}.` : '';
       ui.setRaceStatus(posteriorRace
-        ? `The posterior race: ${racers.length} ways to condition on y = ${state.observation} (none: the prior) × ${RACE_BUDGETS.length} budgets, Euler-Maruyama, 1,024 particles each from the same noise (seed ${seed}), against the exact posterior p(x₀ | y).`
-        : `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).`);
+        ? `The posterior race: ${racers.length} ways to condition on y = ${state.observation} (none: the prior) × ${RACE_BUDGETS.length} budgets, Euler-Maruyama, 1,024 particles each from the same noise (seed ${seed}), against the exact posterior p(x₀ | y).${sitting}`
+        : reflowRace
+          ? `${chosen.length} samplers on the reflowed flow (solid) and on the flow before the reflow (dashed) × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}); the pictures show ${snapshotBudget} evaluations.${sitting}`
+          : `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).${sitting}`);
     },
     (error) => ui.setRaceStatus(`The race failed: ${messageOf(error)}`),
   );

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::app::cpu_work::{score_source_of, split_state, CpuWork, HISTORY_FLOATS};
 use crate::app::options::{self, OptionError, Options, ScoreChoice, EMPIRICAL_POINTS};
-use crate::app::training::{drawn_network, Learning, Training};
+use crate::app::training::{drawn_network, Learning, Training, TrainingPlan};
 use crate::core::class_embedding::{ClassEmbedding, MAX_CLASSES};
 use crate::core::classes;
 use crate::core::coupling::Coupling;
@@ -306,6 +306,9 @@ struct Drawing {
     /// The network trained on it, once there is one (class-conditional when it was trained on
     /// the stroke classes).
     net: Option<TrainedNet>,
+    /// The flow `net` was reflowed from (Liu et al. 2022), when it was trained here by a reflow:
+    /// the race runs it beside `net` to show what the reflow changed.
+    teacher: Option<TrainedNet>,
 }
 
 impl Drawing {
@@ -682,7 +685,7 @@ impl Session {
         let mixture = drawing::drawn_mixture(points)?;
         let labels = drawing::drawn_labels(points, labels)?;
         let net = net.map(|net| TrainedNet { dataset: self.options.dataset, ..net });
-        let drawing = Drawing { points: points.to_vec(), labels, mixture, net };
+        let drawing = Drawing { points: points.to_vec(), labels, mixture, net, teacher: None };
         let mut options = Options { classes_of_drawing: true, ..self.options.clone() };
         if options.run_guidance().is_some() {
             let used = drawing::used_classes(&drawing.labels);
@@ -701,8 +704,29 @@ impl Session {
     /// Replaces the dataset by the drawing `training` trains on (with its classes) and the
     /// network as trained so far, where it trains on the CPU ([`Session::use_labelled_drawing`]).
     pub fn use_trained_drawing(&mut self, training: &Training) -> Result<(), String> {
-        let labels: Vec<u32> = training.plan().labels.iter().map(|&l| l as u32).collect();
-        self.use_labelled_drawing(training.points(), &labels, training.trained())
+        self.use_planned_drawing(training.plan(), training.trained())
+    }
+
+    /// Replaces the dataset by the drawing `plan` trains on (with its classes) and `net`, the
+    /// network it trained ([`Session::use_labelled_drawing`]); a reflow's teacher stays beside
+    /// it ([`Session::flow_before_reflow`]).
+    pub fn use_planned_drawing(
+        &mut self,
+        plan: &TrainingPlan,
+        net: Option<TrainedNet>,
+    ) -> Result<(), String> {
+        let labels: Vec<u32> = plan.labels.iter().map(|&l| l as u32).collect();
+        self.use_labelled_drawing(&plan.points, &labels, net)?;
+        if let Some(drawing) = self.drawing.as_mut() {
+            drawing.teacher = plan.teacher.clone();
+        }
+        Ok(())
+    }
+
+    /// The flow the drawing's network was reflowed from, when a reflow here trained it (a link
+    /// or file carries the reflowed network alone).
+    pub fn flow_before_reflow(&self) -> Option<&TrainedNet> {
+        self.drawing.as_ref().and_then(|d| d.teacher.as_ref())
     }
 
     /// The class of every drawn point (indices of `drawing::DRAWING_CLASSES`), if a drawing
