@@ -90,7 +90,9 @@ pub fn native_gpu() -> Result<()> {
 /// the page's thread and on 1, 2, ... workers, ONNX Runtime Web's wasm on one thread and, on a
 /// cross-origin-isolated page, on every core), written to `bench/results/quick.json`. Both end
 /// with the views' row (`bench/views.mjs`: the run's speed with each view open, as a ratio to
-/// nothing open, on the CPU path and on WebGPU), written to `bench/results/views.json`.
+/// nothing open, on the CPU path and on WebGPU), written to `bench/results/views.json`, and the
+/// couplings' row (`bench/couplings.mjs`: training a flow in the page on the CPU path per coupling
+/// and dataset), written to `bench/results/couplings.json`.
 pub fn run_all(quick: bool) -> Result<()> {
     prereqs::ensure(Needs { vulkan: !quick, browser: true, lint: false, wasm: true, python: false })?;
     wasm::build()?;
@@ -129,5 +131,11 @@ pub fn run_all(quick: bool) -> Result<()> {
         .current_dir(&root)
         .env("DP_BASE_URL", server.url())
         .env("DP_BENCH_VIEWS_OUT", "bench/results/views.json")
-        .arg("bench/views.mjs"))
+        .arg("bench/views.mjs"))?;
+    println!("\n==> Browser: training a flow in the page on the CPU path, per coupling (docs/straight-paths.md)");
+    run(Command::new("node")
+        .current_dir(&root)
+        .env("DP_BASE_URL", server.url())
+        .env("DP_BENCH_COUPLINGS_OUT", "bench/results/couplings.json")
+        .arg("bench/couplings.mjs"))
 }

@@ -93,7 +93,7 @@ enum Task {
         /// Only the CPU rows in Chromium at 65,536 particles (our CPU path on the page's thread
         /// and on 1, 2, ... workers; ONNX Runtime Web's wasm on 1 thread and on every core) in a
         /// few minutes, then the views' row (the run's speed with each view open, CPU path and
-        /// WebGPU); writes bench/results/quick.json and bench/results/views.json
+        /// WebGPU); writes bench/results/quick.json, bench/results/views.json and bench/results/couplings.json
         #[arg(long, conflicts_with = "native_gpu_only")]
         quick: bool,
     },
