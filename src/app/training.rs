@@ -6,6 +6,7 @@
 use crate::app::options::{self, OptionError};
 use crate::app::session::Session;
 use crate::core::class_embedding::ClassEmbedding;
+use crate::core::consistency::Distiller;
 use crate::core::coupling::{Coupling, DEFAULT_BRIDGE_SIGMA, DEFAULT_COUPLING_BATCH, MAX_REFLOW_ROUND};
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
@@ -152,9 +153,42 @@ pub struct TrainingPlan {
     /// The class of each drawn point (indices of `drawing::DRAWING_CLASSES`; empty for a
     /// built-in dataset). With two classes or more the network is class-conditional.
     pub labels: Vec<usize>,
-    /// The flow a reflow retrains on its own pairs ([`TrainingPlan::reflow_of`]), kept so the
-    /// race can show the flow before and after; `None` for every other plan.
+    /// The flow a reflow retrains on its own pairs ([`TrainingPlan::reflow_of`]) or a
+    /// distillation distills ([`TrainingPlan::distillation_of`]), kept so the race can show the
+    /// teacher beside its student; `None` for every other plan.
     pub teacher: Option<TrainedNet>,
+}
+
+/// An option error naming `field`, with what is allowed.
+fn refused(field: &str, allowed: &str) -> OptionError {
+    OptionError { field: field.into(), value: String::new(), allowed: allowed.into() }
+}
+
+/// The drawing in `session` and its trained flow, the teacher of a `what` (reflow or
+/// distillation): an unconditional velocity network on rectified flow; errors name what is missing.
+fn drawing_flow<'a>(
+    session: &'a Session,
+    what: &str,
+) -> Result<(&'a [[f32; 2]], &'a TrainedNet), OptionError> {
+    let (Some(points), Some(teacher)) = (session.drawing_points(), session.drawing_network()) else {
+        return Err(refused(
+            "coupling",
+            &format!("a {what} of a drawing's trained flow: draw, then train a flow first"),
+        ));
+    };
+    if teacher.parametrization != Parametrization::Velocity || teacher.schedule != Schedule::RectifiedFlow {
+        return Err(refused(
+            "train_objective",
+            &format!("a flow as the {what}'s teacher: train the velocity on rectified_flow first"),
+        ));
+    }
+    if teacher.class_embedding.is_some() {
+        return Err(refused(
+            "coupling",
+            &format!("an unconditional teacher: a {what} of a drawing of one stroke colour"),
+        ));
+    }
+    Ok((points, teacher))
 }
 
 /// Refuses runs outside 1..=[`MAX_TRAIN_STEPS`] steps or 1..=[`MAX_TRAIN_BATCH`] examples.
@@ -224,30 +258,7 @@ impl TrainingPlan {
         seed: u32,
         pairs: u32,
     ) -> Result<TrainingPlan, OptionError> {
-        let refused = |field: &str, allowed: &str| OptionError {
-            field: field.into(),
-            value: String::new(),
-            allowed: allowed.into(),
-        };
-        let (Some(points), Some(teacher)) = (session.drawing_points(), session.drawing_network()) else {
-            return Err(refused(
-                "coupling",
-                "a reflow of a drawing's trained flow: draw, then train a flow first",
-            ));
-        };
-        if teacher.parametrization != Parametrization::Velocity || teacher.schedule != Schedule::RectifiedFlow
-        {
-            return Err(refused(
-                "train_objective",
-                "a flow as the reflow's teacher: train the velocity on rectified_flow first",
-            ));
-        }
-        if teacher.class_embedding.is_some() {
-            return Err(refused(
-                "coupling",
-                "an unconditional teacher: reflow a drawing of one stroke colour",
-            ));
-        }
+        let (points, teacher) = drawing_flow(session, "reflow")?;
         check_size(steps, batch)?;
         options::check_integer("pairs", pairs, 1, MAX_REFLOW_PAIRS)?;
         let round = match teacher.coupling {
@@ -276,6 +287,45 @@ impl TrainingPlan {
             labels: Vec::new(),
             teacher: Some(teacher.clone()),
         })
+    }
+
+    /// A one-step generator distilled from the drawing's flow in `session` (consistency
+    /// distillation, Song et al. 2023, Alg. 2; `core::consistency`): `steps` Adam steps of
+    /// `batch` examples from `seed`, student and target starting as the flow, which must be an
+    /// unconditional flow (velocity on rectified flow) not itself distilled. Runs on the CPU
+    /// (its target network's moving average follows every step). Errors name what is missing.
+    pub fn distillation_of(
+        session: &Session,
+        steps: u32,
+        batch: u32,
+        seed: u32,
+    ) -> Result<TrainingPlan, OptionError> {
+        let (points, teacher) = drawing_flow(session, "distillation")?;
+        check_size(steps, batch)?;
+        if teacher.coupling == Coupling::Consistency {
+            return Err(refused(
+                "coupling",
+                "a flow to distill: this network is already a distilled one-step generator",
+            ));
+        }
+        let learning = Learning {
+            objective: Parametrization::Velocity,
+            schedule: Schedule::RectifiedFlow,
+            coupling: Coupling::Consistency,
+        };
+        Ok(TrainingPlan {
+            mixture: drawing::drawn_mixture(points).map_err(|e| refused("drawing", &e))?,
+            schedule: Schedule::RectifiedFlow,
+            config: learning.config(drawing::drawn_config(seed, steps, batch)),
+            points: points.to_vec(),
+            labels: Vec::new(),
+            teacher: Some(teacher.clone()),
+        })
+    }
+
+    /// True when the plan distills its teacher into a one-step generator.
+    pub fn distills(&self) -> bool {
+        self.config.coupling == Coupling::Consistency
     }
 
     /// True when the plan trains a class-conditional network: on a drawing with points of two
@@ -343,7 +393,12 @@ pub struct Ran {
 
 enum Engine {
     Cpu(drawing::Trainer),
-    Gpu { trainer: GpuTrainer, step: u32 },
+    /// Consistency distillation, on the CPU whatever the backend.
+    Distill(Distiller),
+    Gpu {
+        trainer: GpuTrainer,
+        step: u32,
+    },
 }
 
 /// A training run in progress, on the CPU or the GPU.
@@ -374,6 +429,10 @@ impl Training {
     /// Starts `plan` on the CPU.
     pub fn on_cpu(plan: TrainingPlan) -> Training {
         let (mixture, schedule, config) = (plan.mixture.clone(), plan.schedule, plan.config.clone());
+        if let (true, Some(teacher)) = (plan.distills(), &plan.teacher) {
+            let distiller = Distiller::new(teacher.mlp.clone(), mixture, config);
+            return Training { plan, engine: Engine::Distill(distiller) };
+        }
         let trainer = if plan.conditional() {
             drawing::Trainer::conditional(mixture, plan.labels.clone(), schedule, config)
         } else {
@@ -385,6 +444,11 @@ impl Training {
     /// Starts `plan` on `context`'s GPU, from the same initial network (and embedding) as the
     /// CPU would.
     pub fn on_gpu(context: &GpuContext, plan: TrainingPlan) -> Result<Training, GpuError> {
+        if plan.distills() {
+            return Err(GpuError::Unsupported(
+                "consistency distillation runs on the CPU (its target network follows the student every step)".into(),
+            ));
+        }
         let embedding = plan.conditional().then(|| ClassEmbedding::zeros(drawing::DRAWING_CLASSES.len()));
         let mlp = Mlp::initialise(plan.config.seed);
         let trainer = GpuTrainer::new(context, &mlp, embedding.as_ref(), plan.config.batch)?;
@@ -406,6 +470,12 @@ impl Training {
                 let steps = trainer.step() - first;
                 Ok(Ran { steps, mean_loss: (steps > 0).then_some(mean) })
             }
+            Engine::Distill(distiller) => {
+                let first = distiller.step();
+                let mean = distiller.run(n);
+                let steps = distiller.step() - first;
+                Ok(Ran { steps, mean_loss: (steps > 0).then_some(mean) })
+            }
             Engine::Gpu { trainer, step } => {
                 let first = *step;
                 let end = step.saturating_add(n).min(plan.config.steps);
@@ -423,6 +493,7 @@ impl Training {
     pub fn step(&self) -> u32 {
         match &self.engine {
             Engine::Cpu(trainer) => trainer.step(),
+            Engine::Distill(distiller) => distiller.step(),
             Engine::Gpu { step, .. } => *step,
         }
     }
@@ -446,6 +517,7 @@ impl Training {
     pub fn losses(&self) -> &[f32] {
         match &self.engine {
             Engine::Cpu(trainer) => trainer.losses(),
+            Engine::Distill(distiller) => distiller.losses(),
             Engine::Gpu { .. } => &[],
         }
     }
@@ -454,6 +526,7 @@ impl Training {
     pub fn mlp(&self) -> Option<&Mlp> {
         match &self.engine {
             Engine::Cpu(trainer) => Some(trainer.mlp()),
+            Engine::Distill(distiller) => Some(distiller.mlp()),
             Engine::Gpu { .. } => None,
         }
     }
@@ -465,6 +538,9 @@ impl Training {
             Engine::Cpu(trainer) => {
                 Some(drawn_network(trainer.mlp().clone(), trainer.embedding().cloned(), self.plan.learning()))
             }
+            Engine::Distill(distiller) => {
+                Some(drawn_network(distiller.mlp().clone(), None, self.plan.learning()))
+            }
             Engine::Gpu { .. } => None,
         }
     }
@@ -475,6 +551,9 @@ impl Training {
         match &self.engine {
             Engine::Cpu(trainer) => {
                 PendingValues::Ready(vec![trainer.losses().last().copied().unwrap_or(f32::NAN)])
+            }
+            Engine::Distill(distiller) => {
+                PendingValues::Ready(vec![distiller.losses().last().copied().unwrap_or(f32::NAN)])
             }
             Engine::Gpu { trainer, .. } => PendingValues::Gpu(trainer.read_losses()),
         }
@@ -493,6 +572,7 @@ impl Training {
                     .copied()
                     .collect(),
             ),
+            Engine::Distill(distiller) => PendingValues::Ready(distiller.mlp().weights.clone()),
             Engine::Gpu { trainer, .. } => PendingValues::Gpu(trainer.read_weights()),
         }
     }

@@ -346,11 +346,12 @@ impl Session {
     }
 
     /// One lap of the racer `racer` ([`RACER_FIELDS`] but posterior) run on the flow the
-    /// drawing's network was reflowed from ([`Session::flow_before_reflow`]) instead of the
-    /// network in use, from the same noise: the race shows the flow before and after a reflow
-    /// side by side (Liu et al. 2022, Fig. 1 and Table 1: few-step quality is what a reflow
-    /// buys). Refused when no reflow trained the network in use here.
-    pub fn racer_lap_before_reflow(
+    /// drawing's network was reflowed or distilled from ([`Session::teacher_flow`]) instead of
+    /// the network in use, from the same noise: the race shows the flow before and after a
+    /// reflow, or a one-step student beside its teacher (Liu et al. 2022, Table 1; Song et al.
+    /// 2023, Fig. 5: few-step quality is what both buy). Refused when neither trained the network
+    /// in use here.
+    pub fn racer_lap_on_teacher(
         &self,
         racer: &RawOptions,
         budget: u32,
@@ -358,11 +359,11 @@ impl Session {
     ) -> Result<RaceLap, OptionError> {
         let settings = self.racer_settings(racer)?;
         check_lap_size(budget, particles)?;
-        let Some(teacher) = self.flow_before_reflow() else {
+        let Some(teacher) = self.teacher_flow() else {
             return Err(OptionError {
                 field: "coupling".into(),
-                value: "before reflow".into(),
-                allowed: "a race before and after a reflow on a drawing whose flow was reflowed here (press Reflow)"
+                value: "the teacher".into(),
+                allowed: "a race beside the teacher on a drawing whose flow was reflowed or distilled here (press Reflow or Distill)"
                     .into(),
             });
         };

@@ -123,21 +123,89 @@ pub fn distill(
     config: &TrainConfig,
     mut on_step: impl FnMut(u32, f32),
 ) -> Mlp {
-    let mut student = teacher.clone();
-    let mut target = teacher.clone();
-    let mut adam = Adam::new(PARAMETERS);
-    let mut gradient = vec![0.0; PARAMETERS];
-    for step in 0..config.steps {
-        gradient.iter_mut().for_each(|g| *g = 0.0);
-        let examples = distillation_batch(teacher, &target, data, config, step);
-        let loss = train::prepared_loss_and_gradient(&student, &examples, &mut gradient);
-        adam.update(&mut student.weights, &gradient, train::learning_rate(config, step));
-        for (aim, w) in target.weights.iter_mut().zip(&student.weights) {
-            *aim = TARGET_EMA * *aim + (1.0 - TARGET_EMA) * w;
-        }
+    let mut distiller = Distiller::new(teacher.clone(), data.clone(), config.clone());
+    while distiller.step() < config.steps {
+        let step = distiller.step();
+        let loss = distiller.run(1);
         on_step(step, loss);
     }
-    student
+    distiller.student
+}
+
+/// A consistency distillation in progress, a few steps at a time (the page's CPU training runs
+/// it between frames): the teacher, the student, its target (the moving average) and Adam's state.
+pub struct Distiller {
+    teacher: Mlp,
+    data: GaussianMixture,
+    config: TrainConfig,
+    student: Mlp,
+    target: Mlp,
+    adam: Adam,
+    gradient: Vec<f32>,
+    step: u32,
+    losses: Vec<f32>,
+}
+
+impl Distiller {
+    /// A distillation of the velocity network `teacher` (rectified flow) on `data` with
+    /// `config`'s steps, batch, seed and rates; student and target start as the teacher.
+    pub fn new(teacher: Mlp, data: GaussianMixture, config: TrainConfig) -> Distiller {
+        Distiller {
+            student: teacher.clone(),
+            target: teacher.clone(),
+            teacher,
+            data,
+            losses: Vec::with_capacity(config.steps as usize),
+            config,
+            adam: Adam::new(PARAMETERS),
+            gradient: vec![0.0; PARAMETERS],
+            step: 0,
+        }
+    }
+
+    /// Takes up to `n` more steps (Alg. 2's loop body: the loss's gradient, Adam, the target's
+    /// moving average); returns their mean batch loss (NaN when none was left).
+    pub fn run(&mut self, n: u32) -> f32 {
+        let end = self.step.saturating_add(n).min(self.config.steps);
+        let (first, mut total) = (self.step, 0.0);
+        while self.step < end {
+            self.gradient.iter_mut().for_each(|g| *g = 0.0);
+            let examples =
+                distillation_batch(&self.teacher, &self.target, &self.data, &self.config, self.step);
+            let loss = train::prepared_loss_and_gradient(&self.student, &examples, &mut self.gradient);
+            self.adam.update(
+                &mut self.student.weights,
+                &self.gradient,
+                train::learning_rate(&self.config, self.step),
+            );
+            for (aim, w) in self.target.weights.iter_mut().zip(&self.student.weights) {
+                *aim = TARGET_EMA * *aim + (1.0 - TARGET_EMA) * w;
+            }
+            self.losses.push(loss);
+            total += loss;
+            self.step += 1;
+        }
+        if self.step == first {
+            f32::NAN
+        } else {
+            total / (self.step - first) as f32
+        }
+    }
+
+    /// Steps taken so far.
+    pub fn step(&self) -> u32 {
+        self.step
+    }
+
+    /// The batch loss of every step so far.
+    pub fn losses(&self) -> &[f32] {
+        &self.losses
+    }
+
+    /// The student as distilled so far.
+    pub fn mlp(&self) -> &Mlp {
+        &self.student
+    }
 }
 
 /// A consistency model's multistep sampling (Song et al. 2023, Alg. 1) from the noises `noise`

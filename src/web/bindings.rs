@@ -802,27 +802,24 @@ impl Playground {
         to_js(&self.session.racer_lap(&raw_options(&racer)?, budget, particles).map_err(js_error)?)
     }
 
-    /// `race_lap` run on the flow the drawing's network was reflowed from here, from the same
-    /// noise (`Session::racer_lap_before_reflow`); refused when no reflow trained it here.
+    /// `race_lap` run on the teacher of the drawing's network, the flow a reflow or a
+    /// distillation here trained it from, from the same noise (`Session::racer_lap_on_teacher`);
+    /// refused when neither trained it here.
     #[wasm_bindgen(unchecked_return_type = "RaceLap")]
-    pub fn race_lap_before_reflow(
+    pub fn race_lap_on_teacher(
         &self,
         #[wasm_bindgen(unchecked_param_type = "OptionValues")] racer: JsValue,
         budget: u32,
         particles: u32,
     ) -> Result<JsValue, JsError> {
-        to_js(
-            &self
-                .session
-                .racer_lap_before_reflow(&raw_options(&racer)?, budget, particles)
-                .map_err(js_error)?,
-        )
+        to_js(&self.session.racer_lap_on_teacher(&raw_options(&racer)?, budget, particles).map_err(js_error)?)
     }
 
-    /// Whether the drawing's network was reflowed here, so the race can also run the flow
-    /// before the reflow (`race_lap_before_reflow`).
-    pub fn has_flow_before_reflow(&self) -> bool {
-        self.session.flow_before_reflow().is_some()
+    /// How the drawing's network was trained from a teacher kept beside it ("reflow" or
+    /// "consistency", the race then also runs the teacher: `race_lap_on_teacher`), or undefined
+    /// when it has none.
+    pub fn teacher_coupling(&self) -> Option<String> {
+        self.session.teacher_flow().map(|_| self.session.net().coupling.name().to_string())
     }
 
     /// The log-likelihood of `points` (interleaved x, y; 1 to 16,384) under the playground's
@@ -907,6 +904,15 @@ impl Playground {
     /// a drawing's unconditional flow.
     pub fn reflow_trainer(&self, steps: u32, batch: u32, seed: u32, pairs: u32) -> Result<Trainer, JsValue> {
         let plan = TrainingPlan::reflow_of(&self.session, steps, batch, seed, pairs).map_err(option_error)?;
+        Ok(Trainer { inner: Training::on_cpu(plan) })
+    }
+
+    /// A CPU trainer that distills the drawing's flow into a one-step generator (consistency
+    /// distillation, Song et al. 2023, Alg. 2): `steps` Adam steps of `batch` examples from
+    /// `seed` (`TrainingPlan::distillation_of`); it runs on the CPU whatever the backend. Refused,
+    /// naming what is missing, without a drawing's unconditional flow.
+    pub fn distillation_trainer(&self, steps: u32, batch: u32, seed: u32) -> Result<Trainer, JsValue> {
+        let plan = TrainingPlan::distillation_of(&self.session, steps, batch, seed).map_err(option_error)?;
         Ok(Trainer { inner: Training::on_cpu(plan) })
     }
 

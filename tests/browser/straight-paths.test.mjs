@@ -172,6 +172,44 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         await session.close();
       }
     });
+
+    test(`on ${backend}: Distill makes a one-step generator of the drawing's flow (on the CPU), and the race shows it beside its teacher`, async (t) => {
+      const session = await openPlayground(browser, `backend=${backend}&schedule=rectified_flow&sampler=heun&particles=1024&steps=16&draw=1&playing=0&racers=probability_flow_euler`);
+      const { page } = session;
+      try {
+        await waitReady(page);
+        await page.click('#draw-distill');
+        await page.waitForFunction(() => /Distill needs a drawing with a trained flow/.test(document.getElementById('draw-status').textContent));
+        await drawCircle(page);
+        await trainAndMeasure(page, 'independent');
+        const trainings = await page.evaluate(() => window.dp.trainingsFinished());
+        await page.click('#draw-distill');
+        await page.waitForFunction((n) => window.dp.trainingsFinished() > n, trainings, { timeout: 180_000 });
+        assert.match(await page.$eval('#draw-status', (e) => e.textContent), /Trained 600 steps \(velocity on rectified_flow, distilled from the flow into a one-step generator\) in [\d.]+ s on this device \(CPU\)/);
+        const options = await page.evaluate(() => window.dp.playground.options());
+        assert.deepEqual([options.sampler, options.steps], ['probability_flow_euler', 1], 'it samples with one Euler step');
+        assert.match((await noticeTexts(page)).join(' '), /A one-step generator \(consistency distillation\) samples with one Euler step and has a velocity but no score: sampler is now probability_flow_euler, steps is now 1/);
+
+        const races = await page.evaluate(() => window.dp.racesFinished());
+        await setLinkSetting(page, 'race', '1');
+        await page.waitForFunction((n) => window.dp.racesFinished() > n, races, { timeout: 180_000 });
+        const race = await page.evaluate(() => ({
+          racers: window.dp.lastRace().map((r) => ({ label: r.label, distances: r.laps.map((l) => l.distance) })),
+          status: document.getElementById('race-status').textContent,
+          captions: [...document.querySelectorAll('#race-snapshots figcaption')].map((c) => c.textContent),
+        }));
+        t.diagnostic(JSON.stringify(race));
+        const [student, teacher] = race.racers;
+        assert.equal(student.label, 'Probability-flow ODE (Euler), one-step student');
+        assert.equal(teacher.label, 'Probability-flow ODE (Euler), its teacher');
+        assert.ok(student.distances[0] < 0.5 * teacher.distances[0], `one step of the student is far nearer the data than one of its teacher: ${student.distances[0]} against ${teacher.distances[0]}`);
+        assert.match(race.status, /on the distilled one-step generator \(solid\) and on the flow it was distilled from \(dashed\)/);
+        assert.ok(race.captions.every((c) => /: 1 NFE, SW₂/.test(c)), race.captions.join(' | '));
+        assert.deepEqual(session.errors, []);
+      } finally {
+        await session.close();
+      }
+    });
   }
 
   test('the straight-and-curved-paths panel draws conditional paths beside the exact and the run\'s trajectories', async () => {

@@ -132,28 +132,28 @@ fn after_a_reflow_the_race_runs_the_flow_before_it_from_the_same_noise() {
     merged.score = ScoreChoice::Mlp;
     session.set_options(merged).unwrap();
     let teachers_own = session.racer_lap(&racer("heun"), 4, 256).unwrap();
-    assert!(session.flow_before_reflow().is_none(), "a flow trained from scratch has no flow before it");
+    assert!(session.teacher_flow().is_none(), "a flow trained from scratch has no flow before it");
     assert!(session
-        .racer_lap_before_reflow(&racer("heun"), 4, 256)
+        .racer_lap_on_teacher(&racer("heun"), 4, 256)
         .unwrap_err()
         .to_string()
-        .contains("Reflow"));
+        .contains("press Reflow or Distill"));
 
     let mut reflow = Training::on_cpu(TrainingPlan::reflow_of(&session, 200, 128, 2, 512).unwrap());
     reflow.run(200).unwrap();
     session.use_trained_drawing(&reflow).unwrap();
     assert_eq!(session.drawing_network().unwrap().coupling, Coupling::Reflow { round: 1 });
-    let teacher = session.flow_before_reflow().expect("the teacher is kept beside its reflow");
+    let teacher = session.teacher_flow().expect("the teacher is kept beside its reflow");
     assert!(
         teacher.mlp == flow.mlp && teacher.coupling == Coupling::Independent,
         "it is the flow that was in use"
     );
-    let before = session.racer_lap_before_reflow(&racer("heun"), 4, 256).unwrap();
+    let before = session.racer_lap_on_teacher(&racer("heun"), 4, 256).unwrap();
     assert_eq!(before, teachers_own, "the flow before the reflow races exactly as it did when in use");
     let after = session.racer_lap(&racer("heun"), 4, 256).unwrap();
     assert_ne!(after.particles, before.particles);
     // The reflowed flow has no score: a noisy racer sits out on both sides of the comparison.
-    assert!(session.racer_lap_before_reflow(&racer("euler_maruyama"), 4, 256).is_ok(), "the teacher has one");
+    assert!(session.racer_lap_on_teacher(&racer("euler_maruyama"), 4, 256).is_ok(), "the teacher has one");
     assert!(session.racer_lap(&racer("euler_maruyama"), 4, 256).is_err());
 
     // A new drawing forgets the teacher.
@@ -162,5 +162,45 @@ fn after_a_reflow_the_race_runs_the_flow_before_it_from_the_same_noise() {
     merged.score = ScoreChoice::Exact;
     session.set_options(merged).unwrap();
     session.use_drawing(&ring[..40], None).unwrap();
-    assert!(session.flow_before_reflow().is_none());
+    assert!(session.teacher_flow().is_none());
+}
+
+#[test]
+fn the_page_distills_the_drawings_flow_as_the_cli_does_and_keeps_the_teacher_beside_it() {
+    use diffusion_playground::app::training::{Learning, Training, TrainingPlan};
+    use diffusion_playground::core::consistency;
+    let square: Vec<[f32; 2]> =
+        (0..40).map(|k| [(k % 8) as f32 * 0.4 - 1.4, (k / 8) as f32 * 0.6 - 1.2]).collect();
+    let options = Options {
+        schedule: Schedule::RectifiedFlow,
+        sampler: Sampler::Heun,
+        particles: 256,
+        ..Options::default()
+    };
+    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    let refused = TrainingPlan::distillation_of(&session, 100, 64, 1).unwrap_err().to_string();
+    assert!(refused.contains("a distillation of a drawing's trained flow"), "{refused}");
+    let learning = Learning::from_names("velocity", "rectified_flow").unwrap();
+    let mut flow = Training::on_cpu(TrainingPlan::for_drawing_with(&square, 200, 64, 1, learning).unwrap());
+    flow.run(200).unwrap();
+    session.use_trained_drawing(&flow).unwrap();
+    let teacher = session.drawing_network().unwrap().clone();
+
+    let plan = TrainingPlan::distillation_of(&session, 60, 64, 3).unwrap();
+    let expected = consistency::distill(&teacher.mlp, &plan.mixture, &plan.config, |_, _| {});
+    let mut distillation = Training::on_cpu(plan);
+    while distillation.step() < distillation.steps() {
+        distillation.run(7).unwrap();
+    }
+    assert!(
+        distillation.mlp() == Some(&expected),
+        "a few steps at a time, the same student as dp-train --distill"
+    );
+    assert_eq!(distillation.losses().len(), 60);
+    session.use_trained_drawing(&distillation).unwrap();
+    assert_eq!(session.drawing_network().unwrap().coupling, Coupling::Consistency);
+    assert!(session.teacher_flow().is_some_and(|kept| kept.mlp == teacher.mlp));
+    assert!(session.racer_lap_on_teacher(&racer("probability_flow_euler"), 1, 256).is_ok());
+    let again = TrainingPlan::distillation_of(&session, 60, 64, 3).unwrap_err().to_string();
+    assert!(again.contains("already a distilled one-step generator"), "{again}");
 }

@@ -58,7 +58,7 @@ function formFields() {
 const HIDE_TARGETS = { t: 'timebar', readouts: 'readouts', ...Object.fromEntries(PANELS.map(({ name }) => [name, name])) };
 
 /** Buttons that need a playground. */
-const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy', 'python', 'draw-train', 'draw-reflow', 'draw-use'];
+const ACTION_BUTTONS = ['t', 'play', 'step', 'reset', 'reseed', 'share', 'embed', 'png', 'record', 'csv', 'npy', 'trajectory_csv', 'trajectory_npy', 'python', 'draw-train', 'draw-reflow', 'draw-distill', 'draw-use'];
 
 
 /** Fills the selects and sets the input ranges from the state table; `racers` are the samplers

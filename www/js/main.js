@@ -31,7 +31,7 @@ import { onHashChange } from './store.js';
 import { writeHashSoon } from './address-bar.js';
 import { handlers, runCommand } from './actions.js';
 import { loadDataFile, setUpDrawing } from './drawing-feature.js';
-import { startReflow, startTraining } from './training.js';
+import { startDistillation, startReflow, startTraining } from './training.js';
 import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
 import { connectToEmbedder } from './embed-bridge.js';
@@ -90,6 +90,7 @@ async function main() {
   ui.bind(handlers);
   const showDrawing = setUpDrawing(startTraining);
   document.getElementById('draw-reflow')?.addEventListener('click', startReflow);
+  document.getElementById('draw-distill')?.addEventListener('click', startDistillation);
   setUpNetworkFiles(loadDataFile);
   showDrawing(page.state.draw);
   ui.onPanelToggle((name, open) => panelToggled(name, open, showDrawing));

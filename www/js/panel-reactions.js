@@ -31,7 +31,8 @@ export function panelToggled(name, open, showDrawing) {
   if (name === 'draw') showDrawing(open);
   if (open === page.state[name]) return;
   record({ [name]: open });
-  if (page.pg && !page.creating && open) {
+  // The race runs when its panel opens however it opens (settingsChanged below).
+  if (page.pg && !page.creating && open && name !== 'race') {
     try {
       viewOfPanel(name)?.update();
     } catch (error) {
@@ -64,10 +65,11 @@ export function pictureClicked(x, y) {
 
 /**
  * State fields were changed and applied (store.js): the race on screen and the likelihood panel
- * always show their current settings, so they run again when those change.
+ * always show their current settings, so they run again when those change; the race also runs
+ * when its panel opens, by a click or by a link edited in the address bar.
  * @param {string[]} fields
  */
 export function settingsChanged(fields) {
-  if (page.state.race && fields.some((f) => RACE_SETTINGS.includes(f))) startRace();
+  if (page.state.race && page.pg && !page.creating && fields.some((f) => f === 'race' || RACE_SETTINGS.includes(f))) startRace();
   if (page.state.likelihood && fields.some((f) => LIKELIHOOD_SETTINGS.includes(f))) startLikelihood();
 }

@@ -13,10 +13,16 @@ export const RACE_BUDGETS = [1, 2, 4, 8, 16, 32, 64];
 /** The budget of the small pictures. */
 export const SNAPSHOT_BUDGET = 8;
 /**
- * The budget of the small pictures when the race runs a flow before and after its reflow: a
- * reflow buys few-step quality (Liu et al. 2022, Table 1), so the pictures show two evaluations.
+ * A race of a network beside the teacher it was trained from here, by how it was trained (the
+ * playground's `teacher_coupling`): the labels of the two sides, the budget of the small pictures
+ * (what a reflow or a distillation buys is few-step quality: Liu et al. 2022, Table 1; Song et
+ * al. 2023, Fig. 5) and the status's words.
+ * @type {Record<string, { student: string, teacher: string, snapshotBudget: number, status: string }>}
  */
-export const REFLOW_SNAPSHOT_BUDGET = 2;
+export const TEACHER_RACES = {
+  reflow: { student: 'after reflow', teacher: 'before reflow', snapshotBudget: 2, status: 'on the reflowed flow (solid) and on the flow before the reflow (dashed)' },
+  consistency: { student: 'one-step student', teacher: 'its teacher', snapshotBudget: 1, status: 'on the distilled one-step generator (solid) and on the flow it was distilled from (dashed)' },
+};
 /** Particles per lap. */
 const RACE_PARTICLES = 1024;
 /** The solver order DEIS and UniPC race at (their highest, the options' default). */
@@ -49,12 +55,12 @@ const SNAPSHOT_HALF_EXTENT = 3;
  */
 
 /**
- * One sampler in the race and its laps so far: `beforeReflow` when it runs on the flow the
- * drawing's network was reflowed from (drawn dashed, in its twin's colour), `satOut` the reason
- * when the playground refused it (a sampler that draws noise on a network with no score).
- * @typedef {{ name: string, label: string, colour: string, laps: Lap[], beforeReflow: boolean, satOut?: string }} Racer
+ * One sampler in the race and its laps so far: `onTeacher` when it runs on the flow the
+ * drawing's network was reflowed or distilled from (drawn dashed, in its twin's colour), `satOut`
+ * the reason when the playground refused it (a sampler that draws noise on a network with no score).
+ * @typedef {{ name: string, label: string, colour: string, laps: Lap[], onTeacher: boolean, satOut?: string }} Racer
  */
-/** A racer to run: its sampler's name, its label and whether it runs on the flow before the reflow. @typedef {[string, string, boolean?]} RacerSpec */
+/** A racer to run: its sampler's name, its label and whether it runs on the teacher. @typedef {[string, string, boolean?]} RacerSpec */
 
 /**
  * The knobs a sampler races with, whatever the main settings (whose controls may be hidden):
@@ -78,18 +84,19 @@ export function racerSettings(sampler, ddimEta) {
 }
 
 /**
- * The racers of a race on a flow before and after its reflow: each of `racers` ([name, label]
- * pairs) on the reflowed flow, then its twin on the flow before.
+ * The racers of a race beside the teacher: each of `racers` ([name, label] pairs) on the network
+ * in use, then its twin on the teacher, labelled as `sides` says (an entry of TEACHER_RACES).
  * @param {Array<[string, string]>} racers
+ * @param {{ student: string, teacher: string }} sides
  * @returns {RacerSpec[]}
  */
-export function beforeAndAfterReflow(racers) {
-  return [...racers.map(([name, label]) => /** @type {RacerSpec} */ ([name, `${label}, after reflow`, false])),
-    ...racers.map(([name, label]) => /** @type {RacerSpec} */ ([name, `${label}, before reflow`, true]))];
+export function besideTheTeacher(racers, sides) {
+  return [...racers.map(([name, label]) => /** @type {RacerSpec} */ ([name, `${label}, ${sides.student}`, false])),
+    ...racers.map(([name, label]) => /** @type {RacerSpec} */ ([name, `${label}, ${sides.teacher}`, true]))];
 }
 
 /**
- * Runs the race on the playground `pg` with the samplers `racers` ([name, label, beforeReflow]),
+ * Runs the race on the playground `pg` with the samplers `racers` ([name, label, onTeacher]),
  * each with the knobs `knobsOf(name)` (see racerSettings), calling `onLap(results)` after every
  * lap so the chart fills in. A racer the playground refuses sits out (its `satOut` says why) and
  * the others race on. Resolves to the results, or to null when `isCancelled()` turns true
@@ -102,15 +109,15 @@ export function beforeAndAfterReflow(racers) {
  * @returns {Promise<Racer[] | null>}
  */
 export async function runRace(pg, racers, knobsOf, onLap, isCancelled) {
-  const twins = racers.filter(([, , before]) => !before).length;
+  const twins = racers.filter(([, , onTeacher]) => !onTeacher).length;
   /** @type {Racer[]} */
-  const results = racers.map(([name, label, before], k) => ({
+  const results = racers.map(([name, label, onTeacher], k) => ({
     name,
     label,
-    // A flow before its reflow takes its twin's colour (it is drawn dashed).
-    colour: racerColour(before ? k - twins : k),
+    // A racer on the teacher takes its twin's colour (it is drawn dashed).
+    colour: racerColour(onTeacher ? k - twins : k),
     laps: [],
-    beforeReflow: Boolean(before),
+    onTeacher: Boolean(onTeacher),
   }));
   for (const racer of results) {
     for (const budget of RACE_BUDGETS) {
@@ -120,8 +127,8 @@ export async function runRace(pg, racers, knobsOf, onLap, isCancelled) {
       // A racer's knobs may name its sampler (the posterior race names the method instead).
       const knobs = { sampler: racer.name, ...knobsOf(racer.name) };
       try {
-        const lap = racer.beforeReflow
-          ? pg.race_lap_before_reflow(knobs, budget, RACE_PARTICLES)
+        const lap = racer.onTeacher
+          ? pg.race_lap_on_teacher(knobs, budget, RACE_PARTICLES)
           : pg.race_lap(knobs, budget, RACE_PARTICLES);
         racer.laps.push({ budget, ...lap });
       } catch (error) {
@@ -197,7 +204,7 @@ export function drawRaceChart(canvas, results) {
     ctx.strokeStyle = racer.colour;
     ctx.fillStyle = racer.colour;
     ctx.lineWidth = 2 * ratio;
-    ctx.setLineDash(racer.beforeReflow ? [6 * ratio, 4 * ratio] : []);
+    ctx.setLineDash(racer.onTeacher ? [6 * ratio, 4 * ratio] : []);
     ctx.beginPath();
     racer.laps.forEach((lap, i) => {
       const [x, y] = [toX(lap.evaluations || lap.budget), toY(Math.max(lap.distance, 10 ** yLo))];

@@ -92,13 +92,16 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
   if (coupling !== 'independent') {
     /** @type {Partial<import('./state.js').State>} */
     const noScore = {};
-    if (previous.draws_noise()) noScore.sampler = 'heun';
+    // A one-step generator is sampled with one Euler step of its flow (what it was distilled for).
+    if (coupling === 'consistency') Object.assign(noScore, { sampler: 'probability_flow_euler', steps: 1 });
+    else if (previous.draws_noise()) noScore.sampler = 'heun';
     if (page.state.guidance === 'classifier') noScore.guidance = 'none';
     if (page.state.posterior !== 'none') noScore.posterior = 'none';
     if (Object.keys(noScore).length > 0) {
       previous.set_options(noScore);
       record(noScore);
-      ui.notice(`A flow trained with the ${coupling} coupling has a velocity but no score: ${Object.entries(noScore).map(([k, v]) => `${k} is now ${v}`).join(', ')}.`, 'info');
+      const what = coupling === 'consistency' ? 'A one-step generator (consistency distillation) samples with one Euler step and' : `A flow trained with the ${coupling} coupling`;
+      ui.notice(`${what} has a velocity but no score: ${Object.entries(noScore).map(([k, v]) => `${k} is now ${v}`).join(', ')}.`, 'info');
     }
   }
   if (!applyDrawing(points, useNetwork)) return;
@@ -110,7 +113,7 @@ function finishTraining(points, useNetwork, losses, every, steps, seconds, where
   }
   const colours = draw.usedClasses(points).length;
   const conditional = colours > 1 ? ` It is class-conditional on your ${colours} stroke colours (label dropout 0.2): guidance cfg with the network steers toward one.` : '';
-  const how = coupling === 'independent' ? '' : `, ${coupling} coupling`;
+  const how = coupling === 'independent' ? '' : coupling === 'consistency' ? ', distilled from the flow into a one-step generator' : `, ${coupling} coupling`;
   const trained = `Trained ${steps} steps (${objective} on ${schedule}${how}) in ${seconds} s on this device (${where}); the learned score now samples your drawing.${conditional}`;
   drawStatus(`${trained} Measuring it…`);
   setPlaying(true);
@@ -339,6 +342,33 @@ export function startReflow() {
     return;
   }
   begin(handle, { points: draw.unflatten(flat), started: performance.now(), objective: 'velocity', schedule: 'rectified_flow', coupling: 'reflow' });
+}
+
+/**
+ * Consistency distillation (Song et al. 2023, Alg. 2): distills the drawing's trained flow into
+ * a one-step generator, on the CPU inside the wasm whatever the backend (its target network
+ * follows the student every step); refused with what is missing when there is no trained flow.
+ * The race then runs the student beside its teacher.
+ */
+export function startDistillation() {
+  const steps = stepsAsked();
+  if (steps === null) return;
+  const { pg } = page;
+  if (!pg || page.creating) return;
+  const flat = pg.drawing();
+  if (!flat) {
+    drawStatus('Distill needs a drawing with a trained flow: draw, pick velocity on rectified_flow, and train first.');
+    return;
+  }
+  /** @type {TrainingHandle} */
+  let handle;
+  try {
+    handle = cpuHandle(pg.distillation_trainer(steps, TRAIN_BATCH, page.state.seed));
+  } catch (error) {
+    drawStatus(`Distillation could not start: ${messageOf(error)}`);
+    return;
+  }
+  begin(handle, { points: draw.unflatten(flat), started: performance.now(), objective: 'velocity', schedule: 'rectified_flow', coupling: 'consistency' });
 }
 
 /**

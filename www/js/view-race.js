@@ -6,7 +6,7 @@
 import * as ui from './controls.js';
 import { page, running } from './page.js';
 import { messageOf } from './errors.js';
-import { RACE_BUDGETS, REFLOW_SNAPSHOT_BUDGET, SNAPSHOT_BUDGET, beforeAndAfterReflow, drawRaceChart, drawSnapshots, racerSettings, runRace } from './race.js';
+import { RACE_BUDGETS, SNAPSHOT_BUDGET, TEACHER_RACES, besideTheTeacher, drawRaceChart, drawSnapshots, racerSettings, runRace } from './race.js';
 
 /** Races started so far (a newer race cancels an older one) and races finished. */
 let started = 0;
@@ -23,6 +23,11 @@ export function racesFinished() {
 /** The last finished race: per sampler, its name, label and laps ({ budget, distance, ... }). */
 export function lastRace() {
   return lastResults;
+}
+
+/** `n` and `noun`, plural unless n is 1. @param {number} n @param {string} noun */
+function plural(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Runs the sampler race for the current settings (cancelling one under way). */
@@ -42,11 +47,11 @@ export function startRace() {
   // The laps race on what the playground samples; a change of it (or a new playground) stops
   // the race.
   const owner = running();
-  // After a reflow here, every sampler also races on the flow before it, from the same noise.
-  const reflowRace = !posteriorRace && state.score === 'mlp' && owner.has_flow_before_reflow();
+  // After a reflow or a distillation here, every sampler also races on the teacher, from the same noise.
+  const teacherRace = !posteriorRace && state.score === 'mlp' ? TEACHER_RACES[owner.teacher_coupling() ?? ''] : undefined;
   /** @type {import('./race.js').RacerSpec[]} */
-  const racers = reflowRace ? beforeAndAfterReflow(chosen) : chosen;
-  const snapshotBudget = reflowRace ? REFLOW_SNAPSHOT_BUDGET : SNAPSHOT_BUDGET;
+  const racers = teacherRace ? besideTheTeacher(chosen, teacherRace) : chosen;
+  const snapshotBudget = teacherRace ? teacherRace.snapshotBudget : SNAPSHOT_BUDGET;
   const revision = owner.revision;
   const seed = state.seed;
   ui.setRaceStatus('Running…');
@@ -76,8 +81,8 @@ export function startRace() {
       const sitting = satOut.length ? ` ${satOut.join('; ')}.` : '';
       ui.setRaceStatus(posteriorRace
         ? `The posterior race: ${racers.length} ways to condition on y = ${state.observation} (none: the prior) × ${RACE_BUDGETS.length} budgets, Euler-Maruyama, 1,024 particles each from the same noise (seed ${seed}), against the exact posterior p(x₀ | y).${sitting}`
-        : reflowRace
-          ? `${chosen.length} samplers on the reflowed flow (solid) and on the flow before the reflow (dashed) × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}); the pictures show ${snapshotBudget} evaluations.${sitting}`
+        : teacherRace
+          ? `${plural(chosen.length, 'sampler')} ${teacherRace.status} × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}); the pictures show ${plural(snapshotBudget, 'evaluation')}.${sitting}`
           : `${racers.length} samplers × ${RACE_BUDGETS.length} budgets, 1,024 particles each, from the same noise (seed ${seed}).${sitting}`);
     },
     (error) => ui.setRaceStatus(`The race failed: ${messageOf(error)}`),

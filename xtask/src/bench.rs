@@ -132,7 +132,9 @@ pub fn run_all(quick: bool) -> Result<()> {
         .env("DP_BASE_URL", server.url())
         .env("DP_BENCH_VIEWS_OUT", "bench/results/views.json")
         .arg("bench/views.mjs"))?;
-    println!("\n==> Browser: training a flow in the page on the CPU path, per coupling (docs/straight-paths.md)");
+    println!(
+        "\n==> Browser: training a flow in the page on the CPU path, per coupling (docs/straight-paths.md)"
+    );
     run(Command::new("node")
         .current_dir(&root)
         .env("DP_BASE_URL", server.url())

@@ -306,8 +306,8 @@ struct Drawing {
     /// The network trained on it, once there is one (class-conditional when it was trained on
     /// the stroke classes).
     net: Option<TrainedNet>,
-    /// The flow `net` was reflowed from (Liu et al. 2022), when it was trained here by a reflow:
-    /// the race runs it beside `net` to show what the reflow changed.
+    /// The flow `net` was reflowed (Liu et al. 2022) or distilled (Song et al. 2023) from, when
+    /// it was trained here so: the race runs it beside `net` to show what that changed.
     teacher: Option<TrainedNet>,
 }
 
@@ -708,8 +708,8 @@ impl Session {
     }
 
     /// Replaces the dataset by the drawing `plan` trains on (with its classes) and `net`, the
-    /// network it trained ([`Session::use_labelled_drawing`]); a reflow's teacher stays beside
-    /// it ([`Session::flow_before_reflow`]).
+    /// network it trained ([`Session::use_labelled_drawing`]); the teacher of a reflow or a
+    /// distillation stays beside it ([`Session::teacher_flow`]).
     pub fn use_planned_drawing(
         &mut self,
         plan: &TrainingPlan,
@@ -723,9 +723,9 @@ impl Session {
         Ok(())
     }
 
-    /// The flow the drawing's network was reflowed from, when a reflow here trained it (a link
-    /// or file carries the reflowed network alone).
-    pub fn flow_before_reflow(&self) -> Option<&TrainedNet> {
+    /// The flow the drawing's network was reflowed or distilled from, when a reflow or a
+    /// distillation here trained it (a link or file carries the network alone).
+    pub fn teacher_flow(&self) -> Option<&TrainedNet> {
         self.drawing.as_ref().and_then(|d| d.teacher.as_ref())
     }
 
