@@ -321,27 +321,9 @@ const REFLOW_PAIRS = 4096;
  * playground runs on WebGPU; refused with what is missing when there is no trained flow.
  */
 export function startReflow() {
-  const steps = stepsAsked();
-  if (steps === null) return;
-  const { pg } = page;
-  if (!pg || page.creating) return;
-  const flat = pg.drawing();
-  if (!flat) {
-    drawStatus('Reflow needs a drawing with a trained flow: draw, pick velocity on rectified_flow, and train first.');
-    return;
-  }
-  /** @type {TrainingHandle} */
-  let handle;
-  try {
-    const { seed } = page.state;
-    handle = pg.backend === 'webgpu'
-      ? gpuHandle(pg.gpu_reflow_training(steps, TRAIN_BATCH, seed, REFLOW_PAIRS), steps)
-      : cpuHandle(pg.reflow_trainer(steps, TRAIN_BATCH, seed, REFLOW_PAIRS));
-  } catch (error) {
-    drawStatus(`Reflow could not start: ${messageOf(error)}`);
-    return;
-  }
-  begin(handle, { points: draw.unflatten(flat), started: performance.now(), objective: 'velocity', schedule: 'rectified_flow', coupling: 'reflow' });
+  fromTheFlow('Reflow', 'reflow', (pg, steps, seed) => (pg.backend === 'webgpu'
+    ? gpuHandle(pg.gpu_reflow_training(steps, TRAIN_BATCH, seed, REFLOW_PAIRS), steps)
+    : cpuHandle(pg.reflow_trainer(steps, TRAIN_BATCH, seed, REFLOW_PAIRS))));
 }
 
 /**
@@ -351,24 +333,36 @@ export function startReflow() {
  * The race then runs the student beside its teacher.
  */
 export function startDistillation() {
+  fromTheFlow('Distill', 'consistency', (pg, steps, seed) => cpuHandle(pg.distillation_trainer(steps, TRAIN_BATCH, seed)));
+}
+
+/**
+ * Starts a run that trains from the drawing's trained flow (its teacher): `start` makes its
+ * handle with the panel's steps and the seed; `action` names the button in the status lines,
+ * `coupling` is what the new network learns.
+ * @param {string} action
+ * @param {string} coupling
+ * @param {(pg: import('./page.js').Playground, steps: number, seed: number) => TrainingHandle} start
+ */
+function fromTheFlow(action, coupling, start) {
   const steps = stepsAsked();
   if (steps === null) return;
   const { pg } = page;
   if (!pg || page.creating) return;
   const flat = pg.drawing();
   if (!flat) {
-    drawStatus('Distill needs a drawing with a trained flow: draw, pick velocity on rectified_flow, and train first.');
+    drawStatus(`${action} needs a drawing with a trained flow: draw, pick velocity on rectified_flow, and train first.`);
     return;
   }
   /** @type {TrainingHandle} */
   let handle;
   try {
-    handle = cpuHandle(pg.distillation_trainer(steps, TRAIN_BATCH, page.state.seed));
+    handle = start(pg, steps, page.state.seed);
   } catch (error) {
-    drawStatus(`Distillation could not start: ${messageOf(error)}`);
+    drawStatus(`${action} could not start: ${messageOf(error)}`);
     return;
   }
-  begin(handle, { points: draw.unflatten(flat), started: performance.now(), objective: 'velocity', schedule: 'rectified_flow', coupling: 'consistency' });
+  begin(handle, { points: draw.unflatten(flat), started: performance.now(), objective: 'velocity', schedule: 'rectified_flow', coupling });
 }
 
 /**
