@@ -815,6 +815,12 @@ impl Playground {
         to_js(&self.session.racer_lap_on_teacher(&raw_options(&racer)?, budget, particles).map_err(js_error)?)
     }
 
+    /// How the network in use paired noise with data when it was trained (`core::coupling`:
+    /// "independent", "ot", "sb", "reflow" or "consistency").
+    pub fn network_coupling(&self) -> String {
+        self.session.net().coupling.name().to_string()
+    }
+
     /// How the drawing's network was trained from a teacher kept beside it ("reflow" or
     /// "consistency", the race then also runs the teacher: `race_lap_on_teacher`), or undefined
     /// when it has none.

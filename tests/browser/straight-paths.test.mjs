@@ -117,6 +117,10 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         t.diagnostic(`straightness: teacher ${teacher}, reflow round 1 ${reflowed}`);
         assert.ok(reflowed < 0.5 * teacher, `the reflowed flow is straighter: ${reflowed} against ${teacher}`);
         assert.match(await page.$eval('#draw-status', (e) => e.textContent), /velocity on rectified_flow, reflow coupling/);
+        const shown = await page.evaluate(() => window.dp.formulasShown());
+        await setLinkSetting(page, 'formulas', '1');
+        await page.waitForFunction((n) => window.dp.formulasShown() > n, shown, { timeout: 30_000 });
+        assert.match(await page.$eval('#formulas', (e) => e.textContent), /The network in use is a reflow/);
 
         // The race runs every sampler on the flow before the reflow too, from the same noise: the
         // reflowed flow is nearer the data at one and two evaluations; the reverse SDE sits out
@@ -205,6 +209,11 @@ describe('straight paths', { timeout: TEST_TIMEOUT_MS }, () => {
         assert.ok(student.distances[0] < 0.5 * teacher.distances[0], `one step of the student is far nearer the data than one of its teacher: ${student.distances[0]} against ${teacher.distances[0]}`);
         assert.match(race.status, /on the distilled one-step generator \(solid\) and on the flow it was distilled from \(dashed\)/);
         assert.ok(race.captions.every((c) => /: 1 NFE, SW₂/.test(c)), race.captions.join(' | '));
+        // The formulas panel gives the network in use's objective, though no select names it.
+        const shown = await page.evaluate(() => window.dp.formulasShown());
+        await setLinkSetting(page, 'formulas', '1');
+        await page.waitForFunction((n) => window.dp.formulasShown() > n, shown, { timeout: 30_000 });
+        assert.match(await page.$eval('#formulas', (e) => e.textContent), /one-step generator: consistency distillation of a flow/);
         assert.deepEqual(session.errors, []);
       } finally {
         await session.close();

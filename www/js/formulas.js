@@ -66,6 +66,14 @@ const COUPLINGS = {
     'Training coupling: Schrödinger bridge (SB-CFM; Tong et al. 2023, Sec. 3.3), entropic plan with ε = 2σ_b², σ_b = 0.5',
     String.raw`x_t = (1 - t)\,x_0 + t\,\varepsilon + \sigma_b\sqrt{t(1-t)}\,z,\qquad u_t = \varepsilon - x_0 + \frac{1 - 2t}{2\sqrt{t(1-t)}}\,\sigma_b z`,
   ],
+  reflow: [
+    'The network in use is a reflow (the k+1-rectified flow; Liu et al. 2022, Alg. 1): trained on pairs of the previous flow v_k, each noise with its ODE endpoint',
+    String.raw`x_0 = \varepsilon + \int_1^0 v_k(x_t, t)\,dt,\qquad \min_\theta\ \mathbb E\,\big\|v_\theta\big((1 - t)\,x_0 + t\,\varepsilon,\ t\big) - (\varepsilon - x_0)\big\|^2`,
+  ],
+  consistency: [
+    'The network in use is a one-step generator: consistency distillation of a flow v_φ (Song et al. 2023, eq. 5 and Alg. 2), θ⁻ the moving average of θ; its sample is one Euler step, x_0 = ε − v_θ(ε, 1)',
+    String.raw`f_\theta(x, t) = x - t\,v_\theta(x, t),\qquad \min_\theta\ \mathbb E\,\big\|f_\theta(x_{t_{n+1}}, t_{n+1}) - f_{\theta^-}\big(\hat x^{\phi}_{t_n}, t_n\big)\big\|^2`,
+  ],
 };
 
 /**
@@ -225,34 +233,33 @@ const POSTERIORS = {
 };
 
 /**
- * The formulas a panel shows for `schedule`, `sampler`, `guidance`, `posterior` and the
- * training `coupling`: [caption, TeX] pairs.
- * @param {string} schedule
- * @param {string} sampler
- * @param {string} [guidance]
- * @param {string} [posterior]
- * @param {string} [coupling]
+ * What the formulas panel shows the formulas of: the run's schedule, sampler, guidance and
+ * posterior method, the drawing panel's training coupling and the coupling the network in use
+ * was trained with (reflow and consistency distillation have no select of their own).
+ * @typedef {{ schedule: string, sampler: string, guidance?: string, posterior?: string, coupling?: string, network?: string }} FormulaChoice
+ */
+
+/**
+ * The formulas a panel shows for `choice`: [caption, TeX] pairs.
+ * @param {FormulaChoice} choice
  * @returns {Formula[]}
  */
-export function formulasFor(schedule, sampler, guidance = 'none', posterior = 'none', coupling = 'independent') {
+export function formulasFor({ schedule, sampler, guidance = 'none', posterior = 'none', coupling = 'independent', network = 'independent' }) {
   // An unknown name has no formula (undefined, filtered out).
-  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance], POSTERIORS[posterior], COUPLINGS[coupling]].filter(Boolean);
+  const couplings = [...new Set([coupling, network])].map((name) => COUPLINGS[name]);
+  return [SCHEDULES[schedule], ...COMMON, SAMPLERS[sampler], GUIDANCES[guidance], POSTERIORS[posterior], ...couplings].filter(Boolean);
 }
 
 /**
- * Fills `container` with the formulas of `schedule` and `sampler`, typeset when KaTeX loads.
+ * Fills `container` with the formulas of `choice`, typeset when KaTeX loads.
  * @param {HTMLElement} container
- * @param {string} schedule
- * @param {string} sampler
- * @param {string} [guidance]
- * @param {string} [posterior]
- * @param {string} [coupling]
+ * @param {FormulaChoice} choice
  * @returns {Promise<boolean>} whether KaTeX typeset them
  */
-export async function showFormulas(container, schedule, sampler, guidance = 'none', posterior = 'none', coupling = 'independent') {
+export async function showFormulas(container, choice) {
   const tex = await loadKatex();
   container.replaceChildren(
-    ...formulasFor(schedule, sampler, guidance, posterior, coupling).map(([caption, source]) => {
+    ...formulasFor(choice).map(([caption, source]) => {
       const figure = document.createElement('figure');
       figure.className = 'formula';
       const math = document.createElement('div');

@@ -19,10 +19,13 @@ export function formulasShown() {
 
 function update() {
   const { state } = page;
-  const key = `${state.schedule}/${state.sampler}/${state.guidance}/${state.posterior}/${state.train_coupling}`;
+  const network = state.score === 'mlp' && page.pg ? page.pg.network_coupling() : 'independent';
+  /** @type {import('./formulas.js').FormulaChoice} */
+  const choice = { schedule: state.schedule, sampler: state.sampler, guidance: state.guidance, posterior: state.posterior, coupling: state.train_coupling, network };
+  const key = JSON.stringify(choice);
   if (!state.formulas || key === shownKey) return;
   shownKey = key;
-  showFormulas(ui.formulasBody(), state.schedule, state.sampler, state.guidance, state.posterior, state.train_coupling).then(
+  showFormulas(ui.formulasBody(), choice).then(
     () => {
       shown += 1;
     },
