@@ -63,6 +63,7 @@ const CONTENT_TYPES = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.woff2': 'font/woff2',
@@ -71,12 +72,15 @@ const CONTENT_TYPES = {
 };
 
 /**
- * Serves `root` on 127.0.0.1 at a free port (GET and HEAD only, no path outside `root`), under
- * the policy `csp` (STRICT_CSP unless told otherwise). The server does not keep the test process
- * alive.
+ * Serves `root` on 127.0.0.1 at `port` (0: a free one; GET and HEAD only, no path outside
+ * `root`), under the policy `csp` (STRICT_CSP unless told otherwise); `replaced` maps paths
+ * (without the leading '/') to bodies served in place of the files. The server does not keep the
+ * test process alive.
+ * @param {string} [root]
+ * @param {{ csp?: string, port?: number, replaced?: Record<string, string> }} [options]
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveStatic(root = WWW, { csp = STRICT_CSP } = {}) {
+export async function serveStatic(root = WWW, { csp = STRICT_CSP, port = 0, replaced = {} } = {}) {
   const server = http.createServer(async (request, response) => {
     response.setHeader('Content-Security-Policy', csp);
     try {
@@ -91,7 +95,8 @@ export async function serveStatic(root = WWW, { csp = STRICT_CSP } = {}) {
         return;
       }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = path.join(file, 'index.html');
-      const body = await readFile(file).catch(() => null);
+      const replacement = replaced[pathname.slice(1)];
+      const body = replacement === undefined ? await readFile(file).catch(() => null) : Buffer.from(replacement);
       if (body === null) {
         response.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${pathname}`);
         return;
@@ -108,13 +113,17 @@ export async function serveStatic(root = WWW, { csp = STRICT_CSP } = {}) {
       response.writeHead(500).end(String(error));
     }
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   server.unref();
-  const { port } = server.address();
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: `http://127.0.0.1:${address.port}/`,
+    // Open connections are cut too: a closed server is a network that is gone.
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
 }
 
@@ -180,10 +189,13 @@ const NAVIGATION_ATTEMPTS = 3;
  * fails after NAVIGATION_ATTEMPTS tries.
  * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], dialogs: string[], close: () => Promise<void> }>}
  */
-export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS, query = '', beforeLoad = async (/** @type {any} */ _context) => {} } = {}) {
-  const url = `${await baseUrl()}index.html${query ? `?${query}` : ''}${hash ? `#${hash}` : ''}`;
+export async function openPlayground(browser, hash = '', { viewport = { width: 1100, height: 900 }, deviceScaleFactor = 1, hasTouch = false, navigationTimeout = LOAD_TIMEOUT_MS, query = '', beforeLoad = async (/** @type {any} */ _context) => {}, serviceWorkers = 'block', base = null } = {}) {
+  const url = `${base ?? await baseUrl()}index.html${query ? `?${query}` : ''}${hash ? `#${hash}` : ''}`;
   for (let attempt = 1; ; attempt += 1) {
-    const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch });
+    // The offline copy's service worker is blocked unless a test asks for it: requests a worker
+    // makes pass by page.route and context.route (Playwright), which several tests use, and the
+    // copy would be downloaded again in every test's fresh context. offline.test.mjs tests it.
+    const context = await browser.newContext({ viewport, deviceScaleFactor, hasTouch, serviceWorkers });
     await beforeLoad(context);
     const page = await context.newPage();
     const errors = [];

@@ -39,6 +39,7 @@ import { installTestHooks } from './test-hooks.js';
 import { loadModule } from './wasm-module.js';
 import { onWorkerFailure } from './cpu-workers.js';
 import { firstState } from './first-state.js';
+import { keepForOffline, sayWhenOffline } from './offline.js';
 import { likelihoodRun, panelToggled, pictureClicked, raceRun, settingsChanged } from './panel-reactions.js';
 
 installTestHooks();
@@ -100,7 +101,12 @@ async function main() {
   onWorkerFailure((message) => ui.notice(`${message}; the CPU path steps on the page's own thread from now on.`, 'warn'));
   window.addEventListener('hashchange', onHashChange);
   watchTheDevice();
+  /** @type {HTMLElement | null} */
+  let offline = null;
+  sayWhenOffline((text) => { offline = ui.notice(text, 'info'); }, () => { offline?.remove(); offline = null; });
   await start({ ...page.state });
+  // After the first frame, so the copy for offline use does not compete with it.
+  keepForOffline().catch((error) => console.warn(`The page is not kept for offline use: ${messageOf(error)}`));
 }
 
 main().catch((error) => fail(`Diffusion Playground failed to start: ${messageOf(error)}`));

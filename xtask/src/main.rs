@@ -6,6 +6,7 @@
 //! peer), `report` (the measured tables of the docs, here), and `util` (running commands, errors).
 
 mod bench;
+mod offline;
 mod prereqs;
 mod serve;
 mod test;

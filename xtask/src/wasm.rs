@@ -59,7 +59,8 @@ pub fn build() -> Result<()> {
     }
     copy_katex(&root)?;
     copy_networks(&root)?;
-    copy_muxers(&root)
+    copy_muxers(&root)?;
+    crate::offline::write_list(&root.join("www"))
 }
 
 /// One build of the module: cargo, wasm-bindgen, wasm-opt, its size.
