@@ -35,8 +35,30 @@ const ELEMENT_ONLY = new Set(['width', 'height', 'title', 'class', 'style', 'id'
 /** Height of the widget until the embedded page reports its own (or when it never does). */
 const DEFAULT_HEIGHT = '480px';
 
-/** The embed page next to this module (www/embed.html), unless the element's `src` names another. */
-const EMBED_URL = new URL('../embed.html', import.meta.url).href;
+/**
+ * The embed page every element shows unless its `src` names another: the one next to this
+ * module (www/embed.html), or the one of the site `useSite` names.
+ */
+let EMBED_URL = new URL('../embed.html', import.meta.url).href;
+
+/**
+ * Shows the playground of the site at `base` (where its `embed.html` is, over http(s), relative to
+ * the page) in the elements created from now on: for notes built with a bundler, whose bundle is
+ * not next to the site's files (`import { useSite } from 'diffusion-playground'; useSite('/dp/')`).
+ * Returns the embed page's URL; throws, naming the problem, for anything but an http(s) URL.
+ * @param {string | URL} base
+ * @returns {string}
+ */
+export function useSite(base) {
+  const url = new URL('embed.html', new URL(String(base), document.baseURI));
+  if (!SRC_PROTOCOLS.has(url.protocol)) throw new TypeError(`useSite: only http and https sites are allowed, not ${url.protocol}`);
+  EMBED_URL = url.href;
+  // Elements already on the page follow (those with a `src` of their own keep it).
+  for (const element of document.querySelectorAll('diffusion-playground')) {
+    if (element instanceof DiffusionPlaygroundElement && element.isConnected) element.update();
+  }
+  return EMBED_URL;
+}
 
 /**
  * The query parameter that asks the embedded page to lay out by width and report its height
@@ -129,7 +151,11 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     this.ready = false;
     this.onMessage = (/** @type {MessageEvent} */ event) => this.receive(event);
     window.addEventListener('message', this.onMessage);
-    this.update();
+    // After the scripts being evaluated now: a bundle that imports this module and then calls
+    // useSite has its site before the first iframe src is set.
+    queueMicrotask(() => {
+      if (this.isConnected) this.update();
+    });
     // Attributes may change after the element is on the page: follow them.
     this.observer = new MutationObserver(() => this.update());
     this.observer.observe(this, { attributes: true });
