@@ -20,8 +20,9 @@ export type PlaygroundEventMap = { [K in keyof PlaygroundEventDetail]: CustomEve
 
 /**
  * The widget: the playground's embeddable page in a lazily loaded iframe, set up by its
- * attributes (any setting of a share link, plus `height`, `title` and `src`, another copy of
- * `embed.html` over http(s)) and driven by these methods; commands given before `ready` wait for it.
+ * attributes (any setting of a share link, but `class`, the guided class, is `guide-class`; plus
+ * `height`, `title` and `src`, another copy of `embed.html` over http(s)) and driven by these
+ * methods; commands given before `ready` wait for it.
  */
 export declare class DiffusionPlaygroundElement extends HTMLElement {
   /** Whether the embedded page has said it is ready for commands. */

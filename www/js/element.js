@@ -29,8 +29,20 @@
 //
 // Commands given before the widget is ready wait for it.
 
-/** Attributes that are not part of the URL table. */
-const ELEMENT_ONLY = new Set(['width', 'height', 'title', 'class', 'style', 'id', 'src']);
+/**
+ * Attributes that are not part of the URL table: the element's own and HTML's global attributes
+ * (a `tabindex` the element gives itself to take the focus back must not reload the widget).
+ */
+const ELEMENT_ONLY = new Set([
+  'width', 'height', 'title', 'src',
+  'class', 'style', 'id', 'tabindex', 'hidden', 'inert', 'lang', 'dir', 'slot', 'part', 'role', 'draggable',
+  'accesskey', 'autofocus', 'contenteditable', 'enterkeyhint', 'inputmode', 'nonce', 'popover', 'spellcheck', 'translate',
+]);
+/**
+ * Attributes that name a setting whose own name is taken by HTML: `class` is the element's CSS
+ * classes, so the class a run is guided toward is `guide-class` (`set({ class })` still works).
+ */
+const ALIASES = new Map([['guide-class', 'class']]);
 
 /** Height of the widget until the embedded page reports its own (or when it never does). */
 const DEFAULT_HEIGHT = '480px';
@@ -71,6 +83,10 @@ const AUTOSIZE_PARAM = 'autosize';
 const CHANNEL = 'diffusion-playground';
 /** Events the element fires, from the embedded page's messages of the same type. */
 const EVENTS = new Set(['ready', 'step', 'done']);
+/** Keys the embedded page hands back (embed-bridge.js's PASSED_KEYS): what a page of notes or a deck does with them. */
+const PASSED_KEYS = new Set(['PageUp', 'PageDown', 'Escape']);
+/** Fraction of the viewport a passed PageUp or PageDown scrolls, as browsers page. */
+const PAGE_FRACTION = 0.875;
 
 /** The only schemes a `src` attribute may use. */
 const SRC_PROTOCOLS = new Set(['http:', 'https:']);
@@ -112,7 +128,7 @@ export function hashFor(element) {
   const params = new URLSearchParams();
   for (const { name, value } of element.attributes) {
     if (!ELEMENT_ONLY.has(name) && !name.startsWith('data-') && !name.startsWith('aria-')) {
-      params.set(name, value);
+      params.set(ALIASES.get(name) ?? name, value);
     }
   }
   return `#${params.toString()}`;
@@ -222,6 +238,10 @@ export class DiffusionPlaygroundElement extends HTMLElement {
       }
       return;
     }
+    if (data.type === 'key') {
+      this.passKey(data);
+      return;
+    }
     if (data.type === 'ready') {
       this.ready = true;
       // `event.source` is this.frame.contentWindow (checked above), a Window.
@@ -230,6 +250,26 @@ export class DiffusionPlaygroundElement extends HTMLElement {
     if (EVENTS.has(data.type)) {
       const { channel, type, ...detail } = data;
       this.dispatchEvent(new CustomEvent(type, { detail }));
+    }
+  }
+
+  /**
+   * A key the embedded page does not use, handed back: it goes to the host page as a keydown on
+   * this element (a slide deck listening on the document gets it); unless a listener takes it,
+   * PageUp and PageDown page the host's scrolling, and Escape takes the focus out of the widget.
+   * @param {{ key?: unknown, code?: unknown, shiftKey?: unknown }} data
+   */
+  passKey(data) {
+    const key = String(data.key);
+    if (!PASSED_KEYS.has(key)) return;
+    const event = new KeyboardEvent('keydown', { key, code: String(data.code ?? ''), shiftKey: data.shiftKey === true, bubbles: true, composed: true, cancelable: true });
+    if (!this.dispatchEvent(event)) return;
+    if (key === 'Escape') {
+      this.frame.blur();
+      if (!this.hasAttribute('tabindex')) this.tabIndex = -1;
+      this.focus();
+    } else {
+      window.scrollBy({ top: (key === 'PageDown' ? 1 : -1) * PAGE_FRACTION * window.innerHeight });
     }
   }
 

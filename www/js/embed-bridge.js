@@ -6,6 +6,7 @@
 //                    { channel, type: 'step', step, total, t, done }   after a drawn frame moved
 //                    { channel, type: 'done' }                 a run reached the data
 //                    { channel, type: 'size', height }         the content's height (CSS px)
+//                    { channel, type: 'key', key, code, shiftKey }   a key the page does not use
 //   element -> page: { channel, command: 'play' | 'pause' | 'reset' | 'set', settings? }
 //
 // Commands are taken only from the window that embeds this page (event.source is
@@ -16,6 +17,11 @@
 export const CHANNEL = 'diffusion-playground';
 /** The commands an embedding page may send. */
 export const COMMANDS = Object.freeze(['play', 'pause', 'reset', 'set']);
+/**
+ * Keys the embedded page has no use for and hands to its embedder, so that once a reader has
+ * clicked into a widget, paging through notes or a slide deck and Escape still work.
+ */
+export const PASSED_KEYS = Object.freeze(['PageUp', 'PageDown', 'Escape']);
 
 /**
  * @typedef {object} Bridge
@@ -41,6 +47,11 @@ export function connectToEmbedder({ onCommand, reportSize }) {
     if (!data || typeof data !== 'object' || data.channel !== CHANNEL || !COMMANDS.includes(data.command)) return;
     const settings = data.settings && typeof data.settings === 'object' && !Array.isArray(data.settings) ? data.settings : {};
     onCommand(data.command, settings);
+  });
+  window.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented || !PASSED_KEYS.includes(event.key)) return;
+    notify('key', { key: event.key, code: event.code, shiftKey: event.shiftKey });
+    if (event.key === 'Escape' && document.activeElement instanceof HTMLElement) document.activeElement.blur();
   });
   if (reportSize) {
     let reported = -1;

@@ -32,7 +32,8 @@ export function embedSnippets(hash) {
     'style="border:0;max-width:100%" title="Diffusion Playground" loading="lazy" allow="clipboard-write"></iframe>';
   const attributes = [...new URLSearchParams(hash.replace(/^#/, ''))]
     .filter(([name]) => name !== 'v')
-    .map(([name, value]) => `${name}="${escapeAttribute(value)}"`)
+    // HTML's `class` is the element's CSS classes: the guided class is its `guide-class` (element.js).
+    .map(([name, value]) => `${name === 'class' ? 'guide-class' : name}="${escapeAttribute(value)}"`)
     .join(' ');
   const script = new URL('js/element.js', location.href).href;
   const element =

@@ -9,6 +9,7 @@ mod bench;
 mod offline;
 mod prereqs;
 mod serve;
+mod stills;
 mod test;
 mod torch_peer;
 mod train;
@@ -98,6 +99,9 @@ enum Task {
         #[arg(long, conflicts_with = "native_gpu_only")]
         quick: bool,
     },
+    /// The still image of every live figure of the lessons (www/lessons/stills/ID.png), made by
+    /// the page itself in Chromium: shown when printing and without JavaScript
+    Stills,
     /// Print the measured tables of the docs: the report modules of the integration tests
     ///
     /// Runs the ignored tests of tests/it/*_report.rs (release build, one thread, output shown):
@@ -160,6 +164,7 @@ fn run(task: Task) -> Result<ExitCode> {
         Task::Bench { native_gpu_only: true, .. } => bench::native_gpu()?,
         Task::Bench { native_gpu_only: false, quick } => bench::run_all(quick)?,
         Task::Report { name } => report(name.as_deref())?,
+        Task::Stills => stills::run_all()?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -267,6 +272,7 @@ mod tests {
             assert_eq!(error.exit_code(), 2, "{words:?}");
         }
         assert_eq!(task(&["build-wasm"]), Some(Task::BuildWasm));
+        assert_eq!(task(&["stills"]), Some(Task::Stills));
         assert_eq!(task(&["bench"]), Some(Task::Bench { native_gpu_only: false, quick: false }));
         assert_eq!(
             task(&["bench", "--native-gpu-only"]),
