@@ -194,8 +194,11 @@ describe('the course', { timeout: TEST_TIMEOUT_MS }, () => {
       const top = await page.evaluate(() => window.scrollY);
       await page.keyboard.press('PageDown');
       await page.waitForFunction((top) => window.scrollY > top + 100, top);
+      // Focus inside the widget shows as its element with the iframe focused in its shadow root.
+      assert.equal(await page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.localName), 'iframe');
       await page.keyboard.press('Escape');
-      await page.waitForFunction(() => document.activeElement?.id === 'noising');
+      // Escape takes the focus out of the iframe, to the element itself.
+      await page.waitForFunction(() => document.activeElement?.id === 'noising' && document.activeElement.shadowRoot?.activeElement === null);
       assert.deepEqual(await page.evaluate(() => window.keysSeen), ['PageDown', 'Escape'], 'the notes (a deck listening on the document) get the keys');
       // Keys the widget uses stay in it: Space plays.
       await frame.locator('canvas').first().click();
