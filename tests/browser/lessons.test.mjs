@@ -200,10 +200,17 @@ describe('the course', { timeout: TEST_TIMEOUT_MS }, () => {
       // Escape takes the focus out of the iframe, to the element itself.
       await page.waitForFunction(() => document.activeElement?.id === 'noising' && document.activeElement.shadowRoot?.activeElement === null);
       assert.deepEqual(await page.evaluate(() => window.keysSeen), ['PageDown', 'Escape'], 'the notes (a deck listening on the document) get the keys');
-      // Keys the widget uses stay in it: Space plays.
+      // Keys the widget uses stay in it: Space is the widget's Play (taken there, not handed on).
+      await scrollTo(page, page.locator('#noising'));
       await frame.locator('canvas').first().click();
+      await frame.evaluate(() => {
+        window.keysTaken = [];
+        document.addEventListener('keydown', (event) => window.keysTaken.push([event.key, event.defaultPrevented]));
+      });
       await page.keyboard.press(' ');
-      await frame.waitForFunction(() => document.body.dataset.playing === 'true');
+      await frame.waitForFunction(() => window.keysTaken.length === 1);
+      assert.deepEqual(await frame.evaluate(() => window.keysTaken), [[' ', true]], 'the widget takes Space');
+      assert.deepEqual(await page.evaluate(() => window.keysSeen), ['PageDown', 'Escape'], 'and does not hand it on');
       assert.equal(await frame.evaluate(() => document.getElementById('notices').textContent), '', 'the widget did not reload with a stray setting');
       assert.deepEqual(errors, []);
     } finally {
