@@ -1,6 +1,6 @@
 // Offline: after a first visit the service worker (www/sw.js) has kept the site for the build on
 // the server (www/offline-files.json); with the network gone, the playground and the course notes
-// load and run from that copy and the page says so; a new build's first visit replaces the copy.
+// and a lesson of the course load and run from that copy and the page says so; a new build's first visit replaces the copy.
 //
 // The network is cut for real: the test serves www/ itself and stops that server, and the browser
 // context is set offline (what navigator.onLine reports). Playwright's setOffline alone does not
@@ -50,7 +50,7 @@ async function notesWidgets(page) {
 }
 
 describe('offline', { timeout: TEST_TIMEOUT_MS }, () => {
-  test('after a first visit the playground and the course notes run with the network gone, and a new build replaces the copy', async (t) => {
+  test('after a first visit the playground, the course notes and a lesson run with the network gone, and a new build replaces the copy', async (t) => {
     const { build, files } = builtList();
     const online = await serveStatic();
     const port = Number(new URL(online.url).port);
@@ -78,6 +78,12 @@ describe('offline', { timeout: TEST_TIMEOUT_MS }, () => {
       assert.ok(widgets.count >= 4 && widgets.states.length === widgets.count, JSON.stringify(widgets));
       assert.deepEqual(widgets.states, Array(widgets.count).fill('ready'), 'every widget of the notes runs offline');
       await notes.close();
+      // A lesson of the course too, never visited before: the first visit kept the whole site.
+      const lesson = await page.context().newPage();
+      await lesson.goto(`${online.url}lessons/1-forward.html`, NAVIGATION);
+      const figures = await notesWidgets(lesson);
+      assert.ok(figures.count >= 1 && figures.states.every((s) => s === 'ready'), `the lesson's figures in view run offline: ${JSON.stringify(figures)}`);
+      await lesson.close();
 
       // A new build on the same address: its first visit replaces the copy.
       next = await serveStatic(WWW, { port, replaced: { 'offline-files.json': JSON.stringify({ build: 'a-new-build', files }) } });
