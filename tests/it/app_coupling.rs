@@ -89,6 +89,17 @@ fn a_coupled_network_refuses_what_needs_a_score() {
     set(&mut session, "sampler", "euler_maruyama").expect("the exact score has a score");
 }
 
+/// A session on rectified flow with Heun, ready for a drawing's flow.
+fn flow_session() -> Session {
+    let options = Options {
+        schedule: Schedule::RectifiedFlow,
+        sampler: Sampler::Heun,
+        particles: 256,
+        ..Options::default()
+    };
+    Session::new(options, Particles::Cpu(Vec::new())).unwrap()
+}
+
 fn racer(sampler: &str) -> RawOptions {
     [("sampler".to_string(), Some(RawValue::Text(sampler.into())))].into_iter().collect()
 }
@@ -117,13 +128,7 @@ fn after_a_reflow_the_race_runs_the_flow_before_it_from_the_same_noise() {
         })
         .collect();
     let learning = Learning::from_names("velocity", "rectified_flow").unwrap();
-    let options = Options {
-        schedule: Schedule::RectifiedFlow,
-        sampler: Sampler::Heun,
-        particles: 256,
-        ..Options::default()
-    };
-    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    let mut session = flow_session();
     let mut first = Training::on_cpu(TrainingPlan::for_drawing_with(&ring, 300, 128, 1, learning).unwrap());
     first.run(300).unwrap();
     session.use_trained_drawing(&first).unwrap();
@@ -171,13 +176,7 @@ fn the_page_distills_the_drawings_flow_as_the_cli_does_and_keeps_the_teacher_bes
     use diffusion_playground::core::consistency;
     let square: Vec<[f32; 2]> =
         (0..40).map(|k| [(k % 8) as f32 * 0.4 - 1.4, (k / 8) as f32 * 0.6 - 1.2]).collect();
-    let options = Options {
-        schedule: Schedule::RectifiedFlow,
-        sampler: Sampler::Heun,
-        particles: 256,
-        ..Options::default()
-    };
-    let mut session = Session::new(options, Particles::Cpu(Vec::new())).unwrap();
+    let mut session = flow_session();
     let refused = TrainingPlan::distillation_of(&session, 100, 64, 1).unwrap_err().to_string();
     assert!(refused.contains("a distillation of a drawing's trained flow"), "{refused}");
     let learning = Learning::from_names("velocity", "rectified_flow").unwrap();

@@ -19,11 +19,13 @@ export function formulasShown() {
 
 function update() {
   const { state } = page;
+  // Closed, the panel asks the wasm nothing.
+  if (!state.formulas) return;
   const network = state.score === 'mlp' && page.pg ? page.pg.network_coupling() : 'independent';
   /** @type {import('./formulas.js').FormulaChoice} */
   const choice = { schedule: state.schedule, sampler: state.sampler, guidance: state.guidance, posterior: state.posterior, coupling: state.train_coupling, network };
   const key = JSON.stringify(choice);
-  if (!state.formulas || key === shownKey) return;
+  if (key === shownKey) return;
   shownKey = key;
   showFormulas(ui.formulasBody(), choice).then(
     () => {
