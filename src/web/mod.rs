@@ -6,5 +6,7 @@
 mod bindings;
 #[cfg(target_arch = "wasm32")]
 mod cpu_work;
+#[cfg(all(target_arch = "wasm32", feature = "full"))]
+mod full;
 #[cfg(target_arch = "wasm32")]
 mod networks;

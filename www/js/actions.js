@@ -96,7 +96,7 @@ const waitingCommands = [];
  * @param {Record<string, unknown>} settings
  */
 export function runCommand(command, settings) {
-  if (!page.pg || page.creating) {
+  if (!page.pg || page.creating || page.module !== 'full') {
     waitingCommands.push([command, settings]);
     return;
   }

@@ -42,6 +42,27 @@ export function freshCanvas() {
 }
 
 /**
+ * A new canvas like the one shown, with its drawing-buffer size, outside the page: a Playground
+ * is created on it while the one shown stays up, then `showCanvas` puts it in its place.
+ */
+export function offstageCanvas() {
+  const old = canvas();
+  const offstage = /** @type {HTMLCanvasElement} */ (old.cloneNode(false));
+  offstage.width = old.width;
+  offstage.height = old.height;
+  return offstage;
+}
+
+/**
+ * Puts `offstage` (from `offstageCanvas`) in place of the canvas shown.
+ * @param {HTMLCanvasElement} offstage
+ */
+export function showCanvas(offstage) {
+  const old = canvas();
+  if (old !== offstage) old.replaceWith(offstage);
+}
+
+/**
  * Sets the canvas's drawing-buffer size from its displayed size and the device pixel ratio.
  * @returns {boolean} true when the size changed
  */

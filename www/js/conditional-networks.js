@@ -6,9 +6,7 @@
 // `cargo xtask build-wasm` puts them) and handed to the wasm.
 
 import { page } from './page.js';
-
-/** Fetches under way or done, by dataset (a failed one is forgotten, to be tried again). @type {Map<string, Promise<void>>} */
-const fetches = new Map();
+import { fetchesInto } from './networks.js';
 
 /**
  * Whether a run of `state` samples with the dataset's class-conditional network: classifier-free
@@ -36,15 +34,17 @@ export function hasConditionalNetwork(dataset) {
 export function ensureConditionalNetwork(dataset) {
   const { wasm } = page;
   if (hasConditionalNetwork(dataset)) return Promise.resolve();
-  let pending = fetches.get(dataset);
+  const fetches = fetchesInto(wasm);
+  const file = wasm.conditional_network_file(dataset);
+  let pending = fetches.get(file);
   if (!pending) {
-    const url = new URL(`../weights/${wasm.conditional_network_file(dataset)}`, import.meta.url);
+    const url = new URL(`../weights/${file}`, import.meta.url);
     pending = fetch(url).then(async (response) => {
       if (!response.ok) throw new Error(`${url.pathname} answered HTTP ${response.status}`);
       wasm.provide_conditional_network(dataset, new Uint8Array(await response.arrayBuffer()));
     });
-    pending.catch(() => fetches.delete(dataset));
-    fetches.set(dataset, pending);
+    pending.catch(() => fetches.delete(file));
+    fetches.set(file, pending);
   }
   return pending;
 }

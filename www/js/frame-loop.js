@@ -5,7 +5,7 @@
 // recordings follow. The loop sleeps while paused and unchanged.
 
 import * as ui from './controls.js';
-import { announceReady, page, running } from './page.js';
+import { announceFirstFrame, announceReady, page, running } from './page.js';
 import { divergence, runtimeError } from './errors.js';
 import { noiseTo } from './noising.js';
 import { updateViews } from './views.js';
@@ -103,7 +103,8 @@ function frame() {
       page.dirty = true;
     }
     // The first frame shows the starting particles at once; steps begin with the next frame
-    // (so the first picture does not wait for the sampler's kernels to compile).
+    // (so the first picture does not wait for the sampler's kernels to compile), on the full
+    // module (the first-frame module only shows the first frame).
     if (page.playing && page.readyDone && !page.comparingPaths) {
       what = 'A reverse step';
       stepped = stepIfGpuKeepsUp();
@@ -115,7 +116,11 @@ function frame() {
       pg.render();
       captureForRecordings();
       showReadouts();
-      if (!page.readyDone) {
+      if (!page.firstFrameShown) {
+        page.firstFrameShown = true;
+        announceFirstFrame(pg);
+      }
+      if (!page.readyDone && page.module === 'full') {
         page.readyDone = true;
         document.body.dataset.state = 'ready';
         announceReady(pg);
@@ -254,5 +259,6 @@ function showReadouts() {
     ess: pg.smc_ess,
     resamplings: pg.smc_resamplings,
   });
-  updateViews();
+  // The views measure with the full module's bindings (src/web/full.rs).
+  if (page.module === 'full') updateViews();
 }

@@ -21,6 +21,7 @@ import { ensureConditionalNetwork, needsConditionalNetwork } from './conditional
 import { ensureNetwork } from './networks.js';
 import { startRace } from './view-race.js';
 import { runWaitingCommands } from './actions.js';
+import { loadModule } from './wasm-module.js';
 
 /** How often a lost GPU device is looked for while the page is idle (ms). */
 const WATCHDOG_MS = 1000;
@@ -131,11 +132,15 @@ function describeFallback(wanted, used) {
 }
 
 /**
- * Creates the Playground for `wanted`, retrying with safer settings when that fails.
+ * Creates the Playground for `wanted`, retrying with safer settings when that fails. With
+ * `offstage`, the first try is made on a canvas outside the page, which replaces the one shown
+ * only once the Playground exists (the move onto the full module keeps the first frame up
+ * meanwhile).
  * @param {import('./state.js').State} wanted
+ * @param {boolean} offstage
  * @returns {Promise<import('./state.js').State | null>} the state that worked, or null when nothing did
  */
-async function createPlayground(wanted) {
+async function createPlayground(wanted, offstage) {
   const defaults = { ...defaultState(), t: wanted.t, playing: wanted.playing };
   /** @type {import('./state.js').State[]} */
   const tried = [];
@@ -143,10 +148,13 @@ async function createPlayground(wanted) {
   let candidate = wanted;
   while (candidate) {
     tried.push(candidate);
-    const canvas = canvasUsed ? ui.freshCanvas() : ui.canvas();
-    ui.sizeCanvas(canvas);
+    const behindTheScenes = offstage && tried.length === 1;
+    const canvas = behindTheScenes ? ui.offstageCanvas() : canvasUsed ? ui.freshCanvas() : ui.canvas();
+    if (!behindTheScenes) {
+      ui.sizeCanvas(canvas);
+      ui.setOverlay(candidate.backend === 'cpu' ? 'Starting…' : 'Starting… (looking for WebGPU)');
+    }
     canvasUsed = true;
-    ui.setOverlay(candidate.backend === 'cpu' ? 'Starting…' : 'Starting… (looking for WebGPU)');
     /** @type {string | null} The option the failure was about. */
     let field = null;
     try {
@@ -169,7 +177,10 @@ async function createPlayground(wanted) {
           throw optionFailure('guidance', `invalid option 'guidance': "cfg" with the network needs the class-conditional network of ${dataset}, which could not be fetched (${messageOf(error)})`);
         });
       }
-      page.pg = await page.wasm.Playground.create(canvas, options);
+      const created = await page.wasm.Playground.create(canvas, options);
+      if (behindTheScenes) ui.showCanvas(canvas);
+      page.pg?.free();
+      page.pg = created;
       if (candidate !== wanted) ui.notice(`Started with ${describeFallback(wanted, candidate)} instead.`, 'warn');
       return candidate;
     } catch (error) {
@@ -193,20 +204,26 @@ async function createPlayground(wanted) {
 }
 
 /**
- * Creates (or re-creates) the Playground for `wanted` and starts showing it.
+ * Creates (or re-creates) the Playground for `wanted` and starts showing it. With `offstage`, the
+ * Playground shown stays up until the new one exists (`createPlayground`).
  * @param {import('./state.js').State} wanted
+ * @param {{ offstage?: boolean }} [how]
  */
-export async function start(wanted) {
+export async function start(wanted, { offstage = false } = {}) {
   page.creating = true;
   setPlaying(false);
   ui.setEnabled(false);
   restartPacing();
   page.pendingT = null;
-  if (page.pg) {
+  if (page.pg && !offstage) {
     page.pg.free();
     page.pg = null;
   }
-  const used = await createPlayground(wanted);
+  const used = await createPlayground(wanted, offstage);
+  if (!used && page.pg) {
+    page.pg.free();
+    page.pg = null;
+  }
   page.creating = false;
   if (!used) {
     fail('Diffusion Playground could not start, not even on the CPU with the default settings (see the messages above).');
@@ -217,6 +234,16 @@ export async function start(wanted) {
   const pg = running();
   const { state } = page;
   ui.setBackendBanner(pg.backend === 'cpu', pg.backend_note);
+  // The first-frame module only shows the first frame (at the link's time): the rest waits for
+  // the full module (`moveOntoFullModule`), which a link with a drawing, a network or a race
+  // starts on (main.js).
+  if (page.module !== 'full') {
+    ui.setValues(state);
+    ui.setOverlay(null);
+    showLinkTime(state.t);
+    redraw();
+    return;
+  }
   if (pg.paths_to_compare) {
     if (pathComparison) ui.setBackendBanner(true, comparisonNote(pathComparison));
     else firstFrame.then(() => comparePaths(pg));
@@ -243,15 +270,7 @@ export async function start(wanted) {
   }
   if (state.net) useLinkNetwork();
   if (state.drawn) useLinkCondition(condition);
-  if (linkTime < 1) {
-    try {
-      record({ t: linkTime });
-      noiseTo(linkTime);
-    } catch (error) {
-      ui.notice(`Could not show the data noised to ${linkTime} of the time range: ${messageOf(error)}`, 'error');
-      record({ t: 1 });
-    }
-  }
+  showLinkTime(linkTime);
   // A widget whose link says play, created while scrolled out of view, starts once it is seen.
   if (state.playing && page.offscreen) page.offscreen = 'was-playing';
   setPlaying(state.playing && !page.offscreen);
@@ -266,6 +285,42 @@ export async function start(wanted) {
   publishState();
   if (page.state.race) startRace();
   runWaitingCommands();
+}
+
+/**
+ * Shows the data noised to the link's time `linkTime` (a fraction of the time range; 1, the prior
+ * noise, needs nothing).
+ * @param {number} linkTime
+ */
+function showLinkTime(linkTime) {
+  if (linkTime >= 1) return;
+  try {
+    record({ t: linkTime });
+    noiseTo(linkTime);
+  } catch (error) {
+    ui.notice(`Could not show the data noised to ${linkTime} of the time range: ${messageOf(error)}`, 'error');
+    record({ t: 1 });
+  }
+}
+
+/**
+ * Moves the page from the first-frame module onto the full one (wasm-module.js): loads it, then,
+ * with `restart`, creates the Playground again on it behind the first frame, which stays up
+ * meanwhile (the same settings draw the same particles), and lets the run, the views and the
+ * controls go. A full module that cannot be loaded leaves the first frame up and says why.
+ * @param {boolean} restart
+ */
+export async function moveOntoFullModule(restart) {
+  try {
+    const loaded = await loadModule('full');
+    page.wasm = loaded.wasm;
+    page.compiled = loaded.compiled;
+  } catch (error) {
+    fail(`The rest of the playground could not be loaded (${messageOf(error)}); reload the page to try again.`);
+    return;
+  }
+  page.module = 'full';
+  if (restart) await start({ ...page.state }, { offstage: true });
 }
 
 /**

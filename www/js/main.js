@@ -26,7 +26,7 @@ import { fail, messageOf, reportUnexpectedErrors } from './errors.js';
 import { useDescription } from './state.js';
 import { useLinkRules } from './link-rules.js';
 import { redraw, requestFrame } from './frame-loop.js';
-import { handleRunFailure, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
+import { handleRunFailure, moveOntoFullModule, pauseWhileOffscreen, start, watchTheDevice } from './host.js';
 import { onHashChange } from './store.js';
 import { writeHashSoon } from './address-bar.js';
 import { handlers, runCommand } from './actions.js';
@@ -36,7 +36,7 @@ import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
 import { connectToEmbedder } from './embed-bridge.js';
 import { installTestHooks } from './test-hooks.js';
-import { loadModule } from './wasm-module.js';
+import { firstModule, loadModule } from './wasm-module.js';
 import { onWorkerFailure } from './cpu-workers.js';
 import { firstState } from './first-state.js';
 import { keepForOffline, sayWhenOffline } from './offline.js';
@@ -65,7 +65,7 @@ async function main() {
   ui.setEnabled(false);
   ui.setOverlay('Loading the WebAssembly module…');
   try {
-    ({ wasm: page.wasm, build: page.wasmBuild, compiled: page.compiled } = await loadModule());
+    ({ wasm: page.wasm, build: page.wasmBuild, kind: page.module, compiled: page.compiled } = await loadModule(firstModule()));
   } catch (error) {
     fail(
       `The WebAssembly module could not be loaded (${messageOf(error)}). ` +
@@ -104,7 +104,12 @@ async function main() {
   /** @type {HTMLElement | null} */
   let offline = null;
   sayWhenOffline((text) => { offline = ui.notice(text, 'info'); }, () => { offline?.remove(); offline = null; });
+  // A link's drawing, network or race needs the full module before its first frame.
+  const { drawn, net, race } = page.state;
+  if (page.module !== 'full' && (drawn || net || race)) await moveOntoFullModule(false);
   await start({ ...page.state });
+  // The first frame is up: now the rest of the playground (the views, training, export, files).
+  if (page.module !== 'full') await moveOntoFullModule(true);
   // After the first frame, so the copy for offline use does not compete with it.
   keepForOffline().catch((error) => console.warn(`The page is not kept for offline use: ${messageOf(error)}`));
 }

@@ -7,8 +7,26 @@
 
 import { page } from './page.js';
 
-/** Fetches under way or done, by file (a failed one is forgotten, to be tried again). @type {Map<string, Promise<void>>} */
-const fetches = new Map();
+/**
+ * Fetches under way or done, by module (the first-frame module and the full one each need their
+ * own copy) and file (conditional-networks.js's too; a failed one is forgotten, to be tried
+ * again).
+ * @type {WeakMap<object, Map<string, Promise<void>>>}
+ */
+const fetchesByModule = new WeakMap();
+
+/**
+ * The fetches into `wasm`, by file.
+ * @param {object} wasm
+ */
+export function fetchesInto(wasm) {
+  let fetches = fetchesByModule.get(wasm);
+  if (!fetches) {
+    fetches = new Map();
+    fetchesByModule.set(wasm, fetches);
+  }
+  return fetches;
+}
 
 /**
  * The file the wasm lacks for a run of `dataset` with `schedule`, or null when it has the network.
@@ -31,6 +49,7 @@ export function ensureNetwork(dataset, schedule) {
   const { wasm } = page;
   const file = missingNetwork(dataset, schedule);
   if (file === null) return Promise.resolve();
+  const fetches = fetchesInto(wasm);
   let pending = fetches.get(file);
   if (!pending) {
     const url = new URL(`../weights/${file}`, import.meta.url);

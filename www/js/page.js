@@ -37,6 +37,12 @@ export const page = {
   compiled: null,
   /** @type {import('./wasm-module.js').Build} Which build of the module runs (main.js). */
   wasmBuild: 'simd128',
+  /**
+   * @type {import('./wasm-module.js').ModuleKind} Which module of the build runs: the
+   * first-frame one shows the first frame and waits (no steps, no views, controls off) until the
+   * page has moved onto the full one (host.js `moveOntoFullModule`).
+   */
+  module: 'full',
   /** @type {import('../pkg/diffusion_playground.js').Description} What the wasm offers, `describe()`: choices, limits, defaults (main.js). */
   description: /** @type {import('../pkg/diffusion_playground.js').Description} */ (/** @type {unknown} */ (null)),
   /** @type {Playground | null} The running Playground, or null while (re)creating (host.js). */
@@ -62,7 +68,9 @@ export const page = {
    * noiseTo, and whatever restarts from the prior sets 1).
    */
   runStart: 1,
-  /** The first frame is on screen (frame-loop.js). */
+  /** The first frame is on screen (frame-loop.js), from either module. */
+  firstFrameShown: false,
+  /** The page is ready: the full module's first frame is on screen (frame-loop.js). */
   readyDone: false,
   /** The automatic backend is timing both paths; the animation waits (host.js). */
   comparingPaths: false,
@@ -105,17 +113,28 @@ export const firstFrame = new Promise((resolve) => {
 });
 
 let settled = false;
+let firstFrameAnnounced = false;
 
 /**
- * The first frame is drawn (`pg` drew it): resolve `ready`, and `firstFrame` once the GPU is done.
+ * The first frame is drawn (`pg` drew it, with either module): resolve `firstFrame` once the GPU
+ * is done.
+ * @param {Playground} pg
+ */
+export function announceFirstFrame(pg) {
+  if (firstFrameAnnounced) return;
+  firstFrameAnnounced = true;
+  const done = () => resolveFirstFrame(performance.now());
+  pg.gpu_idle().then(done, done);
+}
+
+/**
+ * The full module drew its first frame (`pg`): the page is ready, resolve `ready`.
  * @param {Playground} pg
  */
 export function announceReady(pg) {
   if (settled) return;
   settled = true;
   resolveReady(pg);
-  const done = () => resolveFirstFrame(performance.now());
-  pg.gpu_idle().then(done, done);
 }
 
 /**

@@ -32,7 +32,7 @@ export function panelToggled(name, open, showDrawing) {
   if (open === page.state[name]) return;
   record({ [name]: open });
   // The race runs when its panel opens however it opens (settingsChanged below).
-  if (page.pg && !page.creating && open && name !== 'race') {
+  if (page.pg && !page.creating && page.module === 'full' && open && name !== 'race') {
     try {
       viewOfPanel(name)?.update();
     } catch (error) {
@@ -43,12 +43,12 @@ export function panelToggled(name, open, showDrawing) {
 
 /** The race's Run button. */
 export function raceRun() {
-  if (page.pg && !page.creating) startRace();
+  if (page.pg && !page.creating && page.module === 'full') startRace();
 }
 
 /** The likelihood panel's Measure button. */
 export function likelihoodRun() {
-  startLikelihood();
+  if (page.module === 'full') startLikelihood();
 }
 
 /**
@@ -58,6 +58,7 @@ export function likelihoodRun() {
  * @param {number} y
  */
 export function pictureClicked(x, y) {
+  if (page.module !== 'full') return;
   likelihoodAt(x, y);
   const observation = page.state.posterior === 'none' ? null : observationAt(page.state.observe, x, y);
   if (observation !== null) handlers.change('observation', observation);

@@ -67,6 +67,10 @@ export function installTestHooks() {
     get wasmBuild() {
       return page.wasmBuild;
     },
+    /** Which module of the build runs now ('first-frame' until the page moves onto 'full'). */
+    get module() {
+      return page.module;
+    },
     /**
      * Fetches the network a run of (dataset, schedule) needs, as the page does before it creates
      * a Playground (the wasm embeds only the default's): for Playgrounds created from the console.

@@ -10,11 +10,38 @@
 // only IEEE-exact operations. The first is loaded where WebAssembly.validate accepts a probe
 // that uses relaxed SIMD, the second everywhere else; only one is downloaded. `?wasm=simd128`
 // forces the exact build.
+//
+// Each build comes as two modules (src/web/full.rs): the first-frame module, without the views'
+// measurements, training, export and file bindings (what a visitor downloads before the first
+// frame), and the full module the page moves onto right after (host.js). `?module=full` starts on
+// the full module.
 
 /** Where each build's glue and module are, relative to this file. */
 const BUILD_FOLDERS = Object.freeze({ simd128: '../pkg/', 'relaxed-simd': '../pkg/relaxed-simd/' });
 
+/** Where each module of a build is, below the build's folder. */
+const MODULE_FOLDERS = Object.freeze({ full: '', 'first-frame': 'first-frame/' });
+
 /** @typedef {keyof typeof BUILD_FOLDERS} Build */
+/** @typedef {keyof typeof MODULE_FOLDERS} ModuleKind */
+
+/**
+ * The folder of `build`'s module `kind`, relative to this file.
+ * @param {Build} build
+ * @param {ModuleKind} kind
+ */
+function folderOf(build, kind) {
+  return BUILD_FOLDERS[build].replace('../pkg/', `../pkg/${MODULE_FOLDERS[kind]}`);
+}
+
+/**
+ * The module to start with: the first-frame one, unless `?module=full` asks for the full one.
+ * @param {string} [search]  a query string (location.search)
+ * @returns {ModuleKind}
+ */
+export function firstModule(search = globalThis.location?.search ?? '') {
+  return new URLSearchParams(search).get('module') === 'full' ? 'full' : 'first-frame';
+}
 
 /**
  * The smallest module that uses relaxed SIMD: one function, () -> v128, returning
@@ -54,21 +81,23 @@ export function chosenBuild(search = globalThis.location?.search ?? '') {
 }
 
 /**
- * The URL of `build`'s wasm-bindgen glue (the module to import).
+ * The URL of the wasm-bindgen glue (the module to import) of `build`'s module `kind`.
  * @param {Build} build
+ * @param {ModuleKind} [kind]
  */
-export function glueUrl(build) {
-  return new URL(`${BUILD_FOLDERS[build]}diffusion_playground.js`, import.meta.url).href;
+export function glueUrl(build, kind = 'full') {
+  return new URL(`${folderOf(build, kind)}diffusion_playground.js`, import.meta.url).href;
 }
 
 /**
- * `build`'s module, compiled: streamed where the server says `application/wasm`, else from the
- * bytes.
+ * `build`'s module `kind`, compiled: streamed where the server says `application/wasm`, else
+ * from the bytes.
  * @param {Build} build
+ * @param {ModuleKind} [kind]
  * @returns {Promise<WebAssembly.Module>}
  */
-export async function compileModule(build) {
-  const url = new URL(`${BUILD_FOLDERS[build]}diffusion_playground_bg.wasm`, import.meta.url).href;
+export async function compileModule(build, kind = 'full') {
+  const url = new URL(`${folderOf(build, kind)}diffusion_playground_bg.wasm`, import.meta.url).href;
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
   if (response.headers.get('Content-Type') === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
@@ -78,16 +107,18 @@ export async function compileModule(build) {
 }
 
 /**
- * Loads the build this browser runs: imports its glue, compiles its module once and instantiates
- * it. Resolves to the glue's exports (the wasm's classes and functions), the build, and the
- * compiled module with its glue's URL (for the CPU path's workers).
- * @returns {Promise<{ wasm: import('./page.js').Wasm, build: Build, compiled: { module: WebAssembly.Module, glue: string } }>}
+ * Loads the module `kind` of the build this browser runs: imports its glue, compiles the module
+ * once and instantiates it. Resolves to the glue's exports (the wasm's classes and functions;
+ * the first-frame module lacks those of src/web/full.rs, which the type does not say), the
+ * build, the kind, and the compiled module with its glue's URL (for the CPU path's workers).
+ * @param {ModuleKind} kind
+ * @returns {Promise<{ wasm: import('./page.js').Wasm, build: Build, kind: ModuleKind, compiled: { module: WebAssembly.Module, glue: string } }>}
  */
-export async function loadModule() {
+export async function loadModule(kind) {
   const build = chosenBuild();
-  const glue = glueUrl(build);
+  const glue = glueUrl(build, kind);
   const wasm = await import(glue);
-  const module = await compileModule(build);
+  const module = await compileModule(build, kind);
   await wasm.default({ module_or_path: module });
-  return { wasm, build, compiled: { module, glue } };
+  return { wasm, build, kind, compiled: { module, glue } };
 }

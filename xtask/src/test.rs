@@ -64,17 +64,14 @@ fn run_steps(steps: &mut Steps, options: Options) -> Result<()> {
     steps.run(lint_skipped, || run(cargo().args(["fmt", "--all", "--check"])))?;
     steps.run(lint_skipped, || {
         run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-        run(cargo().args([
-            "clippy",
-            "-p",
-            "diffusion-playground",
-            "--lib",
-            "--target",
-            WASM_TARGET,
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        // Both modules of the page: the full one and the first-frame one (`src/web/full.rs`).
+        for features in [None, Some("--no-default-features")] {
+            let mut clippy = cargo();
+            clippy.args(["clippy", "-p", "diffusion-playground", "--lib", "--target", WASM_TARGET]);
+            clippy.args(features).args(["--", "-D", "warnings"]);
+            run(&mut clippy)?;
+        }
+        Ok(())
     })?;
     // With DP_REQUIRE_GPU=1 the GPU tests fail, instead of skipping, when no Vulkan adapter is
     // found; lavapipe (mesa-vulkan-drivers) provides one on machines without a GPU.

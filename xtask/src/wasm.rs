@@ -31,11 +31,11 @@ enum Build {
 }
 
 impl Build {
-    /// Where wasm-bindgen writes the build's module and JS glue, relative to the repository root.
-    fn out_dir(self) -> &'static str {
+    /// Where wasm-bindgen writes the build's module and JS glue below the module's folder.
+    fn sub_dir(self) -> &'static str {
         match self {
-            Build::Simd128 => "www/pkg",
-            Build::RelaxedSimd => "www/pkg/relaxed-simd",
+            Build::Simd128 => "",
+            Build::RelaxedSimd => "relaxed-simd",
         }
     }
 
@@ -49,13 +49,37 @@ impl Build {
     }
 }
 
-/// Builds the library for wasm32 in release mode twice (SIMD128, and SIMD128 with relaxed SIMD),
-/// runs wasm-bindgen into `www/pkg/` and `www/pkg/relaxed-simd/` (module, glue and `.d.ts`), and
-/// prints the size of each module (a visitor downloads one). Expects the prerequisites.
+/// The two modules of each build: the page draws its first frame with the small one, then moves
+/// onto the full one (`www/js/wasm-module.js`, `src/web/full.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Module {
+    /// Every binding (the crate's default `full` feature).
+    Full,
+    /// Without `src/web/full.rs` (`--no-default-features`): what the first frame needs.
+    FirstFrame,
+}
+
+impl Module {
+    /// The module's folder, relative to the repository root.
+    fn out_dir(self) -> &'static str {
+        match self {
+            Module::Full => "www/pkg",
+            Module::FirstFrame => "www/pkg/first-frame",
+        }
+    }
+}
+
+/// Builds the library for wasm32 in release mode four times (SIMD128, and SIMD128 with relaxed
+/// SIMD; each as the full module and as the first-frame module), runs wasm-bindgen into
+/// `www/pkg/`, `www/pkg/relaxed-simd/`, `www/pkg/first-frame/` and
+/// `www/pkg/first-frame/relaxed-simd/` (module, glue and `.d.ts`), and prints the size of each
+/// module (a visitor downloads one build's two). Expects the prerequisites.
 pub fn build() -> Result<()> {
     let root = repo_root();
     for variant in [Build::Simd128, Build::RelaxedSimd] {
-        build_variant(&root, variant)?;
+        for module in [Module::FirstFrame, Module::Full] {
+            build_variant(&root, variant, module)?;
+        }
     }
     copy_katex(&root)?;
     copy_networks(&root)?;
@@ -63,10 +87,15 @@ pub fn build() -> Result<()> {
     crate::offline::write_list(&root.join("www"))
 }
 
-/// One build of the module: cargo, wasm-bindgen, wasm-opt, its size.
-fn build_variant(root: &Path, variant: Build) -> Result<()> {
+/// One build of one module: cargo, wasm-bindgen, wasm-opt, its size. Both modules of a build
+/// share its target directory (cargo keeps each feature set's artifact and copies the one just
+/// built to where wasm-bindgen reads it).
+fn build_variant(root: &Path, variant: Build, module: Module) -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--lib", "--release", "--target", WASM_TARGET, "-p", "diffusion-playground"]);
+    if module == Module::FirstFrame {
+        build.arg("--no-default-features");
+    }
     let mut target = target_dir(root);
     if let Some((flags, folder)) = variant.flags() {
         // Overrides `[target.wasm32-unknown-unknown] rustflags` of .cargo/config.toml.
@@ -77,12 +106,14 @@ fn build_variant(root: &Path, variant: Build) -> Result<()> {
     run(&mut build)?;
 
     let wasm = target.join(WASM_TARGET).join("release").join(format!("{LIB_NAME}.wasm"));
+    let out_dir = Path::new(module.out_dir()).join(variant.sub_dir());
     run(Command::new(wasm_bindgen_program())
         .current_dir(root)
-        .args(["--target", "web", "--out-dir", variant.out_dir()])
+        .args(["--target", "web", "--out-dir"])
+        .arg(&out_dir)
         .arg(relative_to(&wasm, root)))?;
 
-    let module = root.join(variant.out_dir()).join(format!("{LIB_NAME}_bg.wasm"));
+    let module = root.join(&out_dir).join(format!("{LIB_NAME}_bg.wasm"));
     optimise(root, &module)?;
     print_size(&module)
 }
