@@ -407,20 +407,7 @@ for (const row of trainRows) {
 }
 await browser.close();
 
-// What a visitor downloads before the first frame, gzipped (KaTeX loads only with the formulas).
-const { gzipSync } = await import('node:zlib');
-const { readFileSync, readdirSync } = await import('node:fs');
-const files = ['www/index.html', 'www/style.css', 'www/pkg/diffusion_playground.js', 'www/pkg/diffusion_playground_bg.wasm',
-  ...readdirSync('www/js').filter((f) => f.endsWith('.js') && f !== 'element.js').map((f) => `www/js/${f}`)];
-const transfer = Object.fromEntries(files.map((f) => [f, gzipSync(readFileSync(f), { level: 9 }).length]));
-const total = Object.values(transfer).reduce((a, b) => a + b, 0);
-console.log(`transfer before the first frame, gzipped: ${(total / 1024).toFixed(1)} KiB (wasm ${(transfer['www/pkg/diffusion_playground_bg.wasm'] / 1024).toFixed(1)} KiB)`);
-// After the first frame the service worker keeps the whole site for offline use (www/sw.js): what
-// that copy costs a first visit, gzipped, from the build's list (www/offline-files.json).
-const offlineList = JSON.parse(readFileSync('www/offline-files.json', 'utf8'));
-const offlineBytes = offlineList.files.filter((f) => f !== './').reduce((sum, f) => sum + gzipSync(readFileSync(`www/${f}`), { level: 9 }).length, 0);
-console.log(`kept for offline use after the first frame, gzipped: ${(offlineBytes / 1024).toFixed(1)} KiB in ${offlineList.files.length - 1} files (build ${offlineList.build})`);
-
+// What a first visit downloads, and the offline copy: bench/first-download.mjs.
 mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, workers: workerRows, fma_peak: peakRows, onnxruntime_web_threads: ortThreadRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows, transfer_gzip_bytes: transfer, offline_copy_gzip_bytes: offlineBytes }, null, 2));
+writeFileSync(OUT, JSON.stringify({ chromium: version, date: new Date().toISOString(), results, peers: peerRows, workers: workerRows, fma_peak: peakRows, onnxruntime_web_threads: ortThreadRows, onnxruntime_web: ortVersion, onnxruntime_warnings: [...ortWarnings], page: pageRows, training: trainRows }, null, 2));
 console.log(`\nChromium ${version}; adapter: ${results[0]?.note}\nwrote ${OUT}`);

@@ -16,6 +16,8 @@ import { chromium } from 'playwright-core';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WWW = path.join(REPO_ROOT, 'www');
+/** The production build (`cargo xtask build-wasm` writes it with xtask/bundle.mjs). */
+export const DIST = path.join(REPO_ROOT, 'dist');
 
 /** Chromium from Debian's package unless DP_CHROMIUM names another. */
 export const CHROMIUM = process.env.DP_CHROMIUM || '/usr/bin/chromium';
@@ -56,6 +58,11 @@ const WEBGPU_FLAGS = [
  */
 export const STRICT_CSP = "script-src 'self' 'wasm-unsafe-eval'";
 
+/** A production build's content-hashed file name (xtask/bundle.mjs; xtask/src/serve.rs tells them the same way). */
+export const CONTENT_HASHED = /^.+-[0-9a-f]{10}\.[a-z0-9]+$/;
+/** What `cargo xtask serve --dist` lets a browser do with a content-hashed file. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -74,13 +81,15 @@ const CONTENT_TYPES = {
 /**
  * Serves `root` on 127.0.0.1 at `port` (0: a free one; GET and HEAD only, no path outside
  * `root`), under the policy `csp` (STRICT_CSP unless told otherwise); `replaced` maps paths
- * (without the leading '/') to bodies served in place of the files. The server does not keep the
- * test process alive.
+ * (without the leading '/') to bodies served in place of the files; with `hashedImmutable`,
+ * content-hashed names are sent as browsers may keep them (as `cargo xtask serve --dist` does);
+ * `requests` collects the path of every request. The server does not keep the test process
+ * alive.
  * @param {string} [root]
- * @param {{ csp?: string, port?: number, replaced?: Record<string, string> }} [options]
+ * @param {{ csp?: string, port?: number, replaced?: Record<string, string>, hashedImmutable?: boolean, requests?: string[] | null }} [options]
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export async function serveStatic(root = WWW, { csp = STRICT_CSP, port = 0, replaced = {} } = {}) {
+export async function serveStatic(root = WWW, { csp = STRICT_CSP, port = 0, replaced = {}, hashedImmutable = false, requests = null } = {}) {
   const server = http.createServer(async (request, response) => {
     response.setHeader('Content-Security-Policy', csp);
     try {
@@ -89,6 +98,7 @@ export async function serveStatic(root = WWW, { csp = STRICT_CSP, port = 0, repl
         return;
       }
       const pathname = decodeURIComponent(new URL(request.url, 'http://localhost').pathname);
+      requests?.push(pathname);
       let file = path.resolve(root, `.${pathname}`);
       if (file !== root && !file.startsWith(root + path.sep)) {
         response.writeHead(403).end();
@@ -104,7 +114,8 @@ export async function serveStatic(root = WWW, { csp = STRICT_CSP, port = 0, repl
       response.writeHead(200, {
         'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
         'Content-Length': body.length,
-        'Cache-Control': 'no-cache',
+        // As `cargo xtask serve --dist`: a content-hashed name (xtask/bundle.mjs) may be kept.
+        'Cache-Control': hashedImmutable && CONTENT_HASHED.test(path.basename(file)) ? IMMUTABLE : 'no-cache',
         // As xtask's server: notes on another origin load js/element.js with CORS.
         'Access-Control-Allow-Origin': '*',
       });

@@ -5,6 +5,13 @@
 //! cargo xtask report networks
 //! ```
 //!
+//! Networks being tried out (`dp-train --out DIR`) are measured the same way, from the weight
+//! files of a folder:
+//!
+//! ```text
+//! DP_NETWORKS_DIR=DIR cargo test --release --test it networks_report::networks_in_a_folder -- --ignored --nocapture --test-threads 1
+//! ```
+//!
 //! Each network runs the reverse SDE from the page's defaults (16,384 particles, seed 1, 200
 //! uniform steps of its schedule), and so does the exact score of its dataset; the density
 //! view's total variation to the exact p_t of each is shown with the floor that sampling noise
@@ -16,6 +23,7 @@ use diffusion_playground::core::embedded::{self, TRAINED_SCHEDULES};
 use diffusion_playground::core::guidance::Guidance;
 use diffusion_playground::core::quality::{against_exact, AgainstExact};
 use diffusion_playground::core::sampler::{NetFrame, ScoreSource};
+use diffusion_playground::core::weights::TrainedNet;
 
 /// Most the network's TV may exceed the exact score's, as a factor.
 const TV_RATIO_BAR: f64 = 1.2;
@@ -66,5 +74,33 @@ fn every_embedded_network_against_the_exact_score() {
             let measured = against_exact(null, NetFrame::of(&conditional), &data);
             row(dataset, "class-conditional (null class)", measured);
         }
+    }
+}
+
+#[test]
+#[ignore]
+fn networks_in_a_folder_against_the_exact_score() {
+    let Some(folder) = std::env::var_os("DP_NETWORKS_DIR") else {
+        println!("DP_NETWORKS_DIR is not set: nothing to measure");
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .expect("DP_NETWORKS_DIR is a folder")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "dpw"))
+        .collect();
+    files.sort();
+    println!("| dataset | network | TV, network | TV, exact score | sampling-noise floor | network / exact | log-density gap (nats) | within the bars |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for file in files {
+        let bytes = std::fs::read(&file).expect("a readable weight file");
+        let net = TrainedNet::from_bytes(&bytes).expect("a weight file");
+        if net.class_embedding.is_some() || net.dataset.mixture().is_one_dimensional() {
+            continue;
+        }
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let measured = against_exact(ScoreSource::Mlp(&net.mlp), NetFrame::of(&net), &net.dataset.mixture());
+        row(net.dataset, &name, measured);
     }
 }

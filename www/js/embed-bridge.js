@@ -2,7 +2,7 @@
 // embed-bridge.js: the embedded page's side of the <diffusion-playground> element's API
 // (element.js holds the other side). Messages go through window.postMessage:
 //
-//   page -> element: { channel, type: 'ready', backend }       the first frame is on screen
+//   page -> element: { channel, type: 'ready', backend }       the page runs (first frame up, full module in)
 //                    { channel, type: 'step', step, total, t, done }   after a drawn frame moved
 //                    { channel, type: 'done' }                 a run reached the data
 //                    { channel, type: 'size', height }         the content's height (CSS px)

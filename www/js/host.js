@@ -311,6 +311,8 @@ function showLinkTime(linkTime) {
  * @param {boolean} restart
  */
 export async function moveOntoFullModule(restart) {
+  // Nothing else is downloaded before the first frame is on screen.
+  if (restart) await firstFrame;
   try {
     const loaded = await loadModule('full');
     page.wasm = loaded.wasm;

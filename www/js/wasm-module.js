@@ -26,12 +26,15 @@ const MODULE_FOLDERS = Object.freeze({ full: '', 'first-frame': 'first-frame/' }
 /** @typedef {keyof typeof MODULE_FOLDERS} ModuleKind */
 
 /**
- * The folder of `build`'s module `kind`, relative to this file.
+ * The glue and the wasm of `build`'s module `kind`, relative to this file: in the production
+ * build (xtask/bundle.mjs) their content-hashed names, else the names wasm-bindgen wrote.
  * @param {Build} build
  * @param {ModuleKind} kind
  */
-function folderOf(build, kind) {
-  return BUILD_FOLDERS[build].replace('../pkg/', `../pkg/${MODULE_FOLDERS[kind]}`);
+function filesOf(build, kind) {
+  if (typeof DP_MODULE_FILES !== 'undefined') return DP_MODULE_FILES[build][kind];
+  const folder = BUILD_FOLDERS[build].replace('../pkg/', `../pkg/${MODULE_FOLDERS[kind]}`);
+  return { glue: `${folder}diffusion_playground.js`, wasm: `${folder}diffusion_playground_bg.wasm` };
 }
 
 /**
@@ -86,7 +89,7 @@ export function chosenBuild(search = globalThis.location?.search ?? '') {
  * @param {ModuleKind} [kind]
  */
 export function glueUrl(build, kind = 'full') {
-  return new URL(`${folderOf(build, kind)}diffusion_playground.js`, import.meta.url).href;
+  return new URL(filesOf(build, kind).glue, import.meta.url).href;
 }
 
 /**
@@ -97,7 +100,7 @@ export function glueUrl(build, kind = 'full') {
  * @returns {Promise<WebAssembly.Module>}
  */
 export async function compileModule(build, kind = 'full') {
-  const url = new URL(`${folderOf(build, kind)}diffusion_playground_bg.wasm`, import.meta.url).href;
+  const url = new URL(filesOf(build, kind).wasm, import.meta.url).href;
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
   if (response.headers.get('Content-Type') === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {

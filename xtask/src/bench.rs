@@ -92,7 +92,9 @@ pub fn native_gpu() -> Result<()> {
 /// with the views' row (`bench/views.mjs`: the run's speed with each view open, as a ratio to
 /// nothing open, on the CPU path and on WebGPU), written to `bench/results/views.json`, and the
 /// couplings' row (`bench/couplings.mjs`: training a flow in the page on the CPU path per coupling
-/// and dataset), written to `bench/results/couplings.json`.
+/// and dataset), written to `bench/results/couplings.json`, and a first visit's row
+/// (`bench/first-download.mjs`: bytes before the first frame, the first frame's and the ready
+/// page's times, production build and sources), written to `bench/results/first-download.json`.
 pub fn run_all(quick: bool) -> Result<()> {
     prereqs::ensure(Needs { vulkan: !quick, browser: true, lint: false, wasm: true, python: false })?;
     wasm::build()?;
@@ -132,6 +134,19 @@ pub fn run_all(quick: bool) -> Result<()> {
         .env("DP_BASE_URL", server.url())
         .env("DP_BENCH_VIEWS_OUT", "bench/results/views.json")
         .arg("bench/views.mjs"))?;
+    println!("\n==> Browser: a first visit, production build and sources: bytes before the first frame, first frame, ready");
+    let dist = StaticServer::start_with(
+        root.join("dist"),
+        0,
+        ServeOptions { hashed_immutable: true, ..ServeOptions::default() },
+    )
+    .map_err(|e| err(format!("could not start the static server of dist/: {e}")))?;
+    run(Command::new("node")
+        .current_dir(&root)
+        .env("DP_BASE_URL", server.url())
+        .env("DP_DIST_URL", dist.url())
+        .env("DP_BENCH_DOWNLOAD_OUT", "bench/results/first-download.json")
+        .arg("bench/first-download.mjs"))?;
     println!(
         "\n==> Browser: training a flow in the page on the CPU path, per coupling (docs/straight-paths.md)"
     );

@@ -58,6 +58,10 @@ enum Task {
         /// Cross-Origin-Embedder-Policy: require-corp on every response)
         #[arg(long)]
         isolated: bool,
+        /// Serve the production build, dist/ (bundled, minified, content-hashed names, which
+        /// browsers may keep for a year), instead of the sources in www/
+        #[arg(long)]
+        dist: bool,
     },
     /// Build the library for wasm32 (release) and run wasm-bindgen into www/pkg/
     ///
@@ -152,9 +156,12 @@ where
 
 fn run(task: Task) -> Result<ExitCode> {
     match task {
-        Task::Serve { port, build, csp, isolated } => {
-            serve(port, build, ServeOptions { csp: csp.then_some(STRICT_CSP), isolated })?
-        }
+        Task::Serve { port, build, csp, isolated, dist } => serve(
+            port,
+            build,
+            dist,
+            ServeOptions { csp: csp.then_some(STRICT_CSP), isolated, hashed_immutable: dist },
+        )?,
         Task::BuildWasm => {
             prereqs::ensure(Needs::WASM)?;
             wasm::build()?;
@@ -184,16 +191,16 @@ fn report(name: Option<&str>) -> Result<()> {
 
 /// `cargo xtask serve`: build (unless `--no_build`), then serve `www/` until Ctrl-C, with the
 /// strict Content-Security-Policy under `--csp`, cross-origin isolated under `--isolated`.
-fn serve(port: u16, build: bool, options: ServeOptions) -> Result<()> {
+fn serve(port: u16, build: bool, dist: bool, options: ServeOptions) -> Result<()> {
     if build {
         prereqs::ensure(Needs::WASM)?;
         wasm::build()?;
     }
-    let www = repo_root().join("www");
-    if !www.join("index.html").is_file() {
-        eprintln!("warning: www/index.html does not exist yet; the page will answer 404");
+    let site = repo_root().join(if dist { "dist" } else { "www" });
+    if !site.join("index.html").is_file() {
+        eprintln!("warning: {}/index.html does not exist yet; the page will answer 404", site.display());
     }
-    let server = StaticServer::start_on_free_port(&www, port, PORT_ATTEMPTS, options)?;
+    let server = StaticServer::start_on_free_port(&site, port, PORT_ATTEMPTS, options)?;
     println!("Diffusion Playground: {}", server.url());
     if let Some(policy) = options.csp {
         println!("Every response carries Content-Security-Policy: {policy}");
@@ -229,7 +236,7 @@ mod tests {
 
     #[test]
     fn serve_takes_a_port_in_either_spelling() {
-        let serve = |port, build| Some(Task::Serve { port, build, csp: false, isolated: false });
+        let serve = |port, build| Some(Task::Serve { port, build, csp: false, isolated: false, dist: false });
         assert_eq!(task(&["serve"]), serve(8000, true));
         assert_eq!(task(&["serve", "--port", "9000"]), serve(9000, true));
         assert_eq!(task(&["serve", "--port=0", "--no_build"]), serve(0, false));
@@ -243,9 +250,20 @@ mod tests {
     #[test]
     fn serve_csp_sends_the_strict_policy() {
         let parsed = task(&["serve", "--csp", "--no_build", "--port", "9000"]);
-        assert_eq!(parsed, Some(Task::Serve { port: 9000, build: false, csp: true, isolated: false }));
+        assert_eq!(
+            parsed,
+            Some(Task::Serve { port: 9000, build: false, csp: true, isolated: false, dist: false })
+        );
+        let production = task(&["serve", "--dist", "--no_build"]);
+        assert_eq!(
+            production,
+            Some(Task::Serve { port: 8000, build: false, csp: false, isolated: false, dist: true })
+        );
         let isolated = task(&["serve", "--isolated"]);
-        assert_eq!(isolated, Some(Task::Serve { port: 8000, build: true, csp: false, isolated: true }));
+        assert_eq!(
+            isolated,
+            Some(Task::Serve { port: 8000, build: true, csp: false, isolated: true, dist: false })
+        );
     }
 
     #[test]

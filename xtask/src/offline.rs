@@ -17,13 +17,15 @@ pub const LIST: &str = "offline-files.json";
 
 /// What is kept: the pages at the top of `www/` and these folders, whole.
 const FOLDERS: [&str; 6] = ["js", "pkg", "weights", "vendor", "examples", "lessons"];
-/// Top-level pages and files left out: the benchmark page and the service worker itself (the
-/// browser fetches it on every update check).
-const LEFT_OUT: [&str; 2] = ["bench.html", "sw.js"];
+/// Top-level pages and files left out: the benchmark page, the service worker itself (the
+/// browser fetches it on every update check) and the production build's header rules (for the
+/// server, not the browser).
+const LEFT_OUT: [&str; 3] = ["bench.html", "sw.js", "_headers"];
 /// Files of no use to a visitor: TypeScript declarations and source maps.
 const LEFT_OUT_SUFFIXES: [&str; 2] = [".d.ts", ".map"];
 
-/// Writes `www/offline-files.json` for the files under `www` now.
+/// Writes `offline-files.json` for the files under `www` now (the sources in `www/`, or the
+/// production build in `dist/`).
 pub fn write_list(www: &Path) -> Result<()> {
     let mut files = Vec::new();
     for entry in read_dir(www)? {
@@ -51,7 +53,8 @@ pub fn write_list(www: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(&list)
         .map_err(|e| err(format!("could not write the offline list: {e}")))?;
     fs::write(www.join(LIST), text).map_err(|e| err(format!("could not write www/{LIST}: {e}")))?;
-    println!("offline: www/{LIST} lists {} files (build {build})", files.len());
+    let site = www.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+    println!("offline: {site}/{LIST} lists {} files (build {build})", files.len());
     Ok(())
 }
 

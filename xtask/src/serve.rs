@@ -39,6 +39,30 @@ pub struct ServeOptions {
     /// `Cross-Origin-Embedder-Policy: require-corp` on every response, so that pages get
     /// `SharedArrayBuffer` (what ONNX Runtime Web's wasm threads need).
     pub isolated: bool,
+    /// The production site (`dist/`): files with a content hash in their name
+    /// ([`is_content_hashed`]) may be kept by browsers for a year (`IMMUTABLE`); every other
+    /// file is still `no-cache`.
+    pub hashed_immutable: bool,
+}
+
+/// The `Cache-Control` of a file whose name changes with its content (`ServeOptions::hashed_immutable`).
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Hex digits of the content hash the production build puts in file names (`xtask/bundle.mjs`).
+const HASH_LENGTH: usize = 10;
+
+/// True for a file named `STEM-HASH.EXT`, HASH being `HASH_LENGTH` lowercase hex digits: the
+/// production build's content-hashed names (`main-8d657f87c5.js`).
+pub fn is_content_hashed(path: &Path) -> bool {
+    let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else { return false };
+    match stem.rsplit_once('-') {
+        Some((name, hash)) => {
+            !name.is_empty()
+                && hash.len() == HASH_LENGTH
+                && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }
+        None => false,
+    }
 }
 
 /// The two headers of a cross-origin-isolated page (`ServeOptions::isolated`).
@@ -120,7 +144,7 @@ fn serve_requests(server: &Server, root: &Path, options: ServeOptions, stopping:
     loop {
         match server.recv() {
             Ok(request) => {
-                let mut response = respond_to(request.method(), request.url(), root);
+                let mut response = respond_to(request.method(), request.url(), root, options);
                 if let Some(policy) = options.csp {
                     response.add_header(header("Content-Security-Policy", policy));
                 }
@@ -148,12 +172,15 @@ enum Reply {
     Error(u16, &'static str),
 }
 
-fn respond_to(method: &Method, url: &str, root: &Path) -> ResponseBox {
+fn respond_to(method: &Method, url: &str, root: &Path, options: ServeOptions) -> ResponseBox {
     match route(method, url, root) {
         Reply::File(path) => match File::open(&path) {
             Ok(file) => Response::from_file(file)
                 .with_header(header("Content-Type", content_type(&path)))
-                .with_header(header("Cache-Control", "no-cache"))
+                .with_header(header(
+                    "Cache-Control",
+                    if options.hashed_immutable && is_content_hashed(&path) { IMMUTABLE } else { "no-cache" },
+                ))
                 .with_header(header("Access-Control-Allow-Origin", "*"))
                 .boxed(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => error_response(404, "Not Found"),
@@ -417,6 +444,49 @@ mod tests {
             let (_, head, _) = request(&plain.url(), method, path);
             assert!(!head.contains("content-security-policy"), "{method} {path} without --csp: {head}");
         }
+    }
+
+    #[test]
+    fn content_hashed_names_are_told_apart_from_every_other_name() {
+        for hashed in
+            ["js/main-8d657f87c5.js", "pkg/diffusion_playground_bg-695f936f26.wasm", "style-59d698bc82.css"]
+        {
+            assert!(is_content_hashed(Path::new(hashed)), "{hashed}");
+        }
+        for plain in [
+            "js/main.js",
+            "js/element.js",
+            "js/main-8D657F87C5.js",
+            "js/main-8d657f87c.js",
+            "js/-8d657f87c5.js",
+            "js/cpu-worker.js",
+            "two_moons.vp_linear.dpw",
+            "lessons/01-forward-process.html",
+        ] {
+            assert!(!is_content_hashed(Path::new(plain)), "{plain}");
+        }
+    }
+
+    #[test]
+    fn the_production_server_lets_browsers_keep_hashed_files_for_a_year_and_only_those() {
+        let dir = TempDir::new("hashed");
+        std::fs::write(dir.0.join("index.html"), "home").expect("write");
+        std::fs::write(dir.0.join("main-0123456789.js"), "code").expect("write");
+        let production = StaticServer::start_with(
+            &dir.0,
+            0,
+            ServeOptions { hashed_immutable: true, ..ServeOptions::default() },
+        )
+        .expect("start");
+        let development = StaticServer::start(&dir.0, 0).expect("start");
+        let immutable = format!("cache-control: {IMMUTABLE}");
+        let (status, head, _) = request(&production.url(), "GET", "/main-0123456789.js");
+        assert_eq!(status, 200);
+        assert!(head.contains(&immutable), "{head}");
+        let (_, head, _) = request(&production.url(), "GET", "/index.html");
+        assert!(head.contains("cache-control: no-cache"), "{head}");
+        let (_, head, _) = request(&development.url(), "GET", "/main-0123456789.js");
+        assert!(head.contains("cache-control: no-cache"), "the development server never does: {head}");
     }
 
     #[test]

@@ -84,7 +84,23 @@ pub fn build() -> Result<()> {
     copy_katex(&root)?;
     copy_networks(&root)?;
     copy_muxers(&root)?;
-    crate::offline::write_list(&root.join("www"))
+    crate::offline::write_list(&root.join("www"))?;
+    bundle(&root)
+}
+
+/// The production build's script (esbuild from npm): `www/` to `dist/` (`xtask/bundle.mjs`).
+const BUNDLER: &str = "xtask/bundle.mjs";
+
+/// Writes the production build, `dist/`, with `xtask/bundle.mjs` (the page's modules bundled and
+/// minified, content-hashed names) and its list of files for offline use; without esbuild (npm
+/// not run) there is none, and it says so.
+fn bundle(root: &Path) -> Result<()> {
+    if !root.join("node_modules/esbuild").is_dir() {
+        println!("dist: node_modules/esbuild is missing (npm not run); no production build");
+        return Ok(());
+    }
+    run(Command::new("node").current_dir(root).arg(BUNDLER))?;
+    crate::offline::write_list(&root.join("dist"))
 }
 
 /// One build of one module: cargo, wasm-bindgen, wasm-opt, its size. Both modules of a build
