@@ -6,7 +6,7 @@
 // `cargo xtask build-wasm` puts them) and handed to the wasm.
 
 import { page } from './page.js';
-import { fetchesInto } from './networks.js';
+import { downloadNetwork } from './networks.js';
 
 /**
  * Whether a run of `state` samples with the dataset's class-conditional network: classifier-free
@@ -34,17 +34,7 @@ export function hasConditionalNetwork(dataset) {
 export function ensureConditionalNetwork(dataset) {
   const { wasm } = page;
   if (hasConditionalNetwork(dataset)) return Promise.resolve();
-  const fetches = fetchesInto(wasm);
-  const file = wasm.conditional_network_file(dataset);
-  let pending = fetches.get(file);
-  if (!pending) {
-    const url = new URL(`../weights/${file}`, import.meta.url);
-    pending = fetch(url).then(async (response) => {
-      if (!response.ok) throw new Error(`${url.pathname} answered HTTP ${response.status}`);
-      wasm.provide_conditional_network(dataset, new Uint8Array(await response.arrayBuffer()));
-    });
-    pending.catch(() => fetches.delete(file));
-    fetches.set(file, pending);
-  }
-  return pending;
+  return downloadNetwork(wasm.conditional_network_file(dataset)).then((bytes) => {
+    if (!wasm.has_conditional_network(dataset)) wasm.provide_conditional_network(dataset, bytes);
+  });
 }

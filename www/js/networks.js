@@ -8,24 +8,30 @@
 import { page } from './page.js';
 
 /**
- * Fetches under way or done, by module (the first-frame module and the full one each need their
- * own copy) and file (conditional-networks.js's too; a failed one is forgotten, to be tried
- * again).
- * @type {WeakMap<object, Map<string, Promise<void>>>}
+ * Downloads under way or done, by file: its bytes, fetched once and handed to every module that
+ * lacks it (the first-frame module and the full one each need their own copy;
+ * conditional-networks.js's files too). A failed one is forgotten, to be tried again.
+ * @type {Map<string, Promise<Uint8Array>>}
  */
-const fetchesByModule = new WeakMap();
+const downloads = new Map();
 
 /**
- * The fetches into `wasm`, by file.
- * @param {object} wasm
+ * The bytes of the network file `file` of weights/, fetched once.
+ * @param {string} file
+ * @returns {Promise<Uint8Array>}
  */
-export function fetchesInto(wasm) {
-  let fetches = fetchesByModule.get(wasm);
-  if (!fetches) {
-    fetches = new Map();
-    fetchesByModule.set(wasm, fetches);
+export function downloadNetwork(file) {
+  let pending = downloads.get(file);
+  if (!pending) {
+    const url = new URL(`../weights/${file}`, import.meta.url);
+    pending = fetch(url).then(async (response) => {
+      if (!response.ok) throw new Error(`${url.pathname} answered HTTP ${response.status}`);
+      return new Uint8Array(await response.arrayBuffer());
+    });
+    pending.catch(() => downloads.delete(file));
+    downloads.set(file, pending);
   }
-  return fetches;
+  return pending;
 }
 
 /**
@@ -49,19 +55,10 @@ export function ensureNetwork(dataset, schedule) {
   const { wasm } = page;
   const file = missingNetwork(dataset, schedule);
   if (file === null) return Promise.resolve();
-  const fetches = fetchesInto(wasm);
-  let pending = fetches.get(file);
-  if (!pending) {
-    const url = new URL(`../weights/${file}`, import.meta.url);
-    // The file's own schedule is in its name (dataset.schedule.dpw): VP-linear for schedules
-    // without a network of their own.
-    const own = file.split('.')[1];
-    pending = fetch(url).then(async (response) => {
-      if (!response.ok) throw new Error(`${url.pathname} answered HTTP ${response.status}`);
-      wasm.provide_network(dataset, own, new Uint8Array(await response.arrayBuffer()));
-    });
-    pending.catch(() => fetches.delete(file));
-    fetches.set(file, pending);
-  }
-  return pending;
+  // The file's own schedule is in its name (dataset.schedule.dpw): VP-linear for schedules
+  // without a network of their own.
+  const own = file.split('.')[1];
+  return downloadNetwork(file).then((bytes) => {
+    if (wasm.network_file(dataset, schedule) !== undefined) wasm.provide_network(dataset, own, bytes);
+  });
 }
