@@ -68,8 +68,8 @@ describe('the relaxed-SIMD and SIMD128 builds', { timeout: TEST_TIMEOUT_MS }, ()
     const exact = await runBuild('wasm=simd128');
     assert.equal(relaxed.build, 'relaxed-simd');
     assert.equal(exact.build, 'simd128');
-    assert.deepEqual(relaxed.fetched, ['/pkg/relaxed-simd/diffusion_playground_bg.wasm'], 'only the relaxed-SIMD module is downloaded');
-    assert.deepEqual(exact.fetched, ['/pkg/diffusion_playground_bg.wasm'], 'only the SIMD128 module is downloaded');
+    assert.deepEqual(relaxed.fetched, ['/pkg/first-frame/relaxed-simd/diffusion_playground_bg.wasm', '/pkg/relaxed-simd/diffusion_playground_bg.wasm'], 'only the relaxed-SIMD modules are downloaded: the first frame\'s, then the full one');
+    assert.deepEqual(exact.fetched, ['/pkg/first-frame/diffusion_playground_bg.wasm', '/pkg/diffusion_playground_bg.wasm'], 'only the SIMD128 modules are downloaded');
     assert.match(relaxed.played.readout, /CPU \(WebAssembly\) · 2 workers · relaxed SIMD/);
     assert.doesNotMatch(exact.played.readout, /relaxed/);
     for (const build of [relaxed, exact]) {
