@@ -2,8 +2,8 @@
 // (src/web/full.rs left out), draws its first frame, then moves onto the full module behind that
 // frame (www/js/host.js `moveOntoFullModule`). Until then nothing steps and the controls wait;
 // afterwards the run is the one a page started on the full module runs, particle for particle.
-// A link with a drawing, a network or a race starts on the full module; a full module that
-// cannot be loaded leaves the first frame up and says so.
+// A link with a drawing, a network or a race starts on the full module, and so does a widget
+// embedded in notes; a full module that cannot be loaded leaves the first frame up and says so.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -101,6 +101,19 @@ describe('the first frame from the small module', { timeout: TEST_TIMEOUT_MS }, 
     } finally {
       await moved.close();
       await direct.close();
+    }
+  });
+
+  test('an embedded widget starts on the full module (the notes\' widgets share its download)', async () => {
+    const session = await openPlayground(browser, PLAIN, { query: 'embed=1' });
+    const asked = watchModules(session.page);
+    try {
+      await waitReady(session.page);
+      assert.equal(await session.page.evaluate(() => window.dp.module), 'full');
+      assert.deepEqual(asked, ['full']);
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
     }
   });
 

@@ -13,8 +13,8 @@
 //
 // Each build comes as two modules (src/web/full.rs): the first-frame module, without the views'
 // measurements, training, export and file bindings (what a visitor downloads before the first
-// frame), and the full module the page moves onto right after (host.js). `?module=full` starts on
-// the full module.
+// frame), and the full module the page moves onto right after (host.js). Embedded widgets and
+// `?module=full` start on the full module.
 
 /** Where each build's glue and module are, relative to this file. */
 const BUILD_FOLDERS = Object.freeze({ simd128: '../pkg/', 'relaxed-simd': '../pkg/relaxed-simd/' });
@@ -38,12 +38,16 @@ function filesOf(build, kind) {
 }
 
 /**
- * The module to start with: the first-frame one, unless `?module=full` asks for the full one.
+ * The module to start with: the first-frame one for the page a visitor opens; the full one for
+ * a widget embedded in notes (`?embed=1`: the notes' widgets share one download of the full
+ * module through the HTTP cache, and each compiles one module instead of two) or when
+ * `?module=full` asks for it.
  * @param {string} [search]  a query string (location.search)
  * @returns {ModuleKind}
  */
 export function firstModule(search = globalThis.location?.search ?? '') {
-  return new URLSearchParams(search).get('module') === 'full' ? 'full' : 'first-frame';
+  const query = new URLSearchParams(search);
+  return query.get('module') === 'full' || query.has('embed') ? 'full' : 'first-frame';
 }
 
 /**
