@@ -180,13 +180,26 @@ impl Multistep<'_> {
 /// The order of LMS and iPNDM (k-diffusion's default for both).
 const LINEAR_MULTISTEP_ORDER: usize = 4;
 
-/// Largest sum of the absolute LMS weights, as a multiple of the step's length, that a step
-/// takes. Adams-Bashforth of order 4 on equal steps has (55 + 59 + 37 + 9) / 24 = 6.7 (Hairer,
-/// Norsett and Wanner, "Solving Ordinary Differential Equations I", sec. III.1); far larger gains
-/// come from levels crowded much closer together than the step (the polyexponential grid's last
-/// steps, whose levels differ in the twelfth digit), where the Lagrange weights amplify rounding
-/// into the particles, so such a step takes the highest order within this bound.
-const MAX_LMS_GAIN: f64 = 16.0;
+/// Largest sum of the absolute weights of a linear multistep step (LMS, DEIS), as a multiple of
+/// the step's length, that a step takes. Adams-Bashforth of order 4 on equal steps has
+/// (55 + 59 + 37 + 9) / 24 = 6.7 (Hairer, Norsett and Wanner, "Solving Ordinary Differential
+/// Equations I", sec. III.1); far larger gains come from levels crowded much closer together than
+/// the step (the polyexponential grid's last steps, whose levels differ in the twelfth digit, then
+/// the step into sigma = 0), where the Lagrange weights amplify rounding into the particles, so
+/// such a step takes the highest order within this bound.
+const MAX_MULTISTEP_GAIN: f64 = 16.0;
+
+/// Of the weights of each order, highest order first, the first whose absolute sum stays within
+/// [`MAX_MULTISTEP_GAIN`] times the step's length `span`; first order (gain 1) where none does.
+fn highest_order_within_gain(weights_by_order: impl Iterator<Item = Vec<f64>>, span: f64) -> Vec<f64> {
+    weights_by_order
+        .into_iter()
+        .find(|w| {
+            let gain: f64 = w.iter().map(|c| c.abs()).sum();
+            w.len() == 1 || (gain.is_finite() && gain <= MAX_MULTISTEP_GAIN * span.abs())
+        })
+        .unwrap_or_else(|| vec![span])
+}
 
 /// Nodes and weights of 4-point Gauss-Legendre quadrature on [-1, 1] (exact for polynomials of
 /// degree 7, so for every Lagrange basis polynomial of LMS, of degree 3 at most).
@@ -217,7 +230,7 @@ fn lagrange_integral(nodes: &[f64], j: usize, a: f64, b: f64) -> f64 {
 /// eps_k the derivative dx~/dsigma~ at sigma~_k,
 /// x~_s = x~_t + sum_j eps_j int_{sigma~_t}^{sigma~_s} l_j(tau) dtau, l_j the Lagrange basis over
 /// the last `order` = min(steps so far + 1, 4) levels sigma~_k, lowered where the weights would
-/// exceed [`MAX_LMS_GAIN`]. The history keeps eps_hat.
+/// exceed [`MAX_MULTISTEP_GAIN`]. The history keeps eps_hat.
 pub(super) fn lms(step: &mut ReverseStep, cx: &StepContext) {
     let run = &cx.run;
     run.keep_eps(step);
@@ -225,18 +238,12 @@ pub(super) fn lms(step: &mut ReverseStep, cx: &StepContext) {
         .map(|k| scaled_sigma(run.schedule, run.past(k)))
         .collect();
     let (from, to) = (nodes[0], scaled_sigma(run.schedule, run.s()));
-    // The highest order whose weights stay within MAX_LMS_GAIN of the step (order 1, Euler, has
-    // gain 1 and is always taken when none other is).
-    let weights = (1..=nodes.len())
-        .rev()
-        .map(|order| {
+    let weights = highest_order_within_gain(
+        (1..=nodes.len()).rev().map(|order| {
             (0..order).map(|j| lagrange_integral(&nodes[..order], j, from, to)).collect::<Vec<f64>>()
-        })
-        .find(|w| {
-            let gain: f64 = w.iter().map(|c| c.abs()).sum();
-            w.len() == 1 || (gain.is_finite() && gain <= MAX_LMS_GAIN * (to - from).abs())
-        })
-        .unwrap_or_else(|| vec![to - from]);
+        }),
+        to - from,
+    );
     let moves =
         weights.iter().enumerate().map(|(j, &w)| run.eps(j) * w).fold(Combination::default(), Add::add);
     run.scaled_move(moves).write_output(step);
@@ -315,24 +322,31 @@ fn log_polynomial_antiderivative(p: &[f64], rho: f64) -> f64 {
 /// exponential integrator of the scaled ODE dx~/drho = eps with rho = sigma~ and eps
 /// interpolated by the Lagrange polynomial l_j in ln rho through the last `order` evaluations:
 /// x~_s = x~_t + sum_j eps_j int_{rho_t}^{rho_s} l_j(ln rho) d rho, in closed form
-/// (diffusers' `ind_fn` for orders 2 and 3). The order follows [`diffusers_order`]. The history
-/// keeps eps_hat.
+/// (diffusers' `ind_fn` for orders 2 and 3). The order follows [`diffusers_order`], lowered
+/// where the weights would exceed [`MAX_MULTISTEP_GAIN`]. The history keeps eps_hat.
 pub(super) fn deis(step: &mut ReverseStep, cx: &StepContext) {
     let (run, solver_order) = (&cx.run, cx.settings.order);
     run.keep_eps(step);
     let order = diffusers_order(solver_order, run.index, run.steps()).min(run.available());
     let logs: Vec<f64> = (0..order).map(|k| scaled_sigma(run.schedule, run.past(k)).ln()).collect();
     let (from, to) = (scaled_sigma(run.schedule, run.t()), scaled_sigma(run.schedule, run.s()));
-    let moves = (0..order)
-        .map(|j| {
-            let basis = logs.iter().enumerate().filter(|&(k, _)| k != j).fold(vec![1.0], |p, (_, &root)| {
-                polynomial_times_linear(&p, root).iter().map(|c| c / (logs[j] - root)).collect()
-            });
-            let integral =
-                log_polynomial_antiderivative(&basis, to) - log_polynomial_antiderivative(&basis, from);
-            run.eps(j) * integral
-        })
-        .fold(Combination::default(), Add::add);
+    // The weights of the order `order`: int_from^to l_j(ln rho) d rho over the first `order` logs.
+    let weights_of = |order: usize| -> Vec<f64> {
+        let logs = &logs[..order];
+        (0..order)
+            .map(|j| {
+                let basis =
+                    logs.iter().enumerate().filter(|&(k, _)| k != j).fold(vec![1.0], |p, (_, &root)| {
+                        polynomial_times_linear(&p, root).iter().map(|c| c / (logs[j] - root)).collect()
+                    });
+                log_polynomial_antiderivative(&basis, to) - log_polynomial_antiderivative(&basis, from)
+            })
+            .collect()
+    };
+    // Lowered where the weights would exceed MAX_MULTISTEP_GAIN, as LMS does.
+    let weights = highest_order_within_gain((1..=order).rev().map(weights_of), to - from);
+    let moves =
+        weights.iter().enumerate().map(|(j, &w)| run.eps(j) * w).fold(Combination::default(), Add::add);
     run.scaled_move(moves).write_output(step);
 }
 
