@@ -36,6 +36,9 @@ pub mod stream {
     /// The pairing draws of a training coupling: the Schrödinger-bridge coupling's choice of a
     /// noise for each data point and its bridge noise (`core::coupling`).
     pub const COUPLING: u32 = 11;
+    /// Whether a training example draws its time from the log-normal or the uniform part of
+    /// `core::train::TimeSampling::LogNormalAndUniform`.
+    pub const TIME_MIXTURE: u32 = 12;
 }
 
 /// LCG multiplier of `pcg4d` (Numerical Recipes' 32-bit LCG).

@@ -73,7 +73,16 @@ pub enum TimeSampling {
     /// EDM's log-normal noise levels, mapped to the time of equal log-SNR and clamped to
     /// [TRAIN_T_MIN, t_max].
     LogNormal,
+    /// [`TimeSampling::LogNormal`] for most examples and [`TimeSampling::Uniform`] for the share
+    /// [`UNIFORM_SHARE`]: the log-normal's weight on the low noise levels, where the data's fine
+    /// structure is decided, and the high-noise end that starts every reverse run and every
+    /// likelihood integral still trained (ln sigma ~ N(-1.2, 1.2^2) reaches VP linear's t = 1,
+    /// ln sigma = 5, once in ten million draws).
+    LogNormalAndUniform,
 }
+
+/// The share of uniform times in [`TimeSampling::LogNormalAndUniform`].
+pub const UNIFORM_SHARE: f64 = 0.2;
 
 /// Smallest training time: the sampler never evaluates the net below t_max / steps >= 1e-3.
 pub const TRAIN_T_MIN: f64 = 1e-3;
@@ -206,17 +215,27 @@ pub fn labelled_example(
 ) -> (Example, usize) {
     let (x0, component) = data.sample_labelled(seed, index, 1)[0];
     let w = rng::words(seed, index, 0, rng::stream::TRAIN);
+    let uniform = || TRAIN_T_MIN + (schedule.t_max() - TRAIN_T_MIN) * rng::uniform(w[0]) as f64;
+    let log_normal = || {
+        // A fourth word of the same counter gives the log-normal's normal.
+        let z = rng::box_muller(w[0], w[3])[0] as f64;
+        let log_sigma = EDM_P_MEAN + EDM_P_STD * z;
+        // log-SNR of the noise level sigma (= sigma_t / alpha_t) is -2 ln sigma.
+        schedule
+            .t_for_log_snr(-2.0 * log_sigma)
+            .unwrap_or(schedule.t_max())
+            .clamp(TRAIN_T_MIN, schedule.t_max())
+    };
     let t = match sampling {
-        TimeSampling::Uniform => TRAIN_T_MIN + (schedule.t_max() - TRAIN_T_MIN) * rng::uniform(w[0]) as f64,
-        TimeSampling::LogNormal => {
-            // A fourth word of the same counter gives the log-normal's normal.
-            let z = rng::box_muller(w[0], w[3])[0] as f64;
-            let log_sigma = EDM_P_MEAN + EDM_P_STD * z;
-            // log-SNR of the noise level sigma (= sigma_t / alpha_t) is -2 ln sigma.
-            schedule
-                .t_for_log_snr(-2.0 * log_sigma)
-                .unwrap_or(schedule.t_max())
-                .clamp(TRAIN_T_MIN, schedule.t_max())
+        TimeSampling::Uniform => uniform(),
+        TimeSampling::LogNormal => log_normal(),
+        TimeSampling::LogNormalAndUniform => {
+            let coin = rng::uniform(rng::words(seed, index, 0, rng::stream::TIME_MIXTURE)[0]) as f64;
+            if coin < UNIFORM_SHARE {
+                uniform()
+            } else {
+                log_normal()
+            }
         }
     };
     let eps = rng::box_muller(w[1], w[2]);

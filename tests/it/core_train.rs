@@ -9,7 +9,9 @@ use diffusion_playground::core::quality::{self, RunSetup};
 use diffusion_playground::core::sampler::{NetFrame, Sampler, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
-use diffusion_playground::core::train::{self, TimeSampling, TrainConfig, Weighting, EDM_P_MEAN, EDM_P_STD};
+use diffusion_playground::core::train::{
+    self, TimeSampling, TrainConfig, Weighting, EDM_P_MEAN, EDM_P_STD, TRAIN_T_MIN, UNIFORM_SHARE,
+};
 
 #[test]
 fn every_objective_is_the_eps_target_converted_by_the_parametrization_identities() {
@@ -64,6 +66,31 @@ fn log_normal_times_have_edm_s_moments_in_log_sigma() {
     let std = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     assert!((mean - EDM_P_MEAN).abs() < 0.03, "mean of ln sigma {mean}");
     assert!((std - EDM_P_STD).abs() < 0.03, "std of ln sigma {std}");
+}
+
+/// The embedded networks' mixture: an example keeps its log-normal time (the same draw as
+/// `LogNormal`'s) or, with probability UNIFORM_SHARE, takes a uniform one, so the high-noise end
+/// the log-normal all but never reaches is still trained.
+#[test]
+fn the_mixed_times_are_the_log_normal_ones_but_for_a_uniform_share() {
+    let data = Dataset::TwoMoons.mixture();
+    let schedule = Schedule::VpLinear;
+    let n = 20_000u32;
+    let time = |sampling, i| train::example(&data, schedule, sampling, 5, i).t as f64;
+    let mixed: Vec<(f64, f64)> = (0..n)
+        .map(|i| (time(TimeSampling::LogNormalAndUniform, i), time(TimeSampling::LogNormal, i)))
+        .collect();
+    let share_of =
+        |keep: &dyn Fn(&(f64, f64)) -> bool| mixed.iter().filter(|p| keep(p)).count() as f64 / n as f64;
+    // Four in five are the log-normal draw itself.
+    let kept = share_of(&|(m, l)| m == l);
+    assert!((kept - (1.0 - UNIFORM_SHARE)).abs() < 0.01, "{kept} of the times are the log-normal's");
+    // Above t = 0.9 (ln sigma > 4.1, 4.4 standard deviations of the log-normal) only the uniform
+    // share lands: UNIFORM_SHARE times the uniform's mass there.
+    let high = share_of(&|(m, _)| *m > 0.9);
+    let expected = UNIFORM_SHARE * (schedule.t_max() - 0.9) / (schedule.t_max() - TRAIN_T_MIN);
+    assert!((high - expected).abs() < 0.006, "{high} of the times above 0.9, expected {expected}");
+    assert!(share_of(&|(_, l)| *l > 0.9) < 1e-3, "the log-normal alone leaves the high-noise end untrained");
 }
 
 #[test]
