@@ -77,7 +77,7 @@ pub enum TimeSampling {
     /// [`UNIFORM_SHARE`]: the log-normal's weight on the low noise levels, where the data's fine
     /// structure is decided, and the high-noise end that starts every reverse run and every
     /// likelihood integral still trained (ln sigma ~ N(-1.2, 1.2^2) reaches VP linear's t = 1,
-    /// ln sigma = 5, once in ten million draws).
+    /// ln sigma = 5, about once in eight million draws).
     LogNormalAndUniform,
 }
 
