@@ -16,6 +16,7 @@ use crate::core::render;
 use crate::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use crate::core::schedule::Schedule;
 use crate::core::timesteps::TimeGrid;
+use crate::core::weights::TrainedNet;
 
 /// Particles per quality measurement.
 pub const QUALITY_SAMPLES: usize = 4096;
@@ -231,4 +232,20 @@ pub fn against_exact(learned: ScoreSource, net: NetFrame, data: &GaussianMixture
         exact: density_distance(&exact_samples, data, schedule, t_end),
         log_density_gap: mean_log_density(data, &fresh) - mean_log_density(data, &samples),
     }
+}
+
+/// [`against_exact`] for a network of a weight file, on its own dataset and frame; a
+/// class-conditional network is measured by its null class (guidance w = 0: the unconditional
+/// score it serves to classifier-free guidance).
+pub fn network_against_exact(net: &TrainedNet) -> AgainstExact {
+    let source = match &net.class_embedding {
+        Some(embedding) => ScoreSource::ClassifierFree {
+            mlp: &net.mlp,
+            embedding,
+            class: 0,
+            guidance: Guidance::everywhere(0.0),
+        },
+        None => ScoreSource::Mlp(&net.mlp),
+    };
+    against_exact(source, NetFrame::of(net), &net.dataset.mixture())
 }

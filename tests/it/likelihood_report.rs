@@ -35,7 +35,9 @@ fn session(fields: &[(&str, &str)]) -> Session {
 fn nll_of_every_embedded_network() {
     println!("| dataset | schedule of the run | network trained on | NLL, network by the ODE | ELBO of the network's chain | NLL, exact score by the ODE | exact NLL of the data |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
-    for dataset in Dataset::ALL {
+    // DP_REPORT_DATASET=NAME measures one dataset's rows only.
+    let only = std::env::var("DP_REPORT_DATASET").ok();
+    for dataset in Dataset::ALL.into_iter().filter(|d| only.as_deref().is_none_or(|name| name == d.name())) {
         for schedule in TRAINED_SCHEDULES {
             let mlp =
                 session(&[("dataset", dataset.name()), ("schedule", schedule.name()), ("score", "mlp")]);

@@ -20,9 +20,7 @@
 
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::embedded::{self, TRAINED_SCHEDULES};
-use diffusion_playground::core::guidance::Guidance;
-use diffusion_playground::core::quality::{against_exact, AgainstExact};
-use diffusion_playground::core::sampler::{NetFrame, ScoreSource};
+use diffusion_playground::core::quality::{network_against_exact, AgainstExact};
 use diffusion_playground::core::weights::TrainedNet;
 
 /// Most the network's TV may exceed the exact score's, as a factor.
@@ -52,27 +50,15 @@ fn every_embedded_network_against_the_exact_score() {
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     // The 1-D dataset's density view is a line: its quality is the likelihood report's.
     for dataset in Dataset::ALL.into_iter().filter(|d| !d.mixture().is_one_dimensional()) {
-        let data = dataset.mixture();
         for schedule in TRAINED_SCHEDULES {
             let Ok(net) = embedded::net(dataset, schedule) else { continue };
             if net.schedule != schedule {
                 continue; // the VP-linear network through the log-SNR: measured in its own row
             }
-            let measured = against_exact(ScoreSource::Mlp(&net.mlp), NetFrame::of(&net), &data);
-            row(dataset, schedule.name(), measured);
+            row(dataset, schedule.name(), network_against_exact(&net));
         }
         if let Ok(conditional) = embedded::conditional_net(dataset) {
-            let embedding =
-                conditional.class_embedding.as_ref().expect("a conditional network has its embedding");
-            // w = 0: the null class's prediction, the unconditional score.
-            let null = ScoreSource::ClassifierFree {
-                mlp: &conditional.mlp,
-                embedding,
-                class: 0,
-                guidance: Guidance::everywhere(0.0),
-            };
-            let measured = against_exact(null, NetFrame::of(&conditional), &data);
-            row(dataset, "class-conditional (null class)", measured);
+            row(dataset, "class-conditional (null class)", network_against_exact(&conditional));
         }
     }
 }
@@ -96,11 +82,10 @@ fn networks_in_a_folder_against_the_exact_score() {
     for file in files {
         let bytes = std::fs::read(&file).expect("a readable weight file");
         let net = TrainedNet::from_bytes(&bytes).expect("a weight file");
-        if net.class_embedding.is_some() || net.dataset.mixture().is_one_dimensional() {
+        if net.dataset.mixture().is_one_dimensional() {
             continue;
         }
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let measured = against_exact(ScoreSource::Mlp(&net.mlp), NetFrame::of(&net), &net.dataset.mixture());
-        row(net.dataset, &name, measured);
+        row(net.dataset, &name, network_against_exact(&net));
     }
 }
