@@ -333,12 +333,11 @@ fn guided_runs_stay_finite_for_every_schedule_sampler_score_and_scale() {
                         if start < 1.0 {
                             session.noise_to(start).unwrap();
                         }
-                        while session.step(64).unwrap() > 0 {}
+                        let what =
+                            format!("{schedule:?} {sampler:?} {score:?} {guidance:?} w {scale} from {start}");
+                        while session.step(64).unwrap_or_else(|e| panic!("{what}: {e}")) > 0 {}
                         let points = session.cpu_particles().unwrap();
-                        assert!(
-                            points.iter().flatten().all(|v| v.is_finite()),
-                            "{schedule:?} {sampler:?} {score:?} w {scale} from {start}: not finite"
-                        );
+                        assert!(points.iter().flatten().all(|v| v.is_finite()), "{what}: not finite");
                         runs += 1;
                     }
                 }
