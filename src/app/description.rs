@@ -147,6 +147,16 @@ pub struct DrawingLimits {
     pub max_picture_file_bytes: usize,
     /// Most pixels of a picture read (`app::picture_data::MAX_PICTURE_PIXELS`).
     pub max_picture_pixels: u32,
+    /// Adam steps a training run in the page takes unless the user asks for others
+    /// (`core::drawing::DRAWN_TRAIN_STEPS`).
+    pub train_steps: u32,
+    /// Fewest and most Adam steps the page starts a training run with
+    /// (`core::drawing::MIN_PAGE_TRAIN_STEPS`, `MAX_PAGE_TRAIN_STEPS`).
+    pub min_train_steps: u32,
+    /// See `min_train_steps`.
+    pub max_train_steps: u32,
+    /// Examples per Adam step of training in the page (`core::drawing::DRAWN_BATCH`).
+    pub train_batch: u32,
 }
 
 /// A time grid in the description: its choice, and whether it reads `rho` (the page shows the
@@ -361,6 +371,10 @@ pub fn describe() -> Description {
             max_picture_side: crate::app::picture_data::MAX_PICTURE_SIDE,
             max_picture_file_bytes: crate::app::picture_data::MAX_PICTURE_FILE_BYTES,
             max_picture_pixels: crate::app::picture_data::MAX_PICTURE_PIXELS,
+            train_steps: drawing::DRAWN_TRAIN_STEPS,
+            min_train_steps: drawing::MIN_PAGE_TRAIN_STEPS,
+            max_train_steps: drawing::MAX_PAGE_TRAIN_STEPS,
+            train_batch: drawing::DRAWN_BATCH,
         },
         samplers: Sampler::ALL
             .iter()

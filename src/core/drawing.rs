@@ -25,14 +25,24 @@ pub const DRAWN_HALF_EXTENT: f32 = 3.0;
 pub const DRAWN_SCHEDULE: Schedule = Schedule::VpLinear;
 
 /// Peak learning rate of training on a drawing: short runs (a few thousand steps, seconds in a
-/// page) need a larger rate than the embedded networks' 40,000-step runs (3e-3). Measured on a
+/// page) need a larger rate than the embedded networks' 160,000-step runs (3e-3). Measured on a
 /// drawn circle: 2,500 steps of batch 128 put 99% of reverse-SDE samples within 0.3 of it at
-/// 1e-2, and 81% at 3e-3.
+/// 1e-2, and 81% at 3e-3; with the log-normal times, 2e-2 is no better (TV 1.24 to 1.33 times
+/// the exact score's against 1.28).
 pub const DRAWN_LEARNING_RATE: f32 = 1e-2;
 /// Learning rate at the end of training on a drawing (cosine decay).
 pub const DRAWN_FINAL_LEARNING_RATE: f32 = 1e-4;
-/// Default Adam steps of training on a drawing.
-pub const DRAWN_TRAIN_STEPS: u32 = 2500;
+/// Default Adam steps of training on a drawing: with the log-normal times of
+/// `app::training::Learning::config`, 8,000 steps bring a drawn circle within the embedded
+/// networks' bars (TV 1.11 to 1.17 times the exact score's over three seeds, gap 0.08 to 0.12
+/// nats; 2,500 steps left 1.28), about 11 s on the page's CPU path (docs/measured.md,
+/// "Networks trained on drawings").
+pub const DRAWN_TRAIN_STEPS: u32 = 8000;
+/// Fewest Adam steps the page's drawing panel starts a training run with.
+pub const MIN_PAGE_TRAIN_STEPS: u32 = 100;
+/// Most Adam steps the page's drawing panel starts a training run with (about 30 s on its CPU
+/// path; the command line allows `app::training::MAX_TRAIN_STEPS`).
+pub const MAX_PAGE_TRAIN_STEPS: u32 = 20_000;
 /// Examples per Adam step of training on a drawing.
 pub const DRAWN_BATCH: u32 = 128;
 

@@ -238,7 +238,13 @@ pub fn against_exact(learned: ScoreSource, net: NetFrame, data: &GaussianMixture
 /// class-conditional network is measured by its null class (guidance w = 0: the unconditional
 /// score it serves to classifier-free guidance).
 pub fn network_against_exact(net: &TrainedNet) -> AgainstExact {
-    let source = match &net.class_embedding {
+    against_exact(unguided_source(net), NetFrame::of(net), &net.dataset.mixture())
+}
+
+/// The score `net` gives without guidance: its own, or a class-conditional network's null class
+/// (classifier-free guidance at w = 0: eps(x, empty) + 0 (eps(x, c) - eps(x, empty))).
+pub fn unguided_source(net: &TrainedNet) -> ScoreSource<'_> {
+    match &net.class_embedding {
         Some(embedding) => ScoreSource::ClassifierFree {
             mlp: &net.mlp,
             embedding,
@@ -246,6 +252,5 @@ pub fn network_against_exact(net: &TrainedNet) -> AgainstExact {
             guidance: Guidance::everywhere(0.0),
         },
         None => ScoreSource::Mlp(&net.mlp),
-    };
-    against_exact(source, NetFrame::of(net), &net.dataset.mixture())
+    }
 }

@@ -147,3 +147,27 @@ fn a_drawing_can_be_learned_with_every_objective_on_every_schedule_and_sampled_w
     );
     let _ = Schedule::Edm;
 }
+
+/// The networks' bars (`core_weights`): the network's density-view TV at most this many times
+/// the exact score's on the same run, and its samples' log-density gap at most this (nats).
+const MAX_TV_RATIO_AGAINST_EXACT: f64 = 1.2;
+const MAX_GAP_AGAINST_EXACT: f64 = 0.2;
+
+#[test]
+fn a_network_trained_in_the_page_on_a_drawn_circle_samples_it_as_well_as_the_exact_score_to_the_eye() {
+    let (points, labels) = crate::support::drawings::drawn_circle();
+    let measured = crate::support::drawings::trained_against_exact(
+        &points,
+        &labels,
+        diffusion_playground::core::drawing::DRAWN_TRAIN_STEPS,
+        None,
+    );
+    let ratio = measured.learned.total_variation / measured.exact.total_variation;
+    assert!(
+        ratio <= MAX_TV_RATIO_AGAINST_EXACT && measured.log_density_gap <= MAX_GAP_AGAINST_EXACT,
+        "the page's default training on a drawn circle: TV {:.3} against the exact score's {:.3} (ratio {ratio:.2}), gap {:.3} nats",
+        measured.learned.total_variation,
+        measured.exact.total_variation,
+        measured.log_density_gap
+    );
+}

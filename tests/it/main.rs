@@ -67,6 +67,7 @@ mod core_timesteps;
 mod core_train;
 mod core_weights;
 mod couplings_report;
+mod drawings_report;
 mod gpu_kernel_shapes;
 mod gpu_layout;
 mod gpu_parity;

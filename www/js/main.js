@@ -31,7 +31,7 @@ import { onHashChange } from './store.js';
 import { writeHashSoon } from './address-bar.js';
 import { handlers, runCommand } from './actions.js';
 import { loadDataFile, setUpDrawing } from './drawing-feature.js';
-import { startDistillation, startReflow, startTraining } from './training.js';
+import { startDistillation, startReflow, startTraining, useTrainingLimits } from './training.js';
 import { on } from './events.js';
 import { setUpNetworkFiles } from './network-file.js';
 import { connectToEmbedder } from './embed-bridge.js';
@@ -76,6 +76,7 @@ async function main() {
   // The wasm owns the options and the lists of datasets, samplers, ...: the table needs them to parse.
   page.description = page.wasm.describe();
   useDescription(page.description);
+  useTrainingLimits(page.description.drawing);
   useLinkRules(page.wasm);
 
   ui.build();

@@ -13,14 +13,29 @@ import * as ui from './controls.js';
 import * as draw from './drawing.js';
 import { applyDrawing, drawStatus } from './drawing-feature.js';
 
-/** Examples per Adam step of in-page training, and the time one training tick may take (ms). */
-const TRAIN_BATCH = 128;
+/** The time one training tick may take (ms). */
 const TRAIN_TICK_MS = 25;
 /** Adam steps queued on the GPU per tick (then the page waits for that chunk's loss). */
 const GPU_STEPS_PER_TICK = 25;
-/** Fewest and most steps the panel accepts. */
-const MIN_TRAIN_STEPS = 100;
-const MAX_TRAIN_STEPS = 20_000;
+/**
+ * Examples per Adam step, and the fewest and most steps the panel accepts: the wasm's
+ * (`describe().drawing`, from `core::drawing`), set by `useTrainingLimits`.
+ */
+let limits = { batch: 0, minSteps: 0, maxSteps: 0 };
+
+/**
+ * Takes the wasm's training defaults and limits (`describe().drawing`): the panel's steps field
+ * starts at the default (`core::drawing::DRAWN_TRAIN_STEPS`) and accepts the page's range.
+ * @param {{ train_steps: number, min_train_steps: number, max_train_steps: number, train_batch: number }} drawing
+ */
+export function useTrainingLimits(drawing) {
+  limits = { batch: drawing.train_batch, minSteps: drawing.min_train_steps, maxSteps: drawing.max_train_steps };
+  const field = /** @type {HTMLInputElement | null} */ (document.getElementById('train-steps'));
+  if (!field) return;
+  field.value = String(drawing.train_steps);
+  field.min = String(drawing.min_train_steps);
+  field.max = String(drawing.max_train_steps);
+}
 
 /** @type {{ points: number[][], started: number, objective: string, schedule: string, coupling: string } | null} The run under way (a newer one replaces it). */
 let training = null;
@@ -60,7 +75,7 @@ const PAIRS_HALF_EXTENT = 3.2;
  */
 function showPairs(points) {
   const { state } = page;
-  const pairs = page.wasm.training_pairs(draw.flatten(points), draw.labelsOf(points), state.train_objective, state.train_schedule, state.train_coupling, state.seed, TRAIN_BATCH);
+  const pairs = page.wasm.training_pairs(draw.flatten(points), draw.labelsOf(points), state.train_objective, state.train_schedule, state.train_coupling, state.seed, limits.batch);
   draw.drawPairs(/** @type {HTMLCanvasElement} */ (document.getElementById('draw-pairs')), pairs, PAIRS_HALF_EXTENT);
 }
 
@@ -175,7 +190,7 @@ function measureTrained(pg, trained, into) {
  */
 function onTheCpu(points, steps) {
   const { state } = page;
-  return cpuHandle(new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling));
+  return cpuHandle(new page.wasm.Trainer(draw.flatten(points), draw.labelsOf(points), steps, limits.batch, state.seed, state.train_objective, state.train_schedule, state.train_coupling));
 }
 
 /**
@@ -210,7 +225,7 @@ function cpuHandle(trainer) {
  */
 function onTheGpu(pg, points, steps) {
   const { state } = page;
-  const gpu = pg.gpu_training(draw.flatten(points), draw.labelsOf(points), steps, TRAIN_BATCH, state.seed, state.train_objective, state.train_schedule, state.train_coupling);
+  const gpu = pg.gpu_training(draw.flatten(points), draw.labelsOf(points), steps, limits.batch, state.seed, state.train_objective, state.train_schedule, state.train_coupling);
   return gpuHandle(gpu, steps);
 }
 
@@ -300,13 +315,13 @@ export function startTraining(points) {
 
 /**
  * The training steps of the drawing panel's field, or null (with a status saying why) when they
- * are not a whole number in MIN_TRAIN_STEPS..MAX_TRAIN_STEPS.
+ * are not a whole number in the page's range (`useTrainingLimits`).
  * @returns {number | null}
  */
 function stepsAsked() {
   const steps = Number(/** @type {HTMLInputElement} */ (document.getElementById('train-steps')).value);
-  if (!Number.isInteger(steps) || steps < MIN_TRAIN_STEPS || steps > MAX_TRAIN_STEPS) {
-    drawStatus('Steps must be a whole number from 100 to 20,000.');
+  if (!Number.isInteger(steps) || steps < limits.minSteps || steps > limits.maxSteps) {
+    drawStatus(`Steps must be a whole number from ${limits.minSteps.toLocaleString('en-US')} to ${limits.maxSteps.toLocaleString('en-US')}.`);
     return null;
   }
   return steps;
@@ -322,8 +337,8 @@ const REFLOW_PAIRS = 4096;
  */
 export function startReflow() {
   fromTheFlow('Reflow', 'reflow', (pg, steps, seed) => (pg.backend === 'webgpu'
-    ? gpuHandle(pg.gpu_reflow_training(steps, TRAIN_BATCH, seed, REFLOW_PAIRS), steps)
-    : cpuHandle(pg.reflow_trainer(steps, TRAIN_BATCH, seed, REFLOW_PAIRS))));
+    ? gpuHandle(pg.gpu_reflow_training(steps, limits.batch, seed, REFLOW_PAIRS), steps)
+    : cpuHandle(pg.reflow_trainer(steps, limits.batch, seed, REFLOW_PAIRS))));
 }
 
 /**
@@ -333,7 +348,7 @@ export function startReflow() {
  * The race then runs the student beside its teacher.
  */
 export function startDistillation() {
-  fromTheFlow('Distill', 'consistency', (pg, steps, seed) => cpuHandle(pg.distillation_trainer(steps, TRAIN_BATCH, seed)));
+  fromTheFlow('Distill', 'consistency', (pg, steps, seed) => cpuHandle(pg.distillation_trainer(steps, limits.batch, seed)));
 }
 
 /**

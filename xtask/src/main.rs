@@ -109,17 +109,18 @@ enum Task {
     /// Print the measured tables of the docs: the report modules of the integration tests
     ///
     /// Runs the ignored tests of tests/it/*_report.rs (release build, one thread, output shown):
-    /// sampler, guidance, posterior, likelihood, networks and couplings; NAME picks one (`cargo
+    /// sampler, guidance, posterior, likelihood, networks, couplings and drawings; NAME picks one (`cargo
     /// xtask report sampler`).
     Report {
-        /// sampler, guidance, posterior, likelihood, networks or couplings (all when left out)
+        /// sampler, guidance, posterior, likelihood, networks, couplings or drawings (all when left out)
         #[arg(value_parser = REPORTS)]
         name: Option<String>,
     },
 }
 
 /// The report modules of the integration tests (`tests/it/<name>_report.rs`).
-const REPORTS: [&str; 6] = ["sampler", "guidance", "posterior", "likelihood", "networks", "couplings"];
+const REPORTS: [&str; 7] =
+    ["sampler", "guidance", "posterior", "likelihood", "networks", "couplings", "drawings"];
 
 fn main() -> ExitCode {
     util::ensure_cargo_bin_on_path();
