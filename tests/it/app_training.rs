@@ -6,7 +6,11 @@ use diffusion_playground::app::options::{Options, ScoreChoice};
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::app::training::{self, Training, TrainingPlan, MAX_TRAIN_BATCH};
 use diffusion_playground::core::dataset::Dataset;
+use diffusion_playground::core::drawing::DRAWN_TRAIN_STEPS;
 use diffusion_playground::core::mlp::PARAMETERS;
+use diffusion_playground::core::quality::AgainstExact;
+
+use crate::support::drawings;
 
 fn square() -> Vec<[f32; 2]> {
     (0..40).map(|i| [-1.0 + 0.05 * i as f32, 1.0]).collect()
@@ -153,21 +157,30 @@ fn a_drawing_can_be_learned_with_every_objective_on_every_schedule_and_sampled_w
 const MAX_TV_RATIO_AGAINST_EXACT: f64 = 1.2;
 const MAX_GAP_AGAINST_EXACT: f64 = 0.2;
 
-#[test]
-fn a_network_trained_in_the_page_on_a_drawn_circle_samples_it_as_well_as_the_exact_score_to_the_eye() {
-    let (points, labels) = crate::support::drawings::drawn_circle();
-    let measured = crate::support::drawings::trained_against_exact(
-        &points,
-        &labels,
-        diffusion_playground::core::drawing::DRAWN_TRAIN_STEPS,
-        None,
-    );
+/// Fails unless `measured` is within the networks' bars, naming `what`.
+fn within_the_bars(measured: AgainstExact, what: &str) {
     let ratio = measured.learned.total_variation / measured.exact.total_variation;
+    eprintln!("{what}: TV ratio {ratio:.2}, gap {:.3} nats", measured.log_density_gap);
     assert!(
         ratio <= MAX_TV_RATIO_AGAINST_EXACT && measured.log_density_gap <= MAX_GAP_AGAINST_EXACT,
-        "the page's default training on a drawn circle: TV {:.3} against the exact score's {:.3} (ratio {ratio:.2}), gap {:.3} nats",
+        "{what}: TV {:.3} against the exact score's {:.3} (ratio {ratio:.2}), gap {:.3} nats",
         measured.learned.total_variation,
         measured.exact.total_variation,
         measured.log_density_gap
     );
+}
+
+#[test]
+fn a_network_trained_in_the_page_on_a_drawn_circle_samples_it_as_well_as_the_exact_score_to_the_eye() {
+    let (points, labels) = drawings::drawn_circle();
+    let measured = drawings::trained_against_exact(&points, &labels, DRAWN_TRAIN_STEPS, None);
+    within_the_bars(measured, "the page's default training on a drawn circle, on the CPU");
+}
+
+#[test]
+fn so_does_one_trained_with_the_gpu_training_kernels() {
+    let Some(gpu) = crate::support::gpu::gpu() else { return };
+    let (points, labels) = drawings::drawn_circle();
+    let measured = drawings::trained_on_gpu_against_exact(&gpu, &points, &labels, DRAWN_TRAIN_STEPS);
+    within_the_bars(measured, "the page's default training on a drawn circle, on the GPU");
 }

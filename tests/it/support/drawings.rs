@@ -2,11 +2,12 @@
 //! and the drawings report: the same points the page's drawing panel keeps; and how a network
 //! trained on one in the page compares with the drawing's exact score.
 
-use diffusion_playground::app::training::{Learning, Training, TrainingPlan};
+use diffusion_playground::app::training::{self, Learning, Training, TrainingPlan};
 use diffusion_playground::core::drawing::DRAWN_BATCH;
 use diffusion_playground::core::quality::{against_exact, unguided_source, AgainstExact};
 use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::train::TimeSampling;
+use diffusion_playground::gpu::GpuContext;
 
 /// The page keeps a stroke's point only once it is this far from the last kept one
 /// (`DRAW_SPACING` in `www/js/drawing.js`).
@@ -59,6 +60,18 @@ pub fn saved(name: &str) -> (Vec<[f32; 2]>, Vec<u32>) {
 /// Seed of the training runs (the page's default).
 const SEED: u32 = 1;
 
+/// The page's plan for `points` (of classes `labels`): `steps` Adam steps with its batch and
+/// seed, with the training times `times` in place of the page's where given.
+fn page_plan(points: &[[f32; 2]], labels: &[u32], steps: u32, times: Option<TimeSampling>) -> TrainingPlan {
+    let mut plan =
+        TrainingPlan::for_labelled_drawing(points, labels, steps, DRAWN_BATCH, SEED, Learning::DEFAULT)
+            .unwrap();
+    if let Some(times) = times {
+        plan.config.time_sampling = times;
+    }
+    plan
+}
+
 /// Trains on `points` (of classes `labels`) for `steps` as the page does on the CPU (with the
 /// training times `times` in place of the page's where given), and measures the network (a
 /// class-conditional one by its null class) against the exact score.
@@ -68,14 +81,32 @@ pub fn trained_against_exact(
     steps: u32,
     times: Option<TimeSampling>,
 ) -> AgainstExact {
-    let mut plan =
-        TrainingPlan::for_labelled_drawing(points, labels, steps, DRAWN_BATCH, SEED, Learning::DEFAULT)
-            .unwrap();
-    if let Some(times) = times {
-        plan.config.time_sampling = times;
-    }
+    let plan = page_plan(points, labels, steps, times);
     let mut training = Training::on_cpu(plan.clone());
     training.run(steps).unwrap();
     let net = training.trained().unwrap();
+    against_exact(unguided_source(&net), NetFrame::of(&net), &plan.mixture)
+}
+
+/// Adam steps queued on the GPU before waiting for their loss (the page queues 25 a tick).
+const GPU_STEPS_PER_WAIT: u32 = 200;
+
+/// [`trained_against_exact`] with the WGSL training kernels on `gpu`, as the page trains on
+/// WebGPU (the page's own times).
+pub fn trained_on_gpu_against_exact(
+    gpu: &GpuContext,
+    points: &[[f32; 2]],
+    labels: &[u32],
+    steps: u32,
+) -> AgainstExact {
+    let plan = page_plan(points, labels, steps, None);
+    let mut training = Training::on_gpu(gpu, plan.clone()).unwrap();
+    while training.step() < steps {
+        training.run(GPU_STEPS_PER_WAIT).unwrap();
+        pollster::block_on(training.loss().values()).unwrap();
+    }
+    let weights = pollster::block_on(training.weights().values()).unwrap();
+    let (mlp, embedding) = training::trained_from_weights(weights).unwrap();
+    let net = training::drawn_network(mlp, embedding, Learning::DEFAULT);
     against_exact(unguided_source(&net), NetFrame::of(&net), &plan.mixture)
 }
