@@ -24,6 +24,28 @@ fn classifier_free(unconditional: vec2<f32>, conditional: vec2<f32>, weight: f32
     return unconditional + weight * (conditional - unconditional);
 }
 
+// The network's eps with its denoised point kept in the data's disc (Tweedie: E[x0 | x_t] lies in
+// the data's hull; DDPM's clipped x0, Ho et al. 2020, to a disc):
+//   x0 = (x - sigma eps) / alpha;  |x0| > DATA_RADIUS:  eps = (x - alpha DATA_RADIUS x0/|x0|) / sigma.
+// Twin of denoised_bound::within_the_data in src/core/denoised_bound.rs.
+fn within_the_data(eps: vec2<f32>, x: vec2<f32>, evaluation: Evaluation) -> vec2<f32> {
+    let alpha = evaluation.alpha;
+    let sigma = evaluation.sigma;
+    if (!(alpha > 0.0 && sigma > 0.0)) {
+        return eps;
+    }
+    let x0 = vec2<f32>((x.x - sigma * eps.x) / alpha, (x.y - sigma * eps.y) / alpha);
+    let squared = x0.x * x0.x + x0.y * x0.y;
+    if (!(squared > DATA_RADIUS * DATA_RADIUS)) {
+        return eps;
+    }
+    let shrink = DATA_RADIUS / sqrt(squared);
+    let edge = vec2<f32>(x0.x * shrink, x0.y * shrink);
+    return vec2<f32>((x.x - alpha * edge.x) / sigma, (x.y - alpha * edge.y) / sigma);
+}
+
+// The network's eps at x (the Jacobian's path keeps the network's own: see
+// EvaluationModel::unguided_eps_and_jacobian).
 fn eps_hat_with_jacobian(x: vec2<f32>, evaluation: Evaluation, row: u32) -> EpsJacobian {
     let x_net = evaluation.input_scale * x;
     let net = mlp_forward_with_jacobian(x_net, row);
@@ -45,15 +67,18 @@ fn eps_hat(x: vec2<f32>, evaluation: Evaluation, row: u32) -> vec2<f32> {
         }
     }
     let x_net = evaluation.input_scale * x;
-    let eps = evaluation.eps_from_output * mlp_forward(x_net, row) + evaluation.eps_from_input * x_net;
+    let eps = within_the_data(
+        evaluation.eps_from_output * mlp_forward(x_net, row) + evaluation.eps_from_input * x_net, x, evaluation);
     if (CLASSIFIER_FREE) {
         let weight = guidance_weights[row];
         if (weight == 1.0) {
             return eps;
         }
         let null_row = row + arrayLength(&hidden_biases) / (2u * MLP_HIDDEN);
-        let unconditional =
-            evaluation.eps_from_output * mlp_forward(x_net, null_row) + evaluation.eps_from_input * x_net;
+        let unconditional = within_the_data(
+            evaluation.eps_from_output * mlp_forward(x_net, null_row) + evaluation.eps_from_input * x_net,
+            x,
+            evaluation);
         return classifier_free(unconditional, eps, weight);
     }
     return guided(eps, x, evaluation, row);

@@ -304,6 +304,7 @@ fn network_code(session: &Session) -> String {
         .replace("{{PARAMETRIZATION}}", parametrization)
         .replace("{{NET_SCHEDULE}}", net_schedule)
         .replace("{{FILE_FORMAT}}", safetensors_net::FORMAT)
+        .replace("{{DATA_RADIUS}}", &format!("{:?}", crate::core::denoised_bound::DATA_RADIUS))
 }
 
 /// The mixture's components as NumPy arrays, with the exact noised score.
@@ -396,11 +397,31 @@ def network(x_net, t_net, label=None):
     return h @ TENSORS["net.4.weight"].T + TENSORS["net.4.bias"]
 
 
+DATA_RADIUS = np.float32({{DATA_RADIUS}})  # every dataset and drawing lies within it
+
+
+def within_the_data(eps, x, e):
+    """eps with its denoised point x0 = (x - sigma eps) / alpha kept in the disc |x0| <= DATA_RADIUS
+    (Tweedie: E[x0 | x_t] lies in the data's hull; DDPM's clipped x0, Ho et al. 2020, to a disc)."""
+    alpha, sigma = np.float32(e["alpha"]), np.float32(e["sigma"])
+    if not (alpha > 0 and sigma > 0):
+        return eps
+    x0 = (x - sigma * eps) / alpha
+    squared = x0[:, 0] * x0[:, 0] + x0[:, 1] * x0[:, 1]
+    outside = squared > DATA_RADIUS * DATA_RADIUS
+    if not outside.any():
+        return eps
+    shrink = DATA_RADIUS / np.sqrt(np.where(outside, squared, np.float32(1.0)))
+    edge = x0 * shrink[:, None]
+    return np.where(outside[:, None], (x - alpha * edge) / sigma, eps).astype(np.float32)
+
+
 def unguided_eps(x, e, label=None):
-    """eps_hat = eps_from_output net(x_net) + eps_from_input x_net, x_net = input_scale x."""
+    """eps_hat = eps_from_output net(x_net) + eps_from_input x_net, x_net = input_scale x, with its
+    denoised point kept in the data's disc."""
     x_net = np.float32(e["input_scale"]) * x
     out = network(x_net, e["t_net"], label)
-    return np.float32(e["eps_from_output"]) * out + np.float32(e["eps_from_input"]) * x_net
+    return within_the_data(np.float32(e["eps_from_output"]) * out + np.float32(e["eps_from_input"]) * x_net, x, e)
 
 "#;
 

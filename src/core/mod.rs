@@ -6,6 +6,7 @@ pub mod classes;
 pub mod consistency;
 pub mod coupling;
 pub mod dataset;
+pub mod denoised_bound;
 pub mod drawing;
 pub mod elbo;
 pub mod embedded;

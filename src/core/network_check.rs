@@ -101,7 +101,8 @@ fn worst_of(mlp: &Mlp, frame: NetFrame, class: Option<usize>) -> Result<f64, Imp
             let at =
                 |k: usize| -GRID_HALF_EXTENT + 2.0 * GRID_HALF_EXTENT * k as f32 / (GRID_SIDE - 1) as f32;
             let x = [at(i % GRID_SIDE), at(i / GRID_SIDE)];
-            let eps = model.eps_hat(x);
+            // The network's own prediction, before its x0_hat is kept in the data's disc.
+            let (eps, _) = model.unguided_eps_and_jacobian(x);
             let radius = (x[0] as f64).hypot(x[1] as f64);
             let bound = PLAUSIBLE_FACTOR * ((radius + alpha * DATA_RADIUS) / sigma + 1.0);
             let size = (eps[0] as f64).hypot(eps[1] as f64);

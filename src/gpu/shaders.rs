@@ -59,6 +59,7 @@ pub fn mlp_layout() -> String {
         format!("const MLP_TIME_FREQUENCIES: u32 = {}u;\n", mlp::TIME_FREQUENCIES),
         format!("const MLP_TIME_FREQUENCY_MIN: f32 = {:?};\n", mlp::TIME_FREQUENCY_MIN),
         format!("const MLP_TIME_FREQUENCY_MAX: f32 = {:?};\n", mlp::TIME_FREQUENCY_MAX),
+        format!("const DATA_RADIUS: f32 = {:?};\n", crate::core::denoised_bound::DATA_RADIUS as f32),
     ])
     .collect()
 }

@@ -285,9 +285,7 @@ fn every_embedded_unconditional_network_samples_what_the_exact_score_samples_to_
     for dataset in Dataset::ALL.into_iter().filter(|d| !d.mixture().is_one_dimensional()) {
         for schedule in embedded::TRAINED_SCHEDULES {
             // A dataset without its own network of the schedule gets the VP-linear one: once.
-            // Only the networks of the embedded recipe (160,000 steps and more): the VP-linear ones
-            // are still the earlier recipe's, whose runs from VP cosine's top stay near the data
-            // (`vp_cosine_runs_from_its_top_stay_near_the_data_with_every_network`; docs/measured.md).
+            // Only the networks of the embedded recipe (160,000 steps and more).
             networks.extend(
                 embedded::net(dataset, schedule)
                     .ok()

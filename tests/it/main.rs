@@ -40,6 +40,7 @@ mod core_class_embedding;
 mod core_consistency;
 mod core_coupling;
 mod core_dataset;
+mod core_denoised_bound;
 mod core_drawing;
 mod core_enum_names;
 mod core_guidance;

@@ -6,6 +6,7 @@
 use super::{combine, Evaluation, ReverseStep};
 use crate::core::class_embedding::ClassEmbedding;
 use crate::core::dataset::GaussianMixture;
+use crate::core::denoised_bound::within_the_data;
 use crate::core::guidance::{self, Guidance};
 use crate::core::mlp::{Mlp, BATCH, HIDDEN};
 use crate::core::posterior_guidance::{self, ObservationParams};
@@ -187,7 +188,9 @@ impl<'a> EvaluationModel<'a> {
 
     /// The unguided eps_hat and its Jacobian d eps_i / d x_j: forward mode through the MLP
     /// (d eps / d x = input_scale (eps_from_output J_net + eps_from_input I)), or -sigma times
-    /// the Hessian of the mixture's ln p_t. Twin of `eps_hat_with_jacobian` in the WGSL.
+    /// the Hessian of the mixture's ln p_t. Twin of `eps_hat_with_jacobian` in the WGSL. The
+    /// network's eps is its own here, not kept in the data's disc: the posterior methods follow
+    /// its Jacobian, and `network_check` judges the network itself.
     pub fn unguided_eps_and_jacobian(&self, x: [f32; 2]) -> ([f32; 2], [[f32; 2]; 2]) {
         let e = &self.evaluation;
         match self.base {
@@ -212,22 +215,25 @@ impl<'a> EvaluationModel<'a> {
         }
     }
 
+    /// The network's eps at `x` from its output `out` (at x_net = input_scale x), with its x0_hat
+    /// kept in the data's disc (`denoised_bound::within_the_data`).
+    fn network_eps(&self, out: [f32; 2], x_net: [f32; 2], x: [f32; 2]) -> [f32; 2] {
+        let e = &self.evaluation;
+        within_the_data(combine(e.eps_from_output, out, e.eps_from_input, x_net), x, e.alpha, e.sigma)
+    }
+
     fn unguided_eps_hat(&self, x: [f32; 2]) -> [f32; 2] {
         let e = &self.evaluation;
         match self.base {
             Unguided::Mlp(mlp) => {
                 let x_net = [x[0] * e.input_scale, x[1] * e.input_scale];
-                let out = mlp.forward_with_bias(x_net, &self.hidden_bias);
-                let eps = combine(e.eps_from_output, out, e.eps_from_input, x_net);
+                let eps = self.network_eps(mlp.forward_with_bias(x_net, &self.hidden_bias), x_net, x);
                 match &self.classifier_free {
-                    Some((null_bias, weight)) => {
-                        let out = mlp.forward_with_bias(x_net, null_bias);
-                        classifier_free(
-                            combine(e.eps_from_output, out, e.eps_from_input, x_net),
-                            eps,
-                            *weight,
-                        )
-                    }
+                    Some((null_bias, weight)) => classifier_free(
+                        self.network_eps(mlp.forward_with_bias(x_net, null_bias), x_net, x),
+                        eps,
+                        *weight,
+                    ),
                     None => eps,
                 }
             }
@@ -253,9 +259,7 @@ impl<'a> EvaluationModel<'a> {
                 let e = &self.evaluation;
                 let scaled = x.map(|p| [p[0] * e.input_scale, p[1] * e.input_scale]);
                 let out = mlp.forward_batch_with_bias(&scaled, &self.hidden_bias);
-                let eps = |out: &[[f32; 2]; BATCH], p: usize| {
-                    combine(e.eps_from_output, out[p], e.eps_from_input, scaled[p])
-                };
+                let eps = |out: &[[f32; 2]; BATCH], p: usize| self.network_eps(out[p], scaled[p], x[p]);
                 if let Some((null_bias, weight)) = &self.classifier_free {
                     let null = mlp.forward_batch_with_bias(&scaled, null_bias);
                     return std::array::from_fn(|p| classifier_free(eps(&null, p), eps(&out, p), *weight));
