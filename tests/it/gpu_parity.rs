@@ -192,6 +192,49 @@ fn predictions_in_every_parametrization_match_their_cpu_twin() {
     assert_close(&read(&engine), &points, 0.0, "particles after predicting");
 }
 
+/// The network's x0_hat kept in the data's disc (`core::denoised_bound`) is computed alike on the
+/// GPU: near pure noise, where an untrained network's x0_hat lands far outside the disc, the
+/// predicted x0 of both lies on the disc's edge.
+#[test]
+fn the_denoised_point_kept_in_the_data_disc_matches_its_cpu_twin() {
+    use diffusion_playground::core::denoised_bound::DATA_RADIUS;
+    let Some(context) = gpu() else { return };
+    let mut engine = ComputeEngine::new(&context);
+    let mlp = Mlp::initialise(8);
+    let points: Vec<[f32; 2]> = (0..N)
+        .map(|i| {
+            let angle = i as f32 * 0.71;
+            let radius = 0.5 + (i % 40) as f32;
+            [radius * angle.cos(), radius * angle.sin()]
+        })
+        .collect();
+    engine.set_weights(&mlp);
+    engine.set_mixture(&Dataset::Pinwheel.mixture());
+    engine.set_data(&points).unwrap();
+    engine.write_particles(&points).unwrap();
+    let (schedule, t) = (Schedule::VpLinear, 0.95);
+    let coefficients = Coefficients::at(schedule, t);
+    let evaluation = sampler::evaluation(schedule, VP_EPS_NET, t);
+    engine
+        .predict(
+            ScoreKind::Mlp,
+            &evaluation,
+            &coefficients,
+            Parametrization::X0,
+            &mlp.hidden_bias(evaluation.t_net),
+            0.0,
+        )
+        .unwrap();
+    let gpu = pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
+    let cpu =
+        sampler::predict(ScoreSource::Mlp(&mlp), evaluation, &coefficients, Parametrization::X0, &points);
+    let on_edge =
+        cpu.iter().filter(|p| ((p[0] * p[0] + p[1] * p[1]).sqrt() - DATA_RADIUS as f32).abs() < 1e-2).count();
+    assert!(on_edge > N / 2, "the projection acts on most points here: {on_edge} of {N} on the edge");
+    assert!(cpu.iter().all(|p| (p[0] * p[0] + p[1] * p[1]).sqrt() <= DATA_RADIUS as f32 * (1.0 + 1e-4)));
+    assert_close(&gpu, &cpu, 1e-3, "x0_hat kept in the data's disc");
+}
+
 #[test]
 fn steps_outside_the_plan_are_refused_not_run() {
     let Some(context) = gpu() else { return };
