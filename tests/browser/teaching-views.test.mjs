@@ -219,8 +219,12 @@ describe('the formulas', { timeout: TEST_TIMEOUT_MS }, () => {
       await session.page.selectOption('#train_coupling', 'ot');
       await session.page.waitForFunction(() => /Training coupling: minibatch optimal transport/.test(document.getElementById('formulas-body').textContent), null, { timeout: 30_000 });
       await session.page.selectOption('#train_coupling', 'independent');
+      // The coupling's formulas were typesettings too, so the count starts once the coupling's is
+      // gone: the next typesetting is the sampler's (waiting for "more than one" raced it).
+      await session.page.waitForFunction(() => !/Training coupling/.test(document.getElementById('formulas-body').textContent), null, { timeout: 30_000 });
+      const shownBefore = await session.page.evaluate(() => window.dp.formulasShown());
       await session.page.selectOption('#sampler', 'ddim');
-      await session.page.waitForFunction(() => window.dp.formulasShown() > 1, null, { timeout: 30_000 });
+      await session.page.waitForFunction((before) => window.dp.formulasShown() > before, shownBefore, { timeout: 30_000 });
       const caption = await session.page.$eval('#formulas-body figure:last-child figcaption', (c) => c.textContent);
       assert.match(caption, /^DDIM/);
       assert.deepEqual(session.errors, []);
