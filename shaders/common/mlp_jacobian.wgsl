@@ -1,6 +1,6 @@
 // The MLP's output and its Jacobian d out / d x by forward mode: two tangents, one per input
 // coordinate, pushed through every layer beside the values; the tangent of SiLU(a) is
-// SiLU'(a) = s (1 + a (1 - s)), s = sigmoid(a), times the tangent of a. The trace
+// SiLU'(a) = s (1 + a (1 - s)), s = sigmoid(a), times the tangent of a. Its trace
 // d out_0 / d x_0 + d out_1 / d x_1 is the divergence of the network's field (core::likelihood);
 // the whole Jacobian gives d x0_hat / d x_t for DPS and PiGDM (core::posterior_guidance).
 // Twin of Mlp::forward_with_jacobian in src/core/mlp.rs. Needs common/mlp.wgsl and its bindings.
@@ -15,12 +15,6 @@ struct MlpJacobian {
     out: vec2<f32>,
     d_dx: vec2<f32>,
     d_dy: vec2<f32>,
-}
-
-// (out.x, out.y, trace of the Jacobian).
-fn mlp_forward_with_trace(x: vec2<f32>, bias_row: u32) -> vec3<f32> {
-    let j = mlp_forward_with_jacobian(x, bias_row);
-    return vec3<f32>(j.out, j.d_dx.x + j.d_dy.y);
 }
 
 fn mlp_forward_with_jacobian(x: vec2<f32>, bias_row: u32) -> MlpJacobian {

@@ -38,3 +38,39 @@ pub fn within_the_data(eps: [f32; 2], x: [f32; 2], alpha: f32, sigma: f32) -> [f
     let edge = [x0[0] * shrink, x0[1] * shrink];
     [(x[0] - alpha * edge[0]) / sigma, (x[1] - alpha * edge[1]) / sigma]
 }
+
+/// [`within_the_data`] with its Jacobian: `jacobian[o][i]` = d eps_o / d x_i of the network's
+/// eps comes in, that of the projected eps goes out. With z = x0_hat and, outside the disc, the
+/// projection P(z) = R z / |z| and its Jacobian DP = (R / |z|) (I - u u^T), u = z / |z|:
+///   eps_kept = (x - alpha P(z)) / sigma,   dz/dx = (I - sigma J) / alpha,
+///   d eps_kept / dx = (I - DP) / sigma + DP J.
+/// The likelihood by the probability-flow ODE (`core::likelihood`) takes its trace, so that the
+/// density it reports is that of the flow the samplers integrate. Twin of
+/// `divergence_within_the_data` in `shaders/common/eps_divergence_mlp.wgsl` (which forms the
+/// trace directly: (2 - R/|z|) / sigma + (R/|z|) (tr J - u^T J u)).
+pub fn within_the_data_with_jacobian(
+    eps: [f32; 2],
+    jacobian: [[f32; 2]; 2],
+    x: [f32; 2],
+    alpha: f32,
+    sigma: f32,
+) -> ([f32; 2], [[f32; 2]; 2]) {
+    let kept = within_the_data(eps, x, alpha, sigma);
+    if kept == eps {
+        return (eps, jacobian);
+    }
+    let x0 = [(x[0] - sigma * eps[0]) / alpha, (x[1] - sigma * eps[1]) / alpha];
+    let norm = (x0[0] * x0[0] + x0[1] * x0[1]).sqrt();
+    let shrink = DATA_RADIUS as f32 / norm;
+    let u = [x0[0] / norm, x0[1] / norm];
+    let identity = |o: usize, i: usize| if o == i { 1.0 } else { 0.0 };
+    let projection = |o: usize, i: usize| shrink * (identity(o, i) - u[o] * u[i]);
+    let mut kept_jacobian = [[0.0f32; 2]; 2];
+    for (o, row) in kept_jacobian.iter_mut().enumerate() {
+        for (i, entry) in row.iter_mut().enumerate() {
+            let through_network: f32 = (0..2).map(|k| projection(o, k) * jacobian[k][i]).sum();
+            *entry = (identity(o, i) - projection(o, i)) / sigma + through_network;
+        }
+    }
+    (kept, kept_jacobian)
+}

@@ -12,7 +12,9 @@
 //!
 //! In 2-D the divergence is exact: the trace of the 2x2 Jacobian of eps_hat (forward mode through
 //! the MLP, `Mlp::forward_with_jacobian`; in closed form for a mixture,
-//! `GaussianMixture::score_divergence_noised`). No Hutchinson estimator is needed.
+//! `GaussianMixture::score_divergence_noised`). No Hutchinson estimator is needed. A network's
+//! eps_hat is the samplers' one, its denoised point kept in the data's disc
+//! (`core::denoised_bound`), and its Jacobian goes through that projection.
 //!
 //! Every solver here is written in the scaled frame of DDIM and EDM (Song, Meng and Ermon 2021,
 //! eq. 14; Karras et al. 2022, eq. 4): with x_bar = x / alpha and sigma_bar = sigma / alpha the ODE
@@ -32,6 +34,7 @@
 //! twin ([`run`]) and the GPU kernels (`shaders/likelihood_step_*.wgsl`).
 
 use crate::core::dataset::GaussianMixture;
+use crate::core::denoised_bound::within_the_data_with_jacobian;
 use crate::core::mlp::HIDDEN;
 use crate::core::sampler::{self, Evaluation, NetFrame, Sampler, Unguided};
 use crate::core::schedule::{Schedule, EDM_SIGMA_MIN};
@@ -230,8 +233,10 @@ impl<'a> DivergenceModel<'a> {
         DivergenceModel { source, evaluation, hidden_bias }
     }
 
-    /// (eps_hat(x), tr J(x)). For a network, eps_hat = a net(s x) + b s x, so tr J = s (a tr
-    /// J_net + 2 b); for the exact score eps_hat = -sigma grad ln p_t, tr J = -sigma div grad ln p_t.
+    /// (eps_hat(x), tr J(x)). For a network, eps_hat = a net(s x) + b s x, so J = s (a J_net +
+    /// b I), with its denoised point kept in the data's disc as the samplers keep it
+    /// (`denoised_bound::within_the_data_with_jacobian`), so the density is that of the flow they
+    /// integrate; for the exact score eps_hat = -sigma grad ln p_t, tr J = -sigma div grad ln p_t.
     /// Twin of `eps_hat_with_divergence` in the WGSL kernels.
     pub fn eps_and_divergence(&self, x: [f32; 2]) -> ([f32; 2], f32) {
         let e = &self.evaluation;
@@ -243,8 +248,15 @@ impl<'a> DivergenceModel<'a> {
                     e.eps_from_output * out[0] + e.eps_from_input * x_net[0],
                     e.eps_from_output * out[1] + e.eps_from_input * x_net[1],
                 ];
-                let trace = jacobian[0][0] + jacobian[1][1];
-                (eps, e.input_scale * (e.eps_from_output * trace + 2.0 * e.eps_from_input))
+                // d eps / dx = s (a J_net + b I).
+                let scaled = |o: usize, i: usize| {
+                    e.input_scale
+                        * (e.eps_from_output * jacobian[o][i] + if o == i { e.eps_from_input } else { 0.0 })
+                };
+                let eps_jacobian = [[scaled(0, 0), scaled(0, 1)], [scaled(1, 0), scaled(1, 1)]];
+                let (kept, kept_jacobian) =
+                    within_the_data_with_jacobian(eps, eps_jacobian, x, e.alpha, e.sigma);
+                (kept, kept_jacobian[0][0] + kept_jacobian[1][1])
             }
             Unguided::Exact(mixture) => {
                 let (score, divergence) = mixture.score_divergence_noised(x, e.alpha, e.sigma);

@@ -2,7 +2,9 @@
 //! denoised point (Tweedie) is projected onto the disc, which only ever brings it closer to the
 //! exact one.
 
-use diffusion_playground::core::denoised_bound::{within_the_data, DATA_RADIUS};
+use diffusion_playground::core::denoised_bound::{
+    within_the_data, within_the_data_with_jacobian, DATA_RADIUS,
+};
 
 /// x0_hat = (x - sigma eps) / alpha.
 fn denoised(eps: [f32; 2], x: [f32; 2], alpha: f32, sigma: f32) -> [f32; 2] {
@@ -59,4 +61,62 @@ fn without_noise_or_signal_and_for_bad_numbers_the_prediction_passes_through() {
     assert_eq!(within_the_data(eps, [1.0, 1.0], 0.0, 1.0), eps, "alpha = 0: no x0 to speak of");
     let nan = within_the_data([f32::NAN, 0.0], [1.0, 1.0], 0.5, 0.5);
     assert!(nan[0].is_nan(), "a NaN stays a NaN, for the runaway check to see");
+}
+
+/// A smooth stand-in for a network's eps field, with its Jacobian `[o][i]` = d eps_o / d x_i.
+fn field(x: [f32; 2]) -> ([f32; 2], [[f32; 2]; 2]) {
+    let eps = [3.0 * x[0].sin() + 0.9 * x[1], 0.6 * x[0] * x[1] - 2.0];
+    let jacobian = [[3.0 * x[0].cos(), 0.9], [0.6 * x[1], 0.6 * x[0]]];
+    (eps, jacobian)
+}
+
+/// d/dx of `within_the_data(field(x), x, ..)` by central differences.
+fn differenced_jacobian(x: [f32; 2], alpha: f32, sigma: f32) -> [[f32; 2]; 2] {
+    let step = 1e-3;
+    let kept = |x: [f32; 2]| within_the_data(field(x).0, x, alpha, sigma);
+    let mut jacobian = [[0.0; 2]; 2];
+    for i in 0..2 {
+        let (mut ahead, mut behind) = (x, x);
+        ahead[i] += step;
+        behind[i] -= step;
+        let (a, b) = (kept(ahead), kept(behind));
+        for o in 0..2 {
+            jacobian[o][i] = (a[o] - b[o]) / (2.0 * step);
+        }
+    }
+    jacobian
+}
+
+#[test]
+fn the_jacobian_carried_through_the_projection_is_that_of_the_kept_prediction() {
+    // Near pure noise the field's x0_hat lies far outside the disc: the projection is active.
+    let (alpha, sigma) = (0.05_f32, (1.0 - 0.05_f32 * 0.05).sqrt());
+    for x in [[0.4, -0.3], [1.2, 0.8], [-0.7, 1.5]] {
+        let (eps, jacobian) = field(x);
+        assert_ne!(within_the_data(eps, x, alpha, sigma), eps, "the projection is active at {x:?}");
+        let (kept, kept_jacobian) = within_the_data_with_jacobian(eps, jacobian, x, alpha, sigma);
+        assert_eq!(kept, within_the_data(eps, x, alpha, sigma));
+        let differenced = differenced_jacobian(x, alpha, sigma);
+        for o in 0..2 {
+            for i in 0..2 {
+                let (carried, measured) = (kept_jacobian[o][i], differenced[o][i]);
+                assert!(
+                    (carried - measured).abs() < 1e-2 * (1.0 + measured.abs()),
+                    "x {x:?}, d eps_{o} / d x_{i}: carried {carried}, differenced {measured}"
+                );
+            }
+        }
+        // The raw field's Jacobian is not the kept one's: the test would see a pass-through.
+        let largest_change =
+            (0..4).map(|k| (kept_jacobian[k / 2][k % 2] - jacobian[k / 2][k % 2]).abs()).fold(0.0, f32::max);
+        assert!(largest_change > 0.1, "{kept_jacobian:?} vs {jacobian:?}");
+    }
+}
+
+#[test]
+fn inside_the_disc_the_jacobian_passes_through_unchanged() {
+    let (alpha, sigma) = (0.8_f32, 0.6_f32);
+    let x = [0.3, 0.2];
+    let (eps, jacobian) = field(x);
+    assert_eq!(within_the_data_with_jacobian(eps, jacobian, x, alpha, sigma), (eps, jacobian));
 }
