@@ -270,6 +270,18 @@ const MAX_GAP_AGAINST_EXACT: f64 = 0.2;
 /// Adam steps of the embedded recipe (`dp-train`'s `embedded_recipe`).
 const EMBEDDED_RECIPE_STEPS: u32 = 160_000;
 
+/// Each network's run against the exact score's (`quality::network_against_exact`). The
+/// measurements are independent and take seconds each: one thread per network.
+fn measured_against_exact(networks: &[TrainedNet]) -> Vec<(&TrainedNet, AgainstExact)> {
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = networks
+            .iter()
+            .map(|net| scope.spawn(move || (net, quality::network_against_exact(net))))
+            .collect();
+        runs.into_iter().map(|run| run.join().expect("a measurement")).collect()
+    })
+}
+
 /// What the eye sees in the density view, as `cargo xtask report networks` measures it: each
 /// embedded unconditional network of a 2-D dataset (VP linear, and rectified flow where the
 /// dataset has its own) runs the page's default reverse SDE (16,384 particles, 200 steps, seed 1)
@@ -293,14 +305,7 @@ fn every_embedded_unconditional_network_samples_what_the_exact_score_samples_to_
             );
         }
     }
-    // The measurements are independent and take seconds each: one thread per network.
-    let measured: Vec<(&TrainedNet, AgainstExact)> = std::thread::scope(|scope| {
-        let runs: Vec<_> = networks
-            .iter()
-            .map(|net| scope.spawn(move || (net, quality::network_against_exact(net))))
-            .collect();
-        runs.into_iter().map(|run| run.join().expect("a measurement")).collect()
-    });
+    let measured = measured_against_exact(&networks);
     let mut failures = Vec::new();
     for (net, m) in measured {
         let ratio = m.learned.total_variation / m.exact.total_variation;
@@ -337,13 +342,7 @@ fn every_class_conditional_networks_null_class_samples_near_what_the_exact_score
         .filter(|d| !d.mixture().is_one_dimensional())
         .map(|d| embedded::conditional_net(d).expect("every 2-D dataset has a class-conditional network"))
         .collect();
-    let measured: Vec<(&TrainedNet, AgainstExact)> = std::thread::scope(|scope| {
-        let runs: Vec<_> = networks
-            .iter()
-            .map(|net| scope.spawn(move || (net, quality::network_against_exact(net))))
-            .collect();
-        runs.into_iter().map(|run| run.join().expect("a measurement")).collect()
-    });
+    let measured = measured_against_exact(&networks);
     let mut failures = Vec::new();
     for (net, m) in measured {
         let (ratio_bar, gap_bar) = if CONDITIONAL_WITHIN_THE_BARS.contains(&net.dataset) {
