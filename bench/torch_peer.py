@@ -131,11 +131,13 @@ def measure(plan, network, particles, repeats, reference):
 
 
 def native_cpu_rows(path):
-    """Our native CPU rows from `dp-bench --json`, by particle count (empty when unreadable)."""
+    """Our native CPU rows from `dp-bench --json` of the plain network the peers run, by particle
+    count (empty when unreadable)."""
     if path is None or not Path(path).is_file():
         return {}
     rows = json.loads(Path(path).read_text())["rows"]
-    return {row["particles"]: row for row in rows if row["path"] == "cpu"}
+    plain = lambda row: row.get("architecture", "mlp 18-64-64-2") == "mlp 18-64-64-2"
+    return {row["particles"]: row for row in rows if row["path"] == "cpu" and plain(row)}
 
 
 def main():

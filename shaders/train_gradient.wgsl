@@ -9,6 +9,9 @@
 // A class-conditional network (params.embedding_rows > 0) stores its class embedding E after
 // the network's weights: a1 = W1 features + b1 + E[label], so d loss / d E[label] = d loss / d a1
 // and every other row's term is 0 (twin: train::conditional_loss_and_gradient).
+// A network with coordinate features (MLP_COORDINATE_OCTAVES > 0; common/mlp.wgsl) adds
+// WC phi(x) to a1, so d loss / d WC[j][i] = d loss / d a1_j phi_i; the pads between b3 and WC
+// get 0. Its embedding rows then start after WC (MLP_PARAMETERS is the architecture's count).
 // Layout constants come from src/core/mlp.rs (src/gpu/shaders.rs). TrainExample is
 // train::PreparedExample (src/core/train.rs) and TrainParams trainer::TrainParams
 // (src/gpu/trainer.rs); tests/it/gpu_layout.rs checks both layouts.
@@ -66,6 +69,22 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
         features[2u + k] = sin(phase);
         features[2u + MLP_TIME_FREQUENCIES + k] = cos(phase);
     }
+    // phi(x) as mlp::coordinate_features computes it (double-angle formulas from one sine and
+    // cosine per coordinate); the CPU's sine is exact for any phase, WGSL's only in [-pi, pi].
+    var phi: array<f32, MLP_MAX_COORDINATE_FEATURES>;
+    let phase = MLP_COORDINATE_FREQUENCY_MIN * example.x;
+    let reduced = phase - MLP_TAU * round(phase / MLP_TAU);
+    var sine = sin(reduced);
+    var cosine = cos(reduced);
+    for (var k = 0u; k < MLP_COORDINATE_OCTAVES; k++) {
+        phi[4u * k] = sine.x;
+        phi[4u * k + 1u] = cosine.x;
+        phi[4u * k + 2u] = sine.y;
+        phi[4u * k + 3u] = cosine.y;
+        let doubled = 2.0 * sine * cosine;
+        cosine = vec2<f32>(1.0) - 2.0 * sine * sine;
+        sine = doubled;
+    }
     var a1: array<f32, MLP_HIDDEN>;
     var h1: array<f32, MLP_HIDDEN>;
     for (var j = 0u; j < MLP_HIDDEN; j++) {
@@ -74,6 +93,11 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
             acc += weights[MLP_W1 + j * MLP_FEATURES + i] * features[i];
         }
         a1[j] = weights[MLP_B1 + j] + acc;
+        var coordinate = 0.0;
+        for (var i = 0u; i < 4u * MLP_COORDINATE_OCTAVES; i++) {
+            coordinate += weights[MLP_WC + j * 4u * MLP_COORDINATE_OCTAVES + i] * phi[i];
+        }
+        a1[j] += coordinate;
         if (params.embedding_rows > 0u) {
             a1[j] += weights[MLP_PARAMETERS + example.label * MLP_HIDDEN + j];
         }
@@ -124,6 +148,10 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
             d_a1[k] += weights[MLP_W2 + j * MLP_HIDDEN + k] * d_a2[j];
         }
     }
+    // The pads between b3 and WC (none without coordinate features).
+    for (var p = MLP_B3 + 2u; p < MLP_WC && MLP_COORDINATE_OCTAVES > 0u; p++) {
+        gradients[g + p] = 0.0;
+    }
     // Layer 1.
     for (var j = 0u; j < MLP_HIDDEN; j++) {
         let s = sigmoid(a1[j]);
@@ -131,6 +159,9 @@ fn train_gradient(@builtin(global_invocation_id) id: vec3<u32>) {
         gradients[g + MLP_B1 + j] = d;
         for (var i = 0u; i < MLP_FEATURES; i++) {
             gradients[g + MLP_W1 + j * MLP_FEATURES + i] = d * features[i];
+        }
+        for (var i = 0u; i < 4u * MLP_COORDINATE_OCTAVES; i++) {
+            gradients[g + MLP_WC + j * 4u * MLP_COORDINATE_OCTAVES + i] = d * phi[i];
         }
         // The embedding: the label's row gets d loss / d a1, every other row 0.
         for (var r = 0u; r < params.embedding_rows; r++) {

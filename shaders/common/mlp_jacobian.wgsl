@@ -17,7 +17,24 @@ struct MlpJacobian {
     d_dy: vec2<f32>,
 }
 
+// d (WC phi(x))_j / dx: d sin(w x)/dx = w cos(w x), d cos(w x)/dx = -w sin(w x), so octave k
+// of row j, (q.x, q.y, q.z, q.w) against phi_k = (sin w x, cos w x, sin w y, cos w y), adds
+// w_k (q.x cos w x - q.y sin w x) to d/dx and w_k (q.z cos w y - q.w sin w y) to d/dy
+// (twin of Mlp::coordinate_term_with_jacobian).
+fn mlp_coordinate_term_gradient(j: u32, features: ptr<function, array<vec4<f32>, MLP_MAX_COORDINATE_OCTAVES>>) -> vec2<f32> {
+    var gradient = vec2<f32>(0.0);
+    var frequency = MLP_COORDINATE_FREQUENCY_MIN;
+    for (var k = 0u; k < MLP_COORDINATE_OCTAVES; k++) {
+        let q = weight_quad(MLP_WC / 4u + j * MLP_COORDINATE_OCTAVES + k);
+        let phi = (*features)[k];
+        gradient += frequency * vec2<f32>(q.x * phi.y - q.y * phi.x, q.z * phi.w - q.w * phi.z);
+        frequency *= 2.0;
+    }
+    return gradient;
+}
+
 fn mlp_forward_with_jacobian(x: vec2<f32>, bias_row: u32) -> MlpJacobian {
+    var features = mlp_coordinate_features(x);
     var h1: array<vec4<f32>, 16>;
     var d1x: array<vec4<f32>, 16>;
     var d1y: array<vec4<f32>, 16>;
@@ -31,6 +48,12 @@ fn mlp_forward_with_jacobian(x: vec2<f32>, bias_row: u32) -> MlpJacobian {
             wx[c] = weight(row);
             wy[c] = weight(row + 1u);
             a[c] = wx[c] * x.x + wy[c] * x.y + hidden_biases[bias_row * MLP_HIDDEN + j];
+            if (MLP_COORDINATE_OCTAVES > 0u) {
+                a[c] += mlp_coordinate_term(j, &features);
+                let gradient = mlp_coordinate_term_gradient(j, &features);
+                wx[c] += gradient.x;
+                wy[c] += gradient.y;
+            }
         }
         let slope = silu_slope4(a);
         h1[q] = silu4(a);

@@ -23,7 +23,7 @@ use crate::app::options::ScoreChoice;
 use crate::core::class_embedding::ClassEmbedding;
 use crate::core::dataset::GaussianMixture;
 use crate::core::guidance::Guidance;
-use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
+use crate::core::mlp::{Architecture, Mlp, HIDDEN};
 use crate::core::posterior_guidance::ObservationParams;
 use crate::core::sampler::{self, History, ReverseStep, ScoreSource, HISTORY_SLOTS};
 
@@ -84,8 +84,11 @@ impl CpuWork {
     /// wrong size, a class it has no row for, an empty mixture or plan), so that a corrupted
     /// message is an error and never a panic.
     pub fn check(&self) -> Result<(), String> {
-        if self.mlp.weights.len() != PARAMETERS {
-            return Err(format!("the network has {} weights, not {PARAMETERS}", self.mlp.weights.len()));
+        if Architecture::of_parameters(self.mlp.weights.len()).is_none() {
+            return Err(format!(
+                "the network has {} weights, which no architecture has",
+                self.mlp.weights.len()
+            ));
         }
         if let Some((embedding, class)) = &self.classifier_free {
             let rows = embedding.rows.len() / HIDDEN;

@@ -305,6 +305,7 @@ fn network_code(session: &Session) -> String {
         .replace("{{NET_SCHEDULE}}", net_schedule)
         .replace("{{FILE_FORMAT}}", safetensors_net::FORMAT)
         .replace("{{DATA_RADIUS}}", &format!("{:?}", crate::core::denoised_bound::DATA_RADIUS))
+        .replace("{{COORDINATE_FREQUENCY_MIN}}", &py(crate::core::mlp::COORDINATE_FREQUENCY_MIN))
 }
 
 /// The mixture's components as NumPy arrays, with the exact noised score.
@@ -338,7 +339,8 @@ fn hex_lines(bytes: &[u8]) -> String {
 /// Characters per line of the network's bytes in the script.
 const HEX_LINE: usize = 128;
 
-const NETWORK_CODE: &str = r#"# The network: [x, sin(w_k t), cos(w_k t)] -> 64 -> SiLU -> 64 -> SiLU -> 2, w_k = 1 * 100^(k / 7),
+const NETWORK_CODE: &str = r#"# The network: [x, sin(w_k t), cos(w_k t)] -> 64 -> SiLU -> 64 -> SiLU -> 2, w_k = 1 * 100^(k / 7)
+# (with Fourier features of x too where the file has them),
 # predicting {{PARAMETRIZATION}} at the time t of its schedule ({{NET_SCHEDULE}}). The bytes below are its
 # safetensors file ({{FILE_FORMAT}}, docs/weights.md); --weights FILE uses another such file,
 # for example one trained further in PyTorch.
@@ -384,12 +386,48 @@ def network_input(x_net, t_net):
     return np.concatenate([x_net, np.broadcast_to(time_features, (len(x_net), 16))], axis=1)
 
 
+COORDINATE_FREQUENCY_MIN = np.float32({{COORDINATE_FREQUENCY_MIN}})
+
+
+def coordinate_features(x_net):
+    """A network with a coordinate_features.weight tensor also sees Fourier features of x
+    (Tancik et al. 2020): for each octave k, [sin w_k x, cos w_k x, sin w_k y, cos w_k y] with
+    w_k = 0.5 * 2^k, each octave from the last by sin 2a = 2 sin a cos a, cos 2a = 1 - 2 sin^2 a.
+    Returns them (n, 4 octaves) and their derivative d features / dx (n, 4 octaves, 2)."""
+    octaves = TENSORS["coordinate_features.weight"].shape[1] // 4
+    features = np.empty((len(x_net), 4 * octaves), np.float32)
+    jacobian = np.zeros((len(x_net), 4 * octaves, 2), np.float32)
+    sine, cosine = np.sin(COORDINATE_FREQUENCY_MIN * x_net), np.cos(COORDINATE_FREQUENCY_MIN * x_net)
+    frequency = COORDINATE_FREQUENCY_MIN
+    for k in range(octaves):
+        for axis in range(2):
+            features[:, 4 * k + 2 * axis] = sine[:, axis]
+            features[:, 4 * k + 2 * axis + 1] = cosine[:, axis]
+            jacobian[:, 4 * k + 2 * axis, axis] = frequency * cosine[:, axis]
+            jacobian[:, 4 * k + 2 * axis + 1, axis] = -frequency * sine[:, axis]
+        sine, cosine = np.float32(2) * sine * cosine, np.float32(1) - np.float32(2) * sine * sine
+        frequency = frequency * np.float32(2)
+    return features, jacobian
+
+
+def first_layer(x_net, t_net):
+    """The first layer's pre-activations (n, 64) and their derivative d a1 / dx (n, 64, 2)."""
+    w0 = TENSORS["net.0.weight"]
+    a1 = network_input(x_net, t_net) @ w0.T + TENSORS["net.0.bias"]
+    d1 = np.broadcast_to(w0[None, :, :2], (len(x_net), w0.shape[0], 2))
+    if "coordinate_features.weight" in TENSORS:
+        wc = TENSORS["coordinate_features.weight"]
+        features, jacobian = coordinate_features(x_net)
+        a1 = a1 + features @ wc.T
+        d1 = d1 + np.einsum("jf,nfd->njd", wc, jacobian)
+    return a1, d1
+
+
 def network(x_net, t_net, label=None):
     """The MLP's output at the points x_net (n, 2) and the time t_net of its own schedule; a
     class-conditional network adds row `label` of its class embedding (the null class last) to
     the first layer."""
-    features = network_input(x_net, t_net)
-    a = features @ TENSORS["net.0.weight"].T + TENSORS["net.0.bias"]
+    a, _ = first_layer(x_net, t_net)
     if label is not None:
         a = a + TENSORS["class_embedding.weight"][label]
     h = silu(a)
@@ -509,10 +547,9 @@ def unguided_eps_and_jacobian(x, e):
     """eps_hat and d eps_hat / dx (n, 2, 2), by forward mode through the MLP (two tangents)."""
     scale = np.float32(e["input_scale"])
     x_net = scale * x
-    features = network_input(x_net, e["t_net"])
-    w0, w2, w4 = TENSORS["net.0.weight"], TENSORS["net.2.weight"], TENSORS["net.4.weight"]
-    a1 = features @ w0.T + TENSORS["net.0.bias"]
-    d1 = silu_derivative(a1)[:, :, None] * w0[None, :, :2]
+    w2, w4 = TENSORS["net.2.weight"], TENSORS["net.4.weight"]
+    a1, d_a1 = first_layer(x_net, e["t_net"])
+    d1 = silu_derivative(a1)[:, :, None] * d_a1
     a2 = silu(a1) @ w2.T + TENSORS["net.2.bias"]
     d2 = silu_derivative(a2)[:, :, None] * np.einsum("jk,nkd->njd", w2, d1)
     out = silu(a2) @ w4.T + TENSORS["net.4.bias"]

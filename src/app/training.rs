@@ -10,7 +10,7 @@ use crate::core::consistency::Distiller;
 use crate::core::coupling::{Coupling, DEFAULT_BRIDGE_SIGMA, DEFAULT_COUPLING_BATCH, MAX_REFLOW_ROUND};
 use crate::core::dataset::{Dataset, GaussianMixture};
 use crate::core::drawing;
-use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
+use crate::core::mlp::{Architecture, Mlp, ARCHITECTURES, HIDDEN};
 use crate::core::param::Parametrization;
 use crate::core::reflow::{self, REFLOW_SEED};
 use crate::core::sampler::{NetFrame, ScoreSource};
@@ -461,7 +461,7 @@ impl Training {
             ));
         }
         let embedding = plan.conditional().then(|| ClassEmbedding::zeros(drawing::DRAWING_CLASSES.len()));
-        let mlp = Mlp::initialise(plan.config.seed);
+        let mlp = Mlp::initialise_as(plan.config.architecture, plan.config.seed);
         let trainer = GpuTrainer::new(context, &mlp, embedding.as_ref(), plan.config.batch)?;
         Ok(Training { plan, engine: Engine::Gpu { trainer, step: 0 } })
     }
@@ -595,26 +595,35 @@ pub fn batch_loss(values: &[f32]) -> f32 {
     values.iter().sum()
 }
 
-/// A network from trained `weights` (from [`Training::weights`]): exactly [`PARAMETERS`] values,
-/// all finite (a diverged run is refused with a message saying so).
+/// A network from trained `weights` (from [`Training::weights`]): the weights of one of
+/// `mlp::ARCHITECTURES`, all finite (a diverged run is refused with a message saying so).
 pub fn network_from_weights(weights: Vec<f32>) -> Result<Mlp, String> {
-    options::check_length("weights", weights.len(), PARAMETERS).map_err(|e| e.to_string())?;
+    if Architecture::of_parameters(weights.len()).is_none() {
+        let counts: Vec<String> = ARCHITECTURES.iter().map(|a| a.parameters().to_string()).collect();
+        return Err(format!(
+            "invalid option 'weights': a list of {} values is not allowed (allowed: exactly {} values)",
+            weights.len(),
+            counts.join(" or ")
+        ));
+    }
     if weights.iter().any(|w| !w.is_finite()) {
         return Err("the trained weights are not all finite (training diverged)".into());
     }
     Mlp::from_weights(weights).ok_or_else(|| "the weights do not fit the network".into())
 }
 
-/// The network (and class embedding) in trained `weights` (from [`Training::weights`]):
-/// [`PARAMETERS`] values for an unconditional network, or that many and the rows of a drawing's
-/// class embedding (`drawing::DRAWING_CLASSES` and the null class) for a conditional one; all
-/// finite (a diverged run is refused with a message saying so).
+/// The network (and class embedding) in trained `weights` (from [`Training::weights`]): a
+/// network's weights (`mlp::ARCHITECTURES`), or those and the rows of a drawing's class
+/// embedding (`drawing::DRAWING_CLASSES` and the null class) for a conditional one; all finite (a
+/// diverged run is refused with a message saying so).
 pub fn trained_from_weights(mut weights: Vec<f32>) -> Result<(Mlp, Option<ClassEmbedding>), String> {
-    let conditional = PARAMETERS + (drawing::DRAWING_CLASSES.len() + 1) * HIDDEN;
-    if weights.len() != conditional {
+    let rows = (drawing::DRAWING_CLASSES.len() + 1) * HIDDEN;
+    let conditional =
+        ARCHITECTURES.into_iter().find(|a| weights.len() == a.parameters() + rows).map(|a| a.parameters());
+    let Some(parameters) = conditional else {
         return network_from_weights(weights).map(|mlp| (mlp, None));
-    }
-    let rows = weights.split_off(PARAMETERS);
+    };
+    let rows = weights.split_off(parameters);
     if rows.iter().any(|w| !w.is_finite()) {
         return Err("the trained class embedding is not all finite (training diverged)".into());
     }

@@ -16,6 +16,11 @@
 //! (the default) does so on hardware adapters only (a software one takes minutes), `always` and
 //! `never` say so; `--tune_particles N` sets the particles of the timed runs.
 //! `bench/device-check.sh` runs it on a GPU machine.
+//! Every row is measured for each architecture of `--architectures` (both by default, in the same
+//! run, so the cost of the coordinate features is a ratio of one run): `plain` is the embedded
+//! network, `fourier` the same network with Fourier features of its coordinates whose weights are
+//! zero (`mlp::Architecture::FOURIER`: the same function, so the same SW2, at the new
+//! architecture's cost, which does not depend on the weights' values).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -32,6 +37,7 @@ use diffusion_playground::core::embedded;
 use diffusion_playground::core::metrics;
 use diffusion_playground::core::mlp;
 use diffusion_playground::core::sampler::{self, NetFrame, ScoreSource};
+use diffusion_playground::core::weights::TrainedNet;
 use diffusion_playground::gpu::engine::MAX_PARTICLES as ENGINE_MAX_PARTICLES;
 use diffusion_playground::gpu::{context, ComputeEngine, GpuContext, MlpKernelConfig};
 
@@ -90,6 +96,35 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_TUNE_PARTICLES,
           value_parser = cli::integer_from(64, ENGINE_MAX_PARTICLES))]
     tune_particles: u32,
+    /// The network architectures measured: plain (the embedded network) and fourier (with
+    /// coordinate features)
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "plain,fourier")]
+    architectures: Vec<Measured>,
+}
+
+/// Which network a row runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Measured {
+    /// The embedded two-moons network (`mlp 18-64-64-2`).
+    Plain,
+    /// The same with coordinate features whose weights are zero (`mlp 18+24-64-64-2`).
+    Fourier,
+}
+
+impl Measured {
+    fn architecture(self) -> mlp::Architecture {
+        match self {
+            Measured::Plain => mlp::Architecture::PLAIN,
+            Measured::Fourier => mlp::Architecture::FOURIER,
+        }
+    }
+
+    /// The network of the row: the embedded one, widened to the architecture with zeros.
+    fn network(self, options: &Options) -> Result<TrainedNet, String> {
+        let mut net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+        net.mlp.weights.resize(self.architecture().parameters(), 0.0);
+        Ok(net)
+    }
 }
 
 /// When the GPU rows' kernel shape is tuned.
@@ -241,8 +276,8 @@ fn time_session(mut session: Session) -> Result<Timed, String> {
 /// Our CPU path above the playground's CPU cap, where `Session` refuses to run on the CPU: the
 /// calls a CPU session makes (`sampler::prior` on reset, `sampler::run` over the run's plan on
 /// step), timed the same way.
-fn time_cpu_core_uncapped(options: &Options, threads: usize) -> Result<Timed, String> {
-    let net = embedded::net_for(options.dataset, options.schedule).map_err(|e| e.to_string())?;
+fn time_cpu_core_uncapped(options: &Options, threads: usize, measured: Measured) -> Result<Timed, String> {
+    let net = measured.network(options)?;
     let schedule = options.schedule;
     let times = options.full_run_times();
     let settings = options.sampler_settings();
@@ -268,6 +303,8 @@ fn time_cpu_core_uncapped(options: &Options, threads: usize) -> Result<Timed, St
 struct Row {
     /// `wgpu` or `cpu`.
     path: &'static str,
+    /// The network's architecture.
+    architecture: mlp::Architecture,
     label: String,
     /// Threads of a CPU row (1 for the GPU's).
     threads: usize,
@@ -289,9 +326,10 @@ impl Row {
         self.particles as f64 * STEPS as f64 / self.median()
     }
 
-    /// Achieved FLOP/s: one network evaluation per particle and step, FLOP_PER_EVALUATION each.
+    /// Achieved FLOP/s: one network evaluation per particle and step, each the architecture's
+    /// FLOP per evaluation.
     fn flops(&self) -> f64 {
-        self.evaluations_per_second() * mlp::FLOP_PER_EVALUATION as f64
+        self.evaluations_per_second() * self.architecture.flop_per_evaluation() as f64
     }
 
     /// The row as JSON (non-finite numbers become null).
@@ -299,6 +337,8 @@ impl Row {
         let (mean, variance) = metrics::mean_and_variance(&self.timed.final_points);
         serde_json::json!({
             "path": self.path,
+            "architecture": self.architecture.name(),
+            "flop_per_evaluation": self.architecture.flop_per_evaluation(),
             "label": self.label,
             "threads": self.threads,
             "particles": self.particles,
@@ -356,17 +396,24 @@ fn measure(
     threads: usize,
     gpu: Option<&GpuContext>,
     shape: MlpKernelConfig,
+    measured: Measured,
 ) -> Result<Row, String> {
     let opts = options(particles)?;
+    let with_network = |mut session: Session| -> Result<Session, String> {
+        if measured != Measured::Plain {
+            session.use_network(measured.network(&opts)?)?;
+        }
+        Ok(session)
+    };
     let timed = match gpu.filter(|_| on_gpu) {
         Some(gpu) => {
             let mut engine = ComputeEngine::new(gpu);
             engine.set_mlp_config(shape).map_err(|e| e.to_string())?;
-            time_session(Session::new(opts.clone(), Particles::Gpu(Box::new(engine)))?)?
+            time_session(with_network(Session::new(opts.clone(), Particles::Gpu(Box::new(engine)))?)?)?
         }
-        None if particles > MAX_PARTICLES_CPU => time_cpu_core_uncapped(&opts, threads)?,
+        None if particles > MAX_PARTICLES_CPU => time_cpu_core_uncapped(&opts, threads, measured)?,
         None => {
-            let mut session = Session::new(opts.clone(), Particles::Cpu(Vec::new()))?;
+            let mut session = with_network(Session::new(opts.clone(), Particles::Cpu(Vec::new()))?)?;
             session.set_cpu_threads(threads);
             time_session(session)?
         }
@@ -380,7 +427,9 @@ fn measure(
         (false, true) => ("cpu", format!("native CPU core, {threads_note} (no session: above the CPU cap)")),
     };
     let threads = if on_gpu { 1 } else { threads };
-    Ok(Row { path, label, threads, particles, timed, sw2 })
+    let architecture = measured.architecture();
+    let label = format!("{label}, {}", architecture.name());
+    Ok(Row { path, architecture, label, threads, particles, timed, sw2 })
 }
 
 fn run() -> Result<(), String> {
@@ -419,8 +468,9 @@ fn run() -> Result<(), String> {
     let mut rows = Vec::new();
     for &particles in &args.particles {
         let runs = gpu.iter().map(|_| (true, 1)).chain(cpu_threads.iter().map(|&t| (false, t)));
-        for (on_gpu, threads) in runs.collect::<Vec<_>>() {
-            let row = measure(particles, on_gpu, threads, gpu.as_ref(), shape)?;
+        let runs: Vec<_> = runs.flat_map(|run| args.architectures.iter().map(move |&a| (run, a))).collect();
+        for ((on_gpu, threads), measured) in runs {
+            let row = measure(particles, on_gpu, threads, gpu.as_ref(), shape, measured)?;
             let seconds = &row.timed.seconds;
             let fraction = peak.map_or(String::new(), |p| format!(" | {:.1}%", 100.0 * row.flops() / p));
             println!(
@@ -443,6 +493,7 @@ fn run() -> Result<(), String> {
             "repeats": REPEATS,
             "cpu_core_threads": cpu_threads,
             "flop_per_evaluation": mlp::FLOP_PER_EVALUATION,
+            "architectures": args.architectures.iter().map(|a| a.architecture().name()).collect::<Vec<_>>(),
             "fp32_peak_flop_per_second": peak,
             "mlp_kernel_shape": gpu.as_ref().map(|_| shape.describe()),
             "mlp_kernel_tuning": tuning,

@@ -36,7 +36,7 @@
 //! like any flow.
 
 use crate::core::dataset::GaussianMixture;
-use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::mlp::Mlp;
 use crate::core::rng;
 use crate::core::schedule::Schedule;
 use crate::core::train::{self, Adam, PreparedExample, TrainConfig};
@@ -150,6 +150,7 @@ impl Distiller {
     /// A distillation of the velocity network `teacher` (rectified flow) on `data` with
     /// `config`'s steps, batch, seed and rates; student and target start as the teacher.
     pub fn new(teacher: Mlp, data: GaussianMixture, config: TrainConfig) -> Distiller {
+        let parameters = teacher.weights.len();
         Distiller {
             student: teacher.clone(),
             target: teacher.clone(),
@@ -157,8 +158,8 @@ impl Distiller {
             data,
             losses: Vec::with_capacity(config.steps as usize),
             config,
-            adam: Adam::new(PARAMETERS),
-            gradient: vec![0.0; PARAMETERS],
+            adam: Adam::new(parameters),
+            gradient: vec![0.0; parameters],
             step: 0,
         }
     }

@@ -1,8 +1,14 @@
 //! The score network: a small MLP that predicts the noise eps from (x_t, t).
 //!
-//! Architecture: features = [x (2), sinusoidal time embedding (16)] -> 64 -> SiLU -> 64 -> SiLU -> 2.
-//! The weights live in one flat `f32` array whose layout is shared with `shaders/common/mlp.wgsl`
-//! (keep in sync): every matrix is row-major `[out][in]`, in the order W1, b1, W2, b2, W3, b3.
+//! Architecture: features = [x (2), sinusoidal time embedding (16)] -> 64 -> SiLU -> 64 -> SiLU -> 2,
+//! and, where the network's [`Architecture`] asks for them, Fourier features of the coordinates
+//! into the first layer too (Tancik et al. 2020, "Fourier features let networks learn high
+//! frequency functions in low dimensional domains": sin and cos of w x and w y for octaves w =
+//! [`COORDINATE_FREQUENCY_MIN`] 2^k, k < octaves). The weights live in one flat `f32` array whose
+//! layout is shared with `shaders/common/mlp.wgsl` (keep in sync): every matrix is row-major
+//! `[out][in]`, in the order W1, b1, W2, b2, W3, b3, then (from the next multiple of four) the
+//! coordinate features' weights WC (`[HIDDEN][4 octaves]`), so that a network without them has
+//! the layout it always had.
 //!
 //! The time embedding is the same for every particle of a step, so the first layer splits into
 //! `W1[:, x] x + (b1 + W1[:, emb] emb(t))`; the bracket, [`Mlp::hidden_bias`], is computed once per
@@ -34,6 +40,86 @@ const NEURON_BLOCK: usize = 4;
 /// Highest angular frequency of the time embedding; the others are spaced geometrically between.
 pub const TIME_FREQUENCY_MAX: f32 = 100.0;
 
+/// Lowest angular frequency of the coordinate features (radians per unit of x); the others are
+/// its octaves. Measured on drawings (docs/measured.md, "What limits the network"): six octaves,
+/// 0.5 to 16, halve the word's excess TV; eight add nothing.
+pub const COORDINATE_FREQUENCY_MIN: f32 = 0.5;
+/// Most octaves of coordinate features a network may have.
+pub const MAX_COORDINATE_OCTAVES: usize = 6;
+
+/// What a network's weights are the weights of: today the octaves of its coordinate features (0:
+/// none, the 5,506-weight network of every earlier file). Read from the number of weights (each
+/// octave adds `4 HIDDEN`) and recorded in the files' metadata.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Architecture {
+    /// Octaves of the coordinate features, at most [`MAX_COORDINATE_OCTAVES`].
+    pub coordinate_octaves: usize,
+}
+
+impl Architecture {
+    /// No coordinate features: the layout of every network file before them.
+    pub const PLAIN: Architecture = Architecture { coordinate_octaves: 0 };
+    /// Six octaves of coordinate features (0.5 to 16 radians per unit).
+    pub const FOURIER: Architecture = Architecture { coordinate_octaves: 6 };
+
+    /// Coordinate features: a sine and a cosine of each coordinate per octave.
+    pub fn coordinate_features(self) -> usize {
+        4 * self.coordinate_octaves
+    }
+
+    /// Weights of a network of this architecture: with coordinate features, two zeros pad b3 to
+    /// a multiple of four before WC, so that the kernels read WC's rows as whole vec4s.
+    pub fn parameters(self) -> usize {
+        match self.coordinate_features() {
+            0 => PARAMETERS,
+            features => WC + HIDDEN * features,
+        }
+    }
+
+    /// The architecture of [`ARCHITECTURES`] with `parameters` weights, if one has that many.
+    pub fn of_parameters(parameters: usize) -> Option<Architecture> {
+        ARCHITECTURES.into_iter().find(|a| a.parameters() == parameters)
+    }
+
+    /// Floating-point operations of one evaluation counted the usual way (2 per multiply-add):
+    /// [`FLOP_PER_EVALUATION`] and, with coordinate features, their 2 x features x HIDDEN
+    /// (13,824 for [`Architecture::FOURIER`]; the features' two sines and cosines and their
+    /// double-angle steps are not counted).
+    pub fn flop_per_evaluation(self) -> usize {
+        FLOP_PER_EVALUATION + 2 * self.coordinate_features() * HIDDEN
+    }
+
+    /// Its name in a network file's metadata: `mlp 18-64-64-2`, or with coordinate features
+    /// `mlp 18+24-64-64-2` (the 24 features beside x and the time embedding).
+    pub fn name(self) -> String {
+        match self.coordinate_features() {
+            0 => format!("mlp {FEATURES}-{HIDDEN}-{HIDDEN}-{OUTPUT_DIM}"),
+            extra => format!("mlp {FEATURES}+{extra}-{HIDDEN}-{HIDDEN}-{OUTPUT_DIM}"),
+        }
+    }
+}
+
+/// The architectures this playground runs. Two only, so that a weight count names one: with a
+/// drawing's class embedding (4 rows of 64) a plain network has as many weights as one octave
+/// of features would add, and no architecture here has one octave.
+pub const ARCHITECTURES: [Architecture; 2] = [Architecture::PLAIN, Architecture::FOURIER];
+
+/// Fourier features of the coordinates for `octaves` octaves, into `features` (4 per octave):
+/// [sin w x, cos w x, sin w y, cos w y] for w = [`COORDINATE_FREQUENCY_MIN`] 2^k. One sine and
+/// cosine per coordinate; each next octave by the double-angle formulas sin 2a = 2 sin a cos a,
+/// cos 2a = 1 - 2 sin^2 a (as the WGSL twin computes them, `mlp_coordinate_features`).
+pub fn coordinate_features(x: [f32; 2], octaves: usize, features: &mut [f32]) {
+    for (axis, &value) in x.iter().enumerate() {
+        let phase = COORDINATE_FREQUENCY_MIN * value;
+        let (mut sine, mut cosine) = (phase.sin(), phase.cos());
+        for k in 0..octaves {
+            features[4 * k + 2 * axis] = sine;
+            features[4 * k + 2 * axis + 1] = cosine;
+            (sine, cosine) = (2.0 * sine * cosine, 1.0 - 2.0 * sine * sine);
+        }
+    }
+}
+
 /// Offset of W1 (`[HIDDEN][FEATURES]`) in the flat weights.
 pub const W1: usize = 0;
 /// Offset of b1 (`[HIDDEN]`).
@@ -46,11 +132,15 @@ pub const B2: usize = W2 + HIDDEN * HIDDEN;
 pub const W3: usize = B2 + HIDDEN;
 /// Offset of b3 (`[OUTPUT_DIM]`).
 pub const B3: usize = W3 + OUTPUT_DIM * HIDDEN;
-/// Total number of parameters (5,506).
+/// Number of parameters without coordinate features (5,506).
 pub const PARAMETERS: usize = B3 + OUTPUT_DIM;
+/// Offset of WC (`[HIDDEN][4 octaves]`), the coordinate features' weights: after b3, at the next
+/// multiple of four (two zeros between).
+pub const WC: usize = PARAMETERS.next_multiple_of(4);
 
-/// Floating-point operations of one network evaluation counted the usual way (2 per multiply-add),
-/// with the full 18-wide first layer: 2 (18*64 + 64*64 + 64*2) = 10,752.
+/// Floating-point operations of one evaluation of a plain network counted the usual way (2 per
+/// multiply-add), with the full 18-wide first layer: 2 (18*64 + 64*64 + 64*2) = 10,752
+/// ([`Architecture::flop_per_evaluation`] for either architecture).
 pub const FLOP_PER_EVALUATION: usize = 2 * (FEATURES * HIDDEN + HIDDEN * HIDDEN + HIDDEN * OUTPUT_DIM);
 
 /// Angular frequency k of the time embedding: min * (max/min)^(k / (K-1)).
@@ -139,6 +229,8 @@ fn silu_lanes(a: F32x4) -> F32x4 {
 pub struct Activations {
     /// First-layer input features (x, emb(t)).
     pub features: [f32; FEATURES],
+    /// The coordinate features (the first `4 octaves`; the rest zero).
+    pub coordinates: [f32; 4 * MAX_COORDINATE_OCTAVES],
     /// Pre-activations of hidden layer 1.
     pub a1: [f32; HIDDEN],
     /// SiLU(a1).
@@ -159,24 +251,81 @@ pub struct Mlp {
 }
 
 impl Mlp {
-    /// Wraps flat weights; `None` when the length is not [`PARAMETERS`].
+    /// Wraps flat weights; `None` when no [`Architecture`] has that many.
     pub fn from_weights(weights: Vec<f32>) -> Option<Mlp> {
-        (weights.len() == PARAMETERS).then_some(Mlp { weights })
+        Architecture::of_parameters(weights.len()).map(|_| Mlp { weights })
+    }
+
+    /// The architecture of these weights (by their number).
+    pub fn architecture(&self) -> Architecture {
+        Architecture::of_parameters(self.weights.len()).unwrap_or(Architecture::PLAIN)
     }
 
     /// PyTorch's default initialisation: weights and biases uniform in +-1/sqrt(fan_in), drawn
     /// from the counter-based RNG (stream INIT) so that training is reproducible from its seed.
     pub fn initialise(seed: u32) -> Mlp {
-        // Layer 1 (W1, b1) sees FEATURES inputs; layers 2 and 3 see HIDDEN.
+        Mlp::initialise_as(Architecture::PLAIN, seed)
+    }
+
+    /// [`Mlp::initialise`] for `architecture`: the coordinate features widen the first layer's
+    /// fan-in. Without them, the weights of [`Mlp::initialise`] before they existed.
+    pub fn initialise_as(architecture: Architecture, seed: u32) -> Mlp {
+        // Layer 1 sees FEATURES inputs, layers 2 and 3 HIDDEN. The coordinate features' weights
+        // WC start at zero (as a new branch is zero-initialised, so that the network starts as
+        // the plain one and learns what the features add): random ones put noise of every
+        // frequency up to 16 rad/unit into the first layer, which short runs then have to undo.
         let fan_in_of = |index: usize| if index < W2 { FEATURES } else { HIDDEN };
-        let weights = (0..PARAMETERS)
+        let weights = (0..architecture.parameters())
             .map(|index| {
+                if index >= PARAMETERS {
+                    return 0.0; // the padding before WC, and WC
+                }
                 let bound = 1.0 / (fan_in_of(index) as f32).sqrt();
                 let u = rng::uniform(rng::words(seed, index as u32, 0, rng::stream::INIT)[0]);
                 bound * (2.0 * u - 1.0)
             })
             .collect();
         Mlp { weights }
+    }
+
+    /// WC phi(x): the coordinate features' part of the first layer's pre-activations, or `None`
+    /// for a network without them. Added last to the pre-activation, in every path alike.
+    pub fn coordinate_term(&self, x: [f32; 2]) -> Option<[f32; HIDDEN]> {
+        let count = self.architecture().coordinate_features();
+        if count == 0 {
+            return None;
+        }
+        let mut features = [0.0f32; 4 * MAX_COORDINATE_OCTAVES];
+        coordinate_features(x, count / 4, &mut features);
+        let w = &self.weights;
+        Some(std::array::from_fn(|j| {
+            let row = &w[WC + j * count..WC + (j + 1) * count];
+            row.iter().zip(&features).map(|(a, b)| a * b).sum()
+        }))
+    }
+
+    /// d (WC phi(x)) / dx: `[j][k]` = d term_j / d x_k (d sin(w x)/dx = w cos(w x), d cos(w x)/dx
+    /// = -w sin(w x)), with the term; `None` without coordinate features.
+    pub fn coordinate_term_with_jacobian(&self, x: [f32; 2]) -> Option<([f32; HIDDEN], [[f32; 2]; HIDDEN])> {
+        let term = self.coordinate_term(x)?;
+        let count = self.architecture().coordinate_features();
+        let mut features = [0.0f32; 4 * MAX_COORDINATE_OCTAVES];
+        coordinate_features(x, count / 4, &mut features);
+        let w = &self.weights;
+        let jacobian = std::array::from_fn(|j| {
+            let row = &w[WC + j * count..WC + (j + 1) * count];
+            let mut d = [0.0f32; 2];
+            for k in 0..count / 4 {
+                let frequency = COORDINATE_FREQUENCY_MIN * (1u32 << k) as f32;
+                for (axis, d_axis) in d.iter_mut().enumerate() {
+                    let (sine, cosine) = (features[4 * k + 2 * axis], features[4 * k + 2 * axis + 1]);
+                    *d_axis +=
+                        frequency * (row[4 * k + 2 * axis] * cosine - row[4 * k + 2 * axis + 1] * sine);
+                }
+            }
+            d
+        });
+        Some((term, jacobian))
     }
 
     /// The network with every weight rounded to the nearest IEEE half float (and widened back to
@@ -202,10 +351,12 @@ impl Mlp {
     /// `mlp_forward` in `shaders/common/mlp.wgsl`.
     pub fn forward_with_bias(&self, x: [f32; 2], hidden_bias: &[f32; HIDDEN]) -> [f32; OUTPUT_DIM] {
         let w = &self.weights;
+        let term = self.coordinate_term(x);
         let mut h1 = [0.0f32; HIDDEN];
         for j in 0..HIDDEN {
             let row = W1 + j * FEATURES;
-            h1[j] = silu(w[row] * x[0] + w[row + 1] * x[1] + hidden_bias[j]);
+            let a = w[row] * x[0] + w[row + 1] * x[1] + hidden_bias[j];
+            h1[j] = silu(term.map_or(a, |term| a + term[j]));
         }
         let mut h2 = [0.0f32; HIDDEN];
         for (j, out) in h2.iter_mut().enumerate() {
@@ -232,14 +383,20 @@ impl Mlp {
         hidden_bias: &[f32; HIDDEN],
     ) -> ([f32; OUTPUT_DIM], [[f32; INPUT_DIM]; OUTPUT_DIM]) {
         let w = &self.weights;
+        let term = self.coordinate_term_with_jacobian(x);
         let mut h1 = [0.0f32; HIDDEN];
         let mut d_h1 = [[0.0f32; INPUT_DIM]; HIDDEN];
         for j in 0..HIDDEN {
             let row = W1 + j * FEATURES;
-            let a = w[row] * x[0] + w[row + 1] * x[1] + hidden_bias[j];
+            let mut a = w[row] * x[0] + w[row + 1] * x[1] + hidden_bias[j];
+            let mut d_a = [w[row], w[row + 1]];
+            if let Some((term, d_term)) = &term {
+                a += term[j];
+                d_a = [d_a[0] + d_term[j][0], d_a[1] + d_term[j][1]];
+            }
             let slope = silu_derivative(a);
             h1[j] = silu(a);
-            d_h1[j] = [slope * w[row], slope * w[row + 1]];
+            d_h1[j] = [slope * d_a[0], slope * d_a[1]];
         }
         let mut h2 = [0.0f32; HIDDEN];
         let mut d_h2 = [[0.0f32; INPUT_DIM]; HIDDEN];
@@ -299,12 +456,30 @@ impl Mlp {
             std::array::from_fn(|v| F32x4::from_array(std::array::from_fn(|l| x[4 * v + l][0])));
         let ys: [F32x4; VECTORS] =
             std::array::from_fn(|v| F32x4::from_array(std::array::from_fn(|l| x[4 * v + l][1])));
+        // The coordinate features in lanes: [k][v] holds feature k of inputs 4v .. 4v + 3.
+        let coordinates = self.coordinate_feature_batch(x).map(|(count, by_feature)| {
+            let lanes: [[F32x4; VECTORS]; 4 * MAX_COORDINATE_OCTAVES] = std::array::from_fn(|k| {
+                std::array::from_fn(|v| F32x4::from_array(std::array::from_fn(|l| by_feature[k][4 * v + l])))
+            });
+            (count, lanes)
+        });
         let mut h1 = [[F32x4::splat(0.0); VECTORS]; HIDDEN];
         for (j, h) in h1.iter_mut().enumerate() {
             let row = W1 + j * FEATURES;
             let (wx, wy, b) = (F32x4::splat(w[row]), F32x4::splat(w[row + 1]), F32x4::splat(hidden_bias[j]));
             for v in 0..VECTORS {
-                h[v] = silu_lanes(wy.mul_add(ys[v], wx * xs[v]) + b);
+                let mut a = wy.mul_add(ys[v], wx * xs[v]) + b;
+                // WC phi(x), summed from -0.0 in the order of `coordinate_term` with separate
+                // roundings (never fused), and added last: bit-identical to the single pass.
+                if let Some((count, features)) = &coordinates {
+                    let weights = &w[WC + j * count..WC + (j + 1) * count];
+                    let mut term = F32x4::splat(-0.0);
+                    for (&weight, feature) in weights.iter().zip(features) {
+                        term = term + F32x4::splat(weight) * feature[v];
+                    }
+                    a = a + term;
+                }
+                h[v] = silu_lanes(a);
             }
         }
         let mut h2 = [[F32x4::splat(0.0); VECTORS]; HIDDEN];
@@ -352,6 +527,28 @@ impl Mlp {
         output
     }
 
+    /// The coordinate features of a batch's inputs, feature by feature (`[k][i]`: feature k of
+    /// input i, as the batched passes load them into lanes), with their number; `None` for a
+    /// network without them.
+    pub(crate) fn coordinate_feature_batch(
+        &self,
+        x: &[[f32; 2]; BATCH],
+    ) -> Option<(usize, [[f32; BATCH]; 4 * MAX_COORDINATE_OCTAVES])> {
+        let octaves = self.architecture().coordinate_octaves;
+        if octaves == 0 {
+            return None;
+        }
+        let mut by_feature = [[0.0f32; BATCH]; 4 * MAX_COORDINATE_OCTAVES];
+        let mut features = [0.0f32; 4 * MAX_COORDINATE_OCTAVES];
+        for (i, &point) in x.iter().enumerate() {
+            coordinate_features(point, octaves, &mut features);
+            for (k, value) in features.iter().enumerate() {
+                by_feature[k][i] = *value;
+            }
+        }
+        Some((4 * octaves, by_feature))
+    }
+
     /// Network output for input (x, t).
     pub fn forward(&self, x: [f32; 2], t: f32) -> [f32; OUTPUT_DIM] {
         self.forward_with_bias(x, &self.hidden_bias(t))
@@ -369,8 +566,13 @@ impl Mlp {
         let mut features = [0.0; FEATURES];
         features[..INPUT_DIM].copy_from_slice(&x);
         features[INPUT_DIM..].copy_from_slice(&time_features(t));
+        let octaves = self.architecture().coordinate_octaves;
+        let mut coordinates = [0.0; 4 * MAX_COORDINATE_OCTAVES];
+        coordinate_features(x, octaves, &mut coordinates);
+        let term = self.coordinate_term(x);
         let mut act = Activations {
             features,
+            coordinates,
             a1: [0.0; HIDDEN],
             h1: [0.0; HIDDEN],
             a2: [0.0; HIDDEN],
@@ -380,6 +582,9 @@ impl Mlp {
         for j in 0..HIDDEN {
             let row = &w[W1 + j * FEATURES..W1 + (j + 1) * FEATURES];
             act.a1[j] = w[B1 + j] + row.iter().zip(&features).map(|(a, b)| a * b).sum::<f32>();
+            if let Some(term) = &term {
+                act.a1[j] += term[j];
+            }
             if let Some(shift) = shift {
                 act.a1[j] += shift[j];
             }
@@ -408,6 +613,7 @@ impl Mlp {
         gradient: &mut [f32],
     ) -> [f32; HIDDEN] {
         let w = &self.weights;
+        let octaves = self.architecture().coordinate_octaves;
         let mut d_a2 = [0.0f32; HIDDEN];
         for o in 0..OUTPUT_DIM {
             gradient[B3 + o] += d_output[o];
@@ -435,6 +641,10 @@ impl Mlp {
             let row = W1 + j * FEATURES;
             for i in 0..FEATURES {
                 gradient[row + i] += d * act.features[i];
+            }
+            let count = 4 * octaves;
+            for i in 0..count {
+                gradient[WC + j * count + i] += d * act.coordinates[i];
             }
         }
         d_a1

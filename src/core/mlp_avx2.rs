@@ -8,7 +8,7 @@ use core::arch::x86_64::*;
 
 use crate::core::mlp::{
     Mlp, B2, B3, BATCH, EXP_MAX_INPUT, EXP_MIN_INPUT, EXP_POLYNOMIAL, FEATURES, HIDDEN, LN2_HIGH, LN2_LOW,
-    OUTPUT_DIM, W1, W2, W3,
+    MAX_COORDINATE_OCTAVES, OUTPUT_DIM, W1, W2, W3, WC,
 };
 
 /// Second-layer neurons computed together (8 running sums of 8 particles).
@@ -57,16 +57,34 @@ pub fn forward_batch(
     let w = &mlp.weights;
     let xs = _mm256_setr_ps(x[0][0], x[1][0], x[2][0], x[3][0], x[4][0], x[5][0], x[6][0], x[7][0]);
     let ys = _mm256_setr_ps(x[0][1], x[1][1], x[2][1], x[3][1], x[4][1], x[5][1], x[6][1], x[7][1]);
+    // The coordinate features in lanes: [k] holds feature k of the eight inputs.
+    let coordinates = mlp.coordinate_feature_batch(x).map(|(count, by_feature)| {
+        let lanes: [__m256; 4 * MAX_COORDINATE_OCTAVES] = std::array::from_fn(|k| {
+            let f = &by_feature[k];
+            _mm256_setr_ps(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7])
+        });
+        (count, lanes)
+    });
     let mut h1 = [_mm256_setzero_ps(); HIDDEN];
     for (j, h) in h1.iter_mut().enumerate() {
         let row = W1 + j * FEATURES;
-        let a = _mm256_add_ps(
+        let mut a = _mm256_add_ps(
             _mm256_add_ps(
                 _mm256_mul_ps(_mm256_set1_ps(w[row]), xs),
                 _mm256_mul_ps(_mm256_set1_ps(w[row + 1]), ys),
             ),
             _mm256_set1_ps(hidden_bias[j]),
         );
+        // The coordinate features' part WC phi(x), summed from -0.0 in the order of
+        // `Mlp::coordinate_term` and added last as in `Mlp::forward_with_bias`.
+        if let Some((count, features)) = &coordinates {
+            let weights = &w[WC + j * count..WC + (j + 1) * count];
+            let mut term = _mm256_set1_ps(-0.0);
+            for (&weight, feature) in weights.iter().zip(features) {
+                term = _mm256_add_ps(term, _mm256_mul_ps(_mm256_set1_ps(weight), *feature));
+            }
+            a = _mm256_add_ps(a, term);
+        }
         *h = silu_lanes(a);
     }
     let mut h2 = [_mm256_setzero_ps(); HIDDEN];

@@ -11,6 +11,11 @@
 //! of its time t, and where it came from. `docs/weights.md` documents the layout with a PyTorch
 //! module that loads the file.
 //!
+//! A network with Fourier features of its coordinates (`mlp::Architecture`) has one more tensor,
+//! [`COORDINATE_TENSOR`] of shape `[64, 4 octaves]`, whose product with the features
+//! ([`COORDINATE_FEATURES`]) is added to the first layer's pre-activations; its `architecture`
+//! entry says how many (`mlp 18+24-64-64-2`).
+//!
 //! A class-conditional network (`core::class_embedding`) has one more tensor,
 //! [`CLASS_EMBEDDING_TENSOR`] of shape `[classes + 1, 64]` (PyTorch's `nn.Embedding` weight,
 //! the null class's row last), added to the first layer's pre-activations.
@@ -48,6 +53,14 @@ pub const TENSOR_NAMES: [(&str, [usize; 2], usize); 6] = [
     ("net.4.bias", [mlp::OUTPUT_DIM, 1], mlp::B3),
 ];
 
+/// The name of the coordinate features' weight tensor (`mlp::WC`).
+pub const COORDINATE_TENSOR: &str = "coordinate_features.weight";
+
+/// How the coordinate features are made (the `coordinate_features` entry of a network that has
+/// them).
+pub const COORDINATE_FEATURES: &str =
+    "[sin(w_k x), cos(w_k x), sin(w_k y), cos(w_k y) for k = 0..octaves-1], w_k = 0.5 * 2^k";
+
 /// The name of a class-conditional network's embedding tensor.
 pub const CLASS_EMBEDDING_TENSOR: &str = "class_embedding.weight";
 
@@ -55,7 +68,7 @@ pub const CLASS_EMBEDDING_TENSOR: &str = "class_embedding.weight";
 pub const REQUIRED_METADATA: [(&str, Option<&str>); 9] = [
     ("format", Some(FORMAT)),
     ("format_version", Some(FORMAT_VERSION)),
-    ("architecture", Some("mlp 18-64-64-2")),
+    ("architecture", None),
     ("activation", Some("silu")),
     ("time_embedding", Some(TIME_EMBEDDING)),
     ("time_frequency_min", Some("1")),
@@ -129,6 +142,11 @@ pub fn to_bytes(net: &TrainedNet, dataset: &str) -> Vec<u8> {
             let data = w[offset..offset + count].iter().flat_map(|v| v.to_le_bytes()).collect();
             (name, torch_shape(shape), data)
         })
+        .chain((net.mlp.architecture().coordinate_features() > 0).then(|| {
+            let count = net.mlp.architecture().coordinate_features();
+            let data = w[mlp::WC..].iter().flat_map(|v| v.to_le_bytes()).collect();
+            (COORDINATE_TENSOR, vec![mlp::HIDDEN, count], data)
+        }))
         .chain(net.class_embedding.as_ref().map(|e| {
             let data = e.rows.iter().flat_map(|v| v.to_le_bytes()).collect();
             (CLASS_EMBEDDING_TENSOR, vec![e.classes() + 1, mlp::HIDDEN], data)
@@ -144,7 +162,7 @@ pub fn to_bytes(net: &TrainedNet, dataset: &str) -> Vec<u8> {
     let metadata = [
         ("format", FORMAT.to_string()),
         ("format_version", FORMAT_VERSION.to_string()),
-        ("architecture", "mlp 18-64-64-2".to_string()),
+        ("architecture", net.mlp.architecture().name()),
         ("activation", "silu".to_string()),
         ("time_embedding", TIME_EMBEDDING.to_string()),
         ("time_frequency_min", format!("{}", mlp::TIME_FREQUENCY_MIN)),
@@ -158,6 +176,10 @@ pub fn to_bytes(net: &TrainedNet, dataset: &str) -> Vec<u8> {
         ("coupling", net.coupling.name().to_string()),
     ]
     .into_iter()
+    .chain(
+        (net.mlp.architecture().coordinate_features() > 0)
+            .then(|| ("coordinate_features", COORDINATE_FEATURES.to_string())),
+    )
     .chain(net.coupling.group().map(|batch| ("coupling_batch", batch.to_string())))
     .chain(match net.coupling {
         Coupling::Reflow { round } => Some(("reflow_round", round.to_string())),
@@ -202,6 +224,18 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
             }
         }
     }
+    let architecture_name = entry("architecture").unwrap_or_default();
+    let architecture =
+        mlp::ARCHITECTURES.into_iter().find(|a| a.name() == architecture_name).ok_or_else(|| {
+            format!(
+                "the metadata's 'architecture' is {architecture_name:?}; this playground runs {:?} or {:?}",
+                mlp::Architecture::PLAIN.name(),
+                mlp::Architecture::FOURIER.name()
+            )
+        })?;
+    if architecture.coordinate_features() > 0 && entry("coordinate_features") != Some(COORDINATE_FEATURES) {
+        return Err(format!("the metadata's 'coordinate_features' must be {COORDINATE_FEATURES:?}"));
+    }
     let parametrization_name = entry("parametrization").unwrap_or_default();
     let parametrization = Parametrization::from_name(parametrization_name).ok_or_else(|| {
         let names: Vec<&str> = Parametrization::NETWORK_OUTPUTS.iter().map(|p| p.name()).collect();
@@ -218,10 +252,14 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
     let mut names: Vec<&str> = file.names();
     names.sort_unstable();
     let expected: Vec<&str> = TENSOR_NAMES.iter().map(|t| t.0).collect();
-    if let Some(extra) = names.iter().find(|n| !expected.contains(n) && **n != CLASS_EMBEDDING_TENSOR) {
+    let coordinates = architecture.coordinate_features();
+    let allowed = |n: &str| {
+        expected.contains(&n) || n == CLASS_EMBEDDING_TENSOR || (coordinates > 0 && n == COORDINATE_TENSOR)
+    };
+    if let Some(extra) = names.iter().find(|n| !allowed(n)) {
         return Err(format!(
             "the file holds a tensor {extra:?}; a network has exactly {} (and {CLASS_EMBEDDING_TENSOR} if it is \
-             class-conditional)",
+             class-conditional, {COORDINATE_TENSOR} if its architecture has coordinate features)",
             expected.join(", ")
         ));
     }
@@ -241,8 +279,11 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
             Some(ClassEmbedding::from_rows(values).expect("shape checked"))
         }
     };
-    let mut weights = vec![0.0f32; mlp::PARAMETERS];
-    for (name, shape, offset) in TENSOR_NAMES {
+    let mut weights = vec![0.0f32; architecture.parameters()];
+    let coordinate_tensor = (COORDINATE_TENSOR, [mlp::HIDDEN, coordinates], mlp::WC);
+    for (name, shape, offset) in
+        TENSOR_NAMES.into_iter().chain((coordinates > 0).then_some(coordinate_tensor))
+    {
         let tensor = file.tensor(name).map_err(|_| format!("the file has no tensor {name:?}"))?;
         let wanted = torch_shape(shape);
         if tensor.shape() != wanted.as_slice() {
@@ -272,7 +313,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<ImportedNet, String> {
         }
     };
     Ok(ImportedNet {
-        mlp: Mlp::from_weights(weights).expect("exactly PARAMETERS weights"),
+        mlp: Mlp::from_weights(weights).expect("the architecture's weights"),
         parametrization,
         schedule,
         dataset: entry("dataset").and_then(Dataset::from_name),

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::core::class_embedding::{ClassEmbedding, LABEL_DROPOUT};
 use crate::core::coupling::{self, Coupling};
 use crate::core::dataset::GaussianMixture;
-use crate::core::mlp::{Mlp, HIDDEN, PARAMETERS};
+use crate::core::mlp::{Architecture, Mlp, HIDDEN};
 use crate::core::param::{EdmPreconditioning, Parametrization};
 use crate::core::rng;
 use crate::core::schedule::Schedule;
@@ -111,6 +111,8 @@ pub struct TrainConfig {
     /// The (data end, noise) pairs of a reflow ([`Coupling::Reflow`], `core::reflow::pairs`):
     /// each example takes one, drawn by its own counter, in place of a draw of the data.
     pub reflow_pairs: Option<Arc<[ReflowPair]>>,
+    /// The network trained: plain, or with Fourier features of the coordinates.
+    pub architecture: Architecture,
 }
 
 /// A reflow pair: where the teacher's ODE ends (the data end x_0) and the noise it started from.
@@ -129,6 +131,7 @@ impl Default for TrainConfig {
             time_sampling: TimeSampling::Uniform,
             coupling: Coupling::Independent,
             reflow_pairs: None,
+            architecture: Architecture::PLAIN,
         }
     }
 }
@@ -495,9 +498,9 @@ pub fn train(
     config: &TrainConfig,
     mut on_step: impl FnMut(u32, f32),
 ) -> Mlp {
-    let mut mlp = Mlp::initialise(config.seed);
-    let mut adam = Adam::new(PARAMETERS);
-    let mut gradient = vec![0.0; PARAMETERS];
+    let mut mlp = Mlp::initialise_as(config.architecture, config.seed);
+    let mut adam = Adam::new(mlp.weights.len());
+    let mut gradient = vec![0.0; mlp.weights.len()];
     for step in 0..config.steps {
         gradient.iter_mut().for_each(|g| *g = 0.0);
         let first = step.wrapping_mul(config.batch);
@@ -588,10 +591,10 @@ pub fn train_conditional(
     config: &TrainConfig,
     mut on_step: impl FnMut(u32, f32),
 ) -> (Mlp, ClassEmbedding) {
-    let mut mlp = Mlp::initialise(config.seed);
+    let mut mlp = Mlp::initialise_as(config.architecture, config.seed);
     let mut embedding = ClassEmbedding::zeros(labels.classes);
-    let (mut adam, mut adam_embedding) = (Adam::new(PARAMETERS), Adam::new(embedding.rows.len()));
-    let mut gradient = vec![0.0; PARAMETERS];
+    let (mut adam, mut adam_embedding) = (Adam::new(mlp.weights.len()), Adam::new(embedding.rows.len()));
+    let mut gradient = vec![0.0; mlp.weights.len()];
     let mut embedding_gradient = vec![0.0; embedding.rows.len()];
     for step in 0..config.steps {
         gradient.iter_mut().for_each(|g| *g = 0.0);

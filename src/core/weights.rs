@@ -17,7 +17,8 @@
 //! training_steps   u32
 //! quality          f32      sliced Wasserstein distance of 4,096 samples to fresh data
 //! reference        f32      the same distance between two independent data samples
-//! parameter_count  u32      mlp::PARAMETERS
+//! parameter_count  u32      mlp::PARAMETERS, or mlp::Architecture::parameters with coordinate
+//!                           features (4 x 64 more per octave, after b3: core::mlp)
 //! parameters       f16 x parameter_count (version 2; version 1 files hold f32)
 //! ```
 //!
@@ -177,7 +178,7 @@ impl TrainedNet {
 
     /// Serialises to the format of the module docs.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(CONDITIONAL_HEADER_BYTES + 2 * mlp::PARAMETERS);
+        let mut out = Vec::with_capacity(CONDITIONAL_HEADER_BYTES + 2 * self.mlp.weights.len());
         out.extend_from_slice(&MAGIC);
         let coupled = self.coupling != Coupling::Independent;
         let version = match (coupled, self.class_embedding.is_some()) {
@@ -200,7 +201,7 @@ impl TrainedNet {
             self.training_steps,
             self.quality.to_bits(),
             self.reference.to_bits(),
-            mlp::PARAMETERS as u32,
+            self.mlp.weights.len() as u32,
         ];
         for word in words {
             out.extend_from_slice(&word.to_le_bytes());
@@ -289,8 +290,14 @@ impl TrainedNet {
             .ok_or(WeightsError::UnknownId { field: "schedule", found: word(8) })?;
         let dataset =
             Dataset::from_id(word(9)).ok_or(WeightsError::UnknownId { field: "dataset", found: word(9) })?;
-        expect("parameter_count", 14, mlp::PARAMETERS as u32)?;
-        let expected_len = header_bytes + bytes_per_parameter * (mlp::PARAMETERS + embedding_len);
+        let architecture =
+            mlp::Architecture::of_parameters(word(14) as usize).ok_or(WeightsError::Mismatch {
+                field: "parameter_count",
+                expected: mlp::PARAMETERS as u32,
+                found: word(14),
+            })?;
+        let parameters = architecture.parameters();
+        let expected_len = header_bytes + bytes_per_parameter * (parameters + embedding_len);
         if bytes.len() < expected_len {
             return Err(WeightsError::Truncated { needed: expected_len, found: bytes.len() });
         }
@@ -312,7 +319,7 @@ impl TrainedNet {
             return Err(WeightsError::NonFinite { index });
         }
         let class_embedding = conditional.then(|| {
-            ClassEmbedding::from_rows(weights.split_off(mlp::PARAMETERS)).expect("1 to MAX_CLASSES rows")
+            ClassEmbedding::from_rows(weights.split_off(parameters)).expect("1 to MAX_CLASSES rows")
         });
         Ok(TrainedNet {
             mlp: Mlp { weights },

@@ -6,7 +6,7 @@ pub use crate::gpu::kernel::WORKGROUP_SIZE;
 use crate::core::dataset::{GaussianMixture, MixtureComponent};
 use crate::core::histogram::{self, Bins};
 use crate::core::likelihood::LikelihoodStep;
-use crate::core::mlp::{self, Mlp};
+use crate::core::mlp::{self, Architecture, Mlp};
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::posterior_guidance::ObservationParams;
 use crate::core::runaway;
@@ -33,11 +33,6 @@ const MAX_DISPATCHES_PER_CALL: u32 = 128;
 /// Stride of the per-dispatch [`RunParams`] in their uniform buffer: WebGPU's default
 /// `minUniformBufferOffsetAlignment`.
 pub(crate) const RUN_PARAMS_STRIDE: u64 = 256;
-
-/// The likelihood kernel's weights buffer holds the flat parameters padded with zeros to whole
-/// vec4s, as it reads them as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked by
-/// `tests/it/gpu_layout.rs`; the other MLP kernels' formats are [`WeightsFormat`]s).
-pub(crate) const PADDED_PARAMETERS: usize = mlp::PARAMETERS.next_multiple_of(4);
 
 /// Which eps_hat the reverse kernel uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,6 +187,8 @@ pub struct ComputeEngine {
     /// The format the MLP kernels read now: the config's, or its f32 counterpart while the
     /// weights are not all half floats.
     weights_format: WeightsFormat,
+    /// The architecture of the weights last uploaded, which the MLP kernels are compiled for.
+    architecture: Architecture,
     /// What the device can do (`shader-f16`).
     features: wgpu::Features,
     data: wgpu::Buffer,
@@ -227,17 +224,28 @@ fn weights_buffer(device: &wgpu::Device, format: WeightsFormat, bytes: &[u8]) ->
     buffer_with(device, "mlp weights", bytes, usage)
 }
 
-/// `reverse_step_mlp` in the shape (`workgroup_size`, `format`).
-fn reverse_mlp_kernel(device: &wgpu::Device, workgroup_size: u32, format: WeightsFormat) -> Kernel {
+/// What the MLP kernels are compiled for: the network's architecture, the workgroup size and the
+/// weights' format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct MlpKernelShape {
+    architecture: Architecture,
+    workgroup_size: u32,
+    format: WeightsFormat,
+}
+
+/// `reverse_step_mlp` in `shape`.
+fn reverse_mlp_kernel(device: &wgpu::Device, shape: MlpKernelShape) -> Kernel {
+    let MlpKernelShape { architecture, workgroup_size, format } = shape;
     let bindings = layout::with_weights(layout::reverse_step_mlp::BINDINGS, format.access());
-    let source = Box::new(move || shaders::reverse_step_mlp_with(format));
+    let source = Box::new(move || shaders::reverse_step_mlp_with(format, architecture));
     Kernel::shaped(device, "reverse_step_mlp", source, &bindings, workgroup_size)
 }
 
-/// `predict_mlp` in the shape (`workgroup_size`, `format`).
-fn predict_mlp_kernel(device: &wgpu::Device, workgroup_size: u32, format: WeightsFormat) -> Kernel {
+/// `predict_mlp` in `shape`.
+fn predict_mlp_kernel(device: &wgpu::Device, shape: MlpKernelShape) -> Kernel {
+    let MlpKernelShape { architecture, workgroup_size, format } = shape;
     let bindings = layout::with_weights(layout::predict_mlp::BINDINGS, format.access());
-    let source = Box::new(move || shaders::predict_mlp_with(format));
+    let source = Box::new(move || shaders::predict_mlp_with(format, architecture));
     Kernel::shaped(device, "predict_mlp", source, &bindings, workgroup_size)
 }
 
@@ -248,10 +256,13 @@ impl ComputeEngine {
         let kernel = |label, source, bindings| Kernel::new(&device, label, source, bindings);
         let forward_kernel = kernel("forward_noise", shaders::forward_noise, layout::forward_noise::BINDINGS);
         let config = MlpKernelConfig::DEFAULT;
-        let mlp_kernel = reverse_mlp_kernel(&device, config.workgroup_size, config.weights);
+        let architecture = Architecture::PLAIN;
+        let shape =
+            MlpKernelShape { architecture, workgroup_size: config.workgroup_size, format: config.weights };
+        let mlp_kernel = reverse_mlp_kernel(&device, shape);
         let exact_kernel =
             kernel("reverse_step_exact", shaders::reverse_step_exact, layout::reverse_step_exact::BINDINGS);
-        let predict_mlp_kernel = predict_mlp_kernel(&device, config.workgroup_size, config.weights);
+        let predict_mlp_kernel = predict_mlp_kernel(&device, shape);
         let predict_exact_kernel =
             kernel("predict_exact", shaders::predict_exact, layout::predict_exact::BINDINGS);
         let histogram_kernel = kernel("histogram", shaders::histogram, layout::histogram::BINDINGS);
@@ -296,10 +307,15 @@ impl ComputeEngine {
                 &zeros((RUN_PARAMS_STRIDE * MAX_DISPATCHES_PER_CALL as u64) as usize),
                 uniform_usage,
             ),
-            weights: weights_buffer(&device, config.weights, &zeros(config.weights.buffer_bytes())),
+            weights: weights_buffer(
+                &device,
+                config.weights,
+                &zeros(config.weights.buffer_bytes(architecture)),
+            ),
             flat_weights: Vec::new(),
             mlp_config: config,
             weights_format: config.weights,
+            architecture,
             features: device.features(),
             data: buffer_with(&device, "data x0", &zeros(8), STORAGE_IN),
             steps: buffer_with(&device, "reverse steps", &zeros(32), STORAGE_IN),
@@ -337,7 +353,8 @@ impl ComputeEngine {
     }
 
     /// Uploads the network weights, in the format of the MLP kernels' shape (f32 where the
-    /// shape's is half floats but some weight is not a half float).
+    /// shape's is half floats but some weight is not a half float); a network of another
+    /// architecture than the last gets MLP kernels compiled for its own (when they next run).
     pub fn set_weights(&mut self, mlp: &Mlp) {
         self.flat_weights.clone_from(&mlp.weights);
         self.upload_weights();
@@ -375,7 +392,8 @@ impl ComputeEngine {
     /// MLP kernels, the buffer and the bind groups when the running shape changes.
     fn upload_weights(&mut self) {
         let wanted = self.mlp_config.weights;
-        let (format, bytes) = match wanted.encode(&self.flat_weights) {
+        let architecture = Architecture::of_parameters(self.flat_weights.len()).unwrap_or(self.architecture);
+        let (format, bytes) = match wanted.encode(architecture, &self.flat_weights) {
             Some(bytes) => (wanted, bytes),
             None => {
                 // An f32 format holds any weights: this encode always succeeds.
@@ -383,17 +401,23 @@ impl ComputeEngine {
                 (
                     f32_format,
                     f32_format
-                        .encode(&self.flat_weights)
-                        .unwrap_or_else(|| vec![0; f32_format.buffer_bytes()]),
+                        .encode(architecture, &self.flat_weights)
+                        .unwrap_or_else(|| vec![0; f32_format.buffer_bytes(architecture)]),
                 )
             }
         };
-        let size = self.mlp_config.workgroup_size;
-        if format != self.weights_format || size != self.mlp_kernel.workgroup_size {
-            self.mlp_kernel = reverse_mlp_kernel(&self.device, size, format);
-            self.predict_mlp_kernel = predict_mlp_kernel(&self.device, size, format);
+        let shape = MlpKernelShape { architecture, workgroup_size: self.mlp_config.workgroup_size, format };
+        let running = MlpKernelShape {
+            architecture: self.architecture,
+            workgroup_size: self.mlp_kernel.workgroup_size,
+            format: self.weights_format,
+        };
+        if shape != running {
+            self.mlp_kernel = reverse_mlp_kernel(&self.device, shape);
+            self.predict_mlp_kernel = predict_mlp_kernel(&self.device, shape);
             self.weights = weights_buffer(&self.device, format, &bytes);
             self.weights_format = format;
+            self.architecture = architecture;
             self.rebind();
         } else {
             self.queue.write_buffer(&self.weights, 0, &bytes);

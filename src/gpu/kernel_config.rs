@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::mlp;
+use crate::core::mlp::Architecture;
 use crate::gpu::layout::Access;
 
 /// Workgroup sizes the MLP kernels may run with (`override WORKGROUP_SIZE` in their WGSL): a
@@ -89,17 +89,19 @@ impl WeightsFormat {
         }
     }
 
-    /// Bytes of the weights buffer: the flat parameters padded with zeros to whole 16-byte rows
-    /// (a uniform array's stride), four f32 or eight halves to a row.
-    pub fn buffer_bytes(self) -> usize {
+    /// Bytes of the weights buffer of a network of `architecture`: its flat parameters padded
+    /// with zeros to whole 16-byte rows (a uniform array's stride), four f32 or eight halves to a
+    /// row.
+    pub fn buffer_bytes(self, architecture: Architecture) -> usize {
         let per_row = if self.is_half() { 8 } else { 4 };
-        16 * mlp::PARAMETERS.div_ceil(per_row)
+        16 * architecture.parameters().div_ceil(per_row)
     }
 
-    /// The buffer's contents for `weights` (the flat parameters of [`mlp::Mlp`]), or `None` for a
-    /// half-float format when some weight is not exactly a half float.
-    pub fn encode(self, weights: &[f32]) -> Option<Vec<u8>> {
-        let mut bytes = vec![0u8; self.buffer_bytes()];
+    /// The buffer's contents for `weights` (the flat parameters of a [`Mlp`](crate::core::mlp::Mlp) of `architecture`),
+    /// or `None` for a half-float format when some weight is not exactly a half float.
+    pub fn encode(self, architecture: Architecture, weights: &[f32]) -> Option<Vec<u8>> {
+        let mut bytes = vec![0u8; self.buffer_bytes(architecture)];
+        let weights = &weights[..weights.len().min(architecture.parameters())];
         if !self.is_half() {
             let floats: &[u8] = bytemuck::cast_slice(weights);
             bytes[..floats.len()].copy_from_slice(floats);

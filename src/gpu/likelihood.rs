@@ -4,11 +4,10 @@
 
 use crate::core::dataset::MixtureComponent;
 use crate::core::likelihood::{self, LikelihoodStep};
+use crate::core::mlp::{Architecture, ARCHITECTURES};
 use crate::core::sampler::Unguided;
-use crate::gpu::engine::{
-    RunParams, MAX_PARTICLES, MAX_STEPS_PER_DISPATCH, PADDED_PARAMETERS, RUN_PARAMS_STRIDE,
-};
-use crate::gpu::kernel::{buffer_with, Kernel, STORAGE_IN};
+use crate::gpu::engine::{RunParams, MAX_PARTICLES, MAX_STEPS_PER_DISPATCH, RUN_PARAMS_STRIDE};
+use crate::gpu::kernel::{buffer_with, Kernel, STORAGE_IN, WORKGROUP_SIZE};
 use crate::gpu::layout;
 use crate::gpu::readback::Readback;
 use crate::gpu::{shaders, GpuContext, GpuError};
@@ -16,11 +15,12 @@ use crate::gpu::{shaders, GpuContext, GpuError};
 /// Most steps of one likelihood run on the GPU (the options' most steps).
 pub const MAX_LIKELIHOOD_STEPS: usize = 1000;
 
-/// The two likelihood kernels on one device.
+/// The likelihood kernels on one device: the exact score's, and the MLP's for each
+/// architecture (each compiled when it first runs).
 pub struct GpuLikelihood {
     device: wgpu::Device,
     queue: wgpu::Queue,
-    mlp_kernel: Kernel,
+    mlp_kernels: Vec<(Architecture, Kernel)>,
     exact_kernel: Kernel,
 }
 
@@ -41,13 +41,13 @@ impl GpuLikelihood {
     /// The kernels on `context`'s device (compiled when they first run).
     pub fn new(context: &GpuContext) -> GpuLikelihood {
         let device = context.device.clone();
+        let mlp_kernel = |architecture: Architecture| {
+            let source = Box::new(move || shaders::likelihood_step_mlp(architecture));
+            let bindings = layout::likelihood_step_mlp::BINDINGS;
+            Kernel::shaped(&device, "likelihood_step_mlp", source, bindings, WORKGROUP_SIZE)
+        };
         GpuLikelihood {
-            mlp_kernel: Kernel::new(
-                &device,
-                "likelihood_step_mlp",
-                shaders::likelihood_step_mlp,
-                layout::likelihood_step_mlp::BINDINGS,
-            ),
+            mlp_kernels: ARCHITECTURES.iter().map(|&a| (a, mlp_kernel(a))).collect(),
             exact_kernel: Kernel::new(
                 &device,
                 "likelihood_step_exact",
@@ -101,13 +101,20 @@ impl GpuLikelihood {
         });
         let (kernel, group) = match source {
             Unguided::Mlp(net) => {
+                let architecture = net.architecture();
+                let (_, mlp_kernel) =
+                    self.mlp_kernels.iter().find(|(a, _)| *a == architecture).ok_or_else(|| {
+                        GpuError::Unsupported(format!("no likelihood kernel for {}", architecture.name()))
+                    })?;
+                // The kernel reads the weights as `array<vec4<f32>, MLP_WEIGHT_QUADS>` (checked
+                // by tests/it/gpu_layout.rs): zero-padded to whole vec4s.
                 let mut weights = net.weights.clone();
-                weights.resize(PADDED_PARAMETERS, 0.0);
+                weights.resize(architecture.parameters().next_multiple_of(4), 0.0);
                 let weights = buffer_with(device, "mlp weights", bytemuck::cast_slice(&weights), uniform);
                 let biases = likelihood::hidden_biases(net, steps);
                 let biases = buffer_with(device, "hidden biases", bytemuck::cast_slice(&biases), STORAGE_IN);
                 use layout::likelihood_step_mlp as l;
-                let group = self.mlp_kernel.bind(
+                let group = mlp_kernel.bind(
                     device,
                     &[
                         (l::RUN, run),
@@ -118,7 +125,7 @@ impl GpuLikelihood {
                         (l::LOG_DETS, log_dets.as_entire_binding()),
                     ],
                 );
-                (&self.mlp_kernel, group)
+                (mlp_kernel, group)
             }
             Unguided::Exact(mixture) => {
                 let components: &[MixtureComponent] = &mixture.components;

@@ -1,8 +1,9 @@
 //! Assembles the WGSL of every kernel from `shaders/` (one file per kernel plus the pieces in
 //! `shaders/common/` it needs). WGSL has no `#include`, so the pieces are concatenated here; the
-//! MLP layout constants are generated from `core::mlp` so Rust and WGSL cannot disagree.
+//! MLP layout constants are generated from `core::mlp` and the network's [`Architecture`] so
+//! Rust and WGSL cannot disagree.
 
-use crate::core::mlp;
+use crate::core::mlp::{self, Architecture};
 use crate::gpu::kernel_config::WeightsFormat;
 
 const RNG: &str = include_str!("../../shaders/common/rng.wgsl");
@@ -35,8 +36,12 @@ const HISTOGRAM: &str = include_str!("../../shaders/histogram.wgsl");
 const CONTAIN_ESCAPED: &str = include_str!("../../shaders/contain_escaped.wgsl");
 const DRAW_PARTICLES: &str = include_str!("../../shaders/draw_particles.wgsl");
 
-/// WGSL constants of the flat weight layout, generated from [`core::mlp`](crate::core::mlp).
-pub fn mlp_layout() -> String {
+/// WGSL constants of the flat weight layout of a network of `architecture`, generated from
+/// [`core::mlp`](crate::core::mlp): `MLP_PARAMETERS` is its weight count (a class embedding's
+/// rows follow it in the trainer), and `MLP_COORDINATE_OCTAVES` its octaves of coordinate
+/// features (0: the loops over them compile away).
+pub fn mlp_layout(architecture: Architecture) -> String {
+    let parameters = architecture.parameters();
     [
         ("MLP_FEATURES", mlp::FEATURES),
         ("MLP_HIDDEN", mlp::HIDDEN),
@@ -46,19 +51,26 @@ pub fn mlp_layout() -> String {
         ("MLP_B2", mlp::B2),
         ("MLP_W3", mlp::W3),
         ("MLP_B3", mlp::B3),
+        ("MLP_WC", mlp::WC),
+        ("MLP_COORDINATE_OCTAVES", architecture.coordinate_octaves),
+        // Arrays of the features are declared at the most octaves (WGSL has no empty arrays).
+        ("MLP_MAX_COORDINATE_OCTAVES", mlp::MAX_COORDINATE_OCTAVES),
+        ("MLP_MAX_COORDINATE_FEATURES", 4 * mlp::MAX_COORDINATE_OCTAVES),
+        ("MLP_PARAMETERS", parameters),
+        // The weights read as vec4s (the last one padded with zeros).
+        ("MLP_WEIGHT_QUADS", parameters.div_ceil(4)),
+        // The same rounded up to whole 16-byte rows of eight halves (the half-float formats).
+        ("MLP_WEIGHT_QUADS_EVEN", 2 * parameters.div_ceil(8)),
+        ("MLP_WEIGHT_OCTETS", parameters.div_ceil(8)),
+        ("MLP_TIME_FREQUENCIES", mlp::TIME_FREQUENCIES),
     ]
     .iter()
     .map(|(name, value)| format!("const {name}: u32 = {value}u;\n"))
     .chain([
-        format!("const MLP_PARAMETERS: u32 = {}u;\n", mlp::PARAMETERS),
-        // The weights read as vec4s (the last one padded with zeros).
-        format!("const MLP_WEIGHT_QUADS: u32 = {}u;\n", mlp::PARAMETERS.div_ceil(4)),
-        // The same rounded up to whole 16-byte rows of eight halves (the half-float formats).
-        format!("const MLP_WEIGHT_QUADS_EVEN: u32 = {}u;\n", 2 * mlp::PARAMETERS.div_ceil(8)),
-        format!("const MLP_WEIGHT_OCTETS: u32 = {}u;\n", mlp::PARAMETERS.div_ceil(8)),
-        format!("const MLP_TIME_FREQUENCIES: u32 = {}u;\n", mlp::TIME_FREQUENCIES),
         format!("const MLP_TIME_FREQUENCY_MIN: f32 = {:?};\n", mlp::TIME_FREQUENCY_MIN),
         format!("const MLP_TIME_FREQUENCY_MAX: f32 = {:?};\n", mlp::TIME_FREQUENCY_MAX),
+        format!("const MLP_COORDINATE_FREQUENCY_MIN: f32 = {:?};\n", mlp::COORDINATE_FREQUENCY_MIN),
+        format!("const MLP_TAU: f32 = {:?};\n", std::f32::consts::TAU),
         format!("const DATA_RADIUS: f32 = {:?};\n", crate::core::denoised_bound::DATA_RADIUS as f32),
     ])
     .collect()
@@ -81,16 +93,16 @@ fn preamble(format: WeightsFormat) -> &'static str {
 
 /// `reverse_step_mlp.wgsl`: reverse steps with the MLP (optionally guided by the exact classifier).
 pub fn reverse_step_mlp() -> String {
-    reverse_step_mlp_with(WeightsFormat::F32Uniform)
+    reverse_step_mlp_with(WeightsFormat::F32Uniform, Architecture::PLAIN)
 }
 
-/// `reverse_step_mlp.wgsl` reading the weights in `format`.
-pub fn reverse_step_mlp_with(format: WeightsFormat) -> String {
+/// `reverse_step_mlp.wgsl` for a network of `architecture` reading the weights in `format`.
+pub fn reverse_step_mlp_with(format: WeightsFormat, architecture: Architecture) -> String {
     [
         preamble(format),
         GRID,
         RNG,
-        &mlp_layout(),
+        &mlp_layout(architecture),
         format.wgsl(),
         MLP,
         MLP_JACOBIAN,
@@ -124,15 +136,15 @@ pub fn reverse_step_exact() -> String {
 
 /// `predict_mlp.wgsl`: the MLP's prediction at every particle, in any parametrization.
 pub fn predict_mlp() -> String {
-    predict_mlp_with(WeightsFormat::F32Uniform)
+    predict_mlp_with(WeightsFormat::F32Uniform, Architecture::PLAIN)
 }
 
-/// `predict_mlp.wgsl` reading the weights in `format`.
-pub fn predict_mlp_with(format: WeightsFormat) -> String {
+/// `predict_mlp.wgsl` for a network of `architecture` reading the weights in `format`.
+pub fn predict_mlp_with(format: WeightsFormat, architecture: Architecture) -> String {
     [
         preamble(format),
         GRID,
-        &mlp_layout(),
+        &mlp_layout(architecture),
         format.wgsl(),
         MLP,
         MLP_JACOBIAN,
@@ -166,11 +178,11 @@ pub fn predict_exact() -> String {
 }
 
 /// `likelihood_step_mlp.wgsl`: the probability-flow ODE with its log-determinant, the MLP's
-/// divergence by forward mode.
-pub fn likelihood_step_mlp() -> String {
+/// divergence by forward mode, for a network of `architecture`.
+pub fn likelihood_step_mlp(architecture: Architecture) -> String {
     [
         GRID,
-        &mlp_layout(),
+        &mlp_layout(architecture),
         WeightsFormat::F32Uniform.wgsl(),
         MLP,
         MLP_JACOBIAN,
@@ -196,9 +208,10 @@ pub fn likelihood_step_exact() -> String {
     .concat()
 }
 
-/// `train_gradient.wgsl`: each example's gradient terms of the training loss.
-pub fn train_gradient() -> String {
-    [&mlp_layout(), TRAIN_GRADIENT].concat()
+/// `train_gradient.wgsl`: each example's gradient terms of the training loss, for a network of
+/// `architecture`.
+pub fn train_gradient(architecture: Architecture) -> String {
+    [&mlp_layout(architecture), TRAIN_GRADIENT].concat()
 }
 
 /// `adam_step.wgsl`: the batch gradient and one Adam update per parameter.
@@ -221,20 +234,26 @@ pub fn draw_particles() -> String {
     [RNG, DRAW_PARTICLES].concat()
 }
 
-/// Every assembled shader with its name, for validation.
+/// Every assembled shader with its name, for validation: the MLP kernels for the plain
+/// architecture under their file's name, and for coordinate features as `<name>_fourier`.
 pub fn all() -> Vec<(&'static str, String)> {
+    let fourier = Architecture::FOURIER;
     vec![
         ("forward_noise", forward_noise()),
         ("reverse_step_mlp", reverse_step_mlp()),
         ("reverse_step_exact", reverse_step_exact()),
         ("predict_mlp", predict_mlp()),
         ("predict_exact", predict_exact()),
-        ("likelihood_step_mlp", likelihood_step_mlp()),
+        ("likelihood_step_mlp", likelihood_step_mlp(Architecture::PLAIN)),
         ("likelihood_step_exact", likelihood_step_exact()),
         ("histogram", histogram()),
         ("contain_escaped", contain_escaped()),
-        ("train_gradient", train_gradient()),
+        ("train_gradient", train_gradient(Architecture::PLAIN)),
         ("adam_step", adam_step()),
         ("draw_particles", draw_particles()),
+        ("reverse_step_mlp_fourier", reverse_step_mlp_with(WeightsFormat::F32Uniform, fourier)),
+        ("predict_mlp_fourier", predict_mlp_with(WeightsFormat::F32Uniform, fourier)),
+        ("likelihood_step_mlp_fourier", likelihood_step_mlp(fourier)),
+        ("train_gradient_fourier", train_gradient(fourier)),
     ]
 }

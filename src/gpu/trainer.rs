@@ -14,7 +14,7 @@
 use wgpu::util::DeviceExt;
 
 use crate::core::class_embedding::ClassEmbedding;
-use crate::core::mlp::{Mlp, PARAMETERS};
+use crate::core::mlp::Mlp;
 use crate::core::train::{PreparedExample, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON};
 use crate::gpu::kernel::{bind, compute_pipeline};
 use crate::gpu::layout::{adam_step, train_gradient, Binding};
@@ -100,7 +100,8 @@ impl GpuTrainer {
     ) -> Result<GpuTrainer, GpuError> {
         let device = context.device.clone();
         let rows = embedding.map_or(&[][..], |e| &e.rows[..]);
-        let parameters = PARAMETERS + rows.len();
+        // The network's weights (of its architecture), then the embedding's rows.
+        let parameters = mlp.weights.len() + rows.len();
         let gradients_bytes = 4 * parameters as u64 * batch as u64;
         let limit = device.limits().max_storage_buffer_binding_size;
         if batch == 0 || gradients_bytes > limit {
@@ -109,8 +110,12 @@ impl GpuTrainer {
                 limit / (4 * parameters as u64)
             )));
         }
-        let gradient_pipeline =
-            compute_pipeline(&device, "train_gradient", shaders::train_gradient(), train_gradient::BINDINGS);
+        let gradient_pipeline = compute_pipeline(
+            &device,
+            "train_gradient",
+            shaders::train_gradient(mlp.architecture()),
+            train_gradient::BINDINGS,
+        );
         let adam_pipeline = compute_pipeline(&device, "adam_step", shaders::adam_step(), adam_step::BINDINGS);
         let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
         let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {

@@ -145,14 +145,14 @@ describe('drawings with classes', { timeout: TEST_TIMEOUT_MS }, () => {
         // The conditional network travels with the link: 5,506 half floats and 5 rows of 64. The
         // address bar follows the state a moment after a change: the link is read once it says
         // everything the page shows (the network, the guidance and its class).
-        const hash = await linkOnceWritten(session.page, [/[#&]net=[A-Za-z0-9_-]{15627}(&|$)/, /[#&]guidance=cfg(&|$)/, /[#&]class=orange(&|$)/]);
+        const hash = await linkOnceWritten(session.page, [/[#&]net=[A-Za-z0-9_-]{19728}(&|$)/, /[#&]guidance=cfg(&|$)/, /[#&]class=orange(&|$)/]);
         const reopened = async (/** @type {Awaited<ReturnType<typeof openPlayground>>} */ second) => {
           const opened = await second.page.evaluate(() => window.dp.playground.options());
           assert.deepEqual([opened.score, opened.guidance, opened.class], ['mlp', 'cfg', 'orange'], await pageReport(second));
           const again = onBar(await endPositions(second.page));
           assert.ok(again > 0.8, `from the link: ${(100 * again).toFixed(1)}% on the orange bar`);
           // The page writes the same link back: nothing was lost on the way in.
-          const written = await linkOnceWritten(second.page, [/[#&]net=[A-Za-z0-9_-]{15627}(&|$)/, /[#&]guidance=cfg(&|$)/, /[#&]class=orange(&|$)/]);
+          const written = await linkOnceWritten(second.page, [/[#&]net=[A-Za-z0-9_-]{19728}(&|$)/, /[#&]guidance=cfg(&|$)/, /[#&]class=orange(&|$)/]);
           assert.equal(new URLSearchParams(written).get('net'), new URLSearchParams(hash).get('net'), 'the network written back is the link\'s');
         };
         await inPageOf(hash, reopened);

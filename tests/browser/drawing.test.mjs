@@ -46,14 +46,15 @@ describe('drawing your own data', { timeout: TEST_TIMEOUT_MS }, () => {
         const fraction = onCircle(positions, 1.5);
         assert.ok(fraction > 0.8, `${(100 * fraction).toFixed(1)}% of the samples lie on the drawn circle`);
         assert.deepEqual(session.errors, []);
-        // The trained network travels with the share link (half floats, 14,768 characters).
-        await session.page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{14768}(&|$)/.test(location.hash), null, { timeout: 5000 });
+        // The trained network travels with the share link (half floats, with its coordinate
+        // features 18,870 characters).
+        await session.page.waitForFunction(() => /[#&]net=[A-Za-z0-9_-]{18870}(&|$)/.test(location.hash), null, { timeout: 5000 });
         const hash = await session.page.evaluate(() => location.hash.slice(1));
         const second = await openPlayground(browser, hash);
         try {
           await waitReady(second.page);
           const opened = await second.page.evaluate(() => ({ score: window.dp.playground.options().score, net: window.dp.playground.network_link()?.length }));
-          assert.deepEqual(opened, { score: 'mlp', net: 11076 }, await pageReport(second));
+          assert.deepEqual(opened, { score: 'mlp', net: 14152 }, await pageReport(second));
           assert.match((await noticeTexts(second.page)).join(' '), /The link carries a network \(eps on vp_linear, as half floats\)/);
           await runToEnd(second.page);
           const again = await second.page.evaluate(async () => Array.from(await window.dp.playground.read_positions()));

@@ -12,7 +12,7 @@ use std::process::Command;
 
 use diffusion_playground::core::metrics::sliced_wasserstein;
 
-use crate::support::python;
+use crate::support::{networks, python};
 
 /// Largest difference allowed between a script's particle and dp-sample's.
 const TOLERANCE: f32 = 1e-4;
@@ -232,6 +232,37 @@ fn dps_and_pigdm_run_in_the_script_with_the_scores_exact_jacobian() {
             "{tag}: the script samples another distribution ({distance} against {floor})"
         );
     }
+}
+
+/// A network with Fourier features of its coordinates runs in the script as in dp-sample: the
+/// features (and their derivative, in DPS's Jacobian) are computed from the file's tensor.
+#[test]
+fn a_network_with_coordinate_features_runs_in_the_script() {
+    let file = scratch("coordinate-features.safetensors");
+    let weights = ["--weights", networks::with_coordinate_features(&file).to_str().unwrap()];
+    let options = [&SMALL[..], &weights, &["--sampler", "heun"]].concat();
+    let Some(worst) = script_against_dp_sample(&options, &[], &[], "coordinate-features-heun") else {
+        return;
+    };
+    eprintln!("coordinate features, Heun: largest difference {worst:e}");
+    // DPS through the network's Jacobian: the same distribution (see the test above for why not
+    // particle by particle).
+    let run = ["--particles", "2000", "--steps", "32", "--sampler", "euler_maruyama", "--posterior", "dps"];
+    let options = [&run[..], &MEASUREMENT, &weights].concat();
+    let tag = "coordinate-features-dps";
+    let Some((ours, theirs)) = run_both(&options, &[], &[], tag) else { return };
+    let other_seed = scratch(&format!("{tag}-seed2.npy"));
+    let out = dp_sample(
+        &[&options[..], &["--seed", "2", "--format", "npy", "--out", other_seed.to_str().unwrap()]].concat(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let floor = sliced_wasserstein(&points(&ours), &points(&read_npy(&other_seed).1));
+    let distance = sliced_wasserstein(&points(&ours), &points(&theirs));
+    eprintln!("{tag}: SW2 script vs dp-sample {distance:.4}, dp-sample vs another seed {floor:.4}");
+    assert!(
+        distance <= 1.5 * floor,
+        "{tag}: the script samples another distribution ({distance} against {floor})"
+    );
 }
 
 #[test]

@@ -32,6 +32,37 @@ fn every_embedded_network_survives_a_round_trip_bit_for_bit() {
     }
 }
 
+/// A network with coordinate features writes its architecture's name, how its features are made
+/// and their tensor, and reads back as itself; a plain network's file names none of them, and a
+/// file whose architecture is another refuses with the two this playground runs.
+#[test]
+fn a_network_with_coordinate_features_survives_a_round_trip_and_says_its_architecture() {
+    use diffusion_playground::core::mlp::Architecture;
+    use diffusion_playground::core::safetensors_net::{COORDINATE_FEATURES, COORDINATE_TENSOR};
+    let plain = embedded::net(Dataset::TwoMoons, Schedule::VpLinear).unwrap();
+    let net = diffusion_playground::core::weights::TrainedNet {
+        mlp: crate::support::networks::untrained(Architecture::FOURIER, 8),
+        ..plain.clone()
+    };
+    let bytes = to_bytes(&net, "two_moons");
+    let back = from_bytes(&bytes).unwrap();
+    assert_eq!(back.mlp, net.mlp);
+    assert_eq!(back.mlp.architecture(), Architecture::FOURIER);
+    let text = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]).into_owned();
+    for needle in ["mlp 18+24-64-64-2", COORDINATE_FEATURES, COORDINATE_TENSOR] {
+        assert!(text.contains(needle), "the header names {needle:?}");
+    }
+    let plain_text = String::from_utf8_lossy(&to_bytes(&plain, "two_moons")[..2048]).into_owned();
+    assert!(plain_text.contains("mlp 18-64-64-2") && !plain_text.contains(COORDINATE_TENSOR));
+    // The same length, so the header stays valid: only the architecture differs.
+    let (ours, theirs) = (b"mlp 18+24-64-64-2", b"mlp 18+99-64-64-2");
+    let mut other = bytes.clone();
+    let at = other.windows(ours.len()).position(|w| w == ours).expect("the architecture entry");
+    other[at..at + ours.len()].copy_from_slice(theirs);
+    let message = from_bytes(&other).unwrap_err();
+    assert!(message.contains("architecture") && message.contains("mlp 18+24-64-64-2"), "{message}");
+}
+
 /// A safetensors file written from the specification: 8-byte length, the JSON header (padded with
 /// spaces to a multiple of 8, keys in another order, as other writers do), then the data.
 fn handmade(tensors: &[(&str, &str, Vec<usize>, Vec<u8>)], metadata: &str) -> Vec<u8> {

@@ -42,6 +42,28 @@ fn a_weight_file_round_trips_in_half_floats() {
     }
 }
 
+/// A network with coordinate features is recorded by its weight count and reads back as itself,
+/// conditional or not; a count no architecture has is refused, naming the field.
+#[test]
+fn a_weight_file_of_a_network_with_coordinate_features_round_trips() {
+    use diffusion_playground::core::class_embedding::ClassEmbedding;
+    use diffusion_playground::core::mlp::Architecture;
+    let fourier = crate::support::networks::untrained(Architecture::FOURIER, 4).quantized();
+    let net = TrainedNet { mlp: fourier, ..sample_net() };
+    let bytes = net.to_bytes();
+    assert_eq!(bytes.len(), HEADER_BYTES + 2 * Architecture::FOURIER.parameters());
+    let read = TrainedNet::from_bytes(&bytes).unwrap();
+    assert_eq!(read.mlp.architecture(), Architecture::FOURIER);
+    assert_eq!(read, net);
+    let embedding = ClassEmbedding::from_rows(vec![0.25; 3 * mlp::HIDDEN]).unwrap();
+    let conditional = TrainedNet { class_embedding: Some(embedding), ..net.clone() };
+    assert_eq!(TrainedNet::from_bytes(&conditional.to_bytes()), Ok(conditional));
+    let mut odd = bytes.clone();
+    odd[60..64].copy_from_slice(&5570u32.to_le_bytes());
+    let message = TrainedNet::from_bytes(&odd).unwrap_err().to_string();
+    assert!(message.contains("parameter_count"), "{message}");
+}
+
 #[test]
 fn a_coupled_network_is_version_4_with_its_coupling_and_fits_a_share_link() {
     use diffusion_playground::app::session::network_link_size;

@@ -94,6 +94,26 @@ fn every_shape_runs_a_shipped_network_as_the_default_shape_does() {
     }
 }
 
+/// A network with coordinate features, its weights half floats as a shipped one's: every shape
+/// runs it as in the CPU twin (its WC read as vec4s in every format).
+#[test]
+fn every_shape_runs_a_network_with_coordinate_features() {
+    let Some(context) = gpu() else { return };
+    let net = crate::support::networks::untrained(mlp::Architecture::FOURIER, 4).quantized();
+    let cpu = cpu_run(&net);
+    let (_, reference, reference_predictions) = run_in(&context, MlpKernelConfig::DEFAULT, &net);
+    assert!(largest_difference(&reference, &cpu) < 2e-3, "the default shape against the CPU twin");
+    for config in MlpKernelConfig::candidates(context.device.features()) {
+        let (running, particles, predictions) = run_in(&context, config, &net);
+        assert_eq!(running, config, "half-float weights run in the shape asked for");
+        let what = config.describe();
+        let apart = largest_difference(&particles, &reference);
+        assert!(apart <= 1e-5, "{what}: particles {apart} from the default shape's");
+        let apart = largest_difference(&predictions, &reference_predictions);
+        assert!(apart <= 1e-5, "{what}: predictions {apart} from the default shape's");
+    }
+}
+
 #[test]
 fn a_network_that_is_not_half_floats_runs_f32_weights_in_the_place_asked_for() {
     let Some(context) = gpu() else { return };
@@ -152,24 +172,27 @@ fn native_half_floats_need_the_shader_f16_feature() {
 
 #[test]
 fn half_float_formats_hold_half_floats_and_refuse_anything_else() {
-    let weights: Vec<f32> = (0..mlp::PARAMETERS).map(|i| (i % 7) as f32 * 0.25 - 0.5).collect();
-    for format in [WeightsFormat::F16Uniform, WeightsFormat::F16Storage, WeightsFormat::F16Native] {
-        let bytes = format.encode(&weights).expect("quarter steps are half floats");
-        assert_eq!(bytes.len(), format.buffer_bytes());
-        assert_eq!(bytes.len() % 16, 0, "whole 16-byte rows");
-        for (i, &w) in weights.iter().enumerate() {
-            let half = half::f16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
-            assert_eq!(half.to_f32(), w, "weight {i}");
+    for architecture in mlp::ARCHITECTURES {
+        let parameters = architecture.parameters();
+        let weights: Vec<f32> = (0..parameters).map(|i| (i % 7) as f32 * 0.25 - 0.5).collect();
+        for format in [WeightsFormat::F16Uniform, WeightsFormat::F16Storage, WeightsFormat::F16Native] {
+            let bytes = format.encode(architecture, &weights).expect("quarter steps are half floats");
+            assert_eq!(bytes.len(), format.buffer_bytes(architecture));
+            assert_eq!(bytes.len() % 16, 0, "whole 16-byte rows");
+            for (i, &w) in weights.iter().enumerate() {
+                let half = half::f16::from_le_bytes([bytes[2 * i], bytes[2 * i + 1]]);
+                assert_eq!(half.to_f32(), w, "weight {i}");
+            }
+            assert!(bytes[2 * weights.len()..].iter().all(|&b| b == 0), "padded with zeros");
+            let mut not_half = weights.clone();
+            not_half[17] = 0.1;
+            assert_eq!(format.encode(architecture, &not_half), None, "0.1 is no half float");
         }
-        assert!(bytes[2 * weights.len()..].iter().all(|&b| b == 0), "padded with zeros");
-        let mut not_half = weights.clone();
-        not_half[17] = 0.1;
-        assert_eq!(format.encode(&not_half), None, "0.1 is no half float");
-    }
-    for format in [WeightsFormat::F32Uniform, WeightsFormat::F32Storage] {
-        let bytes = format.encode(&weights).unwrap();
-        assert_eq!(&bytes[..4 * weights.len()], bytemuck::cast_slice::<f32, u8>(&weights));
-        assert_eq!(bytes.len(), 4 * mlp::PARAMETERS.next_multiple_of(4));
+        for format in [WeightsFormat::F32Uniform, WeightsFormat::F32Storage] {
+            let bytes = format.encode(architecture, &weights).unwrap();
+            assert_eq!(&bytes[..4 * weights.len()], bytemuck::cast_slice::<f32, u8>(&weights));
+            assert_eq!(bytes.len(), 4 * parameters.next_multiple_of(4));
+        }
     }
 }
 

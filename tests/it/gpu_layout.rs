@@ -14,7 +14,7 @@
 
 use diffusion_playground::core::dataset::MixtureComponent;
 use diffusion_playground::core::likelihood::LikelihoodStep;
-use diffusion_playground::core::mlp;
+use diffusion_playground::core::mlp::{self, Architecture, ARCHITECTURES};
 use diffusion_playground::core::posterior_guidance::ObservationParams;
 use diffusion_playground::core::sampler::{Evaluation, ReverseStep};
 use diffusion_playground::core::train::PreparedExample;
@@ -55,6 +55,8 @@ macro_rules! host {
 
 /// The binding table of `kernel` and the structs the host uploads to it or reads from it.
 fn spec(kernel: &str) -> Option<(&'static [Binding], Vec<HostStruct>)> {
+    // A kernel assembled for coordinate features has its file's bindings and structs.
+    let kernel = kernel.strip_suffix("_fourier").unwrap_or(kernel);
     Some(match kernel {
         "forward_noise" => (layout::forward_noise::BINDINGS, vec![noise_params()]),
         "reverse_step_mlp" => (
@@ -239,6 +241,13 @@ fn train_gradient() {
 }
 
 #[test]
+fn the_mlp_kernels_for_coordinate_features_match_their_tables() {
+    for kernel in ["reverse_step_mlp", "predict_mlp", "likelihood_step_mlp", "train_gradient"] {
+        check(&format!("{kernel}_fourier"));
+    }
+}
+
+#[test]
 fn adam_step() {
     check("adam_step");
 }
@@ -258,8 +267,8 @@ fn every_assembled_shader_has_its_layout_checked_here() {
     }
 }
 
-/// A kernel's name, its source in a weights format, and its binding table.
-type ShapedKernel = (&'static str, fn(WeightsFormat) -> String, &'static [Binding]);
+/// A kernel's name, its source in a weights format for an architecture, and its binding table.
+type ShapedKernel = (&'static str, fn(WeightsFormat, Architecture) -> String, &'static [Binding]);
 
 /// The MLP kernels whose shape is tuned (`gpu::kernel_config`), with their sources in a format.
 fn shaped_kernels() -> [ShapedKernel; 2] {
@@ -269,12 +278,17 @@ fn shaped_kernels() -> [ShapedKernel; 2] {
     ]
 }
 
+/// Every weights format with every architecture.
+fn formats_and_architectures() -> impl Iterator<Item = (WeightsFormat, Architecture)> {
+    WeightsFormat::ALL.into_iter().flat_map(|format| ARCHITECTURES.map(|architecture| (format, architecture)))
+}
+
 #[test]
 fn every_weights_format_of_the_mlp_kernels_matches_its_table() {
-    for format in WeightsFormat::ALL {
+    for (format, architecture) in formats_and_architectures() {
         for (kernel, source, table) in shaped_kernels() {
-            let label = format!("{kernel} with {}", format.describe());
-            let module = parse_source(&label, &source(format));
+            let label = format!("{kernel} with {} ({})", format.describe(), architecture.name());
+            let module = parse_source(&label, &source(format, architecture));
             let (_, structs) = spec(kernel).unwrap();
             check_module(&label, &module, &layout::with_weights(table, format.access()), &structs);
         }
@@ -284,12 +298,15 @@ fn every_weights_format_of_the_mlp_kernels_matches_its_table() {
 #[test]
 fn the_weights_buffer_of_every_format_is_the_size_the_shader_declares() {
     // The engine's weights buffer: the flat parameters, zero-padded to whole 16-byte rows.
-    assert_eq!(WeightsFormat::F32Uniform.buffer_bytes(), 4 * mlp::PARAMETERS.next_multiple_of(4));
-    for format in WeightsFormat::ALL {
-        let host_bytes = format.buffer_bytes() as u32;
+    let plain = Architecture::PLAIN;
+    assert_eq!(WeightsFormat::F32Uniform.buffer_bytes(plain), 4 * mlp::PARAMETERS.next_multiple_of(4));
+    let fourier = Architecture::FOURIER;
+    assert_eq!(WeightsFormat::F16Uniform.buffer_bytes(fourier), 2 * fourier.parameters().next_multiple_of(8));
+    for (format, architecture) in formats_and_architectures() {
+        let host_bytes = format.buffer_bytes(architecture) as u32;
         for (kernel, source, _) in shaped_kernels() {
-            let label = format!("{kernel} with {}", format.describe());
-            let module = parse_source(&label, &source(format));
+            let label = format!("{kernel} with {} ({})", format.describe(), architecture.name());
+            let module = parse_source(&label, &source(format, architecture));
             let (_, weights) = module
                 .global_variables
                 .iter()

@@ -11,7 +11,7 @@
 use crate::support::gpu::gpu;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::histogram::{self, Bins};
-use diffusion_playground::core::mlp::Mlp;
+use diffusion_playground::core::mlp::{Architecture, Mlp};
 use diffusion_playground::core::param::{Coefficients, Parametrization};
 use diffusion_playground::core::render::{self, Palette, View};
 use diffusion_playground::core::rng;
@@ -72,11 +72,24 @@ fn reverse_parity(
     steps: usize,
     tolerance: f32,
 ) {
+    reverse_parity_of(Architecture::PLAIN, score, net, settings, schedule, steps, tolerance);
+}
+
+/// [`reverse_parity`] with an untrained network of `architecture`.
+fn reverse_parity_of(
+    architecture: Architecture,
+    score: ScoreKind,
+    net: NetFrame,
+    settings: SamplerSettings,
+    schedule: Schedule,
+    steps: usize,
+    tolerance: f32,
+) {
     let Some(context) = gpu() else { return };
     let mut engine = ComputeEngine::new(&context);
     let dataset = Dataset::GaussianMixture;
     let mixture = dataset.mixture();
-    let mut mlp = Mlp::initialise(21);
+    let mut mlp = crate::support::networks::untrained(architecture, 21);
     // Distinct, clearly non-zero output biases: reading b3 from the wrong place must fail.
     mlp.weights[diffusion_playground::core::mlp::B3] = 0.75;
     mlp.weights[diffusion_playground::core::mlp::B3 + 1] = -0.5;
@@ -101,7 +114,39 @@ fn reverse_parity(
     };
     let mut cpu = start;
     sampler::run_from_start(source, &plan, &mut cpu, 4, 0);
-    assert_close(&read(&engine), &cpu, tolerance, &format!("{score:?} {net:?} {settings:?} {schedule:?}"));
+    let what = format!("{} {score:?} {net:?} {settings:?} {schedule:?}", architecture.name());
+    assert_close(&read(&engine), &cpu, tolerance, &what);
+}
+
+/// A network with Fourier features of its coordinates (`mlp::Architecture::FOURIER`) runs on the
+/// GPU as on the CPU: for EDM, whose particles start 80 out (phases of tens of radians that the
+/// kernel reduces to [-pi, pi] before its sine), and VP linear, with a stochastic and a
+/// deterministic sampler each.
+#[test]
+fn a_network_with_coordinate_features_runs_as_its_cpu_twin() {
+    reverse_parity_of(
+        Architecture::FOURIER,
+        ScoreKind::Mlp,
+        VP_EPS_NET,
+        SamplerSettings::new(Sampler::EulerMaruyama),
+        Schedule::VpLinear,
+        1,
+        1e-4,
+    );
+    for schedule in [Schedule::VpLinear, Schedule::Edm] {
+        for sampler_kind in [Sampler::EulerMaruyama, Sampler::Heun] {
+            let settings = SamplerSettings::new(sampler_kind);
+            reverse_parity_of(
+                Architecture::FOURIER,
+                ScoreKind::Mlp,
+                VP_EPS_NET,
+                settings,
+                schedule,
+                24,
+                2e-3,
+            );
+        }
+    }
 }
 
 #[test]
@@ -160,13 +205,17 @@ fn predictions_in_every_parametrization_match_their_cpu_twin() {
     let mut engine = ComputeEngine::new(&context);
     let dataset = Dataset::Pinwheel;
     let mixture = dataset.mixture();
-    let mlp = Mlp::initialise(8);
     let points = sampler::forward_noise(Schedule::VpCosine, 0.4, 3, &dataset.sample(1, N));
-    engine.set_weights(&mlp);
     engine.set_mixture(&mixture);
     engine.set_data(&points).unwrap();
     engine.write_particles(&points).unwrap();
-    for schedule in [Schedule::VpCosine, Schedule::RectifiedFlow] {
+    // One engine runs both architectures in turn: its MLP kernels follow the weights uploaded.
+    for (architecture, schedule) in [Architecture::PLAIN, Architecture::FOURIER, Architecture::PLAIN]
+        .into_iter()
+        .zip([Schedule::VpCosine, Schedule::RectifiedFlow, Schedule::RectifiedFlow])
+    {
+        let mlp = crate::support::networks::untrained(architecture, 8);
+        engine.set_weights(&mlp);
         let t = 0.4;
         let coefficients = Coefficients::at(schedule, t);
         for net_parametrization in [Parametrization::Eps, Parametrization::Velocity] {
@@ -182,7 +231,10 @@ fn predictions_in_every_parametrization_match_their_cpu_twin() {
                     let gpu =
                         pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
                     let cpu = sampler::predict(source, evaluation, &coefficients, target, &points);
-                    let what = format!("{score:?} {schedule:?} net {net_parametrization:?} -> {target:?}");
+                    let what = format!(
+                        "{} {score:?} {schedule:?} net {net_parametrization:?} -> {target:?}",
+                        architecture.name()
+                    );
                     assert_close(&gpu, &cpu, 1e-3, &what);
                 }
             }
@@ -361,26 +413,40 @@ fn the_training_kernels_match_their_cpu_twins() {
     let data = Dataset::GaussianMixture.mixture();
     let config = TrainConfig { batch: 100, ..TrainConfig::default() };
     let schedule = Schedule::VpLinear;
-    let mlp = Mlp::initialise(12);
-    let mut trainer = GpuTrainer::new(&context, &mlp, None, config.batch).unwrap();
-    let examples = train::prepare_batch(&data, schedule, &config, 0);
-    trainer.step(&examples, 1e-3).unwrap();
-    let gpu_gradient = pollster::block_on(trainer.read_gradient().floats()).unwrap();
-    let gpu_loss: f32 = pollster::block_on(trainer.read_losses().floats()).unwrap().iter().sum();
-    let mut cpu_gradient = vec![0.0; mlp.weights.len()];
-    let cpu_loss = train::prepared_loss_and_gradient(&mlp, &examples, &mut cpu_gradient);
-    assert!((gpu_loss - cpu_loss).abs() < 1e-4 * cpu_loss.abs().max(1.0), "loss {gpu_loss} vs {cpu_loss}");
-    let largest = cpu_gradient.iter().fold(0.0f32, |m, g| m.max(g.abs()));
-    for (p, (g, c)) in gpu_gradient.iter().zip(&cpu_gradient).enumerate() {
-        assert!((g - c).abs() <= 1e-4 * largest, "gradient {p}: gpu {g} cpu {c} (largest {largest})");
-    }
-    // Adam from the same gradient: the GPU's weights after its step are the CPU's update of the
-    // GPU's own gradient (so rounding in the gradient does not leak into the comparison).
-    let gpu_weights = pollster::block_on(trainer.read_weights().floats()).unwrap();
-    let mut expected = mlp.weights.clone();
-    Adam::new(expected.len()).update(&mut expected, &gpu_gradient, 1e-3);
-    for (p, (g, c)) in gpu_weights.iter().zip(&expected).enumerate() {
-        assert!((g - c).abs() <= 1e-6 * (1.0 + c.abs()), "weight {p} after Adam: gpu {g} cpu {c}");
+    // Both architectures: with coordinate features, WC's terms follow b3 and its pads.
+    for architecture in [Architecture::PLAIN, Architecture::FOURIER] {
+        let mlp = crate::support::networks::untrained(architecture, 12);
+        let mut trainer = GpuTrainer::new(&context, &mlp, None, config.batch).unwrap();
+        let examples = train::prepare_batch(&data, schedule, &config, 0);
+        trainer.step(&examples, 1e-3).unwrap();
+        let gpu_gradient = pollster::block_on(trainer.read_gradient().floats()).unwrap();
+        let gpu_loss: f32 = pollster::block_on(trainer.read_losses().floats()).unwrap().iter().sum();
+        let mut cpu_gradient = vec![0.0; mlp.weights.len()];
+        let cpu_loss = train::prepared_loss_and_gradient(&mlp, &examples, &mut cpu_gradient);
+        let what = architecture.name();
+        assert!(
+            (gpu_loss - cpu_loss).abs() < 1e-4 * cpu_loss.abs().max(1.0),
+            "{what}: loss {gpu_loss} vs {cpu_loss}"
+        );
+        assert_eq!(gpu_gradient.len(), cpu_gradient.len(), "{what}");
+        let largest = cpu_gradient.iter().fold(0.0f32, |m, g| m.max(g.abs()));
+        for (p, (g, c)) in gpu_gradient.iter().zip(&cpu_gradient).enumerate() {
+            assert!(
+                (g - c).abs() <= 1e-4 * largest,
+                "{what}: gradient {p}: gpu {g} cpu {c} (largest {largest})"
+            );
+        }
+        // Adam from the same gradient: the GPU's weights after its step are the CPU's update of
+        // the GPU's own gradient (so rounding in the gradient does not leak into the comparison).
+        let gpu_weights = pollster::block_on(trainer.read_weights().floats()).unwrap();
+        let mut expected = mlp.weights.clone();
+        Adam::new(expected.len()).update(&mut expected, &gpu_gradient, 1e-3);
+        for (p, (g, c)) in gpu_weights.iter().zip(&expected).enumerate() {
+            assert!(
+                (g - c).abs() <= 1e-6 * (1.0 + c.abs()),
+                "{what}: weight {p} after Adam: gpu {g} cpu {c}"
+            );
+        }
     }
     // A short run: the GPU's training loss falls as the CPU's does.
     let run = TrainConfig { steps: 150, batch: 100, learning_rate: 1e-2, ..TrainConfig::default() };
@@ -423,7 +489,8 @@ fn conditional_training_kernels_match_their_cpu_twins() {
     let component_classes = classes::component_classes(dataset);
     let labels = Labels { component_classes: &component_classes, classes: classes::classes(dataset).len() };
     let config = TrainConfig { batch: 96, ..TrainConfig::default() };
-    let mlp = Mlp::initialise(3);
+    // With coordinate features, so the embedding's rows sit after WC.
+    let mlp = crate::support::networks::untrained(Architecture::FOURIER, 3);
     // Rows away from zero, so that adding the label's row to a1 matters.
     let rows = (0..(labels.classes + 1) * 64).map(|i| 0.5 * rng::normal2(9, i as u32, 0, 0)[0]);
     let embedding = ClassEmbedding::from_rows(rows.collect()).unwrap();
@@ -624,6 +691,68 @@ fn likelihood_runs_match_their_cpu_twins_for_every_solver_and_both_scores() {
                 }
             }
         }
+    }
+}
+
+/// The forward-mode Jacobian of a network with coordinate features (d phi / dx added to the first
+/// layer's tangents, `mlp_coordinate_term_gradient`) is the CPU's: the likelihood's divergence
+/// and DPS's d x0_hat / d x_t through it match their twins.
+#[test]
+fn a_network_with_coordinate_features_has_the_jacobian_of_its_cpu_twin() {
+    use diffusion_playground::core::guidance::Guidance;
+    use diffusion_playground::core::likelihood::{self, LikelihoodSetup};
+    use diffusion_playground::core::posterior::Observation;
+    use diffusion_playground::core::posterior_guidance::{ObservationParams, PosteriorMethod};
+    use diffusion_playground::core::sampler::Unguided;
+    use diffusion_playground::gpu::GpuLikelihood;
+    let Some(context) = gpu() else { return };
+    let mlp = crate::support::networks::untrained(Architecture::FOURIER, 6);
+    let mixture = Dataset::TwoMoons.mixture();
+    let mut points = mixture.sample(3, 0, 190);
+    points.extend([[0.0, 0.0], [2.5, -2.5], [25.0, 30.0]]);
+    let kernels = GpuLikelihood::new(&context);
+    for schedule in [Schedule::VpLinear, Schedule::Edm] {
+        let setup = LikelihoodSetup {
+            schedule,
+            net: VP_EPS_NET,
+            sampler: Sampler::Heun,
+            grid: TimeGrid::Karras,
+            steps: 9,
+        };
+        let plan = setup.plan().unwrap();
+        let source = Unguided::Mlp(&mlp);
+        let (cpu_ends, cpu_log_dets) = likelihood::run(source, &plan, &points);
+        let (gpu_ends, gpu_log_dets) =
+            pollster::block_on(kernels.run(source, &plan, &points).unwrap().read()).unwrap();
+        let what = format!("likelihood {}", schedule.name());
+        assert_close(&gpu_ends, &cpu_ends, 2e-3, &what);
+        for (i, (g, c)) in gpu_log_dets.iter().zip(&cpu_log_dets).enumerate() {
+            assert!((g - c).abs() <= 2e-3 * (1.0 + c.abs()), "{what}: point {i} log det gpu {g} cpu {c}");
+        }
+    }
+    // DPS's prediction, whose guidance term goes through J^T of the network's x0_hat (one
+    // evaluation: over a run, DPS's 1 / alpha multiplies rounding differences of a random
+    // network's steep features until particles part).
+    let mut engine = ComputeEngine::new(&context);
+    let schedule = Schedule::VpLinear;
+    let points = Dataset::TwoMoons.sample(2, N);
+    let observation = Observation::new(vec![[0.6, 0.8], [-0.8, 0.6]], vec![0.3, -0.4], 0.3).unwrap();
+    let params = ObservationParams::new(&observation, PosteriorMethod::Dps);
+    let guidance = Guidance::everywhere(1.5);
+    engine.set_weights(&mlp);
+    engine.set_mixture(&mixture);
+    engine.set_data(&points).unwrap();
+    engine.write_particles(&points).unwrap();
+    engine.set_observation(&params);
+    for t in [0.1, 0.3, 0.6] {
+        let evaluation = sampler::evaluation(schedule, VP_EPS_NET, t);
+        let coefficients = Coefficients::at(schedule, t);
+        let bias = mlp.hidden_bias(evaluation.t_net);
+        engine.predict(ScoreKind::Mlp, &evaluation, &coefficients, Parametrization::X0, &bias, 1.5).unwrap();
+        let gpu = pollster::block_on(engine.read_predictions(u32::MAX).unwrap().points()).unwrap();
+        let source = ScoreSource::Mlp(&mlp).posterior_guided(&params, guidance);
+        let cpu = sampler::predict(source, evaluation, &coefficients, Parametrization::X0, &points);
+        assert_close(&gpu, &cpu, 2e-3, &format!("DPS prediction at t = {t}"));
     }
 }
 

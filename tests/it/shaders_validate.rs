@@ -29,8 +29,21 @@ fn every_kernel_file_in_shaders_is_assembled_and_validated() {
 #[test]
 fn the_generated_mlp_layout_matches_the_rust_offsets() {
     use diffusion_playground::core::mlp;
-    let layout = shaders::mlp_layout();
+    let layout = shaders::mlp_layout(mlp::Architecture::PLAIN);
     assert!(layout.contains(&format!("const MLP_W2: u32 = {}u;", mlp::W2)));
     assert!(layout.contains(&format!("const MLP_B3: u32 = {}u;", mlp::B3)));
+    assert!(layout.contains(&format!("const MLP_PARAMETERS: u32 = {}u;", mlp::PARAMETERS)));
+    assert!(layout.contains("const MLP_COORDINATE_OCTAVES: u32 = 0u;"));
     assert!(shaders::reverse_step_mlp().contains(&layout));
+}
+
+#[test]
+fn the_layout_of_a_network_with_coordinate_features_places_wc_after_b3_and_counts_its_weights() {
+    use diffusion_playground::core::mlp::{self, Architecture};
+    let fourier = Architecture::FOURIER;
+    let layout = shaders::mlp_layout(fourier);
+    assert!(layout.contains(&format!("const MLP_WC: u32 = {}u;", mlp::WC)));
+    assert!(layout.contains(&format!("const MLP_COORDINATE_OCTAVES: u32 = {}u;", fourier.coordinate_octaves)));
+    assert!(layout.contains(&format!("const MLP_PARAMETERS: u32 = {}u;", fourier.parameters())));
+    assert_eq!(mlp::WC % 4, 0, "WC's rows are read as whole vec4s");
 }

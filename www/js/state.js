@@ -225,7 +225,7 @@ export function allowed(field) {
     case 'samplers': return `sampler names separated by commas, each once, from ${choicesOf(FIELD.sampler).map(([name]) => name).join(', ')}`;
     case 'class': return 'the name of a class of the dataset, or nothing for none';
     case 'measurement': return measurementAllowed(field.name);
-    case 'network': return `a network as ${NETWORK_LINK_CHARS} characters of base64url (more for a class-conditional one), or nothing for the embedded one`;
+    case 'network': return `a network as ${NETWORK_LINK_CHARS} characters of base64url (more with coordinate features or for a class-conditional one), or nothing for the embedded one`;
     default: throw new Error(`state.js: field '${field.name}' has unknown type '${field.type}'`);
   }
 }

@@ -20,7 +20,7 @@ use crate::core::drawing;
 use crate::core::embedded;
 use crate::core::guidance;
 use crate::core::histogram::{self, Bins};
-use crate::core::mlp::{Mlp, HIDDEN};
+use crate::core::mlp::{Architecture, Mlp, ARCHITECTURES, HIDDEN};
 use crate::core::network_check;
 use crate::core::param::{Coefficients, Parametrization};
 use crate::core::posterior::{self, Observation};
@@ -354,20 +354,29 @@ impl Drawing {
     }
 }
 
-/// Bytes of a network in a share link ([`Session::network_link_bytes`]): the weight format's
-/// header and [`crate::core::mlp::PARAMETERS`] half floats.
+/// Bytes of a plain network in a share link ([`Session::network_link_bytes`]): the weight
+/// format's header and [`crate::core::mlp::PARAMETERS`] half floats.
 pub const NETWORK_LINK_BYTES: usize = crate::core::weights::HEADER_BYTES + 2 * crate::core::mlp::PARAMETERS;
 
-/// True for the size of a network in a share link: [`NETWORK_LINK_BYTES`]; a class-conditional
-/// network's (one more header word and (classes + 1) rows of half floats); or a coupled
-/// network's (four more header words, with or without the rows; `core::weights`, version 4).
+/// Bytes of a network of `architecture` in a share link.
+fn network_bytes(architecture: Architecture) -> usize {
+    crate::core::weights::HEADER_BYTES + 2 * architecture.parameters()
+}
+
+/// True for the size of a network in a share link, of either architecture
+/// (`mlp::ARCHITECTURES`): the header and its half floats; a class-conditional network's (one
+/// more header word and (classes + 1) rows of half floats); or a coupled network's (four more
+/// header words, with or without the rows; `core::weights`, version 4).
 pub fn network_link_size(bytes: usize) -> bool {
     let row = 2 * HIDDEN;
     let rows_fit = |rows: usize| rows.is_multiple_of(row) && (2..=MAX_CLASSES + 1).contains(&(rows / row));
-    let after = |extra_header: usize| bytes.checked_sub(NETWORK_LINK_BYTES + extra_header);
-    bytes == NETWORK_LINK_BYTES
-        || after(4).is_some_and(rows_fit)
-        || after(16).is_some_and(|rows| rows == 0 || rows_fit(rows))
+    ARCHITECTURES.into_iter().any(|architecture| {
+        let network = network_bytes(architecture);
+        let after = |extra_header: usize| bytes.checked_sub(network + extra_header);
+        bytes == network
+            || after(4).is_some_and(rows_fit)
+            || after(16).is_some_and(|rows| rows == 0 || rows_fit(rows))
+    })
 }
 
 /// Source of [`Session::revision`] numbers, shared by every session so that two sessions never
@@ -786,8 +795,11 @@ impl Session {
     pub fn use_network_link_bytes(&mut self, bytes: &[u8]) -> Result<LoadedNetwork, String> {
         if !network_link_size(bytes.len()) {
             return Err(format!(
-                "the network in the link is {} bytes; a network is {NETWORK_LINK_BYTES} bytes (5,506 half floats and a header)",
-                bytes.len()
+                "the network in the link is {} bytes; a network is {NETWORK_LINK_BYTES} or {} bytes ({} or {} half floats and a header)",
+                bytes.len(),
+                network_bytes(Architecture::FOURIER),
+                Architecture::PLAIN.parameters(),
+                Architecture::FOURIER.parameters()
             ));
         }
         let net = TrainedNet::from_bytes(bytes).map_err(|e| e.to_string())?;

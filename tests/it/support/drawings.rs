@@ -4,6 +4,7 @@
 
 use diffusion_playground::app::training::{self, Learning, Training, TrainingPlan};
 use diffusion_playground::core::drawing::DRAWN_BATCH;
+use diffusion_playground::core::mlp::Architecture;
 use diffusion_playground::core::quality::{against_exact, unguided_source, AgainstExact};
 use diffusion_playground::core::sampler::NetFrame;
 use diffusion_playground::core::train::TimeSampling;
@@ -60,28 +61,45 @@ pub fn saved(name: &str) -> (Vec<[f32; 2]>, Vec<u32>) {
 /// Seed of the training runs (the page's default).
 const SEED: u32 = 1;
 
+/// How a drawing is trained: the page's recipe, or an earlier one for comparison.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Recipe {
+    /// Training times in place of the page's.
+    pub times: Option<TimeSampling>,
+    /// A network architecture in place of the page's (`drawing::DRAWN_ARCHITECTURE`).
+    pub architecture: Option<Architecture>,
+}
+
+impl Recipe {
+    /// The page's own.
+    pub const PAGE: Recipe = Recipe { times: None, architecture: None };
+}
+
 /// The page's plan for `points` (of classes `labels`): `steps` Adam steps with its batch and
-/// seed, with the training times `times` in place of the page's where given.
-fn page_plan(points: &[[f32; 2]], labels: &[u32], steps: u32, times: Option<TimeSampling>) -> TrainingPlan {
+/// seed, with `recipe`'s changes.
+fn page_plan(points: &[[f32; 2]], labels: &[u32], steps: u32, recipe: Recipe) -> TrainingPlan {
     let mut plan =
         TrainingPlan::for_labelled_drawing(points, labels, steps, DRAWN_BATCH, SEED, Learning::DEFAULT)
             .unwrap();
-    if let Some(times) = times {
+    if let Some(times) = recipe.times {
         plan.config.time_sampling = times;
+    }
+    if let Some(architecture) = recipe.architecture {
+        plan.config.architecture = architecture;
     }
     plan
 }
 
-/// Trains on `points` (of classes `labels`) for `steps` as the page does on the CPU (with the
-/// training times `times` in place of the page's where given), and measures the network (a
-/// class-conditional one by its null class) against the exact score.
+/// Trains on `points` (of classes `labels`) for `steps` as the page does on the CPU (with
+/// `recipe`'s changes), and measures the network (a class-conditional one by its null class)
+/// against the exact score.
 pub fn trained_against_exact(
     points: &[[f32; 2]],
     labels: &[u32],
     steps: u32,
-    times: Option<TimeSampling>,
+    recipe: Recipe,
 ) -> AgainstExact {
-    let plan = page_plan(points, labels, steps, times);
+    let plan = page_plan(points, labels, steps, recipe);
     let mut training = Training::on_cpu(plan.clone());
     training.run(steps).unwrap();
     let net = training.trained().unwrap();
@@ -99,7 +117,7 @@ pub fn trained_on_gpu_against_exact(
     labels: &[u32],
     steps: u32,
 ) -> AgainstExact {
-    let plan = page_plan(points, labels, steps, None);
+    let plan = page_plan(points, labels, steps, Recipe::PAGE);
     let mut training = Training::on_gpu(gpu, plan.clone()).unwrap();
     while training.step() < steps {
         training.run(GPU_STEPS_PER_WAIT).unwrap();
