@@ -345,10 +345,17 @@ fn every_embedded_unconditional_network_samples_what_the_exact_score_samples_to_
 
 /// The class-conditional networks whose null class (what the page samples without guidance) is
 /// within both bars of the previous test.
-const CONDITIONAL_WITHIN_THE_BARS: [Dataset; 5] =
-    [Dataset::GaussianMixture, Dataset::Pinwheel, Dataset::Checkerboard, Dataset::Rings, Dataset::Line];
-/// The bars the other class-conditional networks are held to until they meet those above: their
-/// null class measured 1.17 to 1.29 times the exact score's TV and gaps of 0.145 to 0.218 nats
+const CONDITIONAL_WITHIN_THE_BARS: [Dataset; 7] = [
+    Dataset::GaussianMixture,
+    Dataset::TwoMoons,
+    Dataset::Pinwheel,
+    Dataset::Checkerboard,
+    Dataset::Rings,
+    Dataset::Line,
+    Dataset::Smiley,
+];
+/// The bars the other class-conditional network (the spiral's) is held to until it meets those
+/// above: its null class measured 1.23 times the exact score's TV and a gap of 0.218 nats
 /// (docs/measured.md), so a network that falls back fails.
 const CONDITIONAL_HELD_TV_RATIO: f64 = 1.35;
 /// See [`CONDITIONAL_HELD_TV_RATIO`].
