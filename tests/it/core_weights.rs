@@ -343,27 +343,10 @@ fn every_embedded_unconditional_network_samples_what_the_exact_score_samples_to_
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The class-conditional networks whose null class (what the page samples without guidance) is
-/// within both bars of the previous test.
-const CONDITIONAL_WITHIN_THE_BARS: [Dataset; 7] = [
-    Dataset::GaussianMixture,
-    Dataset::TwoMoons,
-    Dataset::Pinwheel,
-    Dataset::Checkerboard,
-    Dataset::Rings,
-    Dataset::Line,
-    Dataset::Smiley,
-];
-/// The bars the other class-conditional network (the spiral's) is held to until it meets those
-/// above: its null class measured 1.23 times the exact score's TV and a gap of 0.218 nats
-/// (docs/measured.md), so a network that falls back fails.
-const CONDITIONAL_HELD_TV_RATIO: f64 = 1.35;
-/// See [`CONDITIONAL_HELD_TV_RATIO`].
-const CONDITIONAL_HELD_GAP: f64 = 0.25;
-
 /// Every 2-D dataset's class-conditional network, by its null class (classifier-free guidance at
-/// w = 0, the unconditional score it serves), measured as the previous test measures: those of
-/// [`CONDITIONAL_WITHIN_THE_BARS`] within the bars, the others within the held bars.
+/// w = 0, the unconditional score it serves; what the page samples without guidance), measured as
+/// the previous test measures, within the same bars. (Two moons', the spiral's and smiley's met
+/// them once retrained with coordinate features: docs/measured.md.)
 #[test]
 fn every_class_conditional_networks_null_class_samples_near_what_the_exact_score_samples() {
     let networks: Vec<TrainedNet> = Dataset::ALL
@@ -374,11 +357,7 @@ fn every_class_conditional_networks_null_class_samples_near_what_the_exact_score
     let measured = measured_against_exact(&networks);
     let mut failures = Vec::new();
     for (net, m) in measured {
-        let (ratio_bar, gap_bar) = if CONDITIONAL_WITHIN_THE_BARS.contains(&net.dataset) {
-            (MAX_TV_RATIO_AGAINST_EXACT, MAX_GAP_AGAINST_EXACT)
-        } else {
-            (CONDITIONAL_HELD_TV_RATIO, CONDITIONAL_HELD_GAP)
-        };
+        let (ratio_bar, gap_bar) = (MAX_TV_RATIO_AGAINST_EXACT, MAX_GAP_AGAINST_EXACT);
         let ratio = m.learned.total_variation / m.exact.total_variation;
         if !(ratio <= ratio_bar && m.log_density_gap <= gap_bar) {
             failures.push(format!(
