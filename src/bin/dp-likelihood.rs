@@ -78,8 +78,9 @@ struct Args {
     /// Where the ODE is integrated: the CPU core, or the WGSL kernels on the native GPU
     #[arg(long, value_enum, default_value_t = Device::Cpu)]
     device: Device,
-    /// Use the network of this file (its dataset unless --dataset says otherwise)
-    #[arg(long, value_name = "FILE.safetensors")]
+    /// Use the network of this file (safetensors, or a .dpw of `cargo xtask train`; its dataset unless
+    /// --dataset says otherwise)
+    #[arg(long, value_name = "FILE.safetensors|FILE.dpw")]
     weights: Option<PathBuf>,
 }
 

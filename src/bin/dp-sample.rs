@@ -70,8 +70,9 @@ struct Args {
     /// particles as points)
     #[arg(long, value_name = "POINTS.csv")]
     from: Option<PathBuf>,
-    /// Sample with the network of this file (its dataset unless --dataset says otherwise)
-    #[arg(long, value_name = "FILE.safetensors")]
+    /// Sample with the network of this file (safetensors, or a .dpw of `cargo xtask train`; its dataset unless
+    /// --dataset says otherwise)
+    #[arg(long, value_name = "FILE.safetensors|FILE.dpw")]
     weights: Option<PathBuf>,
     /// Write the network in use as a file instead of sampling
     #[arg(long, value_name = "FILE.safetensors")]

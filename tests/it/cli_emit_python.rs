@@ -216,22 +216,27 @@ fn dps_and_pigdm_run_in_the_script_with_the_scores_exact_jacobian() {
         ("dps-exact", &["--posterior", "dps", "--score", "exact"]),
     ];
     for (tag, extra) in cases {
-        let options = [&run[..], &MEASUREMENT, extra].concat();
-        let Some((ours, theirs)) = run_both(&options, &[], &[], tag) else { return };
-        let other_seed = scratch(&format!("{tag}-seed2.npy"));
-        let out = dp_sample(
-            &[&options[..], &["--seed", "2", "--format", "npy", "--out", other_seed.to_str().unwrap()]]
-                .concat(),
-        );
-        assert!(out.status.success());
-        let floor = sliced_wasserstein(&points(&ours), &points(&read_npy(&other_seed).1));
-        let distance = sliced_wasserstein(&points(&ours), &points(&theirs));
-        eprintln!("{tag}: SW2 script vs dp-sample {distance:.4}, dp-sample vs another seed {floor:.4}");
-        assert!(
-            distance <= 1.5 * floor,
-            "{tag}: the script samples another distribution ({distance} against {floor})"
-        );
+        assert_same_distribution(&[&run[..], &MEASUREMENT, extra].concat(), tag);
     }
+}
+
+/// The script and dp-sample, both run with `options`, sample the same distribution: the
+/// script's particles are as close to dp-sample's as dp-sample's are to its own run from another
+/// seed. Checks nothing where the script cannot run (`run_both` says why).
+fn assert_same_distribution(options: &[&str], tag: &str) {
+    let Some((ours, theirs)) = run_both(options, &[], &[], tag) else { return };
+    let other_seed = scratch(&format!("{tag}-seed2.npy"));
+    let out = dp_sample(
+        &[options, &["--seed", "2", "--format", "npy", "--out", other_seed.to_str().unwrap()]].concat(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let floor = sliced_wasserstein(&points(&ours), &points(&read_npy(&other_seed).1));
+    let distance = sliced_wasserstein(&points(&ours), &points(&theirs));
+    eprintln!("{tag}: SW2 script vs dp-sample {distance:.4}, dp-sample vs another seed {floor:.4}");
+    assert!(
+        distance <= 1.5 * floor,
+        "{tag}: the script samples another distribution ({distance} against {floor})"
+    );
 }
 
 /// A network with Fourier features of its coordinates runs in the script as in dp-sample: the
@@ -248,21 +253,7 @@ fn a_network_with_coordinate_features_runs_in_the_script() {
     // DPS through the network's Jacobian: the same distribution (see the test above for why not
     // particle by particle).
     let run = ["--particles", "2000", "--steps", "32", "--sampler", "euler_maruyama", "--posterior", "dps"];
-    let options = [&run[..], &MEASUREMENT, &weights].concat();
-    let tag = "coordinate-features-dps";
-    let Some((ours, theirs)) = run_both(&options, &[], &[], tag) else { return };
-    let other_seed = scratch(&format!("{tag}-seed2.npy"));
-    let out = dp_sample(
-        &[&options[..], &["--seed", "2", "--format", "npy", "--out", other_seed.to_str().unwrap()]].concat(),
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let floor = sliced_wasserstein(&points(&ours), &points(&read_npy(&other_seed).1));
-    let distance = sliced_wasserstein(&points(&ours), &points(&theirs));
-    eprintln!("{tag}: SW2 script vs dp-sample {distance:.4}, dp-sample vs another seed {floor:.4}");
-    assert!(
-        distance <= 1.5 * floor,
-        "{tag}: the script samples another distribution ({distance} against {floor})"
-    );
+    assert_same_distribution(&[&run[..], &MEASUREMENT, &weights].concat(), "coordinate-features-dps");
 }
 
 #[test]

@@ -236,3 +236,26 @@ fn the_session_loads_a_file_refuses_a_bad_or_huge_one_and_keeps_its_network() {
     assert!(session.use_network_file(&[0xff; 64]).unwrap_err().contains("header claims"));
     assert_eq!(session.net().mlp.weights, spiral.mlp.weights, "the network in use stays");
 }
+
+/// The command-line tools read a `.dpw` file of `cargo xtask train` too: the network it holds,
+/// with its dataset and schedule; a truncated one is refused with the file's name.
+#[test]
+fn a_dpw_file_of_the_training_tool_reads_as_the_network_it_holds() {
+    use diffusion_playground::app::network_file::read_network;
+    let dir = std::env::temp_dir().join(format!("dp-dpw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let net = embedded::net(Dataset::Spiral, Schedule::VpLinear).unwrap();
+    let file = dir.join("spiral.vp_linear.dpw");
+    std::fs::write(&file, net.to_bytes()).unwrap();
+    let read = read_network(&file).unwrap();
+    assert_eq!(read.mlp.weights, net.mlp.weights);
+    assert_eq!(
+        (read.dataset, read.schedule, read.parametrization),
+        (Some(Dataset::Spiral), Schedule::VpLinear, net.parametrization)
+    );
+    assert_eq!(read.training_steps, net.training_steps);
+    let truncated = dir.join("truncated.dpw");
+    std::fs::write(&truncated, &net.to_bytes()[..100]).unwrap();
+    let Err(refused) = read_network(&truncated) else { panic!("a truncated file is refused") };
+    assert!(refused.contains("truncated.dpw"), "{refused}");
+}

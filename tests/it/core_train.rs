@@ -93,6 +93,118 @@ fn the_mixed_times_are_the_log_normal_ones_but_for_a_uniform_share() {
     assert!(share_of(&|(_, l)| *l > 0.9) < 1e-3, "the log-normal alone leaves the high-noise end untrained");
 }
 
+/// Times uniform in log-SNR: every quarter of the log-SNR range between t_max and TRAIN_T_MIN
+/// holds a quarter of the draws (the continuous-time ELBO's importance sampling).
+#[test]
+fn elbo_times_are_uniform_in_log_snr() {
+    let data = Dataset::TwoMoons.mixture();
+    for schedule in [Schedule::VpLinear, Schedule::VpCosine, Schedule::RectifiedFlow] {
+        let (lowest, highest) = (schedule.log_snr(schedule.t_max()), schedule.log_snr(TRAIN_T_MIN));
+        let n = 8_000u32;
+        let mut quarters = [0u32; 4];
+        for i in 0..n {
+            let t = train::example(&data, schedule, TimeSampling::UniformLogSnr, 9, i).t as f64;
+            let position = (schedule.log_snr(t) - lowest) / (highest - lowest);
+            assert!((-1e-4..=1.0 + 1e-4).contains(&position), "{schedule:?}: t = {t} outside the range");
+            quarters[((position * 4.0) as usize).min(3)] += 1;
+        }
+        for count in quarters {
+            // Binomial(8000, 1/4): standard deviation 39.
+            assert!((count as f64 - n as f64 / 4.0).abs() < 160.0, "{schedule:?}: quarters {quarters:?}");
+        }
+    }
+}
+
+/// The divergence term's target is unbiased: with the exact score of the noised data in place of
+/// the network (eps* = -sigma grad log p_t), R = -sigma div eps* + d - |eps - eps*|^2 averages to
+/// zero over x_0 and eps at every time (Tweedie's second-order formula), while the same average
+/// with |eps|^2 in place of |eps - eps*|^2 is far from it once
+/// sigma is not small.
+#[test]
+fn the_divergence_target_is_tweedie_s_second_order_formula() {
+    let data = Dataset::TwoMoons.mixture();
+    let schedule = Schedule::VpLinear;
+    for t in [0.002, 0.02, 0.1, 0.4, 0.9] {
+        let (alpha, sigma) = (schedule.alpha(t), schedule.sigma(t));
+        let n = 40_000u32;
+        let (mut sum, mut sum_squares, mut without_prediction) = (0.0f64, 0.0f64, 0.0f64);
+        for i in 0..n {
+            let example = train::example(&data, schedule, TimeSampling::Uniform, 11, i);
+            let eps = example.eps.map(|e| e as f64);
+            let x0 = example.x0.map(|e| e as f64);
+            let x = [0, 1].map(|k| alpha * x0[k] + sigma * eps[k]);
+            let (score, divergence) = data.score_divergence_noised_f64(x, alpha, sigma);
+            let eps_exact = score.map(|s| -sigma * s);
+            let norm = |v: [f64; 2]| v[0] * v[0] + v[1] * v[1];
+            let r = sigma * sigma * divergence + 2.0 - norm([eps[0] - eps_exact[0], eps[1] - eps_exact[1]]);
+            sum += r;
+            sum_squares += r * r;
+            without_prediction += sigma * sigma * divergence + 2.0 - norm(eps);
+        }
+        let mean = sum / n as f64;
+        let standard_error = ((sum_squares / n as f64 - mean * mean) / n as f64).sqrt();
+        assert!(
+            mean.abs() < 4.0 * standard_error,
+            "t = {t}: mean residual {mean} (standard error {standard_error})"
+        );
+        // |eps*|^2 is the difference: small where sigma is (eps is then all but unpredictable).
+        let off = without_prediction / n as f64 - mean;
+        if t >= 0.1 {
+            assert!(
+                off.abs() > 10.0 * standard_error,
+                "t = {t}: without the prediction the target is off by only {off}"
+            );
+        }
+    }
+}
+
+/// The divergence term's gradient is the derivative of its loss with the predictions in the
+/// square held fixed: central differences of the loss in a few of the network's weights agree
+/// with what `divergence_loss_and_gradient` adds.
+#[test]
+fn the_divergence_term_s_gradient_is_the_derivative_of_its_loss() {
+    let data = Dataset::GaussianMixture.mixture();
+    let schedule = Schedule::VpLinear;
+    let config = TrainConfig { batch: 16, ..TrainConfig::default() };
+    let mlp = train::train(&data, schedule, &TrainConfig { steps: 200, ..config.clone() }, |_, _| {});
+    let examples: Vec<_> =
+        train::coupled_examples(&data, schedule, &config, 4096).into_iter().map(|(e, _)| e).collect();
+    let fixed = train::predictions(&mlp, &examples);
+    let mut gradient = vec![0.0f32; mlp.weights.len()];
+    train::divergence_loss_and_gradient(&mlp, schedule, &examples, &fixed, 1.0, &mut gradient);
+    let loss_along = |direction: &[f32], step: f32| {
+        let mut changed = mlp.clone();
+        changed.weights.iter_mut().zip(direction).for_each(|(w, d)| *w += step * d);
+        let mut unused = vec![0.0f32; mlp.weights.len()];
+        train::divergence_loss_and_gradient(&changed, schedule, &examples, &fixed, 1.0, &mut unused) as f64
+    };
+    let derivative_along = |direction: &[f32], step: f32| {
+        (loss_along(direction, step) - loss_along(direction, -step)) / (2.0 * step as f64)
+    };
+    // Along the gradient itself, whose derivative is |g|: every weight moved, float32's rounding
+    // of the loss (its divergences are differences of outputs) averaged out.
+    let norm = gradient.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
+    let unit: Vec<f32> = gradient.iter().map(|g| (*g as f64 / norm) as f32).collect();
+    let numeric = derivative_along(&unit, 1e-3);
+    assert!(
+        (numeric - norm).abs() < 0.02 * norm,
+        "along the gradient: {norm} from the backward passes, {numeric} by differences"
+    );
+    // And weight by weight, for the largest entries (where rounding is smallest beside them).
+    let mut order: Vec<usize> = (0..gradient.len()).collect();
+    order.sort_by(|&a, &b| gradient[b].abs().total_cmp(&gradient[a].abs()));
+    for &index in &order[..6] {
+        let mut single = vec![0.0f32; gradient.len()];
+        single[index] = 1.0;
+        let numeric = derivative_along(&single, 1e-2 * mlp.weights[index].abs().max(0.05));
+        let analytic = gradient[index] as f64;
+        assert!(
+            (numeric - analytic).abs() < 0.1 * analytic.abs(),
+            "weight {index}: {analytic} from the backward passes, {numeric} by differences"
+        );
+    }
+}
+
 #[test]
 fn a_network_trained_on_each_objective_samples_the_data_through_its_own_conversion() {
     let dataset = Dataset::GaussianMixture;
