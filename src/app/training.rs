@@ -453,12 +453,19 @@ impl Training {
     }
 
     /// Starts `plan` on `context`'s GPU, from the same initial network (and embedding) as the
-    /// CPU would.
+    /// CPU would; a plan the kernels cannot train (distillation, the divergence term) is refused.
     pub fn on_gpu(context: &GpuContext, plan: TrainingPlan) -> Result<Training, GpuError> {
         if plan.distills() {
             return Err(GpuError::Unsupported(
                 "consistency distillation runs on the CPU (its target network follows the student every step)".into(),
             ));
+        }
+        if plan.config.divergence_weight > 0.0 {
+            // The WGSL training kernels fit the first-order loss only.
+            return Err(GpuError::Unsupported(format!(
+                "the divergence term of second-order score matching (weight {}) trains on the CPU (dp-train's likelihood stage)",
+                plan.config.divergence_weight
+            )));
         }
         let embedding = plan.conditional().then(|| ClassEmbedding::zeros(drawing::DRAWING_CLASSES.len()));
         let mlp = Mlp::initialise_as(plan.config.architecture, plan.config.seed);

@@ -38,6 +38,7 @@ use diffusion_playground::app::cli;
 use diffusion_playground::app::data_file;
 use diffusion_playground::app::network_file;
 use diffusion_playground::app::training::{self, Learning, Training, TrainingPlan};
+use diffusion_playground::core::class_embedding::ClassEmbedding;
 use diffusion_playground::core::coupling::{self, Coupling};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::mlp::{Architecture, Mlp, ARCHITECTURES};
@@ -133,12 +134,12 @@ struct Args {
     /// Take the first stage's network from this .dpw file (of --dataset on --schedule) instead of
     /// training it, and train only the likelihood stage (--likelihood_steps) from it into --out DIR
     #[arg(long, value_name = "FILE.dpw", requires_all = ["dataset", "schedule"],
-          conflicts_with_all = ["data", "requantize", "conditional", "reflow", "distill"])]
+          conflicts_with_all = ["data", "requantize", "reflow", "distill"])]
     init: Option<PathBuf>,
     /// Weight of the trace of second-order score matching beside the eps loss (Lu et al. 2022:
     /// fits the divergence the probability-flow ODE's likelihood integrates; `core::train`)
-    /// [default: 0, and 0.3 in the likelihood stage]
-    #[arg(long, value_name = "W", conflicts_with = "conditional")]
+    /// [default: 0.3 in the likelihood stage, which alone takes it when there is one; 0 otherwise]
+    #[arg(long, value_name = "W")]
     divergence_weight: Option<f32>,
     /// Steps of the likelihood stage after the first: ELBO-weighted times and the divergence term,
     /// from the first stage's half-float network (`likelihood_stage`) [default: 20000 for the
@@ -146,6 +147,9 @@ struct Args {
     /// otherwise]
     #[arg(long, value_name = "N")]
     likelihood_steps: Option<u32>,
+    /// How the likelihood stage draws its times [default: uniform_log_snr, the ELBO's weighting]
+    #[arg(long, value_parser = cli::named(&TIME_SAMPLINGS, time_sampling_name))]
+    likelihood_time_sampling: Option<TimeSampling>,
     /// Examples per Adam step
     #[arg(long, value_name = "N", default_value_t = TrainConfig::default().batch)]
     batch: u32,
@@ -261,13 +265,15 @@ const LIKELIHOOD_FINAL_LEARNING_RATE: f32 = 3e-6;
 /// trace of second-order score matching (Lu et al. 2022), which fits the divergence the
 /// probability-flow ODE's likelihood integrates. It starts from the first stage's network
 /// rounded to half floats, as `--init FILE.dpw` starts from the file, with fresh Adam moments.
-/// Its examples are drawn from the seed after the first stage's, so they are new ones.
-fn likelihood_stage(first: &TrainConfig, steps: u32) -> TrainConfig {
+/// Its examples are drawn from the seed after the first stage's, so they are new ones; its
+/// times are the recipe's (`--likelihood_time_sampling`'s where given) and its divergence
+/// weight `--divergence_weight`'s where given.
+fn likelihood_stage(first: &TrainConfig, recipe: &Recipe, args: &Args) -> TrainConfig {
     TrainConfig {
-        steps,
+        steps: recipe.likelihood_steps,
         seed: first.seed.wrapping_add(1),
-        time_sampling: TimeSampling::UniformLogSnr,
-        divergence_weight: LIKELIHOOD_DIVERGENCE_WEIGHT,
+        time_sampling: recipe.likelihood_time_sampling,
+        divergence_weight: args.divergence_weight.unwrap_or(LIKELIHOOD_DIVERGENCE_WEIGHT),
         learning_rate: LIKELIHOOD_LEARNING_RATE,
         final_learning_rate: LIKELIHOOD_FINAL_LEARNING_RATE,
         ..first.clone()
@@ -287,6 +293,8 @@ struct Recipe {
     architecture: Architecture,
     /// Steps of the likelihood stage after the first ([`likelihood_stage`]; 0: none).
     likelihood_steps: u32,
+    /// How the likelihood stage draws its times.
+    likelihood_time_sampling: TimeSampling,
 }
 
 /// The recipe of the embedded network of `dataset` on `schedule` (the `.dpw` files of `cargo
@@ -342,10 +350,14 @@ fn embedded_recipe(dataset: Dataset, schedule: Schedule, conditional: bool) -> R
         },
         architecture: embedded_architecture(dataset, schedule, conditional),
         likelihood_steps: match dataset {
-            _ if conditional || schedule != Schedule::VpLinear || !LIKELIHOOD_TUNED.contains(&dataset) => 0,
+            _ if schedule != Schedule::VpLinear => 0,
+            // The class-conditional networks' stage is `--likelihood_steps`'s (docs/measured.md).
+            _ if conditional => 0,
+            _ if !LIKELIHOOD_TUNED.contains(&dataset) => 0,
             Dataset::Spiral => SPIRAL_LIKELIHOOD_STEPS,
             _ => LIKELIHOOD_STEPS,
         },
+        likelihood_time_sampling: TimeSampling::UniformLogSnr,
     }
 }
 
@@ -376,6 +388,7 @@ fn default_recipe() -> Recipe {
         objective: defaults.objective,
         architecture: defaults.architecture,
         likelihood_steps: 0,
+        likelihood_time_sampling: TimeSampling::UniformLogSnr,
     }
 }
 
@@ -390,6 +403,9 @@ impl Args {
             objective: self.objective.unwrap_or(recipe.objective),
             architecture: self.architecture.unwrap_or(recipe.architecture),
             likelihood_steps: self.likelihood_steps.unwrap_or(recipe.likelihood_steps),
+            likelihood_time_sampling: self
+                .likelihood_time_sampling
+                .unwrap_or(recipe.likelihood_time_sampling),
         }
     }
 
@@ -398,6 +414,9 @@ impl Args {
     fn config(&self, embedded: Option<(Dataset, Schedule)>) -> Result<TrainConfig, String> {
         let recipe = self.recipe(embedded);
         let divergence_weight = self.divergence_weight.unwrap_or(0.0);
+        // Where a likelihood stage follows, the flag is its weight (`likelihood_stage`) and the
+        // first stage trains without the term.
+        let first_stage_weight = if recipe.likelihood_steps > 0 { 0.0 } else { divergence_weight };
         if !(divergence_weight.is_finite() && divergence_weight >= 0.0) {
             return Err(format!("--divergence_weight {divergence_weight}: a weight of 0 or more"));
         }
@@ -416,7 +435,7 @@ impl Args {
             coupling: Coupling::from_parts(&self.coupling, self.coupling_batch, self.bridge_sigma)?,
             architecture: recipe.architecture,
             batch: self.batch,
-            divergence_weight,
+            divergence_weight: first_stage_weight,
             learning_rate: self.learning_rate,
             final_learning_rate: self.final_learning_rate,
             ..TrainConfig::default()
@@ -572,19 +591,21 @@ fn main() {
                     let mixture = dataset.mixture();
                     let first = match &args.init {
                         Some(init) => {
-                            read_first_stage(init, dataset, schedule, &config).unwrap_or_else(|e| {
-                                eprintln!("dp-train: {e}");
-                                std::process::exit(1);
-                            })
+                            read_first_stage(init, dataset, schedule, &config, false)
+                                .unwrap_or_else(|e| {
+                                    eprintln!("dp-train: {e}");
+                                    std::process::exit(1);
+                                })
+                                .0
                         }
                         None => train::train(&mixture, schedule, &config, |_, loss| {
                             recent_loss = 0.99 * recent_loss + 0.01 * loss;
                         }),
                     };
-                    let likelihood_steps = args.recipe(Some((dataset, schedule))).likelihood_steps;
+                    let recipe = args.recipe(Some((dataset, schedule)));
+                    let likelihood_steps = recipe.likelihood_steps;
                     let mlp = if likelihood_steps > 0 {
-                        let mut stage = likelihood_stage(&config, likelihood_steps);
-                        stage.divergence_weight = args.divergence_weight.unwrap_or(stage.divergence_weight);
+                        let stage = likelihood_stage(&config, &recipe, &args);
                         train::train_further(first.quantized(), &mixture, schedule, &stage, |_, loss| {
                             recent_loss = 0.99 * recent_loss + 0.01 * loss;
                         })
@@ -829,33 +850,36 @@ fn train_one_file(args: &Args, config: &TrainConfig) -> Result<(), String> {
 }
 
 /// The first stage's network of `dataset` on `schedule` from `--init FILE.dpw` (written by
-/// `cargo xtask train`), checked to be of them and of `config`'s objective and architecture.
+/// `cargo xtask train`), checked to be of them, of `config`'s objective and architecture, and
+/// class-conditional exactly when `conditional` is: the network and its class embedding.
 fn read_first_stage(
     path: &std::path::Path,
     dataset: Dataset,
     schedule: Schedule,
     config: &TrainConfig,
-) -> Result<Mlp, String> {
+    conditional: bool,
+) -> Result<(Mlp, Option<ClassEmbedding>), String> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-    let net = TrainedNet::from_bytes(&bytes).map_err(|e| format!("--init {shown}: {e}"))?;
+    let net = network_file::read_network(path).map_err(|e| format!("--init {e}"))?;
     let learned = (net.dataset, net.schedule, net.parametrization, net.mlp.architecture());
-    if learned != (dataset, schedule, config.objective, config.architecture) || net.class_embedding.is_some()
+    if learned != (Some(dataset), schedule, config.objective, config.architecture)
+        || net.class_embedding.is_some() != conditional
     {
         return Err(format!(
-            "--init {shown}: the file holds {} {} on {} ({}){}, the recipe trains {} {} on {} ({})",
+            "--init {shown}: the file holds {} {} on {} ({}){}, the recipe trains {} {} on {} ({}){}",
             net.mlp.architecture().name(),
             net.parametrization.name(),
             net.schedule.name(),
-            net.dataset.name(),
+            net.dataset.map_or("no dataset", Dataset::name),
             if net.class_embedding.is_some() { ", class-conditional" } else { "" },
             config.architecture.name(),
             config.objective.name(),
             schedule.name(),
-            dataset.name()
+            dataset.name(),
+            if conditional { ", class-conditional" } else { "" },
         ));
     }
-    Ok(net.mlp)
+    Ok((net.mlp, net.class_embedding))
 }
 
 /// Trains (or with `--requantize` re-reads) the class-conditional network of `dataset`, writes
@@ -878,9 +902,28 @@ fn train_conditional(
         let component_classes = classes::component_classes(dataset);
         let labels =
             train::Labels { component_classes: &component_classes, classes: classes::classes(dataset).len() };
-        let (mlp, embedding) =
-            train::train_conditional(&dataset.mixture(), &labels, schedule, config, |_, _| {});
-        (mlp, embedding, config.seed, config.steps, config.objective)
+        let mixture = dataset.mixture();
+        let first = match &args.init {
+            Some(init) => match read_first_stage(init, dataset, schedule, config, true) {
+                Ok((mlp, Some(embedding))) => (mlp, embedding),
+                Ok((_, None)) => unreachable!("read_first_stage checks the file is class-conditional"),
+                Err(e) => {
+                    eprintln!("dp-train: {e}");
+                    std::process::exit(1);
+                }
+            },
+            None => train::train_conditional(&mixture, &labels, schedule, config, |_, _| {}),
+        };
+        let recipe = args.recipe(Some((dataset, schedule)));
+        let likelihood_steps = recipe.likelihood_steps;
+        let (mlp, embedding) = if likelihood_steps > 0 {
+            let stage = likelihood_stage(config, &recipe, args);
+            let start = (first.0.quantized(), first.1.quantized());
+            train::train_conditional_further(start, &mixture, &labels, schedule, &stage, |_, _| {})
+        } else {
+            first
+        };
+        (mlp, embedding, config.seed, config.steps + likelihood_steps, config.objective)
     };
     let (mlp, embedding) = (mlp.quantized(), embedding.quantized());
     let frame = NetFrame { schedule, parametrization };
@@ -936,6 +979,7 @@ mod tests {
             objective: Parametrization::Eps,
             architecture: Architecture::PLAIN,
             likelihood_steps: 0,
+            likelihood_time_sampling: TimeSampling::UniformLogSnr,
         };
         assert_eq!(defaults.recipe(Some((Dataset::TwoMoons, Schedule::VpLinear))), embedded);
         let moons_flow = defaults.recipe(Some((Dataset::TwoMoons, Schedule::RectifiedFlow)));
@@ -946,15 +990,16 @@ mod tests {
             Recipe { steps: SPIRAL_STEPS, objective: Parametrization::Velocity, ..embedded }
         );
         let conditional = Args::parse_from(["dp-train", "--conditional"]);
+        let tuned = |recipe: Recipe| Recipe { likelihood_steps: LIKELIHOOD_STEPS, ..recipe };
         assert_eq!(conditional.recipe(Some((Dataset::Pinwheel, Schedule::VpLinear))), embedded);
         let featured = Recipe { architecture: Architecture::FOURIER, ..embedded };
         assert_eq!(conditional.recipe(Some((Dataset::TwoMoons, Schedule::VpLinear))), featured);
         let longer = Recipe { steps: SPIRAL_STEPS, ..embedded };
         let longer_featured = Recipe { architecture: Architecture::FOURIER, ..longer };
-        assert_eq!(conditional.recipe(Some((Dataset::Spiral, Schedule::VpLinear))), longer_featured);
+        for dataset in [Dataset::Spiral, Dataset::Smiley] {
+            assert_eq!(conditional.recipe(Some((dataset, Schedule::VpLinear))), longer_featured);
+        }
         assert_eq!(conditional.recipe(Some((Dataset::Checkerboard, Schedule::VpLinear))), longer);
-        assert_eq!(conditional.recipe(Some((Dataset::Smiley, Schedule::VpLinear))), longer_featured);
-        let tuned = |recipe: Recipe| Recipe { likelihood_steps: LIKELIHOOD_STEPS, ..recipe };
         assert_eq!(defaults.recipe(Some((Dataset::Checkerboard, Schedule::VpLinear))), tuned(featured));
         assert_eq!(defaults.recipe(Some((Dataset::Smiley, Schedule::VpLinear))), tuned(embedded));
         assert_eq!(defaults.recipe(Some((Dataset::GaussianMixture, Schedule::VpLinear))), tuned(embedded));
@@ -963,8 +1008,24 @@ mod tests {
             Recipe { steps: SPIRAL_STEPS, likelihood_steps: SPIRAL_LIKELIHOOD_STEPS, ..embedded };
         assert_eq!(spiral, spiral_tuned);
         assert_eq!(spiral_flow.likelihood_steps, 0, "the likelihood stage is VP linear's");
-        let stage = likelihood_stage(&TrainConfig { seed: 4, ..TrainConfig::default() }, 7);
+        let seven = Recipe { likelihood_steps: 7, ..embedded };
+        let stage = likelihood_stage(&TrainConfig { seed: 4, ..TrainConfig::default() }, &seven, &defaults);
         assert_eq!((stage.steps, stage.seed, stage.time_sampling), (7, 5, TimeSampling::UniformLogSnr));
+        assert_eq!(stage.divergence_weight, LIKELIHOOD_DIVERGENCE_WEIGHT);
+        // --divergence_weight is the stage's weight where there is a stage, and the first
+        // stage's where there is none.
+        let weighted = Args::parse_from(["dp-train", "--divergence_weight", "0.1"]);
+        let tuned_first = weighted.config(Some((Dataset::Smiley, Schedule::VpLinear))).unwrap();
+        assert_eq!(tuned_first.divergence_weight, 0.0, "the first stage of a network with a stage");
+        assert_eq!(likelihood_stage(&tuned_first, &seven, &weighted).divergence_weight, 0.1);
+        // --likelihood_time_sampling draws the stage's times.
+        let first_times =
+            Args::parse_from(["dp-train", "--likelihood_time_sampling", "log_normal_and_uniform"]);
+        let recipe = first_times.recipe(Some((Dataset::Smiley, Schedule::VpLinear)));
+        let stage = likelihood_stage(&TrainConfig::default(), &recipe, &first_times);
+        assert_eq!((stage.steps, stage.time_sampling), (LIKELIHOOD_STEPS, TimeSampling::LogNormalAndUniform));
+        let single = weighted.config(Some((Dataset::Pinwheel, Schedule::VpLinear))).unwrap();
+        assert_eq!(single.divergence_weight, 0.1, "a network of one stage");
         let checkerboard_rectified = defaults.recipe(Some((Dataset::Checkerboard, Schedule::RectifiedFlow)));
         assert_eq!(checkerboard_rectified.architecture, Architecture::PLAIN, "features on VP linear's only");
         assert_eq!(defaults.recipe(Some((Dataset::TwoNormals1d, Schedule::VpLinear))), default_recipe());
@@ -974,6 +1035,7 @@ mod tests {
             objective: Parametrization::Eps,
             architecture: Architecture::PLAIN,
             likelihood_steps: 0,
+            likelihood_time_sampling: TimeSampling::UniformLogSnr,
         };
         assert_eq!(defaults.recipe(None), other, "a user's data, reflow, one file");
         let flags = Args::parse_from([
@@ -995,6 +1057,7 @@ mod tests {
             objective: Parametrization::X0,
             architecture: Architecture::FOURIER,
             likelihood_steps: 3,
+            likelihood_time_sampling: TimeSampling::UniformLogSnr,
         };
         assert_eq!(flags.recipe(Some((Dataset::Spiral, Schedule::RectifiedFlow))), flagged);
         assert_eq!(flags.recipe(None), flagged);

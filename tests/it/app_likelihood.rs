@@ -205,3 +205,72 @@ fn the_spirals_network_gives_a_point_of_its_tail_the_density_of_the_flow_the_sam
     let (model, exact) = (view.model.bits_per_dimension, view.exact.bits_per_dimension);
     assert!((model - exact).abs() < 0.1, "NLL {model} bits/dim, exact {exact}");
 }
+
+/// Most an embedded network's NLL by the probability-flow ODE may exceed the data's exact NLL,
+/// in bits per dimension (issue 30's bar; `cargo xtask report likelihood` prints every row).
+const MAX_NLL_ABOVE_EXACT: f64 = 0.03;
+/// The class-conditional networks' null classes are held to a bar of their own, their largest
+/// figure (checkerboard's 0.067 bits/dim; the others 0.037 to 0.065) rounded up, so that none can
+/// get worse unseen: a likelihood stage fitted for the null class alone brings six of them under
+/// 0.03 but costs classifier-free guidance its fidelity (docs/measured.md, "The likelihood
+/// stage"), so they keep their first-stage networks for now.
+const HELD_CONDITIONAL_NLL_ABOVE_EXACT: f64 = 0.07;
+/// Fresh data points of each measurement, as the likelihood report's.
+const NLL_POINTS: u32 = 2048;
+/// Heun steps on the Karras grid, as the likelihood report's.
+const NLL_ODE_STEPS: u32 = 128;
+
+/// The likelihood bar of every embedded network of a 2-D dataset: each unconditional one (VP
+/// linear, and rectified flow where the dataset has its own), and each class-conditional one by
+/// its null class (held to [`HELD_CONDITIONAL_NLL_ABOVE_EXACT`] for now) (the unconditional score an unguided run samples with), on 2,048 points of
+/// fresh data with the samplers' Gaussian prior, as the likelihood report measures them. The
+/// ODE is deterministic and the points are fixed, so the figures are the report's exactly. (The
+/// 1-D dataset's density is flat across its line, which a 2-D density measures poorly.)
+#[test]
+fn every_embedded_network_s_nll_by_the_ode_is_within_the_bar_of_the_exact_nll() {
+    use diffusion_playground::core::dataset::Dataset;
+    use diffusion_playground::core::embedded;
+    use diffusion_playground::core::schedule::Schedule;
+    // (dataset, schedule, class-conditional): each measured on its own thread.
+    let mut networks = Vec::new();
+    for dataset in Dataset::ALL.into_iter().filter(|d| !d.mixture().is_one_dimensional()) {
+        for schedule in embedded::TRAINED_SCHEDULES {
+            if embedded::net(dataset, schedule).is_ok_and(|net| net.schedule == schedule) {
+                networks.push((dataset, schedule, false));
+            }
+        }
+        networks.push((dataset, embedded::conditional_net(dataset).unwrap().schedule, true));
+    }
+    let measure = |(dataset, schedule, conditional): (Dataset, Schedule, bool)| {
+        let pairs = [
+            ("score", "mlp"),
+            ("time_grid", "karras"),
+            ("dataset", dataset.name()),
+            ("schedule", schedule.name()),
+        ];
+        let mut s = session(&pairs);
+        if conditional {
+            s.use_network(embedded::conditional_net(dataset).unwrap()).unwrap();
+        }
+        let points = s.likelihood_data(NLL_POINTS).unwrap();
+        let view = s.likelihood("heun", "karras", NLL_ODE_STEPS, PriorChoice::Gaussian, &points).unwrap();
+        let (model, exact) = (view.model.bits_per_dimension, view.exact.bits_per_dimension);
+        let above = model - exact;
+        let name = format!(
+            "{} {}{}",
+            dataset.name(),
+            schedule.name(),
+            if conditional { " class-conditional, null class" } else { "" }
+        );
+        let bar = if conditional { HELD_CONDITIONAL_NLL_ABOVE_EXACT } else { MAX_NLL_ABOVE_EXACT };
+        // A NaN (a point thrown to infinity) fails too.
+        (above.is_nan() || above > bar).then(|| {
+            format!("{name}: NLL {model:.4} bits/dim, {above:.4} above the exact {exact:.4} (bar {bar})")
+        })
+    };
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let runs: Vec<_> = networks.iter().map(|&n| scope.spawn(move || measure(n))).collect();
+        runs.into_iter().filter_map(|run| run.join().expect("a measurement")).collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -58,6 +58,11 @@ fn cpu_and_gpu_training_have_the_same_shape_and_learn_the_drawing() {
     assert_eq!(cpu.points(), square().as_slice());
 
     let Some(gpu) = crate::support::gpu::gpu() else { return };
+    // The kernels fit the first-order loss only: a plan with the divergence term is refused.
+    let mut second_order = plan.clone();
+    second_order.config.divergence_weight = 0.3;
+    let refused = Training::on_gpu(&gpu, second_order).err().expect("refused").to_string();
+    assert!(refused.contains("divergence term") && refused.contains("CPU"), "{refused}");
     let mut on_gpu = Training::on_gpu(&gpu, plan).unwrap();
     assert!(on_gpu.on_gpu_path() && on_gpu.mlp().is_none() && on_gpu.losses().is_empty());
     let (gpu_first, gpu_last) = run_to_end(&mut on_gpu);

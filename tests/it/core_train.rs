@@ -2,15 +2,19 @@
 //! example, the weightings relate them as the papers say, EDM's log-normal times have the stated
 //! moments, and a network trained on each objective samples the data through its own conversion.
 
+use diffusion_playground::core::class_embedding::ClassEmbedding;
+use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::metrics::sliced_wasserstein;
+use diffusion_playground::core::mlp::HIDDEN;
 use diffusion_playground::core::param::{self, Coefficients, Parametrization};
 use diffusion_playground::core::quality::{self, RunSetup};
 use diffusion_playground::core::sampler::{NetFrame, Sampler, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
 use diffusion_playground::core::timesteps::TimeGrid;
 use diffusion_playground::core::train::{
-    self, TimeSampling, TrainConfig, Weighting, EDM_P_MEAN, EDM_P_STD, TRAIN_T_MIN, UNIFORM_SHARE,
+    self, Conditioning, TimeSampling, TrainConfig, Weighting, EDM_P_MEAN, EDM_P_STD, TRAIN_T_MIN,
+    UNIFORM_SHARE,
 };
 
 #[test]
@@ -171,12 +175,13 @@ fn the_divergence_term_s_gradient_is_the_derivative_of_its_loss() {
         train::coupled_examples(&data, schedule, &config, 4096).into_iter().map(|(e, _)| e).collect();
     let fixed = train::predictions(&mlp, &examples);
     let mut gradient = vec![0.0f32; mlp.weights.len()];
-    train::divergence_loss_and_gradient(&mlp, schedule, &examples, &fixed, 1.0, &mut gradient);
+    train::divergence_loss_and_gradient(&mlp, schedule, &examples, &fixed, None, 1.0, &mut gradient);
     let loss_along = |direction: &[f32], step: f32| {
         let mut changed = mlp.clone();
         changed.weights.iter_mut().zip(direction).for_each(|(w, d)| *w += step * d);
         let mut unused = vec![0.0f32; mlp.weights.len()];
-        train::divergence_loss_and_gradient(&changed, schedule, &examples, &fixed, 1.0, &mut unused) as f64
+        train::divergence_loss_and_gradient(&changed, schedule, &examples, &fixed, None, 1.0, &mut unused)
+            as f64
     };
     let derivative_along = |direction: &[f32], step: f32| {
         (loss_along(direction, step) - loss_along(direction, -step)) / (2.0 * step as f64)
@@ -203,6 +208,61 @@ fn the_divergence_term_s_gradient_is_the_derivative_of_its_loss() {
             "weight {index}: {analytic} from the backward passes, {numeric} by differences"
         );
     }
+}
+
+/// With a class embedding the divergence term runs each example with its label's row, and the
+/// rows' gradient is the derivative of its loss too: differences of the loss along the rows'
+/// gradient agree with what `divergence_loss_and_gradient` adds to it, and rows of labels no
+/// example carries get none.
+#[test]
+fn the_conditional_divergence_term_s_gradient_in_the_class_rows_is_the_derivative_of_its_loss() {
+    let dataset = Dataset::TwoMoons;
+    let data = dataset.mixture();
+    let schedule = Schedule::VpLinear;
+    let component_classes = classes::component_classes(dataset);
+    let labels = train::Labels { component_classes: &component_classes, classes: 2 };
+    let config = TrainConfig { batch: 256, steps: 200, ..TrainConfig::default() };
+    let (mlp, mut embedding) = train::train_conditional(&data, &labels, schedule, &config, |_, _| {});
+    // Rows away from zero, so that each class's network differs from the others'.
+    embedding.rows.iter_mut().enumerate().for_each(|(i, r)| *r += 0.05 * ((i % 7) as f32 - 3.0));
+    let examples: Vec<_> =
+        train::coupled_examples(&data, schedule, &config, 4096).into_iter().map(|(e, _)| e).collect();
+    // Classes 0 and 1 only: the null class's row must get no gradient.
+    let classes: Vec<usize> = (0..examples.len()).map(|i| i % 2).collect();
+    let fixed = train::conditional_predictions(&mlp, &embedding, &examples, &classes);
+    let loss_and_row_gradient = |embedding: &ClassEmbedding| {
+        let mut rows = vec![0.0f32; embedding.rows.len()];
+        let mut unused = vec![0.0f32; mlp.weights.len()];
+        let conditioning = Conditioning { embedding, labels: &classes, gradient: &mut rows };
+        let loss = train::divergence_loss_and_gradient(
+            &mlp,
+            schedule,
+            &examples,
+            &fixed,
+            Some(conditioning),
+            1.0,
+            &mut unused,
+        );
+        (loss as f64, rows)
+    };
+    let (_, gradient) = loss_and_row_gradient(&embedding);
+    let null = &gradient[2 * HIDDEN..];
+    assert!(null.iter().all(|g| *g == 0.0), "the null class's row, carried by no example, got a gradient");
+    let norm = gradient.iter().map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
+    assert!(norm > 0.0);
+    let along = |step: f64| {
+        let mut moved = embedding.clone();
+        moved.rows.iter_mut().zip(&gradient).for_each(|(r, g)| *r += (step * *g as f64 / norm) as f32);
+        loss_and_row_gradient(&moved).0
+    };
+    // The loss holds divergences by differences of float32 outputs, whose rounding a small step
+    // would amplify; the rows move little at this one.
+    let step = 0.05;
+    let numeric = (along(step) - along(-step)) / (2.0 * step);
+    assert!(
+        (numeric - norm).abs() < 0.03 * norm,
+        "along the rows' gradient: {norm} from the backward passes, {numeric} by differences"
+    );
 }
 
 #[test]

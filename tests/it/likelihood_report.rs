@@ -9,8 +9,9 @@ use diffusion_playground::app::likelihood::{NllSummary, PriorChoice};
 use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::dataset::Dataset;
-use diffusion_playground::core::embedded::TRAINED_SCHEDULES;
+use diffusion_playground::core::embedded::{self, TRAINED_SCHEDULES};
 use diffusion_playground::core::likelihood::{bits_per_dimension, LIKELIHOOD_SAMPLERS};
+use diffusion_playground::core::schedule::Schedule;
 
 /// Points of each measurement.
 const POINTS: u32 = 2048;
@@ -38,9 +39,18 @@ fn nll_of_every_embedded_network() {
     // DP_REPORT_DATASET=NAME measures one dataset's rows only.
     let only = std::env::var("DP_REPORT_DATASET").ok();
     for dataset in Dataset::ALL.into_iter().filter(|d| only.as_deref().is_none_or(|name| name == d.name())) {
-        for schedule in TRAINED_SCHEDULES {
-            let mlp =
+        let conditional = (!dataset.mixture().is_one_dimensional()).then_some((Schedule::VpLinear, true));
+        let rows = TRAINED_SCHEDULES.into_iter().map(|s| (s, false)).chain(conditional);
+        for (schedule, conditional_row) in rows {
+            let mut mlp =
                 session(&[("dataset", dataset.name()), ("schedule", schedule.name()), ("score", "mlp")]);
+            let trained_on = if schedule == Schedule::VpLinear && conditional_row {
+                // The class-conditional network by its null class, as an unguided run samples.
+                mlp.use_network(embedded::conditional_net(dataset).unwrap()).unwrap();
+                "vp_linear (class-conditional, null class)".to_string()
+            } else {
+                mlp.net().schedule.name().to_string()
+            };
             let exact =
                 session(&[("dataset", dataset.name()), ("schedule", schedule.name()), ("score", "exact")]);
             let points = mlp.likelihood_data(POINTS).unwrap();
@@ -53,7 +63,7 @@ fn nll_of_every_embedded_network() {
                 "| {} | {} | {} | {} | {:.3} ± {:.3} | {} | {} |",
                 dataset.name(),
                 schedule.name(),
-                mlp.net().schedule.name(),
+                trained_on,
                 bits(model.model),
                 elbo.bits_per_dimension,
                 bits_per_dimension(-elbo.standard_error),
