@@ -212,33 +212,25 @@ impl Trainer {
             self.gradient.iter_mut().for_each(|g| *g = 0.0);
             let rate = train::learning_rate(&self.config, self.step);
             let loss = match &mut self.conditional {
-                None => {
-                    let first_index = self.step.wrapping_mul(self.config.batch);
-                    train::batch_loss_and_gradient(
-                        &self.mlp,
-                        &self.mixture,
-                        self.schedule,
-                        &self.config,
-                        first_index,
-                        &mut self.gradient,
-                    )
-                }
+                None => train::step_loss_and_gradient(
+                    &self.mlp,
+                    &self.mixture,
+                    self.schedule,
+                    &self.config,
+                    self.step,
+                    &mut self.gradient,
+                ),
                 Some(state) => {
                     state.gradient.iter_mut().for_each(|g| *g = 0.0);
                     let labels = Labels { component_classes: &state.labels, classes: DRAWING_CLASSES.len() };
-                    let examples = train::prepare_labelled_batch(
+                    let loss = train::conditional_step_loss_and_gradient(
+                        (&self.mlp, &state.embedding),
                         &self.mixture,
                         &labels,
                         self.schedule,
                         &self.config,
                         self.step,
-                    );
-                    let loss = train::conditional_loss_and_gradient(
-                        &self.mlp,
-                        &state.embedding,
-                        &examples,
-                        &mut self.gradient,
-                        &mut state.gradient,
+                        (&mut self.gradient, &mut state.gradient),
                     );
                     state.adam.update(&mut state.embedding.rows, &state.gradient, rate);
                     loss

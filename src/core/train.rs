@@ -492,21 +492,31 @@ pub fn prepared_loss_and_gradient(mlp: &Mlp, examples: &[PreparedExample], gradi
     loss
 }
 
-/// Mean weighted loss of `mlp` on a batch for `config`'s objective, weighting and times, adding
-/// its gradient to `gradient` (zeroed by the caller).
-pub fn batch_loss_and_gradient(
+/// The loss of step `step` of a run of `mlp` on `data`, adding its gradient to `gradient`
+/// (zeroed by the caller): the mean weighted loss of the step's batch for `config`'s objective,
+/// weighting and times, and with `config.divergence_weight` above zero the divergence term of
+/// [`divergence_loss_and_gradient`] on the same examples. Every unconditional trainer steps
+/// through it ([`train_further`], `drawing::Trainer`).
+pub fn step_loss_and_gradient(
     mlp: &Mlp,
     data: &GaussianMixture,
     schedule: Schedule,
     config: &TrainConfig,
-    first_index: u32,
+    step: u32,
     gradient: &mut [f32],
 ) -> f32 {
-    let examples: Vec<PreparedExample> = coupled_examples(data, schedule, config, first_index)
-        .iter()
-        .map(|(e, _)| prepared(schedule, config, e))
+    let examples: Vec<Example> = coupled_examples(data, schedule, config, step.wrapping_mul(config.batch))
+        .into_iter()
+        .map(|(e, _)| e)
         .collect();
-    prepared_loss_and_gradient(mlp, &examples, gradient)
+    let prepared: Vec<PreparedExample> = examples.iter().map(|e| prepared(schedule, config, e)).collect();
+    let mut loss = prepared_loss_and_gradient(mlp, &prepared, gradient);
+    if config.divergence_weight > 0.0 {
+        let fixed = predictions(mlp, &examples);
+        let weight = config.divergence_weight;
+        loss += divergence_loss_and_gradient(mlp, schedule, &examples, &fixed, None, weight, gradient);
+    }
+    loss
 }
 
 /// Step h of the central differences of [`divergence_loss_and_gradient`], in the units of x:
@@ -648,19 +658,7 @@ pub fn train_further(
     let mut gradient = vec![0.0; mlp.weights.len()];
     for step in 0..config.steps {
         gradient.iter_mut().for_each(|g| *g = 0.0);
-        let examples: Vec<Example> =
-            coupled_examples(data, schedule, config, step.wrapping_mul(config.batch))
-                .into_iter()
-                .map(|(e, _)| e)
-                .collect();
-        let prepared: Vec<PreparedExample> = examples.iter().map(|e| prepared(schedule, config, e)).collect();
-        let mut loss = prepared_loss_and_gradient(&mlp, &prepared, &mut gradient);
-        if config.divergence_weight > 0.0 {
-            let fixed = predictions(&mlp, &examples);
-            let weight = config.divergence_weight;
-            loss +=
-                divergence_loss_and_gradient(&mlp, schedule, &examples, &fixed, None, weight, &mut gradient);
-        }
+        let loss = step_loss_and_gradient(&mlp, data, schedule, config, step, &mut gradient);
         adam.update(&mut mlp.weights, &gradient, learning_rate(config, step));
         on_step(step, loss);
     }
@@ -747,6 +745,35 @@ fn labelled_batch(
         .unzip()
 }
 
+/// The loss of step `step` of a class-conditional run, adding its gradients to the network's
+/// and the embedding's (both zeroed by the caller): the first-order loss of the step's labelled
+/// batch and, with `config.divergence_weight` above zero, the divergence term of
+/// [`divergence_loss_and_gradient`] on the same examples, each for the label it trains with (see
+/// [`train_conditional_further`] for why). Every class-conditional trainer steps through it
+/// ([`train_conditional_further`], `drawing::Trainer`).
+pub fn conditional_step_loss_and_gradient(
+    (mlp, embedding): (&Mlp, &ClassEmbedding),
+    data: &GaussianMixture,
+    labels: &Labels,
+    schedule: Schedule,
+    config: &TrainConfig,
+    step: u32,
+    (gradient, embedding_gradient): (&mut [f32], &mut [f32]),
+) -> f32 {
+    let (drawn, classes) = labelled_batch(data, labels, schedule, config, step);
+    let examples: Vec<(PreparedExample, usize)> =
+        drawn.iter().map(|e| prepared(schedule, config, e)).zip(classes.iter().copied()).collect();
+    let mut loss = conditional_loss_and_gradient(mlp, embedding, &examples, gradient, embedding_gradient);
+    if config.divergence_weight > 0.0 {
+        let fixed = conditional_predictions(mlp, embedding, &drawn, &classes);
+        let conditioning = Conditioning { embedding, labels: &classes, gradient: embedding_gradient };
+        let weight = config.divergence_weight;
+        loss +=
+            divergence_loss_and_gradient(mlp, schedule, &drawn, &fixed, Some(conditioning), weight, gradient);
+    }
+    loss
+}
+
 /// Trains a fresh class-conditional network (Ho and Salimans 2022, Alg. 1: one network for the
 /// conditional and, through label dropout, the unconditional prediction); `on_step(step,
 /// loss)` sees every step's batch loss. The network starts as [`train`]'s does and the
@@ -763,14 +790,17 @@ pub fn train_conditional(
 }
 
 /// Trains a class-conditional network and its embedding on from their weights, as
-/// [`train_further`] does an unconditional one: with `config.divergence_weight` above zero the
-/// divergence term of [`divergence_loss_and_gradient`] is fitted for each example's label and
-/// for the null class (the unconditional score an unguided run samples and the likelihood panel
-/// integrates), while the first-order loss keeps each example's label. Measured on two moons
-/// (docs/measured.md, "The likelihood stage"): for the label alone, so the null class on one
-/// example in five, its null class came 0.014 bits/dim above the exact NLL; for the null class
-/// alone, 0.008, but classifier-free guidance at w = 3, which extrapolates from the null class
-/// through the class, then strayed from the exact guided samples (SW2 0.063 -> 0.082).
+/// [`train_further`] does an unconditional one, through [`conditional_step_loss_and_gradient`]:
+/// with `config.divergence_weight` above zero the divergence term is fitted on the same
+/// labelled batch as the first-order loss, each example for its own label, so for the null class
+/// (the unconditional score an unguided run samples and the likelihood panel integrates) on the
+/// one example in five whose label was dropped. Measured on two moons (docs/measured.md, "The
+/// likelihood stage"), 20,000 steps from the shipped network: its null class came from 0.065 to
+/// 0.014 bits/dim above the exact NLL, but classifier-free guidance at w = 3 of the upper moon
+/// strayed from the exact guided samples (SW2 0.065 -> 0.099; the lower moon's stayed, 0.063 ->
+/// 0.062). Fitted for the null class on every example too, the null class reached 0.008 and both
+/// moons strayed (0.094, 0.086): guidance extrapolates from the null class through the class, so
+/// it multiplies a change of their difference.
 pub fn train_conditional_further(
     (mut mlp, mut embedding): (Mlp, ClassEmbedding),
     data: &GaussianMixture,
@@ -785,43 +815,15 @@ pub fn train_conditional_further(
     for step in 0..config.steps {
         gradient.iter_mut().for_each(|g| *g = 0.0);
         embedding_gradient.iter_mut().for_each(|g| *g = 0.0);
-        let (drawn, classes) = labelled_batch(data, labels, schedule, config, step);
-        let examples: Vec<(PreparedExample, usize)> =
-            drawn.iter().map(|e| prepared(schedule, config, e)).zip(classes.iter().copied()).collect();
-        let mut loss = conditional_loss_and_gradient(
-            &mlp,
-            &embedding,
-            &examples,
-            &mut gradient,
-            &mut embedding_gradient,
+        let loss = conditional_step_loss_and_gradient(
+            (&mlp, &embedding),
+            data,
+            labels,
+            schedule,
+            config,
+            step,
+            (&mut gradient, &mut embedding_gradient),
         );
-        if config.divergence_weight > 0.0 {
-            // Each example for its own label and, where that is a class, for the null class too.
-            let null = labels.classes;
-            let (fitted, fitted_labels): (Vec<Example>, Vec<usize>) = drawn
-                .iter()
-                .zip(&classes)
-                .flat_map(|(e, &label)| {
-                    std::iter::once((*e, label)).chain((label != null).then_some((*e, null)))
-                })
-                .unzip();
-            let fixed = conditional_predictions(&mlp, &embedding, &fitted, &fitted_labels);
-            let conditioning = Conditioning {
-                embedding: &embedding,
-                labels: &fitted_labels,
-                gradient: &mut embedding_gradient,
-            };
-            let weight = config.divergence_weight;
-            loss += divergence_loss_and_gradient(
-                &mlp,
-                schedule,
-                &fitted,
-                &fixed,
-                Some(conditioning),
-                weight,
-                &mut gradient,
-            );
-        }
         let rate = learning_rate(config, step);
         adam.update(&mut mlp.weights, &gradient, rate);
         adam_embedding.update(&mut embedding.rows, &embedding_gradient, rate);

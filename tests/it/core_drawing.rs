@@ -30,16 +30,39 @@ fn bad_drawings_are_refused_with_the_reason() {
 #[test]
 fn training_in_chunks_is_training_in_one_go() {
     let mixture = drawn_mixture(&circle()).unwrap();
-    let config = TrainConfig { steps: 30, batch: 16, ..TrainConfig::default() };
-    let mut trainer = Trainer::new(mixture.clone(), DRAWN_SCHEDULE, config.clone());
-    for chunk in [7, 1, 100] {
-        trainer.run(chunk);
+    // The first-order loss alone, and with the divergence term of the likelihood stage.
+    for divergence_weight in [0.0, 0.3] {
+        let config = TrainConfig { steps: 30, batch: 16, divergence_weight, ..TrainConfig::default() };
+        let mut trainer = Trainer::new(mixture.clone(), DRAWN_SCHEDULE, config.clone());
+        for chunk in [7, 1, 100] {
+            trainer.run(chunk);
+        }
+        assert_eq!(trainer.step(), 30);
+        assert!(trainer.run(5).is_nan(), "a finished run takes no more steps");
+        let whole = train::train(&mixture, DRAWN_SCHEDULE, &config, |_, _| {});
+        assert_eq!(trainer.mlp(), &whole, "divergence weight {divergence_weight}");
+        assert_eq!(trainer.losses().len(), 30);
     }
-    assert_eq!(trainer.step(), 30);
-    assert!(trainer.run(5).is_nan(), "a finished run takes no more steps");
-    let whole = train::train(&mixture, DRAWN_SCHEDULE, &config, |_, _| {});
-    assert_eq!(trainer.mlp(), &whole);
-    assert_eq!(trainer.losses().len(), 30);
+}
+
+#[test]
+fn class_conditional_training_in_chunks_is_training_in_one_go() {
+    let mixture = drawn_mixture(&circle()).unwrap();
+    // The left half of the circle drawn in the first colour, the right half in the second.
+    let labels: Vec<usize> = circle().iter().map(|p| usize::from(p[0] > 0.0)).collect();
+    for divergence_weight in [0.0, 0.3] {
+        let config = TrainConfig { steps: 20, batch: 16, divergence_weight, ..TrainConfig::default() };
+        let mut trainer =
+            Trainer::conditional(mixture.clone(), labels.clone(), DRAWN_SCHEDULE, config.clone());
+        for chunk in [3, 50] {
+            trainer.run(chunk);
+        }
+        let classes = train::Labels { component_classes: &labels, classes: drawing::DRAWING_CLASSES.len() };
+        let (mlp, embedding) =
+            train::train_conditional(&mixture, &classes, DRAWN_SCHEDULE, &config, |_, _| {});
+        assert_eq!(trainer.mlp(), &mlp, "divergence weight {divergence_weight}");
+        assert_eq!(trainer.embedding(), Some(&embedding), "divergence weight {divergence_weight}");
+    }
 }
 
 #[test]
