@@ -247,8 +247,8 @@ const LIKELIHOOD_TUNED: [Dataset; 4] =
 /// The class-conditional VP-linear embedded networks that train a likelihood stage after the
 /// first (`train::train_conditional_further`: the divergence term for each example's own label,
 /// so for the null class on the examples whose label was dropped). Their null classes came from
-/// 0.037 (8 Gaussians), 0.040 (spiral) and 0.067 (checkerboard, plain; with coordinate features
-/// and the stage) to 0.026, 0.016 and 0.017 bits/dim above the exact NLL, their samples within
+/// 0.037 (8 Gaussians), 0.040 (spiral) and 0.067 (checkerboard's plain network; now with
+/// coordinate features) to 0.026, 0.016 and 0.017 bits/dim above the exact NLL, their samples within
 /// the bars and every class's guided samples at w = 3 within `guidance_report::every_class_at_w_3`'s
 /// bar. Others' guided samples strayed (two moons' upper moon: SW2 0.065 -> 0.099, past its bar
 /// of 0.083), so they keep their first stage (docs/measured.md, "The likelihood stage").

@@ -211,7 +211,7 @@ fn the_spirals_network_gives_a_point_of_its_tail_the_density_of_the_flow_the_sam
 /// in bits per dimension (issue 30's bar; `cargo xtask report likelihood` prints every row).
 const MAX_NLL_ABOVE_EXACT: f64 = 0.03;
 /// The class-conditional networks' null classes without a likelihood stage are held to a bar of
-/// their own, their largest figure (checkerboard's 0.067 bits/dim; the others 0.040 to 0.065)
+/// their own, their largest figure (two moons' 0.065 bits/dim; the others 0.037 to 0.060)
 /// rounded up, so that none can get worse unseen: a likelihood stage brings them under 0.03 but
 /// costs classifier-free guidance its fidelity on some of their classes (docs/measured.md, "The
 /// likelihood stage"), so they keep their first-stage networks for now.
