@@ -132,30 +132,13 @@ const GUIDANCE_SCALE: f64 = 3.0;
 /// The class-conditional networks measured: `DP_NETWORKS_DIR`'s `.conditional.dpw` files where it
 /// is set (networks being tried out, `dp-train --conditional --out DIR`), else the embedded ones.
 fn conditional_networks() -> Vec<(String, TrainedNet)> {
-    match std::env::var_os("DP_NETWORKS_DIR") {
-        Some(folder) => {
-            let mut files: Vec<_> = std::fs::read_dir(&folder)
-                .expect("DP_NETWORKS_DIR is a folder")
-                .flatten()
-                .map(|entry| entry.path())
-                .filter(|path| path.to_string_lossy().ends_with(".conditional.dpw"))
-                .collect();
-            files.sort();
-            files
-                .into_iter()
-                .map(|file| {
-                    let net = TrainedNet::from_bytes(&std::fs::read(&file).expect("a readable file"))
-                        .expect("a weight file");
-                    (file.file_name().unwrap_or_default().to_string_lossy().into_owned(), net)
-                })
-                .collect()
-        }
-        None => Dataset::ALL
+    crate::support::networks::in_the_folder_of_dp_networks_dir(".conditional.dpw").unwrap_or_else(|| {
+        Dataset::ALL
             .into_iter()
             .filter(|d| !d.mixture().is_one_dimensional())
             .filter_map(|d| embedded::conditional_net(d).ok().map(|net| ("embedded".to_string(), net)))
-            .collect(),
-    }
+            .collect()
+    })
 }
 
 /// Classifier-free guidance at w = 3 with each class-conditional network, for every class,

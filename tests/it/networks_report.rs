@@ -21,7 +21,6 @@
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::embedded::{self, TRAINED_SCHEDULES};
 use diffusion_playground::core::quality::{network_against_exact, AgainstExact};
-use diffusion_playground::core::weights::TrainedNet;
 
 /// Most the network's TV may exceed the exact score's, as a factor.
 const TV_RATIO_BAR: f64 = 1.2;
@@ -66,26 +65,16 @@ fn every_embedded_network_against_the_exact_score() {
 #[test]
 #[ignore]
 fn networks_in_a_folder_against_the_exact_score() {
-    let Some(folder) = std::env::var_os("DP_NETWORKS_DIR") else {
+    let Some(networks) = crate::support::networks::in_the_folder_of_dp_networks_dir(".dpw") else {
         println!("DP_NETWORKS_DIR is not set: nothing to measure");
         return;
     };
-    let mut files: Vec<_> = std::fs::read_dir(&folder)
-        .expect("DP_NETWORKS_DIR is a folder")
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "dpw"))
-        .collect();
-    files.sort();
     println!("| dataset | network | TV, network | TV, exact score | sampling-noise floor | network / exact | log-density gap (nats) | within the bars |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for file in files {
-        let bytes = std::fs::read(&file).expect("a readable weight file");
-        let net = TrainedNet::from_bytes(&bytes).expect("a weight file");
+    for (name, net) in networks {
         if net.dataset.mixture().is_one_dimensional() {
             continue;
         }
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         row(net.dataset, &name, network_against_exact(&net));
     }
 }

@@ -33,3 +33,23 @@ pub fn untrained(architecture: Architecture, seed: u32) -> Mlp {
     }
     mlp
 }
+
+/// The weight files of the folder `DP_NETWORKS_DIR` names whose file name ends with `suffix`
+/// (networks being tried out, `dp-train --out DIR`), by name, read and checked; `None` when the
+/// variable is not set.
+pub fn in_the_folder_of_dp_networks_dir(suffix: &str) -> Option<Vec<(String, TrainedNet)>> {
+    let folder = std::env::var_os("DP_NETWORKS_DIR")?;
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .expect("DP_NETWORKS_DIR is a folder")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    let read = |file: std::path::PathBuf| {
+        let net = TrainedNet::from_bytes(&std::fs::read(&file).expect("a readable weight file"))
+            .expect("a weight file");
+        (file.file_name().unwrap_or_default().to_string_lossy().into_owned(), net)
+    };
+    Some(files.into_iter().map(read).collect())
+}
