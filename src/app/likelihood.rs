@@ -14,9 +14,10 @@ use crate::app::options::{self, OptionError};
 use crate::app::session::Session;
 use crate::core::dataset::GaussianMixture;
 use crate::core::elbo::Chain;
-use crate::core::likelihood::{self, bits_per_dimension, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS};
+use crate::core::likelihood::{self, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS};
 use crate::core::names;
 use crate::core::sampler::{NetFrame, Sampler, Unguided};
+use crate::core::space::Space;
 use crate::core::timesteps::TimeGrid;
 use crate::gpu::likelihood::PendingLikelihood;
 use crate::gpu::GpuError;
@@ -76,13 +77,14 @@ pub struct NllSummary {
 }
 
 impl NllSummary {
-    /// The summary of `log_p` (nats); an infinite error for fewer than two values.
-    pub fn of(log_p: &[f64]) -> NllSummary {
+    /// The summary of `log_p` (nats, densities in `space`); an infinite error for fewer than two
+    /// values.
+    pub fn of(log_p: &[f64], space: Space) -> NllSummary {
         let (mean, standard_error) = mean_and_standard_error(log_p);
         NllSummary {
             mean_log_p: mean,
-            bits_per_dimension: bits_per_dimension(mean),
-            standard_error: standard_error / (likelihood::DIMENSIONS * std::f64::consts::LN_2),
+            bits_per_dimension: space.bits_per_dimension(mean),
+            standard_error: standard_error / (space.dimensions() * std::f64::consts::LN_2),
         }
     }
 }
@@ -160,6 +162,9 @@ pub struct LikelihoodView {
     pub exact: NllSummary,
     /// Histograms of both.
     pub histogram: LogDensityHistogram,
+    /// The coordinates the densities are of, which bits per dimension divide by: 2, or 1 for
+    /// 1-D data, measured on its line (`core::space`).
+    pub dimensions: u32,
 }
 
 /// What the bound's bar chart shows: the terms averaged over the points.
@@ -180,6 +185,8 @@ pub struct ElboView {
     pub standard_error: f64,
     /// The mean bound as a negative log-likelihood in bits per dimension.
     pub bits_per_dimension: f64,
+    /// The coordinates the bound is of: 2, or 1 for 1-D data (`core::space`).
+    pub dimensions: u32,
     /// The exact mean ln p_0 of the points (nats).
     pub exact_log_p: f64,
 }
@@ -234,8 +241,9 @@ impl ViewParts {
             steps: self.setup.steps,
             evaluations: self.evaluations,
             data_time: self.setup.data_time(),
-            model: NllSummary::of(&log_p),
-            exact: NllSummary::of(&self.exact_log_p),
+            model: NllSummary::of(&log_p, self.setup.space),
+            exact: NllSummary::of(&self.exact_log_p, self.setup.space),
+            dimensions: self.setup.space.dimensions() as u32,
             histogram: LogDensityHistogram::of(&log_p, &self.exact_log_p),
             log_p,
             exact_log_p: self.exact_log_p,
@@ -262,6 +270,7 @@ impl Session {
             sampler,
             grid,
             steps: steps as usize,
+            space: Space::of(self.target()),
         })
     }
 
@@ -313,7 +322,8 @@ impl Session {
             allowed: why,
         })?;
         let source = self.unguided_source();
-        let ends = match self.engine().filter(|_| on_device) {
+        // The GPU kernels integrate the plane; 1-D data's line runs on the CPU (`core::likelihood`).
+        let ends = match self.engine().filter(|_| on_device && setup.space == Space::Plane) {
             Some(engine) => {
                 PendingEnds::Gpu(engine.likelihood(source, &plan, points).map_err(|e| OptionError {
                     field: "points".into(),
@@ -322,7 +332,7 @@ impl Session {
                 })?)
             }
             None => {
-                let (ends, log_dets) = likelihood::run(source, &plan, points);
+                let (ends, log_dets) = likelihood::run(source, setup.space, &plan, points);
                 PendingEnds::Ready(ends, log_dets)
             }
         };
@@ -362,7 +372,8 @@ impl Session {
         let steps = options::check_integer("steps", steps, MIN_LIKELIHOOD_STEPS, MAX_LIKELIHOOD_STEPS)?;
         let draws = options::check_integer("draws", draws, 1, MAX_ELBO_DRAWS)?;
         let grid = options::check_choice("time_grid", grid, &TimeGrid::ALL, TimeGrid::name)?;
-        let chain = Chain::new(self.options().schedule, self.score_frame(), grid, steps as usize);
+        let space = Space::of(self.target());
+        let chain = Chain::new(self.options().schedule, self.score_frame(), grid, steps as usize, space);
         let terms = chain.elbo(self.unguided_source(), points, draws as usize, ELBO_SEED);
         let count = terms.len() as f64;
         let mean =
@@ -373,7 +384,7 @@ impl Session {
             (0..chain.latent_times.len().saturating_sub(1)).map(|i| mean(&|t| t.transitions[i])).collect();
         let exact: Vec<f64> = points
             .iter()
-            .map(|p| self.target().log_density_noised([p[0] as f64, p[1] as f64], 1.0, 0.0))
+            .map(|p| space.log_density_noised(self.target(), [p[0] as f64, p[1] as f64], 1.0, 0.0))
             .collect();
         Ok(ElboView {
             latent_times: chain.latent_times.clone(),
@@ -382,7 +393,8 @@ impl Session {
             reconstruction: mean(&|t| t.reconstruction),
             elbo,
             standard_error,
-            bits_per_dimension: bits_per_dimension(elbo),
+            bits_per_dimension: space.bits_per_dimension(elbo),
+            dimensions: space.dimensions() as u32,
             exact_log_p: exact.iter().sum::<f64>() / count,
         })
     }

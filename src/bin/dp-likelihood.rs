@@ -36,6 +36,7 @@ use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::points_file;
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::likelihood::LIKELIHOOD_SAMPLERS;
+use diffusion_playground::core::space::Space;
 use diffusion_playground::gpu::{context, ComputeEngine};
 
 /// Fresh data points evaluated when no `--points` are given.
@@ -215,15 +216,17 @@ fn run(args: Args, given: RawOptions) -> Result<(), String> {
             model.extend(view.log_p);
             exact.extend(view.exact_log_p);
         }
-        let (m, e) = (NllSummary::of(&model), NllSummary::of(&exact));
+        let space = Space::of(session.target());
+        let (m, e) = (NllSummary::of(&model, space), NllSummary::of(&exact, space));
         eprintln!(
-            "dp-likelihood: {solver}, {steps} steps, prior {}: NLL {:.4} +- {:.4} bits/dim under the model, {:.4} +- {:.4} exactly ({} points)",
+            "dp-likelihood: {solver}, {steps} steps, prior {}: NLL {:.4} +- {:.4} bits/dim under the model, {:.4} +- {:.4} exactly ({} points{})",
             args.prior.name(),
             m.bits_per_dimension,
             m.standard_error,
             e.bits_per_dimension,
             e.standard_error,
-            points.len()
+            points.len(),
+            if space == Space::Line { ", 1-D data: densities of x on its line" } else { "" }
         );
     }
     match &args.out {

@@ -24,7 +24,9 @@
 //! `--conditional` trains class-conditional networks instead (`core::class_embedding`: the
 //! dataset's classes, label dropout for the null class), writing
 //! `<dataset>.<schedule>.conditional.dpw` (format version 3; VP-linear only unless `--schedule`
-//! says otherwise), and prints each class's quality beside the unconditional prediction's.
+//! says otherwise), and prints each class's quality beside the unconditional prediction's. Their
+//! likelihood stage may hold each class's guidance direction to the first stage's
+//! (`--guidance_hold W`, `train::guidance_hold_loss_and_gradient`).
 //!
 //! `--requantize` trains nothing: it reads each existing file from `--out`, rounds its weights to
 //! half floats, measures them again and rewrites the file in the current format (for files
@@ -141,6 +143,11 @@ struct Args {
     /// [default: 0.3 in the likelihood stage, which alone takes it when there is one; 0 otherwise]
     #[arg(long, value_name = "W")]
     divergence_weight: Option<f32>,
+    /// Weight of the term that holds each class's guidance direction eps_c - eps_null to the
+    /// first stage's in the likelihood stage of a class-conditional network
+    /// (`train::guidance_hold_loss_and_gradient`) [default: 0, none]
+    #[arg(long, value_name = "W", requires = "conditional")]
+    guidance_hold: Option<f32>,
     /// Steps of the likelihood stage after the first: ELBO-weighted times and the divergence term,
     /// from the first stage's half-float network (`likelihood_stage`) [default: 20000 for the
     /// embedded VP-linear networks listed in `LIKELIHOOD_TUNED` (40000 for the spiral's) and the
@@ -929,8 +936,12 @@ fn train_conditional(
         let recipe = args.recipe(Some((dataset, schedule)));
         let likelihood_steps = recipe.likelihood_steps;
         let (mlp, embedding) = if likelihood_steps > 0 {
-            let stage = likelihood_stage(config, &recipe, args);
             let start = (first.0.quantized(), first.1.quantized());
+            let hold = args
+                .guidance_hold
+                .filter(|&weight| weight > 0.0)
+                .map(|weight| train::GuidanceHold { teacher: std::sync::Arc::new(start.clone()), weight });
+            let stage = TrainConfig { guidance_hold: hold, ..likelihood_stage(config, &recipe, args) };
             train::train_conditional_further(start, &mixture, &labels, schedule, &stage, |_, _| {})
         } else {
             first

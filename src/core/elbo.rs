@@ -32,6 +32,7 @@ use crate::core::param::{self, Coefficients, Parametrization};
 use crate::core::rng;
 use crate::core::sampler::{self, EvaluationModel, NetFrame, ScoreSource, Unguided};
 use crate::core::schedule::Schedule;
+use crate::core::space::Space;
 use crate::core::timesteps::TimeGrid;
 
 /// The terms of the bound for one data point (nats; the KLs and the prior's are >= 0).
@@ -56,6 +57,9 @@ impl ElboTerms {
 /// The chain of one schedule and grid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chain {
+    /// The space of the data: on the line (1-D data) the latents, the errors and the Gaussians
+    /// are of x alone, as the likelihood by the ODE is (`core::likelihood`).
+    pub space: Space,
     /// The sampling schedule.
     pub schedule: Schedule,
     /// The score's frame.
@@ -65,12 +69,20 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// The chain of a reverse run on `grid` with `steps` steps from `t_max` to `t_min`: every time
-    /// of that run with sigma > 0 is a latent.
-    pub fn new(schedule: Schedule, net: NetFrame, grid: TimeGrid, steps: usize) -> Chain {
+    /// The chain of a reverse run on `grid` with `steps` steps from `t_max` to `t_min`, in
+    /// `space`: every time of that run with sigma > 0 is a latent.
+    pub fn new(schedule: Schedule, net: NetFrame, grid: TimeGrid, steps: usize, space: Space) -> Chain {
         let times = grid.times(schedule, schedule.t_max(), schedule.t_min(), steps.max(1));
         let latent_times = times.into_iter().filter(|&t| schedule.sigma(t) > 0.0).collect();
-        Chain { schedule, net, latent_times }
+        Chain { space, schedule, net, latent_times }
+    }
+
+    /// |v|^2 over the space's coordinates (x alone on the line).
+    fn squared_norm(&self, v: [f64; 2]) -> f64 {
+        match self.space {
+            Space::Plane => v[0] * v[0] + v[1] * v[1],
+            Space::Line => v[0] * v[0],
+        }
     }
 
     /// alpha^2 / sigma^2 at t.
@@ -86,7 +98,7 @@ impl Chain {
         let mut terms: Vec<ElboTerms> = data
             .iter()
             .map(|x| ElboTerms {
-                prior: 0.5 * prior_snr * (x[0] as f64 * x[0] as f64 + x[1] as f64 * x[1] as f64),
+                prior: 0.5 * prior_snr * self.squared_norm([x[0] as f64, x[1] as f64]),
                 transitions: Vec::with_capacity(self.latent_times.len().saturating_sub(1)),
                 reconstruction: 0.0,
             })
@@ -100,11 +112,12 @@ impl Chain {
                     term.transitions.push(weight * error);
                 }
             } else {
-                // N(x_0; x0_hat, s^2 I) in 2-D: -ln(2 pi s^2) - |x_0 - x0_hat|^2 / (2 s^2).
+                // N(x_0; x0_hat, s^2 I) in D dimensions: -D/2 ln(2 pi s^2) - |x_0 - x0_hat|^2 / (2 s^2).
                 let spread_squared = 1.0 / self.snr(t);
+                let half_dimensions = 0.5 * self.space.dimensions();
                 for (term, error) in terms.iter_mut().zip(&errors) {
-                    term.reconstruction =
-                        -(std::f64::consts::TAU * spread_squared).ln() - error / (2.0 * spread_squared);
+                    term.reconstruction = -half_dimensions * (std::f64::consts::TAU * spread_squared).ln()
+                        - error / (2.0 * spread_squared);
                 }
             }
         }
@@ -131,7 +144,11 @@ impl Chain {
                 .enumerate()
                 .map(|(p, x0)| {
                     let particle = (p as u32).wrapping_mul(draws as u32).wrapping_add(draw);
-                    let z = rng::normal2(seed, particle, latent, rng::stream::ELBO);
+                    let mut z = rng::normal2(seed, particle, latent, rng::stream::ELBO);
+                    if self.space == Space::Line {
+                        // x_t stays on the line, as the data does.
+                        z[1] = 0.0;
+                    }
                     [alpha * x0[0] + sigma * z[0], alpha * x0[1] + sigma * z[1]]
                 })
                 .collect();
@@ -145,7 +162,7 @@ impl Chain {
             for ((error, (x, e)), x0) in errors.iter_mut().zip(noised.iter().zip(&eps)).zip(data) {
                 let x0_hat = param::convert(*e, Parametrization::Eps, Parametrization::X0, *x, &coefficients);
                 let d = [x0[0] as f64 - x0_hat[0] as f64, x0[1] as f64 - x0_hat[1] as f64];
-                *error += (d[0] * d[0] + d[1] * d[1]) / draws as f64;
+                *error += self.squared_norm(d) / draws as f64;
             }
         }
         errors

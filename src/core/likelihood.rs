@@ -32,12 +32,20 @@
 //!
 //! with the coefficients computed once per step in f64 ([`plan`]) and used unchanged by the CPU
 //! twin ([`run`]) and the GPU kernels (`shaders/likelihood_step_*.wgsl`).
+//!
+//! 1-D data (`core::space::Space::Line`) is measured on its line: the run moves x alone with the
+//! x component of eps_hat, the divergence is the x-x entry of its Jacobian, the frame's
+//! log-determinant counts one coordinate, and the prior and the exact density are those of x. Its
+//! 2-D density is degenerate (flat in y), so a 2-D likelihood would measure how narrowly a network
+//! holds the particles on the line rather than the data's density along it. The GPU kernels
+//! integrate the plane; the line runs on the CPU (`app::likelihood`).
 
 use crate::core::dataset::GaussianMixture;
 use crate::core::denoised_bound::within_the_data_with_jacobian;
 use crate::core::mlp::HIDDEN;
 use crate::core::sampler::{self, Evaluation, NetFrame, Sampler, Unguided};
 use crate::core::schedule::{Schedule, EDM_SIGMA_MIN};
+use crate::core::space::Space;
 use crate::core::timesteps::TimeGrid;
 
 /// Noise level sigma / alpha where the integral starts: EDM's sigma_min (Karras et al. 2022,
@@ -46,9 +54,6 @@ use crate::core::timesteps::TimeGrid;
 /// reason); the density of the data noised to sigma / alpha = 0.002 differs from that of the data by
 /// under 0.1% of the narrowest component's variance (std 0.04).
 pub const LIKELIHOOD_SIGMA_MIN: f64 = EDM_SIGMA_MIN;
-
-/// Dimension of the data (bits per dimension divide by it).
-pub const DIMENSIONS: f64 = 2.0;
 
 /// The deterministic samplers whose steps integrate the log-determinant too.
 pub const LIKELIHOOD_SAMPLERS: [Sampler; 5] =
@@ -125,7 +130,8 @@ pub fn times(schedule: Schedule, grid: TimeGrid, steps: usize) -> Vec<f64> {
 }
 
 /// The steps of `sampler` (one of [`LIKELIHOOD_SAMPLERS`]) over increasing `times`, for a score
-/// in the frame `net`. DDIM is its deterministic form (eta = 0) whatever the run's eta.
+/// in the frame `net`, in `space` (the frame's log-determinant counts its coordinates). DDIM is
+/// its deterministic form (eta = 0) whatever the run's eta.
 ///
 /// - probability_flow_euler: Euler in t on dx/dt = f x + g^2 / (2 sigma) eps_hat, whose divergence
 ///   is 2 f + g^2 / (2 sigma) tr J (Song et al. 2021, eq. 13).
@@ -138,8 +144,10 @@ pub fn plan(
     schedule: Schedule,
     net: NetFrame,
     sampler: Sampler,
+    space: Space,
     times: &[f64],
 ) -> Result<Vec<LikelihoodStep>, String> {
+    let dimensions = space.dimensions();
     check_sampler(sampler)?;
     let evaluation = |t: f64| sampler::evaluation(schedule, net, t);
     let noise = |t: f64| schedule.sigma(t) / schedule.alpha(t);
@@ -158,7 +166,8 @@ pub fn plan(
             let mut step =
                 LikelihoodStep { eval1: evaluation(t), eval2: evaluation(t), ..Default::default() };
             let scale = alpha_next / alpha;
-            let frame_log_det = 2.0 * scale.ln();
+            // x = alpha x_bar in each coordinate.
+            let frame_log_det = dimensions * scale.ln();
             match sampler {
                 Sampler::ProbabilityFlowEuler => {
                     let dt = u - t;
@@ -166,7 +175,8 @@ pub fn plan(
                         (schedule.drift(t), schedule.diffusion_squared(t) / (2.0 * schedule.sigma(t)));
                     step.out_x = (1.0 + dt * a) as f32;
                     step.out_e1 = (dt * b) as f32;
-                    step.log_det = (2.0 * dt * a) as f32;
+                    // div (f x) = D f.
+                    step.log_det = (dimensions * dt * a) as f32;
                     step.log_det_1 = (dt * b) as f32;
                 }
                 Sampler::Ddim => {
@@ -220,26 +230,30 @@ pub fn plan(
 pub struct DivergenceModel<'a> {
     source: Unguided<'a>,
     evaluation: Evaluation,
+    space: Space,
     hidden_bias: [f32; HIDDEN],
 }
 
 impl<'a> DivergenceModel<'a> {
-    /// Prepares eps_hat and its divergence at `evaluation`.
-    pub fn new(source: Unguided<'a>, evaluation: Evaluation) -> DivergenceModel<'a> {
+    /// Prepares eps_hat and its divergence at `evaluation`, in `space`.
+    pub fn new(source: Unguided<'a>, evaluation: Evaluation, space: Space) -> DivergenceModel<'a> {
         let hidden_bias = match source {
             Unguided::Mlp(mlp) => mlp.hidden_bias(evaluation.t_net),
             Unguided::Exact(_) => [0.0; HIDDEN],
         };
-        DivergenceModel { source, evaluation, hidden_bias }
+        DivergenceModel { source, evaluation, space, hidden_bias }
     }
 
     /// (eps_hat(x), tr J(x)). For a network, eps_hat = a net(s x) + b s x, so J = s (a J_net +
     /// b I), with its denoised point kept in the data's disc as the samplers keep it
     /// (`denoised_bound::within_the_data_with_jacobian`), so the density is that of the flow they
     /// integrate; for the exact score eps_hat = -sigma grad ln p_t, tr J = -sigma div grad ln p_t.
-    /// Twin of `eps_hat_with_divergence` in the WGSL kernels.
+    /// On the line ([`Space::Line`]) the y component and every y entry of J are dropped before
+    /// the projection, so x stays on the axis and tr J is the x-x entry. Twin of
+    /// `eps_hat_with_divergence` in the WGSL kernels (which integrate the plane).
     pub fn eps_and_divergence(&self, x: [f32; 2]) -> ([f32; 2], f32) {
         let e = &self.evaluation;
+        let on_line = self.space == Space::Line;
         match self.source {
             Unguided::Mlp(mlp) => {
                 let x_net = [x[0] * e.input_scale, x[1] * e.input_scale];
@@ -253,10 +267,22 @@ impl<'a> DivergenceModel<'a> {
                     e.input_scale
                         * (e.eps_from_output * jacobian[o][i] + if o == i { e.eps_from_input } else { 0.0 })
                 };
-                let eps_jacobian = [[scaled(0, 0), scaled(0, 1)], [scaled(1, 0), scaled(1, 1)]];
+                let mut eps_jacobian = [[scaled(0, 0), scaled(0, 1)], [scaled(1, 0), scaled(1, 1)]];
+                let mut eps = eps;
+                if on_line {
+                    eps[1] = 0.0;
+                    eps_jacobian = [[eps_jacobian[0][0], 0.0], [0.0, 0.0]];
+                }
                 let (kept, kept_jacobian) =
                     within_the_data_with_jacobian(eps, eps_jacobian, x, e.alpha, e.sigma);
-                (kept, kept_jacobian[0][0] + kept_jacobian[1][1])
+                // The projection's own y-y entry (radial, off the axis) is a direction the line has not.
+                let divergence =
+                    if on_line { kept_jacobian[0][0] } else { kept_jacobian[0][0] + kept_jacobian[1][1] };
+                (kept, divergence)
+            }
+            Unguided::Exact(mixture) if on_line => {
+                let (score, jacobian) = mixture.score_jacobian_noised(x, e.alpha, e.sigma);
+                ([-e.sigma * score[0], 0.0], -e.sigma * jacobian[0][0])
             }
             Unguided::Exact(mixture) => {
                 let (score, divergence) = mixture.score_divergence_noised(x, e.alpha, e.sigma);
@@ -291,14 +317,23 @@ pub fn apply_step(
     ]
 }
 
-/// Runs `steps` on every point: returns the end points x_T and their log-determinants
-/// integral div F dt (in f32, like the GPU).
-pub fn run(source: Unguided, steps: &[LikelihoodStep], points: &[[f32; 2]]) -> (Vec<[f32; 2]>, Vec<f32>) {
-    let mut positions = points.to_vec();
+/// Runs `steps` (planned for `space`) on every point: returns the end points x_T and their
+/// log-determinants integral div F dt (in f32, like the GPU). On the line a point's y is not read
+/// (it starts, and stays, at 0).
+pub fn run(
+    source: Unguided,
+    space: Space,
+    steps: &[LikelihoodStep],
+    points: &[[f32; 2]],
+) -> (Vec<[f32; 2]>, Vec<f32>) {
+    let mut positions: Vec<[f32; 2]> = match space {
+        Space::Plane => points.to_vec(),
+        Space::Line => points.iter().map(|p| [p[0], 0.0]).collect(),
+    };
     let mut log_dets = vec![0.0f32; points.len()];
     for step in steps {
-        let first = DivergenceModel::new(source, step.eval1);
-        let second = DivergenceModel::new(source, step.eval2);
+        let first = DivergenceModel::new(source, step.eval1, space);
+        let second = DivergenceModel::new(source, step.eval2, space);
         for (x, log_det) in positions.iter_mut().zip(&mut log_dets) {
             *x = apply_step(&first, &second, step, *x, log_det);
         }
@@ -317,15 +352,15 @@ pub enum Prior<'a> {
 }
 
 impl Prior<'_> {
-    /// ln p_T(x) in f64 (log space throughout, so a point far from the data stays finite).
-    pub fn log_density(&self, schedule: Schedule, t: f64, x: [f32; 2]) -> f64 {
+    /// ln p_T(x) in `space`, in f64 (log space throughout, so a point far from the data stays
+    /// finite).
+    pub fn log_density(&self, schedule: Schedule, space: Space, t: f64, x: [f32; 2]) -> f64 {
         let x = [x[0] as f64, x[1] as f64];
         match self {
-            Prior::Gaussian => {
-                let variance = schedule.sigma(t).powi(2);
-                -(x[0] * x[0] + x[1] * x[1]) / (2.0 * variance) - (std::f64::consts::TAU * variance).ln()
+            Prior::Gaussian => space.log_gaussian(x, schedule.sigma(t).powi(2)),
+            Prior::Exact(mixture) => {
+                space.log_density_noised(mixture, x, schedule.alpha(t), schedule.sigma(t))
             }
-            Prior::Exact(mixture) => mixture.log_density_noised(x, schedule.alpha(t), schedule.sigma(t)),
         }
     }
 
@@ -351,18 +386,6 @@ pub struct PointLikelihood {
     pub end: [f32; 2],
 }
 
-impl PointLikelihood {
-    /// -ln p / (D ln 2): the negative log-likelihood in bits per dimension.
-    pub fn bits_per_dimension(&self) -> f64 {
-        bits_per_dimension(self.log_p)
-    }
-}
-
-/// -ln p / (D ln 2) for a log-density ln p in nats of a D = 2 dimensional point.
-pub fn bits_per_dimension(log_p: f64) -> f64 {
-    -log_p / (DIMENSIONS * std::f64::consts::LN_2)
-}
-
 /// A likelihood run: the schedule, the score's frame, the solver and its time grid.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LikelihoodSetup {
@@ -376,6 +399,8 @@ pub struct LikelihoodSetup {
     pub grid: TimeGrid,
     /// Number of steps.
     pub steps: usize,
+    /// The space of the data: the plane, or the line of 1-D data.
+    pub space: Space,
 }
 
 impl LikelihoodSetup {
@@ -386,7 +411,7 @@ impl LikelihoodSetup {
 
     /// The steps of the run ([`plan`]).
     pub fn plan(&self) -> Result<Vec<LikelihoodStep>, String> {
-        plan(self.schedule, self.net, self.sampler, &self.times())
+        plan(self.schedule, self.net, self.sampler, self.space, &self.times())
     }
 
     /// The time the densities are evaluated at (the data end of the run).
@@ -402,7 +427,7 @@ impl LikelihoodSetup {
         points: &[[f32; 2]],
     ) -> Result<Vec<PointLikelihood>, String> {
         let steps = self.plan()?;
-        let (ends, log_dets) = run(source, &steps, points);
+        let (ends, log_dets) = run(source, self.space, &steps, points);
         Ok(self.assemble(prior, &ends, &log_dets))
     }
 
@@ -412,18 +437,19 @@ impl LikelihoodSetup {
         ends.iter()
             .zip(log_dets)
             .map(|(&end, &log_det)| {
-                let log_prior = prior.log_density(self.schedule, t_end, end);
+                let log_prior = prior.log_density(self.schedule, self.space, t_end, end);
                 let log_det = log_det as f64;
                 PointLikelihood { log_p: log_prior + log_det, log_prior, log_det, end }
             })
             .collect()
     }
 
-    /// The exact ln p_t0 of every point under `mixture` at the run's data end.
+    /// The exact ln p_t0 of every point under `mixture` at the run's data end, in the run's space.
     pub fn exact_log_density(&self, mixture: &GaussianMixture, points: &[[f32; 2]]) -> Vec<f64> {
         let t = self.data_time();
         let (alpha, sigma) = (self.schedule.alpha(t), self.schedule.sigma(t));
-        points.iter().map(|p| mixture.log_density_noised([p[0] as f64, p[1] as f64], alpha, sigma)).collect()
+        let at = |p: &[f32; 2]| [p[0] as f64, p[1] as f64];
+        points.iter().map(|p| self.space.log_density_noised(mixture, at(p), alpha, sigma)).collect()
     }
 }
 

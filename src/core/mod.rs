@@ -36,6 +36,7 @@ pub mod sampler;
 pub mod schedule;
 pub mod simd;
 pub mod smc;
+pub mod space;
 pub mod space_time;
 pub mod straightness;
 pub mod timesteps;

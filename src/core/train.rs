@@ -124,6 +124,18 @@ pub struct TrainConfig {
     /// Weight of the divergence term ([`divergence_loss_and_gradient`]) beside the loss of the
     /// objective; 0 trains without it. Only the eps objective has it.
     pub divergence_weight: f32,
+    /// A class-conditional run's term that holds each class's guidance direction to an earlier
+    /// network's ([`guidance_hold_loss_and_gradient`]); None trains without it.
+    pub guidance_hold: Option<GuidanceHold>,
+}
+
+/// What [`guidance_hold_loss_and_gradient`] holds a class-conditional network to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuidanceHold {
+    /// The earlier network and its class embedding (a likelihood stage's first stage), fixed.
+    pub teacher: Arc<(Mlp, ClassEmbedding)>,
+    /// Weight of the term beside the first-order loss.
+    pub weight: f32,
 }
 
 /// A reflow pair: where the teacher's ODE ends (the data end x_0) and the noise it started from.
@@ -144,6 +156,7 @@ impl Default for TrainConfig {
             reflow_pairs: None,
             architecture: Architecture::PLAIN,
             divergence_weight: 0.0,
+            guidance_hold: None,
         }
     }
 }
@@ -745,11 +758,53 @@ fn labelled_batch(
         .unzip()
 }
 
+/// The term that holds a class-conditional network's guidance direction: for each example whose
+/// label c is a class (not the null class), with d(x, t) = eps_c(x, t) - eps_null(x, t),
+/// weight * mean |d - d_teacher|^2 over the batch, its gradient added through both evaluations
+/// (and both embedding rows). Classifier-free guidance samples with eps_c + w d (Ho and Salimans
+/// 2022, eq. 6), so an error of d reaches the guided samples w times over; a likelihood stage
+/// that refits the null class's divergence (the density an unguided run has) moved d with it
+/// and cost guided classes their fidelity (docs/measured.md, "The likelihood stage"). Held, a
+/// change of the null class moves every class with it, and guidance sees it once rather than
+/// w + 1 times. Returns the term.
+pub fn guidance_hold_loss_and_gradient(
+    (mlp, embedding): (&Mlp, &ClassEmbedding),
+    hold: &GuidanceHold,
+    examples: &[Example],
+    labels: &[usize],
+    (gradient, embedding_gradient): (&mut [f32], &mut [f32]),
+) -> f32 {
+    let (teacher, teacher_embedding) = &*hold.teacher;
+    let null = embedding.null();
+    let scale = hold.weight / examples.len().max(1) as f32;
+    let mut loss = 0.0;
+    for (e, &label) in examples.iter().zip(labels).filter(|(_, &label)| label != null) {
+        let student = |label: usize| mlp.forward_traced_shifted(e.x, e.t, Some(embedding.row(label)));
+        let fixed = |label: usize| {
+            teacher.forward_traced_shifted(e.x, e.t, Some(teacher_embedding.row(label))).output
+        };
+        let (class, unconditional) = (student(label), student(null));
+        let (held_class, held_unconditional) = (fixed(label), fixed(null));
+        let residual: [f32; 2] = std::array::from_fn(|k| {
+            (class.output[k] - unconditional.output[k]) - (held_class[k] - held_unconditional[k])
+        });
+        loss += scale * (residual[0] * residual[0] + residual[1] * residual[1]);
+        let d_output = residual.map(|r| 2.0 * scale * r);
+        for (activations, row, sign) in [(&class, label, 1.0), (&unconditional, null, -1.0)] {
+            let d_shift = mlp.accumulate_gradient(activations, d_output.map(|d| sign * d), gradient);
+            let rows = &mut embedding_gradient[row * HIDDEN..(row + 1) * HIDDEN];
+            rows.iter_mut().zip(d_shift).for_each(|(g, d)| *g += d);
+        }
+    }
+    loss
+}
+
 /// The loss of step `step` of a class-conditional run, adding its gradients to the network's
 /// and the embedding's (both zeroed by the caller): the first-order loss of the step's labelled
 /// batch and, with `config.divergence_weight` above zero, the divergence term of
 /// [`divergence_loss_and_gradient`] on the same examples, each for the label it trains with (see
-/// [`train_conditional_further`] for why). Every class-conditional trainer steps through it
+/// [`train_conditional_further`] for why), and with `config.guidance_hold` the term of
+/// [`guidance_hold_loss_and_gradient`] on them. Every class-conditional trainer steps through it
 /// ([`train_conditional_further`], `drawing::Trainer`).
 pub fn conditional_step_loss_and_gradient(
     (mlp, embedding): (&Mlp, &ClassEmbedding),
@@ -770,6 +825,10 @@ pub fn conditional_step_loss_and_gradient(
         let weight = config.divergence_weight;
         loss +=
             divergence_loss_and_gradient(mlp, schedule, &drawn, &fixed, Some(conditioning), weight, gradient);
+    }
+    if let Some(hold) = &config.guidance_hold {
+        let gradients = (&mut *gradient, &mut *embedding_gradient);
+        loss += guidance_hold_loss_and_gradient((mlp, embedding), hold, &drawn, &classes, gradients);
     }
     loss
 }

@@ -7,7 +7,7 @@ use diffusion_playground::app::options::{Options, RawOptions, RawValue};
 use diffusion_playground::app::session::{Particles, Session};
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::drawing::drawn_mixture;
-use diffusion_playground::core::likelihood::bits_per_dimension;
+use diffusion_playground::core::space::Space;
 
 fn session(pairs: &[(&str, &str)]) -> Session {
     let mut raw: RawOptions =
@@ -24,7 +24,10 @@ fn the_exact_score_by_the_ode_lands_on_the_exact_log_density_of_what_is_sampled(
     let error = view.log_p.iter().zip(&view.exact_log_p).map(|(a, b)| (a - b).abs()).sum::<f64>() / 128.0;
     assert!(error < 0.01, "mean error {error} nats");
     assert_eq!(view.evaluations, 2 * 128);
-    assert!((view.model.bits_per_dimension - bits_per_dimension(view.model.mean_log_p)).abs() < 1e-12);
+    assert!(
+        (view.model.bits_per_dimension - Space::Plane.bits_per_dimension(view.model.mean_log_p)).abs()
+            < 1e-12
+    );
     assert!(view.model.standard_error > 0.0 && view.model.standard_error < 0.2);
     // The Gaussian prior of the samplers costs a little: the mismatch of N(0, sigma_T^2 I) with p_T.
     let gaussian = s.likelihood("heun", "karras", 128, PriorChoice::Gaussian, &points).unwrap();
@@ -166,8 +169,10 @@ fn dp_likelihood_writes_a_log_density_per_point_and_the_bound_per_term() {
 fn a_session_on_the_gpu_measures_the_same_likelihood_as_on_the_cpu() {
     use diffusion_playground::gpu::ComputeEngine;
     let Some(gpu) = crate::support::gpu::gpu() else { return };
-    for score in ["mlp", "exact"] {
-        let mut raw: RawOptions = [("score", score), ("dataset", "spiral"), ("schedule", "rectified_flow")]
+    // 1-D data's likelihood is of x on its line, which runs on the CPU whatever the session's
+    // backend (the GPU kernels integrate the plane): the same figures.
+    for (score, dataset) in [("mlp", "spiral"), ("exact", "spiral"), ("mlp", "two_normals_1d")] {
+        let mut raw: RawOptions = [("score", score), ("dataset", dataset), ("schedule", "rectified_flow")]
             .iter()
             .map(|(k, v)| (k.to_string(), Some(RawValue::Text(v.to_string()))))
             .collect();
@@ -186,7 +191,36 @@ fn a_session_on_the_gpu_measures_the_same_likelihood_as_on_the_cpu() {
             assert!((g - c).abs() < 2e-3 * (1.0 + c.abs()), "{score}: gpu {g} cpu {c}");
         }
         assert_eq!(gpu_view.exact_log_p, cpu_view.exact_log_p);
+        assert_eq!(gpu_view.dimensions, if dataset == "two_normals_1d" { 1 } else { 2 });
     }
+}
+
+/// The 1-D dataset's likelihood and bound are of x on its line, in bits per its one dimension:
+/// the exact score from the exact p_T lands on the exact density of x, and the bound lies below
+/// it.
+#[test]
+fn the_1d_dataset_s_likelihood_is_of_x_on_its_line() {
+    let s = session(&[("score", "exact"), ("time_grid", "karras"), ("dataset", "two_normals_1d")]);
+    let points = s.likelihood_data(256).unwrap();
+    let view = s.likelihood("heun", "karras", 128, PriorChoice::Exact, &points).unwrap();
+    assert_eq!(view.dimensions, 1);
+    let error = view.log_p.iter().zip(&view.exact_log_p).map(|(a, b)| (a - b).abs()).sum::<f64>() / 256.0;
+    assert!(error < 0.01, "mean error {error} nats");
+    let bits = view.exact.bits_per_dimension;
+    assert!((bits - Space::Line.bits_per_dimension(view.exact.mean_log_p)).abs() < 1e-12);
+    // Narrow normals: a density above 1 on the line, so a negative NLL (-0.33 bits measured).
+    assert!((-0.5..0.0).contains(&bits), "exact NLL {bits} bits/dim");
+    let elbo = s.elbo("karras", 64, &points, 2).unwrap();
+    assert_eq!(elbo.dimensions, 1);
+    // The bound's exact density is of the data itself (sigma = 0), finite on the line (in the plane
+    // it would be infinite: 1-D data has no spread in y); the view's is at sigma / alpha = 0.002.
+    assert!(
+        (elbo.exact_log_p - view.exact.mean_log_p).abs() < 0.01,
+        "{} {}",
+        elbo.exact_log_p,
+        view.exact.mean_log_p
+    );
+    assert!(elbo.elbo < elbo.exact_log_p, "ELBO {} nats, exact ln p {}", elbo.elbo, elbo.exact_log_p);
 }
 
 /// The spiral's network, as the samplers run it (its denoised point kept in the data's disc), gives
@@ -230,15 +264,15 @@ const NLL_ODE_STEPS: u32 = 128;
 /// its null class (the unconditional score an unguided run samples with; without a likelihood
 /// stage held to [`HELD_CONDITIONAL_NLL_ABOVE_EXACT`] for now), on 2,048 points of fresh data
 /// with the samplers' Gaussian prior, as the likelihood report measures them. The ODE is
-/// deterministic and the points are fixed, so the figures are the report's exactly. (The 1-D
-/// dataset's density is flat across its line, which a 2-D density measures poorly.)
+/// deterministic and the points are fixed, so the figures are the report's exactly. The 1-D
+/// dataset's networks are measured on its line (`core::space`), in bits per its one dimension.
 #[test]
 fn every_embedded_network_s_nll_by_the_ode_is_within_the_bar_of_the_exact_nll() {
     use diffusion_playground::core::embedded;
     use diffusion_playground::core::schedule::Schedule;
     // (dataset, schedule, class-conditional): each measured on its own thread.
     let mut networks = Vec::new();
-    for dataset in Dataset::ALL.into_iter().filter(|d| !d.mixture().is_one_dimensional()) {
+    for dataset in Dataset::ALL {
         for schedule in embedded::TRAINED_SCHEDULES {
             if embedded::net(dataset, schedule).is_ok_and(|net| net.schedule == schedule) {
                 networks.push((dataset, schedule, false));

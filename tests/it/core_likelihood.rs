@@ -7,10 +7,11 @@ use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::elbo::Chain;
 use diffusion_playground::core::embedded;
 use diffusion_playground::core::likelihood::{
-    self, bits_per_dimension, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS, LIKELIHOOD_SIGMA_MIN,
+    self, LikelihoodSetup, Prior, LIKELIHOOD_SAMPLERS, LIKELIHOOD_SIGMA_MIN,
 };
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, Unguided};
 use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::space::Space;
 use diffusion_playground::core::timesteps::TimeGrid;
 
 /// Central finite differences of f at x with step h: the 2x2 Jacobian [output][input].
@@ -44,7 +45,8 @@ fn finite_difference_jacobian(f: impl Fn([f64; 2]) -> [f64; 2], x: [f64; 2], h: 
 }
 
 fn setup(schedule: Schedule, sampler: Sampler, steps: usize) -> LikelihoodSetup {
-    LikelihoodSetup { schedule, net: NetFrame::eps(schedule), sampler, grid: TimeGrid::Karras, steps }
+    let net = NetFrame::eps(schedule);
+    LikelihoodSetup { schedule, net, sampler, grid: TimeGrid::Karras, steps, space: Space::Plane }
 }
 
 /// Mean |ln p_ODE - ln p_exact| over `points` for the exact score with the exact prior.
@@ -202,6 +204,7 @@ fn points_far_from_the_data_and_single_steps_give_finite_log_densities() {
                     sampler,
                     grid: TimeGrid::Uniform,
                     steps,
+                    space: Space::Plane,
                 };
                 for (source, prior) in [
                     (Unguided::Exact(&mixture), Prior::Exact(&mixture)),
@@ -239,25 +242,54 @@ fn points_far_from_the_data_and_single_steps_give_finite_log_densities() {
 }
 
 #[test]
-fn bits_per_dimension_divide_the_negative_log_likelihood_by_two_ln_2() {
-    assert!((bits_per_dimension(-2.0 * std::f64::consts::LN_2) - 1.0).abs() < 1e-12);
-    assert_eq!(bits_per_dimension(0.0), 0.0);
+fn bits_per_dimension_divide_the_negative_log_likelihood_by_the_dimensions_times_ln_2() {
+    assert!((Space::Plane.bits_per_dimension(-2.0 * std::f64::consts::LN_2) - 1.0).abs() < 1e-12);
+    assert!((Space::Line.bits_per_dimension(-std::f64::consts::LN_2) - 1.0).abs() < 1e-12);
+    assert_eq!(Space::Plane.bits_per_dimension(0.0), 0.0);
+    assert_eq!(Space::of(&Dataset::TwoNormals1d.mixture()), Space::Line);
+    assert_eq!(Space::of(&Dataset::TwoMoons.mixture()), Space::Plane);
+}
+
+/// 1-D data measured on its line: the exact score's ODE of x alone, from the exact p_T of x,
+/// lands on the exact density of x, the points stay on the axis, and that density is the
+/// plane's without its degenerate factor in y (a Gaussian sigma wide at the data end).
+#[test]
+fn on_the_line_the_exact_score_by_the_ode_lands_on_the_exact_density_of_x() {
+    let mixture = Dataset::TwoNormals1d.mixture();
+    let points = mixture.sample(5, 0, 128);
+    for schedule in [Schedule::VpLinear, Schedule::Edm] {
+        let line = LikelihoodSetup { space: Space::Line, ..setup(schedule, Sampler::Heun, 128) };
+        let got = line.log_likelihood(Unguided::Exact(&mixture), Prior::Exact(&mixture), &points).unwrap();
+        let exact = line.exact_log_density(&mixture, &points);
+        let error = got.iter().zip(&exact).map(|(p, e)| (p.log_p - e).abs()).sum::<f64>() / 128.0;
+        assert!(error < 0.01, "{}: mean error {error} nats", schedule.name());
+        assert!(got.iter().all(|p| p.end[1] == 0.0), "the points stay on the line");
+        let t = line.data_time();
+        let sigma = schedule.sigma(t);
+        let plane = setup(schedule, Sampler::Heun, 128).exact_log_density(&mixture, &points);
+        let flat_in_y = -0.5 * (std::f64::consts::TAU * sigma * sigma).ln();
+        for (p, l) in plane.iter().zip(&exact) {
+            assert!((p - (l + flat_in_y)).abs() < 1e-9, "plane {p}, line {l} + {flat_in_y}");
+        }
+    }
 }
 
 #[test]
 fn the_bound_with_the_exact_score_lies_below_the_exact_log_likelihood_and_tightens_with_steps() {
-    for dataset in [Dataset::GaussianMixture, Dataset::TwoMoons] {
+    for dataset in [Dataset::GaussianMixture, Dataset::TwoMoons, Dataset::TwoNormals1d] {
         let mixture = dataset.mixture();
+        // 1-D data's bound is of x on its line, as its likelihood is.
+        let space = Space::of(&mixture);
         let data = mixture.sample(5, 0, 128);
         let exact: f64 = data
             .iter()
-            .map(|p| mixture.log_density_noised([p[0] as f64, p[1] as f64], 1.0, 0.0))
+            .map(|p| space.log_density_noised(&mixture, [p[0] as f64, p[1] as f64], 1.0, 0.0))
             .sum::<f64>()
             / data.len() as f64;
         let mut gaps = Vec::new();
         for steps in [16, 64, 256] {
-            let chain =
-                Chain::new(Schedule::VpLinear, NetFrame::eps(Schedule::VpLinear), TimeGrid::Karras, steps);
+            let frame = NetFrame::eps(Schedule::VpLinear);
+            let chain = Chain::new(Schedule::VpLinear, frame, TimeGrid::Karras, steps, space);
             let terms = chain.elbo(Unguided::Exact(&mixture), &data, 4, 9);
             assert!(
                 terms.iter().all(|t| t.prior >= 0.0 && t.transitions.iter().all(|k| *k >= 0.0)),
@@ -276,7 +308,7 @@ fn the_bound_with_the_exact_score_lies_below_the_exact_log_likelihood_and_tighte
 fn the_bound_is_reproducible_from_its_seed() {
     let mixture = Dataset::Rings.mixture();
     let data = mixture.sample(1, 0, 8);
-    let chain = Chain::new(Schedule::Edm, NetFrame::eps(Schedule::Edm), TimeGrid::Karras, 12);
+    let chain = Chain::new(Schedule::Edm, NetFrame::eps(Schedule::Edm), TimeGrid::Karras, 12, Space::Plane);
     assert_eq!(
         chain.elbo(Unguided::Exact(&mixture), &data, 2, 3),
         chain.elbo(Unguided::Exact(&mixture), &data, 2, 3)
@@ -298,6 +330,7 @@ fn a_likelihood_steps_evaluations_are_those_of_the_sampling_plan() {
         sampler: Sampler::Heun,
         grid: TimeGrid::Karras,
         steps: 5,
+        space: Space::Plane,
     };
     let times = s.times();
     for (step, pair) in s.plan().unwrap().iter().zip(times.windows(2)) {

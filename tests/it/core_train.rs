@@ -2,11 +2,13 @@
 //! example, the weightings relate them as the papers say, EDM's log-normal times have the stated
 //! moments, and a network trained on each objective samples the data through its own conversion.
 
+use std::sync::Arc;
+
 use diffusion_playground::core::class_embedding::ClassEmbedding;
 use diffusion_playground::core::classes;
 use diffusion_playground::core::dataset::Dataset;
 use diffusion_playground::core::metrics::sliced_wasserstein;
-use diffusion_playground::core::mlp::HIDDEN;
+use diffusion_playground::core::mlp::{Architecture, Mlp, HIDDEN};
 use diffusion_playground::core::param::{self, Coefficients, Parametrization};
 use diffusion_playground::core::quality::{self, RunSetup};
 use diffusion_playground::core::sampler::{NetFrame, Sampler, ScoreSource};
@@ -262,6 +264,67 @@ fn the_conditional_divergence_term_s_gradient_in_the_class_rows_is_the_derivativ
     assert!(
         (numeric - norm).abs() < 0.03 * norm,
         "along the rows' gradient: {norm} from the backward passes, {numeric} by differences"
+    );
+}
+
+/// The guidance-hold term is zero for the network it holds to, charges a change of the null class
+/// alone (which moves every class's guidance direction) but not one that moves every class and
+/// the null class alike (a shift of the last layer's bias), and its gradient in the weights and
+/// the rows is the derivative of its loss; the null class's examples carry none of it.
+#[test]
+fn the_guidance_hold_term_holds_the_difference_of_each_class_and_the_null_class() {
+    let dataset = Dataset::TwoMoons;
+    let data = dataset.mixture();
+    let schedule = Schedule::VpLinear;
+    let component_classes = classes::component_classes(dataset);
+    let labels = train::Labels { component_classes: &component_classes, classes: 2 };
+    let config = TrainConfig { batch: 64, steps: 100, ..TrainConfig::default() };
+    let (mlp, mut embedding) = train::train_conditional(&data, &labels, schedule, &config, |_, _| {});
+    embedding.rows.iter_mut().enumerate().for_each(|(i, r)| *r += 0.05 * ((i % 7) as f32 - 3.0));
+    let hold = train::GuidanceHold { teacher: Arc::new((mlp.clone(), embedding.clone())), weight: 1.0 };
+    let examples: Vec<_> =
+        train::coupled_examples(&data, schedule, &config, 4096).into_iter().map(|(e, _)| e).collect();
+    // Classes 0 and 1 and the null class (2) in turn.
+    let classes: Vec<usize> = (0..examples.len()).map(|i| i % 3).collect();
+    let loss_and_gradients = |mlp: &Mlp, embedding: &ClassEmbedding| {
+        let mut gradient = vec![0.0f32; mlp.weights.len()];
+        let mut rows = vec![0.0f32; embedding.rows.len()];
+        let loss = train::guidance_hold_loss_and_gradient(
+            (mlp, embedding),
+            &hold,
+            &examples,
+            &classes,
+            (&mut gradient, &mut rows),
+        );
+        (loss as f64, gradient, rows)
+    };
+    assert_eq!(loss_and_gradients(&mlp, &embedding).0, 0.0, "at the teacher");
+    let mut null_moved = embedding.clone();
+    let null = null_moved.null();
+    null_moved.rows[null * HIDDEN..].iter_mut().for_each(|r| *r += 0.3);
+    let (loss, gradient, rows) = loss_and_gradients(&mlp, &null_moved);
+    assert!(loss > 1e-4, "a change of the null class alone is charged: {loss}");
+    // Every class alike: the last layer's output bias b3 (a plain network's last two weights)
+    // shifts every eps_c and eps_null by the same vector.
+    assert_eq!(mlp.architecture(), Architecture::PLAIN);
+    let mut all_moved = mlp.clone();
+    let n = all_moved.weights.len();
+    all_moved.weights[n - 2..].iter_mut().for_each(|w| *w += 0.3);
+    let alike = loss_and_gradients(&all_moved, &embedding).0;
+    assert!(alike < 1e-9, "a change of every class alike is not: {alike}");
+    // The gradient, weights and rows together, against differences of the loss along it.
+    let norm = gradient.iter().chain(&rows).map(|g| (*g as f64).powi(2)).sum::<f64>().sqrt();
+    let along = |step: f64| {
+        let (mut m, mut e) = (mlp.clone(), null_moved.clone());
+        m.weights.iter_mut().zip(&gradient).for_each(|(w, g)| *w += (step * *g as f64 / norm) as f32);
+        e.rows.iter_mut().zip(&rows).for_each(|(r, g)| *r += (step * *g as f64 / norm) as f32);
+        loss_and_gradients(&m, &e).0
+    };
+    let step = 1e-3;
+    let numeric = (along(step) - along(-step)) / (2.0 * step);
+    assert!(
+        (numeric - norm).abs() < 0.02 * norm,
+        "along the gradient: {norm} by backward passes, {numeric} by differences"
     );
 }
 

@@ -17,6 +17,7 @@ use diffusion_playground::core::render::{self, Palette, View};
 use diffusion_playground::core::rng;
 use diffusion_playground::core::sampler::{self, NetFrame, Sampler, SamplerSettings, ScoreSource};
 use diffusion_playground::core::schedule::Schedule;
+use diffusion_playground::core::space::Space;
 use diffusion_playground::core::timesteps::TimeGrid;
 use diffusion_playground::gpu::{ComputeEngine, DrawParams, ParticleRenderer, ScoreKind};
 
@@ -674,10 +675,16 @@ fn likelihood_runs_match_their_cpu_twins_for_every_solver_and_both_scores() {
                 (Unguided::Mlp(&net.mlp), NetFrame::of(&net)),
                 (Unguided::Exact(&mixture), NetFrame::eps(schedule)),
             ] {
-                let setup =
-                    LikelihoodSetup { schedule, net: frame, sampler, grid: TimeGrid::Karras, steps: 9 };
+                let setup = LikelihoodSetup {
+                    schedule,
+                    net: frame,
+                    sampler,
+                    grid: TimeGrid::Karras,
+                    steps: 9,
+                    space: Space::Plane,
+                };
                 let plan = setup.plan().unwrap();
-                let (cpu_ends, cpu_log_dets) = likelihood::run(source, &plan, &points);
+                let (cpu_ends, cpu_log_dets) = likelihood::run(source, Space::Plane, &plan, &points);
                 let (gpu_ends, gpu_log_dets) =
                     pollster::block_on(kernels.run(source, &plan, &points).unwrap().read()).unwrap();
                 let what =
@@ -718,10 +725,11 @@ fn a_network_with_coordinate_features_has_the_jacobian_of_its_cpu_twin() {
             sampler: Sampler::Heun,
             grid: TimeGrid::Karras,
             steps: 9,
+            space: Space::Plane,
         };
         let plan = setup.plan().unwrap();
         let source = Unguided::Mlp(&mlp);
-        let (cpu_ends, cpu_log_dets) = likelihood::run(source, &plan, &points);
+        let (cpu_ends, cpu_log_dets) = likelihood::run(source, Space::Plane, &plan, &points);
         let (gpu_ends, gpu_log_dets) =
             pollster::block_on(kernels.run(source, &plan, &points).unwrap().read()).unwrap();
         let what = format!("likelihood {}", schedule.name());

@@ -12,8 +12,14 @@ import { drawElbo, drawLogDensityHistograms } from './likelihood.js';
 
 /** Monte Carlo draws of each latent of the bound. */
 const ELBO_DRAWS = 4;
-/** Bits per dimension to nats for a 2-D point: nats = bits x 2 ln 2. */
-const NATS_PER_BIT_PER_DIMENSION = 2 * Math.LN2;
+/**
+ * Bits per dimension to nats for a point of `dimensions` coordinates: nats = bits x D ln 2 (D = 2;
+ * 1-D data is measured on its line, D = 1).
+ * @param {number} dimensions
+ */
+function natsPerBitPerDimension(dimensions) {
+  return dimensions * Math.LN2;
+}
 
 /** Measurements finished so far (tests wait for it to grow), and the last one. */
 let finished = 0;
@@ -86,12 +92,13 @@ export function startLikelihood() {
       const model = view.model;
       const exact = view.exact;
       const score = state.score === 'mlp' ? 'the network' : `the ${state.score} score`;
+      const onLine = view.dimensions === 1 ? ' (1-D data: densities of x on its line, one dimension)' : '';
       ui.setLikelihoodStatus(
         `NLL of ${view.log_p.length.toLocaleString('en-US')} fresh data points under ${score} by the ` +
-          `probability-flow ODE (${solver}, ${steps} steps on the ${grid} grid, ${view.evaluations} evaluations with their exact Jacobian trace): ` +
+          `probability-flow ODE (${solver}, ${steps} steps on the ${grid} grid, ${view.evaluations} evaluations with their exact Jacobian trace)${onLine}: ` +
           `${model.bits_per_dimension.toFixed(3)} ± ${model.standard_error.toFixed(3)} bits/dim; ` +
           `exact: ${exact.bits_per_dimension.toFixed(3)} ± ${exact.standard_error.toFixed(3)} bits/dim ` +
-          `(the model is ${((model.bits_per_dimension - exact.bits_per_dimension) * NATS_PER_BIT_PER_DIMENSION).toFixed(3)} nats per point worse).` +
+          `(the model is ${((model.bits_per_dimension - exact.bits_per_dimension) * natsPerBitPerDimension(view.dimensions)).toFixed(3)} nats per point worse).` +
           elboText,
       );
       last = { likelihood: view, elbo };
