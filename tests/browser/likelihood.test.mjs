@@ -130,7 +130,18 @@ describe('where the network is wrong', { timeout: TEST_TIMEOUT_MS }, () => {
       const before = await page.evaluate(() => window.dp.modelErrorDrawn());
       // A step moves the particles' time: the map follows.
       await page.click('#step');
-      await page.waitForFunction((n) => window.dp.modelErrorDrawn() > n, before, { timeout: 60_000 });
+      try {
+        await page.waitForFunction((n) => window.dp.modelErrorDrawn() > n, before, { timeout: 60_000 });
+      } catch {
+        // Say what the page showed (under load this wait once ran out: the status tells a
+        // failed measurement from a step that never came).
+        const shown = await page.evaluate(() => ({
+          status: document.getElementById('errors-status')?.textContent,
+          step: window.dp.playground?.step_index,
+          t: window.dp.playground?.current_t,
+        }));
+        assert.fail(`no new model-error picture after a step: ${JSON.stringify(shown)}; ${await pageReport(session)}`);
+      }
       await page.waitForFunction(() => /errors=1/.test(location.hash));
       assert.deepEqual(session.errors, []);
     } finally {

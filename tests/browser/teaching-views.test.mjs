@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, runToEnd, waitReady } from './helpers.mjs';
+import { TEST_TIMEOUT_MS, launchHeadless, openPlayground, pageReport, runToEnd, waitReady } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -301,6 +301,34 @@ describe('the parametrization lens', { timeout: TEST_TIMEOUT_MS }, () => {
 });
 
 describe('a slow view', { timeout: TEST_TIMEOUT_MS }, () => {
+  test('a costly fill of its cache (paid once for what is sampled) does not put off its next picture', async () => {
+    const session = await openPlayground(browser, 'backend=cpu&particles=512&steps=20&errors=1&dataset=spiral&playing=0');
+    const { page } = session;
+    try {
+      await waitReady(page);
+      await page.waitForFunction(() => window.dp.modelErrorDrawn() > 0, null, { timeout: 60_000 });
+      // A new dataset refills the errors panel's loss profile, which now takes 3 s. Were the fill
+      // charged to the view's pace (views.js), its next turn would be ten times that away, 30 s.
+      const before = await page.evaluate(() => {
+        window.dp.slowCacheFills(3000);
+        return window.dp.modelErrorDrawn();
+      });
+      await page.selectOption('#dataset', 'two_moons');
+      await page.waitForFunction((n) => window.dp.modelErrorDrawn() > n, before, { timeout: 60_000 });
+      const filled = await page.evaluate(() => window.dp.modelErrorDrawn());
+      // A step moves the particles' time: the map follows at once, well before those 30 s.
+      await page.click('#step');
+      try {
+        await page.waitForFunction((n) => window.dp.modelErrorDrawn() > n, filled, { timeout: 15_000 });
+      } catch {
+        assert.fail(`no new model-error picture after a step: ${await pageReport(session)}`);
+      }
+      assert.deepEqual(session.errors, []);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('does not hold back the run: it is drawn less often than the particles move, and shows the last step once the run ends', async () => {
     const session = await openPlayground(browser, 'backend=cpu&particles=2048&steps=120&density=1&dataset=gaussian_mixture&score=exact&playing=0');
     const { page } = session;

@@ -36,9 +36,35 @@ export function oneAtATime(work) {
   return request;
 }
 
+/** Milliseconds the keyed caches' fills have taken since the last `takeCacheFillMs()`. */
+let fillMs = 0;
+/** Milliseconds a test adds to every fill (`slowCacheFillsForTest`). */
+let extraFillMsForTest = 0;
+
+/**
+ * Makes every fill of a keyed cache take at least `ms` (a busy wait): tests check that a costly
+ * fill does not hold back a view's next turn.
+ * @param {number} ms
+ */
+export function slowCacheFillsForTest(ms) {
+  extraFillMsForTest = ms;
+}
+
+/**
+ * What filling keyed caches has cost since the last call, in ms (and starts counting afresh).
+ * The views' pace (views.js) leaves it out of an update's cost: a fill is paid once for what is
+ * sampled, not at every turn.
+ */
+export function takeCacheFillMs() {
+  const ms = fillMs;
+  fillMs = 0;
+  return ms;
+}
+
 /**
  * Keeps the last value of `compute` with the key it was computed for: `get(key, ...args)`
- * recomputes only when the key changed (and keeps the old key when `compute` throws).
+ * recomputes only when the key changed (and keeps the old key when `compute` throws). The time
+ * of each computation is counted for `takeCacheFillMs`.
  * @template T
  * @param {(...args: any[]) => T} compute
  */
@@ -54,7 +80,13 @@ export function keyedCache(compute) {
      */
     get(wanted, ...args) {
       if (wanted !== key) {
-        value = compute(...args);
+        const started = performance.now();
+        try {
+          value = compute(...args);
+          while (performance.now() - started < extraFillMsForTest);
+        } finally {
+          fillMs += performance.now() - started;
+        }
         key = wanted;
       }
       return /** @type {T} */ (value);

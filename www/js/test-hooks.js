@@ -6,6 +6,7 @@
 import { firstFrame, page, ready } from './page.js';
 import { currentStepsPerFrame } from './frame-loop.js';
 import { slowViewForTest, viewCosts } from './views.js';
+import { slowCacheFillsForTest } from './one-at-a-time.js';
 import { measuredPaths } from './host.js';
 import { densityDrawn } from './view-density.js';
 import { formulasShown } from './view-formulas.js';
@@ -60,6 +61,8 @@ export function installTestHooks() {
     viewCosts,
     /** Makes each update of a view take at least `ms`: `slowView('density', 40)`. */
     slowView: slowViewForTest,
+    /** Makes each fill of a view's cache (kept for what is sampled) take at least `ms`. */
+    slowCacheFills: slowCacheFillsForTest,
     /** Web Workers the CPU path steps on now (0: the page's own thread), and why they were given up. */
     workersInUse: () => (page.pg ? workersInUse(page.pg) : 0),
     workerFailure,

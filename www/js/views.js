@@ -10,7 +10,11 @@
 // whose update costs c ms is redrawn at most every c x (costly views) / VIEW_TIME_SHARE ms, so
 // the open views together take at most VIEW_TIME_SHARE of the page's time. A view asked for
 // before its turn keeps its last finished picture and is redrawn when its turn comes (a timer),
-// so the picture of the run's last step is always drawn.
+// so the picture of the run's last step is always drawn. An update's cost leaves out what it spent
+// filling a cache kept for what is sampled (one-at-a-time.js's keyedCache: a panel's curves, the
+// loss profile): paid once, it would otherwise hold the view's next turn back by ten times that
+// (on a busy machine the errors panel's first update, its loss profile, set the map's next turn
+// a minute away, and a step showed no new map).
 
 import { densityView } from './view-density.js';
 import { distanceView } from './view-distance.js';
@@ -23,6 +27,7 @@ import { pathsView } from './view-paths.js';
 import { raceView } from './view-race.js';
 import { spaceTimeView } from './view-space-time.js';
 import { straightnessView } from './view-straightness.js';
+import { takeCacheFillMs } from './one-at-a-time.js';
 
 /**
  * @typedef {object} View
@@ -76,18 +81,21 @@ export function updateViews() {
  */
 function timedUpdate(view) {
   const entry = paceOf(view);
+  // Fills before this update are not its own.
+  takeCacheFillMs();
   const started = performance.now();
   try {
     view.update();
     const extra = extraCostForTest.get(view.name) ?? 0;
     while (performance.now() - started < extra);
   } finally {
-    const cost = performance.now() - started + (view.takeDrawMs?.() ?? 0);
+    const recurring = Math.max(0, performance.now() - started - takeCacheFillMs());
+    const cost = recurring + (view.takeDrawMs?.() ?? 0);
     entry.cost = entry.updates === 0 ? cost : entry.cost + COST_SMOOTHING * (cost - entry.cost);
     entry.updates += 1;
     entry.waiting = false;
-    // The turn follows from this update's cost, not the average: one that filled a cache (a
-    // new run's curves) does not hold back the cheap updates after it for long.
+    // The turn follows from this update's cost, not the average: a view whose update became
+    // cheap is redrawn soon.
     const costly = Math.max(1, [...pace.values()].filter((e) => e.cost > FREE_UPDATE_MS).length);
     entry.due = cost > FREE_UPDATE_MS ? started + (cost * costly) / VIEW_TIME_SHARE : 0;
   }
