@@ -358,15 +358,23 @@ export function drawLoss(canvas, losses, steps, every = 1) {
     smoothed.push(average);
   }
   const logs = smoothed.map((v) => Math.log10(Math.max(v, 1e-6)));
-  const [lo, hi] = [Math.min(...logs), Math.max(...logs)];
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of logs) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   const pad = 14 * ratio;
   const toX = (/** @type {number} */ i) => pad + ((i * every) / Math.max(1, steps - 1)) * (canvas.width - 2 * pad);
   const toY = (/** @type {number} */ v) => canvas.height - pad - ((v - lo) / Math.max(1e-9, hi - lo)) * (canvas.height - 2 * pad);
   const style = getComputedStyle(document.documentElement);
   ctx.strokeStyle = style.getPropertyValue('--accent').trim() || '#7cc4ff';
   ctx.lineWidth = 1.5 * ratio;
+  // About one point per pixel column: the curve of every step (24,000 by default) stroked at each
+  // tick of the training made each tick slower than the last, and the page's training three times
+  // slower by its end.
+  const stride = Math.max(1, Math.ceil(logs.length / Math.max(1, canvas.width)));
   ctx.beginPath();
-  logs.forEach((v, i) => (i === 0 ? ctx.moveTo(toX(i), toY(v)) : ctx.lineTo(toX(i), toY(v))));
+  ctx.moveTo(toX(0), toY(logs[0]));
+  for (let i = stride; i < logs.length; i += stride) ctx.lineTo(toX(i), toY(logs[i]));
+  const last = logs.length - 1;
+  if (last > 0 && last % stride !== 0) ctx.lineTo(toX(last), toY(logs[last]));
   ctx.stroke();
   ctx.fillStyle = style.getPropertyValue('--muted').trim() || '#999';
   ctx.font = `${11 * ratio}px system-ui, sans-serif`;
