@@ -77,14 +77,6 @@ impl Chain {
         Chain { space, schedule, net, latent_times }
     }
 
-    /// |v|^2 over the space's coordinates (x alone on the line).
-    fn squared_norm(&self, v: [f64; 2]) -> f64 {
-        match self.space {
-            Space::Plane => v[0] * v[0] + v[1] * v[1],
-            Space::Line => v[0] * v[0],
-        }
-    }
-
     /// alpha^2 / sigma^2 at t.
     fn snr(&self, t: f64) -> f64 {
         (self.schedule.alpha(t) / self.schedule.sigma(t)).powi(2)
@@ -98,7 +90,7 @@ impl Chain {
         let mut terms: Vec<ElboTerms> = data
             .iter()
             .map(|x| ElboTerms {
-                prior: 0.5 * prior_snr * self.squared_norm([x[0] as f64, x[1] as f64]),
+                prior: 0.5 * prior_snr * self.space.squared_norm([x[0] as f64, x[1] as f64]),
                 transitions: Vec::with_capacity(self.latent_times.len().saturating_sub(1)),
                 reconstruction: 0.0,
             })
@@ -162,7 +154,7 @@ impl Chain {
             for ((error, (x, e)), x0) in errors.iter_mut().zip(noised.iter().zip(&eps)).zip(data) {
                 let x0_hat = param::convert(*e, Parametrization::Eps, Parametrization::X0, *x, &coefficients);
                 let d = [x0[0] as f64 - x0_hat[0] as f64, x0[1] as f64 - x0_hat[1] as f64];
-                *error += self.squared_norm(d) / draws as f64;
+                *error += self.space.squared_norm(d) / draws as f64;
             }
         }
         errors

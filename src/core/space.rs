@@ -40,13 +40,18 @@ impl Space {
         -log_p / (self.dimensions() * std::f64::consts::LN_2)
     }
 
+    /// |v|^2 over this space's coordinates (x alone on the line).
+    pub fn squared_norm(self, v: [f64; 2]) -> f64 {
+        match self {
+            Space::Plane => v[0] * v[0] + v[1] * v[1],
+            Space::Line => v[0] * v[0],
+        }
+    }
+
     /// ln N(x; 0, variance I) in this space (x's y not read on the line).
     pub fn log_gaussian(self, x: [f64; 2], variance: f64) -> f64 {
-        let squared = match self {
-            Space::Plane => x[0] * x[0] + x[1] * x[1],
-            Space::Line => x[0] * x[0],
-        };
-        -squared / (2.0 * variance) - 0.5 * self.dimensions() * (std::f64::consts::TAU * variance).ln()
+        -self.squared_norm(x) / (2.0 * variance)
+            - 0.5 * self.dimensions() * (std::f64::consts::TAU * variance).ln()
     }
 
     /// ln p_t(x) of `mixture` noised to (alpha, sigma), in this space: on the line the density of
